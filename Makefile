@@ -1,0 +1,121 @@
+# tpc: ahead-of-time compiler for TracingPolicy -> eBPF, and its node loader.
+#
+#   make            build build/tpc and build/tpc-loader
+#   make deps       install the Debian packages the build and tests need
+#   make test       run every test tier; last line is "N passed, N failed, N skipped"
+#   make test-update regenerate golden files (review the diff!)
+#   make fuzz       run the libFuzzer targets for a bounded time
+#   make demo       the README's main job: block-netcat end to end
+#   V=1             show full command lines
+
+OUTPUT  ?= build
+CC      ?= cc
+CLANG   ?= clang
+FLEX    ?= flex
+BISON   ?= bison
+VERSION := $(shell cat VERSION 2>/dev/null || echo 0.0.0)
+
+ifeq ($(V),1)
+Q =
+msg =
+else
+Q = @
+msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
+endif
+
+WARN    := -Wall -Wextra -Werror -Wno-unused-parameter
+CFLAGS  ?= -O2 -g
+CFLAGS  += -std=c11 -D_GNU_SOURCE $(WARN) -MMD -MP \
+	   -I$(OUTPUT)/grammar -Icompiler -Igrammar -Iruntime/include \
+	   -DTPC_VERSION='"$(VERSION)"'
+LDLIBS_TPC    := -lyaml -lbpf -lelf -lz -ljansson
+LDLIBS_LOADER := -lbpf -lelf -lz -ljansson
+
+# --- compiler ---------------------------------------------------------------
+COMPILER_SRCS := $(sort $(wildcard compiler/*.c))
+COMPILER_OBJS := $(patsubst %.c,$(OUTPUT)/%.o,$(COMPILER_SRCS)) \
+		 $(OUTPUT)/grammar/selector.tab.o $(OUTPUT)/grammar/selector.lex.o
+COMPILER_LIB_OBJS := $(filter-out $(OUTPUT)/compiler/main.o,$(COMPILER_OBJS))
+
+# --- loader -----------------------------------------------------------------
+LOADER_SRCS := $(sort $(wildcard loader/*.c))
+LOADER_OBJS := $(patsubst %.c,$(OUTPUT)/%.o,$(LOADER_SRCS))
+LOADER_LIB_OBJS := $(filter-out $(OUTPUT)/loader/main.o,$(LOADER_OBJS))
+
+# --- tests ------------------------------------------------------------------
+UNIT_SRCS  := $(sort $(wildcard tests/unit/test_*.c))
+UNIT_BINS  := $(patsubst tests/unit/%.c,$(OUTPUT)/tests/%,$(UNIT_SRCS))
+
+.PHONY: all deps test test-update fuzz demo clean loader-static
+.DELETE_ON_ERROR:
+.SECONDARY:
+
+all: $(OUTPUT)/tpc $(OUTPUT)/tpc-loader
+
+deps:
+	$(Q)bash scripts/deps.sh
+
+$(OUTPUT)/tpc: $(COMPILER_OBJS)
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS_TPC)
+
+$(OUTPUT)/tpc-loader: $(LOADER_OBJS)
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS_LOADER)
+
+loader-static: $(OUTPUT)/tpc-loader-static
+$(OUTPUT)/tpc-loader-static: $(LOADER_OBJS)
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(CFLAGS) -static -o $@ $^ $(LDLIBS_LOADER)
+
+$(OUTPUT)/compiler/%.o: compiler/%.c | $(OUTPUT)/grammar/selector.tab.h
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) -c -o $@ $<
+
+$(OUTPUT)/loader/%.o: loader/%.c
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) -c -o $@ $<
+
+# flex/bison outputs live in build/, never in the tree.
+$(OUTPUT)/grammar/selector.tab.c $(OUTPUT)/grammar/selector.tab.h: grammar/selector.y
+	$(call msg,BISON,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(BISON) -Wall -Werror --defines=$(OUTPUT)/grammar/selector.tab.h \
+		-o $(OUTPUT)/grammar/selector.tab.c $<
+
+$(OUTPUT)/grammar/selector.lex.c $(OUTPUT)/grammar/selector.lex.h: grammar/selector.l
+	$(call msg,FLEX,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(FLEX) --header-file=$(OUTPUT)/grammar/selector.lex.h \
+		-o $(OUTPUT)/grammar/selector.lex.c $<
+
+# Generated scanner/parser code is not held to -Wextra.
+$(OUTPUT)/grammar/%.o: $(OUTPUT)/grammar/%.c $(OUTPUT)/grammar/selector.tab.h $(OUTPUT)/grammar/selector.lex.h
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) -Wno-unused-function -Wno-sign-compare -c -o $@ $<
+
+# --- tests ------------------------------------------------------------------
+$(OUTPUT)/tests/test_%: tests/unit/test_%.c $(COMPILER_LIB_OBJS) $(LOADER_LIB_OBJS)
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) -Iloader -o $@ $< $(COMPILER_LIB_OBJS) $(LOADER_LIB_OBJS) \
+		$(LDLIBS_TPC) -lcmocka
+
+test: all $(UNIT_BINS)
+	$(Q)bash tests/run.sh
+
+test-update: all
+	$(Q)TPC_UPDATE=1 bash tests/run.sh golden
+
+fuzz: all
+	$(Q)bash tests/fuzz/run.sh $(FUZZ_SECONDS)
+
+demo: all
+	$(Q)bash examples/demo.sh
+
+clean:
+	rm -rf $(OUTPUT)
+
+-include $(shell find $(OUTPUT) -name '*.d' 2>/dev/null)

@@ -1,0 +1,24 @@
+/* dsl.h - the selector DSL (flex + bison, grammar in grammar/selector.y).
+ *
+ * Contract: dsl__parse() parses one boolean expression and returns its AST,
+ * or NULL after reporting every syntax error it could find (the parser
+ * recovers at ')' , ']' and '&&'/'||' boundaries). Diagnostic spans are in
+ * source-file coordinates: byte i of text lives at file offset offmap[i]
+ * if offmap is given (YAML quoted/folded scalars), else at base + i.
+ * offmap, when given, has len + 1 entries (the last one for end of input).
+ * Names are not checked here (that is sema's job); only syntax.
+ * Nesting deeper than DSL_MAX_DEPTH is an error, never a stack overflow.
+ */
+#ifndef TPC_DSL_H
+#define TPC_DSL_H
+
+#include "ast.h"
+#include "diag.h"
+
+#define DSL_MAX_DEPTH 64
+#define DSL_MAX_LEN (64 * 1024)
+
+struct ast_expr *dsl__parse(struct arena *a, struct diag_sink *d, const char *text, size_t len,
+			    uint32_t file, const uint32_t *offmap, uint32_t base);
+
+#endif

@@ -1,0 +1,120 @@
+/* tpc_abi.h - the binary contract between tpc-built BPF objects and
+ * tpc-loader. Included by BPF C (runtime/*.bpf.h) and by user space.
+ *
+ * Contract:
+ *  - Every ring-buffer record starts with struct tpc_ev_hdr; hdr.size is the
+ *    whole record. Records of kind TPC_EV_HOOK carry the hook's arguments
+ *    after the header, encoded one after another as described by the
+ *    object's metadata (docs/object-format.md, "hooks[].args[].enc"):
+ *      int  : 8 bytes, little endian (__s64 or __u64 per "signed")
+ *      str  : struct tpc_ev_str then len bytes, padded to 8
+ *      sa   : struct tpc_ev_sockaddr
+ *  - An object names its ring buffer TPC_EVENTS_MAP and its counters
+ *    TPC_STATS_MAP (per-CPU array, index enum tpc_stat).
+ *  - TPC_ABI_VERSION changes whenever a layout here changes; the loader
+ *    refuses objects with another version.
+ * Keep in sync with docs/object-format.md.
+ */
+#ifndef TPC_ABI_H
+#define TPC_ABI_H
+
+#ifndef __bpf__
+#include <linux/types.h>
+#endif
+
+#define TPC_ABI_VERSION 1
+#define TPC_META_SECTION ".tpc.meta"
+#define TPC_META_VERSION 1
+#define TPC_EVENTS_MAP "tpc_events"
+#define TPC_STATS_MAP "tpc_stats"
+
+#define TPC_PATH_MAX 256 /* canonical path buffer, bytes incl. NUL */
+#define TPC_STR_MAX 256	 /* string argument copy, bytes incl. NUL */
+#define TPC_EV_MAX 4096	 /* largest record */
+#define TPC_RULE_NONE 0xffffffffu
+
+enum tpc_ev_kind {
+	TPC_EV_EXEC = 1, /* base sensor: process_exec */
+	TPC_EV_EXIT = 2, /* base sensor: process_exit */
+	TPC_EV_FORK = 3, /* base sensor: clone (process table only) */
+	TPC_EV_HOOK = 4, /* a policy rule fired: process_kprobe/tracepoint/lsm/uprobe */
+};
+
+/* Action bits actually applied by BPF (hdr.action). */
+enum tpc_act_bits {
+	TPC_ACT_POST = 1u << 0,
+	TPC_ACT_SIGKILL = 1u << 1,
+	TPC_ACT_SIGNAL = 1u << 2,
+	TPC_ACT_OVERRIDE = 1u << 3, /* deny: LSM/cgroup returned an error */
+	TPC_ACT_NOPOST = 1u << 4,
+};
+
+enum tpc_stat {
+	TPC_STAT_RB_DROPS = 0, /* ring buffer reserve/output failures */
+	TPC_STAT_RATE_LIMITED,	/* events suppressed by rateLimit */
+	TPC_STAT_PATH_TRUNC,	/* paths longer than TPC_PATH_MAX or deeper than the walk */
+	TPC_STAT_READ_ERR,	/* probe_read failures */
+	TPC_STAT__COUNT,
+};
+
+struct tpc_ev_hdr {
+	__u16 kind;   /* enum tpc_ev_kind */
+	__u16 size;   /* bytes in the whole record */
+	__u32 rule;   /* rule id (metadata rules[]), TPC_RULE_NONE if none */
+	__u64 ktime;  /* bpf_ktime_get_boot_ns() */
+	__u32 pid;    /* tgid */
+	__u32 tid;
+	__u32 uid;    /* real uid */
+	__u32 gid;
+	__u64 cgroup_id;
+	__u32 action; /* enum tpc_act_bits */
+	__s32 ret;    /* errno returned by a deny, signal number, or 0 */
+	char comm[16];
+};
+
+struct tpc_ev_str {
+	__u16 len;   /* bytes that follow (no NUL) */
+	__u16 flags; /* TPC_STR_TRUNCATED */
+	__u32 orig;  /* original length if known, else len */
+};
+#define TPC_STR_TRUNCATED 1
+
+struct tpc_ev_sockaddr {
+	__u16 family; /* AF_INET / AF_INET6 / AF_UNIX */
+	__u16 port;   /* host order */
+	__u16 protocol;
+	__u16 pad;
+	__u8 addr[16]; /* v4 in the first 4 bytes */
+};
+
+/* Base sensor exec record: hdr, this, then path, args, cwd as
+ * consecutive byte strings of the given lengths (args NUL-separated). */
+struct tpc_ev_exec {
+	struct tpc_ev_hdr hdr;
+	__u32 ppid;
+	__u32 euid;
+	__u64 parent_ktime; /* not known in BPF: 0 (the loader fills it) */
+	__u32 flags;
+	__u16 path_len;
+	__u16 args_len;
+	__u16 cwd_len;
+	__u16 pad[3];
+};
+
+struct tpc_ev_exit {
+	struct tpc_ev_hdr hdr;
+	__u32 ppid;
+	__u32 code;   /* exit status (bits 8..15) and signal (bits 0..6), as wait() */
+};
+
+#define TPC_EXEC_ARGS_MAX 1024
+#define TPC_EXEC_CWD_MAX 256
+
+#ifndef __bpf__
+_Static_assert(sizeof(struct tpc_ev_hdr) == 64, "tpc_ev_hdr layout");
+_Static_assert(sizeof(struct tpc_ev_str) == 8, "tpc_ev_str layout");
+_Static_assert(sizeof(struct tpc_ev_sockaddr) == 24, "tpc_ev_sockaddr layout");
+_Static_assert(sizeof(struct tpc_ev_exec) == 96, "tpc_ev_exec layout");
+#endif
+
+#endif

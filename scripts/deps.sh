@@ -1,0 +1,16 @@
+#!/bin/bash
+# Install the Debian 12 packages tpc needs to build and test, if missing.
+set -euo pipefail
+PKGS=(make gcc clang llvm libyaml-dev flex bison libbpf-dev bpftool libelf-dev zlib1g-dev
+      libcmocka-dev libjansson-dev libsodium-dev libclang-rt-14-dev pkg-config
+      netcat-openbsd iproute2 python3 procps)
+missing=()
+for p in "${PKGS[@]}"; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]})); then
+	echo "deps: installing ${missing[*]}"
+	export DEBIAN_FRONTEND=noninteractive
+	apt-get update -qq
+	apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi

@@ -1,0 +1,154 @@
+#!/bin/bash
+# Test driver: runs every tier and prints one summary line at the end:
+#   N passed, N failed, N skipped
+# Tiers: unit (cmocka), diag (golden diagnostics), corpus (valid policies),
+# golden (generated C), e2e (real BPF on this kernel; root), fuzz smoke.
+# Usage: tests/run.sh [tier...]     TPC_UPDATE=1 rewrites golden files.
+set -u
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+BUILD=${OUTPUT:-build}
+TPC=$ROOT/$BUILD/tpc
+LOADER=$ROOT/$BUILD/tpc-loader
+export TPC LOADER ROOT BUILD
+PASS=0 FAIL=0 SKIP=0
+FAILED=()
+LOG=$BUILD/test-logs
+mkdir -p "$LOG"
+
+result() { # result PASS|FAIL|SKIP name [reason]
+	case $1 in
+	PASS) PASS=$((PASS + 1)) ;;
+	FAIL) FAIL=$((FAIL + 1)); FAILED+=("$2") ;;
+	SKIP) SKIP=$((SKIP + 1)) ;;
+	esac
+	printf '%-4s %s%s\n' "$1" "$2" "${3:+ ($3)}"
+}
+
+tier_unit() {
+	echo "== unit (cmocka)"
+	for t in "$BUILD"/tests/test_*; do
+		[ -x "$t" ] || continue
+		local name=${t##*/} out
+		out=$(CMOCKA_MESSAGE_OUTPUT=TAP timeout 120 "$t" 2>&1)
+		local rc=$?
+		local n=0
+		while IFS= read -r line; do
+			case $line in
+			"ok "*) result PASS "unit/$name/${line#ok * - }"; n=$((n + 1)) ;;
+			"not ok "*) result FAIL "unit/$name/${line#not ok * - }"; n=$((n + 1)) ;;
+			esac
+		done <<<"$out"
+		if [ $rc -ne 0 ] && [ $n -eq 0 ]; then
+			result FAIL "unit/$name" "exit $rc"
+		fi
+		[ $rc -ne 0 ] && echo "$out" >"$LOG/$name.log"
+	done
+}
+
+# Golden diagnostics: tests/diag/NAME.yaml -> NAME.expected holds
+# "exit: N" then the exact stderr of `tpc validate NAME.yaml`.
+tier_diag() {
+	echo "== diag (golden diagnostics)"
+	for f in tests/diag/*.yaml; do
+		[ -e "$f" ] || continue
+		local exp=${f%.yaml}.expected got rc
+		got=$(cd tests/diag && "$TPC" validate "${f##*/}" 2>&1 >/dev/null)
+		rc=$?
+		got="exit: $rc"$'\n'"$got"
+		if [ "${TPC_UPDATE:-}" = 1 ]; then
+			printf '%s\n' "$got" >"$exp"
+		fi
+		if [ -f "$exp" ] && [ "$got" = "$(cat "$exp")" ]; then
+			result PASS "diag/${f##*/}"
+		else
+			result FAIL "diag/${f##*/}"
+			diff -u "$exp" <(printf '%s\n' "$got") | head -20
+		fi
+	done
+}
+
+tier_corpus() {
+	echo "== corpus (valid policies validate cleanly)"
+	for f in tests/corpus/*.yaml stdlib-policies/*/*.yaml examples/*.yaml; do
+		[ -e "$f" ] || continue
+		local out
+		if out=$("$TPC" validate "$f" 2>&1); then
+			result PASS "corpus/$f"
+		else
+			result FAIL "corpus/$f"
+			echo "$out" | head -10
+		fi
+	done
+}
+
+tier_golden() {
+	echo "== golden (generated C)"
+	for f in tests/golden/*.yaml; do
+		[ -e "$f" ] || continue
+		local exp=${f%.yaml}.bpf.c got
+		got=$(cd tests/golden && "$TPC" build --emit-c - "${f##*/}" 2>&1)
+		if [ "${TPC_UPDATE:-}" = 1 ]; then
+			printf '%s\n' "$got" >"$exp"
+		fi
+		if [ -f "$exp" ] && [ "$got" = "$(cat "$exp")" ]; then
+			result PASS "golden/${f##*/}"
+		else
+			result FAIL "golden/${f##*/}"
+			diff -u "$exp" <(printf '%s\n' "$got") | head -20
+		fi
+	done
+}
+
+# e2e scripts print lines "PASS name", "FAIL name", "SKIP name: reason".
+tier_e2e() {
+	echo "== e2e (real BPF on this kernel)"
+	for s in tests/e2e/*.sh; do
+		[ -e "$s" ] || continue
+		local name=${s##*/}
+		if [ "$(id -u)" != 0 ]; then
+			result SKIP "e2e/$name" "needs root"
+			continue
+		fi
+		local out
+		out=$(timeout 300 bash "$s" 2>"$LOG/$name.stderr")
+		local rc=$? n=0
+		while IFS= read -r line; do
+			case $line in
+			PASS\ *) result PASS "e2e/${name%.sh}/${line#PASS }"; n=$((n + 1)) ;;
+			FAIL\ *) result FAIL "e2e/${name%.sh}/${line#FAIL }"; n=$((n + 1)) ;;
+			SKIP\ *) local r=${line#SKIP }; result SKIP "e2e/${name%.sh}/${r%%:*}" "${r#*: }"; n=$((n + 1)) ;;
+			*) [ -n "$line" ] && echo "     $line" ;;
+			esac
+		done <<<"$out"
+		if [ $rc -ne 0 ] && [ $n -eq 0 ]; then
+			result FAIL "e2e/$name" "exit $rc, see $LOG/$name.stderr"
+		fi
+		if [ $rc -ne 0 ]; then tail -15 "$LOG/$name.stderr"; fi
+	done
+}
+
+tier_fuzz() {
+	echo "== fuzz smoke"
+	if [ -x tests/fuzz/run.sh ] || [ -f tests/fuzz/run.sh ]; then
+		local out
+		if out=$(bash tests/fuzz/run.sh 10 2>&1); then
+			result PASS "fuzz/smoke"
+		else
+			result FAIL "fuzz/smoke"
+			echo "$out" | tail -20
+		fi
+	else
+		result SKIP "fuzz/smoke" "no fuzz targets yet"
+	fi
+}
+
+TIERS=${*:-unit diag corpus golden e2e fuzz}
+for t in $TIERS; do "tier_$t"; done
+
+if ((FAIL)); then
+	echo "failed tests:"
+	printf '  %s\n' "${FAILED[@]}"
+fi
+echo "$PASS passed, $FAIL failed, $SKIP skipped"
+[ "$FAIL" -eq 0 ]
