@@ -101,10 +101,10 @@ static bool nest(struct dsl_state *st, struct dsl_loc loc, bool paren);
 %token EQ "'=='" NE "'!='" LT "'<'" LE "'<='" GT "'>'" GE "'>='" BITAND "'&'"
 %token IN "'in'" NOTKW "'not'" STARTSWITH "'startswith'" ENDSWITH "'endswith'"
 %token CONTAINS "'contains'" TRUE "'true'" FALSE "'false'"
-%token <str> NAME "field" CONST "constant" STRING "string" ADDR "address"
-%token <ival> INT "number"
+%token <str> NAME "a field" CONST "a constant" STRING "a string" ADDR "an address"
+%token <ival> INT "a number"
 %token INVALID "invalid character"
-%token LPAREN "'('" RPAREN "')'" LBRACK "'['" RBRACK "']'" COMMA "','"
+%token LPAREN "'('" RPAREN "')'" LBRACK "'['" COMMA "','" RBRACK "']'"
 
 %left OR
 %left AND
@@ -329,9 +329,9 @@ static bool is_value(yysymbol_kind_t k)
 	       k == YYSYMBOL_ADDR || k == YYSYMBOL_TRUE || k == YYSYMBOL_FALSE;
 }
 
-/* "a field, a value or '('": groups first, then single tokens in grammar
- * order. A value slot also admits true/false, and '[' after a field is
- * left out when operators are expected (the subscript is the rare case). */
+/* "a field, a value or '('": operands and operators first (a value slot
+ * is one phrase, and so are all operators, '[' of a subscript included),
+ * then punctuation in grammar order, the end of the expression last. */
 static void expected_phrases(const yysymbol_kind_t *exp, int n, struct phrases *p)
 {
 	bool value = false, op = false;
@@ -340,19 +340,25 @@ static void expected_phrases(const yysymbol_kind_t *exp, int n, struct phrases *
 		value |= exp[i] == YYSYMBOL_INT;
 		op |= exp[i] == YYSYMBOL_EQ;
 	}
-	for (int i = 0; i < n; i++) {
-		yysymbol_kind_t k = exp[i];
+	for (int pass = 0; pass < 4; pass++) {
+		for (int i = 0; i < n; i++) {
+			yysymbol_kind_t k = exp[i];
+			bool group = k == YYSYMBOL_NAME || is_value(k) || is_op(k) ||
+				     k == YYSYMBOL_LBRACK;
 
-		if (k == YYSYMBOL_NAME)
-			phrase(p, "a field");
-		else if (value && is_value(k))
-			phrase(p, "a value");
-		else if (op && (is_op(k) || k == YYSYMBOL_LBRACK))
-			phrase(p, "an operator");
-		else if (k == YYSYMBOL_YYEOF)
-			phrase(p, "end of expression");
-		else
-			phrase(p, yysymbol_name(k));
+			if (pass == 0 && k == YYSYMBOL_NAME)
+				phrase(p, "a field");
+			else if (pass == 1 && value && is_value(k))
+				phrase(p, "a value");
+			else if (pass == 1 && op && group)
+				phrase(p, "an operator");
+			else if (pass == 1 && group && k != YYSYMBOL_NAME)
+				phrase(p, yysymbol_name(k));
+			else if (pass == 2 && !group && k != YYSYMBOL_YYEOF)
+				phrase(p, yysymbol_name(k));
+			else if (pass == 3 && k == YYSYMBOL_YYEOF)
+				phrase(p, "end of expression");
+		}
 	}
 }
 
