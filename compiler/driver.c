@@ -14,11 +14,11 @@
 
 extern char **environ;
 
-static char runtime_buf[PATH_MAX];
+static char runtime_buf[PATH_MAX + 32];
 
 const char *driver__runtime_dir(const struct driver_opts *opts)
 {
-	char exe[PATH_MAX], *slash;
+	char exe[PATH_MAX - 64], *slash;
 	ssize_t n;
 	struct stat st;
 

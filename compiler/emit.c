@@ -356,7 +356,11 @@ static void emit_raw(FILE *out, const struct ir_arg *a, const struct ir_variant 
 			fprintf(out, "*(u64 *)((char *)ctx + %u)", a->offset);
 		return;
 	case AF_CTX_U64:
-		fprintf(out, "((u64 *)ctx)[%d]", a->index);
+		/* sched_process_exec(struct task_struct *, pid_t, struct linux_binprm *) */
+		if (a->kind == AK_BPRM && v->at == AT_TP_BTF)
+			fputs("((u64 *)ctx)[2]", out);
+		else
+			fprintf(out, "((u64 *)ctx)[%d]", a->index);
 		return;
 	case AF_PT_REGS:
 		if (is_syscall_tp(v)) {

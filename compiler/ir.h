@@ -26,6 +26,7 @@
 
 #include "arena.h"
 #include "ast.h"
+#include "diag.h"
 
 /* Cost classes, cheapest first (opt.c orders by these). */
 enum ir_cost {
