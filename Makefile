@@ -119,3 +119,11 @@ clean:
 	rm -rf $(OUTPUT)
 
 -include $(shell find $(OUTPUT) -name '*.d' 2>/dev/null)
+
+# --- test tools -------------------------------------------------------------
+TOOLS := $(OUTPUT)/tests/objload
+$(OUTPUT)/tests/objload: tests/tools/objload.c
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) -o $@ $< -lbpf -lelf -lz
+test: $(TOOLS)

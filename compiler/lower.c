@@ -770,6 +770,91 @@ static void lower_hook(struct lower *L, const struct ast_hook *h, bool *enforce)
 	tp_format__release(&tpf);
 }
 
+/* call: "list:NAME" attaches the hook to every function of the list. */
+static void lower_hook_calls(struct lower *L, const struct ast_policy *pol,
+			     const struct ast_hook *h, bool *enforce)
+{
+	const struct ast_list *list = NULL;
+
+	if ((h->kind != HOOK_KPROBE && h->kind != HOOK_FENTRY) || !h->call.present ||
+	    strncmp(h->call.s, "list:", 5)) {
+		lower_hook(L, h, enforce);
+		return;
+	}
+	for (size_t i = 0; i < pol->lists.n; i++)
+		if (pol->lists.v[i].name.present && !strcmp(pol->lists.v[i].name.s, h->call.s + 5))
+			list = &pol->lists.v[i];
+	if (!list) {
+		LERR(L, h->call.span, "no list named '%s'", h->call.s + 5);
+		return;
+	}
+	if (list->type.present && strcmp(list->type.s, "syscalls") && strcmp(list->type.s, "")) {
+		LERR(L, list->type.span, "lists of type '%s' are not supported by tpc yet",
+		     list->type.s);
+		return;
+	}
+	for (size_t i = 0; i < list->values.n; i++) {
+		struct ast_hook *copy = arena__alloc(L->a, sizeof(*copy));
+
+		*copy = *h;
+		copy->call = list->values.v[i];
+		if (list->type.present && !strcmp(list->type.s, "syscalls")) {
+			copy->syscall.v = true;
+			copy->syscall.present = true;
+		}
+		lower_hook(L, copy, enforce);
+	}
+}
+
+static void strip_enforcement(struct ir_object *o, int policy)
+{
+	for (size_t i = 0; i < o->progs.n; i++) {
+		struct ir_prog *p = o->progs.v[i];
+
+		for (size_t s = 0; s < p->specs.n; s++) {
+			if (p->specs.v[s].policy != policy)
+				continue;
+			for (size_t r = 0; r < p->specs.v[s].rules.n; r++) {
+				struct ir_action *act = &p->specs.v[s].rules.v[r].act;
+
+				act->kill = false;
+				act->signal = 0;
+				act->deny = 0;
+			}
+		}
+	}
+}
+
+/* Monitor mode (options: policy-mode: monitor) keeps rules and events but
+ * drops every enforcing action, as Tetragon does. */
+static bool policy_monitor(const struct ast_policy *pol)
+{
+	for (size_t i = 0; i < pol->options.n; i++)
+		if (ast_str__eq(&pol->options.v[i].name, "policy-mode") &&
+		    ast_str__eq(&pol->options.v[i].value, "monitor"))
+			return true;
+	return false;
+}
+
+static void check_scopes(struct lower *L, const struct ast_policy *pol)
+{
+	const struct ast_label_selector *sels[] = { &pol->pod_selector, &pol->container_selector,
+						    &pol->host_selector, &pol->node_selector };
+	const char *names[] = { "podSelector", "containerSelector", "hostSelector",
+				"nodeSelector" };
+
+	for (int i = 0; i < 4; i++)
+		if (sels[i]->present && !sels[i]->is_null)
+			LERR(L, sels[i]->span,
+			     "%s is not supported by tpc yet (planned with Kubernetes scoping); "
+			     "the policy would apply to every workload",
+			     names[i]);
+	if (pol->kind == POLICY_NAMESPACED)
+		LERR(L, pol->kind_name.span,
+		     "TracingPolicyNamespaced is not supported by tpc yet (needs pod scoping); "
+		     "use TracingPolicy");
+}
+
 int ir__lower(struct arena *a, struct diag_sink *d, const struct ast_bundle *b,
 	      struct ir_object *out)
 {
@@ -784,9 +869,14 @@ int ir__lower(struct arena *a, struct diag_sink *d, const struct ast_bundle *b,
 					.ns = pol->namespace_.s ? pol->namespace_.s : "" };
 
 		L.policy = (int)out->policies.n;
+		check_scopes(&L, pol);
 		for (size_t k = 0; k < pol->hooks.n; k++)
 			if (!pol->hooks.v[k].skipped)
-				lower_hook(&L, &pol->hooks.v[k], &ip.enforce);
+				lower_hook_calls(&L, pol, &pol->hooks.v[k], &ip.enforce);
+		if (policy_monitor(pol) && ip.enforce) {
+			strip_enforcement(out, L.policy);
+			ip.enforce = false;
+		}
 		VEC_PUSH(a, out->policies, ip);
 	}
 	for (size_t i = 0; i < out->progs.n; i++) {

@@ -14,6 +14,9 @@
 #include <linux/types.h>
 #include <linux/bpf.h>
 
+/* tell bpf_tracing.h to use the kernel's pt_regs field names (di, si, ...) */
+#define __VMLINUX_H__
+
 typedef __u8 u8;
 typedef __u16 u16;
 typedef __u32 u32;
