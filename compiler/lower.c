@@ -353,6 +353,11 @@ static struct ir_pred *lower_match_arg(struct lower *L, struct ir_prog *prog,
 			const char *why;
 			const char *s = m->values.v[i].s;
 
+			if (!strncmp(s, "list:", 5)) {
+				LERR(L, m->values.v[i].span,
+				     "InMap with 'list:' values is not supported by tpc yet");
+				return NULL;
+			}
 			if ((p->test == T_RANGE || p->test == T_IN) && strchr(s + 1, ':')) {
 				if (value__parse_int_range(s, t, &lo, &hi, &why)) {
 					LERR(L, m->values.v[i].span, "bad range: %s", why);
