@@ -526,7 +526,9 @@ static void emit_event(struct body *B, const struct ir_spec *sp, const struct ir
 			fprintf(out, "\t\to = tpc_ev__put_sa(s, o, S%d());\n", sl);
 			break;
 		default:
-			fprintf(out, "\t\to = tpc_ev__put_str(s, o, P%d(), L%d());\n", sl, sl);
+			/* L() first: it sets the offset P() depends on */
+			fprintf(out, "\t\t(void)L%d();\n\t\to = tpc_ev__put_str(s, o, P%d(), L%d());\n",
+				sl, sl, sl);
 		}
 	}
 }
