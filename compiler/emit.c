@@ -476,15 +476,18 @@ static void emit_arg_state(struct body *B)
 				const char *fn = a->kind == AK_FILE     ? "tpc_path__of_file"
 						 : a->kind == AK_PATH   ? "tpc_path__resolve"
 						 : a->kind == AK_BPRM   ? "tpc_path__of_bprm"
+						 : a->kind == AK_FD     ? "tpc_path__of_fd"
 									: "tpc_path__of_dentry";
-				const char *ty = a->kind == AK_FILE     ? "struct file"
-						 : a->kind == AK_PATH   ? "struct path"
-						 : a->kind == AK_BPRM   ? "struct linux_binprm"
-									: "struct dentry";
+				const char *ty = a->kind == AK_FILE     ? "struct file *"
+						 : a->kind == AK_PATH   ? "struct path *"
+						 : a->kind == AK_BPRM   ? "struct linux_binprm *"
+						 : a->kind == AK_FD     ? "long"
+									: "struct dentry *";
 
-				fprintf(out, "({ u32 _len; o%d = %s((%s *)(", sl, fn, ty);
+				/* a failed resolution reads as length -1: no string test matches */
+				fprintf(out, "({ u32 _len; o%d = %s((%s)(", sl, fn, ty);
 				emit_raw_switch(out, p, a);
-				fprintf(out, "), s->abuf[%d], &_len); (int)_len; })))\n", k);
+				fprintf(out, "), s->abuf[%d], &_len); o%d < 0 ? -1 : (int)_len; })))\n", k, sl);
 			}
 			fprintf(out, "#define P%d() (&s->abuf[%d][o%d & TPC_STR_MASK])\n", sl, k, sl);
 			fprintf(out, "#define T%d(n) (&s->abuf[%d][(o%d + L%d() - (n)) & TPC_STR_MASK])\n",

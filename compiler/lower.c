@@ -101,6 +101,8 @@ static enum ir_argkind kind_of_type(enum arg_type t)
 		return AK_BPRM;
 	case ARG_DENTRY:
 		return AK_DENTRY;
+	case ARG_FD:
+		return AK_FD;
 	case ARG_SOCKADDR:
 		return AK_SOCKADDR;
 	case ARG_SOCK:
@@ -165,6 +167,8 @@ static int lower_arg(struct lower *L, struct ir_prog *p, const struct ast_hook *
 			a.kind = !strcmp(h->subsystem.s, "syscalls") ? AK_USTR : AK_KSTR;
 		else if (arg_type__is_int(t))
 			a.kind = AK_INT;
+		else if (t == ARG_FD && !f->is_ptr)
+			a.kind = AK_FD; /* e.g. sys_exit_openat's ret */
 		else {
 			LERR(L, ai->type.span,
 			     "type '%s' cannot be read from a tracepoint field",
@@ -400,6 +404,7 @@ static struct ir_pred *lower_match_arg(struct lower *L, struct ir_prog *prog,
 	case AK_PATH:
 	case AK_BPRM:
 	case AK_DENTRY:
+	case AK_FD:
 		p->cost = ia->kind >= AK_FILE ? COST_PATH : COST_STRING;
 		switch (m->op) {
 		case OP_NOT_EQUAL:
