@@ -438,16 +438,24 @@ static void emit_arg_state(struct body *B)
 			fprintf(out, "\tbool s%d_ok = false;\n", sl);
 			fprintf(out,
 				"#define S%d() ((struct tpc_ev_sockaddr *)(s%d_ok ? (void *)s->abuf[%d] : "
-				"(s%d_ok = true, ",
+				"(s%d_ok = true, ({ ",
 				sl, sl, k, sl);
-			if (p->kind == HOOK_KPROBE || p->kind == HOOK_LSM || p->kind == HOOK_TRACEPOINT) {
-				fprintf(out, "tpc_sa__read((void *)s->abuf[%d], (const void *)(", k);
-				emit_raw_switch(out, p, a);
-				fprintf(out, "), %s), (void *)s->abuf[%d])))\n",
-					a->kind == AK_SOCKADDR && p->kind != HOOK_LSM ? "true" : "false", k);
-			} else {
-				fprintf(out, "(void *)s->abuf[%d])))\n", k);
+			for (size_t vi = 0; vi < p->variants.n; vi++) {
+				const struct ir_variant *v = &p->variants.v[vi];
+
+				fprintf(out, "if (v == %zu) ", vi);
+				if (v->at == AT_CGROUP_CONNECT4 || v->at == AT_CGROUP_CONNECT6) {
+					fprintf(out, "tpc_sa__from_connect%c((void *)s->abuf[%d], ctx); ",
+						v->at == AT_CGROUP_CONNECT4 ? '4' : '6', k);
+				} else {
+					fprintf(out, "tpc_sa__read((void *)s->abuf[%d], (const void *)(", k);
+					emit_raw(out, a, v);
+					/* a syscall's sockaddr is user memory, a hook's kernel memory */
+					fprintf(out, "), %s); ",
+						a->kind == AK_SOCKADDR && a->syscall_regs ? "true" : "false");
+				}
 			}
+			fprintf(out, "}), (void *)s->abuf[%d])))\n", k);
 			break;
 		}
 		default: {

@@ -636,6 +636,27 @@ static const char *syscall_name(const char *call)
 	return p ? p + 4 : call;
 }
 
+/* The cgroup connect hooks know only the destination sockaddr: a
+ * socket_connect policy gets them as a fallback when that is all it reads,
+ * and when its actions can be carried out there (no signals). */
+static bool connect_fallback_ok(const struct ast_hook *h)
+{
+	for (size_t i = 0; i < h->args.n; i++)
+		if (h->args.v[i].index.v != 1 || h->args.v[i].type_id != ARG_SOCKADDR)
+			return false;
+	for (size_t i = 0; i < h->selectors.n; i++) {
+		const struct ast_selector *sel = &h->selectors.v[i];
+
+		for (size_t k = 0; k < sel->match_actions.n; k++) {
+			enum action a = sel->match_actions.v[k].action;
+
+			if (a != ACT_POST && a != ACT_NOPOST && a != ACT_OVERRIDE)
+				return false;
+		}
+	}
+	return true;
+}
+
 static struct ir_prog *hook_prog(struct lower *L, const struct ast_hook *h,
 				 struct tp_format *tpf, bool *have_tpf)
 {
@@ -703,6 +724,12 @@ static struct ir_prog *hook_prog(struct lower *L, const struct ast_hook *h,
 				return NULL;
 			}
 			p->variants.v[0].lsm_nargs = fi.nparams;
+			if (!strcmp(h->call.s, "socket_connect") && connect_fallback_ok(h)) {
+				/* hosts without BPF LSM: the cgroup connect hooks see the
+				 * same destination and deny with EPERM */
+				variant_add(L, p, AT_CGROUP_CONNECT4, "", 1);
+				variant_add(L, p, AT_CGROUP_CONNECT6, "", 1);
+			}
 		}
 		return p;
 	default:
