@@ -1320,7 +1320,10 @@ static void on_doc(void *ctx, const struct ydoc *doc)
 	if (ynode__is_null(n) || c->over_budget)
 		return; /* empty document, e.g. after a trailing '---' */
 	p = arena__alloc(c->a, sizeof(*p));
+	/* from the root node (not the '---') to the end of the document */
 	p->span = doc->span;
+	if (n->span.start > p->span.start)
+		p->span.start = n->span.start;
 	p->file = c->file;
 	VEC_PUSH(c->a, c->out->policies, p);
 	c->policies++;
