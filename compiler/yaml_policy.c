@@ -195,6 +195,15 @@ next:;
 
 static void missing(struct yp *c, const struct ynode *n, const char *what, const char *key)
 {
+	const char *const one[] = { key, NULL };
+
+	/* a misspelt key was already reported with this very suggestion */
+	for (size_t i = 0; n->kind == YN_MAP && i < n->n; i++) {
+		const struct ynode *k = n->keys[i];
+
+		if (k->kind == YN_SCALAR && diag_suggest(k->s, one))
+			return;
+	}
 	diag__error(c->d, key_span(n), "missing-key", "%s is missing required key '%s'", what,
 		    key);
 }
@@ -380,22 +389,42 @@ static int lk_captype(const char *s, int *o)
 	return r;
 }
 
+/* Unknown name in a closed set: suggest the nearest, or list a short set. */
+static void bad_enum(struct yp *c, const struct ynode *v, const char *what,
+		     const char *const *names)
+{
+	const char *s = diag_suggest(v->s, names);
+	char list[256];
+	size_t n = 0, len = 0;
+
+	if (s) {
+		diag__error(c->d, v->span, "unknown-enum", "unknown %s '%s'; did you mean '%s'?",
+			    what, q(v), s);
+		return;
+	}
+	while (names[n])
+		n++;
+	if (n > 12) {
+		diag__error(c->d, v->span, "unknown-enum", "unknown %s '%s'", what, q(v));
+		return;
+	}
+	list[0] = '\0';
+	for (size_t i = 0; i < n && len < sizeof(list) - 40; i++)
+		len += (size_t)snprintf(list + len, sizeof(list) - len, "%s%s",
+					i ? (i + 1 == n ? " or " : ", ") : "", names[i]);
+	diag__error(c->d, v->span, "unknown-enum", "unknown %s '%s'; expected %s", what, q(v),
+		    list);
+}
+
 static bool get_enum(struct yp *c, const struct ynode *v, struct ast_str *o, const char *what,
 		     lookup_fn fn, const char *const *names, int *out)
 {
-	const char *s;
-
 	if (!want_scalar(c, v, what))
 		return false;
 	*o = mkstr(c, v);
 	if (strlen(v->s) == v->len && !fn(v->s, out))
 		return true;
-	s = diag_suggest(v->s, names);
-	if (s)
-		diag__error(c->d, v->span, "unknown-enum", "unknown %s '%s'; did you mean '%s'?",
-			    what, q(v), s);
-	else
-		diag__error(c->d, v->span, "unknown-enum", "unknown %s '%s'", what, q(v));
+	bad_enum(c, v, what, names);
 	return false;
 }
 
@@ -403,20 +432,13 @@ static bool get_enum(struct yp *c, const struct ynode *v, struct ast_str *o, con
 static bool get_oneof(struct yp *c, const struct ynode *v, struct ast_str *o, const char *what,
 		      const char *const *names)
 {
-	const char *s;
-
 	if (!want_scalar(c, v, what))
 		return false;
 	*o = mkstr(c, v);
 	for (size_t i = 0; names[i]; i++)
 		if (strlen(names[i]) == v->len && !memcmp(names[i], v->s, v->len))
 			return true;
-	s = diag_suggest(v->s, names);
-	if (s)
-		diag__error(c->d, v->span, "unknown-enum", "unknown %s '%s'; did you mean '%s'?",
-			    what, q(v), s);
-	else
-		diag__error(c->d, v->span, "unknown-enum", "unknown %s '%s'", what, q(v));
+	bad_enum(c, v, what, names);
 	return false;
 }
 
