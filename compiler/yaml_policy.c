@@ -193,9 +193,21 @@ next:;
 	return true;
 }
 
+#define HAS(node) ((node) && !ynode__is_null(node))
+
 static void missing(struct yp *c, const struct ynode *n, const char *what, const char *key)
 {
 	const char *const one[] = { key, NULL };
+
+	for (size_t i = 0; n->kind == YN_MAP && i < n->n; i++) {
+		const struct ynode *k = n->keys[i];
+
+		if (k->kind == YN_SCALAR && k->len == strlen(key) && !memcmp(k->s, key, k->len)) {
+			diag__error(c->d, k->span, "missing-key", "'%s' in %s must not be empty",
+				    key, what);
+			return;
+		}
+	}
 
 	/* a misspelt key was already reported with this very suggestion */
 	for (size_t i = 0; n->kind == YN_MAP && i < n->n; i++) {
@@ -489,7 +501,7 @@ static void parse_arg(struct yp *c, const struct ynode *n, struct ast_arg *o, en
 		return;
 	o->span = n->span;
 	o->type.span = key_span(n);
-	if (f[K_INDEX])
+	if (HAS(f[K_INDEX]))
 		get_int(c, f[K_INDEX], &o->index, "'index'", false);
 	else if (ctx != ARGCTX_RETURN)
 		missing(c, n, what, "index");
@@ -545,9 +557,9 @@ static void parse_match_arg(struct yp *c, const struct ynode *n, struct ast_matc
 
 		SET_INTVEC(o->args, arr, cnt);
 	}
-	if (!f[K_INDEX] && !f[K_ARGS])
+	if (!HAS(f[K_INDEX]) && !HAS(f[K_ARGS]))
 		missing(c, n, what, "index");
-	if (f[K_OP]) {
+	if (HAS(f[K_OP])) {
 		if (get_enum(c, f[K_OP], &o->op_name, "operator", lk_op, op__names(), &op))
 			o->op = (enum op)op;
 	} else {
@@ -568,13 +580,13 @@ static void parse_match_pids(struct yp *c, const struct ynode *n, struct ast_mat
 	if (!fields(c, n, "matchPIDs entry", keys, f, NULL))
 		return;
 	o->span = n->span;
-	if (!f[K_OP])
+	if (!HAS(f[K_OP]))
 		missing(c, n, "matchPIDs entry", "operator");
 	else if (get_enum(c, f[K_OP], &o->op_name, "operator", lk_op, op__names(), &op)) {
 		o->op = (enum op)op;
 		check_op_in(c, &o->op_name, o->op, "matchPIDs", in_notin, 2);
 	}
-	if (f[K_VALUES])
+	if (HAS(f[K_VALUES]))
 		get_strvec(c, f[K_VALUES], &o->values, "'values'");
 	else
 		missing(c, n, "matchPIDs entry", "values");
@@ -595,13 +607,13 @@ static void parse_match_binaries(struct yp *c, const struct ynode *n, struct ast
 	if (!fields(c, n, what, keys, f, NULL))
 		return;
 	o->span = n->span;
-	if (!f[K_OP])
+	if (!HAS(f[K_OP]))
 		missing(c, n, what, "operator");
 	else if (get_enum(c, f[K_OP], &o->op_name, "operator", lk_op, op__names(), &op)) {
 		o->op = (enum op)op;
 		check_op_in(c, &o->op_name, o->op, what, binary_ops, 6);
 	}
-	if (f[K_VALUES])
+	if (HAS(f[K_VALUES]))
 		get_strvec(c, f[K_VALUES], &o->values, "'values'");
 	else
 		missing(c, n, what, "values");
@@ -619,17 +631,17 @@ static void parse_match_ns(struct yp *c, const struct ynode *n, struct ast_match
 	if (!fields(c, n, "matchNamespaces entry", keys, f, NULL))
 		return;
 	o->span = n->span;
-	if (!f[K_NS])
+	if (!HAS(f[K_NS]))
 		missing(c, n, "matchNamespaces entry", "namespace");
 	else if (get_enum(c, f[K_NS], &o->ns_name, "namespace", lk_ns, ns_kind__names(), &x))
 		o->ns = (enum ns_kind)x;
-	if (!f[K_OP])
+	if (!HAS(f[K_OP]))
 		missing(c, n, "matchNamespaces entry", "operator");
 	else if (get_enum(c, f[K_OP], &o->op_name, "operator", lk_op, op__names(), &x)) {
 		o->op = (enum op)x;
 		check_op_in(c, &o->op_name, o->op, "matchNamespaces", in_notin, 2);
 	}
-	if (f[K_VALUES])
+	if (HAS(f[K_VALUES]))
 		get_strvec(c, f[K_VALUES], &o->values, "'values'");
 	else
 		missing(c, n, "matchNamespaces entry", "values");
@@ -646,13 +658,13 @@ static void parse_match_ns_changes(struct yp *c, const struct ynode *n,
 	if (!fields(c, n, "matchNamespaceChanges entry", keys, f, NULL))
 		return;
 	o->span = n->span;
-	if (!f[K_OP])
+	if (!HAS(f[K_OP]))
 		missing(c, n, "matchNamespaceChanges entry", "operator");
 	else if (get_enum(c, f[K_OP], &o->op_name, "operator", lk_op, op__names(), &x)) {
 		o->op = (enum op)x;
 		check_op_in(c, &o->op_name, o->op, "matchNamespaceChanges", in_notin, 2);
 	}
-	if (f[K_VALUES]) {
+	if (HAS(f[K_VALUES])) {
 		get_strvec(c, f[K_VALUES], &o->values, "'values'");
 		for (size_t i = 0; i < o->values.n; i++) {
 			struct ynode tmp = { .kind = YN_SCALAR };
@@ -686,7 +698,7 @@ static void parse_match_caps(struct yp *c, const struct ynode *n, struct ast_mat
 	if (f[K_TYPE] && get_enum(c, f[K_TYPE], &o->type_name, "capability type", lk_captype,
 				  cap_type__names(), &x))
 		o->type = (enum cap_type)x;
-	if (!f[K_OP])
+	if (!HAS(f[K_OP]))
 		missing(c, n, what, "operator");
 	else if (get_enum(c, f[K_OP], &o->op_name, "operator", lk_op, op__names(), &x)) {
 		o->op = (enum op)x;
@@ -694,7 +706,7 @@ static void parse_match_caps(struct yp *c, const struct ynode *n, struct ast_mat
 	}
 	if (f[K_NSCAP])
 		get_bool(c, f[K_NSCAP], &o->is_namespace_capability, "'isNamespaceCapability'");
-	if (f[K_VALUES])
+	if (HAS(f[K_VALUES]))
 		get_strvec(c, f[K_VALUES], &o->values, "'values'");
 	else
 		missing(c, n, what, "values");
@@ -718,7 +730,7 @@ static void parse_action(struct yp *c, const struct ynode *n, struct ast_action 
 	if (!fields(c, n, "action", keys, f, NULL))
 		return;
 	o->span = n->span;
-	if (!f[K_ACTION])
+	if (!HAS(f[K_ACTION]))
 		missing(c, n, "action", "action");
 	else if (get_enum(c, f[K_ACTION], &o->name, "action", lk_action, action__names(), &x))
 		o->action = (enum action)x;
@@ -798,11 +810,11 @@ static void parse_label_selector(struct yp *c, const struct ynode *n, struct ast
 			if (!fields(c, r, "label requirement", rkeys, rf, NULL))
 				continue;
 			req.span = r->span;
-			if (rf[0])
+			if (HAS(rf[0]))
 				get_str(c, rf[0], &req.key, "'key'");
 			else
 				missing(c, r, "label requirement", "key");
-			if (rf[1])
+			if (HAS(rf[1]))
 				get_oneof(c, rf[1], &req.op_name, "label operator", rops);
 			else
 				missing(c, r, "label requirement", "operator");
@@ -1002,7 +1014,7 @@ static void parse_hook(struct yp *c, const struct ynode *n, enum hook_kind kind,
 	switch (kind) {
 	case HOOK_KPROBE:
 	case HOOK_FENTRY:
-		if ((v = fget(keys, f, "call")))
+		if (HAS(v = fget(keys, f, "call")))
 			get_str(c, v, &h->call, "'call'");
 		else
 			missing(c, n, what, "call");
@@ -1010,11 +1022,11 @@ static void parse_hook(struct yp *c, const struct ynode *n, enum hook_kind kind,
 			get_bool(c, v, &h->syscall, "'syscall'");
 		break;
 	case HOOK_TRACEPOINT:
-		if ((v = fget(keys, f, "subsystem")))
+		if (HAS(v = fget(keys, f, "subsystem")))
 			get_str(c, v, &h->subsystem, "'subsystem'");
 		else
 			missing(c, n, what, "subsystem");
-		if ((v = fget(keys, f, "event")))
+		if (HAS(v = fget(keys, f, "event")))
 			get_str(c, v, &h->event, "'event'");
 		else
 			missing(c, n, what, "event");
@@ -1022,25 +1034,25 @@ static void parse_hook(struct yp *c, const struct ynode *n, enum hook_kind kind,
 			get_bool(c, v, &h->raw, "'raw'");
 		break;
 	case HOOK_LSM:
-		if ((v = fget(keys, f, "hook")))
+		if (HAS(v = fget(keys, f, "hook")))
 			get_str(c, v, &h->call, "'hook'");
 		else
 			missing(c, n, what, "hook");
 		break;
 	case HOOK_UPROBE:
 	case HOOK_USDT:
-		if ((v = fget(keys, f, "path")))
+		if (HAS(v = fget(keys, f, "path")))
 			get_str(c, v, &h->path, "'path'");
 		else
 			missing(c, n, what, "path");
 		if ((v = fget(keys, f, "btfPath")))
 			get_str(c, v, &h->btf_path, "'btfPath'");
 		if (kind == HOOK_USDT) {
-			if ((v = fget(keys, f, "provider")))
+			if (HAS(v = fget(keys, f, "provider")))
 				get_str(c, v, &h->provider, "'provider'");
 			else
 				missing(c, n, what, "provider");
-			if ((v = fget(keys, f, "name")))
+			if (HAS(v = fget(keys, f, "name")))
 				get_str(c, v, &h->name, "'name'");
 			else
 				missing(c, n, what, "name");
@@ -1107,7 +1119,7 @@ static void parse_list(struct yp *c, const struct ynode *n, struct ast_list *o)
 	if (!fields(c, n, "list", keys, f, NULL))
 		return;
 	o->span = n->span;
-	if (f[0])
+	if (HAS(f[0]))
 		get_str(c, f[0], &o->name, "'name'");
 	else
 		missing(c, n, "list", "name");
@@ -1128,7 +1140,7 @@ static void parse_enforcer(struct yp *c, const struct ynode *n, ast_strvec *o)
 
 	if (!fields(c, n, "enforcer", keys, f, NULL))
 		return;
-	if (f[0])
+	if (HAS(f[0]))
 		get_strvec(c, f[0], o, "'calls'");
 	else
 		missing(c, n, "enforcer", "calls");
@@ -1142,7 +1154,7 @@ static void parse_option(struct yp *c, const struct ynode *n, struct ast_option 
 	if (!fields(c, n, "option", keys, f, NULL))
 		return;
 	o->span = n->span;
-	if (f[0])
+	if (HAS(f[0]))
 		get_str(c, f[0], &o->name, "'name'");
 	else
 		missing(c, n, "option", "name");
@@ -1318,7 +1330,7 @@ static void parse_metadata(struct yp *c, const struct ynode *n, struct ast_polic
 
 	if (!fields(c, n, "metadata", keys, f, NULL))
 		return;
-	if (f[0])
+	if (HAS(f[0]))
 		get_str(c, f[0], &p->name, "'name'");
 	else
 		missing(c, n, "metadata", "name");
@@ -1356,7 +1368,7 @@ static void on_doc(void *ctx, const struct ydoc *doc)
 		return;
 	}
 	fields(c, n, "the policy", keys, f, NULL);
-	if (!f[0]) {
+	if (!HAS(f[0])) {
 		missing(c, n, "the policy", "apiVersion");
 	} else if (want_scalar(c, f[0], "'apiVersion'")) {
 		p->api_version = mkstr(c, f[0]);
@@ -1365,17 +1377,17 @@ static void on_doc(void *ctx, const struct ydoc *doc)
 				    "unsupported apiVersion '%s'; expected 'cilium.io/v1alpha1'",
 				    q(f[0]));
 	}
-	if (!f[1]) {
+	if (!HAS(f[1])) {
 		missing(c, n, "the policy", "kind");
 	} else if (get_oneof(c, f[1], &p->kind_name, "kind", kinds)) {
 		p->kind = ast_str__eq(&p->kind_name, "TracingPolicy") ? POLICY_CLUSTER
 								       : POLICY_NAMESPACED;
 	}
-	if (f[2])
+	if (HAS(f[2]))
 		parse_metadata(c, f[2], p);
 	else
 		missing(c, n, "the policy", "metadata");
-	if (f[3])
+	if (HAS(f[3]))
 		parse_spec(c, f[3], p);
 	else
 		missing(c, n, "the policy", "spec");
