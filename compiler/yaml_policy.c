@@ -27,7 +27,7 @@ struct yp {
 	uint32_t file;
 	struct ast_bundle *out;
 	/* schema walk budget: aliases can make a small tree look huge */
-	size_t visits;
+	size_t visits, budget;
 	bool over_budget;
 	unsigned policies;
 };
@@ -38,11 +38,12 @@ static bool visit(struct yp *c, const struct ynode *n)
 {
 	if (c->over_budget)
 		return false;
-	if (++c->visits > YAML_MAX_NODES) {
+	if (++c->visits > c->budget) {
 		c->over_budget = true;
 		diag__error(c->d, n->span, "yaml-limit",
-			    "policy expands to too many YAML nodes through aliases (limit %u)",
-			    YAML_MAX_NODES);
+			    "policy expands to too many YAML nodes through aliases (more than "
+			    "%zu visited)",
+			    c->budget);
 		return false;
 	}
 	return true;
@@ -1353,6 +1354,9 @@ static void on_doc(void *ctx, const struct ydoc *doc)
 
 	if (ynode__is_null(n) || c->over_budget)
 		return; /* empty document, e.g. after a trailing '---' */
+	c->budget = doc->nodes_total * YAML_WALK_PER_NODE + YAML_WALK_BASE;
+	if (c->budget > YAML_MAX_NODES)
+		c->budget = YAML_MAX_NODES;
 	p = arena__alloc(c->a, sizeof(*p));
 	/* from the root node (not the '---') to the end of the document */
 	p->span = doc->span;

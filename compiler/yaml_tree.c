@@ -275,6 +275,7 @@ int yaml_tree__load_all(struct arena *a, const struct srcmap *m, struct diag_sin
 			doc.span.end = sp.end > doc.span.start ? sp.end : doc.span.start;
 			if (l.root && l.root->span.end > doc.span.end)
 				doc.span.end = l.root->span.end;
+			doc.nodes_total = l.nodes;
 			in_doc = false;
 			ndocs++;
 			fn(ctx, &doc);
