@@ -25,7 +25,7 @@ for f in compiler/*.c; do
 	SRCS+=("$f")
 done
 SRCS+=("$BUILD/grammar/selector.tab.c" "$BUILD/grammar/selector.lex.c")
-LIBS=(-lyaml -lbpf -lelf -lz -ljansson)
+LIBS=(-lyaml -lbpf -lelf -lz -ljansson -lsodium)
 
 rc=0
 for t in tests/fuzz/fuzz_*.c; do
