@@ -107,7 +107,7 @@ test: all $(UNIT_BINS)
 	$(Q)bash tests/run.sh
 
 test-update: all
-	$(Q)TPC_UPDATE=1 bash tests/run.sh golden
+	$(Q)TPC_UPDATE=1 bash tests/run.sh diag golden
 
 fuzz: all
 	$(Q)bash tests/fuzz/run.sh $(FUZZ_SECONDS)
