@@ -71,7 +71,9 @@ int tpc_yylex_destroy(yyscan_t scanner);
 		}                                                              \
 	} while (0)
 
-/* The stack never needs to grow: depth is capped by DSL_MAX_DEPTH. */
+/* Enough for most expressions; a deeper one grows the stacks on the heap
+ * (bison uses YYMALLOC, never alloca, unless told to), and capping the
+ * nesting at DSL_MAX_DEPTH keeps that growth to a few hundred entries. */
 #define YYINITDEPTH (2 * DSL_MAX_DEPTH + 32)
 
 static void tpc_yyerror(struct dsl_loc *loc, yyscan_t scanner, struct dsl_state *st,
