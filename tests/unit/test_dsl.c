@@ -598,10 +598,11 @@ static void test_field_required_on_the_left(void **state)
 	assert_null(parse(x, "PID == 1"));
 	err_is(x, 0, 0, 3,
 	       "unexpected constant 'PID', expecting a field, 'true', 'false', '!' or '('");
+	diag_is(x, 1, DIAG_NOTE, 0, 3, "field names are lower case: 'pid'");
 	assert_null(parse(x, "1 == pid"));
-	err_is(x, 1, 0, 1, "unexpected number '1', expecting a field, 'true', 'false', '!' or '('");
+	err_is(x, 2, 0, 1, "unexpected number '1', expecting a field, 'true', 'false', '!' or '('");
 	assert_null(parse(x, "uid == euid"));
-	err_is(x, 2, 7, 11, "unexpected name 'euid', expecting a value");
+	err_is(x, 3, 7, 11, "unexpected name 'euid', expecting a value");
 }
 
 static void test_subscript_needs_a_string(void **state)
