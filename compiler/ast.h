@@ -280,6 +280,9 @@ struct ast_hook {
 	ast_strvec symbols;
 	VEC(struct ast_int) offsets, addrs, ref_ctr_offsets;
 	ast_strvec binary_digests;
+	/* set by sema: the call is absent from this kernel's BTF and
+	 * ignore.callNotFound asked to skip it; lower emits nothing for it */
+	bool skipped;
 };
 
 struct ast_list {

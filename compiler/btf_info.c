@@ -780,3 +780,103 @@ const char *btf_info__suggest_event(struct btf_info *bi, const char *subsys, con
 	}
 	return best ? bi->suggest : NULL;
 }
+
+static int int_width_by_name(const char *s)
+{
+	static const struct {
+		const char *name;
+		int bits;
+	} w[] = {
+		{ "char", 8 },	   { "short", 16 },   { "int", 32 },	  { "long", 64 },
+		{ "long long", 64 }, { "bool", 8 },   { "_Bool", 8 },	  { "u8", 8 },
+		{ "s8", 8 },	   { "u16", 16 },     { "s16", 16 },	  { "u32", 32 },
+		{ "s32", 32 },	   { "u64", 64 },     { "s64", 64 },	  { "__u8", 8 },
+		{ "__s8", 8 },	   { "__u16", 16 },   { "__s16", 16 },	  { "__u32", 32 },
+		{ "__s32", 32 },   { "__u64", 64 },   { "__s64", 64 },	  { "size_t", 64 },
+		{ "ssize_t", 64 }, { "pid_t", 32 },   { "uid_t", 32 },	  { "gid_t", 32 },
+		{ "umode_t", 16 }, { "loff_t", 64 },  { "off_t", 64 },	  { "", 32 },
+	};
+
+	for (size_t i = 0; i < sizeof(w) / sizeof(w[0]); i++)
+		if (!strcmp(s, w[i].name))
+			return w[i].bits;
+	return 0;
+}
+
+void btf_info__classify_text(struct btf_info *bi, const char *text, struct btf_tinfo *out)
+{
+	char buf[96], *p, *q;
+	bool is_unsigned = false;
+	int stars = 0;
+
+	memset(out, 0, sizeof(*out));
+	snprintf(out->desc, sizeof(out->desc), "%s", text);
+	snprintf(buf, sizeof(buf), "%s", text);
+	/* drop qualifiers; count pointer stars */
+	for (p = buf; (q = strchr(p, '*')); p = q + 1) {
+		stars++;
+		*q = ' ';
+	}
+	for (const char *const *kw = (const char *const[]){ "const ", "volatile ", "__user ",
+							     NULL };
+	     *kw; kw++) {
+		while ((p = strstr(buf, *kw)))
+			memmove(p, p + strlen(*kw), strlen(p + strlen(*kw)) + 1);
+	}
+	if ((p = strstr(buf, "unsigned"))) {
+		is_unsigned = true;
+		memmove(p, p + 8, strlen(p + 8) + 1);
+	} else if ((p = strstr(buf, "signed"))) {
+		memmove(p, p + 6, strlen(p + 6) + 1);
+	}
+	/* trim and squeeze blanks */
+	for (p = q = buf; *p; p++) {
+		if (*p == ' ' && (q == buf || q[-1] == ' '))
+			continue;
+		*q++ = *p;
+	}
+	while (q > buf && q[-1] == ' ')
+		q--;
+	*q = '\0';
+	if (stars) {
+		out->cls = BTFT_PTR_OTHER;
+		if (stars == 1 && !strcmp(buf, "char")) {
+			out->cls = BTFT_PTR_CHAR;
+		} else if (stars == 1 && !strncmp(buf, "struct ", 7)) {
+			out->cls = BTFT_PTR_STRUCT;
+			out->type_id = btf_info__struct_id(bi, buf + 7);
+			/* point into BTF's string table so the name outlives buf */
+			if (out->type_id)
+				out->type_name = btf__name_by_offset(
+					bi->btf, btf__type_by_id(bi->btf, out->type_id)->name_off);
+			else
+				out->cls = BTFT_PTR_OTHER;
+		}
+		return;
+	}
+	if (!strncmp(buf, "struct ", 7) || !strncmp(buf, "union ", 6)) {
+		out->cls = BTFT_STRUCT;
+		return;
+	}
+	out->bits = int_width_by_name(buf);
+	if (out->bits) {
+		out->cls = BTFT_INT;
+		out->is_signed = !is_unsigned && strncmp(buf, "u", 1) && strncmp(buf, "__u", 3) &&
+				 strcmp(buf, "size_t") && strcmp(buf, "umode_t") &&
+				 strcmp(buf, "bool") && strcmp(buf, "_Bool");
+		return;
+	}
+	{
+		int32_t id = btf__find_by_name_kind(bi->btf, buf, BTF_KIND_TYPEDEF);
+
+		if (id > 0) {
+			char desc[sizeof(out->desc)];
+
+			memcpy(desc, out->desc, sizeof(desc));
+			btf_info__classify(bi, (uint32_t)id, out);
+			memcpy(out->desc, desc, sizeof(desc));
+			return;
+		}
+	}
+	out->cls = BTFT_OTHER;
+}

@@ -38,7 +38,7 @@ struct btf_tinfo {
 	bool is_signed;	       /* BTFT_INT */
 	const char *type_name; /* struct name for PTR_STRUCT/STRUCT, else NULL */
 	uint32_t type_id;      /* BTF id of the type as declared */
-	char desc[64];	       /* C spelling, e.g. "struct file *", "umode_t" */
+	char desc[96];	       /* C spelling, e.g. "struct file *", "umode_t" */
 };
 
 #define BTF_INFO_MAX_PARAMS 12
@@ -80,6 +80,9 @@ int btf_info__field_path(struct btf_info *bi, uint32_t type_id, const char *path
 			 size_t *bad_off, size_t *bad_len);
 /* BTF id of struct NAME, or 0. */
 uint32_t btf_info__struct_id(struct btf_info *bi, const char *name);
+/* Classify a C type as spelled in a tracefs format file ("const char *",
+ * "umode_t", "struct sockaddr *"); typedef names are looked up in BTF. */
+void btf_info__classify_text(struct btf_info *bi, const char *text, struct btf_tinfo *out);
 /* Classify any BTF type id. */
 void btf_info__classify(struct btf_info *bi, uint32_t type_id, struct btf_tinfo *out);
 
