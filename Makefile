@@ -28,7 +28,7 @@ CFLAGS  ?= -O2 -g
 CFLAGS  += -std=c11 -D_GNU_SOURCE $(WARN) -MMD -MP \
 	   -I$(OUTPUT)/grammar -Icompiler -Igrammar -Iruntime/include \
 	   -DTPC_VERSION='"$(VERSION)"'
-LDLIBS_TPC    := -lyaml -lbpf -lelf -lz -ljansson
+LDLIBS_TPC    := -lyaml -lbpf -lelf -lz -ljansson -lsodium
 LDLIBS_LOADER := -lbpf -lelf -lz -ljansson
 
 # --- compiler ---------------------------------------------------------------

@@ -280,9 +280,7 @@ struct ast_hook {
 	ast_strvec symbols;
 	VEC(struct ast_int) offsets, addrs, ref_ctr_offsets;
 	ast_strvec binary_digests;
-	/* set by sema: the call is absent from this kernel's BTF and
-	 * ignore.callNotFound asked to skip it; lower emits nothing for it */
-	bool skipped;
+	bool skipped; /* sema: ignore.callNotFound and the call is absent */
 };
 
 struct ast_list {

@@ -1,5 +1,5 @@
 /* tpc_abi.h - the binary contract between tpc-built BPF objects and
- * tpc-loader. Included by BPF C (runtime/*.bpf.h) and by user space.
+ * tpc-loader. Included by BPF C (the runtime headers) and by user space.
  *
  * Contract:
  *  - Every ring-buffer record starts with struct tpc_ev_hdr; hdr.size is the
