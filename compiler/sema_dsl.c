@@ -1,228 +1,30 @@
-/* sema_dsl.c - checks of `match:` DSL expressions: field names, argument
- * references, and operator/literal types.
- *
- * The process-field table below is local until compiler/dsl_fields.h (the
- * DSL's own table) lands; then dsl_field_lookup() switches over to it. */
-#include <ctype.h>
+/* sema_dsl.c - checks of `match:` DSL expressions against the field table
+ * in dsl_fields.c: field names, argument references (argN, args.<label>,
+ * socket sub-fields), and which operators and literals fit each field. */
 #include <errno.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
+#include "dsl_fields.h"
 #include "sema_int.h"
 
 /* Messages are cut to fit their buffers on purpose. */
 #pragma GCC diagnostic ignored "-Wformat-truncation"
+
 #include "support.h"
 #include "values.h"
 
-enum ftype { FT_STRING, FT_U32, FT_U64, FT_S64, FT_CAPSET, FT_PATH, FT_NET, FT_ADDR, FT_PORT,
-	     FT_FAMILY, FT_PROTOCOL, FT_STATE };
+/* The value kind a field compares as, once arguments are resolved. */
+enum vkind { VK_INT, VK_UINT, VK_STRING, VK_PATH, VK_ADDR, VK_PORT, VK_CAPS, VK_FAMILY,
+	     VK_PROTOCOL };
 
-struct dsl_field {
-	const char *name;
-	enum ftype type;
-	const char *unsupported; /* reason, or NULL */
-};
-
-#define K8S "pod and container identity is planned for the Kubernetes issue"
-
-static const struct dsl_field fields[] = {
-	{ "binary", FT_STRING, NULL },
-	{ "comm", FT_STRING, NULL },
-	{ "pid", FT_U32, NULL },
-	{ "tid", FT_U32, NULL },
-	{ "ppid", FT_U32, NULL },
-	{ "uid", FT_U32, NULL },
-	{ "euid", FT_U32, NULL },
-	{ "gid", FT_U32, NULL },
-	{ "egid", FT_U32, NULL },
-	{ "cgroup", FT_U64, NULL },
-	{ "cgroup.id", FT_U64, NULL },
-	{ "parent.binary", FT_STRING, "parent binary tracking is not implemented yet" },
-	{ "return", FT_S64, NULL },
-	{ "caps.effective", FT_CAPSET, NULL },
-	{ "caps.permitted", FT_CAPSET, NULL },
-	{ "caps.inheritable", FT_CAPSET, NULL },
-	{ "ns.uts", FT_U32, NULL },
-	{ "ns.ipc", FT_U32, NULL },
-	{ "ns.mnt", FT_U32, NULL },
-	{ "ns.pid", FT_U32, NULL },
-	{ "ns.pid_for_children", FT_U32, NULL },
-	{ "ns.net", FT_U32, NULL },
-	{ "ns.time", FT_U32, NULL },
-	{ "ns.time_for_children", FT_U32, NULL },
-	{ "ns.cgroup", FT_U32, NULL },
-	{ "ns.user", FT_U32, NULL },
-	{ "pod.namespace", FT_STRING, K8S },
-	{ "pod.name", FT_STRING, K8S },
-	{ "pod.labels", FT_STRING, K8S },
-	{ "container.name", FT_STRING, K8S },
-	{ "container.id", FT_STRING, K8S },
-	{ "container.image", FT_STRING, K8S },
-	{ NULL, 0, NULL },
-};
-
-/* sub-fields of a network argument: args.sk.daddr */
-static const struct dsl_field net_fields[] = {
-	{ "saddr", FT_ADDR, NULL },	 { "daddr", FT_ADDR, NULL },
-	{ "sport", FT_PORT, NULL },	 { "dport", FT_PORT, NULL },
-	{ "family", FT_FAMILY, NULL },	 { "protocol", FT_PROTOCOL, NULL },
-	{ "state", FT_STATE, NULL },	 { NULL, 0, NULL },
-};
-
-static const char *const *field_names(void)
+static const char *vkind_name(enum vkind k)
 {
-	static const char *names[sizeof(fields) / sizeof(fields[0]) + 2];
+	static const char *const n[] = { "an integer", "an integer", "a string", "a path",
+					 "an address", "a port", "a capability set",
+					 "an address family", "a protocol" };
 
-	if (!names[0]) {
-		size_t i;
-
-		for (i = 0; fields[i].name; i++)
-			names[i] = fields[i].name;
-		names[i] = "args";
-	}
-	return names;
-}
-
-static const char *ftype_name(enum ftype t)
-{
-	switch (t) {
-	case FT_STRING: return "string";
-	case FT_PATH: return "path";
-	case FT_U32: case FT_U64: case FT_S64: case FT_PORT: case FT_FAMILY: case FT_PROTOCOL:
-	case FT_STATE: return "integer";
-	case FT_CAPSET: return "capability set";
-	case FT_NET: return "socket";
-	case FT_ADDR: return "address";
-	}
-	return "?";
-}
-
-/* Resolve a field expression to its type; false after a diagnostic. */
-static bool field_type(struct sema *s, struct hook_ctx *hc, const struct ast_expr *e,
-		       enum ftype *out)
-{
-	const char *name = e->field.name;
-	struct ast_hook *h = hc->h;
-	struct ast_arg *arg = NULL;
-	const char *rest = NULL;
-
-	if (!strncmp(name, "arg", 3) && isdigit((unsigned char)name[3])) {
-		char *end;
-		long idx = strtol(name + 3, &end, 10);
-
-		arg = hook_arg_by_index(h, idx);
-		if (!arg) {
-			diag__error(s->d, e->span, "dsl-arg-unknown",
-				    "'%s' refers to no declared argument (no 'args' entry has index "
-				    "%ld)",
-				    diag_quote(name, strlen(name)), idx);
-			return false;
-		}
-		rest = *end == '.' ? end + 1 : (*end ? end : NULL);
-	} else if (!strncmp(name, "args.", 5)) {
-		const char *lab = name + 5;
-		const char *dot = strchr(lab, '.');
-		size_t n = dot ? (size_t)(dot - lab) : strlen(lab);
-
-		for (size_t i = 0; i < h->args.n && !arg; i++)
-			if (h->args.v[i].label.present && h->args.v[i].label.len == n &&
-			    !memcmp(h->args.v[i].label.s, lab, n))
-				arg = &h->args.v[i];
-		if (!arg) {
-			const char **labels = arena__calloc(s->a, h->args.n + 1, sizeof(*labels));
-			size_t k = 0;
-			const char *sug;
-			char *want = arena__strndup(s->a, lab, n);
-
-			for (size_t i = 0; i < h->args.n; i++)
-				if (h->args.v[i].label.present)
-					labels[k++] = h->args.v[i].label.s;
-			sug = diag_suggest(want, labels);
-			diag__error(s->d, e->span, "dsl-arg-unknown",
-				    "no argument has label '%s'%s%s%s", diag_quote(lab, n),
-				    sug ? "; did you mean '" : "", sug ? sug : "", sug ? "'?" : "");
-			return false;
-		}
-		rest = dot ? dot + 1 : NULL;
-	}
-	if (arg) {
-		enum arg_type t = arg->type_id;
-
-		if (arg_type__is_path(t))
-			*out = FT_PATH;
-		else if (arg_type__is_string(t))
-			*out = FT_STRING;
-		else if (arg_type__is_net(t))
-			*out = FT_NET;
-		else if (t == ARG_KERNEL_CAP_T || t == ARG_CAP_EFFECTIVE ||
-			 t == ARG_CAP_INHERITABLE || t == ARG_CAP_PERMITTED)
-			*out = FT_CAPSET;
-		else if (arg_type__is_int(t))
-			*out = arg_type__is_signed(t) ? FT_S64 : FT_U64;
-		else {
-			diag__error(s->d, e->span, "dsl-type",
-				    "argument '%s' has type '%s', which a match expression cannot "
-				    "compare",
-				    diag_quote(name, strlen(name)), arg_type__name(t));
-			return false;
-		}
-		if (rest) {
-			if (*out != FT_NET) {
-				diag__error(s->d, e->span, "dsl-field",
-					    "'%s': only socket arguments have sub-fields",
-					    diag_quote(name, strlen(name)));
-				return false;
-			}
-			for (int i = 0; net_fields[i].name; i++)
-				if (!strcmp(rest, net_fields[i].name)) {
-					*out = net_fields[i].type;
-					return true;
-				}
-			diag__error(s->d, e->span, "dsl-field",
-				    "unknown socket field '%s' (saddr, daddr, sport, dport, family, "
-				    "protocol, state)",
-				    diag_quote(rest, strlen(rest)));
-			return false;
-		}
-		return true;
-	}
-	for (int i = 0; fields[i].name; i++) {
-		if (strcmp(name, fields[i].name))
-			continue;
-		if (fields[i].unsupported) {
-			sema_unsupported(s, e->span, name, fields[i].unsupported);
-			return false;
-		}
-		if (e->field.key.present && strcmp(name, "pod.labels")) {
-			diag__error(s->d, e->field.key.span, "dsl-field",
-				    "field '%s' takes no [\"...\"] subscript",
-				    diag_quote(name, strlen(name)));
-			return false;
-		}
-		if (!strcmp(name, "return") && (!h->ret.v || !h->has_return_arg)) {
-			diag__error(s->d, e->span, "dsl-field",
-				    "'return' needs a hook with 'return: true' and a 'returnArg'");
-			return false;
-		}
-		*out = fields[i].type;
-		return true;
-	}
-	{
-		const char *sug = diag_suggest(name, field_names());
-
-		diag__error(s->d, e->span, "dsl-field", "unknown field '%s'%s%s%s",
-			    diag_quote(name, strlen(name)), sug ? "; did you mean '" : "",
-			    sug ? sug : "", sug ? "'?" : "");
-	}
-	return false;
-}
-
-static bool is_int_type(enum ftype t)
-{
-	return t == FT_U32 || t == FT_U64 || t == FT_S64 || t == FT_PORT || t == FT_FAMILY ||
-	       t == FT_PROTOCOL || t == FT_STATE;
+	return n[k];
 }
 
 static const char *cmp_name(enum expr_cmp c)
@@ -233,110 +35,281 @@ static const char *cmp_name(enum expr_cmp c)
 	return (unsigned)c < sizeof(n) / sizeof(n[0]) ? n[c] : "?";
 }
 
-/* Does literal lit fit a field of type t? */
-static void check_literal(struct sema *s, const char *fname, enum ftype t,
-			  const struct ast_expr *lit)
+static const char *fq(const struct ast_expr *e)
 {
-	const char *why;
-	int n;
-
-	switch (lit->kind) {
-	case EXPR_INT:
-		if (is_int_type(t) || t == FT_CAPSET) {
-			if (t == FT_U32 && (lit->ival < 0 || lit->ival > (int64_t)UINT32_MAX))
-				diag__error(s->d, lit->span, "dsl-value",
-					    "%lld is out of range for '%s' (0 to 4294967295)",
-					    (long long)lit->ival, fname);
-			else if (t == FT_PORT && (lit->ival < 0 || lit->ival > 65535))
-				diag__error(s->d, lit->span, "dsl-value",
-					    "port %lld is out of range (0 to 65535)",
-					    (long long)lit->ival);
-			return;
-		}
-		break;
-	case EXPR_STR:
-		if (t == FT_STRING || t == FT_PATH) {
-			if (t == FT_PATH && lit->sval.len && lit->sval.s[0] != '/')
-				diag__warning(s->d, lit->span, "path-not-absolute",
-					      "'%s' is not an absolute path; '%s' is a resolved "
-					      "absolute path",
-					      diag_quote(lit->sval.s, lit->sval.len), fname);
-			return;
-		}
-		if (t == FT_CAPSET) {
-			if (capability__lookup(lit->sval.s, &n))
-				diag__error(s->d, lit->span, "dsl-value", "unknown capability '%s'",
-					    diag_quote(lit->sval.s, lit->sval.len));
-			return;
-		}
-		if (t == FT_FAMILY && !value__parse_family(lit->sval.s, &n, &why))
-			return;
-		if (t == FT_PROTOCOL && !value__parse_protocol(lit->sval.s, &n, &why))
-			return;
-		if (t == FT_STATE && !value__parse_tcp_state(lit->sval.s, &n, &why))
-			return;
-		if (t == FT_ADDR) {
-			struct value_cidr c;
-
-			if (value__parse_cidr(lit->sval.s, &c, &why))
-				diag__error(s->d, lit->span, "dsl-value", "invalid address '%s': %s",
-					    diag_quote(lit->sval.s, lit->sval.len), why);
-			return;
-		}
-		break;
-	case EXPR_CIDR: {
-		struct value_cidr c;
-
-		if (value__parse_cidr(lit->sval.s, &c, &why)) {
-			diag__error(s->d, lit->span, "dsl-value", "invalid CIDR '%s': %s",
-				    diag_quote(lit->sval.s, lit->sval.len), why);
-			return;
-		}
-		if (t == FT_ADDR)
-			return;
-		break;
-	}
-	case EXPR_FIELD:
-		diag__error(s->d, lit->span, "dsl-type",
-			    "comparing two fields is not supported; compare '%s' with a literal",
-			    fname);
-		return;
-	default:
-		break;
-	}
-	diag__error(s->d, lit->span, "dsl-type", "'%s' is %s %s field; this %s does not fit it",
-		    fname, t == FT_ADDR || t == FT_U32 || t == FT_U64 || t == FT_S64 ? "an" : "a",
-		    ftype_name(t),
-		    lit->kind == EXPR_INT ? "integer"
-		    : lit->kind == EXPR_STR ? "string"
-		    : lit->kind == EXPR_CIDR ? "CIDR"
-		    : lit->kind == EXPR_BOOL ? "boolean" : "value");
+	return diag_quote(e->field.name, strlen(e->field.name));
 }
 
-static bool op_fits(enum expr_cmp op, enum ftype t)
+/* The declared arg a field reference names, or NULL after a diagnostic. */
+static struct ast_arg *ref_arg(struct sema *s, struct hook_ctx *hc, const struct ast_expr *e,
+			       const struct dsl_field_ref *ref)
 {
-	switch (t) {
-	case FT_STRING:
-	case FT_PATH:
-		return op == CMP_EQ || op == CMP_NE || op == CMP_STARTSWITH || op == CMP_ENDSWITH ||
-		       op == CMP_CONTAINS;
-	case FT_CAPSET:
-		return op == CMP_EQ || op == CMP_NE || op == CMP_MASK;
-	case FT_ADDR:
-	case FT_FAMILY:
-	case FT_PROTOCOL:
-	case FT_STATE:
-		return op == CMP_EQ || op == CMP_NE;
-	case FT_NET:
+	struct ast_hook *h = hc->h;
+
+	if (ref->arg_index >= 0) {
+		struct ast_arg *a = hook_arg_by_index(h, ref->arg_index);
+
+		if (!a)
+			diag__error(s->d, e->span, "dsl-arg-unknown",
+				    "'%s' refers to no declared argument (no 'args' entry has "
+				    "index %d)",
+				    fq(e), ref->arg_index);
+		return a;
+	}
+	for (size_t i = 0; i < h->args.n; i++)
+		if (h->args.v[i].label.present && h->args.v[i].label.len == ref->label_len &&
+		    !memcmp(h->args.v[i].label.s, ref->label, ref->label_len))
+			return &h->args.v[i];
+	{
+		const char **labels = arena__calloc(s->a, h->args.n + 1, sizeof(*labels));
+		char *want = arena__strndup(s->a, ref->label, ref->label_len);
+		size_t k = 0;
+		const char *sug;
+
+		for (size_t i = 0; i < h->args.n; i++)
+			if (h->args.v[i].label.present)
+				labels[k++] = h->args.v[i].label.s;
+		sug = diag_suggest(want, labels);
+		diag__error(s->d, e->span, "dsl-arg-unknown", "no argument has label '%s'%s%s%s",
+			    diag_quote(ref->label, ref->label_len), sug ? "; did you mean '" : "",
+			    sug ? sug : "", sug ? "'?" : "");
+	}
+	return NULL;
+}
+
+/* Resolve a field to its value kind; false after a diagnostic. */
+static bool field_kind(struct sema *s, struct hook_ctx *hc, const struct ast_expr *e,
+		       enum vkind *out)
+{
+	struct dsl_field_ref ref;
+	struct ast_hook *h = hc->h;
+	const char *why;
+
+	if (dsl_field__resolve(e->field.name, &ref)) {
+		const char *sug = diag_suggest(e->field.name, dsl_field_names);
+
+		diag__error(s->d, e->span, "dsl-field", "unknown field '%s'%s%s%s", fq(e),
+			    sug ? "; did you mean '" : "", sug ? sug : "", sug ? "'?" : "");
 		return false;
+	}
+	if ((why = support__field(ref.f->name))) {
+		sema_unsupported(s, e->span, ref.f->name, why);
+		return false;
+	}
+	if (ref.f->keyed && !e->field.key.present) {
+		diag__error(s->d, e->span, "dsl-field", "'%s' needs a [\"key\"] subscript", fq(e));
+		return false;
+	}
+	if (!ref.f->keyed && e->field.key.present) {
+		diag__error(s->d, e->field.key.span, "dsl-field", "'%s' takes no [\"key\"] subscript",
+			    fq(e));
+		return false;
+	}
+	switch (ref.f->kind) {
+	case DSL_FIELD_INT:
+		if (!strcmp(ref.f->name, "ret") && (!h->ret.v || !h->has_return_arg)) {
+			diag__error(s->d, e->span, "dsl-field",
+				    "'ret' needs a hook with 'return: true' and a 'returnArg'");
+			return false;
+		}
+		*out = VK_INT;
+		return true;
+	case DSL_FIELD_UINT:
+		*out = ref.f->consts && !strcmp(ref.f->consts, "AF_")	     ? VK_FAMILY
+		       : ref.f->consts && !strcmp(ref.f->consts, "IPPROTO_") ? VK_PROTOCOL
+									     : VK_UINT;
+		break;
+	case DSL_FIELD_STRING:
+	case DSL_FIELD_LABELS:
+		*out = VK_STRING;
+		return true;
+	case DSL_FIELD_PATH:
+		*out = VK_PATH;
+		return true;
+	case DSL_FIELD_ADDR:
+		*out = VK_ADDR;
+		break;
+	case DSL_FIELD_PORT:
+		*out = VK_PORT;
+		break;
+	case DSL_FIELD_CAPS:
+		*out = VK_CAPS;
+		return true;
+	case DSL_FIELD_ARG:
+		break;
+	}
+	if (ref.arg_index < 0 && !ref.label)
+		return true; /* a process field */
+	{
+		struct ast_arg *a = ref_arg(s, hc, e, &ref);
+		enum arg_type t;
+
+		if (!a)
+			return false;
+		t = a->type_id;
+		if (ref.f->kind != DSL_FIELD_ARG) {
+			/* a socket sub-field */
+			const char *sub = strrchr(e->field.name, '.') + 1;
+
+			if (!arg_type__is_net(t)) {
+				diag__error(s->d, e->span, "dsl-field",
+					    "'%s': only socket arguments (sock, socket, sockaddr) "
+					    "have a '%s' field; this one has type '%s'",
+					    fq(e), sub, arg_type__name(t));
+				return false;
+			}
+			if (t == ARG_SOCKADDR && (!strcmp(sub, "daddr") || !strcmp(sub, "dport") ||
+						  !strcmp(sub, "protocol"))) {
+				diag__error(s->d, e->span, "dsl-field",
+					    "'%s': a sockaddr argument has only saddr, sport and "
+					    "family",
+					    fq(e));
+				return false;
+			}
+			return true;
+		}
+		if (arg_type__is_path(t))
+			*out = VK_PATH;
+		else if (arg_type__is_string(t))
+			*out = VK_STRING;
+		else if (t == ARG_KERNEL_CAP_T || t == ARG_CAP_EFFECTIVE ||
+			 t == ARG_CAP_INHERITABLE || t == ARG_CAP_PERMITTED)
+			*out = VK_UINT; /* compared with masks, as Tetragon's Mask */
+		else if (arg_type__is_int(t))
+			*out = arg_type__is_signed(t) ? VK_INT : VK_UINT;
+		else if (arg_type__is_net(t)) {
+			diag__error(s->d, e->span, "dsl-type",
+				    "'%s' is a socket; compare one of its fields (%s.saddr, .daddr, "
+				    ".sport, .dport, .family, .protocol)",
+				    fq(e), fq(e));
+			return false;
+		} else {
+			diag__error(s->d, e->span, "dsl-type",
+				    "argument '%s' has type '%s', which a match expression cannot "
+				    "compare",
+				    fq(e), arg_type__name(t));
+			return false;
+		}
+		return true;
+	}
+}
+
+static bool is_intlike(enum vkind k)
+{
+	return k == VK_INT || k == VK_UINT || k == VK_PORT;
+}
+
+static bool op_fits(enum expr_cmp op, enum vkind k)
+{
+	switch (k) {
+	case VK_STRING:
+	case VK_PATH:
+		return op == CMP_EQ || op == CMP_NE || op == CMP_STARTSWITH ||
+		       op == CMP_ENDSWITH || op == CMP_CONTAINS;
+	case VK_CAPS:
+		return op == CMP_CONTAINS;
+	case VK_ADDR:
+	case VK_FAMILY:
+	case VK_PROTOCOL:
+		return op == CMP_EQ || op == CMP_NE;
 	default:
 		return op <= CMP_GE || op == CMP_MASK;
 	}
 }
 
+static const char *lit_name(const struct ast_expr *lit)
+{
+	switch (lit->kind) {
+	case EXPR_INT: return "an integer";
+	case EXPR_STR: return "a string";
+	case EXPR_CIDR: return "an address";
+	case EXPR_BOOL: return "a boolean";
+	case EXPR_LIST: return "a list";
+	default: return "a field";
+	}
+}
+
+/* Does literal lit fit field e of kind k? */
+static void check_literal(struct sema *s, const struct ast_expr *e, enum vkind k,
+			  const struct ast_expr *lit, enum expr_cmp op)
+{
+	const char *why;
+	struct value_cidr c;
+	int n;
+
+	switch (lit->kind) {
+	case EXPR_INT:
+		if (k == VK_UINT && lit->ival < 0)
+			diag__error(s->d, lit->span, "dsl-value",
+				    "%lld is negative; '%s' is unsigned", (long long)lit->ival,
+				    fq(e));
+		else if (k == VK_PORT && (lit->ival < 0 || lit->ival > 65535))
+			diag__error(s->d, lit->span, "dsl-value",
+				    "port %lld is out of range (0 to 65535)", (long long)lit->ival);
+		else if ((k == VK_FAMILY && (lit->ival < 0 || lit->ival > 63)) ||
+			 (k == VK_PROTOCOL && (lit->ival < 0 || lit->ival > 65535)))
+			diag__error(s->d, lit->span, "dsl-value", "%lld is out of range for '%s'",
+				    (long long)lit->ival, fq(e));
+		else if (!is_intlike(k) && k != VK_FAMILY && k != VK_PROTOCOL && k != VK_CAPS)
+			break;
+		return;
+	case EXPR_STR:
+		if (k == VK_STRING)
+			return;
+		if (k == VK_PATH) {
+			if (lit->sval.len && lit->sval.s[0] != '/' &&
+			    (op == CMP_EQ || op == CMP_STARTSWITH))
+				diag__warning(s->d, lit->span, "path-not-absolute",
+					      "'%s' compares canonical absolute paths; '%s' never "
+					      "matches",
+					      fq(e), diag_quote(lit->sval.s, lit->sval.len));
+			return;
+		}
+		if (k == VK_CAPS) {
+			if (capability__lookup(lit->sval.s, &n)) {
+				const char *sug = diag_suggest(lit->sval.s, capability__names());
+
+				diag__error(s->d, lit->span, "dsl-value",
+					    "unknown capability '%s'%s%s%s",
+					    diag_quote(lit->sval.s, lit->sval.len),
+					    sug ? "; did you mean '" : "", sug ? sug : "",
+					    sug ? "'?" : "");
+			}
+			return;
+		}
+		if (k == VK_FAMILY) {
+			if (value__parse_family(lit->sval.s, &n, &why))
+				diag__error(s->d, lit->span, "dsl-value", "invalid family '%s': %s",
+					    diag_quote(lit->sval.s, lit->sval.len), why);
+			return;
+		}
+		if (k == VK_PROTOCOL) {
+			if (value__parse_protocol(lit->sval.s, &n, &why))
+				diag__error(s->d, lit->span, "dsl-value",
+					    "invalid protocol '%s': %s",
+					    diag_quote(lit->sval.s, lit->sval.len), why);
+			return;
+		}
+		break;
+	case EXPR_CIDR:
+		if (value__parse_cidr(lit->sval.s, &c, &why)) {
+			diag__error(s->d, lit->span, "dsl-value", "invalid address '%s': %s",
+				    diag_quote(lit->sval.s, lit->sval.len), why);
+			return;
+		}
+		if (k == VK_ADDR)
+			return;
+		break;
+	default:
+		break;
+	}
+	diag__error(s->d, lit->span, "dsl-type", "'%s' is %s; it cannot be compared with %s",
+		    fq(e), vkind_name(k), lit_name(lit));
+}
+
 void sema_check_expr(struct sema *s, struct hook_ctx *hc, struct ast_expr *e)
 {
-	enum ftype t;
+	enum vkind k;
 	const struct ast_expr *lhs;
 
 	if (!e)
@@ -352,65 +325,46 @@ void sema_check_expr(struct sema *s, struct hook_ctx *hc, struct ast_expr *e)
 		return;
 	case EXPR_CMP:
 		lhs = e->cmp.lhs;
-		if (!lhs || lhs->kind != EXPR_FIELD) {
-			diag__error(s->d, lhs ? lhs->span : e->span, "dsl-type",
-				    "the left side of '%s' must be a field", cmp_name(e->cmp.op));
+		if (!lhs || lhs->kind != EXPR_FIELD)
+			return; /* the parser reports a condition without a field */
+		if (!field_kind(s, hc, lhs, &k))
+			return;
+		if (!op_fits(e->cmp.op, k)) {
+			diag__error(s->d, e->span, "dsl-type", "'%s' does not apply to '%s', %s",
+				    cmp_name(e->cmp.op), fq(lhs), vkind_name(k));
 			return;
 		}
-		if (!field_type(s, hc, lhs, &t))
-			return;
-		if (!op_fits(e->cmp.op, t)) {
-			diag__error(s->d, e->span, "dsl-type",
-				    "'%s' does not apply to '%s', %s %s field", cmp_name(e->cmp.op),
-				    lhs->field.name,
-				    t == FT_ADDR || is_int_type(t) ? "an" : "a", ftype_name(t));
+		if (e->cmp.op == CMP_CONTAINS && k != VK_CAPS) {
+			sema_unsupported(s, e->span, "contains", support__op(OP_SUBSTRING));
 			return;
 		}
 		if (e->cmp.rhs)
-			check_literal(s, lhs->field.name, t, e->cmp.rhs);
+			check_literal(s, lhs, k, e->cmp.rhs, e->cmp.op);
 		return;
 	case EXPR_IN:
 		lhs = e->in.lhs;
-		if (!lhs || lhs->kind != EXPR_FIELD) {
-			diag__error(s->d, lhs ? lhs->span : e->span, "dsl-type",
-				    "the left side of 'in' must be a field");
+		if (!lhs || lhs->kind != EXPR_FIELD)
+			return;
+		if (!field_kind(s, hc, lhs, &k))
+			return;
+		if (k == VK_CAPS) {
+			diag__error(s->d, e->span, "dsl-type",
+				    "'%s' is a capability set; test it with 'contains'", fq(lhs));
 			return;
 		}
-		if (!field_type(s, hc, lhs, &t))
+		if (!e->in.list || e->in.list->kind != EXPR_LIST)
 			return;
-		if (t == FT_NET) {
-			diag__error(s->d, lhs->span, "dsl-type",
-				    "'%s' is a socket; compare one of its fields (saddr, daddr, "
-				    "sport, dport, family, protocol, state)",
-				    lhs->field.name);
-			return;
-		}
-		if (!e->in.list || e->in.list->kind != EXPR_LIST) {
-			if (e->in.list)
-				check_literal(s, lhs->field.name, t, e->in.list);
-			return;
-		}
 		if (!e->in.list->list.n)
-			diag__error(s->d, e->in.list->span, "values-empty",
-				    "'%s' tests membership in an empty list", e->in.negated ? "not in"
-											   : "in");
+			diag__warning(s->d, e->in.list->span, "never-matches",
+				      "'%s' an empty list is %s", e->in.negated ? "not in" : "in",
+				      e->in.negated ? "always true" : "never true");
 		for (size_t i = 0; i < e->in.list->list.n; i++)
-			check_literal(s, lhs->field.name, t, e->in.list->list.items[i]);
+			check_literal(s, lhs, k, e->in.list->list.items[i], CMP_EQ);
 		return;
 	case EXPR_FIELD:
-		/* a bare field is a truth test: allowed for integers only */
-		if (field_type(s, hc, e, &t) && !is_int_type(t))
-			diag__error(s->d, e->span, "dsl-type",
-				    "'%s' is %s %s field and cannot be used as a condition",
-				    e->field.name, t == FT_ADDR ? "an" : "a", ftype_name(t));
+		/* the grammar rejects a bare field; nothing to add */
 		return;
-	case EXPR_CIDR:
-	case EXPR_INT:
-	case EXPR_STR:
-	case EXPR_LIST:
-		diag__error(s->d, e->span, "dsl-type", "a literal alone is not a condition");
-		return;
-	case EXPR_BOOL:
+	default:
 		return;
 	}
 }

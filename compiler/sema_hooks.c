@@ -242,12 +242,16 @@ static void check_compat(struct sema *s, struct hook_ctx *hc, struct ast_arg *ar
 					    "arg-type-width",
 					    "%s is %d bytes wide; type '%s' would read %d bytes",
 					    where, sl->field->size, arg_type__name(t), want / 8);
-			} else if (sl->ti.bits && want != sl->ti.bits && t != ARG_FD) {
+			} else if (!sl->field && sl->ti.bits && want > sl->ti.bits &&
+				   t != ARG_FD) {
+				/* a narrower read just truncates; a wider one picks up
+				 * register bits the ABI leaves undefined */
 				diag__warning(s->d,
 					      arg->type.present ? arg->type.span : arg->span,
 					      "arg-type-width",
-					      "%s is '%s' (%d bits); type '%s' reads %d bits", where,
-					      sl->ti.desc, sl->ti.bits, arg_type__name(t), want);
+					      "%s is '%s' (%d bits); type '%s' reads %d bits, and "
+					      "the upper bits are undefined",
+					      where, sl->ti.desc, sl->ti.bits, arg_type__name(t), want);
 			}
 		} else if (sl->ti.cls == BTFT_PTR_CHAR || sl->ti.cls == BTFT_PTR_OTHER ||
 			   sl->ti.cls == BTFT_PTR_STRUCT) {
@@ -762,6 +766,19 @@ static void check_tracepoint(struct sema *s, struct hook_ctx *hc)
 			    sug ? sug : "", sug ? "'?" : "");
 		return;
 	}
+	if (ast_str__eq(&h->subsystem, "syscalls") && hc->syscall_name) {
+		char wrapper[160];
+
+		if (btf_info__syscall(bi, hc->syscall_name, wrapper, sizeof(wrapper))) {
+			diag__error(s->d, h->event.span, "tracepoint-unknown",
+				    "tracepoint '%s/%s' does not exist: no syscall '%s' in kernel BTF",
+				    q(&h->subsystem), q(&h->event), hc->syscall_name);
+			return;
+		}
+	}
+	/* nothing to check against, and nothing that needs checking */
+	if (!h->args.n)
+		return;
 	diag__note(s->d, h->event.span,
 		   "cannot check tracepoint '%s/%s': tracefs is not mounted and kernel BTF has no "
 		   "trace_event_raw_%s struct; its fields are not checked",

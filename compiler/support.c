@@ -78,8 +78,7 @@ const char *support__op(enum op o)
 	case OP_SUBSTRING:
 	case OP_SUBSTRING_IGNCASE:
 		return "substring search needs the bpf_strnstr kfuncs (Linux 6.17+), absent on "
-		       "the target kernels; use 'contains' in a 'match:' expression once "
-		       "supported, or Prefix/Postfix";
+		       "the target kernels; use Prefix or Postfix";
 	case OP_CAPS_GAINED:
 		return "comparing two capability arguments is not implemented yet";
 	default:
@@ -97,8 +96,7 @@ static const struct {
 	{ "matchWorkloads",
 	  "workload selectors are planned for the Kubernetes issue (pod/container identity)" },
 	{ "matchParentBinaries",
-	  "parent binary tracking is not implemented yet; use 'parent.binary' in a 'match:' "
-	  "expression once supported" },
+	  "parent binary tracking is not implemented yet" },
 	{ "loader", "loader events (process_loader) are not implemented" },
 	{ "maxData", "large buffer capture through data events is not implemented" },
 	{ "returnCopy", "copying a buffer at function return is not implemented" },
@@ -118,6 +116,13 @@ static const struct {
 	{ "data", "'data' arguments (read through resolve from current_task or pt_regs) are "
 		  "not compiled yet" },
 	{ "matchData", "'data' arguments are not compiled yet" },
+	/* selector DSL fields */
+	{ "parent.binary", "parent binary tracking is not implemented yet" },
+	{ "pod.namespace", "pod identity is planned for the Kubernetes issue" },
+	{ "pod.name", "pod identity is planned for the Kubernetes issue" },
+	{ "pod.labels", "pod identity is planned for the Kubernetes issue" },
+	{ "container.name", "container identity is planned for the Kubernetes issue" },
+	{ "container.image", "container identity is planned for the Kubernetes issue" },
 	{ NULL, NULL },
 };
 

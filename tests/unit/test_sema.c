@@ -786,9 +786,9 @@ static void t_dsl(void **st)
 	EXPECT(f, DIAG_ERROR, "unknown field 'binry'; did you mean 'binary'?");
 	EXPECT(f, DIAG_ERROR, "no argument has label 'nme'; did you mean 'name'?");
 	EXPECT(f, DIAG_ERROR, "'arg3' refers to no declared argument");
-	EXPECT(f, DIAG_ERROR, "invalid CIDR '10.0.0.0/40'");
+	EXPECT(f, DIAG_ERROR, "invalid address '10.0.0.0/40'");
 	EXPECT(f, DIAG_ERROR, "'<' does not apply to 'args.name'");
-	EXPECT(f, DIAG_ERROR, "-1 is out of range for 'uid'");
+	EXPECT(f, DIAG_ERROR, "-1 is negative; 'uid' is unsigned");
 	assert_int_equal(diag_sink__errors(f->d), 7);
 }
 
