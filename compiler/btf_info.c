@@ -353,6 +353,14 @@ int btf_info__raw_tracepoint(struct btf_info *bi, const char *event, struct btf_
 	return proto_info(bi, t->type, 1, out);
 }
 
+static int by_len(const void *a, const void *b)
+{
+	const char *x = *(const char *const *)a, *y = *(const char *const *)b;
+	size_t lx = strlen(x), ly = strlen(y);
+
+	return lx != ly ? (lx < ly ? -1 : 1) : strcmp(x, y);
+}
+
 static unsigned common_prefix(const char *a, const char *b)
 {
 	unsigned n = 0;
@@ -401,6 +409,9 @@ const char *btf_info__suggest_func(struct btf_info *bi, const char *name, const 
 		cands[k++] = bi->funcs[i].name + plen;
 	}
 	cands[k] = NULL;
+	/* shortest first: among equally near names, prefer the plain one
+	 * (sys_dup over sys_dup3 for "sys_dupp") */
+	qsort(cands, k, sizeof(*cands), by_len);
 	best = diag_suggest(name, cands);
 	if (best)
 		snprintf(bi->suggest, sizeof(bi->suggest), "%s", best);
@@ -730,7 +741,42 @@ int btf_info__tracepoint(struct btf_info *bi, const char *subsys, const char *ev
 		free(text);
 		return err ? -EOPNOTSUPP : 0;
 	}
-	return tp_from_btf(bi, event, out);
+	err = tp_from_btf(bi, event, out);
+	if (err != -EOPNOTSUPP || !strcmp(subsys, "syscalls"))
+		return err;
+	/* every TRACE_EVENT/DEFINE_EVENT has a btf_trace_<event> typedef; a
+	 * DEFINE_EVENT's record struct is named after its class, so the event
+	 * can exist without a trace_event_raw_<event> */
+	return btf_info__raw_tracepoint(bi, event, NULL) ? -ENOENT : -EOPNOTSUPP;
+}
+
+/* Without tracefs: nearest btf_trace_<name> typedef. */
+static const char *suggest_btf_event(struct btf_info *bi, const char *event)
+{
+	uint32_t n = btf__type_cnt(bi->btf);
+	const char **cands;
+	const char *best;
+	size_t k = 0;
+
+	cands = calloc(SUGGEST_MAX + 1, sizeof(*cands));
+	if (!cands)
+		return NULL;
+	for (uint32_t id = 1; id < n && k < SUGGEST_MAX; id++) {
+		const struct btf_type *t = btf__type_by_id(bi->btf, id);
+		const char *name;
+
+		if (!btf_is_typedef(t))
+			continue;
+		name = btf__name_by_offset(bi->btf, t->name_off);
+		/* same first letter keeps the candidate set small */
+		if (!strncmp(name, "btf_trace_", 10) && name[10] == event[0])
+			cands[k++] = name + 10;
+	}
+	best = diag_suggest(event, cands);
+	if (best)
+		snprintf(bi->suggest, sizeof(bi->suggest), "%s", best);
+	free(cands);
+	return best ? bi->suggest : NULL;
 }
 
 const char *btf_info__suggest_event(struct btf_info *bi, const char *subsys, const char *event)
@@ -743,8 +789,10 @@ const char *btf_info__suggest_event(struct btf_info *bi, const char *subsys, con
 	DIR *d;
 	char **names = NULL;
 
-	if (!btf_info__has_tracefs(bi) || !safe_name(subsys))
+	if (!safe_name(subsys))
 		return NULL;
+	if (!btf_info__has_tracefs(bi))
+		return suggest_btf_event(bi, event);
 	snprintf(path, sizeof(path), "%s/events/%s", bi->tracefs, subsys);
 	d = opendir(path);
 	if (!d)

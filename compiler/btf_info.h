@@ -109,13 +109,14 @@ struct tp_format {
 
 /* 0: *out holds the format. -ENOENT: the event does not exist (tracefs
  * readable and the event is absent). -EOPNOTSUPP: cannot tell (no tracefs
- * and no matching BTF struct); *out is empty. */
+ * and no trace_event_raw_<event> struct, but the event exists); *out is
+ * empty. Without tracefs, existence comes from BTF's btf_trace_<event>. */
 int btf_info__tracepoint(struct btf_info *bi, const char *subsys, const char *event,
 			 struct tp_format *out);
 /* Is tracefs usable (its events/ directory readable)? */
 bool btf_info__has_tracefs(struct btf_info *bi);
-/* Closest event name in subsys (tracefs only), or NULL; returned string is
- * owned by bi. */
+/* Closest event name in subsys (from tracefs, else from BTF's btf_trace_*
+ * typedefs), or NULL; returned string is owned by bi. */
 const char *btf_info__suggest_event(struct btf_info *bi, const char *subsys, const char *event);
 void tp_format__release(struct tp_format *f);
 /* Parse one tracefs format file's text (exposed for tests). */
