@@ -560,6 +560,31 @@ static bool valid_symbol(const char *p, size_t len)
 	return !isdigit((unsigned char)p[0]);
 }
 
+/* Is name a text symbol of the running kernel? Only asked when BTF has no
+ * FUNC for it and the BTF is the running kernel's. */
+static bool kallsyms_has(const char *name)
+{
+	FILE *f = fopen("/proc/kallsyms", "r");
+	char line[512];
+	size_t n = strlen(name);
+	bool found = false;
+
+	if (!f)
+		return false;
+	while (!found && fgets(line, sizeof(line), f)) {
+		/* "ffffffff81234560 T name [module]" */
+		char *p = strchr(line, ' ');
+
+		if (!p || !p[1] || (p[1] != 't' && p[1] != 'T') || p[2] != ' ')
+			continue;
+		p += 3;
+		found = !strncmp(p, name, n) && (p[n] == '\n' || p[n] == ' ' || p[n] == '\t' ||
+						 !p[n]);
+	}
+	fclose(f);
+	return found;
+}
+
 /* kprobe/fentry: one kernel function name (a list entry or the call). */
 static void check_kfunc(struct sema *s, struct hook_ctx *hc, const struct ast_str *call,
 			const char *name, bool first)
@@ -636,6 +661,16 @@ static void check_kfunc(struct sema *s, struct hook_ctx *hc, const struct ast_st
 			snprintf(hc->func_buf, sizeof(hc->func_buf), "%s", name);
 			hc->func = hc->func_buf;
 		}
+		return;
+	}
+	if (hc->h->kind == HOOK_KPROBE && !(s->opts && s->opts->btf_path) &&
+	    kallsyms_has(name)) {
+		/* pahole leaves out some functions (conflicting prototypes,
+		 * partial inlining); a kprobe attaches by symbol anyway */
+		diag__note(s->d, call->span,
+			   "'%s' is in /proc/kallsyms but not in kernel BTF; its argument types "
+			   "are not checked",
+			   diag_quote(name, strlen(name)));
 		return;
 	}
 	snprintf(msg, sizeof(msg), "kernel function '%s' does not exist in kernel BTF (%s)",

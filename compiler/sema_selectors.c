@@ -340,6 +340,14 @@ static struct ast_arg *match_target(struct sema *s, struct hook_ctx *hc, struct 
 		int64_t idx = m->index.present ? m->index.v : 0;
 		struct ast_arg *a = hook_arg_by_index(h, idx);
 
+		/* Tetragon rewrites tracepoint matchArgs whose index names a
+		 * declared field; any other index is then a position in args.
+		 * Normalize to the field index so later phases see one rule. */
+		if (!a && h->kind == HOOK_TRACEPOINT && idx >= 0 && (size_t)idx < h->args.n) {
+			a = &h->args.v[idx];
+			m->index.v = a->index.v;
+			m->index.present = true;
+		}
 		if (!a) {
 			char buf[128];
 			size_t off = 0;
