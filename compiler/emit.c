@@ -34,6 +34,21 @@ static void comment_safe(FILE *out, const char *s)
 	}
 }
 
+/* Bytes placed inside a C string literal (SEC names): anything but plain
+ * printable ASCII, and '"' and '\\', becomes an octal escape, so a policy
+ * string can never end the literal. */
+static void cstring_safe(FILE *out, const char *s)
+{
+	for (; s && *s; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (c < 0x20 || c > 0x7e || c == '"' || c == '\\' || c == '?')
+			fprintf(out, "\\%03o", c);
+		else
+			fputc(c, out);
+	}
+}
+
 static void span_comment(FILE *out, const struct srcmap *m, struct span sp)
 {
 	const struct srcfile *f = srcmap__file(m, sp.file);
@@ -381,6 +396,12 @@ static void emit_raw(FILE *out, const struct ir_arg *a, const struct ir_variant 
 	case AF_SOCK_ADDR:
 		fputs("0", out);
 		return;
+	case AF_RET:
+		if (v->at == AT_FEXIT)
+			fprintf(out, "((u64 *)ctx)[%d]", v->lsm_nargs);
+		else
+			fputs("(u64)PT_REGS_RC((struct pt_regs *)ctx)", out);
+		return;
 	}
 }
 
@@ -654,7 +675,7 @@ static void emit_prog(struct body *B)
 		else {
 			fputs(ir_attach__sec(v->at), out);
 			fputc('/', out);
-			comment_safe(out, v->target);
+			cstring_safe(out, v->target);
 		}
 		fputs("\")\n", out);
 		switch (v->at) {

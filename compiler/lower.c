@@ -698,7 +698,12 @@ static struct ir_prog *hook_prog(struct lower *L, const struct ast_hook *h,
 		snprintf(key, sizeof(key), "%s:%s", ret ? "ret" : "entry", call);
 		p = prog_get(L, HOOK_KPROBE, key);
 		if (!p->variants.n) {
+			struct btf_func_info fi = { 0 };
+
 			variant_add(L, p, ret ? AT_FEXIT : AT_FENTRY, call, 0);
+			/* fexit sees the return value after the arguments */
+			if (L->btf && !btf_info__func(L->btf, call, &fi))
+				p->variants.v[0].lsm_nargs = fi.nparams;
 			variant_add(L, p, ret ? AT_KRETPROBE : AT_KPROBE, call, 1);
 			if (h->syscall.v && !ret) {
 				char tp[300];
@@ -731,6 +736,14 @@ static struct ir_prog *hook_prog(struct lower *L, const struct ast_hook *h,
 				variant_add(L, p, AT_CGROUP_CONNECT6, "", 1);
 			}
 		}
+		return p;
+	case HOOK_UPROBE:
+		snprintf(key, sizeof(key), "%s:%s:%s", h->ret.v ? "uretprobe" : "uprobe", h->path.s,
+			 h->call.s);
+		p = prog_get(L, h->kind, key);
+		if (!p->variants.n)
+			variant_add(L, p, h->ret.v ? AT_URETPROBE : AT_UPROBE,
+				    strchr(key, ':') + 1, 0);
 		return p;
 	default:
 		LERR(L, h->span, "%s hooks are not supported by tpc yet", hook_kind__name(h->kind));
@@ -788,6 +801,26 @@ static void lower_hook(struct lower *L, const struct ast_hook *h, bool *enforce)
 			VEC_PUSH(L->a, spec.event_args, slots[i]);
 		}
 	}
+	if (h->ret.v && h->has_return_arg) {
+		struct ir_arg a = { .from = AF_RET, .type = h->return_arg.type_id, .size = 8,
+				    .is_return = true, .in_event = true };
+
+		a.kind = kind_of_type(a.type);
+		a.is_signed = arg_type__is_signed(a.type);
+		if (a.kind == AK_USTR)
+			a.kind = h->kind == HOOK_UPROBE ? AK_USTR : AK_KSTR;
+		if (a.kind != AK_INT && a.kind != AK_USTR && a.kind != AK_KSTR &&
+		    a.kind != AK_FILE && a.kind != AK_SOCK) {
+			LERR(L, h->return_arg.span, "returnArg of type '%s' is not supported by tpc yet",
+			     arg_type__name(a.type));
+		} else {
+			if (a.kind == AK_INT && arg_type__int_size(a.type))
+				a.size = (uint32_t)arg_type__int_size(a.type);
+			VEC_PUSH(L->a, spec.event_args, slot_get(L, p, &a));
+			p->args.v[spec.event_args.v[spec.event_args.n - 1]].in_event = true;
+			p->args.v[spec.event_args.v[spec.event_args.n - 1]].is_return = true;
+		}
+	}
 	if (!h->selectors.n) {
 		struct ir_rule r = { .id = L->o->nrules++, .selector = -1, .span = h->span };
 
@@ -813,6 +846,24 @@ static void lower_hook_calls(struct lower *L, const struct ast_policy *pol,
 {
 	const struct ast_list *list = NULL;
 
+	if (h->kind == HOOK_UPROBE) {
+		if (h->offsets.n || h->addrs.n || h->ref_ctr_offsets.n) {
+			LERR(L, h->span, "uprobe offsets/addrs/refCtrOffsets are not supported by tpc yet; "
+			     "name the function in 'symbols'");
+			return;
+		}
+		/* one attach point, so one program, per symbol */
+		for (size_t i = 0; i < h->symbols.n; i++) {
+			struct ast_hook *copy = arena__alloc(L->a, sizeof(*copy));
+
+			*copy = *h;
+			copy->call = h->symbols.v[i];
+			lower_hook(L, copy, enforce);
+		}
+		if (!h->symbols.n)
+			LERR(L, h->span, "uprobe without 'symbols'");
+		return;
+	}
 	if ((h->kind != HOOK_KPROBE && h->kind != HOOK_FENTRY) || !h->call.present ||
 	    strncmp(h->call.s, "list:", 5)) {
 		lower_hook(L, h, enforce);
