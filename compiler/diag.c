@@ -299,13 +299,26 @@ int diag__render(const struct diag_sink *d, enum diag_format fmt, FILE *out)
 		render_github(d, out);
 		return 0;
 	case DIAG_FMT_TEXT:
-	default:
+	default: {
+		/* stderr is unbuffered: render into memory and write once, or a
+		 * multi-megabyte source line costs one syscall per byte */
+		char *buf = NULL;
+		size_t sz = 0;
+		FILE *ms = open_memstream(&buf, &sz);
+		FILE *o = ms ? ms : out;
+
 		for (size_t i = 0; i < d->n; i++)
-			render_text_one(d, &d->v[i], out);
+			render_text_one(d, &d->v[i], o);
 		if (d->errors > d->max_errors)
-			fprintf(out, "tpc: note: %u more errors not shown\n",
+			fprintf(o, "tpc: note: %u more errors not shown\n",
 				d->errors - d->max_errors);
+		if (ms) {
+			fclose(ms);
+			fwrite(buf, 1, sz, out);
+			free(buf);
+		}
 		return 0;
+	}
 	}
 }
 

@@ -139,6 +139,7 @@ static bool want_scalar(struct yp *c, const struct ynode *n, const char *what)
 static bool fields(struct yp *c, const struct ynode *n, const char *what,
 		   const char *const *keys, struct ynode **vals, struct ynode **knodes)
 {
+	const struct ynode *first[MAX_FIELDS] = { 0 };
 	size_t nk = 0;
 
 	while (keys[nk])
@@ -175,26 +176,64 @@ static bool fields(struct yp *c, const struct ynode *n, const char *what,
 			continue;
 		}
 		/* duplicates: the first definition wins, later ones are errors */
-		for (size_t p = 0; p < i; p++) {
-			const struct ynode *pk = n->keys[p];
-
-			if (pk->kind == YN_SCALAR && pk->len == k->len &&
-			    !memcmp(pk->s, k->s, k->len)) {
-				diag__error(c->d, k->span, "duplicate-key",
-					    "duplicate key '%s' in %s", q(k), what);
-				diag__note(c->d, pk->span, "'%s' first defined here", q(pk));
-				goto next;
-			}
+		if (first[j]) {
+			diag__error(c->d, k->span, "duplicate-key", "duplicate key '%s' in %s",
+				    q(k), what);
+			diag__note(c->d, first[j]->span, "'%s' first defined here", q(k));
+			continue;
 		}
+		first[j] = k;
 		vals[j] = n->vals[i];
 		if (knodes)
 			knodes[j] = n->keys[i];
-next:;
 	}
 	return true;
 }
 
 #define HAS(node) ((node) && !ynode__is_null(node))
+
+static int key_cmp(const void *a, const void *b, void *keys)
+{
+	size_t x = *(const size_t *)a, y = *(const size_t *)b;
+	const struct ynode *kx = ((struct ynode **)keys)[x], *ky = ((struct ynode **)keys)[y];
+	size_t lx = kx->kind == YN_SCALAR ? kx->len : 0, ly = ky->kind == YN_SCALAR ? ky->len : 0;
+	int r;
+
+	if (lx != ly)
+		return lx < ly ? -1 : 1;
+	r = lx ? memcmp(kx->s, ky->s, lx) : 0;
+	if (r)
+		return r;
+	return x < y ? -1 : x > y;
+}
+
+/* Free-form keys (macro names, label keys): mark every key equal to an
+ * earlier one and report it, in O(n log n) since such maps can be large.
+ * Returns an array of n flags (true = duplicate, skip it). */
+static bool *dup_keys(struct yp *c, const struct ynode *n, const char *what)
+{
+	bool *dup = arena__calloc(c->a, n->n ? n->n : 1, sizeof(*dup));
+	size_t *idx = arena__calloc(c->a, n->n ? n->n : 1, sizeof(*idx));
+
+	for (size_t i = 0; i < n->n; i++)
+		idx[i] = i;
+	qsort_r(idx, n->n, sizeof(*idx), key_cmp, n->keys);
+	for (size_t i = 1; i < n->n; i++) {
+		const struct ynode *a = n->keys[idx[i - 1]], *b = n->keys[idx[i]];
+		size_t first = idx[i - 1];
+
+		if (a->kind != YN_SCALAR || b->kind != YN_SCALAR || a->len != b->len ||
+		    memcmp(a->s, b->s, a->len))
+			continue;
+		/* walk back to the first of the run for the note */
+		for (size_t k = i - 1; k > 0 && dup[idx[k]]; k--)
+			first = idx[k - 1];
+		dup[idx[i]] = true;
+		diag__error(c->d, b->span, "duplicate-key", "duplicate key '%s' in %s", q(b), what);
+		diag__note(c->d, n->keys[first]->span, "'%s' first defined here", q(b));
+	}
+	return dup;
+}
 
 static void missing(struct yp *c, const struct ynode *n, const char *what, const char *key)
 {
@@ -791,12 +830,15 @@ static void parse_label_selector(struct yp *c, const struct ynode *n, struct ast
 		return;
 	if (want_map(c, f[0], "'matchLabels'")) {
 		const struct ynode *ml = f[0];
+		bool *dup = dup_keys(c, ml, "'matchLabels'");
 
 		for (size_t i = 0; i < ml->n; i++) {
 			struct ast_str k = { 0 }, v = { 0 };
 
 			if (!visit(c, ml->keys[i]))
 				return;
+			if (dup[i])
+				continue;
 			get_str(c, ml->keys[i], &k, "a label key");
 			get_str(c, ml->vals[i], &v, "a label value");
 			VEC_PUSH(c->a, o->label_keys, k);
@@ -1165,32 +1207,23 @@ static void parse_option(struct yp *c, const struct ynode *n, struct ast_option 
 
 static void parse_macros(struct yp *c, const struct ynode *n, struct ast_policy *p)
 {
+	bool *dup;
+
 	if (!want_map(c, n, "'selectorsMacros'"))
 		return;
+	dup = dup_keys(c, n, "'selectorsMacros'");
 	for (size_t i = 0; i < n->n; i++) {
 		struct ast_macro mac;
 
 		memset(&mac, 0, sizeof(mac));
 		if (!visit(c, n->keys[i]))
 			return;
+		if (dup[i])
+			continue;
 		get_str(c, n->keys[i], &mac.name, "a macro name");
-		for (size_t j = 0; j < i; j++) {
-			const struct ynode *pk = n->keys[j];
-
-			if (pk->kind == YN_SCALAR && n->keys[i]->kind == YN_SCALAR &&
-			    pk->len == n->keys[i]->len &&
-			    !memcmp(pk->s, n->keys[i]->s, pk->len)) {
-				diag__error(c->d, n->keys[i]->span, "duplicate-key",
-					    "duplicate key '%s' in 'selectorsMacros'",
-					    q(n->keys[i]));
-				diag__note(c->d, pk->span, "'%s' first defined here", q(pk));
-				goto next;
-			}
-		}
 		mac.span = n->keys[i]->span;
 		parse_selector(c, n->vals[i], &mac.sel);
 		VEC_PUSH(c->a, p->macros, mac);
-next:;
 	}
 }
 
