@@ -29,7 +29,10 @@ struct loader {
 	struct ynode *stack[YAML_MAX_DEPTH + 1];
 	int depth;
 	size_t nodes;
-	VEC(struct anchor) anchors;
+	/* open-addressing hash of anchor name -> node; a file may hold
+	 * hundreds of thousands of anchors and aliases */
+	struct anchor *anchors;
+	size_t nanchors, anchor_cap;
 	struct ynode *root;
 };
 
@@ -182,24 +185,57 @@ static void attach(struct loader *l, struct ynode *child)
 	p->vals[p->n] = NULL;
 }
 
-static void add_anchor(struct loader *l, const yaml_char_t *name, struct ynode *n)
+static uint64_t name_hash(const char *s)
 {
-	struct anchor an;
+	uint64_t h = 1469598103934665603ull;
+
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 1099511628211ull;
+	return h;
+}
+
+static struct anchor *anchor_slot(struct anchor *tab, size_t cap, const char *name)
+{
+	size_t i = (size_t)name_hash(name) & (cap - 1);
+
+	while (tab[i].name && strcmp(tab[i].name, name))
+		i = (i + 1) & (cap - 1);
+	return &tab[i];
+}
+
+static void add_anchor(struct loader *l, const char *name, struct ynode *n)
+{
+	struct anchor *slot;
 
 	if (!name)
 		return;
-	an.name = arena__strdup(l->a, (const char *)name);
-	an.node = n;
-	VEC_PUSH(l->a, l->anchors, an);
+	if ((l->nanchors + 1) * 2 > l->anchor_cap) {
+		size_t nc = l->anchor_cap ? l->anchor_cap * 2 : 64;
+		struct anchor *t = arena__calloc(l->a, nc, sizeof(*t));
+
+		for (size_t i = 0; i < l->anchor_cap; i++)
+			if (l->anchors[i].name)
+				*anchor_slot(t, nc, l->anchors[i].name) = l->anchors[i];
+		l->anchors = t;
+		l->anchor_cap = nc;
+	}
+	/* a redefined anchor replaces the old one from here on (YAML 1.2) */
+	slot = anchor_slot(l->anchors, l->anchor_cap, name);
+	if (!slot->name) {
+		slot->name = arena__strdup(l->a, name);
+		l->nanchors++;
+	}
+	slot->node = n;
 }
 
 static struct ynode *find_anchor(struct loader *l, const char *name)
 {
-	/* the latest definition wins (YAML allows redefinition) */
-	for (size_t i = l->anchors.n; i-- > 0;)
-		if (!strcmp(l->anchors.v[i].name, name))
-			return l->anchors.v[i].node;
-	return NULL;
+	struct anchor *slot;
+
+	if (!l->anchor_cap)
+		return NULL;
+	slot = anchor_slot(l->anchors, l->anchor_cap, name);
+	return slot->name ? slot->node : NULL;
 }
 
 static enum yscalar_style style_of(yaml_scalar_style_t s)
@@ -268,7 +304,9 @@ int yaml_tree__load_all(struct arena *a, const struct srcmap *m, struct diag_sin
 			in_doc = true;
 			doc = (struct ydoc){ .span = sp, .index = (unsigned)ndocs };
 			l.root = NULL;
-			l.anchors.n = 0;
+			/* anchors are scoped to their document */
+			l.anchors = NULL;
+			l.nanchors = l.anchor_cap = 0;
 			break;
 		case YAML_DOCUMENT_END_EVENT:
 			doc.root = l.root;
@@ -299,7 +337,7 @@ int yaml_tree__load_all(struct arena *a, const struct srcmap *m, struct diag_sin
 					      ev.data.scalar.length);
 			n->len = ev.data.scalar.length;
 			n->style = style_of(ev.data.scalar.style);
-			add_anchor(&l, ev.data.scalar.anchor, n);
+			add_anchor(&l, (const char *)ev.data.scalar.anchor, n);
 			attach(&l, n);
 			break;
 		case YAML_ALIAS_EVENT:
@@ -348,7 +386,7 @@ int yaml_tree__load_all(struct arena *a, const struct srcmap *m, struct diag_sin
 				n = l.stack[--l.depth];
 				if (sp.end > n->span.end)
 					n->span.end = sp.end;
-				add_anchor(&l, (const yaml_char_t *)anchor_names[l.depth], n);
+				add_anchor(&l, anchor_names[l.depth], n);
 				anchor_names[l.depth] = NULL;
 			}
 			break;
