@@ -621,8 +621,22 @@ uint32_t *yaml_tree__offmap(struct arena *a, const struct srcmap *m, const struc
 		for (size_t i = 0; i < n->len; i++)
 			map[i] = n->span.start;
 	}
+	/* End of input: where the last visible byte's source ends, so
+	 * "expression ends too early" points at the end of the text, not at
+	 * the line after a block scalar. */
 	map[n->len] = n->span.end;
-	if (ok && n->len && (n->style == YS_SINGLE || n->style == YS_DOUBLE))
-		map[n->len] = n->span.end - 1; /* the closing quote */
+	if (ok && n->len) {
+		size_t k = n->len;
+		bool quoted = n->style == YS_SINGLE || n->style == YS_DOUBLE;
+
+		while (k > 0 && (is_ws(n->s[k - 1]) || is_nl(n->s[k - 1])))
+			k--;
+		if (k && k < n->len)
+			map[n->len] = map[k]; /* the first trailing blank */
+		else if (k && quoted)
+			map[n->len] = n->span.end - 1; /* the closing quote (after escapes) */
+		else if (k && n->style != YS_PLAIN)
+			map[n->len] = map[k - 1] + 1;
+	}
 	return map;
 }
