@@ -121,11 +121,11 @@ static void report_parser_error(struct loader *l, yaml_parser_t *p)
 		diag__error(l->d, sp, "yaml-syntax", "yaml: %s",
 			    p->problem ? p->problem : "syntax error");
 		if (off < l->f->len && l->f->text[off] == '\t')
-			diag__note(l->d, sp, "YAML does not allow tabs for indentation; use spaces");
+			diag__note(l->d, sp,
+				   "YAML does not allow tabs for indentation; use spaces");
 		else if (p->context && mark_off(l, &p->context_mark) != off) {
 			off = mark_off(l, &p->context_mark);
-			diag__note(l->d, (struct span){ l->file, off, off + 1 }, "%s",
-				   p->context);
+			diag__note(l->d, (struct span){ l->file, off, off + 1 }, "%s", p->context);
 		}
 	}
 }
@@ -241,21 +241,16 @@ static struct ynode *find_anchor(struct loader *l, const char *name)
 static enum yscalar_style style_of(yaml_scalar_style_t s)
 {
 	switch (s) {
-	case YAML_SINGLE_QUOTED_SCALAR_STYLE:
-		return YS_SINGLE;
-	case YAML_DOUBLE_QUOTED_SCALAR_STYLE:
-		return YS_DOUBLE;
-	case YAML_LITERAL_SCALAR_STYLE:
-		return YS_LITERAL;
-	case YAML_FOLDED_SCALAR_STYLE:
-		return YS_FOLDED;
-	default:
-		return YS_PLAIN;
+	case YAML_SINGLE_QUOTED_SCALAR_STYLE: return YS_SINGLE;
+	case YAML_DOUBLE_QUOTED_SCALAR_STYLE: return YS_DOUBLE;
+	case YAML_LITERAL_SCALAR_STYLE: return YS_LITERAL;
+	case YAML_FOLDED_SCALAR_STYLE: return YS_FOLDED;
+	default: return YS_PLAIN;
 	}
 }
 
-int yaml_tree__load_all(struct arena *a, const struct srcmap *m, struct diag_sink *d,
-			uint32_t file, ydoc_fn fn, void *ctx)
+int yaml_tree__load_all(struct arena *a, const struct srcmap *m, struct diag_sink *d, uint32_t file,
+			ydoc_fn fn, void *ctx)
 {
 	struct loader l = { .a = a, .m = m, .d = d, .file = file };
 	char *anchor_names[YAML_MAX_DEPTH + 1] = { 0 };
@@ -289,9 +284,7 @@ int yaml_tree__load_all(struct arena *a, const struct srcmap *m, struct diag_sin
 		}
 		sp = mark_span(&l, &ev.start_mark, &ev.end_mark);
 		switch (ev.type) {
-		case YAML_STREAM_END_EVENT:
-			done = true;
-			break;
+		case YAML_STREAM_END_EVENT: done = true; break;
 		case YAML_DOCUMENT_START_EVENT:
 			if (ndocs >= YAML_MAX_DOCS) {
 				diag__error(d, sp, "yaml-limit",
@@ -390,8 +383,7 @@ int yaml_tree__load_all(struct arena *a, const struct srcmap *m, struct diag_sin
 				anchor_names[l.depth] = NULL;
 			}
 			break;
-		default:
-			break;
+		default: break;
 		}
 		yaml_event_delete(&ev);
 	}
@@ -495,7 +487,7 @@ static void decode_flow(struct omap *o, const char *t, size_t start, size_t end,
 	size_t i = start;
 
 	if (st != YS_PLAIN) {
-		i++;	 /* opening quote */
+		i++;   /* opening quote */
 		end--; /* closing quote */
 	}
 	while (i < end) {
@@ -555,7 +547,8 @@ static void decode_flow(struct omap *o, const char *t, size_t start, size_t end,
 			case '0': emit(o, '\0', at); break;
 			case 'a': emit(o, '\a', at); break;
 			case 'b': emit(o, '\b', at); break;
-			case 't': case '\t': emit(o, '\t', at); break;
+			case 't':
+			case '\t': emit(o, '\t', at); break;
 			case 'n': emit(o, '\n', at); break;
 			case 'v': emit(o, '\v', at); break;
 			case 'f': emit(o, '\f', at); break;
@@ -578,8 +571,8 @@ static void decode_flow(struct omap *o, const char *t, size_t start, size_t end,
 /* Block scalars: after the header line, the value's non-blank bytes appear
  * in the source in order, so match them greedily; blanks and newlines map
  * to the next source byte of the same kind when there is one. */
-static void decode_block(struct omap *o, const char *t, size_t start, size_t end,
-			 const char *val, size_t len)
+static void decode_block(struct omap *o, const char *t, size_t start, size_t end, const char *val,
+			 size_t len)
 {
 	size_t i = start;
 
