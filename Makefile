@@ -29,7 +29,9 @@ CFLAGS  += -std=c11 -D_GNU_SOURCE $(WARN) -MMD -MP \
 	   -I$(OUTPUT)/grammar -Icompiler -Igrammar -Iruntime/include \
 	   -DTPC_VERSION='"$(VERSION)"'
 LDLIBS_TPC    := -lyaml -lbpf -lelf -lz -ljansson -lsodium
-LDLIBS_LOADER := -lbpf -lelf -lz -ljansson
+LDLIBS_LOADER := -lbpf -lelf -lz -ljansson -lmicrohttpd -lpthread
+BPFTOOL ?= bpftool
+ARCH    := $(shell uname -m | sed 's/x86_64/x86/;s/aarch64/arm64/')
 
 # --- compiler ---------------------------------------------------------------
 COMPILER_SRCS := $(sort $(wildcard compiler/*.c))
@@ -41,6 +43,12 @@ COMPILER_LIB_OBJS := $(filter-out $(OUTPUT)/compiler/main.o,$(COMPILER_OBJS))
 LOADER_SRCS := $(sort $(wildcard loader/*.c))
 LOADER_OBJS := $(patsubst %.c,$(OUTPUT)/%.o,$(LOADER_SRCS))
 LOADER_LIB_OBJS := $(filter-out $(OUTPUT)/loader/main.o,$(LOADER_OBJS))
+# The base sensor: CO-RE BPF built against a vmlinux.h generated from this
+# machine's BTF, embedded into the loader as a bpftool skeleton.
+BASE_SKEL := $(OUTPUT)/loader/base.skel.h
+VMLINUX_H := $(OUTPUT)/vmlinux.h
+BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -I$(OUTPUT) -Iruntime/include \
+	      -Wall -Werror -Wno-unused-function -Wno-comment
 
 # --- tests ------------------------------------------------------------------
 UNIT_SRCS  := $(sort $(wildcard tests/unit/test_*.c))
@@ -73,10 +81,24 @@ $(OUTPUT)/compiler/%.o: compiler/%.c | $(OUTPUT)/grammar/selector.tab.h
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(CFLAGS) -c -o $@ $<
 
-$(OUTPUT)/loader/%.o: loader/%.c
+$(OUTPUT)/loader/%.o: loader/%.c | $(BASE_SKEL)
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
-	$(Q)$(CC) $(CFLAGS) -c -o $@ $<
+	$(Q)$(CC) $(CFLAGS) -I$(OUTPUT)/loader -c -o $@ $<
+
+$(VMLINUX_H):
+	$(call msg,GEN,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(BPFTOOL) btf dump file /sys/kernel/btf/vmlinux format c > $@
+
+$(OUTPUT)/loader/base.bpf.o: loader/bpf/base.bpf.c runtime/include/tpc_abi.h $(VMLINUX_H)
+	$(call msg,BPF,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -c -o $@ $<
+
+$(BASE_SKEL): $(OUTPUT)/loader/base.bpf.o
+	$(call msg,SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< name tpc_base > $@
 
 # flex/bison outputs live in build/, never in the tree.
 $(OUTPUT)/grammar/selector.tab.c $(OUTPUT)/grammar/selector.tab.h: grammar/selector.y
@@ -100,14 +122,14 @@ $(OUTPUT)/grammar/%.o: $(OUTPUT)/grammar/%.c $(OUTPUT)/grammar/selector.tab.h $(
 $(OUTPUT)/tests/test_%: tests/unit/test_%.c $(COMPILER_LIB_OBJS) $(LOADER_LIB_OBJS)
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
-	$(Q)$(CC) $(CFLAGS) -Iloader -o $@ $< $(COMPILER_LIB_OBJS) $(LOADER_LIB_OBJS) \
-		$(LDLIBS_TPC) -lcmocka
+	$(Q)$(CC) $(CFLAGS) -Iloader -I$(OUTPUT)/loader -o $@ $< $(COMPILER_LIB_OBJS) \
+		$(LOADER_LIB_OBJS) $(LDLIBS_TPC) $(LDLIBS_LOADER) -lcmocka
 
 test: all $(UNIT_BINS)
 	$(Q)bash tests/run.sh
 
 test-update: all
-	$(Q)TPC_UPDATE=1 bash tests/run.sh golden
+	$(Q)TPC_UPDATE=1 bash tests/run.sh diag golden
 
 fuzz: all
 	$(Q)bash tests/fuzz/run.sh $(FUZZ_SECONDS)
@@ -119,3 +141,11 @@ clean:
 	rm -rf $(OUTPUT)
 
 -include $(shell find $(OUTPUT) -name '*.d' 2>/dev/null)
+
+# --- test tools -------------------------------------------------------------
+TOOLS := $(OUTPUT)/tests/objload
+$(OUTPUT)/tests/objload: tests/tools/objload.c
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) -o $@ $< -lbpf -lelf -lz
+test: $(TOOLS)

@@ -438,16 +438,24 @@ static void emit_arg_state(struct body *B)
 			fprintf(out, "\tbool s%d_ok = false;\n", sl);
 			fprintf(out,
 				"#define S%d() ((struct tpc_ev_sockaddr *)(s%d_ok ? (void *)s->abuf[%d] : "
-				"(s%d_ok = true, ",
+				"(s%d_ok = true, ({ ",
 				sl, sl, k, sl);
-			if (p->kind == HOOK_KPROBE || p->kind == HOOK_LSM || p->kind == HOOK_TRACEPOINT) {
-				fprintf(out, "tpc_sa__read((void *)s->abuf[%d], (const void *)(", k);
-				emit_raw_switch(out, p, a);
-				fprintf(out, "), %s), (void *)s->abuf[%d])))\n",
-					a->kind == AK_SOCKADDR && p->kind != HOOK_LSM ? "true" : "false", k);
-			} else {
-				fprintf(out, "(void *)s->abuf[%d])))\n", k);
+			for (size_t vi = 0; vi < p->variants.n; vi++) {
+				const struct ir_variant *v = &p->variants.v[vi];
+
+				fprintf(out, "if (v == %zu) ", vi);
+				if (v->at == AT_CGROUP_CONNECT4 || v->at == AT_CGROUP_CONNECT6) {
+					fprintf(out, "tpc_sa__from_connect%c((void *)s->abuf[%d], ctx); ",
+						v->at == AT_CGROUP_CONNECT4 ? '4' : '6', k);
+				} else {
+					fprintf(out, "tpc_sa__read((void *)s->abuf[%d], (const void *)(", k);
+					emit_raw(out, a, v);
+					/* a syscall's sockaddr is user memory, a hook's kernel memory */
+					fprintf(out, "), %s); ",
+						a->kind == AK_SOCKADDR && a->syscall_regs ? "true" : "false");
+				}
 			}
+			fprintf(out, "}), (void *)s->abuf[%d])))\n", k);
 			break;
 		}
 		default: {
@@ -476,15 +484,18 @@ static void emit_arg_state(struct body *B)
 				const char *fn = a->kind == AK_FILE     ? "tpc_path__of_file"
 						 : a->kind == AK_PATH   ? "tpc_path__resolve"
 						 : a->kind == AK_BPRM   ? "tpc_path__of_bprm"
+						 : a->kind == AK_FD     ? "tpc_path__of_fd"
 									: "tpc_path__of_dentry";
-				const char *ty = a->kind == AK_FILE     ? "struct file"
-						 : a->kind == AK_PATH   ? "struct path"
-						 : a->kind == AK_BPRM   ? "struct linux_binprm"
-									: "struct dentry";
+				const char *ty = a->kind == AK_FILE     ? "struct file *"
+						 : a->kind == AK_PATH   ? "struct path *"
+						 : a->kind == AK_BPRM   ? "struct linux_binprm *"
+						 : a->kind == AK_FD     ? "long"
+									: "struct dentry *";
 
-				fprintf(out, "({ u32 _len; o%d = %s((%s *)(", sl, fn, ty);
+				/* a failed resolution reads as length -1: no string test matches */
+				fprintf(out, "({ u32 _len; o%d = %s((%s)(", sl, fn, ty);
 				emit_raw_switch(out, p, a);
-				fprintf(out, "), s->abuf[%d], &_len); (int)_len; })))\n", k);
+				fprintf(out, "), s->abuf[%d], &_len); o%d < 0 ? -1 : (int)_len; })))\n", k, sl);
 			}
 			fprintf(out, "#define P%d() (&s->abuf[%d][o%d & TPC_STR_MASK])\n", sl, k, sl);
 			fprintf(out, "#define T%d(n) (&s->abuf[%d][(o%d + L%d() - (n)) & TPC_STR_MASK])\n",
@@ -526,7 +537,9 @@ static void emit_event(struct body *B, const struct ir_spec *sp, const struct ir
 			fprintf(out, "\t\to = tpc_ev__put_sa(s, o, S%d());\n", sl);
 			break;
 		default:
-			fprintf(out, "\t\to = tpc_ev__put_str(s, o, P%d(), L%d());\n", sl, sl);
+			/* L() first: it sets the offset P() depends on */
+			fprintf(out, "\t\t(void)L%d();\n\t\to = tpc_ev__put_str(s, o, P%d(), L%d());\n",
+				sl, sl, sl);
 		}
 	}
 }

@@ -118,6 +118,7 @@ enum ir_argkind {
 	AK_PATH,     /* struct path * -> canonical path */
 	AK_BPRM,     /* struct linux_binprm * -> file path */
 	AK_DENTRY,   /* struct dentry * -> path inside its mount */
+	AK_FD,	     /* file descriptor of the current task -> canonical path */
 	AK_SOCKADDR, /* struct sockaddr * (user or kernel) */
 	AK_SOCK,     /* struct sock * */
 	AK_CAPS,     /* kernel_cap_t value (u64) */

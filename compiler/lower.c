@@ -101,6 +101,8 @@ static enum ir_argkind kind_of_type(enum arg_type t)
 		return AK_BPRM;
 	case ARG_DENTRY:
 		return AK_DENTRY;
+	case ARG_FD:
+		return AK_FD;
 	case ARG_SOCKADDR:
 		return AK_SOCKADDR;
 	case ARG_SOCK:
@@ -165,6 +167,8 @@ static int lower_arg(struct lower *L, struct ir_prog *p, const struct ast_hook *
 			a.kind = !strcmp(h->subsystem.s, "syscalls") ? AK_USTR : AK_KSTR;
 		else if (arg_type__is_int(t))
 			a.kind = AK_INT;
+		else if (t == ARG_FD && !f->is_ptr)
+			a.kind = AK_FD; /* e.g. sys_exit_openat's ret */
 		else {
 			LERR(L, ai->type.span,
 			     "type '%s' cannot be read from a tracepoint field",
@@ -353,6 +357,11 @@ static struct ir_pred *lower_match_arg(struct lower *L, struct ir_prog *prog,
 			const char *why;
 			const char *s = m->values.v[i].s;
 
+			if (!strncmp(s, "list:", 5)) {
+				LERR(L, m->values.v[i].span,
+				     "InMap with 'list:' values is not supported by tpc yet");
+				return NULL;
+			}
 			if ((p->test == T_RANGE || p->test == T_IN) && strchr(s + 1, ':')) {
 				if (value__parse_int_range(s, t, &lo, &hi, &why)) {
 					LERR(L, m->values.v[i].span, "bad range: %s", why);
@@ -395,6 +404,7 @@ static struct ir_pred *lower_match_arg(struct lower *L, struct ir_prog *prog,
 	case AK_PATH:
 	case AK_BPRM:
 	case AK_DENTRY:
+	case AK_FD:
 		p->cost = ia->kind >= AK_FILE ? COST_PATH : COST_STRING;
 		switch (m->op) {
 		case OP_NOT_EQUAL:
@@ -626,6 +636,27 @@ static const char *syscall_name(const char *call)
 	return p ? p + 4 : call;
 }
 
+/* The cgroup connect hooks know only the destination sockaddr: a
+ * socket_connect policy gets them as a fallback when that is all it reads,
+ * and when its actions can be carried out there (no signals). */
+static bool connect_fallback_ok(const struct ast_hook *h)
+{
+	for (size_t i = 0; i < h->args.n; i++)
+		if (h->args.v[i].index.v != 1 || h->args.v[i].type_id != ARG_SOCKADDR)
+			return false;
+	for (size_t i = 0; i < h->selectors.n; i++) {
+		const struct ast_selector *sel = &h->selectors.v[i];
+
+		for (size_t k = 0; k < sel->match_actions.n; k++) {
+			enum action a = sel->match_actions.v[k].action;
+
+			if (a != ACT_POST && a != ACT_NOPOST && a != ACT_OVERRIDE)
+				return false;
+		}
+	}
+	return true;
+}
+
 static struct ir_prog *hook_prog(struct lower *L, const struct ast_hook *h,
 				 struct tp_format *tpf, bool *have_tpf)
 {
@@ -693,6 +724,12 @@ static struct ir_prog *hook_prog(struct lower *L, const struct ast_hook *h,
 				return NULL;
 			}
 			p->variants.v[0].lsm_nargs = fi.nparams;
+			if (!strcmp(h->call.s, "socket_connect") && connect_fallback_ok(h)) {
+				/* hosts without BPF LSM: the cgroup connect hooks see the
+				 * same destination and deny with EPERM */
+				variant_add(L, p, AT_CGROUP_CONNECT4, "", 1);
+				variant_add(L, p, AT_CGROUP_CONNECT6, "", 1);
+			}
 		}
 		return p;
 	default:
@@ -770,6 +807,91 @@ static void lower_hook(struct lower *L, const struct ast_hook *h, bool *enforce)
 	tp_format__release(&tpf);
 }
 
+/* call: "list:NAME" attaches the hook to every function of the list. */
+static void lower_hook_calls(struct lower *L, const struct ast_policy *pol,
+			     const struct ast_hook *h, bool *enforce)
+{
+	const struct ast_list *list = NULL;
+
+	if ((h->kind != HOOK_KPROBE && h->kind != HOOK_FENTRY) || !h->call.present ||
+	    strncmp(h->call.s, "list:", 5)) {
+		lower_hook(L, h, enforce);
+		return;
+	}
+	for (size_t i = 0; i < pol->lists.n; i++)
+		if (pol->lists.v[i].name.present && !strcmp(pol->lists.v[i].name.s, h->call.s + 5))
+			list = &pol->lists.v[i];
+	if (!list) {
+		LERR(L, h->call.span, "no list named '%s'", h->call.s + 5);
+		return;
+	}
+	if (list->type.present && strcmp(list->type.s, "syscalls") && strcmp(list->type.s, "")) {
+		LERR(L, list->type.span, "lists of type '%s' are not supported by tpc yet",
+		     list->type.s);
+		return;
+	}
+	for (size_t i = 0; i < list->values.n; i++) {
+		struct ast_hook *copy = arena__alloc(L->a, sizeof(*copy));
+
+		*copy = *h;
+		copy->call = list->values.v[i];
+		if (list->type.present && !strcmp(list->type.s, "syscalls")) {
+			copy->syscall.v = true;
+			copy->syscall.present = true;
+		}
+		lower_hook(L, copy, enforce);
+	}
+}
+
+static void strip_enforcement(struct ir_object *o, int policy)
+{
+	for (size_t i = 0; i < o->progs.n; i++) {
+		struct ir_prog *p = o->progs.v[i];
+
+		for (size_t s = 0; s < p->specs.n; s++) {
+			if (p->specs.v[s].policy != policy)
+				continue;
+			for (size_t r = 0; r < p->specs.v[s].rules.n; r++) {
+				struct ir_action *act = &p->specs.v[s].rules.v[r].act;
+
+				act->kill = false;
+				act->signal = 0;
+				act->deny = 0;
+			}
+		}
+	}
+}
+
+/* Monitor mode (options: policy-mode: monitor) keeps rules and events but
+ * drops every enforcing action, as Tetragon does. */
+static bool policy_monitor(const struct ast_policy *pol)
+{
+	for (size_t i = 0; i < pol->options.n; i++)
+		if (ast_str__eq(&pol->options.v[i].name, "policy-mode") &&
+		    ast_str__eq(&pol->options.v[i].value, "monitor"))
+			return true;
+	return false;
+}
+
+static void check_scopes(struct lower *L, const struct ast_policy *pol)
+{
+	const struct ast_label_selector *sels[] = { &pol->pod_selector, &pol->container_selector,
+						    &pol->host_selector, &pol->node_selector };
+	const char *names[] = { "podSelector", "containerSelector", "hostSelector",
+				"nodeSelector" };
+
+	for (int i = 0; i < 4; i++)
+		if (sels[i]->present && !sels[i]->is_null)
+			LERR(L, sels[i]->span,
+			     "%s is not supported by tpc yet (planned with Kubernetes scoping); "
+			     "the policy would apply to every workload",
+			     names[i]);
+	if (pol->kind == POLICY_NAMESPACED)
+		LERR(L, pol->kind_name.span,
+		     "TracingPolicyNamespaced is not supported by tpc yet (needs pod scoping); "
+		     "use TracingPolicy");
+}
+
 int ir__lower(struct arena *a, struct diag_sink *d, const struct ast_bundle *b,
 	      struct ir_object *out)
 {
@@ -784,9 +906,14 @@ int ir__lower(struct arena *a, struct diag_sink *d, const struct ast_bundle *b,
 					.ns = pol->namespace_.s ? pol->namespace_.s : "" };
 
 		L.policy = (int)out->policies.n;
+		check_scopes(&L, pol);
 		for (size_t k = 0; k < pol->hooks.n; k++)
 			if (!pol->hooks.v[k].skipped)
-				lower_hook(&L, &pol->hooks.v[k], &ip.enforce);
+				lower_hook_calls(&L, pol, &pol->hooks.v[k], &ip.enforce);
+		if (policy_monitor(pol) && ip.enforce) {
+			strip_enforcement(out, L.policy);
+			ip.enforce = false;
+		}
 		VEC_PUSH(a, out->policies, ip);
 	}
 	for (size_t i = 0; i < out->progs.n; i++) {

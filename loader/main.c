@@ -1,8 +1,243 @@
-/* main.c - tpc-loader (placeholder until the loader lands) */
+/* main.c - tpc-loader: command table and option parsing. */
+#include <getopt.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
 
-int main(void)
+#include "events.h"
+#include "log.h"
+#include "meta.h"
+#include "probe.h"
+#include "run.h"
+
+struct cmd {
+	const char *name;
+	int (*fn)(int argc, char **argv);
+	const char *help;
+};
+
+int ldr_bench(int argc, char **argv); /* bench.c */
+
+static int do_help(int argc, char **argv);
+
+static int do_version(int argc, char **argv)
 {
-	fprintf(stderr, "tpc-loader: not implemented yet\n");
+	printf("tpc-loader %s (event ABI %d, metadata %d, libbpf %s)\n", TPC_VERSION,
+	       TPC_ABI_VERSION, TPC_META_VERSION, libbpf_version_string());
+	return 0;
+}
+
+static int do_probe(int argc, char **argv)
+{
+	struct ldr_features f;
+	bool json = argc > 1 && !strcmp(argv[1], "--json");
+
+	if (argc > 1 && !json) {
+		fprintf(stderr, "usage: tpc-loader probe [--json]\n");
+		return 2;
+	}
+	ldr_features__probe(&f);
+	ldr_features__print(&f, stdout, json);
+	return 0;
+}
+
+static const char run_usage[] =
+	"usage: tpc-loader run [options] [OBJ.bpf.o...]\n"
+	"  --policy-dir DIR       load every *.bpf.o in DIR and follow changes (inotify, SIGHUP)\n"
+	"  --cgroup PATH          cgroup v2 directory for cgroup/* programs (default: v2 root)\n"
+	"  -o, --output FMT       json (default), compact, or none (no stdout events)\n"
+	"  --export-file PATH     also write JSON lines to PATH\n"
+	"  --export-max-mb N      rotate the export file at N MiB (default 10, 0 = never)\n"
+	"  --export-backups N     rotated files to keep (default 5)\n"
+	"  --metrics-addr H:P     serve Prometheus /metrics and /healthz\n"
+	"  --node-name NAME       node_name in events and exec ids (default $NODE_NAME, hostname)\n"
+	"  --pin DIR              pin links and maps under DIR (bpffs) so programs survive a\n"
+	"                         restart; re-adopted at the next start\n"
+	"  --mount                mount tracefs (and bpffs for --pin) when missing\n"
+	"  --allow-event T,...    export only these event types (process_exec, process_exit,\n"
+	"                         process_kprobe, process_tracepoint, process_lsm, process_uprobe)\n"
+	"  --deny-event T,...     never export these event types\n"
+	"  --allow-policy P,...   export only events of these policies\n"
+	"  --deny-policy P,...    never export events of these policies\n"
+	"  --poll-ms N            ring-buffer poll interval (default 2)\n"
+	"  --no-base-sensor       do not track exec/fork/exit (no process_exec/exit)\n"
+	"  -v, --verbose          more diagnostics (twice: libbpf debug)\n";
+
+static char **split_list(const char *s)
+{
+	size_t n = 1;
+	char **v, *dup = strdup(s), *tok, *save = NULL;
+
+	for (const char *p = s; *p; p++)
+		n += *p == ',';
+	v = calloc(n + 1, sizeof(*v));
+	if (!v || !dup) {
+		free(v);
+		free(dup);
+		return NULL;
+	}
+	n = 0;
+	for (tok = strtok_r(dup, ",", &save); tok; tok = strtok_r(NULL, ",", &save))
+		v[n++] = strdup(tok);
+	free(dup);
+	return v;
+}
+
+static int parse_types(const char *s, unsigned *mask)
+{
+	char **v = split_list(s);
+	int err = 0;
+
+	for (char **p = v; p && *p; p++) {
+		int t = ldr_ev_type__parse(*p);
+
+		if (t < 0) {
+			fprintf(stderr, "tpc-loader: error: unknown event type '%s'\n",
+				ldr_quote(*p));
+			err = -1;
+		} else {
+			*mask |= 1u << t;
+		}
+		free(*p);
+	}
+	free(v);
+	return err;
+}
+
+static int parse_uint(const char *opt, const char *s, unsigned *out)
+{
+	char *end;
+	unsigned long v = strtoul(s, &end, 10);
+
+	if (!*s || *end || v > 1000000) {
+		fprintf(stderr, "tpc-loader: error: %s: '%s' is not a number\n", opt, ldr_quote(s));
+		return -1;
+	}
+	*out = v;
+	return 0;
+}
+
+static int do_run(int argc, char **argv)
+{
+	enum {
+		O_POLICY_DIR = 256, O_CGROUP, O_EXPORT_FILE, O_EXPORT_MAX, O_EXPORT_BACKUPS,
+		O_METRICS, O_NODE, O_PIN, O_MOUNT, O_ALLOW_EV, O_DENY_EV, O_ALLOW_POL,
+		O_DENY_POL, O_POLL, O_NO_BASE,
+	};
+	static const struct option lopts[] = {
+		{ "policy-dir", required_argument, 0, O_POLICY_DIR },
+		{ "cgroup", required_argument, 0, O_CGROUP },
+		{ "output", required_argument, 0, 'o' },
+		{ "export-file", required_argument, 0, O_EXPORT_FILE },
+		{ "export-max-mb", required_argument, 0, O_EXPORT_MAX },
+		{ "export-backups", required_argument, 0, O_EXPORT_BACKUPS },
+		{ "metrics-addr", required_argument, 0, O_METRICS },
+		{ "node-name", required_argument, 0, O_NODE },
+		{ "pin", required_argument, 0, O_PIN },
+		{ "mount", no_argument, 0, O_MOUNT },
+		{ "allow-event", required_argument, 0, O_ALLOW_EV },
+		{ "deny-event", required_argument, 0, O_DENY_EV },
+		{ "allow-policy", required_argument, 0, O_ALLOW_POL },
+		{ "deny-policy", required_argument, 0, O_DENY_POL },
+		{ "poll-ms", required_argument, 0, O_POLL },
+		{ "no-base-sensor", no_argument, 0, O_NO_BASE },
+		{ "verbose", no_argument, 0, 'v' },
+		{ "help", no_argument, 0, 'h' },
+		{ 0 },
+	};
+	struct ldr_opts o = { .export_max_mb = 10, .export_backups = 5, .poll_ms = 2 };
+	int c, bad = 0;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "o:vh", lopts, NULL)) != -1) {
+		switch (c) {
+		case O_POLICY_DIR: o.policy_dir = optarg; break;
+		case O_CGROUP: o.cgroup = optarg; break;
+		case 'o':
+			if (!strcmp(optarg, "json"))
+				o.fmt = LDR_FMT_JSON;
+			else if (!strcmp(optarg, "compact"))
+				o.fmt = LDR_FMT_COMPACT;
+			else if (!strcmp(optarg, "none"))
+				o.fmt = LDR_FMT_NONE;
+			else {
+				fprintf(stderr, "tpc-loader: error: -o: unknown format '%s' (json, "
+					"compact, none)\n", ldr_quote(optarg));
+				bad = 1;
+			}
+			break;
+		case O_EXPORT_FILE: o.export_file = optarg; break;
+		case O_EXPORT_MAX: bad |= parse_uint("--export-max-mb", optarg, &o.export_max_mb); break;
+		case O_EXPORT_BACKUPS:
+			bad |= parse_uint("--export-backups", optarg, &o.export_backups);
+			break;
+		case O_METRICS: o.metrics_addr = optarg; break;
+		case O_NODE: o.node_name = optarg; break;
+		case O_PIN: o.pin_dir = optarg; break;
+		case O_MOUNT: o.mount = true; break;
+		case O_ALLOW_EV: bad |= parse_types(optarg, &o.filter.allow_types); break;
+		case O_DENY_EV: bad |= parse_types(optarg, &o.filter.deny_types); break;
+		case O_ALLOW_POL: o.filter.allow_policies = split_list(optarg); break;
+		case O_DENY_POL: o.filter.deny_policies = split_list(optarg); break;
+		case O_POLL:
+			bad |= parse_uint("--poll-ms", optarg, &o.poll_ms);
+			if (!o.poll_ms)
+				o.poll_ms = 1;
+			break;
+		case O_NO_BASE: o.no_base = true; break;
+		case 'v': ldr_verbose++; break;
+		case 'h': fputs(run_usage, stdout); return 0;
+		default: bad = 1;
+		}
+	}
+	if (bad) {
+		fputs(run_usage, stderr);
+		return 2;
+	}
+	if (optind >= argc && !o.policy_dir) {
+		fprintf(stderr, "tpc-loader: error: no objects: pass OBJ.bpf.o files or "
+				"--policy-dir DIR\n");
+		fputs(run_usage, stderr);
+		return 2;
+	}
+	o.objs = argv + optind;
+	o.nobjs = argc - optind;
+	return ldr_run(&o);
+}
+
+static const struct cmd cmds[] = {
+	{ "run", do_run, "load and attach objects, export events (run --help)" },
+	{ "probe", do_probe, "show which hook kinds and helpers this kernel supports [--json]" },
+	{ "bench", ldr_bench, "measure event decoding to JSON on one core [N]" },
+	{ "version", do_version, "print the version" },
+	{ "help", do_help, "this text" },
+	{ 0 },
+};
+
+static int do_help(int argc, char **argv)
+{
+	printf("usage: tpc-loader COMMAND [ARGS]\n\ncommands:\n");
+	for (const struct cmd *c = cmds; c->name; c++)
+		printf("  %-8s %s\n", c->name, c->help);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	libbpf_set_print(ldr_log_libbpf);
+	if (argc < 2) {
+		do_help(0, NULL);
+		return 2;
+	}
+	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))
+		return do_help(0, NULL);
+	if (!strcmp(argv[1], "--version"))
+		return do_version(0, NULL);
+	for (const struct cmd *c = cmds; c->name; c++)
+		if (!strcmp(argv[1], c->name))
+			return c->fn(argc - 1, argv + 1);
+	fprintf(stderr, "tpc-loader: error: unknown command '%s'; try 'tpc-loader help'\n",
+		ldr_quote(argv[1]));
 	return 2;
 }

@@ -14,6 +14,9 @@
 #include <linux/types.h>
 #include <linux/bpf.h>
 
+/* tell bpf_tracing.h to use the kernel's pt_regs field names (di, si, ...) */
+#define __VMLINUX_H__
+
 typedef __u8 u8;
 typedef __u16 u16;
 typedef __u32 u32;
@@ -91,6 +94,15 @@ struct file {
 	unsigned int f_flags;
 };
 
+struct fdtable {
+	unsigned int max_fds;
+	struct file **fd;
+};
+
+struct files_struct {
+	struct fdtable *fdt;
+};
+
 struct mm_struct {
 	struct file *exe_file;
 	unsigned long arg_start;
@@ -125,6 +137,7 @@ struct task_struct {
 	struct mm_struct *mm;
 	const struct cred *real_cred;
 	const struct cred *cred;
+	struct files_struct *files;
 	char comm[16];
 };
 

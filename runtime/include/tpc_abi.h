@@ -1,5 +1,5 @@
 /* tpc_abi.h - the binary contract between tpc-built BPF objects and
- * tpc-loader. Included by BPF C (the runtime headers) and by user space.
+ * tpc-loader. Included by BPF C (the runtime/ BPF headers) and by user space.
  *
  * Contract:
  *  - Every ring-buffer record starts with struct tpc_ev_hdr; hdr.size is the
@@ -98,7 +98,8 @@ struct tpc_ev_exec {
 	__u16 path_len;
 	__u16 args_len;
 	__u16 cwd_len;
-	__u16 pad[3];
+	__u16 pad;
+	__u32 auid; /* loginuid, 4294967295 = unset (was padding: same layout) */
 };
 
 struct tpc_ev_exit {
@@ -106,6 +107,20 @@ struct tpc_ev_exit {
 	__u32 ppid;
 	__u32 code;   /* exit status (bits 8..15) and signal (bits 0..6), as wait() */
 };
+
+/* Base sensor fork record (TPC_EV_FORK): hdr.pid is the new process,
+ * hdr.ktime its start; only whole-process forks (not threads) are posted. */
+struct tpc_ev_fork {
+	struct tpc_ev_hdr hdr;
+	__u32 ppid;
+	__u32 pad;
+};
+
+/* tpc_ev_exec.flags */
+#define TPC_EXEC_F_PATH_TRUNC 1u /* binary path truncated or walk too deep */
+#define TPC_EXEC_F_ARGS_TRUNC 2u /* arguments longer than TPC_EXEC_ARGS_MAX */
+#define TPC_EXEC_F_CWD_TRUNC 4u
+#define TPC_EXEC_F_ARGS_ERR 8u /* reading the argument area failed */
 
 #define TPC_EXEC_ARGS_MAX 1024
 #define TPC_EXEC_CWD_MAX 256
@@ -115,6 +130,8 @@ _Static_assert(sizeof(struct tpc_ev_hdr) == 64, "tpc_ev_hdr layout");
 _Static_assert(sizeof(struct tpc_ev_str) == 8, "tpc_ev_str layout");
 _Static_assert(sizeof(struct tpc_ev_sockaddr) == 24, "tpc_ev_sockaddr layout");
 _Static_assert(sizeof(struct tpc_ev_exec) == 96, "tpc_ev_exec layout");
+_Static_assert(sizeof(struct tpc_ev_exit) == 72, "tpc_ev_exit layout");
+_Static_assert(sizeof(struct tpc_ev_fork) == 72, "tpc_ev_fork layout");
 #endif
 
 #endif

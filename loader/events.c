@@ -1,0 +1,704 @@
+/* events.c - decode records and render Tetragon-shaped JSON / compact text.
+ *
+ * JSON is written by hand into one reused buffer (jbuf): building a jansson
+ * tree per event would allocate a dozen nodes per line on the hot path.
+ */
+#include <arpa/inet.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+
+#include "events.h"
+#include "metrics.h"
+#include "tpc_abi.h"
+
+const char *const ldr_action_names[LDR_A__COUNT] = {
+	[LDR_A_POST] = "KPROBE_ACTION_POST",	     [LDR_A_SIGKILL] = "KPROBE_ACTION_SIGKILL",
+	[LDR_A_SIGNAL] = "KPROBE_ACTION_SIGNAL",     [LDR_A_OVERRIDE] = "KPROBE_ACTION_OVERRIDE",
+	[LDR_A_NOPOST] = "KPROBE_ACTION_NOPOST",
+};
+
+static const char *const short_action[LDR_A__COUNT] = { "POST", "SIGKILL", "SIGNAL", "OVERRIDE",
+							"NOPOST" };
+
+static const char *const signames[32] = {
+	[1] = "SIGHUP",	  [2] = "SIGINT",    [3] = "SIGQUIT", [4] = "SIGILL",	 [5] = "SIGTRAP",
+	[6] = "SIGABRT",  [7] = "SIGBUS",    [8] = "SIGFPE",  [9] = "SIGKILL",	 [10] = "SIGUSR1",
+	[11] = "SIGSEGV", [12] = "SIGUSR2",  [13] = "SIGPIPE", [14] = "SIGALRM", [15] = "SIGTERM",
+	[16] = "SIGSTKFLT", [17] = "SIGCHLD", [18] = "SIGCONT", [19] = "SIGSTOP", [20] = "SIGTSTP",
+	[21] = "SIGTTIN", [22] = "SIGTTOU",  [23] = "SIGURG", [24] = "SIGXCPU",	 [25] = "SIGXFSZ",
+	[26] = "SIGVTALRM", [27] = "SIGPROF", [28] = "SIGWINCH", [29] = "SIGIO", [30] = "SIGPWR",
+	[31] = "SIGSYS",
+};
+
+static const char *const capnames[] = {
+	"CAP_CHOWN", "CAP_DAC_OVERRIDE", "CAP_DAC_READ_SEARCH", "CAP_FOWNER", "CAP_FSETID",
+	"CAP_KILL", "CAP_SETGID", "CAP_SETUID", "CAP_SETPCAP", "CAP_LINUX_IMMUTABLE",
+	"CAP_NET_BIND_SERVICE", "CAP_NET_BROADCAST", "CAP_NET_ADMIN", "CAP_NET_RAW",
+	"CAP_IPC_LOCK", "CAP_IPC_OWNER", "CAP_SYS_MODULE", "CAP_SYS_RAWIO", "CAP_SYS_CHROOT",
+	"CAP_SYS_PTRACE", "CAP_SYS_PACCT", "CAP_SYS_ADMIN", "CAP_SYS_BOOT", "CAP_SYS_NICE",
+	"CAP_SYS_RESOURCE", "CAP_SYS_TIME", "CAP_SYS_TTY_CONFIG", "CAP_MKNOD", "CAP_LEASE",
+	"CAP_AUDIT_WRITE", "CAP_AUDIT_CONTROL", "CAP_SETFCAP", "CAP_MAC_OVERRIDE",
+	"CAP_MAC_ADMIN", "CAP_SYSLOG", "CAP_WAKE_ALARM", "CAP_BLOCK_SUSPEND", "CAP_AUDIT_READ",
+	"CAP_PERFMON", "CAP_BPF", "CAP_CHECKPOINT_RESTORE",
+};
+
+static const char *const compact_icon[LDR_EV__COUNT] = {
+	[LDR_EV_EXEC] = "\xf0\x9f\x9a\x80",	  /* rocket */
+	[LDR_EV_EXIT] = "\xf0\x9f\x92\xa5",	  /* collision */
+	[LDR_EV_KPROBE] = "\xf0\x9f\x94\x8d",	  /* magnifier */
+	[LDR_EV_TRACEPOINT] = "\xf0\x9f\x94\x8d",
+	[LDR_EV_LSM] = "\xf0\x9f\x94\x8d",
+	[LDR_EV_UPROBE] = "\xf0\x9f\x94\x8d",
+};
+#define ICON_KILL "\xf0\x9f\x9b\x91" /* stop sign */
+#define ICON_DENY "\xf0\x9f\x9a\xab" /* no entry */
+
+void ldr_events__clock_sync(struct ldr_events *ev)
+{
+	struct timespec r, b;
+
+	clock_gettime(CLOCK_REALTIME, &r);
+	clock_gettime(CLOCK_BOOTTIME, &b);
+	ev->boot_to_real = ((int64_t)r.tv_sec - b.tv_sec) * 1000000000 + (r.tv_nsec - b.tv_nsec);
+}
+
+void ldr_events__init(struct ldr_events *ev, struct ldr_proc_table *procs, const char *node)
+{
+	memset(ev, 0, sizeof(*ev));
+	ev->procs = procs;
+	snprintf(ev->node, sizeof(ev->node), "%s", node);
+	ev->time_sec = -1;
+	ldr_events__clock_sync(ev);
+}
+
+void ldr_events__fini(struct ldr_events *ev)
+{
+	jbuf__free(&ev->line);
+	jbuf__free(&ev->tmp);
+}
+
+void ldr_events__time(struct ldr_events *ev, uint64_t real_ns, char out[40])
+{
+	int64_t sec = real_ns / 1000000000;
+	unsigned ns = real_ns % 1000000000;
+
+	if (sec != ev->time_sec) {
+		time_t t = sec;
+		struct tm tm;
+
+		gmtime_r(&t, &tm);
+		strftime(ev->time_prefix, sizeof(ev->time_prefix), "%Y-%m-%dT%H:%M:%S", &tm);
+		ev->time_sec = sec;
+	}
+	size_t n = strnlen(ev->time_prefix, 31);
+
+	memcpy(out, ev->time_prefix, n);
+	out[n] = '.';
+	for (int i = 9; i >= 1; i--) {
+		out[n + i] = '0' + ns % 10;
+		ns /= 10;
+	}
+	out[n + 10] = 'Z';
+	out[n + 11] = 0;
+}
+
+static void put_time(struct ldr_events *ev, struct jbuf *b, uint64_t ktime)
+{
+	char t[40];
+
+	ldr_events__time(ev, ktime + ev->boot_to_real, t);
+	jbuf__ch(b, '"');
+	jbuf__cstr(b, t);
+	jbuf__ch(b, '"');
+}
+
+#define KEY(b, k) jbuf__raw((b), "\"" k "\":", sizeof(k) + 2)
+
+static void put_kstr(struct jbuf *b, const char *key_comma, const char *s)
+{
+	jbuf__cstr(b, key_comma);
+	jbuf__str(b, s, strlen(s));
+}
+
+/* The Process message. tid: the thread that hit the hook (0 = pid). */
+static void put_process(struct ldr_events *ev, struct jbuf *b, const struct ldr_proc *p,
+			uint32_t tid)
+{
+	jbuf__ch(b, '{');
+	put_kstr(b, "\"exec_id\":", p->exec_id);
+	jbuf__cstr(b, ",\"pid\":");
+	jbuf__u64(b, p->pid);
+	jbuf__cstr(b, ",\"uid\":");
+	jbuf__u64(b, p->uid);
+	if (p->cwd && p->cwd[0])
+		put_kstr(b, ",\"cwd\":", p->cwd);
+	put_kstr(b, ",\"binary\":", p->binary ? p->binary : "");
+	if (p->args && p->args[0])
+		put_kstr(b, ",\"arguments\":", p->args);
+	put_kstr(b, ",\"flags\":", p->flags);
+	jbuf__cstr(b, ",\"start_time\":");
+	put_time(ev, b, p->ktime);
+	jbuf__cstr(b, ",\"auid\":");
+	jbuf__u64(b, p->auid);
+	if (p->docker[0])
+		put_kstr(b, ",\"docker\":", p->docker);
+	if (p->parent_exec_id[0])
+		put_kstr(b, ",\"parent_exec_id\":", p->parent_exec_id);
+	jbuf__cstr(b, ",\"tid\":");
+	jbuf__u64(b, tid ? tid : p->pid);
+	jbuf__ch(b, '}');
+}
+
+/* A process the table does not know (started and died between two polls
+ * before the loader saw it): what the record itself says. */
+static void put_process_miss(struct jbuf *b, const struct tpc_ev_hdr *h)
+{
+	jbuf__cstr(b, "{\"pid\":");
+	jbuf__u64(b, h->pid);
+	jbuf__cstr(b, ",\"uid\":");
+	jbuf__u64(b, h->uid);
+	jbuf__cstr(b, ",\"binary\":");
+	jbuf__str(b, h->comm, strnlen(h->comm, sizeof(h->comm)));
+	jbuf__cstr(b, ",\"flags\":\"miss\",\"tid\":");
+	jbuf__u64(b, h->tid);
+	jbuf__ch(b, '}');
+}
+
+static void put_process_parent(struct ldr_events *ev, struct jbuf *b, const struct ldr_proc *p,
+			       const struct tpc_ev_hdr *h)
+{
+	const struct ldr_proc *pp = p ? ldr_proc_table__lookup(ev->procs, p->ppid) : NULL;
+
+	KEY(b, "process");
+	if (p)
+		put_process(ev, b, p, h->tid);
+	else
+		put_process_miss(b, h);
+	if (pp && pp != p) {
+		jbuf__ch(b, ',');
+		KEY(b, "parent");
+		put_process(ev, b, pp, 0);
+	}
+}
+
+static bool type_allowed(const struct ldr_filter *f, enum ldr_ev_type t, const char *policy)
+{
+	if (f->allow_types && !(f->allow_types & (1u << t)))
+		return false;
+	if (f->deny_types & (1u << t))
+		return false;
+	if (f->allow_policies) {
+		bool ok = false;
+
+		for (char **p = f->allow_policies; *p && policy; p++)
+			ok |= !strcmp(*p, policy);
+		if (!ok)
+			return false;
+	}
+	if (f->deny_policies && policy)
+		for (char **p = f->deny_policies; *p; p++)
+			if (!strcmp(*p, policy))
+				return false;
+	return true;
+}
+
+static void finish(struct ldr_events *ev, struct jbuf *b)
+{
+	if (b->oom) {
+		ev->decode_errors++;
+		return;
+	}
+	ev->emitted++;
+	if (ev->emit)
+		ev->emit(ev->sink, b->p, b->len);
+}
+
+/* Compact: "<icon> <tag> <pid> <binary> <args>..." */
+static void compact_head(struct jbuf *b, const char *icon, const char *tag,
+			 const struct ldr_proc *p, const struct tpc_ev_hdr *h)
+{
+	char num[16];
+
+	jbuf__cstr(b, icon);
+	jbuf__ch(b, ' ');
+	jbuf__cstr(b, tag);
+	for (size_t n = strlen(tag); n < 8; n++)
+		jbuf__ch(b, ' ');
+	jbuf__ch(b, ' ');
+	snprintf(num, sizeof(num), "%u ", p ? p->pid : h->pid);
+	jbuf__cstr(b, num);
+	if (p) {
+		jbuf__cstr(b, p->binary ? p->binary : "");
+		if (p->args && p->args[0]) {
+			jbuf__ch(b, ' ');
+			jbuf__cstr(b, p->args);
+		}
+	} else {
+		jbuf__raw(b, h->comm, strnlen(h->comm, sizeof(h->comm)));
+	}
+}
+
+/* Strip control bytes from compact text: it goes to a terminal. */
+static void compact_sanitize(struct jbuf *b)
+{
+	for (size_t i = 0; i < b->len; i++)
+		if ((unsigned char)b->p[i] < 0x20 || b->p[i] == 0x7f)
+			b->p[i] = '?';
+}
+
+/* --- base sensor --------------------------------------------------------------- */
+
+static void emit_exec(struct ldr_events *ev, const struct ldr_proc *p, const struct tpc_ev_hdr *h)
+{
+	struct jbuf *b = &ev->line;
+
+	ldr_ctr__inc(ev->base_ctr[LDR_EV_EXEC]);
+	if (!type_allowed(&ev->filter, LDR_EV_EXEC, NULL)) {
+		ev->filtered++;
+		return;
+	}
+	jbuf__reset(b);
+	if (ev->fmt == LDR_FMT_COMPACT) {
+		compact_head(b, compact_icon[LDR_EV_EXEC], "process", p, h);
+		compact_sanitize(b);
+	} else {
+		jbuf__cstr(b, "{\"process_exec\":{");
+		put_process_parent(ev, b, p, h);
+		jbuf__cstr(b, "},\"node_name\":");
+		jbuf__str(b, ev->node, strlen(ev->node));
+		jbuf__cstr(b, ",\"time\":");
+		put_time(ev, b, h->ktime);
+		jbuf__ch(b, '}');
+	}
+	finish(ev, b);
+}
+
+static void emit_exit(struct ldr_events *ev, const struct ldr_proc *p,
+		      const struct tpc_ev_exit *x)
+{
+	struct jbuf *b = &ev->line;
+	unsigned sig = x->code & 0x7f, status = (x->code >> 8) & 0xff;
+
+	ldr_ctr__inc(ev->base_ctr[LDR_EV_EXIT]);
+	if (!type_allowed(&ev->filter, LDR_EV_EXIT, NULL)) {
+		ev->filtered++;
+		return;
+	}
+	jbuf__reset(b);
+	if (ev->fmt == LDR_FMT_COMPACT) {
+		char tail[32];
+
+		compact_head(b, compact_icon[LDR_EV_EXIT], "exit", p, &x->hdr);
+		if (sig)
+			snprintf(tail, sizeof(tail), " %s", sig < 32 && signames[sig] ? signames[sig]
+										  : "signal");
+		else
+			snprintf(tail, sizeof(tail), " %u", status);
+		jbuf__cstr(b, tail);
+		compact_sanitize(b);
+		finish(ev, b);
+		return;
+	}
+	jbuf__cstr(b, "{\"process_exit\":{");
+	put_process_parent(ev, b, p, &x->hdr);
+	if (sig) {
+		jbuf__cstr(b, ",\"signal\":");
+		if (sig < 32 && signames[sig])
+			jbuf__str(b, signames[sig], strlen(signames[sig]));
+		else
+			jbuf__cstr(b, "\"SIGRT\"");
+	}
+	jbuf__cstr(b, ",\"status\":");
+	jbuf__u64(b, status);
+	jbuf__cstr(b, ",\"time\":");
+	put_time(ev, b, x->hdr.ktime);
+	jbuf__cstr(b, "},\"node_name\":");
+	jbuf__str(b, ev->node, strlen(ev->node));
+	jbuf__cstr(b, ",\"time\":");
+	put_time(ev, b, x->hdr.ktime);
+	jbuf__ch(b, '}');
+	finish(ev, b);
+}
+
+int ldr_events__base(struct ldr_events *ev, const void *data, size_t size)
+{
+	const struct tpc_ev_hdr *h = data;
+	struct ldr_proc *p;
+
+	if (size < sizeof(*h) || h->size > size) {
+		ev->decode_errors++;
+		return -1;
+	}
+	switch (h->kind) {
+	case TPC_EV_EXEC:
+		p = ldr_proc_table__exec(ev->procs, data, h->size);
+		if (!p) {
+			ev->decode_errors++;
+			return -1;
+		}
+		emit_exec(ev, p, h);
+		return 0;
+	case TPC_EV_FORK:
+		if (h->size < sizeof(struct tpc_ev_fork)) {
+			ev->decode_errors++;
+			return -1;
+		}
+		ldr_proc_table__fork(ev->procs, data);
+		return 0;
+	case TPC_EV_EXIT:
+		if (h->size < sizeof(struct tpc_ev_exit)) {
+			ev->decode_errors++;
+			return -1;
+		}
+		p = ldr_proc_table__exit(ev->procs, data);
+		emit_exit(ev, p, data);
+		return 0;
+	}
+	ev->decode_errors++;
+	return -1;
+}
+
+/* --- hook records ------------------------------------------------------------------- */
+
+enum ldr_action ldr_action__of(uint32_t bits, const struct ldr_meta_rule *r)
+{
+	if (bits & TPC_ACT_SIGKILL)
+		return LDR_A_SIGKILL;
+	if (bits & TPC_ACT_OVERRIDE)
+		return LDR_A_OVERRIDE;
+	if (bits & TPC_ACT_SIGNAL)
+		return LDR_A_SIGNAL;
+	if (bits & TPC_ACT_NOPOST)
+		return LDR_A_NOPOST;
+	if (bits & TPC_ACT_POST || !r)
+		return LDR_A_POST;
+	for (size_t i = 0; i < r->nactions; i++) {
+		const char *a = r->actions[i];
+
+		if (!strcasecmp(a, "Sigkill"))
+			return LDR_A_SIGKILL;
+		if (!strcasecmp(a, "Override"))
+			return LDR_A_OVERRIDE;
+		if (!strcasecmp(a, "Signal"))
+			return LDR_A_SIGNAL;
+		if (!strcasecmp(a, "NoPost"))
+			return LDR_A_NOPOST;
+	}
+	return LDR_A_POST;
+}
+
+static const char *family_name(unsigned f)
+{
+	switch (f) {
+	case AF_INET: return "AF_INET";
+	case AF_INET6: return "AF_INET6";
+	case AF_UNIX: return "AF_UNIX";
+	}
+	return "AF_UNSPEC";
+}
+
+static void put_sa(struct jbuf *b, const struct tpc_ev_sockaddr *sa, bool sock, bool compact)
+{
+	char addr[INET6_ADDRSTRLEN] = "";
+
+	if (sa->family == AF_INET)
+		inet_ntop(AF_INET, sa->addr, addr, sizeof(addr));
+	else if (sa->family == AF_INET6)
+		inet_ntop(AF_INET6, sa->addr, addr, sizeof(addr));
+	if (compact) {
+		char t[80];
+
+		snprintf(t, sizeof(t), sa->family == AF_INET6 ? "[%s]:%u" : "%s:%u", addr, sa->port);
+		jbuf__cstr(b, t);
+		return;
+	}
+	jbuf__cstr(b, "{\"family\":\"");
+	jbuf__cstr(b, family_name(sa->family));
+	jbuf__ch(b, '"');
+	if (sock) {
+		if (sa->protocol == 6)
+			jbuf__cstr(b, ",\"protocol\":\"IPPROTO_TCP\"");
+		else if (sa->protocol == 17)
+			jbuf__cstr(b, ",\"protocol\":\"IPPROTO_UDP\"");
+		jbuf__cstr(b, ",\"daddr\":");
+		jbuf__str(b, addr, strlen(addr));
+		jbuf__cstr(b, ",\"dport\":");
+	} else {
+		jbuf__cstr(b, ",\"addr\":");
+		jbuf__str(b, addr, strlen(addr));
+		jbuf__cstr(b, ",\"port\":");
+	}
+	jbuf__u64(b, sa->port);
+	jbuf__ch(b, '}');
+}
+
+static const char *const argk_key[] = {
+	[LDR_ARG_INT] = "int_arg",	   [LDR_ARG_UINT] = "uint_arg",
+	[LDR_ARG_LONG] = "long_arg",	   [LDR_ARG_SIZE] = "size_arg",
+	[LDR_ARG_STRING] = "string_arg",   [LDR_ARG_BYTES] = "bytes_arg",
+	[LDR_ARG_FILE] = "file_arg",	   [LDR_ARG_PATH] = "path_arg",
+	[LDR_ARG_BINPRM] = "linux_binprm_arg", [LDR_ARG_SOCKADDR] = "sockaddr_arg",
+	[LDR_ARG_SOCK] = "sock_arg",	   [LDR_ARG_CAP] = "capability_arg",
+	[LDR_ARG_NETDEV] = "net_dev_arg",
+};
+
+/* Decode the args of h from [p, end) into b (JSON array items or compact
+ * words).  Returns -1 on a malformed record. */
+static int put_args(struct jbuf *b, const struct ldr_meta_hook *h, const char *p, const char *end,
+		    bool compact)
+{
+	for (size_t i = 0; i < h->nargs; i++) {
+		const struct ldr_meta_arg *a = &h->args[i];
+		const char *s = NULL;
+		size_t slen = 0;
+		uint64_t v = 0;
+		struct tpc_ev_sockaddr sa;
+
+		switch (a->enc) {
+		case LDR_ENC_INT:
+			if (end - p < 8)
+				return -1;
+			memcpy(&v, p, 8);
+			p += 8;
+			break;
+		case LDR_ENC_STR: {
+			struct tpc_ev_str st;
+
+			if (end - p < (long)sizeof(st))
+				return -1;
+			memcpy(&st, p, sizeof(st));
+			p += sizeof(st);
+			if (end - p < st.len)
+				return -1;
+			s = p;
+			slen = st.len;
+			p += (st.len + 7u) & ~7u;
+			if (p > end)
+				p = end;
+			break;
+		}
+		case LDR_ENC_SA:
+			if (end - p < (long)sizeof(sa))
+				return -1;
+			memcpy(&sa, p, sizeof(sa));
+			p += sizeof(sa);
+			break;
+		}
+		if (compact) {
+			char num[32];
+
+			jbuf__ch(b, ' ');
+			if (a->enc == LDR_ENC_STR) {
+				jbuf__raw(b, s, slen);
+			} else if (a->enc == LDR_ENC_SA) {
+				put_sa(b, &sa, false, true);
+			} else {
+				if (a->kind == LDR_ARG_INT || a->kind == LDR_ARG_LONG ||
+				    a->kind == LDR_ARG_CAP)
+					snprintf(num, sizeof(num), "%lld", (long long)v);
+				else
+					snprintf(num, sizeof(num), "%llu", (unsigned long long)v);
+				jbuf__cstr(b, num);
+			}
+			continue;
+		}
+		if (i)
+			jbuf__ch(b, ',');
+		jbuf__ch(b, '{');
+		jbuf__ch(b, '"');
+		jbuf__cstr(b, argk_key[a->kind]);
+		jbuf__cstr(b, "\":");
+		switch (a->kind) {
+		case LDR_ARG_INT:
+			jbuf__i64(b, (int32_t)v);
+			break;
+		case LDR_ARG_UINT:
+			jbuf__u64(b, (uint32_t)v);
+			break;
+		case LDR_ARG_LONG:
+			jbuf__ch(b, '"');
+			jbuf__i64(b, (int64_t)v);
+			jbuf__ch(b, '"');
+			break;
+		case LDR_ARG_SIZE:
+			jbuf__ch(b, '"');
+			jbuf__u64(b, v);
+			jbuf__ch(b, '"');
+			break;
+		case LDR_ARG_CAP:
+			jbuf__cstr(b, "{\"value\":");
+			jbuf__i64(b, (int32_t)v);
+			if (v < sizeof(capnames) / sizeof(capnames[0]))
+				put_kstr(b, ",\"name\":", capnames[v]);
+			jbuf__ch(b, '}');
+			break;
+		case LDR_ARG_STRING:
+			jbuf__str(b, s, slen);
+			break;
+		case LDR_ARG_BYTES:
+			jbuf__b64(b, s, slen);
+			break;
+		case LDR_ARG_FILE:
+		case LDR_ARG_PATH:
+		case LDR_ARG_BINPRM:
+			jbuf__cstr(b, "{\"path\":");
+			jbuf__str(b, s, slen);
+			jbuf__ch(b, '}');
+			break;
+		case LDR_ARG_NETDEV:
+			jbuf__cstr(b, "{\"name\":");
+			jbuf__str(b, s, slen);
+			jbuf__ch(b, '}');
+			break;
+		case LDR_ARG_SOCKADDR:
+		case LDR_ARG_SOCK:
+			if (a->enc != LDR_ENC_SA)
+				return -1;
+			put_sa(b, &sa, a->kind == LDR_ARG_SOCK, false);
+			break;
+		}
+		if (a->label[0])
+			put_kstr(b, ",\"label\":", a->label);
+		jbuf__ch(b, '}');
+	}
+	return 0;
+}
+
+/* The process of a hook record: from the table, else from /proc. */
+static struct ldr_proc *hook_process(struct ldr_events *ev, const struct tpc_ev_hdr *h)
+{
+	struct ldr_proc *p = ldr_proc_table__lookup(ev->procs, h->pid);
+
+	if (!p && ev->sync) {
+		ev->sync(ev->sync_ctx);
+		p = ldr_proc_table__lookup(ev->procs, h->pid);
+	}
+	return p;
+}
+
+int ldr_events__hook(struct ldr_events *ev, const struct ldr_meta *m, struct ldr_ctr **rule_ctr,
+		     const void *data, size_t size)
+{
+	const struct tpc_ev_hdr *h = data;
+	const struct ldr_meta_rule *r;
+	const struct ldr_meta_hook *hk;
+	const struct ldr_meta_policy *pol;
+	struct jbuf *b = &ev->line;
+	enum ldr_action act;
+	struct ldr_proc *p;
+	const char *end;
+	size_t mark;
+
+	if (size < sizeof(*h) || h->size > size || h->size < sizeof(*h) ||
+	    h->kind != TPC_EV_HOOK || h->rule >= m->nrules) {
+		ev->decode_errors++;
+		return -1;
+	}
+	if (ev->sync)
+		ev->sync(ev->sync_ctx);
+	r = &m->rules[h->rule];
+	hk = &m->hooks[r->hook];
+	pol = &m->policies[r->policy];
+	act = ldr_action__of(h->action, r);
+	if (ev->metrics && rule_ctr) {
+		struct ldr_ctr **slot = &rule_ctr[h->rule * LDR_A__COUNT + act];
+
+		if (!*slot)
+			*slot = ldr_metrics__ctr(ev->metrics, hk->event_name, pol->name,
+						 ldr_action_names[act]);
+		ldr_ctr__inc(*slot);
+	}
+	if (!type_allowed(&ev->filter, hk->event, pol->name)) {
+		ev->filtered++;
+		return 0;
+	}
+	p = hook_process(ev, h);
+	end = (const char *)data + h->size;
+	jbuf__reset(b);
+	if (ev->fmt == LDR_FMT_COMPACT) {
+		char tag[160];
+		const char *icon = act == LDR_A_SIGKILL	   ? ICON_KILL
+				   : act == LDR_A_OVERRIDE ? ICON_DENY
+							   : compact_icon[hk->event];
+
+		if (hk->event == LDR_EV_TRACEPOINT)
+			snprintf(tag, sizeof(tag), "%s/%s", hk->subsys, hk->tracepoint);
+		else if (hk->event == LDR_EV_EXEC)
+			snprintf(tag, sizeof(tag), "exec");
+		else
+			snprintf(tag, sizeof(tag), "%s", hk->function_name);
+		compact_head(b, icon, tag, p, h);
+		if (hk->event != LDR_EV_EXEC && put_args(b, hk, (const char *)(h + 1), end, true))
+			goto bad;
+		jbuf__cstr(b, " [");
+		jbuf__cstr(b, pol->name);
+		jbuf__cstr(b, "] ");
+		jbuf__cstr(b, short_action[act]);
+		compact_sanitize(b);
+		finish(ev, b);
+		return 0;
+	}
+	jbuf__ch(b, '{');
+	jbuf__ch(b, '"');
+	jbuf__cstr(b, hk->event_name);
+	jbuf__cstr(b, "\":{");
+	put_process_parent(ev, b, p, h);
+	switch (hk->event) {
+	case LDR_EV_TRACEPOINT:
+		put_kstr(b, ",\"subsys\":", hk->subsys);
+		put_kstr(b, ",\"event\":", hk->tracepoint);
+		break;
+	case LDR_EV_UPROBE: {
+		const char *colon = strrchr(hk->function_name, ':');
+
+		if (colon) {
+			jbuf__cstr(b, ",\"path\":");
+			jbuf__str(b, hk->function_name, colon - hk->function_name);
+			put_kstr(b, ",\"symbol\":", colon + 1);
+		} else {
+			put_kstr(b, ",\"symbol\":", hk->function_name);
+		}
+		break;
+	}
+	case LDR_EV_KPROBE:
+	case LDR_EV_LSM:
+		put_kstr(b, ",\"function_name\":", hk->function_name);
+		break;
+	default:
+		break;
+	}
+	if (hk->event != LDR_EV_EXEC && hk->nargs) {
+		jbuf__cstr(b, ",\"args\":[");
+		mark = b->len;
+		if (put_args(b, hk, (const char *)(h + 1), end, false))
+			goto bad;
+		(void)mark;
+		jbuf__ch(b, ']');
+	}
+	put_kstr(b, ",\"action\":", ldr_action_names[act]);
+	put_kstr(b, ",\"policy_name\":", pol->name);
+	if (hk->message[0])
+		put_kstr(b, ",\"message\":", hk->message);
+	if (hk->ntags) {
+		jbuf__cstr(b, ",\"tags\":[");
+		for (size_t i = 0; i < hk->ntags; i++) {
+			if (i)
+				jbuf__ch(b, ',');
+			jbuf__str(b, hk->tags[i], strlen(hk->tags[i]));
+		}
+		jbuf__ch(b, ']');
+	}
+	jbuf__cstr(b, "},\"node_name\":");
+	jbuf__str(b, ev->node, strlen(ev->node));
+	jbuf__cstr(b, ",\"time\":");
+	put_time(ev, b, h->ktime);
+	jbuf__ch(b, '}');
+	finish(ev, b);
+	return 0;
+bad:
+	ev->decode_errors++;
+	return -1;
+}

@@ -1,0 +1,79 @@
+/* events.h - ring-buffer records -> Tetragon-shaped JSON lines or compact
+ * one-line text.
+ *
+ * Contract: ldr_events__base() takes base-sensor records (exec, fork, exit),
+ * updates the process table and emits process_exec/process_exit;
+ * ldr_events__hook() decodes a TPC_EV_HOOK record with its object's
+ * metadata (args by hooks[].args[].enc, rule -> policy and action) and
+ * emits process_kprobe/tracepoint/lsm/uprobe (or process_exec for an exec
+ * Block).  Records are untrusted: every length is checked against the
+ * record size; a bad record is counted (ev->decode_errors) and skipped.
+ * Each emitted line (no trailing newline) goes to ev->emit; JSON follows
+ * protojson: snake_case, 64-bit integers as strings, unset fields omitted.
+ */
+#ifndef TPC_LDR_EVENTS_H
+#define TPC_LDR_EVENTS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "jbuf.h"
+#include "meta.h"
+#include "proc.h"
+
+enum ldr_fmt { LDR_FMT_JSON, LDR_FMT_COMPACT, LDR_FMT_NONE };
+
+/* Action codes used for metrics and filters (index into ldr_action_names). */
+enum ldr_action { LDR_A_POST, LDR_A_SIGKILL, LDR_A_SIGNAL, LDR_A_OVERRIDE, LDR_A_NOPOST,
+		  LDR_A__COUNT };
+extern const char *const ldr_action_names[LDR_A__COUNT]; /* "KPROBE_ACTION_POST", ... */
+
+struct ldr_filter {
+	unsigned allow_types; /* bit per enum ldr_ev_type; 0 = all */
+	unsigned deny_types;
+	char **allow_policies; /* NULL-terminated; NULL = all */
+	char **deny_policies;
+};
+
+struct ldr_ctr;
+struct ldr_metrics;
+
+struct ldr_events {
+	struct ldr_proc_table *procs;
+	char node[LDR_NODE_MAX];
+	int64_t boot_to_real; /* CLOCK_REALTIME - CLOCK_BOOTTIME, ns */
+	enum ldr_fmt fmt;
+	struct ldr_filter filter;
+	struct ldr_metrics *metrics; /* may be NULL */
+	void (*emit)(void *sink, const char *line, size_t len);
+	void *sink;
+	/* called before a hook record is decoded: drain the base sensor first,
+	 * so the process that triggered a hook is already in the table */
+	void (*sync)(void *ctx);
+	void *sync_ctx;
+	uint64_t emitted;
+	uint64_t filtered;
+	uint64_t decode_errors;
+	struct jbuf line;
+	struct jbuf tmp;
+	int64_t time_sec;
+	char time_prefix[32];
+	struct ldr_ctr *base_ctr[LDR_EV__COUNT];
+};
+
+void ldr_events__init(struct ldr_events *ev, struct ldr_proc_table *procs, const char *node);
+void ldr_events__fini(struct ldr_events *ev);
+void ldr_events__clock_sync(struct ldr_events *ev);
+
+int ldr_events__base(struct ldr_events *ev, const void *data, size_t size);
+/* rule_ctr: the object's counter cache, nrules * LDR_A__COUNT slots */
+int ldr_events__hook(struct ldr_events *ev, const struct ldr_meta *m, struct ldr_ctr **rule_ctr,
+		     const void *data, size_t size);
+
+/* RFC 3339 UTC with nanoseconds, e.g. 2026-11-25T17:39:40.123456789Z. */
+void ldr_events__time(struct ldr_events *ev, uint64_t real_ns, char out[40]);
+/* Action code of a record: the bits BPF applied, else the rule's actions. */
+enum ldr_action ldr_action__of(uint32_t bits, const struct ldr_meta_rule *r);
+
+#endif

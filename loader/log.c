@@ -1,0 +1,69 @@
+/* log.c - stderr diagnostics and libbpf message capture. */
+#include <stdio.h>
+#include <string.h>
+
+#include "log.h"
+
+int ldr_verbose;
+static char reason[320];
+
+void ldr_log(const char *level, const char *fmt, ...)
+{
+	char buf[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "tpc-loader: %s: %s\n", level, buf);
+}
+
+void ldr_log_reset_libbpf(void)
+{
+	reason[0] = 0;
+}
+
+const char *ldr_log_libbpf_reason(void)
+{
+	return reason;
+}
+
+/* The verifier's verdict is the last line before "processed N insns". */
+static void keep_verifier_reason(const char *msg)
+{
+	const char *end = strstr(msg, "\nprocessed "), *start;
+
+	if (!end)
+		return;
+	start = end;
+	while (start > msg && start[-1] != '\n')
+		start--;
+	if (start == end)
+		return;
+	snprintf(reason, sizeof(reason), "; verifier: %.*s", (int)(end - start), start);
+}
+
+int ldr_log_libbpf(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	char buf[65536];
+	size_t n;
+
+	if (level == LIBBPF_DEBUG && ldr_verbose < 2)
+		return 0;
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	if (level == LIBBPF_WARN) {
+		if (strstr(buf, "BEGIN PROG LOAD LOG"))
+			keep_verifier_reason(buf);
+		else if (!reason[0]) {
+			n = strlen(buf);
+			while (n && buf[n - 1] == '\n')
+				buf[--n] = 0;
+			snprintf(reason, sizeof(reason), "; %s", buf);
+		}
+	}
+	if (ldr_verbose || level == LIBBPF_WARN) {
+		if (ldr_verbose)
+			fputs(buf, stderr);
+	}
+	return 0;
+}

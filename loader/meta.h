@@ -1,0 +1,160 @@
+/* meta.h - the parsed, validated `.tpc.meta` JSON of one tpc object.
+ *
+ * Contract: ldr_meta__parse() takes untrusted bytes and either returns a
+ * fully validated struct ldr_meta (every index in range, every enum known,
+ * every string NUL-free and bounded) or NULL with a one-line reason in err.
+ * Nothing downstream re-checks what is validated here: hdr.rule < nrules,
+ * rule->hook < nhooks and rule->policy < npolicies are guaranteed.
+ * The format is docs/object-format.md; the record layouts tpc_abi.h.
+ * All strings are owned by the struct; ldr_meta__free() is NULL-safe.
+ */
+#ifndef TPC_LDR_META_H
+#define TPC_LDR_META_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* JSON event types the loader emits (also used by filters and metrics). */
+enum ldr_ev_type {
+	LDR_EV_EXEC,
+	LDR_EV_EXIT,
+	LDR_EV_KPROBE,
+	LDR_EV_TRACEPOINT,
+	LDR_EV_LSM,
+	LDR_EV_UPROBE,
+	LDR_EV__COUNT,
+};
+extern const char *const ldr_ev_type_names[LDR_EV__COUNT]; /* "process_exec", ... */
+int ldr_ev_type__parse(const char *s); /* -1 if unknown */
+
+enum ldr_enc { LDR_ENC_INT, LDR_ENC_STR, LDR_ENC_SA };
+
+/* How an argument is rendered: the Tetragon args[] oneof. */
+enum ldr_argk {
+	LDR_ARG_INT,	   /* int_arg (32-bit signed, number) */
+	LDR_ARG_UINT,	   /* uint_arg (32-bit unsigned, number) */
+	LDR_ARG_LONG,	   /* long_arg (64-bit signed, string) */
+	LDR_ARG_SIZE,	   /* size_arg (64-bit unsigned, string) */
+	LDR_ARG_STRING,	   /* string_arg */
+	LDR_ARG_BYTES,	   /* bytes_arg (base64) */
+	LDR_ARG_FILE,	   /* file_arg {path} */
+	LDR_ARG_PATH,	   /* path_arg {path} */
+	LDR_ARG_BINPRM,	   /* linux_binprm_arg {path} */
+	LDR_ARG_SOCKADDR,  /* sockaddr_arg {family, addr, port} */
+	LDR_ARG_SOCK,	   /* sock_arg {family, protocol, daddr, dport} */
+	LDR_ARG_CAP,	   /* capability_arg {value, name} */
+	LDR_ARG_NETDEV,	   /* net_dev_arg {name} */
+};
+
+struct ldr_meta_arg {
+	char *label;
+	char *type;
+	enum ldr_enc enc;
+	enum ldr_argk kind;
+	bool is_signed;
+};
+
+struct ldr_meta_hook {
+	char *event_name;
+	enum ldr_ev_type event;
+	char *type;
+	char *function_name;
+	char *subsys;
+	char *tracepoint;
+	char *message;
+	char **tags;
+	size_t ntags;
+	struct ldr_meta_arg *args;
+	size_t nargs;
+};
+
+struct ldr_meta_rule {
+	uint32_t policy;
+	uint32_t hook;
+	uint32_t selector;
+	char **actions;
+	size_t nactions;
+	bool post;
+};
+
+struct ldr_meta_policy {
+	char *name;
+	char *namespace;
+	char *kind;
+	char *mode;
+};
+
+/* Attach kinds the loader knows (programs[].attach). */
+enum ldr_attach {
+	LDR_AT_TRACEPOINT,
+	LDR_AT_RAW_TP,
+	LDR_AT_TP_BTF,
+	LDR_AT_KPROBE,
+	LDR_AT_KRETPROBE,
+	LDR_AT_FENTRY,
+	LDR_AT_FEXIT,
+	LDR_AT_LSM,
+	LDR_AT_UPROBE,
+	LDR_AT_URETPROBE,
+	LDR_AT_CGROUP, /* any "cgroup/..." or "cgroup_skb/..." */
+};
+
+struct ldr_meta_prog {
+	char *name;
+	char *attach_name;
+	enum ldr_attach attach;
+	char *target;
+	char *group; /* "" when the program stands alone */
+	int prio;
+};
+
+enum ldr_fill { LDR_FILL_NONE, LDR_FILL_PATH_SET };
+
+struct ldr_meta_map {
+	char *name;
+	char *purpose;
+	enum ldr_fill fill;
+	uint32_t key_size;
+	uint32_t value;
+	bool resolve_realpath;
+	char **values;
+	size_t nvalues;
+};
+
+struct ldr_meta {
+	int meta_version;
+	int abi_version;
+	char *tpc_version;
+	struct ldr_meta_policy *policies;
+	size_t npolicies;
+	struct ldr_meta_hook *hooks;
+	size_t nhooks;
+	struct ldr_meta_rule *rules;
+	size_t nrules;
+	struct ldr_meta_prog *programs;
+	size_t nprograms;
+	struct ldr_meta_map *maps;
+	size_t nmaps;
+	char **features;
+	size_t nfeatures;
+};
+
+/* Hostile-input bounds. */
+#define LDR_META_MAX_BYTES (4u << 20)
+#define LDR_META_MAX_ITEMS 65536
+#define LDR_META_MAX_STR 4096
+
+struct ldr_meta *ldr_meta__parse(const char *buf, size_t len, char *err, size_t errlen);
+void ldr_meta__free(struct ldr_meta *m);
+
+/* Map an attach kind name ("tp_btf", "cgroup/connect4", ...) or -1. */
+int ldr_attach__parse(const char *s);
+/* The feature a kind needs, as named by `tpc-loader probe`. */
+const char *ldr_attach__feature(enum ldr_attach a);
+
+/* Printable, bounded copy of untrusted text for messages (rotating static
+ * buffers, like diag_quote in the compiler). */
+const char *ldr_quote(const char *s);
+
+#endif

@@ -1,0 +1,473 @@
+/* obj.c - open, validate, load, fill, attach and pin one tpc object. */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <gelf.h>
+#include <libelf.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <bpf/bpf.h>
+
+#include "attach.h"
+#include "log.h"
+#include "obj.h"
+#include "tpc_abi.h"
+
+/* --- .tpc.meta from the ELF file ------------------------------------------ */
+
+struct ldr_meta *ldr_obj__read_meta(const char *path, char *err, size_t errlen)
+{
+	unsigned char magic[4];
+	struct ldr_meta *m = NULL;
+	Elf_Scn *scn = NULL;
+	Elf *elf = NULL;
+	size_t shstrndx;
+	int fd;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		snprintf(err, errlen, "cannot open: %s", strerror(errno));
+		return NULL;
+	}
+	if (read(fd, magic, 4) != 4 || memcmp(magic, ELFMAG, SELFMAG)) {
+		snprintf(err, errlen, "not an ELF object (bad magic)");
+		goto cleanup;
+	}
+	elf_version(EV_CURRENT);
+	elf = elf_begin(fd, ELF_C_READ, NULL);
+	if (!elf || elf_kind(elf) != ELF_K_ELF || elf_getshdrstrndx(elf, &shstrndx)) {
+		snprintf(err, errlen, "malformed ELF: %s", elf_errmsg(-1));
+		goto cleanup;
+	}
+	while ((scn = elf_nextscn(elf, scn))) {
+		GElf_Shdr sh;
+		const char *name;
+		Elf_Data *d;
+
+		if (!gelf_getshdr(scn, &sh)) {
+			snprintf(err, errlen, "malformed ELF section header: %s", elf_errmsg(-1));
+			goto cleanup;
+		}
+		name = elf_strptr(elf, shstrndx, sh.sh_name);
+		if (!name || strcmp(name, TPC_META_SECTION))
+			continue;
+		if (sh.sh_type == SHT_NOBITS) {
+			snprintf(err, errlen, "section " TPC_META_SECTION " has no data");
+			goto cleanup;
+		}
+		d = elf_rawdata(scn, NULL);
+		if (!d || !d->d_buf) {
+			snprintf(err, errlen, "section " TPC_META_SECTION " unreadable: %s",
+				 elf_errmsg(-1));
+			goto cleanup;
+		}
+		m = ldr_meta__parse(d->d_buf, d->d_size, err, errlen);
+		goto cleanup;
+	}
+	snprintf(err, errlen, "no " TPC_META_SECTION " section: not built by tpc, or stripped");
+cleanup:
+	if (elf)
+		elf_end(elf);
+	close(fd);
+	return m;
+}
+
+/* --- variant choice --------------------------------------------------------- */
+
+/* Pick, per group, the lowest-prio program whose hook kind this kernel
+ * supports (with every supported member of the same prio); standalone
+ * programs must be supported themselves.  chosen[i]
+ * says whether meta program i is loaded. */
+static int choose_variants(const struct ldr_meta *m, const struct ldr_features *feat,
+			   bool *chosen, char *err, size_t errlen)
+{
+	for (size_t i = 0; i < m->nprograms; i++) {
+		const struct ldr_meta_prog *p = &m->programs[i];
+		const struct ldr_meta_prog *best = NULL;
+		size_t best_i = 0;
+		char tried[512] = "";
+		size_t tl = 0;
+
+		if (p->group[0]) {
+			bool first = true;
+
+			/* handle each group once, at its first member */
+			for (size_t j = 0; j < i; j++)
+				if (!strcmp(m->programs[j].group, p->group))
+					first = false;
+			if (!first)
+				continue;
+		}
+		for (size_t j = i; j < m->nprograms; j++) {
+			const struct ldr_meta_prog *q = &m->programs[j];
+
+			if (j != i && (!p->group[0] || strcmp(q->group, p->group)))
+				continue;
+			if (j != i && !p->group[0])
+				continue;
+			if (!ldr_features__has(feat, ldr_attach__feature(q->attach))) {
+				tl += snprintf(tried + tl, tl < sizeof(tried) ? sizeof(tried) - tl : 0,
+					       "%s%s (%s)", tl ? ", " : "", ldr_quote(q->name),
+					       q->attach_name);
+				if (tl >= sizeof(tried))
+					tl = sizeof(tried) - 1;
+				continue;
+			}
+			if (!best || q->prio < best->prio) {
+				best = q;
+				best_i = j;
+			}
+			if (!p->group[0])
+				break;
+		}
+		if (!best) {
+			if (p->group[0])
+				snprintf(err, errlen,
+					 "no variant of program group '%s' is supported by this "
+					 "kernel (tried %s; see 'tpc-loader probe')",
+					 ldr_quote(p->group), tried);
+			else
+				snprintf(err, errlen,
+					 "program '%s' needs %s, which this kernel does not "
+					 "support (see 'tpc-loader probe')",
+					 ldr_quote(p->name), p->attach_name);
+			return -EOPNOTSUPP;
+		}
+		chosen[best_i] = true;
+		/* members of a group that share the chosen prio work together
+		 * (cgroup/connect4 + connect6 as the fallback of one LSM hook) */
+		for (size_t j = i; p->group[0] && j < m->nprograms; j++) {
+			const struct ldr_meta_prog *q = &m->programs[j];
+
+			if (j != best_i && !strcmp(q->group, p->group) && q->prio == best->prio &&
+			    ldr_features__has(feat, ldr_attach__feature(q->attach)))
+				chosen[j] = true;
+		}
+	}
+	return 0;
+}
+
+/* --- map fills ----------------------------------------------------------------- */
+
+static int fill_one(int fd, uint32_t key_size, uint32_t value_size, uint32_t value,
+		    const char *s)
+{
+	char key[4096] = { 0 };
+	uint64_t v = value;
+
+	if (strlen(s) >= key_size)
+		return -ENAMETOOLONG;
+	memcpy(key, s, strlen(s));
+	if (value_size > sizeof(v))
+		return -EINVAL;
+	/* little endian: the low bytes of v hold the value for u8/u16/u32/u64 */
+	if (bpf_map_update_elem(fd, key, &v, BPF_ANY))
+		return -errno;
+	return 0;
+}
+
+static int fill_maps(struct ldr_obj *o, char *err, size_t errlen)
+{
+	for (size_t i = 0; i < o->meta->nmaps; i++) {
+		const struct ldr_meta_map *mm = &o->meta->maps[i];
+		struct bpf_map *map;
+		uint32_t vs;
+		int fd, r;
+
+		if (mm->fill == LDR_FILL_NONE)
+			continue;
+		map = bpf_object__find_map_by_name(o->bpf, mm->name);
+		if (!map) {
+			snprintf(err, errlen, "map '%s' named in metadata is not in the object",
+				 ldr_quote(mm->name));
+			return -ENOENT;
+		}
+		vs = bpf_map__value_size(map);
+		if (bpf_map__key_size(map) != mm->key_size || (vs != 1 && vs != 2 && vs != 4 &&
+							      vs != 8)) {
+			snprintf(err, errlen,
+				 "map '%s': key/value size %u/%u does not fit a path_set of "
+				 "key_size %u",
+				 ldr_quote(mm->name), bpf_map__key_size(map), vs, mm->key_size);
+			return -EINVAL;
+		}
+		fd = bpf_map__fd(map);
+		for (size_t j = 0; j < mm->nvalues; j++) {
+			char real[PATH_MAX];
+
+			r = fill_one(fd, mm->key_size, vs, mm->value, mm->values[j]);
+			if (!r && mm->resolve_realpath && realpath(mm->values[j], real) &&
+			    strcmp(real, mm->values[j])) {
+				r = fill_one(fd, mm->key_size, vs, mm->value, real);
+				ldr_debug("%s: map %s: %s also as %s", o->name, mm->name,
+					  mm->values[j], real);
+			}
+			if (r) {
+				snprintf(err, errlen, "map '%s': inserting '%s' failed: %s",
+					 ldr_quote(mm->name), ldr_quote(mm->values[j]),
+					 strerror(-r));
+				return r;
+			}
+		}
+	}
+	return 0;
+}
+
+/* --- open ---------------------------------------------------------------------- */
+
+uint64_t ldr_stats__read(int fd, uint32_t idx)
+{
+	int ncpu = libbpf_num_possible_cpus();
+	uint64_t sum = 0, *vals;
+
+	if (fd < 0 || ncpu <= 0)
+		return 0;
+	vals = calloc(ncpu, sizeof(*vals));
+	if (!vals)
+		return 0;
+	if (!bpf_map_lookup_elem(fd, &idx, vals))
+		for (int i = 0; i < ncpu; i++)
+			sum += vals[i];
+	free(vals);
+	return sum;
+}
+
+static const char *base_name(const char *path)
+{
+	const char *s = strrchr(path, '/');
+
+	return s ? s + 1 : path;
+}
+
+struct ldr_obj *ldr_obj__open(const char *path, const struct ldr_attach_env *env, void *user,
+			      char *err, size_t errlen)
+{
+	struct ldr_obj *o = calloc(1, sizeof(*o));
+	struct bpf_program *prog;
+	bool *chosen = NULL;
+	struct bpf_map *map;
+	struct stat st;
+	int r = 0;
+
+	if (!o) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	o->stats_fd = -1;
+	o->user = user;
+	o->path = strdup(path);
+	o->name = strdup(base_name(path));
+	if (!stat(path, &st)) {
+		o->dev = st.st_dev;
+		o->ino = st.st_ino;
+		o->size = st.st_size;
+		o->mtime = st.st_mtim;
+	}
+	o->meta = ldr_obj__read_meta(path, err, errlen);
+	if (!o->meta)
+		goto fail;
+	ldr_log_reset_libbpf();
+	o->bpf = bpf_object__open_file(path, NULL);
+	if (!o->bpf) {
+		snprintf(err, errlen, "libbpf cannot open it: %s%s", strerror(errno),
+			 ldr_log_libbpf_reason());
+		o->bpf = NULL;
+		goto fail;
+	}
+	chosen = calloc(o->meta->nprograms + 1, sizeof(*chosen));
+	o->links = calloc(o->meta->nprograms + 1, sizeof(*o->links));
+	o->link_names = calloc(o->meta->nprograms + 1, sizeof(*o->link_names));
+	o->rule_ctr = calloc(o->meta->nrules * 5 + 1, sizeof(*o->rule_ctr));
+	if (!chosen || !o->links || !o->link_names || !o->rule_ctr) {
+		snprintf(err, errlen, "out of memory");
+		goto fail;
+	}
+	for (size_t i = 0; i < o->meta->nprograms; i++)
+		if (!bpf_object__find_program_by_name(o->bpf, o->meta->programs[i].name)) {
+			snprintf(err, errlen, "program '%s' named in metadata is not in the object",
+				 ldr_quote(o->meta->programs[i].name));
+			goto fail;
+		}
+	if (choose_variants(o->meta, env->feat, chosen, err, errlen))
+		goto fail;
+	/* programs not chosen, or not listed at all, are never loaded */
+	bpf_object__for_each_program(prog, o->bpf)
+		bpf_program__set_autoload(prog, false);
+	for (size_t i = 0; i < o->meta->nprograms; i++) {
+		const struct ldr_meta_prog *mp = &o->meta->programs[i];
+
+		if (!chosen[i])
+			continue;
+		prog = bpf_object__find_program_by_name(o->bpf, mp->name);
+		bpf_program__set_autoload(prog, true);
+		if ((mp->attach == LDR_AT_TP_BTF || mp->attach == LDR_AT_FENTRY ||
+		     mp->attach == LDR_AT_FEXIT || mp->attach == LDR_AT_LSM) &&
+		    bpf_program__set_attach_target(prog, 0, mp->target)) {
+			snprintf(err, errlen, "program '%s': unknown %s target '%s': %s",
+				 ldr_quote(mp->name), mp->attach_name, ldr_quote(mp->target),
+				 strerror(errno));
+			goto fail;
+		}
+		ldr_debug("%s: program %s -> %s %s", o->name, mp->name, mp->attach_name,
+			  mp->target);
+	}
+	ldr_log_reset_libbpf();
+	r = bpf_object__load(o->bpf);
+	if (r) {
+		snprintf(err, errlen, "load failed: %s%s", strerror(-r), ldr_log_libbpf_reason());
+		goto fail;
+	}
+	if (fill_maps(o, err, errlen))
+		goto fail;
+	map = bpf_object__find_map_by_name(o->bpf, TPC_STATS_MAP);
+	if (map)
+		o->stats_fd = bpf_map__fd(map);
+	map = bpf_object__find_map_by_name(o->bpf, TPC_EVENTS_MAP);
+	if (map) {
+		if (bpf_map__type(map) != BPF_MAP_TYPE_RINGBUF) {
+			snprintf(err, errlen, "map '" TPC_EVENTS_MAP "' is not a ring buffer");
+			goto fail;
+		}
+		o->rb = ring_buffer__new(bpf_map__fd(map), env->on_event, o, NULL);
+		if (!o->rb) {
+			snprintf(err, errlen, "ring buffer setup failed: %s", strerror(errno));
+			goto fail;
+		}
+	}
+	for (size_t i = 0; i < o->meta->nprograms; i++) {
+		const struct ldr_meta_prog *mp = &o->meta->programs[i];
+
+		if (!chosen[i])
+			continue;
+		prog = bpf_object__find_program_by_name(o->bpf, mp->name);
+		if (ldr_attach__prog(prog, mp, env, &o->links[o->nlinks], err, errlen))
+			goto fail;
+		o->link_names[o->nlinks++] = strdup(mp->name);
+	}
+	free(chosen);
+	return o;
+fail:
+	free(chosen);
+	ldr_obj__destroy(o, false);
+	return NULL;
+}
+
+void ldr_pin__dirname(const char *name, char *out, size_t outlen)
+{
+	size_t i;
+
+	for (i = 0; name[i] && i + 1 < outlen; i++) {
+		char c = name[i];
+
+		out[i] = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+					 c == '-' || c == '_' || c == '.'
+				 ? c
+				 : '_';
+	}
+	out[i] = 0;
+	if (!strcmp(out, ".") || !strcmp(out, ".."))
+		out[0] = '_';
+}
+
+static void clear_dir(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *de;
+	char p[PATH_MAX];
+
+	if (!d)
+		return;
+	while ((de = readdir(d))) {
+		if (de->d_name[0] == '.')
+			continue;
+		snprintf(p, sizeof(p), "%s/%s", dir, de->d_name);
+		unlink(p);
+	}
+	closedir(d);
+}
+
+void ldr_pin__remove(const char *dir, const char *name)
+{
+	char sub[NAME_MAX + 1], p[PATH_MAX];
+
+	ldr_pin__dirname(name, sub, sizeof(sub));
+	snprintf(p, sizeof(p), "%s/%s", dir, sub);
+	clear_dir(p);
+	rmdir(p);
+}
+
+int ldr_obj__pin(struct ldr_obj *o, const char *dir, char *err, size_t errlen)
+{
+	char sub[NAME_MAX + 1], p[PATH_MAX], f[PATH_MAX + 64];
+	struct bpf_map *map;
+	int r;
+
+	ldr_pin__dirname(o->name, sub, sizeof(sub));
+	snprintf(p, sizeof(p), "%s/%s", dir, sub);
+	if (mkdir(dir, 0700) && errno != EEXIST) {
+		snprintf(err, errlen, "cannot create pin dir %s: %s", dir, strerror(errno));
+		return -errno;
+	}
+	if (mkdir(p, 0700) && errno != EEXIST) {
+		snprintf(err, errlen, "cannot create pin dir %s: %s", p, strerror(errno));
+		return -errno;
+	}
+	/* dropping the old pins detaches an older copy nobody else holds */
+	clear_dir(p);
+	for (size_t i = 0; i < o->nlinks; i++) {
+		snprintf(f, sizeof(f), "%s/link_%s", p, o->link_names[i]);
+		r = bpf_link__pin(o->links[i], f);
+		if (r) {
+			snprintf(err, errlen, "pinning link of '%s' failed: %s",
+				 o->link_names[i], strerror(-r));
+			return r;
+		}
+	}
+	bpf_object__for_each_map(map, o->bpf) {
+		if (bpf_map__is_internal(map))
+			continue;
+		snprintf(f, sizeof(f), "%s/map_%s", p, bpf_map__name(map));
+		r = bpf_map__pin(map, f);
+		if (r) {
+			snprintf(err, errlen, "pinning map '%s' failed: %s", bpf_map__name(map),
+				 strerror(-r));
+			return r;
+		}
+	}
+	free(o->pinned);
+	o->pinned = strdup(p);
+	return 0;
+}
+
+void ldr_obj__destroy(struct ldr_obj *o, bool keep_pins)
+{
+	if (!o)
+		return;
+	ring_buffer__free(o->rb);
+	for (size_t i = 0; i < o->nlinks; i++) {
+		/* a disconnected link stays attached through its pin */
+		if (keep_pins && o->pinned)
+			bpf_link__disconnect(o->links[i]);
+		bpf_link__destroy(o->links[i]);
+		free(o->link_names[i]);
+	}
+	if (o->pinned && !keep_pins) {
+		clear_dir(o->pinned);
+		rmdir(o->pinned);
+	}
+	bpf_object__close(o->bpf);
+	ldr_meta__free(o->meta);
+	free(o->links);
+	free(o->link_names);
+	free(o->rule_ctr);
+	free(o->pinned);
+	free(o->path);
+	free(o->name);
+	free(o);
+}

@@ -1,0 +1,76 @@
+/* obj.h - one tpc object: metadata, libbpf object, links, ring buffer.
+ *
+ * Contract: ldr_obj__open() does every step (read and validate .tpc.meta,
+ * open with libbpf, choose one variant per program group for this kernel,
+ * load, fill maps, attach) and either returns a fully attached object or
+ * NULL with a one-line reason in err; nothing stays attached or loaded on
+ * failure.  ldr_obj__destroy() detaches and frees (NULL-safe); with
+ * keep_pins it leaves pinned links attached in the kernel (loader restart).
+ */
+#ifndef TPC_LDR_OBJ_H
+#define TPC_LDR_OBJ_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include <time.h>
+
+#include <bpf/libbpf.h>
+
+#include "meta.h"
+#include "probe.h"
+
+struct ldr_obj;
+struct ldr_ctr;
+
+struct ldr_attach_env {
+	const struct ldr_features *feat;
+	int cgroup_fd;	      /* cgroup v2 dir for cgroup programs, or -1 */
+	const char *cgroup_path;
+	bool verbose;
+	/* ring buffer sample callback; its ctx is the struct ldr_obj */
+	ring_buffer_sample_fn on_event;
+};
+
+struct ldr_obj {
+	char *path;
+	char *name; /* file name, the object's identity in logs, pins and metrics */
+	struct ldr_meta *meta;
+	struct bpf_object *bpf;
+	struct bpf_link **links;
+	char **link_names;
+	size_t nlinks;
+	struct ring_buffer *rb;
+	int stats_fd;
+	uint64_t drops_seen; /* last TPC_STAT_RB_DROPS total reported */
+	char *pinned;	     /* pin directory when pinned */
+	/* file identity, to notice replacements on rescans */
+	dev_t dev;
+	ino_t ino;
+	off_t size;
+	struct timespec mtime;
+	/* metrics: counters per (rule, action code), resolved lazily */
+	struct ldr_ctr **rule_ctr;
+	void *user; /* the run loop's context */
+	struct ldr_obj *next;
+};
+
+/* Read and validate the .tpc.meta section of an ELF file. */
+struct ldr_meta *ldr_obj__read_meta(const char *path, char *err, size_t errlen);
+
+struct ldr_obj *ldr_obj__open(const char *path, const struct ldr_attach_env *env, void *user,
+			      char *err, size_t errlen);
+void ldr_obj__destroy(struct ldr_obj *o, bool keep_pins);
+
+/* Pin maps and links under dir/<name>/, replacing whatever was pinned
+ * there (which detaches an older copy once nothing else holds it). */
+int ldr_obj__pin(struct ldr_obj *o, const char *dir, char *err, size_t errlen);
+/* Remove dir/<name> and everything pinned in it. */
+void ldr_pin__remove(const char *dir, const char *name);
+/* The pin directory name of an object file name. */
+void ldr_pin__dirname(const char *name, char *out, size_t outlen);
+
+/* Sum of TPC_STAT_RB_DROPS over CPUs for a per-CPU stats map fd. */
+uint64_t ldr_stats__read(int fd, uint32_t idx);
+
+#endif

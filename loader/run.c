@@ -1,0 +1,670 @@
+/* run.c - the run loop: base sensor, objects, policy dir, signals, polling. */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/signalfd.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <bpf/bpf.h>
+
+#include "attach.h"
+#include "base.skel.h"
+#include "export.h"
+#include "log.h"
+#include "metrics.h"
+#include "obj.h"
+#include "proc.h"
+#include "run.h"
+#include "watch.h"
+
+enum { TAG_SIG = 1, TAG_INOTIFY, TAG_RING };
+
+struct run {
+	struct ldr_opts *o;
+	struct ldr_features feat;
+	struct ldr_attach_env env;
+	char cgpath[PATH_MAX];
+	struct tpc_base *base;
+	struct ring_buffer *base_rb;
+	int base_stats_fd;
+	bool in_base;
+	struct ldr_proc_table *procs;
+	struct ldr_events ev;
+	struct ldr_out out;
+	struct ldr_metrics *metrics;
+	pthread_mutex_t lock; /* guards objs against the metrics thread */
+	struct ldr_obj *objs;
+	int epfd;
+	int sigfd;
+	int inofd;
+	bool stop;
+	/* losses: totals and what the last warning covered */
+	uint64_t base_drops;
+	uint64_t base_drops_warned;
+	uint64_t drops_warned_total;
+	time_t last_loss_warning;
+	uint64_t out_errors_warned;
+	char (*failed)[NAME_MAX + 1]; /* objects refused at start (pins kept) */
+	size_t nfailed;
+};
+
+static uint64_t now_boot_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_BOOTTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+/* --- ring buffer callbacks --------------------------------------------------- */
+
+static int on_base_event(void *ctx, void *data, size_t size)
+{
+	struct run *r = ctx;
+
+	ldr_events__base(&r->ev, data, size);
+	return 0;
+}
+
+static int on_obj_event(void *ctx, void *data, size_t size)
+{
+	struct ldr_obj *o = ctx;
+	struct run *r = o->user;
+
+	ldr_events__hook(&r->ev, o->meta, o->rule_ctr, data, size);
+	return 0;
+}
+
+/* Drain the base sensor before a hook record is decoded: its exec record
+ * for the same task was committed before the hook's record. */
+static void sync_base(void *ctx)
+{
+	struct run *r = ctx;
+
+	if (!r->base_rb || r->in_base)
+		return;
+	r->in_base = true;
+	ring_buffer__consume(r->base_rb);
+	r->in_base = false;
+}
+
+static void drain_all(struct run *r)
+{
+	sync_base(r);
+	for (struct ldr_obj *o = r->objs; o; o = o->next)
+		if (o->rb)
+			ring_buffer__consume(o->rb);
+	ldr_out__flush(&r->out);
+}
+
+/* --- objects ------------------------------------------------------------------- */
+
+static struct ldr_obj *find_obj(struct run *r, const char *name)
+{
+	for (struct ldr_obj *o = r->objs; o; o = o->next)
+		if (!strcmp(o->name, name))
+			return o;
+	return NULL;
+}
+
+static void epoll_ring(struct run *r, struct ring_buffer *rb, int op)
+{
+	struct epoll_event e = { .events = EPOLLIN, .data.u64 = TAG_RING };
+
+	if (rb)
+		epoll_ctl(r->epfd, op, ring_buffer__epoll_fd(rb), &e);
+}
+
+static void unlink_obj(struct run *r, struct ldr_obj *o)
+{
+	for (struct ldr_obj **pp = &r->objs; *pp; pp = &(*pp)->next)
+		if (*pp == o) {
+			*pp = o->next;
+			return;
+		}
+}
+
+static void note_failed(struct run *r, const char *name)
+{
+	void *n = realloc(r->failed, (r->nfailed + 1) * sizeof(*r->failed));
+
+	if (!n)
+		return;
+	r->failed = n;
+	snprintf(r->failed[r->nfailed++], NAME_MAX + 1, "%s", name);
+}
+
+/* Load path; on success it replaces a loaded object of the same name only
+ * after its own programs are attached, so enforcement has no gap. */
+static int add_object(struct run *r, const char *path, bool at_start)
+{
+	char err[1024];
+	struct ldr_obj *o, *old;
+	struct timespec t0, t1;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	o = ldr_obj__open(path, &r->env, r, err, sizeof(err));
+	if (!o) {
+		const char *s = strrchr(path, '/');
+
+		ldr_err("object '%s' refused: %s", ldr_quote(path), err);
+		ldr_metrics__add(r->metrics, LDR_G_LOAD_ERRORS, 1);
+		if (at_start)
+			note_failed(r, s ? s + 1 : path);
+		return -1;
+	}
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	pthread_mutex_lock(&r->lock);
+	old = find_obj(r, o->name);
+	if (r->o->pin_dir && ldr_obj__pin(o, r->o->pin_dir, err, sizeof(err)))
+		ldr_warn("object '%s': %s; it runs unpinned", o->name, err);
+	if (old) {
+		unlink_obj(r, old);
+		epoll_ring(r, old->rb, EPOLL_CTL_DEL);
+		/* its pins were replaced by the new copy's */
+		free(old->pinned);
+		old->pinned = NULL;
+		/* events the old copy posted before it goes */
+		if (old->rb)
+			ring_buffer__consume(old->rb);
+		ldr_obj__destroy(old, false);
+	}
+	o->next = r->objs;
+	r->objs = o;
+	pthread_mutex_unlock(&r->lock);
+	epoll_ring(r, o->rb, EPOLL_CTL_ADD);
+	ldr_info("%s '%s': %zu polic%s, %zu program%s attached in %.1f ms",
+		 old ? "replaced" : "loaded", o->name, o->meta->npolicies,
+		 o->meta->npolicies == 1 ? "y" : "ies", o->nlinks, o->nlinks == 1 ? "" : "s",
+		 (t1.tv_sec - t0.tv_sec) * 1e3 + (t1.tv_nsec - t0.tv_nsec) / 1e6);
+	return 0;
+}
+
+static void remove_object(struct run *r, const char *name)
+{
+	struct ldr_obj *o;
+
+	pthread_mutex_lock(&r->lock);
+	o = find_obj(r, name);
+	if (o) {
+		unlink_obj(r, o);
+		epoll_ring(r, o->rb, EPOLL_CTL_DEL);
+		if (o->rb)
+			ring_buffer__consume(o->rb);
+		ldr_obj__destroy(o, false);
+	}
+	pthread_mutex_unlock(&r->lock);
+	if (o)
+		ldr_info("removed '%s'", name);
+}
+
+static bool same_file(const struct ldr_obj *o, const struct stat *st)
+{
+	return o->dev == st->st_dev && o->ino == st->st_ino && o->size == st->st_size &&
+	       o->mtime.tv_sec == st->st_mtim.tv_sec && o->mtime.tv_nsec == st->st_mtim.tv_nsec;
+}
+
+static bool in_policy_dir(struct run *r, const struct ldr_obj *o)
+{
+	size_t n = strlen(r->o->policy_dir);
+
+	return !strncmp(o->path, r->o->policy_dir, n) && o->path[n] == '/';
+}
+
+static void rescan(struct run *r, bool at_start)
+{
+	DIR *d = opendir(r->o->policy_dir);
+	struct dirent *de;
+	char path[PATH_MAX];
+	struct ldr_obj *o, *next;
+
+	if (!d) {
+		ldr_err("policy dir %s: %s", r->o->policy_dir, strerror(errno));
+		return;
+	}
+	while ((de = readdir(d))) {
+		struct stat st;
+
+		if (!ldr_is_object_name(de->d_name))
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", r->o->policy_dir, de->d_name);
+		if (stat(path, &st) || !S_ISREG(st.st_mode))
+			continue;
+		o = find_obj(r, de->d_name);
+		if (o && same_file(o, &st))
+			continue;
+		add_object(r, path, at_start);
+	}
+	closedir(d);
+	for (o = r->objs; o; o = next) {
+		next = o->next;
+		if (in_policy_dir(r, o) && access(o->path, F_OK))
+			remove_object(r, o->name);
+	}
+}
+
+static void on_dir_change(void *ctx, const char *name, bool changed)
+{
+	struct run *r = ctx;
+	char path[PATH_MAX];
+
+	snprintf(path, sizeof(path), "%s/%s", r->o->policy_dir, name);
+	if (changed)
+		add_object(r, path, false);
+	else
+		remove_object(r, name);
+}
+
+/* Pinned copies nobody asked for any more are detached; those whose object
+ * failed to load now keep enforcing the old version. */
+static void adopt_pins(struct run *r)
+{
+	DIR *d = opendir(r->o->pin_dir);
+	struct dirent *de;
+
+	if (!d)
+		return;
+	while ((de = readdir(d))) {
+		bool keep = false;
+		char dn[NAME_MAX + 1];
+
+		if (de->d_name[0] == '.')
+			continue;
+		for (struct ldr_obj *o = r->objs; o && !keep; o = o->next) {
+			ldr_pin__dirname(o->name, dn, sizeof(dn));
+			keep = !strcmp(dn, de->d_name);
+		}
+		for (size_t i = 0; i < r->nfailed && !keep; i++) {
+			ldr_pin__dirname(r->failed[i], dn, sizeof(dn));
+			if (!strcmp(dn, de->d_name)) {
+				keep = true;
+				ldr_warn("'%s' failed to load: its previously pinned copy stays "
+					 "attached", r->failed[i]);
+			}
+		}
+		if (!keep) {
+			ldr_info("detaching pinned '%s': no such object any more", de->d_name);
+			ldr_pin__remove(r->o->pin_dir, de->d_name);
+		}
+	}
+	closedir(d);
+}
+
+/* --- losses, metrics ---------------------------------------------------------------- */
+
+static void check_losses(struct run *r)
+{
+	uint64_t total = 0;
+	time_t now = time(NULL);
+	char detail[512] = "";
+	size_t dl = 0;
+
+	if (r->base_stats_fd >= 0)
+		r->base_drops = ldr_stats__read(r->base_stats_fd, TPC_STAT_RB_DROPS);
+	total += r->base_drops;
+	if (r->base_drops > r->base_drops_warned && dl < sizeof(detail))
+		dl += snprintf(detail + dl, sizeof(detail) - dl, " base=%llu",
+			       (unsigned long long)(r->base_drops - r->base_drops_warned));
+	for (struct ldr_obj *o = r->objs; o; o = o->next) {
+		uint64_t d = ldr_stats__read(o->stats_fd, TPC_STAT_RB_DROPS);
+
+		total += d;
+		if (d > o->drops_seen && dl < sizeof(detail))
+			dl += snprintf(detail + dl, sizeof(detail) - dl, " %s=%llu", o->name,
+				       (unsigned long long)(d - o->drops_seen));
+	}
+	if (!detail[0] || now - r->last_loss_warning < 10)
+		return;
+	ldr_warn("ring buffer full, events lost since last report:%s", detail);
+	r->last_loss_warning = now;
+	r->base_drops_warned = r->base_drops;
+	for (struct ldr_obj *o = r->objs; o; o = o->next)
+		o->drops_seen = ldr_stats__read(o->stats_fd, TPC_STAT_RB_DROPS);
+	(void)total;
+}
+
+static bool bpf_stats_on(void)
+{
+	FILE *f = fopen("/proc/sys/kernel/bpf_stats_enabled", "r");
+	int v = 0;
+
+	if (f) {
+		if (fscanf(f, "%d", &v) != 1)
+			v = 0;
+		fclose(f);
+	}
+	return v == 1;
+}
+
+static void prog_stats(struct jbuf *b, const char *obj, struct bpf_object *bpf)
+{
+	struct bpf_program *prog;
+
+	bpf_object__for_each_program(prog, bpf) {
+		struct bpf_prog_info info = { 0 };
+		__u32 len = sizeof(info);
+		int fd = bpf_program__fd(prog);
+		char line[512];
+
+		if (fd < 0 || bpf_obj_get_info_by_fd(fd, &info, &len))
+			continue;
+		snprintf(line, sizeof(line),
+			 "tpc_program_run_time_ns_total{object=\"%s\",program=\"%s\"} %llu\n"
+			 "tpc_program_run_count_total{object=\"%s\",program=\"%s\"} %llu\n",
+			 obj, bpf_program__name(prog), (unsigned long long)info.run_time_ns, obj,
+			 bpf_program__name(prog), (unsigned long long)info.run_cnt);
+		jbuf__cstr(b, line);
+	}
+}
+
+/* Runs in the HTTP thread. Object names are file names: quote-safe after
+ * ldr_pin__dirname-style sanitizing. */
+static void collect(void *ctx, struct jbuf *b)
+{
+	struct run *r = ctx;
+	bool stats = bpf_stats_on();
+	char line[512], name[NAME_MAX + 1];
+
+	jbuf__cstr(b, "# HELP tpc_ringbuf_lost_total Ring-buffer records lost (buffer full).\n"
+		      "# TYPE tpc_ringbuf_lost_total counter\n");
+	pthread_mutex_lock(&r->lock);
+	snprintf(line, sizeof(line), "tpc_ringbuf_lost_total{object=\"base\"} %llu\n",
+		 (unsigned long long)ldr_stats__read(r->base_stats_fd, TPC_STAT_RB_DROPS));
+	jbuf__cstr(b, line);
+	for (struct ldr_obj *o = r->objs; o; o = o->next) {
+		ldr_pin__dirname(o->name, name, sizeof(name));
+		snprintf(line, sizeof(line), "tpc_ringbuf_lost_total{object=\"%s\"} %llu\n", name,
+			 (unsigned long long)ldr_stats__read(o->stats_fd, TPC_STAT_RB_DROPS));
+		jbuf__cstr(b, line);
+	}
+	jbuf__cstr(b, "# HELP tpc_object_loaded Objects attached now.\n"
+		      "# TYPE tpc_object_loaded gauge\n");
+	for (struct ldr_obj *o = r->objs; o; o = o->next) {
+		ldr_pin__dirname(o->name, name, sizeof(name));
+		snprintf(line, sizeof(line), "tpc_object_loaded{object=\"%s\"} 1\n", name);
+		jbuf__cstr(b, line);
+	}
+	if (stats) {
+		jbuf__cstr(b, "# HELP tpc_program_run_time_ns_total Kernel run time per program "
+			      "(kernel.bpf_stats_enabled=1).\n"
+			      "# TYPE tpc_program_run_time_ns_total counter\n"
+			      "# HELP tpc_program_run_count_total Runs per program.\n"
+			      "# TYPE tpc_program_run_count_total counter\n");
+		if (r->base)
+			prog_stats(b, "base", r->base->obj);
+		for (struct ldr_obj *o = r->objs; o; o = o->next) {
+			ldr_pin__dirname(o->name, name, sizeof(name));
+			prog_stats(b, name, o->bpf);
+		}
+	}
+	pthread_mutex_unlock(&r->lock);
+}
+
+/* --- start-up ------------------------------------------------------------------------- */
+
+static int start_base(struct run *r)
+{
+	int err;
+
+	r->base = tpc_base__open_and_load();
+	if (!r->base) {
+		ldr_err("base sensor: load failed: %s%s", strerror(errno), ldr_log_libbpf_reason());
+		return -1;
+	}
+	err = tpc_base__attach(r->base);
+	if (err) {
+		ldr_err("base sensor: attach failed: %s", strerror(-err));
+		return -1;
+	}
+	r->base_stats_fd = bpf_map__fd(r->base->maps.base_stats);
+	r->base_rb = ring_buffer__new(bpf_map__fd(r->base->maps.base_events), on_base_event, r,
+				      NULL);
+	if (!r->base_rb) {
+		ldr_err("base sensor: ring buffer: %s", strerror(errno));
+		return -1;
+	}
+	epoll_ring(r, r->base_rb, EPOLL_CTL_ADD);
+	return 0;
+}
+
+static int setup_signals(struct run *r)
+{
+	struct epoll_event e = { .events = EPOLLIN, .data.u64 = TAG_SIG };
+	sigset_t set;
+
+	signal(SIGPIPE, SIG_IGN);
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGHUP);
+	if (sigprocmask(SIG_BLOCK, &set, NULL))
+		return -errno;
+	r->sigfd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
+	if (r->sigfd < 0)
+		return -errno;
+	return epoll_ctl(r->epfd, EPOLL_CTL_ADD, r->sigfd, &e) ? -errno : 0;
+}
+
+static void handle_signals(struct run *r)
+{
+	struct signalfd_siginfo si;
+
+	while (read(r->sigfd, &si, sizeof(si)) == sizeof(si)) {
+		if (si.ssi_signo == SIGHUP) {
+			ldr_info("SIGHUP: rescanning %s", r->o->policy_dir ? r->o->policy_dir
+									: "(no --policy-dir)");
+			if (r->o->policy_dir)
+				rescan(r, false);
+		} else {
+			r->stop = true;
+		}
+	}
+}
+
+static int check_mounts(struct run *r)
+{
+	int err;
+
+	if (r->o->mount) {
+		err = ldr_mount__tracefs();
+		if (err)
+			ldr_warn("mounting tracefs on " LDR_TRACEFS ": %s", strerror(-err));
+		if (r->o->pin_dir) {
+			err = ldr_mount__bpffs(r->o->pin_dir);
+			if (err) {
+				ldr_err("mounting bpffs for %s: %s", r->o->pin_dir, strerror(-err));
+				return -1;
+			}
+		}
+	}
+	if (r->o->pin_dir && !ldr_bpffs__ok(r->o->pin_dir)) {
+		ldr_err("--pin %s is not on a bpf filesystem: run 'mount -t bpf bpf " LDR_BPFFS
+			"' (and pin under it) or start with --mount",
+			r->o->pin_dir);
+		return -1;
+	}
+	return 0;
+}
+
+int ldr_run(struct ldr_opts *o)
+{
+	struct run *r = calloc(1, sizeof(*r));
+	char node[LDR_NODE_MAX];
+	int ret = 1;
+
+	if (!r)
+		return 1;
+	r->o = o;
+	r->epfd = r->sigfd = r->inofd = r->env.cgroup_fd = r->base_stats_fd = -1;
+	pthread_mutex_init(&r->lock, NULL);
+	ldr_out__init(&r->out, o->fmt == LDR_FMT_NONE ? NULL : stdout);
+	if (o->fmt != LDR_FMT_NONE)
+		setvbuf(stdout, NULL, _IOFBF, 1 << 20);
+	if (o->node_name)
+		snprintf(node, sizeof(node), "%s", o->node_name);
+	else if (getenv("NODE_NAME"))
+		snprintf(node, sizeof(node), "%s", getenv("NODE_NAME"));
+	else if (gethostname(node, sizeof(node)))
+		snprintf(node, sizeof(node), "localhost");
+	node[sizeof(node) - 1] = 0;
+
+	if (check_mounts(r))
+		goto cleanup;
+	if (o->export_file) {
+		int err = ldr_out__open_file(&r->out, o->export_file,
+					     (uint64_t)o->export_max_mb << 20, o->export_backups);
+
+		if (err) {
+			ldr_err("--export-file %s: %s", o->export_file, strerror(-err));
+			goto cleanup;
+		}
+	}
+	if (o->cgroup)
+		snprintf(r->cgpath, sizeof(r->cgpath), "%s", o->cgroup);
+	else if (ldr_cgroup2__root(r->cgpath, sizeof(r->cgpath)))
+		r->cgpath[0] = 0;
+	if (r->cgpath[0]) {
+		r->env.cgroup_fd = open(r->cgpath, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (r->env.cgroup_fd < 0 && o->cgroup) {
+			ldr_err("--cgroup %s: %s", o->cgroup, strerror(errno));
+			goto cleanup;
+		}
+	}
+	r->env.cgroup_path = r->cgpath[0] ? r->cgpath : "(none)";
+	r->env.feat = &r->feat;
+	r->env.on_event = on_obj_event;
+	r->env.verbose = ldr_verbose;
+	ldr_features__probe(&r->feat);
+
+	r->procs = ldr_proc_table__new(node, r->cgpath[0] ? r->cgpath : NULL);
+	if (!r->procs)
+		goto cleanup;
+	ldr_events__init(&r->ev, r->procs, node);
+	r->ev.fmt = o->fmt;
+	r->ev.filter = o->filter;
+	r->ev.emit = ldr_out__line;
+	r->ev.sink = &r->out;
+	r->ev.sync = sync_base;
+	r->ev.sync_ctx = r;
+	r->metrics = ldr_metrics__new(collect, r);
+	r->ev.metrics = r->metrics;
+	for (int t = 0; t < LDR_EV__COUNT; t++)
+		r->ev.base_ctr[t] = ldr_metrics__ctr(r->metrics, ldr_ev_type_names[t], "", "");
+	if (o->metrics_addr) {
+		int err = ldr_metrics__serve(r->metrics, o->metrics_addr);
+
+		if (err) {
+			ldr_err("--metrics-addr %s: cannot serve: %s", o->metrics_addr,
+				strerror(-err));
+			goto cleanup;
+		}
+	}
+	r->epfd = epoll_create1(EPOLL_CLOEXEC);
+	if (r->epfd < 0 || setup_signals(r))
+		goto cleanup;
+	/* base first, then /proc: a process started in between is seen twice
+	 * (harmless) rather than not at all */
+	if (!o->no_base && start_base(r))
+		goto cleanup;
+	ldr_proc_table__scan(r->procs, "/proc");
+
+	for (int i = 0; i < o->nobjs; i++)
+		add_object(r, o->objs[i], true);
+	if (o->policy_dir) {
+		struct epoll_event e = { .events = EPOLLIN, .data.u64 = TAG_INOTIFY };
+
+		r->inofd = ldr_watch__open(o->policy_dir);
+		if (r->inofd < 0) {
+			ldr_err("--policy-dir %s: %s", o->policy_dir, strerror(-r->inofd));
+			goto cleanup;
+		}
+		epoll_ctl(r->epfd, EPOLL_CTL_ADD, r->inofd, &e);
+		rescan(r, true);
+	}
+	if (o->pin_dir)
+		adopt_pins(r);
+	{
+		size_t n = 0;
+
+		for (struct ldr_obj *x = r->objs; x; x = x->next)
+			n++;
+		ldr_info("ready: %zu object%s attached, %zu processes known, node '%s'", n,
+			 n == 1 ? "" : "s", ldr_proc_table__count(r->procs), node);
+	}
+
+	{
+		uint64_t last_tick = now_boot_ns(), last_purge = last_tick;
+
+		while (!r->stop) {
+			struct epoll_event evs[16];
+			int n = epoll_wait(r->epfd, evs, 16, o->poll_ms);
+			uint64_t now;
+
+			for (int i = 0; i < n; i++) {
+				if (evs[i].data.u64 == TAG_SIG)
+					handle_signals(r);
+				else if (evs[i].data.u64 == TAG_INOTIFY)
+					ldr_watch__drain(r->inofd, on_dir_change, r);
+			}
+			drain_all(r);
+			now = now_boot_ns();
+			if (now - last_tick > 1000000000ull) {
+				last_tick = now;
+				ldr_events__clock_sync(&r->ev);
+				check_losses(r);
+				ldr_metrics__add(r->metrics, LDR_G_DECODE_ERRORS,
+						 r->ev.decode_errors);
+				ldr_metrics__add(r->metrics, LDR_G_FILTERED, r->ev.filtered);
+				r->ev.decode_errors = r->ev.filtered = 0;
+				if (r->out.write_errors > r->out_errors_warned) {
+					ldr_warn("export: %llu write errors",
+						 (unsigned long long)r->out.write_errors);
+					r->out_errors_warned = r->out.write_errors;
+				}
+			}
+			if (now - last_purge > 10000000000ull) {
+				last_purge = now;
+				ldr_proc_table__purge(r->procs, now, 30000000000ull);
+			}
+		}
+	}
+	drain_all(r);
+	ldr_info("shutting down: %s", o->pin_dir ? "pinned programs stay attached"
+						 : "detaching everything");
+	ret = 0;
+cleanup:
+	ldr_metrics__free(r->metrics); /* stops the HTTP thread before objects go */
+	r->metrics = NULL;
+	while (r->objs) {
+		struct ldr_obj *x = r->objs;
+
+		r->objs = x->next;
+		ldr_obj__destroy(x, o->pin_dir != NULL);
+	}
+	ring_buffer__free(r->base_rb);
+	tpc_base__destroy(r->base);
+	ldr_events__fini(&r->ev);
+	ldr_proc_table__free(r->procs);
+	ldr_out__close(&r->out);
+	if (r->env.cgroup_fd >= 0)
+		close(r->env.cgroup_fd);
+	if (r->inofd >= 0)
+		close(r->inofd);
+	if (r->sigfd >= 0)
+		close(r->sigfd);
+	if (r->epfd >= 0)
+		close(r->epfd);
+	pthread_mutex_destroy(&r->lock);
+	free(r->failed);
+	free(r);
+	return ret;
+}

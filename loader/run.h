@@ -1,0 +1,37 @@
+/* run.h - `tpc-loader run`: the node agent's main loop.
+ *
+ * Contract: ldr_run() loads the base sensor and every object, then polls the
+ * ring buffers on a short timer (records are posted without wake-ups),
+ * follows --policy-dir through inotify and SIGHUP, and returns the exit
+ * code: 0 after SIGTERM/SIGINT (everything detached unless pinned), 1 when
+ * start-up itself fails.  Objects that fail are refused one by one; they
+ * never stop the others.
+ */
+#ifndef TPC_LDR_RUN_H
+#define TPC_LDR_RUN_H
+
+#include <stdbool.h>
+
+#include "events.h"
+
+struct ldr_opts {
+	const char *policy_dir;
+	const char *cgroup;
+	const char *export_file;
+	unsigned export_max_mb;
+	unsigned export_backups;
+	const char *metrics_addr;
+	const char *node_name;
+	const char *pin_dir;
+	enum ldr_fmt fmt;
+	bool mount;
+	bool no_base;
+	unsigned poll_ms;
+	struct ldr_filter filter;
+	char **objs;
+	int nobjs;
+};
+
+int ldr_run(struct ldr_opts *o);
+
+#endif
