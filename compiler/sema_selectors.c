@@ -91,8 +91,10 @@ static bool op_fits(enum op o, enum tclass c)
 		return (o >= OP_SPORT && o <= OP_NOT_DADDR) || o == OP_PROTOCOL ||
 		       o == OP_FAMILY || o == OP_STATE;
 	case TC_SOCKADDR:
-		return o == OP_SADDR || o == OP_NOT_SADDR || o == OP_SPORT || o == OP_NOT_SPORT ||
-		       o == OP_SPORT_PRIV || o == OP_NOT_SPORT_PRIV || o == OP_FAMILY;
+		/* a sockaddr holds one address: S* and D* both test it (Tetragon
+		 * accepts only the S* spelling; a connect's destination reads
+		 * better as DAddr/DPort) */
+		return (o >= OP_SPORT && o <= OP_NOT_DADDR) || o == OP_FAMILY;
 	case TC_SOCKADDR_UN:
 		return o == OP_EQUAL || o == OP_NOT_EQUAL || o == OP_PREFIX ||
 		       o == OP_NOT_PREFIX || o == OP_SUBSTRING || o == OP_FAMILY;
@@ -120,7 +122,8 @@ static const char *class_ops(enum tclass c)
 		return "SAddr, DAddr, SPort, DPort, their Not and Priv forms, Protocol, Family, "
 		       "State";
 	case TC_SOCKADDR:
-		return "SAddr, NotSAddr, SPort, NotSPort, SPortPriv, NotSPortPriv, Family";
+		return "SAddr, DAddr, SPort, DPort, their Not and Priv forms (one address: S and D "
+		       "are the same), Family";
 	case TC_SOCKADDR_UN:
 		return "Equal, NotEqual, Prefix, NotPrefix, Family";
 	default:
