@@ -363,9 +363,12 @@ static struct ast_arg *match_target(struct sema *s, struct hook_ctx *hc, struct 
 			diag__error(s->d, m->index.present ? m->index.span : m->span,
 				    "match-arg-unknown",
 				    "matchArgs index %lld refers to no declared argument (it matches "
-				    "an 'args' entry by its 'index'%s%s)",
-				    (long long)idx, h->args.n ? "; declared: " : "; none declared",
-				    buf);
+				    "an 'args' entry by its 'index'%s%s%s)",
+				    (long long)idx,
+				    h->kind == HOOK_TRACEPOINT ? ", or on a tracepoint a position in "
+								 "'args'"
+							       : "",
+				    h->args.n ? "; declared: " : "; none declared", buf);
 		}
 		return a;
 	}
@@ -664,6 +667,16 @@ static void check_caps(struct sema *s, struct ast_match_caps *m)
 static void override_where(struct sema *s, struct hook_ctx *hc, struct ast_action *act)
 {
 	struct ast_hook *h = hc->h;
+
+	/* a void hook's return value is ignored by the kernel */
+	if ((h->kind == HOOK_LSM || (hc->security_fn && h->kind != HOOK_TRACEPOINT)) &&
+	    hc->have_proto && hc->proto.ret.cls == BTFT_VOID) {
+		diag__error(s->d, act->name.span, "override-hook",
+			    "Override cannot deny on %s: it returns void, so its return value is "
+			    "ignored",
+			    hc->what);
+		return;
+	}
 
 	switch (h->kind) {
 	case HOOK_LSM:
