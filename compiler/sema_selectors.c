@@ -434,12 +434,12 @@ static void check_match_arg(struct sema *s, struct hook_ctx *hc, struct ast_matc
 	if (hc->syscall_entry && !ret && (t == ARG_STRING || t == ARG_FILENAME) &&
 	    m->op != OP_NOT_EQUAL && is_string_op(m->op) && m->values.v[0].len &&
 	    m->values.v[0].s[0] == '/' && (!hc->syscall_name || is_open_like(hc->syscall_name))) {
-		diag__warning(s->d, op_span(&m->op_name, m->span), "raw-path-match",
+		diag__warning(s->d, m->values.v[0].span, "raw-path-match",
 			      "matching the raw path string passed to %s is bypassable: relative "
 			      "paths ('cd /etc; cat shadow'), '//' and '..' spellings, and "
 			      "symlinks reach the same file with a different string",
 			      hc->what);
-		diag__note(s->d, SPAN_NONE,
+		diag__note(s->d, m->values.v[0].span,
 			   "match the resolved path instead: an lsmhooks entry 'file_open' with a "
 			   "'file' argument, or a kprobe on 'security_file_open' (syscall: false)");
 	}
@@ -699,7 +699,7 @@ static void override_where(struct sema *s, struct hook_ctx *hc, struct ast_actio
 			    "CONFIG_FUNCTION_ERROR_INJECTION; the Debian kernels tpc targets do "
 			    "not have it",
 			    hc->what);
-		diag__note(s->d, SPAN_NONE,
+		diag__note(s->d, act->name.span,
 			   "deny through an lsmhooks entry (e.g. 'file_open', 'bprm_check_security', "
 			   "'socket_connect') or a kprobe on a security_* function, or use Sigkill");
 		return;
@@ -708,7 +708,7 @@ static void override_where(struct sema *s, struct hook_ctx *hc, struct ast_actio
 			    "Override cannot apply to %s: a tracepoint observes and cannot change "
 			    "the operation's result",
 			    hc->what);
-		diag__note(s->d, SPAN_NONE, "deny through an lsmhooks entry, or use Sigkill");
+		diag__note(s->d, act->name.span, "deny through an lsmhooks entry, or use Sigkill");
 		return;
 	case HOOK_UPROBE:
 		diag__error(s->d, act->name.span, "override-hook",
@@ -814,7 +814,7 @@ static void check_action(struct sema *s, struct hook_ctx *hc, struct ast_action 
 				      "Sigkill at syscall entry does not undo the syscall: %s still "
 				      "runs to completion before the process dies",
 				      hc->what);
-			diag__note(s->d, SPAN_NONE,
+			diag__note(s->d, act->name.span,
 				   "to prevent the operation, deny it in an lsmhooks entry with "
 				   "Override");
 		}
