@@ -91,7 +91,7 @@ $(VMLINUX_H):
 	$(Q)mkdir -p $(@D)
 	$(Q)$(BPFTOOL) btf dump file /sys/kernel/btf/vmlinux format c > $@
 
-$(OUTPUT)/loader/base.bpf.o: loader/bpf/base.bpf.c runtime/include/tpc_abi.h $(VMLINUX_H)
+$(OUTPUT)/loader/base.bpf.o: loader/bpf/base.bpf.c loader/bpf/path.bpf.h runtime/include/tpc_abi.h $(VMLINUX_H)
 	$(call msg,BPF,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CLANG) $(BPF_CFLAGS) -c -o $@ $<
