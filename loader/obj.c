@@ -45,6 +45,18 @@ struct ldr_meta *ldr_obj__read_meta(const char *path, char *err, size_t errlen)
 		snprintf(err, errlen, "malformed ELF: %s", elf_errmsg(-1));
 		goto cleanup;
 	}
+	{
+		GElf_Ehdr eh;
+		struct stat st;
+
+		/* libelf reads lazily: a cut-off file shows up as missing sections */
+		if (!gelf_getehdr(elf, &eh) || fstat(fd, &st) ||
+		    eh.e_shoff + (uint64_t)eh.e_shnum * eh.e_shentsize > (uint64_t)st.st_size) {
+			snprintf(err, errlen, "truncated ELF: section headers beyond the end of "
+				 "the file");
+			goto cleanup;
+		}
+	}
 	while ((scn = elf_nextscn(elf, scn))) {
 		GElf_Shdr sh;
 		const char *name;
