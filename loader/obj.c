@@ -368,13 +368,11 @@ void ldr_pin__dirname(const char *name, char *out, size_t outlen)
 		char c = name[i];
 
 		out[i] = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-					 c == '-' || c == '_' || c == '.'
+					 c == '-' || c == '_'
 				 ? c
-				 : '_';
+				 : '_'; /* bpffs refuses names with '.' */
 	}
 	out[i] = 0;
-	if (!strcmp(out, ".") || !strcmp(out, ".."))
-		out[0] = '_';
 }
 
 static void clear_dir(const char *dir)

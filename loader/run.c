@@ -366,8 +366,17 @@ static void prog_stats(struct jbuf *b, const char *obj, struct bpf_object *bpf)
 	}
 }
 
-/* Runs in the HTTP thread. Object names are file names: quote-safe after
- * ldr_pin__dirname-style sanitizing. */
+/* A file name as a Prometheus label value: no quote, backslash or newline. */
+static void label_value(const char *in, char *out, size_t outlen)
+{
+	size_t i;
+
+	for (i = 0; in[i] && i + 1 < outlen; i++)
+		out[i] = in[i] == '"' || in[i] == '\\' || in[i] == '\n' ? '_' : in[i];
+	out[i] = 0;
+}
+
+/* Runs in the HTTP thread, under r->lock. */
 static void collect(void *ctx, struct jbuf *b)
 {
 	struct run *r = ctx;
@@ -381,7 +390,7 @@ static void collect(void *ctx, struct jbuf *b)
 		 (unsigned long long)ldr_stats__read(r->base_stats_fd, TPC_STAT_RB_DROPS));
 	jbuf__cstr(b, line);
 	for (struct ldr_obj *o = r->objs; o; o = o->next) {
-		ldr_pin__dirname(o->name, name, sizeof(name));
+		label_value(o->name, name, sizeof(name));
 		snprintf(line, sizeof(line), "tpc_ringbuf_lost_total{object=\"%s\"} %llu\n", name,
 			 (unsigned long long)ldr_stats__read(o->stats_fd, TPC_STAT_RB_DROPS));
 		jbuf__cstr(b, line);
@@ -389,7 +398,7 @@ static void collect(void *ctx, struct jbuf *b)
 	jbuf__cstr(b, "# HELP tpc_object_loaded Objects attached now.\n"
 		      "# TYPE tpc_object_loaded gauge\n");
 	for (struct ldr_obj *o = r->objs; o; o = o->next) {
-		ldr_pin__dirname(o->name, name, sizeof(name));
+		label_value(o->name, name, sizeof(name));
 		snprintf(line, sizeof(line), "tpc_object_loaded{object=\"%s\"} 1\n", name);
 		jbuf__cstr(b, line);
 	}
@@ -402,7 +411,7 @@ static void collect(void *ctx, struct jbuf *b)
 		if (r->base)
 			prog_stats(b, "base", r->base->obj);
 		for (struct ldr_obj *o = r->objs; o; o = o->next) {
-			ldr_pin__dirname(o->name, name, sizeof(name));
+			label_value(o->name, name, sizeof(name));
 			prog_stats(b, name, o->bpf);
 		}
 	}
