@@ -225,7 +225,7 @@ static void compact_head(struct jbuf *b, const char *icon, const char *tag,
 	jbuf__cstr(b, icon);
 	jbuf__ch(b, ' ');
 	jbuf__cstr(b, tag);
-	for (size_t n = strlen(tag); n < 8; n++)
+	for (size_t n = strlen(tag); n < 7; n++)
 		jbuf__ch(b, ' ');
 	jbuf__ch(b, ' ');
 	snprintf(num, sizeof(num), "%u ", p ? p->pid : h->pid);

@@ -195,10 +195,9 @@ static int do_run(int argc, char **argv)
 		fputs(run_usage, stderr);
 		return 2;
 	}
-	if (optind >= argc && !o.policy_dir) {
-		fprintf(stderr, "tpc-loader: error: no objects: pass OBJ.bpf.o files or "
-				"--policy-dir DIR\n");
-		fputs(run_usage, stderr);
+	if (optind >= argc && !o.policy_dir && o.no_base) {
+		fprintf(stderr, "tpc-loader: error: nothing to run: no objects, no --policy-dir "
+				"and --no-base-sensor\n");
 		return 2;
 	}
 	o.objs = argv + optind;

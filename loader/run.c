@@ -445,18 +445,24 @@ static int start_base(struct run *r)
 	return 0;
 }
 
+static void block_signals(sigset_t *set)
+{
+	signal(SIGPIPE, SIG_IGN);
+	sigemptyset(set);
+	sigaddset(set, SIGTERM);
+	sigaddset(set, SIGINT);
+	sigaddset(set, SIGHUP);
+	/* before any thread exists (libmicrohttpd's): threads inherit the mask,
+	 * so the signals reach only the signalfd */
+	pthread_sigmask(SIG_BLOCK, set, NULL);
+}
+
 static int setup_signals(struct run *r)
 {
 	struct epoll_event e = { .events = EPOLLIN, .data.u64 = TAG_SIG };
 	sigset_t set;
 
-	signal(SIGPIPE, SIG_IGN);
-	sigemptyset(&set);
-	sigaddset(&set, SIGTERM);
-	sigaddset(&set, SIGINT);
-	sigaddset(&set, SIGHUP);
-	if (sigprocmask(SIG_BLOCK, &set, NULL))
-		return -errno;
+	block_signals(&set);
 	r->sigfd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
 	if (r->sigfd < 0)
 		return -errno;
@@ -513,6 +519,11 @@ int ldr_run(struct ldr_opts *o)
 	if (!r)
 		return 1;
 	r->o = o;
+	{
+		sigset_t set;
+
+		block_signals(&set);
+	}
 	r->epfd = r->sigfd = r->inofd = r->env.cgroup_fd = r->base_stats_fd = -1;
 	pthread_mutex_init(&r->lock, NULL);
 	ldr_out__init(&r->out, o->fmt == LDR_FMT_NONE ? NULL : stdout);
