@@ -14,6 +14,7 @@ nc_rc() {
 	echo $?
 }
 
+prog_ids tpc_h0_tp >"$T/ids.before"
 POL=$T/policies
 mkdir -p "$POL"
 if ! start_loader --policy-dir "$POL"; then
@@ -48,7 +49,7 @@ if [ "$runs" -gt 5 ] && [ "$survivors" = 0 ]; then
 else
 	fail hot-replace-no-gap "$runs runs, $survivors not killed"
 fi
-n=$(bpftool prog list | grep -c 'name tpc_h0_tp ')
+n=$(prog_ids tpc_h0_tp | comm -23 - "$T/ids.before" | wc -l)
 check hot-replace-old-detached test "$n" = 1
 
 # a broken replacement is refused and the old copy keeps enforcing
@@ -88,7 +89,7 @@ check pin-survives-kill9 test "$(nc_rc)" = 137
 if start_loader --pin "$PIN" "$OBJS/exec_kill.bpf.o"; then
 	sleep 0.3
 	check pin-readopt-enforces test "$(nc_rc)" = 137
-	n=$(bpftool prog list | grep -c 'name tpc_h0_tp ')
+	n=$(prog_ids tpc_h0_tp | comm -23 - "$T/ids.before" | wc -l)
 	check pin-readopt-replaces-old test "$n" = 1
 	stop_loader TERM
 	check pin-sigterm-exit-0 test "$LRC" = 0

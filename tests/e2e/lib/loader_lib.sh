@@ -75,6 +75,14 @@ prog_listed() { # prog_listed NAME : bpftool sees a loaded program of that name
 	bpftool prog list 2>/dev/null | grep -q "name $1 "
 }
 
+# prog_ids NAME... : ids of loaded programs with these names, one per line
+# (to tell our programs from another loader's running on the same machine)
+prog_ids() {
+	local pat
+	pat=$(printf '|%s' "$@")
+	bpftool prog list 2>/dev/null | grep -E "name (${pat:1}) " | cut -d: -f1 | sort
+}
+
 need_root_tools() {
 	if [ "$(id -u)" != 0 ]; then
 		skip all "needs root"
