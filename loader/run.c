@@ -584,7 +584,9 @@ int ldr_run(struct ldr_opts *o)
 
 		if (err) {
 			ldr_err("--metrics-addr %s: cannot serve: %s", o->metrics_addr,
-				strerror(-err));
+				err == -EOPNOTSUPP ? "this build has no HTTP server (static "
+						     "build; use the dynamic tpc-loader)"
+						   : strerror(-err));
 			goto cleanup;
 		}
 	}
