@@ -21,6 +21,7 @@
 
 char LICENSE[] SEC("license") = "GPL";
 
+/* the loader may shrink it before load (bpf_map__set_max_entries) */
 #define BASE_RB_SIZE (4u << 20)
 
 struct {
@@ -63,7 +64,8 @@ static __always_inline __u64 wake_flags(void)
 {
 	/* Wake the consumer only when the ring is filling up; otherwise the
 	 * loader's poll timer picks the record up. */
-	if (bpf_ringbuf_query(&base_events, BPF_RB_AVAIL_DATA) > BASE_RB_SIZE / 2)
+	if (bpf_ringbuf_query(&base_events, BPF_RB_AVAIL_DATA) >
+	    bpf_ringbuf_query(&base_events, BPF_RB_RING_SIZE) / 2)
 		return BPF_RB_FORCE_WAKEUP;
 	return BPF_RB_NO_WAKEUP;
 }

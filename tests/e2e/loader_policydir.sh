@@ -21,7 +21,7 @@ if ! start_loader --policy-dir "$POL"; then
 	fail start "$(tail -3 "$LERR")"
 	exit 1
 fi
-check start-empty-dir grep -q "ready: 0 objects" "$LERR"
+check start-empty-dir grep -q "ready in [0-9]* ms: 0 objects" "$LERR"
 check nc-runs-before-add test "$(nc_rc)" = 0
 
 cp "$OBJS/exec_kill.bpf.o" "$POL/"
