@@ -122,8 +122,7 @@ for _ in $(seq 30); do
 	sleep 0.1
 done
 if [ -z "$left" ]; then pass sigterm-detached; else fail sigterm-detached "ids $left still loaded"; fi
-nc -h >/dev/null 2>&1
-check nc-runs-after-stop test $? = 0
+nc_after_stop nc-runs-after-stop
 
 # --- (h) every line validates against the schema; the checker can fail
 if out=$(python3 "$SCHEMA/check.py" "$SCHEMA/events.schema.json" "$LOUT"); then

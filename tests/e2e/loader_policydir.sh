@@ -69,7 +69,7 @@ check sighup-still-running kill -0 "$LPID"
 rm "$POL/exec_kill.bpf.o"
 wait_for "$LERR" "removed 'exec_kill.bpf.o'"
 check hot-remove-logged grep -q "removed 'exec_kill.bpf.o'" "$LERR"
-check hot-remove-stops-enforcing test "$(nc_rc)" = 0
+nc_after_stop hot-remove-stops-enforcing
 stop_loader TERM
 check policydir-sigterm-0 test "$LRC" = 0
 
@@ -99,7 +99,7 @@ mkdir -p "$T/empty"
 if start_loader --pin "$PIN" --policy-dir "$T/empty"; then
 	check pin-stale-detached grep -q "detaching pinned 'exec_kill_bpf_o'" "$LERR"
 	sleep 0.3
-	check pin-stale-nc-runs test "$(nc_rc)" = 0
+	nc_after_stop pin-stale-nc-runs
 	stop_loader TERM
 fi
 rm -rf "$PIN" 2>/dev/null

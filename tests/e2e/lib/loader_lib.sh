@@ -95,3 +95,20 @@ need_root_tools() {
 		fi
 	done
 }
+
+# nc_after_stop NAME : after our loader stopped, nc must run again, unless
+# another session's exec-blocking program (not ours) is loaded right now
+nc_after_stop() {
+	local rc
+	for _ in 1 2 3; do
+		nc -h >/dev/null 2>&1
+		rc=$?
+		[ $rc = 0 ] && { pass "$1"; return; }
+		sleep 0.3
+	done
+	if bpftool prog list 2>/dev/null | grep -E '^[0-9]+: tracing +name tpc_' | grep -vq tpc_base; then
+		skip "$1" "nc is killed by another session's tpc program on this host"
+	else
+		fail "$1" "nc exits $rc"
+	fi
+}
