@@ -697,8 +697,10 @@ int ldr_run(struct ldr_opts *o)
 	r->ev.sync_ctx = r;
 	r->metrics = ldr_metrics__new(collect, r);
 	r->ev.metrics = r->metrics;
-	for (int t = 0; t < LDR_EV__COUNT; t++)
-		r->ev.base_ctr[t] = ldr_metrics__ctr(r->metrics, ldr_ev_type_names[t], "", "");
+	r->ev.base_ctr[LDR_EV_EXEC] =
+		ldr_metrics__ctr(r->metrics, ldr_ev_type_names[LDR_EV_EXEC], "", "");
+	r->ev.base_ctr[LDR_EV_EXIT] =
+		ldr_metrics__ctr(r->metrics, ldr_ev_type_names[LDR_EV_EXIT], "", "");
 	if (o->metrics_addr) {
 		int err = ldr_metrics__serve(r->metrics, o->metrics_addr);
 
