@@ -695,6 +695,7 @@ int ldr_run(struct ldr_opts *o)
 	r->ev.sink = &r->out;
 	r->ev.sync = sync_base;
 	r->ev.sync_ctx = r;
+	r->ev.proc_fallback = true;
 	r->metrics = ldr_metrics__new(collect, r);
 	r->ev.metrics = r->metrics;
 	r->ev.base_ctr[LDR_EV_EXEC] =

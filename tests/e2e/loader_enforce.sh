@@ -14,7 +14,8 @@ OURS="tpc_h0_tp tpc_h0_openat tpc_h0_connect4 tpc_base_exec tpc_base_exit tpc_ba
 prog_ids $OURS >"$T/ids.before"
 if ! start_loader --node-name e2e-node "$OBJS/exec_kill.bpf.o" "$OBJS/openat.bpf.o" \
 	"$OBJS/connect4.bpf.o" "$OBJS/truncated.bpf.o" "$OBJS/junk.bpf.o" "$OBJS/badjson.bpf.o" \
-	"$OBJS/badabi.bpf.o" "$OBJS/badver.bpf.o" "$OBJS/nometa.bpf.o"; then
+	"$OBJS/badabi.bpf.o" "$OBJS/badver.bpf.o" "$OBJS/nometa.bpf.o" "$OBJS/verifier_reject.bpf.o" \
+	"$OBJS/lsmonly.bpf.o" "$OBJS/uprobe.bpf.o"; then
 	fail start "loader did not become ready: $(tail -5 "$LERR")"
 	exit 1
 fi
@@ -28,7 +29,13 @@ check refuse-bad-json refused badjson.bpf.o "not valid JSON"
 check refuse-abi-version refused badabi.bpf.o "ABI version 99"
 check refuse-meta-version refused badver.bpf.o "metadata version 7"
 check refuse-no-meta refused nometa.bpf.o "no .tpc.meta section"
-check loaded-good-objects grep -q "ready in [0-9]* ms: 3 objects attached" "$LERR"
+check refuse-verifier refused verifier_reject.bpf.o "load failed: Permission denied; verifier: .*invalid mem access"
+if ldr_probe_has lsm; then
+	skip refuse-no-variant "this kernel has BPF LSM"
+else
+	check refuse-no-variant refused lsmonly.bpf.o "no variant of program group 'hook0' is supported by this kernel"
+fi
+check loaded-good-objects grep -q "ready in [0-9]* ms: 4 objects attached" "$LERR"
 check variant-tp_btf-chosen prog_listed tpc_h0_tp
 if prog_listed tpc_h0_lsm; then fail variant-lsm-not-loaded; else pass variant-lsm-not-loaded; fi
 
@@ -61,6 +68,14 @@ check openat-string-arg jq_any "$LOUT" \
 	'.process_tracepoint.subsys == "syscalls" and .process_tracepoint.event == "sys_enter_openat" and (.process_tracepoint.args | map(.string_arg) | index("hostname")) != null and .process_tracepoint.process.cwd == "/etc"'
 check openat-int-arg-label jq_any "$LOUT" \
 	'(.process_tracepoint.args[0] == {"int_arg": -100, "label": "dfd"})'
+
+# --- uprobe on libc getcwd (path:symbol), for a copy of pwd named tpcprobe
+mkdir -p "$T/u"
+cp /bin/pwd "$T/u/tpcprobe"
+"$T/u/tpcprobe" >/dev/null
+wait_for "$LOUT" '"symbol":"getcwd"'
+check uprobe-event jq_any "$LOUT" \
+	'.process_uprobe.symbol == "getcwd" and (.process_uprobe.path | test("libc.so.6$")) and .process_uprobe.process.binary == "'"$T/u/tpcprobe"'" and .process_uprobe.policy_name == "observe-getcwd" and (.process_uprobe.args[0].size_arg | test("^[0-9]+$"))'
 
 # --- (c) cgroup/connect4: 127.0.0.1:47777 denied with EPERM, :47778 allowed
 cat >"$T/listen.py" <<'EOF'
@@ -130,7 +145,7 @@ if out=$(python3 "$SCHEMA/check.py" "$SCHEMA/events.schema.json" "$LOUT"); then
 else
 	fail schema-all-events "$out"
 fi
-for t in process_exec process_exit process_kprobe process_tracepoint; do
+for t in process_exec process_exit process_kprobe process_tracepoint process_uprobe; do
 	check "schema-has-$t" grep -q "\"$t\"" "$LOUT"
 done
 head -1 "$LOUT" | jq -c '.node_name = 5' >"$T/broken.json"

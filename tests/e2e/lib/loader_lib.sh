@@ -112,3 +112,7 @@ nc_after_stop() {
 		fail "$1" "nc exits $rc"
 	fi
 }
+
+ldr_probe_has() { # ldr_probe_has KIND : tpc-loader probe says yes
+	"$LOADER" probe --json | jq -e ".$1.supported" >/dev/null
+}
