@@ -28,7 +28,7 @@ CFLAGS  ?= -O2 -g
 CFLAGS  += -std=c11 -D_GNU_SOURCE $(WARN) -MMD -MP \
 	   -I$(OUTPUT)/grammar -Icompiler -Igrammar -Iruntime/include \
 	   -DTPC_VERSION='"$(VERSION)"'
-LDLIBS_TPC    := -lyaml -lbpf -lelf -lz -ljansson
+LDLIBS_TPC    := -lyaml -lbpf -lelf -lz -ljansson -lsodium
 LDLIBS_LOADER := -lbpf -lelf -lz -ljansson -lmicrohttpd -lpthread
 BPFTOOL ?= bpftool
 ARCH    := $(shell uname -m | sed 's/x86_64/x86/;s/aarch64/arm64/')
@@ -139,7 +139,7 @@ test: all $(UNIT_BINS)
 	$(Q)bash tests/run.sh
 
 test-update: all
-	$(Q)TPC_UPDATE=1 bash tests/run.sh golden
+	$(Q)TPC_UPDATE=1 bash tests/run.sh diag golden
 
 fuzz: all
 	$(Q)bash tests/fuzz/run.sh $(FUZZ_SECONDS)
@@ -151,3 +151,11 @@ clean:
 	rm -rf $(OUTPUT)
 
 -include $(shell find $(OUTPUT) -name '*.d' 2>/dev/null)
+
+# --- test tools -------------------------------------------------------------
+TOOLS := $(OUTPUT)/tests/objload
+$(OUTPUT)/tests/objload: tests/tools/objload.c
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) -o $@ $< -lbpf -lelf -lz
+test: $(TOOLS)

@@ -280,6 +280,7 @@ struct ast_hook {
 	ast_strvec symbols;
 	VEC(struct ast_int) offsets, addrs, ref_ctr_offsets;
 	ast_strvec binary_digests;
+	bool skipped; /* sema: ignore.callNotFound and the call is absent */
 };
 
 struct ast_list {

@@ -32,7 +32,8 @@ int value__parse_port_range(const char *s, uint16_t *lo, uint16_t *hi, const cha
 /* "a:b" integer range for InRange/InMap */
 int value__parse_int_range(const char *s, enum arg_type t, int64_t *lo, int64_t *hi,
 			   const char **why);
-/* rateLimit "10s" "1m" "2h" (and plain ms) -> milliseconds */
+/* rateLimit "10s" "1m" "2h" (a bare number is seconds, as in Tetragon)
+ * -> milliseconds (fits a u32) */
 int value__parse_duration_ms(const char *s, uint64_t *out, const char **why);
 /* AF_INET / "2" ; IPPROTO_TCP / "6" ; TCP_ESTABLISHED / "1" */
 int value__parse_family(const char *s, int *out, const char **why);
@@ -40,5 +41,7 @@ int value__parse_protocol(const char *s, int *out, const char **why);
 int value__parse_tcp_state(const char *s, int *out, const char **why);
 /* FileType: reg dir lnk chr blk fifo pipe sock -> S_IF* */
 int value__parse_file_type(const char *s, unsigned *out, const char **why);
+/* NULL-terminated FileType names, for "did you mean" */
+const char *const *value__file_type_names(void);
 
 #endif

@@ -1,0 +1,31 @@
+/* driver.h - the clang driver: C text -> BPF object with metadata.
+ *
+ * Contract: driver__build() compiles `c_text` with clang as a subprocess
+ * (-target bpf -O2 -g, CO-RE, -Wall -Werror) against the runtime headers,
+ * strips DWARF (BTF stays: CO-RE needs it), adds the metadata as section
+ * .tpc.meta with llvm-objcopy, and renames the result onto `out_path` only
+ * when every step succeeded: a failed build never leaves a partial output.
+ * With dry_run, it prints each command line (shell-quoted) instead of
+ * running it. Every command is run with an argv, never through a shell.
+ * Returns 0 or a negative errno; messages go to stderr, prefixed "tpc:".
+ */
+#ifndef TPC_DRIVER_H
+#define TPC_DRIVER_H
+
+#include <stdbool.h>
+
+struct driver_opts {
+	const char *clang;   /* default: $TPC_CLANG or "clang" */
+	const char *objcopy; /* default: "llvm-objcopy" */
+	const char *runtime; /* default: $TPC_RUNTIME, <exe>/../runtime, /usr/share/tpc/runtime */
+	bool dry_run;
+	bool verbose;
+	bool keep_debug;
+};
+
+int driver__build(const char *c_text, const char *meta_json, const char *out_path,
+		  const struct driver_opts *opts);
+/* The runtime directory that would be used (for --dry-run/explain). */
+const char *driver__runtime_dir(const struct driver_opts *opts);
+
+#endif

@@ -1,0 +1,289 @@
+/* dsl_lower.c - selector DSL expressions -> IR predicates (see dsl_lower.h). */
+#include "dsl_lower.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "diag.h"
+#include "tpc_abi.h"
+#include "values.h"
+
+#define DERR(C, sp, ...)                                                       \
+	do {                                                                   \
+		diag__error((C)->d, (sp), "unsupported", __VA_ARGS__);         \
+		(C)->errors++;                                                 \
+	} while (0)
+
+static const struct {
+	const char *name;
+	enum ir_src src;
+} ctx_fields[] = {
+	{ "pid", SRC_PID }, { "tid", SRC_TID },	  { "uid", SRC_UID },
+	{ "gid", SRC_GID }, { "euid", SRC_EUID }, { "cgroup", SRC_CGROUP },
+};
+
+/* Resolve argN / args.<label> to the hook's arg position. */
+static int arg_pos(struct lower_ctx *C, const struct ast_expr *f)
+{
+	const char *n = f->field.name;
+	const struct ast_hook *h = C->hook;
+
+	if (!strncmp(n, "arg", 3) && n[3] >= '0' && n[3] <= '9') {
+		char *end;
+		long idx = strtol(n + 3, &end, 10);
+
+		if (*end)
+			return -1;
+		for (size_t i = 0; i < h->args.n; i++)
+			if (h->args.v[i].index.v == idx)
+				return (int)i;
+		return -1;
+	}
+	if (!strncmp(n, "args.", 5)) {
+		for (size_t i = 0; i < h->args.n; i++)
+			if (h->args.v[i].label.present && !strcmp(h->args.v[i].label.s, n + 5))
+				return (int)i;
+	}
+	return -1;
+}
+
+static bool is_binary(const struct ast_expr *f)
+{
+	return f->kind == EXPR_FIELD && !strcmp(f->field.name, "binary");
+}
+
+/* Collect string literals of a rhs (single STR or LIST of STR). */
+static int rhs_strings(struct lower_ctx *C, const struct ast_expr *rhs, struct ast_str **out,
+		       size_t *n)
+{
+	if (rhs->kind == EXPR_STR) {
+		*out = (struct ast_str *)&rhs->sval;
+		*n = 1;
+		return 0;
+	}
+	if (rhs->kind == EXPR_LIST) {
+		struct ast_str *v = arena__calloc(C->a, rhs->list.n + 1, sizeof(*v));
+
+		for (size_t i = 0; i < rhs->list.n; i++) {
+			if (rhs->list.items[i]->kind != EXPR_STR) {
+				DERR(C, rhs->list.items[i]->span, "expected a string");
+				return -1;
+			}
+			v[i] = rhs->list.items[i]->sval;
+		}
+		*out = v;
+		*n = rhs->list.n;
+		return 0;
+	}
+	DERR(C, rhs->span, "expected a string or a list of strings");
+	return -1;
+}
+
+static int rhs_ints(struct lower_ctx *C, const struct ast_expr *rhs, struct ir_pred *p)
+{
+	if (rhs->kind == EXPR_INT) {
+		ir_pred__add_int(C->a, p, rhs->ival, rhs->ival);
+		return 0;
+	}
+	if (rhs->kind == EXPR_LIST) {
+		for (size_t i = 0; i < rhs->list.n; i++) {
+			if (rhs->list.items[i]->kind != EXPR_INT) {
+				DERR(C, rhs->list.items[i]->span, "expected an integer");
+				return -1;
+			}
+			ir_pred__add_int(C->a, p, rhs->list.items[i]->ival, rhs->list.items[i]->ival);
+		}
+		return 0;
+	}
+	DERR(C, rhs->span, "expected an integer or a list of integers");
+	return -1;
+}
+
+static struct ir_pred *lower_binary(struct lower_ctx *C, const struct ast_expr *e,
+				    enum expr_cmp cmp, bool in, bool neg, const struct ast_expr *rhs)
+{
+	struct ast_str *vals;
+	size_t n;
+	enum op op;
+	int bit;
+	struct ir_pred *p;
+
+	if (rhs_strings(C, rhs, &vals, &n))
+		return NULL;
+	if (in || cmp == CMP_EQ)
+		op = OP_IN;
+	else if (cmp == CMP_NE) {
+		op = OP_IN;
+		neg = !neg;
+	} else if (cmp == CMP_STARTSWITH)
+		op = OP_PREFIX;
+	else if (cmp == CMP_ENDSWITH)
+		op = OP_POSTFIX;
+	else {
+		DERR(C, e->span, "this comparison is not supported on 'binary'");
+		return NULL;
+	}
+	bit = ir_object__add_binset(C->a, C->o, op, vals, n, e->span);
+	if (bit < 0) {
+		DERR(C, e->span, "more than 64 binary sets in one object");
+		return NULL;
+	}
+	p = ir_pred__leaf(C->a, SRC_BINARY, T_BIT, e->span);
+	p->bit = bit;
+	p->negate = neg;
+	return p;
+}
+
+static enum ir_test int_test(enum expr_cmp c, bool *neg)
+{
+	switch (c) {
+	case CMP_EQ:
+		return T_IN;
+	case CMP_NE:
+		*neg = !*neg;
+		return T_IN;
+	case CMP_LT:
+		return T_LT;
+	case CMP_LE:
+		return T_LE;
+	case CMP_GT:
+		return T_GT;
+	case CMP_GE:
+		return T_GE;
+	case CMP_MASK:
+		return T_MASK;
+	default:
+		return T_EQ; /* not an int test */
+	}
+}
+
+static struct ir_pred *lower_cmp(struct lower_ctx *C, const struct ast_expr *e,
+				 const struct ast_expr *lhs, enum expr_cmp cmp, bool in,
+				 bool neg, const struct ast_expr *rhs)
+{
+	struct ir_pred *p;
+
+	if (lhs->kind != EXPR_FIELD) {
+		DERR(C, lhs->span, "the left side of a comparison must be a field");
+		return NULL;
+	}
+	if (is_binary(lhs))
+		return lower_binary(C, e, cmp, in, neg, rhs);
+	for (size_t i = 0; i < sizeof(ctx_fields) / sizeof(ctx_fields[0]); i++) {
+		if (strcmp(lhs->field.name, ctx_fields[i].name))
+			continue;
+		p = ir_pred__leaf(C->a, ctx_fields[i].src, in ? T_IN : int_test(cmp, &neg), e->span);
+		if (p->test == T_EQ) {
+			DERR(C, e->span, "string operator on integer field '%s'", lhs->field.name);
+			return NULL;
+		}
+		if (rhs_ints(C, rhs, p))
+			return NULL;
+		p->negate = neg;
+		return p;
+	}
+	{
+		int pos = arg_pos(C, lhs), slot;
+		struct ir_arg *ia;
+
+		if (pos < 0) {
+			DERR(C, lhs->span, "field '%s' is not supported in this hook by tpc yet",
+			     lhs->field.name);
+			return NULL;
+		}
+		slot = C->slots[pos];
+		if (slot < 0)
+			return NULL;
+		ia = &C->prog->args.v[slot];
+		if (ia->kind == AK_INT) {
+			p = ir_pred__leaf(C->a, SRC_ARG, in ? T_IN : int_test(cmp, &neg), e->span);
+			if (p->test == T_EQ) {
+				DERR(C, e->span, "string operator on integer argument");
+				return NULL;
+			}
+			if (rhs_ints(C, rhs, p))
+				return NULL;
+		} else if (ia->kind == AK_USTR || ia->kind == AK_KSTR || ia->kind == AK_DATALOC ||
+			   ia->kind == AK_FILE || ia->kind == AK_PATH || ia->kind == AK_BPRM ||
+			   ia->kind == AK_DENTRY || ia->kind == AK_FD) {
+			struct ast_str *vals;
+			size_t n;
+			enum ir_test t;
+
+			if (in || cmp == CMP_EQ)
+				t = T_STR_EQ;
+			else if (cmp == CMP_NE) {
+				t = T_STR_EQ;
+				neg = !neg;
+			} else if (cmp == CMP_STARTSWITH)
+				t = T_STR_PREFIX;
+			else if (cmp == CMP_ENDSWITH)
+				t = T_STR_SUFFIX;
+			else {
+				DERR(C, e->span, "this comparison is not supported on strings by tpc yet");
+				return NULL;
+			}
+			p = ir_pred__leaf(C->a, SRC_ARG, t, e->span);
+			p->cost = ia->kind >= AK_FILE ? COST_PATH : COST_STRING;
+			if (rhs_strings(C, rhs, &vals, &n))
+				return NULL;
+			for (size_t i = 0; i < n; i++) {
+				if (vals[i].len >= TPC_STR_MAX - 1) {
+					DERR(C, vals[i].span, "string longer than %d bytes",
+					     TPC_STR_MAX - 2);
+					return NULL;
+				}
+				ir_pred__add_str(C->a, p, vals[i].s, vals[i].len);
+			}
+		} else {
+			DERR(C, lhs->span, "DSL tests on this argument type are not supported by tpc yet");
+			return NULL;
+		}
+		p->slot = slot;
+		p->negate = neg;
+		ia->in_pred = true;
+		return p;
+	}
+}
+
+struct ir_pred *dsl__lower(struct lower_ctx *C, const struct ast_expr *e)
+{
+	struct ir_pred *p, *l, *r;
+
+	if (!e)
+		return NULL;
+	switch (e->kind) {
+	case EXPR_AND:
+	case EXPR_OR:
+		l = dsl__lower(C, e->bin.l);
+		r = dsl__lower(C, e->bin.r);
+		if (!l || !r)
+			return NULL;
+		p = ir_pred__new(C->a, e->kind == EXPR_AND ? P_AND : P_OR, e->span);
+		ir_pred__add(C->a, p, l);
+		ir_pred__add(C->a, p, r);
+		return p;
+	case EXPR_NOT:
+		l = dsl__lower(C, e->sub);
+		if (!l)
+			return NULL;
+		p = ir_pred__new(C->a, P_NOT, e->span);
+		ir_pred__add(C->a, p, l);
+		return p;
+	case EXPR_CMP:
+		return lower_cmp(C, e, e->cmp.lhs, e->cmp.op, false, false, e->cmp.rhs);
+	case EXPR_IN:
+		return lower_cmp(C, e, e->in.lhs, CMP_EQ, true, e->in.negated, e->in.list);
+	case EXPR_BOOL:
+		p = ir_pred__new(C->a, P_TRUE, e->span);
+		if (!e->bval) {
+			l = p;
+			p = ir_pred__new(C->a, P_NOT, e->span);
+			ir_pred__add(C->a, p, l);
+		}
+		return p;
+	default:
+		DERR(C, e->span, "expected a condition");
+		return NULL;
+	}
+}

@@ -1,0 +1,215 @@
+/* meta.c - the .tpc.meta JSON of an object (docs/object-format.md).
+ * Deterministic: keys in a fixed order, no timestamps. */
+#include "meta.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "tpc_abi.h"
+
+static json_t *jstr_n(const char *s, size_t n)
+{
+	json_t *j = json_stringn_nocheck(s ? s : "", s ? n : 0);
+
+	return j ? j : json_string("");
+}
+
+static json_t *jstr(const char *s)
+{
+	return jstr_n(s, s ? strlen(s) : 0);
+}
+
+static const char *map_kind(enum ir_map_kind k)
+{
+	switch (k) {
+	case MAP_PATH_SET:
+		return "path_set";
+	case MAP_STR_SET:
+		return "str_set";
+	case MAP_PREFIX_SET:
+		return "prefix_set";
+	default:
+		return "int_set";
+	}
+}
+
+static const char *enc_of(enum ir_argkind k)
+{
+	switch (k) {
+	case AK_INT:
+	case AK_CAPS:
+		return "int";
+	case AK_SOCKADDR:
+	case AK_SOCK:
+		return "sa";
+	default:
+		return "str";
+	}
+}
+
+static json_t *hook_json(const struct ir_object *o, const struct ir_prog *p,
+			 const struct ir_spec *sp)
+{
+	const struct ast_hook *h = sp->hook;
+	json_t *args = json_array(), *tags = json_array(), *j;
+	const char *type;
+
+	for (size_t i = 0; i < sp->event_args.n; i++) {
+		const struct ir_arg *a = &p->args.v[sp->event_args.v[i]];
+		const char *label = "";
+
+		/* the exec shorthand's implicit arg has no AST arg */
+		if (h->kind != HOOK_EXEC && i < h->args.n && h->args.v[i].label.present)
+			label = h->args.v[i].label.s;
+		if (a->is_return)
+			label = "return";
+		json_array_append_new(args, json_pack("{s:o, s:s, s:s, s:b}", "label", jstr(label),
+						      "type", arg_type__name(a->type), "enc",
+						      enc_of(a->kind), "signed", a->is_signed));
+	}
+	for (size_t i = 0; i < h->tags.n; i++)
+		json_array_append_new(tags, jstr_n(h->tags.v[i].s, h->tags.v[i].len));
+	switch (h->kind) {
+	case HOOK_EXEC:
+		type = "exec";
+		break;
+	case HOOK_TRACEPOINT:
+		type = h->raw.v ? "raw_tracepoint" : "tracepoint";
+		break;
+	case HOOK_LSM:
+		type = "lsm";
+		break;
+	case HOOK_UPROBE:
+		type = "uprobe";
+		break;
+	default:
+		type = h->ret.v ? "kretprobe" : "kprobe";
+	}
+	j = json_pack("{s:i, s:s, s:s, s:o, s:o, s:o, s:o, s:o, s:o}", "id", sp->id, "event",
+		      sp->event, "type", type, "function_name",
+		      jstr(h->kind == HOOK_EXEC ? "security_bprm_check" : h->call.s), "subsys",
+		      jstr(h->subsystem.s), "tracepoint", jstr(h->event.s), "message",
+		      jstr_n(h->message.s, h->message.len), "tags", tags, "args", args);
+	(void)o;
+	return j;
+}
+
+char *meta__json(const struct ir_object *o, const struct meta_opts *opts)
+{
+	json_t *root, *sources = json_array(), *pols = json_array(), *hooks = json_array(),
+		      *rules = json_array(), *progs = json_array(), *maps = json_array(),
+		      *features = json_array();
+	char *out;
+	bool tp_btf = false, lsm = false, kprobe = false, fentry = false;
+
+	for (int i = 0; i < opts->nsources; i++)
+		json_array_append_new(sources, json_pack("{s:o, s:s}", "file",
+							 jstr(opts->sources[i]), "sha256",
+							 opts->sha256[i]));
+	for (size_t i = 0; i < o->policies.n; i++) {
+		const struct ir_policy *p = &o->policies.v[i];
+
+		json_array_append_new(
+			pols, json_pack("{s:i, s:o, s:o, s:s, s:s}", "id", (int)i, "name", jstr(p->name),
+					"namespace", jstr(p->ns), "kind",
+					p->ast->kind == POLICY_NAMESPACED ? "TracingPolicyNamespaced"
+									  : "TracingPolicy",
+					"mode", p->enforce ? "enforce" : "monitor"));
+	}
+	/* hooks and rules are listed in id order: specs are numbered in
+	 * lowering order, which is also prog order within each prog */
+	for (int id = 0; id < o->nspecs; id++) {
+		for (size_t i = 0; i < o->progs.n; i++) {
+			const struct ir_prog *p = o->progs.v[i];
+
+			for (size_t s = 0; s < p->specs.n; s++)
+				if (p->specs.v[s].id == id)
+					json_array_append_new(hooks, hook_json(o, p, &p->specs.v[s]));
+		}
+	}
+	for (int id = 0; id < o->nrules; id++) {
+		for (size_t i = 0; i < o->progs.n; i++) {
+			const struct ir_prog *p = o->progs.v[i];
+
+			for (size_t s = 0; s < p->specs.n; s++) {
+				const struct ir_spec *sp = &p->specs.v[s];
+
+				for (size_t r = 0; r < sp->rules.n; r++) {
+					const struct ir_rule *ru = &sp->rules.v[r];
+					json_t *acts;
+
+					if (ru->id != id)
+						continue;
+					acts = json_array();
+					for (size_t k = 0; k < ru->act.nnames; k++)
+						json_array_append_new(acts, json_string(ru->act.names[k]));
+					json_array_append_new(
+						rules, json_pack("{s:i, s:i, s:i, s:i, s:o, s:b}", "id",
+								 ru->id, "policy", sp->policy, "hook",
+								 sp->id, "selector", ru->selector,
+								 "actions", acts, "post", ru->act.post));
+				}
+			}
+		}
+	}
+	for (size_t i = 0; i < o->progs.n; i++) {
+		const struct ir_prog *p = o->progs.v[i];
+
+		for (size_t k = 0; k < p->variants.n; k++) {
+			const struct ir_variant *v = &p->variants.v[k];
+
+			json_array_append_new(progs,
+					      json_pack("{s:s, s:s, s:o, s:o, s:i}", "name", v->name,
+							"attach", ir_attach__name(v->at), "target",
+							jstr(v->target), "group",
+							json_sprintf("prog%d", p->id), "prio", v->prio));
+			tp_btf |= v->at == AT_TP_BTF;
+			lsm |= v->at == AT_LSM;
+			kprobe |= v->at == AT_KPROBE || v->at == AT_KRETPROBE;
+			fentry |= v->at == AT_FENTRY || v->at == AT_FEXIT;
+		}
+	}
+	if (o->needs_proc)
+		json_array_append_new(progs, json_pack("{s:s, s:s, s:s, s:s, s:i}", "name",
+						       "tpc_proc_exit", "attach", "tracepoint",
+						       "target", "sched/sched_process_exit", "group",
+						       "proc_exit", "prio", 0));
+	for (size_t i = 0; i < o->maps.n; i++) {
+		const struct ir_map *m = &o->maps.v[i];
+		json_t *vals = json_array(), *fill;
+
+		for (size_t k = 0; k < m->strs.n; k++)
+			json_array_append_new(vals, jstr_n(m->strs.v[k].s, m->strs.v[k].len));
+		for (size_t k = 0; k < m->ints.n; k++)
+			json_array_append_new(vals, json_sprintf("%lld", (long long)m->ints.v[k]));
+		fill = json_pack("{s:s, s:i, s:i, s:o}", "kind", map_kind(m->kind), "key_size",
+				 (int)m->key_size, "value", 1, "values", vals);
+		if (m->resolve_realpath)
+			json_object_set_new(fill, "resolve", json_string("realpath"));
+		json_array_append_new(maps, json_pack("{s:s, s:o, s:o}", "name", m->name, "purpose",
+						      jstr(m->purpose), "fill", fill));
+	}
+	json_array_append_new(features, json_string("ringbuf"));
+	json_array_append_new(features, json_string("bpf_loop"));
+	if (tp_btf)
+		json_array_append_new(features, json_string("tp_btf"));
+	if (lsm)
+		json_array_append_new(features, json_string("lsm"));
+	if (kprobe)
+		json_array_append_new(features, json_string("kprobe"));
+	if (fentry)
+		json_array_append_new(features, json_string("fentry"));
+	root = json_pack("{s:i, s:i, s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "tpc_meta_version",
+			 TPC_META_VERSION, "abi_version", TPC_ABI_VERSION, "tpc_version",
+			 TPC_VERSION, "sources", sources, "policies", pols, "hooks", hooks, "rules",
+			 rules, "programs", progs, "maps", maps, "features", features);
+	if (!root)
+		return NULL;
+	out = json_dumps(root, JSON_INDENT(1) | JSON_PRESERVE_ORDER | JSON_ENSURE_ASCII);
+	json_decref(root);
+	return out;
+}

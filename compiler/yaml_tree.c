@@ -1,0 +1,590 @@
+/* yaml_tree.c - libyaml events -> arena tree with byte spans (see yaml_tree.h).
+ *
+ * The event API is used instead of yaml_parser_load() so that limits are
+ * enforced while reading: a 4 MiB file of '[' must stop at depth 64, not
+ * after libyaml has built millions of nodes.
+ */
+#include "yaml_tree.h"
+
+#include <errno.h>
+#include <string.h>
+
+#include <yaml.h>
+
+struct anchor {
+	const char *name;
+	struct ynode *node;
+};
+
+struct loader {
+	struct arena *a;
+	const struct srcmap *m;
+	const struct srcfile *f;
+	struct diag_sink *d;
+	uint32_t file;
+	/* libyaml marks count characters; c2b maps them to bytes (NULL when
+	 * the text is pure ASCII and the two are equal). */
+	uint32_t *c2b;
+	size_t nchars;
+	struct ynode *stack[YAML_MAX_DEPTH + 1];
+	int depth;
+	size_t nodes;
+	VEC(struct anchor) anchors;
+	struct ynode *root;
+};
+
+static void build_c2b(struct loader *l)
+{
+	const unsigned char *t = (const unsigned char *)l->f->text;
+	size_t len = l->f->len, n = 0;
+	bool ascii = true;
+
+	for (size_t i = 0; i < len; i++) {
+		if (t[i] >= 0x80) {
+			ascii = false;
+			break;
+		}
+	}
+	if (ascii)
+		return;
+	for (size_t i = 0; i < len; i++)
+		if ((t[i] & 0xc0) != 0x80)
+			n++;
+	l->c2b = arena__calloc(l->a, n + 2, sizeof(*l->c2b));
+	n = 0;
+	for (size_t i = 0; i < len; i++)
+		if ((t[i] & 0xc0) != 0x80)
+			l->c2b[n++] = (uint32_t)i;
+	l->c2b[n] = (uint32_t)len;
+	l->c2b[n + 1] = (uint32_t)len;
+	l->nchars = n;
+}
+
+static uint32_t mark_off(const struct loader *l, const yaml_mark_t *mk)
+{
+	size_t i = mk->index;
+
+	if (l->c2b) {
+		if (i > l->nchars)
+			i = l->nchars;
+		return l->c2b[i];
+	}
+	return (uint32_t)(i > l->f->len ? l->f->len : i);
+}
+
+static struct span mark_span(const struct loader *l, const yaml_mark_t *s, const yaml_mark_t *e)
+{
+	uint32_t a = mark_off(l, s), b = mark_off(l, e);
+
+	return (struct span){ l->file, a, b < a ? a : b };
+}
+
+bool ynode__is_null(const struct ynode *n)
+{
+	if (!n)
+		return true;
+	if (n->kind != YN_SCALAR || n->style != YS_PLAIN)
+		return false;
+	return n->len == 0 || !strcmp(n->s, "~") || !strcmp(n->s, "null") ||
+	       !strcmp(n->s, "Null") || !strcmp(n->s, "NULL");
+}
+
+static void report_parser_error(struct loader *l, yaml_parser_t *p)
+{
+	struct span sp;
+	uint32_t off;
+
+	switch (p->error) {
+	case YAML_MEMORY_ERROR:
+		diag__error(l->d, (struct span){ l->file, 0, 0 }, "yaml-syntax",
+			    "yaml: out of memory");
+		return;
+	case YAML_READER_ERROR:
+		/* problem_offset counts bytes of the raw input */
+		off = p->problem_offset > l->f->len ? (uint32_t)l->f->len
+						    : (uint32_t)p->problem_offset;
+		sp = (struct span){ l->file, off, off + 1 };
+		if (p->problem_value != -1)
+			diag__error(l->d, sp, "yaml-encoding", "yaml: %s (byte 0x%02x)",
+				    p->problem ? p->problem : "invalid input",
+				    (unsigned)p->problem_value & 0xff);
+		else
+			diag__error(l->d, sp, "yaml-encoding", "yaml: %s",
+				    p->problem ? p->problem : "invalid input");
+		return;
+	default:
+		off = mark_off(l, &p->problem_mark);
+		sp = (struct span){ l->file, off, off + 1 };
+		diag__error(l->d, sp, "yaml-syntax", "yaml: %s",
+			    p->problem ? p->problem : "syntax error");
+		if (off < l->f->len && l->f->text[off] == '\t')
+			diag__note(l->d, sp, "YAML does not allow tabs for indentation; use spaces");
+		else if (p->context && mark_off(l, &p->context_mark) != off) {
+			off = mark_off(l, &p->context_mark);
+			diag__note(l->d, (struct span){ l->file, off, off + 1 }, "%s",
+				   p->context);
+		}
+	}
+}
+
+static struct ynode *new_node(struct loader *l, enum ynode_kind k, struct span sp)
+{
+	struct ynode *n;
+
+	if (++l->nodes > YAML_MAX_NODES) {
+		diag__error(l->d, sp, "yaml-limit", "too many YAML nodes in one file (limit %u)",
+			    YAML_MAX_NODES);
+		return NULL;
+	}
+	n = arena__alloc(l->a, sizeof(*n));
+	n->kind = k;
+	n->span = sp;
+	return n;
+}
+
+/* Attach a finished (or alias) node to the open collection. Mapping
+ * children alternate key, value. */
+static void attach(struct loader *l, struct ynode *child)
+{
+	struct ynode *p;
+
+	if (l->depth == 0) {
+		l->root = child;
+		return;
+	}
+	p = l->stack[l->depth - 1];
+	if (p->kind == YN_SEQ) {
+		if (p->n == p->cap) {
+			size_t nc = p->cap ? p->cap * 2 : 4;
+
+			p->items = arena__realloc(l->a, p->items, p->cap * sizeof(*p->items),
+						  nc * sizeof(*p->items));
+			p->cap = nc;
+		}
+		p->items[p->n++] = child;
+		return;
+	}
+	/* mapping: keys[n] is pending while vals[n] is NULL */
+	if (p->n < p->cap && p->keys[p->n] && !p->vals[p->n]) {
+		p->vals[p->n++] = child;
+		return;
+	}
+	if (p->n == p->cap) {
+		size_t nc = p->cap ? p->cap * 2 : 4;
+
+		p->keys = arena__realloc(l->a, p->keys, p->cap * sizeof(*p->keys),
+					 nc * sizeof(*p->keys));
+		p->vals = arena__realloc(l->a, p->vals, p->cap * sizeof(*p->vals),
+					 nc * sizeof(*p->vals));
+		p->cap = nc;
+	}
+	p->keys[p->n] = child;
+	p->vals[p->n] = NULL;
+}
+
+static void add_anchor(struct loader *l, const yaml_char_t *name, struct ynode *n)
+{
+	struct anchor an;
+
+	if (!name)
+		return;
+	an.name = arena__strdup(l->a, (const char *)name);
+	an.node = n;
+	VEC_PUSH(l->a, l->anchors, an);
+}
+
+static struct ynode *find_anchor(struct loader *l, const char *name)
+{
+	/* the latest definition wins (YAML allows redefinition) */
+	for (size_t i = l->anchors.n; i-- > 0;)
+		if (!strcmp(l->anchors.v[i].name, name))
+			return l->anchors.v[i].node;
+	return NULL;
+}
+
+static enum yscalar_style style_of(yaml_scalar_style_t s)
+{
+	switch (s) {
+	case YAML_SINGLE_QUOTED_SCALAR_STYLE:
+		return YS_SINGLE;
+	case YAML_DOUBLE_QUOTED_SCALAR_STYLE:
+		return YS_DOUBLE;
+	case YAML_LITERAL_SCALAR_STYLE:
+		return YS_LITERAL;
+	case YAML_FOLDED_SCALAR_STYLE:
+		return YS_FOLDED;
+	default:
+		return YS_PLAIN;
+	}
+}
+
+int yaml_tree__load_all(struct arena *a, const struct srcmap *m, struct diag_sink *d,
+			uint32_t file, ydoc_fn fn, void *ctx)
+{
+	struct loader l = { .a = a, .m = m, .d = d, .file = file };
+	char *anchor_names[YAML_MAX_DEPTH + 1] = { 0 };
+	yaml_parser_t p;
+	yaml_event_t ev;
+	struct ydoc doc = { 0 };
+	bool in_doc = false, done = false;
+	int ndocs = 0, err = 0;
+
+	l.f = srcmap__file(m, file);
+	if (!l.f)
+		return -EINVAL;
+	build_c2b(&l);
+	if (!yaml_parser_initialize(&p)) {
+		diag__error(d, (struct span){ file, 0, 0 }, "yaml-syntax", "yaml: out of memory");
+		return -ENOMEM;
+	}
+	/* Force UTF-8 so marks stay byte-convertible; UTF-16 input is then
+	 * reported as invalid UTF-8 instead of silently re-encoded. */
+	yaml_parser_set_encoding(&p, YAML_UTF8_ENCODING);
+	yaml_parser_set_input_string(&p, (const unsigned char *)l.f->text, l.f->len);
+
+	while (!done) {
+		struct ynode *n = NULL;
+		struct span sp;
+
+		if (!yaml_parser_parse(&p, &ev)) {
+			report_parser_error(&l, &p);
+			err = -EINVAL;
+			break;
+		}
+		sp = mark_span(&l, &ev.start_mark, &ev.end_mark);
+		switch (ev.type) {
+		case YAML_STREAM_END_EVENT:
+			done = true;
+			break;
+		case YAML_DOCUMENT_START_EVENT:
+			if (ndocs >= YAML_MAX_DOCS) {
+				diag__error(d, sp, "yaml-limit",
+					    "too many YAML documents in one file (limit %d)",
+					    YAML_MAX_DOCS);
+				err = -EINVAL;
+				done = true;
+				break;
+			}
+			in_doc = true;
+			doc = (struct ydoc){ .span = sp, .index = (unsigned)ndocs };
+			l.root = NULL;
+			l.anchors.n = 0;
+			break;
+		case YAML_DOCUMENT_END_EVENT:
+			doc.root = l.root;
+			doc.span.end = sp.end > doc.span.start ? sp.end : doc.span.start;
+			if (l.root && l.root->span.end > doc.span.end)
+				doc.span.end = l.root->span.end;
+			doc.nodes_total = l.nodes;
+			in_doc = false;
+			ndocs++;
+			fn(ctx, &doc);
+			break;
+		case YAML_SCALAR_EVENT:
+			if (ev.data.scalar.length > YAML_MAX_SCALAR) {
+				diag__error(d, sp, "yaml-limit",
+					    "scalar of %zu bytes is too long (limit %u bytes)",
+					    ev.data.scalar.length, YAML_MAX_SCALAR);
+				err = -EINVAL;
+				done = true;
+				break;
+			}
+			n = new_node(&l, YN_SCALAR, sp);
+			if (!n) {
+				err = -EINVAL;
+				done = true;
+				break;
+			}
+			n->s = arena__strndup(a, (const char *)ev.data.scalar.value,
+					      ev.data.scalar.length);
+			n->len = ev.data.scalar.length;
+			n->style = style_of(ev.data.scalar.style);
+			add_anchor(&l, ev.data.scalar.anchor, n);
+			attach(&l, n);
+			break;
+		case YAML_ALIAS_EVENT:
+			n = find_anchor(&l, (const char *)ev.data.alias.anchor);
+			if (!n) {
+				diag__error(d, sp, "yaml-syntax", "yaml: unknown anchor '%s'",
+					    diag_quote((const char *)ev.data.alias.anchor,
+						       strlen((const char *)ev.data.alias.anchor)));
+				err = -EINVAL;
+				done = true;
+				break;
+			}
+			attach(&l, n);
+			break;
+		case YAML_SEQUENCE_START_EVENT:
+		case YAML_MAPPING_START_EVENT:
+			if (l.depth >= YAML_MAX_DEPTH) {
+				diag__error(d, sp, "yaml-limit",
+					    "YAML nesting is too deep (limit %d levels)",
+					    YAML_MAX_DEPTH);
+				err = -EINVAL;
+				done = true;
+				break;
+			}
+			n = new_node(&l, ev.type == YAML_SEQUENCE_START_EVENT ? YN_SEQ : YN_MAP,
+				     sp);
+			if (!n) {
+				err = -EINVAL;
+				done = true;
+				break;
+			}
+			{
+				const yaml_char_t *an = ev.type == YAML_SEQUENCE_START_EVENT
+								? ev.data.sequence_start.anchor
+								: ev.data.mapping_start.anchor;
+
+				anchor_names[l.depth] =
+					an ? arena__strdup(a, (const char *)an) : NULL;
+			}
+			attach(&l, n);
+			l.stack[l.depth++] = n;
+			break;
+		case YAML_SEQUENCE_END_EVENT:
+		case YAML_MAPPING_END_EVENT:
+			if (l.depth > 0) {
+				n = l.stack[--l.depth];
+				if (sp.end > n->span.end)
+					n->span.end = sp.end;
+				add_anchor(&l, (const yaml_char_t *)anchor_names[l.depth], n);
+				anchor_names[l.depth] = NULL;
+			}
+			break;
+		default:
+			break;
+		}
+		yaml_event_delete(&ev);
+	}
+	(void)in_doc;
+	yaml_parser_delete(&p);
+	return err ? err : ndocs;
+}
+
+/* ---- offset maps ---------------------------------------------------- */
+
+static bool is_ws(char c)
+{
+	return c == ' ' || c == '\t';
+}
+
+static bool is_nl(char c)
+{
+	return c == '\n' || c == '\r';
+}
+
+struct omap {
+	uint32_t *map;
+	char *out; /* decoded bytes, compared with the node value at the end */
+	size_t n, cap;
+};
+
+static void emit(struct omap *o, char c, uint32_t off)
+{
+	if (o->n < o->cap) {
+		o->out[o->n] = c;
+		o->map[o->n] = off;
+	}
+	o->n++;
+}
+
+/* Line folding shared by plain and quoted flow scalars: at a line break
+ * inside the scalar, trailing blanks are dropped, one break becomes a
+ * space and n > 1 breaks become n - 1 newlines; leading blanks of the next
+ * line are dropped. Returns the position after the folded run. */
+static size_t fold(struct omap *o, const char *t, size_t i, size_t end)
+{
+	size_t j = i, breaks = 0;
+	uint32_t first_nl = 0;
+
+	while (j < end && (is_ws(t[j]) || is_nl(t[j]))) {
+		if (is_nl(t[j])) {
+			if (!breaks)
+				first_nl = (uint32_t)j;
+			breaks++;
+			if (t[j] == '\r' && j + 1 < end && t[j + 1] == '\n')
+				j++;
+		}
+		j++;
+	}
+	if (!breaks) {
+		for (size_t k = i; k < j; k++)
+			emit(o, t[k], (uint32_t)k);
+		return j;
+	}
+	if (breaks == 1)
+		emit(o, ' ', first_nl);
+	else
+		for (size_t k = 1; k < breaks; k++)
+			emit(o, '\n', first_nl);
+	return j;
+}
+
+static int hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+static void emit_utf8(struct omap *o, unsigned long cp, uint32_t off)
+{
+	if (cp < 0x80) {
+		emit(o, (char)cp, off);
+	} else if (cp < 0x800) {
+		emit(o, (char)(0xc0 | (cp >> 6)), off);
+		emit(o, (char)(0x80 | (cp & 0x3f)), off);
+	} else if (cp < 0x10000) {
+		emit(o, (char)(0xe0 | (cp >> 12)), off);
+		emit(o, (char)(0x80 | ((cp >> 6) & 0x3f)), off);
+		emit(o, (char)(0x80 | (cp & 0x3f)), off);
+	} else {
+		emit(o, (char)(0xf0 | (cp >> 18)), off);
+		emit(o, (char)(0x80 | ((cp >> 12) & 0x3f)), off);
+		emit(o, (char)(0x80 | ((cp >> 6) & 0x3f)), off);
+		emit(o, (char)(0x80 | (cp & 0x3f)), off);
+	}
+}
+
+static void decode_flow(struct omap *o, const char *t, size_t start, size_t end,
+			enum yscalar_style st)
+{
+	size_t i = start;
+
+	if (st != YS_PLAIN) {
+		i++;	 /* opening quote */
+		end--; /* closing quote */
+	}
+	while (i < end) {
+		char c = t[i];
+
+		if (is_ws(c) || is_nl(c)) {
+			i = fold(o, t, i, end);
+			continue;
+		}
+		if (st == YS_SINGLE && c == '\'' && i + 1 < end && t[i + 1] == '\'') {
+			emit(o, '\'', (uint32_t)i);
+			i += 2;
+			continue;
+		}
+		if (st == YS_DOUBLE && c == '\\' && i + 1 < end) {
+			uint32_t at = (uint32_t)i;
+			char e = t[i + 1];
+			int digits = 0;
+			static const char simple_in[] = "0abt\tnvfre \"/\\N_LP";
+			const char *hit;
+
+			if (is_nl(e)) {
+				/* escaped line break: join without a space */
+				i += 2;
+				if (e == '\r' && i < end && t[i] == '\n')
+					i++;
+				while (i < end && (is_ws(t[i]) || is_nl(t[i])))
+					i++;
+				continue;
+			}
+			if (e == 'x')
+				digits = 2;
+			else if (e == 'u')
+				digits = 4;
+			else if (e == 'U')
+				digits = 8;
+			if (digits) {
+				unsigned long cp = 0;
+
+				if (i + 2 + (size_t)digits > end)
+					return;
+				for (int k = 0; k < digits; k++) {
+					int h = hexval(t[i + 2 + k]);
+
+					if (h < 0)
+						return;
+					cp = cp * 16 + (unsigned long)h;
+				}
+				emit_utf8(o, cp, at);
+				i += 2 + (size_t)digits;
+				continue;
+			}
+			hit = strchr(simple_in, e);
+			if (!hit || !e)
+				return;
+			switch (e) {
+			case '0': emit(o, '\0', at); break;
+			case 'a': emit(o, '\a', at); break;
+			case 'b': emit(o, '\b', at); break;
+			case 't': case '\t': emit(o, '\t', at); break;
+			case 'n': emit(o, '\n', at); break;
+			case 'v': emit(o, '\v', at); break;
+			case 'f': emit(o, '\f', at); break;
+			case 'r': emit(o, '\r', at); break;
+			case 'e': emit(o, 0x1b, at); break;
+			case 'N': emit_utf8(o, 0x85, at); break;
+			case '_': emit_utf8(o, 0xa0, at); break;
+			case 'L': emit_utf8(o, 0x2028, at); break;
+			case 'P': emit_utf8(o, 0x2029, at); break;
+			default: emit(o, e, at); break;
+			}
+			i += 2;
+			continue;
+		}
+		emit(o, c, (uint32_t)i);
+		i++;
+	}
+}
+
+/* Block scalars: after the header line, the value's non-blank bytes appear
+ * in the source in order, so match them greedily; blanks and newlines map
+ * to the next source byte of the same kind when there is one. */
+static void decode_block(struct omap *o, const char *t, size_t start, size_t end,
+			 const char *val, size_t len)
+{
+	size_t i = start;
+
+	while (i < end && !is_nl(t[i]))
+		i++;
+	for (size_t k = 0; k < len; k++) {
+		size_t j = i;
+
+		while (j < end && t[j] != val[k])
+			j++;
+		if (j >= end) {
+			/* folded newline became a space, or chomping: keep i */
+			emit(o, val[k], (uint32_t)(i < end ? i : start));
+			continue;
+		}
+		emit(o, val[k], (uint32_t)j);
+		i = j + 1;
+	}
+}
+
+uint32_t *yaml_tree__offmap(struct arena *a, const struct srcmap *m, const struct ynode *n)
+{
+	const struct srcfile *f = srcmap__file(m, n->span.file);
+	uint32_t *map = arena__calloc(a, n->len + 1, sizeof(*map));
+	struct omap o = { .map = map, .cap = n->len };
+	size_t start = n->span.start, end = n->span.end;
+	bool ok;
+
+	o.out = arena__alloc(a, n->len + 1);
+	if (f && end <= f->len && start < end) {
+		if (n->style == YS_LITERAL || n->style == YS_FOLDED)
+			decode_block(&o, f->text, start, end, n->s, n->len);
+		else
+			decode_flow(&o, f->text, start, end, n->style);
+	}
+	ok = o.n == n->len && !memcmp(o.out, n->s, n->len);
+	if (!ok) {
+		/* unknown layout: everything points at the scalar */
+		for (size_t i = 0; i < n->len; i++)
+			map[i] = n->span.start;
+	}
+	map[n->len] = n->span.end;
+	if (ok && n->len && (n->style == YS_SINGLE || n->style == YS_DOUBLE))
+		map[n->len] = n->span.end - 1; /* the closing quote */
+	return map;
+}

@@ -1,0 +1,113 @@
+/* tpc_core.bpf.h - maps and helpers every tpc object uses: the event ring
+ * buffer, counters, the per-CPU scratch area, event headers.
+ *
+ * Contract: generated code includes this first (via tpc.bpf.h). Events are
+ * built in per-CPU scratch and copied into the ring buffer with
+ * bpf_ringbuf_output(..., BPF_RB_NO_WAKEUP): a wake-up per event costs
+ * microseconds on a VM, and the loader polls on a short timer instead. A
+ * failed output is counted in tpc_stats[TPC_STAT_RB_DROPS]; nothing is lost
+ * silently.
+ */
+#ifndef TPC_CORE_BPF_H
+#define TPC_CORE_BPF_H
+
+#include "tpc_kernel.h"
+
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_core_read.h>
+#include <bpf/bpf_tracing.h>
+
+#include "tpc_abi.h"
+
+#define TPC_INLINE static __always_inline
+
+#ifndef TPC_RINGBUF_BYTES
+#define TPC_RINGBUF_BYTES (1 << 22)
+#endif
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, TPC_RINGBUF_BYTES);
+} tpc_events SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, TPC_STAT__COUNT);
+	__type(key, u32);
+	__type(value, u64);
+} tpc_stats SEC(".maps");
+
+/* Per-CPU scratch: the event being built and path-walk buffers. BPF
+ * programs of one CPU do not nest for the hook types tpc uses, except an
+ * NMI-context perf event, which tpc does not attach. */
+#ifndef TPC_ARG_BUFS
+#define TPC_ARG_BUFS 4
+#endif
+
+struct tpc_scratch {
+	u8 ev[TPC_EV_MAX];
+	char path[TPC_PATH_MAX * 2]; /* binary path walk; the result ends at TPC_PATH_MAX-1 */
+	char key[TPC_PATH_MAX + 8];  /* zero-padded copy for map keys (LPM: u32 bits first) */
+	char abuf[TPC_ARG_BUFS][TPC_STR_MAX * 2]; /* string/path arguments, one per slot */
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, u32);
+	__type(value, struct tpc_scratch);
+} tpc_scratch_map SEC(".maps");
+
+TPC_INLINE void tpc_stat__inc(u32 which)
+{
+	u64 *v = bpf_map_lookup_elem(&tpc_stats, &which);
+
+	if (v)
+		*v += 1;
+}
+
+TPC_INLINE struct tpc_scratch *tpc_scratch__get(void)
+{
+	u32 zero = 0;
+
+	return bpf_map_lookup_elem(&tpc_scratch_map, &zero);
+}
+
+/* Fill the common header for the current task. */
+TPC_INLINE void tpc_hdr__fill(struct tpc_ev_hdr *h, u16 kind, u32 rule)
+{
+	u64 pid_tgid = bpf_get_current_pid_tgid();
+	u64 uid_gid = bpf_get_current_uid_gid();
+
+	h->kind = kind;
+	h->size = sizeof(*h);
+	h->rule = rule;
+	h->ktime = bpf_ktime_get_boot_ns();
+	h->pid = pid_tgid >> 32;
+	h->tid = (u32)pid_tgid;
+	h->uid = (u32)uid_gid;
+	h->gid = uid_gid >> 32;
+	h->cgroup_id = bpf_get_current_cgroup_id();
+	h->action = 0;
+	h->ret = 0;
+	bpf_get_current_comm(h->comm, sizeof(h->comm));
+}
+
+/* Send a built event of `size` bytes from scratch. */
+TPC_INLINE void tpc_event__submit(struct tpc_scratch *s, u32 size)
+{
+	struct tpc_ev_hdr *h = (struct tpc_ev_hdr *)s->ev;
+
+	if (size < sizeof(*h))
+		size = sizeof(*h);
+	if (size > TPC_EV_MAX)
+		size = TPC_EV_MAX;
+	h->size = size;
+	if (bpf_ringbuf_output(&tpc_events, s->ev, size & (TPC_EV_MAX - 1) ?: TPC_EV_MAX,
+			       BPF_RB_NO_WAKEUP))
+		tpc_stat__inc(TPC_STAT_RB_DROPS);
+}
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";
+
+#endif

@@ -1,0 +1,170 @@
+/* tpc_path.bpf.h - canonical path of a struct path, resolved in BPF.
+ *
+ * Contract: tpc_path__resolve(p, s) walks from p->dentry up to the root of
+ * the task's mount tree, crossing mount points, and leaves the absolute
+ * path NUL-terminated in buf (2 * TPC_PATH_MAX bytes), ending at
+ * buf[TPC_PATH_MAX - 1]. It
+ * returns the offset of the first byte and stores the length in *len.
+ * This is the canonical path of the object (no symlinks, no "..", no "//"),
+ * so it cannot be dodged the way a syscall's path string can. Paths deeper
+ * than TPC_PATH_DEPTH components or longer than TPC_PATH_MAX - 1 bytes are
+ * cut at the root side and counted in TPC_STAT_PATH_TRUNC; the result then
+ * does not start with '/'. Deleted files keep their last name.
+ *
+ * Needs bpf_loop (5.17+; every kernel tpc targets has it).
+ *
+ * Why backwards: names are known leaf-first, so each is written just before
+ * the previous one; all offsets are masked with TPC_PATH_MAX-1 inside a
+ * buffer of 2*TPC_PATH_MAX bytes so the verifier can prove every access in
+ * bounds without tracking the exact value.
+ */
+#ifndef TPC_PATH_BPF_H
+#define TPC_PATH_BPF_H
+
+#include "tpc_core.bpf.h"
+
+#ifndef TPC_PATH_DEPTH
+#define TPC_PATH_DEPTH 40
+#endif
+
+#define TPC_PATH_MASK (TPC_PATH_MAX - 1)
+
+struct tpc_path_walk {
+	struct dentry *dentry;
+	struct vfsmount *vfsmnt;
+	struct mount *mnt;
+	char *buf;
+	u32 pos;
+	bool done;
+};
+
+/* One step of the walk: one name, or one mount crossing. bpf_loop() runs
+ * the body once through the verifier, where an unrolled or bounded loop of
+ * TPC_PATH_DEPTH steps explodes its state count. */
+static long tpc_path__step(u32 i, void *ctx)
+{
+	struct tpc_path_walk *w = ctx;
+	/* plain locals: BPF_CORE_READ must only see kernel types */
+	struct dentry *dentry = w->dentry, *parent, *mnt_root;
+	struct vfsmount *vfsmnt = w->vfsmnt;
+	struct mount *mnt = w->mnt;
+	const unsigned char *name;
+	u32 nlen, pos = w->pos;
+
+	mnt_root = BPF_CORE_READ(vfsmnt, mnt_root);
+	if (dentry == mnt_root) {
+		struct mount *up = BPF_CORE_READ(mnt, mnt_parent);
+
+		if (up == mnt || !up) {
+			w->done = true;
+			return 1;
+		}
+		/* continue from the mount point in the parent mount */
+		w->dentry = BPF_CORE_READ(mnt, mnt_mountpoint);
+		w->mnt = up;
+		w->vfsmnt = (void *)up + bpf_core_field_offset(struct mount, mnt);
+		return 0;
+	}
+	parent = BPF_CORE_READ(dentry, d_parent);
+	if (parent == dentry || !parent) {
+		w->done = true;
+		return 1;
+	}
+	nlen = BPF_CORE_READ(dentry, d_name.len);
+	name = BPF_CORE_READ(dentry, d_name.name);
+	if (nlen > 255)
+		nlen = 255;
+	if (nlen + 1 > pos)
+		return 1; /* too long: keep the leaf side */
+	pos -= nlen;
+	bpf_probe_read_kernel(&w->buf[pos & TPC_PATH_MASK], nlen & 255, name);
+	pos -= 1;
+	w->buf[pos & TPC_PATH_MASK] = '/';
+	w->pos = pos;
+	w->dentry = parent;
+	return 0;
+}
+
+TPC_INLINE int tpc_path__resolve_parts(struct dentry *dentry, struct vfsmount *vfsmnt,
+				       char *buf, u32 *len)
+{
+	struct tpc_path_walk w = {
+		.dentry = dentry,
+		.vfsmnt = vfsmnt,
+		.mnt = (void *)vfsmnt - bpf_core_field_offset(struct mount, mnt),
+		.buf = buf,
+		.pos = TPC_PATH_MAX - 1,
+		.done = false,
+	};
+	u32 pos;
+
+	buf[TPC_PATH_MAX - 1] = '\0';
+	bpf_loop(TPC_PATH_DEPTH, tpc_path__step, &w, 0);
+	if (!w.done)
+		tpc_stat__inc(TPC_STAT_PATH_TRUNC);
+	pos = w.pos;
+	if (pos == TPC_PATH_MAX - 1) {
+		/* the root itself */
+		pos -= 1;
+		buf[pos & TPC_PATH_MASK] = '/';
+	}
+	pos &= TPC_PATH_MASK;
+	*len = TPC_PATH_MAX - 1 - pos;
+	return pos;
+}
+
+TPC_INLINE int tpc_path__resolve(const struct path *p, char *buf, u32 *len)
+{
+	struct dentry *d = BPF_CORE_READ(p, dentry);
+	struct vfsmount *m = BPF_CORE_READ(p, mnt);
+
+	return tpc_path__resolve_parts(d, m, buf, len);
+}
+
+TPC_INLINE int tpc_path__of_file(struct file *f, char *buf, u32 *len)
+{
+	struct dentry *d = BPF_CORE_READ(f, f_path.dentry);
+	struct vfsmount *m = BPF_CORE_READ(f, f_path.mnt);
+
+	return tpc_path__resolve_parts(d, m, buf, len);
+}
+
+TPC_INLINE int tpc_path__of_bprm(struct linux_binprm *b, char *buf, u32 *len)
+{
+	return tpc_path__of_file(BPF_CORE_READ(b, file), buf, len);
+}
+
+/* The file behind descriptor fd of the current task (fd, sys_exit_* ret). */
+TPC_INLINE int tpc_path__of_fd(long fd, char *buf, u32 *len)
+{
+	struct task_struct *t = (void *)bpf_get_current_task();
+	struct fdtable *fdt = BPF_CORE_READ(t, files, fdt);
+	struct file **fds, *f = NULL;
+
+	*len = 0;
+	if (fd < 0 || !fdt || fd >= BPF_CORE_READ(fdt, max_fds))
+		return -1;
+	fds = BPF_CORE_READ(fdt, fd);
+	bpf_probe_read_kernel(&f, sizeof(f), &fds[fd & 0xfffff]);
+	if (!f)
+		return -1;
+	return tpc_path__of_file(f, buf, len);
+}
+
+/* A dentry without its mount: the path inside its filesystem. */
+TPC_INLINE int tpc_path__of_dentry(struct dentry *d, char *buf, u32 *len)
+{
+	return tpc_path__resolve_parts(d, NULL, buf, len);
+}
+
+/* Copy the resolved path into s->key, zero-padded to TPC_PATH_MAX, so it
+ * can be a hash-map key or be compared a word at a time. */
+TPC_INLINE void tpc_path__to_key(struct tpc_scratch *s, int off, u32 len)
+{
+	u32 n = len < TPC_PATH_MAX - 1 ? len + 1 : TPC_PATH_MAX - 1;
+
+	__builtin_memset(s->key, 0, sizeof(s->key));
+	bpf_probe_read_kernel(s->key, n & TPC_PATH_MASK, &s->path[off & TPC_PATH_MASK]);
+}
+
+#endif

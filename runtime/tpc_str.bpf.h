@@ -1,0 +1,72 @@
+/* tpc_str.bpf.h - string reads and the primitives generated matchers use.
+ *
+ * Contract: strings are compared a 64-bit word at a time against constants
+ * the compiler computed from the policy's literals (so policy text never
+ * reaches C as a string). Equal compares through the terminating NUL, so a
+ * literal never matches a longer string; bytes after the NUL are masked
+ * off, so stale scratch bytes never matter. Buffers passed here are scratch
+ * areas of at least 2*TPC_STR_MAX bytes, which keeps masked offsets in
+ * bounds for the verifier.
+ */
+#ifndef TPC_STR_BPF_H
+#define TPC_STR_BPF_H
+
+#include "tpc_core.bpf.h"
+
+#define TPC_STR_MASK (TPC_STR_MAX - 1)
+
+/* Word i of buf (unaligned loads are fine on the BPF JITs tpc targets). */
+#define TPC_W(buf, off) (*(const u64 *)((const char *)(buf) + (off)))
+
+/* Read a user string into buf; returns its length without NUL, or -1. */
+TPC_INLINE int tpc_str__read_user(char *buf, const void *uptr)
+{
+	long n = bpf_probe_read_user_str(buf, TPC_STR_MAX, uptr);
+
+	if (n <= 0) {
+		if (n < 0)
+			tpc_stat__inc(TPC_STAT_READ_ERR);
+		buf[0] = '\0';
+		return n < 0 ? -1 : 0;
+	}
+	return (int)n - 1;
+}
+
+TPC_INLINE int tpc_str__read_kernel(char *buf, const void *kptr)
+{
+	long n = bpf_probe_read_kernel_str(buf, TPC_STR_MAX, kptr);
+
+	if (n <= 0) {
+		if (n < 0)
+			tpc_stat__inc(TPC_STAT_READ_ERR);
+		buf[0] = '\0';
+		return n < 0 ? -1 : 0;
+	}
+	return (int)n - 1;
+}
+
+/* Tail start for a suffix compare of a literal of lit_len bytes: returns
+ * the masked offset, or -1 if the string is shorter than the literal. */
+TPC_INLINE int tpc_str__tail(int len, int lit_len)
+{
+	if (len < lit_len)
+		return -1;
+	return (len - lit_len) & TPC_STR_MASK;
+}
+
+/* Zero-padded copy of a string of len bytes into key (TPC_STR_MAX bytes)
+ * for hash-map and LPM keys. */
+TPC_INLINE void tpc_str__to_key(char *key, const char *buf, int len)
+{
+	u32 n = len < TPC_STR_MAX - 1 ? len + 1 : TPC_STR_MAX - 1;
+
+	__builtin_memset(key, 0, TPC_STR_MAX);
+	bpf_probe_read_kernel(key, n & TPC_STR_MASK, buf);
+}
+
+struct tpc_lpm_key {
+	u32 prefixlen; /* bits */
+	char data[TPC_STR_MAX];
+};
+
+#endif
