@@ -542,12 +542,19 @@ static void parse_maps(struct pctx *p, json_t *root, struct ldr_meta *m)
 			free(resolve);
 			return;
 		}
-		if (strcmp(kind, "path_set")) {
-			fail(p, "%s.kind: unknown fill kind \"%s\" (path_set)", fw, ldr_quote(kind));
-		} else if (resolve[0] && strcmp(resolve, "realpath")) {
+		if (!strcmp(kind, "path_set"))
+			mp->fill = LDR_FILL_PATH_SET;
+		else if (!strcmp(kind, "str_set"))
+			mp->fill = LDR_FILL_STR_SET;
+		else if (!strcmp(kind, "prefix_set"))
+			mp->fill = LDR_FILL_PREFIX_SET;
+		else if (!strcmp(kind, "int_set"))
+			mp->fill = LDR_FILL_INT_SET;
+		else
+			fail(p, "%s.kind: unknown fill kind \"%s\" (path_set, str_set, prefix_set, int_set)",
+			     fw, ldr_quote(kind));
+		if (resolve[0] && strcmp(resolve, "realpath"))
 			fail(p, "%s.resolve: unknown \"%s\" (realpath)", fw, ldr_quote(resolve));
-		}
-		mp->fill = LDR_FILL_PATH_SET;
 		mp->resolve_realpath = !strcmp(resolve, "realpath");
 		free(kind);
 		free(resolve);

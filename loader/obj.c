@@ -184,6 +184,45 @@ static int fill_one(int fd, uint32_t key_size, uint32_t value_size, uint32_t val
 	return 0;
 }
 
+/* Key layouts of the other fill kinds (docs/object-format.md). */
+static int fill_key(const struct ldr_meta_map *mm, int fd, uint32_t vs, const char *s)
+{
+	uint8_t key[4096] = { 0 };
+	uint64_t v = mm->value;
+	size_t n = strlen(s);
+
+	(void)vs;
+	switch (mm->fill) {
+	case LDR_FILL_PREFIX_SET: {
+		uint32_t bits = (uint32_t)n * 8;
+
+		if (n + 4 > mm->key_size)
+			return -ENAMETOOLONG;
+		memcpy(key, &bits, 4);
+		memcpy(key + 4, s, n);
+		break;
+	}
+	case LDR_FILL_INT_SET: {
+		char *end;
+		long long x;
+
+		errno = 0;
+		x = strtoll(s, &end, 10);
+		if (errno || *end || mm->key_size != 8)
+			return -EINVAL;
+		memcpy(key, &x, 8);
+		break;
+	}
+	default:
+		if (n >= mm->key_size)
+			return -ENAMETOOLONG;
+		memcpy(key, s, n);
+	}
+	if (bpf_map_update_elem(fd, key, &v, BPF_ANY))
+		return -errno;
+	return 0;
+}
+
 static int fill_maps(struct ldr_obj *o, char *err, size_t errlen)
 {
 	for (size_t i = 0; i < o->meta->nmaps; i++) {
@@ -204,7 +243,7 @@ static int fill_maps(struct ldr_obj *o, char *err, size_t errlen)
 		if (bpf_map__key_size(map) != mm->key_size || (vs != 1 && vs != 2 && vs != 4 &&
 							      vs != 8)) {
 			snprintf(err, errlen,
-				 "map '%s': key/value size %u/%u does not fit a path_set of "
+				 "map '%s': key/value size %u/%u does not fit a fill of "
 				 "key_size %u",
 				 ldr_quote(mm->name), bpf_map__key_size(map), vs, mm->key_size);
 			return -EINVAL;
@@ -213,8 +252,11 @@ static int fill_maps(struct ldr_obj *o, char *err, size_t errlen)
 		for (size_t j = 0; j < mm->nvalues; j++) {
 			char real[PATH_MAX];
 
-			r = fill_one(fd, mm->key_size, vs, mm->value, mm->values[j]);
-			if (!r && mm->resolve_realpath && realpath(mm->values[j], real) &&
+			if (mm->fill != LDR_FILL_PATH_SET)
+				r = fill_key(mm, fd, vs, mm->values[j]);
+			else
+				r = fill_one(fd, mm->key_size, vs, mm->value, mm->values[j]);
+			if (!r && mm->fill == LDR_FILL_PATH_SET && mm->resolve_realpath && realpath(mm->values[j], real) &&
 			    strcmp(real, mm->values[j])) {
 				r = fill_one(fd, mm->key_size, vs, mm->value, real);
 				ldr_debug("%s: map %s: %s also as %s", o->name, mm->name,
