@@ -299,12 +299,51 @@ static void emit_sa_leaf(struct body *B, const struct ir_pred *p)
 				fputs(" || ", out);
 			if (p->test == T_FAMILY)
 				fprintf(out, "S%d()->family == %" PRId64, p->slot, p->vals[i]);
+			else if (p->test == T_PROTO)
+				fprintf(out, "S%d()->protocol == %" PRId64, p->slot, p->vals[i]);
 			else
 				fprintf(out, "(S%d()[%d].port >= %" PRId64 " && S%d()[%d].port <= %" PRId64 ")",
 					p->slot, p->bit, p->vals[i], p->slot, p->bit, p->his[i]);
 		}
 	}
 	fputs(")", out);
+}
+
+static void emit_raw_switch(FILE *out, const struct ir_prog *p, const struct ir_arg *a);
+
+/* Tests on the object behind a pointer argument rather than its path or
+ * address: FileType (inode mode) and TCP State. */
+static void emit_raw_leaf(struct body *B, const struct ir_pred *p)
+{
+	FILE *out = B->out;
+	const struct ir_arg *a = &B->p->args.v[p->slot];
+
+	fputs("({ u32 _v = ", out);
+	if (p->test == T_FILETYPE) {
+		const char *fn = a->kind == AK_FILE   ? "tpc_mode__of_file((struct file *)"
+				 : a->kind == AK_PATH ? "tpc_mode__of_path((struct path *)"
+				 : a->kind == AK_FD   ? "tpc_mode__of_fd((long)"
+						      : "tpc_mode__of_dentry((struct dentry *)";
+
+		fputs(fn, out);
+		fputs("(", out);
+		emit_raw_switch(out, B->p, a);
+		fputs("))", out);
+	} else if (a->type == ARG_SOCKET) {
+		fputs("BPF_CORE_READ((struct socket *)(", out);
+		emit_raw_switch(out, B->p, a);
+		fputs("), sk, __sk_common.skc_state)", out);
+	} else {
+		fputs("BPF_CORE_READ((struct sock *)(", out);
+		emit_raw_switch(out, B->p, a);
+		fputs("), __sk_common.skc_state)", out);
+	}
+	fputs("; (", out);
+	for (size_t i = 0; i < p->nvals; i++)
+		fprintf(out, "%s_v == %" PRId64 "u", i ? " || " : "", p->vals[i]);
+	if (!p->nvals)
+		fputs("0", out);
+	fputs("); })", out);
 }
 
 static void emit_pred(struct body *B, const struct ir_pred *p)
@@ -344,6 +383,10 @@ static void emit_pred(struct body *B, const struct ir_pred *p)
 		fputs("!", out);
 	if (p->src == SRC_BINARY) {
 		fprintf(out, "(TPC_BITS() & (1ull << %d))", p->bit);
+		return;
+	}
+	if (p->src == SRC_ARG && (p->test == T_FILETYPE || p->test == T_STATE)) {
+		emit_raw_leaf(B, p);
 		return;
 	}
 	if (p->src == SRC_ARG) {
@@ -644,7 +687,12 @@ static void emit_rule(struct body *B, const struct ir_spec *sp, const struct ir_
 		if (act->signal)
 			fprintf(out, "\t\ttpc_act__signal(h, %d);\n", act->signal);
 	}
-	if (act->post)
+	if (act->post && act->rate_limit_ms)
+		fprintf(out,
+			"\t\tif (tpc_rate__allow(%d, %d, %" PRIu64 "ull)) {\n"
+			"\t\t\th->action |= TPC_ACT_POST;\n\t\t\ttpc_event__submit(s, o);\n\t\t}\n",
+			r->id, act->rate_scope, (uint64_t)(act->rate_limit_ms * 1000000ull));
+	else if (act->post)
 		fputs("\t\th->action |= TPC_ACT_POST;\n\t\ttpc_event__submit(s, o);\n", out);
 	fprintf(out, "\t\tgoto spec%zu_done;\n\t}\n", si);
 }
@@ -834,6 +882,14 @@ int emit__c(const struct ir_object *o, const struct srcmap *m, const struct emit
 		comment_safe(out, o->policies.v[i].name);
 		fputs(" */\n", out);
 	}
+	for (size_t i = 0; i < o->progs.n; i++)
+		for (size_t k = 0; k < o->progs.v[i]->specs.n; k++)
+			for (size_t r = 0; r < o->progs.v[i]->specs.v[k].rules.n; r++)
+				if (o->progs.v[i]->specs.v[k].rules.v[r].act.rate_limit_ms) {
+					fputs("#define TPC_NEED_RATE 1\n", out);
+					goto rate_done;
+				}
+rate_done:
 	fputs("#include \"tpc.bpf.h\"\n\n", out);
 	emit_maps(out, o);
 	emit_binsets(out, o, m);

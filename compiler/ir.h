@@ -73,6 +73,9 @@ enum ir_test {
 	T_CIDR,	   /* address in any of cidrs[] */
 	T_PORT,	   /* port in ranges lo/hi */
 	T_FAMILY,  /* address family in values[] */
+	T_FILETYPE, /* S_IFMT bits of the object's inode in values[] */
+	T_STATE,   /* TCP state of a sock in values[] */
+	T_PROTO,   /* IP protocol of a sock/sockaddr in values[] */
 };
 
 struct ir_strlit {
@@ -152,6 +155,7 @@ struct ir_action {
 	int signal;   /* 0 = none */
 	int deny;     /* errno to return from LSM/cgroup (0 = none) */
 	uint64_t rate_limit_ms;
+	int rate_scope; /* 0 thread, 1 process, 2 global */
 	const char *names[8]; /* action names for metadata */
 	size_t nnames;
 };

@@ -477,6 +477,30 @@ static struct ir_pred *lower_match_arg(struct lower *L, struct ir_prog *prog,
 		case OP_POSTFIX:
 			p->test = T_STR_SUFFIX;
 			break;
+		case OP_NOT_FILE_TYPE:
+			neg = true;
+			/* fallthrough */
+		case OP_FILE_TYPE:
+			if (ia->kind != AK_FILE && ia->kind != AK_PATH && ia->kind != AK_FD &&
+			    ia->kind != AK_DENTRY) {
+				LERR(L, m->op_name.span, "FileType applies to file, path, fd and dentry arguments");
+				return NULL;
+			}
+			p->test = T_FILETYPE;
+			p->cost = COST_DEREF;
+			for (size_t i = 0; i < m->values.n; i++) {
+				unsigned ft;
+				const char *why;
+
+				if (value__parse_file_type(m->values.v[i].s, &ft, &why)) {
+					LERR(L, m->values.v[i].span, "bad file type: %s", why);
+					return NULL;
+				}
+				ir_pred__add_int(L->a, p, ft, ft);
+			}
+			p->negate = neg;
+			prog->args.v[slot].in_pred = true;
+			return p;
 		default:
 			LERR(L, m->op_name.span, "operator '%s' is not supported on string/path arguments by tpc yet",
 			     op__name(m->op));
@@ -546,6 +570,36 @@ static struct ir_pred *lower_match_arg(struct lower *L, struct ir_prog *prog,
 			p->bit = (m->op == OP_SPORT_PRIV || m->op == OP_NOT_SPORT_PRIV) &&
 				 ia->kind == AK_SOCK;
 			break;
+		case OP_PROTOCOL:
+			p->test = T_PROTO;
+			for (size_t i = 0; i < m->values.n; i++) {
+				int pr;
+				const char *why;
+
+				if (value__parse_protocol(m->values.v[i].s, &pr, &why)) {
+					LERR(L, m->values.v[i].span, "bad protocol: %s", why);
+					return NULL;
+				}
+				ir_pred__add_int(L->a, p, pr, pr);
+			}
+			break;
+		case OP_STATE:
+			if (ia->kind != AK_SOCK) {
+				LERR(L, m->op_name.span, "State applies to sock and socket arguments");
+				return NULL;
+			}
+			p->test = T_STATE;
+			for (size_t i = 0; i < m->values.n; i++) {
+				int st;
+				const char *why;
+
+				if (value__parse_tcp_state(m->values.v[i].s, &st, &why)) {
+					LERR(L, m->values.v[i].span, "bad TCP state: %s", why);
+					return NULL;
+				}
+				ir_pred__add_int(L->a, p, st, st);
+			}
+			break;
 		case OP_FAMILY:
 			p->test = T_FAMILY;
 			for (size_t i = 0; i < m->values.n; i++) {
@@ -592,8 +646,13 @@ static void lower_actions(struct lower *L, const struct ast_hook *h, const struc
 
 				if (value__parse_duration_ms(x->rate_limit.s, &act->rate_limit_ms, &why))
 					LERR(L, x->rate_limit.span, "bad rateLimit: %s", why);
-				if (act->rate_limit_ms)
-					LERR(L, x->rate_limit.span, "rateLimit is not supported by tpc yet");
+				act->rate_scope = 0; /* thread, Tetragon's default */
+				if (x->rate_limit_scope.present) {
+					if (ast_str__eq(&x->rate_limit_scope, "process"))
+						act->rate_scope = 1;
+					else if (ast_str__eq(&x->rate_limit_scope, "global"))
+						act->rate_scope = 2;
+				}
 			}
 			break;
 		case ACT_NOPOST:

@@ -125,6 +125,68 @@ TPC_INLINE int tpc_str__comm(char *buf)
 	return n;
 }
 
+/* S_IFMT bits of the inode behind an argument (FileType). */
+#define TPC_S_IFMT 0170000
+TPC_INLINE u32 tpc_mode__of_dentry(struct dentry *d)
+{
+	return BPF_CORE_READ(d, d_inode, i_mode) & TPC_S_IFMT;
+}
+
+TPC_INLINE u32 tpc_mode__of_file(struct file *f)
+{
+	return BPF_CORE_READ(f, f_inode, i_mode) & TPC_S_IFMT;
+}
+
+TPC_INLINE u32 tpc_mode__of_path(struct path *p)
+{
+	return tpc_mode__of_dentry(BPF_CORE_READ(p, dentry));
+}
+
+TPC_INLINE u32 tpc_mode__of_fd(long fd)
+{
+	struct task_struct *t = (void *)bpf_get_current_task();
+	struct fdtable *fdt = BPF_CORE_READ(t, files, fdt);
+	struct file **fds, *f = NULL;
+
+	if (fd < 0 || !fdt || fd >= BPF_CORE_READ(fdt, max_fds))
+		return 0;
+	fds = BPF_CORE_READ(fdt, fd);
+	bpf_probe_read_kernel(&f, sizeof(f), &fds[fd & 0xfffff]);
+	return f ? tpc_mode__of_file(f) : 0;
+}
+
+#ifdef TPC_NEED_RATE
+/* rateLimit: one event per (rule, thread|process|everyone) per period.
+ * LRU, so a storm of distinct keys evicts old ones instead of failing. */
+struct tpc_rate_key {
+	u32 rule;
+	u32 scope;
+	u64 id;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 8192);
+	__type(key, struct tpc_rate_key);
+	__type(value, u64);
+} tpc_rate SEC(".maps");
+
+TPC_INLINE bool tpc_rate__allow(u32 rule, u32 scope, u64 period_ns)
+{
+	u64 pid_tgid = bpf_get_current_pid_tgid(), now = bpf_ktime_get_ns(), *last;
+	struct tpc_rate_key k = { rule, scope,
+				  scope == 0 ? (u32)pid_tgid : scope == 1 ? pid_tgid >> 32 : 0 };
+
+	last = bpf_map_lookup_elem(&tpc_rate, &k);
+	if (last && now - *last < period_ns) {
+		tpc_stat__inc(TPC_STAT_RATE_LIMITED);
+		return false;
+	}
+	bpf_map_update_elem(&tpc_rate, &k, &now, BPF_ANY);
+	return true;
+}
+#endif
+
 /* Event payload writers: o is the write offset into s->ev; every access is
  * masked into the first half of the buffer so the verifier can bound it. */
 #define TPC_EV_MASK (TPC_EV_MAX / 2 - 1)
