@@ -687,10 +687,10 @@ static void override_where(struct sema *s, struct hook_ctx *hc, struct ast_actio
 			if (!hc->noted_fmodret) {
 				hc->noted_fmodret = true;
 				diag__note(s->d, act->name.span,
-					   "Override on '%s' is compiled as fmod_ret, which needs BPF "
-					   "trampolines on the node (kernels that refuse fentry "
-					   "programs cannot load this hook)",
-					   q(&h->call));
+					   "Override on '%s' is compiled as the BPF LSM hook '%s', "
+					   "which needs BPF LSM on the node (kernels without it "
+					   "refuse the object instead of not enforcing)",
+					   q(&h->call), h->call.len > 9 ? diag_quote(h->call.s + 9, h->call.len - 9) : "");
 			}
 			return;
 		}
