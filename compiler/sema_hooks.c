@@ -171,7 +171,9 @@ static int declared_bits(enum arg_type t)
 static void slot_where(const struct hook_ctx *hc, const struct slot *sl, int64_t idx, char *buf,
 		       size_t size)
 {
-	if (sl->field)
+	if (sl->name && !strcmp(sl->name, "return value"))
+		snprintf(buf, size, "the return value of %s", hc->what);
+	else if (sl->field)
 		snprintf(buf, size, "field %lld ('%s') of %s", (long long)idx, sl->name, hc->what);
 	else if (sl->name && *sl->name)
 		snprintf(buf, size, "argument %lld ('%s') of %s", (long long)idx, sl->name,
@@ -357,7 +359,10 @@ static void check_arg(struct sema *s, struct hook_ctx *hc, struct ast_arg *arg, 
 			diag__error(s->d, arg->index.span, "arg-index",
 				    "argument index %lld is out of range for %s: tpc reads "
 				    "arguments 0 to %d",
-				    (long long)idx, hook_kind__name(h->kind), max);
+				    (long long)idx,
+				    h->kind == HOOK_TRACEPOINT ? "a raw tracepoint"
+							       : hook_kind__name(h->kind),
+				    max);
 			return;
 		}
 		hook_slot(s, hc, arg, &sl);
@@ -401,7 +406,13 @@ static void check_arg(struct sema *s, struct hook_ctx *hc, struct ast_arg *arg, 
 		enum arg_type t = infer_type(&sl);
 
 		if (t == ARG_AUTO) {
-			if (!sl.known && !s->bi)
+			if (h->kind == HOOK_UPROBE || h->kind == HOOK_USDT)
+				diag__error(s->d, arg->type.present ? arg->type.span : arg->span,
+					    "arg-type-auto",
+					    "type 'auto' cannot be resolved for a uprobe: user-space "
+					    "functions carry no kernel type information; declare the "
+					    "type");
+			else if (!sl.known && !s->bi)
 				diag__error(s->d, arg->type.present ? arg->type.span : arg->span,
 					    "arg-type-auto",
 					    "type 'auto' needs kernel BTF to resolve; declare the "
@@ -897,8 +908,8 @@ void sema_check_hook(struct sema *s, struct ast_hook *h)
 		snprintf(hc.what_buf, sizeof(hc.what_buf), "LSM hook '%s'", q(&h->call));
 		break;
 	case HOOK_TRACEPOINT:
-		snprintf(hc.what_buf, sizeof(hc.what_buf), "tracepoint '%s/%s'", q(&h->subsystem),
-			 q(&h->event));
+		snprintf(hc.what_buf, sizeof(hc.what_buf), "%stracepoint '%s/%s'",
+			 h->raw.present && h->raw.v ? "raw " : "", q(&h->subsystem), q(&h->event));
 		break;
 	case HOOK_UPROBE:
 		snprintf(hc.what_buf, sizeof(hc.what_buf), "uprobe '%s'", q(&h->path));

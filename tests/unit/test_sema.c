@@ -13,6 +13,7 @@
 #include <cmocka.h>
 
 #include "ast.h"
+#include "btf_info.h"
 #include "diag.h"
 #include "sema.h"
 
@@ -811,6 +812,71 @@ static void t_options_and_messages(void **st)
 	EXPECT(f, DIAG_ERROR, "tag 't' is shorter than 2 characters");
 }
 
+static void t_tracepoint_matchargs_position(void **st)
+{
+	struct fx *f = *st;
+	struct ast_hook *h;
+	struct ast_match_arg *m;
+
+	f->opts.no_btf = true;
+	h = tracepoint(f, "raw_syscalls", "sys_enter");
+	arg(f, h, 4, ARG_INT64);
+	m = marg(f, sel(f, h), 0, OP_EQUAL, "59", NULL);
+	assert_int_equal(run(f), 0);
+	/* normalized to the field index, so lower sees one rule */
+	assert_int_equal(m->index.v, 4);
+}
+
+static void t_override_void_hook(void **st)
+{
+	struct fx *f = *st;
+	struct ast_hook *h;
+	struct ast_action *a;
+
+	NEED_BTF();
+	h = hook(f, HOOK_LSM, "bprm_committing_creds");
+	a = action(f, sel(f, h), ACT_OVERRIDE);
+	a->arg_error = S(f, "-1");
+	assert_int_equal(run(f), -EINVAL);
+	EXPECT(f, DIAG_ERROR, "it returns void");
+}
+
+static void t_sockaddr_ports(void **st)
+{
+	struct fx *f = *st;
+	struct ast_hook *h;
+	struct ast_selector *s;
+
+	f->opts.no_btf = true;
+	h = hook(f, HOOK_LSM, "socket_connect");
+	arg(f, h, 1, ARG_SOCKADDR);
+	s = sel(f, h);
+	marg(f, s, 1, OP_DPORT, "4242", NULL);
+	marg(f, s, 1, OP_DADDR, "127.0.0.0/8", "::1/128");
+	marg(f, s, 1, OP_SPORT, "1:1023", NULL);
+	assert_int_equal(run(f), 0);
+	CLEAN(f);
+	marg(f, s, 1, OP_PROTOCOL, "IPPROTO_TCP", NULL);
+	assert_int_equal(run(f), -EINVAL);
+	EXPECT(f, DIAG_ERROR, "operator 'Protocol' does not apply to an argument of type 'sockaddr'");
+}
+
+static void t_shared_btf(void **st)
+{
+	struct fx *f = *st;
+	int err;
+
+	NEED_BTF();
+	f->opts.btf = btf_info__open(NULL, "/nonexistent-tracefs", &err);
+	assert_non_null(f->opts.btf);
+	kprobe(f, "security_file_opn", false);
+	assert_int_equal(run(f), -EINVAL);
+	EXPECT(f, DIAG_ERROR, "did you mean 'security_file_open'?");
+	/* sema left the shared BTF open: a second run can use it */
+	assert_int_equal(btf_info__func(f->opts.btf, "security_file_open", NULL), 0);
+	btf_info__free(f->opts.btf);
+}
+
 int main(void)
 {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
@@ -824,7 +890,8 @@ int main(void)
 		T(t_call_list),		     T(t_override_where),     T(t_signal_block_ratelimit),
 		T(t_sigkill_syscall_entry),  T(t_raw_path_warning),   T(t_never_matches),
 		T(t_macros),		     T(t_unsupported),	      T(t_dsl),
-		T(t_options_and_messages),
+		T(t_options_and_messages),   T(t_tracepoint_matchargs_position),
+		T(t_override_void_hook),     T(t_sockaddr_ports),     T(t_shared_btf),
 	};
 #undef T
 
