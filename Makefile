@@ -71,10 +71,21 @@ $(OUTPUT)/tpc-loader: $(LOADER_OBJS)
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS_LOADER)
 
+# The static loader (for the qemu kernel matrix's initramfs, which has no
+# libc): objects rebuilt under $(OUTPUT)/static with the metrics HTTP
+# endpoint compiled out, because libmicrohttpd.a needs gnutls and p11-kit,
+# and Debian ships no static p11-kit.
+LOADER_STATIC_OBJS := $(patsubst %.c,$(OUTPUT)/static/%.o,$(LOADER_SRCS))
+LDLIBS_STATIC := -lbpf -lelf -lz -ljansson -lpthread
 loader-static: $(OUTPUT)/tpc-loader-static
-$(OUTPUT)/tpc-loader-static: $(LOADER_OBJS)
+$(OUTPUT)/tpc-loader-static: $(LOADER_STATIC_OBJS)
 	$(call msg,LINK,$@)
-	$(Q)$(CC) $(CFLAGS) -static -o $@ $^ $(LDLIBS_LOADER)
+	$(Q)$(CC) $(CFLAGS) -static -o $@ $^ $(LDLIBS_STATIC)
+
+$(OUTPUT)/static/loader/%.o: loader/%.c | $(BASE_SKEL)
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) -DTPC_NO_METRICS -I$(OUTPUT)/loader -c -o $@ $<
 
 $(OUTPUT)/compiler/%.o: compiler/%.c | $(OUTPUT)/grammar/selector.tab.h
 	$(call msg,CC,$@)
@@ -149,3 +160,7 @@ $(OUTPUT)/tests/objload: tests/tools/objload.c
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(CFLAGS) -o $@ $< -lbpf -lelf -lz
 test: $(TOOLS)
+$(OUTPUT)/tests/objload-static: tests/tools/objload.c
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) -static -o $@ $< -lbpf -lelf -lz

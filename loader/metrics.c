@@ -1,7 +1,15 @@
-/* metrics.c - counters and the Prometheus/healthz endpoint (libmicrohttpd). */
+/* metrics.c - counters and the Prometheus/healthz endpoint (libmicrohttpd).
+ *
+ * Built with -DTPC_NO_METRICS (the static loader used in the qemu kernel
+ * matrix: libmicrohttpd's static archive drags in gnutls and p11-kit, which
+ * has no static archive on Debian), the counters still work but there is no
+ * HTTP endpoint: ldr_metrics__serve() returns -EOPNOTSUPP.
+ */
 #include <arpa/inet.h>
 #include <errno.h>
+#ifndef TPC_NO_METRICS
 #include <microhttpd.h>
+#endif
 #include <netinet/in.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -16,7 +24,9 @@ struct ldr_metrics {
 	uint64_t g[LDR_G__COUNT];
 	void (*collect)(void *ctx, struct jbuf *out);
 	void *ctx;
+#ifndef TPC_NO_METRICS
 	struct MHD_Daemon *httpd;
+#endif
 };
 
 static const char *const gnames[LDR_G__COUNT] = {
@@ -48,8 +58,10 @@ void ldr_metrics__free(struct ldr_metrics *m)
 
 	if (!m)
 		return;
+#ifndef TPC_NO_METRICS
 	if (m->httpd)
 		MHD_stop_daemon(m->httpd);
+#endif
 	for (c = m->ctrs; c; c = n) {
 		n = c->next;
 		free(c->type);
@@ -143,6 +155,12 @@ void ldr_metrics__render(struct ldr_metrics *m, struct jbuf *b)
 		m->collect(m->ctx, b);
 }
 
+#ifdef TPC_NO_METRICS
+int ldr_metrics__serve(struct ldr_metrics *m, const char *addr)
+{
+	return -EOPNOTSUPP;
+}
+#else
 static enum MHD_Result answer(void *cls, struct MHD_Connection *conn, const char *url,
 			      const char *method, const char *version, const char *upload_data,
 			      size_t *upload_data_size, void **con_cls)
@@ -208,3 +226,4 @@ int ldr_metrics__serve(struct ldr_metrics *m, const char *addr)
 				    10u, MHD_OPTION_END);
 	return m->httpd ? 0 : -EADDRINUSE;
 }
+#endif
