@@ -238,6 +238,11 @@ static void emit_str_leaf(struct body *B, const struct ir_pred *p)
 static void emit_sa_leaf(struct body *B, const struct ir_pred *p)
 {
 	FILE *out = B->out;
+	/* bit set: the local side of a struct sock (SAddr/SPort), see lower.c */
+	const char *S = p->bit && B->p->args.v[p->slot].kind == AK_SOCK &&
+				(B->p->kind == HOOK_KPROBE || B->p->kind == HOOK_LSM)
+			? "SS"
+			: "S";
 
 	fputs("(", out);
 	if (p->test == T_CIDR) {
@@ -259,19 +264,19 @@ static void emit_sa_leaf(struct body *B, const struct ir_pred *p)
 			if (i)
 				fputs(" || ", out);
 			fprintf(out,
-				"tpc_sa__in(S%d(), 0x%" PRIx64 "ull, 0x%" PRIx64 "ull, 0x%" PRIx64
+				"tpc_sa__in(%s%d(), 0x%" PRIx64 "ull, 0x%" PRIx64 "ull, 0x%" PRIx64
 				"ull, 0x%" PRIx64 "ull, %d)",
-				p->slot, nh, nl, mh, ml, v4);
+				S, p->slot, nh, nl, mh, ml, v4);
 		}
 	} else {
 		for (size_t i = 0; i < p->nvals; i++) {
 			if (i)
 				fputs(" || ", out);
 			if (p->test == T_FAMILY)
-				fprintf(out, "S%d()->family == %" PRId64, p->slot, p->vals[i]);
+				fprintf(out, "%s%d()->family == %" PRId64, S, p->slot, p->vals[i]);
 			else
-				fprintf(out, "(S%d()->port >= %" PRId64 " && S%d()->port <= %" PRId64 ")",
-					p->slot, p->vals[i], p->slot, p->his[i]);
+				fprintf(out, "(%s%d()->port >= %" PRId64 " && %s%d()->port <= %" PRId64 ")",
+					S, p->slot, p->vals[i], S, p->slot, p->his[i]);
 		}
 	}
 	fputs(")", out);
@@ -440,7 +445,23 @@ static void emit_arg_state(struct body *B)
 				"#define S%d() ((struct tpc_ev_sockaddr *)(s%d_ok ? (void *)s->abuf[%d] : "
 				"(s%d_ok = true, ",
 				sl, sl, k, sl);
-			if (p->kind == HOOK_KPROBE || p->kind == HOOK_LSM || p->kind == HOOK_TRACEPOINT) {
+			if (a->kind == AK_SOCK &&
+			    (p->kind == HOOK_KPROBE || p->kind == HOOK_LSM)) {
+				/* a struct sock is not a sockaddr: read its fields (CO-RE);
+				 * S() is the remote side, SS() the local one (at +32) */
+				fprintf(out, "tpc_sa__from_sock((void *)s->abuf[%d], (const void *)(", k);
+				emit_raw_switch(out, p, a);
+				fprintf(out, "), false), (void *)s->abuf[%d])))\n", k);
+				fprintf(out, "\tbool ss%d_ok = false;\n", sl);
+				fprintf(out,
+					"#define SS%d() ((struct tpc_ev_sockaddr *)(ss%d_ok ? "
+					"(void *)&s->abuf[%d][32] : (ss%d_ok = true, "
+					"tpc_sa__from_sock((void *)&s->abuf[%d][32], (const void *)(",
+					sl, sl, k, sl, k);
+				emit_raw_switch(out, p, a);
+				fprintf(out, "), true), (void *)&s->abuf[%d][32])))\n", k);
+			} else if (p->kind == HOOK_KPROBE || p->kind == HOOK_LSM ||
+				   p->kind == HOOK_TRACEPOINT) {
 				fprintf(out, "tpc_sa__read((void *)s->abuf[%d], (const void *)(", k);
 				emit_raw_switch(out, p, a);
 				fprintf(out, "), %s), (void *)s->abuf[%d])))\n",
@@ -503,6 +524,9 @@ static void emit_arg_undefs(struct body *B)
 
 		fprintf(B->out, "#undef A%d\n#undef L%d\n#undef P%d\n#undef T%d\n#undef S%d\n", sl, sl,
 			sl, sl, sl);
+		if (B->p->args.v[i].kind == AK_SOCK &&
+		    (B->p->kind == HOOK_KPROBE || B->p->kind == HOOK_LSM))
+			fprintf(B->out, "#undef SS%d\n", sl);
 	}
 }
 

@@ -76,6 +76,31 @@ TPC_INLINE void tpc_sa__read(struct tpc_ev_sockaddr *out, const void *sa, bool u
 		__builtin_memcpy(out->addr, &raw[8], 16);
 }
 
+/* A struct sock in the ABI form: its remote side (src false: skc_daddr and
+ * skc_dport, network order) or its local side (skc_rcv_saddr and skc_num,
+ * host order). A struct sock is not a sockaddr: reading it as one gave
+ * garbage, so DAddr/DPort on kprobe 'sock' arguments never matched. */
+TPC_INLINE void tpc_sa__from_sock(struct tpc_ev_sockaddr *out, const struct sock *sk, bool src)
+{
+	__builtin_memset(out, 0, sizeof(*out));
+	out->family = BPF_CORE_READ(sk, __sk_common.skc_family);
+	out->protocol = BPF_CORE_READ(sk, sk_protocol);
+	if (src)
+		out->port = BPF_CORE_READ(sk, __sk_common.skc_num);
+	else
+		out->port = bpf_ntohs(BPF_CORE_READ(sk, __sk_common.skc_dport));
+	if (out->family == 2 /* AF_INET */) {
+		u32 a = src ? BPF_CORE_READ(sk, __sk_common.skc_rcv_saddr)
+			    : BPF_CORE_READ(sk, __sk_common.skc_daddr);
+
+		__builtin_memcpy(out->addr, &a, 4);
+	} else if (out->family == 10 /* AF_INET6 */) {
+		bpf_probe_read_kernel(out->addr, 16,
+				      src ? (const void *)&sk->__sk_common.skc_v6_rcv_saddr
+					  : (const void *)&sk->__sk_common.skc_v6_daddr);
+	}
+}
+
 /* The destination of a cgroup connect hook in the ABI form. */
 TPC_INLINE void tpc_sa__from_sock_addr(struct tpc_ev_sockaddr *out, struct bpf_sock_addr *ctx)
 {

@@ -137,12 +137,18 @@ struct linux_binprm {
 	const char *interp;
 };
 
+struct in6_addr {
+	u8 s6_addr[16];
+};
+
 struct sock_common {
 	unsigned short skc_family;
 	u32 skc_daddr;
 	u32 skc_rcv_saddr;
 	u16 skc_dport;
 	u16 skc_num;
+	struct in6_addr skc_v6_daddr;
+	struct in6_addr skc_v6_rcv_saddr;
 };
 
 struct sock {
