@@ -62,6 +62,8 @@ static const char run_usage[] =
 	"  --deny-policy P,...    never export events of these policies\n"
 	"  --poll-ms N            ring-buffer poll interval (default 2)\n"
 	"  --no-base-sensor       do not track exec/fork/exit (no process_exec/exit)\n"
+	"  --disable-feature F,.. treat these probed features (fentry, lsm, kprobe, ...; see\n"
+	"                         'probe') as unsupported, so another variant is attached\n"
 	"  -v, --verbose          more diagnostics (twice: libbpf debug)\n";
 
 static char **split_list(const char *s)
@@ -123,7 +125,7 @@ static int do_run(int argc, char **argv)
 	enum {
 		O_POLICY_DIR = 256, O_CGROUP, O_EXPORT_FILE, O_EXPORT_MAX, O_EXPORT_BACKUPS,
 		O_METRICS, O_NODE, O_PIN, O_MOUNT, O_ALLOW_EV, O_DENY_EV, O_ALLOW_POL,
-		O_DENY_POL, O_POLL, O_NO_BASE,
+		O_DENY_POL, O_POLL, O_NO_BASE, O_DISABLE,
 	};
 	static const struct option lopts[] = {
 		{ "policy-dir", required_argument, 0, O_POLICY_DIR },
@@ -142,6 +144,7 @@ static int do_run(int argc, char **argv)
 		{ "deny-policy", required_argument, 0, O_DENY_POL },
 		{ "poll-ms", required_argument, 0, O_POLL },
 		{ "no-base-sensor", no_argument, 0, O_NO_BASE },
+		{ "disable-feature", required_argument, 0, O_DISABLE },
 		{ "verbose", no_argument, 0, 'v' },
 		{ "help", no_argument, 0, 'h' },
 		{ 0 },
@@ -186,6 +189,7 @@ static int do_run(int argc, char **argv)
 				o.poll_ms = 1;
 			break;
 		case O_NO_BASE: o.no_base = true; break;
+		case O_DISABLE: o.disabled = split_list(optarg); break;
 		case 'v': ldr_verbose++; break;
 		case 'h': fputs(run_usage, stdout); return 0;
 		default: bad = 1;

@@ -147,7 +147,7 @@ static void note_failed(struct run *r, const char *name)
  * after its own programs are attached, so enforcement has no gap. */
 static int add_object(struct run *r, const char *path, bool at_start)
 {
-	char err[1024];
+	char err[1024], names[512];
 	struct ldr_obj *o, *old;
 	struct timespec t0, t1;
 
@@ -182,10 +182,14 @@ static int add_object(struct run *r, const char *path, bool at_start)
 	r->objs = o;
 	pthread_mutex_unlock(&r->lock);
 	epoll_ring(r, o->rb, EPOLL_CTL_ADD);
-	ldr_info("%s '%s': %zu polic%s, %zu program%s attached in %.1f ms",
+	/* the attached program names say which variant of each group won */
+	names[0] = 0;
+	for (size_t i = 0, n = 0; i < o->nlinks && n + 1 < sizeof(names); i++)
+		n += snprintf(names + n, sizeof(names) - n, "%s%s", i ? "," : "", o->link_names[i]);
+	ldr_info("%s '%s': %zu polic%s, %zu program%s attached in %.1f ms: %s",
 		 old ? "replaced" : "loaded", o->name, o->meta->npolicies,
 		 o->meta->npolicies == 1 ? "y" : "ies", o->nlinks, o->nlinks == 1 ? "" : "s",
-		 (t1.tv_sec - t0.tv_sec) * 1e3 + (t1.tv_nsec - t0.tv_nsec) / 1e6);
+		 (t1.tv_sec - t0.tv_sec) * 1e3 + (t1.tv_nsec - t0.tv_nsec) / 1e6, names);
 	return 0;
 }
 
@@ -544,6 +548,19 @@ int ldr_run(struct ldr_opts *o)
 	r->env.on_event = on_obj_event;
 	r->env.verbose = ldr_verbose;
 	ldr_features__probe(&r->feat);
+	for (char **d = o->disabled; d && *d; d++) {
+		int k;
+
+		for (k = 0; k < LDR_FEAT__COUNT; k++)
+			if (!strcmp(*d, ldr_feat_names[k]))
+				break;
+		if (k == LDR_FEAT__COUNT) {
+			ldr_err("--disable-feature: unknown feature '%s'", ldr_quote(*d));
+			goto cleanup;
+		}
+		r->feat.has[k] = false;
+		snprintf(r->feat.detail[k], sizeof(r->feat.detail[k]), "disabled by option");
+	}
 
 	r->procs = ldr_proc_table__new(node, r->cgpath[0] ? r->cgpath : NULL);
 	if (!r->procs)

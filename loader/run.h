@@ -28,6 +28,7 @@ struct ldr_opts {
 	bool no_base;
 	unsigned poll_ms;
 	struct ldr_filter filter;
+	char **disabled; /* feature names treated as unsupported (NULL-terminated) */
 	char **objs;
 	int nobjs;
 };
