@@ -205,7 +205,7 @@ static struct ir_pred *lower_cmp(struct lower_ctx *C, const struct ast_expr *e,
 				return NULL;
 		} else if (ia->kind == AK_USTR || ia->kind == AK_KSTR || ia->kind == AK_DATALOC ||
 			   ia->kind == AK_FILE || ia->kind == AK_PATH || ia->kind == AK_BPRM ||
-			   ia->kind == AK_DENTRY) {
+			   ia->kind == AK_DENTRY || ia->kind == AK_FD) {
 			struct ast_str *vals;
 			size_t n;
 			enum ir_test t;

@@ -34,6 +34,21 @@ static void comment_safe(FILE *out, const char *s)
 	}
 }
 
+/* Bytes placed inside a C string literal (SEC names): anything but plain
+ * printable ASCII, and '"' and '\\', becomes an octal escape, so a policy
+ * string can never end the literal. */
+static void cstring_safe(FILE *out, const char *s)
+{
+	for (; s && *s; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (c < 0x20 || c > 0x7e || c == '"' || c == '\\' || c == '?')
+			fprintf(out, "\\%03o", c);
+		else
+			fputc(c, out);
+	}
+}
+
 static void span_comment(FILE *out, const struct srcmap *m, struct span sp)
 {
 	const struct srcfile *f = srcmap__file(m, sp.file);
@@ -239,10 +254,7 @@ static void emit_sa_leaf(struct body *B, const struct ir_pred *p)
 {
 	FILE *out = B->out;
 	/* bit set: the local side of a struct sock (SAddr/SPort), see lower.c */
-	const char *S = p->bit && B->p->args.v[p->slot].kind == AK_SOCK &&
-				(B->p->kind == HOOK_KPROBE || B->p->kind == HOOK_LSM)
-			? "SS"
-			: "S";
+	const char *S = p->bit && B->p->args.v[p->slot].kind == AK_SOCK ? "SS" : "S";
 
 	fputs("(", out);
 	if (p->test == T_CIDR) {
@@ -386,6 +398,12 @@ static void emit_raw(FILE *out, const struct ir_arg *a, const struct ir_variant 
 	case AF_SOCK_ADDR:
 		fputs("0", out);
 		return;
+	case AF_RET:
+		if (v->at == AT_FEXIT)
+			fprintf(out, "((u64 *)ctx)[%d]", v->lsm_nargs);
+		else
+			fputs("(u64)PT_REGS_RC((struct pt_regs *)ctx)", out);
+		return;
 	}
 }
 
@@ -443,32 +461,47 @@ static void emit_arg_state(struct body *B)
 			fprintf(out, "\tbool s%d_ok = false;\n", sl);
 			fprintf(out,
 				"#define S%d() ((struct tpc_ev_sockaddr *)(s%d_ok ? (void *)s->abuf[%d] : "
-				"(s%d_ok = true, ",
+				"(s%d_ok = true, ({ ",
 				sl, sl, k, sl);
-			if (a->kind == AK_SOCK &&
-			    (p->kind == HOOK_KPROBE || p->kind == HOOK_LSM)) {
-				/* a struct sock is not a sockaddr: read its fields (CO-RE);
-				 * S() is the remote side, SS() the local one (at +32) */
-				fprintf(out, "tpc_sa__from_sock((void *)s->abuf[%d], (const void *)(", k);
-				emit_raw_switch(out, p, a);
-				fprintf(out, "), false), (void *)s->abuf[%d])))\n", k);
-				fprintf(out, "\tbool ss%d_ok = false;\n", sl);
-				fprintf(out,
-					"#define SS%d() ((struct tpc_ev_sockaddr *)(ss%d_ok ? "
-					"(void *)&s->abuf[%d][32] : (ss%d_ok = true, "
-					"tpc_sa__from_sock((void *)&s->abuf[%d][32], (const void *)(",
-					sl, sl, k, sl, k);
-				emit_raw_switch(out, p, a);
-				fprintf(out, "), true), (void *)&s->abuf[%d][32])))\n", k);
-			} else if (p->kind == HOOK_KPROBE || p->kind == HOOK_LSM ||
-				   p->kind == HOOK_TRACEPOINT) {
-				fprintf(out, "tpc_sa__read((void *)s->abuf[%d], (const void *)(", k);
-				emit_raw_switch(out, p, a);
-				fprintf(out, "), %s), (void *)s->abuf[%d])))\n",
-					a->kind == AK_SOCKADDR && p->kind != HOOK_LSM ? "true" : "false", k);
-			} else {
-				fprintf(out, "(void *)s->abuf[%d])))\n", k);
+			for (size_t vi = 0; vi < p->variants.n; vi++) {
+				const struct ir_variant *v = &p->variants.v[vi];
+
+				fprintf(out, "if (v == %zu) ", vi);
+				if (v->at == AT_CGROUP_CONNECT4 || v->at == AT_CGROUP_CONNECT6) {
+					fprintf(out, "tpc_sa__from_connect%c((void *)s->abuf[%d], ctx); ",
+						v->at == AT_CGROUP_CONNECT4 ? '4' : '6', k);
+				} else if (a->kind == AK_SOCK) {
+					/* a struct sock is not a sockaddr: read its fields
+					 * (CO-RE); S() is the remote side, SS() the local one */
+					fprintf(out, "tpc_sa__from_sock((void *)s->abuf[%d], (const void *)(",
+						k);
+					emit_raw(out, a, v);
+					fprintf(out, "), false); ");
+				} else {
+					fprintf(out, "tpc_sa__read((void *)s->abuf[%d], (const void *)(", k);
+					emit_raw(out, a, v);
+					/* a syscall's sockaddr is user memory, a hook's kernel memory */
+					fprintf(out, "), %s); ",
+						a->kind == AK_SOCKADDR && a->syscall_regs ? "true" : "false");
+				}
 			}
+			fprintf(out, "}), (void *)s->abuf[%d])))\n", k);
+			if (a->kind != AK_SOCK)
+				break;
+			/* the local side (SAddr/SPort) in the same buffer, at +32 */
+			fprintf(out, "\tbool ss%d_ok = false;\n", sl);
+			fprintf(out,
+				"#define SS%d() ((struct tpc_ev_sockaddr *)(ss%d_ok ? "
+				"(void *)&s->abuf[%d][32] : (ss%d_ok = true, ({ ",
+				sl, sl, k, sl);
+			for (size_t vi = 0; vi < p->variants.n; vi++) {
+				fprintf(out, "if (v == %zu) ", vi);
+				fprintf(out, "tpc_sa__from_sock((void *)&s->abuf[%d][32], (const void *)(",
+					k);
+				emit_raw(out, a, &p->variants.v[vi]);
+				fprintf(out, "), true); ");
+			}
+			fprintf(out, "}), (void *)&s->abuf[%d][32])))\n", k);
 			break;
 		}
 		default: {
@@ -497,15 +530,18 @@ static void emit_arg_state(struct body *B)
 				const char *fn = a->kind == AK_FILE     ? "tpc_path__of_file"
 						 : a->kind == AK_PATH   ? "tpc_path__resolve"
 						 : a->kind == AK_BPRM   ? "tpc_path__of_bprm"
+						 : a->kind == AK_FD     ? "tpc_path__of_fd"
 									: "tpc_path__of_dentry";
-				const char *ty = a->kind == AK_FILE     ? "struct file"
-						 : a->kind == AK_PATH   ? "struct path"
-						 : a->kind == AK_BPRM   ? "struct linux_binprm"
-									: "struct dentry";
+				const char *ty = a->kind == AK_FILE     ? "struct file *"
+						 : a->kind == AK_PATH   ? "struct path *"
+						 : a->kind == AK_BPRM   ? "struct linux_binprm *"
+						 : a->kind == AK_FD     ? "long"
+									: "struct dentry *";
 
-				fprintf(out, "({ u32 _len; o%d = %s((%s *)(", sl, fn, ty);
+				/* a failed resolution reads as length -1: no string test matches */
+				fprintf(out, "({ u32 _len; o%d = %s((%s)(", sl, fn, ty);
 				emit_raw_switch(out, p, a);
-				fprintf(out, "), s->abuf[%d], &_len); (int)_len; })))\n", k);
+				fprintf(out, "), s->abuf[%d], &_len); o%d < 0 ? -1 : (int)_len; })))\n", k, sl);
 			}
 			fprintf(out, "#define P%d() (&s->abuf[%d][o%d & TPC_STR_MASK])\n", sl, k, sl);
 			fprintf(out, "#define T%d(n) (&s->abuf[%d][(o%d + L%d() - (n)) & TPC_STR_MASK])\n",
@@ -524,8 +560,7 @@ static void emit_arg_undefs(struct body *B)
 
 		fprintf(B->out, "#undef A%d\n#undef L%d\n#undef P%d\n#undef T%d\n#undef S%d\n", sl, sl,
 			sl, sl, sl);
-		if (B->p->args.v[i].kind == AK_SOCK &&
-		    (B->p->kind == HOOK_KPROBE || B->p->kind == HOOK_LSM))
+		if (B->p->args.v[i].kind == AK_SOCK)
 			fprintf(B->out, "#undef SS%d\n", sl);
 	}
 }
@@ -667,7 +702,7 @@ static void emit_prog(struct body *B)
 		else {
 			fputs(ir_attach__sec(v->at), out);
 			fputc('/', out);
-			comment_safe(out, v->target);
+			cstring_safe(out, v->target);
 		}
 		fputs("\")\n", out);
 		switch (v->at) {

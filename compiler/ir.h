@@ -107,6 +107,7 @@ enum ir_argfrom {
 	AF_CTX_U64,   /* u64 ctx[idx]: raw_tp, tp_btf, fentry, lsm (BPF_PROG args) */
 	AF_PT_REGS,   /* kprobe: PT_REGS_PARMn(ctx) or syscall regs */
 	AF_SOCK_ADDR, /* cgroup/connect: struct bpf_sock_addr */
+	AF_RET,	      /* return value: kretprobe/uretprobe regs, fexit ctx[nargs] */
 };
 
 enum ir_argkind {
@@ -118,6 +119,7 @@ enum ir_argkind {
 	AK_PATH,     /* struct path * -> canonical path */
 	AK_BPRM,     /* struct linux_binprm * -> file path */
 	AK_DENTRY,   /* struct dentry * -> path inside its mount */
+	AK_FD,	     /* file descriptor of the current task -> canonical path */
 	AK_SOCKADDR, /* struct sockaddr * (user or kernel) */
 	AK_SOCK,     /* struct sock * */
 	AK_CAPS,     /* kernel_cap_t value (u64) */
@@ -135,6 +137,7 @@ struct ir_arg {
 	bool syscall_regs; /* AF_PT_REGS via the syscall wrapper's inner pt_regs */
 	bool in_event;	   /* some spec posts it */
 	bool in_pred;	   /* some surviving leaf reads it */
+	bool is_return;	   /* the hook's returnArg */
 };
 
 struct ir_action {

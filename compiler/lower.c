@@ -101,6 +101,8 @@ static enum ir_argkind kind_of_type(enum arg_type t)
 		return AK_BPRM;
 	case ARG_DENTRY:
 		return AK_DENTRY;
+	case ARG_FD:
+		return AK_FD;
 	case ARG_SOCKADDR:
 		return AK_SOCKADDR;
 	case ARG_SOCK:
@@ -165,6 +167,8 @@ static int lower_arg(struct lower *L, struct ir_prog *p, const struct ast_hook *
 			a.kind = !strcmp(h->subsystem.s, "syscalls") ? AK_USTR : AK_KSTR;
 		else if (arg_type__is_int(t))
 			a.kind = AK_INT;
+		else if (t == ARG_FD && !f->is_ptr)
+			a.kind = AK_FD; /* e.g. sys_exit_openat's ret */
 		else {
 			LERR(L, ai->type.span,
 			     "type '%s' cannot be read from a tracepoint field",
@@ -400,6 +404,7 @@ static struct ir_pred *lower_match_arg(struct lower *L, struct ir_prog *prog,
 	case AK_PATH:
 	case AK_BPRM:
 	case AK_DENTRY:
+	case AK_FD:
 		p->cost = ia->kind >= AK_FILE ? COST_PATH : COST_STRING;
 		switch (m->op) {
 		case OP_NOT_EQUAL:
@@ -631,6 +636,27 @@ static const char *syscall_name(const char *call)
 	return p ? p + 4 : call;
 }
 
+/* The cgroup connect hooks know only the destination sockaddr: a
+ * socket_connect policy gets them as a fallback when that is all it reads,
+ * and when its actions can be carried out there (no signals). */
+static bool connect_fallback_ok(const struct ast_hook *h)
+{
+	for (size_t i = 0; i < h->args.n; i++)
+		if (h->args.v[i].index.v != 1 || h->args.v[i].type_id != ARG_SOCKADDR)
+			return false;
+	for (size_t i = 0; i < h->selectors.n; i++) {
+		const struct ast_selector *sel = &h->selectors.v[i];
+
+		for (size_t k = 0; k < sel->match_actions.n; k++) {
+			enum action a = sel->match_actions.v[k].action;
+
+			if (a != ACT_POST && a != ACT_NOPOST && a != ACT_OVERRIDE)
+				return false;
+		}
+	}
+	return true;
+}
+
 static struct ir_prog *hook_prog(struct lower *L, const struct ast_hook *h,
 				 struct tp_format *tpf, bool *have_tpf)
 {
@@ -672,7 +698,12 @@ static struct ir_prog *hook_prog(struct lower *L, const struct ast_hook *h,
 		snprintf(key, sizeof(key), "%s:%s", ret ? "ret" : "entry", call);
 		p = prog_get(L, HOOK_KPROBE, key);
 		if (!p->variants.n) {
+			struct btf_func_info fi = { 0 };
+
 			variant_add(L, p, ret ? AT_FEXIT : AT_FENTRY, call, 0);
+			/* fexit sees the return value after the arguments */
+			if (L->btf && !btf_info__func(L->btf, call, &fi))
+				p->variants.v[0].lsm_nargs = fi.nparams;
 			variant_add(L, p, ret ? AT_KRETPROBE : AT_KPROBE, call, 1);
 			if (h->syscall.v && !ret) {
 				char tp[300];
@@ -698,7 +729,21 @@ static struct ir_prog *hook_prog(struct lower *L, const struct ast_hook *h,
 				return NULL;
 			}
 			p->variants.v[0].lsm_nargs = fi.nparams;
+			if (!strcmp(h->call.s, "socket_connect") && connect_fallback_ok(h)) {
+				/* hosts without BPF LSM: the cgroup connect hooks see the
+				 * same destination and deny with EPERM */
+				variant_add(L, p, AT_CGROUP_CONNECT4, "", 1);
+				variant_add(L, p, AT_CGROUP_CONNECT6, "", 1);
+			}
 		}
+		return p;
+	case HOOK_UPROBE:
+		snprintf(key, sizeof(key), "%s:%s:%s", h->ret.v ? "uretprobe" : "uprobe", h->path.s,
+			 h->call.s);
+		p = prog_get(L, h->kind, key);
+		if (!p->variants.n)
+			variant_add(L, p, h->ret.v ? AT_URETPROBE : AT_UPROBE,
+				    strchr(key, ':') + 1, 0);
 		return p;
 	default:
 		LERR(L, h->span, "%s hooks are not supported by tpc yet", hook_kind__name(h->kind));
@@ -756,6 +801,26 @@ static void lower_hook(struct lower *L, const struct ast_hook *h, bool *enforce)
 			VEC_PUSH(L->a, spec.event_args, slots[i]);
 		}
 	}
+	if (h->ret.v && h->has_return_arg) {
+		struct ir_arg a = { .from = AF_RET, .type = h->return_arg.type_id, .size = 8,
+				    .is_return = true, .in_event = true };
+
+		a.kind = kind_of_type(a.type);
+		a.is_signed = arg_type__is_signed(a.type);
+		if (a.kind == AK_USTR)
+			a.kind = h->kind == HOOK_UPROBE ? AK_USTR : AK_KSTR;
+		if (a.kind != AK_INT && a.kind != AK_USTR && a.kind != AK_KSTR &&
+		    a.kind != AK_FILE && a.kind != AK_SOCK) {
+			LERR(L, h->return_arg.span, "returnArg of type '%s' is not supported by tpc yet",
+			     arg_type__name(a.type));
+		} else {
+			if (a.kind == AK_INT && arg_type__int_size(a.type))
+				a.size = (uint32_t)arg_type__int_size(a.type);
+			VEC_PUSH(L->a, spec.event_args, slot_get(L, p, &a));
+			p->args.v[spec.event_args.v[spec.event_args.n - 1]].in_event = true;
+			p->args.v[spec.event_args.v[spec.event_args.n - 1]].is_return = true;
+		}
+	}
 	if (!h->selectors.n) {
 		struct ir_rule r = { .id = L->o->nrules++, .selector = -1, .span = h->span };
 
@@ -781,6 +846,24 @@ static void lower_hook_calls(struct lower *L, const struct ast_policy *pol,
 {
 	const struct ast_list *list = NULL;
 
+	if (h->kind == HOOK_UPROBE) {
+		if (h->offsets.n || h->addrs.n || h->ref_ctr_offsets.n) {
+			LERR(L, h->span, "uprobe offsets/addrs/refCtrOffsets are not supported by tpc yet; "
+			     "name the function in 'symbols'");
+			return;
+		}
+		/* one attach point, so one program, per symbol */
+		for (size_t i = 0; i < h->symbols.n; i++) {
+			struct ast_hook *copy = arena__alloc(L->a, sizeof(*copy));
+
+			*copy = *h;
+			copy->call = h->symbols.v[i];
+			lower_hook(L, copy, enforce);
+		}
+		if (!h->symbols.n)
+			LERR(L, h->span, "uprobe without 'symbols'");
+		return;
+	}
 	if ((h->kind != HOOK_KPROBE && h->kind != HOOK_FENTRY) || !h->call.present ||
 	    strncmp(h->call.s, "list:", 5)) {
 		lower_hook(L, h, enforce);

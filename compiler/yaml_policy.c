@@ -27,7 +27,7 @@ struct yp {
 	uint32_t file;
 	struct ast_bundle *out;
 	/* schema walk budget: aliases can make a small tree look huge */
-	size_t visits;
+	size_t visits, budget;
 	bool over_budget;
 	unsigned policies;
 };
@@ -38,11 +38,12 @@ static bool visit(struct yp *c, const struct ynode *n)
 {
 	if (c->over_budget)
 		return false;
-	if (++c->visits > YAML_MAX_NODES) {
+	if (++c->visits > c->budget) {
 		c->over_budget = true;
 		diag__error(c->d, n->span, "yaml-limit",
-			    "policy expands to too many YAML nodes through aliases (limit %u)",
-			    YAML_MAX_NODES);
+			    "policy expands to too many YAML nodes through aliases (more than "
+			    "%zu visited)",
+			    c->budget);
 		return false;
 	}
 	return true;
@@ -193,8 +194,29 @@ next:;
 	return true;
 }
 
+#define HAS(node) ((node) && !ynode__is_null(node))
+
 static void missing(struct yp *c, const struct ynode *n, const char *what, const char *key)
 {
+	const char *const one[] = { key, NULL };
+
+	for (size_t i = 0; n->kind == YN_MAP && i < n->n; i++) {
+		const struct ynode *k = n->keys[i];
+
+		if (k->kind == YN_SCALAR && k->len == strlen(key) && !memcmp(k->s, key, k->len)) {
+			diag__error(c->d, k->span, "missing-key", "'%s' in %s must not be empty",
+				    key, what);
+			return;
+		}
+	}
+
+	/* a misspelt key was already reported with this very suggestion */
+	for (size_t i = 0; n->kind == YN_MAP && i < n->n; i++) {
+		const struct ynode *k = n->keys[i];
+
+		if (k->kind == YN_SCALAR && diag_suggest(k->s, one))
+			return;
+	}
 	diag__error(c->d, key_span(n), "missing-key", "%s is missing required key '%s'", what,
 		    key);
 }
@@ -380,22 +402,42 @@ static int lk_captype(const char *s, int *o)
 	return r;
 }
 
+/* Unknown name in a closed set: suggest the nearest, or list a short set. */
+static void bad_enum(struct yp *c, const struct ynode *v, const char *what,
+		     const char *const *names)
+{
+	const char *s = diag_suggest(v->s, names);
+	char list[256];
+	size_t n = 0, len = 0;
+
+	if (s) {
+		diag__error(c->d, v->span, "unknown-enum", "unknown %s '%s'; did you mean '%s'?",
+			    what, q(v), s);
+		return;
+	}
+	while (names[n])
+		n++;
+	if (n > 12) {
+		diag__error(c->d, v->span, "unknown-enum", "unknown %s '%s'", what, q(v));
+		return;
+	}
+	list[0] = '\0';
+	for (size_t i = 0; i < n && len < sizeof(list) - 40; i++)
+		len += (size_t)snprintf(list + len, sizeof(list) - len, "%s%s",
+					i ? (i + 1 == n ? " or " : ", ") : "", names[i]);
+	diag__error(c->d, v->span, "unknown-enum", "unknown %s '%s'; expected %s", what, q(v),
+		    list);
+}
+
 static bool get_enum(struct yp *c, const struct ynode *v, struct ast_str *o, const char *what,
 		     lookup_fn fn, const char *const *names, int *out)
 {
-	const char *s;
-
 	if (!want_scalar(c, v, what))
 		return false;
 	*o = mkstr(c, v);
 	if (strlen(v->s) == v->len && !fn(v->s, out))
 		return true;
-	s = diag_suggest(v->s, names);
-	if (s)
-		diag__error(c->d, v->span, "unknown-enum", "unknown %s '%s'; did you mean '%s'?",
-			    what, q(v), s);
-	else
-		diag__error(c->d, v->span, "unknown-enum", "unknown %s '%s'", what, q(v));
+	bad_enum(c, v, what, names);
 	return false;
 }
 
@@ -403,20 +445,13 @@ static bool get_enum(struct yp *c, const struct ynode *v, struct ast_str *o, con
 static bool get_oneof(struct yp *c, const struct ynode *v, struct ast_str *o, const char *what,
 		      const char *const *names)
 {
-	const char *s;
-
 	if (!want_scalar(c, v, what))
 		return false;
 	*o = mkstr(c, v);
 	for (size_t i = 0; names[i]; i++)
 		if (strlen(names[i]) == v->len && !memcmp(names[i], v->s, v->len))
 			return true;
-	s = diag_suggest(v->s, names);
-	if (s)
-		diag__error(c->d, v->span, "unknown-enum", "unknown %s '%s'; did you mean '%s'?",
-			    what, q(v), s);
-	else
-		diag__error(c->d, v->span, "unknown-enum", "unknown %s '%s'", what, q(v));
+	bad_enum(c, v, what, names);
 	return false;
 }
 
@@ -467,7 +502,7 @@ static void parse_arg(struct yp *c, const struct ynode *n, struct ast_arg *o, en
 		return;
 	o->span = n->span;
 	o->type.span = key_span(n);
-	if (f[K_INDEX])
+	if (HAS(f[K_INDEX]))
 		get_int(c, f[K_INDEX], &o->index, "'index'", false);
 	else if (ctx != ARGCTX_RETURN)
 		missing(c, n, what, "index");
@@ -523,9 +558,9 @@ static void parse_match_arg(struct yp *c, const struct ynode *n, struct ast_matc
 
 		SET_INTVEC(o->args, arr, cnt);
 	}
-	if (!f[K_INDEX] && !f[K_ARGS])
+	if (!HAS(f[K_INDEX]) && !HAS(f[K_ARGS]))
 		missing(c, n, what, "index");
-	if (f[K_OP]) {
+	if (HAS(f[K_OP])) {
 		if (get_enum(c, f[K_OP], &o->op_name, "operator", lk_op, op__names(), &op))
 			o->op = (enum op)op;
 	} else {
@@ -546,13 +581,13 @@ static void parse_match_pids(struct yp *c, const struct ynode *n, struct ast_mat
 	if (!fields(c, n, "matchPIDs entry", keys, f, NULL))
 		return;
 	o->span = n->span;
-	if (!f[K_OP])
+	if (!HAS(f[K_OP]))
 		missing(c, n, "matchPIDs entry", "operator");
 	else if (get_enum(c, f[K_OP], &o->op_name, "operator", lk_op, op__names(), &op)) {
 		o->op = (enum op)op;
 		check_op_in(c, &o->op_name, o->op, "matchPIDs", in_notin, 2);
 	}
-	if (f[K_VALUES])
+	if (HAS(f[K_VALUES]))
 		get_strvec(c, f[K_VALUES], &o->values, "'values'");
 	else
 		missing(c, n, "matchPIDs entry", "values");
@@ -573,13 +608,13 @@ static void parse_match_binaries(struct yp *c, const struct ynode *n, struct ast
 	if (!fields(c, n, what, keys, f, NULL))
 		return;
 	o->span = n->span;
-	if (!f[K_OP])
+	if (!HAS(f[K_OP]))
 		missing(c, n, what, "operator");
 	else if (get_enum(c, f[K_OP], &o->op_name, "operator", lk_op, op__names(), &op)) {
 		o->op = (enum op)op;
 		check_op_in(c, &o->op_name, o->op, what, binary_ops, 6);
 	}
-	if (f[K_VALUES])
+	if (HAS(f[K_VALUES]))
 		get_strvec(c, f[K_VALUES], &o->values, "'values'");
 	else
 		missing(c, n, what, "values");
@@ -597,17 +632,17 @@ static void parse_match_ns(struct yp *c, const struct ynode *n, struct ast_match
 	if (!fields(c, n, "matchNamespaces entry", keys, f, NULL))
 		return;
 	o->span = n->span;
-	if (!f[K_NS])
+	if (!HAS(f[K_NS]))
 		missing(c, n, "matchNamespaces entry", "namespace");
 	else if (get_enum(c, f[K_NS], &o->ns_name, "namespace", lk_ns, ns_kind__names(), &x))
 		o->ns = (enum ns_kind)x;
-	if (!f[K_OP])
+	if (!HAS(f[K_OP]))
 		missing(c, n, "matchNamespaces entry", "operator");
 	else if (get_enum(c, f[K_OP], &o->op_name, "operator", lk_op, op__names(), &x)) {
 		o->op = (enum op)x;
 		check_op_in(c, &o->op_name, o->op, "matchNamespaces", in_notin, 2);
 	}
-	if (f[K_VALUES])
+	if (HAS(f[K_VALUES]))
 		get_strvec(c, f[K_VALUES], &o->values, "'values'");
 	else
 		missing(c, n, "matchNamespaces entry", "values");
@@ -624,13 +659,13 @@ static void parse_match_ns_changes(struct yp *c, const struct ynode *n,
 	if (!fields(c, n, "matchNamespaceChanges entry", keys, f, NULL))
 		return;
 	o->span = n->span;
-	if (!f[K_OP])
+	if (!HAS(f[K_OP]))
 		missing(c, n, "matchNamespaceChanges entry", "operator");
 	else if (get_enum(c, f[K_OP], &o->op_name, "operator", lk_op, op__names(), &x)) {
 		o->op = (enum op)x;
 		check_op_in(c, &o->op_name, o->op, "matchNamespaceChanges", in_notin, 2);
 	}
-	if (f[K_VALUES]) {
+	if (HAS(f[K_VALUES])) {
 		get_strvec(c, f[K_VALUES], &o->values, "'values'");
 		for (size_t i = 0; i < o->values.n; i++) {
 			struct ynode tmp = { .kind = YN_SCALAR };
@@ -664,7 +699,7 @@ static void parse_match_caps(struct yp *c, const struct ynode *n, struct ast_mat
 	if (f[K_TYPE] && get_enum(c, f[K_TYPE], &o->type_name, "capability type", lk_captype,
 				  cap_type__names(), &x))
 		o->type = (enum cap_type)x;
-	if (!f[K_OP])
+	if (!HAS(f[K_OP]))
 		missing(c, n, what, "operator");
 	else if (get_enum(c, f[K_OP], &o->op_name, "operator", lk_op, op__names(), &x)) {
 		o->op = (enum op)x;
@@ -672,7 +707,7 @@ static void parse_match_caps(struct yp *c, const struct ynode *n, struct ast_mat
 	}
 	if (f[K_NSCAP])
 		get_bool(c, f[K_NSCAP], &o->is_namespace_capability, "'isNamespaceCapability'");
-	if (f[K_VALUES])
+	if (HAS(f[K_VALUES]))
 		get_strvec(c, f[K_VALUES], &o->values, "'values'");
 	else
 		missing(c, n, what, "values");
@@ -696,7 +731,7 @@ static void parse_action(struct yp *c, const struct ynode *n, struct ast_action 
 	if (!fields(c, n, "action", keys, f, NULL))
 		return;
 	o->span = n->span;
-	if (!f[K_ACTION])
+	if (!HAS(f[K_ACTION]))
 		missing(c, n, "action", "action");
 	else if (get_enum(c, f[K_ACTION], &o->name, "action", lk_action, action__names(), &x))
 		o->action = (enum action)x;
@@ -776,11 +811,11 @@ static void parse_label_selector(struct yp *c, const struct ynode *n, struct ast
 			if (!fields(c, r, "label requirement", rkeys, rf, NULL))
 				continue;
 			req.span = r->span;
-			if (rf[0])
+			if (HAS(rf[0]))
 				get_str(c, rf[0], &req.key, "'key'");
 			else
 				missing(c, r, "label requirement", "key");
-			if (rf[1])
+			if (HAS(rf[1]))
 				get_oneof(c, rf[1], &req.op_name, "label operator", rops);
 			else
 				missing(c, r, "label requirement", "operator");
@@ -980,7 +1015,7 @@ static void parse_hook(struct yp *c, const struct ynode *n, enum hook_kind kind,
 	switch (kind) {
 	case HOOK_KPROBE:
 	case HOOK_FENTRY:
-		if ((v = fget(keys, f, "call")))
+		if (HAS(v = fget(keys, f, "call")))
 			get_str(c, v, &h->call, "'call'");
 		else
 			missing(c, n, what, "call");
@@ -988,11 +1023,11 @@ static void parse_hook(struct yp *c, const struct ynode *n, enum hook_kind kind,
 			get_bool(c, v, &h->syscall, "'syscall'");
 		break;
 	case HOOK_TRACEPOINT:
-		if ((v = fget(keys, f, "subsystem")))
+		if (HAS(v = fget(keys, f, "subsystem")))
 			get_str(c, v, &h->subsystem, "'subsystem'");
 		else
 			missing(c, n, what, "subsystem");
-		if ((v = fget(keys, f, "event")))
+		if (HAS(v = fget(keys, f, "event")))
 			get_str(c, v, &h->event, "'event'");
 		else
 			missing(c, n, what, "event");
@@ -1000,25 +1035,25 @@ static void parse_hook(struct yp *c, const struct ynode *n, enum hook_kind kind,
 			get_bool(c, v, &h->raw, "'raw'");
 		break;
 	case HOOK_LSM:
-		if ((v = fget(keys, f, "hook")))
+		if (HAS(v = fget(keys, f, "hook")))
 			get_str(c, v, &h->call, "'hook'");
 		else
 			missing(c, n, what, "hook");
 		break;
 	case HOOK_UPROBE:
 	case HOOK_USDT:
-		if ((v = fget(keys, f, "path")))
+		if (HAS(v = fget(keys, f, "path")))
 			get_str(c, v, &h->path, "'path'");
 		else
 			missing(c, n, what, "path");
 		if ((v = fget(keys, f, "btfPath")))
 			get_str(c, v, &h->btf_path, "'btfPath'");
 		if (kind == HOOK_USDT) {
-			if ((v = fget(keys, f, "provider")))
+			if (HAS(v = fget(keys, f, "provider")))
 				get_str(c, v, &h->provider, "'provider'");
 			else
 				missing(c, n, what, "provider");
-			if ((v = fget(keys, f, "name")))
+			if (HAS(v = fget(keys, f, "name")))
 				get_str(c, v, &h->name, "'name'");
 			else
 				missing(c, n, what, "name");
@@ -1085,7 +1120,7 @@ static void parse_list(struct yp *c, const struct ynode *n, struct ast_list *o)
 	if (!fields(c, n, "list", keys, f, NULL))
 		return;
 	o->span = n->span;
-	if (f[0])
+	if (HAS(f[0]))
 		get_str(c, f[0], &o->name, "'name'");
 	else
 		missing(c, n, "list", "name");
@@ -1106,7 +1141,7 @@ static void parse_enforcer(struct yp *c, const struct ynode *n, ast_strvec *o)
 
 	if (!fields(c, n, "enforcer", keys, f, NULL))
 		return;
-	if (f[0])
+	if (HAS(f[0]))
 		get_strvec(c, f[0], o, "'calls'");
 	else
 		missing(c, n, "enforcer", "calls");
@@ -1120,7 +1155,7 @@ static void parse_option(struct yp *c, const struct ynode *n, struct ast_option 
 	if (!fields(c, n, "option", keys, f, NULL))
 		return;
 	o->span = n->span;
-	if (f[0])
+	if (HAS(f[0]))
 		get_str(c, f[0], &o->name, "'name'");
 	else
 		missing(c, n, "option", "name");
@@ -1296,7 +1331,7 @@ static void parse_metadata(struct yp *c, const struct ynode *n, struct ast_polic
 
 	if (!fields(c, n, "metadata", keys, f, NULL))
 		return;
-	if (f[0])
+	if (HAS(f[0]))
 		get_str(c, f[0], &p->name, "'name'");
 	else
 		missing(c, n, "metadata", "name");
@@ -1319,8 +1354,14 @@ static void on_doc(void *ctx, const struct ydoc *doc)
 
 	if (ynode__is_null(n) || c->over_budget)
 		return; /* empty document, e.g. after a trailing '---' */
+	c->budget = doc->nodes_total * YAML_WALK_PER_NODE + YAML_WALK_BASE;
+	if (c->budget > YAML_MAX_NODES)
+		c->budget = YAML_MAX_NODES;
 	p = arena__alloc(c->a, sizeof(*p));
+	/* from the root node (not the '---') to the end of the document */
 	p->span = doc->span;
+	if (n->span.start > p->span.start)
+		p->span.start = n->span.start;
 	p->file = c->file;
 	VEC_PUSH(c->a, c->out->policies, p);
 	c->policies++;
@@ -1331,7 +1372,7 @@ static void on_doc(void *ctx, const struct ydoc *doc)
 		return;
 	}
 	fields(c, n, "the policy", keys, f, NULL);
-	if (!f[0]) {
+	if (!HAS(f[0])) {
 		missing(c, n, "the policy", "apiVersion");
 	} else if (want_scalar(c, f[0], "'apiVersion'")) {
 		p->api_version = mkstr(c, f[0]);
@@ -1340,17 +1381,17 @@ static void on_doc(void *ctx, const struct ydoc *doc)
 				    "unsupported apiVersion '%s'; expected 'cilium.io/v1alpha1'",
 				    q(f[0]));
 	}
-	if (!f[1]) {
+	if (!HAS(f[1])) {
 		missing(c, n, "the policy", "kind");
 	} else if (get_oneof(c, f[1], &p->kind_name, "kind", kinds)) {
 		p->kind = ast_str__eq(&p->kind_name, "TracingPolicy") ? POLICY_CLUSTER
 								       : POLICY_NAMESPACED;
 	}
-	if (f[2])
+	if (HAS(f[2]))
 		parse_metadata(c, f[2], p);
 	else
 		missing(c, n, "the policy", "metadata");
-	if (f[3])
+	if (HAS(f[3]))
 		parse_spec(c, f[3], p);
 	else
 		missing(c, n, "the policy", "spec");

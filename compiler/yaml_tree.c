@@ -117,7 +117,9 @@ static void report_parser_error(struct loader *l, yaml_parser_t *p)
 		sp = (struct span){ l->file, off, off + 1 };
 		diag__error(l->d, sp, "yaml-syntax", "yaml: %s",
 			    p->problem ? p->problem : "syntax error");
-		if (p->context) {
+		if (off < l->f->len && l->f->text[off] == '\t')
+			diag__note(l->d, sp, "YAML does not allow tabs for indentation; use spaces");
+		else if (p->context && mark_off(l, &p->context_mark) != off) {
 			off = mark_off(l, &p->context_mark);
 			diag__note(l->d, (struct span){ l->file, off, off + 1 }, "%s",
 				   p->context);
@@ -273,6 +275,7 @@ int yaml_tree__load_all(struct arena *a, const struct srcmap *m, struct diag_sin
 			doc.span.end = sp.end > doc.span.start ? sp.end : doc.span.start;
 			if (l.root && l.root->span.end > doc.span.end)
 				doc.span.end = l.root->span.end;
+			doc.nodes_total = l.nodes;
 			in_doc = false;
 			ndocs++;
 			fn(ctx, &doc);

@@ -28,6 +28,11 @@
 #define YAML_MAX_DOCS 256
 #define YAML_MAX_NODES 1000000u
 #define YAML_MAX_SCALAR (64u * 1024)
+/* Nodes a reader may visit per file: aliases let a few nodes stand for
+ * many, so the budget follows the real size of the file (a node reached
+ * through eight aliases is fine, an exponential fan-out is not). */
+#define YAML_WALK_PER_NODE 8u
+#define YAML_WALK_BASE 100000u
 
 enum ynode_kind { YN_SCALAR, YN_SEQ, YN_MAP };
 
@@ -49,6 +54,7 @@ struct ydoc {
 	struct ynode *root; /* NULL for an empty document */
 	struct span span;
 	unsigned index;	    /* 0-based document number in the file */
+	size_t nodes_total; /* nodes built so far in this file, this one included */
 };
 
 typedef void (*ydoc_fn)(void *ctx, const struct ydoc *doc);

@@ -81,7 +81,8 @@ cleanup:
 /* --- variant choice --------------------------------------------------------- */
 
 /* Pick, per group, the lowest-prio program whose hook kind this kernel
- * supports; standalone programs must be supported themselves.  chosen[i]
+ * supports (with every supported member of the same prio); standalone
+ * programs must be supported themselves.  chosen[i]
  * says whether meta program i is loaded. */
 static int choose_variants(const struct ldr_meta *m, const struct ldr_features *feat,
 			   bool *chosen, char *err, size_t errlen)
@@ -139,6 +140,15 @@ static int choose_variants(const struct ldr_meta *m, const struct ldr_features *
 			return -EOPNOTSUPP;
 		}
 		chosen[best_i] = true;
+		/* members of a group that share the chosen prio work together
+		 * (cgroup/connect4 + connect6 as the fallback of one LSM hook) */
+		for (size_t j = i; p->group[0] && j < m->nprograms; j++) {
+			const struct ldr_meta_prog *q = &m->programs[j];
+
+			if (j != best_i && !strcmp(q->group, p->group) && q->prio == best->prio &&
+			    ldr_features__has(feat, ldr_attach__feature(q->attach)))
+				chosen[j] = true;
+		}
 	}
 	return 0;
 }

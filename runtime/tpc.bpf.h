@@ -101,23 +101,29 @@ TPC_INLINE void tpc_sa__from_sock(struct tpc_ev_sockaddr *out, const struct sock
 	}
 }
 
-/* The destination of a cgroup connect hook in the ABI form. */
-TPC_INLINE void tpc_sa__from_sock_addr(struct tpc_ev_sockaddr *out, struct bpf_sock_addr *ctx)
+/* The destination of a cgroup connect hook in the ABI form. connect4
+ * programs may not touch user_ip6 (and connect6 not user_ip4), so each
+ * has its own reader. */
+TPC_INLINE void tpc_sa__from_connect4(struct tpc_ev_sockaddr *out, struct bpf_sock_addr *ctx)
 {
+	u32 a = ctx->user_ip4;
+
 	__builtin_memset(out, 0, sizeof(*out));
-	out->family = ctx->user_family;
+	out->family = 2;
 	out->port = bpf_ntohs((u16)ctx->user_port);
 	out->protocol = ctx->protocol;
-	if (out->family == 2) {
-		u32 a = ctx->user_ip4;
+	__builtin_memcpy(out->addr, &a, 4);
+}
 
-		__builtin_memcpy(out->addr, &a, 4);
-	} else {
-		u32 a[4] = { ctx->user_ip6[0], ctx->user_ip6[1], ctx->user_ip6[2],
-			     ctx->user_ip6[3] };
+TPC_INLINE void tpc_sa__from_connect6(struct tpc_ev_sockaddr *out, struct bpf_sock_addr *ctx)
+{
+	u32 a[4] = { ctx->user_ip6[0], ctx->user_ip6[1], ctx->user_ip6[2], ctx->user_ip6[3] };
 
-		__builtin_memcpy(out->addr, a, 16);
-	}
+	__builtin_memset(out, 0, sizeof(*out));
+	out->family = 10;
+	out->port = bpf_ntohs((u16)ctx->user_port);
+	out->protocol = ctx->protocol;
+	__builtin_memcpy(out->addr, a, 16);
 }
 
 /* Address test against a network in ::ffff:a.b.c.d form for v4 (so one

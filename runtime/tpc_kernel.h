@@ -94,6 +94,15 @@ struct file {
 	unsigned int f_flags;
 };
 
+struct fdtable {
+	unsigned int max_fds;
+	struct file **fd;
+};
+
+struct files_struct {
+	struct fdtable *fdt;
+};
+
 struct mm_struct {
 	struct file *exe_file;
 	unsigned long arg_start;
@@ -128,6 +137,7 @@ struct task_struct {
 	struct mm_struct *mm;
 	const struct cred *real_cred;
 	const struct cred *cred;
+	struct files_struct *files;
 	char comm[16];
 };
 

@@ -48,7 +48,8 @@ for t in tests/fuzz/fuzz_*.c; do
 	echo "fuzz: running $name for ${SECS}s"
 	# new inputs go to a scratch dir so the checked-in seeds stay small;
 	# crash/leak/timeout files land in $OUT
-	if ! "$bin" -max_total_time="$SECS" -timeout=10 -rss_limit_mb=2048 -max_len=8192 \
+	dict=(); [ -f "tests/fuzz/$name.dict" ] && dict=(-dict="tests/fuzz/$name.dict")
+	if ! "$bin" "${dict[@]}" -max_total_time="$SECS" -timeout=10 -rss_limit_mb=2048 -max_len=8192 \
 		-print_final_stats=1 -artifact_prefix="$OUT/${name}-" \
 		"$work" "$corpus" >"$OUT/run_$name.log" 2>&1; then
 		echo "fuzz: FAIL $name (see $OUT/run_$name.log)"
