@@ -68,19 +68,38 @@ for f in examples/*.yaml tests/corpus/*.yaml stdlib-policies/*/*.yaml; do
 done
 
 # --- boot each kernel ---------------------------------------------------------
+# TCG runs a guest on one host thread: boot up to $TPC_VM_JOBS (default: the
+# number of CPUs) kernels at once, then read their consoles in order.
+JOBS=${TPC_VM_JOBS:-$(nproc)}
+declare -A VMLINUZ T0
+running=0
 for k in $KERNELS; do
 	KT[$k]="-"
-	if ! vmlinuz=$(bash scripts/vm/kernel.sh "$k" 2>"$VMDIR/kernel.err"); then
-		res SKIP "$k" all "$(cat "$VMDIR/kernel.err")"
+	if ! VMLINUZ[$k]=$(bash scripts/vm/kernel.sh "$k" 2>"$VMDIR/kernel-$k.err"); then
+		VMLINUZ[$k]=
+		continue
+	fi
+	if ((running >= JOBS)); then
+		wait -n
+		running=$((running - 1))
+	fi
+	(
+		t0=$(date +%s.%N)
+		bash scripts/vm/boot.sh "${VMLINUZ[$k]}" "$P" "$TMO" >"$VMDIR/console-$k.log" 2>&1
+		echo "$? $t0 $(date +%s.%N)" >"$VMDIR/rc-$k"
+	) &
+	running=$((running + 1))
+done
+wait
+for k in $KERNELS; do
+	if [ -z "${VMLINUZ[$k]}" ]; then
+		res SKIP "$k" all "$(cat "$VMDIR/kernel-$k.err")"
 		continue
 	fi
 	for s in "${VM_SKIPS[@]}"; do res SKIP "$k" "${s%%|*}" "${s#*|}"; done
 	log=$VMDIR/console-$k.log
-	t0=$(date +%s.%N)
-	bash scripts/vm/boot.sh "$vmlinuz" "$P" "$TMO" >"$log" 2>&1
-	rc=$?
-	t1=$(date +%s.%N)
-	if [ $rc = 3 ]; then
+	read -r rc t0 t1 <"$VMDIR/rc-$k"
+	if [ "$rc" = 3 ]; then
 		res SKIP "$k" all "$(tail -1 "$log")"
 		continue
 	fi
@@ -99,7 +118,7 @@ for k in $KERNELS; do
 		"TPCVM LOG "*) [ -n "${TPC_VM_VERBOSE:-}" ] && echo "     ${l#TPCVM LOG }" ;;
 		esac
 	done <<<"$lines"
-	if [ $rc != 0 ]; then
+	if [ "$rc" != 0 ]; then
 		res FAIL "$k" boot "no TPCVM DONE (exit $rc), console in $log"
 		tail -20 "$log"
 	fi
