@@ -86,7 +86,15 @@ noevent() {
 	fi
 }
 
-echo "TPCVM LOG probe: $($L probe 2>&1 | tr '\n' ';' | cut -c1-600)"
+# What this kernel can and cannot do, as the loader's probe sees it: a
+# missing feature is a SKIP with the probe's reason, never a silent pass.
+$L probe >/tmp/probe.txt 2>&1
+while read -r feat yn why; do
+	case $yn in
+	yes) pass "feature/$feat" ;;
+	no) skip "feature/$feat" "$why" ;;
+	esac
+done </tmp/probe.txt
 
 # --- seed block-netcat: LSM variant, exec denied with EPERM ------------------
 if start_loader netcat block-netcat.bpf.o; then
@@ -139,7 +147,44 @@ for v in fentry kprobe tracepoint; do
 		stop_loader
 		event $tag openat-event '"vm-sys-calls"' "/tmp/tpcvm-sys-$v"
 		noevent $tag openat-filtered '"vm-sys-calls"' '/tmp/other-file'
-		event $tag kill-event '"vm-sys-calls"' 'sys_kill'
+		event $tag kill-event '"vm-sys-calls"' 'sys_kill' '"int_arg":0'
+	fi
+done
+
+# --- return probes: fexit and kretprobe, return value in the event ---------
+# With entry arguments only fexit can serve a return probe (a kretprobe sees
+# clobbered argument registers): without fentry the object must be refused.
+if start_loader return-fexit kprobe-sys-chroot-return.bpf.o; then
+	variant return-fexit _fexit
+	chroot /tpcvm-nowhere /bin/true 2>/dev/null
+	chroot /tmp/elsewhere /bin/true 2>/dev/null
+	stop_loader
+	event return-fexit event '"vm-chroot-return"' '/tpcvm-nowhere"' '"int_arg":-2'
+	noevent return-fexit filtered '"vm-chroot-return"' '/tmp/elsewhere'
+fi
+$L run -o json --disable-feature fentry /tpc/obj/kprobe-sys-chroot-return.bpf.o \
+	>/dev/null 2>/tmp/refuse.log &
+LPID=$!
+i=0
+while [ $i -lt 600 ] && ! grep -qE "ready:|refused" /tmp/refuse.log; do
+	usleep 100000
+	i=$((i + 1))
+done
+stop_loader
+if grep -q "refused.*no variant" /tmp/refuse.log; then
+	pass return-args-no-fentry-refused
+else
+	fail return-args-no-fentry-refused "$(grep -m1 -E 'refused|loaded' /tmp/refuse.log)"
+fi
+for v in fexit kretprobe; do
+	tag=retonly-$v
+	opt=
+	[ $v = kretprobe ] && opt="--disable-feature fentry"
+	if start_loader $tag kprobe-sys-chroot-retonly.bpf.o $opt; then
+		variant $tag _$v
+		chroot /tpcvm-nowhere /bin/true 2>/dev/null
+		stop_loader
+		event $tag event '"vm-chroot-retonly"' '"int_arg":-2'
 	fi
 done
 
