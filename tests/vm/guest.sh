@@ -116,6 +116,14 @@ if start_loader shadow lsm-file-open-deny.bpf.o; then
 	stop_loader
 fi
 
+# --- lsm socket_connect Override: connect to 127.0.0.1:4242 gets EPERM ------
+if start_loader connect block-port.bpf.o; then
+	variant connect _lsm
+	check connect/4242-denied-eperm "connect=errno:EPERM" "$($A connect 127.0.0.1 4242)"
+	check connect/4243-not-denied "connect=errno:ECONNREFUSED" "$($A connect 127.0.0.1 4243)"
+	stop_loader
+fi
+
 # --- kprobe/fentry security_file_permission, Prefix on the canonical path ----
 for v in fentry kprobe; do
 	tag=fileperm-$v
