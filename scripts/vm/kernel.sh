@@ -51,7 +51,14 @@ pick_cache() {
 }
 
 pkg=
-[ "${TPC_VM_OFFLINE:-}" = 1 ] || pkg=$(pick_apt)
+if [ "${TPC_VM_OFFLINE:-}" != 1 ]; then
+	pkg=$(pick_apt)
+	# a fresh machine may have no package lists yet
+	if [ -z "$pkg" ] && [ -z "$(pick_cache)" ] && [ "$(id -u)" = 0 ]; then
+		apt-get update -qq >/dev/null 2>&1
+		pkg=$(pick_apt)
+	fi
+fi
 [ -n "$pkg" ] || pkg=$(pick_cache)
 if [ -z "$pkg" ]; then
 	echo "kernel.sh: no package matches '$NAME' (apt-get update? network?)" >&2
