@@ -1,13 +1,7 @@
-/* metrics.c - counters and the Prometheus/healthz endpoint (libmicrohttpd).
- *
- * Built with -DTPC_NO_METRICS (the static loader used in the qemu kernel
- * matrix: libmicrohttpd's static archive drags in gnutls and p11-kit, which
- * has no static archive on Debian), the counters still work but there is no
- * HTTP endpoint: ldr_metrics__serve() returns -EOPNOTSUPP.
- */
+/* metrics.c - counters and the Prometheus/healthz endpoint (libmicrohttpd). */
 #include <arpa/inet.h>
 #include <errno.h>
-#ifndef TPC_NO_METRICS
+#ifndef TPC_NO_HTTP
 #include <microhttpd.h>
 #endif
 #include <netinet/in.h>
@@ -24,7 +18,7 @@ struct ldr_metrics {
 	uint64_t g[LDR_G__COUNT];
 	void (*collect)(void *ctx, struct jbuf *out);
 	void *ctx;
-#ifndef TPC_NO_METRICS
+#ifndef TPC_NO_HTTP
 	struct MHD_Daemon *httpd;
 #endif
 };
@@ -58,7 +52,7 @@ void ldr_metrics__free(struct ldr_metrics *m)
 
 	if (!m)
 		return;
-#ifndef TPC_NO_METRICS
+#ifndef TPC_NO_HTTP
 	if (m->httpd)
 		MHD_stop_daemon(m->httpd);
 #endif
@@ -155,10 +149,10 @@ void ldr_metrics__render(struct ldr_metrics *m, struct jbuf *b)
 		m->collect(m->ctx, b);
 }
 
-#ifdef TPC_NO_METRICS
+#ifdef TPC_NO_HTTP
 int ldr_metrics__serve(struct ldr_metrics *m, const char *addr)
 {
-	return -EOPNOTSUPP;
+	return -EOPNOTSUPP; /* static build: no libmicrohttpd */
 }
 #else
 static enum MHD_Result answer(void *cls, struct MHD_Connection *conn, const char *url,

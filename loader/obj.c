@@ -45,6 +45,18 @@ struct ldr_meta *ldr_obj__read_meta(const char *path, char *err, size_t errlen)
 		snprintf(err, errlen, "malformed ELF: %s", elf_errmsg(-1));
 		goto cleanup;
 	}
+	{
+		GElf_Ehdr eh;
+		struct stat st;
+
+		/* libelf reads lazily: a cut-off file shows up as missing sections */
+		if (!gelf_getehdr(elf, &eh) || fstat(fd, &st) ||
+		    eh.e_shoff + (uint64_t)eh.e_shnum * eh.e_shentsize > (uint64_t)st.st_size) {
+			snprintf(err, errlen, "truncated ELF: section headers beyond the end of "
+				 "the file");
+			goto cleanup;
+		}
+	}
 	while ((scn = elf_nextscn(elf, scn))) {
 		GElf_Shdr sh;
 		const char *name;
@@ -366,13 +378,11 @@ void ldr_pin__dirname(const char *name, char *out, size_t outlen)
 		char c = name[i];
 
 		out[i] = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-					 c == '-' || c == '_' || c == '.'
+					 c == '-' || c == '_'
 				 ? c
-				 : '_';
+				 : '_'; /* bpffs refuses names with '.' */
 	}
 	out[i] = 0;
-	if (!strcmp(out, ".") || !strcmp(out, ".."))
-		out[0] = '_';
 }
 
 static void clear_dir(const char *dir)

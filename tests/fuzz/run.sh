@@ -34,7 +34,6 @@ for t in tests/fuzz/fuzz_*.c; do
 	name=${name%.c}
 	bin=$OUT/fuzz_$name
 	echo "fuzz: building $bin"
-	# cmd_*.c may need symbols of main.c; the targets only use the front end
 	if ! "$CLANG" "${FLAGS[@]}" -o "$bin" "$t" "${SRCS[@]}" "${LIBS[@]}" \
 		-Wno-unused-command-line-argument 2>"$OUT/build_$name.log"; then
 		echo "fuzz: FAIL build of $name (see $OUT/build_$name.log)"
