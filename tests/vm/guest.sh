@@ -29,12 +29,12 @@ start_loader() {
 	LPID=$!
 	i=0
 	while [ $i -lt 600 ]; do
-		grep -q "ready:" /tmp/$tag.log && break
+		grep -qE "ready( in|:)" /tmp/$tag.log && break
 		kill -0 $LPID 2>/dev/null || break
 		usleep 100000
 		i=$((i + 1))
 	done
-	if ! grep -q "ready:" /tmp/$tag.log || grep -q "refused" /tmp/$tag.log; then
+	if ! grep -qE "ready( in|:)" /tmp/$tag.log || grep -q "refused" /tmp/$tag.log; then
 		fail "$tag/load" "$(grep -m1 -E 'error|refused' /tmp/$tag.log | tr '\n' ' ' | cut -c1-400)"
 		sed 's/^/TPCVM LOG /' /tmp/$tag.log | tail -30
 		stop_loader
@@ -174,7 +174,7 @@ $L run -o json --disable-feature fentry /tpc/obj/kprobe-sys-chroot-return.bpf.o 
 	>/dev/null 2>/tmp/refuse.log &
 LPID=$!
 i=0
-while [ $i -lt 600 ] && ! grep -qE "ready:|refused" /tmp/refuse.log; do
+while [ $i -lt 600 ] && ! grep -qE "ready( in|:)|refused" /tmp/refuse.log; do
 	usleep 100000
 	i=$((i + 1))
 done
