@@ -3,6 +3,7 @@
 #   make            build build/tpc and build/tpc-loader
 #   make deps       install the Debian packages the build and tests need
 #   make test       run every test tier; last line is "N passed, N failed, N skipped"
+#   make test-vm    the kernel matrix: Debian 6.1 and 6.12 under qemu (tests/vm/run.sh)
 #   make test-update regenerate golden files (review the diff!)
 #   make fuzz       run the libFuzzer targets for a bounded time
 #   make demo       the README's main job: block-netcat end to end
@@ -54,7 +55,7 @@ BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -I$(OUTPUT) -Iruntime/i
 UNIT_SRCS  := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BINS  := $(patsubst tests/unit/%.c,$(OUTPUT)/tests/%,$(UNIT_SRCS))
 
-.PHONY: all deps test test-update fuzz demo clean loader-static
+.PHONY: all deps test test-update fuzz demo clean loader-static test-vm
 .DELETE_ON_ERROR:
 .SECONDARY:
 
@@ -138,6 +139,9 @@ $(OUTPUT)/tests/test_%: tests/unit/test_%.c $(COMPILER_LIB_OBJS) $(LOADER_LIB_OB
 test: all $(UNIT_BINS)
 	$(Q)bash tests/run.sh
 
+test-vm: all
+	$(Q)bash tests/vm/run.sh $(KERNELS)
+
 test-update: all
 	$(Q)TPC_UPDATE=1 bash tests/run.sh diag golden
 
@@ -159,3 +163,7 @@ $(OUTPUT)/tests/objload: tests/tools/objload.c
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(CFLAGS) -o $@ $< -lbpf -lelf -lz
 test: $(TOOLS)
+$(OUTPUT)/tests/objload-static: tests/tools/objload.c
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) -static -o $@ $< -lbpf -lelf -lz

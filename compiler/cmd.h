@@ -11,5 +11,6 @@ struct cmd {
 
 int do_build(int argc, char **argv);   /* cmd_build.c */
 int do_explain(int argc, char **argv); /* cmd_explain.c */
+int do_verify(int argc, char **argv);  /* cmd_verify.c */
 
 #endif

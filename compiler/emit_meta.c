@@ -150,7 +150,10 @@ char *meta__json(const struct ir_object *o, const struct meta_opts *opts)
 					json_array_append_new(
 						rules, json_pack("{s:i, s:i, s:i, s:i, s:o, s:b}", "id",
 								 ru->id, "policy", sp->policy, "hook",
-								 sp->id, "selector", ru->selector,
+								 sp->id, "selector",
+								 /* no selectors acts as one empty
+								  * selector; the loader wants >= 0 */
+								 ru->selector < 0 ? 0 : ru->selector,
 								 "actions", acts, "post", ru->act.post));
 				}
 			}

@@ -866,7 +866,12 @@ static struct ir_prog *hook_prog(struct lower *L, const struct ast_hook *h,
 			/* fexit sees the return value after the arguments */
 			if (L->btf && !btf_info__func(L->btf, call, &fi))
 				p->variants.v[0].lsm_nargs = fi.nparams;
-			variant_add(L, p, ret ? AT_KRETPROBE : AT_KPROBE, call, 1);
+			/* a kretprobe cannot read entry arguments (their registers are
+			 * clobbered by then; found in the qemu matrix: sys_chroot's
+			 * path read garbage), so a return probe with arguments has
+			 * only the fexit variant */
+			if (!ret || !h->args.n)
+				variant_add(L, p, ret ? AT_KRETPROBE : AT_KPROBE, call, 1);
 			if (h->syscall.v && !ret) {
 				char tp[300];
 
@@ -875,6 +880,15 @@ static struct ir_prog *hook_prog(struct lower *L, const struct ast_hook *h,
 				snprintf(tp, sizeof(tp), "syscalls/sys_enter_%s", syscall_name(call));
 				variant_add(L, p, AT_TRACEPOINT, tp, 2);
 			}
+		} else if (ret && h->args.n) {
+			/* fused with a hook without arguments: drop its kretprobe */
+			for (size_t i = 0; i < p->variants.n; i++)
+				if (p->variants.v[i].at == AT_KRETPROBE) {
+					memmove(&p->variants.v[i], &p->variants.v[i + 1],
+						(p->variants.n - i - 1) * sizeof(p->variants.v[0]));
+					p->variants.n--;
+					break;
+				}
 		}
 		return p;
 	}

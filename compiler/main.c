@@ -125,6 +125,7 @@ static const struct cmd commands[] = {
 	{ "validate", do_validate, "check policies and report problems" },
 	{ "build", do_build, "compile policies into a BPF object" },
 	{ "explain", do_explain, "show what a policy or object compiles to" },
+	{ "verify", do_verify, "load objects in real kernels (qemu), report the verifier's verdicts" },
 	{ "version", do_version, "print the version" },
 	{ "help", do_help, "this help" },
 	{ 0 },

@@ -63,6 +63,8 @@ static const char run_usage[] =
 	"  --poll-ms N            ring-buffer poll interval (default 2)\n"
 	"  --no-base-sensor       do not track exec/fork/exit (no process_exec/exit)\n"
 	"  --base-ring-kb N       base sensor ring buffer size (default 1024)\n"
+	"  --disable-feature F,.. treat these probed features (fentry, lsm, kprobe, ...; see\n"
+	"                         'probe') as unsupported, so another variant is attached\n"
 	"  -v, --verbose          more diagnostics (twice: libbpf debug)\n";
 
 static char **split_list(const char *s)
@@ -124,7 +126,7 @@ static int do_run(int argc, char **argv)
 	enum {
 		O_POLICY_DIR = 256, O_CGROUP, O_EXPORT_FILE, O_EXPORT_MAX, O_EXPORT_BACKUPS,
 		O_METRICS, O_NODE, O_PIN, O_MOUNT, O_ALLOW_EV, O_DENY_EV, O_ALLOW_POL,
-		O_DENY_POL, O_POLL, O_NO_BASE, O_BASE_RING,
+		O_DENY_POL, O_POLL, O_NO_BASE, O_BASE_RING, O_DISABLE,
 	};
 	static const struct option lopts[] = {
 		{ "policy-dir", required_argument, 0, O_POLICY_DIR },
@@ -144,6 +146,7 @@ static int do_run(int argc, char **argv)
 		{ "poll-ms", required_argument, 0, O_POLL },
 		{ "no-base-sensor", no_argument, 0, O_NO_BASE },
 		{ "base-ring-kb", required_argument, 0, O_BASE_RING },
+		{ "disable-feature", required_argument, 0, O_DISABLE },
 		{ "verbose", no_argument, 0, 'v' },
 		{ "help", no_argument, 0, 'h' },
 		{ 0 },
@@ -189,6 +192,7 @@ static int do_run(int argc, char **argv)
 				o.poll_ms = 1;
 			break;
 		case O_NO_BASE: o.no_base = true; break;
+		case O_DISABLE: o.disabled = split_list(optarg); break;
 		case O_BASE_RING:
 			bad |= parse_uint("--base-ring-kb", optarg, &o.base_ring_kb);
 			if (o.base_ring_kb < 4 || (o.base_ring_kb & (o.base_ring_kb - 1))) {

@@ -150,7 +150,7 @@ static void note_failed(struct run *r, const char *name)
 static void install_object(struct run *r, struct ldr_obj *o, double ms)
 {
 	struct ldr_obj *old;
-	char err[1024];
+	char err[1024], names[512];
 
 	pthread_mutex_lock(&r->lock);
 	old = find_obj(r, o->name);
@@ -171,9 +171,14 @@ static void install_object(struct run *r, struct ldr_obj *o, double ms)
 	r->objs = o;
 	pthread_mutex_unlock(&r->lock);
 	epoll_ring(r, o->rb, EPOLL_CTL_ADD);
-	ldr_info("%s '%s': %zu polic%s, %zu program%s attached in %.1f ms",
+	/* the attached program names say which variant of each group won */
+	names[0] = 0;
+	for (size_t i = 0, n = 0; i < o->nlinks && n + 1 < sizeof(names); i++)
+		n += snprintf(names + n, sizeof(names) - n, "%s%s", i ? "," : "", o->link_names[i]);
+	ldr_info("%s '%s': %zu polic%s, %zu program%s attached in %.1f ms: %s",
 		 old ? "replaced" : "loaded", o->name, o->meta->npolicies,
-		 o->meta->npolicies == 1 ? "y" : "ies", o->nlinks, o->nlinks == 1 ? "" : "s", ms);
+		 o->meta->npolicies == 1 ? "y" : "ies", o->nlinks, o->nlinks == 1 ? "" : "s", ms,
+		 names);
 }
 
 static void refuse_object(struct run *r, const char *path, const char *err, bool at_start)
@@ -682,6 +687,19 @@ int ldr_run(struct ldr_opts *o)
 	r->env.on_event = on_obj_event;
 	r->env.verbose = ldr_verbose;
 	ldr_features__probe(&r->feat);
+	for (char **d = o->disabled; d && *d; d++) {
+		int k;
+
+		for (k = 0; k < LDR_FEAT__COUNT; k++)
+			if (!strcmp(*d, ldr_feat_names[k]))
+				break;
+		if (k == LDR_FEAT__COUNT) {
+			ldr_err("--disable-feature: unknown feature '%s'", ldr_quote(*d));
+			goto cleanup;
+		}
+		r->feat.has[k] = false;
+		snprintf(r->feat.detail[k], sizeof(r->feat.detail[k]), "disabled by option");
+	}
 	if (ldr_verbose)
 		ldr_info("start-up: kernel probe done at %.1f ms", ms_since(&t_start));
 

@@ -29,6 +29,7 @@ struct ldr_opts {
 	unsigned poll_ms;
 	unsigned base_ring_kb; /* power of two, >= 4 */
 	struct ldr_filter filter;
+	char **disabled; /* feature names treated as unsupported (NULL-terminated) */
 	char **objs;
 	int nobjs;
 };

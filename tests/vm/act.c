@@ -1,0 +1,129 @@
+/* act.c - the actions the kernel-matrix tests perform inside the VM, each
+ * reporting the kernel's answer in one parseable word, so a test can tell
+ * "denied with EPERM" from "killed by a signal" from "ran":
+ *
+ *   act exec PATH [ARG...]   exec=ok exit=N | exec=errno:NAME | exec=signal:N
+ *   act open PATH            open=ok bytes=N | open=errno:NAME
+ *   act kill PID SIG         kill=ok | kill=errno:NAME
+ *   act connect IP PORT      connect=ok | connect=errno:NAME (refused is fine)
+ *
+ * Invoked under the name "nc" it only prints "nc-ran": it stands in for
+ * /usr/bin/nc in the block-netcat test. Built -static: the initramfs has no libc.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+static const char *ename(int e)
+{
+	switch (e) {
+	case EPERM: return "EPERM";
+	case EACCES: return "EACCES";
+	case ENOENT: return "ENOENT";
+	case ECONNREFUSED: return "ECONNREFUSED";
+	case ESRCH: return "ESRCH";
+	case EINVAL: return "EINVAL";
+	default: return strerror(e);
+	}
+}
+
+static int do_exec(char **argv)
+{
+	int pfd[2], e = 0, st;
+	pid_t pid;
+
+	if (pipe2(pfd, O_CLOEXEC))
+		return 2;
+	pid = fork();
+	if (pid < 0)
+		return 2;
+	if (!pid) {
+		close(pfd[0]);
+		execv(argv[0], argv);
+		e = errno;
+		if (write(pfd[1], &e, sizeof(e)) < 0)
+			_exit(126);
+		_exit(127);
+	}
+	close(pfd[1]);
+	/* the pipe closes on a successful exec (CLOEXEC) or carries errno */
+	if (read(pfd[0], &e, sizeof(e)) != sizeof(e))
+		e = 0;
+	close(pfd[0]);
+	if (waitpid(pid, &st, 0) < 0)
+		return 2;
+	if (e)
+		printf("exec=errno:%s\n", ename(e));
+	else if (WIFSIGNALED(st))
+		printf("exec=signal:%d\n", WTERMSIG(st));
+	else
+		printf("exec=ok exit=%d\n", WEXITSTATUS(st));
+	return 0;
+}
+
+static int do_open(const char *path)
+{
+	char buf[256];
+	ssize_t n;
+	int fd = open(path, O_RDONLY);
+
+	if (fd < 0) {
+		printf("open=errno:%s\n", ename(errno));
+		return 0;
+	}
+	n = read(fd, buf, sizeof(buf));
+	close(fd);
+	printf("open=ok bytes=%zd\n", n);
+	return 0;
+}
+
+static int do_connect(const char *ip, const char *port)
+{
+	struct sockaddr_in sin = { .sin_family = AF_INET, .sin_port = htons(atoi(port)) };
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+
+	if (fd < 0 || inet_pton(AF_INET, ip, &sin.sin_addr) != 1)
+		return 2;
+	if (connect(fd, (struct sockaddr *)&sin, sizeof(sin)))
+		printf("connect=errno:%s\n", ename(errno));
+	else
+		printf("connect=ok\n");
+	close(fd);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	const char *self = strrchr(argv[0], '/');
+
+	self = self ? self + 1 : argv[0];
+	if (!strcmp(self, "nc")) {
+		printf("nc-ran\n");
+		return 0;
+	}
+	setvbuf(stdout, NULL, _IONBF, 0);
+	if (argc >= 3 && !strcmp(argv[1], "exec"))
+		return do_exec(argv + 2);
+	if (argc == 3 && !strcmp(argv[1], "open"))
+		return do_open(argv[2]);
+	if (argc == 4 && !strcmp(argv[1], "kill")) {
+		if (kill(atoi(argv[2]), atoi(argv[3])))
+			printf("kill=errno:%s\n", ename(errno));
+		else
+			printf("kill=ok\n");
+		return 0;
+	}
+	if (argc == 4 && !strcmp(argv[1], "connect"))
+		return do_connect(argv[2], argv[3]);
+	fprintf(stderr, "usage: act exec PATH [ARG...] | open PATH | kill PID SIG | "
+			"connect IP PORT\n");
+	return 2;
+}

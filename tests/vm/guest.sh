@@ -1,0 +1,226 @@
+#!/bin/sh
+# guest.sh - the kernel-matrix tests, run by /init inside the VM (busybox sh).
+# Prints "TPCVM PASS|FAIL|SKIP name [reason]" per test and "TPCVM INSNS ..."
+# lines with verified instruction counts. Real effects are checked: errno of
+# exec/open as the process saw it, events the loader exported.
+cd /tpc
+L=/tpc/bin/tpc-loader
+A=/tpc/bin/act
+export NODE_NAME=tpcvm
+
+pass() { echo "TPCVM PASS $1"; }
+fail() { echo "TPCVM FAIL $1 $2"; }
+skip() { echo "TPCVM SKIP $1 $2"; }
+# check NAME EXPECTED GOT: pass when GOT starts with EXPECTED
+check() {
+	case $3 in
+	"$2"*) pass "$1" ;;
+	*) fail "$1" "want '$2', got '$3'" ;;
+	esac
+}
+
+LPID=
+# start_loader TAG OBJ [OPTIONS...]: run the loader, wait until it is ready.
+start_loader() {
+	tag=$1 obj=$2
+	shift 2
+	: >/tmp/$tag.log
+	$L run -o json --node-name tpcvm "$@" /tpc/obj/$obj >/tmp/$tag.ev 2>/tmp/$tag.log &
+	LPID=$!
+	i=0
+	while [ $i -lt 600 ]; do
+		grep -qE "ready( in|:)" /tmp/$tag.log && break
+		kill -0 $LPID 2>/dev/null || break
+		usleep 100000
+		i=$((i + 1))
+	done
+	if ! grep -qE "ready( in|:)" /tmp/$tag.log || grep -q "refused" /tmp/$tag.log; then
+		fail "$tag/load" "$(grep -m1 -E 'error|refused' /tmp/$tag.log | tr '\n' ' ' | cut -c1-400)"
+		sed 's/^/TPCVM LOG /' /tmp/$tag.log | tail -30
+		stop_loader
+		return 1
+	fi
+	pass "$tag/load"
+	grep "loaded '" /tmp/$tag.log | sed 's/^/TPCVM LOG /'
+	return 0
+}
+stop_loader() {
+	[ -n "$LPID" ] || return 0
+	usleep 300000 # a few poll periods: records drained before SIGTERM
+	kill -TERM $LPID 2>/dev/null
+	wait $LPID 2>/dev/null
+	LPID=
+}
+# variant TAG WORD: the attached program names (loader log) contain WORD
+variant() {
+	names=$(grep -m1 "loaded '" /tmp/$1.log | sed 's/.*attached in [0-9.]* ms: //')
+	case ",$names," in
+	*"$2"*) pass "$1/variant-$2" ;;
+	*) fail "$1/variant-$2" "attached: $names" ;;
+	esac
+}
+# event TAG NAME PATTERN...: an exported event line matches every pattern
+event() {
+	tag=$1 name=$2
+	shift 2
+	f=/tmp/$tag.ev
+	for p in "$@"; do
+		grep -F -- "$p" $f >/tmp/ev.tmp
+		f=/tmp/ev.tmp.2
+		cp /tmp/ev.tmp $f
+	done
+	if [ -s "$f" ]; then
+		pass "$tag/$name"
+	else
+		fail "$tag/$name" "no event with: $* ($(wc -l </tmp/$tag.ev) events)"
+		grep -v '"process_e' /tmp/$tag.ev | head -3 | cut -c1-600 | sed 's/^/TPCVM LOG /'
+	fi
+}
+# noevent TAG NAME POLICY PATTERN: no event of POLICY matches PATTERN
+noevent() {
+	tag=$1 name=$2 pol=$3 p=$4
+	if grep -F -- "$pol" /tmp/$tag.ev | grep -qF -- "$p"; then
+		fail "$tag/$name" "unexpected event with $p"
+	else
+		pass "$tag/$name"
+	fi
+}
+
+# What this kernel can and cannot do, as the loader's probe sees it: a
+# missing feature is a SKIP with the probe's reason, never a silent pass.
+$L probe >/tmp/probe.txt 2>&1
+while read -r feat yn why; do
+	case $yn in
+	yes) pass "feature/$feat" ;;
+	no) skip "feature/$feat" "$why" ;;
+	esac
+done </tmp/probe.txt
+
+# --- seed block-netcat: LSM variant, exec denied with EPERM ------------------
+if start_loader netcat block-netcat.bpf.o; then
+	variant netcat _lsm
+	check netcat/nc-denied-eperm "exec=errno:EPERM" "$($A exec /usr/bin/nc -h)"
+	check netcat/symlink-denied-eperm "exec=errno:EPERM" "$($A exec /usr/local/bin/ncl)"
+	check netcat/other-runs "exec=ok exit=0" "$($A exec /bin/busybox true)"
+	check netcat/renamed-act-runs "exec=ok exit=2" "$($A exec /usr/bin/tpcvm-other)"
+	stop_loader
+	event netcat event '"block-netcat"' '/usr/bin/nc'
+fi
+
+# --- lsm file_open Override: the matched binary gets EPERM -------------------
+if start_loader shadow lsm-file-open-deny.bpf.o; then
+	variant shadow _lsm
+	check shadow/reader-denied-eperm "open=errno:EPERM" "$(/usr/bin/tpcvm-reader open /etc/shadow)"
+	check shadow/other-reads "open=ok" "$(/usr/bin/tpcvm-other open /etc/shadow)"
+	check shadow/reader-other-file "open=ok" "$(/usr/bin/tpcvm-reader open /etc/passwd)"
+	stop_loader
+fi
+
+# --- lsm socket_connect Override: connect to 127.0.0.1:4242 gets EPERM ------
+if start_loader connect block-port.bpf.o; then
+	variant connect _lsm
+	check connect/4242-denied-eperm "connect=errno:EPERM" "$($A connect 127.0.0.1 4242)"
+	check connect/4243-not-denied "connect=errno:ECONNREFUSED" "$($A connect 127.0.0.1 4243)"
+	stop_loader
+fi
+
+# --- kprobe/fentry security_file_permission, Prefix on the canonical path ----
+for v in fentry kprobe; do
+	tag=fileperm-$v
+	opt=
+	[ $v = kprobe ] && opt="--disable-feature fentry"
+	if start_loader $tag kprobe-file-permission.bpf.o $opt; then
+		variant $tag _$v
+		$A open /etc/tpcvm/secret >/dev/null
+		(cd /etc && $A open ./tpcvm/../tpcvm/secret2 >/dev/null)
+		$A open /etc/passwd >/dev/null
+		stop_loader
+		event $tag event '"vm-file-permission"' '/etc/tpcvm/secret"'
+		event $tag canonical-path '"vm-file-permission"' '/etc/tpcvm/secret2"'
+		noevent $tag no-event-outside '"vm-file-permission"' '/etc/passwd'
+	fi
+done
+
+# --- syscall: true kprobes (sys_openat string, sys_kill ints) ----------------
+for v in fentry kprobe tracepoint; do
+	tag=syscalls-$v
+	opt=
+	[ $v = kprobe ] && opt="--disable-feature fentry"
+	[ $v = tracepoint ] && opt="--disable-feature fentry,kprobe"
+	if start_loader $tag kprobe-sys-openat.bpf.o $opt; then
+		variant $tag _$v
+		$A open /tmp/tpcvm-sys-$v >/dev/null
+		$A open /tmp/other-file >/dev/null
+		$A kill $$ 0 >/dev/null
+		stop_loader
+		event $tag openat-event '"vm-sys-calls"' "/tmp/tpcvm-sys-$v"
+		noevent $tag openat-filtered '"vm-sys-calls"' '/tmp/other-file'
+		event $tag kill-event '"vm-sys-calls"' 'sys_kill' '"int_arg":0'
+	fi
+done
+
+# --- return probes: fexit and kretprobe, return value in the event ---------
+# With entry arguments only fexit can serve a return probe (a kretprobe sees
+# clobbered argument registers): without fentry the object must be refused.
+if start_loader return-fexit kprobe-sys-chroot-return.bpf.o; then
+	variant return-fexit _fexit
+	chroot /tpcvm-nowhere /bin/true 2>/dev/null
+	chroot /tmp/elsewhere /bin/true 2>/dev/null
+	stop_loader
+	event return-fexit event '"vm-chroot-return"' '/tpcvm-nowhere"' '"int_arg":-2'
+	noevent return-fexit filtered '"vm-chroot-return"' '/tmp/elsewhere'
+fi
+$L run -o json --disable-feature fentry /tpc/obj/kprobe-sys-chroot-return.bpf.o \
+	>/dev/null 2>/tmp/refuse.log &
+LPID=$!
+i=0
+while [ $i -lt 600 ] && ! grep -qE "ready( in|:)|refused" /tmp/refuse.log; do
+	usleep 100000
+	i=$((i + 1))
+done
+stop_loader
+if grep -q "refused.*no variant" /tmp/refuse.log; then
+	pass return-args-no-fentry-refused
+else
+	fail return-args-no-fentry-refused "$(grep -m1 -E 'refused|loaded' /tmp/refuse.log)"
+fi
+for v in fexit kretprobe; do
+	tag=retonly-$v
+	opt=
+	[ $v = kretprobe ] && opt="--disable-feature fentry"
+	if start_loader $tag kprobe-sys-chroot-retonly.bpf.o $opt; then
+		variant $tag _$v
+		chroot /tpcvm-nowhere /bin/true 2>/dev/null
+		stop_loader
+		event $tag event '"vm-chroot-retonly"' '"int_arg":-2'
+	fi
+done
+
+# --- tcp_connect with DAddr/DPort ---------------------------------------------
+for v in fentry kprobe; do
+	tag=tcpconnect-$v
+	opt=
+	[ $v = kprobe ] && opt="--disable-feature fentry"
+	if start_loader $tag kprobe-tcp-connect.bpf.o $opt; then
+		variant $tag _$v
+		$A connect 127.0.0.1 4242 >/dev/null
+		$A connect 127.0.0.1 4243 >/dev/null
+		stop_loader
+		event $tag event '"vm-tcp-connect"' '"dport":4242'
+		noevent $tag port-filtered '"vm-tcp-connect"' '"dport":4243'
+	fi
+done
+
+# --- every buildable stdlib/corpus/example object passes the verifier --------
+for o in /tpc/verify/*.bpf.o; do
+	[ -e "$o" ] || continue
+	n=${o##*/}
+	n=${n%.bpf.o}
+	if /tpc/bin/objload "$o" --skip-none >/tmp/v.out 2>&1; then
+		pass "verify/$n"
+		grep '^ok ' /tmp/v.out | sed "s|^ok |TPCVM INSNS $n |"
+	else
+		fail "verify/$n" "$(grep -v '^;' /tmp/v.out | grep -v '^$' | tail -3 | tr '\n' ' ' | cut -c1-600)"
+		grep -v '^;' /tmp/v.out | tail -40 | sed 's/^/TPCVM LOG /'
+	fi
+done

@@ -1,0 +1,133 @@
+#!/bin/bash
+# run.sh [KERNEL...] - the kernel matrix (`make test-vm`): build the static
+# loader, objload, the test helper and the test objects, boot each Debian
+# kernel under qemu (scripts/vm/), and collect the guest's "TPCVM" lines.
+# Prints "PASS|FAIL|SKIP KERNEL/test[: reason]" lines, a per-kernel summary
+# table, and "N passed, N failed, N skipped". Kernels default to
+# $TPC_VM_KERNELS or "6.1 6.12". Verified instruction counts go to
+# build/vm/verified-insns-KERNEL.txt. Exit 0 when nothing failed.
+set -u
+cd "$(dirname "$0")/../.."
+ROOT=$PWD
+B=${OUTPUT:-build}
+VMDIR=$B/vm
+KERNELS=${*:-${TPC_VM_KERNELS:-6.1 6.12}}
+TMO=${TPC_VM_TIMEOUT:-600}
+PASS=0 FAIL=0 SKIP=0
+declare -A KP KF KS KT
+mkdir -p "$VMDIR"
+
+res() { # res PASS|FAIL|SKIP KERNEL NAME [REASON]
+	local k=$2
+	case $1 in
+	PASS) PASS=$((PASS + 1)); KP[$k]=$((${KP[$k]:-0} + 1)) ;;
+	FAIL) FAIL=$((FAIL + 1)); KF[$k]=$((${KF[$k]:-0} + 1)) ;;
+	SKIP) SKIP=$((SKIP + 1)); KS[$k]=$((${KS[$k]:-0} + 1)) ;;
+	esac
+	if [ -n "${4:-}" ]; then echo "$1 $2/$3: $4"; else echo "$1 $2/$3"; fi
+}
+
+# --- payload (same for every kernel) -----------------------------------------
+P=$VMDIR/payload
+rm -rf "$P"
+mkdir -p "$P/bin" "$P/obj" "$P/verify" "$P/rootfs/usr/bin" "$P/rootfs/usr/local/bin" \
+	"$P/rootfs/etc/tpcvm"
+if ! make -s "$B/tpc" "$B/tpc-loader-static" "$B/tests/objload-static" >"$VMDIR/make.log" 2>&1; then
+	echo "FAIL all/build: make failed, see $VMDIR/make.log"
+	tail -5 "$VMDIR/make.log"
+	echo "0 passed, 1 failed, 0 skipped"
+	exit 1
+fi
+cc -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -O2 -static -o "$P/bin/act" tests/vm/act.c || exit 1
+cp "$B/tpc-loader-static" "$P/bin/tpc-loader"
+cp "$B/tests/objload-static" "$P/bin/objload"
+strip "$P/bin/"* 2>/dev/null
+cp tests/vm/guest.sh "$P/run.sh"
+# /usr/bin/nc and two "readers": real files (copies of act), not links to a
+# shared binary, so a path policy names exactly one of them
+for n in nc tpcvm-reader tpcvm-other; do cp "$P/bin/act" "$P/rootfs/usr/bin/$n"; done
+ln -s /usr/bin/nc "$P/rootfs/usr/local/bin/ncl"
+echo "root:*:19000:0:99999:7:::" >"$P/rootfs/etc/shadow"
+echo "secret" >"$P/rootfs/etc/tpcvm/secret"
+echo "secret2" >"$P/rootfs/etc/tpcvm/secret2"
+
+# Functional test objects; a policy tpc refuses is a SKIP with tpc's reason.
+VM_SKIPS=()
+for f in examples/block-netcat.yaml tests/e2e/policies/block-port.yaml tests/vm/policies/*.yaml; do
+	n=$(basename "$f" .yaml)
+	if ! "$B/tpc" build "$f" -o "$P/obj/$n.bpf.o" 2>"$VMDIR/$n.err"; then
+		VM_SKIPS+=("$n|tpc build: $(grep -m1 'error:' "$VMDIR/$n.err" | sed 's/.*error: //')")
+	fi
+done
+# Verifier tier: every example/corpus/stdlib policy tpc builds.
+for f in examples/*.yaml tests/corpus/*.yaml stdlib-policies/*/*.yaml; do
+	[ -e "$f" ] || continue
+	n=${f//\//_}
+	n=${n%.yaml}
+	"$B/tpc" build "$f" -o "$P/verify/$n.bpf.o" 2>/dev/null || rm -f "$P/verify/$n.bpf.o"
+done
+
+# --- boot each kernel ---------------------------------------------------------
+# TCG runs a guest on one host thread: boot up to $TPC_VM_JOBS (default: the
+# number of CPUs) kernels at once, then read their consoles in order.
+JOBS=${TPC_VM_JOBS:-$(nproc)}
+declare -A VMLINUZ T0
+running=0
+for k in $KERNELS; do
+	KT[$k]="-"
+	if ! VMLINUZ[$k]=$(bash scripts/vm/kernel.sh "$k" 2>"$VMDIR/kernel-$k.err"); then
+		VMLINUZ[$k]=
+		continue
+	fi
+	if ((running >= JOBS)); then
+		wait -n
+		running=$((running - 1))
+	fi
+	(
+		t0=$(date +%s.%N)
+		bash scripts/vm/boot.sh "${VMLINUZ[$k]}" "$P" "$TMO" >"$VMDIR/console-$k.log" 2>&1
+		echo "$? $t0 $(date +%s.%N)" >"$VMDIR/rc-$k"
+	) &
+	running=$((running + 1))
+done
+wait
+for k in $KERNELS; do
+	if [ -z "${VMLINUZ[$k]}" ]; then
+		res SKIP "$k" all "$(cat "$VMDIR/kernel-$k.err")"
+		continue
+	fi
+	for s in "${VM_SKIPS[@]}"; do res SKIP "$k" "${s%%|*}" "${s#*|}"; done
+	log=$VMDIR/console-$k.log
+	read -r rc t0 t1 <"$VMDIR/rc-$k"
+	if [ "$rc" = 3 ]; then
+		res SKIP "$k" all "$(tail -1 "$log")"
+		continue
+	fi
+	lines=$(grep -o 'TPCVM .*' "$log")
+	boot=$(echo "$lines" | sed -n 's/^TPCVM KERNEL .*uptime=//p')
+	done_t=$(echo "$lines" | sed -n 's/^TPCVM DONE uptime=//p')
+	KT[$k]=$(awk -v a="$t0" -v b="$t1" -v bt="${boot:-0}" -v dt="${done_t:-0}" \
+		'BEGIN { printf "%.1fs (boot %.1fs, tests %.1fs)", b - a, bt, dt - bt }')
+	echo "$lines" | sed -n 's/^TPCVM KERNEL /     kernel /p'
+	echo "$lines" | grep '^TPCVM INSNS ' | sed 's/^TPCVM INSNS //' >"$VMDIR/verified-insns-$k.txt"
+	while IFS= read -r l; do
+		case $l in
+		"TPCVM PASS "*) res PASS "$k" "${l#TPCVM PASS }" ;;
+		"TPCVM FAIL "*) r=${l#TPCVM FAIL }; res FAIL "$k" "${r%% *}" "${r#* }" ;;
+		"TPCVM SKIP "*) r=${l#TPCVM SKIP }; res SKIP "$k" "${r%% *}" "${r#* }" ;;
+		"TPCVM LOG "*) [ -n "${TPC_VM_VERBOSE:-}" ] && echo "     ${l#TPCVM LOG }" ;;
+		esac
+	done <<<"$lines"
+	if [ "$rc" != 0 ]; then
+		res FAIL "$k" boot "no TPCVM DONE (exit $rc), console in $log"
+		tail -20 "$log"
+	fi
+done
+
+echo
+printf '%-8s %7s %7s %7s  %s\n' kernel passed failed skipped time
+for k in $KERNELS; do
+	printf '%-8s %7d %7d %7d  %s\n' "$k" "${KP[$k]:-0}" "${KF[$k]:-0}" "${KS[$k]:-0}" "${KT[$k]}"
+done
+echo "$PASS passed, $FAIL failed, $SKIP skipped"
+[ "$FAIL" = 0 ]
