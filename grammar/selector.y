@@ -43,7 +43,6 @@ typedef void *yyscan_t;
 /* A list being built: grows in the arena, abandoned blocks included. */
 struct dsl_items {
 	VEC(struct ast_expr *) v;
-	struct dsl_loc loc;
 };
 }
 
