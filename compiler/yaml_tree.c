@@ -25,6 +25,9 @@ struct loader {
 	/* libyaml marks count characters; c2b maps them to bytes (NULL when
 	 * the text is pure ASCII and the two are equal). */
 	uint32_t *c2b;
+	/* bytes of a UTF-8 byte order mark skipped before libyaml's input
+	 * (libyaml only skips it when it detects the encoding itself) */
+	uint32_t base;
 	size_t nchars;
 	struct ynode *stack[YAML_MAX_DEPTH + 1];
 	int depth;
@@ -38,8 +41,8 @@ struct loader {
 
 static void build_c2b(struct loader *l)
 {
-	const unsigned char *t = (const unsigned char *)l->f->text;
-	size_t len = l->f->len, n = 0;
+	const unsigned char *t = (const unsigned char *)l->f->text + l->base;
+	size_t len = l->f->len - l->base, n = 0;
 	bool ascii = true;
 
 	for (size_t i = 0; i < len; i++) {
@@ -65,14 +68,14 @@ static void build_c2b(struct loader *l)
 
 static uint32_t mark_off(const struct loader *l, const yaml_mark_t *mk)
 {
-	size_t i = mk->index;
+	size_t i = mk->index, len = l->f->len - l->base;
 
 	if (l->c2b) {
 		if (i > l->nchars)
 			i = l->nchars;
-		return l->c2b[i];
+		return l->base + l->c2b[i];
 	}
-	return (uint32_t)(i > l->f->len ? l->f->len : i);
+	return l->base + (uint32_t)(i > len ? len : i);
 }
 
 static struct span mark_span(const struct loader *l, const yaml_mark_t *s, const yaml_mark_t *e)
@@ -104,8 +107,9 @@ static void report_parser_error(struct loader *l, yaml_parser_t *p)
 		return;
 	case YAML_READER_ERROR:
 		/* problem_offset counts bytes of the raw input */
-		off = p->problem_offset > l->f->len ? (uint32_t)l->f->len
-						    : (uint32_t)p->problem_offset;
+		off = l->base + (p->problem_offset > l->f->len - l->base
+					 ? (uint32_t)(l->f->len - l->base)
+					 : (uint32_t)p->problem_offset);
 		sp = (struct span){ l->file, off, off + 1 };
 		if (p->problem_value != -1)
 			diag__error(l->d, sp, "yaml-encoding", "yaml: %s (byte 0x%02x)",
@@ -114,6 +118,10 @@ static void report_parser_error(struct loader *l, yaml_parser_t *p)
 		else
 			diag__error(l->d, sp, "yaml-encoding", "yaml: %s",
 				    p->problem ? p->problem : "invalid input");
+		if (l->f->len >= 2 && ((unsigned char)l->f->text[0] == 0xff ||
+				       (unsigned char)l->f->text[0] == 0xfe))
+			diag__note(l->d, (struct span){ l->file, 0, 2 },
+				   "the file looks like UTF-16; tpc reads UTF-8 only");
 		return;
 	default:
 		off = mark_off(l, &p->problem_mark);
@@ -263,6 +271,8 @@ int yaml_tree__load_all(struct arena *a, const struct srcmap *m, struct diag_sin
 	l.f = srcmap__file(m, file);
 	if (!l.f)
 		return -EINVAL;
+	if (l.f->len >= 3 && !memcmp(l.f->text, "\xef\xbb\xbf", 3))
+		l.base = 3;
 	build_c2b(&l);
 	if (!yaml_parser_initialize(&p)) {
 		diag__error(d, (struct span){ file, 0, 0 }, "yaml-syntax", "yaml: out of memory");
@@ -271,7 +281,8 @@ int yaml_tree__load_all(struct arena *a, const struct srcmap *m, struct diag_sin
 	/* Force UTF-8 so marks stay byte-convertible; UTF-16 input is then
 	 * reported as invalid UTF-8 instead of silently re-encoded. */
 	yaml_parser_set_encoding(&p, YAML_UTF8_ENCODING);
-	yaml_parser_set_input_string(&p, (const unsigned char *)l.f->text, l.f->len);
+	yaml_parser_set_input_string(&p, (const unsigned char *)l.f->text + l.base,
+				     l.f->len - l.base);
 
 	while (!done) {
 		struct ynode *n = NULL;

@@ -602,6 +602,20 @@ static void test_invalid_utf8_and_nul(void **state)
 	fx_free(f);
 }
 
+/* a UTF-8 byte order mark is skipped, and offsets still count from the
+ * first byte of the file */
+static void test_utf8_bom(void **state)
+{
+	static const char text[] = "\xef\xbb\xbf" HDR "spec:\n  kprobez: []\n";
+	struct fx *f = parse_len(text, sizeof(text) - 1);
+
+	assert_int_not_equal(f->rc, 0);
+	assert_int_equal(diag_sink__errors(f->d), 1);
+	expect_diag_at(f, "unknown key 'kprobez'", off_of(f, "kprobez", 0));
+	assert_int_equal(f->b.policies.v[0]->api_version.span.start, off_of(f, "cilium.io", 0));
+	fx_free(f);
+}
+
 static void test_limit_depth(void **state)
 {
 	char buf[512];
@@ -832,6 +846,7 @@ int main(void)
 		cmocka_unit_test(test_bad_enums),
 		cmocka_unit_test(test_syntax_error),
 		cmocka_unit_test(test_invalid_utf8_and_nul),
+		cmocka_unit_test(test_utf8_bom),
 		cmocka_unit_test(test_limit_depth),
 		cmocka_unit_test(test_limit_documents),
 		cmocka_unit_test(test_limit_scalar),
