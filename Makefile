@@ -71,10 +71,20 @@ $(OUTPUT)/tpc-loader: $(LOADER_OBJS)
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS_LOADER)
 
+# Static loader for images and VMs.  libmicrohttpd's static archive needs
+# GnuTLS, whose static closure (p11-kit, unistring) Debian does not ship, so
+# the static build has no HTTP endpoint (TPC_NO_HTTP): --metrics-addr is
+# refused with a clear error; everything else is the same.
+LOADER_STATIC_OBJS := $(patsubst %.c,$(OUTPUT)/static/%.o,$(LOADER_SRCS))
 loader-static: $(OUTPUT)/tpc-loader-static
-$(OUTPUT)/tpc-loader-static: $(LOADER_OBJS)
+$(OUTPUT)/tpc-loader-static: $(LOADER_STATIC_OBJS)
 	$(call msg,LINK,$@)
-	$(Q)$(CC) $(CFLAGS) -static -o $@ $^ $(LDLIBS_LOADER)
+	$(Q)$(CC) $(CFLAGS) -static -o $@ $^ -lbpf -lelf -lz -ljansson -lpthread
+
+$(OUTPUT)/static/loader/%.o: loader/%.c | $(BASE_SKEL)
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) -DTPC_NO_HTTP -I$(OUTPUT)/loader -c -o $@ $<
 
 $(OUTPUT)/compiler/%.o: compiler/%.c | $(OUTPUT)/grammar/selector.tab.h
 	$(call msg,CC,$@)
@@ -91,7 +101,7 @@ $(VMLINUX_H):
 	$(Q)mkdir -p $(@D)
 	$(Q)$(BPFTOOL) btf dump file /sys/kernel/btf/vmlinux format c > $@
 
-$(OUTPUT)/loader/base.bpf.o: loader/bpf/base.bpf.c runtime/include/tpc_abi.h $(VMLINUX_H)
+$(OUTPUT)/loader/base.bpf.o: loader/bpf/base.bpf.c loader/bpf/path.bpf.h runtime/include/tpc_abi.h $(VMLINUX_H)
 	$(call msg,BPF,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CLANG) $(BPF_CFLAGS) -c -o $@ $<

@@ -27,6 +27,7 @@ struct btf_info {
 	char *tracefs;
 	struct fname *funcs; /* FUNC names sorted, built on first lookup */
 	size_t nfuncs;
+	unsigned nlookups;
 	const char *sys_prefix; /* "__x64_sys_", "__arm64_sys_", ... or NULL */
 	bool sys_prefix_known;
 	char suggest[STRBUF];
@@ -115,6 +116,13 @@ static uint32_t find_func(struct btf_info *bi, const char *name)
 {
 	struct fname key = { name, 0 }, *hit;
 
+	/* a policy names a few functions: a linear lookup each (~1 ms) beats
+	 * sorting all ~60k names (~25 ms) until a suggestion needs the index */
+	if (!bi->funcs && bi->nlookups++ < 8) {
+		int32_t id = btf__find_by_name_kind(bi->btf, name, BTF_KIND_FUNC);
+
+		return id > 0 ? (uint32_t)id : 0;
+	}
 	if (build_funcs(bi))
 		return 0;
 	hit = bsearch(&key, bi->funcs, bi->nfuncs, sizeof(*bi->funcs), fname_cmp);
@@ -353,6 +361,14 @@ int btf_info__raw_tracepoint(struct btf_info *bi, const char *event, struct btf_
 	return proto_info(bi, t->type, 1, out);
 }
 
+static int by_len(const void *a, const void *b)
+{
+	const char *x = *(const char *const *)a, *y = *(const char *const *)b;
+	size_t lx = strlen(x), ly = strlen(y);
+
+	return lx != ly ? (lx < ly ? -1 : 1) : strcmp(x, y);
+}
+
 static unsigned common_prefix(const char *a, const char *b)
 {
 	unsigned n = 0;
@@ -401,6 +417,9 @@ const char *btf_info__suggest_func(struct btf_info *bi, const char *name, const 
 		cands[k++] = bi->funcs[i].name + plen;
 	}
 	cands[k] = NULL;
+	/* shortest first: among equally near names, prefer the plain one
+	 * (sys_dup over sys_dup3 for "sys_dupp") */
+	qsort(cands, k, sizeof(*cands), by_len);
 	best = diag_suggest(name, cands);
 	if (best)
 		snprintf(bi->suggest, sizeof(bi->suggest), "%s", best);
@@ -730,7 +749,42 @@ int btf_info__tracepoint(struct btf_info *bi, const char *subsys, const char *ev
 		free(text);
 		return err ? -EOPNOTSUPP : 0;
 	}
-	return tp_from_btf(bi, event, out);
+	err = tp_from_btf(bi, event, out);
+	if (err != -EOPNOTSUPP || !strcmp(subsys, "syscalls"))
+		return err;
+	/* every TRACE_EVENT/DEFINE_EVENT has a btf_trace_<event> typedef; a
+	 * DEFINE_EVENT's record struct is named after its class, so the event
+	 * can exist without a trace_event_raw_<event> */
+	return btf_info__raw_tracepoint(bi, event, NULL) ? -ENOENT : -EOPNOTSUPP;
+}
+
+/* Without tracefs: nearest btf_trace_<name> typedef. */
+static const char *suggest_btf_event(struct btf_info *bi, const char *event)
+{
+	uint32_t n = btf__type_cnt(bi->btf);
+	const char **cands;
+	const char *best;
+	size_t k = 0;
+
+	cands = calloc(SUGGEST_MAX + 1, sizeof(*cands));
+	if (!cands)
+		return NULL;
+	for (uint32_t id = 1; id < n && k < SUGGEST_MAX; id++) {
+		const struct btf_type *t = btf__type_by_id(bi->btf, id);
+		const char *name;
+
+		if (!btf_is_typedef(t))
+			continue;
+		name = btf__name_by_offset(bi->btf, t->name_off);
+		/* same first letter keeps the candidate set small */
+		if (!strncmp(name, "btf_trace_", 10) && name[10] == event[0])
+			cands[k++] = name + 10;
+	}
+	best = diag_suggest(event, cands);
+	if (best)
+		snprintf(bi->suggest, sizeof(bi->suggest), "%s", best);
+	free(cands);
+	return best ? bi->suggest : NULL;
 }
 
 const char *btf_info__suggest_event(struct btf_info *bi, const char *subsys, const char *event)
@@ -743,8 +797,10 @@ const char *btf_info__suggest_event(struct btf_info *bi, const char *subsys, con
 	DIR *d;
 	char **names = NULL;
 
-	if (!btf_info__has_tracefs(bi) || !safe_name(subsys))
+	if (!safe_name(subsys))
 		return NULL;
+	if (!btf_info__has_tracefs(bi))
+		return suggest_btf_event(bi, event);
 	snprintf(path, sizeof(path), "%s/events/%s", bi->tracefs, subsys);
 	d = opendir(path);
 	if (!d)
@@ -779,4 +835,104 @@ const char *btf_info__suggest_event(struct btf_info *bi, const char *subsys, con
 		free(names);
 	}
 	return best ? bi->suggest : NULL;
+}
+
+static int int_width_by_name(const char *s)
+{
+	static const struct {
+		const char *name;
+		int bits;
+	} w[] = {
+		{ "char", 8 },	   { "short", 16 },   { "int", 32 },	  { "long", 64 },
+		{ "long long", 64 }, { "bool", 8 },   { "_Bool", 8 },	  { "u8", 8 },
+		{ "s8", 8 },	   { "u16", 16 },     { "s16", 16 },	  { "u32", 32 },
+		{ "s32", 32 },	   { "u64", 64 },     { "s64", 64 },	  { "__u8", 8 },
+		{ "__s8", 8 },	   { "__u16", 16 },   { "__s16", 16 },	  { "__u32", 32 },
+		{ "__s32", 32 },   { "__u64", 64 },   { "__s64", 64 },	  { "size_t", 64 },
+		{ "ssize_t", 64 }, { "pid_t", 32 },   { "uid_t", 32 },	  { "gid_t", 32 },
+		{ "umode_t", 16 }, { "loff_t", 64 },  { "off_t", 64 },	  { "", 32 },
+	};
+
+	for (size_t i = 0; i < sizeof(w) / sizeof(w[0]); i++)
+		if (!strcmp(s, w[i].name))
+			return w[i].bits;
+	return 0;
+}
+
+void btf_info__classify_text(struct btf_info *bi, const char *text, struct btf_tinfo *out)
+{
+	char buf[96], *p, *q;
+	bool is_unsigned = false;
+	int stars = 0;
+
+	memset(out, 0, sizeof(*out));
+	snprintf(out->desc, sizeof(out->desc), "%s", text);
+	snprintf(buf, sizeof(buf), "%s", text);
+	/* drop qualifiers; count pointer stars */
+	for (p = buf; (q = strchr(p, '*')); p = q + 1) {
+		stars++;
+		*q = ' ';
+	}
+	for (const char *const *kw = (const char *const[]){ "const ", "volatile ", "__user ",
+							     NULL };
+	     *kw; kw++) {
+		while ((p = strstr(buf, *kw)))
+			memmove(p, p + strlen(*kw), strlen(p + strlen(*kw)) + 1);
+	}
+	if ((p = strstr(buf, "unsigned"))) {
+		is_unsigned = true;
+		memmove(p, p + 8, strlen(p + 8) + 1);
+	} else if ((p = strstr(buf, "signed"))) {
+		memmove(p, p + 6, strlen(p + 6) + 1);
+	}
+	/* trim and squeeze blanks */
+	for (p = q = buf; *p; p++) {
+		if (*p == ' ' && (q == buf || q[-1] == ' '))
+			continue;
+		*q++ = *p;
+	}
+	while (q > buf && q[-1] == ' ')
+		q--;
+	*q = '\0';
+	if (stars) {
+		out->cls = BTFT_PTR_OTHER;
+		if (stars == 1 && !strcmp(buf, "char")) {
+			out->cls = BTFT_PTR_CHAR;
+		} else if (stars == 1 && !strncmp(buf, "struct ", 7)) {
+			out->cls = BTFT_PTR_STRUCT;
+			out->type_id = btf_info__struct_id(bi, buf + 7);
+			/* point into BTF's string table so the name outlives buf */
+			if (out->type_id)
+				out->type_name = btf__name_by_offset(
+					bi->btf, btf__type_by_id(bi->btf, out->type_id)->name_off);
+			else
+				out->cls = BTFT_PTR_OTHER;
+		}
+		return;
+	}
+	if (!strncmp(buf, "struct ", 7) || !strncmp(buf, "union ", 6)) {
+		out->cls = BTFT_STRUCT;
+		return;
+	}
+	out->bits = int_width_by_name(buf);
+	if (out->bits) {
+		out->cls = BTFT_INT;
+		out->is_signed = !is_unsigned && strncmp(buf, "u", 1) && strncmp(buf, "__u", 3) &&
+				 strcmp(buf, "size_t") && strcmp(buf, "umode_t") &&
+				 strcmp(buf, "bool") && strcmp(buf, "_Bool");
+		return;
+	}
+	{
+		int32_t id = btf__find_by_name_kind(bi->btf, buf, BTF_KIND_TYPEDEF);
+
+		if (id > 0) {
+			char desc[sizeof(out->desc)];
+
+			memcpy(desc, out->desc, sizeof(desc));
+			btf_info__classify(bi, (uint32_t)id, out);
+			memcpy(out->desc, desc, sizeof(desc));
+			return;
+		}
+	}
+	out->cls = BTFT_OTHER;
 }

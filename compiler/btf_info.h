@@ -38,7 +38,7 @@ struct btf_tinfo {
 	bool is_signed;	       /* BTFT_INT */
 	const char *type_name; /* struct name for PTR_STRUCT/STRUCT, else NULL */
 	uint32_t type_id;      /* BTF id of the type as declared */
-	char desc[64];	       /* C spelling, e.g. "struct file *", "umode_t" */
+	char desc[96];	       /* C spelling, e.g. "struct file *", "umode_t" */
 };
 
 #define BTF_INFO_MAX_PARAMS 12
@@ -80,6 +80,9 @@ int btf_info__field_path(struct btf_info *bi, uint32_t type_id, const char *path
 			 size_t *bad_off, size_t *bad_len);
 /* BTF id of struct NAME, or 0. */
 uint32_t btf_info__struct_id(struct btf_info *bi, const char *name);
+/* Classify a C type as spelled in a tracefs format file ("const char *",
+ * "umode_t", "struct sockaddr *"); typedef names are looked up in BTF. */
+void btf_info__classify_text(struct btf_info *bi, const char *text, struct btf_tinfo *out);
 /* Classify any BTF type id. */
 void btf_info__classify(struct btf_info *bi, uint32_t type_id, struct btf_tinfo *out);
 
@@ -106,13 +109,14 @@ struct tp_format {
 
 /* 0: *out holds the format. -ENOENT: the event does not exist (tracefs
  * readable and the event is absent). -EOPNOTSUPP: cannot tell (no tracefs
- * and no matching BTF struct); *out is empty. */
+ * and no trace_event_raw_<event> struct, but the event exists); *out is
+ * empty. Without tracefs, existence comes from BTF's btf_trace_<event>. */
 int btf_info__tracepoint(struct btf_info *bi, const char *subsys, const char *event,
 			 struct tp_format *out);
 /* Is tracefs usable (its events/ directory readable)? */
 bool btf_info__has_tracefs(struct btf_info *bi);
-/* Closest event name in subsys (tracefs only), or NULL; returned string is
- * owned by bi. */
+/* Closest event name in subsys (from tracefs, else from BTF's btf_trace_*
+ * typedefs), or NULL; returned string is owned by bi. */
 const char *btf_info__suggest_event(struct btf_info *bi, const char *subsys, const char *event);
 void tp_format__release(struct tp_format *f);
 /* Parse one tracefs format file's text (exposed for tests). */

@@ -60,7 +60,7 @@ struct ast_expr *dsl__parse(struct arena *a, struct diag_sink *d, const char *te
 		.a = a,
 		.d = d,
 		.text = text ? text : "",
-		.len = (uint32_t)len,
+		.len = text ? (uint32_t)len : 0,
 		.file = file,
 		.offmap = offmap,
 		.base = base,

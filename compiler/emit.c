@@ -34,6 +34,21 @@ static void comment_safe(FILE *out, const char *s)
 	}
 }
 
+/* Bytes placed inside a C string literal (SEC names): anything but plain
+ * printable ASCII, and '"' and '\\', becomes an octal escape, so a policy
+ * string can never end the literal. */
+static void cstring_safe(FILE *out, const char *s)
+{
+	for (; s && *s; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (c < 0x20 || c > 0x7e || c == '"' || c == '\\' || c == '?')
+			fprintf(out, "\\%03o", c);
+		else
+			fputc(c, out);
+	}
+}
+
 static void span_comment(FILE *out, const struct srcmap *m, struct span sp)
 {
 	const struct srcfile *f = srcmap__file(m, sp.file);
@@ -130,6 +145,18 @@ static void emit_int_value(struct body *B, const struct ir_pred *p)
 	case SRC_CGROUP:
 		fputs("TPC_CGROUP()", B->out);
 		break;
+	case SRC_PPID:
+		fputs("TPC_PPID()", B->out);
+		break;
+	case SRC_EGID:
+		fputs("TPC_EGID()", B->out);
+		break;
+	case SRC_CAPS:
+		fprintf(B->out, "tpc_caps(%d)", p->bit);
+		break;
+	case SRC_NS:
+		fprintf(B->out, "TPC_NS(%d)", p->bit);
+		break;
 	default:
 		fprintf(B->out, "A%d()", p->slot);
 	}
@@ -175,8 +202,11 @@ static void emit_int_leaf(struct body *B, const struct ir_pred *p)
 		default:
 			fprintf(out, "(%s)", ty);
 			emit_int_value(B, p);
-			fprintf(out, " %s (%s)%" PRId64 "ll", p->test == T_IN ? "==" : cmp_op(p->test),
-				ty, p->vals[i]);
+			if (p->src == SRC_NS && p->vals[i] == -1)
+				fprintf(out, " == (%s)TPC_HOST_NS(%d)", ty, p->bit);
+			else
+				fprintf(out, " %s (%s)%" PRId64 "ll",
+					p->test == T_IN ? "==" : cmp_op(p->test), ty, p->vals[i]);
 		}
 	}
 	fputs(")", out);
@@ -259,9 +289,9 @@ static void emit_sa_leaf(struct body *B, const struct ir_pred *p)
 			if (i)
 				fputs(" || ", out);
 			fprintf(out,
-				"tpc_sa__in(S%d(), 0x%" PRIx64 "ull, 0x%" PRIx64 "ull, 0x%" PRIx64
+				"tpc_sa__in(&S%d()[%d], 0x%" PRIx64 "ull, 0x%" PRIx64 "ull, 0x%" PRIx64
 				"ull, 0x%" PRIx64 "ull, %d)",
-				p->slot, nh, nl, mh, ml, v4);
+				p->slot, p->bit, nh, nl, mh, ml, v4);
 		}
 	} else {
 		for (size_t i = 0; i < p->nvals; i++) {
@@ -270,8 +300,8 @@ static void emit_sa_leaf(struct body *B, const struct ir_pred *p)
 			if (p->test == T_FAMILY)
 				fprintf(out, "S%d()->family == %" PRId64, p->slot, p->vals[i]);
 			else
-				fprintf(out, "(S%d()->port >= %" PRId64 " && S%d()->port <= %" PRId64 ")",
-					p->slot, p->vals[i], p->slot, p->his[i]);
+				fprintf(out, "(S%d()[%d].port >= %" PRId64 " && S%d()[%d].port <= %" PRId64 ")",
+					p->slot, p->bit, p->vals[i], p->slot, p->bit, p->his[i]);
 		}
 	}
 	fputs(")", out);
@@ -372,7 +402,7 @@ static void emit_raw(FILE *out, const struct ir_arg *a, const struct ir_variant 
 			fprintf(out,
 				"(u64)%s_CORE_SYSCALL((struct pt_regs *)PT_REGS_PARM1((struct pt_regs *)ctx))",
 				regs[i]);
-		} else if (v->at == AT_FENTRY || v->at == AT_FEXIT) {
+		} else if (v->at == AT_FENTRY || v->at == AT_FEXIT || v->at == AT_LSM) {
 			fprintf(out, "((u64 *)ctx)[%d]", a->index);
 		} else {
 			fprintf(out, "(u64)%s((struct pt_regs *)ctx)", regs[i]);
@@ -380,6 +410,15 @@ static void emit_raw(FILE *out, const struct ir_arg *a, const struct ir_variant 
 		return;
 	case AF_SOCK_ADDR:
 		fputs("0", out);
+		return;
+	case AF_COMM:
+		fputs("0", out);
+		return;
+	case AF_RET:
+		if (v->at == AT_FEXIT)
+			fprintf(out, "((u64 *)ctx)[%d]", v->lsm_nargs);
+		else
+			fputs("(u64)PT_REGS_RC((struct pt_regs *)ctx)", out);
 		return;
 	}
 }
@@ -438,16 +477,29 @@ static void emit_arg_state(struct body *B)
 			fprintf(out, "\tbool s%d_ok = false;\n", sl);
 			fprintf(out,
 				"#define S%d() ((struct tpc_ev_sockaddr *)(s%d_ok ? (void *)s->abuf[%d] : "
-				"(s%d_ok = true, ",
+				"(s%d_ok = true, ({ ",
 				sl, sl, k, sl);
-			if (p->kind == HOOK_KPROBE || p->kind == HOOK_LSM || p->kind == HOOK_TRACEPOINT) {
-				fprintf(out, "tpc_sa__read((void *)s->abuf[%d], (const void *)(", k);
-				emit_raw_switch(out, p, a);
-				fprintf(out, "), %s), (void *)s->abuf[%d])))\n",
-					a->kind == AK_SOCKADDR && p->kind != HOOK_LSM ? "true" : "false", k);
-			} else {
-				fprintf(out, "(void *)s->abuf[%d])))\n", k);
+			for (size_t vi = 0; vi < p->variants.n; vi++) {
+				const struct ir_variant *v = &p->variants.v[vi];
+
+				fprintf(out, "if (v == %zu) ", vi);
+				if (v->at == AT_CGROUP_CONNECT4 || v->at == AT_CGROUP_CONNECT6) {
+					fprintf(out, "tpc_sa__from_connect%c((void *)s->abuf[%d], ctx); ",
+						v->at == AT_CGROUP_CONNECT4 ? '4' : '6', k);
+				} else if (a->kind == AK_SOCK) {
+					fprintf(out, "tpc_sa__from_sock((void *)s->abuf[%d], %s(", k,
+						a->type == ARG_SOCKET ? "BPF_CORE_READ((struct socket *)" : "(struct sock *)");
+					emit_raw(out, a, v);
+					fputs(a->type == ARG_SOCKET ? "), sk)); " : ")); ", out);
+				} else {
+					fprintf(out, "tpc_sa__read((void *)s->abuf[%d], (const void *)(", k);
+					emit_raw(out, a, v);
+					/* a syscall's sockaddr is user memory, a hook's kernel memory */
+					fprintf(out, "), %s); ",
+						a->kind == AK_SOCKADDR && a->syscall_regs ? "true" : "false");
+				}
 			}
+			fprintf(out, "}), (void *)s->abuf[%d])))\n", k);
 			break;
 		}
 		default: {
@@ -456,6 +508,14 @@ static void emit_arg_state(struct body *B)
 
 			B->bufs[sl] = k;
 			fprintf(out, "\tint l%d = -2;\n\tint o%d = 0;\n", sl, sl);
+			if (a->kind == AK_COMM) {
+				fprintf(out, "#define L%d() (l%d != -2 ? l%d : (l%d = tpc_str__comm(s->abuf[%d])))\n",
+					sl, sl, sl, sl, k);
+				fprintf(out, "#define P%d() (&s->abuf[%d][o%d & TPC_STR_MASK])\n", sl, k, sl);
+				fprintf(out, "#define T%d(n) (&s->abuf[%d][(o%d + L%d() - (n)) & TPC_STR_MASK])\n",
+					sl, k, sl, sl);
+				break;
+			}
 			switch (a->kind) {
 			case AK_USTR:
 				rd = "tpc_str__read_user(s->abuf[%d], (const void *)(";
@@ -476,15 +536,18 @@ static void emit_arg_state(struct body *B)
 				const char *fn = a->kind == AK_FILE     ? "tpc_path__of_file"
 						 : a->kind == AK_PATH   ? "tpc_path__resolve"
 						 : a->kind == AK_BPRM   ? "tpc_path__of_bprm"
+						 : a->kind == AK_FD     ? "tpc_path__of_fd"
 									: "tpc_path__of_dentry";
-				const char *ty = a->kind == AK_FILE     ? "struct file"
-						 : a->kind == AK_PATH   ? "struct path"
-						 : a->kind == AK_BPRM   ? "struct linux_binprm"
-									: "struct dentry";
+				const char *ty = a->kind == AK_FILE     ? "struct file *"
+						 : a->kind == AK_PATH   ? "struct path *"
+						 : a->kind == AK_BPRM   ? "struct linux_binprm *"
+						 : a->kind == AK_FD     ? "long"
+									: "struct dentry *";
 
-				fprintf(out, "({ u32 _len; o%d = %s((%s *)(", sl, fn, ty);
+				/* a failed resolution reads as length -1: no string test matches */
+				fprintf(out, "({ u32 _len; o%d = %s((%s)(", sl, fn, ty);
 				emit_raw_switch(out, p, a);
-				fprintf(out, "), s->abuf[%d], &_len); (int)_len; })))\n", k);
+				fprintf(out, "), s->abuf[%d], &_len); o%d < 0 ? -1 : (int)_len; })))\n", k, sl);
 			}
 			fprintf(out, "#define P%d() (&s->abuf[%d][o%d & TPC_STR_MASK])\n", sl, k, sl);
 			fprintf(out, "#define T%d(n) (&s->abuf[%d][(o%d + L%d() - (n)) & TPC_STR_MASK])\n",
@@ -643,7 +706,7 @@ static void emit_prog(struct body *B)
 		else {
 			fputs(ir_attach__sec(v->at), out);
 			fputc('/', out);
-			comment_safe(out, v->target);
+			cstring_safe(out, v->target);
 		}
 		fputs("\")\n", out);
 		switch (v->at) {

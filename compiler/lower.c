@@ -101,6 +101,8 @@ static enum ir_argkind kind_of_type(enum arg_type t)
 		return AK_BPRM;
 	case ARG_DENTRY:
 		return AK_DENTRY;
+	case ARG_FD:
+		return AK_FD;
 	case ARG_SOCKADDR:
 		return AK_SOCKADDR;
 	case ARG_SOCK:
@@ -165,6 +167,8 @@ static int lower_arg(struct lower *L, struct ir_prog *p, const struct ast_hook *
 			a.kind = !strcmp(h->subsystem.s, "syscalls") ? AK_USTR : AK_KSTR;
 		else if (arg_type__is_int(t))
 			a.kind = AK_INT;
+		else if (t == ARG_FD && !f->is_ptr)
+			a.kind = AK_FD; /* e.g. sys_exit_openat's ret */
 		else {
 			LERR(L, ai->type.span,
 			     "type '%s' cannot be read from a tracepoint field",
@@ -263,6 +267,57 @@ static struct ir_pred *lower_pids(struct lower *L, const struct ast_match_pids *
 		}
 		ir_pred__add_int(L->a, p, v, v);
 	}
+	return p;
+}
+
+static struct ir_pred *lower_ns(struct lower *L, const struct ast_match_ns *mn)
+{
+	struct ir_pred *p = ir_pred__leaf(L->a, SRC_NS, T_IN, mn->span);
+
+	p->bit = (int)mn->ns;
+	p->cost = COST_DEREF;
+	p->negate = mn->op == OP_NOT_IN;
+	for (size_t i = 0; i < mn->values.n; i++) {
+		int64_t v;
+		const char *why;
+
+		if (ast_str__eq(&mn->values.v[i], "host_ns")) {
+			ir_pred__add_int(L->a, p, -1, -1); /* resolved in the kernel */
+			continue;
+		}
+		if (value__parse_int(mn->values.v[i].s, ARG_UINT32, &v, &why)) {
+			LERR(L, mn->values.v[i].span, "bad namespace inode: %s", why);
+			return NULL;
+		}
+		ir_pred__add_int(L->a, p, v, v);
+	}
+	return p;
+}
+
+/* In: the set holds at least one of the capabilities; NotIn: none. */
+static struct ir_pred *lower_caps(struct lower *L, const struct ast_match_caps *mc)
+{
+	struct ir_pred *p = ir_pred__leaf(L->a, SRC_CAPS, T_MASK, mc->span);
+	uint64_t mask = 0;
+
+	if (mc->is_namespace_capability.v) {
+		LERR(L, mc->is_namespace_capability.span,
+		     "isNamespaceCapability is not supported by tpc yet");
+		return NULL;
+	}
+	p->bit = (int)mc->type;
+	p->cost = COST_DEREF;
+	p->negate = mc->op == OP_NOT_IN;
+	for (size_t i = 0; i < mc->values.n; i++) {
+		int cap;
+
+		if (capability__lookup(mc->values.v[i].s, &cap)) {
+			LERR(L, mc->values.v[i].span, "unknown capability");
+			return NULL;
+		}
+		mask |= 1ull << cap;
+	}
+	ir_pred__add_int(L->a, p, (int64_t)mask, (int64_t)mask);
 	return p;
 }
 
@@ -400,6 +455,8 @@ static struct ir_pred *lower_match_arg(struct lower *L, struct ir_prog *prog,
 	case AK_PATH:
 	case AK_BPRM:
 	case AK_DENTRY:
+	case AK_FD:
+	case AK_COMM:
 		p->cost = ia->kind >= AK_FILE ? COST_PATH : COST_STRING;
 		switch (m->op) {
 		case OP_NOT_EQUAL:
@@ -477,6 +534,18 @@ static struct ir_pred *lower_match_arg(struct lower *L, struct ir_prog *prog,
 			}
 			p->bit = (m->op == OP_SPORT || m->op == OP_NOT_SPORT) && ia->kind == AK_SOCK;
 			break;
+		case OP_NOT_SPORT_PRIV:
+		case OP_NOT_DPORT_PRIV:
+			neg = true;
+			/* fallthrough */
+		case OP_SPORT_PRIV:
+		case OP_DPORT_PRIV:
+			/* privileged ports: below 1024 */
+			p->test = T_PORT;
+			ir_pred__add_int(L->a, p, 0, 1023);
+			p->bit = (m->op == OP_SPORT_PRIV || m->op == OP_NOT_SPORT_PRIV) &&
+				 ia->kind == AK_SOCK;
+			break;
 		case OP_FAMILY:
 			p->test = T_FAMILY;
 			for (size_t i = 0; i < m->values.n; i++) {
@@ -547,9 +616,11 @@ static void lower_actions(struct lower *L, const struct ast_hook *h, const struc
 				LERR(L, x->span, "Override needs a valid argError");
 				break;
 			}
-			if (h->kind != HOOK_LSM) {
+			if (h->kind != HOOK_LSM &&
+			    !(h->kind == HOOK_KPROBE && h->call.present &&
+			      !strncmp(h->call.s, "security_", 9) && !h->ret.v)) {
 				LERR(L, x->span,
-				     "Override on %s hooks is not supported by tpc yet (only lsmhooks deny)",
+				     "Override on %s hooks is not supported by tpc yet (only lsmhooks and security_* kprobes deny)",
 				     hook_kind__name(h->kind));
 				break;
 			}
@@ -585,12 +656,24 @@ static struct ir_pred *lower_selector(struct lower *L, struct ir_prog *prog,
 	UNSUP(match_data, "matchData");
 	UNSUP(match_return_args, "matchReturnArgs");
 	UNSUP(match_parent_binaries, "matchParentBinaries");
-	UNSUP(match_namespaces, "matchNamespaces");
+
 	UNSUP(match_namespace_changes, "matchNamespaceChanges");
-	UNSUP(match_capabilities, "matchCapabilities");
+
 	UNSUP(match_capability_changes, "matchCapabilityChanges");
 	UNSUP(match_return_actions, "matchReturnActions");
 #undef UNSUP
+	for (size_t i = 0; i < sel->match_namespaces.n; i++) {
+		struct ir_pred *p = lower_ns(L, &sel->match_namespaces.v[i]);
+
+		if (p)
+			ir_pred__add(L->a, all, p);
+	}
+	for (size_t i = 0; i < sel->match_capabilities.n; i++) {
+		struct ir_pred *p = lower_caps(L, &sel->match_capabilities.v[i]);
+
+		if (p)
+			ir_pred__add(L->a, all, p);
+	}
 	for (size_t i = 0; i < sel->match_pids.n; i++) {
 		struct ir_pred *p = lower_pids(L, &sel->match_pids.v[i]);
 
@@ -631,6 +714,36 @@ static const char *syscall_name(const char *call)
 	return p ? p + 4 : call;
 }
 
+static bool has_override(const struct ast_hook *h)
+{
+	for (size_t i = 0; i < h->selectors.n; i++)
+		for (size_t k = 0; k < h->selectors.v[i].match_actions.n; k++)
+			if (h->selectors.v[i].match_actions.v[k].action == ACT_OVERRIDE)
+				return true;
+	return false;
+}
+
+/* The cgroup connect hooks know only the destination sockaddr: a
+ * socket_connect policy gets them as a fallback when that is all it reads,
+ * and when its actions can be carried out there (no signals). */
+static bool connect_fallback_ok(const struct ast_hook *h)
+{
+	for (size_t i = 0; i < h->args.n; i++)
+		if (h->args.v[i].index.v != 1 || h->args.v[i].type_id != ARG_SOCKADDR)
+			return false;
+	for (size_t i = 0; i < h->selectors.n; i++) {
+		const struct ast_selector *sel = &h->selectors.v[i];
+
+		for (size_t k = 0; k < sel->match_actions.n; k++) {
+			enum action a = sel->match_actions.v[k].action;
+
+			if (a != ACT_POST && a != ACT_NOPOST && a != ACT_OVERRIDE)
+				return false;
+		}
+	}
+	return true;
+}
+
 static struct ir_prog *hook_prog(struct lower *L, const struct ast_hook *h,
 				 struct tp_format *tpf, bool *have_tpf)
 {
@@ -663,7 +776,23 @@ static struct ir_prog *hook_prog(struct lower *L, const struct ast_hook *h,
 		bool ret = h->ret.v;
 		const char *call = h->call.s;
 		char sym[256];
+		struct btf_func_info lfi;
 
+		/* Override on security_X: the BPF LSM hook X sees the same
+		 * arguments and its return value is the verdict, so the rule
+		 * compiles to an LSM program (no fmod_ret, no error injection).
+		 * Only deny-capable variants are emitted: a kernel without BPF
+		 * LSM refuses the object rather than silently not enforcing. */
+		if (!ret && has_override(h) && !strncmp(call, "security_", 9) && L->btf &&
+		    !btf_info__lsm_hook(L->btf, call + 9, &lfi)) {
+			snprintf(key, sizeof(key), "lsm:%s", call + 9);
+			p = prog_get(L, HOOK_LSM, key);
+			if (!p->variants.n) {
+				variant_add(L, p, AT_LSM, call + 9, 0);
+				p->variants.v[0].lsm_nargs = lfi.nparams;
+			}
+			return p;
+		}
 		if (h->syscall.v) {
 			if (!L->btf || btf_info__syscall(L->btf, call, sym, sizeof(sym)))
 				snprintf(sym, sizeof(sym), "__x64_sys_%s", syscall_name(call));
@@ -672,7 +801,12 @@ static struct ir_prog *hook_prog(struct lower *L, const struct ast_hook *h,
 		snprintf(key, sizeof(key), "%s:%s", ret ? "ret" : "entry", call);
 		p = prog_get(L, HOOK_KPROBE, key);
 		if (!p->variants.n) {
+			struct btf_func_info fi = { 0 };
+
 			variant_add(L, p, ret ? AT_FEXIT : AT_FENTRY, call, 0);
+			/* fexit sees the return value after the arguments */
+			if (L->btf && !btf_info__func(L->btf, call, &fi))
+				p->variants.v[0].lsm_nargs = fi.nparams;
 			variant_add(L, p, ret ? AT_KRETPROBE : AT_KPROBE, call, 1);
 			if (h->syscall.v && !ret) {
 				char tp[300];
@@ -698,7 +832,21 @@ static struct ir_prog *hook_prog(struct lower *L, const struct ast_hook *h,
 				return NULL;
 			}
 			p->variants.v[0].lsm_nargs = fi.nparams;
+			if (!strcmp(h->call.s, "socket_connect") && connect_fallback_ok(h)) {
+				/* hosts without BPF LSM: the cgroup connect hooks see the
+				 * same destination and deny with EPERM */
+				variant_add(L, p, AT_CGROUP_CONNECT4, "", 1);
+				variant_add(L, p, AT_CGROUP_CONNECT6, "", 1);
+			}
 		}
+		return p;
+	case HOOK_UPROBE:
+		snprintf(key, sizeof(key), "%s:%s:%s", h->ret.v ? "uretprobe" : "uprobe", h->path.s,
+			 h->call.s);
+		p = prog_get(L, h->kind, key);
+		if (!p->variants.n)
+			variant_add(L, p, h->ret.v ? AT_URETPROBE : AT_UPROBE,
+				    strchr(key, ':') + 1, 0);
 		return p;
 	default:
 		LERR(L, h->span, "%s hooks are not supported by tpc yet", hook_kind__name(h->kind));
@@ -756,6 +904,26 @@ static void lower_hook(struct lower *L, const struct ast_hook *h, bool *enforce)
 			VEC_PUSH(L->a, spec.event_args, slots[i]);
 		}
 	}
+	if (h->ret.v && h->has_return_arg) {
+		struct ir_arg a = { .from = AF_RET, .type = h->return_arg.type_id, .size = 8,
+				    .is_return = true, .in_event = true };
+
+		a.kind = kind_of_type(a.type);
+		a.is_signed = arg_type__is_signed(a.type);
+		if (a.kind == AK_USTR)
+			a.kind = h->kind == HOOK_UPROBE ? AK_USTR : AK_KSTR;
+		if (a.kind != AK_INT && a.kind != AK_USTR && a.kind != AK_KSTR &&
+		    a.kind != AK_FILE && a.kind != AK_SOCK) {
+			LERR(L, h->return_arg.span, "returnArg of type '%s' is not supported by tpc yet",
+			     arg_type__name(a.type));
+		} else {
+			if (a.kind == AK_INT && arg_type__int_size(a.type))
+				a.size = (uint32_t)arg_type__int_size(a.type);
+			VEC_PUSH(L->a, spec.event_args, slot_get(L, p, &a));
+			p->args.v[spec.event_args.v[spec.event_args.n - 1]].in_event = true;
+			p->args.v[spec.event_args.v[spec.event_args.n - 1]].is_return = true;
+		}
+	}
 	if (!h->selectors.n) {
 		struct ir_rule r = { .id = L->o->nrules++, .selector = -1, .span = h->span };
 
@@ -781,6 +949,24 @@ static void lower_hook_calls(struct lower *L, const struct ast_policy *pol,
 {
 	const struct ast_list *list = NULL;
 
+	if (h->kind == HOOK_UPROBE) {
+		if (h->offsets.n || h->addrs.n || h->ref_ctr_offsets.n) {
+			LERR(L, h->span, "uprobe offsets/addrs/refCtrOffsets are not supported by tpc yet; "
+			     "name the function in 'symbols'");
+			return;
+		}
+		/* one attach point, so one program, per symbol */
+		for (size_t i = 0; i < h->symbols.n; i++) {
+			struct ast_hook *copy = arena__alloc(L->a, sizeof(*copy));
+
+			*copy = *h;
+			copy->call = h->symbols.v[i];
+			lower_hook(L, copy, enforce);
+		}
+		if (!h->symbols.n)
+			LERR(L, h->span, "uprobe without 'symbols'");
+		return;
+	}
 	if ((h->kind != HOOK_KPROBE && h->kind != HOOK_FENTRY) || !h->call.present ||
 	    strncmp(h->call.s, "list:", 5)) {
 		lower_hook(L, h, enforce);

@@ -11,6 +11,7 @@
 #include "cmd.h"
 #include "diag.h"
 #include "frontend.h"
+#include "ir.h"
 
 static int do_help(int argc, char **argv);
 
@@ -103,6 +104,13 @@ static int do_validate(int argc, char **argv)
 	diag_sink__set_werror(d, werror);
 	diag_sink__set_max_errors(d, max_errors);
 	err = frontend__run(a, m, d, argv + optind, argc - optind, &fo, &bundle);
+	/* Lowering reports what the back end cannot express yet, so a policy
+	 * that validates is one that builds. */
+	if (!err) {
+		struct ir_object ir = { 0 };
+
+		err = ir__lower(a, d, &bundle, &ir);
+	}
 	/* machine formats go to stdout (they are the product), text to stderr */
 	diag__render(d, fmt, fmt == DIAG_FMT_TEXT ? stderr : stdout);
 	ret = err ? 1 : 0;

@@ -65,6 +65,8 @@ static json_t *hook_json(const struct ir_object *o, const struct ir_prog *p,
 		/* the exec shorthand's implicit arg has no AST arg */
 		if (h->kind != HOOK_EXEC && i < h->args.n && h->args.v[i].label.present)
 			label = h->args.v[i].label.s;
+		if (a->is_return)
+			label = "return";
 		json_array_append_new(args, json_pack("{s:o, s:s, s:s, s:b}", "label", jstr(label),
 						      "type", arg_type__name(a->type), "enc",
 						      enc_of(a->kind), "signed", a->is_signed));

@@ -71,7 +71,9 @@ int tpc_yylex_destroy(yyscan_t scanner);
 		}                                                              \
 	} while (0)
 
-/* The stack never needs to grow: depth is capped by DSL_MAX_DEPTH. */
+/* Enough for most expressions; a deeper one grows the stacks on the heap
+ * (bison uses YYMALLOC, never alloca, unless told to), and capping the
+ * nesting at DSL_MAX_DEPTH keeps that growth to a few hundred entries. */
 #define YYINITDEPTH (2 * DSL_MAX_DEPTH + 32)
 
 static void tpc_yyerror(struct dsl_loc *loc, yyscan_t scanner, struct dsl_state *st,
@@ -377,6 +379,16 @@ static bool text_is(struct dsl_state *st, struct dsl_loc l, const char *s)
 	return l.end - l.start == strlen(s) && !memcmp(st->text + l.start, s, l.end - l.start);
 }
 
+static const char *lower(struct dsl_state *st, const char *s, size_t n)
+{
+	char *o = arena__strndup(st->a, s, n);
+
+	for (size_t i = 0; i < n; i++)
+		if (o[i] >= 'A' && o[i] <= 'Z')
+			o[i] = (char)(o[i] - 'A' + 'a');
+	return o;
+}
+
 static int yyreport_syntax_error(const yypcontext_t *ctx, yyscan_t scanner,
 				 struct dsl_state *st)
 {
@@ -387,7 +399,7 @@ static int yyreport_syntax_error(const yypcontext_t *ctx, yyscan_t scanner,
 	size_t wlen = l.end - l.start;
 	struct phrases p = { .n = 0 };
 	const char *unexp;
-	bool value_expected = false, close_expected = false;
+	bool value_expected = false, close_expected = false, field_expected = false;
 	int n;
 
 	(void)scanner;
@@ -397,6 +409,7 @@ static int yyreport_syntax_error(const yypcontext_t *ctx, yyscan_t scanner,
 	for (int i = 0; i < n; i++) {
 		value_expected |= exp[i] == YYSYMBOL_INT;
 		close_expected |= exp[i] == YYSYMBOL_RPAREN;
+		field_expected |= exp[i] == YYSYMBOL_NAME;
 	}
 	if (tok == YYSYMBOL_YYEOF && st->ntokens == 0) {
 		dsl_state__error(st, l, "dsl-syntax", "empty selector expression");
@@ -445,6 +458,8 @@ static int yyreport_syntax_error(const yypcontext_t *ctx, yyscan_t scanner,
 		dsl_state__note(st, l, "use '||' for 'or'");
 	else if (tok == YYSYMBOL_NOTKW)
 		dsl_state__note(st, l, "use '!' to negate; 'not' only appears in 'not in'");
+	else if (tok == YYSYMBOL_CONST && field_expected)
+		dsl_state__note(st, l, "field names are lower case: '%s'", lower(st, what, wlen));
 	else if (tok == YYSYMBOL_NAME && value_expected)
 		dsl_state__note(st, l, "strings are written in double quotes: \"%s\"",
 				diag_quote(what, wlen));

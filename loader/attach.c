@@ -159,10 +159,14 @@ int ldr_attach__prog(struct bpf_program *prog, const struct ldr_meta_prog *mp,
 	if (!link) {
 		int e = errno ? errno : EINVAL;
 
-		snprintf(err, errlen, "program '%s': %s attach to '%s' failed: %s",
+		snprintf(err, errlen, "program '%s': %s attach to '%s' failed: %s%s",
 			 ldr_quote(mp->name), mp->attach_name,
 			 mp->attach == LDR_AT_CGROUP ? env->cgroup_path : ldr_quote(mp->target),
-			 strerror(e));
+			 strerror(e),
+			 e == E2BIG && mp->attach == LDR_AT_TRACEPOINT
+				 ? " (the kernel allows 64 programs per tracepoint; fuse policies "
+				   "into fewer objects)"
+				 : "");
 		return -e;
 	}
 	*out = link;

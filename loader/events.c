@@ -225,7 +225,7 @@ static void compact_head(struct jbuf *b, const char *icon, const char *tag,
 	jbuf__cstr(b, icon);
 	jbuf__ch(b, ' ');
 	jbuf__cstr(b, tag);
-	for (size_t n = strlen(tag); n < 8; n++)
+	for (size_t n = strlen(tag); n < 7; n++)
 		jbuf__ch(b, ' ');
 	jbuf__ch(b, ' ');
 	snprintf(num, sizeof(num), "%u ", p ? p->pid : h->pid);
@@ -567,7 +567,8 @@ static int put_args(struct jbuf *b, const struct ldr_meta_hook *h, const char *p
 	return 0;
 }
 
-/* The process of a hook record: from the table, else from /proc. */
+/* The process of a hook record: from the table, else from /proc (flags
+ * "procFS"), else what the record says (flags "miss"). */
 static struct ldr_proc *hook_process(struct ldr_events *ev, const struct tpc_ev_hdr *h)
 {
 	struct ldr_proc *p = ldr_proc_table__lookup(ev->procs, h->pid);
@@ -576,6 +577,8 @@ static struct ldr_proc *hook_process(struct ldr_events *ev, const struct tpc_ev_
 		ev->sync(ev->sync_ctx);
 		p = ldr_proc_table__lookup(ev->procs, h->pid);
 	}
+	if (!p && ev->proc_fallback)
+		p = ldr_proc_table__scan_pid(ev->procs, "/proc", h->pid);
 	return p;
 }
 

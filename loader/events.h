@@ -52,6 +52,7 @@ struct ldr_events {
 	 * so the process that triggered a hook is already in the table */
 	void (*sync)(void *ctx);
 	void *sync_ctx;
+	bool proc_fallback; /* read /proc for a hook's unknown process */
 	uint64_t emitted;
 	uint64_t filtered;
 	uint64_t decode_errors;

@@ -5,7 +5,8 @@
 #include "log.h"
 
 int ldr_verbose;
-static char reason[320];
+/* per thread: objects are loaded in parallel at start-up */
+static _Thread_local char reason[320];
 
 void ldr_log(const char *level, const char *fmt, ...)
 {

@@ -62,6 +62,7 @@ static const char run_usage[] =
 	"  --deny-policy P,...    never export events of these policies\n"
 	"  --poll-ms N            ring-buffer poll interval (default 2)\n"
 	"  --no-base-sensor       do not track exec/fork/exit (no process_exec/exit)\n"
+	"  --base-ring-kb N       base sensor ring buffer size (default 1024)\n"
 	"  -v, --verbose          more diagnostics (twice: libbpf debug)\n";
 
 static char **split_list(const char *s)
@@ -123,7 +124,7 @@ static int do_run(int argc, char **argv)
 	enum {
 		O_POLICY_DIR = 256, O_CGROUP, O_EXPORT_FILE, O_EXPORT_MAX, O_EXPORT_BACKUPS,
 		O_METRICS, O_NODE, O_PIN, O_MOUNT, O_ALLOW_EV, O_DENY_EV, O_ALLOW_POL,
-		O_DENY_POL, O_POLL, O_NO_BASE,
+		O_DENY_POL, O_POLL, O_NO_BASE, O_BASE_RING,
 	};
 	static const struct option lopts[] = {
 		{ "policy-dir", required_argument, 0, O_POLICY_DIR },
@@ -142,11 +143,13 @@ static int do_run(int argc, char **argv)
 		{ "deny-policy", required_argument, 0, O_DENY_POL },
 		{ "poll-ms", required_argument, 0, O_POLL },
 		{ "no-base-sensor", no_argument, 0, O_NO_BASE },
+		{ "base-ring-kb", required_argument, 0, O_BASE_RING },
 		{ "verbose", no_argument, 0, 'v' },
 		{ "help", no_argument, 0, 'h' },
 		{ 0 },
 	};
-	struct ldr_opts o = { .export_max_mb = 10, .export_backups = 5, .poll_ms = 2 };
+	struct ldr_opts o = { .export_max_mb = 10, .export_backups = 5, .poll_ms = 2,
+			      .base_ring_kb = 1024 };
 	int c, bad = 0;
 
 	optind = 1;
@@ -186,6 +189,14 @@ static int do_run(int argc, char **argv)
 				o.poll_ms = 1;
 			break;
 		case O_NO_BASE: o.no_base = true; break;
+		case O_BASE_RING:
+			bad |= parse_uint("--base-ring-kb", optarg, &o.base_ring_kb);
+			if (o.base_ring_kb < 4 || (o.base_ring_kb & (o.base_ring_kb - 1))) {
+				fprintf(stderr, "tpc-loader: error: --base-ring-kb: a power of two "
+						"of at least 4\n");
+				bad = 1;
+			}
+			break;
 		case 'v': ldr_verbose++; break;
 		case 'h': fputs(run_usage, stdout); return 0;
 		default: bad = 1;
@@ -195,10 +206,9 @@ static int do_run(int argc, char **argv)
 		fputs(run_usage, stderr);
 		return 2;
 	}
-	if (optind >= argc && !o.policy_dir) {
-		fprintf(stderr, "tpc-loader: error: no objects: pass OBJ.bpf.o files or "
-				"--policy-dir DIR\n");
-		fputs(run_usage, stderr);
+	if (optind >= argc && !o.policy_dir && o.no_base) {
+		fprintf(stderr, "tpc-loader: error: nothing to run: no objects, no --policy-dir "
+				"and --no-base-sensor\n");
 		return 2;
 	}
 	o.objs = argv + optind;

@@ -67,8 +67,8 @@ const char *ldr_attach__feature(enum ldr_attach a)
 
 const char *ldr_quote(const char *s)
 {
-	static char bufs[4][160];
-	static unsigned next;
+	static _Thread_local char bufs[4][160];
+	static _Thread_local unsigned next;
 	char *b = bufs[next++ % 4];
 	size_t o = 0;
 

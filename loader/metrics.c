@@ -1,7 +1,9 @@
 /* metrics.c - counters and the Prometheus/healthz endpoint (libmicrohttpd). */
 #include <arpa/inet.h>
 #include <errno.h>
+#ifndef TPC_NO_HTTP
 #include <microhttpd.h>
+#endif
 #include <netinet/in.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -16,7 +18,9 @@ struct ldr_metrics {
 	uint64_t g[LDR_G__COUNT];
 	void (*collect)(void *ctx, struct jbuf *out);
 	void *ctx;
+#ifndef TPC_NO_HTTP
 	struct MHD_Daemon *httpd;
+#endif
 };
 
 static const char *const gnames[LDR_G__COUNT] = {
@@ -48,8 +52,10 @@ void ldr_metrics__free(struct ldr_metrics *m)
 
 	if (!m)
 		return;
+#ifndef TPC_NO_HTTP
 	if (m->httpd)
 		MHD_stop_daemon(m->httpd);
+#endif
 	for (c = m->ctrs; c; c = n) {
 		n = c->next;
 		free(c->type);
@@ -143,6 +149,12 @@ void ldr_metrics__render(struct ldr_metrics *m, struct jbuf *b)
 		m->collect(m->ctx, b);
 }
 
+#ifdef TPC_NO_HTTP
+int ldr_metrics__serve(struct ldr_metrics *m, const char *addr)
+{
+	return -EOPNOTSUPP; /* static build: no libmicrohttpd */
+}
+#else
 static enum MHD_Result answer(void *cls, struct MHD_Connection *conn, const char *url,
 			      const char *method, const char *version, const char *upload_data,
 			      size_t *upload_data_size, void **con_cls)
@@ -208,3 +220,4 @@ int ldr_metrics__serve(struct ldr_metrics *m, const char *addr)
 				    10u, MHD_OPTION_END);
 	return m->httpd ? 0 : -EADDRINUSE;
 }
+#endif

@@ -45,6 +45,18 @@ struct ldr_meta *ldr_obj__read_meta(const char *path, char *err, size_t errlen)
 		snprintf(err, errlen, "malformed ELF: %s", elf_errmsg(-1));
 		goto cleanup;
 	}
+	{
+		GElf_Ehdr eh;
+		struct stat st;
+
+		/* libelf reads lazily: a cut-off file shows up as missing sections */
+		if (!gelf_getehdr(elf, &eh) || fstat(fd, &st) ||
+		    eh.e_shoff + (uint64_t)eh.e_shnum * eh.e_shentsize > (uint64_t)st.st_size) {
+			snprintf(err, errlen, "truncated ELF: section headers beyond the end of "
+				 "the file");
+			goto cleanup;
+		}
+	}
 	while ((scn = elf_nextscn(elf, scn))) {
 		GElf_Shdr sh;
 		const char *name;
@@ -81,7 +93,8 @@ cleanup:
 /* --- variant choice --------------------------------------------------------- */
 
 /* Pick, per group, the lowest-prio program whose hook kind this kernel
- * supports; standalone programs must be supported themselves.  chosen[i]
+ * supports (with every supported member of the same prio); standalone
+ * programs must be supported themselves.  chosen[i]
  * says whether meta program i is loaded. */
 static int choose_variants(const struct ldr_meta *m, const struct ldr_features *feat,
 			   bool *chosen, char *err, size_t errlen)
@@ -139,6 +152,15 @@ static int choose_variants(const struct ldr_meta *m, const struct ldr_features *
 			return -EOPNOTSUPP;
 		}
 		chosen[best_i] = true;
+		/* members of a group that share the chosen prio work together
+		 * (cgroup/connect4 + connect6 as the fallback of one LSM hook) */
+		for (size_t j = i; p->group[0] && j < m->nprograms; j++) {
+			const struct ldr_meta_prog *q = &m->programs[j];
+
+			if (j != best_i && !strcmp(q->group, p->group) && q->prio == best->prio &&
+			    ldr_features__has(feat, ldr_attach__feature(q->attach)))
+				chosen[j] = true;
+		}
 	}
 	return 0;
 }
@@ -356,13 +378,11 @@ void ldr_pin__dirname(const char *name, char *out, size_t outlen)
 		char c = name[i];
 
 		out[i] = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-					 c == '-' || c == '_' || c == '.'
+					 c == '-' || c == '_'
 				 ? c
-				 : '_';
+				 : '_'; /* bpffs refuses names with '.' */
 	}
 	out[i] = 0;
-	if (!strcmp(out, ".") || !strcmp(out, ".."))
-		out[0] = '_';
 }
 
 static void clear_dir(const char *dir)

@@ -69,15 +69,17 @@ static int load_min(enum bpf_prog_type type, enum bpf_attach_type eat, int btf_i
 	return fd < 0 ? -errno : fd;
 }
 
+/* The kernel BTF is parsed once per probe run and freed at its end: it
+ * takes several MB. */
+static struct btf *probe_btf;
+
 static int btf_id_of(const char *name, int kind)
 {
-	static struct btf *vmlinux;
-
-	if (!vmlinux)
-		vmlinux = btf__load_vmlinux_btf();
-	if (!vmlinux)
+	if (!probe_btf)
+		probe_btf = btf__load_vmlinux_btf();
+	if (!probe_btf)
 		return -ENOENT;
-	return btf__find_by_name_kind(vmlinux, name, kind);
+	return btf__find_by_name_kind(probe_btf, name, kind);
 }
 
 static long perf_open(struct perf_event_attr *attr)
@@ -324,6 +326,8 @@ void ldr_features__probe(struct ldr_features *f)
 	set(f, LDR_FEAT_PROBE_WRITE_USER, r == 0, "%s",
 	    r == 0 ? "a program calling it loads" : "load refused (lockdown?)");
 	f->probed = true;
+	btf__free(probe_btf);
+	probe_btf = NULL;
 	libbpf_set_print(old);
 }
 

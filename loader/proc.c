@@ -445,3 +445,17 @@ int ldr_proc_table__scan(struct ldr_proc_table *t, const char *procdir)
 			link_parent(t, p);
 	return n;
 }
+
+struct ldr_proc *ldr_proc_table__scan_pid(struct ldr_proc_table *t, const char *procdir,
+					  uint32_t pid)
+{
+	long hz = sysconf(_SC_CLK_TCK);
+	struct ldr_proc *p;
+
+	if (scan_one(t, procdir, pid, hz > 0 ? hz : 100))
+		return NULL;
+	p = ldr_proc_table__lookup(t, pid);
+	if (p)
+		link_parent(t, p);
+	return p;
+}

@@ -45,6 +45,10 @@ struct ldr_proc_table *ldr_proc_table__new(const char *node, const char *cgroot)
 void ldr_proc_table__free(struct ldr_proc_table *t);
 int ldr_proc_table__scan(struct ldr_proc_table *t, const char *procdir);
 struct ldr_proc *ldr_proc_table__lookup(struct ldr_proc_table *t, uint32_t pid);
+/* Read one process from procdir (a process the records never showed, e.g.
+ * the loader ran without the base sensor); NULL if it is gone. */
+struct ldr_proc *ldr_proc_table__scan_pid(struct ldr_proc_table *t, const char *procdir,
+					  uint32_t pid);
 size_t ldr_proc_table__count(const struct ldr_proc_table *t);
 
 /* Apply a base-sensor record; returns the entry it created or updated. */

@@ -2,7 +2,9 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <libelf.h>
 #include <limits.h>
+#include <malloc.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -143,26 +145,13 @@ static void note_failed(struct run *r, const char *name)
 	snprintf(r->failed[r->nfailed++], NAME_MAX + 1, "%s", name);
 }
 
-/* Load path; on success it replaces a loaded object of the same name only
- * after its own programs are attached, so enforcement has no gap. */
-static int add_object(struct run *r, const char *path, bool at_start)
+/* Register an opened object; it replaces a loaded object of the same name
+ * only now, after its own programs are attached: no enforcement gap. */
+static void install_object(struct run *r, struct ldr_obj *o, double ms)
 {
+	struct ldr_obj *old;
 	char err[1024];
-	struct ldr_obj *o, *old;
-	struct timespec t0, t1;
 
-	clock_gettime(CLOCK_MONOTONIC, &t0);
-	o = ldr_obj__open(path, &r->env, r, err, sizeof(err));
-	if (!o) {
-		const char *s = strrchr(path, '/');
-
-		ldr_err("object '%s' refused: %s", ldr_quote(path), err);
-		ldr_metrics__add(r->metrics, LDR_G_LOAD_ERRORS, 1);
-		if (at_start)
-			note_failed(r, s ? s + 1 : path);
-		return -1;
-	}
-	clock_gettime(CLOCK_MONOTONIC, &t1);
 	pthread_mutex_lock(&r->lock);
 	old = find_obj(r, o->name);
 	if (r->o->pin_dir && ldr_obj__pin(o, r->o->pin_dir, err, sizeof(err)))
@@ -184,9 +173,112 @@ static int add_object(struct run *r, const char *path, bool at_start)
 	epoll_ring(r, o->rb, EPOLL_CTL_ADD);
 	ldr_info("%s '%s': %zu polic%s, %zu program%s attached in %.1f ms",
 		 old ? "replaced" : "loaded", o->name, o->meta->npolicies,
-		 o->meta->npolicies == 1 ? "y" : "ies", o->nlinks, o->nlinks == 1 ? "" : "s",
-		 (t1.tv_sec - t0.tv_sec) * 1e3 + (t1.tv_nsec - t0.tv_nsec) / 1e6);
+		 o->meta->npolicies == 1 ? "y" : "ies", o->nlinks, o->nlinks == 1 ? "" : "s", ms);
+}
+
+static void refuse_object(struct run *r, const char *path, const char *err, bool at_start)
+{
+	const char *s = strrchr(path, '/');
+
+	ldr_err("object '%s' refused: %s", ldr_quote(path), err);
+	ldr_metrics__add(r->metrics, LDR_G_LOAD_ERRORS, 1);
+	if (at_start)
+		note_failed(r, s ? s + 1 : path);
+}
+
+static double ms_since(const struct timespec *t0)
+{
+	struct timespec t1;
+
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	return (t1.tv_sec - t0->tv_sec) * 1e3 + (t1.tv_nsec - t0->tv_nsec) / 1e6;
+}
+
+static int add_object(struct run *r, const char *path, bool at_start)
+{
+	struct timespec t0;
+	struct ldr_obj *o;
+	char err[1024];
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	o = ldr_obj__open(path, &r->env, r, err, sizeof(err));
+	if (!o) {
+		refuse_object(r, path, err, at_start);
+		return -1;
+	}
+	install_object(r, o, ms_since(&t0));
+	malloc_trim(0);
 	return 0;
+}
+
+/* Start-up: most of an object's load time is libbpf parsing the kernel's
+ * BTF for CO-RE (tens of ms each), so objects are opened in parallel, one
+ * worker per CPU, and installed in order by the main thread. */
+struct batch {
+	struct run *r;
+	char **paths;
+	size_t n;
+	size_t next; /* atomic */
+	struct ldr_obj **objs;
+	char (*errs)[1024];
+	double *ms;
+};
+
+static void *batch_worker(void *arg)
+{
+	struct batch *b = arg;
+	size_t i;
+
+	while ((i = __atomic_fetch_add(&b->next, 1, __ATOMIC_RELAXED)) < b->n) {
+		struct timespec t0;
+
+		clock_gettime(CLOCK_MONOTONIC, &t0);
+		b->objs[i] = ldr_obj__open(b->paths[i], &b->r->env, b->r, b->errs[i],
+					   sizeof(b->errs[i]));
+		b->ms[i] = ms_since(&t0);
+	}
+	return NULL;
+}
+
+static void load_batch(struct run *r, char **paths, size_t n)
+{
+	struct batch b = { .r = r, .paths = paths, .n = n };
+	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+	size_t nthreads = ncpu > 0 ? (size_t)ncpu : 1, started = 0;
+	pthread_t tids[16];
+
+	if (!n)
+		return;
+	if (nthreads > 16)
+		nthreads = 16;
+	if (nthreads > n)
+		nthreads = n;
+	b.objs = calloc(n, sizeof(*b.objs));
+	b.errs = calloc(n, sizeof(*b.errs));
+	b.ms = calloc(n, sizeof(*b.ms));
+	if (!b.objs || !b.errs || !b.ms)
+		nthreads = 0;
+	for (size_t i = 1; i < nthreads; i++)
+		if (!pthread_create(&tids[started], NULL, batch_worker, &b))
+			started++;
+	if (nthreads)
+		batch_worker(&b);
+	for (size_t i = 0; i < started; i++)
+		pthread_join(tids[i], NULL);
+	for (size_t i = 0; i < n; i++) {
+		if (!nthreads)
+			add_object(r, paths[i], true);
+		else if (b.objs[i])
+			install_object(r, b.objs[i], b.ms[i]);
+		else
+			refuse_object(r, paths[i], b.errs[i], true);
+	}
+	free(b.objs);
+	free(b.errs);
+	free(b.ms);
+	/* libbpf's parsed kernel BTF (several MB per object) is freed by now;
+	 * hand the pages back instead of keeping them in malloc arenas */
+	malloc_trim(0);
 }
 
 static void remove_object(struct run *r, const char *name)
@@ -224,7 +316,8 @@ static void rescan(struct run *r, bool at_start)
 {
 	DIR *d = opendir(r->o->policy_dir);
 	struct dirent *de;
-	char path[PATH_MAX];
+	char path[PATH_MAX], **todo = NULL;
+	size_t ntodo = 0;
 	struct ldr_obj *o, *next;
 
 	if (!d) {
@@ -233,6 +326,7 @@ static void rescan(struct run *r, bool at_start)
 	}
 	while ((de = readdir(d))) {
 		struct stat st;
+		void *nt;
 
 		if (!ldr_is_object_name(de->d_name))
 			continue;
@@ -242,9 +336,22 @@ static void rescan(struct run *r, bool at_start)
 		o = find_obj(r, de->d_name);
 		if (o && same_file(o, &st))
 			continue;
-		add_object(r, path, at_start);
+		nt = realloc(todo, (ntodo + 1) * sizeof(*todo));
+		if (!nt)
+			break;
+		todo = nt;
+		todo[ntodo++] = strdup(path);
 	}
 	closedir(d);
+	if (at_start) {
+		load_batch(r, todo, ntodo);
+	} else {
+		for (size_t i = 0; i < ntodo; i++)
+			add_object(r, todo[i], false);
+	}
+	for (size_t i = 0; i < ntodo; i++)
+		free(todo[i]);
+	free(todo);
 	for (o = r->objs; o; o = next) {
 		next = o->next;
 		if (in_policy_dir(r, o) && access(o->path, F_OK))
@@ -366,8 +473,17 @@ static void prog_stats(struct jbuf *b, const char *obj, struct bpf_object *bpf)
 	}
 }
 
-/* Runs in the HTTP thread. Object names are file names: quote-safe after
- * ldr_pin__dirname-style sanitizing. */
+/* A file name as a Prometheus label value: no quote, backslash or newline. */
+static void label_value(const char *in, char *out, size_t outlen)
+{
+	size_t i;
+
+	for (i = 0; in[i] && i + 1 < outlen; i++)
+		out[i] = in[i] == '"' || in[i] == '\\' || in[i] == '\n' ? '_' : in[i];
+	out[i] = 0;
+}
+
+/* Runs in the HTTP thread, under r->lock. */
 static void collect(void *ctx, struct jbuf *b)
 {
 	struct run *r = ctx;
@@ -381,7 +497,7 @@ static void collect(void *ctx, struct jbuf *b)
 		 (unsigned long long)ldr_stats__read(r->base_stats_fd, TPC_STAT_RB_DROPS));
 	jbuf__cstr(b, line);
 	for (struct ldr_obj *o = r->objs; o; o = o->next) {
-		ldr_pin__dirname(o->name, name, sizeof(name));
+		label_value(o->name, name, sizeof(name));
 		snprintf(line, sizeof(line), "tpc_ringbuf_lost_total{object=\"%s\"} %llu\n", name,
 			 (unsigned long long)ldr_stats__read(o->stats_fd, TPC_STAT_RB_DROPS));
 		jbuf__cstr(b, line);
@@ -389,7 +505,7 @@ static void collect(void *ctx, struct jbuf *b)
 	jbuf__cstr(b, "# HELP tpc_object_loaded Objects attached now.\n"
 		      "# TYPE tpc_object_loaded gauge\n");
 	for (struct ldr_obj *o = r->objs; o; o = o->next) {
-		ldr_pin__dirname(o->name, name, sizeof(name));
+		label_value(o->name, name, sizeof(name));
 		snprintf(line, sizeof(line), "tpc_object_loaded{object=\"%s\"} 1\n", name);
 		jbuf__cstr(b, line);
 	}
@@ -402,7 +518,7 @@ static void collect(void *ctx, struct jbuf *b)
 		if (r->base)
 			prog_stats(b, "base", r->base->obj);
 		for (struct ldr_obj *o = r->objs; o; o = o->next) {
-			ldr_pin__dirname(o->name, name, sizeof(name));
+			label_value(o->name, name, sizeof(name));
 			prog_stats(b, name, o->bpf);
 		}
 	}
@@ -415,9 +531,17 @@ static int start_base(struct run *r)
 {
 	int err;
 
-	r->base = tpc_base__open_and_load();
+	r->base = tpc_base__open();
 	if (!r->base) {
-		ldr_err("base sensor: load failed: %s%s", strerror(errno), ldr_log_libbpf_reason());
+		ldr_err("base sensor: open failed: %s", strerror(errno));
+		return -1;
+	}
+	/* user space maps the whole ring (counted in RSS): 1 MiB holds ~800
+	 * exec records, hundreds of thousands per second at a 2 ms poll */
+	bpf_map__set_max_entries(r->base->maps.base_events, r->o->base_ring_kb << 10);
+	err = tpc_base__load(r->base);
+	if (err) {
+		ldr_err("base sensor: load failed: %s%s", strerror(-err), ldr_log_libbpf_reason());
 		return -1;
 	}
 	err = tpc_base__attach(r->base);
@@ -436,18 +560,24 @@ static int start_base(struct run *r)
 	return 0;
 }
 
+static void block_signals(sigset_t *set)
+{
+	signal(SIGPIPE, SIG_IGN);
+	sigemptyset(set);
+	sigaddset(set, SIGTERM);
+	sigaddset(set, SIGINT);
+	sigaddset(set, SIGHUP);
+	/* before any thread exists (libmicrohttpd's): threads inherit the mask,
+	 * so the signals reach only the signalfd */
+	pthread_sigmask(SIG_BLOCK, set, NULL);
+}
+
 static int setup_signals(struct run *r)
 {
 	struct epoll_event e = { .events = EPOLLIN, .data.u64 = TAG_SIG };
 	sigset_t set;
 
-	signal(SIGPIPE, SIG_IGN);
-	sigemptyset(&set);
-	sigaddset(&set, SIGTERM);
-	sigaddset(&set, SIGINT);
-	sigaddset(&set, SIGHUP);
-	if (sigprocmask(SIG_BLOCK, &set, NULL))
-		return -errno;
+	block_signals(&set);
 	r->sigfd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
 	if (r->sigfd < 0)
 		return -errno;
@@ -499,11 +629,19 @@ int ldr_run(struct ldr_opts *o)
 {
 	struct run *r = calloc(1, sizeof(*r));
 	char node[LDR_NODE_MAX];
+	struct timespec t_start;
 	int ret = 1;
 
+	clock_gettime(CLOCK_MONOTONIC, &t_start);
 	if (!r)
 		return 1;
+	elf_version(EV_CURRENT); /* once, before objects are read in parallel */
 	r->o = o;
+	{
+		sigset_t set;
+
+		block_signals(&set);
+	}
 	r->epfd = r->sigfd = r->inofd = r->env.cgroup_fd = r->base_stats_fd = -1;
 	pthread_mutex_init(&r->lock, NULL);
 	ldr_out__init(&r->out, o->fmt == LDR_FMT_NONE ? NULL : stdout);
@@ -544,6 +682,8 @@ int ldr_run(struct ldr_opts *o)
 	r->env.on_event = on_obj_event;
 	r->env.verbose = ldr_verbose;
 	ldr_features__probe(&r->feat);
+	if (ldr_verbose)
+		ldr_info("start-up: kernel probe done at %.1f ms", ms_since(&t_start));
 
 	r->procs = ldr_proc_table__new(node, r->cgpath[0] ? r->cgpath : NULL);
 	if (!r->procs)
@@ -555,16 +695,21 @@ int ldr_run(struct ldr_opts *o)
 	r->ev.sink = &r->out;
 	r->ev.sync = sync_base;
 	r->ev.sync_ctx = r;
+	r->ev.proc_fallback = true;
 	r->metrics = ldr_metrics__new(collect, r);
 	r->ev.metrics = r->metrics;
-	for (int t = 0; t < LDR_EV__COUNT; t++)
-		r->ev.base_ctr[t] = ldr_metrics__ctr(r->metrics, ldr_ev_type_names[t], "", "");
+	r->ev.base_ctr[LDR_EV_EXEC] =
+		ldr_metrics__ctr(r->metrics, ldr_ev_type_names[LDR_EV_EXEC], "", "");
+	r->ev.base_ctr[LDR_EV_EXIT] =
+		ldr_metrics__ctr(r->metrics, ldr_ev_type_names[LDR_EV_EXIT], "", "");
 	if (o->metrics_addr) {
 		int err = ldr_metrics__serve(r->metrics, o->metrics_addr);
 
 		if (err) {
 			ldr_err("--metrics-addr %s: cannot serve: %s", o->metrics_addr,
-				strerror(-err));
+				err == -EOPNOTSUPP ? "this build has no HTTP server (static "
+						     "build; use the dynamic tpc-loader)"
+						   : strerror(-err));
 			goto cleanup;
 		}
 	}
@@ -575,10 +720,14 @@ int ldr_run(struct ldr_opts *o)
 	 * (harmless) rather than not at all */
 	if (!o->no_base && start_base(r))
 		goto cleanup;
+	if (ldr_verbose)
+		ldr_info("start-up: base sensor attached at %.1f ms", ms_since(&t_start));
 	ldr_proc_table__scan(r->procs, "/proc");
+	malloc_trim(0);
+	if (ldr_verbose)
+		ldr_info("start-up: /proc scanned at %.1f ms", ms_since(&t_start));
 
-	for (int i = 0; i < o->nobjs; i++)
-		add_object(r, o->objs[i], true);
+	load_batch(r, o->objs, o->nobjs);
 	if (o->policy_dir) {
 		struct epoll_event e = { .events = EPOLLIN, .data.u64 = TAG_INOTIFY };
 
@@ -597,8 +746,9 @@ int ldr_run(struct ldr_opts *o)
 
 		for (struct ldr_obj *x = r->objs; x; x = x->next)
 			n++;
-		ldr_info("ready: %zu object%s attached, %zu processes known, node '%s'", n,
-			 n == 1 ? "" : "s", ldr_proc_table__count(r->procs), node);
+		ldr_info("ready in %.0f ms: %zu object%s attached, %zu processes known, node '%s'",
+			 ms_since(&t_start), n, n == 1 ? "" : "s", ldr_proc_table__count(r->procs),
+			 node);
 	}
 
 	{

@@ -27,6 +27,7 @@ struct ldr_opts {
 	bool mount;
 	bool no_base;
 	unsigned poll_ms;
+	unsigned base_ring_kb; /* power of two, >= 4 */
 	struct ldr_filter filter;
 	char **objs;
 	int nobjs;

@@ -17,11 +17,12 @@
 #include <bpf/bpf_core_read.h>
 #include <bpf/bpf_tracing.h>
 #include "tpc_abi.h"
+#include "path.bpf.h"
 
 char LICENSE[] SEC("license") = "GPL";
 
+/* the loader may shrink it before load (bpf_map__set_max_entries) */
 #define BASE_RB_SIZE (4u << 20)
-#define PATH_DEPTH 64 /* path components walked before giving up (mask 63) */
 
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
@@ -41,8 +42,7 @@ struct {
 struct scratch {
 	struct tpc_ev_exec ev;
 	char data[REC_DATA];
-	char tmp[2 * TPC_PATH_MAX];
-	const unsigned char *names[PATH_DEPTH];
+	struct tpc_pathbuf pb;
 };
 
 struct {
@@ -51,10 +51,6 @@ struct {
 	__type(key, __u32);
 	__type(value, struct scratch);
 } base_scratch SEC(".maps");
-
-/* A mask the compiler cannot drop: the verifier needs to see the bound on
- * the register that reaches the helper call. */
-#define BOUND(x, mask) asm volatile("%0 &= " #mask : "+r"(x))
 
 static __always_inline void stat_inc(__u32 idx)
 {
@@ -68,7 +64,8 @@ static __always_inline __u64 wake_flags(void)
 {
 	/* Wake the consumer only when the ring is filling up; otherwise the
 	 * loader's poll timer picks the record up. */
-	if (bpf_ringbuf_query(&base_events, BPF_RB_AVAIL_DATA) > BASE_RB_SIZE / 2)
+	if (bpf_ringbuf_query(&base_events, BPF_RB_AVAIL_DATA) >
+	    bpf_ringbuf_query(&base_events, BPF_RB_RING_SIZE) / 2)
 		return BPF_RB_FORCE_WAKEUP;
 	return BPF_RB_NO_WAKEUP;
 }
@@ -86,102 +83,6 @@ static __always_inline void fill_hdr(struct tpc_ev_hdr *h, __u16 kind, struct ta
 	h->action = 0;
 	h->ret = 0;
 	BPF_CORE_READ_STR_INTO(&h->comm, task, comm);
-}
-
-struct walk_ctx {
-	struct scratch *s;
-	struct dentry *dentry;
-	struct mount *mnt;
-	__u32 n;   /* components collected in s->names, leaf first */
-	__u32 off; /* bytes written to s->tmp */
-	__u32 trunc;
-};
-
-/* One step up: a dentry to its parent, or across a mount to its mountpoint.
- * Returns 1 (stop) at the root of the whole tree. */
-static long walk_step(__u32 i, struct walk_ctx *c)
-{
-	/* locals, not c->...: CO-RE relocates field accesses of kernel types */
-	struct dentry *dentry = c->dentry;
-	struct mount *mnt = c->mnt;
-	struct dentry *root = BPF_CORE_READ(mnt, mnt.mnt_root);
-	struct dentry *parent = BPF_CORE_READ(dentry, d_parent);
-	__u32 n = c->n;
-
-	if (dentry == root || dentry == parent) {
-		struct mount *mparent;
-
-		if (dentry != root)
-			return 1;
-		mparent = BPF_CORE_READ(mnt, mnt_parent);
-		if (mparent == mnt)
-			return 1;
-		c->dentry = BPF_CORE_READ(mnt, mnt_mountpoint);
-		c->mnt = mparent;
-		return 0;
-	}
-	if (n >= PATH_DEPTH) {
-		c->trunc = 1;
-		return 1;
-	}
-	BOUND(n, 63);
-	c->s->names[n] = BPF_CORE_READ(dentry, d_name.name);
-	n++;
-	c->n = n;
-	c->dentry = parent;
-	return 0;
-}
-
-/* Append component names root first: "/" name, bounded by TPC_PATH_MAX. */
-static long emit_step(__u32 i, struct walk_ctx *c)
-{
-	__u32 j = c->n - 1 - i, o;
-	long r;
-
-	if (j >= PATH_DEPTH)
-		return 1;
-	BOUND(j, 63);
-	if (c->off >= TPC_PATH_MAX - 1) {
-		c->trunc = 1;
-		return 1;
-	}
-	o = c->off;
-	BOUND(o, 255);
-	c->s->tmp[o] = '/';
-	o = ++c->off;
-	BOUND(o, 255);
-	r = bpf_probe_read_kernel_str(&c->s->tmp[o], TPC_PATH_MAX, c->s->names[j]);
-	if (r > 1)
-		c->off += r - 1;
-	return 0;
-}
-
-/* Resolve (dentry, vfsmount) to an absolute path in s->tmp, walking dentries
- * up to each mount root and then crossing to the parent mount, like d_path()
- * but bounded.  bpf_loop keeps the verifier's work independent of the depth.
- * Returns the length (no NUL); sets *trunc when the path was cut. */
-static __always_inline __u32 resolve_path(struct scratch *s, struct dentry *dentry,
-					  struct vfsmount *vfsmnt, __u32 *trunc)
-{
-	struct walk_ctx c = {
-		.s = s,
-		.dentry = dentry,
-		.mnt = container_of(vfsmnt, struct mount, mnt),
-	};
-
-	bpf_loop(PATH_DEPTH + 16, walk_step, &c, 0);
-	if (c.n == 0) {
-		s->tmp[0] = '/';
-		return 1;
-	}
-	bpf_loop(c.n, emit_step, &c, 0);
-	if (c.off > TPC_PATH_MAX - 1) {
-		c.off = TPC_PATH_MAX - 1;
-		c.trunc = 1;
-	}
-	if (c.trunc)
-		*trunc = 1;
-	return c.off;
 }
 
 SEC("tp_btf/sched_process_exec")
@@ -206,12 +107,12 @@ int BPF_PROG(tpc_base_exec, struct task_struct *p, pid_t old_pid, struct linux_b
 
 	/* binary: canonical path of the file being executed */
 	file = BPF_CORE_READ(bprm, file);
-	plen = resolve_path(s, BPF_CORE_READ(file, f_path.dentry), BPF_CORE_READ(file, f_path.mnt),
+	plen = tpc_resolve_path(&s->pb, BPF_CORE_READ(file, f_path.dentry), BPF_CORE_READ(file, f_path.mnt),
 			    &trunc);
 	if (trunc)
 		s->ev.flags |= TPC_EXEC_F_PATH_TRUNC;
 	BOUND(plen, 255);
-	bpf_probe_read_kernel(s->data, plen, s->tmp);
+	bpf_probe_read_kernel(s->data, plen, s->pb.tmp);
 	off = plen;
 
 	/* arguments: the NUL-separated argv area of the new image */
@@ -237,7 +138,7 @@ int BPF_PROG(tpc_base_exec, struct task_struct *p, pid_t old_pid, struct linux_b
 
 	/* cwd */
 	trunc = 0;
-	clen = resolve_path(s, BPF_CORE_READ(task, fs, pwd.dentry), BPF_CORE_READ(task, fs, pwd.mnt),
+	clen = tpc_resolve_path(&s->pb, BPF_CORE_READ(task, fs, pwd.dentry), BPF_CORE_READ(task, fs, pwd.mnt),
 			    &trunc);
 	if (trunc)
 		s->ev.flags |= TPC_EXEC_F_CWD_TRUNC;
@@ -245,7 +146,7 @@ int BPF_PROG(tpc_base_exec, struct task_struct *p, pid_t old_pid, struct linux_b
 	if (off > REC_DATA - TPC_PATH_MAX)
 		return 0;
 	BOUND(off, 2047);
-	bpf_probe_read_kernel(&s->data[off], clen, s->tmp);
+	bpf_probe_read_kernel(&s->data[off], clen, s->pb.tmp);
 
 	s->ev.path_len = plen;
 	s->ev.args_len = alen;

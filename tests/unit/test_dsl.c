@@ -598,10 +598,11 @@ static void test_field_required_on_the_left(void **state)
 	assert_null(parse(x, "PID == 1"));
 	err_is(x, 0, 0, 3,
 	       "unexpected constant 'PID', expecting a field, 'true', 'false', '!' or '('");
+	diag_is(x, 1, DIAG_NOTE, 0, 3, "field names are lower case: 'pid'");
 	assert_null(parse(x, "1 == pid"));
-	err_is(x, 1, 0, 1, "unexpected number '1', expecting a field, 'true', 'false', '!' or '('");
+	err_is(x, 2, 0, 1, "unexpected number '1', expecting a field, 'true', 'false', '!' or '('");
 	assert_null(parse(x, "uid == euid"));
-	err_is(x, 2, 7, 11, "unexpected name 'euid', expecting a value");
+	err_is(x, 3, 7, 11, "unexpected name 'euid', expecting a value");
 }
 
 static void test_subscript_needs_a_string(void **state)
@@ -634,7 +635,11 @@ static void test_empty_expression(void **state)
 	assert_null(parse(x, "  \n "));
 	err_is(x, 0, 4, 4, "empty selector expression");
 	assert_null(dsl__parse(x->a, x->d, NULL, 0, x->file, NULL, 0));
-	assert_int_equal(diag_sink__errors(x->d), 2);
+	err_is(x, 1, 0, 0, "empty selector expression");
+	/* a NULL text is empty whatever len says */
+	assert_null(dsl__parse(x->a, x->d, NULL, 5, x->file, NULL, 0));
+	err_is(x, 2, 0, 0, "empty selector expression");
+	assert_int_equal(diag_sink__errors(x->d), 3);
 }
 
 static void test_incomplete_expression(void **state)
@@ -696,6 +701,20 @@ static void test_depth_counts_parens_and_bangs_together(void **state)
 	       "expression nested too deeply (more than 64 levels of '(' and '!')");
 	free(ok);
 	free(bad);
+}
+
+/* Each level also keeps an operand and an operator on the parser stack. */
+static void test_depth_with_operators_at_every_level(void **state)
+{
+	struct fx *x = *state;
+	char *s = nested("a == 1 || b == 2 && !(", DSL_MAX_DEPTH / 2, "c == 3", ")");
+	struct ast_expr *e = parse(x, s);
+
+	assert_non_null(e);
+	assert_int_equal(e->kind, EXPR_OR);
+	assert_int_equal(e->bin.r->kind, EXPR_AND);
+	assert_int_equal(e->bin.r->bin.r->kind, EXPR_NOT);
+	free(s);
 }
 
 static void test_huge_nesting_is_one_error(void **state)
@@ -900,6 +919,7 @@ int main(void)
 		T(test_incomplete_expression),
 		T(test_depth_limit_exact),
 		T(test_depth_counts_parens_and_bangs_together),
+		T(test_depth_with_operators_at_every_level),
 		T(test_huge_nesting_is_one_error),
 		T(test_depth_not_leaked_by_recovery),
 		T(test_long_chains_are_not_nesting),

@@ -1,0 +1,118 @@
+# loader_lib.sh - helpers sourced by tests/e2e/loader_*.sh (kept out of
+# tests/e2e/*.sh so the test driver does not run it as a test).
+# Every helper only touches processes the test itself started.
+
+ROOT=${ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../../.." && pwd)}
+BUILD=${BUILD:-build}
+LOADER=${LOADER:-$ROOT/$BUILD/tpc-loader}
+OBJS=$ROOT/$BUILD/e2e-loader
+SCHEMA=$ROOT/tests/e2e/schema
+T=$(mktemp -d /tmp/tpc-loader-e2e.XXXXXX)
+N=0
+LPID=
+trap 'cleanup_all' EXIT
+
+cleanup_all() {
+	[ -n "$LPID" ] && kill -TERM "$LPID" 2>/dev/null && wait "$LPID" 2>/dev/null
+	for p in $EXTRA_PIDS; do kill "$p" 2>/dev/null; done
+	rm -rf "$T"
+}
+
+pass() { echo "PASS $1"; }
+fail() { echo "FAIL $1${2:+: $2}"; echo "FAIL $1 ${2:-}" >&2; }
+skip() { echo "SKIP $1: $2"; }
+check() { # check NAME CMD... : PASS if CMD succeeds
+	local name=$1
+	shift
+	if "$@"; then pass "$name"; else fail "$name"; fi
+}
+
+build_objs() {
+	bash "$ROOT/tests/e2e/objs/build.sh" "$OBJS" >"$T/build.log" 2>&1
+}
+
+# start_loader ARGS... : runs `tpc-loader run ARGS`, waits for "ready";
+# sets LPID, LOUT (stdout), LERR (stderr).
+start_loader() {
+	N=$((N + 1))
+	LOUT=$T/out.$N
+	LERR=$T/err.$N
+	"$LOADER" run "$@" >"$LOUT" 2>"$LERR" &
+	LPID=$!
+	for _ in $(seq 150); do
+		grep -q 'info: ready' "$LERR" 2>/dev/null && return 0
+		kill -0 "$LPID" 2>/dev/null || { LPID=; return 1; }
+		sleep 0.1
+	done
+	return 1
+}
+
+# stop_loader [SIG] : sets LRC to the loader's exit code
+stop_loader() {
+	kill -"${1:-TERM}" "$LPID" 2>/dev/null
+	wait "$LPID"
+	LRC=$?
+	LPID=
+}
+
+# wait_for FILE PATTERN [TENTHS] : grep -q with retries (events are flushed
+# every poll interval)
+wait_for() {
+	local f=$1 pat=$2 n=${3:-50}
+	for _ in $(seq "$n"); do
+		grep -q -- "$pat" "$f" 2>/dev/null && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+# jq_any FILE FILTER : true when some line satisfies the jq boolean FILTER
+jq_any() {
+	jq -e -s "map(select($2)) | length > 0" "$1" >/dev/null 2>&1
+}
+
+prog_listed() { # prog_listed NAME : bpftool sees a loaded program of that name
+	bpftool prog list 2>/dev/null | grep -q "name $1 "
+}
+
+# prog_ids NAME... : ids of loaded programs with these names, one per line
+# (to tell our programs from another loader's running on the same machine)
+prog_ids() {
+	local pat
+	pat=$(printf '|%s' "$@")
+	bpftool prog list 2>/dev/null | grep -E "name (${pat:1}) " | cut -d: -f1 | sort
+}
+
+need_root_tools() {
+	if [ "$(id -u)" != 0 ]; then
+		skip all "needs root"
+		exit 0
+	fi
+	for t in jq bpftool llvm-objcopy clang python3; do
+		if ! command -v $t >/dev/null; then
+			skip all "$t not installed (make deps)"
+			exit 0
+		fi
+	done
+}
+
+# nc_after_stop NAME : after our loader stopped, nc must run again, unless
+# another session's exec-blocking program (not ours) is loaded right now
+nc_after_stop() {
+	local rc
+	for _ in 1 2 3; do
+		nc -h >/dev/null 2>&1
+		rc=$?
+		[ $rc = 0 ] && { pass "$1"; return; }
+		sleep 0.3
+	done
+	if bpftool prog list 2>/dev/null | grep -E '^[0-9]+: tracing +name tpc_' | grep -vq tpc_base; then
+		skip "$1" "nc is killed by another session's tpc program on this host"
+	else
+		fail "$1" "nc exits $rc"
+	fi
+}
+
+ldr_probe_has() { # ldr_probe_has KIND : tpc-loader probe says yes
+	"$LOADER" probe --json | jq -e ".$1.supported" >/dev/null
+}

@@ -1,0 +1,328 @@
+/* test_loader_events.c - exec_id, JSON escaping, record decoding into
+ * Tetragon-shaped JSON (parsed back with jansson), compact lines, hostile
+ * records, the process table. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+#include <jansson.h>
+#include <unistd.h>
+
+#include "events.h"
+#include "jbuf.h"
+#include "meta.h"
+#include "proc.h"
+#include "tpc_abi.h"
+
+static char last[8192];
+static int nlines;
+
+static void capture(void *sink, const char *line, size_t len)
+{
+	snprintf(last, sizeof(last), "%.*s", (int)len, line);
+	nlines++;
+}
+
+static void test_exec_id(void **state)
+{
+	char id[LDR_EXEC_ID_MAX];
+
+	/* the documented Tetragon example decodes to node:ktime:pid */
+	ldr_exec_id(id, sizeof(id), "gke-john-632-default-pool-7041cac0-9s95", 13548674321373ull,
+		    52699);
+	assert_string_equal(id, "Z2tlLWpvaG4tNjMyLWRlZmF1bHQtcG9vbC03MDQxY2FjMC05czk1OjEzNTQ4Njc0MzIxMzczOjUyNjk5");
+	ldr_exec_id(id, sizeof(id), "kind-control-plane", 9079225623269ull, 43872);
+	assert_string_equal(id, "a2luZC1jb250cm9sLXBsYW5lOjkwNzkyMjU2MjMyNjk6NDM4NzI=");
+	ldr_exec_id(id, 8, "node", 1, 1); /* too small: empty, no overflow */
+	assert_string_equal(id, "");
+}
+
+static void test_jbuf(void **state)
+{
+	struct jbuf b = { 0 };
+
+	jbuf__str(&b, "a\"b\\c\n\t\x01\x7f", 9);
+	jbuf__ch(&b, ' ');
+	jbuf__str(&b, "\xc3\xa9\xff\xe2\x82", 5); /* é, a bad byte, a cut sequence */
+	jbuf__ch(&b, ' ');
+	jbuf__str(&b, "\xed\xa0\x80", 3); /* a UTF-16 surrogate is not UTF-8 */
+	jbuf__ch(&b, ' ');
+	jbuf__u64(&b, 18446744073709551615ull);
+	jbuf__ch(&b, ' ');
+	jbuf__i64(&b, INT64_MIN);
+	jbuf__ch(&b, ' ');
+	jbuf__b64(&b, "ab", 2);
+	jbuf__ch(&b, 0);
+	assert_string_equal(b.p, "\"a\\\"b\\\\c\\n\\t\\u0001\x7f\" \"\xc3\xa9\xef\xbf\xbd\xef\xbf\xbd"
+				 "\xef\xbf\xbd\" \"\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\" "
+				 "18446744073709551615 -9223372036854775808 \"YWI=\"");
+	jbuf__free(&b);
+}
+
+static void test_args_join_docker(void **state)
+{
+	char *s = ldr_args_join("bash\0-c\0curl https://x\0", 24), d[32];
+
+	assert_string_equal(s, "-c \"curl https://x\"");
+	free(s);
+	s = ldr_args_join("ls", 2);
+	assert_string_equal(s, "");
+	free(s);
+	s = ldr_args_join("a\0say \"hi\"\0", 11);
+	assert_string_equal(s, "\"say \\\"hi\\\"\"");
+	free(s);
+	ldr_docker_id("/kubepods.slice/kubepods-burstable-pod1.slice/cri-containerd-"
+		      "551e161c47d8ff0eb665438a7bcd5b4e3ef5a297282b40a92b7c77d6bd168eb3.scope", d);
+	assert_string_equal(d, "551e161c47d8ff0eb665438a7bcd5b4");
+	ldr_docker_id("/docker/1fb931d2f6e5e4cfdbaf30fdb8e2fdd81320bdb3047ded50120a4f82838209ce", d);
+	assert_string_equal(d, "1fb931d2f6e5e4cfdbaf30fdb8e2fdd");
+	ldr_docker_id("/user.slice/session-1.scope", d);
+	assert_string_equal(d, "");
+}
+
+static const char meta_json[] =
+	"{\"tpc_meta_version\":1,\"abi_version\":1,\"policies\":[{\"name\":\"pol\\\"x\"}],"
+	"\"hooks\":[{\"event\":\"process_kprobe\",\"function_name\":\"security_socket_connect\","
+	"\"message\":\"m\",\"tags\":[\"t1\"],\"args\":[{\"type\":\"int\",\"enc\":\"int\",\"label\":\"fd\"},"
+	"{\"type\":\"size_t\",\"enc\":\"int\"},{\"type\":\"file\",\"enc\":\"str\"},"
+	"{\"type\":\"sockaddr\",\"enc\":\"sa\"},{\"type\":\"char_buf\",\"enc\":\"str\"}]},"
+	"{\"event\":\"process_tracepoint\",\"subsys\":\"syscalls\",\"tracepoint\":\"sys_enter_openat\","
+	"\"args\":[{\"type\":\"string\",\"enc\":\"str\"}]}],"
+	"\"rules\":[{\"policy\":0,\"hook\":0,\"actions\":[\"Override\"]},"
+	"{\"policy\":0,\"hook\":1,\"actions\":[\"Post\"]}],"
+	"\"programs\":[{\"name\":\"x\",\"attach\":\"cgroup/connect4\"}]}";
+
+struct rec {
+	char b[1024];
+	size_t n;
+};
+
+static void put(struct rec *r, const void *p, size_t n)
+{
+	memcpy(r->b + r->n, p, n);
+	r->n += n;
+}
+
+static void put_str(struct rec *r, const char *s, size_t n)
+{
+	struct tpc_ev_str st = { .len = n, .orig = n };
+
+	put(r, &st, sizeof(st));
+	put(r, s, n);
+	r->n = (r->n + 7) & ~7ul;
+}
+
+static void hdr(struct rec *r, uint32_t rule, uint32_t action)
+{
+	struct tpc_ev_hdr h = { .kind = TPC_EV_HOOK, .rule = rule, .ktime = 1000000000, .pid = 77,
+				.tid = 78, .uid = 1000, .action = action };
+
+	memcpy(h.comm, "curl", 5);
+	r->n = 0;
+	put(r, &h, sizeof(h));
+}
+
+static void fix_size(struct rec *r)
+{
+	((struct tpc_ev_hdr *)r->b)->size = r->n;
+}
+
+static void exec_rec(struct rec *r, uint32_t pid, uint32_t ppid, const char *bin,
+		     const char *args, size_t alen, const char *cwd)
+{
+	struct tpc_ev_exec e = { .hdr = { .kind = TPC_EV_EXEC, .pid = pid, .tid = pid,
+					  .ktime = 5000 + pid },
+				 .ppid = ppid, .auid = 4294967295u };
+
+	e.path_len = strlen(bin);
+	e.args_len = alen;
+	e.cwd_len = strlen(cwd);
+	r->n = 0;
+	put(r, &e, sizeof(e));
+	put(r, bin, e.path_len);
+	put(r, args, alen);
+	put(r, cwd, e.cwd_len);
+	fix_size(r);
+}
+
+static void test_decode(void **state)
+{
+	char err[256];
+	struct ldr_meta *m = ldr_meta__parse(meta_json, strlen(meta_json), err, sizeof(err));
+	struct ldr_proc_table *t = ldr_proc_table__new("node1", NULL);
+	struct tpc_ev_sockaddr sa = { .family = 2, .port = 443, .addr = { 10, 0, 0, 1 } };
+	struct ldr_events ev;
+	struct rec r;
+	int64_t v;
+	json_t *j, *k, *a;
+
+	assert_non_null(m);
+	ldr_events__init(&ev, t, "node1");
+	ev.boot_to_real = 0;
+	ev.emit = capture;
+	/* parent then child exec: the table links them */
+	exec_rec(&r, 10, 1, "/usr/bin/bash", "bash\0", 5, "/");
+	assert_int_equal(ldr_events__base(&ev, r.b, r.n), 0);
+	exec_rec(&r, 77, 10, "/usr/bin/curl", "curl\0-s\0", 8, "/tmp");
+	assert_int_equal(ldr_events__base(&ev, r.b, r.n), 0);
+	j = json_loads(last, 0, NULL);
+	assert_non_null(j);
+	k = json_object_get(j, "process_exec");
+	assert_string_equal(json_string_value(json_object_get(json_object_get(k, "process"), "binary")),
+			    "/usr/bin/curl");
+	assert_string_equal(json_string_value(json_object_get(json_object_get(k, "parent"), "flags")),
+			    "execve rootcwd");
+	assert_string_equal(json_string_value(json_object_get(json_object_get(k, "process"), "parent_exec_id")),
+			    json_string_value(json_object_get(json_object_get(k, "parent"), "exec_id")));
+	assert_string_equal(json_string_value(json_object_get(j, "time")), "1970-01-01T00:00:00.000005077Z");
+	json_decref(j);
+
+	hdr(&r, 0, TPC_ACT_POST | TPC_ACT_OVERRIDE);
+	v = -3;
+	put(&r, &v, 8);
+	v = 1ll << 40;
+	put(&r, &v, 8);
+	put_str(&r, "/etc/pass\"wd", 12);
+	put(&r, &sa, sizeof(sa));
+	put_str(&r, "\x00\x01", 2);
+	fix_size(&r);
+	assert_int_equal(ldr_events__hook(&ev, m, NULL, r.b, r.n), 0);
+	j = json_loads(last, 0, NULL);
+	assert_non_null(j);
+	k = json_object_get(j, "process_kprobe");
+	assert_non_null(k);
+	assert_string_equal(json_string_value(json_object_get(k, "function_name")), "security_socket_connect");
+	assert_string_equal(json_string_value(json_object_get(k, "action")), "KPROBE_ACTION_OVERRIDE");
+	assert_string_equal(json_string_value(json_object_get(k, "policy_name")), "pol\"x");
+	assert_int_equal(json_integer_value(json_object_get(json_object_get(k, "process"), "tid")), 78);
+	a = json_object_get(k, "args");
+	assert_int_equal(json_array_size(a), 5);
+	assert_int_equal(json_integer_value(json_object_get(json_array_get(a, 0), "int_arg")), -3);
+	assert_string_equal(json_string_value(json_object_get(json_array_get(a, 0), "label")), "fd");
+	assert_string_equal(json_string_value(json_object_get(json_array_get(a, 1), "size_arg")), "1099511627776");
+	assert_string_equal(json_string_value(json_object_get(json_object_get(json_array_get(a, 2), "file_arg"), "path")),
+			    "/etc/pass\"wd");
+	assert_string_equal(json_string_value(json_object_get(json_object_get(json_array_get(a, 3), "sockaddr_arg"), "addr")),
+			    "10.0.0.1");
+	assert_int_equal(json_integer_value(json_object_get(json_object_get(json_array_get(a, 3), "sockaddr_arg"), "port")),
+			 443);
+	assert_string_equal(json_string_value(json_object_get(json_array_get(a, 4), "bytes_arg")), "AAE=");
+	assert_string_equal(json_string_value(json_array_get(json_object_get(k, "tags"), 0)), "t1");
+	json_decref(j);
+
+	/* compact */
+	ev.fmt = LDR_FMT_COMPACT;
+	hdr(&r, 1, TPC_ACT_POST);
+	put_str(&r, "/etc/hostname\n", 14);
+	fix_size(&r);
+	assert_int_equal(ldr_events__hook(&ev, m, NULL, r.b, r.n), 0);
+	assert_string_equal(last, "\xf0\x9f\x94\x8d syscalls/sys_enter_openat 77 /usr/bin/curl -s "
+				  "/etc/hostname? [pol\"x] POST");
+	ldr_events__fini(&ev);
+	ldr_proc_table__free(t);
+	ldr_meta__free(m);
+}
+
+static void test_hostile_records(void **state)
+{
+	char err[256];
+	struct ldr_meta *m = ldr_meta__parse(meta_json, strlen(meta_json), err, sizeof(err));
+	struct ldr_proc_table *t = ldr_proc_table__new("n", NULL);
+	struct ldr_events ev;
+	struct rec r;
+	int64_t v = 0;
+	uint64_t before;
+
+	ldr_events__init(&ev, t, "n");
+	ev.emit = capture;
+	nlines = 0;
+	hdr(&r, 9, 0); /* rule out of range */
+	fix_size(&r);
+	assert_int_equal(ldr_events__hook(&ev, m, NULL, r.b, r.n), -1);
+	hdr(&r, 1, 0); /* string length beyond the record */
+	{
+		struct tpc_ev_str st = { .len = 500 };
+
+		put(&r, &st, sizeof(st));
+	}
+	fix_size(&r);
+	assert_int_equal(ldr_events__hook(&ev, m, NULL, r.b, r.n), -1);
+	hdr(&r, 0, 0); /* args cut short */
+	put(&r, &v, 8);
+	fix_size(&r);
+	assert_int_equal(ldr_events__hook(&ev, m, NULL, r.b, r.n), -1);
+	hdr(&r, 0, 0); /* size field larger than the record */
+	((struct tpc_ev_hdr *)r.b)->size = 4000;
+	assert_int_equal(ldr_events__hook(&ev, m, NULL, r.b, r.n), -1);
+	assert_int_equal(ldr_events__base(&ev, r.b, 10), -1);
+	exec_rec(&r, 5, 1, "/bin/x", "x", 1, "/");
+	((struct tpc_ev_exec *)r.b)->args_len = 900; /* lengths beyond the record */
+	assert_int_equal(ldr_events__base(&ev, r.b, r.n), -1);
+	before = ev.decode_errors;
+	assert_int_equal(before, 6);
+	assert_int_equal(nlines, 0);
+	ldr_events__fini(&ev);
+	ldr_proc_table__free(t);
+	ldr_meta__free(m);
+}
+
+static void test_actions_time(void **state)
+{
+	struct ldr_meta_rule r = { 0 };
+	char *acts[] = { "Sigkill" };
+	struct ldr_events ev;
+	char t[40];
+
+	assert_int_equal(ldr_action__of(TPC_ACT_POST | TPC_ACT_SIGKILL, NULL), LDR_A_SIGKILL);
+	assert_int_equal(ldr_action__of(TPC_ACT_OVERRIDE, NULL), LDR_A_OVERRIDE);
+	assert_int_equal(ldr_action__of(0, NULL), LDR_A_POST);
+	r.actions = acts;
+	r.nactions = 1;
+	assert_int_equal(ldr_action__of(0, &r), LDR_A_SIGKILL);
+	ldr_events__init(&ev, NULL, "n");
+	ldr_events__time(&ev, 1696629837700326678ull, t);
+	assert_string_equal(t, "2023-10-06T22:03:57.700326678Z");
+	ldr_events__time(&ev, 1696629837000000001ull, t);
+	assert_string_equal(t, "2023-10-06T22:03:57.000000001Z");
+	ldr_events__fini(&ev);
+}
+
+static void test_proc_table(void **state)
+{
+	struct ldr_proc_table *t = ldr_proc_table__new("n", NULL);
+	struct tpc_ev_fork f = { .hdr = { .kind = TPC_EV_FORK, .pid = 200, .ktime = 10 }, .ppid = 100 };
+	struct tpc_ev_exit x = { .hdr = { .kind = TPC_EV_EXIT, .pid = 200, .ktime = 20 } };
+	struct ldr_proc *p;
+	int n = ldr_proc_table__scan(t, "/proc");
+
+	assert_true(n > 0);
+	p = ldr_proc_table__lookup(t, getpid());
+	assert_non_null(p);
+	assert_non_null(strstr(p->binary, "test_loader_events"));
+	assert_non_null(strstr(p->flags, "procFS"));
+	assert_int_not_equal(p->parent_exec_id[0], 0);
+	p = ldr_proc_table__fork(t, &f);
+	assert_string_equal(p->flags, "clone");
+	assert_non_null(ldr_proc_table__exit(t, &x));
+	ldr_proc_table__purge(t, 20 + 5, 10); /* too young to purge */
+	assert_non_null(ldr_proc_table__lookup(t, 200));
+	ldr_proc_table__purge(t, 20 + 50, 10);
+	assert_null(ldr_proc_table__lookup(t, 200));
+	ldr_proc_table__free(t);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_exec_id),		 cmocka_unit_test(test_jbuf),
+		cmocka_unit_test(test_args_join_docker), cmocka_unit_test(test_decode),
+		cmocka_unit_test(test_hostile_records),	 cmocka_unit_test(test_actions_time),
+		cmocka_unit_test(test_proc_table),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
