@@ -961,6 +961,43 @@ static void parse_metadata(struct yp *c, const struct ynode *n, struct ast_polic
 		yr__want_map(c, f[3], "'annotations'");
 }
 
+static const struct ynode *root_key(const struct ynode *n, const char *key)
+{
+	for (size_t i = 0; i < n->n; i++)
+		if (n->keys[i]->kind == YN_SCALAR && n->keys[i]->len == strlen(key) &&
+		    !memcmp(n->keys[i]->s, key, n->keys[i]->len))
+			return n->vals[i];
+	return NULL;
+}
+
+/* A document that is plainly something else (a Pod next to the policy, a
+ * docker-compose file) gets one error instead of a cascade about every key
+ * a TracingPolicy does not have. A near-miss kind is a typo and is checked
+ * as a policy. */
+static bool foreign_document(struct yp *c, const struct ynode *n, const char *const *kinds)
+{
+	const struct ynode *kind = root_key(n, "kind");
+
+	if (!kind && !root_key(n, "apiVersion")) {
+		diag__error(c->d, yr__key_span(n), "not-a-policy",
+			    "this document is not a Kubernetes object (no 'apiVersion' or 'kind'); "
+			    "expected a TracingPolicy");
+		return true;
+	}
+	if (!kind || kind->kind != YN_SCALAR || ynode__is_null(kind))
+		return false;
+	for (size_t i = 0; kinds[i]; i++)
+		if (strlen(kinds[i]) == kind->len && !memcmp(kinds[i], kind->s, kind->len))
+			return false;
+	if (diag_suggest(kind->s, kinds))
+		return false;
+	diag__error(c->d, kind->span, "not-a-policy",
+		    "kind '%s' is not a policy; tpc reads TracingPolicy and "
+		    "TracingPolicyNamespaced (cilium.io/v1alpha1)",
+		    yr__q(kind));
+	return true;
+}
+
 static void on_doc(void *ctx, const struct ydoc *doc)
 {
 	static const char *const keys[] = { "apiVersion", "kind", "metadata", "spec", NULL };
@@ -975,6 +1012,8 @@ static void on_doc(void *ctx, const struct ydoc *doc)
 	c->budget = doc->nodes_total * YAML_WALK_PER_NODE + YAML_WALK_BASE;
 	if (c->budget > YAML_MAX_NODES)
 		c->budget = YAML_MAX_NODES;
+	if (n->kind == YN_MAP && foreign_document(c, n, kinds))
+		return;
 	p = arena__alloc(c->a, sizeof(*p));
 	/* from the root node (not the '---') to the end of the document */
 	p->span = doc->span;
@@ -1080,7 +1119,7 @@ int yaml_policy__parse(struct arena *a, struct srcmap *m, struct diag_sink *d, u
 	}
 	diag_sink__set_max_errors(c.d, UINT_MAX);
 	r = yaml_tree__load_all(a, m, c.d, file, on_doc, &c);
-	if (r >= 0 && !c.policies)
+	if (r >= 0 && !c.policies && !diag_sink__errors(c.d))
 		diag__error(c.d, (struct span){ file, 0, 0 }, "empty",
 			    "no TracingPolicy document in this file");
 	errors = diag_sink__errors(c.d);

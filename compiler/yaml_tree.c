@@ -25,6 +25,9 @@ struct loader {
 	/* libyaml marks count characters; c2b maps them to bytes (NULL when
 	 * the text is pure ASCII and the two are equal). */
 	uint32_t *c2b;
+	/* bytes of a UTF-8 byte order mark skipped before libyaml's input
+	 * (libyaml only skips it when it detects the encoding itself) */
+	uint32_t base;
 	size_t nchars;
 	struct ynode *stack[YAML_MAX_DEPTH + 1];
 	int depth;
@@ -38,8 +41,8 @@ struct loader {
 
 static void build_c2b(struct loader *l)
 {
-	const unsigned char *t = (const unsigned char *)l->f->text;
-	size_t len = l->f->len, n = 0;
+	const unsigned char *t = (const unsigned char *)l->f->text + l->base;
+	size_t len = l->f->len - l->base, n = 0;
 	bool ascii = true;
 
 	for (size_t i = 0; i < len; i++) {
@@ -65,14 +68,14 @@ static void build_c2b(struct loader *l)
 
 static uint32_t mark_off(const struct loader *l, const yaml_mark_t *mk)
 {
-	size_t i = mk->index;
+	size_t i = mk->index, len = l->f->len - l->base;
 
 	if (l->c2b) {
 		if (i > l->nchars)
 			i = l->nchars;
-		return l->c2b[i];
+		return l->base + l->c2b[i];
 	}
-	return (uint32_t)(i > l->f->len ? l->f->len : i);
+	return l->base + (uint32_t)(i > len ? len : i);
 }
 
 static struct span mark_span(const struct loader *l, const yaml_mark_t *s, const yaml_mark_t *e)
@@ -104,8 +107,9 @@ static void report_parser_error(struct loader *l, yaml_parser_t *p)
 		return;
 	case YAML_READER_ERROR:
 		/* problem_offset counts bytes of the raw input */
-		off = p->problem_offset > l->f->len ? (uint32_t)l->f->len
-						    : (uint32_t)p->problem_offset;
+		off = l->base + (p->problem_offset > l->f->len - l->base
+					 ? (uint32_t)(l->f->len - l->base)
+					 : (uint32_t)p->problem_offset);
 		sp = (struct span){ l->file, off, off + 1 };
 		if (p->problem_value != -1)
 			diag__error(l->d, sp, "yaml-encoding", "yaml: %s (byte 0x%02x)",
@@ -114,6 +118,10 @@ static void report_parser_error(struct loader *l, yaml_parser_t *p)
 		else
 			diag__error(l->d, sp, "yaml-encoding", "yaml: %s",
 				    p->problem ? p->problem : "invalid input");
+		if (l->f->len >= 2 && ((unsigned char)l->f->text[0] == 0xff ||
+				       (unsigned char)l->f->text[0] == 0xfe))
+			diag__note(l->d, (struct span){ l->file, 0, 2 },
+				   "the file looks like UTF-16; tpc reads UTF-8 only");
 		return;
 	default:
 		off = mark_off(l, &p->problem_mark);
@@ -238,6 +246,126 @@ static struct ynode *find_anchor(struct loader *l, const char *name)
 	return slot->name ? slot->node : NULL;
 }
 
+/* ---- merge keys ------------------------------------------------------ */
+
+static bool is_merge_key(const struct ynode *k)
+{
+	return k->kind == YN_SCALAR && k->style == YS_PLAIN && k->len == 2 && !memcmp(k->s, "<<", 2);
+}
+
+static uint64_t bytes_hash(const char *s, size_t len)
+{
+	uint64_t h = 1469598103934665603ull;
+
+	for (size_t i = 0; i < len; i++)
+		h = (h ^ (unsigned char)s[i]) * 1099511628211ull;
+	return h;
+}
+
+struct keyset {
+	const struct ynode **slot;
+	size_t cap;
+};
+
+/* Adds k; returns false if an equal scalar key was already there. */
+static bool keyset_add(struct keyset *ks, const struct ynode *k)
+{
+	size_t i;
+
+	if (k->kind != YN_SCALAR)
+		return true;
+	i = (size_t)bytes_hash(k->s, k->len) & (ks->cap - 1);
+	while (ks->slot[i]) {
+		if (ks->slot[i]->len == k->len && !memcmp(ks->slot[i]->s, k->s, k->len))
+			return false;
+		i = (i + 1) & (ks->cap - 1);
+	}
+	ks->slot[i] = k;
+	return true;
+}
+
+static void push_pair(struct loader *l, struct ynode *m, struct ynode *k, struct ynode *v)
+{
+	if (m->n == m->cap) {
+		size_t nc = m->cap ? m->cap * 2 : 4;
+
+		m->keys = arena__realloc(l->a, m->keys, m->cap * sizeof(*m->keys),
+					 nc * sizeof(*m->keys));
+		m->vals = arena__realloc(l->a, m->vals, m->cap * sizeof(*m->vals),
+					 nc * sizeof(*m->vals));
+		m->cap = nc;
+	}
+	m->keys[m->n] = k;
+	m->vals[m->n++] = v;
+}
+
+/* YAML 1.1 merge keys ("<<: *base" or "<<: [*a, *b]"), which Kubernetes
+ * accepts: the merged mappings' pairs are appended unless the mapping (or an
+ * earlier merged mapping) already has the key. Pairs keep their own spans,
+ * so a diagnostic about a merged value points into the anchored mapping.
+ * The pairs examined count against the node limit: merging one big mapping
+ * through many aliases must not become quadratic. Returns true after an
+ * error that stops the stream. */
+static bool merge_keys(struct loader *l, struct ynode *m)
+{
+	struct ynode **keys = m->keys, **vals = m->vals;
+	size_t n = m->n, total = 0;
+	struct keyset ks;
+	bool any = false;
+
+	for (size_t i = 0; i < n; i++) {
+		if (!is_merge_key(keys[i]))
+			continue;
+		any = true;
+		if (vals[i]->kind == YN_MAP)
+			total += vals[i]->n;
+		else if (vals[i]->kind == YN_SEQ)
+			for (size_t j = 0; j < vals[i]->n; j++)
+				total += vals[i]->items[j]->kind == YN_MAP ? vals[i]->items[j]->n : 0;
+	}
+	if (!any)
+		return false;
+	l->nodes += total;
+	if (l->nodes > YAML_MAX_NODES) {
+		diag__error(l->d, m->span, "yaml-limit",
+			    "merge keys ('<<') expand to too many YAML nodes (limit %u)",
+			    YAML_MAX_NODES);
+		return true;
+	}
+	ks.cap = 16;
+	while (ks.cap < 2 * (n + total))
+		ks.cap *= 2;
+	ks.slot = arena__calloc(l->a, ks.cap, sizeof(*ks.slot));
+	m->keys = m->vals = NULL;
+	m->n = m->cap = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (is_merge_key(keys[i]))
+			continue;
+		keyset_add(&ks, keys[i]);
+		push_pair(l, m, keys[i], vals[i]);
+	}
+	for (size_t i = 0; i < n; i++) {
+		struct ynode *v = vals[i];
+		size_t nsrc = v->kind == YN_SEQ ? v->n : 1;
+
+		if (!is_merge_key(keys[i]))
+			continue;
+		for (size_t j = 0; j < nsrc; j++) {
+			struct ynode *src = v->kind == YN_SEQ ? v->items[j] : v;
+
+			if (src->kind != YN_MAP) {
+				diag__error(l->d, src->span, "wrong-type",
+					    "'<<' merges a mapping or a list of mappings");
+				continue;
+			}
+			for (size_t k = 0; k < src->n; k++)
+				if (keyset_add(&ks, src->keys[k]))
+					push_pair(l, m, src->keys[k], src->vals[k]);
+		}
+	}
+	return false;
+}
+
 static enum yscalar_style style_of(yaml_scalar_style_t s)
 {
 	switch (s) {
@@ -263,6 +391,8 @@ int yaml_tree__load_all(struct arena *a, const struct srcmap *m, struct diag_sin
 	l.f = srcmap__file(m, file);
 	if (!l.f)
 		return -EINVAL;
+	if (l.f->len >= 3 && !memcmp(l.f->text, "\xef\xbb\xbf", 3))
+		l.base = 3;
 	build_c2b(&l);
 	if (!yaml_parser_initialize(&p)) {
 		diag__error(d, (struct span){ file, 0, 0 }, "yaml-syntax", "yaml: out of memory");
@@ -271,7 +401,8 @@ int yaml_tree__load_all(struct arena *a, const struct srcmap *m, struct diag_sin
 	/* Force UTF-8 so marks stay byte-convertible; UTF-16 input is then
 	 * reported as invalid UTF-8 instead of silently re-encoded. */
 	yaml_parser_set_encoding(&p, YAML_UTF8_ENCODING);
-	yaml_parser_set_input_string(&p, (const unsigned char *)l.f->text, l.f->len);
+	yaml_parser_set_input_string(&p, (const unsigned char *)l.f->text + l.base,
+				     l.f->len - l.base);
 
 	while (!done) {
 		struct ynode *n = NULL;
@@ -379,6 +510,10 @@ int yaml_tree__load_all(struct arena *a, const struct srcmap *m, struct diag_sin
 				n = l.stack[--l.depth];
 				if (sp.end > n->span.end)
 					n->span.end = sp.end;
+				if (n->kind == YN_MAP && merge_keys(&l, n)) {
+					err = -EINVAL;
+					done = true;
+				}
 				add_anchor(&l, anchor_names[l.depth], n);
 				anchor_names[l.depth] = NULL;
 			}

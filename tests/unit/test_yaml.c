@@ -602,6 +602,20 @@ static void test_invalid_utf8_and_nul(void **state)
 	fx_free(f);
 }
 
+/* a UTF-8 byte order mark is skipped, and offsets still count from the
+ * first byte of the file */
+static void test_utf8_bom(void **state)
+{
+	static const char text[] = "\xef\xbb\xbf" HDR "spec:\n  kprobez: []\n";
+	struct fx *f = parse_len(text, sizeof(text) - 1);
+
+	assert_int_not_equal(f->rc, 0);
+	assert_int_equal(diag_sink__errors(f->d), 1);
+	expect_diag_at(f, "unknown key 'kprobez'", off_of(f, "kprobez", 0));
+	assert_int_equal(f->b.policies.v[0]->api_version.span.start, off_of(f, "cilium.io", 0));
+	fx_free(f);
+}
+
 static void test_limit_depth(void **state)
 {
 	char buf[512];
@@ -694,6 +708,34 @@ static void test_aliases_accepted(void **state)
 
 	assert_int_equal(f->rc, 0);
 	assert_int_equal(f->b.policies.v[0]->hooks.v[1].tags.n, 2);
+	fx_free(f);
+}
+
+/* YAML 1.1 merge keys: explicit keys win, then the merged mappings in
+ * order; merged pairs keep the spans of the anchored mapping */
+static void test_merge_keys(void **state)
+{
+	struct fx *f = parse(HDR "  annotations:\n    a: &a {syscall: false, message: from-a}\n"
+				 "    b: &b {message: from-b, tags: [x]}\n"
+				 "spec:\n  kprobes:\n  - <<: [*a, *b]\n    call: c\n"
+				 "  - <<: *b\n    message: own\n    call: d\n");
+	struct ast_hook *h;
+
+	assert_int_equal(f->rc, 0);
+	h = &f->b.policies.v[0]->hooks.v[0];
+	assert_string_equal(h->call.s, "c");
+	assert_false(h->syscall.v);
+	assert_true(h->syscall.present);
+	assert_string_equal(h->message.s, "from-a");
+	assert_int_equal(h->message.span.start, off_of(f, "from-a", 0));
+	assert_int_equal(h->tags.n, 1);
+	h = &f->b.policies.v[0]->hooks.v[1];
+	assert_string_equal(h->message.s, "own");
+	assert_true(h->syscall.v); /* the CRD default: *b has no syscall */
+	fx_free(f);
+	f = parse(HDR "spec:\n  kprobes:\n  - <<: [1]\n    call: c\n");
+	assert_int_not_equal(f->rc, 0);
+	expect_diag_at(f, "'<<' merges a mapping or a list of mappings", off_of(f, "1]", 0));
 	fx_free(f);
 }
 
@@ -832,11 +874,13 @@ int main(void)
 		cmocka_unit_test(test_bad_enums),
 		cmocka_unit_test(test_syntax_error),
 		cmocka_unit_test(test_invalid_utf8_and_nul),
+		cmocka_unit_test(test_utf8_bom),
 		cmocka_unit_test(test_limit_depth),
 		cmocka_unit_test(test_limit_documents),
 		cmocka_unit_test(test_limit_scalar),
 		cmocka_unit_test(test_alias_blowup),
 		cmocka_unit_test(test_aliases_accepted),
+		cmocka_unit_test(test_merge_keys),
 		cmocka_unit_test(test_empty_file),
 		cmocka_unit_test(test_errors_in_file_order),
 		cmocka_unit_test(test_match_dsl_source),
