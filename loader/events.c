@@ -10,8 +10,8 @@
 #include <sys/socket.h>
 #include <time.h>
 
-#include "events.h"
-#include "metrics.h"
+#include "ldr_events.h"
+#include "ldr_metrics.h"
 #include "tpc_abi.h"
 
 const char *const ldr_action_names[LDR_A__COUNT] = {

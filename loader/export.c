@@ -8,8 +8,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "export.h"
-#include "log.h"
+#include "ldr_export.h"
+#include "ldr_log.h"
 
 void ldr_out__init(struct ldr_out *o, FILE *std)
 {

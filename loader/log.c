@@ -2,7 +2,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "log.h"
+#include "ldr_log.h"
 
 int ldr_verbose;
 /* per thread: objects are loaded in parallel at start-up */

@@ -14,9 +14,9 @@
 
 #include <bpf/bpf.h>
 
-#include "attach.h"
-#include "log.h"
-#include "obj.h"
+#include "ldr_attach.h"
+#include "ldr_log.h"
+#include "ldr_obj.h"
 #include "tpc_abi.h"
 
 /* --- .tpc.meta from the ELF file ------------------------------------------ */

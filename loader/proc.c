@@ -10,8 +10,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "jbuf.h"
-#include "proc.h"
+#include "ldr_jbuf.h"
+#include "ldr_proc.h"
 
 #define NBUCKETS (1u << 15)
 #define CG_CACHE 1024

@@ -18,15 +18,15 @@
 
 #include <bpf/bpf.h>
 
-#include "attach.h"
+#include "ldr_attach.h"
 #include "base.skel.h"
-#include "export.h"
-#include "log.h"
-#include "metrics.h"
-#include "obj.h"
-#include "proc.h"
-#include "run.h"
-#include "watch.h"
+#include "ldr_export.h"
+#include "ldr_log.h"
+#include "ldr_metrics.h"
+#include "ldr_obj.h"
+#include "ldr_proc.h"
+#include "ldr_run.h"
+#include "ldr_watch.h"
 
 enum { TAG_SIG = 1, TAG_INOTIFY, TAG_RING };
 

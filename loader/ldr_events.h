@@ -1,4 +1,4 @@
-/* events.h - ring-buffer records -> Tetragon-shaped JSON lines or compact
+/* ldr_events.h - ring-buffer records -> Tetragon-shaped JSON lines or compact
  * one-line text.
  *
  * Contract: ldr_events__base() takes base-sensor records (exec, fork, exit),
@@ -18,9 +18,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "jbuf.h"
-#include "meta.h"
-#include "proc.h"
+#include "ldr_jbuf.h"
+#include "ldr_meta.h"
+#include "ldr_proc.h"
 
 enum ldr_fmt { LDR_FMT_JSON, LDR_FMT_COMPACT, LDR_FMT_NONE };
 

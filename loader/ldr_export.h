@@ -1,4 +1,4 @@
-/* export.h - where event lines go: stdout and/or a file with size-based
+/* ldr_export.h - where event lines go: stdout and/or a file with size-based
  * rotation (PATH, PATH.1 … PATH.N, like Tetragon's export file).
  *
  * Contract: ldr_out__line() buffers; ldr_out__flush() writes (the run loop
@@ -14,7 +14,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "jbuf.h"
+#include "ldr_jbuf.h"
 
 struct ldr_out {
 	FILE *std; /* NULL: no stdout output */

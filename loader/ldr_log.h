@@ -1,4 +1,4 @@
-/* log.h - the loader's diagnostics on stderr: "tpc-loader: LEVEL: msg".
+/* ldr_log.h - the loader's diagnostics on stderr: "tpc-loader: LEVEL: msg".
  *
  * Contract: events go to stdout/export files, never through here.  libbpf
  * messages are routed through ldr_log_libbpf(): shown with --verbose, and
