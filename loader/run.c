@@ -147,10 +147,28 @@ static void note_failed(struct run *r, const char *name)
 
 /* Register an opened object; it replaces a loaded object of the same name
  * only now, after its own programs are attached: no enforcement gap. */
+/* " 12 13": kernel ids of the loaded programs, to match bpftool output */
+static void prog_ids(struct bpf_object *bpf, char *out, size_t outlen)
+{
+	struct bpf_program *prog;
+	size_t n = 0;
+
+	out[0] = 0;
+	bpf_object__for_each_program(prog, bpf) {
+		struct bpf_prog_info info = { 0 };
+		__u32 len = sizeof(info);
+		int fd = bpf_program__fd(prog);
+
+		if (fd < 0 || bpf_obj_get_info_by_fd(fd, &info, &len) || n >= outlen)
+			continue;
+		n += snprintf(out + n, outlen - n, " %u", info.id);
+	}
+}
+
 static void install_object(struct run *r, struct ldr_obj *o, double ms)
 {
 	struct ldr_obj *old;
-	char err[1024];
+	char err[1024], ids[128];
 
 	pthread_mutex_lock(&r->lock);
 	old = find_obj(r, o->name);
@@ -171,9 +189,10 @@ static void install_object(struct run *r, struct ldr_obj *o, double ms)
 	r->objs = o;
 	pthread_mutex_unlock(&r->lock);
 	epoll_ring(r, o->rb, EPOLL_CTL_ADD);
-	ldr_info("%s '%s': %zu polic%s, %zu program%s attached in %.1f ms",
+	prog_ids(o->bpf, ids, sizeof(ids));
+	ldr_info("%s '%s': %zu polic%s, %zu program%s attached in %.1f ms (ids%s)",
 		 old ? "replaced" : "loaded", o->name, o->meta->npolicies,
-		 o->meta->npolicies == 1 ? "y" : "ies", o->nlinks, o->nlinks == 1 ? "" : "s", ms);
+		 o->meta->npolicies == 1 ? "y" : "ies", o->nlinks, o->nlinks == 1 ? "" : "s", ms, ids);
 }
 
 static void refuse_object(struct run *r, const char *path, const char *err, bool at_start)
@@ -557,6 +576,12 @@ static int start_base(struct run *r)
 		return -1;
 	}
 	epoll_ring(r, r->base_rb, EPOLL_CTL_ADD);
+	{
+		char ids[128];
+
+		prog_ids(r->base->obj, ids, sizeof(ids));
+		ldr_info("base sensor attached (ids%s)", ids);
+	}
 	return 0;
 }
 
