@@ -574,7 +574,7 @@ static struct ldr_proc *hook_process(struct ldr_events *ev, const struct tpc_ev_
 	struct ldr_proc *p = ldr_proc_table__lookup(ev->procs, h->pid);
 
 	if (!p && ev->sync) {
-		ev->sync(ev->sync_ctx);
+		ev->sync(ev->sync_ctx, UINT64_MAX);
 		p = ldr_proc_table__lookup(ev->procs, h->pid);
 	}
 	if (!p && ev->proc_fallback)
@@ -601,7 +601,7 @@ int ldr_events__hook(struct ldr_events *ev, const struct ldr_meta *m, struct ldr
 		return -1;
 	}
 	if (ev->sync)
-		ev->sync(ev->sync_ctx);
+		ev->sync(ev->sync_ctx, h->ktime);
 	r = &m->rules[h->rule];
 	hk = &m->hooks[r->hook];
 	pol = &m->policies[r->policy];

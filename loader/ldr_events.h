@@ -48,9 +48,10 @@ struct ldr_events {
 	struct ldr_metrics *metrics; /* may be NULL */
 	void (*emit)(void *sink, const char *line, size_t len);
 	void *sink;
-	/* called before a hook record is decoded: drain the base sensor first,
-	 * so the process that triggered a hook is already in the table */
-	void (*sync)(void *ctx);
+	/* called before a hook record is decoded: drain the base sensor up to
+	 * the record's ktime, so the process that triggered a hook is already
+	 * in the table and later exits come after the hook's event */
+	void (*sync)(void *ctx, uint64_t ktime);
 	void *sync_ctx;
 	bool proc_fallback; /* read /proc for a hook's unknown process */
 	uint64_t emitted;

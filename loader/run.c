@@ -39,6 +39,9 @@ struct run {
 	struct ring_buffer *base_rb;
 	int base_stats_fd;
 	bool in_base;
+	uint64_t base_limit; /* park base records newer than this */
+	char pending[4096] __attribute__((aligned(8)));
+	size_t pending_len;
 	struct ldr_proc_table *procs;
 	struct ldr_events ev;
 	struct ldr_out out;
@@ -69,10 +72,23 @@ static uint64_t now_boot_ns(void)
 
 /* --- ring buffer callbacks --------------------------------------------------- */
 
+/* A base record newer than the hook record being decoded is parked here
+ * (libbpf has no peek: returning an error from the callback stops the
+ * drain, but the record counts as consumed). */
 static int on_base_event(void *ctx, void *data, size_t size)
 {
 	struct run *r = ctx;
+	const struct tpc_ev_hdr *h = data;
 
+	if (size >= sizeof(*h) && h->ktime > r->base_limit) {
+		if (size > sizeof(r->pending)) {
+			ldr_events__base(&r->ev, data, size); /* cannot park: emit now */
+			return -1;
+		}
+		memcpy(r->pending, data, size);
+		r->pending_len = size;
+		return -1;
+	}
 	ldr_events__base(&r->ev, data, size);
 	return 0;
 }
@@ -86,25 +102,39 @@ static int on_obj_event(void *ctx, void *data, size_t size)
 	return 0;
 }
 
-/* Drain the base sensor before a hook record is decoded: its exec record
- * for the same task was committed before the hook's record. */
-static void sync_base(void *ctx)
+/* Drain the base sensor up to ktime before a hook record of that time is
+ * decoded: its exec record for the same task was committed first, and
+ * exits that happened later stay after the hook event in the output. */
+static void sync_base(void *ctx, uint64_t ktime)
 {
 	struct run *r = ctx;
 
 	if (!r->base_rb || r->in_base)
 		return;
 	r->in_base = true;
+	if (r->pending_len) {
+		const struct tpc_ev_hdr *h = (const void *)r->pending;
+
+		if (h->ktime > ktime)
+			goto out;
+		ldr_events__base(&r->ev, r->pending, r->pending_len);
+		r->pending_len = 0;
+	}
+	r->base_limit = ktime;
 	ring_buffer__consume(r->base_rb);
+	r->base_limit = UINT64_MAX;
+out:
 	r->in_base = false;
 }
 
+/* Policy rings first: each hook record pulls in the base records older
+ * than itself; what is left of the base ring goes last. */
 static void drain_all(struct run *r)
 {
-	sync_base(r);
 	for (struct ldr_obj *o = r->objs; o; o = o->next)
 		if (o->rb)
 			ring_buffer__consume(o->rb);
+	sync_base(r, UINT64_MAX);
 	ldr_out__flush(&r->out);
 }
 
@@ -668,6 +698,7 @@ int ldr_run(struct ldr_opts *o)
 		block_signals(&set);
 	}
 	r->epfd = r->sigfd = r->inofd = r->env.cgroup_fd = r->base_stats_fd = -1;
+	r->base_limit = UINT64_MAX;
 	pthread_mutex_init(&r->lock, NULL);
 	ldr_out__init(&r->out, o->fmt == LDR_FMT_NONE ? NULL : stdout);
 	if (o->fmt != LDR_FMT_NONE)

@@ -18,6 +18,10 @@ if start_loader -o compact "$OBJS/exec_kill.bpf.o"; then
 	check compact-exit grep -q $'^\xf0\x9f\x92\xa5 exit    [0-9]* /usr/bin/nc.openbsd -h SIGKILL$' "$LOUT"
 	check compact-block grep -q $'^\xf0\x9f\x9b\x91 exec    [0-9]* /usr/bin/nc.openbsd -h \\[block-netcat\\] SIGKILL$' "$LOUT"
 	check compact-not-json test "$(grep -c '^{' "$LOUT")" = 0
+	# in time order: exec, then the block, then the exit of that process
+	pid=$(grep -a ' exec .*nc.openbsd -h \[block-netcat\]' "$LOUT" | head -1 | awk '{print $3}')
+	order=$(grep -a " $pid /usr/bin/nc.openbsd" "$LOUT" | awk '{print $2}' | tr '\n' ' ')
+	check compact-time-order test "$order" = "process exec exit "
 else
 	fail compact-start "$(tail -3 "$LERR")"
 fi
