@@ -47,6 +47,8 @@ struct ldr_events {
 	struct ldr_filter filter;
 	struct ldr_metrics *metrics; /* may be NULL */
 	void (*emit)(void *sink, const char *line, size_t len);
+	/* with fmt == LDR_FMT_COMPACT: also render JSON to this (export file) */
+	void (*emit_json)(void *sink, const char *line, size_t len);
 	void *sink;
 	/* called before a hook record is decoded: drain the base sensor up to
 	 * the record's ktime, so the process that triggered a hook is already

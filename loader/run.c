@@ -748,6 +748,10 @@ int ldr_run(struct ldr_opts *o)
 	r->ev.fmt = o->fmt;
 	r->ev.filter = o->filter;
 	r->ev.emit = ldr_out__line;
+	if (o->fmt == LDR_FMT_COMPACT && o->export_file) {
+		r->ev.emit = ldr_out__line_std;
+		r->ev.emit_json = ldr_out__line_file;
+	}
 	r->ev.sink = &r->out;
 	r->ev.sync = sync_base;
 	r->ev.sync_ctx = r;

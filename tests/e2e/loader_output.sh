@@ -9,7 +9,7 @@ bash "$ROOT/scripts/mounts.sh" 2>/dev/null
 EXTRA_PIDS=
 
 # --- compact
-if start_loader -o compact "$OBJS/exec_kill.bpf.o"; then
+if start_loader -o compact --export-file "$T/compact-export.log" "$OBJS/exec_kill.bpf.o"; then
 	nc -h >/dev/null 2>&1
 	/usr/bin/printf 'x' >/dev/null
 	wait_for "$LOUT" 'SIGKILL$'
@@ -22,6 +22,13 @@ if start_loader -o compact "$OBJS/exec_kill.bpf.o"; then
 	pid=$(grep -a ' exec .*nc.openbsd -h \[block-netcat\]' "$LOUT" | head -1 | awk '{print $3}')
 	order=$(grep -a " $pid /usr/bin/nc.openbsd" "$LOUT" | awk '{print $2}' | tr '\n' ' ')
 	check compact-time-order test "$order" = "process exec exit "
+	# the export file stays JSON while stdout is compact
+	if out=$(python3 "$SCHEMA/check.py" "$SCHEMA/events.schema.json" "$T/compact-export.log"); then
+		pass "compact-export-file-json ($out)"
+	else
+		fail compact-export-file-json "$out"
+	fi
+	check compact-export-has-block jq_any "$T/compact-export.log" '.process_exec.policy_name == "block-netcat"'
 else
 	fail compact-start "$(tail -3 "$LERR")"
 fi
