@@ -13,7 +13,7 @@ EXTRA_PIDS=
 if ! start_loader --node-name e2e-node "$OBJS/exec_kill.bpf.o" "$OBJS/openat.bpf.o" \
 	"$OBJS/connect4.bpf.o" "$OBJS/truncated.bpf.o" "$OBJS/junk.bpf.o" "$OBJS/badjson.bpf.o" \
 	"$OBJS/badabi.bpf.o" "$OBJS/badver.bpf.o" "$OBJS/nometa.bpf.o" "$OBJS/verifier_reject.bpf.o" \
-	"$OBJS/lsmonly.bpf.o" "$OBJS/uprobe.bpf.o"; then
+	"$OBJS/lsmonly.bpf.o" "$OBJS/uprobe.bpf.o" "$OBJS/fallback.bpf.o"; then
 	fail start "loader did not become ready: $(tail -5 "$LERR")"
 	exit 1
 fi
@@ -31,9 +31,12 @@ check refuse-verifier refused verifier_reject.bpf.o "load failed: Permission den
 if ldr_probe_has lsm; then
 	skip refuse-no-variant "this kernel has BPF LSM"
 else
-	check refuse-no-variant refused lsmonly.bpf.o "no variant of program group 'hook0' is supported by this kernel"
+	check refuse-no-variant refused lsmonly.bpf.o "no variant of program group 'hook0' works on this kernel"
 fi
-check loaded-good-objects grep -q "ready in [0-9]* ms: 4 objects attached" "$LERR"
+check loaded-good-objects grep -q "ready in [0-9]* ms: 5 objects attached" "$LERR"
+check variant-fallback-warned grep -q "object 'fallback.bpf.o': program 'tpc_fb_bad' failed (load failed: .*verifier: .*); trying the next variant of group 'g'" "$LERR"
+fb_ids=$(loaded_ids "$LERR" fallback.bpf.o)
+check variant-fallback-loaded test "$(bpftool prog show id "$fb_ids" 2>/dev/null | grep -c 'name tpc_fb_good')" = 1
 check variant-tp_btf-chosen prog_listed tpc_h0_tp
 if prog_listed tpc_h0_lsm; then fail variant-lsm-not-loaded; else pass variant-lsm-not-loaded; fi
 
