@@ -14,7 +14,7 @@
 #include "emit.h"
 #include "frontend.h"
 #include "ir.h"
-#include "meta.h"
+#include "emit_meta.h"
 
 static const char build_usage[] =
 	"usage: tpc build [options] POLICY.yaml... [-o OUT.bpf.o]\n"

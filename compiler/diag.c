@@ -145,10 +145,12 @@ static const char *file_name(const struct diag_sink *d, struct span s)
 	return f ? f->name : "tpc";
 }
 
+#define LINE_WINDOW 400
+
 static void render_text_one(const struct diag_sink *d, const struct diag *g, FILE *out)
 {
 	unsigned line, col;
-	const char *src;
+	const char *src, *lead = "", *tail = "";
 	size_t len, ulen;
 
 	if (!g->span.file) {
@@ -161,14 +163,27 @@ static void render_text_one(const struct diag_sink *d, const struct diag *g, FIL
 	src = srcmap__line(d->map, g->span.file, g->span.start, &len);
 	if (!src)
 		return;
-	fprintf(out, "%5u | ", line);
+	/* A very long line (minified or generated YAML) is shown as a window
+	 * around the column, marked with "...", so one diagnostic stays a few
+	 * hundred bytes whatever the input. */
+	if (len > LINE_WINDOW) {
+		size_t from = col - 1 > LINE_WINDOW / 2 ? col - 1 - LINE_WINDOW / 2 : 0;
+		size_t to = from + LINE_WINDOW < len ? from + LINE_WINDOW : len;
+
+		lead = from ? "..." : "";
+		tail = to < len ? "..." : "";
+		src += from;
+		len = to - from;
+		col -= (unsigned)from;
+	}
+	fprintf(out, "%5u | %s", line, lead);
 	for (size_t i = 0; i < len; i++) {
 		unsigned char c = (unsigned char)src[i];
 
 		/* keep columns aligned: tabs stay tabs, other controls become '?' */
 		fputc(c == '\t' || c >= 0x20 ? c : '?', out);
 	}
-	fputs("\n      | ", out);
+	fprintf(out, "%s\n      | %s", tail, *lead ? "   " : "");
 	for (size_t i = 0; i + 1 < col && i < len; i++)
 		fputc(src[i] == '\t' ? '\t' : ' ', out);
 	fputc('^', out);
@@ -299,13 +314,26 @@ int diag__render(const struct diag_sink *d, enum diag_format fmt, FILE *out)
 		render_github(d, out);
 		return 0;
 	case DIAG_FMT_TEXT:
-	default:
+	default: {
+		/* stderr is unbuffered: render into memory and write once, or a
+		 * multi-megabyte source line costs one syscall per byte */
+		char *buf = NULL;
+		size_t sz = 0;
+		FILE *ms = open_memstream(&buf, &sz);
+		FILE *o = ms ? ms : out;
+
 		for (size_t i = 0; i < d->n; i++)
-			render_text_one(d, &d->v[i], out);
+			render_text_one(d, &d->v[i], o);
 		if (d->errors > d->max_errors)
-			fprintf(out, "tpc: note: %u more errors not shown\n",
+			fprintf(o, "tpc: note: %u more errors not shown\n",
 				d->errors - d->max_errors);
+		if (ms) {
+			fclose(ms);
+			fwrite(buf, 1, sz, out);
+			free(buf);
+		}
 		return 0;
+	}
 	}
 }
 

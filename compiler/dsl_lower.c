@@ -20,7 +20,28 @@ static const struct {
 } ctx_fields[] = {
 	{ "pid", SRC_PID }, { "tid", SRC_TID },	  { "uid", SRC_UID },
 	{ "gid", SRC_GID }, { "euid", SRC_EUID }, { "cgroup", SRC_CGROUP },
+	{ "ppid", SRC_PPID }, { "egid", SRC_EGID },
 };
+
+static const char *const ns_fields[] = {
+	"ns.uts", "ns.ipc", "ns.mnt", "ns.pid", "ns.pid_for_children",
+	"ns.net", "ns.time", "ns.time_for_children", "ns.cgroup", "ns.user",
+};
+
+static const char *const cap_fields[] = { "caps.effective", "caps.inheritable", "caps.permitted" };
+
+/* A slot in the prog for a non-argument value (comm, the return value). */
+static int extra_slot(struct lower_ctx *C, enum ir_argfrom from, enum ir_argkind kind)
+{
+	struct ir_arg a = { .from = from, .kind = kind, .type = ARG_STRING, .index = -1, .size = 8 };
+
+	for (size_t i = 0; i < C->prog->args.n; i++)
+		if (C->prog->args.v[i].from == from)
+			return C->prog->args.v[i].slot;
+	a.slot = (int)C->prog->args.n;
+	VEC_PUSH(C->a, C->prog->args, a);
+	return a.slot;
+}
 
 /* Resolve argN / args.<label> to the hook's arg position. */
 static int arg_pos(struct lower_ctx *C, const struct ast_expr *f)
@@ -157,6 +178,107 @@ static enum ir_test int_test(enum expr_cmp c, bool *neg)
 	}
 }
 
+static struct ir_pred *lower_slot_cmp(struct lower_ctx *C, const struct ast_expr *e, int slot,
+				      enum expr_cmp cmp, bool in, bool neg,
+				      const struct ast_expr *rhs);
+
+static struct ir_pred *lower_net(struct lower_ctx *C, const struct ast_expr *e, int slot,
+				 const char *sub, enum expr_cmp cmp, bool in, bool neg,
+				 const struct ast_expr *rhs)
+{
+	struct ir_arg *ia = &C->prog->args.v[slot];
+	struct ir_pred *p;
+	bool src = sub[0] == 's';
+
+	if (ia->kind != AK_SOCK && ia->kind != AK_SOCKADDR) {
+		DERR(C, e->span, "'.%s' applies to sock, socket or sockaddr arguments", sub);
+		return NULL;
+	}
+	if (src && ia->kind == AK_SOCKADDR) {
+		/* a sockaddr holds one address, Tetragon's SAddr */
+		src = false;
+	}
+	p = ir_pred__leaf(C->a, SRC_ARG, T_EQ, e->span);
+	p->slot = slot;
+	p->cost = COST_DEREF;
+	p->bit = src;
+	if (!strcmp(sub + 1, "addr")) {
+		const struct ast_expr *const *items = &rhs;
+		size_t n = 1;
+
+		p->test = T_CIDR;
+		if (cmp == CMP_NE)
+			neg = !neg;
+		else if (cmp != CMP_EQ && !in) {
+			DERR(C, e->span, "addresses compare with ==, != or in");
+			return NULL;
+		}
+		if (rhs->kind == EXPR_LIST) {
+			items = (const struct ast_expr *const *)rhs->list.items;
+			n = rhs->list.n;
+		}
+		for (size_t i = 0; i < n; i++) {
+			struct value_cidr c;
+			const char *why;
+
+			if ((items[i]->kind != EXPR_CIDR && items[i]->kind != EXPR_STR) ||
+			    value__parse_cidr(items[i]->sval.s, &c, &why)) {
+				DERR(C, items[i]->span, "expected an address or CIDR");
+				return NULL;
+			}
+			ir_pred__add_cidr(C->a, p, &c);
+		}
+	} else if (!strcmp(sub + 1, "port")) {
+		p->test = T_PORT;
+		if (in || cmp == CMP_EQ || cmp == CMP_NE) {
+			struct ir_pred tmp = *p;
+
+			if (cmp == CMP_NE)
+				neg = !neg;
+			tmp.nvals = 0;
+			if (rhs_ints(C, rhs, &tmp))
+				return NULL;
+			p->vals = tmp.vals;
+			p->his = tmp.his;
+			p->nvals = tmp.nvals;
+		} else if (rhs->kind == EXPR_INT && (cmp == CMP_LT || cmp == CMP_LE ||
+						     cmp == CMP_GT || cmp == CMP_GE)) {
+			int64_t v = rhs->ival;
+
+			if (cmp == CMP_LT)
+				ir_pred__add_int(C->a, p, 0, v - 1);
+			else if (cmp == CMP_LE)
+				ir_pred__add_int(C->a, p, 0, v);
+			else if (cmp == CMP_GT)
+				ir_pred__add_int(C->a, p, v + 1, 65535);
+			else
+				ir_pred__add_int(C->a, p, v, 65535);
+		} else {
+			DERR(C, e->span, "ports compare with == != < <= > >= or in");
+			return NULL;
+		}
+	} else {
+		p->test = T_FAMILY;
+		if (cmp == CMP_NE)
+			neg = !neg;
+		if (rhs->kind == EXPR_INT) {
+			ir_pred__add_int(C->a, p, rhs->ival, rhs->ival);
+		} else {
+			int fam;
+			const char *why;
+
+			if (rhs->kind != EXPR_STR || value__parse_family(rhs->sval.s, &fam, &why)) {
+				DERR(C, rhs->span, "expected an address family");
+				return NULL;
+			}
+			ir_pred__add_int(C->a, p, fam, fam);
+		}
+	}
+	p->negate = neg;
+	ia->in_pred = true;
+	return p;
+}
+
 static struct ir_pred *lower_cmp(struct lower_ctx *C, const struct ast_expr *e,
 				 const struct ast_expr *lhs, enum expr_cmp cmp, bool in,
 				 bool neg, const struct ast_expr *rhs)
@@ -182,9 +304,93 @@ static struct ir_pred *lower_cmp(struct lower_ctx *C, const struct ast_expr *e,
 		p->negate = neg;
 		return p;
 	}
+	for (size_t i = 0; i < sizeof(ns_fields) / sizeof(ns_fields[0]); i++) {
+		if (strcmp(lhs->field.name, ns_fields[i]))
+			continue;
+		p = ir_pred__leaf(C->a, SRC_NS, in ? T_IN : int_test(cmp, &neg), e->span);
+		p->bit = (int)i;
+		p->cost = COST_DEREF;
+		if (p->test != T_IN) {
+			DERR(C, e->span, "namespaces compare with ==, != or in");
+			return NULL;
+		}
+		if (rhs_ints(C, rhs, p))
+			return NULL;
+		p->negate = neg;
+		return p;
+	}
+	for (size_t i = 0; i < sizeof(cap_fields) / sizeof(cap_fields[0]); i++) {
+		struct ast_str *vals;
+		size_t n;
+		uint64_t mask = 0;
+
+		if (strcmp(lhs->field.name, cap_fields[i]))
+			continue;
+		if (cmp != CMP_CONTAINS && !in) {
+			DERR(C, e->span, "capability sets are tested with 'contains'");
+			return NULL;
+		}
+		if (rhs_strings(C, rhs, &vals, &n))
+			return NULL;
+		for (size_t k = 0; k < n; k++) {
+			int cap;
+
+			if (capability__lookup(vals[k].s, &cap)) {
+				DERR(C, vals[k].span, "unknown capability");
+				return NULL;
+			}
+			mask |= 1ull << cap;
+		}
+		p = ir_pred__leaf(C->a, SRC_CAPS, T_MASK, e->span);
+		p->bit = (int)i;
+		p->cost = COST_DEREF;
+		ir_pred__add_int(C->a, p, (int64_t)mask, (int64_t)mask);
+		p->negate = neg;
+		return p;
+	}
+	if (!strcmp(lhs->field.name, "comm") || !strcmp(lhs->field.name, "ret")) {
+		bool comm = lhs->field.name[0] == 'c';
+		int slot = -1;
+
+		if (comm) {
+			slot = extra_slot(C, AF_COMM, AK_COMM);
+		} else {
+			for (size_t i = 0; i < C->prog->args.n; i++)
+				if (C->prog->args.v[i].is_return)
+					slot = C->prog->args.v[i].slot;
+			if (slot < 0) {
+				DERR(C, lhs->span, "'ret' needs a return probe with a returnArg");
+				return NULL;
+			}
+		}
+		return lower_slot_cmp(C, e, slot, cmp, in, neg, rhs);
+	}
+	{
+		const char *dot;
+		static const char *const subs[] = { "daddr", "saddr", "dport", "sport", "family" };
+
+		/* <arg>.daddr etc.: split at the last dot */
+		dot = strrchr(lhs->field.name, '.');
+		for (size_t i = 0; dot && i < sizeof(subs) / sizeof(subs[0]); i++) {
+			struct ast_expr base = *lhs;
+			int pos, slot;
+
+			if (strcmp(dot + 1, subs[i]))
+				continue;
+			base.field.name = arena__strndup(C->a, lhs->field.name,
+							 (size_t)(dot - lhs->field.name));
+			pos = arg_pos(C, &base);
+			if (pos < 0 || C->slots[pos] < 0) {
+				DERR(C, lhs->span, "'%s' names no socket argument of this hook",
+				     base.field.name);
+				return NULL;
+			}
+			slot = C->slots[pos];
+			return lower_net(C, e, slot, subs[i], cmp, in, neg, rhs);
+		}
+	}
 	{
 		int pos = arg_pos(C, lhs), slot;
-		struct ir_arg *ia;
 
 		if (pos < 0) {
 			DERR(C, lhs->span, "field '%s' is not supported in this hook by tpc yet",
@@ -194,56 +400,64 @@ static struct ir_pred *lower_cmp(struct lower_ctx *C, const struct ast_expr *e,
 		slot = C->slots[pos];
 		if (slot < 0)
 			return NULL;
-		ia = &C->prog->args.v[slot];
-		if (ia->kind == AK_INT) {
-			p = ir_pred__leaf(C->a, SRC_ARG, in ? T_IN : int_test(cmp, &neg), e->span);
-			if (p->test == T_EQ) {
-				DERR(C, e->span, "string operator on integer argument");
-				return NULL;
-			}
-			if (rhs_ints(C, rhs, p))
-				return NULL;
-		} else if (ia->kind == AK_USTR || ia->kind == AK_KSTR || ia->kind == AK_DATALOC ||
-			   ia->kind == AK_FILE || ia->kind == AK_PATH || ia->kind == AK_BPRM ||
-			   ia->kind == AK_DENTRY || ia->kind == AK_FD) {
-			struct ast_str *vals;
-			size_t n;
-			enum ir_test t;
+		return lower_slot_cmp(C, e, slot, cmp, in, neg, rhs);
+	}
+}
 
-			if (in || cmp == CMP_EQ)
-				t = T_STR_EQ;
-			else if (cmp == CMP_NE) {
-				t = T_STR_EQ;
-				neg = !neg;
-			} else if (cmp == CMP_STARTSWITH)
-				t = T_STR_PREFIX;
-			else if (cmp == CMP_ENDSWITH)
-				t = T_STR_SUFFIX;
-			else {
-				DERR(C, e->span, "this comparison is not supported on strings by tpc yet");
-				return NULL;
-			}
-			p = ir_pred__leaf(C->a, SRC_ARG, t, e->span);
-			p->cost = ia->kind >= AK_FILE ? COST_PATH : COST_STRING;
-			if (rhs_strings(C, rhs, &vals, &n))
-				return NULL;
-			for (size_t i = 0; i < n; i++) {
-				if (vals[i].len >= TPC_STR_MAX - 1) {
-					DERR(C, vals[i].span, "string longer than %d bytes",
-					     TPC_STR_MAX - 2);
-					return NULL;
-				}
-				ir_pred__add_str(C->a, p, vals[i].s, vals[i].len);
-			}
-		} else {
-			DERR(C, lhs->span, "DSL tests on this argument type are not supported by tpc yet");
+static struct ir_pred *lower_slot_cmp(struct lower_ctx *C, const struct ast_expr *e, int slot,
+				      enum expr_cmp cmp, bool in, bool neg,
+				      const struct ast_expr *rhs)
+{
+	struct ir_arg *ia = &C->prog->args.v[slot];
+	struct ir_pred *p;
+
+	if (ia->kind == AK_INT) {
+		p = ir_pred__leaf(C->a, SRC_ARG, in ? T_IN : int_test(cmp, &neg), e->span);
+		if (p->test == T_EQ) {
+			DERR(C, e->span, "string operator on integer argument");
 			return NULL;
 		}
-		p->slot = slot;
-		p->negate = neg;
-		ia->in_pred = true;
-		return p;
+		if (rhs_ints(C, rhs, p))
+			return NULL;
+	} else if (ia->kind == AK_USTR || ia->kind == AK_KSTR || ia->kind == AK_DATALOC ||
+		   ia->kind == AK_FILE || ia->kind == AK_PATH || ia->kind == AK_BPRM ||
+		   ia->kind == AK_DENTRY || ia->kind == AK_FD || ia->kind == AK_COMM) {
+		struct ast_str *vals;
+		size_t n;
+		enum ir_test t;
+
+		if (in || cmp == CMP_EQ)
+			t = T_STR_EQ;
+		else if (cmp == CMP_NE) {
+			t = T_STR_EQ;
+			neg = !neg;
+		} else if (cmp == CMP_STARTSWITH)
+			t = T_STR_PREFIX;
+		else if (cmp == CMP_ENDSWITH)
+			t = T_STR_SUFFIX;
+		else {
+			DERR(C, e->span, "this comparison is not supported on strings by tpc yet");
+			return NULL;
+		}
+		p = ir_pred__leaf(C->a, SRC_ARG, t, e->span);
+		p->cost = ia->kind >= AK_FILE && ia->kind != AK_COMM ? COST_PATH : COST_STRING;
+		if (rhs_strings(C, rhs, &vals, &n))
+			return NULL;
+		for (size_t i = 0; i < n; i++) {
+			if (vals[i].len >= TPC_STR_MAX - 1) {
+				DERR(C, vals[i].span, "string longer than %d bytes", TPC_STR_MAX - 2);
+				return NULL;
+			}
+			ir_pred__add_str(C->a, p, vals[i].s, vals[i].len);
+		}
+	} else {
+		DERR(C, e->span, "DSL tests on this argument type are not supported by tpc yet");
+		return NULL;
 	}
+	p->slot = slot;
+	p->negate = neg;
+	ia->in_pred = true;
+	return p;
 }
 
 struct ir_pred *dsl__lower(struct lower_ctx *C, const struct ast_expr *e)

@@ -145,6 +145,18 @@ static void emit_int_value(struct body *B, const struct ir_pred *p)
 	case SRC_CGROUP:
 		fputs("TPC_CGROUP()", B->out);
 		break;
+	case SRC_PPID:
+		fputs("TPC_PPID()", B->out);
+		break;
+	case SRC_EGID:
+		fputs("TPC_EGID()", B->out);
+		break;
+	case SRC_CAPS:
+		fprintf(B->out, "tpc_caps(%d)", p->bit);
+		break;
+	case SRC_NS:
+		fprintf(B->out, "TPC_NS(%d)", p->bit);
+		break;
 	default:
 		fprintf(B->out, "A%d()", p->slot);
 	}
@@ -190,8 +202,11 @@ static void emit_int_leaf(struct body *B, const struct ir_pred *p)
 		default:
 			fprintf(out, "(%s)", ty);
 			emit_int_value(B, p);
-			fprintf(out, " %s (%s)%" PRId64 "ll", p->test == T_IN ? "==" : cmp_op(p->test),
-				ty, p->vals[i]);
+			if (p->src == SRC_NS && p->vals[i] == -1)
+				fprintf(out, " == (%s)TPC_HOST_NS(%d)", ty, p->bit);
+			else
+				fprintf(out, " %s (%s)%" PRId64 "ll",
+					p->test == T_IN ? "==" : cmp_op(p->test), ty, p->vals[i]);
 		}
 	}
 	fputs(")", out);
@@ -274,9 +289,9 @@ static void emit_sa_leaf(struct body *B, const struct ir_pred *p)
 			if (i)
 				fputs(" || ", out);
 			fprintf(out,
-				"tpc_sa__in(S%d(), 0x%" PRIx64 "ull, 0x%" PRIx64 "ull, 0x%" PRIx64
+				"tpc_sa__in(&S%d()[%d], 0x%" PRIx64 "ull, 0x%" PRIx64 "ull, 0x%" PRIx64
 				"ull, 0x%" PRIx64 "ull, %d)",
-				p->slot, nh, nl, mh, ml, v4);
+				p->slot, p->bit, nh, nl, mh, ml, v4);
 		}
 	} else {
 		for (size_t i = 0; i < p->nvals; i++) {
@@ -285,8 +300,8 @@ static void emit_sa_leaf(struct body *B, const struct ir_pred *p)
 			if (p->test == T_FAMILY)
 				fprintf(out, "S%d()->family == %" PRId64, p->slot, p->vals[i]);
 			else
-				fprintf(out, "(S%d()->port >= %" PRId64 " && S%d()->port <= %" PRId64 ")",
-					p->slot, p->vals[i], p->slot, p->his[i]);
+				fprintf(out, "(S%d()[%d].port >= %" PRId64 " && S%d()[%d].port <= %" PRId64 ")",
+					p->slot, p->bit, p->vals[i], p->slot, p->bit, p->his[i]);
 		}
 	}
 	fputs(")", out);
@@ -387,13 +402,16 @@ static void emit_raw(FILE *out, const struct ir_arg *a, const struct ir_variant 
 			fprintf(out,
 				"(u64)%s_CORE_SYSCALL((struct pt_regs *)PT_REGS_PARM1((struct pt_regs *)ctx))",
 				regs[i]);
-		} else if (v->at == AT_FENTRY || v->at == AT_FEXIT) {
+		} else if (v->at == AT_FENTRY || v->at == AT_FEXIT || v->at == AT_LSM) {
 			fprintf(out, "((u64 *)ctx)[%d]", a->index);
 		} else {
 			fprintf(out, "(u64)%s((struct pt_regs *)ctx)", regs[i]);
 		}
 		return;
 	case AF_SOCK_ADDR:
+		fputs("0", out);
+		return;
+	case AF_COMM:
 		fputs("0", out);
 		return;
 	case AF_RET:
@@ -468,6 +486,11 @@ static void emit_arg_state(struct body *B)
 				if (v->at == AT_CGROUP_CONNECT4 || v->at == AT_CGROUP_CONNECT6) {
 					fprintf(out, "tpc_sa__from_connect%c((void *)s->abuf[%d], ctx); ",
 						v->at == AT_CGROUP_CONNECT4 ? '4' : '6', k);
+				} else if (a->kind == AK_SOCK) {
+					fprintf(out, "tpc_sa__from_sock((void *)s->abuf[%d], %s(", k,
+						a->type == ARG_SOCKET ? "BPF_CORE_READ((struct socket *)" : "(struct sock *)");
+					emit_raw(out, a, v);
+					fputs(a->type == ARG_SOCKET ? "), sk)); " : ")); ", out);
 				} else {
 					fprintf(out, "tpc_sa__read((void *)s->abuf[%d], (const void *)(", k);
 					emit_raw(out, a, v);
@@ -485,6 +508,14 @@ static void emit_arg_state(struct body *B)
 
 			B->bufs[sl] = k;
 			fprintf(out, "\tint l%d = -2;\n\tint o%d = 0;\n", sl, sl);
+			if (a->kind == AK_COMM) {
+				fprintf(out, "#define L%d() (l%d != -2 ? l%d : (l%d = tpc_str__comm(s->abuf[%d])))\n",
+					sl, sl, sl, sl, k);
+				fprintf(out, "#define P%d() (&s->abuf[%d][o%d & TPC_STR_MASK])\n", sl, k, sl);
+				fprintf(out, "#define T%d(n) (&s->abuf[%d][(o%d + L%d() - (n)) & TPC_STR_MASK])\n",
+					sl, k, sl, sl);
+				break;
+			}
 			switch (a->kind) {
 			case AK_USTR:
 				rd = "tpc_str__read_user(s->abuf[%d], (const void *)(";

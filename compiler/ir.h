@@ -50,6 +50,10 @@ enum ir_src {
 	SRC_BINARY, /* bit `bit` of the per-process binary-set bits */
 	SRC_ARG,    /* prog arg slot `slot` */
 	SRC_COMM,
+	SRC_PPID,
+	SRC_EGID,
+	SRC_CAPS, /* capability set `bit` (enum cap_type order: Effective Inheritable Permitted) */
+	SRC_NS,	  /* namespace inode of kind `bit` (enum ns_kind); value -1 = the host's */
 };
 
 enum ir_test {
@@ -108,6 +112,7 @@ enum ir_argfrom {
 	AF_PT_REGS,   /* kprobe: PT_REGS_PARMn(ctx) or syscall regs */
 	AF_SOCK_ADDR, /* cgroup/connect: struct bpf_sock_addr */
 	AF_RET,	      /* return value: kretprobe/uretprobe regs, fexit ctx[nargs] */
+	AF_COMM,      /* bpf_get_current_comm() */
 };
 
 enum ir_argkind {
@@ -120,6 +125,7 @@ enum ir_argkind {
 	AK_BPRM,     /* struct linux_binprm * -> file path */
 	AK_DENTRY,   /* struct dentry * -> path inside its mount */
 	AK_FD,	     /* file descriptor of the current task -> canonical path */
+	AK_COMM,     /* the task's comm (DSL 'comm') */
 	AK_SOCKADDR, /* struct sockaddr * (user or kernel) */
 	AK_SOCK,     /* struct sock * */
 	AK_CAPS,     /* kernel_cap_t value (u64) */

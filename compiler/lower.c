@@ -270,6 +270,57 @@ static struct ir_pred *lower_pids(struct lower *L, const struct ast_match_pids *
 	return p;
 }
 
+static struct ir_pred *lower_ns(struct lower *L, const struct ast_match_ns *mn)
+{
+	struct ir_pred *p = ir_pred__leaf(L->a, SRC_NS, T_IN, mn->span);
+
+	p->bit = (int)mn->ns;
+	p->cost = COST_DEREF;
+	p->negate = mn->op == OP_NOT_IN;
+	for (size_t i = 0; i < mn->values.n; i++) {
+		int64_t v;
+		const char *why;
+
+		if (ast_str__eq(&mn->values.v[i], "host_ns")) {
+			ir_pred__add_int(L->a, p, -1, -1); /* resolved in the kernel */
+			continue;
+		}
+		if (value__parse_int(mn->values.v[i].s, ARG_UINT32, &v, &why)) {
+			LERR(L, mn->values.v[i].span, "bad namespace inode: %s", why);
+			return NULL;
+		}
+		ir_pred__add_int(L->a, p, v, v);
+	}
+	return p;
+}
+
+/* In: the set holds at least one of the capabilities; NotIn: none. */
+static struct ir_pred *lower_caps(struct lower *L, const struct ast_match_caps *mc)
+{
+	struct ir_pred *p = ir_pred__leaf(L->a, SRC_CAPS, T_MASK, mc->span);
+	uint64_t mask = 0;
+
+	if (mc->is_namespace_capability.v) {
+		LERR(L, mc->is_namespace_capability.span,
+		     "isNamespaceCapability is not supported by tpc yet");
+		return NULL;
+	}
+	p->bit = (int)mc->type;
+	p->cost = COST_DEREF;
+	p->negate = mc->op == OP_NOT_IN;
+	for (size_t i = 0; i < mc->values.n; i++) {
+		int cap;
+
+		if (capability__lookup(mc->values.v[i].s, &cap)) {
+			LERR(L, mc->values.v[i].span, "unknown capability");
+			return NULL;
+		}
+		mask |= 1ull << cap;
+	}
+	ir_pred__add_int(L->a, p, (int64_t)mask, (int64_t)mask);
+	return p;
+}
+
 /* matchArgs index -> the hook arg whose index equals it (Tetragon). */
 static const struct ast_arg *find_arg(const struct ast_hook *h, int64_t index, int *pos)
 {
@@ -405,6 +456,7 @@ static struct ir_pred *lower_match_arg(struct lower *L, struct ir_prog *prog,
 	case AK_BPRM:
 	case AK_DENTRY:
 	case AK_FD:
+	case AK_COMM:
 		p->cost = ia->kind >= AK_FILE ? COST_PATH : COST_STRING;
 		switch (m->op) {
 		case OP_NOT_EQUAL:
@@ -482,6 +534,18 @@ static struct ir_pred *lower_match_arg(struct lower *L, struct ir_prog *prog,
 			}
 			p->bit = (m->op == OP_SPORT || m->op == OP_NOT_SPORT) && ia->kind == AK_SOCK;
 			break;
+		case OP_NOT_SPORT_PRIV:
+		case OP_NOT_DPORT_PRIV:
+			neg = true;
+			/* fallthrough */
+		case OP_SPORT_PRIV:
+		case OP_DPORT_PRIV:
+			/* privileged ports: below 1024 */
+			p->test = T_PORT;
+			ir_pred__add_int(L->a, p, 0, 1023);
+			p->bit = (m->op == OP_SPORT_PRIV || m->op == OP_NOT_SPORT_PRIV) &&
+				 ia->kind == AK_SOCK;
+			break;
 		case OP_FAMILY:
 			p->test = T_FAMILY;
 			for (size_t i = 0; i < m->values.n; i++) {
@@ -552,9 +616,11 @@ static void lower_actions(struct lower *L, const struct ast_hook *h, const struc
 				LERR(L, x->span, "Override needs a valid argError");
 				break;
 			}
-			if (h->kind != HOOK_LSM) {
+			if (h->kind != HOOK_LSM &&
+			    !(h->kind == HOOK_KPROBE && h->call.present &&
+			      !strncmp(h->call.s, "security_", 9) && !h->ret.v)) {
 				LERR(L, x->span,
-				     "Override on %s hooks is not supported by tpc yet (only lsmhooks deny)",
+				     "Override on %s hooks is not supported by tpc yet (only lsmhooks and security_* kprobes deny)",
 				     hook_kind__name(h->kind));
 				break;
 			}
@@ -590,12 +656,24 @@ static struct ir_pred *lower_selector(struct lower *L, struct ir_prog *prog,
 	UNSUP(match_data, "matchData");
 	UNSUP(match_return_args, "matchReturnArgs");
 	UNSUP(match_parent_binaries, "matchParentBinaries");
-	UNSUP(match_namespaces, "matchNamespaces");
+
 	UNSUP(match_namespace_changes, "matchNamespaceChanges");
-	UNSUP(match_capabilities, "matchCapabilities");
+
 	UNSUP(match_capability_changes, "matchCapabilityChanges");
 	UNSUP(match_return_actions, "matchReturnActions");
 #undef UNSUP
+	for (size_t i = 0; i < sel->match_namespaces.n; i++) {
+		struct ir_pred *p = lower_ns(L, &sel->match_namespaces.v[i]);
+
+		if (p)
+			ir_pred__add(L->a, all, p);
+	}
+	for (size_t i = 0; i < sel->match_capabilities.n; i++) {
+		struct ir_pred *p = lower_caps(L, &sel->match_capabilities.v[i]);
+
+		if (p)
+			ir_pred__add(L->a, all, p);
+	}
 	for (size_t i = 0; i < sel->match_pids.n; i++) {
 		struct ir_pred *p = lower_pids(L, &sel->match_pids.v[i]);
 
@@ -634,6 +712,15 @@ static const char *syscall_name(const char *call)
 	const char *p = strstr(call, "sys_");
 
 	return p ? p + 4 : call;
+}
+
+static bool has_override(const struct ast_hook *h)
+{
+	for (size_t i = 0; i < h->selectors.n; i++)
+		for (size_t k = 0; k < h->selectors.v[i].match_actions.n; k++)
+			if (h->selectors.v[i].match_actions.v[k].action == ACT_OVERRIDE)
+				return true;
+	return false;
 }
 
 /* The cgroup connect hooks know only the destination sockaddr: a
@@ -689,7 +776,23 @@ static struct ir_prog *hook_prog(struct lower *L, const struct ast_hook *h,
 		bool ret = h->ret.v;
 		const char *call = h->call.s;
 		char sym[256];
+		struct btf_func_info lfi;
 
+		/* Override on security_X: the BPF LSM hook X sees the same
+		 * arguments and its return value is the verdict, so the rule
+		 * compiles to an LSM program (no fmod_ret, no error injection).
+		 * Only deny-capable variants are emitted: a kernel without BPF
+		 * LSM refuses the object rather than silently not enforcing. */
+		if (!ret && has_override(h) && !strncmp(call, "security_", 9) && L->btf &&
+		    !btf_info__lsm_hook(L->btf, call + 9, &lfi)) {
+			snprintf(key, sizeof(key), "lsm:%s", call + 9);
+			p = prog_get(L, HOOK_LSM, key);
+			if (!p->variants.n) {
+				variant_add(L, p, AT_LSM, call + 9, 0);
+				p->variants.v[0].lsm_nargs = lfi.nparams;
+			}
+			return p;
+		}
 		if (h->syscall.v) {
 			if (!L->btf || btf_info__syscall(L->btf, call, sym, sizeof(sym)))
 				snprintf(sym, sizeof(sym), "__x64_sys_%s", syscall_name(call));

@@ -17,6 +17,10 @@ struct btf_info *sema_btf(struct sema *s, struct span where)
 	if (s->bi || s->btf_tried)
 		return s->bi;
 	s->btf_tried = true;
+	if (s->opts && s->opts->btf && !s->opts->no_btf) {
+		s->bi = s->opts->btf;
+		return s->bi;
+	}
 	if (s->opts && s->opts->no_btf) {
 		s->btf_noted = true;
 		return NULL;
@@ -299,6 +303,7 @@ int sema__check(struct arena *a, struct diag_sink *d, struct ast_bundle *b,
 		for (size_t j = 0; j < s.pol->hooks.n; j++)
 			sema_check_hook(&s, &s.pol->hooks.v[j]);
 	}
-	btf_info__free(s.bi);
+	if (s.bi != s.opts->btf)
+		btf_info__free(s.bi);
 	return diag_sink__errors(d) > before ? -EINVAL : 0;
 }

@@ -20,10 +20,15 @@
 #include "ast.h"
 #include "diag.h"
 
+struct btf_info;
+
 struct sema_opts {
 	const char *btf_path;	 /* NULL: /sys/kernel/btf/vmlinux */
 	const char *tracefs;	 /* NULL: /sys/kernel/tracing */
 	bool no_btf;		 /* skip kernel-name checks */
+	/* optional, opened by the caller (btf_info__open) and kept across
+	 * calls (fuzzing, batch validation); sema does not free it */
+	struct btf_info *btf;
 };
 
 int sema__check(struct arena *a, struct diag_sink *d, struct ast_bundle *b,

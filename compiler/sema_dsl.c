@@ -158,11 +158,10 @@ static bool field_kind(struct sema *s, struct hook_ctx *hc, const struct ast_exp
 					    fq(e), sub, arg_type__name(t));
 				return false;
 			}
-			if (t == ARG_SOCKADDR && (!strcmp(sub, "daddr") || !strcmp(sub, "dport") ||
-						  !strcmp(sub, "protocol"))) {
+			if (t == ARG_SOCKADDR && !strcmp(sub, "protocol")) {
 				diag__error(s->d, e->span, "dsl-field",
-					    "'%s': a sockaddr argument has only saddr, sport and "
-					    "family",
+					    "'%s': a sockaddr argument has an address, a port and "
+					    "a family, but no protocol",
 					    fq(e));
 				return false;
 			}

@@ -266,7 +266,8 @@ static void check_compat(struct sema *s, struct hook_ctx *hc, struct ast_arg *ar
 				    where, sl->ti.desc, arg_type__name(t));
 	}
 	if (!ok && better != ARG_AUTO && better != t)
-		diag__note(s->d, SPAN_NONE, "type '%s' (or 'auto') fits '%s'",
+		diag__note(s->d, arg->type.present ? arg->type.span : arg->span,
+			   "type '%s' (or 'auto') fits '%s'",
 			   arg_type__name(better), sl->ti.desc);
 }
 
@@ -633,7 +634,7 @@ static void check_kfunc(struct sema *s, struct hook_ctx *hc, const struct ast_st
 				    diag_quote(name, strlen(name)),
 				    hc->h->syscall.present ? "'syscall' is true"
 							   : "'syscall' defaults to true");
-			diag__note(s->d, SPAN_NONE, "add 'syscall: false' to hook the kernel "
+			diag__note(s->d, call->span, "add 'syscall: false' to hook the kernel "
 				   "function '%s'", diag_quote(name, strlen(name)));
 			return;
 		}

@@ -91,8 +91,10 @@ static bool op_fits(enum op o, enum tclass c)
 		return (o >= OP_SPORT && o <= OP_NOT_DADDR) || o == OP_PROTOCOL ||
 		       o == OP_FAMILY || o == OP_STATE;
 	case TC_SOCKADDR:
-		return o == OP_SADDR || o == OP_NOT_SADDR || o == OP_SPORT || o == OP_NOT_SPORT ||
-		       o == OP_SPORT_PRIV || o == OP_NOT_SPORT_PRIV || o == OP_FAMILY;
+		/* a sockaddr holds one address: S* and D* both test it (Tetragon
+		 * accepts only the S* spelling; a connect's destination reads
+		 * better as DAddr/DPort) */
+		return (o >= OP_SPORT && o <= OP_NOT_DADDR) || o == OP_FAMILY;
 	case TC_SOCKADDR_UN:
 		return o == OP_EQUAL || o == OP_NOT_EQUAL || o == OP_PREFIX ||
 		       o == OP_NOT_PREFIX || o == OP_SUBSTRING || o == OP_FAMILY;
@@ -120,7 +122,8 @@ static const char *class_ops(enum tclass c)
 		return "SAddr, DAddr, SPort, DPort, their Not and Priv forms, Protocol, Family, "
 		       "State";
 	case TC_SOCKADDR:
-		return "SAddr, NotSAddr, SPort, NotSPort, SPortPriv, NotSPortPriv, Family";
+		return "SAddr, DAddr, SPort, DPort, their Not and Priv forms (one address: S and D "
+		       "are the same), Family";
 	case TC_SOCKADDR_UN:
 		return "Equal, NotEqual, Prefix, NotPrefix, Family";
 	default:
@@ -360,9 +363,12 @@ static struct ast_arg *match_target(struct sema *s, struct hook_ctx *hc, struct 
 			diag__error(s->d, m->index.present ? m->index.span : m->span,
 				    "match-arg-unknown",
 				    "matchArgs index %lld refers to no declared argument (it matches "
-				    "an 'args' entry by its 'index'%s%s)",
-				    (long long)idx, h->args.n ? "; declared: " : "; none declared",
-				    buf);
+				    "an 'args' entry by its 'index'%s%s%s)",
+				    (long long)idx,
+				    h->kind == HOOK_TRACEPOINT ? ", or on a tracepoint a position in "
+								 "'args'"
+							       : "",
+				    h->args.n ? "; declared: " : "; none declared", buf);
 		}
 		return a;
 	}
@@ -428,12 +434,12 @@ static void check_match_arg(struct sema *s, struct hook_ctx *hc, struct ast_matc
 	if (hc->syscall_entry && !ret && (t == ARG_STRING || t == ARG_FILENAME) &&
 	    m->op != OP_NOT_EQUAL && is_string_op(m->op) && m->values.v[0].len &&
 	    m->values.v[0].s[0] == '/' && (!hc->syscall_name || is_open_like(hc->syscall_name))) {
-		diag__warning(s->d, op_span(&m->op_name, m->span), "raw-path-match",
+		diag__warning(s->d, m->values.v[0].span, "raw-path-match",
 			      "matching the raw path string passed to %s is bypassable: relative "
 			      "paths ('cd /etc; cat shadow'), '//' and '..' spellings, and "
 			      "symlinks reach the same file with a different string",
 			      hc->what);
-		diag__note(s->d, SPAN_NONE,
+		diag__note(s->d, m->values.v[0].span,
 			   "match the resolved path instead: an lsmhooks entry 'file_open' with a "
 			   "'file' argument, or a kprobe on 'security_file_open' (syscall: false)");
 	}
@@ -662,6 +668,16 @@ static void override_where(struct sema *s, struct hook_ctx *hc, struct ast_actio
 {
 	struct ast_hook *h = hc->h;
 
+	/* a void hook's return value is ignored by the kernel */
+	if ((h->kind == HOOK_LSM || (hc->security_fn && h->kind != HOOK_TRACEPOINT)) &&
+	    hc->have_proto && hc->proto.ret.cls == BTFT_VOID) {
+		diag__error(s->d, act->name.span, "override-hook",
+			    "Override cannot deny on %s: it returns void, so its return value is "
+			    "ignored",
+			    hc->what);
+		return;
+	}
+
 	switch (h->kind) {
 	case HOOK_LSM:
 		return;
@@ -671,10 +687,10 @@ static void override_where(struct sema *s, struct hook_ctx *hc, struct ast_actio
 			if (!hc->noted_fmodret) {
 				hc->noted_fmodret = true;
 				diag__note(s->d, act->name.span,
-					   "Override on '%s' is compiled as fmod_ret, which needs BPF "
-					   "trampolines on the node (kernels that refuse fentry "
-					   "programs cannot load this hook)",
-					   q(&h->call));
+					   "Override on '%s' is compiled as the BPF LSM hook '%s', "
+					   "which needs BPF LSM on the node (kernels without it "
+					   "refuse the object instead of not enforcing)",
+					   q(&h->call), h->call.len > 9 ? diag_quote(h->call.s + 9, h->call.len - 9) : "");
 			}
 			return;
 		}
@@ -683,7 +699,7 @@ static void override_where(struct sema *s, struct hook_ctx *hc, struct ast_actio
 			    "CONFIG_FUNCTION_ERROR_INJECTION; the Debian kernels tpc targets do "
 			    "not have it",
 			    hc->what);
-		diag__note(s->d, SPAN_NONE,
+		diag__note(s->d, act->name.span,
 			   "deny through an lsmhooks entry (e.g. 'file_open', 'bprm_check_security', "
 			   "'socket_connect') or a kprobe on a security_* function, or use Sigkill");
 		return;
@@ -692,7 +708,7 @@ static void override_where(struct sema *s, struct hook_ctx *hc, struct ast_actio
 			    "Override cannot apply to %s: a tracepoint observes and cannot change "
 			    "the operation's result",
 			    hc->what);
-		diag__note(s->d, SPAN_NONE, "deny through an lsmhooks entry, or use Sigkill");
+		diag__note(s->d, act->name.span, "deny through an lsmhooks entry, or use Sigkill");
 		return;
 	case HOOK_UPROBE:
 		diag__error(s->d, act->name.span, "override-hook",
@@ -798,7 +814,7 @@ static void check_action(struct sema *s, struct hook_ctx *hc, struct ast_action 
 				      "Sigkill at syscall entry does not undo the syscall: %s still "
 				      "runs to completion before the process dies",
 				      hc->what);
-			diag__note(s->d, SPAN_NONE,
+			diag__note(s->d, act->name.span,
 				   "to prevent the operation, deny it in an lsmhooks entry with "
 				   "Override");
 		}

@@ -1,6 +1,6 @@
 /* yaml_policy.c - TracingPolicy schema over the YAML tree (see yaml_policy.h).
  *
- * Every mapping is read through fields(): it checks the keys against the
+ * Every mapping is read through yr__fields() (yaml_read.c): it checks the keys against the
  * table for that place (unknown key -> "did you mean", duplicate -> error
  * plus a note at the first one) and hands back the value node of each
  * known key. The per-struct readers then convert scalars, which report
@@ -16,464 +16,11 @@
 #include <string.h>
 
 #include "dsl.h"
+#include "yaml_read.h"
 #include "yaml_tree.h"
 
-#define MAX_FIELDS 40
-
-struct yp {
-	struct arena *a;
-	const struct srcmap *m;
-	struct diag_sink *d;
-	uint32_t file;
-	struct ast_bundle *out;
-	/* schema walk budget: aliases can make a small tree look huge */
-	size_t visits, budget;
-	bool over_budget;
-	unsigned policies;
-};
-
-/* ---- generic helpers ------------------------------------------------ */
-
-static bool visit(struct yp *c, const struct ynode *n)
-{
-	if (c->over_budget)
-		return false;
-	if (++c->visits > c->budget) {
-		c->over_budget = true;
-		diag__error(c->d, n->span, "yaml-limit",
-			    "policy expands to too many YAML nodes through aliases (more than "
-			    "%zu visited)",
-			    c->budget);
-		return false;
-	}
-	return true;
-}
-
-static const char *q(const struct ynode *n)
-{
-	return diag_quote(n->s, n->len);
-}
-
-static bool looks_int(const char *s)
-{
-	if (*s == '-' || *s == '+')
-		s++;
-	if (!*s)
-		return false;
-	for (; *s; s++)
-		if (!((*s >= '0' && *s <= '9') || *s == 'x' || *s == 'X' ||
-		      (*s >= 'a' && *s <= 'f') || (*s >= 'A' && *s <= 'F') || *s == 'o'))
-			return false;
-	return true;
-}
-
-static const char *kind_desc(const struct ynode *n)
-{
-	if (ynode__is_null(n))
-		return "null";
-	switch (n->kind) {
-	case YN_SEQ:
-		return "a list";
-	case YN_MAP:
-		return "a mapping";
-	default:
-		if (n->style != YS_PLAIN)
-			return "a string";
-		if (!strcmp(n->s, "true") || !strcmp(n->s, "false"))
-			return "a boolean";
-		if (looks_int(n->s) && n->s[strspn(n->s, "+-0123456789")] == '\0')
-			return "an integer";
-		return "a string";
-	}
-}
-
-static struct span key_span(const struct ynode *n)
-{
-	/* the first line of a node: enough for a caret */
-	struct span s = n->span;
-
-	if (n->kind == YN_MAP && n->n)
-		s.end = n->keys[0]->span.end;
-	else if (n->kind == YN_SEQ && n->n)
-		s.end = s.start + 1;
-	return s;
-}
-
-static bool want_map(struct yp *c, const struct ynode *n, const char *what)
-{
-	if (!n || !visit(c, n))
-		return false;
-	if (n->kind == YN_MAP)
-		return true;
-	if (!ynode__is_null(n))
-		diag__error(c->d, n->span, "wrong-type", "expected a mapping for %s, got %s", what,
-			    kind_desc(n));
-	return false;
-}
-
-static bool want_seq(struct yp *c, const struct ynode *n, const char *what)
-{
-	if (!n || !visit(c, n))
-		return false;
-	if (n->kind == YN_SEQ)
-		return true;
-	if (!ynode__is_null(n))
-		diag__error(c->d, n->span, "wrong-type", "expected a list for %s, got %s", what,
-			    kind_desc(n));
-	return false;
-}
-
-static bool want_scalar(struct yp *c, const struct ynode *n, const char *what)
-{
-	if (!n || !visit(c, n))
-		return false;
-	if (n->kind == YN_SCALAR)
-		return !ynode__is_null(n);
-	diag__error(c->d, n->span, "wrong-type", "expected a scalar for %s, got %s", what,
-		    kind_desc(n));
-	return false;
-}
-
-/* Check the keys of mapping n against keys[] and return the value (and
- * key) node of each known key; NULL when absent. */
-static bool fields(struct yp *c, const struct ynode *n, const char *what,
-		   const char *const *keys, struct ynode **vals, struct ynode **knodes)
-{
-	size_t nk = 0;
-
-	while (keys[nk])
-		nk++;
-	memset(vals, 0, nk * sizeof(*vals));
-	if (knodes)
-		memset(knodes, 0, nk * sizeof(*knodes));
-	if (!want_map(c, n, what))
-		return false;
-	for (size_t i = 0; i < n->n; i++) {
-		const struct ynode *k = n->keys[i];
-		const char *s;
-		size_t j;
-
-		if (!visit(c, k))
-			return false;
-		if (k->kind != YN_SCALAR) {
-			diag__error(c->d, k->span, "wrong-type", "keys in %s must be strings, got %s",
-				    what, kind_desc(k));
-			continue;
-		}
-		for (j = 0; j < nk; j++)
-			if (strlen(keys[j]) == k->len && !memcmp(keys[j], k->s, k->len))
-				break;
-		if (j == nk) {
-			s = diag_suggest(k->s, keys);
-			if (s)
-				diag__error(c->d, k->span, "unknown-key",
-					    "unknown key '%s' in %s; did you mean '%s'?", q(k), what,
-					    s);
-			else
-				diag__error(c->d, k->span, "unknown-key", "unknown key '%s' in %s",
-					    q(k), what);
-			continue;
-		}
-		/* duplicates: the first definition wins, later ones are errors */
-		for (size_t p = 0; p < i; p++) {
-			const struct ynode *pk = n->keys[p];
-
-			if (pk->kind == YN_SCALAR && pk->len == k->len &&
-			    !memcmp(pk->s, k->s, k->len)) {
-				diag__error(c->d, k->span, "duplicate-key",
-					    "duplicate key '%s' in %s", q(k), what);
-				diag__note(c->d, pk->span, "'%s' first defined here", q(pk));
-				goto next;
-			}
-		}
-		vals[j] = n->vals[i];
-		if (knodes)
-			knodes[j] = n->keys[i];
-next:;
-	}
-	return true;
-}
-
-#define HAS(node) ((node) && !ynode__is_null(node))
-
-static void missing(struct yp *c, const struct ynode *n, const char *what, const char *key)
-{
-	const char *const one[] = { key, NULL };
-
-	for (size_t i = 0; n->kind == YN_MAP && i < n->n; i++) {
-		const struct ynode *k = n->keys[i];
-
-		if (k->kind == YN_SCALAR && k->len == strlen(key) && !memcmp(k->s, key, k->len)) {
-			diag__error(c->d, k->span, "missing-key", "'%s' in %s must not be empty",
-				    key, what);
-			return;
-		}
-	}
-
-	/* a misspelt key was already reported with this very suggestion */
-	for (size_t i = 0; n->kind == YN_MAP && i < n->n; i++) {
-		const struct ynode *k = n->keys[i];
-
-		if (k->kind == YN_SCALAR && diag_suggest(k->s, one))
-			return;
-	}
-	diag__error(c->d, key_span(n), "missing-key", "%s is missing required key '%s'", what,
-		    key);
-}
-
-static struct ast_str mkstr(struct yp *c, const struct ynode *n)
-{
-	return ast_str__make(c->a, n->s, n->len, n->span);
-}
-
-static void get_str(struct yp *c, const struct ynode *v, struct ast_str *o, const char *what)
-{
-	if (!want_scalar(c, v, what))
-		return;
-	*o = mkstr(c, v);
-}
-
-/* YAML 1.1 integers as Go's yaml reads them: decimal, 0x hex, 0o / leading
- * 0 octal, 0b binary, optional sign. Unsigned values above INT64_MAX are
- * kept as their bit pattern (addresses). */
-static int parse_int(const char *s, int64_t *out)
-{
-	bool neg = false;
-	int base = 10;
-	unsigned long long v;
-	char *end;
-
-	if (*s == '-' || *s == '+')
-		neg = *s++ == '-';
-	if (!*s || *s == '-' || *s == '+' || *s == ' ')
-		return -EINVAL;
-	if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
-		base = 16;
-		s += 2;
-	} else if (s[0] == '0' && (s[1] == 'o' || s[1] == 'O')) {
-		base = 8;
-		s += 2;
-	} else if (s[0] == '0' && (s[1] == 'b' || s[1] == 'B')) {
-		base = 2;
-		s += 2;
-	} else if (s[0] == '0' && s[1]) {
-		base = 8;
-	}
-	if (!*s || *s == '-' || *s == '+' || *s == ' ')
-		return -EINVAL;
-	errno = 0;
-	v = strtoull(s, &end, base);
-	if (errno || *end)
-		return -EINVAL;
-	if (neg) {
-		if (v > (unsigned long long)INT64_MAX + 1)
-			return -ERANGE;
-		*out = (int64_t)(0 - v);
-	} else {
-		*out = (int64_t)v;
-	}
-	return 0;
-}
-
-static bool get_int(struct yp *c, const struct ynode *v, struct ast_int *o, const char *what,
-		    bool allow_negative)
-{
-	int64_t x;
-
-	if (!want_scalar(c, v, what))
-		return false;
-	if (v->style != YS_PLAIN || strlen(v->s) != v->len || parse_int(v->s, &x)) {
-		diag__error(c->d, v->span, "wrong-type", "expected an integer for %s, got %s '%s'",
-			    what, kind_desc(v), q(v));
-		return false;
-	}
-	if (!allow_negative && x < 0 && v->s[0] == '-') {
-		diag__error(c->d, v->span, "bad-value", "%s must not be negative, got %s", what,
-			    q(v));
-		return false;
-	}
-	*o = (struct ast_int){ x, v->span, true };
-	return true;
-}
-
-static bool get_bool(struct yp *c, const struct ynode *v, struct ast_bool *o, const char *what)
-{
-	if (!want_scalar(c, v, what))
-		return false;
-	if (v->style == YS_PLAIN && !strcmp(v->s, "true")) {
-		*o = (struct ast_bool){ true, v->span, true };
-		return true;
-	}
-	if (v->style == YS_PLAIN && !strcmp(v->s, "false")) {
-		*o = (struct ast_bool){ false, v->span, true };
-		return true;
-	}
-	diag__error(c->d, v->span, "wrong-type", "expected true or false for %s, got %s '%s'", what,
-		    kind_desc(v), q(v));
-	return false;
-}
-
-/* A list of scalars kept as text (numbers included: sema parses them by
- * the type they are compared with). */
-static void get_strvec(struct yp *c, const struct ynode *v, ast_strvec *o, const char *what)
-{
-	if (!want_seq(c, v, what))
-		return;
-	for (size_t i = 0; i < v->n; i++) {
-		const struct ynode *it = v->items[i];
-
-		if (!visit(c, it))
-			return;
-		if (it->kind != YN_SCALAR) {
-			diag__error(c->d, it->span, "wrong-type",
-				    "expected a scalar in %s, got %s", what, kind_desc(it));
-			continue;
-		}
-		VEC_PUSH(c->a, *o, mkstr(c, it));
-	}
-}
-
-static struct ast_int *get_intlist(struct yp *c, const struct ynode *v, const char *what,
-				   size_t *n)
-{
-	struct ast_int *arr;
-
-	*n = 0;
-	if (!want_seq(c, v, what))
-		return NULL;
-	arr = arena__calloc(c->a, v->n ? v->n : 1, sizeof(*arr));
-	for (size_t i = 0; i < v->n; i++)
-		if (get_int(c, v->items[i], &arr[*n], what, false))
-			(*n)++;
-	return arr;
-}
-
-#define SET_INTVEC(vec, arr, cnt)                                              \
-	do {                                                                   \
-		(vec).v = (arr);                                               \
-		(vec).n = (vec).cap = (cnt);                                   \
-	} while (0)
-
-/* Closed value sets: resolve the name or report it with a suggestion. */
-typedef int (*lookup_fn)(const char *name, int *out);
-
-static int lk_op(const char *s, int *o)
-{
-	enum op x;
-	int r = op__lookup(s, &x);
-
-	*o = (int)x;
-	return r;
-}
-
-static int lk_action(const char *s, int *o)
-{
-	enum action x;
-	int r = action__lookup(s, &x);
-
-	*o = (int)x;
-	return r;
-}
-
-static int lk_type(const char *s, int *o)
-{
-	enum arg_type x;
-	int r = arg_type__lookup(s, &x);
-
-	*o = (int)x;
-	return r;
-}
-
-static int lk_ns(const char *s, int *o)
-{
-	enum ns_kind x;
-	int r = ns_kind__lookup(s, &x);
-
-	*o = (int)x;
-	return r;
-}
-
-static int lk_captype(const char *s, int *o)
-{
-	enum cap_type x;
-	int r = cap_type__lookup(s, &x);
-
-	*o = (int)x;
-	return r;
-}
-
-/* Unknown name in a closed set: suggest the nearest, or list a short set. */
-static void bad_enum(struct yp *c, const struct ynode *v, const char *what,
-		     const char *const *names)
-{
-	const char *s = diag_suggest(v->s, names);
-	char list[256];
-	size_t n = 0, len = 0;
-
-	if (s) {
-		diag__error(c->d, v->span, "unknown-enum", "unknown %s '%s'; did you mean '%s'?",
-			    what, q(v), s);
-		return;
-	}
-	while (names[n])
-		n++;
-	if (n > 12) {
-		diag__error(c->d, v->span, "unknown-enum", "unknown %s '%s'", what, q(v));
-		return;
-	}
-	list[0] = '\0';
-	for (size_t i = 0; i < n && len < sizeof(list) - 40; i++)
-		len += (size_t)snprintf(list + len, sizeof(list) - len, "%s%s",
-					i ? (i + 1 == n ? " or " : ", ") : "", names[i]);
-	diag__error(c->d, v->span, "unknown-enum", "unknown %s '%s'; expected %s", what, q(v),
-		    list);
-}
-
-static bool get_enum(struct yp *c, const struct ynode *v, struct ast_str *o, const char *what,
-		     lookup_fn fn, const char *const *names, int *out)
-{
-	if (!want_scalar(c, v, what))
-		return false;
-	*o = mkstr(c, v);
-	if (strlen(v->s) == v->len && !fn(v->s, out))
-		return true;
-	bad_enum(c, v, what, names);
-	return false;
-}
-
-/* A string from a small closed set (case-sensitive, as in the CRD). */
-static bool get_oneof(struct yp *c, const struct ynode *v, struct ast_str *o, const char *what,
-		      const char *const *names)
-{
-	if (!want_scalar(c, v, what))
-		return false;
-	*o = mkstr(c, v);
-	for (size_t i = 0; names[i]; i++)
-		if (strlen(names[i]) == v->len && !memcmp(names[i], v->s, v->len))
-			return true;
-	bad_enum(c, v, what, names);
-	return false;
-}
-
-/* The CRD narrows the operator enum per selector kind. */
-static void check_op_in(struct yp *c, const struct ast_str *name, enum op op, const char *where,
-			const enum op *allowed, size_t n)
-{
-	char buf[160] = "";
-	size_t len = 0;
-
-	for (size_t i = 0; i < n; i++)
-		if (allowed[i] == op)
-			return;
-	for (size_t i = 0; i < n && len < sizeof(buf) - 20; i++)
-		len += (size_t)snprintf(buf + len, sizeof(buf) - len, "%s%s",
-					i ? (i + 1 == n ? " or " : ", ") : "", op__name(allowed[i]));
-	diag__error(c->d, name->span, "bad-operator", "operator '%s' is not valid in %s; expected %s",
-		    diag_quote(name->s, name->len), where, buf);
-}
-
 static const enum op in_notin[] = { OP_IN, OP_NOT_IN };
-static const enum op binary_ops[] = { OP_IN,	 OP_NOT_IN,  OP_PREFIX,
+static const enum op binary_ops[] = { OP_IN,	     OP_NOT_IN,	 OP_PREFIX,
 				      OP_NOT_PREFIX, OP_POSTFIX, OP_NOT_POSTFIX };
 
 /* ---- args ------------------------------------------------------------ */
@@ -482,12 +29,22 @@ enum arg_ctx { ARGCTX_ARG, ARGCTX_DATA, ARGCTX_RETURN };
 
 static void parse_arg(struct yp *c, const struct ynode *n, struct ast_arg *o, enum arg_ctx ctx)
 {
-	static const char *const keys[] = { "index",	  "type",	"sizeArgIndex",
-					     "returnCopy", "maxData",	"label",
-					     "resolve",	  "source",	"btfType",
-					     "btfTypeModule", NULL };
-	enum { K_INDEX, K_TYPE, K_SIZE, K_RETCOPY, K_MAXDATA, K_LABEL, K_RESOLVE, K_SOURCE,
-	       K_BTFTYPE, K_BTFMOD };
+	static const char *const keys[] = { "index",	     "type",	"sizeArgIndex",
+					    "returnCopy",    "maxData", "label",
+					    "resolve",	     "source",	"btfType",
+					    "btfTypeModule", NULL };
+	enum {
+		K_INDEX,
+		K_TYPE,
+		K_SIZE,
+		K_RETCOPY,
+		K_MAXDATA,
+		K_LABEL,
+		K_RESOLVE,
+		K_SOURCE,
+		K_BTFTYPE,
+		K_BTFMOD
+	};
 	static const char *const sources[] = { "current_task", "pt_regs", NULL };
 	const char *what = ctx == ARGCTX_DATA	  ? "data entry"
 			   : ctx == ARGCTX_RETURN ? "returnArg"
@@ -498,43 +55,43 @@ static void parse_arg(struct yp *c, const struct ynode *n, struct ast_arg *o, en
 	memset(o, 0, sizeof(*o));
 	o->type = (struct ast_str){ "auto", 4, n ? n->span : SPAN_NONE, false };
 	o->type_id = ARG_AUTO;
-	if (!fields(c, n, what, keys, f, NULL))
+	if (!yr__fields(c, n, what, keys, f, NULL))
 		return;
 	o->span = n->span;
-	o->type.span = key_span(n);
+	o->type.span = yr__key_span(n);
 	if (HAS(f[K_INDEX]))
-		get_int(c, f[K_INDEX], &o->index, "'index'", false);
+		yr__get_int(c, f[K_INDEX], &o->index, "'index'", false);
 	else if (ctx != ARGCTX_RETURN)
-		missing(c, n, what, "index");
-	if (f[K_TYPE] && get_enum(c, f[K_TYPE], &o->type, "argument type", lk_type,
-				  arg_type__names(), &t))
+		yr__missing(c, n, what, "index");
+	if (f[K_TYPE] && yr__get_enum(c, f[K_TYPE], &o->type, "argument type", yr__lk_type,
+				      arg_type__names(), &t))
 		o->type_id = (enum arg_type)t;
 	if (f[K_SIZE])
-		get_int(c, f[K_SIZE], &o->size_arg_index, "'sizeArgIndex'", false);
+		yr__get_int(c, f[K_SIZE], &o->size_arg_index, "'sizeArgIndex'", false);
 	if (f[K_RETCOPY])
-		get_bool(c, f[K_RETCOPY], &o->return_copy, "'returnCopy'");
+		yr__get_bool(c, f[K_RETCOPY], &o->return_copy, "'returnCopy'");
 	if (f[K_MAXDATA]) {
 		/* a bool in Tetragon; tpc also takes a byte count */
 		const struct ynode *v = f[K_MAXDATA];
 
 		if (v->kind == YN_SCALAR && v->style == YS_PLAIN &&
 		    (!strcmp(v->s, "true") || !strcmp(v->s, "false"))) {
-			visit(c, v);
+			yr__visit(c, v);
 			o->max_data = (struct ast_int){ v->s[0] == 't', v->span, true };
 		} else {
-			get_int(c, v, &o->max_data, "'maxData'", false);
+			yr__get_int(c, v, &o->max_data, "'maxData'", false);
 		}
 	}
 	if (f[K_LABEL])
-		get_str(c, f[K_LABEL], &o->label, "'label'");
+		yr__get_str(c, f[K_LABEL], &o->label, "'label'");
 	if (f[K_RESOLVE])
-		get_str(c, f[K_RESOLVE], &o->resolve, "'resolve'");
+		yr__get_str(c, f[K_RESOLVE], &o->resolve, "'resolve'");
 	if (f[K_SOURCE])
-		get_oneof(c, f[K_SOURCE], &o->source, "data source", sources);
+		yr__get_oneof(c, f[K_SOURCE], &o->source, "data source", sources);
 	if (f[K_BTFTYPE])
-		get_str(c, f[K_BTFTYPE], &o->btf_type, "'btfType'");
+		yr__get_str(c, f[K_BTFTYPE], &o->btf_type, "'btfType'");
 	if (f[K_BTFMOD])
-		get_str(c, f[K_BTFMOD], &o->btf_type_module, "'btfTypeModule'");
+		yr__get_str(c, f[K_BTFMOD], &o->btf_type_module, "'btfTypeModule'");
 }
 
 /* ---- selectors ------------------------------------------------------- */
@@ -547,27 +104,27 @@ static void parse_match_arg(struct yp *c, const struct ynode *n, struct ast_matc
 	struct ynode *f[MAX_FIELDS];
 	int op;
 
-	if (!fields(c, n, what, keys, f, NULL))
+	if (!yr__fields(c, n, what, keys, f, NULL))
 		return;
 	o->span = n->span;
 	if (f[K_INDEX])
-		get_int(c, f[K_INDEX], &o->index, "'index'", false);
+		yr__get_int(c, f[K_INDEX], &o->index, "'index'", false);
 	if (f[K_ARGS]) {
 		size_t cnt;
-		struct ast_int *arr = get_intlist(c, f[K_ARGS], "'args'", &cnt);
+		struct ast_int *arr = yr__get_intlist(c, f[K_ARGS], "'args'", &cnt);
 
 		SET_INTVEC(o->args, arr, cnt);
 	}
 	if (!HAS(f[K_INDEX]) && !HAS(f[K_ARGS]))
-		missing(c, n, what, "index");
+		yr__missing(c, n, what, "index");
 	if (HAS(f[K_OP])) {
-		if (get_enum(c, f[K_OP], &o->op_name, "operator", lk_op, op__names(), &op))
+		if (yr__get_enum(c, f[K_OP], &o->op_name, "operator", yr__lk_op, op__names(), &op))
 			o->op = (enum op)op;
 	} else {
-		missing(c, n, what, "operator");
+		yr__missing(c, n, what, "operator");
 	}
 	if (f[K_VALUES])
-		get_strvec(c, f[K_VALUES], &o->values, "'values'");
+		yr__get_strvec(c, f[K_VALUES], &o->values, "'values'");
 }
 
 static void parse_match_pids(struct yp *c, const struct ynode *n, struct ast_match_pids *o)
@@ -578,23 +135,23 @@ static void parse_match_pids(struct yp *c, const struct ynode *n, struct ast_mat
 	struct ynode *f[MAX_FIELDS];
 	int op;
 
-	if (!fields(c, n, "matchPIDs entry", keys, f, NULL))
+	if (!yr__fields(c, n, "matchPIDs entry", keys, f, NULL))
 		return;
 	o->span = n->span;
 	if (!HAS(f[K_OP]))
-		missing(c, n, "matchPIDs entry", "operator");
-	else if (get_enum(c, f[K_OP], &o->op_name, "operator", lk_op, op__names(), &op)) {
+		yr__missing(c, n, "matchPIDs entry", "operator");
+	else if (yr__get_enum(c, f[K_OP], &o->op_name, "operator", yr__lk_op, op__names(), &op)) {
 		o->op = (enum op)op;
-		check_op_in(c, &o->op_name, o->op, "matchPIDs", in_notin, 2);
+		yr__check_op_in(c, &o->op_name, o->op, "matchPIDs", in_notin, 2);
 	}
 	if (HAS(f[K_VALUES]))
-		get_strvec(c, f[K_VALUES], &o->values, "'values'");
+		yr__get_strvec(c, f[K_VALUES], &o->values, "'values'");
 	else
-		missing(c, n, "matchPIDs entry", "values");
+		yr__missing(c, n, "matchPIDs entry", "values");
 	if (f[K_NSPID])
-		get_bool(c, f[K_NSPID], &o->is_namespace_pid, "'isNamespacePID'");
+		yr__get_bool(c, f[K_NSPID], &o->is_namespace_pid, "'isNamespacePID'");
 	if (f[K_FORKS])
-		get_bool(c, f[K_FORKS], &o->follow_forks, "'followForks'");
+		yr__get_bool(c, f[K_FORKS], &o->follow_forks, "'followForks'");
 }
 
 static void parse_match_binaries(struct yp *c, const struct ynode *n, struct ast_match_binaries *o,
@@ -605,21 +162,21 @@ static void parse_match_binaries(struct yp *c, const struct ynode *n, struct ast
 	struct ynode *f[MAX_FIELDS];
 	int op;
 
-	if (!fields(c, n, what, keys, f, NULL))
+	if (!yr__fields(c, n, what, keys, f, NULL))
 		return;
 	o->span = n->span;
 	if (!HAS(f[K_OP]))
-		missing(c, n, what, "operator");
-	else if (get_enum(c, f[K_OP], &o->op_name, "operator", lk_op, op__names(), &op)) {
+		yr__missing(c, n, what, "operator");
+	else if (yr__get_enum(c, f[K_OP], &o->op_name, "operator", yr__lk_op, op__names(), &op)) {
 		o->op = (enum op)op;
-		check_op_in(c, &o->op_name, o->op, what, binary_ops, 6);
+		yr__check_op_in(c, &o->op_name, o->op, what, binary_ops, 6);
 	}
 	if (HAS(f[K_VALUES]))
-		get_strvec(c, f[K_VALUES], &o->values, "'values'");
+		yr__get_strvec(c, f[K_VALUES], &o->values, "'values'");
 	else
-		missing(c, n, what, "values");
+		yr__missing(c, n, what, "values");
 	if (f[K_FOLLOW])
-		get_bool(c, f[K_FOLLOW], &o->follow_children, "'followChildren'");
+		yr__get_bool(c, f[K_FOLLOW], &o->follow_children, "'followChildren'");
 }
 
 static void parse_match_ns(struct yp *c, const struct ynode *n, struct ast_match_ns *o)
@@ -629,23 +186,24 @@ static void parse_match_ns(struct yp *c, const struct ynode *n, struct ast_match
 	struct ynode *f[MAX_FIELDS];
 	int x;
 
-	if (!fields(c, n, "matchNamespaces entry", keys, f, NULL))
+	if (!yr__fields(c, n, "matchNamespaces entry", keys, f, NULL))
 		return;
 	o->span = n->span;
 	if (!HAS(f[K_NS]))
-		missing(c, n, "matchNamespaces entry", "namespace");
-	else if (get_enum(c, f[K_NS], &o->ns_name, "namespace", lk_ns, ns_kind__names(), &x))
+		yr__missing(c, n, "matchNamespaces entry", "namespace");
+	else if (yr__get_enum(c, f[K_NS], &o->ns_name, "namespace", yr__lk_ns, ns_kind__names(),
+			      &x))
 		o->ns = (enum ns_kind)x;
 	if (!HAS(f[K_OP]))
-		missing(c, n, "matchNamespaces entry", "operator");
-	else if (get_enum(c, f[K_OP], &o->op_name, "operator", lk_op, op__names(), &x)) {
+		yr__missing(c, n, "matchNamespaces entry", "operator");
+	else if (yr__get_enum(c, f[K_OP], &o->op_name, "operator", yr__lk_op, op__names(), &x)) {
 		o->op = (enum op)x;
-		check_op_in(c, &o->op_name, o->op, "matchNamespaces", in_notin, 2);
+		yr__check_op_in(c, &o->op_name, o->op, "matchNamespaces", in_notin, 2);
 	}
 	if (HAS(f[K_VALUES]))
-		get_strvec(c, f[K_VALUES], &o->values, "'values'");
+		yr__get_strvec(c, f[K_VALUES], &o->values, "'values'");
 	else
-		missing(c, n, "matchNamespaces entry", "values");
+		yr__missing(c, n, "matchNamespaces entry", "values");
 }
 
 static void parse_match_ns_changes(struct yp *c, const struct ynode *n,
@@ -656,28 +214,28 @@ static void parse_match_ns_changes(struct yp *c, const struct ynode *n,
 	struct ynode *f[MAX_FIELDS];
 	int x;
 
-	if (!fields(c, n, "matchNamespaceChanges entry", keys, f, NULL))
+	if (!yr__fields(c, n, "matchNamespaceChanges entry", keys, f, NULL))
 		return;
 	o->span = n->span;
 	if (!HAS(f[K_OP]))
-		missing(c, n, "matchNamespaceChanges entry", "operator");
-	else if (get_enum(c, f[K_OP], &o->op_name, "operator", lk_op, op__names(), &x)) {
+		yr__missing(c, n, "matchNamespaceChanges entry", "operator");
+	else if (yr__get_enum(c, f[K_OP], &o->op_name, "operator", yr__lk_op, op__names(), &x)) {
 		o->op = (enum op)x;
-		check_op_in(c, &o->op_name, o->op, "matchNamespaceChanges", in_notin, 2);
+		yr__check_op_in(c, &o->op_name, o->op, "matchNamespaceChanges", in_notin, 2);
 	}
 	if (HAS(f[K_VALUES])) {
-		get_strvec(c, f[K_VALUES], &o->values, "'values'");
+		yr__get_strvec(c, f[K_VALUES], &o->values, "'values'");
 		for (size_t i = 0; i < o->values.n; i++) {
 			struct ynode tmp = { .kind = YN_SCALAR };
 
 			tmp.s = o->values.v[i].s;
 			tmp.len = o->values.v[i].len;
 			tmp.span = o->values.v[i].span;
-			get_enum(c, &tmp, &o->values.v[i], "namespace", lk_ns, ns_kind__names(),
-				 &x);
+			yr__get_enum(c, &tmp, &o->values.v[i], "namespace", yr__lk_ns,
+				     ns_kind__names(), &x);
 		}
 	} else {
-		missing(c, n, "matchNamespaceChanges entry", "values");
+		yr__missing(c, n, "matchNamespaceChanges entry", "values");
 	}
 }
 
@@ -692,85 +250,104 @@ static void parse_match_caps(struct yp *c, const struct ynode *n, struct ast_mat
 
 	o->type_name = (struct ast_str){ "Effective", 9, n ? n->span : SPAN_NONE, false };
 	o->type = CAPT_EFFECTIVE;
-	if (!fields(c, n, what, keys, f, NULL))
+	if (!yr__fields(c, n, what, keys, f, NULL))
 		return;
 	o->span = n->span;
-	o->type_name.span = key_span(n);
-	if (f[K_TYPE] && get_enum(c, f[K_TYPE], &o->type_name, "capability type", lk_captype,
-				  cap_type__names(), &x))
+	o->type_name.span = yr__key_span(n);
+	if (f[K_TYPE] && yr__get_enum(c, f[K_TYPE], &o->type_name, "capability type",
+				      yr__lk_captype, cap_type__names(), &x))
 		o->type = (enum cap_type)x;
 	if (!HAS(f[K_OP]))
-		missing(c, n, what, "operator");
-	else if (get_enum(c, f[K_OP], &o->op_name, "operator", lk_op, op__names(), &x)) {
+		yr__missing(c, n, what, "operator");
+	else if (yr__get_enum(c, f[K_OP], &o->op_name, "operator", yr__lk_op, op__names(), &x)) {
 		o->op = (enum op)x;
-		check_op_in(c, &o->op_name, o->op, what, in_notin, 2);
+		yr__check_op_in(c, &o->op_name, o->op, what, in_notin, 2);
 	}
 	if (f[K_NSCAP])
-		get_bool(c, f[K_NSCAP], &o->is_namespace_capability, "'isNamespaceCapability'");
+		yr__get_bool(c, f[K_NSCAP], &o->is_namespace_capability, "'isNamespaceCapability'");
 	if (HAS(f[K_VALUES]))
-		get_strvec(c, f[K_VALUES], &o->values, "'values'");
+		yr__get_strvec(c, f[K_VALUES], &o->values, "'values'");
 	else
-		missing(c, n, what, "values");
+		yr__missing(c, n, what, "values");
 }
 
 static void parse_action(struct yp *c, const struct ynode *n, struct ast_action *o)
 {
 	static const char *const keys[] = {
-		"action",	  "argError",	     "argSig",		"argFd",
-		"argName",	  "argUrl",	     "argFqdn",		"argSock",
-		"argIndex",	  "argValue",	     "rateLimit",	"rateLimitScope",
-		"kernelStackTrace", "userStackTrace", "imaHash",	"argRegs",
-		"argNewSymbol",	  "argNewAddr",	     "argNewOffset",	NULL,
+		"action",    "argError",       "argSig",	   "argFd",	     "argName",
+		"argUrl",    "argFqdn",	       "argSock",	   "argIndex",	     "argValue",
+		"rateLimit", "rateLimitScope", "kernelStackTrace", "userStackTrace", "imaHash",
+		"argRegs",   "argNewSymbol",   "argNewAddr",	   "argNewOffset",   NULL,
 	};
-	enum { K_ACTION, K_ERR, K_SIG, K_FD, K_NAME, K_URL, K_FQDN, K_SOCK, K_INDEX, K_VALUE,
-	       K_RATE, K_SCOPE, K_KSTACK, K_USTACK, K_IMA, K_REGS, K_NSYM, K_NADDR, K_NOFF };
+	enum {
+		K_ACTION,
+		K_ERR,
+		K_SIG,
+		K_FD,
+		K_NAME,
+		K_URL,
+		K_FQDN,
+		K_SOCK,
+		K_INDEX,
+		K_VALUE,
+		K_RATE,
+		K_SCOPE,
+		K_KSTACK,
+		K_USTACK,
+		K_IMA,
+		K_REGS,
+		K_NSYM,
+		K_NADDR,
+		K_NOFF
+	};
 	static const char *const scopes[] = { "thread", "process", "global", NULL };
 	struct ynode *f[MAX_FIELDS];
 	int x;
 
-	if (!fields(c, n, "action", keys, f, NULL))
+	if (!yr__fields(c, n, "action", keys, f, NULL))
 		return;
 	o->span = n->span;
 	if (!HAS(f[K_ACTION]))
-		missing(c, n, "action", "action");
-	else if (get_enum(c, f[K_ACTION], &o->name, "action", lk_action, action__names(), &x))
+		yr__missing(c, n, "action", "action");
+	else if (yr__get_enum(c, f[K_ACTION], &o->name, "action", yr__lk_action, action__names(),
+			      &x))
 		o->action = (enum action)x;
 	if (f[K_ERR])
-		get_str(c, f[K_ERR], &o->arg_error, "'argError'");
+		yr__get_str(c, f[K_ERR], &o->arg_error, "'argError'");
 	if (f[K_SIG])
-		get_str(c, f[K_SIG], &o->arg_sig, "'argSig'");
+		yr__get_str(c, f[K_SIG], &o->arg_sig, "'argSig'");
 	if (f[K_FD])
-		get_int(c, f[K_FD], &o->arg_fd, "'argFd'", false);
+		yr__get_int(c, f[K_FD], &o->arg_fd, "'argFd'", false);
 	if (f[K_NAME])
-		get_int(c, f[K_NAME], &o->arg_name, "'argName'", false);
+		yr__get_int(c, f[K_NAME], &o->arg_name, "'argName'", false);
 	if (f[K_URL])
-		get_str(c, f[K_URL], &o->arg_url, "'argUrl'");
+		yr__get_str(c, f[K_URL], &o->arg_url, "'argUrl'");
 	if (f[K_FQDN])
-		get_str(c, f[K_FQDN], &o->arg_fqdn, "'argFqdn'");
+		yr__get_str(c, f[K_FQDN], &o->arg_fqdn, "'argFqdn'");
 	if (f[K_SOCK])
-		get_int(c, f[K_SOCK], &o->arg_sock, "'argSock'", false);
+		yr__get_int(c, f[K_SOCK], &o->arg_sock, "'argSock'", false);
 	if (f[K_INDEX])
-		get_int(c, f[K_INDEX], &o->arg_index, "'argIndex'", false);
+		yr__get_int(c, f[K_INDEX], &o->arg_index, "'argIndex'", false);
 	if (f[K_VALUE])
-		get_int(c, f[K_VALUE], &o->arg_value, "'argValue'", true);
+		yr__get_int(c, f[K_VALUE], &o->arg_value, "'argValue'", true);
 	if (f[K_RATE])
-		get_str(c, f[K_RATE], &o->rate_limit, "'rateLimit'");
+		yr__get_str(c, f[K_RATE], &o->rate_limit, "'rateLimit'");
 	if (f[K_SCOPE])
-		get_oneof(c, f[K_SCOPE], &o->rate_limit_scope, "rateLimitScope", scopes);
+		yr__get_oneof(c, f[K_SCOPE], &o->rate_limit_scope, "rateLimitScope", scopes);
 	if (f[K_KSTACK])
-		get_bool(c, f[K_KSTACK], &o->kernel_stack_trace, "'kernelStackTrace'");
+		yr__get_bool(c, f[K_KSTACK], &o->kernel_stack_trace, "'kernelStackTrace'");
 	if (f[K_USTACK])
-		get_bool(c, f[K_USTACK], &o->user_stack_trace, "'userStackTrace'");
+		yr__get_bool(c, f[K_USTACK], &o->user_stack_trace, "'userStackTrace'");
 	if (f[K_IMA])
-		get_bool(c, f[K_IMA], &o->ima_hash, "'imaHash'");
+		yr__get_bool(c, f[K_IMA], &o->ima_hash, "'imaHash'");
 	if (f[K_REGS])
-		get_strvec(c, f[K_REGS], &o->arg_regs, "'argRegs'");
+		yr__get_strvec(c, f[K_REGS], &o->arg_regs, "'argRegs'");
 	if (f[K_NSYM])
-		get_str(c, f[K_NSYM], &o->arg_new_symbol, "'argNewSymbol'");
+		yr__get_str(c, f[K_NSYM], &o->arg_new_symbol, "'argNewSymbol'");
 	if (f[K_NADDR])
-		get_int(c, f[K_NADDR], &o->arg_new_addr, "'argNewAddr'", false);
+		yr__get_int(c, f[K_NADDR], &o->arg_new_addr, "'argNewAddr'", false);
 	if (f[K_NOFF])
-		get_int(c, f[K_NOFF], &o->arg_new_offset, "'argNewOffset'", false);
+		yr__get_int(c, f[K_NOFF], &o->arg_new_offset, "'argNewOffset'", false);
 }
 
 static void parse_label_selector(struct yp *c, const struct ynode *n, struct ast_label_selector *o,
@@ -787,56 +364,47 @@ static void parse_label_selector(struct yp *c, const struct ynode *n, struct ast
 		o->is_null = true;
 		return;
 	}
-	if (!fields(c, n, what, keys, f, NULL))
+	if (!yr__fields(c, n, what, keys, f, NULL))
 		return;
-	if (want_map(c, f[0], "'matchLabels'")) {
+	if (yr__want_map(c, f[0], "'matchLabels'")) {
 		const struct ynode *ml = f[0];
+		bool *dup = yr__dup_keys(c, ml, "'matchLabels'");
 
 		for (size_t i = 0; i < ml->n; i++) {
 			struct ast_str k = { 0 }, v = { 0 };
 
-			if (!visit(c, ml->keys[i]))
+			if (!yr__visit(c, ml->keys[i]))
 				return;
-			get_str(c, ml->keys[i], &k, "a label key");
-			get_str(c, ml->vals[i], &v, "a label value");
+			if (dup[i])
+				continue;
+			yr__get_str(c, ml->keys[i], &k, "a label key");
+			yr__get_str(c, ml->vals[i], &v, "a label value");
 			VEC_PUSH(c->a, o->label_keys, k);
 			VEC_PUSH(c->a, o->label_values, v);
 		}
 	}
-	if (want_seq(c, f[1], "'matchExpressions'")) {
+	if (yr__want_seq(c, f[1], "'matchExpressions'")) {
 		for (size_t i = 0; i < f[1]->n; i++) {
 			const struct ynode *r = f[1]->items[i];
 			struct ast_label_req req = { 0 };
 
-			if (!fields(c, r, "label requirement", rkeys, rf, NULL))
+			if (!yr__fields(c, r, "label requirement", rkeys, rf, NULL))
 				continue;
 			req.span = r->span;
 			if (HAS(rf[0]))
-				get_str(c, rf[0], &req.key, "'key'");
+				yr__get_str(c, rf[0], &req.key, "'key'");
 			else
-				missing(c, r, "label requirement", "key");
+				yr__missing(c, r, "label requirement", "key");
 			if (HAS(rf[1]))
-				get_oneof(c, rf[1], &req.op_name, "label operator", rops);
+				yr__get_oneof(c, rf[1], &req.op_name, "label operator", rops);
 			else
-				missing(c, r, "label requirement", "operator");
+				yr__missing(c, r, "label requirement", "operator");
 			if (rf[2])
-				get_strvec(c, rf[2], &req.values, "'values'");
+				yr__get_strvec(c, rf[2], &req.values, "'values'");
 			VEC_PUSH(c->a, o->exprs, req);
 		}
 	}
 }
-
-#define PARSE_LIST(c, node, what, vec, ...)                                    \
-	do {                                                                   \
-		if (want_seq((c), (node), (what))) {                           \
-			for (size_t i_ = 0; i_ < (node)->n; i_++) {            \
-				__typeof__(*(vec).v) it_;                      \
-				memset(&it_, 0, sizeof(it_));                  \
-				__VA_ARGS__;                                   \
-				VEC_PUSH((c)->a, (vec), it_);                  \
-			}                                                      \
-		}                                                              \
-	} while (0)
 
 static void parse_workloads(struct yp *c, const struct ynode *n, struct ast_selector *o)
 {
@@ -846,7 +414,7 @@ static void parse_workloads(struct yp *c, const struct ynode *n, struct ast_sele
 
 	if (n && n->kind == YN_SEQ) {
 		/* list form: one entry is all a selector can carry */
-		if (!visit(c, n))
+		if (!yr__visit(c, n))
 			return;
 		if (n->n > 1)
 			diag__error(c->d, n->items[1]->span, "limit",
@@ -856,7 +424,7 @@ static void parse_workloads(struct yp *c, const struct ynode *n, struct ast_sele
 			return;
 		n = n->items[0];
 	}
-	if (!fields(c, n, "matchWorkloads", keys, f, NULL))
+	if (!yr__fields(c, n, "matchWorkloads", keys, f, NULL))
 		return;
 	o->has_match_workloads = true;
 	if (f[0])
@@ -871,9 +439,9 @@ static void parse_match_dsl(struct yp *c, const struct ynode *v, struct ast_sele
 {
 	uint32_t *offmap;
 
-	if (!want_scalar(c, v, "'match'"))
+	if (!yr__want_scalar(c, v, "'match'"))
 		return;
-	o->match_src = mkstr(c, v);
+	o->match_src = yr__mkstr(c, v);
 	offmap = yaml_tree__offmap(c->a, c->m, v);
 	o->match = dsl__parse(c->a, c->d, o->match_src.s, o->match_src.len, c->file, offmap,
 			      v->span.start);
@@ -882,22 +450,49 @@ static void parse_match_dsl(struct yp *c, const struct ynode *v, struct ast_sele
 static void parse_selector(struct yp *c, const struct ynode *n, struct ast_selector *o)
 {
 	static const char *const keys[] = {
-		"matchPIDs",	       "matchArgs",		 "matchData",
-		"matchReturnArgs",     "matchBinaries",		 "matchParentBinaries",
-		"matchNamespaces",     "matchNamespaceChanges", "matchCapabilities",
-		"matchCapabilityChanges", "matchActions",	 "matchReturnActions",
-		"matchWorkloads",      "macros",		 "label",
-		"match",	       NULL,
+		"matchPIDs",
+		"matchArgs",
+		"matchData",
+		"matchReturnArgs",
+		"matchBinaries",
+		"matchParentBinaries",
+		"matchNamespaces",
+		"matchNamespaceChanges",
+		"matchCapabilities",
+		"matchCapabilityChanges",
+		"matchActions",
+		"matchReturnActions",
+		"matchWorkloads",
+		"macros",
+		"label",
+		"match",
+		NULL,
 	};
-	enum { K_PIDS, K_ARGS, K_DATA, K_RETARGS, K_BIN, K_PBIN, K_NS, K_NSCH, K_CAPS, K_CAPCH,
-	       K_ACT, K_RETACT, K_WL, K_MACROS, K_LABEL, K_MATCH };
+	enum {
+		K_PIDS,
+		K_ARGS,
+		K_DATA,
+		K_RETARGS,
+		K_BIN,
+		K_PBIN,
+		K_NS,
+		K_NSCH,
+		K_CAPS,
+		K_CAPCH,
+		K_ACT,
+		K_RETACT,
+		K_WL,
+		K_MACROS,
+		K_LABEL,
+		K_MATCH
+	};
 	struct ynode *f[MAX_FIELDS];
 
-	if (!fields(c, n, "selector", keys, f, NULL))
+	if (!yr__fields(c, n, "selector", keys, f, NULL))
 		return;
 	o->span = n->span;
 	if (f[K_LABEL])
-		get_str(c, f[K_LABEL], &o->label, "'label'");
+		yr__get_str(c, f[K_LABEL], &o->label, "'label'");
 	PARSE_LIST(c, f[K_PIDS], "'matchPIDs'", o->match_pids,
 		   parse_match_pids(c, f[K_PIDS]->items[i_], &it_));
 	PARSE_LIST(c, f[K_ARGS], "'matchArgs'", o->match_args,
@@ -925,7 +520,7 @@ static void parse_selector(struct yp *c, const struct ynode *n, struct ast_selec
 	if (f[K_WL])
 		parse_workloads(c, f[K_WL], o);
 	if (f[K_MACROS])
-		get_strvec(c, f[K_MACROS], &o->macros, "'macros'");
+		yr__get_strvec(c, f[K_MACROS], &o->macros, "'macros'");
 	if (f[K_MATCH])
 		parse_match_dsl(c, f[K_MATCH], o);
 }
@@ -933,39 +528,29 @@ static void parse_selector(struct yp *c, const struct ynode *n, struct ast_selec
 /* ---- hooks ------------------------------------------------------------- */
 
 /* One key table per hook kind: what Tetragon's CRD allows there. */
-static const char *const kprobe_keys[] = { "call",	 "syscall",	"return",
-					   "message",	 "args",	"data",
-					   "returnArg", "returnArgAction", "selectors",
-					   "tags",	 "ignore",	NULL };
-static const char *const tp_keys[] = { "subsystem", "event", "raw",	 "message",
+static const char *const kprobe_keys[] = { "call",	"syscall", "return",	"message",
+					   "args",	"data",	   "returnArg", "returnArgAction",
+					   "selectors", "tags",	   "ignore",	NULL };
+static const char *const tp_keys[] = { "subsystem", "event",	 "raw",	 "message",
 				       "args",	    "selectors", "tags", NULL };
-static const char *const uprobe_keys[] = { "path",	 "btfPath",	 "symbols",
-					   "offsets",	 "addrs",	 "refCtrOffsets",
-					   "binaryDigests", "message",	 "selectors",
-					   "args",	 "data",	 "tags",
-					   "return",	 "returnArg",	 "ignore",
-					   NULL };
+static const char *const uprobe_keys[] = { "path",	"btfPath",	 "symbols",	  "offsets",
+					   "addrs",	"refCtrOffsets", "binaryDigests", "message",
+					   "selectors", "args",		 "data",	  "tags",
+					   "return",	"returnArg",	 "ignore",	  NULL };
 static const char *const lsm_keys[] = { "hook", "message", "args", "selectors", "tags", NULL };
-static const char *const usdt_keys[] = { "path", "btfPath", "provider", "name", "tags",
-					 "message", "args", "selectors", NULL };
+static const char *const usdt_keys[] = { "path",    "btfPath", "provider",  "name", "tags",
+					 "message", "args",    "selectors", NULL };
 
 static const char *hook_what(enum hook_kind k)
 {
 	switch (k) {
-	case HOOK_KPROBE:
-		return "kprobe";
-	case HOOK_FENTRY:
-		return "fentry";
-	case HOOK_TRACEPOINT:
-		return "tracepoint";
-	case HOOK_UPROBE:
-		return "uprobe";
-	case HOOK_LSM:
-		return "lsmhook";
-	case HOOK_USDT:
-		return "usdt";
-	default:
-		return "hook";
+	case HOOK_KPROBE: return "kprobe";
+	case HOOK_FENTRY: return "fentry";
+	case HOOK_TRACEPOINT: return "tracepoint";
+	case HOOK_UPROBE: return "uprobe";
+	case HOOK_LSM: return "lsmhook";
+	case HOOK_USDT: return "usdt";
+	default: return "hook";
 	}
 }
 
@@ -984,16 +569,15 @@ static void parse_ignore(struct yp *c, const struct ynode *n, struct ast_hook *h
 	static const char *const ukeys[] = { "callNotFound", "digestVerificationFailure", NULL };
 	struct ynode *f[MAX_FIELDS];
 
-	if (!fields(c, n, "'ignore'", uprobe ? ukeys : kkeys, f, NULL))
+	if (!yr__fields(c, n, "'ignore'", uprobe ? ukeys : kkeys, f, NULL))
 		return;
 	if (f[0])
-		get_bool(c, f[0], &h->ignore_call_not_found, "'callNotFound'");
+		yr__get_bool(c, f[0], &h->ignore_call_not_found, "'callNotFound'");
 	if (uprobe && f[1])
-		get_bool(c, f[1], &h->ignore_digest_failure, "'digestVerificationFailure'");
+		yr__get_bool(c, f[1], &h->ignore_digest_failure, "'digestVerificationFailure'");
 }
 
-static void parse_hook(struct yp *c, const struct ynode *n, enum hook_kind kind,
-		       struct ast_hook *h)
+static void parse_hook(struct yp *c, const struct ynode *n, enum hook_kind kind, struct ast_hook *h)
 {
 	const char *const *keys = kind == HOOK_TRACEPOINT ? tp_keys
 				  : kind == HOOK_UPROBE	  ? uprobe_keys
@@ -1007,88 +591,87 @@ static void parse_hook(struct yp *c, const struct ynode *n, enum hook_kind kind,
 	h->kind = kind;
 	if (kind == HOOK_KPROBE || kind == HOOK_FENTRY)
 		h->syscall = (struct ast_bool){ true, n->span, false }; /* CRD default */
-	if (!fields(c, n, what, keys, f, NULL))
+	if (!yr__fields(c, n, what, keys, f, NULL))
 		return;
 	h->span = n->span;
-	h->syscall.span = key_span(n);
+	h->syscall.span = yr__key_span(n);
 
 	switch (kind) {
 	case HOOK_KPROBE:
 	case HOOK_FENTRY:
 		if (HAS(v = fget(keys, f, "call")))
-			get_str(c, v, &h->call, "'call'");
+			yr__get_str(c, v, &h->call, "'call'");
 		else
-			missing(c, n, what, "call");
+			yr__missing(c, n, what, "call");
 		if ((v = fget(keys, f, "syscall")))
-			get_bool(c, v, &h->syscall, "'syscall'");
+			yr__get_bool(c, v, &h->syscall, "'syscall'");
 		break;
 	case HOOK_TRACEPOINT:
 		if (HAS(v = fget(keys, f, "subsystem")))
-			get_str(c, v, &h->subsystem, "'subsystem'");
+			yr__get_str(c, v, &h->subsystem, "'subsystem'");
 		else
-			missing(c, n, what, "subsystem");
+			yr__missing(c, n, what, "subsystem");
 		if (HAS(v = fget(keys, f, "event")))
-			get_str(c, v, &h->event, "'event'");
+			yr__get_str(c, v, &h->event, "'event'");
 		else
-			missing(c, n, what, "event");
+			yr__missing(c, n, what, "event");
 		if ((v = fget(keys, f, "raw")))
-			get_bool(c, v, &h->raw, "'raw'");
+			yr__get_bool(c, v, &h->raw, "'raw'");
 		break;
 	case HOOK_LSM:
 		if (HAS(v = fget(keys, f, "hook")))
-			get_str(c, v, &h->call, "'hook'");
+			yr__get_str(c, v, &h->call, "'hook'");
 		else
-			missing(c, n, what, "hook");
+			yr__missing(c, n, what, "hook");
 		break;
 	case HOOK_UPROBE:
 	case HOOK_USDT:
 		if (HAS(v = fget(keys, f, "path")))
-			get_str(c, v, &h->path, "'path'");
+			yr__get_str(c, v, &h->path, "'path'");
 		else
-			missing(c, n, what, "path");
+			yr__missing(c, n, what, "path");
 		if ((v = fget(keys, f, "btfPath")))
-			get_str(c, v, &h->btf_path, "'btfPath'");
+			yr__get_str(c, v, &h->btf_path, "'btfPath'");
 		if (kind == HOOK_USDT) {
 			if (HAS(v = fget(keys, f, "provider")))
-				get_str(c, v, &h->provider, "'provider'");
+				yr__get_str(c, v, &h->provider, "'provider'");
 			else
-				missing(c, n, what, "provider");
+				yr__missing(c, n, what, "provider");
 			if (HAS(v = fget(keys, f, "name")))
-				get_str(c, v, &h->name, "'name'");
+				yr__get_str(c, v, &h->name, "'name'");
 			else
-				missing(c, n, what, "name");
+				yr__missing(c, n, what, "name");
 			break;
 		}
 		if ((v = fget(keys, f, "symbols")))
-			get_strvec(c, v, &h->symbols, "'symbols'");
+			yr__get_strvec(c, v, &h->symbols, "'symbols'");
 		if ((v = fget(keys, f, "offsets"))) {
 			size_t cnt;
-			struct ast_int *arr = get_intlist(c, v, "'offsets'", &cnt);
+			struct ast_int *arr = yr__get_intlist(c, v, "'offsets'", &cnt);
 
 			SET_INTVEC(h->offsets, arr, cnt);
 		}
 		if ((v = fget(keys, f, "addrs"))) {
 			size_t cnt;
-			struct ast_int *arr = get_intlist(c, v, "'addrs'", &cnt);
+			struct ast_int *arr = yr__get_intlist(c, v, "'addrs'", &cnt);
 
 			SET_INTVEC(h->addrs, arr, cnt);
 		}
 		if ((v = fget(keys, f, "refCtrOffsets"))) {
 			size_t cnt;
-			struct ast_int *arr = get_intlist(c, v, "'refCtrOffsets'", &cnt);
+			struct ast_int *arr = yr__get_intlist(c, v, "'refCtrOffsets'", &cnt);
 
 			SET_INTVEC(h->ref_ctr_offsets, arr, cnt);
 		}
 		if ((v = fget(keys, f, "binaryDigests")))
-			get_strvec(c, v, &h->binary_digests, "'binaryDigests'");
+			yr__get_strvec(c, v, &h->binary_digests, "'binaryDigests'");
 		break;
-	default:
-		break;
+	default: break;
 	}
 	if ((v = fget(keys, f, "return")))
-		get_bool(c, v, &h->ret, "'return'");
+		yr__get_bool(c, v, &h->ret, "'return'");
 	if ((v = fget(keys, f, "message")))
-		get_str(c, v, &h->message, "'message'");
+		yr__get_str(c, v, &h->message, "'message'");
 	if ((v = fget(keys, f, "args")))
 		PARSE_LIST(c, v, "'args'", h->args, parse_arg(c, v->items[i_], &it_, ARGCTX_ARG));
 	if ((v = fget(keys, f, "data")))
@@ -1098,11 +681,12 @@ static void parse_hook(struct yp *c, const struct ynode *n, enum hook_kind kind,
 		h->has_return_arg = true;
 	}
 	if ((v = fget(keys, f, "returnArgAction")))
-		get_oneof(c, v, &h->return_arg_action, "returnArgAction", ret_actions);
+		yr__get_oneof(c, v, &h->return_arg_action, "returnArgAction", ret_actions);
 	if ((v = fget(keys, f, "selectors")))
-		PARSE_LIST(c, v, "'selectors'", h->selectors, parse_selector(c, v->items[i_], &it_));
+		PARSE_LIST(c, v, "'selectors'", h->selectors,
+			   parse_selector(c, v->items[i_], &it_));
 	if ((v = fget(keys, f, "tags")))
-		get_strvec(c, v, &h->tags, "'tags'");
+		yr__get_strvec(c, v, &h->tags, "'tags'");
 	if ((v = fget(keys, f, "ignore")))
 		parse_ignore(c, v, h, kind == HOOK_UPROBE);
 }
@@ -1111,27 +695,28 @@ static void parse_hook(struct yp *c, const struct ynode *n, enum hook_kind kind,
 
 static void parse_list(struct yp *c, const struct ynode *n, struct ast_list *o)
 {
-	static const char *const keys[] = { "name", "type", "values", "pattern", "validated",
-					    NULL };
-	static const char *const types[] = { "syscalls", "generated_syscalls",
-					     "generated_ftrace", NULL };
+	static const char *const keys[] = {
+		"name", "type", "values", "pattern", "validated", NULL
+	};
+	static const char *const types[] = { "syscalls", "generated_syscalls", "generated_ftrace",
+					     NULL };
 	struct ynode *f[MAX_FIELDS];
 
-	if (!fields(c, n, "list", keys, f, NULL))
+	if (!yr__fields(c, n, "list", keys, f, NULL))
 		return;
 	o->span = n->span;
 	if (HAS(f[0]))
-		get_str(c, f[0], &o->name, "'name'");
+		yr__get_str(c, f[0], &o->name, "'name'");
 	else
-		missing(c, n, "list", "name");
+		yr__missing(c, n, "list", "name");
 	if (f[1])
-		get_oneof(c, f[1], &o->type, "list type", types);
+		yr__get_oneof(c, f[1], &o->type, "list type", types);
 	if (f[2])
-		get_strvec(c, f[2], &o->values, "'values'");
+		yr__get_strvec(c, f[2], &o->values, "'values'");
 	if (f[3])
-		get_str(c, f[3], &o->pattern, "'pattern'");
+		yr__get_str(c, f[3], &o->pattern, "'pattern'");
 	if (f[4])
-		get_bool(c, f[4], &o->validated, "'validated'");
+		yr__get_bool(c, f[4], &o->validated, "'validated'");
 }
 
 static void parse_enforcer(struct yp *c, const struct ynode *n, ast_strvec *o)
@@ -1139,12 +724,12 @@ static void parse_enforcer(struct yp *c, const struct ynode *n, ast_strvec *o)
 	static const char *const keys[] = { "calls", NULL };
 	struct ynode *f[MAX_FIELDS];
 
-	if (!fields(c, n, "enforcer", keys, f, NULL))
+	if (!yr__fields(c, n, "enforcer", keys, f, NULL))
 		return;
 	if (HAS(f[0]))
-		get_strvec(c, f[0], o, "'calls'");
+		yr__get_strvec(c, f[0], o, "'calls'");
 	else
-		missing(c, n, "enforcer", "calls");
+		yr__missing(c, n, "enforcer", "calls");
 }
 
 static void parse_option(struct yp *c, const struct ynode *n, struct ast_option *o)
@@ -1152,45 +737,36 @@ static void parse_option(struct yp *c, const struct ynode *n, struct ast_option 
 	static const char *const keys[] = { "name", "value", NULL };
 	struct ynode *f[MAX_FIELDS];
 
-	if (!fields(c, n, "option", keys, f, NULL))
+	if (!yr__fields(c, n, "option", keys, f, NULL))
 		return;
 	o->span = n->span;
 	if (HAS(f[0]))
-		get_str(c, f[0], &o->name, "'name'");
+		yr__get_str(c, f[0], &o->name, "'name'");
 	else
-		missing(c, n, "option", "name");
+		yr__missing(c, n, "option", "name");
 	if (f[1])
-		get_str(c, f[1], &o->value, "'value'");
+		yr__get_str(c, f[1], &o->value, "'value'");
 }
 
 static void parse_macros(struct yp *c, const struct ynode *n, struct ast_policy *p)
 {
-	if (!want_map(c, n, "'selectorsMacros'"))
+	bool *dup;
+
+	if (!yr__want_map(c, n, "'selectorsMacros'"))
 		return;
+	dup = yr__dup_keys(c, n, "'selectorsMacros'");
 	for (size_t i = 0; i < n->n; i++) {
 		struct ast_macro mac;
 
 		memset(&mac, 0, sizeof(mac));
-		if (!visit(c, n->keys[i]))
+		if (!yr__visit(c, n->keys[i]))
 			return;
-		get_str(c, n->keys[i], &mac.name, "a macro name");
-		for (size_t j = 0; j < i; j++) {
-			const struct ynode *pk = n->keys[j];
-
-			if (pk->kind == YN_SCALAR && n->keys[i]->kind == YN_SCALAR &&
-			    pk->len == n->keys[i]->len &&
-			    !memcmp(pk->s, n->keys[i]->s, pk->len)) {
-				diag__error(c->d, n->keys[i]->span, "duplicate-key",
-					    "duplicate key '%s' in 'selectorsMacros'",
-					    q(n->keys[i]));
-				diag__note(c->d, pk->span, "'%s' first defined here", q(pk));
-				goto next;
-			}
-		}
+		if (dup[i])
+			continue;
+		yr__get_str(c, n->keys[i], &mac.name, "a macro name");
 		mac.span = n->keys[i]->span;
 		parse_selector(c, n->vals[i], &mac.sel);
 		VEC_PUSH(c->a, p->macros, mac);
-next:;
 	}
 }
 
@@ -1219,11 +795,12 @@ static void parse_shorthand(struct yp *c, const struct ynode *spec, struct ynode
 		return;
 	}
 	if (!act_k) {
-		diag__error(c->d, sel_k->span, "missing-key",
-			    "spec 'selectors' (shorthand) needs an 'action': Block, Sigkill or Post");
+		diag__error(
+			c->d, sel_k->span, "missing-key",
+			"spec 'selectors' (shorthand) needs an 'action': Block, Sigkill or Post");
 		return;
 	}
-	if (!fields(c, sel_v, "spec 'selectors'", keys, f, fk))
+	if (!yr__fields(c, sel_v, "spec 'selectors'", keys, f, fk))
 		return;
 	if (f[0] && f[1]) {
 		diag__error(c->d, fk[1]->span, "duplicate-key",
@@ -1233,18 +810,18 @@ static void parse_shorthand(struct yp *c, const struct ynode *spec, struct ynode
 	vals = f[0] ? f[0] : f[1];
 	vkey = f[0] ? fk[0] : fk[1];
 	if (!vals) {
-		missing(c, sel_v, "spec 'selectors'", "matchBinary");
+		yr__missing(c, sel_v, "spec 'selectors'", "matchBinary");
 		return;
 	}
 	mb.span = vkey->span;
 	mb.op = OP_IN;
 	mb.op_name = (struct ast_str){ "In", 2, vkey->span, false };
-	get_strvec(c, vals, &mb.values, "'matchBinary'");
+	yr__get_strvec(c, vals, &mb.values, "'matchBinary'");
 	if (vals->kind == YN_SEQ && !vals->n)
 		diag__error(c->d, vals->span, "bad-value", "'matchBinary' needs at least one path");
 
 	act.span = act_k->span;
-	if (get_oneof(c, act_v, &act.name, "shorthand action", acts) &&
+	if (yr__get_oneof(c, act_v, &act.name, "shorthand action", acts) &&
 	    !action__lookup(act.name.s, (enum action *)&x))
 		act.action = (enum action)x;
 
@@ -1262,21 +839,51 @@ static void parse_shorthand(struct yp *c, const struct ynode *spec, struct ynode
 static void parse_spec(struct yp *c, const struct ynode *n, struct ast_policy *p)
 {
 	static const char *const keys[] = {
-		"kprobes",	  "fentries",	      "tracepoints",	"uprobes",
-		"lsmhooks",	  "usdts",	      "lists",		"enforcers",
-		"options",	  "podSelector",      "containerSelector", "hostSelector",
-		"nodeSelector",	  "selectorsMacros",  "loader",		"selectors",
-		"action",	  NULL,
+		"kprobes",
+		"fentries",
+		"tracepoints",
+		"uprobes",
+		"lsmhooks",
+		"usdts",
+		"lists",
+		"enforcers",
+		"options",
+		"podSelector",
+		"containerSelector",
+		"hostSelector",
+		"nodeSelector",
+		"selectorsMacros",
+		"loader",
+		"selectors",
+		"action",
+		NULL,
 	};
-	enum { K_KPROBES, K_FENTRIES, K_TPS, K_UPROBES, K_LSM, K_USDTS, K_LISTS, K_ENF, K_OPTS,
-	       K_POD, K_CONT, K_HOST, K_NODE, K_MACROS, K_LOADER, K_SEL, K_ACTION };
+	enum {
+		K_KPROBES,
+		K_FENTRIES,
+		K_TPS,
+		K_UPROBES,
+		K_LSM,
+		K_USDTS,
+		K_LISTS,
+		K_ENF,
+		K_OPTS,
+		K_POD,
+		K_CONT,
+		K_HOST,
+		K_NODE,
+		K_MACROS,
+		K_LOADER,
+		K_SEL,
+		K_ACTION
+	};
 	static const enum hook_kind hk[] = { HOOK_KPROBE, HOOK_FENTRY, HOOK_TRACEPOINT,
 					     HOOK_UPROBE, HOOK_LSM,    HOOK_USDT };
-	static const char *const hwhat[] = { "'kprobes'",  "'fentries'", "'tracepoints'",
-					     "'uprobes'",  "'lsmhooks'", "'usdts'" };
+	static const char *const hwhat[] = { "'kprobes'", "'fentries'", "'tracepoints'",
+					     "'uprobes'", "'lsmhooks'", "'usdts'" };
 	struct ynode *f[MAX_FIELDS], *fk[MAX_FIELDS];
 
-	if (!fields(c, n, "spec", keys, f, fk))
+	if (!yr__fields(c, n, "spec", keys, f, fk))
 		return;
 	/* hooks in file order, whatever list they come from */
 	for (size_t i = 0; i < n->n; i++) {
@@ -1309,7 +916,7 @@ static void parse_spec(struct yp *c, const struct ynode *n, struct ast_policy *p
 	if (f[K_MACROS])
 		parse_macros(c, f[K_MACROS], p);
 	if (f[K_LOADER])
-		get_bool(c, f[K_LOADER], &p->loader, "'loader'");
+		yr__get_bool(c, f[K_LOADER], &p->loader, "'loader'");
 	if (f[K_SEL] || f[K_ACTION])
 		parse_shorthand(c, n, fk[K_SEL], f[K_SEL], fk[K_ACTION], f[K_ACTION], p);
 }
@@ -1321,26 +928,37 @@ static void parse_metadata(struct yp *c, const struct ynode *n, struct ast_polic
 	/* Kubernetes ObjectMeta: name and namespace are used, the rest is
 	 * accepted so that `kubectl get -o yaml` output validates. */
 	static const char *const keys[] = {
-		"name",	       "namespace",	  "labels",	       "annotations",
-		"generateName", "uid",		  "resourceVersion",   "generation",
-		"creationTimestamp", "deletionTimestamp", "deletionGracePeriodSeconds",
-		"ownerReferences", "finalizers",  "managedFields",     "selfLink",
+		"name",
+		"namespace",
+		"labels",
+		"annotations",
+		"generateName",
+		"uid",
+		"resourceVersion",
+		"generation",
+		"creationTimestamp",
+		"deletionTimestamp",
+		"deletionGracePeriodSeconds",
+		"ownerReferences",
+		"finalizers",
+		"managedFields",
+		"selfLink",
 		NULL,
 	};
 	struct ynode *f[MAX_FIELDS];
 
-	if (!fields(c, n, "metadata", keys, f, NULL))
+	if (!yr__fields(c, n, "metadata", keys, f, NULL))
 		return;
 	if (HAS(f[0]))
-		get_str(c, f[0], &p->name, "'name'");
+		yr__get_str(c, f[0], &p->name, "'name'");
 	else
-		missing(c, n, "metadata", "name");
+		yr__missing(c, n, "metadata", "name");
 	if (f[1])
-		get_str(c, f[1], &p->namespace_, "'namespace'");
+		yr__get_str(c, f[1], &p->namespace_, "'namespace'");
 	if (f[2])
-		want_map(c, f[2], "'labels'");
+		yr__want_map(c, f[2], "'labels'");
 	if (f[3])
-		want_map(c, f[3], "'annotations'");
+		yr__want_map(c, f[3], "'annotations'");
 }
 
 static void on_doc(void *ctx, const struct ydoc *doc)
@@ -1368,33 +986,33 @@ static void on_doc(void *ctx, const struct ydoc *doc)
 	if (n->kind != YN_MAP) {
 		diag__error(c->d, n->span, "wrong-type",
 			    "expected a TracingPolicy mapping at the top of the document, got %s",
-			    kind_desc(n));
+			    yr__kind_desc(n));
 		return;
 	}
-	fields(c, n, "the policy", keys, f, NULL);
+	yr__fields(c, n, "the policy", keys, f, NULL);
 	if (!HAS(f[0])) {
-		missing(c, n, "the policy", "apiVersion");
-	} else if (want_scalar(c, f[0], "'apiVersion'")) {
-		p->api_version = mkstr(c, f[0]);
+		yr__missing(c, n, "the policy", "apiVersion");
+	} else if (yr__want_scalar(c, f[0], "'apiVersion'")) {
+		p->api_version = yr__mkstr(c, f[0]);
 		if (!ast_str__eq(&p->api_version, "cilium.io/v1alpha1"))
 			diag__error(c->d, f[0]->span, "bad-api-version",
 				    "unsupported apiVersion '%s'; expected 'cilium.io/v1alpha1'",
-				    q(f[0]));
+				    yr__q(f[0]));
 	}
 	if (!HAS(f[1])) {
-		missing(c, n, "the policy", "kind");
-	} else if (get_oneof(c, f[1], &p->kind_name, "kind", kinds)) {
+		yr__missing(c, n, "the policy", "kind");
+	} else if (yr__get_oneof(c, f[1], &p->kind_name, "kind", kinds)) {
 		p->kind = ast_str__eq(&p->kind_name, "TracingPolicy") ? POLICY_CLUSTER
-								       : POLICY_NAMESPACED;
+								      : POLICY_NAMESPACED;
 	}
 	if (HAS(f[2]))
 		parse_metadata(c, f[2], p);
 	else
-		missing(c, n, "the policy", "metadata");
+		yr__missing(c, n, "the policy", "metadata");
 	if (HAS(f[3]))
 		parse_spec(c, f[3], p);
 	else
-		missing(c, n, "the policy", "spec");
+		yr__missing(c, n, "the policy", "spec");
 }
 
 struct dgroup {

@@ -29,7 +29,10 @@ struct loader {
 	struct ynode *stack[YAML_MAX_DEPTH + 1];
 	int depth;
 	size_t nodes;
-	VEC(struct anchor) anchors;
+	/* open-addressing hash of anchor name -> node; a file may hold
+	 * hundreds of thousands of anchors and aliases */
+	struct anchor *anchors;
+	size_t nanchors, anchor_cap;
 	struct ynode *root;
 };
 
@@ -118,11 +121,11 @@ static void report_parser_error(struct loader *l, yaml_parser_t *p)
 		diag__error(l->d, sp, "yaml-syntax", "yaml: %s",
 			    p->problem ? p->problem : "syntax error");
 		if (off < l->f->len && l->f->text[off] == '\t')
-			diag__note(l->d, sp, "YAML does not allow tabs for indentation; use spaces");
+			diag__note(l->d, sp,
+				   "YAML does not allow tabs for indentation; use spaces");
 		else if (p->context && mark_off(l, &p->context_mark) != off) {
 			off = mark_off(l, &p->context_mark);
-			diag__note(l->d, (struct span){ l->file, off, off + 1 }, "%s",
-				   p->context);
+			diag__note(l->d, (struct span){ l->file, off, off + 1 }, "%s", p->context);
 		}
 	}
 }
@@ -182,44 +185,72 @@ static void attach(struct loader *l, struct ynode *child)
 	p->vals[p->n] = NULL;
 }
 
-static void add_anchor(struct loader *l, const yaml_char_t *name, struct ynode *n)
+static uint64_t name_hash(const char *s)
 {
-	struct anchor an;
+	uint64_t h = 1469598103934665603ull;
+
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 1099511628211ull;
+	return h;
+}
+
+static struct anchor *anchor_slot(struct anchor *tab, size_t cap, const char *name)
+{
+	size_t i = (size_t)name_hash(name) & (cap - 1);
+
+	while (tab[i].name && strcmp(tab[i].name, name))
+		i = (i + 1) & (cap - 1);
+	return &tab[i];
+}
+
+static void add_anchor(struct loader *l, const char *name, struct ynode *n)
+{
+	struct anchor *slot;
 
 	if (!name)
 		return;
-	an.name = arena__strdup(l->a, (const char *)name);
-	an.node = n;
-	VEC_PUSH(l->a, l->anchors, an);
+	if ((l->nanchors + 1) * 2 > l->anchor_cap) {
+		size_t nc = l->anchor_cap ? l->anchor_cap * 2 : 64;
+		struct anchor *t = arena__calloc(l->a, nc, sizeof(*t));
+
+		for (size_t i = 0; i < l->anchor_cap; i++)
+			if (l->anchors[i].name)
+				*anchor_slot(t, nc, l->anchors[i].name) = l->anchors[i];
+		l->anchors = t;
+		l->anchor_cap = nc;
+	}
+	/* a redefined anchor replaces the old one from here on (YAML 1.2) */
+	slot = anchor_slot(l->anchors, l->anchor_cap, name);
+	if (!slot->name) {
+		slot->name = arena__strdup(l->a, name);
+		l->nanchors++;
+	}
+	slot->node = n;
 }
 
 static struct ynode *find_anchor(struct loader *l, const char *name)
 {
-	/* the latest definition wins (YAML allows redefinition) */
-	for (size_t i = l->anchors.n; i-- > 0;)
-		if (!strcmp(l->anchors.v[i].name, name))
-			return l->anchors.v[i].node;
-	return NULL;
+	struct anchor *slot;
+
+	if (!l->anchor_cap)
+		return NULL;
+	slot = anchor_slot(l->anchors, l->anchor_cap, name);
+	return slot->name ? slot->node : NULL;
 }
 
 static enum yscalar_style style_of(yaml_scalar_style_t s)
 {
 	switch (s) {
-	case YAML_SINGLE_QUOTED_SCALAR_STYLE:
-		return YS_SINGLE;
-	case YAML_DOUBLE_QUOTED_SCALAR_STYLE:
-		return YS_DOUBLE;
-	case YAML_LITERAL_SCALAR_STYLE:
-		return YS_LITERAL;
-	case YAML_FOLDED_SCALAR_STYLE:
-		return YS_FOLDED;
-	default:
-		return YS_PLAIN;
+	case YAML_SINGLE_QUOTED_SCALAR_STYLE: return YS_SINGLE;
+	case YAML_DOUBLE_QUOTED_SCALAR_STYLE: return YS_DOUBLE;
+	case YAML_LITERAL_SCALAR_STYLE: return YS_LITERAL;
+	case YAML_FOLDED_SCALAR_STYLE: return YS_FOLDED;
+	default: return YS_PLAIN;
 	}
 }
 
-int yaml_tree__load_all(struct arena *a, const struct srcmap *m, struct diag_sink *d,
-			uint32_t file, ydoc_fn fn, void *ctx)
+int yaml_tree__load_all(struct arena *a, const struct srcmap *m, struct diag_sink *d, uint32_t file,
+			ydoc_fn fn, void *ctx)
 {
 	struct loader l = { .a = a, .m = m, .d = d, .file = file };
 	char *anchor_names[YAML_MAX_DEPTH + 1] = { 0 };
@@ -253,9 +284,7 @@ int yaml_tree__load_all(struct arena *a, const struct srcmap *m, struct diag_sin
 		}
 		sp = mark_span(&l, &ev.start_mark, &ev.end_mark);
 		switch (ev.type) {
-		case YAML_STREAM_END_EVENT:
-			done = true;
-			break;
+		case YAML_STREAM_END_EVENT: done = true; break;
 		case YAML_DOCUMENT_START_EVENT:
 			if (ndocs >= YAML_MAX_DOCS) {
 				diag__error(d, sp, "yaml-limit",
@@ -268,7 +297,9 @@ int yaml_tree__load_all(struct arena *a, const struct srcmap *m, struct diag_sin
 			in_doc = true;
 			doc = (struct ydoc){ .span = sp, .index = (unsigned)ndocs };
 			l.root = NULL;
-			l.anchors.n = 0;
+			/* anchors are scoped to their document */
+			l.anchors = NULL;
+			l.nanchors = l.anchor_cap = 0;
 			break;
 		case YAML_DOCUMENT_END_EVENT:
 			doc.root = l.root;
@@ -299,7 +330,7 @@ int yaml_tree__load_all(struct arena *a, const struct srcmap *m, struct diag_sin
 					      ev.data.scalar.length);
 			n->len = ev.data.scalar.length;
 			n->style = style_of(ev.data.scalar.style);
-			add_anchor(&l, ev.data.scalar.anchor, n);
+			add_anchor(&l, (const char *)ev.data.scalar.anchor, n);
 			attach(&l, n);
 			break;
 		case YAML_ALIAS_EVENT:
@@ -348,12 +379,11 @@ int yaml_tree__load_all(struct arena *a, const struct srcmap *m, struct diag_sin
 				n = l.stack[--l.depth];
 				if (sp.end > n->span.end)
 					n->span.end = sp.end;
-				add_anchor(&l, (const yaml_char_t *)anchor_names[l.depth], n);
+				add_anchor(&l, anchor_names[l.depth], n);
 				anchor_names[l.depth] = NULL;
 			}
 			break;
-		default:
-			break;
+		default: break;
 		}
 		yaml_event_delete(&ev);
 	}
@@ -457,7 +487,7 @@ static void decode_flow(struct omap *o, const char *t, size_t start, size_t end,
 	size_t i = start;
 
 	if (st != YS_PLAIN) {
-		i++;	 /* opening quote */
+		i++;   /* opening quote */
 		end--; /* closing quote */
 	}
 	while (i < end) {
@@ -517,7 +547,8 @@ static void decode_flow(struct omap *o, const char *t, size_t start, size_t end,
 			case '0': emit(o, '\0', at); break;
 			case 'a': emit(o, '\a', at); break;
 			case 'b': emit(o, '\b', at); break;
-			case 't': case '\t': emit(o, '\t', at); break;
+			case 't':
+			case '\t': emit(o, '\t', at); break;
 			case 'n': emit(o, '\n', at); break;
 			case 'v': emit(o, '\v', at); break;
 			case 'f': emit(o, '\f', at); break;
@@ -540,8 +571,8 @@ static void decode_flow(struct omap *o, const char *t, size_t start, size_t end,
 /* Block scalars: after the header line, the value's non-blank bytes appear
  * in the source in order, so match them greedily; blanks and newlines map
  * to the next source byte of the same kind when there is one. */
-static void decode_block(struct omap *o, const char *t, size_t start, size_t end,
-			 const char *val, size_t len)
+static void decode_block(struct omap *o, const char *t, size_t start, size_t end, const char *val,
+			 size_t len)
 {
 	size_t i = start;
 
@@ -583,8 +614,22 @@ uint32_t *yaml_tree__offmap(struct arena *a, const struct srcmap *m, const struc
 		for (size_t i = 0; i < n->len; i++)
 			map[i] = n->span.start;
 	}
+	/* End of input: where the last visible byte's source ends, so
+	 * "expression ends too early" points at the end of the text, not at
+	 * the line after a block scalar. */
 	map[n->len] = n->span.end;
-	if (ok && n->len && (n->style == YS_SINGLE || n->style == YS_DOUBLE))
-		map[n->len] = n->span.end - 1; /* the closing quote */
+	if (ok && n->len) {
+		size_t k = n->len;
+		bool quoted = n->style == YS_SINGLE || n->style == YS_DOUBLE;
+
+		while (k > 0 && (is_ws(n->s[k - 1]) || is_nl(n->s[k - 1])))
+			k--;
+		if (k && k < n->len)
+			map[n->len] = map[k]; /* the first trailing blank */
+		else if (k && quoted)
+			map[n->len] = n->span.end - 1; /* the closing quote (after escapes) */
+		else if (k && n->style != YS_PLAIN)
+			map[n->len] = map[k - 1] + 1;
+	}
 	return map;
 }

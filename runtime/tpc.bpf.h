@@ -27,6 +27,104 @@ TPC_INLINE void tpc_act__signal(struct tpc_ev_hdr *h, int sig)
 #define TPC_CGROUP() bpf_get_current_cgroup_id()
 #define TPC_EUID() BPF_CORE_READ((struct task_struct *)bpf_get_current_task(), cred, euid.val)
 
+#define TPC_CURRENT() ((struct task_struct *)bpf_get_current_task())
+#define TPC_PPID() ((u32)BPF_CORE_READ(TPC_CURRENT(), real_parent, tgid))
+#define TPC_EGID() BPF_CORE_READ(TPC_CURRENT(), cred, egid.val)
+
+/* Capability sets as a u64: on kernels before 6.3 kernel_cap_t is u32[2],
+ * which reads as the same little-endian u64. */
+TPC_INLINE u64 tpc_caps(int which)
+{
+	const struct cred *c = BPF_CORE_READ(TPC_CURRENT(), cred);
+	u64 v = 0;
+
+	if (which == 0)
+		BPF_CORE_READ_INTO(&v, c, cap_effective);
+	else if (which == 1)
+		BPF_CORE_READ_INTO(&v, c, cap_inheritable);
+	else
+		BPF_CORE_READ_INTO(&v, c, cap_permitted);
+	return v;
+}
+
+/* Namespace inode numbers of a task; kinds in tables.h order (Uts Ipc Mnt
+ * Pid PidForChildren Net Time TimeForChildren Cgroup User). */
+TPC_INLINE u32 tpc_ns_of(struct task_struct *t, int kind)
+{
+	struct nsproxy *np = BPF_CORE_READ(t, nsproxy);
+
+	switch (kind) {
+	case 0:
+		return BPF_CORE_READ(np, uts_ns, ns.inum);
+	case 1:
+		return BPF_CORE_READ(np, ipc_ns, ns.inum);
+	case 2:
+		return BPF_CORE_READ(np, mnt_ns, ns.inum);
+	case 3: {
+		struct pid *pid = BPF_CORE_READ(t, thread_pid);
+		unsigned int level = BPF_CORE_READ(pid, level);
+		struct pid_namespace *ns = NULL;
+
+		bpf_probe_read_kernel(&ns, sizeof(ns), &pid->numbers[level & 31].ns);
+		return BPF_CORE_READ(ns, ns.inum);
+	}
+	case 4:
+		return BPF_CORE_READ(np, pid_ns_for_children, ns.inum);
+	case 5:
+		return BPF_CORE_READ(np, net_ns, ns.inum);
+	case 6:
+		return BPF_CORE_READ(np, time_ns, ns.inum);
+	case 7:
+		return BPF_CORE_READ(np, time_ns_for_children, ns.inum);
+	case 8:
+		return BPF_CORE_READ(np, cgroup_ns, ns.inum);
+	default:
+		return BPF_CORE_READ(t, real_cred, user_ns, ns.inum);
+	}
+}
+
+/* "host_ns": the namespaces of init_task, found in the kernel as the top
+ * of the current task's real_parent chain (init_task is its own parent),
+ * so the object needs no node-specific value and no data symbol in
+ * kallsyms (often absent: CONFIG_KALLSYMS_ALL off). Cached in .bss. */
+static u32 tpc_host_ns_cache[16];
+
+TPC_INLINE u32 tpc_host_ns(int kind)
+{
+	struct task_struct *t = TPC_CURRENT(), *up;
+	u32 k = (u32)kind & 15, v = tpc_host_ns_cache[k];
+
+	if (v)
+		return v;
+	/* process trees are shallow; a plain bounded loop verifies cheaply */
+	for (int i = 0; i < 128; i++) {
+		up = BPF_CORE_READ(t, real_parent);
+		if (!up || up == t)
+			break;
+		t = up;
+	}
+	v = tpc_ns_of(t, kind);
+	tpc_host_ns_cache[k] = v;
+	return v;
+}
+
+#define TPC_NS(kind) tpc_ns_of(TPC_CURRENT(), kind)
+#define TPC_HOST_NS(kind) tpc_host_ns(kind)
+
+/* Current comm into buf (16 bytes); returns its length. */
+TPC_INLINE int tpc_str__comm(char *buf)
+{
+	int n = 0;
+
+	bpf_get_current_comm(buf, 16);
+	for (int i = 0; i < 16; i++) {
+		if (!buf[i])
+			break;
+		n++;
+	}
+	return n;
+}
+
 /* Event payload writers: o is the write offset into s->ev; every access is
  * masked into the first half of the buffer so the verifier can bound it. */
 #define TPC_EV_MASK (TPC_EV_MAX / 2 - 1)
@@ -99,6 +197,28 @@ TPC_INLINE void tpc_sa__from_connect6(struct tpc_ev_sockaddr *out, struct bpf_so
 	out->port = bpf_ntohs((u16)ctx->user_port);
 	out->protocol = ctx->protocol;
 	__builtin_memcpy(out->addr, a, 16);
+}
+
+/* Destination ([0]) and source ([1]) of a struct sock in the ABI form. */
+TPC_INLINE void tpc_sa__from_sock(struct tpc_ev_sockaddr *out, struct sock *sk)
+{
+	u16 fam = BPF_CORE_READ(sk, __sk_common.skc_family);
+
+	__builtin_memset(out, 0, 2 * sizeof(*out));
+	out[0].family = out[1].family = fam;
+	out[0].protocol = out[1].protocol = BPF_CORE_READ(sk, sk_protocol);
+	out[0].port = bpf_ntohs(BPF_CORE_READ(sk, __sk_common.skc_dport));
+	out[1].port = BPF_CORE_READ(sk, __sk_common.skc_num);
+	if (fam == 2) {
+		u32 d = BPF_CORE_READ(sk, __sk_common.skc_daddr);
+		u32 s = BPF_CORE_READ(sk, __sk_common.skc_rcv_saddr);
+
+		__builtin_memcpy(out[0].addr, &d, 4);
+		__builtin_memcpy(out[1].addr, &s, 4);
+	} else if (fam == 10) {
+		BPF_CORE_READ_INTO(&out[0].addr, sk, __sk_common.skc_v6_daddr);
+		BPF_CORE_READ_INTO(&out[1].addr, sk, __sk_common.skc_v6_rcv_saddr);
+	}
 }
 
 /* Address test against a network in ::ffff:a.b.c.d form for v4 (so one

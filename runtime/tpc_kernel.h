@@ -117,6 +117,7 @@ struct cred {
 	kernel_cap_t cap_inheritable;
 	kernel_cap_t cap_permitted;
 	kernel_cap_t cap_effective;
+	struct user_namespace *user_ns;
 };
 
 struct ns_common {
@@ -125,6 +126,55 @@ struct ns_common {
 
 struct pid_namespace {
 	struct ns_common ns;
+};
+
+struct uts_namespace {
+	struct ns_common ns;
+};
+
+struct ipc_namespace {
+	struct ns_common ns;
+};
+
+struct mnt_namespace {
+	struct ns_common ns;
+};
+
+struct net {
+	struct ns_common ns;
+};
+
+struct time_namespace {
+	struct ns_common ns;
+};
+
+struct cgroup_namespace {
+	struct ns_common ns;
+};
+
+struct user_namespace {
+	struct ns_common ns;
+};
+
+struct nsproxy {
+	struct uts_namespace *uts_ns;
+	struct ipc_namespace *ipc_ns;
+	struct mnt_namespace *mnt_ns;
+	struct pid_namespace *pid_ns_for_children;
+	struct net *net_ns;
+	struct time_namespace *time_ns;
+	struct time_namespace *time_ns_for_children;
+	struct cgroup_namespace *cgroup_ns;
+};
+
+struct upid {
+	int nr;
+	struct pid_namespace *ns;
+};
+
+struct pid {
+	unsigned int level;
+	struct upid numbers[1];
 };
 
 struct task_struct {
@@ -138,6 +188,8 @@ struct task_struct {
 	const struct cred *real_cred;
 	const struct cred *cred;
 	struct files_struct *files;
+	struct nsproxy *nsproxy;
+	struct pid *thread_pid;
 	char comm[16];
 };
 
@@ -147,12 +199,19 @@ struct linux_binprm {
 	const char *interp;
 };
 
+struct in6_addr {
+	u8 s6_addr[16];
+};
+
 struct sock_common {
 	unsigned short skc_family;
+	volatile unsigned char skc_state;
 	u32 skc_daddr;
 	u32 skc_rcv_saddr;
 	u16 skc_dport;
 	u16 skc_num;
+	struct in6_addr skc_v6_daddr;
+	struct in6_addr skc_v6_rcv_saddr;
 };
 
 struct sock {

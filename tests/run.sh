@@ -75,7 +75,7 @@ tier_corpus() {
 		local out
 		if out=$("$TPC" validate "$f" 2>&1); then
 			result PASS "corpus/$f"
-		elif ! echo "$out" | grep "error:" | grep -vq "not supported by tpc"; then
+		elif ! echo "$out" | grep "error:" | grep -vqE "not supported.* by tpc"; then
 			# valid Tetragon, refused honestly: a feature tpc lacks
 			result SKIP "corpus/$f" "$(echo "$out" | grep -m1 "error:" | sed 's/.*error: //')"
 		else

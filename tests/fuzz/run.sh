@@ -40,7 +40,6 @@ for t in tests/fuzz/fuzz_*.c; do
 	loader*) srcs=(loader/meta.c loader/jbuf.c loader/events.c loader/proc.c loader/metrics.c
 		       -Iloader -lmicrohttpd) ;;
 	esac
-	# cmd_*.c may need symbols of main.c; the targets only use the front end
 	if ! "$CLANG" "${FLAGS[@]}" -o "$bin" "$t" "${srcs[@]}" "${LIBS[@]}" \
 		-Wno-unused-command-line-argument 2>"$OUT/build_$name.log"; then
 		echo "fuzz: FAIL build of $name (see $OUT/build_$name.log)"

@@ -554,7 +554,7 @@ static void t_override_where(void **st)
 	h = hook(f, HOOK_LSM, "file_open");
 	a = action(f, sel(f, h), ACT_OVERRIDE); /* no argError */
 	assert_int_equal(run(f), -EINVAL);
-	EXPECT(f, DIAG_NOTE, "compiled as fmod_ret");
+	EXPECT(f, DIAG_NOTE, "compiled as the BPF LSM hook");
 	EXPECT(f, DIAG_ERROR, "CONFIG_FUNCTION_ERROR_INJECTION");
 	EXPECT(f, DIAG_ERROR, "a tracepoint observes and cannot change");
 	EXPECT(f, DIAG_ERROR, "Override needs 'argError'");

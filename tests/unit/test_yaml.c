@@ -761,8 +761,26 @@ static void check_offmap(const char *text, size_t value_byte, const char *src_ne
 	map = yaml_tree__offmap(a, m, v);
 	assert_true(value_byte < v->len);
 	assert_int_equal(map[value_byte], (uint32_t)(strstr(text, src_needle) - text));
-	assert_int_equal(map[v->len], v->span.end - (v->style == YS_SINGLE ||
-						     v->style == YS_DOUBLE ? 1 : 0));
+	/* end of input: where the last visible byte's source text ends */
+	{
+		size_t k = v->len;
+		bool quoted = v->style == YS_SINGLE || v->style == YS_DOUBLE;
+		uint32_t want;
+
+		while (k > 0 && strchr(" \t\r\n", v->s[k - 1]))
+			k--;
+		if (!k)
+			want = v->span.end;
+		else if (k < v->len)
+			want = map[k];
+		else if (quoted)
+			want = v->span.end - 1;
+		else
+			want = map[k - 1] + 1;
+		assert_int_equal(map[v->len], want);
+		if (k)
+			assert_true(map[v->len] > map[k - 1]);
+	}
 	diag_sink__free(d);
 	srcmap__free(m);
 	arena__free(a);
@@ -781,6 +799,8 @@ static void test_offmap_styles(void **state)
 	check_offmap("m: |\n  one\n  two && three\n", 8, "&& three");
 	/* folded block */
 	check_offmap("m: >-\n  one\n  two\n", 4, "two");
+	/* literal block with a trailing newline: end of input after "two" */
+	check_offmap("m: |\n  one\n  two\nx: 1\n", 4, "two");
 	/* non-ASCII before the scalar: marks count characters, maps count bytes */
 	check_offmap("m: \"é\" \n", 0, "é");
 }

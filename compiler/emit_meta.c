@@ -1,6 +1,6 @@
-/* meta.c - the .tpc.meta JSON of an object (docs/object-format.md).
+/* emit_meta.c - the .tpc.meta JSON of an object (docs/object-format.md).
  * Deterministic: keys in a fixed order, no timestamps. */
-#include "meta.h"
+#include "emit_meta.h"
 
 #include <ctype.h>
 #include <errno.h>

@@ -1,4 +1,4 @@
-/* meta.h - object metadata (.tpc.meta JSON, docs/object-format.md).
+/* emit_meta.h - object metadata (.tpc.meta JSON, docs/object-format.md).
  *
  * Contract: meta__json() returns a malloc'd, NUL-terminated JSON text that
  * describes the object built from `o` (the caller frees it), or NULL on
@@ -6,8 +6,8 @@
  * inputs, so builds are byte-reproducible. Policy strings are JSON-escaped
  * (and non-ASCII \u-escaped), never interpreted.
  */
-#ifndef TPC_META_H
-#define TPC_META_H
+#ifndef TPC_EMIT_META_H
+#define TPC_EMIT_META_H
 
 #include "ir.h"
 
