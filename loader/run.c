@@ -30,6 +30,8 @@
 
 enum { TAG_SIG = 1, TAG_INOTIFY, TAG_RING };
 
+#define LDR_EXIT_QUEUE 4096 /* exits held back per drain (72 bytes each) */
+
 struct run {
 	struct ldr_opts *o;
 	struct ldr_features feat;
@@ -39,9 +41,9 @@ struct run {
 	struct ring_buffer *base_rb;
 	int base_stats_fd;
 	bool in_base;
-	uint64_t base_limit; /* park base records newer than this */
-	char pending[4096] __attribute__((aligned(8)));
-	size_t pending_len;
+	uint64_t base_limit; /* queue exits newer than this */
+	struct tpc_ev_exit exits[LDR_EXIT_QUEUE];
+	size_t nexits;
 	struct ldr_proc_table *procs;
 	struct ldr_events ev;
 	struct ldr_out out;
@@ -72,25 +74,37 @@ static uint64_t now_boot_ns(void)
 
 /* --- ring buffer callbacks --------------------------------------------------- */
 
-/* A base record newer than the hook record being decoded is parked here
- * (libbpf has no peek: returning an error from the callback stops the
- * drain, but the record counts as consumed). */
+/* Exit records newer than the hook record being decoded wait here, so a
+ * blocked process reads exec, block, exit.  Exec and fork records are never
+ * held back: a policy program may run before the base sensor on the same
+ * tracepoint (a perf tracepoint program registered earlier runs first), and
+ * its event needs the new image in the table whatever the timestamps say. */
 static int on_base_event(void *ctx, void *data, size_t size)
 {
 	struct run *r = ctx;
 	const struct tpc_ev_hdr *h = data;
 
-	if (size >= sizeof(*h) && h->ktime > r->base_limit) {
-		if (size > sizeof(r->pending)) {
-			ldr_events__base(&r->ev, data, size); /* cannot park: emit now */
-			return -1;
-		}
-		memcpy(r->pending, data, size);
-		r->pending_len = size;
-		return -1;
+	if (size >= sizeof(struct tpc_ev_exit) && h->kind == TPC_EV_EXIT &&
+	    h->ktime > r->base_limit && r->nexits < LDR_EXIT_QUEUE) {
+		memcpy(&r->exits[r->nexits++], data, sizeof(struct tpc_ev_exit));
+		return 0;
 	}
 	ldr_events__base(&r->ev, data, size);
 	return 0;
+}
+
+/* Emit queued exits up to ktime, keeping the others in order. */
+static void flush_exits(struct run *r, uint64_t ktime)
+{
+	size_t keep = 0;
+
+	for (size_t i = 0; i < r->nexits; i++) {
+		if (r->exits[i].hdr.ktime <= ktime)
+			ldr_events__base(&r->ev, &r->exits[i], sizeof(r->exits[i]));
+		else
+			r->exits[keep++] = r->exits[i];
+	}
+	r->nexits = keep;
 }
 
 static int on_obj_event(void *ctx, void *data, size_t size)
@@ -102,9 +116,9 @@ static int on_obj_event(void *ctx, void *data, size_t size)
 	return 0;
 }
 
-/* Drain the base sensor up to ktime before a hook record of that time is
- * decoded: its exec record for the same task was committed first, and
- * exits that happened later stay after the hook event in the output. */
+/* Drain the base sensor before a hook record of time ktime is decoded: the
+ * process that triggered it is then in the table, and exits after ktime
+ * stay queued until their turn. */
 static void sync_base(void *ctx, uint64_t ktime)
 {
 	struct run *r = ctx;
@@ -112,18 +126,10 @@ static void sync_base(void *ctx, uint64_t ktime)
 	if (!r->base_rb || r->in_base)
 		return;
 	r->in_base = true;
-	if (r->pending_len) {
-		const struct tpc_ev_hdr *h = (const void *)r->pending;
-
-		if (h->ktime > ktime)
-			goto out;
-		ldr_events__base(&r->ev, r->pending, r->pending_len);
-		r->pending_len = 0;
-	}
+	flush_exits(r, ktime);
 	r->base_limit = ktime;
 	ring_buffer__consume(r->base_rb);
 	r->base_limit = UINT64_MAX;
-out:
 	r->in_base = false;
 }
 
