@@ -8,9 +8,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "events.h"
-#include "export.h"
-#include "proc.h"
+#include "ldr_events.h"
+#include "ldr_export.h"
+#include "ldr_proc.h"
 #include "tpc_abi.h"
 
 static const char bench_meta[] =

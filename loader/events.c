@@ -10,8 +10,8 @@
 #include <sys/socket.h>
 #include <time.h>
 
-#include "events.h"
-#include "metrics.h"
+#include "ldr_events.h"
+#include "ldr_metrics.h"
 #include "tpc_abi.h"
 
 const char *const ldr_action_names[LDR_A__COUNT] = {
@@ -205,15 +205,36 @@ static bool type_allowed(const struct ldr_filter *f, enum ldr_ev_type t, const c
 	return true;
 }
 
-static void finish(struct ldr_events *ev, struct jbuf *b)
+/* Output passes of one event: the primary format to ev->emit, plus JSON to
+ * ev->emit_json when the primary format is compact (the export file stays
+ * JSON whatever stdout shows). */
+struct pass {
+	enum ldr_fmt fmt;
+	void (*emit)(void *sink, const char *line, size_t len);
+};
+
+static int passes(const struct ldr_events *ev, struct pass out[2])
+{
+	int n = 0;
+
+	out[n++] = (struct pass){ ev->fmt == LDR_FMT_COMPACT ? LDR_FMT_COMPACT : LDR_FMT_JSON,
+				  ev->emit };
+	if (ev->fmt == LDR_FMT_COMPACT && ev->emit_json)
+		out[n++] = (struct pass){ LDR_FMT_JSON, ev->emit_json };
+	return n;
+}
+
+static void finish(struct ldr_events *ev, struct jbuf *b, const struct pass *ps, int i)
 {
 	if (b->oom) {
-		ev->decode_errors++;
+		if (i == 0)
+			ev->decode_errors++;
 		return;
 	}
-	ev->emitted++;
-	if (ev->emit)
-		ev->emit(ev->sink, b->p, b->len);
+	if (i == 0)
+		ev->emitted++;
+	if (ps[i].emit)
+		ps[i].emit(ev->sink, b->p, b->len);
 }
 
 /* Compact: "<icon> <tag> <pid> <binary> <args>..." */
@@ -254,26 +275,30 @@ static void compact_sanitize(struct jbuf *b)
 static void emit_exec(struct ldr_events *ev, const struct ldr_proc *p, const struct tpc_ev_hdr *h)
 {
 	struct jbuf *b = &ev->line;
+	struct pass ps[2];
+	int np = passes(ev, ps);
 
 	ldr_ctr__inc(ev->base_ctr[LDR_EV_EXEC]);
 	if (!type_allowed(&ev->filter, LDR_EV_EXEC, NULL)) {
 		ev->filtered++;
 		return;
 	}
-	jbuf__reset(b);
-	if (ev->fmt == LDR_FMT_COMPACT) {
-		compact_head(b, compact_icon[LDR_EV_EXEC], "process", p, h);
-		compact_sanitize(b);
-	} else {
-		jbuf__cstr(b, "{\"process_exec\":{");
-		put_process_parent(ev, b, p, h);
-		jbuf__cstr(b, "},\"node_name\":");
-		jbuf__str(b, ev->node, strlen(ev->node));
-		jbuf__cstr(b, ",\"time\":");
-		put_time(ev, b, h->ktime);
-		jbuf__ch(b, '}');
+	for (int i = 0; i < np; i++) {
+		jbuf__reset(b);
+		if (ps[i].fmt == LDR_FMT_COMPACT) {
+			compact_head(b, compact_icon[LDR_EV_EXEC], "process", p, h);
+			compact_sanitize(b);
+		} else {
+			jbuf__cstr(b, "{\"process_exec\":{");
+			put_process_parent(ev, b, p, h);
+			jbuf__cstr(b, "},\"node_name\":");
+			jbuf__str(b, ev->node, strlen(ev->node));
+			jbuf__cstr(b, ",\"time\":");
+			put_time(ev, b, h->ktime);
+			jbuf__ch(b, '}');
+		}
+		finish(ev, b, ps, i);
 	}
-	finish(ev, b);
 }
 
 static void emit_exit(struct ldr_events *ev, const struct ldr_proc *p,
@@ -281,46 +306,50 @@ static void emit_exit(struct ldr_events *ev, const struct ldr_proc *p,
 {
 	struct jbuf *b = &ev->line;
 	unsigned sig = x->code & 0x7f, status = (x->code >> 8) & 0xff;
+	struct pass ps[2];
+	int np = passes(ev, ps);
 
 	ldr_ctr__inc(ev->base_ctr[LDR_EV_EXIT]);
 	if (!type_allowed(&ev->filter, LDR_EV_EXIT, NULL)) {
 		ev->filtered++;
 		return;
 	}
-	jbuf__reset(b);
-	if (ev->fmt == LDR_FMT_COMPACT) {
-		char tail[32];
+	for (int i = 0; i < np; i++) {
+		jbuf__reset(b);
+		if (ps[i].fmt == LDR_FMT_COMPACT) {
+			char tail[32];
 
-		compact_head(b, compact_icon[LDR_EV_EXIT], "exit", p, &x->hdr);
-		if (sig)
-			snprintf(tail, sizeof(tail), " %s", sig < 32 && signames[sig] ? signames[sig]
-										  : "signal");
-		else
-			snprintf(tail, sizeof(tail), " %u", status);
-		jbuf__cstr(b, tail);
-		compact_sanitize(b);
-		finish(ev, b);
-		return;
+			compact_head(b, compact_icon[LDR_EV_EXIT], "exit", p, &x->hdr);
+			if (sig)
+				snprintf(tail, sizeof(tail), " %s",
+					 sig < 32 && signames[sig] ? signames[sig] : "signal");
+			else
+				snprintf(tail, sizeof(tail), " %u", status);
+			jbuf__cstr(b, tail);
+			compact_sanitize(b);
+			finish(ev, b, ps, i);
+			continue;
+		}
+		jbuf__cstr(b, "{\"process_exit\":{");
+		put_process_parent(ev, b, p, &x->hdr);
+		if (sig) {
+			jbuf__cstr(b, ",\"signal\":");
+			if (sig < 32 && signames[sig])
+				jbuf__str(b, signames[sig], strlen(signames[sig]));
+			else
+				jbuf__cstr(b, "\"SIGRT\"");
+		}
+		jbuf__cstr(b, ",\"status\":");
+		jbuf__u64(b, status);
+		jbuf__cstr(b, ",\"time\":");
+		put_time(ev, b, x->hdr.ktime);
+		jbuf__cstr(b, "},\"node_name\":");
+		jbuf__str(b, ev->node, strlen(ev->node));
+		jbuf__cstr(b, ",\"time\":");
+		put_time(ev, b, x->hdr.ktime);
+		jbuf__ch(b, '}');
+		finish(ev, b, ps, i);
 	}
-	jbuf__cstr(b, "{\"process_exit\":{");
-	put_process_parent(ev, b, p, &x->hdr);
-	if (sig) {
-		jbuf__cstr(b, ",\"signal\":");
-		if (sig < 32 && signames[sig])
-			jbuf__str(b, signames[sig], strlen(signames[sig]));
-		else
-			jbuf__cstr(b, "\"SIGRT\"");
-	}
-	jbuf__cstr(b, ",\"status\":");
-	jbuf__u64(b, status);
-	jbuf__cstr(b, ",\"time\":");
-	put_time(ev, b, x->hdr.ktime);
-	jbuf__cstr(b, "},\"node_name\":");
-	jbuf__str(b, ev->node, strlen(ev->node));
-	jbuf__cstr(b, ",\"time\":");
-	put_time(ev, b, x->hdr.ktime);
-	jbuf__ch(b, '}');
-	finish(ev, b);
 }
 
 int ldr_events__base(struct ldr_events *ev, const void *data, size_t size)
@@ -574,7 +603,7 @@ static struct ldr_proc *hook_process(struct ldr_events *ev, const struct tpc_ev_
 	struct ldr_proc *p = ldr_proc_table__lookup(ev->procs, h->pid);
 
 	if (!p && ev->sync) {
-		ev->sync(ev->sync_ctx);
+		ev->sync(ev->sync_ctx, UINT64_MAX);
 		p = ldr_proc_table__lookup(ev->procs, h->pid);
 	}
 	if (!p && ev->proc_fallback)
@@ -582,68 +611,37 @@ static struct ldr_proc *hook_process(struct ldr_events *ev, const struct tpc_ev_
 	return p;
 }
 
-int ldr_events__hook(struct ldr_events *ev, const struct ldr_meta *m, struct ldr_ctr **rule_ctr,
-		     const void *data, size_t size)
+/* "<icon> <tag> <pid> <binary> <args> <decoded args> [policy] ACTION" */
+static int render_hook_compact(struct jbuf *b, const struct ldr_meta_hook *hk,
+			       const struct ldr_meta_policy *pol, enum ldr_action act,
+			       const struct ldr_proc *p, const struct tpc_ev_hdr *h, const char *end)
 {
-	const struct tpc_ev_hdr *h = data;
-	const struct ldr_meta_rule *r;
-	const struct ldr_meta_hook *hk;
-	const struct ldr_meta_policy *pol;
-	struct jbuf *b = &ev->line;
-	enum ldr_action act;
-	struct ldr_proc *p;
-	const char *end;
-	size_t mark;
+	char tag[160];
+	const char *icon = act == LDR_A_SIGKILL	   ? ICON_KILL
+			   : act == LDR_A_OVERRIDE ? ICON_DENY
+						   : compact_icon[hk->event];
 
-	if (size < sizeof(*h) || h->size > size || h->size < sizeof(*h) ||
-	    h->kind != TPC_EV_HOOK || h->rule >= m->nrules) {
-		ev->decode_errors++;
+	if (hk->event == LDR_EV_TRACEPOINT)
+		snprintf(tag, sizeof(tag), "%s/%s", hk->subsys, hk->tracepoint);
+	else if (hk->event == LDR_EV_EXEC)
+		snprintf(tag, sizeof(tag), "exec");
+	else
+		snprintf(tag, sizeof(tag), "%s", hk->function_name);
+	compact_head(b, icon, tag, p, h);
+	if (hk->event != LDR_EV_EXEC && put_args(b, hk, (const char *)(h + 1), end, true))
 		return -1;
-	}
-	if (ev->sync)
-		ev->sync(ev->sync_ctx);
-	r = &m->rules[h->rule];
-	hk = &m->hooks[r->hook];
-	pol = &m->policies[r->policy];
-	act = ldr_action__of(h->action, r);
-	if (ev->metrics && rule_ctr) {
-		struct ldr_ctr **slot = &rule_ctr[h->rule * LDR_A__COUNT + act];
+	jbuf__cstr(b, " [");
+	jbuf__cstr(b, pol->name);
+	jbuf__cstr(b, "] ");
+	jbuf__cstr(b, short_action[act]);
+	compact_sanitize(b);
+	return 0;
+}
 
-		if (!*slot)
-			*slot = ldr_metrics__ctr(ev->metrics, hk->event_name, pol->name,
-						 ldr_action_names[act]);
-		ldr_ctr__inc(*slot);
-	}
-	if (!type_allowed(&ev->filter, hk->event, pol->name)) {
-		ev->filtered++;
-		return 0;
-	}
-	p = hook_process(ev, h);
-	end = (const char *)data + h->size;
-	jbuf__reset(b);
-	if (ev->fmt == LDR_FMT_COMPACT) {
-		char tag[160];
-		const char *icon = act == LDR_A_SIGKILL	   ? ICON_KILL
-				   : act == LDR_A_OVERRIDE ? ICON_DENY
-							   : compact_icon[hk->event];
-
-		if (hk->event == LDR_EV_TRACEPOINT)
-			snprintf(tag, sizeof(tag), "%s/%s", hk->subsys, hk->tracepoint);
-		else if (hk->event == LDR_EV_EXEC)
-			snprintf(tag, sizeof(tag), "exec");
-		else
-			snprintf(tag, sizeof(tag), "%s", hk->function_name);
-		compact_head(b, icon, tag, p, h);
-		if (hk->event != LDR_EV_EXEC && put_args(b, hk, (const char *)(h + 1), end, true))
-			goto bad;
-		jbuf__cstr(b, " [");
-		jbuf__cstr(b, pol->name);
-		jbuf__cstr(b, "] ");
-		jbuf__cstr(b, short_action[act]);
-		compact_sanitize(b);
-		finish(ev, b);
-		return 0;
-	}
+static int render_hook_json(struct ldr_events *ev, struct jbuf *b, const struct ldr_meta_hook *hk,
+			    const struct ldr_meta_policy *pol, enum ldr_action act,
+			    const struct ldr_proc *p, const struct tpc_ev_hdr *h, const char *end)
+{
 	jbuf__ch(b, '{');
 	jbuf__ch(b, '"');
 	jbuf__cstr(b, hk->event_name);
@@ -675,10 +673,8 @@ int ldr_events__hook(struct ldr_events *ev, const struct ldr_meta *m, struct ldr
 	}
 	if (hk->event != LDR_EV_EXEC && hk->nargs) {
 		jbuf__cstr(b, ",\"args\":[");
-		mark = b->len;
 		if (put_args(b, hk, (const char *)(h + 1), end, false))
-			goto bad;
-		(void)mark;
+			return -1;
 		jbuf__ch(b, ']');
 	}
 	put_kstr(b, ",\"action\":", ldr_action_names[act]);
@@ -687,10 +683,10 @@ int ldr_events__hook(struct ldr_events *ev, const struct ldr_meta *m, struct ldr
 		put_kstr(b, ",\"message\":", hk->message);
 	if (hk->ntags) {
 		jbuf__cstr(b, ",\"tags\":[");
-		for (size_t i = 0; i < hk->ntags; i++) {
-			if (i)
+		for (size_t t = 0; t < hk->ntags; t++) {
+			if (t)
 				jbuf__ch(b, ',');
-			jbuf__str(b, hk->tags[i], strlen(hk->tags[i]));
+			jbuf__str(b, hk->tags[t], strlen(hk->tags[t]));
 		}
 		jbuf__ch(b, ']');
 	}
@@ -699,7 +695,61 @@ int ldr_events__hook(struct ldr_events *ev, const struct ldr_meta *m, struct ldr
 	jbuf__cstr(b, ",\"time\":");
 	put_time(ev, b, h->ktime);
 	jbuf__ch(b, '}');
-	finish(ev, b);
+	return 0;
+}
+
+int ldr_events__hook(struct ldr_events *ev, const struct ldr_meta *m, struct ldr_ctr **rule_ctr,
+		     const void *data, size_t size)
+{
+	const struct tpc_ev_hdr *h = data;
+	const struct ldr_meta_rule *r;
+	const struct ldr_meta_hook *hk;
+	const struct ldr_meta_policy *pol;
+	struct jbuf *b = &ev->line;
+	enum ldr_action act;
+	struct ldr_proc *p;
+	struct pass ps[2];
+	const char *end;
+	int np;
+
+	if (size < sizeof(*h) || h->size > size || h->size < sizeof(*h) ||
+	    h->kind != TPC_EV_HOOK || h->rule >= m->nrules) {
+		ev->decode_errors++;
+		return -1;
+	}
+	if (ev->sync)
+		ev->sync(ev->sync_ctx, h->ktime);
+	r = &m->rules[h->rule];
+	hk = &m->hooks[r->hook];
+	pol = &m->policies[r->policy];
+	act = ldr_action__of(h->action, r);
+	if (ev->metrics && rule_ctr) {
+		struct ldr_ctr **slot = &rule_ctr[h->rule * LDR_A__COUNT + act];
+
+		if (!*slot)
+			*slot = ldr_metrics__ctr(ev->metrics, hk->event_name, pol->name,
+						 ldr_action_names[act]);
+		ldr_ctr__inc(*slot);
+	}
+	if (!type_allowed(&ev->filter, hk->event, pol->name)) {
+		ev->filtered++;
+		return 0;
+	}
+	p = hook_process(ev, h);
+	end = (const char *)data + h->size;
+	np = passes(ev, ps);
+	for (int i = 0; i < np; i++) {
+		int err;
+
+		jbuf__reset(b);
+		if (ps[i].fmt == LDR_FMT_COMPACT)
+			err = render_hook_compact(b, hk, pol, act, p, h, end);
+		else
+			err = render_hook_json(ev, b, hk, pol, act, p, h, end);
+		if (err)
+			goto bad;
+		finish(ev, b, ps, i);
+	}
 	return 0;
 bad:
 	ev->decode_errors++;

@@ -8,8 +8,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "export.h"
-#include "log.h"
+#include "ldr_export.h"
+#include "ldr_log.h"
 
 void ldr_out__init(struct ldr_out *o, FILE *std)
 {
@@ -61,15 +61,29 @@ static void rotate(struct ldr_out *o)
 	}
 }
 
+void ldr_out__line_std(void *arg, const char *line, size_t len)
+{
+	struct ldr_out *o = arg;
+
+	if (o->std) {
+		fwrite(line, 1, len, o->std);
+		fputc('\n', o->std);
+	}
+}
+
 void ldr_out__line(void *arg, const char *line, size_t len)
 {
 	struct ldr_out *o = arg;
 
 	o->lines++;
-	if (o->std) {
-		fwrite(line, 1, len, o->std);
-		fputc('\n', o->std);
-	}
+	ldr_out__line_std(o, line, len);
+	ldr_out__line_file(o, line, len);
+}
+
+void ldr_out__line_file(void *arg, const char *line, size_t len)
+{
+	struct ldr_out *o = arg;
+
 	if (o->path) {
 		/* rotate at line granularity: a line never straddles two files */
 		if (o->max_bytes && o->size + o->buf.len + len + 1 > o->max_bytes && o->size + o->buf.len)

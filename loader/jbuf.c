@@ -3,7 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "jbuf.h"
+#include "ldr_jbuf.h"
 
 void jbuf__free(struct jbuf *b)
 {

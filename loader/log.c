@@ -2,11 +2,12 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "log.h"
+#include "ldr_log.h"
 
 int ldr_verbose;
 /* per thread: objects are loaded in parallel at start-up */
 static _Thread_local char reason[320];
+static _Thread_local char failed_prog[128];
 
 void ldr_log(const char *level, const char *fmt, ...)
 {
@@ -22,6 +23,25 @@ void ldr_log(const char *level, const char *fmt, ...)
 void ldr_log_reset_libbpf(void)
 {
 	reason[0] = 0;
+	failed_prog[0] = 0;
+}
+
+const char *ldr_log_libbpf_failed_prog(void)
+{
+	return failed_prog;
+}
+
+/* libbpf: "prog 'NAME': BPF program load failed: ..." / "...: failed to load" */
+static void keep_failed_prog(const char *msg)
+{
+	const char *p = strstr(msg, "prog '"), *e;
+
+	if (failed_prog[0] || !p || !strstr(msg, "failed"))
+		return;
+	p += 6;
+	e = strchr(p, '\'');
+	if (e && (size_t)(e - p) < sizeof(failed_prog))
+		snprintf(failed_prog, sizeof(failed_prog), "%.*s", (int)(e - p), p);
 }
 
 const char *ldr_log_libbpf_reason(void)
@@ -53,6 +73,7 @@ int ldr_log_libbpf(enum libbpf_print_level level, const char *fmt, va_list ap)
 		return 0;
 	vsnprintf(buf, sizeof(buf), fmt, ap);
 	if (level == LIBBPF_WARN) {
+		keep_failed_prog(buf);
 		if (strstr(buf, "BEGIN PROG LOAD LOG"))
 			keep_verifier_reason(buf);
 		else if (!reason[0]) {

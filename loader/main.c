@@ -5,11 +5,11 @@
 #include <string.h>
 #include <time.h>
 
-#include "events.h"
-#include "log.h"
-#include "meta.h"
-#include "probe.h"
-#include "run.h"
+#include "ldr_events.h"
+#include "ldr_log.h"
+#include "ldr_meta.h"
+#include "ldr_probe.h"
+#include "ldr_run.h"
 
 struct cmd {
 	const char *name;

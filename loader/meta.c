@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "meta.h"
+#include "ldr_meta.h"
 #include "tpc_abi.h"
 
 const char *const ldr_ev_type_names[LDR_EV__COUNT] = {

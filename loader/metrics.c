@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "metrics.h"
+#include "ldr_metrics.h"
 
 struct ldr_metrics {
 	pthread_mutex_t lock;

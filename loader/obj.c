@@ -14,9 +14,9 @@
 
 #include <bpf/bpf.h>
 
-#include "attach.h"
-#include "log.h"
-#include "obj.h"
+#include "ldr_attach.h"
+#include "ldr_log.h"
+#include "ldr_obj.h"
 #include "tpc_abi.h"
 
 /* --- .tpc.meta from the ELF file ------------------------------------------ */
@@ -96,8 +96,15 @@ cleanup:
  * supports (with every supported member of the same prio); standalone
  * programs must be supported themselves.  chosen[i]
  * says whether meta program i is loaded. */
+static bool usable(const struct ldr_meta *m, const struct ldr_features *feat,
+		   const bool *excluded, size_t j)
+{
+	return !excluded[j] &&
+	       ldr_features__has(feat, ldr_attach__feature(m->programs[j].attach));
+}
+
 static int choose_variants(const struct ldr_meta *m, const struct ldr_features *feat,
-			   bool *chosen, char *err, size_t errlen)
+			   const bool *excluded, bool *chosen, char *err, size_t errlen)
 {
 	for (size_t i = 0; i < m->nprograms; i++) {
 		const struct ldr_meta_prog *p = &m->programs[i];
@@ -123,10 +130,10 @@ static int choose_variants(const struct ldr_meta *m, const struct ldr_features *
 				continue;
 			if (j != i && !p->group[0])
 				continue;
-			if (!ldr_features__has(feat, ldr_attach__feature(q->attach))) {
+			if (!usable(m, feat, excluded, j)) {
 				tl += snprintf(tried + tl, tl < sizeof(tried) ? sizeof(tried) - tl : 0,
-					       "%s%s (%s)", tl ? ", " : "", ldr_quote(q->name),
-					       q->attach_name);
+					       "%s%s (%s%s)", tl ? ", " : "", ldr_quote(q->name),
+					       q->attach_name, excluded[j] ? ", failed" : "");
 				if (tl >= sizeof(tried))
 					tl = sizeof(tried) - 1;
 				continue;
@@ -141,8 +148,8 @@ static int choose_variants(const struct ldr_meta *m, const struct ldr_features *
 		if (!best) {
 			if (p->group[0])
 				snprintf(err, errlen,
-					 "no variant of program group '%s' is supported by this "
-					 "kernel (tried %s; see 'tpc-loader probe')",
+					 "no variant of program group '%s' works on this kernel "
+					 "(tried %s; see 'tpc-loader probe')",
 					 ldr_quote(p->group), tried);
 			else
 				snprintf(err, errlen,
@@ -158,7 +165,7 @@ static int choose_variants(const struct ldr_meta *m, const struct ldr_features *
 			const struct ldr_meta_prog *q = &m->programs[j];
 
 			if (j != best_i && !strcmp(q->group, p->group) && q->prio == best->prio &&
-			    ldr_features__has(feat, ldr_attach__feature(q->attach)))
+			    usable(m, feat, excluded, j))
 				chosen[j] = true;
 		}
 	}
@@ -299,15 +306,144 @@ static const char *base_name(const char *path)
 	return s ? s + 1 : path;
 }
 
+/* Undo a load attempt (links, ring buffer, libbpf object) but keep the
+ * metadata, so the next variant can be tried. */
+static void obj_unload(struct ldr_obj *o)
+{
+	ring_buffer__free(o->rb);
+	o->rb = NULL;
+	for (size_t i = 0; i < o->nlinks; i++) {
+		bpf_link__destroy(o->links[i]);
+		free(o->link_names[i]);
+	}
+	o->nlinks = 0;
+	bpf_object__close(o->bpf);
+	o->bpf = NULL;
+	o->stats_fd = -1;
+}
+
+/* After prog failed: exclude its prio level in its group if another usable
+ * variant remains.  Returns true when a retry makes sense. */
+static bool exclude_variant(const struct ldr_meta *m, const struct ldr_features *feat,
+			    bool *excluded, const bool *chosen, int prog)
+{
+	const struct ldr_meta_prog *p;
+	bool other = false;
+
+	if (prog < 0 || !m->programs[prog].group[0])
+		return false;
+	p = &m->programs[prog];
+	for (size_t j = 0; j < m->nprograms; j++)
+		if (!strcmp(m->programs[j].group, p->group) && !chosen[j] &&
+		    usable(m, feat, excluded, j))
+			other = true;
+	if (!other)
+		return false;
+	for (size_t j = 0; j < m->nprograms; j++)
+		if (!strcmp(m->programs[j].group, p->group) && m->programs[j].prio == p->prio)
+			excluded[j] = true;
+	return true;
+}
+
+static int meta_prog_index(const struct ldr_meta *m, const char *name)
+{
+	for (size_t i = 0; i < m->nprograms; i++)
+		if (!strcmp(m->programs[i].name, name))
+			return i;
+	return -1;
+}
+
+/* One attempt with the variants in chosen: open, load, fill, attach.
+ * On failure *failed is the meta index of the program at fault, or -1. */
+static int obj_load(struct ldr_obj *o, const struct ldr_attach_env *env, const bool *chosen,
+		    int *failed, char *err, size_t errlen)
+{
+	struct bpf_program *prog;
+	struct bpf_map *map;
+	int r;
+
+	*failed = -1;
+	ldr_log_reset_libbpf();
+	o->bpf = bpf_object__open_file(o->path, NULL);
+	if (!o->bpf) {
+		snprintf(err, errlen, "libbpf cannot open it: %s%s", strerror(errno),
+			 ldr_log_libbpf_reason());
+		return -1;
+	}
+	for (size_t i = 0; i < o->meta->nprograms; i++)
+		if (!bpf_object__find_program_by_name(o->bpf, o->meta->programs[i].name)) {
+			snprintf(err, errlen, "program '%s' named in metadata is not in the object",
+				 ldr_quote(o->meta->programs[i].name));
+			return -1;
+		}
+	/* programs not chosen, or not listed at all, are never loaded */
+	bpf_object__for_each_program(prog, o->bpf)
+		bpf_program__set_autoload(prog, false);
+	for (size_t i = 0; i < o->meta->nprograms; i++) {
+		const struct ldr_meta_prog *mp = &o->meta->programs[i];
+
+		if (!chosen[i])
+			continue;
+		prog = bpf_object__find_program_by_name(o->bpf, mp->name);
+		bpf_program__set_autoload(prog, true);
+		if ((mp->attach == LDR_AT_TP_BTF || mp->attach == LDR_AT_FENTRY ||
+		     mp->attach == LDR_AT_FEXIT || mp->attach == LDR_AT_LSM) &&
+		    bpf_program__set_attach_target(prog, 0, mp->target)) {
+			snprintf(err, errlen, "program '%s': unknown %s target '%s': %s",
+				 ldr_quote(mp->name), mp->attach_name, ldr_quote(mp->target),
+				 strerror(errno));
+			*failed = i;
+			return -1;
+		}
+		ldr_debug("%s: program %s -> %s %s", o->name, mp->name, mp->attach_name,
+			  mp->target);
+	}
+	ldr_log_reset_libbpf();
+	r = bpf_object__load(o->bpf);
+	if (r) {
+		snprintf(err, errlen, "load failed: %s%s", strerror(-r), ldr_log_libbpf_reason());
+		*failed = meta_prog_index(o->meta, ldr_log_libbpf_failed_prog());
+		return -1;
+	}
+	if (fill_maps(o, err, errlen))
+		return -1;
+	map = bpf_object__find_map_by_name(o->bpf, TPC_STATS_MAP);
+	if (map)
+		o->stats_fd = bpf_map__fd(map);
+	map = bpf_object__find_map_by_name(o->bpf, TPC_EVENTS_MAP);
+	if (map) {
+		if (bpf_map__type(map) != BPF_MAP_TYPE_RINGBUF) {
+			snprintf(err, errlen, "map '" TPC_EVENTS_MAP "' is not a ring buffer");
+			return -1;
+		}
+		o->rb = ring_buffer__new(bpf_map__fd(map), env->on_event, o, NULL);
+		if (!o->rb) {
+			snprintf(err, errlen, "ring buffer setup failed: %s", strerror(errno));
+			return -1;
+		}
+	}
+	for (size_t i = 0; i < o->meta->nprograms; i++) {
+		const struct ldr_meta_prog *mp = &o->meta->programs[i];
+
+		if (!chosen[i])
+			continue;
+		prog = bpf_object__find_program_by_name(o->bpf, mp->name);
+		if (ldr_attach__prog(prog, mp, env, &o->links[o->nlinks], err, errlen)) {
+			*failed = i;
+			return -1;
+		}
+		o->link_names[o->nlinks++] = strdup(mp->name);
+	}
+	return 0;
+}
+
 struct ldr_obj *ldr_obj__open(const char *path, const struct ldr_attach_env *env, void *user,
 			      char *err, size_t errlen)
 {
 	struct ldr_obj *o = calloc(1, sizeof(*o));
-	struct bpf_program *prog;
-	bool *chosen = NULL;
-	struct bpf_map *map;
+	bool *chosen = NULL, *excluded = NULL;
 	struct stat st;
-	int r = 0;
+	int failed;
 
 	if (!o) {
 		snprintf(err, errlen, "out of memory");
@@ -326,88 +462,36 @@ struct ldr_obj *ldr_obj__open(const char *path, const struct ldr_attach_env *env
 	o->meta = ldr_obj__read_meta(path, err, errlen);
 	if (!o->meta)
 		goto fail;
-	ldr_log_reset_libbpf();
-	o->bpf = bpf_object__open_file(path, NULL);
-	if (!o->bpf) {
-		snprintf(err, errlen, "libbpf cannot open it: %s%s", strerror(errno),
-			 ldr_log_libbpf_reason());
-		o->bpf = NULL;
-		goto fail;
-	}
 	chosen = calloc(o->meta->nprograms + 1, sizeof(*chosen));
+	excluded = calloc(o->meta->nprograms + 1, sizeof(*excluded));
 	o->links = calloc(o->meta->nprograms + 1, sizeof(*o->links));
 	o->link_names = calloc(o->meta->nprograms + 1, sizeof(*o->link_names));
 	o->rule_ctr = calloc(o->meta->nrules * 5 + 1, sizeof(*o->rule_ctr));
-	if (!chosen || !o->links || !o->link_names || !o->rule_ctr) {
+	if (!chosen || !excluded || !o->links || !o->link_names || !o->rule_ctr) {
 		snprintf(err, errlen, "out of memory");
 		goto fail;
 	}
-	for (size_t i = 0; i < o->meta->nprograms; i++)
-		if (!bpf_object__find_program_by_name(o->bpf, o->meta->programs[i].name)) {
-			snprintf(err, errlen, "program '%s' named in metadata is not in the object",
-				 ldr_quote(o->meta->programs[i].name));
+	/* A variant the probe accepted can still fail (verifier, attach): then
+	 * the next variant of its group is tried, each at most once. */
+	for (;;) {
+		memset(chosen, 0, o->meta->nprograms * sizeof(*chosen));
+		if (choose_variants(o->meta, env->feat, excluded, chosen, err, errlen))
 			goto fail;
-		}
-	if (choose_variants(o->meta, env->feat, chosen, err, errlen))
-		goto fail;
-	/* programs not chosen, or not listed at all, are never loaded */
-	bpf_object__for_each_program(prog, o->bpf)
-		bpf_program__set_autoload(prog, false);
-	for (size_t i = 0; i < o->meta->nprograms; i++) {
-		const struct ldr_meta_prog *mp = &o->meta->programs[i];
-
-		if (!chosen[i])
-			continue;
-		prog = bpf_object__find_program_by_name(o->bpf, mp->name);
-		bpf_program__set_autoload(prog, true);
-		if ((mp->attach == LDR_AT_TP_BTF || mp->attach == LDR_AT_FENTRY ||
-		     mp->attach == LDR_AT_FEXIT || mp->attach == LDR_AT_LSM) &&
-		    bpf_program__set_attach_target(prog, 0, mp->target)) {
-			snprintf(err, errlen, "program '%s': unknown %s target '%s': %s",
-				 ldr_quote(mp->name), mp->attach_name, ldr_quote(mp->target),
-				 strerror(errno));
+		if (!obj_load(o, env, chosen, &failed, err, errlen))
+			break;
+		if (!exclude_variant(o->meta, env->feat, excluded, chosen, failed))
 			goto fail;
-		}
-		ldr_debug("%s: program %s -> %s %s", o->name, mp->name, mp->attach_name,
-			  mp->target);
-	}
-	ldr_log_reset_libbpf();
-	r = bpf_object__load(o->bpf);
-	if (r) {
-		snprintf(err, errlen, "load failed: %s%s", strerror(-r), ldr_log_libbpf_reason());
-		goto fail;
-	}
-	if (fill_maps(o, err, errlen))
-		goto fail;
-	map = bpf_object__find_map_by_name(o->bpf, TPC_STATS_MAP);
-	if (map)
-		o->stats_fd = bpf_map__fd(map);
-	map = bpf_object__find_map_by_name(o->bpf, TPC_EVENTS_MAP);
-	if (map) {
-		if (bpf_map__type(map) != BPF_MAP_TYPE_RINGBUF) {
-			snprintf(err, errlen, "map '" TPC_EVENTS_MAP "' is not a ring buffer");
-			goto fail;
-		}
-		o->rb = ring_buffer__new(bpf_map__fd(map), env->on_event, o, NULL);
-		if (!o->rb) {
-			snprintf(err, errlen, "ring buffer setup failed: %s", strerror(errno));
-			goto fail;
-		}
-	}
-	for (size_t i = 0; i < o->meta->nprograms; i++) {
-		const struct ldr_meta_prog *mp = &o->meta->programs[i];
-
-		if (!chosen[i])
-			continue;
-		prog = bpf_object__find_program_by_name(o->bpf, mp->name);
-		if (ldr_attach__prog(prog, mp, env, &o->links[o->nlinks], err, errlen))
-			goto fail;
-		o->link_names[o->nlinks++] = strdup(mp->name);
+		ldr_warn("object '%s': program '%s' failed (%s); trying the next variant of group "
+			 "'%s'", o->name, ldr_quote(o->meta->programs[failed].name), err,
+			 ldr_quote(o->meta->programs[failed].group));
+		obj_unload(o);
 	}
 	free(chosen);
+	free(excluded);
 	return o;
 fail:
 	free(chosen);
+	free(excluded);
 	ldr_obj__destroy(o, false);
 	return NULL;
 }

@@ -24,7 +24,7 @@
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
 
-#include "probe.h"
+#include "ldr_probe.h"
 
 const char *const ldr_feat_names[LDR_FEAT__COUNT] = {
 	[LDR_FEAT_TRACEPOINT] = "tracepoint",

@@ -10,8 +10,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "jbuf.h"
-#include "proc.h"
+#include "ldr_jbuf.h"
+#include "ldr_proc.h"
 
 #define NBUCKETS (1u << 15)
 #define CG_CACHE 1024
@@ -26,6 +26,7 @@ struct ldr_proc_table {
 	size_t count;
 	char node[LDR_NODE_MAX];
 	char *cgroot;
+	int cgroot_fd;
 	struct cg_entry cg_cache[CG_CACHE]; /* direct-mapped, cgroup id -> docker */
 };
 
@@ -127,6 +128,7 @@ struct ldr_proc_table *ldr_proc_table__new(const char *node, const char *cgroot)
 		return NULL;
 	snprintf(t->node, sizeof(t->node), "%s", node);
 	t->cgroot = cgroot ? strdup(cgroot) : NULL;
+	t->cgroot_fd = cgroot ? open(cgroot, O_RDONLY | O_DIRECTORY | O_CLOEXEC) : -1;
 	for (size_t i = 0; i < CG_CACHE; i++)
 		t->cg_cache[i].id = UINT64_MAX;
 	return t;
@@ -155,6 +157,8 @@ void ldr_proc_table__free(struct ldr_proc_table *t)
 		}
 	}
 	free(t->cgroot);
+	if (t->cgroot_fd >= 0)
+		close(t->cgroot_fd);
 	free(t);
 }
 
@@ -226,8 +230,36 @@ static int read_file(const char *path, char *buf, size_t size)
 	return n;
 }
 
-/* The docker id of a process, cached by cgroup id; reads /proc/PID/cgroup
- * on a miss (the leaf name of the v2 cgroup names the container). */
+/* The cgroup v2 directory of a cgroup id, as a path: the id is the kernfs
+ * node id, which open_by_handle_at() takes as a file handle on the cgroup2
+ * mount (FILEID_KERNFS); this works after the process is gone. */
+static int cgroup_path_of(struct ldr_proc_table *t, uint64_t cgid, char *out, size_t outlen)
+{
+	struct {
+		struct file_handle fh;
+		uint64_t id;
+	} h = { .fh = { .handle_bytes = sizeof(uint64_t), .handle_type = 0xfe }, .id = cgid };
+	char link[64];
+	ssize_t n;
+	int fd;
+
+	if (t->cgroot_fd < 0 || !cgid)
+		return -ENOENT;
+	fd = open_by_handle_at(t->cgroot_fd, &h.fh, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+	n = readlink(link, out, outlen - 1);
+	close(fd);
+	if (n < 0)
+		return -errno;
+	out[n] = 0;
+	return 0;
+}
+
+/* The docker id of a process, cached by cgroup id: from the cgroup's own
+ * path (by id), else from /proc/PID/cgroup; the leaf name of the v2 cgroup
+ * names the container. */
 static void docker_of(struct ldr_proc_table *t, uint32_t pid, uint64_t cgid, char out[32])
 {
 	struct cg_entry *e = &t->cg_cache[cgid % CG_CACHE];
@@ -238,6 +270,10 @@ static void docker_of(struct ldr_proc_table *t, uint32_t pid, uint64_t cgid, cha
 		memcpy(out, e->docker, 32);
 		return;
 	}
+	if (!cgroup_path_of(t, cgid, buf, sizeof(buf))) {
+		ldr_docker_id(buf, out);
+		goto cache;
+	}
 	snprintf(path, sizeof(path), "/proc/%u/cgroup", pid);
 	if (read_file(path, buf, sizeof(buf)) <= 0)
 		return;
@@ -247,6 +283,7 @@ static void docker_of(struct ldr_proc_table *t, uint32_t pid, uint64_t cgid, cha
 			break;
 		}
 	}
+cache:
 	e->id = cgid;
 	memcpy(e->docker, out, 32);
 }

@@ -18,17 +18,19 @@
 
 #include <bpf/bpf.h>
 
-#include "attach.h"
+#include "ldr_attach.h"
 #include "base.skel.h"
-#include "export.h"
-#include "log.h"
-#include "metrics.h"
-#include "obj.h"
-#include "proc.h"
-#include "run.h"
-#include "watch.h"
+#include "ldr_export.h"
+#include "ldr_log.h"
+#include "ldr_metrics.h"
+#include "ldr_obj.h"
+#include "ldr_proc.h"
+#include "ldr_run.h"
+#include "ldr_watch.h"
 
 enum { TAG_SIG = 1, TAG_INOTIFY, TAG_RING };
+
+#define LDR_EXIT_QUEUE 4096 /* exits held back per drain (72 bytes each) */
 
 struct run {
 	struct ldr_opts *o;
@@ -39,6 +41,9 @@ struct run {
 	struct ring_buffer *base_rb;
 	int base_stats_fd;
 	bool in_base;
+	uint64_t base_limit; /* queue exits newer than this */
+	struct tpc_ev_exit exits[LDR_EXIT_QUEUE];
+	size_t nexits;
 	struct ldr_proc_table *procs;
 	struct ldr_events ev;
 	struct ldr_out out;
@@ -69,12 +74,37 @@ static uint64_t now_boot_ns(void)
 
 /* --- ring buffer callbacks --------------------------------------------------- */
 
+/* Exit records newer than the hook record being decoded wait here, so a
+ * blocked process reads exec, block, exit.  Exec and fork records are never
+ * held back: a policy program may run before the base sensor on the same
+ * tracepoint (a perf tracepoint program registered earlier runs first), and
+ * its event needs the new image in the table whatever the timestamps say. */
 static int on_base_event(void *ctx, void *data, size_t size)
 {
 	struct run *r = ctx;
+	const struct tpc_ev_hdr *h = data;
 
+	if (size >= sizeof(struct tpc_ev_exit) && h->kind == TPC_EV_EXIT &&
+	    h->ktime > r->base_limit && r->nexits < LDR_EXIT_QUEUE) {
+		memcpy(&r->exits[r->nexits++], data, sizeof(struct tpc_ev_exit));
+		return 0;
+	}
 	ldr_events__base(&r->ev, data, size);
 	return 0;
+}
+
+/* Emit queued exits up to ktime, keeping the others in order. */
+static void flush_exits(struct run *r, uint64_t ktime)
+{
+	size_t keep = 0;
+
+	for (size_t i = 0; i < r->nexits; i++) {
+		if (r->exits[i].hdr.ktime <= ktime)
+			ldr_events__base(&r->ev, &r->exits[i], sizeof(r->exits[i]));
+		else
+			r->exits[keep++] = r->exits[i];
+	}
+	r->nexits = keep;
 }
 
 static int on_obj_event(void *ctx, void *data, size_t size)
@@ -86,25 +116,31 @@ static int on_obj_event(void *ctx, void *data, size_t size)
 	return 0;
 }
 
-/* Drain the base sensor before a hook record is decoded: its exec record
- * for the same task was committed before the hook's record. */
-static void sync_base(void *ctx)
+/* Drain the base sensor before a hook record of time ktime is decoded: the
+ * process that triggered it is then in the table, and exits after ktime
+ * stay queued until their turn. */
+static void sync_base(void *ctx, uint64_t ktime)
 {
 	struct run *r = ctx;
 
 	if (!r->base_rb || r->in_base)
 		return;
 	r->in_base = true;
+	flush_exits(r, ktime);
+	r->base_limit = ktime;
 	ring_buffer__consume(r->base_rb);
+	r->base_limit = UINT64_MAX;
 	r->in_base = false;
 }
 
+/* Policy rings first: each hook record pulls in the base records older
+ * than itself; what is left of the base ring goes last. */
 static void drain_all(struct run *r)
 {
-	sync_base(r);
 	for (struct ldr_obj *o = r->objs; o; o = o->next)
 		if (o->rb)
 			ring_buffer__consume(o->rb);
+	sync_base(r, UINT64_MAX);
 	ldr_out__flush(&r->out);
 }
 
@@ -147,10 +183,28 @@ static void note_failed(struct run *r, const char *name)
 
 /* Register an opened object; it replaces a loaded object of the same name
  * only now, after its own programs are attached: no enforcement gap. */
+/* " 12 13": kernel ids of the loaded programs, to match bpftool output */
+static void prog_ids(struct bpf_object *bpf, char *out, size_t outlen)
+{
+	struct bpf_program *prog;
+	size_t n = 0;
+
+	out[0] = 0;
+	bpf_object__for_each_program(prog, bpf) {
+		struct bpf_prog_info info = { 0 };
+		__u32 len = sizeof(info);
+		int fd = bpf_program__fd(prog);
+
+		if (fd < 0 || bpf_obj_get_info_by_fd(fd, &info, &len) || n >= outlen)
+			continue;
+		n += snprintf(out + n, outlen - n, " %u", info.id);
+	}
+}
+
 static void install_object(struct run *r, struct ldr_obj *o, double ms)
 {
 	struct ldr_obj *old;
-	char err[1024], names[512];
+	char err[1024], names[512], ids[128];
 
 	pthread_mutex_lock(&r->lock);
 	old = find_obj(r, o->name);
@@ -175,10 +229,11 @@ static void install_object(struct run *r, struct ldr_obj *o, double ms)
 	names[0] = 0;
 	for (size_t i = 0, n = 0; i < o->nlinks && n + 1 < sizeof(names); i++)
 		n += snprintf(names + n, sizeof(names) - n, "%s%s", i ? "," : "", o->link_names[i]);
-	ldr_info("%s '%s': %zu polic%s, %zu program%s attached in %.1f ms: %s",
+	prog_ids(o->bpf, ids, sizeof(ids));
+	ldr_info("%s '%s': %zu polic%s, %zu program%s attached in %.1f ms: %s (ids%s)",
 		 old ? "replaced" : "loaded", o->name, o->meta->npolicies,
 		 o->meta->npolicies == 1 ? "y" : "ies", o->nlinks, o->nlinks == 1 ? "" : "s", ms,
-		 names);
+		 names, ids);
 }
 
 static void refuse_object(struct run *r, const char *path, const char *err, bool at_start)
@@ -562,6 +617,12 @@ static int start_base(struct run *r)
 		return -1;
 	}
 	epoll_ring(r, r->base_rb, EPOLL_CTL_ADD);
+	{
+		char ids[128];
+
+		prog_ids(r->base->obj, ids, sizeof(ids));
+		ldr_info("base sensor attached (ids%s)", ids);
+	}
 	return 0;
 }
 
@@ -648,6 +709,7 @@ int ldr_run(struct ldr_opts *o)
 		block_signals(&set);
 	}
 	r->epfd = r->sigfd = r->inofd = r->env.cgroup_fd = r->base_stats_fd = -1;
+	r->base_limit = UINT64_MAX;
 	pthread_mutex_init(&r->lock, NULL);
 	ldr_out__init(&r->out, o->fmt == LDR_FMT_NONE ? NULL : stdout);
 	if (o->fmt != LDR_FMT_NONE)
@@ -710,6 +772,10 @@ int ldr_run(struct ldr_opts *o)
 	r->ev.fmt = o->fmt;
 	r->ev.filter = o->filter;
 	r->ev.emit = ldr_out__line;
+	if (o->fmt == LDR_FMT_COMPACT && o->export_file) {
+		r->ev.emit = ldr_out__line_std;
+		r->ev.emit_json = ldr_out__line_file;
+	}
 	r->ev.sink = &r->out;
 	r->ev.sync = sync_base;
 	r->ev.sync_ctx = r;

@@ -4,7 +4,7 @@
 #include <sys/inotify.h>
 #include <unistd.h>
 
-#include "watch.h"
+#include "ldr_watch.h"
 
 bool ldr_is_object_name(const char *name)
 {

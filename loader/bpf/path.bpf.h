@@ -7,9 +7,10 @@
  * follow mnt_parent/mnt_mountpoint up to the root of the mount tree (like
  * d_path from the global root, not the task's chroot).  Both loops are
  * bpf_loop callbacks whose state does not depend on the step number, so the
- * verifier's work stays small (measured: 300 ms -> under 60 ms to load the
- * base sensor when the step count was tracked in the loop state).  Needs vmlinux.h, bpf_helpers.h, bpf_core_read.h and
- * tpc_abi.h included first.
+ * verifier's work stays small (measured: verifying the base exec program took
+ * 233 ms while the step count was part of the loop state, 8 ms without).
+ * Needs vmlinux.h, bpf_helpers.h, bpf_core_read.h and tpc_abi.h included
+ * first.
  */
 #ifndef TPC_PATH_BPF_H
 #define TPC_PATH_BPF_H

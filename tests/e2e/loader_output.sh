@@ -9,7 +9,7 @@ bash "$ROOT/scripts/mounts.sh" 2>/dev/null
 EXTRA_PIDS=
 
 # --- compact
-if start_loader -o compact "$OBJS/exec_kill.bpf.o"; then
+if start_loader -o compact --export-file "$T/compact-export.log" "$OBJS/exec_kill.bpf.o"; then
 	nc -h >/dev/null 2>&1
 	/usr/bin/printf 'x' >/dev/null
 	wait_for "$LOUT" 'SIGKILL$'
@@ -18,6 +18,17 @@ if start_loader -o compact "$OBJS/exec_kill.bpf.o"; then
 	check compact-exit grep -q $'^\xf0\x9f\x92\xa5 exit    [0-9]* /usr/bin/nc.openbsd -h SIGKILL$' "$LOUT"
 	check compact-block grep -q $'^\xf0\x9f\x9b\x91 exec    [0-9]* /usr/bin/nc.openbsd -h \\[block-netcat\\] SIGKILL$' "$LOUT"
 	check compact-not-json test "$(grep -c '^{' "$LOUT")" = 0
+	# in time order: exec, then the block, then the exit of that process
+	pid=$(grep -a ' exec .*nc.openbsd -h \[block-netcat\]' "$LOUT" | head -1 | awk '{print $3}')
+	order=$(grep -a " $pid /usr/bin/nc.openbsd" "$LOUT" | awk '{print $2}' | tr '\n' ' ')
+	check compact-time-order test "$order" = "process exec exit "
+	# the export file stays JSON while stdout is compact
+	if out=$(python3 "$SCHEMA/check.py" "$SCHEMA/events.schema.json" "$T/compact-export.log"); then
+		pass "compact-export-file-json ($out)"
+	else
+		fail compact-export-file-json "$out"
+	fi
+	check compact-export-has-block jq_any "$T/compact-export.log" '.process_exec.policy_name == "block-netcat"'
 else
 	fail compact-start "$(tail -3 "$LERR")"
 fi

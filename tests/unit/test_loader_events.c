@@ -12,10 +12,10 @@
 #include <jansson.h>
 #include <unistd.h>
 
-#include "events.h"
-#include "jbuf.h"
-#include "meta.h"
-#include "proc.h"
+#include "ldr_events.h"
+#include "ldr_jbuf.h"
+#include "ldr_meta.h"
+#include "ldr_proc.h"
 #include "tpc_abi.h"
 
 static char last[8192];

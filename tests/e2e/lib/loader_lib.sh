@@ -104,15 +104,47 @@ nc_after_stop() {
 		nc -h >/dev/null 2>&1
 		rc=$?
 		[ $rc = 0 ] && { pass "$1"; return; }
+		# ours are verified gone by id: any exec program left is foreign
+		if bpftool prog list 2>/dev/null | grep -E '^[0-9]+: tracing +name tpc_' |
+			grep -vq tpc_base; then
+			skip "$1" "nc is killed by another session's tpc program on this host"
+			return
+		fi
 		sleep 0.3
 	done
-	if bpftool prog list 2>/dev/null | grep -E '^[0-9]+: tracing +name tpc_' | grep -vq tpc_base; then
-		skip "$1" "nc is killed by another session's tpc program on this host"
-	else
-		fail "$1" "nc exits $rc"
-	fi
+	fail "$1" "nc exits $rc"
 }
 
 ldr_probe_has() { # ldr_probe_has KIND : tpc-loader probe says yes
 	"$LOADER" probe --json | jq -e ".$1.supported" >/dev/null
+}
+
+# loaded_ids FILE NAME : kernel program ids the loader logged for object NAME
+# (its last "loaded"/"replaced" line); NAME = base for the base sensor
+loaded_ids() {
+	if [ "$2" = base ]; then
+		grep -o 'base sensor attached (ids[ 0-9]*)' "$1" | tail -1 | grep -o '[0-9][0-9]*'
+	else
+		grep -E "(loaded|replaced) '$2'" "$1" | tail -1 | sed 's/.*(ids//; s/).*//' |
+			tr ' ' '\n' | grep .
+	fi
+}
+
+# ids_gone IDS... : none of these program ids is loaded (waits for RCU)
+ids_gone() {
+	local left
+	[ $# -gt 0 ] || return 1
+	for _ in $(seq 30); do
+		left=$(bpftool prog list 2>/dev/null | cut -d: -f1 | grep -Fx -f <(printf '%s\n' "$@"))
+		[ -z "$left" ] && return 0
+		sleep 0.1
+	done
+	echo "still loaded: $left" >&2
+	return 1
+}
+
+# nc_free NAME : skip the rest of an nc check when another session blocks nc
+nc_blocked_elsewhere() {
+	nc -h >/dev/null 2>&1 && return 1
+	return 0
 }

@@ -1,4 +1,4 @@
-/* metrics.h - Prometheus text metrics and /healthz over libmicrohttpd.
+/* ldr_metrics.h - Prometheus text metrics and /healthz over libmicrohttpd.
  *
  * Contract: counters are created under a lock and never freed while the
  * loader runs, so the event path can cache a struct ldr_ctr pointer and
@@ -13,7 +13,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "jbuf.h"
+#include "ldr_jbuf.h"
 
 struct ldr_ctr {
 	uint64_t n;

@@ -1,4 +1,4 @@
-/* log.h - the loader's diagnostics on stderr: "tpc-loader: LEVEL: msg".
+/* ldr_log.h - the loader's diagnostics on stderr: "tpc-loader: LEVEL: msg".
  *
  * Contract: events go to stdout/export files, never through here.  libbpf
  * messages are routed through ldr_log_libbpf(): shown with --verbose, and
@@ -29,5 +29,7 @@ void ldr_log(const char *level, const char *fmt, ...) __attribute__((format(prin
 int ldr_log_libbpf(enum libbpf_print_level level, const char *fmt, va_list ap);
 void ldr_log_reset_libbpf(void);
 const char *ldr_log_libbpf_reason(void);
+/* Name of the program libbpf last reported as failing to load, or "". */
+const char *ldr_log_libbpf_failed_prog(void);
 
 #endif

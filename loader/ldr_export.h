@@ -1,4 +1,4 @@
-/* export.h - where event lines go: stdout and/or a file with size-based
+/* ldr_export.h - where event lines go: stdout and/or a file with size-based
  * rotation (PATH, PATH.1 … PATH.N, like Tetragon's export file).
  *
  * Contract: ldr_out__line() buffers; ldr_out__flush() writes (the run loop
@@ -14,7 +14,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "jbuf.h"
+#include "ldr_jbuf.h"
 
 struct ldr_out {
 	FILE *std; /* NULL: no stdout output */
@@ -32,6 +32,9 @@ struct ldr_out {
 void ldr_out__init(struct ldr_out *o, FILE *std);
 int ldr_out__open_file(struct ldr_out *o, const char *path, uint64_t max_bytes, unsigned backups);
 void ldr_out__line(void *o, const char *line, size_t len);
+/* only to stdout / only to the export file (compact stdout, JSON file) */
+void ldr_out__line_std(void *o, const char *line, size_t len);
+void ldr_out__line_file(void *o, const char *line, size_t len);
 void ldr_out__flush(struct ldr_out *o);
 void ldr_out__close(struct ldr_out *o);
 

@@ -1,4 +1,4 @@
-/* obj.h - one tpc object: metadata, libbpf object, links, ring buffer.
+/* ldr_obj.h - one tpc object: metadata, libbpf object, links, ring buffer.
  *
  * Contract: ldr_obj__open() does every step (read and validate .tpc.meta,
  * open with libbpf, choose one variant per program group for this kernel,
@@ -17,8 +17,8 @@
 
 #include <bpf/libbpf.h>
 
-#include "meta.h"
-#include "probe.h"
+#include "ldr_meta.h"
+#include "ldr_probe.h"
 
 struct ldr_obj;
 struct ldr_ctr;

@@ -1,4 +1,4 @@
-/* meta.h - the parsed, validated `.tpc.meta` JSON of one tpc object.
+/* ldr_meta.h - the parsed, validated `.tpc.meta` JSON of one tpc object.
  *
  * Contract: ldr_meta__parse() takes untrusted bytes and either returns a
  * fully validated struct ldr_meta (every index in range, every enum known,

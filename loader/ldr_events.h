@@ -1,4 +1,4 @@
-/* events.h - ring-buffer records -> Tetragon-shaped JSON lines or compact
+/* ldr_events.h - ring-buffer records -> Tetragon-shaped JSON lines or compact
  * one-line text.
  *
  * Contract: ldr_events__base() takes base-sensor records (exec, fork, exit),
@@ -18,9 +18,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "jbuf.h"
-#include "meta.h"
-#include "proc.h"
+#include "ldr_jbuf.h"
+#include "ldr_meta.h"
+#include "ldr_proc.h"
 
 enum ldr_fmt { LDR_FMT_JSON, LDR_FMT_COMPACT, LDR_FMT_NONE };
 
@@ -47,10 +47,13 @@ struct ldr_events {
 	struct ldr_filter filter;
 	struct ldr_metrics *metrics; /* may be NULL */
 	void (*emit)(void *sink, const char *line, size_t len);
+	/* with fmt == LDR_FMT_COMPACT: also render JSON to this (export file) */
+	void (*emit_json)(void *sink, const char *line, size_t len);
 	void *sink;
-	/* called before a hook record is decoded: drain the base sensor first,
-	 * so the process that triggered a hook is already in the table */
-	void (*sync)(void *ctx);
+	/* called before a hook record is decoded: drain the base sensor up to
+	 * the record's ktime, so the process that triggered a hook is already
+	 * in the table and later exits come after the hook's event */
+	void (*sync)(void *ctx, uint64_t ktime);
 	void *sync_ctx;
 	bool proc_fallback; /* read /proc for a hook's unknown process */
 	uint64_t emitted;

@@ -1,4 +1,4 @@
-/* attach.h - attach one program by the kind named in its metadata, and the
+/* ldr_attach.h - attach one program by the kind named in its metadata, and the
  * mount/cgroup facts attaching needs.
  *
  * Contract: ldr_attach__prog() returns 0 and a link, or -errno with a
@@ -13,8 +13,8 @@
 
 #include <bpf/libbpf.h>
 
-#include "meta.h"
-#include "obj.h"
+#include "ldr_meta.h"
+#include "ldr_obj.h"
 
 int ldr_attach__prog(struct bpf_program *prog, const struct ldr_meta_prog *mp,
 		     const struct ldr_attach_env *env, struct bpf_link **out, char *err,

@@ -1,4 +1,4 @@
-/* proc.h - the loader's process table, keyed by tgid.
+/* ldr_proc.h - the loader's process table, keyed by tgid.
  *
  * Contract: filled once from /proc (ldr_proc_table__scan) and then from the
  * base sensor's exec/fork/exit records, in record order.  Entries of exited

@@ -1,4 +1,4 @@
-/* jbuf.h - a growable byte buffer with JSON string escaping and base64.
+/* ldr_jbuf.h - a growable byte buffer with JSON string escaping and base64.
  *
  * Contract: appends never fail visibly; on allocation failure the buffer
  * sets ->oom, drops further appends, and the caller discards the line.

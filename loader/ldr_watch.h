@@ -1,4 +1,4 @@
-/* watch.h - inotify on the policy directory.
+/* ldr_watch.h - inotify on the policy directory.
  *
  * Contract: ldr_watch__drain() reports each `*.bpf.o` name that was written
  * and closed or moved in (changed = true) or deleted or moved out

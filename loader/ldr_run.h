@@ -1,4 +1,4 @@
-/* run.h - `tpc-loader run`: the node agent's main loop.
+/* ldr_run.h - `tpc-loader run`: the node agent's main loop.
  *
  * Contract: ldr_run() loads the base sensor and every object, then polls the
  * ring buffers on a short timer (records are posted without wake-ups),
@@ -12,7 +12,7 @@
 
 #include <stdbool.h>
 
-#include "events.h"
+#include "ldr_events.h"
 
 struct ldr_opts {
 	const char *policy_dir;

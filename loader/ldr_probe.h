@@ -1,4 +1,4 @@
-/* probe.h - what this kernel can load and attach, found by trying.
+/* ldr_probe.h - what this kernel can load and attach, found by trying.
  *
  * Contract: ldr_features__probe() loads (and where it is harmless, attaches
  * and detaches at once) a minimal program of every hook kind, and asks
