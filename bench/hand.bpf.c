@@ -3,7 +3,9 @@
  * what a careful human would write without tpc. Binary membership is
  * decided once per exec (from the name as invoked) into an array indexed
  * by tgid; the path head is compared word-wise; the event goes out with
- * BPF_RB_NO_WAKEUP and is drained by `hold` every millisecond. The
+ * BPF_RB_NO_WAKEUP and is drained by `hold` every millisecond. The event
+ * carries what tpc's event header carries (time, pid/tid, uid/gid, cgroup,
+ * comm) and the path, so both programs do the same work for a match. The
  * product's target is tpc within 1.25x of this, per event. */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -20,10 +22,14 @@ struct slot {
 
 struct scratch {
 	char name[STR];
-	struct {
+	struct { /* what the JSON event needs, as tpc's header carries */
 		u64 ktime;
-		u32 pid;
+		u64 pid_tgid;
+		u64 uid_gid;
+		u64 cgroup_id;
+		char comm[16];
 		u32 len;
+		u32 pad;
 		char path[STR];
 	} ev;
 };
@@ -78,6 +84,7 @@ int hand_openat(struct trace_event_raw_sys_enter *ctx)
 	struct slot *e = bpf_map_lookup_elem(&hand_bits, &idx);
 	struct scratch *s;
 	long len;
+	u32 sz;
 
 	if (!e || !e->bit || e->tgid != tgid)
 		return 0;
@@ -94,10 +101,17 @@ int hand_openat(struct trace_event_raw_sys_enter *ctx)
 	for (int i = ((int)sizeof(prefix) - 1) & ~7; i < (int)sizeof(prefix) - 1; i++)
 		if (s->ev.path[i] != prefix[i])
 			return 0;
-	s->ev.ktime = bpf_ktime_get_ns();
-	s->ev.pid = tgid;
+	s->ev.ktime = bpf_ktime_get_boot_ns();
+	s->ev.pid_tgid = bpf_get_current_pid_tgid();
+	s->ev.uid_gid = bpf_get_current_uid_gid();
+	s->ev.cgroup_id = bpf_get_current_cgroup_id();
+	bpf_get_current_comm(s->ev.comm, sizeof(s->ev.comm));
 	s->ev.len = len;
-	bpf_ringbuf_output(&hand_events, &s->ev, sizeof(s->ev), BPF_RB_NO_WAKEUP);
+	/* only the used part of the path goes out */
+	sz = (__builtin_offsetof(typeof(s->ev), path) + len + 7) & ~7u;
+	if (sz > sizeof(s->ev))
+		sz = sizeof(s->ev);
+	bpf_ringbuf_output(&hand_events, &s->ev, sz, BPF_RB_NO_WAKEUP);
 	return 0;
 }
 

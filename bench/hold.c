@@ -207,6 +207,8 @@ int main(int argc, char **argv)
 		} else
 			usleep(100000);
 	}
+	if (rb)
+		ring_buffer__consume(rb);
 	fprintf(stderr, "events=%llu\n", events);
 cleanup:
 	ring_buffer__free(rb);
