@@ -108,10 +108,12 @@ int hand_openat(struct trace_event_raw_sys_enter *ctx)
 	bpf_get_current_comm(s->ev.comm, sizeof(s->ev.comm));
 	s->ev.len = len;
 	/* only the used part of the path goes out */
-	sz = (__builtin_offsetof(typeof(s->ev), path) + len + 7) & ~7u;
-	if (sz > sizeof(s->ev))
-		sz = sizeof(s->ev);
-	bpf_ringbuf_output(&hand_events, &s->ev, sz, BPF_RB_NO_WAKEUP);
+	sz = (u32)len;
+	if (sz > STR)
+		sz = STR;
+	asm volatile("" : "+r"(sz)); /* keep the clamp where the verifier sees it */
+	bpf_ringbuf_output(&hand_events, &s->ev, __builtin_offsetof(typeof(s->ev), path) + sz,
+			   BPF_RB_NO_WAKEUP);
 	return 0;
 }
 

@@ -15,6 +15,7 @@
 #   BENCH_POLICIES="1 10 50"            policy counts for the fusion series
 #   BENCH_PARTS="kernel scale policies exec connect compile loader" (subset to run)
 #   BENCH_QUICK=1        tiny N, one size, for the smoke test (seconds)
+#   BENCH_NO_BPFTRACE=1  skip the bpftrace cases
 # Per-event cost = sum over every program the case attached to the hook of
 # delta run_time_ns, divided by the delta run_cnt (kernel.bpf_stats_enabled=1).
 set -u
@@ -52,6 +53,7 @@ die() { log "error: $*"; exit 1; }
 for t in bpftool jq; do command -v $t >/dev/null || die "$t missing: run scripts/bench-deps.sh"; done
 HAVE_BPFTRACE=1
 command -v bpftrace >/dev/null || { HAVE_BPFTRACE=0; log "bpftrace missing: its cases are skipped"; }
+[ "${BENCH_NO_BPFTRACE:-0}" = 1 ] && HAVE_BPFTRACE=0
 mkdir -p "$W"
 : >"$CASES"
 mountpoint -q /sys/kernel/tracing || mount -t tracefs nodev /sys/kernel/tracing
@@ -137,6 +139,7 @@ measure() {
 		 ns_median: ($ns|med), ns_min: ($ns|min), ns_max: ($ns|max),
 		 wall_ns_median: ($reps|map(.wall_ns)|med), cpu_ns_median: ($reps|map(.cpu_ns)|med),
 		 errors: ($reps|map(.errors)|add)}' >>"$CASES"
+	LAST=$(tail -1 "$CASES")
 	tail -1 "$CASES" | jq -r '"  \(.name): \(.ns_median // "-" | if type == "number" then (.*10|round/10|tostring) + " ns/event" else . end) (min \(.ns_min // "-"|tostring|.[0:7]), max \(.ns_max // "-"|tostring|.[0:7])), wall \(.wall_ns_median/1e6|round) ms, cpu \(.cpu_ns_median/1e6|round) ms"' >&2
 }
 
@@ -158,6 +161,13 @@ run_case() {
 	fi
 	measure "$name" "$group" "$hook" "$desc" "$@"
 	detach
+	# hold reports how many ring-buffer records it drained
+	if [ "$fn" = attach_hold ] && grep -q '^events=' "$W/att.err"; then
+		local ev
+		ev=$(sed -n 's/^events=//p' "$W/att.err")
+		sed -i '$d' "$CASES"
+		jq -c --argjson e "$ev" '. + {events_drained: $e}' <<<"$LAST" >>"$CASES"
+	fi
 }
 
 # --- policy generators --------------------------------------------------------
@@ -388,24 +398,25 @@ if [[ $PARTS == *" compile "* ]]; then
 	log "compile: tpc build of every corpus/stdlib/example policy, 3 runs each"
 	CJ=$W/compile.jsonl
 	: >"$CJ"
-	tbuild() { # OUT ARGS... -> "wall_s maxrss_kb"
+	tbuild() { # ARGS... -> "wall_s maxrss_kb" (max RSS over tpc and clang)
 		/usr/bin/time -f '%e %M' -o "$W/time.out" "$TPC" build "$@" >/dev/null 2>&1 || return 1
 		cat "$W/time.out"
 	}
 	for f in examples/*.yaml tests/corpus/*.yaml stdlib-policies/*/*.yaml; do
 		[ -e "$f" ] || continue
 		"$TPC" build "$f" -o "$W/c.bpf.o" >/dev/null 2>&1 || continue
-		tot=() fe=() rss=0
+		tot=() fe=() rss=0 ferss=0
 		for r in 1 2 3; do
 			s=$(tbuild "$f" -o "$W/c.bpf.o") || continue
 			tot+=("${s% *}")
 			[ "${s#* }" -gt "$rss" ] && rss=${s#* }
 			s=$(tbuild "$f" --emit-c "$W/c.bpf.c") || continue
 			fe+=("${s% *}")
+			[ "${s#* }" -gt "$ferss" ] && ferss=${s#* }
 		done
 		jq -c -n --arg f "$f" --argjson t "$(printf '%s\n' "${tot[@]}" | median)" \
-			--argjson fe "$(printf '%s\n' "${fe[@]}" | median)" --argjson rss "$rss" \
-			'{file: $f, wall_s: $t, frontend_s: $fe, clang_share: (if $t > 0 then ($t - $fe) / $t else null end), max_rss_kb: $rss}' >>"$CJ"
+			--argjson fe "$(printf '%s\n' "${fe[@]}" | median)" --argjson rss "$rss" --argjson ferss "$ferss" \
+			'{file: $f, wall_s: $t, frontend_s: $fe, clang_share: (if $t > 0 then ($t - $fe) / $t else null end), max_rss_kb: $rss, frontend_max_rss_kb: $ferss}' >>"$CJ"
 	done
 	# a 50-policy bundle: distinct policies on several hooks
 	bundle=()
@@ -463,8 +474,9 @@ if [[ $PARTS == *" loader "* ]]; then
 		openat_policy "obj-$i" In "/usr/bin/o$i" "$(argspec 6 Prefix "\"/etc/o$i/\"")" >"$P/obj-$i.yaml"
 		build "$P/obj-$i.bpf.o" "$P/obj-$i.yaml" && objs+=("$P/obj-$i.bpf.o")
 	done
+	: >"$W/att.err" # before the background start: its redirect races the poll below
 	t0=$(date +%s%N)
-	"$LOADER" run -o json "${objs[@]}" >/dev/null 2>"$W/att.err" &
+	"$LOADER" run -o json "${objs[@]}" >/dev/null 2>>"$W/att.err" &
 	ATT_PID=$!
 	for ((i = 0; i < 2000; i++)); do
 		grep -q "ready:" "$W/att.err" && break
@@ -472,8 +484,13 @@ if [[ $PARTS == *" loader "* ]]; then
 	done
 	t1=$(date +%s%N)
 	sleep 1
+	# VmRSS also counts the mmapped ring buffers (kernel memory, each mapped
+	# twice by libbpf), so the anonymous (heap) part is reported beside it
 	rss=$(awk '/^VmRSS:/ {print $2}' /proc/$ATT_PID/status)
 	hwm=$(awk '/^VmHWM:/ {print $2}' /proc/$ATT_PID/status)
+	rss_anon=$(awk '/^RssAnon:/ {print $2}' /proc/$ATT_PID/status)
+	rss_shared=$(awk '/^Rss(File|Shmem):/ {s += $2} END {print s + 0}' /proc/$ATT_PID/status)
+	sed -n 's/.*\(loaded .*\)/\1/p; s/.*\(ready: .*\)/\1/p' "$W/att.err" >"$W/startup20.log"
 	attach_ms=$(sed -n 's/.*attached in \([0-9.]*\) ms/\1/p' "$W/att.err" | awk '{s += $1} END {print s + 0}')
 	nattached=$(hook_ids sys_enter_openat | jq length)
 	detach
@@ -489,6 +506,7 @@ if [[ $PARTS == *" loader "* ]]; then
 		--argjson warned "$warned" \
 		--argjson startup "$(((t1 - t0) / 1000000))" --argjson attach "$attach_ms" \
 		--argjson rss "${rss:-null}" --argjson hwm "${hwm:-null}" --argjson rssnb "${rss_nobase:-null}" \
+		--argjson ranon "${rss_anon:-null}" --argjson rshared "${rss_shared:-null}" \
 		--argjson nobj "${#objs[@]}" --argjson natt "$nattached" '
 		{export_events_per_s: $hr, exec_events_per_s: $er, loader_bench_output: $bench,
 		 burst: {events: $bn, program_runs: $runs, delivered: $del, lost_counted: $lost,
@@ -496,6 +514,7 @@ if [[ $PARTS == *" loader "* ]]; then
 		         loss_warnings_logged: $warned, poll_ms: 500},
 		 footprint: {objects: $nobj, programs_attached: $natt, startup_to_ready_ms: $startup,
 		             attach_ms_sum: $attach, rss_kb: $rss, rss_hwm_kb: $hwm,
+		             rss_anon_kb: $ranon, rss_file_shmem_kb: $rshared,
 		             rss_kb_no_base_sensor: $rssnb}}' >"$LJ"
 	jq -c . "$LJ" >&2
 fi
@@ -530,15 +549,25 @@ jq -n --slurpfile cases "$W/cases.json" --argjson compile "$compile" --argjson l
 	 params: {openat_n: $n, reps: $reps, exec_n: $exec_n, connect_n: $conn_n},
 	 cases: $cases[0], compile: $compile, loader: $loader}' >"$RESULTS"
 
-# plot data: cost against set size / policy count, match and miss
+# plot data: cost against set size / policy count, one file per series
+# (columns: x, median ns, min, max), plus the floor for reference
 for kind in str_eq prefix int_eq; do
-	jq -r --arg k "$kind" '.cases[] | select(.group == "scale_" + $k and .ns_median) |
-		[(.name|split("_")|.[-2]), (.name|split("_")|.[-1]), .ns_median, .ns_min, .ns_max] | @tsv' "$RESULTS" \
-		>"$B/scale_$kind.dat"
+	for v in miss match; do
+		jq -r --arg g "scale_$kind" --arg v "$v" '.cases[] | select(.group == $g and .ns_median and (.name|endswith("_" + $v))) |
+			[(.name|split("_")|.[-2]|tonumber), .ns_median, .ns_min, .ns_max] | @tsv' "$RESULTS" |
+			sort -n >"$B/scale_${kind}_$v.dat"
+	done
 done
 for g in fused separate; do
-	jq -r --arg g "policies_$g" '.cases[] | select(.group == $g and .ns_median) |
-		[(.name|split("_")|.[-2]), (.name|split("_")|.[-1]), .ns_median, .ns_min, .ns_max] | @tsv' "$RESULTS" \
-		>"$B/policies_$g.dat"
+	for v in miss match; do
+		jq -r --arg g "policies_$g" --arg v "$v" '.cases[] | select(.group == $g and .ns_median and (.name|endswith("_" + $v))) |
+			[(.name|split("_")|.[-2]|tonumber), .ns_median, .ns_min, .ns_max] | @tsv' "$RESULTS" |
+			sort -n >"$B/policies_${g}_$v.dat"
+	done
 done
+jq -r '.cases[] | select(.name == "empty") | .ns_median' "$RESULTS" >"$B/floor.dat"
+if [ -z "${BENCH_QUICK:-}" ] && command -v gnuplot >/dev/null; then
+	mkdir -p docs/img
+	gnuplot -e "dir='$B'" bench/plot.gp && log "plots: docs/img/bench-values.svg, docs/img/bench-policies.svg"
+fi
 log "results: $RESULTS"
