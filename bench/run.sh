@@ -30,7 +30,7 @@ if [ "${BENCH_QUICK:-0}" = 1 ]; then
 	: "${BENCH_N:=2000}" "${BENCH_REPS:=2}" "${BENCH_EXEC_N:=20}" "${BENCH_CONNECT_N:=500}"
 	: "${BENCH_SIZES:=1 100}" "${BENCH_POLICIES:=2}"
 	: "${BENCH_PARTS:=kernel scale policies exec connect loader}"
-	RESULTS=$B/smoke.json
+	: "${RESULTS:=$B/smoke.json}"
 fi
 N=${BENCH_N:-200000}
 REPS=${BENCH_REPS:-5}
@@ -398,43 +398,50 @@ if [[ $PARTS == *" compile "* ]]; then
 	log "compile: tpc build of every corpus/stdlib/example policy, 3 runs each"
 	CJ=$W/compile.jsonl
 	: >"$CJ"
-	tbuild() { # ARGS... -> "wall_s maxrss_kb" (max RSS over tpc and clang)
-		/usr/bin/time -f '%e %M' -o "$W/time.out" "$TPC" build "$@" >/dev/null 2>&1 || return 1
-		cat "$W/time.out"
+	# ARGS... -> "wall_s cpu_s maxrss_kb"; cpu = user+sys of tpc and its
+	# children (clang, llvm-objcopy): wall time on a shared 2-vCPU VM mostly
+	# measures the neighbours, CPU time what tpc itself costs
+	tbuild() {
+		/usr/bin/time -f '%e %U %S %M' -o "$W/time.out" "$TPC" build "$@" >/dev/null 2>&1 || return 1
+		awk '{printf "%s %.2f %s\n", $1, $2 + $3, $4}' "$W/time.out"
+	}
+	# compile_row NAME EXTRA-JSON ARGS...: 3 runs of the build and of --emit-c alone
+	compile_row() {
+		local name=$1 extra=$2 s r
+		shift 2
+		local tot=() cpu=() fe=() fecpu=() rss=0 ferss=0
+		local args=("$@")
+		for r in 1 2 3; do
+			s=$(tbuild "${args[@]}" -o "$W/c.bpf.o") || return 1
+			read -r w c m <<<"$s"
+			tot+=("$w") cpu+=("$c")
+			[ "$m" -gt "$rss" ] && rss=$m
+			s=$(tbuild "${args[@]}" --emit-c "$W/c.bpf.c") || return 1
+			read -r w c m <<<"$s"
+			fe+=("$w") fecpu+=("$c")
+			[ "$m" -gt "$ferss" ] && ferss=$m
+		done
+		jq -c -n --arg f "$name" --argjson x "$extra" \
+			--argjson t "$(printf '%s\n' "${tot[@]}" | median)" --argjson c "$(printf '%s\n' "${cpu[@]}" | median)" \
+			--argjson fe "$(printf '%s\n' "${fe[@]}" | median)" --argjson fec "$(printf '%s\n' "${fecpu[@]}" | median)" \
+			--argjson rss "$rss" --argjson ferss "$ferss" \
+			'{file: $f, wall_s: $t, cpu_s: $c, frontend_s: $fe, frontend_cpu_s: $fec,
+			  clang_share: (if $t > 0 then ([$t - $fe, 0]|max) / $t else null end),
+			  clang_cpu_share: (if $c > 0 then ([$c - $fec, 0]|max) / $c else null end),
+			  max_rss_kb: $rss, frontend_max_rss_kb: $ferss} + $x' >>"$CJ"
 	}
 	for f in examples/*.yaml tests/corpus/*.yaml stdlib-policies/*/*.yaml; do
 		[ -e "$f" ] || continue
 		"$TPC" build "$f" -o "$W/c.bpf.o" >/dev/null 2>&1 || continue
-		tot=() fe=() rss=0 ferss=0
-		for r in 1 2 3; do
-			s=$(tbuild "$f" -o "$W/c.bpf.o") || continue
-			tot+=("${s% *}")
-			[ "${s#* }" -gt "$rss" ] && rss=${s#* }
-			s=$(tbuild "$f" --emit-c "$W/c.bpf.c") || continue
-			fe+=("${s% *}")
-			[ "${s#* }" -gt "$ferss" ] && ferss=${s#* }
-		done
-		jq -c -n --arg f "$f" --argjson t "$(printf '%s\n' "${tot[@]}" | median)" \
-			--argjson fe "$(printf '%s\n' "${fe[@]}" | median)" --argjson rss "$rss" --argjson ferss "$ferss" \
-			'{file: $f, wall_s: $t, frontend_s: $fe, clang_share: (if $t > 0 then ($t - $fe) / $t else null end), max_rss_kb: $rss, frontend_max_rss_kb: $ferss}' >>"$CJ"
+		compile_row "$f" '{}' "$f"
 	done
-	# a 50-policy bundle: distinct policies on several hooks
+	# a 50-policy bundle: distinct policies on one hook
 	bundle=()
 	for ((i = 0; i < 50; i++)); do
 		openat_policy "bundle-$i" In "/usr/bin/b$i" "$(argspec 6 Prefix "\"/etc/b$i/\", \"/var/b$i/\"")" >"$P/bundle-$i.yaml"
 		bundle+=("$P/bundle-$i.yaml")
 	done
-	tot=() fe=() rss=0
-	for r in 1 2 3; do
-		s=$(tbuild "${bundle[@]}" -o "$W/bundle.bpf.o") || { log "bundle build failed"; break; }
-		tot+=("${s% *}")
-		[ "${s#* }" -gt "$rss" ] && rss=${s#* }
-		s=$(tbuild "${bundle[@]}" --emit-c "$W/bundle.bpf.c") || break
-		fe+=("${s% *}")
-	done
-	[ ${#tot[@]} -gt 0 ] && jq -c -n --argjson t "$(printf '%s\n' "${tot[@]}" | median)" \
-		--argjson fe "$(printf '%s\n' "${fe[@]}" | median)" --argjson rss "$rss" \
-		'{file: "bundle of 50 policies", bundle: true, wall_s: $t, frontend_s: $fe, clang_share: (if $t > 0 then ($t - $fe) / $t else null end), max_rss_kb: $rss}' >>"$CJ"
+	compile_row "bundle of 50 policies" '{"bundle": true}' "${bundle[@]}" || log "bundle build failed"
 	tail -1 "$CJ" >&2
 fi
 
