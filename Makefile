@@ -191,5 +191,5 @@ bench-deps:
 	$(Q)bash scripts/bench-deps.sh
 
 bench: bench-build
-	$(Q)bash bench/run.sh
+	$(Q)bash bench/run.sh && bash bench/doc.sh
 test: $(BENCH_PROGS) $(BENCH_BPF)

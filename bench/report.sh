@@ -77,6 +77,7 @@ if [ "$(J '.loader != null')" = true ]; then
 	   "| | |\n|---|---|",
 	   "| export, hook events to JSON lines on one core (`tpc-loader bench`) | \($l.export_events_per_s) events/s |",
 	   "| export, exec events (process table update + JSON) | \($l.exec_events_per_s) events/s |",
+	   "| export, hook + exec events per CPU-second of the bench process | \($l.events_per_cpu_s // "-") events/s |",
 	   "| burst: matching events / delivered as JSON / lost and counted / unaccounted | \($l.burst.events) / \($l.burst.delivered) / \($l.burst.lost_counted) / \($l.burst.unaccounted) (loader polling every \($l.burst.poll_ms) ms; loss warnings in its log: \($l.burst.loss_warnings_logged)) |",
 	   "| 20 objects: start-up to \"ready\" (incl. base sensor, /proc scan) | \($l.footprint.startup_to_ready_ms) ms |",
 	   "| 20 objects: sum of per-object load+attach times the loader logs | \($l.footprint.attach_ms_sum) ms |",
@@ -105,9 +106,9 @@ J 'def c($n): (.cases[] | select(.name == $n) | .ns_median) // null;
    row("binary mismatch within 1.25x of hand-written"; c("tpc_binary_miss"); c("hand_binary_miss"); 1.25; false),
    row("path mismatch within 1.25x of hand-written"; c("tpc_path_miss"); c("hand_path_miss"); 1.25; false),
    row("full match + Post within 1.25x of hand-written"; c("tpc_match"); c("hand_match"); 1.25; false),
-   (["str_eq","Equal"],["prefix","Prefix"],["int_eq","int Equal"]) as [$k,$n] |
+   ((["str_eq","Equal"],["prefix","Prefix"],["int_eq","int Equal"]) as [$k,$n] |
      (["miss","match"][] as $v |
-       row("\($n) \($v): 10,000 values vs 100 values (flat: <= 1.25x)"; c("scale_\($k)_10000_\($v)"); c("scale_\($k)_100_\($v)"); 1.25; false)),
+       row("\($n) \($v): 10,000 values vs 100 values (flat: <= 1.25x)"; c("scale_\($k)_10000_\($v)"); c("scale_\($k)_100_\($v)"); 1.25; false))),
    (["miss","match"][] as $v |
      row("50 fused policies vs 1 policy, \($v) (<= 2x)"; c("fused_50_\($v)"); c("fused_1_\($v)"); 2; false)),
    (if $R.compile then
@@ -118,7 +119,7 @@ J 'def c($n): (.cases[] | select(.name == $n) | .ns_median) // null;
      "| 50-policy bundle compiles in < 5 s | \(if $b then ($b.wall_s*1000|round|tostring) + " ms wall, " + (($b.cpu_s // 0)*1000|round|tostring) + " ms CPU" else "-" end) | \(v($b != null and $b.wall_s < 5)) |"
     else empty end),
    (if $R.loader then
-     "| export > 300k events/s on one core | \($R.loader.export_events_per_s) events/s | \(v($R.loader.export_events_per_s > 300000)) |",
+     "| export > 300k events/s on one core | \($R.loader.export_events_per_s) events/s wall (best of 3), \($R.loader.events_per_cpu_s // "-") per CPU-second | \(v($R.loader.export_events_per_s > 300000)) |",
      "| every ring-buffer loss counted | \($R.loader.burst.lost_counted) lost, \($R.loader.burst.unaccounted) unaccounted of \($R.loader.burst.events) | \(v($R.loader.burst.unaccounted == 0)) |",
      "| loader RSS < 30 MB with 20 objects | \($R.loader.footprint.rss_kb/1024|round) MB (anonymous \(($R.loader.footprint.rss_anon_kb // 0)/1024|round) MB) | \(v($R.loader.footprint.rss_kb < 30*1024)) |",
      "| loader attaches 20 objects in < 200 ms | \($R.loader.footprint.attach_ms_sum) ms (start-up to ready \($R.loader.footprint.startup_to_ready_ms) ms) | \(v($R.loader.footprint.attach_ms_sum < 200)) |"

@@ -449,10 +449,20 @@ fi
 if [[ $PARTS == *" loader "* ]]; then
 	log "loader: export rate, burst losses, 20-object start-up"
 	LJ=$W/loader.json
+	# `tpc-loader bench` times with the wall clock; on a shared VM that
+	# counts the neighbours too, so: best of 3, plus events per CPU-second
+	# of the whole run (hook and exec events together)
 	bn=$((N * 5))
-	bout=$("$LOADER" bench "$bn" 2>&1)
-	hook_rate=$(sed -n 's/^hook events.*= \([0-9]*\) events\/s/\1/p' <<<"$bout")
-	exec_rate=$(sed -n 's/^exec events.*= \([0-9]*\) events\/s/\1/p' <<<"$bout")
+	hook_rate=0 exec_rate=0 cpu_rate=0
+	for r in 1 2 3; do
+		bout=$(/usr/bin/time -f 'cpu %U %S' "$LOADER" bench "$bn" 2>&1)
+		h=$(sed -n 's/^hook events.*= \([0-9]*\) events\/s/\1/p' <<<"$bout")
+		e=$(sed -n 's/^exec events.*= \([0-9]*\) events\/s/\1/p' <<<"$bout")
+		c=$(awk -v n=$((bn + bn / 4)) '/^cpu / {printf "%d", n / ($2 + $3)}' <<<"$bout")
+		[ "${h:-0}" -gt "$hook_rate" ] && hook_rate=$h
+		[ "${e:-0}" -gt "$exec_rate" ] && exec_rate=$e
+		[ "${c:-0}" -gt "$cpu_rate" ] && cpu_rate=$c
+	done
 	# burst: a matching policy, the loader polling only every 500 ms, a burst
 	# of 4*N events; delivered + lost must equal the events that matched.
 	openat_policy bench-burst In "$OPENAT_BIN" "$PREFIX_SPEC" >"$P/burst.yaml"
@@ -508,6 +518,7 @@ if [[ $PARTS == *" loader "* ]]; then
 	rss_nobase=$(awk '/^VmRSS:/ {print $2}' /proc/$ATT_PID/status)
 	detach
 	jq -n --argjson hr "${hook_rate:-null}" --argjson er "${exec_rate:-null}" --arg bench "$bout" \
+		--argjson cr "${cpu_rate:-null}" \
 		--argjson bn "$burst_n" --argjson del "$delivered" --argjson lost "${lost:-null}" \
 		--argjson runs "$(jq -n --argjson a "$after" --argjson b "$before" '$a.cnt - $b.cnt')" \
 		--argjson warned "$warned" \
@@ -515,7 +526,8 @@ if [[ $PARTS == *" loader "* ]]; then
 		--argjson rss "${rss:-null}" --argjson hwm "${hwm:-null}" --argjson rssnb "${rss_nobase:-null}" \
 		--argjson ranon "${rss_anon:-null}" --argjson rshared "${rss_shared:-null}" \
 		--argjson nobj "${#objs[@]}" --argjson natt "$nattached" '
-		{export_events_per_s: $hr, exec_events_per_s: $er, loader_bench_output: $bench,
+		{export_events_per_s: $hr, exec_events_per_s: $er, events_per_cpu_s: $cr,
+		 loader_bench_output: $bench,
 		 burst: {events: $bn, program_runs: $runs, delivered: $del, lost_counted: $lost,
 		         unaccounted: (if $lost == null then null else $bn - $del - $lost end),
 		         loss_warnings_logged: $warned, poll_ms: 500},
