@@ -2,9 +2,9 @@
 # Inputs: DIR/scale_<kind>_<miss|match>.dat and DIR/policies_<fused|separate>_<v>.dat
 # with columns x, median ns/event, min, max; DIR/floor.dat: the empty program.
 floor = real(system("cat " . dir . "/floor.dat"))
-set terminal svg size 900,520 font "sans,12" background "white"
+set terminal svg size 900,600 font "sans,12" background "white"
 set grid
-set key top left
+set key below maxrows 4
 set ylabel "ns per event (bpf\\_stats, median of reps; bars: min-max)"
 set logscale x 10
 
@@ -26,6 +26,9 @@ set output "docs/img/bench-policies.svg"
 set title "sys\\_enter\\_openat: cost against number of policies on the hook"
 set xlabel "policies"
 set xrange [0.8:70]
+set logscale y 10
+set yrange [30:20000]
+set ylabel "ns per event (log scale; median, bars: min-max)"
 plot \
   dir."/policies_fused_miss.dat" u 1:2:3:4 w yerrorlines lw 2 t "fused (one program), miss", \
   dir."/policies_fused_match.dat" u 1:2:3:4 w yerrorlines lw 2 dt 2 t "fused, match + Post", \
