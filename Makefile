@@ -6,6 +6,7 @@
 #   make test-update regenerate golden files (review the diff!)
 #   make fuzz       run the libFuzzer targets for a bounded time
 #   make demo       the README's main job: block-netcat end to end
+#   make bench      benchmarks (root; scripts/bench-deps.sh first), see docs/performance.md
 #   V=1             show full command lines
 
 OUTPUT  ?= build
