@@ -60,6 +60,7 @@ mountpoint -q /sys/kernel/tracing || mount -t tracefs nodev /sys/kernel/tracing
 OLD_STATS=$(sysctl -n kernel.bpf_stats_enabled)
 sysctl -qw kernel.bpf_stats_enabled=1
 touch "$MATCH" "$OTHER"
+COMMIT=$(git rev-parse --short HEAD 2>/dev/null)$(git diff --quiet HEAD -- compiler runtime loader bench 2>/dev/null || echo "+dirty")
 
 ATT_PID=
 detach() {
@@ -560,7 +561,7 @@ loader=$( [ -s "$W/loader.json" ] && [[ $PARTS == *" loader "* ]] && cat "$W/loa
 jq -n --slurpfile cases "$W/cases.json" --argjson compile "$compile" --argjson loader "$loader" \
 	--arg kernel "$(uname -r)" --arg cpu "$(awk -F': ' '/model name/ {print $2; exit}' /proc/cpuinfo)" \
 	--arg ncpu "$(nproc)" --arg date "$(date -u +%Y-%m-%dT%H:%M:%SZ)" \
-	--arg commit "$(git rev-parse --short HEAD 2>/dev/null)" \
+	--arg commit "$COMMIT" \
 	--argjson n "$N" --argjson reps "$REPS" --argjson exec_n "$EXEC_N" --argjson conn_n "$CONN_N" \
 	--arg bt "$(bpftrace --version 2>/dev/null)" --arg clang "$(clang --version | head -1)" '
 	{machine: {kernel: $kernel, cpu: $cpu, cpus: ($ncpu|tonumber), date: $date, commit: $commit,
