@@ -28,6 +28,9 @@ struct ldr_attach_env {
 	int cgroup_fd;	      /* cgroup v2 dir for cgroup programs, or -1 */
 	const char *cgroup_path;
 	bool verbose;
+	/* size of each object's event ring buffer in KiB (0: as built). The
+	 * mapped ring counts in the loader's RSS, twice for its data pages. */
+	unsigned ring_kb;
 	/* ring buffer sample callback; its ctx is the struct ldr_obj */
 	ring_buffer_sample_fn on_event;
 };

@@ -28,6 +28,7 @@ struct ldr_opts {
 	bool no_base;
 	unsigned poll_ms;
 	unsigned base_ring_kb; /* power of two, >= 4 */
+	unsigned ring_kb;      /* each object's ring; power of two, >= 4 */
 	struct ldr_filter filter;
 	char **disabled; /* feature names treated as unsupported (NULL-terminated) */
 	char **objs;

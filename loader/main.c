@@ -61,6 +61,8 @@ static const char run_usage[] =
 	"  --allow-policy P,...   export only events of these policies\n"
 	"  --deny-policy P,...    never export events of these policies\n"
 	"  --poll-ms N            ring-buffer poll interval (default 2)\n"
+	"  --ring-kb N            each object's event ring buffer, KiB (default 256;\n"
+	"                         with a 2 ms poll that absorbs bursts of ~1M events/s)\n"
 	"  --no-base-sensor       do not track exec/fork/exit (no process_exec/exit)\n"
 	"  --base-ring-kb N       base sensor ring buffer size (default 1024)\n"
 	"  --disable-feature F,.. treat these probed features (fentry, lsm, kprobe, ...; see\n"
@@ -126,7 +128,7 @@ static int do_run(int argc, char **argv)
 	enum {
 		O_POLICY_DIR = 256, O_CGROUP, O_EXPORT_FILE, O_EXPORT_MAX, O_EXPORT_BACKUPS,
 		O_METRICS, O_NODE, O_PIN, O_MOUNT, O_ALLOW_EV, O_DENY_EV, O_ALLOW_POL,
-		O_DENY_POL, O_POLL, O_NO_BASE, O_BASE_RING, O_DISABLE,
+		O_DENY_POL, O_POLL, O_NO_BASE, O_BASE_RING, O_DISABLE, O_RING,
 	};
 	static const struct option lopts[] = {
 		{ "policy-dir", required_argument, 0, O_POLICY_DIR },
@@ -146,13 +148,14 @@ static int do_run(int argc, char **argv)
 		{ "poll-ms", required_argument, 0, O_POLL },
 		{ "no-base-sensor", no_argument, 0, O_NO_BASE },
 		{ "base-ring-kb", required_argument, 0, O_BASE_RING },
+		{ "ring-kb", required_argument, 0, O_RING },
 		{ "disable-feature", required_argument, 0, O_DISABLE },
 		{ "verbose", no_argument, 0, 'v' },
 		{ "help", no_argument, 0, 'h' },
 		{ 0 },
 	};
 	struct ldr_opts o = { .export_max_mb = 10, .export_backups = 5, .poll_ms = 2,
-			      .base_ring_kb = 1024 };
+			      .base_ring_kb = 1024, .ring_kb = 256 };
 	int c, bad = 0;
 
 	optind = 1;
@@ -193,6 +196,14 @@ static int do_run(int argc, char **argv)
 			break;
 		case O_NO_BASE: o.no_base = true; break;
 		case O_DISABLE: o.disabled = split_list(optarg); break;
+		case O_RING:
+			bad |= parse_uint("--ring-kb", optarg, &o.ring_kb);
+			if (o.ring_kb < 4 || (o.ring_kb & (o.ring_kb - 1))) {
+				fprintf(stderr, "tpc-loader: error: --ring-kb: a power of two "
+						"of at least 4\n");
+				bad = 1;
+			}
+			break;
 		case O_BASE_RING:
 			bad |= parse_uint("--base-ring-kb", optarg, &o.base_ring_kb);
 			if (o.base_ring_kb < 4 || (o.base_ring_kb & (o.base_ring_kb - 1))) {

@@ -398,6 +398,12 @@ static int obj_load(struct ldr_obj *o, const struct ldr_attach_env *env, const b
 		ldr_debug("%s: program %s -> %s %s", o->name, mp->name, mp->attach_name,
 			  mp->target);
 	}
+	if (env->ring_kb) {
+		struct bpf_map *rb = bpf_object__find_map_by_name(o->bpf, TPC_EVENTS_MAP);
+
+		if (rb)
+			bpf_map__set_max_entries(rb, env->ring_kb << 10);
+	}
 	ldr_log_reset_libbpf();
 	r = bpf_object__load(o->bpf);
 	if (r) {

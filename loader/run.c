@@ -747,6 +747,7 @@ int ldr_run(struct ldr_opts *o)
 	r->env.cgroup_path = r->cgpath[0] ? r->cgpath : "(none)";
 	r->env.feat = &r->feat;
 	r->env.on_event = on_obj_event;
+	r->env.ring_kb = r->o->ring_kb;
 	r->env.verbose = ldr_verbose;
 	ldr_features__probe(&r->feat);
 	for (char **d = o->disabled; d && *d; d++) {
