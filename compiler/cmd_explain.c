@@ -49,7 +49,7 @@ static const char *cost_name(enum ir_cost c)
 static const char *src_name(const struct ir_pred *p)
 {
 	static const char *const n[] = { "pid", "tid", "uid", "gid", "euid", "cgroup", "binary",
-					 "arg", "comm", "ppid", "egid", "caps", "ns" };
+					 "parent binary", "arg", "comm", "ppid", "egid", "caps", "ns" };
 
 	return n[p->src];
 }
@@ -96,10 +96,10 @@ static void print_pred(const struct ir_object *o, const struct ir_prog *prog,
 	}
 	if (p->negate)
 		printf("not ");
-	if (p->src == SRC_BINARY) {
+	if (p->src == SRC_BINARY || p->src == SRC_PBINARY) {
 		const struct ir_binset *b = &o->binsets.v[p->bit];
 
-		printf("binary %s set %d (%zu value%s; ",
+		printf("%s %s set %d (%zu value%s; ", p->src == SRC_PBINARY ? "parent binary" : "binary",
 		       b->op == OP_IN || b->op == OP_NOT_IN		 ? "in"
 		       : b->op == OP_PREFIX || b->op == OP_NOT_PREFIX ? "starts with one of"
 								      : "ends with one of",

@@ -70,7 +70,8 @@ static int arg_pos(struct lower_ctx *C, const struct ast_expr *f)
 
 static bool is_binary(const struct ast_expr *f)
 {
-	return f->kind == EXPR_FIELD && !strcmp(f->field.name, "binary");
+	return f->kind == EXPR_FIELD &&
+	       (!strcmp(f->field.name, "binary") || !strcmp(f->field.name, "parent.binary"));
 }
 
 /* Collect string literals of a rhs (single STR or LIST of STR). */
@@ -121,7 +122,8 @@ static int rhs_ints(struct lower_ctx *C, const struct ast_expr *rhs, struct ir_p
 }
 
 static struct ir_pred *lower_binary(struct lower_ctx *C, const struct ast_expr *e,
-				    enum expr_cmp cmp, bool in, bool neg, const struct ast_expr *rhs)
+				    enum expr_cmp cmp, bool in, bool neg, const struct ast_expr *rhs,
+				    bool parent)
 {
 	struct ast_str *vals;
 	size_t n;
@@ -149,7 +151,7 @@ static struct ir_pred *lower_binary(struct lower_ctx *C, const struct ast_expr *
 		DERR(C, e->span, "more than 64 binary sets in one object");
 		return NULL;
 	}
-	p = ir_pred__leaf(C->a, SRC_BINARY, T_BIT, e->span);
+	p = ir_pred__leaf(C->a, parent ? SRC_PBINARY : SRC_BINARY, T_BIT, e->span);
 	p->bit = bit;
 	p->negate = neg;
 	return p;
@@ -290,7 +292,7 @@ static struct ir_pred *lower_cmp(struct lower_ctx *C, const struct ast_expr *e,
 		return NULL;
 	}
 	if (is_binary(lhs))
-		return lower_binary(C, e, cmp, in, neg, rhs);
+		return lower_binary(C, e, cmp, in, neg, rhs, !strcmp(lhs->field.name, "parent.binary"));
 	for (size_t i = 0; i < sizeof(ctx_fields) / sizeof(ctx_fields[0]); i++) {
 		if (strcmp(lhs->field.name, ctx_fields[i].name))
 			continue;

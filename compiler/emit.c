@@ -386,6 +386,10 @@ static void emit_pred(struct body *B, const struct ir_pred *p)
 		fprintf(out, "(TPC_BITS() & (1ull << %d))", p->bit);
 		return;
 	}
+	if (p->src == SRC_PBINARY) {
+		fprintf(out, "(TPC_PBITS() & (1ull << %d))", p->bit);
+		return;
+	}
 	if (p->src == SRC_ARG && (p->test == T_FILETYPE || p->test == T_STATE)) {
 		emit_raw_leaf(B, p);
 		return;
@@ -717,8 +721,11 @@ static void emit_prog(struct body *B)
 	else
 		fputs("#define TPC_BITS() (bits_ok ? bits : (bits_ok = true, bits = tpc_proc__bits(s)))\n",
 		      out);
+	fputs("\tu64 pbits = 0;\n\tbool pbits_ok = false;\n"
+	      "#define TPC_PBITS() (pbits_ok ? pbits : (pbits_ok = true, pbits = tpc_proc__parent_bits(s)))\n",
+	      out);
 	emit_arg_state(B);
-	fputs("\n\tif (!s)\n\t\treturn 0;\n\t(void)h;\n\t(void)o;\n\t(void)bits;\n\t(void)bits_ok;\n",
+	fputs("\n\t(void)pbits;\n\t(void)pbits_ok;\n\tif (!s)\n\t\treturn 0;\n\t(void)h;\n\t(void)o;\n\t(void)bits;\n\t(void)bits_ok;\n",
 	      out);
 	for (size_t i = 0; i < p->args.n; i++) {
 		const struct ir_arg *a = &p->args.v[i];
@@ -743,7 +750,7 @@ static void emit_prog(struct body *B)
 		fprintf(out, "spec%zu_done:;\n", si);
 	}
 	fputs("\treturn ret;\n}\n", out);
-	fputs("#undef TPC_BITS\n", out);
+	fputs("#undef TPC_BITS\n#undef TPC_PBITS\n", out);
 	emit_arg_undefs(B);
 	fputs("\n", out);
 	for (size_t i = 0; i < p->variants.n; i++) {

@@ -54,6 +54,7 @@ struct ir_pred *ir_pred__leaf(struct arena *a, enum ir_src src, enum ir_test t, 
 	p->test = t;
 	switch (src) {
 	case SRC_BINARY:
+	case SRC_PBINARY:
 		p->cost = COST_BINARY;
 		break;
 	case SRC_ARG:
@@ -138,7 +139,7 @@ bool ir_pred__uses_binary(const struct ir_pred *p)
 	if (!p)
 		return false;
 	if (p->kind == P_LEAF)
-		return p->src == SRC_BINARY;
+		return p->src == SRC_BINARY || p->src == SRC_PBINARY;
 	for (size_t i = 0; i < p->nkids; i++)
 		if (ir_pred__uses_binary(p->kids[i]))
 			return true;

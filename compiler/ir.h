@@ -48,6 +48,7 @@ enum ir_src {
 	SRC_EUID,
 	SRC_CGROUP,
 	SRC_BINARY, /* bit `bit` of the per-process binary-set bits */
+	SRC_PBINARY, /* the same bits of the parent process */
 	SRC_ARG,    /* prog arg slot `slot` */
 	SRC_COMM,
 	SRC_PPID,

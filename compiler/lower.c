@@ -720,7 +720,7 @@ static struct ir_pred *lower_selector(struct lower *L, struct ir_prog *prog,
 		LERR(L, sel->span, "%s is not supported by tpc yet", what);
 	UNSUP(match_data, "matchData");
 
-	UNSUP(match_parent_binaries, "matchParentBinaries");
+
 
 	UNSUP(match_namespace_changes, "matchNamespaceChanges");
 
@@ -750,6 +750,14 @@ static struct ir_pred *lower_selector(struct lower *L, struct ir_prog *prog,
 
 		if (p)
 			ir_pred__add(L->a, all, p);
+	}
+	for (size_t i = 0; i < sel->match_parent_binaries.n; i++) {
+		struct ir_pred *p = lower_binaries(L, &sel->match_parent_binaries.v[i]);
+
+		if (p) {
+			p->src = SRC_PBINARY;
+			ir_pred__add(L->a, all, p);
+		}
 	}
 	for (size_t i = 0; i < sel->match_args.n; i++) {
 		struct ir_pred *p = lower_match_arg(L, prog, h, slots, &sel->match_args.v[i], -1);

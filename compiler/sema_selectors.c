@@ -865,10 +865,6 @@ void sema_check_selector(struct sema *s, struct hook_ctx *hc, struct ast_selecto
 			sel->match_return_actions.n ? sel->match_return_actions.v[0].span
 						    : sel->span,
 			"matchReturnActions");
-	unsupported_vec(s, sel->match_parent_binaries.n,
-			sel->match_parent_binaries.n ? sel->match_parent_binaries.v[0].span
-						     : sel->span,
-			"matchParentBinaries");
 	unsupported_vec(s, sel->has_match_workloads, sel->span, "matchWorkloads");
 	unsupported_vec(s, sel->match_data.n,
 			sel->match_data.n ? sel->match_data.v[0].span : sel->span, "matchData");

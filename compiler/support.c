@@ -95,8 +95,6 @@ static const struct {
 	{ "matchReturnActions", "actions on return probes are not implemented yet" },
 	{ "matchWorkloads",
 	  "workload selectors are planned for the Kubernetes issue (pod/container identity)" },
-	{ "matchParentBinaries",
-	  "parent binary tracking is not implemented yet" },
 	{ "loader", "loader events (process_loader) are not implemented" },
 	{ "maxData", "large buffer capture through data events is not implemented" },
 	{ "returnCopy", "copying a buffer at function return is not implemented" },
@@ -117,7 +115,6 @@ static const struct {
 		  "not compiled yet" },
 	{ "matchData", "'data' arguments are not compiled yet" },
 	/* selector DSL fields */
-	{ "parent.binary", "parent binary tracking is not implemented yet" },
 	{ "pod.namespace", "pod identity is planned for the Kubernetes issue" },
 	{ "pod.name", "pod identity is planned for the Kubernetes issue" },
 	{ "pod.labels", "pod identity is planned for the Kubernetes issue" },

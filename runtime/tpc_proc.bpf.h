@@ -55,13 +55,11 @@ TPC_INLINE u64 tpc_proc__bits_of_file(struct tpc_scratch *s, struct file *f)
 	return tpc_binsets__eval(s, off, len);
 }
 
-TPC_INLINE u64 tpc_proc__bits(struct tpc_scratch *s)
+/* Bits of the image (tgid, mm), through the cache. */
+TPC_INLINE u64 tpc_proc__bits_of(struct tpc_scratch *s, u32 tgid, struct mm_struct *mm)
 {
-	struct task_struct *t = bpf_get_current_task_btf();
-	u32 tgid = t->tgid; /* what bpf_get_current_pid_tgid() >> 32 returns, without the call */
 	u32 idx = tgid & (TPC_PROC_SLOTS - 1);
 	struct tpc_proc_slot *e = bpf_map_lookup_elem(&tpc_proc, &idx);
-	struct mm_struct *mm = t->mm;
 	u64 bits;
 
 	if (!e || !mm)
@@ -74,6 +72,24 @@ TPC_INLINE u64 tpc_proc__bits(struct tpc_scratch *s)
 	e->bits = bits;
 	e->valid = 1;
 	return bits;
+}
+
+TPC_INLINE u64 tpc_proc__bits(struct tpc_scratch *s)
+{
+	struct task_struct *t = bpf_get_current_task_btf();
+
+	/* t->tgid is what bpf_get_current_pid_tgid() >> 32 returns, without the call */
+	return tpc_proc__bits_of(s, t->tgid, t->mm);
+}
+
+/* The parent process's binary bits (matchParentBinaries, parent.binary):
+ * the same sets and the same cache, keyed by the parent's tgid and mm. */
+TPC_INLINE u64 tpc_proc__parent_bits(struct tpc_scratch *s)
+{
+	struct task_struct *p = BPF_CORE_READ((struct task_struct *)bpf_get_current_task(),
+					      real_parent);
+
+	return tpc_proc__bits_of(s, BPF_CORE_READ(p, tgid), BPF_CORE_READ(p, mm));
 }
 
 TPC_INLINE void tpc_proc__exit(void)

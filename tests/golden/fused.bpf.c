@@ -33,12 +33,17 @@ TPC_INLINE int tpc_p0(void *ctx, const int v)
 	u32 o;
 
 #define TPC_BITS() (bits_ok ? bits : (bits_ok = true, bits = tpc_proc__bits(s)))
+	u64 pbits = 0;
+	bool pbits_ok = false;
+#define TPC_PBITS() (pbits_ok ? pbits : (pbits_ok = true, pbits = tpc_proc__parent_bits(s)))
 	int l0 = -2;
 	int o0 = 0;
 #define L0() (l0 != -2 ? l0 : (l0 = tpc_str__read_user(s->abuf[0], (const void *)(*(u64 *)((char *)ctx + 24))))) 
 #define P0() (&s->abuf[0][o0 & TPC_STR_MASK])
 #define T0(n) (&s->abuf[0][(o0 + L0() - (n)) & TPC_STR_MASK])
 
+	(void)pbits;
+	(void)pbits_ok;
 	if (!s)
 		return 0;
 	(void)h;
@@ -78,6 +83,7 @@ spec1_done:;
 	return ret;
 }
 #undef TPC_BITS
+#undef TPC_PBITS
 #undef A0
 #undef L0
 #undef P0

@@ -26,6 +26,9 @@ TPC_INLINE int tpc_p0(void *ctx, const int v)
 	u32 o;
 
 #define TPC_BITS() (bits_ok ? bits : (bits_ok = true, bits = tpc_proc__bits(s)))
+	u64 pbits = 0;
+	bool pbits_ok = false;
+#define TPC_PBITS() (pbits_ok ? pbits : (pbits_ok = true, pbits = tpc_proc__parent_bits(s)))
 	u64 a0 = 0;
 	bool a0_ok = false;
 #define A0() (a0_ok ? a0 : (a0_ok = true, a0 = (u64)(s32)((v == 0 ? (u64)PT_REGS_PARM1_CORE_SYSCALL((struct pt_regs *)((u64 *)ctx)[0]) : v == 1 ? (u64)PT_REGS_PARM1_CORE_SYSCALL((struct pt_regs *)PT_REGS_PARM1((struct pt_regs *)ctx)) : *(u64 *)((char *)ctx + 16)))))
@@ -33,6 +36,8 @@ TPC_INLINE int tpc_p0(void *ctx, const int v)
 	bool a1_ok = false;
 #define A1() (a1_ok ? a1 : (a1_ok = true, a1 = (u64)(s32)((v == 0 ? (u64)PT_REGS_PARM2_CORE_SYSCALL((struct pt_regs *)((u64 *)ctx)[0]) : v == 1 ? (u64)PT_REGS_PARM2_CORE_SYSCALL((struct pt_regs *)PT_REGS_PARM1((struct pt_regs *)ctx)) : *(u64 *)((char *)ctx + 24)))))
 
+	(void)pbits;
+	(void)pbits_ok;
 	if (!s)
 		return 0;
 	(void)h;
@@ -61,6 +66,7 @@ spec0_done:;
 	return ret;
 }
 #undef TPC_BITS
+#undef TPC_PBITS
 #undef A0
 #undef L0
 #undef P0

@@ -32,6 +32,9 @@ TPC_INLINE int tpc_p0(void *ctx, const int v)
 	u32 o;
 
 #define TPC_BITS() (bits_ok ? bits : (bits_ok = true, bits = tpc_proc__bits(s)))
+	u64 pbits = 0;
+	bool pbits_ok = false;
+#define TPC_PBITS() (pbits_ok ? pbits : (pbits_ok = true, pbits = tpc_proc__parent_bits(s)))
 	int l0 = -2;
 	int o0 = 0;
 #define L0() (l0 != -2 ? l0 : (l0 = tpc_str__read_user(s->abuf[0], (const void *)(*(u64 *)((char *)ctx + 24))))) 
@@ -41,6 +44,8 @@ TPC_INLINE int tpc_p0(void *ctx, const int v)
 	bool a1_ok = false;
 #define A1() (a1_ok ? a1 : (a1_ok = true, a1 = (u64)(u64)((u64)*(u64 *)((char *)ctx + 32))))
 
+	(void)pbits;
+	(void)pbits_ok;
 	if (!s)
 		return 0;
 	(void)h;
@@ -81,6 +86,7 @@ spec0_done:;
 	return ret;
 }
 #undef TPC_BITS
+#undef TPC_PBITS
 #undef A0
 #undef L0
 #undef P0
