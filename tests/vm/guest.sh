@@ -196,6 +196,22 @@ for v in fexit kretprobe; do
 	fi
 done
 
+# --- stdlib kernel-module-block: init_module gets EPERM (LSM only) ----------
+# busybox insmod tries finit_module (kernel_read_file) and falls back to
+# init_module (kernel_load_data); a junk file is refused by the module
+# loader with ENOEXEC when nothing denies it. It is longer than an ELF
+# header, or init_module would say ENOEXEC before asking the LSM hook.
+head -c 256 /dev/zero >/tmp/junk.ko
+kmod() { busybox insmod /tmp/junk.ko 2>&1; }
+check kmod/before-not-eperm "insmod: can't insert '/tmp/junk.ko': invalid module format" "$(kmod)"
+if start_loader kmod kernel-module-block.bpf.o; then
+	variant kmod _lsm
+	check kmod/denied-eperm "insmod: can't insert '/tmp/junk.ko': Operation not permitted" "$(kmod)"
+	stop_loader
+	event kmod event '"kernel-module-block"' 'KPROBE_ACTION_OVERRIDE'
+	check kmod/after-unload-not-eperm "insmod: can't insert '/tmp/junk.ko': invalid module format" "$(kmod)"
+fi
+
 # --- tcp_connect with DAddr/DPort ---------------------------------------------
 for v in fentry kprobe; do
 	tag=tcpconnect-$v

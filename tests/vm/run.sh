@@ -53,7 +53,8 @@ echo "secret2" >"$P/rootfs/etc/tpcvm/secret2"
 
 # Functional test objects; a policy tpc refuses is a SKIP with tpc's reason.
 VM_SKIPS=()
-for f in examples/block-netcat.yaml tests/e2e/policies/block-port.yaml tests/vm/policies/*.yaml; do
+for f in examples/block-netcat.yaml tests/e2e/policies/block-port.yaml tests/vm/policies/*.yaml \
+	stdlib-policies/privileges/kernel-module-block.yaml; do
 	n=$(basename "$f" .yaml)
 	if ! "$B/tpc" build "$f" -o "$P/obj/$n.bpf.o" 2>"$VMDIR/$n.err"; then
 		VM_SKIPS+=("$n|tpc build: $(grep -m1 'error:' "$VMDIR/$n.err" | sed 's/.*error: //')")
