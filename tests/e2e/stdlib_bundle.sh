@@ -10,6 +10,7 @@
 # metadata addresses fail; nothing the CI host runs needs either.
 source "$(dirname "$0")/lib.sh"
 need_bpf stdlib_bundle
+source "$E2E_ROOT/tests/e2e/lib/stdlib.sh"
 # Host-loadable subset: a policy with a program whose only variant is BPF
 # LSM (e.g. kernel-module-block) cannot attach here, and the loader refuses
 # a whole object rather than run part of it; those policies are tested in
@@ -17,14 +18,7 @@ need_bpf stdlib_bundle
 all=("$E2E_ROOT"/stdlib-policies/*/*.yaml)
 host=() lsm_only=()
 for f in "${all[@]}"; do
-	if "$TPC" explain "$f" 2>/dev/null | awk '
-		/^program /        { if (np && !other) bad = 1; np = 1; other = 0 }
-		/^    prio [0-9]+ / { if ($3 !~ /^lsm\//) other = 1 }
-		END                { if (np && !other) bad = 1; exit bad }'; then
-		host+=("$f")
-	else
-		lsm_only+=("$(basename "$f" .yaml)")
-	fi
+	if host_loadable "$f"; then host+=("$f"); else lsm_only+=("$(basename "$f" .yaml)"); fi
 done
 echo "  LSM-only (VM matrix): ${lsm_only[*]:-none}" >&2
 "$TPC" build "${all[@]}" -o "$E2E_TMP/full.bpf.o" 2>"$E2E_TMP/full.err" &&

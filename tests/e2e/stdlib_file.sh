@@ -8,8 +8,9 @@
 # touched; the kernel still resolves those files to /etc/... .
 source "$(dirname "$0")/lib.sh"
 need_bpf stdlib_file
-P=$E2E_ROOT/stdlib-policies/file
-"$TPC" build "$P"/*.yaml -o "$E2E_TMP/file.bpf.o" 2>"$E2E_TMP/build.err" ||
+source "$E2E_ROOT/tests/e2e/lib/stdlib.sh"
+mapfile -t POLICIES < <(stdlib_group file)
+"$TPC" build "${POLICIES[@]}" -o "$E2E_TMP/file.bpf.o" 2>"$E2E_TMP/build.err" ||
 	{ fail stdlib_file/build "$(cat "$E2E_TMP/build.err")"; exit 0; }
 pass stdlib_file/build
 H=$E2E_TMP/home
@@ -52,6 +53,14 @@ if unshare -m true 2>/dev/null; then
 		echo > /etc/ld.so.preload
 		echo > /etc/tpc-new-preload
 		exec python3 -c "import os; os.rename(\"/etc/tpc-new-preload\", \"/etc/ld.so.preload\")"'
+	# a pod's service-account token, on a tmpfs over /run in a private
+	# mount namespace (the host's /run is not touched)
+	run sa-token unshare -m sh -c '
+		mount -t tmpfs tpc-stdlib /run || exit 9
+		d=/run/secrets/kubernetes.io/serviceaccount
+		mkdir -p $d/..2026_01_01 && echo tok > $d/..2026_01_01/token &&
+			ln -s ..2026_01_01/token $d/token || exit 8
+		exec cat /var/run/secrets/kubernetes.io/serviceaccount/token'
 else
 	skip stdlib_file/system-dir-writes "unshare -m not permitted"
 fi
@@ -103,6 +112,9 @@ check("history-tampering/other-trunc-not-reported", *none("history-tampering", "
 check("system-dir-writes/tmp-not-reported", *none("system-dir-writes", "write-tmp"))
 if "etc-ns" in runs:
     check("etc-ns-ran", runs["etc-ns"][1] == 0, runs["etc-ns"])
+    check("cloud-credentials/sa-token-ran", runs["sa-token"][1] == 0, runs["sa-token"])
+    check("cloud-credentials/sa-token", *post("cloud-credentials", "sa-token",
+          "/run/secrets/kubernetes.io/serviceaccount/..2026_01_01/token"))
     check("system-dir-writes/event", *post("system-dir-writes", "etc-ns", "/etc/tpc-stdlib-test"))
     lp = hits("ld-so-preload", "etc-ns")
     msgs = sorted(set(b.get("message", "") for b in lp))

@@ -9,8 +9,9 @@
 # enforcing policy; nothing on the CI host needs the metadata service.
 source "$(dirname "$0")/lib.sh"
 need_bpf stdlib_network
-P=$E2E_ROOT/stdlib-policies/network
-"$TPC" build "$P"/*.yaml -o "$E2E_TMP/net.bpf.o" 2>"$E2E_TMP/build.err" ||
+source "$E2E_ROOT/tests/e2e/lib/stdlib.sh"
+mapfile -t POLICIES < <(stdlib_group network)
+"$TPC" build "${POLICIES[@]}" -o "$E2E_TMP/net.bpf.o" 2>"$E2E_TMP/build.err" ||
 	{ fail stdlib_network/build "$(cat "$E2E_TMP/build.err")"; exit 0; }
 pass stdlib_network/build
 start_loader net "$E2E_TMP/net.bpf.o" || { fail stdlib_network/loader-start; exit 0; }

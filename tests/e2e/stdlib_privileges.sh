@@ -7,8 +7,9 @@
 # benign twin must not be reported.
 source "$(dirname "$0")/lib.sh"
 need_bpf stdlib_privileges
-P=$E2E_ROOT/stdlib-policies/privileges
-"$TPC" build "$P"/*.yaml -o "$E2E_TMP/priv.bpf.o" 2>"$E2E_TMP/build.err" ||
+source "$E2E_ROOT/tests/e2e/lib/stdlib.sh"
+mapfile -t POLICIES < <(stdlib_group privileges)
+"$TPC" build "${POLICIES[@]}" -o "$E2E_TMP/priv.bpf.o" 2>"$E2E_TMP/build.err" ||
 	{ fail stdlib_privileges/build "$(cat "$E2E_TMP/build.err")"; exit 0; }
 pass stdlib_privileges/build
 start_loader priv "$E2E_TMP/priv.bpf.o" || { fail stdlib_privileges/loader-start; exit 0; }

@@ -6,8 +6,9 @@
 # needs during these few seconds (the seed test does the same).
 source "$(dirname "$0")/lib.sh"
 need_bpf stdlib_process
-P=$E2E_ROOT/stdlib-policies/process
-"$TPC" build "$P"/*.yaml -o "$E2E_TMP/proc.bpf.o" 2>"$E2E_TMP/build.err" ||
+source "$E2E_ROOT/tests/e2e/lib/stdlib.sh"
+mapfile -t POLICIES < <(stdlib_group process)
+"$TPC" build "${POLICIES[@]}" -o "$E2E_TMP/proc.bpf.o" 2>"$E2E_TMP/build.err" ||
 	{ fail stdlib_process/build "$(cat "$E2E_TMP/build.err")"; exit 0; }
 pass stdlib_process/build
 start_loader proc "$E2E_TMP/proc.bpf.o" || { fail stdlib_process/loader-start; exit 0; }

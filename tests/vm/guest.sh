@@ -212,6 +212,17 @@ if start_loader kmod kernel-module-block.bpf.o; then
 	check kmod/after-unload-not-eperm "insmod: can't insert '/tmp/junk.ko': invalid module format" "$(kmod)"
 fi
 
+# --- stdlib shadow-block: file_open Override with an allow-listed helper ---
+if start_loader shadowblk shadow-block.bpf.o; then
+	variant shadowblk _lsm
+	check shadowblk/reader-denied-eperm "open=errno:EPERM" "$(/usr/bin/tpcvm-reader open /etc/shadow)"
+	check shadowblk/relative-denied-eperm "open=errno:EPERM" "$(cd /etc && /usr/bin/tpcvm-reader open ./shadow)"
+	check shadowblk/helper-reads "open=ok" "$(/usr/sbin/unix_chkpwd open /etc/shadow)"
+	check shadowblk/passwd-not-denied "open=ok" "$(/usr/bin/tpcvm-reader open /etc/passwd)"
+	stop_loader
+	event shadowblk event '"shadow-block"' 'KPROBE_ACTION_OVERRIDE' '/etc/shadow'
+fi
+
 # --- tcp_connect with DAddr/DPort ---------------------------------------------
 for v in fentry kprobe; do
 	tag=tcpconnect-$v
