@@ -56,7 +56,7 @@ BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -I$(OUTPUT) -Iruntime/i
 UNIT_SRCS  := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BINS  := $(patsubst tests/unit/%.c,$(OUTPUT)/tests/%,$(UNIT_SRCS))
 
-.PHONY: all deps test test-update fuzz demo clean loader-static test-vm
+.PHONY: all deps test test-update fuzz demo clean loader-static test-vm docs
 .DELETE_ON_ERROR:
 .SECONDARY:
 
@@ -148,6 +148,11 @@ test-update: all
 
 fuzz: all
 	$(Q)bash tests/fuzz/run.sh $(FUZZ_SECONDS)
+
+# docs/policies.md is generated from stdlib-policies/ (tests/run.sh tier docs
+# fails when the committed file differs from a fresh run).
+docs: all
+	$(Q)TPC=$(OUTPUT)/tpc bash scripts/gen-policy-index.sh docs/policies.md
 
 demo: all
 	$(Q)bash examples/demo.sh

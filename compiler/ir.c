@@ -122,6 +122,22 @@ int ir_object__add_binset(struct arena *a, struct ir_object *o, enum op op,
 {
 	struct ir_binset b = { .bit = (int)o->binsets.n, .op = op, .map = -1, .span = sp };
 
+	/* Identical sets (a selector macro used on several hooks, the same
+	 * allow-list in several policies) share one bit: every set is looked up
+	 * once per process image in every program that reads binary bits, so
+	 * duplicates cost verifier budget and run time for nothing. */
+	for (size_t i = 0; i < o->binsets.n; i++) {
+		const struct ir_binset *e = &o->binsets.v[i];
+		size_t k = 0;
+
+		if (e->op != op || e->values.n != n)
+			continue;
+		while (k < n && e->values.v[k].len == vals[k].len &&
+		       !memcmp(e->values.v[k].s, vals[k].s, vals[k].len))
+			k++;
+		if (k == n)
+			return e->bit;
+	}
 	if (o->binsets.n >= 64)
 		return -E2BIG;
 	for (size_t i = 0; i < n; i++) {

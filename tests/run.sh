@@ -2,7 +2,7 @@
 # Test driver: runs every tier and prints one summary line at the end:
 #   N passed, N failed, N skipped
 # Tiers: unit (cmocka), diag (golden diagnostics), corpus (valid policies),
-# golden (generated C), e2e (real BPF on this kernel; root), fuzz smoke.
+# golden (generated C), docs (generated policy index), e2e (real BPF on this kernel; root), fuzz smoke.
 # Usage: tests/run.sh [tier...]     TPC_UPDATE=1 rewrites golden files.
 set -u
 cd "$(dirname "$0")/.."
@@ -103,6 +103,21 @@ tier_golden() {
 	done
 }
 
+# docs/policies.md is generated from stdlib-policies/ by `make docs`: a
+# fresh run into $BUILD must match the committed file.
+tier_docs() {
+	echo "== docs (generated policy index)"
+	local got=$BUILD/policies.md
+	if ! TPC=$TPC bash scripts/gen-policy-index.sh "$got" 2>"$LOG/docs.stderr"; then
+		result FAIL "docs/policies.md" "generator failed, see $LOG/docs.stderr"
+	elif diff -u docs/policies.md "$got" >"$LOG/docs.diff"; then
+		result PASS "docs/policies.md"
+	else
+		result FAIL "docs/policies.md" "stale: run make docs"
+		head -20 "$LOG/docs.diff"
+	fi
+}
+
 # e2e scripts print lines "PASS name", "FAIL name", "SKIP name: reason".
 tier_e2e() {
 	echo "== e2e (real BPF on this kernel)"
@@ -146,7 +161,7 @@ tier_fuzz() {
 	fi
 }
 
-TIERS=${*:-unit diag corpus golden e2e fuzz}
+TIERS=${*:-unit diag corpus golden docs e2e fuzz}
 for t in $TIERS; do "tier_$t"; done
 
 if ((FAIL)); then

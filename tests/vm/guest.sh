@@ -205,6 +205,32 @@ if start_loader retargs kretprobe-return-args.bpf.o; then
 	stop_loader
 	event retargs event '"vm-kretprobe"' '/tpcvm-retargs-missing' '"int_arg":-2'
 	noevent retargs filtered '"vm-kretprobe"' '/tmp/retargs-ok'
+
+# --- stdlib kernel-module-block: init_module gets EPERM (LSM only) ----------
+# busybox insmod tries finit_module (kernel_read_file) and falls back to
+# init_module (kernel_load_data); a junk file is refused by the module
+# loader with ENOEXEC when nothing denies it. It is longer than an ELF
+# header, or init_module would say ENOEXEC before asking the LSM hook.
+head -c 256 /dev/zero >/tmp/junk.ko
+kmod() { busybox insmod /tmp/junk.ko 2>&1; }
+check kmod/before-not-eperm "insmod: can't insert '/tmp/junk.ko': invalid module format" "$(kmod)"
+if start_loader kmod kernel-module-block.bpf.o; then
+	variant kmod _lsm
+	check kmod/denied-eperm "insmod: can't insert '/tmp/junk.ko': Operation not permitted" "$(kmod)"
+	stop_loader
+	event kmod event '"kernel-module-block"' 'KPROBE_ACTION_OVERRIDE'
+	check kmod/after-unload-not-eperm "insmod: can't insert '/tmp/junk.ko': invalid module format" "$(kmod)"
+fi
+
+# --- stdlib shadow-block: file_open Override with an allow-listed helper ---
+if start_loader shadowblk shadow-block.bpf.o; then
+	variant shadowblk _lsm
+	check shadowblk/reader-denied-eperm "open=errno:EPERM" "$(/usr/bin/tpcvm-reader open /etc/shadow)"
+	check shadowblk/relative-denied-eperm "open=errno:EPERM" "$(cd /etc && /usr/bin/tpcvm-reader open ./shadow)"
+	check shadowblk/helper-reads "open=ok" "$(/usr/sbin/unix_chkpwd open /etc/shadow)"
+	check shadowblk/passwd-not-denied "open=ok" "$(/usr/bin/tpcvm-reader open /etc/passwd)"
+	stop_loader
+	event shadowblk event '"shadow-block"' 'KPROBE_ACTION_OVERRIDE' '/etc/shadow'
 fi
 
 # --- tcp_connect with DAddr/DPort ---------------------------------------------

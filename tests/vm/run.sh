@@ -46,6 +46,9 @@ cp tests/vm/guest.sh "$P/run.sh"
 # /usr/bin/nc and two "readers": real files (copies of act), not links to a
 # shared binary, so a path policy names exactly one of them
 for n in nc tpcvm-reader tpcvm-other; do cp "$P/bin/act" "$P/rootfs/usr/bin/$n"; done
+# an allow-listed helper of stdlib-policies/file/shadow-block.yaml
+mkdir -p "$P/rootfs/usr/sbin"
+cp "$P/bin/act" "$P/rootfs/usr/sbin/unix_chkpwd"
 ln -s /usr/bin/nc "$P/rootfs/usr/local/bin/ncl"
 echo "root:*:19000:0:99999:7:::" >"$P/rootfs/etc/shadow"
 echo "secret" >"$P/rootfs/etc/tpcvm/secret"
@@ -53,7 +56,8 @@ echo "secret2" >"$P/rootfs/etc/tpcvm/secret2"
 
 # Functional test objects; a policy tpc refuses is a SKIP with tpc's reason.
 VM_SKIPS=()
-for f in examples/block-netcat.yaml tests/e2e/policies/block-port.yaml tests/vm/policies/*.yaml; do
+for f in examples/block-netcat.yaml tests/e2e/policies/block-port.yaml tests/vm/policies/*.yaml \
+	stdlib-policies/privileges/kernel-module-block.yaml stdlib-policies/file/shadow-block.yaml; do
 	n=$(basename "$f" .yaml)
 	if ! "$B/tpc" build "$f" -o "$P/obj/$n.bpf.o" 2>"$VMDIR/$n.err"; then
 		VM_SKIPS+=("$n|tpc build: $(grep -m1 'error:' "$VMDIR/$n.err" | sed 's/.*error: //')")
