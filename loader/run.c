@@ -748,6 +748,7 @@ int ldr_run(struct ldr_opts *o)
 	r->env.feat = &r->feat;
 	r->env.on_event = on_obj_event;
 	r->env.verbose = ldr_verbose;
+	r->env.sig_pubkey = o->sig_pubkey;
 	ldr_features__probe(&r->feat);
 	for (char **d = o->disabled; d && *d; d++) {
 		int k;
