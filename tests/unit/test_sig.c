@@ -343,6 +343,26 @@ static void test_key_files(void **state)
 	rmdir(dir);
 }
 
+/* A FIFO or directory named like an object is refused at once, not read. */
+static void test_read_file_not_regular(void **state)
+{
+	char dir[] = "/tmp/tpc-test-sig.XXXXXX", path[256], err[512];
+	unsigned char *b = (unsigned char *)"x";
+	size_t len = 1;
+
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/fifo.bpf.o", dir);
+	assert_int_equal(mkfifo(path, 0600), 0);
+	assert_int_equal(sig__read_file(path, SIG_MAX_OBJECT, &b, &len, err, sizeof(err)), -EINVAL);
+	assert_null(b);
+	assert_non_null(strstr(err, "not a regular file"));
+	assert_int_not_equal(sig__read_file(dir, SIG_MAX_OBJECT, &b, &len, err, sizeof(err)), 0);
+	assert_int_not_equal(sig__read_file("/nonexistent/x.bpf.o", SIG_MAX_OBJECT, &b, &len, err,
+					    sizeof(err)), 0);
+	unlink(path);
+	rmdir(dir);
+}
+
 /* --- a real object from `tpc build --sign` ------------------------------------ */
 
 static void test_real_object(void **state)
@@ -412,6 +432,7 @@ int main(void)
 		cmocka_unit_test(test_section_missing_dup_oversized),
 		cmocka_unit_test(test_hostile_headers),
 		cmocka_unit_test(test_key_files),
+		cmocka_unit_test(test_read_file_not_regular),
 		cmocka_unit_test(test_real_object),
 	};
 
