@@ -7,6 +7,7 @@
 #   make test-update regenerate golden files (review the diff!)
 #   make fuzz       run the libFuzzer targets for a bounded time
 #   make demo       the README's main job: block-netcat end to end
+#   make bench      benchmarks (root; scripts/bench-deps.sh first), see docs/performance.md
 #   V=1             show full command lines
 
 OUTPUT  ?= build
@@ -175,9 +176,53 @@ TOOLS := $(OUTPUT)/tests/objload
 $(OUTPUT)/tests/objload: tests/tools/objload.c
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
-	$(Q)$(CC) $(CFLAGS) -o $@ $< -lbpf -lelf -lz
+	$(Q)$(CC) $(CFLAGS) -o $@ $< -lbpf -lelf -lz -ljansson
 test: $(TOOLS)
 $(OUTPUT)/tests/objload-static: tests/tools/objload.c
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(CFLAGS) -static -o $@ $< -lbpf -lelf -lz
+
+# --- bench (issue 6) -------------------------------------------------------
+# Workloads, the `hold` attacher and the baseline BPF programs; `make bench`
+# runs bench/run.sh (needs root and scripts/bench-deps.sh).
+BENCH_DIR   := $(OUTPUT)/bench
+BENCH_BIN   := $(abspath $(BENCH_DIR))/openat
+BENCH_PROGS := $(addprefix $(BENCH_DIR)/,openat exec connect hold tiny)
+BENCH_BPF   := $(addprefix $(BENCH_DIR)/,empty_openat.bpf.o empty_exec.bpf.o \
+		 empty_connect.bpf.o hand_openat.bpf.o)
+.PHONY: bench bench-build bench-deps
+bench-build: all $(BENCH_PROGS) $(BENCH_BPF)
+
+$(BENCH_DIR)/tiny: bench/tiny.c
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) -O2 -static -o $@ $<
+
+$(BENCH_DIR)/hold: bench/hold.c
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) -o $@ $< -lbpf -lelf -lz -ljansson
+
+$(BENCH_DIR)/%: bench/%.c bench/bench_util.h
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) -o $@ $<
+
+$(BENCH_DIR)/empty_%.bpf.o: bench/empty.bpf.c $(VMLINUX_H)
+	$(call msg,BPF,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -DHOOK_$(shell echo $* | tr a-z A-Z) -c -o $@ $<
+
+$(BENCH_DIR)/hand_openat.bpf.o: bench/hand.bpf.c $(VMLINUX_H)
+	$(call msg,BPF,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -DBENCH_BIN='"$(BENCH_BIN)"' \
+		-DBENCH_PREFIX='"/tmp/tpcbench-match"' -c -o $@ $<
+
+bench-deps:
+	$(Q)bash scripts/bench-deps.sh
+
+bench: bench-build
+	$(Q)bash bench/run.sh && bash bench/doc.sh
+test: $(BENCH_PROGS) $(BENCH_BPF)

@@ -178,6 +178,7 @@ int driver__build(const char *c_text, const char *meta_json, const char *out_pat
 		       "-Wno-unused-variable", "-Wno-unused-but-set-variable",
 		       "-Wno-unused-label", inc1, inc2, "-idirafter",
 		       "/usr/include/x86_64-linux-gnu", "-idirafter", "/usr/include", map1, map2,
+		       "-fdebug-compilation-dir=/tpc",
 		       "-c", src, "-o", obj, NULL };
 	char *strip[] = { (char *)objcopy, "--strip-debug", obj, NULL };
 	char *add[] = { (char *)objcopy, "--add-section", sect, "--set-section-flags",

@@ -223,9 +223,10 @@ static void emit_str_leaf(struct body *B, const struct ir_pred *p)
 
 		if (m->kind == MAP_STR_SET)
 			fprintf(out,
-				"(L%d() >= 0 && ({ tpc_str__to_key(s->key, P%d(), L%d()); "
-				"bpf_map_lookup_elem(&%s, s->key) != 0; }))",
-				p->slot, p->slot, p->slot, m->name);
+				"(L%d() >= 0 && L%d() < %u && ({ tpc_str__to_key_n(s->key, P%d(), "
+				"L%d(), %u); bpf_map_lookup_elem(&%s, s->key) != 0; }))",
+				p->slot, p->slot, m->key_size, p->slot, p->slot, m->key_size,
+				m->name);
 		else
 			fprintf(out,
 				"(L%d() >= 0 && ({ struct tpc_lpm_key *_k = (void *)s->key; "
@@ -793,6 +794,7 @@ static void emit_maps(FILE *out, const struct ir_object *o)
 	for (size_t i = 0; i < o->maps.n; i++) {
 		const struct ir_map *m = &o->maps.v[i];
 		const char *type, *key;
+		char keybuf[32];
 		uint32_t max = m->max_entries ? m->max_entries : 1;
 
 		switch (m->kind) {
@@ -810,7 +812,8 @@ static void emit_maps(FILE *out, const struct ir_object *o)
 			break;
 		default:
 			type = "BPF_MAP_TYPE_HASH";
-			key = "char[TPC_STR_MAX]";
+			snprintf(keybuf, sizeof(keybuf), "char[%u]", m->key_size);
+			key = keybuf;
 		}
 		fputs("/* ", out);
 		comment_safe(out, m->purpose);

@@ -333,9 +333,10 @@ static const struct ast_arg *find_arg(const struct ast_hook *h, int64_t index, i
 	return NULL;
 }
 
+/* force_slot >= 0: test that slot (matchReturnArgs: the return value). */
 static struct ir_pred *lower_match_arg(struct lower *L, struct ir_prog *prog,
 				       const struct ast_hook *h, const int *slots,
-				       const struct ast_match_arg *m)
+				       const struct ast_match_arg *m, int force_slot)
 {
 	const struct ast_arg *ai;
 	struct ir_pred *p;
@@ -344,6 +345,10 @@ static struct ir_pred *lower_match_arg(struct lower *L, struct ir_prog *prog,
 	const struct ir_arg *ia;
 	bool neg = false;
 
+	if (force_slot >= 0) {
+		slot = force_slot;
+		goto have_slot;
+	}
 	if (m->args.n > 1) {
 		LERR(L, m->span, "matchArgs with several 'args' is not supported by tpc yet");
 		return NULL;
@@ -366,6 +371,7 @@ static struct ir_pred *lower_match_arg(struct lower *L, struct ir_prog *prog,
 	slot = slots[pos];
 	if (slot < 0)
 		return NULL;
+have_slot:
 	ia = &prog->args.v[slot];
 	t = ia->type;
 	p = ir_pred__leaf(L->a, SRC_ARG, T_EQ, m->span);
@@ -713,7 +719,7 @@ static struct ir_pred *lower_selector(struct lower *L, struct ir_prog *prog,
 	if (sel->vec.n)                                                        \
 		LERR(L, sel->span, "%s is not supported by tpc yet", what);
 	UNSUP(match_data, "matchData");
-	UNSUP(match_return_args, "matchReturnArgs");
+
 	UNSUP(match_parent_binaries, "matchParentBinaries");
 
 	UNSUP(match_namespace_changes, "matchNamespaceChanges");
@@ -746,8 +752,24 @@ static struct ir_pred *lower_selector(struct lower *L, struct ir_prog *prog,
 			ir_pred__add(L->a, all, p);
 	}
 	for (size_t i = 0; i < sel->match_args.n; i++) {
-		struct ir_pred *p = lower_match_arg(L, prog, h, slots, &sel->match_args.v[i]);
+		struct ir_pred *p = lower_match_arg(L, prog, h, slots, &sel->match_args.v[i], -1);
 
+		if (p)
+			ir_pred__add(L->a, all, p);
+	}
+	for (size_t i = 0; i < sel->match_return_args.n; i++) {
+		int rs = -1;
+		struct ir_pred *p;
+
+		for (size_t k = 0; k < prog->args.n; k++)
+			if (prog->args.v[k].is_return)
+				rs = prog->args.v[k].slot;
+		if (rs < 0) {
+			LERR(L, sel->match_return_args.v[i].span,
+			     "matchReturnArgs needs 'return: true' and a supported 'returnArg'");
+			continue;
+		}
+		p = lower_match_arg(L, prog, h, slots, &sel->match_return_args.v[i], rs);
 		if (p)
 			ir_pred__add(L->a, all, p);
 	}

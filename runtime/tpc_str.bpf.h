@@ -64,6 +64,18 @@ TPC_INLINE void tpc_str__to_key(char *key, const char *buf, int len)
 	bpf_probe_read_kernel(key, n & TPC_STR_MASK, buf);
 }
 
+/* The same into a key of ksz bytes (a constant, so the memset unrolls);
+ * the caller checked len < ksz. A short key keeps the map's hash cheap. */
+TPC_INLINE void tpc_str__to_key_n(char *key, const char *buf, int len, u32 ksz)
+{
+	u32 n = (u32)len + 1;
+
+	__builtin_memset(key, 0, ksz);
+	if (n > ksz)
+		n = ksz;
+	bpf_probe_read_kernel(key, n & TPC_STR_MASK, buf);
+}
+
 struct tpc_lpm_key {
 	u32 prefixlen; /* bits */
 	char data[TPC_STR_MAX];

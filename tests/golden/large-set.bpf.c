@@ -12,7 +12,7 @@ large-set.yaml:17:18: note: match the resolved path instead: an lsmhooks entry '
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, 10);
-	__type(key, char[TPC_STR_MAX]);
+	__type(key, char[8]);
 	__type(value, u8);
 } tpc_m0 SEC(".maps");
 
@@ -57,7 +57,7 @@ TPC_INLINE int tpc_p0(void *ctx, const int v)
 
 	/* policy 'big-set', large-set.yaml:8 */
 	/* rule 0: selector 0, large-set.yaml:14 */
-	if (((L0() >= 0 && ({ tpc_str__to_key(s->key, P0(), L0()); bpf_map_lookup_elem(&tpc_m0, s->key) != 0; })))) {
+	if (((L0() >= 0 && L0() < 8 && ({ tpc_str__to_key_n(s->key, P0(), L0(), 8); bpf_map_lookup_elem(&tpc_m0, s->key) != 0; })))) {
 		h = (void *)s->ev;
 		tpc_hdr__fill(h, TPC_EV_HOOK, 0);
 		o = sizeof(*h);

@@ -196,6 +196,17 @@ for v in fexit kretprobe; do
 	fi
 done
 
+# --- matchReturnArgs: only calls that returned -ENOENT are reported ----------
+echo ok >/tmp/retargs-ok
+if start_loader retargs kretprobe-return-args.bpf.o; then
+	variant retargs _fexit
+	$A open /tpcvm-retargs-missing >/dev/null
+	$A open /tmp/retargs-ok >/dev/null
+	stop_loader
+	event retargs event '"vm-kretprobe"' '/tpcvm-retargs-missing' '"int_arg":-2'
+	noevent retargs filtered '"vm-kretprobe"' '/tmp/retargs-ok'
+fi
+
 # --- tcp_connect with DAddr/DPort ---------------------------------------------
 for v in fentry kprobe; do
 	tag=tcpconnect-$v

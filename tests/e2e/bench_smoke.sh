@@ -1,0 +1,58 @@
+#!/bin/bash
+# Bench smoke run (seconds): the `make bench` harness with tiny N, so it never
+# rots. Checks that every case attached and measured (bpf_stats moved), that
+# the floor is below the tpc cases, that a set above IR_INLINE_MAX values
+# (filled from .tpc.meta) still matches, and that results JSON is complete.
+# Numbers are not judged here: this VM is too noisy for thresholds in CI.
+set -u
+cd "$(dirname "$0")/../.."
+B=${BUILD:-build}/bench
+for t in bpftool jq; do
+	if ! command -v $t >/dev/null; then
+		echo "SKIP bench_smoke: $t missing (scripts/bench-deps.sh)"
+		exit 0
+	fi
+done
+for f in openat hold empty_openat.bpf.o hand_openat.bpf.o; do
+	if [ ! -e "$B/$f" ]; then
+		echo "FAIL bench_smoke/build: $B/$f missing"
+		exit 0
+	fi
+done
+out=$(BENCH_QUICK=1 BENCH_NO_BPFTRACE=1 BENCH_PARTS="kernel scale" BENCH_SIZES=10 \
+	RESULTS=$B/smoke.json bash bench/run.sh 2>&1)
+rc=$?
+if [ $rc -ne 0 ] || ! jq -e . "$B/smoke.json" >/dev/null 2>&1; then
+	echo "FAIL bench_smoke/run: exit $rc"
+	echo "$out" | tail -15 >&2
+	exit 0
+fi
+echo "PASS bench_smoke/run"
+R=$B/smoke.json
+check() { # NAME JQ-EXPR (true = pass)
+	if jq -e "$2" "$R" >/dev/null 2>&1; then echo "PASS bench_smoke/$1"; else
+		echo "FAIL bench_smoke/$1"
+		[ -n "${DUMPED:-}" ] || jq -c '.cases[] | {name, ns_median, programs, skipped}' "$R" >&2
+		DUMPED=1
+	fi
+}
+case_ok() { # every listed case measured with its programs' run counts
+	check "$1" "[.cases[] | select(.name == \"$1\")] | length == 1 and
+		(.[0] | .programs >= 1 and .ns_median > 0 and
+		 (.reps | all(.run_cnt >= .n and .errors == 0)))"
+}
+for c in empty hand_binary_miss hand_path_miss hand_match tpc_binary_miss tpc_path_miss tpc_match \
+	scale_str_eq_10_miss scale_str_eq_10_match scale_prefix_10_match scale_int_eq_10_match; do
+	case_ok $c
+done
+# every workload openat matched and was drained; the workload's own dynamic
+# loader opens libc with the same flags, so the int case sees a few more
+check fills_match 'all(.cases[] | select(.name | test("^scale_.*_match$"));
+	(.reps | map(.n) | add) as $n | .events_drained >= $n and .events_drained <= $n + 10 * (.reps | length))'
+check misses_post_nothing 'all(.cases[] | select(.name | test("^scale_.*_miss$")); .events_drained == 0)'
+check none_has_no_programs '.cases[] | select(.name == "none") | .programs == 0'
+check floor_is_cheapest '(.cases | map({(.name): .ns_median}) | add) as $c |
+	$c.empty < $c.tpc_path_miss and $c.empty < $c.tpc_match'
+check match_costs_more_than_miss '(.cases | map({(.name): .ns_median}) | add) as $c |
+	$c.tpc_match > $c.tpc_binary_miss and $c.scale_str_eq_10_match > $c.scale_str_eq_10_miss'
+check ratios_present '.cases[] | select(.name == "tpc_match") | .vs_floor > 1'
