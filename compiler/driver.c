@@ -131,8 +131,8 @@ static int sign_file(const char *path, const unsigned char *sk)
 		ret = sig__sign(buf, len, sk, err, sizeof(err));
 	if (ret)
 		fprintf(stderr, "tpc: cannot sign %s: %s\n", path, err);
-	else
-		ret = write_bytes(path, buf, len);
+	else if ((ret = write_bytes(path, buf, len)))
+		fprintf(stderr, "tpc: cannot write %s: %s\n", path, strerror(-ret));
 	free(buf);
 	return ret;
 }
