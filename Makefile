@@ -28,12 +28,16 @@ endif
 WARN    := -Wall -Wextra -Werror -Wno-unused-parameter
 CFLAGS  ?= -O2 -g
 CFLAGS  += -std=c11 -D_GNU_SOURCE $(WARN) -MMD -MP \
-	   -I$(OUTPUT)/grammar -Icompiler -Igrammar -Iruntime/include \
+	   -I$(OUTPUT)/grammar -Icompiler -Igrammar -Iruntime/include -Icommon \
 	   -DTPC_VERSION='"$(VERSION)"'
 LDLIBS_TPC    := -lyaml -lbpf -lelf -lz -ljansson -lsodium
-LDLIBS_LOADER := -lbpf -lelf -lz -ljansson -lmicrohttpd -lpthread
+LDLIBS_LOADER := -lbpf -lelf -lz -ljansson -lmicrohttpd -lpthread -lsodium
 BPFTOOL ?= bpftool
 ARCH    := $(shell uname -m | sed 's/x86_64/x86/;s/aarch64/arm64/')
+
+# --- common: object signatures, compiled into tpc and tpc-loader ------------
+COMMON_SRCS := $(sort $(wildcard common/*.c))
+COMMON_OBJS := $(patsubst %.c,$(OUTPUT)/%.o,$(COMMON_SRCS))
 
 # --- compiler ---------------------------------------------------------------
 COMPILER_SRCS := $(sort $(wildcard compiler/*.c))
@@ -65,11 +69,11 @@ all: $(OUTPUT)/tpc $(OUTPUT)/tpc-loader
 deps:
 	$(Q)bash scripts/deps.sh
 
-$(OUTPUT)/tpc: $(COMPILER_OBJS)
+$(OUTPUT)/tpc: $(COMPILER_OBJS) $(COMMON_OBJS)
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS_TPC)
 
-$(OUTPUT)/tpc-loader: $(LOADER_OBJS)
+$(OUTPUT)/tpc-loader: $(LOADER_OBJS) $(COMMON_OBJS)
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS_LOADER)
 
@@ -77,11 +81,11 @@ $(OUTPUT)/tpc-loader: $(LOADER_OBJS)
 # GnuTLS, whose static closure (p11-kit, unistring) Debian does not ship, so
 # the static build has no HTTP endpoint (TPC_NO_HTTP): --metrics-addr is
 # refused with a clear error; everything else is the same.
-LOADER_STATIC_OBJS := $(patsubst %.c,$(OUTPUT)/static/%.o,$(LOADER_SRCS))
+LOADER_STATIC_OBJS := $(patsubst %.c,$(OUTPUT)/static/%.o,$(LOADER_SRCS) $(COMMON_SRCS))
 loader-static: $(OUTPUT)/tpc-loader-static
 $(OUTPUT)/tpc-loader-static: $(LOADER_STATIC_OBJS)
 	$(call msg,LINK,$@)
-	$(Q)$(CC) $(CFLAGS) -static -o $@ $^ -lbpf -lelf -lz -ljansson -lpthread
+	$(Q)$(CC) $(CFLAGS) -static -o $@ $^ -lbpf -lelf -lz -ljansson -lpthread -lsodium
 
 $(OUTPUT)/static/loader/%.o: loader/%.c | $(BASE_SKEL)
 	$(call msg,CC,$@)
@@ -89,6 +93,16 @@ $(OUTPUT)/static/loader/%.o: loader/%.c | $(BASE_SKEL)
 	$(Q)$(CC) $(CFLAGS) -DTPC_NO_HTTP -I$(OUTPUT)/loader -c -o $@ $<
 
 $(OUTPUT)/compiler/%.o: compiler/%.c | $(OUTPUT)/grammar/selector.tab.h
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) -c -o $@ $<
+
+$(OUTPUT)/static/common/%.o: common/%.c
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) -c -o $@ $<
+
+$(OUTPUT)/common/%.o: common/%.c
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(CFLAGS) -c -o $@ $<
@@ -131,11 +145,11 @@ $(OUTPUT)/grammar/%.o: $(OUTPUT)/grammar/%.c $(OUTPUT)/grammar/selector.tab.h $(
 	$(Q)$(CC) $(CFLAGS) -Wno-unused-function -Wno-sign-compare -c -o $@ $<
 
 # --- tests ------------------------------------------------------------------
-$(OUTPUT)/tests/test_%: tests/unit/test_%.c $(COMPILER_LIB_OBJS) $(LOADER_LIB_OBJS)
+$(OUTPUT)/tests/test_%: tests/unit/test_%.c $(COMPILER_LIB_OBJS) $(LOADER_LIB_OBJS) $(COMMON_OBJS)
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(CFLAGS) -Iloader -I$(OUTPUT)/loader -o $@ $< $(COMPILER_LIB_OBJS) \
-		$(LOADER_LIB_OBJS) $(LDLIBS_TPC) $(LDLIBS_LOADER) -lcmocka
+		$(LOADER_LIB_OBJS) $(COMMON_OBJS) $(LDLIBS_TPC) $(LDLIBS_LOADER) -lcmocka
 
 test: all $(UNIT_BINS)
 	$(Q)bash tests/run.sh

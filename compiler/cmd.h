@@ -12,5 +12,7 @@ struct cmd {
 int do_build(int argc, char **argv);   /* cmd_build.c */
 int do_explain(int argc, char **argv); /* cmd_explain.c */
 int do_verify(int argc, char **argv);  /* cmd_verify.c */
+int do_keygen(int argc, char **argv);  /* cmd_sign.c */
+int do_verify_signature(int argc, char **argv); /* cmd_sign.c */
 
 #endif

@@ -15,6 +15,7 @@
 #include "frontend.h"
 #include "ir.h"
 #include "emit_meta.h"
+#include "sig.h"
 
 static const char build_usage[] =
 	"usage: tpc build [options] POLICY.yaml... [-o OUT.bpf.o]\n"
@@ -33,11 +34,12 @@ static const char build_usage[] =
 	"  --runtime DIR      runtime headers (default: next to tpc, or $TPC_RUNTIME)\n"
 	"  --clang PATH       clang to use (default: $TPC_CLANG or clang)\n"
 	"  --keep-debug       keep DWARF in the object\n"
+	"  --sign KEY         sign the object with the secret key from 'tpc keygen'\n"
 	"\n"
 	"Exit status: 0 built, 1 invalid policy, 2 usage, build or internal error.\n";
 
 struct build_args {
-	const char *out, *emit_c;
+	const char *out, *emit_c, *sign_key;
 	enum diag_format fmt;
 	struct frontend_opts fo;
 	struct driver_opts drv;
@@ -58,6 +60,7 @@ static int parse_args(int argc, char **argv, struct build_args *b)
 		{ "runtime", required_argument, NULL, 'r' },
 		{ "clang", required_argument, NULL, 'C' },
 		{ "keep-debug", no_argument, NULL, 'k' },
+		{ "sign", required_argument, NULL, 's' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
@@ -98,6 +101,9 @@ static int parse_args(int argc, char **argv, struct build_args *b)
 			break;
 		case 'k':
 			b->drv.keep_debug = true;
+			break;
+		case 's':
+			b->sign_key = optarg;
 			break;
 		case 'h':
 			fputs(build_usage, stdout);
@@ -156,6 +162,8 @@ int do_build(int argc, char **argv)
 	size_t c_len = 0;
 	FILE *cs = NULL;
 	const char **names = NULL, **hashes = NULL;
+	unsigned char sk[crypto_sign_SECRETKEYBYTES];
+	char kerr[512];
 	int err, ret = 2;
 
 	if (parse_args(argc, argv, &b))
@@ -163,6 +171,14 @@ int do_build(int argc, char **argv)
 	if (sodium_init() < 0) {
 		fprintf(stderr, "tpc: libsodium failed to initialize\n");
 		goto cleanup;
+	}
+	/* a bad key is found before compiling, not after */
+	if (b.sign_key) {
+		if (sig__read_secret(b.sign_key, sk, kerr, sizeof(kerr))) {
+			fprintf(stderr, "tpc build: error: --sign: %s\n", kerr);
+			goto cleanup;
+		}
+		b.drv.sign_sk = sk;
 	}
 	err = build__compile(a, m, d, b.files, b.nfiles, &b.fo, &ir);
 	diag__render(d, b.fmt, b.fmt == DIAG_FMT_TEXT ? stderr : stdout);
@@ -219,6 +235,7 @@ int do_build(int argc, char **argv)
 	err = driver__build(c_text, meta, b.out, &b.drv);
 	ret = err ? 2 : 0;
 cleanup:
+	sodium_memzero(sk, sizeof(sk));
 	free(c_text);
 	free(meta);
 	diag_sink__free(d);

@@ -1,5 +1,6 @@
 /* driver.c - see driver.h */
 #include "driver.h"
+#include "sig.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -97,10 +98,9 @@ static int run(char *const argv[], const struct driver_opts *opts)
 	return -ECHILD;
 }
 
-static int write_file(const char *path, const char *text)
+static int write_bytes(const char *path, const void *text, size_t n)
 {
 	FILE *f = fopen(path, "w");
-	size_t n = strlen(text);
 	int err = 0;
 
 	if (!f)
@@ -110,6 +110,31 @@ static int write_file(const char *path, const char *text)
 	if (fclose(f) && !err)
 		err = -errno;
 	return err;
+}
+
+static int write_file(const char *path, const char *text)
+{
+	return write_bytes(path, text, strlen(text));
+}
+
+/* Sign the finished object at path in place: the placeholder section is
+ * already there, so only its 64 signature bytes change. */
+static int sign_file(const char *path, const unsigned char *sk)
+{
+	unsigned char *buf = NULL;
+	size_t len = 0;
+	char err[512];
+	int ret;
+
+	ret = sig__read_file(path, SIG_MAX_OBJECT, &buf, &len, err, sizeof(err));
+	if (!ret)
+		ret = sig__sign(buf, len, sk, err, sizeof(err));
+	if (ret)
+		fprintf(stderr, "tpc: cannot sign %s: %s\n", path, err);
+	else if ((ret = write_bytes(path, buf, len)))
+		fprintf(stderr, "tpc: cannot write %s: %s\n", path, strerror(-ret));
+	free(buf);
+	return ret;
 }
 
 int driver__build(const char *c_text, const char *meta_json, const char *out_path,
@@ -123,6 +148,8 @@ int driver__build(const char *c_text, const char *meta_json, const char *out_pat
 	char tmpl[] = "/tmp/tpc-build.XXXXXX";
 	char src[PATH_MAX], obj[PATH_MAX], meta[PATH_MAX], inc1[PATH_MAX + 4], inc2[PATH_MAX + 16];
 	char map1[PATH_MAX + 8], map2[PATH_MAX + 32], sect[PATH_MAX + 16], tmp_out[PATH_MAX];
+	char sigph[PATH_MAX], sigsect[PATH_MAX + 16];
+	unsigned char ph[SIG_SECTION_SIZE];
 	const char *dir;
 	int err, fd;
 
@@ -143,6 +170,8 @@ int driver__build(const char *c_text, const char *meta_json, const char *out_pat
 	snprintf(map2, sizeof(map2), "-fdebug-prefix-map=%s=/tpc/runtime", rt);
 	snprintf(sect, sizeof(sect), ".tpc.meta=%s", meta);
 	snprintf(tmp_out, sizeof(tmp_out), "%s.tmp.%d", out_path, (int)getpid());
+	snprintf(sigph, sizeof(sigph), "%s/sig.bin", dir);
+	snprintf(sigsect, sizeof(sigsect), SIG_SECTION "=%s", sigph);
 
 	char *cc[] = { (char *)clang, "-g", "-O2", "-target", "bpf", "-D__TARGET_ARCH_x86",
 		       "-D__bpf__", "-Wall", "-Werror", "-Wno-unused-function",
@@ -154,10 +183,16 @@ int driver__build(const char *c_text, const char *meta_json, const char *out_pat
 	char *strip[] = { (char *)objcopy, "--strip-debug", obj, NULL };
 	char *add[] = { (char *)objcopy, "--add-section", sect, "--set-section-flags",
 			".tpc.meta=readonly,contents", obj, tmp_out, NULL };
+	char *addsig[] = { (char *)objcopy, "--add-section", sigsect, "--set-section-flags",
+			   SIG_SECTION "=readonly,contents", tmp_out, NULL };
 
 	if (!opts->dry_run) {
 		err = write_file(src, c_text);
 		err = err ?: write_file(meta, meta_json);
+		if (opts->sign_sk) {
+			sig__placeholder(ph);
+			err = err ?: write_bytes(sigph, ph, sizeof(ph));
+		}
 		if (err) {
 			fprintf(stderr, "tpc: cannot write %s: %s\n", dir, strerror(-err));
 			goto cleanup;
@@ -168,8 +203,17 @@ int driver__build(const char *c_text, const char *meta_json, const char *out_pat
 		err = run(strip, opts);
 	if (!err)
 		err = run(add, opts);
+	/* the signature section comes last, after the object is complete */
+	if (!err && opts->sign_sk)
+		err = run(addsig, opts);
 	if (err)
 		goto cleanup;
+	if (opts->sign_sk) {
+		if (opts->dry_run)
+			printf("# sign %s in place (ed25519, docs/security.md)\n", tmp_out);
+		else if ((err = sign_file(tmp_out, opts->sign_sk)))
+			goto cleanup;
+	}
 	if (!opts->dry_run) {
 		/* objcopy creates the file with the umask; make it 0644 */
 		fd = open(tmp_out, O_RDONLY);
@@ -190,6 +234,7 @@ cleanup:
 		unlink(src);
 		unlink(obj);
 		unlink(meta);
+		unlink(sigph);
 		rmdir(dir);
 	}
 	return err;

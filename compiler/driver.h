@@ -5,6 +5,8 @@
  * strips DWARF (BTF stays: CO-RE needs it), adds the metadata as section
  * .tpc.meta with llvm-objcopy, and renames the result onto `out_path` only
  * when every step succeeded: a failed build never leaves a partial output.
+ * With sign_sk, a placeholder .tpc.sig section is added last and the
+ * finished file is signed in place before the rename (common/sig.h).
  * With dry_run, it prints each command line (shell-quoted) instead of
  * running it. Every command is run with an argv, never through a shell.
  * Returns 0 or a negative errno; messages go to stderr, prefixed "tpc:".
@@ -21,6 +23,8 @@ struct driver_opts {
 	bool dry_run;
 	bool verbose;
 	bool keep_debug;
+	/* ed25519 secret key (common/sig.h) or NULL for an unsigned object */
+	const unsigned char *sign_sk;
 };
 
 int driver__build(const char *c_text, const char *meta_json, const char *out_path,

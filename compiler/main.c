@@ -126,6 +126,8 @@ static const struct cmd commands[] = {
 	{ "build", do_build, "compile policies into a BPF object" },
 	{ "explain", do_explain, "show what a policy or object compiles to" },
 	{ "verify", do_verify, "load objects in real kernels (qemu), report the verifier's verdicts" },
+	{ "keygen", do_keygen, "create an ed25519 key pair for signing objects" },
+	{ "verify-signature", do_verify_signature, "check objects' signatures (for CI)" },
 	{ "version", do_version, "print the version" },
 	{ "help", do_help, "this help" },
 	{ 0 },
@@ -135,7 +137,7 @@ static int do_help(int argc, char **argv)
 {
 	printf("usage: tpc COMMAND [options] ...\n\ncommands:\n");
 	for (const struct cmd *c = commands; c->name; c++)
-		printf("  %-10s %s\n", c->name, c->help);
+		printf("  %-17s %s\n", c->name, c->help);
 	printf("\nRun 'tpc COMMAND --help' for a command's options. See docs/cli.md.\n");
 	return 0;
 }

@@ -33,6 +33,9 @@ struct ldr_attach_env {
 	unsigned ring_kb;
 	/* ring buffer sample callback; its ctx is the struct ldr_obj */
 	ring_buffer_sample_fn on_event;
+	/* ed25519 public key: objects without a valid signature by it are
+	 * refused (common/sig.h); NULL accepts unsigned objects */
+	const unsigned char *sig_pubkey;
 };
 
 struct ldr_obj {
@@ -56,10 +59,16 @@ struct ldr_obj {
 	struct ldr_ctr **rule_ctr;
 	void *user; /* the run loop's context */
 	struct ldr_obj *next;
+	/* the file's bytes as read once; libbpf opens the object from them */
+	unsigned char *image;
+	size_t image_len;
+	char bpf_name[64];
 };
 
 /* Read and validate the .tpc.meta section of an ELF file. */
 struct ldr_meta *ldr_obj__read_meta(const char *path, char *err, size_t errlen);
+/* The same from an object image in memory (buf is not modified). */
+struct ldr_meta *ldr_obj__read_meta_mem(void *buf, size_t len, char *err, size_t errlen);
 
 struct ldr_obj *ldr_obj__open(const char *path, const struct ldr_attach_env *env, void *user,
 			      char *err, size_t errlen);

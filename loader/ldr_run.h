@@ -33,6 +33,8 @@ struct ldr_opts {
 	char **disabled; /* feature names treated as unsupported (NULL-terminated) */
 	char **objs;
 	int nobjs;
+	/* --require-signature: the public key, read by main.c */
+	const unsigned char *sig_pubkey;
 };
 
 int ldr_run(struct ldr_opts *o);

@@ -10,6 +10,7 @@
 #include "ldr_meta.h"
 #include "ldr_probe.h"
 #include "ldr_run.h"
+#include "sig.h"
 
 struct cmd {
 	const char *name;
@@ -67,6 +68,8 @@ static const char run_usage[] =
 	"  --base-ring-kb N       base sensor ring buffer size (default 1024)\n"
 	"  --disable-feature F,.. treat these probed features (fentry, lsm, kprobe, ...; see\n"
 	"                         'probe') as unsupported, so another variant is attached\n"
+	"  --require-signature PUB refuse objects without a valid signature by this public key\n"
+	"                         ('tpc keygen', 'tpc build --sign'); others keep running\n"
 	"  -v, --verbose          more diagnostics (twice: libbpf debug)\n";
 
 static char **split_list(const char *s)
@@ -128,7 +131,7 @@ static int do_run(int argc, char **argv)
 	enum {
 		O_POLICY_DIR = 256, O_CGROUP, O_EXPORT_FILE, O_EXPORT_MAX, O_EXPORT_BACKUPS,
 		O_METRICS, O_NODE, O_PIN, O_MOUNT, O_ALLOW_EV, O_DENY_EV, O_ALLOW_POL,
-		O_DENY_POL, O_POLL, O_NO_BASE, O_BASE_RING, O_DISABLE, O_RING,
+		O_DENY_POL, O_POLL, O_NO_BASE, O_BASE_RING, O_DISABLE, O_RING, O_REQUIRE_SIG,
 	};
 	static const struct option lopts[] = {
 		{ "policy-dir", required_argument, 0, O_POLICY_DIR },
@@ -150,12 +153,15 @@ static int do_run(int argc, char **argv)
 		{ "base-ring-kb", required_argument, 0, O_BASE_RING },
 		{ "ring-kb", required_argument, 0, O_RING },
 		{ "disable-feature", required_argument, 0, O_DISABLE },
+		{ "require-signature", required_argument, 0, O_REQUIRE_SIG },
 		{ "verbose", no_argument, 0, 'v' },
 		{ "help", no_argument, 0, 'h' },
 		{ 0 },
 	};
 	struct ldr_opts o = { .export_max_mb = 10, .export_backups = 5, .poll_ms = 2,
 			      .base_ring_kb = 1024, .ring_kb = 256 };
+	static unsigned char pk[crypto_sign_PUBLICKEYBYTES];
+	char kerr[512] = "libsodium failed to initialize";
 	int c, bad = 0;
 
 	optind = 1;
@@ -203,6 +209,14 @@ static int do_run(int argc, char **argv)
 						"of at least 4\n");
 				bad = 1;
 			}
+			break;
+		case O_REQUIRE_SIG:
+			if (sodium_init() < 0 || sig__read_public(optarg, pk, kerr, sizeof(kerr))) {
+				fprintf(stderr, "tpc-loader: error: --require-signature: %s\n",
+					kerr);
+				return 2;
+			}
+			o.sig_pubkey = pk;
 			break;
 		case O_BASE_RING:
 			bad |= parse_uint("--base-ring-kb", optarg, &o.base_ring_kb);

@@ -17,41 +17,34 @@
 #include "ldr_attach.h"
 #include "ldr_log.h"
 #include "ldr_obj.h"
+#include "sig.h"
 #include "tpc_abi.h"
 
 /* --- .tpc.meta from the ELF file ------------------------------------------ */
 
-struct ldr_meta *ldr_obj__read_meta(const char *path, char *err, size_t errlen)
+struct ldr_meta *ldr_obj__read_meta_mem(void *buf, size_t len, char *err, size_t errlen)
 {
-	unsigned char magic[4];
 	struct ldr_meta *m = NULL;
 	Elf_Scn *scn = NULL;
 	Elf *elf = NULL;
 	size_t shstrndx;
-	int fd;
 
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		snprintf(err, errlen, "cannot open: %s", strerror(errno));
+	if (len < SELFMAG || memcmp(buf, ELFMAG, SELFMAG)) {
+		snprintf(err, errlen, "not an ELF object (bad magic)");
 		return NULL;
 	}
-	if (read(fd, magic, 4) != 4 || memcmp(magic, ELFMAG, SELFMAG)) {
-		snprintf(err, errlen, "not an ELF object (bad magic)");
-		goto cleanup;
-	}
 	elf_version(EV_CURRENT);
-	elf = elf_begin(fd, ELF_C_READ, NULL);
+	elf = elf_memory(buf, len);
 	if (!elf || elf_kind(elf) != ELF_K_ELF || elf_getshdrstrndx(elf, &shstrndx)) {
 		snprintf(err, errlen, "malformed ELF: %s", elf_errmsg(-1));
 		goto cleanup;
 	}
 	{
 		GElf_Ehdr eh;
-		struct stat st;
 
 		/* libelf reads lazily: a cut-off file shows up as missing sections */
-		if (!gelf_getehdr(elf, &eh) || fstat(fd, &st) ||
-		    eh.e_shoff + (uint64_t)eh.e_shnum * eh.e_shentsize > (uint64_t)st.st_size) {
+		if (!gelf_getehdr(elf, &eh) ||
+		    eh.e_shoff + (uint64_t)eh.e_shnum * eh.e_shentsize > (uint64_t)len) {
 			snprintf(err, errlen, "truncated ELF: section headers beyond the end of "
 				 "the file");
 			goto cleanup;
@@ -86,7 +79,19 @@ struct ldr_meta *ldr_obj__read_meta(const char *path, char *err, size_t errlen)
 cleanup:
 	if (elf)
 		elf_end(elf);
-	close(fd);
+	return m;
+}
+
+struct ldr_meta *ldr_obj__read_meta(const char *path, char *err, size_t errlen)
+{
+	unsigned char *buf;
+	struct ldr_meta *m;
+	size_t len;
+
+	if (sig__read_file(path, SIG_MAX_OBJECT, &buf, &len, err, errlen))
+		return NULL;
+	m = ldr_obj__read_meta_mem(buf, len, err, errlen);
+	free(buf);
 	return m;
 }
 
@@ -364,7 +369,12 @@ static int obj_load(struct ldr_obj *o, const struct ldr_attach_env *env, const b
 
 	*failed = -1;
 	ldr_log_reset_libbpf();
-	o->bpf = bpf_object__open_file(o->path, NULL);
+	/* from the bytes already read (and verified): no second look at the
+	 * file, which could have been replaced since */
+	o->bpf = bpf_object__open_mem(o->image, o->image_len,
+				      &(struct bpf_object_open_opts){
+					      .sz = sizeof(struct bpf_object_open_opts),
+					      .object_name = o->bpf_name });
 	if (!o->bpf) {
 		snprintf(err, errlen, "libbpf cannot open it: %s%s", strerror(errno),
 			 ldr_log_libbpf_reason());
@@ -465,7 +475,25 @@ struct ldr_obj *ldr_obj__open(const char *path, const struct ldr_attach_env *env
 		o->size = st.st_size;
 		o->mtime = st.st_mtim;
 	}
-	o->meta = ldr_obj__read_meta(path, err, errlen);
+	if (!o->path || !o->name) {
+		snprintf(err, errlen, "out of memory");
+		goto fail;
+	}
+	/* libbpf's own naming for open_file: the base name up to the first '.' */
+	snprintf(o->bpf_name, sizeof(o->bpf_name), "%.*s", (int)strcspn(o->name, "."), o->name);
+	/* One read: the signature, the metadata and libbpf all see these bytes. */
+	if (sig__read_file(path, SIG_MAX_OBJECT, &o->image, &o->image_len, err, errlen))
+		goto fail;
+	if (env->sig_pubkey &&
+	    sig__verify(o->image, o->image_len, env->sig_pubkey, err, errlen)) {
+		/* sig__verify's reasons start with what is wrong; say what was wanted */
+		char why[512];
+
+		snprintf(why, sizeof(why), "%s", err);
+		snprintf(err, errlen, "signature required: %s", why);
+		goto fail;
+	}
+	o->meta = ldr_obj__read_meta_mem(o->image, o->image_len, err, errlen);
 	if (!o->meta)
 		goto fail;
 	chosen = calloc(o->meta->nprograms + 1, sizeof(*chosen));
@@ -611,5 +639,6 @@ void ldr_obj__destroy(struct ldr_obj *o, bool keep_pins)
 	free(o->pinned);
 	free(o->path);
 	free(o->name);
+	free(o->image);
 	free(o);
 }

@@ -749,6 +749,7 @@ int ldr_run(struct ldr_opts *o)
 	r->env.on_event = on_obj_event;
 	r->env.ring_kb = r->o->ring_kb;
 	r->env.verbose = ldr_verbose;
+	r->env.sig_pubkey = o->sig_pubkey;
 	ldr_features__probe(&r->feat);
 	for (char **d = o->disabled; d && *d; d++) {
 		int k;

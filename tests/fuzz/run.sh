@@ -18,13 +18,13 @@ fi
 
 FLAGS=(-g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
        -std=gnu11 -D_GNU_SOURCE -DTPC_VERSION='"fuzz"'
-       -I"$BUILD/grammar" -Icompiler -Igrammar -Iruntime/include)
+       -I"$BUILD/grammar" -Icompiler -Igrammar -Iruntime/include -Icommon)
 SRCS=()
 for f in compiler/*.c; do
 	[ "$f" = compiler/main.c ] && continue
 	SRCS+=("$f")
 done
-SRCS+=("$BUILD/grammar/selector.tab.c" "$BUILD/grammar/selector.lex.c")
+SRCS+=("$BUILD/grammar/selector.tab.c" "$BUILD/grammar/selector.lex.c" common/*.c)
 LIBS=(-lyaml -lbpf -lelf -lz -ljansson -lsodium)
 
 rc=0
@@ -37,6 +37,7 @@ for t in tests/fuzz/fuzz_*.c; do
 	srcs=("${SRCS[@]}")
 	# loader targets: the loader's decoding sources instead of the compiler
 	case $name in
+	sig*) srcs=(common/sig.c) ;;
 	loader*) srcs=(loader/meta.c loader/jbuf.c loader/events.c loader/proc.c loader/metrics.c
 		       -Iloader -lmicrohttpd) ;;
 	esac
