@@ -86,16 +86,22 @@ TPC_INLINE u32 tpc_ns_of(struct task_struct *t, int kind)
 /* "host_ns": the namespaces of init_task, found in the kernel as the top
  * of the current task's real_parent chain (init_task is its own parent),
  * so the object needs no node-specific value and no data symbol in
- * kallsyms (often absent: CONFIG_KALLSYMS_ALL off). Cached in .bss. */
-static u32 tpc_host_ns_cache[16];
+ * kallsyms (often absent: CONFIG_KALLSYMS_ALL off). Cached in a map: a
+ * .bss variable next to a bpf_loop callback made libbpf 1.1 drop func_info. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 16);
+	__type(key, u32);
+	__type(value, u32);
+} tpc_host_ns_map SEC(".maps");
 
 TPC_INLINE u32 tpc_host_ns(int kind)
 {
 	struct task_struct *t = TPC_CURRENT(), *up;
-	u32 k = (u32)kind & 15, v = tpc_host_ns_cache[k];
+	u32 k = (u32)kind & 15, v, *c = bpf_map_lookup_elem(&tpc_host_ns_map, &k);
 
-	if (v)
-		return v;
+	if (c && *c)
+		return *c;
 	/* process trees are shallow; a plain bounded loop verifies cheaply */
 	for (int i = 0; i < 128; i++) {
 		up = BPF_CORE_READ(t, real_parent);
@@ -104,7 +110,8 @@ TPC_INLINE u32 tpc_host_ns(int kind)
 		t = up;
 	}
 	v = tpc_ns_of(t, kind);
-	tpc_host_ns_cache[k] = v;
+	if (c)
+		*c = v;
 	return v;
 }
 
