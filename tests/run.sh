@@ -11,6 +11,10 @@ BUILD=${OUTPUT:-build}
 TPC=$ROOT/$BUILD/tpc
 LOADER=$ROOT/$BUILD/tpc-loader
 export TPC LOADER ROOT BUILD
+# BPF tiers need tracefs and bpffs; mount them when root and missing.
+if [ "$(id -u)" = 0 ]; then
+	bash scripts/mounts.sh || echo "warning: could not mount tracefs/bpffs; BPF tests will skip"
+fi
 PASS=0 FAIL=0 SKIP=0
 FAILED=()
 LOG=$BUILD/test-logs
