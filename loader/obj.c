@@ -179,31 +179,15 @@ static int choose_variants(const struct ldr_meta *m, const struct ldr_features *
 
 /* --- map fills ----------------------------------------------------------------- */
 
-static int fill_one(int fd, uint32_t key_size, uint32_t value_size, uint32_t value,
-		    const char *s)
-{
-	char key[4096] = { 0 };
-	uint64_t v = value;
-
-	if (strlen(s) >= key_size)
-		return -ENAMETOOLONG;
-	memcpy(key, s, strlen(s));
-	if (value_size > sizeof(v))
-		return -EINVAL;
-	/* little endian: the low bytes of v hold the value for u8/u16/u32/u64 */
-	if (bpf_map_update_elem(fd, key, &v, BPF_ANY))
-		return -errno;
-	return 0;
-}
-
-/* Key layouts of the other fill kinds (docs/object-format.md). */
-static int fill_key(const struct ldr_meta_map *mm, int fd, uint32_t vs, const char *s)
+/* Insert one value with the key layout of its fill kind
+ * (docs/object-format.md); the map's value is mm->value, little endian, so
+ * its low bytes serve u8/u16/u32/u64 values alike. */
+static int fill_key(const struct ldr_meta_map *mm, int fd, const char *s)
 {
 	uint8_t key[4096] = { 0 };
 	uint64_t v = mm->value;
 	size_t n = strlen(s);
 
-	(void)vs;
 	switch (mm->fill) {
 	case LDR_FILL_PREFIX_SET: {
 		uint32_t bits = (uint32_t)n * 8;
@@ -225,7 +209,7 @@ static int fill_key(const struct ldr_meta_map *mm, int fd, uint32_t vs, const ch
 		memcpy(key, &x, 8);
 		break;
 	}
-	default:
+	default: /* path_set, str_set: NUL-padded strings */
 		if (n >= mm->key_size)
 			return -ENAMETOOLONG;
 		memcpy(key, s, n);
@@ -264,13 +248,10 @@ static int fill_maps(struct ldr_obj *o, char *err, size_t errlen)
 		for (size_t j = 0; j < mm->nvalues; j++) {
 			char real[PATH_MAX];
 
-			if (mm->fill != LDR_FILL_PATH_SET)
-				r = fill_key(mm, fd, vs, mm->values[j]);
-			else
-				r = fill_one(fd, mm->key_size, vs, mm->value, mm->values[j]);
-			if (!r && mm->fill == LDR_FILL_PATH_SET && mm->resolve_realpath && realpath(mm->values[j], real) &&
-			    strcmp(real, mm->values[j])) {
-				r = fill_one(fd, mm->key_size, vs, mm->value, real);
+			r = fill_key(mm, fd, mm->values[j]);
+			if (!r && mm->fill == LDR_FILL_PATH_SET && mm->resolve_realpath &&
+			    realpath(mm->values[j], real) && strcmp(real, mm->values[j])) {
+				r = fill_key(mm, fd, real);
 				ldr_debug("%s: map %s: %s also as %s", o->name, mm->name,
 					  mm->values[j], real);
 			}

@@ -151,14 +151,8 @@ TPC_INLINE u32 tpc_mode__of_path(struct path *p)
 
 TPC_INLINE u32 tpc_mode__of_fd(long fd)
 {
-	struct task_struct *t = (void *)bpf_get_current_task();
-	struct fdtable *fdt = BPF_CORE_READ(t, files, fdt);
-	struct file **fds, *f = NULL;
+	struct file *f = tpc_file__of_fd(fd);
 
-	if (fd < 0 || !fdt || fd >= BPF_CORE_READ(fdt, max_fds))
-		return 0;
-	fds = BPF_CORE_READ(fdt, fd);
-	bpf_probe_read_kernel(&f, sizeof(f), &fds[fd & 0xfffff]);
 	return f ? tpc_mode__of_file(f) : 0;
 }
 

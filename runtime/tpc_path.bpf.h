@@ -134,18 +134,26 @@ TPC_INLINE int tpc_path__of_bprm(struct linux_binprm *b, char *buf, u32 *len)
 	return tpc_path__of_file(BPF_CORE_READ(b, file), buf, len);
 }
 
-/* The file behind descriptor fd of the current task (fd, sys_exit_* ret). */
-TPC_INLINE int tpc_path__of_fd(long fd, char *buf, u32 *len)
+/* The struct file behind descriptor fd of the current task, or NULL. */
+TPC_INLINE struct file *tpc_file__of_fd(long fd)
 {
 	struct task_struct *t = (void *)bpf_get_current_task();
 	struct fdtable *fdt = BPF_CORE_READ(t, files, fdt);
 	struct file **fds, *f = NULL;
 
-	*len = 0;
 	if (fd < 0 || !fdt || fd >= BPF_CORE_READ(fdt, max_fds))
-		return -1;
+		return NULL;
 	fds = BPF_CORE_READ(fdt, fd);
 	bpf_probe_read_kernel(&f, sizeof(f), &fds[fd & 0xfffff]);
+	return f;
+}
+
+/* The file behind descriptor fd (fd arguments, sys_exit_* ret). */
+TPC_INLINE int tpc_path__of_fd(long fd, char *buf, u32 *len)
+{
+	struct file *f = tpc_file__of_fd(fd);
+
+	*len = 0;
 	if (!f)
 		return -1;
 	return tpc_path__of_file(f, buf, len);
