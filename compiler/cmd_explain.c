@@ -161,7 +161,7 @@ static const char *argkind_name(enum ir_argkind k)
 	return n[k];
 }
 
-static void print_actions(const struct ir_prog *p, const struct ir_action *a)
+static void print_actions(const struct ir_action *a)
 {
 	printf("      then:");
 	if (a->deny && a->kill) {
@@ -176,12 +176,10 @@ static void print_actions(const struct ir_prog *p, const struct ir_action *a)
 	}
 	printf(a->post ? " post event" : " no event");
 	printf("; stop (first match wins)\n");
-	(void)p;
 }
 
 static void explain_ir(const struct ir_object *o)
 {
-	size_t mem = 0;
 
 	for (size_t i = 0; i < o->progs.n; i++) {
 		const struct ir_prog *p = o->progs.v[i];
@@ -213,7 +211,7 @@ static void explain_ir(const struct ir_object *o)
 				printf("    rule %d (selector %d), tests in evaluation order:\n", ru->id,
 				       ru->selector);
 				print_pred(o, p, ru->pred, 3);
-				print_actions(p, &ru->act);
+				print_actions(&ru->act);
 			}
 		}
 	}
@@ -223,14 +221,12 @@ static void explain_ir(const struct ir_object *o)
 		const struct ir_map *m = &o->maps.v[i];
 		size_t bytes = (size_t)m->max_entries * (m->key_size + 8 + 64);
 
-		mem += bytes;
 		printf("  %s: %s, %u entries x %u-byte keys, ~%zu KiB\n", m->name, m->purpose,
 		       m->max_entries, m->key_size, (bytes + 1023) / 1024);
 	}
 	printf("fixed maps: ring buffer %d KiB, per-CPU scratch %zu bytes, process cache %d KiB\n",
 	       (1 << 22) / 1024, (size_t)(TPC_EV_MAX + TPC_PATH_MAX * 3 + 8 + 4 * TPC_STR_MAX * 2),
 	       32768 * 24 / 1024);
-	(void)mem;
 }
 
 static int print_verified(const char *obj)

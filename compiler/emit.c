@@ -215,7 +215,6 @@ static void emit_int_leaf(struct body *B, const struct ir_pred *p)
 static void emit_str_leaf(struct body *B, const struct ir_pred *p)
 {
 	FILE *out = B->out;
-	int k = B->bufs[p->slot];
 	char ptr[96];
 
 	if (p->map >= 0) {
@@ -236,7 +235,6 @@ static void emit_str_leaf(struct body *B, const struct ir_pred *p)
 				p->slot, p->slot, p->slot, p->slot, m->name);
 		return;
 	}
-	(void)k;
 	fputs("(", out);
 	for (size_t i = 0; i < p->nstrs; i++) {
 		const struct ir_strlit *l = &p->strs[i];

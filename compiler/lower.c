@@ -443,9 +443,6 @@ have_slot:
 			} else {
 				hi = lo;
 			}
-			if (p->test == T_RANGE && p->nvals == 0 && i > 0) {
-				/* mixing singles and ranges: singles become [v,v] */
-			}
 			ir_pred__add_int(L->a, p, lo, hi);
 		}
 		if (p->test == T_RANGE) {
@@ -982,9 +979,6 @@ static void lower_hook(struct lower *L, const struct ast_hook *h, bool *enforce)
 
 	if (!p)
 		return;
-	if (h->message.present && h->message.len > 256) {
-		/* sema warns; the event keeps the first 256 bytes */
-	}
 	spec.id = L->o->nspecs++;
 	spec.policy = L->policy;
 	spec.span = h->span;
