@@ -205,6 +205,11 @@ static void explain_ir(const struct ir_object *o)
 			const struct ir_spec *sp = &p->specs.v[s];
 
 			printf("  policy '%s' (event %s):\n", o->policies.v[sp->policy].name, sp->event);
+			if (sp->scope_map >= 0)
+				printf("    first: the task's cgroup or an ancestor is in %s (workload "
+				       "scope, filled by the loader); otherwise the policy's rules are "
+				       "skipped  [cost: up to %d hash lookups]\n",
+				       o->maps.v[sp->scope_map].name, TPC_SCOPE_DEPTH);
 			for (size_t r = 0; r < sp->rules.n; r++) {
 				const struct ir_rule *ru = &sp->rules.v[r];
 
@@ -221,6 +226,12 @@ static void explain_ir(const struct ir_object *o)
 		const struct ir_map *m = &o->maps.v[i];
 		size_t bytes = (size_t)m->max_entries * (m->key_size + 8 + 64);
 
+		if (m->kind == MAP_SCOPE) {
+			/* not preallocated: memory grows with the cgroups inserted */
+			printf("  %s: %s, up to %u cgroup ids, not preallocated\n", m->name,
+			       m->purpose, m->max_entries);
+			continue;
+		}
 		printf("  %s: %s, %u entries x %u-byte keys, ~%zu KiB\n", m->name, m->purpose,
 		       m->max_entries, m->key_size, (bytes + 1023) / 1024);
 	}

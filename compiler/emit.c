@@ -743,6 +743,9 @@ static void emit_prog(struct body *B)
 		fputs("', ", out);
 		span_comment(out, B->m, sp->span);
 		fputs(" */\n", out);
+		if (sp->scope_map >= 0)
+			fprintf(out, "\tif (!tpc_scope__in(&%s))\n\t\tgoto spec%zu_done;\n",
+				B->o->maps.v[sp->scope_map].name, si);
 		for (size_t r = 0; r < sp->rules.n; r++)
 			emit_rule(B, sp, &sp->rules.v[r], si);
 		fprintf(out, "spec%zu_done:;\n", si);
@@ -815,6 +818,10 @@ static void emit_maps(FILE *out, const struct ir_object *o)
 			type = "BPF_MAP_TYPE_HASH";
 			key = "char[TPC_PATH_MAX]";
 			break;
+		case MAP_SCOPE:
+			type = "BPF_MAP_TYPE_HASH";
+			key = "u64";
+			break;
 		default:
 			type = "BPF_MAP_TYPE_HASH";
 			snprintf(keybuf, sizeof(keybuf), "char[%u]", m->key_size);
@@ -826,7 +833,8 @@ static void emit_maps(FILE *out, const struct ir_object *o)
 		fprintf(out, "struct {\n\t__uint(type, %s);\n\t__uint(max_entries, %u);\n"
 			     "\t__type(key, %s);\n\t__type(value, u8);\n",
 			type, max, key);
-		if (m->kind == MAP_PREFIX_SET)
+		/* a scope map is mostly empty: no preallocation of 8192 slots */
+		if (m->kind == MAP_PREFIX_SET || m->kind == MAP_SCOPE)
 			fputs("\t__uint(map_flags, BPF_F_NO_PREALLOC);\n", out);
 		fprintf(out, "} %s SEC(\".maps\");\n\n", m->name);
 	}
@@ -898,7 +906,13 @@ int emit__c(const struct ir_object *o, const struct srcmap *m, const struct emit
 					goto rate_done;
 				}
 rate_done:
-	fputs("#include \"tpc.bpf.h\"\n\n", out);
+	fputs("#include \"tpc.bpf.h\"\n", out);
+	for (size_t i = 0; i < o->maps.n; i++)
+		if (o->maps.v[i].kind == MAP_SCOPE) {
+			fputs("#include \"tpc_scope.bpf.h\"\n", out);
+			break;
+		}
+	fputs("\n", out);
 	emit_maps(out, o);
 	emit_binsets(out, o, m);
 	fputs("#include \"tpc_proc.bpf.h\"\n\n", out);

@@ -32,9 +32,46 @@ static const char *map_kind(enum ir_map_kind k)
 		return "str_set";
 	case MAP_PREFIX_SET:
 		return "prefix_set";
+	case MAP_SCOPE:
+		return "cgroup_scope";
 	default:
 		return "int_set";
 	}
+}
+
+/* A Kubernetes label selector as the loader evaluates it: matchLabels as
+ * an object, matchExpressions as {key, operator, values}; null when the
+ * policy does not select on it. */
+static json_t *selector_json(const struct ast_label_selector *ls)
+{
+	json_t *labels, *exprs;
+
+	if (!ls)
+		return json_null();
+	labels = json_object();
+	exprs = json_array();
+	for (size_t i = 0; i < ls->label_keys.n; i++)
+		json_object_set_new(labels, ls->label_keys.v[i].s ? ls->label_keys.v[i].s : "",
+				    jstr_n(ls->label_values.v[i].s, ls->label_values.v[i].len));
+	for (size_t i = 0; i < ls->exprs.n; i++) {
+		const struct ast_label_req *r = &ls->exprs.v[i];
+		json_t *vals = json_array();
+
+		for (size_t k = 0; k < r->values.n; k++)
+			json_array_append_new(vals, jstr_n(r->values.v[k].s, r->values.v[k].len));
+		json_array_append_new(exprs, json_pack("{s:o, s:o, s:o}", "key",
+						       jstr_n(r->key.s, r->key.len), "operator",
+						       jstr_n(r->op_name.s, r->op_name.len), "values",
+						       vals));
+	}
+	return json_pack("{s:o, s:o}", "match_labels", labels, "match_expressions", exprs);
+}
+
+static json_t *scope_json(const struct ir_scope *sc)
+{
+	return json_pack("{s:i, s:o, s:s, s:o, s:o}", "policy", sc->policy, "namespace",
+			 jstr(sc->ns), "level", sc->containers ? "container" : "pod", "pods",
+			 selector_json(sc->pods), "containers", selector_json(sc->containers));
 }
 
 static const char *enc_of(enum ir_argkind k)
@@ -193,6 +230,8 @@ char *meta__json(const struct ir_object *o, const struct meta_opts *opts)
 				 (int)m->key_size, "value", 1, "values", vals);
 		if (m->resolve_realpath)
 			json_object_set_new(fill, "resolve", json_string("realpath"));
+		if (m->kind == MAP_SCOPE)
+			json_object_set_new(fill, "scope", scope_json(&m->scope));
 		json_array_append_new(maps, json_pack("{s:s, s:o, s:o}", "name", m->name, "purpose",
 						      jstr(m->purpose), "fill", fill));
 	}

@@ -178,6 +178,7 @@ struct ir_spec {
 	VEC(int) event_args; /* slots posted, in the policy's args order */
 	VEC(struct ir_rule) rules;
 	const char *event;    /* process_kprobe, process_tracepoint, ... */
+	int scope_map;	      /* >= 0: the policy's workload scope (maps[]), checked first */
 };
 
 enum ir_attach {
@@ -224,7 +225,22 @@ struct ir_binset {
 	struct span span;
 };
 
-enum ir_map_kind { MAP_PATH_SET, MAP_STR_SET, MAP_PREFIX_SET, MAP_INT_SET };
+enum ir_map_kind {
+	MAP_PATH_SET,
+	MAP_STR_SET,
+	MAP_PREFIX_SET,
+	MAP_INT_SET,
+	MAP_SCOPE, /* cgroup ids in a policy's workload scope; the loader fills it */
+};
+
+/* The workload selector a MAP_SCOPE map stands for (docs/object-format.md
+ * "cgroup_scope"); the loader evaluates it against its pod store. */
+struct ir_scope {
+	int policy;
+	const char *ns; /* TracingPolicyNamespaced: only pods of this namespace */
+	const struct ast_label_selector *pods;	     /* NULL: every pod */
+	const struct ast_label_selector *containers; /* NULL: every container */
+};
 
 struct ir_map {
 	const char *name;
@@ -235,6 +251,7 @@ struct ir_map {
 	bool resolve_realpath;
 	VEC(struct ir_strlit) strs;
 	VEC(int64_t) ints;
+	struct ir_scope scope; /* MAP_SCOPE */
 };
 
 struct ir_policy {

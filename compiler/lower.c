@@ -24,6 +24,7 @@ struct lower {
 	struct ir_object *o;
 	struct btf_info *btf;
 	int policy;
+	int scope_map; /* the current policy's, or -1 */
 	int errors;
 };
 
@@ -981,6 +982,7 @@ static void lower_hook(struct lower *L, const struct ast_hook *h, bool *enforce)
 		return;
 	spec.id = L->o->nspecs++;
 	spec.policy = L->policy;
+	spec.scope_map = L->scope_map;
 	spec.span = h->span;
 	spec.hook = h;
 	spec.event = event_name(h);
@@ -1124,23 +1126,35 @@ static bool policy_monitor(const struct ast_policy *pol)
 	return false;
 }
 
-static void check_scopes(struct lower *L, const struct ast_policy *pol)
+/* A selector that selects: present, not null. podSelector: {} selects
+ * every pod (but not the host), as a Kubernetes label selector does. */
+static const struct ast_label_selector *selects(const struct ast_label_selector *ls)
 {
-	const struct ast_label_selector *sels[] = { &pol->pod_selector, &pol->container_selector,
-						    &pol->host_selector, &pol->node_selector };
-	const char *names[] = { "podSelector", "containerSelector", "hostSelector",
-				"nodeSelector" };
+	return ls->present && !ls->is_null ? ls : NULL;
+}
 
-	for (int i = 0; i < 4; i++)
-		if (sels[i]->present && !sels[i]->is_null)
-			LERR(L, sels[i]->span,
-			     "%s is not supported by tpc yet (planned with Kubernetes scoping); "
-			     "the policy would apply to every workload",
-			     names[i]);
-	if (pol->kind == POLICY_NAMESPACED)
-		LERR(L, pol->kind_name.span,
-		     "TracingPolicyNamespaced is not supported by tpc yet (needs pod scoping); "
-		     "use TracingPolicy");
+/* podSelector, containerSelector and TracingPolicyNamespaced become one
+ * cgroup-id map per policy (sema checked the selectors); every spec of the
+ * policy tests it before its rules. Returns the map index or -1. */
+static int lower_scope(struct lower *L, const struct ast_policy *pol)
+{
+	const struct ast_label_selector *pods = selects(&pol->pod_selector);
+	const struct ast_label_selector *conts = selects(&pol->container_selector);
+	struct ir_map m = { 0 };
+
+	if (!pods && !conts && pol->kind != POLICY_NAMESPACED)
+		return -1;
+	m.name = arena__sprintf(L->a, "tpc_scope%d", L->policy);
+	m.kind = MAP_SCOPE;
+	m.purpose = arena__sprintf(L->a, "workload scope of policy %d (cgroup ids)", L->policy);
+	m.key_size = 8;
+	m.max_entries = TPC_SCOPE_MAX;
+	m.scope.policy = L->policy;
+	m.scope.ns = pol->kind == POLICY_NAMESPACED && pol->namespace_.s ? pol->namespace_.s : "";
+	m.scope.pods = pods;
+	m.scope.containers = conts;
+	VEC_PUSH(L->a, L->o->maps, m);
+	return (int)L->o->maps.n - 1;
 }
 
 int ir__lower(struct arena *a, struct diag_sink *d, const struct ast_bundle *b,
@@ -1157,7 +1171,7 @@ int ir__lower(struct arena *a, struct diag_sink *d, const struct ast_bundle *b,
 					.ns = pol->namespace_.s ? pol->namespace_.s : "" };
 
 		L.policy = (int)out->policies.n;
-		check_scopes(&L, pol);
+		L.scope_map = lower_scope(&L, pol);
 		for (size_t k = 0; k < pol->hooks.n; k++)
 			if (!pol->hooks.v[k].skipped)
 				lower_hook_calls(&L, pol, &pol->hooks.v[k], &ip.enforce);

@@ -238,13 +238,6 @@ static void check_macros(struct sema *s)
 
 /* ---- spec-level fields ---- */
 
-static void check_label_selector(struct sema *s, const struct ast_label_selector *ls,
-				 const char *yaml)
-{
-	if (ls->present)
-		sema_unsupported(s, ls->span, yaml, support__field(yaml));
-}
-
 static void check_spec(struct sema *s)
 {
 	struct ast_policy *p = s->pol;
@@ -282,10 +275,7 @@ static void check_spec(struct sema *s)
 				    sug ? sug : "", sug ? "'?" : "");
 		}
 	}
-	check_label_selector(s, &p->pod_selector, "podSelector");
-	check_label_selector(s, &p->container_selector, "containerSelector");
-	check_label_selector(s, &p->host_selector, "hostSelector");
-	check_label_selector(s, &p->node_selector, "nodeSelector");
+	sema_check_scope(s);
 }
 
 int sema__check(struct arena *a, struct diag_sink *d, struct ast_bundle *b,

@@ -56,6 +56,9 @@ const struct ast_list *sema_find_list(struct sema *s, const char *name, size_t l
 bool sema_is_list_ref(const struct ast_str *v);
 void sema_unsupported(struct sema *s, struct span sp, const char *what, const char *why);
 
+/* sema_scope.c: podSelector, containerSelector, namespaced policies */
+void sema_check_scope(struct sema *s);
+
 /* sema_hooks.c */
 void sema_check_hook(struct sema *s, struct ast_hook *h);
 /* The declared arg a matchArgs entry or DSL argN refers to (Tetragon:

@@ -94,7 +94,8 @@ static const struct {
 	{ "matchCapabilityChanges", "capability change tracking is not implemented yet" },
 	{ "matchReturnActions", "actions on return probes are not implemented yet" },
 	{ "matchWorkloads",
-	  "workload selectors are planned for the Kubernetes issue (pod/container identity)" },
+	  "per-selector workload selectors are not implemented; scope the whole policy with "
+	  "spec.podSelector/containerSelector (one policy per workload set)" },
 	{ "loader", "loader events (process_loader) are not implemented" },
 	{ "maxData", "large buffer capture through data events is not implemented" },
 	{ "returnCopy", "copying a buffer at function return is not implemented" },
@@ -107,19 +108,26 @@ static const struct {
 	{ "btfTypeModule", "BTF casts are not compiled yet" },
 	{ "enforcers", "enforcer programs are not implemented; use Override on an lsmhooks "
 		       "entry or Sigkill" },
-	{ "podSelector", "workload selectors are planned for the Kubernetes issue" },
-	{ "containerSelector", "workload selectors are planned for the Kubernetes issue" },
-	{ "hostSelector", "workload selectors are planned for the Kubernetes issue" },
-	{ "nodeSelector", "node selectors are planned for the Kubernetes issue" },
+	{ "hostSelector",
+	  "selecting host (non-pod) processes is not implemented; a policy without "
+	  "podSelector/containerSelector applies to the host and every pod" },
+	{ "nodeSelector",
+	  "tpc-loader loads every object it is given; choose the nodes when shipping the "
+	  "object (e.g. a DaemonSet's nodeSelector)" },
 	{ "data", "'data' arguments (read through resolve from current_task or pt_regs) are "
 		  "not compiled yet" },
 	{ "matchData", "'data' arguments are not compiled yet" },
 	/* selector DSL fields */
-	{ "pod.namespace", "pod identity is planned for the Kubernetes issue" },
-	{ "pod.name", "pod identity is planned for the Kubernetes issue" },
-	{ "pod.labels", "pod identity is planned for the Kubernetes issue" },
-	{ "container.name", "container identity is planned for the Kubernetes issue" },
-	{ "container.image", "container identity is planned for the Kubernetes issue" },
+	{ "pod.namespace", "pod fields in 'match:' are not compiled yet; scope the policy with "
+			   "spec.podSelector (key k8s:io.kubernetes.pod.namespace)" },
+	{ "pod.name", "pod fields in 'match:' are not compiled yet; scope the policy with "
+		      "spec.podSelector" },
+	{ "pod.labels", "pod fields in 'match:' are not compiled yet; scope the policy with "
+			"spec.podSelector" },
+	{ "container.name", "container fields in 'match:' are not compiled yet; scope the "
+			    "policy with spec.containerSelector (key 'name')" },
+	{ "container.image", "container fields in 'match:' are not compiled yet; scope the "
+			     "policy with spec.containerSelector (key 'repo')" },
 	{ NULL, NULL },
 };
 

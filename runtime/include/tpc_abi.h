@@ -30,6 +30,8 @@
 
 #define TPC_PATH_MAX 256 /* canonical path buffer, bytes incl. NUL */
 #define TPC_STR_MAX 256	 /* string argument copy, bytes incl. NUL */
+#define TPC_SCOPE_MAX 8192 /* cgroup ids in one workload scope map (tpc_scopeN) */
+#define TPC_SCOPE_DEPTH 12 /* cgroup levels below the root a scope check looks at */
 #define TPC_EV_MAX 4096	 /* largest record */
 #define TPC_RULE_NONE 0xffffffffu
 
