@@ -385,6 +385,21 @@ int ldr_events__base(struct ldr_events *ev, const void *data, size_t size)
 		p = ldr_proc_table__exit(ev->procs, data);
 		emit_exit(ev, p, data);
 		return 0;
+	case TPC_EV_CGROUP: {
+		const struct tpc_ev_cgroup *c = data;
+		char path[TPC_CGROUP_PATH_MAX + 1];
+
+		if (h->size < sizeof(*c) || c->path_len > h->size - sizeof(*c) ||
+		    c->path_len > TPC_CGROUP_PATH_MAX) {
+			ev->decode_errors++;
+			return -1;
+		}
+		memcpy(path, c + 1, c->path_len);
+		path[c->path_len] = 0;
+		if (ev->on_cgroup)
+			ev->on_cgroup(ev->cgroup_ctx, c->id, path);
+		return 0;
+	}
 	}
 	ev->decode_errors++;
 	return -1;

@@ -56,6 +56,10 @@ struct ldr_events {
 	void (*sync)(void *ctx, uint64_t ktime);
 	void *sync_ctx;
 	bool proc_fallback; /* read /proc for a hook's unknown process */
+	/* a cgroup v2 directory was created (TPC_EV_CGROUP); path is below the
+	 * cgroup2 mount, NUL-terminated; NULL: ignored */
+	void (*on_cgroup)(void *ctx, uint64_t id, const char *path);
+	void *cgroup_ctx;
 	uint64_t emitted;
 	uint64_t filtered;
 	uint64_t decode_errors;

@@ -115,6 +115,32 @@ enum ldr_fill {
 	LDR_FILL_STR_SET,    /* NUL-padded string keys */
 	LDR_FILL_PREFIX_SET, /* LPM trie: u32 prefix length in bits, then the bytes */
 	LDR_FILL_INT_SET,    /* u64 keys, decimal strings in metadata */
+	LDR_FILL_CGROUP_SCOPE, /* u64 cgroup ids of a workload scope (loader/scope.c) */
+};
+
+/* A Kubernetes label selector (matchLabels entries are In with one value):
+ * every requirement must hold. */
+enum ldr_sel_op { LDR_SEL_IN, LDR_SEL_NOT_IN, LDR_SEL_EXISTS, LDR_SEL_NOT_EXISTS };
+
+struct ldr_sel_req {
+	char *key;
+	enum ldr_sel_op op;
+	char **values;
+	size_t nvalues;
+};
+
+struct ldr_selector {
+	bool present; /* false: selects everything (and adds no level) */
+	struct ldr_sel_req *reqs;
+	size_t nreqs;
+};
+
+/* maps[].fill.scope of a cgroup_scope map */
+struct ldr_meta_scope {
+	uint32_t policy;
+	char *ns;	      /* "" = every namespace */
+	bool container_level; /* insert container cgroups (containerSelector) */
+	struct ldr_selector pods, containers;
 };
 
 struct ldr_meta_map {
@@ -126,6 +152,7 @@ struct ldr_meta_map {
 	bool resolve_realpath;
 	char **values;
 	size_t nvalues;
+	struct ldr_meta_scope *scope; /* LDR_FILL_CGROUP_SCOPE */
 };
 
 struct ldr_meta {

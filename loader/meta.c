@@ -497,6 +497,131 @@ static void parse_programs(struct pctx *p, json_t *root, struct ldr_meta *m)
 	}
 }
 
+static void parse_selector(struct pctx *p, json_t *v, const char *where, struct ldr_selector *out)
+{
+	static const char *const ops[] = { "In", "NotIn", "Exists", "DoesNotExist" };
+	json_t *labels, *exprs, *x;
+	const char *k;
+	size_t n = 0, i;
+	char w[160];
+
+	if (!v || json_is_null(v))
+		return;
+	labels = json_object_get(v, "match_labels");
+	exprs = get_array(p, v, "match_expressions", where, false);
+	if (!json_is_object(v) || (labels && !json_is_object(labels))) {
+		fail(p, "%s: expected {match_labels: {...}, match_expressions: [...]}", where);
+		return;
+	}
+	out->present = true;
+	if (p->failed ||
+	    (labels ? json_object_size(labels) : 0) + (exprs ? json_array_size(exprs) : 0) >
+		    LDR_META_MAX_ITEMS) {
+		fail(p, "%s: too many requirements", where);
+		return;
+	}
+	out->reqs = calloc((labels ? json_object_size(labels) : 0) +
+				   (exprs ? json_array_size(exprs) : 0) + 1,
+			   sizeof(*out->reqs));
+	if (!out->reqs) {
+		fail(p, "out of memory");
+		return;
+	}
+	if (labels)
+		json_object_foreach(labels, k, x) {
+			struct ldr_sel_req *r = &out->reqs[n];
+
+			if (!json_is_string(x) || strlen(k) > LDR_META_MAX_STR ||
+			    json_string_length(x) > LDR_META_MAX_STR ||
+			    strlen(json_string_value(x)) != json_string_length(x)) {
+				fail(p, "%s.match_labels: values must be strings", where);
+				return;
+			}
+			r->key = strdup(k);
+			r->op = LDR_SEL_IN;
+			r->values = calloc(2, sizeof(*r->values));
+			if (r->values)
+				r->values[0] = strdup(json_string_value(x));
+			r->nvalues = 1;
+			out->nreqs = ++n;
+			if (!r->key || !r->values || !r->values[0]) {
+				fail(p, "out of memory");
+				return;
+			}
+		}
+	if (exprs)
+		json_array_foreach(exprs, i, x) {
+			struct ldr_sel_req *r = &out->reqs[n];
+			char *op;
+			size_t o;
+
+			snprintf(w, sizeof(w), "%s.match_expressions[%zu]", where, i);
+			if (!json_is_object(x)) {
+				fail(p, "%s: expected an object", w);
+				return;
+			}
+			out->nreqs = ++n;
+			r->key = get_str(p, x, "key", w, true);
+			op = get_str(p, x, "operator", w, true);
+			if (p->failed) {
+				free(op);
+				return;
+			}
+			for (o = 0; o < 4 && strcmp(op, ops[o]); o++)
+				;
+			if (o == 4)
+				fail(p, "%s.operator: unknown \"%s\" (In, NotIn, Exists, DoesNotExist)",
+				     w, ldr_quote(op));
+			free(op);
+			r->op = (enum ldr_sel_op)o;
+			r->values = get_str_array(p, x, "values", w, &r->nvalues);
+			if (p->failed)
+				return;
+			if ((r->op == LDR_SEL_IN || r->op == LDR_SEL_NOT_IN) != (r->nvalues > 0)) {
+				fail(p, "%s.values: In/NotIn need values, Exists/DoesNotExist take none",
+				     w);
+				return;
+			}
+		}
+}
+
+static void parse_scope(struct pctx *p, json_t *fill, const char *fw, struct ldr_meta *m,
+			struct ldr_meta_map *mp)
+{
+	json_t *v = json_object_get(fill, "scope");
+	struct ldr_meta_scope *sc;
+	char w[128], *level;
+	long long pol;
+
+	snprintf(w, sizeof(w), "%s.scope", fw);
+	if (!v || !json_is_object(v)) {
+		fail(p, "%s: expected an object", w);
+		return;
+	}
+	sc = mp->scope = calloc(1, sizeof(*sc));
+	if (!sc) {
+		fail(p, "out of memory");
+		return;
+	}
+	if (get_int(p, v, "policy", w, true, 0, (long long)m->npolicies - 1, 0, &pol))
+		return;
+	sc->policy = (uint32_t)pol;
+	sc->ns = get_str(p, v, "namespace", w, false);
+	level = get_str(p, v, "level", w, true);
+	if (level && strcmp(level, "pod") && strcmp(level, "container"))
+		fail(p, "%s.level: unknown \"%s\" (pod, container)", w, ldr_quote(level));
+	sc->container_level = level && !strcmp(level, "container");
+	free(level);
+	snprintf(w, sizeof(w), "%s.scope.pods", fw);
+	if (!p->failed)
+		parse_selector(p, json_object_get(v, "pods"), w, &sc->pods);
+	snprintf(w, sizeof(w), "%s.scope.containers", fw);
+	if (!p->failed)
+		parse_selector(p, json_object_get(v, "containers"), w, &sc->containers);
+	if (!p->failed && sc->containers.present != sc->container_level)
+		fail(p, "%s.scope.level: \"container\" exactly when containers is set", fw);
+}
+
 static void parse_maps(struct pctx *p, json_t *root, struct ldr_meta *m)
 {
 	json_t *a = get_array(p, root, "maps", "meta", false), *v;
@@ -550,8 +675,11 @@ static void parse_maps(struct pctx *p, json_t *root, struct ldr_meta *m)
 			mp->fill = LDR_FILL_PREFIX_SET;
 		else if (!strcmp(kind, "int_set"))
 			mp->fill = LDR_FILL_INT_SET;
+		else if (!strcmp(kind, "cgroup_scope"))
+			mp->fill = LDR_FILL_CGROUP_SCOPE;
 		else
-			fail(p, "%s.kind: unknown fill kind \"%s\" (path_set, str_set, prefix_set, int_set)",
+			fail(p, "%s.kind: unknown fill kind \"%s\" (path_set, str_set, prefix_set, "
+			     "int_set, cgroup_scope)",
 			     fw, ldr_quote(kind));
 		if (resolve[0] && strcmp(resolve, "realpath"))
 			fail(p, "%s.resolve: unknown \"%s\" (realpath)", fw, ldr_quote(resolve));
@@ -573,7 +701,24 @@ static void parse_maps(struct pctx *p, json_t *root, struct ldr_meta *m)
 				     mp->key_size);
 				return;
 			}
+		if (mp->fill == LDR_FILL_CGROUP_SCOPE) {
+			if (mp->key_size != 8 || mp->nvalues)
+				fail(p, "%s: a cgroup_scope map has key_size 8 and no values", fw);
+			else
+				parse_scope(p, fill, fw, m, mp);
+			if (p->failed)
+				return;
+		}
 	}
+}
+
+static void free_selector(struct ldr_selector *s)
+{
+	for (size_t i = 0; i < s->nreqs; i++) {
+		free(s->reqs[i].key);
+		free_strs(s->reqs[i].values, s->reqs[i].nvalues);
+	}
+	free(s->reqs);
 }
 
 struct ldr_meta *ldr_meta__parse(const char *buf, size_t len, char *err, size_t errlen)
@@ -688,6 +833,12 @@ void ldr_meta__free(struct ldr_meta *m)
 		free(m->maps[i].name);
 		free(m->maps[i].purpose);
 		free_strs(m->maps[i].values, m->maps[i].nvalues);
+		if (m->maps[i].scope) {
+			free(m->maps[i].scope->ns);
+			free_selector(&m->maps[i].scope->pods);
+			free_selector(&m->maps[i].scope->containers);
+			free(m->maps[i].scope);
+		}
 	}
 	free(m->maps);
 	free_strs(m->features, m->nfeatures);

@@ -210,3 +210,39 @@ int BPF_PROG(tpc_base_exit, struct task_struct *p)
 	bpf_ringbuf_submit(ev, wake_flags());
 	return 0;
 }
+
+/* A new cgroup v2 directory: the loader puts a new container of a scoped
+ * pod into the policies' scope maps without polling (the pod-level entry
+ * already covers it; this closes the containerSelector window as far as
+ * it can be closed).  Reserved at its largest size: cgroup creation is
+ * rare, and no per-CPU scratch is shared with the exec program. */
+struct cgroup_rec {
+	struct tpc_ev_cgroup ev;
+	char path[TPC_CGROUP_PATH_MAX];
+};
+
+SEC("tp_btf/cgroup_mkdir")
+int BPF_PROG(tpc_base_cgroup_mkdir, struct cgroup *cgrp, const char *path)
+{
+	struct task_struct *task = bpf_get_current_task_btf();
+	struct cgroup_rec *rec;
+	long n;
+
+	/* hierarchy 0 is the default (v2) one, whose ids BPF programs see */
+	if (BPF_CORE_READ(cgrp, root, hierarchy_id) != 0)
+		return 0;
+	rec = bpf_ringbuf_reserve(&base_events, sizeof(*rec), 0);
+	if (!rec) {
+		stat_inc(TPC_STAT_RB_DROPS);
+		return 0;
+	}
+	fill_hdr(&rec->ev.hdr, TPC_EV_CGROUP, task);
+	rec->ev.hdr.size = sizeof(*rec);
+	rec->ev.id = BPF_CORE_READ(cgrp, kn, id);
+	rec->ev.level = BPF_CORE_READ(cgrp, level);
+	n = bpf_probe_read_kernel_str(rec->path, sizeof(rec->path), path);
+	rec->ev.path_len = n > 0 ? n - 1 : 0;
+	rec->ev.pad = 0;
+	bpf_ringbuf_submit(rec, BPF_RB_FORCE_WAKEUP);
+	return 0;
+}

@@ -40,6 +40,7 @@ enum tpc_ev_kind {
 	TPC_EV_EXIT = 2, /* base sensor: process_exit */
 	TPC_EV_FORK = 3, /* base sensor: clone (process table only) */
 	TPC_EV_HOOK = 4, /* a policy rule fired: process_kprobe/tracepoint/lsm/uprobe */
+	TPC_EV_CGROUP = 5, /* base sensor: a cgroup v2 directory was created */
 };
 
 /* Action bits actually applied by BPF (hdr.action). */
@@ -118,6 +119,20 @@ struct tpc_ev_fork {
 	__u32 pad;
 };
 
+/* Base sensor cgroup record (TPC_EV_CGROUP): a directory created in the
+ * cgroup v2 hierarchy, then path_len bytes of its path below the cgroup2
+ * mount ("/kubepods.slice/..."), truncated at TPC_CGROUP_PATH_MAX. Posted
+ * with a wake-up so the loader can put a new container into the scope
+ * maps at once (workload scope, docs/policy-reference.md). */
+struct tpc_ev_cgroup {
+	struct tpc_ev_hdr hdr;
+	__u64 id; /* the new cgroup's id (kernfs inode number) */
+	__u32 level;
+	__u16 path_len;
+	__u16 pad;
+};
+#define TPC_CGROUP_PATH_MAX 512
+
 /* tpc_ev_exec.flags */
 #define TPC_EXEC_F_PATH_TRUNC 1u /* binary path truncated or walk too deep */
 #define TPC_EXEC_F_ARGS_TRUNC 2u /* arguments longer than TPC_EXEC_ARGS_MAX */
@@ -133,6 +148,7 @@ _Static_assert(sizeof(struct tpc_ev_str) == 8, "tpc_ev_str layout");
 _Static_assert(sizeof(struct tpc_ev_sockaddr) == 24, "tpc_ev_sockaddr layout");
 _Static_assert(sizeof(struct tpc_ev_exec) == 96, "tpc_ev_exec layout");
 _Static_assert(sizeof(struct tpc_ev_exit) == 72, "tpc_ev_exit layout");
+_Static_assert(sizeof(struct tpc_ev_cgroup) == 80, "tpc_ev_cgroup layout");
 _Static_assert(sizeof(struct tpc_ev_fork) == 72, "tpc_ev_fork layout");
 #endif
 
