@@ -23,6 +23,8 @@ struct ldr_opts {
 	const char *metrics_addr;
 	const char *node_name;
 	const char *pin_dir;
+	const char *pods_file;	 /* a PodList JSON: the pod store's static source */
+	const char *cgroup_root; /* cgroup v2 mount for cgroup id -> path */
 	enum ldr_fmt fmt;
 	bool mount;
 	bool no_base;

@@ -70,6 +70,9 @@ static const char run_usage[] =
 	"                         'probe') as unsupported, so another variant is attached\n"
 	"  --require-signature PUB refuse objects without a valid signature by this public key\n"
 	"                         ('tpc keygen', 'tpc build --sign'); others keep running\n"
+	"  --pods-file FILE       this node's pods from a PodList JSON (kubectl get pods -o json),\n"
+	"                         reloaded on SIGHUP: pod metadata without an API server\n"
+	"  --cgroup-root DIR      cgroup v2 mount for cgroup id -> pod (default: the v2 mount)\n"
 	"  -v, --verbose          more diagnostics (twice: libbpf debug)\n";
 
 static char **split_list(const char *s)
@@ -132,6 +135,7 @@ static int do_run(int argc, char **argv)
 		O_POLICY_DIR = 256, O_CGROUP, O_EXPORT_FILE, O_EXPORT_MAX, O_EXPORT_BACKUPS,
 		O_METRICS, O_NODE, O_PIN, O_MOUNT, O_ALLOW_EV, O_DENY_EV, O_ALLOW_POL,
 		O_DENY_POL, O_POLL, O_NO_BASE, O_BASE_RING, O_DISABLE, O_RING, O_REQUIRE_SIG,
+		O_PODS_FILE, O_CGROUP_ROOT,
 	};
 	static const struct option lopts[] = {
 		{ "policy-dir", required_argument, 0, O_POLICY_DIR },
@@ -154,6 +158,8 @@ static int do_run(int argc, char **argv)
 		{ "ring-kb", required_argument, 0, O_RING },
 		{ "disable-feature", required_argument, 0, O_DISABLE },
 		{ "require-signature", required_argument, 0, O_REQUIRE_SIG },
+		{ "pods-file", required_argument, 0, O_PODS_FILE },
+		{ "cgroup-root", required_argument, 0, O_CGROUP_ROOT },
 		{ "verbose", no_argument, 0, 'v' },
 		{ "help", no_argument, 0, 'h' },
 		{ 0 },
@@ -190,6 +196,8 @@ static int do_run(int argc, char **argv)
 		case O_METRICS: o.metrics_addr = optarg; break;
 		case O_NODE: o.node_name = optarg; break;
 		case O_PIN: o.pin_dir = optarg; break;
+		case O_PODS_FILE: o.pods_file = optarg; break;
+		case O_CGROUP_ROOT: o.cgroup_root = optarg; break;
 		case O_MOUNT: o.mount = true; break;
 		case O_ALLOW_EV: bad |= parse_types(optarg, &o.filter.allow_types); break;
 		case O_DENY_EV: bad |= parse_types(optarg, &o.filter.deny_types); break;

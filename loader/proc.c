@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "ldr_cgroup.h"
 #include "ldr_jbuf.h"
 #include "ldr_proc.h"
 
@@ -26,7 +27,7 @@ struct ldr_proc_table {
 	size_t count;
 	char node[LDR_NODE_MAX];
 	char *cgroot;
-	int cgroot_fd;
+	struct ldr_cgmap *cgmap;
 	struct cg_entry cg_cache[CG_CACHE]; /* direct-mapped, cgroup id -> docker */
 };
 
@@ -83,41 +84,15 @@ char *ldr_args_join(const char *area, size_t len)
 	return b.p;
 }
 
-static bool all_hex(const char *s, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		if (!isxdigit((unsigned char)s[i]))
-			return false;
-	return true;
-}
-
 void ldr_docker_id(const char *cgpath, char out[32])
 {
-	static const char *const prefixes[] = { "cri-containerd-", "docker-", "crio-", "libpod-",
-						"containerd-" };
-	const char *leaf = strrchr(cgpath, '/');
-	char buf[256];
-	size_t n;
+	struct ldr_cg_ident id;
 
 	out[0] = 0;
-	leaf = leaf ? leaf + 1 : cgpath;
-	snprintf(buf, sizeof(buf), "%s", leaf);
-	n = strlen(buf);
-	if (n > 6 && !strcmp(buf + n - 6, ".scope"))
-		buf[n -= 6] = 0;
-	for (size_t i = 0; i < sizeof(prefixes) / sizeof(prefixes[0]); i++) {
-		size_t pl = strlen(prefixes[i]);
-
-		if (!strncmp(buf, prefixes[i], pl)) {
-			memmove(buf, buf + pl, n - pl + 1);
-			n -= pl;
-			break;
-		}
+	if (!ldr_cgroup__parse(cgpath, &id) && id.container_id[0]) {
+		memcpy(out, id.container_id, 31);
+		out[31] = 0;
 	}
-	if (n != 64 || !all_hex(buf, n))
-		return;
-	memcpy(out, buf, 31);
-	out[31] = 0;
 }
 
 struct ldr_proc_table *ldr_proc_table__new(const char *node, const char *cgroot)
@@ -128,7 +103,7 @@ struct ldr_proc_table *ldr_proc_table__new(const char *node, const char *cgroot)
 		return NULL;
 	snprintf(t->node, sizeof(t->node), "%s", node);
 	t->cgroot = cgroot ? strdup(cgroot) : NULL;
-	t->cgroot_fd = cgroot ? open(cgroot, O_RDONLY | O_DIRECTORY | O_CLOEXEC) : -1;
+	t->cgmap = ldr_cgmap__new(cgroot);
 	for (size_t i = 0; i < CG_CACHE; i++)
 		t->cg_cache[i].id = UINT64_MAX;
 	return t;
@@ -157,8 +132,7 @@ void ldr_proc_table__free(struct ldr_proc_table *t)
 		}
 	}
 	free(t->cgroot);
-	if (t->cgroot_fd >= 0)
-		close(t->cgroot_fd);
+	ldr_cgmap__free(t->cgmap);
 	free(t);
 }
 
@@ -230,33 +204,6 @@ static int read_file(const char *path, char *buf, size_t size)
 	return n;
 }
 
-/* The cgroup v2 directory of a cgroup id, as a path: the id is the kernfs
- * node id, which open_by_handle_at() takes as a file handle on the cgroup2
- * mount (FILEID_KERNFS); this works after the process is gone. */
-static int cgroup_path_of(struct ldr_proc_table *t, uint64_t cgid, char *out, size_t outlen)
-{
-	struct {
-		struct file_handle fh;
-		uint64_t id;
-	} h = { .fh = { .handle_bytes = sizeof(uint64_t), .handle_type = 0xfe }, .id = cgid };
-	char link[64];
-	ssize_t n;
-	int fd;
-
-	if (t->cgroot_fd < 0 || !cgid)
-		return -ENOENT;
-	fd = open_by_handle_at(t->cgroot_fd, &h.fh, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
-	n = readlink(link, out, outlen - 1);
-	close(fd);
-	if (n < 0)
-		return -errno;
-	out[n] = 0;
-	return 0;
-}
-
 /* The docker id of a process, cached by cgroup id: from the cgroup's own
  * path (by id), else from /proc/PID/cgroup; the leaf name of the v2 cgroup
  * names the container. */
@@ -270,7 +217,7 @@ static void docker_of(struct ldr_proc_table *t, uint32_t pid, uint64_t cgid, cha
 		memcpy(out, e->docker, 32);
 		return;
 	}
-	if (!cgroup_path_of(t, cgid, buf, sizeof(buf))) {
+	if (!ldr_cgmap__path(t->cgmap, cgid, buf, sizeof(buf))) {
 		ldr_docker_id(buf, out);
 		goto cache;
 	}

@@ -19,6 +19,8 @@
 #include <bpf/bpf.h>
 
 #include "ldr_attach.h"
+#include "ldr_cgroup.h"
+#include "ldr_pods.h"
 #include "base.skel.h"
 #include "ldr_export.h"
 #include "ldr_log.h"
@@ -62,6 +64,8 @@ struct run {
 	uint64_t out_errors_warned;
 	char (*failed)[NAME_MAX + 1]; /* objects refused at start (pins kept) */
 	size_t nfailed;
+	struct ldr_pods *pods;	  /* this node's pods (API watch or --pods-file) */
+	struct ldr_cgmap *cgmap; /* cgroup v2 id -> path, under --cgroup-root */
 };
 
 static uint64_t now_boot_ns(void)
@@ -626,6 +630,40 @@ static int start_base(struct run *r)
 	return 0;
 }
 
+/* --pods-file: a PodList replaces the whole store (pods gone from the file
+ * are deleted), at start and on SIGHUP. */
+#define LDR_PODS_FILE_MAX (64u << 20)
+static int load_pods_file(struct run *r)
+{
+	const char *path = r->o->pods_file;
+	FILE *f = fopen(path, "re");
+	char *buf = NULL, err[256] = "";
+	size_t n;
+	int ret = -1;
+
+	if (!f) {
+		ldr_err("--pods-file %s: %s", path, strerror(errno));
+		return -1;
+	}
+	buf = malloc(LDR_PODS_FILE_MAX + 1);
+	if (!buf)
+		goto cleanup;
+	n = fread(buf, 1, LDR_PODS_FILE_MAX + 1, f);
+	if (n > LDR_PODS_FILE_MAX) {
+		ldr_err("--pods-file %s: larger than %u MiB", path, LDR_PODS_FILE_MAX >> 20);
+		goto cleanup;
+	}
+	ret = pods__replace_list_json(r->pods, buf, n, err, sizeof(err));
+	if (ret < 0)
+		ldr_err("--pods-file %s: %s", path, err);
+	else
+		ldr_info("--pods-file %s: %d pods", path, ret);
+cleanup:
+	free(buf);
+	fclose(f);
+	return ret < 0 ? -1 : 0;
+}
+
 static void block_signals(sigset_t *set)
 {
 	signal(SIGPIPE, SIG_IGN);
@@ -660,6 +698,8 @@ static void handle_signals(struct run *r)
 									: "(no --policy-dir)");
 			if (r->o->policy_dir)
 				rescan(r, false);
+			if (r->o->pods_file)
+				load_pods_file(r);
 		} else {
 			r->stop = true;
 		}
@@ -768,7 +808,21 @@ int ldr_run(struct ldr_opts *o)
 		ldr_info("start-up: kernel probe done at %.1f ms", ms_since(&t_start));
 
 	r->procs = ldr_proc_table__new(node, r->cgpath[0] ? r->cgpath : NULL);
-	if (!r->procs)
+	r->pods = pods__new();
+	if (!r->procs || !r->pods)
+		goto cleanup;
+	{
+		char root[PATH_MAX];
+
+		if (o->cgroup_root)
+			snprintf(root, sizeof(root), "%s", o->cgroup_root);
+		else if (ldr_cgroup2__root(root, sizeof(root)))
+			root[0] = 0;
+		r->cgmap = ldr_cgmap__new(root[0] ? root : NULL);
+		if (!r->cgmap)
+			goto cleanup;
+	}
+	if (o->pods_file && load_pods_file(r))
 		goto cleanup;
 	ldr_events__init(&r->ev, r->procs, node);
 	r->ev.fmt = o->fmt;
@@ -890,6 +944,8 @@ cleanup:
 	tpc_base__destroy(r->base);
 	ldr_events__fini(&r->ev);
 	ldr_proc_table__free(r->procs);
+	pods__free(r->pods);
+	ldr_cgmap__free(r->cgmap);
 	ldr_out__close(&r->out);
 	if (r->env.cgroup_fd >= 0)
 		close(r->env.cgroup_fd);
