@@ -22,6 +22,7 @@
 
 struct ldr_obj;
 struct ldr_ctr;
+struct ldr_scope;
 
 struct ldr_attach_env {
 	const struct ldr_features *feat;
@@ -36,6 +37,9 @@ struct ldr_attach_env {
 	/* ed25519 public key: objects without a valid signature by it are
 	 * refused (common/sig.h); NULL accepts unsigned objects */
 	const unsigned char *sig_pubkey;
+	/* workload scope maps are registered and filled here before attach
+	 * (ldr_scope.h); NULL: scope maps stay empty */
+	struct ldr_scope *scope;
 };
 
 struct ldr_obj {
@@ -63,6 +67,7 @@ struct ldr_obj {
 	unsigned char *image;
 	size_t image_len;
 	char bpf_name[64];
+	struct ldr_scope *scope; /* where its scope maps are registered, or NULL */
 };
 
 /* Read and validate the .tpc.meta section of an ELF file. */

@@ -17,6 +17,7 @@
 #include "ldr_attach.h"
 #include "ldr_log.h"
 #include "ldr_obj.h"
+#include "ldr_scope.h"
 #include "sig.h"
 #include "tpc_abi.h"
 
@@ -296,6 +297,8 @@ static const char *base_name(const char *path)
  * metadata, so the next variant can be tried. */
 static void obj_unload(struct ldr_obj *o)
 {
+	ldr_scope__detach_obj(o->scope, o);
+	o->scope = NULL;
 	ring_buffer__free(o->rb);
 	o->rb = NULL;
 	for (size_t i = 0; i < o->nlinks; i++) {
@@ -404,6 +407,13 @@ static int obj_load(struct ldr_obj *o, const struct ldr_attach_env *env, const b
 	}
 	if (fill_maps(o, err, errlen))
 		return -1;
+	/* scoped policies: the pods already known are in scope before the
+	 * programs run */
+	if (env->scope) {
+		if (ldr_scope__attach_obj(env->scope, o, err, errlen))
+			return -1;
+		o->scope = env->scope;
+	}
 	map = bpf_object__find_map_by_name(o->bpf, TPC_STATS_MAP);
 	if (map)
 		o->stats_fd = bpf_map__fd(map);
@@ -600,6 +610,7 @@ void ldr_obj__destroy(struct ldr_obj *o, bool keep_pins)
 {
 	if (!o)
 		return;
+	ldr_scope__detach_obj(o->scope, o);
 	ring_buffer__free(o->rb);
 	for (size_t i = 0; i < o->nlinks; i++) {
 		/* a disconnected link stays attached through its pin */

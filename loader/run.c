@@ -21,6 +21,7 @@
 #include "ldr_attach.h"
 #include "ldr_cgroup.h"
 #include "ldr_pods.h"
+#include "ldr_scope.h"
 #include "base.skel.h"
 #include "ldr_export.h"
 #include "ldr_log.h"
@@ -66,6 +67,7 @@ struct run {
 	size_t nfailed;
 	struct ldr_pods *pods;	  /* this node's pods (API watch or --pods-file) */
 	struct ldr_cgmap *cgmap; /* cgroup v2 id -> path, under --cgroup-root */
+	struct ldr_scope *scope; /* scoped policies' cgroup maps */
 };
 
 static uint64_t now_boot_ns(void)
@@ -824,6 +826,11 @@ int ldr_run(struct ldr_opts *o)
 	}
 	if (o->pods_file && load_pods_file(r))
 		goto cleanup;
+	/* before any object loads: scope maps are filled before attach */
+	r->scope = ldr_scope__new(r->pods, r->cgmap, o->pods_file != NULL);
+	if (!r->scope || pods__subscribe(r->pods, ldr_scope__on_pod, r->scope))
+		goto cleanup;
+	r->env.scope = r->scope;
 	ldr_events__init(&r->ev, r->procs, node);
 	r->ev.fmt = o->fmt;
 	r->ev.filter = o->filter;
@@ -836,6 +843,8 @@ int ldr_run(struct ldr_opts *o)
 	r->ev.sync = sync_base;
 	r->ev.sync_ctx = r;
 	r->ev.proc_fallback = true;
+	r->ev.on_cgroup = ldr_scope__on_cgroup;
+	r->ev.cgroup_ctx = r->scope;
 	r->metrics = ldr_metrics__new(collect, r);
 	r->ev.metrics = r->metrics;
 	r->ev.base_ctr[LDR_EV_EXEC] =
@@ -940,6 +949,7 @@ cleanup:
 		r->objs = x->next;
 		ldr_obj__destroy(x, o->pin_dir != NULL);
 	}
+	ldr_scope__free(r->scope);
 	ring_buffer__free(r->base_rb);
 	tpc_base__destroy(r->base);
 	ldr_events__fini(&r->ev);

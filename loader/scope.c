@@ -1,0 +1,442 @@
+/* scope.c - fill and maintain the objects' workload scope maps (see
+ * ldr_scope.h). */
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "ldr_cgroup.h"
+#include "ldr_log.h"
+#include "ldr_obj.h"
+#include "ldr_scope.h"
+
+/* The podSelector key that stands for the pod's namespace (Tetragon's). */
+#define NS_KEY "k8s:io.kubernetes.pod.namespace"
+
+struct scope_ent {
+	char uid[37]; /* the pod the cgroup belongs to */
+	uint64_t id;
+};
+
+/* one registered cgroup_scope map */
+struct scope_map {
+	struct ldr_obj *obj;
+	const struct ldr_meta_scope *sc;
+	const char *policy;
+	int fd;
+	struct scope_ent *ents;
+	size_t n, cap;
+	struct scope_map *next;
+};
+
+struct ldr_scope {
+	pthread_mutex_t lock;
+	struct ldr_pods *pods;
+	struct ldr_cgmap *cgmap;
+	bool has_source;
+	bool warned;
+	struct scope_map *maps;
+};
+
+/* --- selectors ------------------------------------------------------------ */
+
+typedef const char *(*label_fn)(const void *ctx, const char *key);
+
+static bool selector_matches(const struct ldr_selector *s, label_fn get, const void *ctx)
+{
+	for (size_t i = 0; i < s->nreqs; i++) {
+		const struct ldr_sel_req *r = &s->reqs[i];
+		const char *v = get(ctx, r->key);
+		bool in = false;
+
+		for (size_t k = 0; v && k < r->nvalues; k++)
+			in |= !strcmp(v, r->values[k]);
+		switch (r->op) {
+		case LDR_SEL_IN:
+			if (!in)
+				return false;
+			break;
+		case LDR_SEL_NOT_IN: /* Kubernetes: true when the label is absent */
+			if (in)
+				return false;
+			break;
+		case LDR_SEL_EXISTS:
+			if (!v)
+				return false;
+			break;
+		case LDR_SEL_NOT_EXISTS:
+			if (v)
+				return false;
+			break;
+		}
+	}
+	return true;
+}
+
+static const char *pod_label(const void *ctx, const char *key)
+{
+	const struct ldr_pod *p = ctx;
+
+	if (!strcmp(key, NS_KEY))
+		return p->ns;
+	return pod__label(p, key);
+}
+
+bool ldr_scope__pod_matches(const struct ldr_meta_scope *s, const struct ldr_pod *p)
+{
+	if (s->ns[0] && strcmp(s->ns, p->ns))
+		return false;
+	return !s->pods.present || selector_matches(&s->pods, pod_label, p);
+}
+
+void ldr_image__repo(const char *image, char *out, size_t outlen)
+{
+	size_t n = strcspn(image, "@");
+	const char *slash, *colon;
+
+	if (n >= outlen)
+		n = outlen - 1;
+	memcpy(out, image, n);
+	out[n] = 0;
+	/* a ':' after the last '/' starts the tag; one before is a registry port */
+	slash = strrchr(out, '/');
+	colon = strrchr(out, ':');
+	if (colon && (!slash || colon > slash))
+		out[colon - out] = 0;
+}
+
+struct cont_labels {
+	const struct ldr_container *c;
+	char repo[512];
+};
+
+static const char *container_label(const void *ctx, const char *key)
+{
+	const struct cont_labels *cl = ctx;
+
+	if (!strcmp(key, "name"))
+		return cl->c->name;
+	if (!strcmp(key, "repo"))
+		return cl->repo[0] ? cl->repo : NULL;
+	return NULL;
+}
+
+bool ldr_scope__container_matches(const struct ldr_meta_scope *s, const struct ldr_container *c)
+{
+	struct cont_labels cl = { .c = c };
+
+	if (!s->containers.present)
+		return true;
+	ldr_image__repo(c->image ? c->image : "", cl.repo, sizeof(cl.repo));
+	return selector_matches(&s->containers, container_label, &cl);
+}
+
+/* --- map entries ---------------------------------------------------------- */
+
+static bool ent_has(const struct scope_map *m, uint64_t id)
+{
+	for (size_t i = 0; i < m->n; i++)
+		if (m->ents[i].id == id)
+			return true;
+	return false;
+}
+
+static void ent_add(struct scope_map *m, const char *uid, uint64_t id)
+{
+	uint8_t one = 1;
+
+	if (ent_has(m, id))
+		return;
+	if (m->n == m->cap) {
+		size_t cap = m->cap ? m->cap * 2 : 16;
+		struct scope_ent *e = realloc(m->ents, cap * sizeof(*e));
+
+		if (!e) {
+			ldr_err("scope: policy '%s': out of memory; cgroup %llu not in scope",
+				ldr_quote(m->policy), (unsigned long long)id);
+			return;
+		}
+		m->ents = e;
+		m->cap = cap;
+	}
+	if (bpf_map_update_elem(m->fd, &id, &one, BPF_ANY)) {
+		ldr_err("scope: policy '%s': inserting cgroup %llu failed: %s",
+			ldr_quote(m->policy), (unsigned long long)id, strerror(errno));
+		return;
+	}
+	snprintf(m->ents[m->n].uid, sizeof(m->ents[m->n].uid), "%s", uid);
+	m->ents[m->n++].id = id;
+	ldr_debug("scope: policy '%s': cgroup %llu (pod %s) in scope", m->policy,
+		  (unsigned long long)id, uid);
+}
+
+/* Drop the pod's entries that are not in keep[0..nkeep). */
+static void ent_prune(struct scope_map *m, const char *uid, const uint64_t *keep, size_t nkeep)
+{
+	for (size_t i = 0; i < m->n;) {
+		bool kept = false;
+
+		for (size_t k = 0; k < nkeep && !kept; k++)
+			kept = keep[k] == m->ents[i].id;
+		if (kept || strcmp(m->ents[i].uid, uid)) {
+			i++;
+			continue;
+		}
+		bpf_map_delete_elem(m->fd, &m->ents[i].id);
+		ldr_debug("scope: policy '%s': cgroup %llu (pod %s) out of scope", m->policy,
+			  (unsigned long long)m->ents[i].id, uid);
+		m->ents[i] = m->ents[--m->n];
+	}
+}
+
+/* The cgroups of one pod as found on disk. */
+struct pod_cgs {
+	struct {
+		uint64_t id;
+		char container_id[65]; /* "" for the pod-level directory */
+	} v[LDR_POD_MAX_CONTAINERS * 2 + 2];
+	size_t n;
+};
+
+static void collect_cg(void *ctx, uint64_t id, const char *path,
+		       const struct ldr_cg_ident *ident)
+{
+	struct pod_cgs *c = ctx;
+
+	(void)path;
+	if (c->n == sizeof(c->v) / sizeof(c->v[0]))
+		return;
+	c->v[c->n].id = id;
+	snprintf(c->v[c->n].container_id, sizeof(c->v[c->n].container_id), "%s",
+		 ident->container_id);
+	c->n++;
+}
+
+/* Does map m want the cgroup of (pod p, container id cid; "" = the pod)? */
+static bool wants(const struct scope_map *m, const struct ldr_pod *p, const char *cid)
+{
+	if (!ldr_scope__pod_matches(m->sc, p))
+		return false;
+	if (!m->sc->container_level)
+		return !cid[0];
+	if (!cid[0])
+		return false;
+	for (size_t i = 0; i < p->ncontainers; i++)
+		if (p->containers[i].id && !strcmp(p->containers[i].id, cid))
+			return ldr_scope__container_matches(m->sc, &p->containers[i]);
+	return false;
+}
+
+/* Bring every map (or only `only`) in line with pod p (NULL: gone). */
+static void update_pod_locked(struct ldr_scope *sc, const char *uid, const struct ldr_pod *p,
+			      struct scope_map *only)
+{
+	struct pod_cgs *cgs = calloc(1, sizeof(*cgs));
+	uint64_t keep[sizeof(cgs->v) / sizeof(cgs->v[0])];
+
+	if (!cgs) {
+		ldr_err("scope: out of memory updating pod %s", uid);
+		return;
+	}
+	if (p)
+		ldr_cgmap__pod_cgroups(sc->cgmap, uid, collect_cg, cgs);
+	for (struct scope_map *m = sc->maps; m; m = m->next) {
+		size_t nkeep = 0;
+
+		if (only && m != only)
+			continue;
+		for (size_t i = 0; p && i < cgs->n; i++)
+			if (wants(m, p, cgs->v[i].container_id)) {
+				ent_add(m, uid, cgs->v[i].id);
+				keep[nkeep++] = cgs->v[i].id;
+			}
+		/* inserted first, pruned after: a pod that still matches never
+		 * drops out of scope in between */
+		ent_prune(m, uid, keep, nkeep);
+	}
+	free(cgs);
+}
+
+/* --- public --------------------------------------------------------------- */
+
+struct ldr_scope *ldr_scope__new(struct ldr_pods *pods, struct ldr_cgmap *cgmap,
+				 bool has_source)
+{
+	struct ldr_scope *sc = calloc(1, sizeof(*sc));
+
+	if (!sc)
+		return NULL;
+	pthread_mutex_init(&sc->lock, NULL);
+	sc->pods = pods;
+	sc->cgmap = cgmap;
+	sc->has_source = has_source;
+	return sc;
+}
+
+void ldr_scope__free(struct ldr_scope *sc)
+{
+	if (!sc)
+		return;
+	while (sc->maps) {
+		struct scope_map *m = sc->maps;
+
+		sc->maps = m->next;
+		free(m->ents);
+		free(m);
+	}
+	pthread_mutex_destroy(&sc->lock);
+	free(sc);
+}
+
+struct fill_ctx {
+	struct ldr_scope *sc;
+	struct scope_map *m;
+};
+
+static int fill_one(void *ctx, const struct ldr_pod *p)
+{
+	struct fill_ctx *f = ctx;
+
+	if (ldr_scope__pod_matches(f->m->sc, p))
+		update_pod_locked(f->sc, p->uid, p, f->m);
+	return 0;
+}
+
+int ldr_scope__attach_obj(struct ldr_scope *sc, struct ldr_obj *o, char *err, size_t errlen)
+{
+	int ret = 0;
+
+	if (!sc)
+		return 0;
+	pthread_mutex_lock(&sc->lock);
+	for (size_t i = 0; i < o->meta->nmaps; i++) {
+		const struct ldr_meta_map *mm = &o->meta->maps[i];
+		struct bpf_map *map;
+		struct scope_map *m;
+		struct fill_ctx f;
+
+		if (mm->fill != LDR_FILL_CGROUP_SCOPE)
+			continue;
+		map = bpf_object__find_map_by_name(o->bpf, mm->name);
+		if (!map || bpf_map__key_size(map) != 8) {
+			snprintf(err, errlen, "scope map '%s' missing or not keyed by a u64",
+				 ldr_quote(mm->name));
+			ret = -EINVAL;
+			break;
+		}
+		m = calloc(1, sizeof(*m));
+		if (!m) {
+			snprintf(err, errlen, "out of memory");
+			ret = -ENOMEM;
+			break;
+		}
+		m->obj = o;
+		m->sc = mm->scope;
+		m->policy = o->meta->policies[mm->scope->policy].name;
+		m->fd = bpf_map__fd(map);
+		m->next = sc->maps;
+		sc->maps = m;
+		if (!sc->has_source && !sc->warned) {
+			sc->warned = true;
+			ldr_warn("object '%s': policy '%s' is scoped to pods, but this loader has no "
+				 "pod source (--pods-file): scoped policies match nothing",
+				 o->name, ldr_quote(m->policy));
+		}
+		f = (struct fill_ctx){ sc, m };
+		pods__foreach(sc->pods, fill_one, &f);
+		ldr_info("object '%s': policy '%s' scoped (%s level%s%s): %zu cgroups in scope",
+			 o->name, ldr_quote(m->policy), m->sc->container_level ? "container" : "pod",
+			 m->sc->ns[0] ? ", namespace " : "", m->sc->ns[0] ? ldr_quote(m->sc->ns) : "",
+			 m->n);
+	}
+	pthread_mutex_unlock(&sc->lock);
+	if (ret)
+		ldr_scope__detach_obj(sc, o);
+	return ret;
+}
+
+void ldr_scope__detach_obj(struct ldr_scope *sc, struct ldr_obj *o)
+{
+	struct scope_map **pp;
+
+	if (!sc)
+		return;
+	pthread_mutex_lock(&sc->lock);
+	for (pp = &sc->maps; *pp;) {
+		struct scope_map *m = *pp;
+
+		if (m->obj != o) {
+			pp = &m->next;
+			continue;
+		}
+		*pp = m->next;
+		free(m->ents);
+		free(m);
+	}
+	pthread_mutex_unlock(&sc->lock);
+}
+
+void ldr_scope__on_pod(void *ctx, enum ldr_pod_change what, const struct ldr_pod *old,
+		       const struct ldr_pod *new_)
+{
+	struct ldr_scope *sc = ctx;
+	const struct ldr_pod *p = what == POD_DELETED ? NULL : new_;
+	const char *uid = new_ ? new_->uid : old ? old->uid : NULL;
+
+	if (!uid)
+		return;
+	pthread_mutex_lock(&sc->lock);
+	if (sc->maps)
+		update_pod_locked(sc, uid, p, NULL);
+	pthread_mutex_unlock(&sc->lock);
+}
+
+void ldr_scope__on_cgroup(void *ctx, uint64_t id, const char *path, uint64_t ktime)
+{
+	struct ldr_scope *sc = ctx;
+	struct ldr_cg_ident ident;
+	struct ldr_pod *p;
+
+	ldr_debug("scope: cgroup %llu created: %s", (unsigned long long)id, path);
+	if (!sc || ldr_cgroup__parse(path, &ident) || !ident.pod_uid[0])
+		return;
+	p = pods__get(sc->pods, ident.pod_uid);
+	if (!p)
+		return; /* the pod's arrival in the store walks its cgroups */
+	pthread_mutex_lock(&sc->lock);
+	for (struct scope_map *m = sc->maps; m; m = m->next) {
+		struct timespec ts;
+
+		if (!wants(m, p, ident.container_id) || ent_has(m, id))
+			continue;
+		ent_add(m, p->uid, id);
+		/* the containerSelector window, as measured: cgroup created ->
+		 * in the map */
+		clock_gettime(CLOCK_BOOTTIME, &ts);
+		ldr_info("scope: policy '%s': new cgroup %s (id %llu) of pod %s/%s in scope %.0f us "
+			 "after its creation",
+			 ldr_quote(m->policy), ldr_quote(strrchr(path, '/') ? strrchr(path, '/') + 1 : path),
+			 (unsigned long long)id, ldr_quote(p->ns), ldr_quote(p->name),
+			 ((uint64_t)ts.tv_sec * 1000000000ull + ts.tv_nsec - ktime) / 1e3);
+	}
+	pthread_mutex_unlock(&sc->lock);
+	pod__put(p);
+}
+
+size_t ldr_scope__entries(struct ldr_scope *sc)
+{
+	size_t n = 0;
+
+	if (!sc)
+		return 0;
+	pthread_mutex_lock(&sc->lock);
+	for (struct scope_map *m = sc->maps; m; m = m->next)
+		n += m->n;
+	pthread_mutex_unlock(&sc->lock);
+	return n;
+}
