@@ -699,8 +699,8 @@ static void t_unsupported(void **st)
 	o.name = S(f, "disable-kprobe-multi");
 	o.value = S(f, "true");
 	VEC_PUSH(f->a, f->p->options, o);
-	f->p->pod_selector.present = true;
-	f->p->pod_selector.span = SP(f);
+	f->p->host_selector.present = true;
+	f->p->host_selector.span = SP(f);
 	assert_int_equal(run(f), -EINVAL);
 	EXPECT(f, DIAG_ERROR, "'usdts' is not supported by tpc");
 	EXPECT(f, DIAG_ERROR, "'cred' is not supported by tpc");
@@ -709,7 +709,7 @@ static void t_unsupported(void **st)
 	EXPECT(f, DIAG_ERROR, "'matchNamespaceChanges' is not supported by tpc");
 	EXPECT(f, DIAG_ERROR, "'CelExpr' is not supported by tpc");
 	EXPECT(f, DIAG_ERROR, "option 'disable-kprobe-multi' is not supported");
-	EXPECT(f, DIAG_ERROR, "planned for the Kubernetes issue");
+	EXPECT(f, DIAG_ERROR, "'hostSelector' is not supported by tpc: selecting host");
 }
 
 /* ---- DSL ---- */
