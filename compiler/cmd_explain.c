@@ -208,7 +208,8 @@ static void explain_ir(const struct ir_object *o)
 			if (sp->scope_map >= 0)
 				printf("    first: the task's cgroup or an ancestor is in %s (workload "
 				       "scope, filled by the loader); otherwise the policy's rules are "
-				       "skipped  [cost: up to %d hash lookups]\n",
+				       "skipped  [cost: a per-CPU cached verdict; on a miss one hash "
+				       "lookup per cgroup level the loader used, at most %d]\n",
 				       o->maps.v[sp->scope_map].name, TPC_SCOPE_DEPTH);
 			for (size_t r = 0; r < sp->rules.n; r++) {
 				const struct ir_rule *ru = &sp->rules.v[r];

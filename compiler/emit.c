@@ -744,8 +744,9 @@ static void emit_prog(struct body *B)
 		span_comment(out, B->m, sp->span);
 		fputs(" */\n", out);
 		if (sp->scope_map >= 0)
-			fprintf(out, "\tif (!tpc_scope__in(&%s))\n\t\tgoto spec%zu_done;\n",
-				B->o->maps.v[sp->scope_map].name, si);
+			fprintf(out, "\tif (!tpc_scope__in(&%s, %d))\n\t\tgoto spec%zu_done;\n",
+				B->o->maps.v[sp->scope_map].name,
+				B->o->maps.v[sp->scope_map].scope.index, si);
 		for (size_t r = 0; r < sp->rules.n; r++)
 			emit_rule(B, sp, &sp->rules.v[r], si);
 		fprintf(out, "spec%zu_done:;\n", si);
@@ -907,11 +908,15 @@ int emit__c(const struct ir_object *o, const struct srcmap *m, const struct emit
 				}
 rate_done:
 	fputs("#include \"tpc.bpf.h\"\n", out);
-	for (size_t i = 0; i < o->maps.n; i++)
-		if (o->maps.v[i].kind == MAP_SCOPE) {
-			fputs("#include \"tpc_scope.bpf.h\"\n", out);
-			break;
-		}
+	{
+		int nscopes = 0;
+
+		for (size_t i = 0; i < o->maps.n; i++)
+			nscopes += o->maps.v[i].kind == MAP_SCOPE;
+		if (nscopes)
+			fprintf(out, "#define TPC_NSCOPES %d\n#include \"tpc_scope.bpf.h\"\n",
+				nscopes);
+	}
 	fputs("\n", out);
 	emit_maps(out, o);
 	emit_binsets(out, o, m);

@@ -69,7 +69,8 @@ static json_t *selector_json(const struct ast_label_selector *ls)
 
 static json_t *scope_json(const struct ir_scope *sc)
 {
-	return json_pack("{s:i, s:o, s:s, s:o, s:o}", "policy", sc->policy, "namespace",
+	return json_pack("{s:i, s:i, s:o, s:s, s:o, s:o}", "policy", sc->policy, "index",
+			 sc->index, "namespace",
 			 jstr(sc->ns), "level", sc->containers ? "container" : "pod", "pods",
 			 selector_json(sc->pods), "containers", selector_json(sc->containers));
 }

@@ -237,6 +237,7 @@ enum ir_map_kind {
  * "cgroup_scope"); the loader evaluates it against its pod store. */
 struct ir_scope {
 	int policy;
+	int index; /* its slot in TPC_SCOPE_LEVELS_MAP (0.. number of scope maps) */
 	const char *ns; /* TracingPolicyNamespaced: only pods of this namespace */
 	const struct ast_label_selector *pods;	     /* NULL: every pod */
 	const struct ast_label_selector *containers; /* NULL: every container */

@@ -1150,6 +1150,8 @@ static int lower_scope(struct lower *L, const struct ast_policy *pol)
 	m.key_size = 8;
 	m.max_entries = TPC_SCOPE_MAX;
 	m.scope.policy = L->policy;
+	for (size_t i = 0; i < L->o->maps.n; i++)
+		m.scope.index += L->o->maps.v[i].kind == MAP_SCOPE;
 	m.scope.ns = pol->kind == POLICY_NAMESPACED && pol->namespace_.s ? pol->namespace_.s : "";
 	m.scope.pods = pods;
 	m.scope.containers = conts;

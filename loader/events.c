@@ -397,7 +397,7 @@ int ldr_events__base(struct ldr_events *ev, const void *data, size_t size)
 		memcpy(path, c + 1, c->path_len);
 		path[c->path_len] = 0;
 		if (ev->on_cgroup)
-			ev->on_cgroup(ev->cgroup_ctx, c->id, path, h->ktime);
+			ev->on_cgroup(ev->cgroup_ctx, c->id, c->level, path, h->ktime);
 		return 0;
 	}
 	}

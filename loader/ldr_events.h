@@ -57,9 +57,10 @@ struct ldr_events {
 	void *sync_ctx;
 	bool proc_fallback; /* read /proc for a hook's unknown process */
 	/* a cgroup v2 directory was created (TPC_EV_CGROUP); path is below the
-	 * cgroup2 mount, NUL-terminated; ktime its CLOCK_BOOTTIME ns; NULL:
-	 * ignored */
-	void (*on_cgroup)(void *ctx, uint64_t id, const char *path, uint64_t ktime);
+	 * cgroup2 mount, NUL-terminated; level its depth (root 0); ktime its
+	 * CLOCK_BOOTTIME ns; NULL: ignored */
+	void (*on_cgroup)(void *ctx, uint64_t id, unsigned level, const char *path,
+			  uint64_t ktime);
 	void *cgroup_ctx;
 	uint64_t emitted;
 	uint64_t filtered;

@@ -138,6 +138,7 @@ struct ldr_selector {
 /* maps[].fill.scope of a cgroup_scope map */
 struct ldr_meta_scope {
 	uint32_t policy;
+	uint32_t index;	      /* slot in TPC_SCOPE_LEVELS_MAP */
 	char *ns;	      /* "" = every namespace */
 	bool container_level; /* insert container cgroups (containerSelector) */
 	struct ldr_selector pods, containers;

@@ -12,6 +12,9 @@
  *    cgroup directory (kubepods-...-pod<uid>.slice); the BPF check
  *    (runtime/tpc_scope.bpf.h) also matches its descendants, so a
  *    container created later is in scope at once;
+ *    Before an id is inserted, its level's bit is set in the object's
+ *    TPC_SCOPE_LEVELS_MAP slot for that map (the BPF check looks only
+ *    there); bits are never cleared;
  *  - a container-level scope (containerSelector) holds the cgroups of the
  *    matching containers, which the loader can only insert once it knows
  *    the container's id and its directory exists.
@@ -37,10 +40,11 @@ struct ldr_scope;
 struct ldr_cgmap;
 struct ldr_obj;
 
-/* pods: the store (not owned); has_source: false when nothing feeds it
- * (no --pods-file, no API), which makes every scope empty. */
+/* pods: the store (not owned); cgroot: the cgroup2 mount cgmap walks
+ * (paths below it give a cgroup's level); has_source: false when nothing
+ * feeds the store (no --pods-file, no API), which makes every scope empty. */
 struct ldr_scope *ldr_scope__new(struct ldr_pods *pods, struct ldr_cgmap *cgmap,
-				 bool has_source);
+				 const char *cgroot, bool has_source);
 void ldr_scope__free(struct ldr_scope *sc);
 
 /* Register and fill o's scope maps (o->bpf loaded, not attached). */
@@ -50,9 +54,11 @@ void ldr_scope__detach_obj(struct ldr_scope *sc, struct ldr_obj *o);
 /* pods__subscribe callback (ctx: the struct ldr_scope) */
 void ldr_scope__on_pod(void *ctx, enum ldr_pod_change what, const struct ldr_pod *old,
 		       const struct ldr_pod *new_);
-/* a cgroup v2 directory appeared; path below the cgroup2 mount, ktime
- * when it was created (CLOCK_BOOTTIME ns), for the logged delay */
-void ldr_scope__on_cgroup(void *ctx, uint64_t id, const char *path, uint64_t ktime);
+/* a cgroup v2 directory appeared at level (root 0); path below the
+ * cgroup2 mount, ktime when it was created (CLOCK_BOOTTIME ns), for the
+ * logged delay */
+void ldr_scope__on_cgroup(void *ctx, uint64_t id, unsigned level, const char *path,
+			  uint64_t ktime);
 
 /* Entries currently in all registered maps (metrics, tests). */
 size_t ldr_scope__entries(struct ldr_scope *sc);

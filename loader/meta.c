@@ -606,6 +606,9 @@ static void parse_scope(struct pctx *p, json_t *fill, const char *fw, struct ldr
 	if (get_int(p, v, "policy", w, true, 0, (long long)m->npolicies - 1, 0, &pol))
 		return;
 	sc->policy = (uint32_t)pol;
+	if (get_int(p, v, "index", w, true, 0, m->nmaps > 0 ? 65535 : 0, 0, &pol))
+		return;
+	sc->index = (uint32_t)pol;
 	sc->ns = get_str(p, v, "namespace", w, false);
 	level = get_str(p, v, "level", w, true);
 	if (level && strcmp(level, "pod") && strcmp(level, "container"))

@@ -738,6 +738,7 @@ int ldr_run(struct ldr_opts *o)
 	struct run *r = calloc(1, sizeof(*r));
 	char node[LDR_NODE_MAX];
 	struct timespec t_start;
+	char root[PATH_MAX] = ""; /* the cgroup2 mount (cgmap, scope) */
 	int ret = 1;
 
 	clock_gettime(CLOCK_MONOTONIC, &t_start);
@@ -814,8 +815,6 @@ int ldr_run(struct ldr_opts *o)
 	if (!r->procs || !r->pods)
 		goto cleanup;
 	{
-		char root[PATH_MAX];
-
 		if (o->cgroup_root)
 			snprintf(root, sizeof(root), "%s", o->cgroup_root);
 		else if (ldr_cgroup2__root(root, sizeof(root)))
@@ -827,7 +826,7 @@ int ldr_run(struct ldr_opts *o)
 	if (o->pods_file && load_pods_file(r))
 		goto cleanup;
 	/* before any object loads: scope maps are filled before attach */
-	r->scope = ldr_scope__new(r->pods, r->cgmap, o->pods_file != NULL);
+	r->scope = ldr_scope__new(r->pods, r->cgmap, root, o->pods_file != NULL);
 	if (!r->scope || pods__subscribe(r->pods, ldr_scope__on_pod, r->scope))
 		goto cleanup;
 	r->env.scope = r->scope;

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <time.h>
 
 #include <bpf/bpf.h>
@@ -14,6 +15,7 @@
 #include "ldr_log.h"
 #include "ldr_obj.h"
 #include "ldr_scope.h"
+#include "tpc_abi.h"
 
 /* The podSelector key that stands for the pod's namespace (Tetragon's). */
 #define NS_KEY "k8s:io.kubernetes.pod.namespace"
@@ -29,6 +31,10 @@ struct scope_map {
 	const struct ldr_meta_scope *sc;
 	const char *policy;
 	int fd;
+	uint64_t *ctl;	  /* this map's struct tpc_scope_ctl, mmapped */
+	void *ctl_base;	  /* the TPC_SCOPE_CTL_MAP mapping (owned) */
+	size_t ctl_len;
+	uint32_t levels, gen; /* what *ctl holds */
 	struct scope_ent *ents;
 	size_t n, cap;
 	struct scope_map *next;
@@ -38,6 +44,7 @@ struct ldr_scope {
 	pthread_mutex_t lock;
 	struct ldr_pods *pods;
 	struct ldr_cgmap *cgmap;
+	char *cgroot;
 	bool has_source;
 	bool warned;
 	struct scope_map *maps;
@@ -146,12 +153,38 @@ static bool ent_has(const struct scope_map *m, uint64_t id)
 	return false;
 }
 
-static void ent_add(struct scope_map *m, const char *uid, uint64_t id)
+/* One 8-byte atomic store: BPF reads levels and gen with one load
+ * (struct tpc_scope_ctl, little endian: levels low, gen high). */
+static void ctl_store(struct scope_map *m)
+{
+	__atomic_store_n(m->ctl, (uint64_t)m->gen << 32 | m->levels, __ATOMIC_SEQ_CST);
+}
+
+/* After a change of the scope map: cached verdicts are stale. */
+static void ctl_bump(struct scope_map *m)
+{
+	m->gen++;
+	ctl_store(m);
+}
+
+/* level: the cgroup's depth below the root (the BPF check asks only for
+ * ancestors at levels whose bit is set, so the bit goes in first) */
+static void ent_add(struct scope_map *m, const char *uid, uint64_t id, unsigned level)
 {
 	uint8_t one = 1;
 
 	if (ent_has(m, id))
 		return;
+	if (level < 1 || level > TPC_SCOPE_DEPTH) {
+		ldr_warn("scope: policy '%s': cgroup %llu is at level %u, deeper than the %d "
+			 "levels the BPF check looks at; not in scope",
+			 ldr_quote(m->policy), (unsigned long long)id, level, TPC_SCOPE_DEPTH);
+		return;
+	}
+	if (!(m->levels & (1u << level))) {
+		m->levels |= 1u << level;
+		ctl_store(m);
+	}
 	if (m->n == m->cap) {
 		size_t cap = m->cap ? m->cap * 2 : 16;
 		struct scope_ent *e = realloc(m->ents, cap * sizeof(*e));
@@ -169,6 +202,7 @@ static void ent_add(struct scope_map *m, const char *uid, uint64_t id)
 			ldr_quote(m->policy), (unsigned long long)id, strerror(errno));
 		return;
 	}
+	ctl_bump(m);
 	snprintf(m->ents[m->n].uid, sizeof(m->ents[m->n].uid), "%s", uid);
 	m->ents[m->n++].id = id;
 	ldr_debug("scope: policy '%s': cgroup %llu (pod %s) in scope", m->policy,
@@ -188,6 +222,7 @@ static void ent_prune(struct scope_map *m, const char *uid, const uint64_t *keep
 			continue;
 		}
 		bpf_map_delete_elem(m->fd, &m->ents[i].id);
+		ctl_bump(m);
 		ldr_debug("scope: policy '%s': cgroup %llu (pod %s) out of scope", m->policy,
 			  (unsigned long long)m->ents[i].id, uid);
 		m->ents[i] = m->ents[--m->n];
@@ -198,20 +233,32 @@ static void ent_prune(struct scope_map *m, const char *uid, const uint64_t *keep
 struct pod_cgs {
 	struct {
 		uint64_t id;
+		unsigned level;
 		char container_id[65]; /* "" for the pod-level directory */
 	} v[LDR_POD_MAX_CONTAINERS * 2 + 2];
 	size_t n;
+	size_t rootlen; /* strlen of the cgroup2 mount path */
 };
+
+/* path is root + "/a/b/c": level 3 */
+static unsigned path_level(const char *path, size_t rootlen)
+{
+	unsigned n = 0;
+
+	for (const char *s = path + rootlen; *s; s++)
+		n += *s == '/' && s[1] && s[1] != '/';
+	return n;
+}
 
 static void collect_cg(void *ctx, uint64_t id, const char *path,
 		       const struct ldr_cg_ident *ident)
 {
 	struct pod_cgs *c = ctx;
 
-	(void)path;
-	if (c->n == sizeof(c->v) / sizeof(c->v[0]))
+	if (c->n == sizeof(c->v) / sizeof(c->v[0]) || strlen(path) < c->rootlen)
 		return;
 	c->v[c->n].id = id;
+	c->v[c->n].level = path_level(path, c->rootlen);
 	snprintf(c->v[c->n].container_id, sizeof(c->v[c->n].container_id), "%s",
 		 ident->container_id);
 	c->n++;
@@ -243,6 +290,7 @@ static void update_pod_locked(struct ldr_scope *sc, const char *uid, const struc
 		ldr_err("scope: out of memory updating pod %s", uid);
 		return;
 	}
+	cgs->rootlen = strlen(sc->cgroot);
 	if (p)
 		ldr_cgmap__pod_cgroups(sc->cgmap, uid, collect_cg, cgs);
 	for (struct scope_map *m = sc->maps; m; m = m->next) {
@@ -252,7 +300,7 @@ static void update_pod_locked(struct ldr_scope *sc, const char *uid, const struc
 			continue;
 		for (size_t i = 0; p && i < cgs->n; i++)
 			if (wants(m, p, cgs->v[i].container_id)) {
-				ent_add(m, uid, cgs->v[i].id);
+				ent_add(m, uid, cgs->v[i].id, cgs->v[i].level);
 				keep[nkeep++] = cgs->v[i].id;
 			}
 		/* inserted first, pruned after: a pod that still matches never
@@ -264,13 +312,23 @@ static void update_pod_locked(struct ldr_scope *sc, const char *uid, const struc
 
 /* --- public --------------------------------------------------------------- */
 
+static void map_free(struct scope_map *m)
+{
+	if (m->ctl_base && m->ctl_base != MAP_FAILED)
+		munmap(m->ctl_base, m->ctl_len);
+	free(m->ents);
+	free(m);
+}
+
 struct ldr_scope *ldr_scope__new(struct ldr_pods *pods, struct ldr_cgmap *cgmap,
-				 bool has_source)
+				 const char *cgroot, bool has_source)
 {
 	struct ldr_scope *sc = calloc(1, sizeof(*sc));
 
-	if (!sc)
+	if (!sc || !(sc->cgroot = strdup(cgroot ? cgroot : ""))) {
+		free(sc);
 		return NULL;
+	}
 	pthread_mutex_init(&sc->lock, NULL);
 	sc->pods = pods;
 	sc->cgmap = cgmap;
@@ -286,10 +344,10 @@ void ldr_scope__free(struct ldr_scope *sc)
 		struct scope_map *m = sc->maps;
 
 		sc->maps = m->next;
-		free(m->ents);
-		free(m);
+		map_free(m);
 	}
 	pthread_mutex_destroy(&sc->lock);
+	free(sc->cgroot);
 	free(sc);
 }
 
@@ -311,8 +369,11 @@ int ldr_scope__attach_obj(struct ldr_scope *sc, struct ldr_obj *o, char *err, si
 {
 	int ret = 0;
 
+	struct bpf_map *ctl;
+
 	if (!sc)
 		return 0;
+	ctl = bpf_object__find_map_by_name(o->bpf, TPC_SCOPE_CTL_MAP);
 	pthread_mutex_lock(&sc->lock);
 	for (size_t i = 0; i < o->meta->nmaps; i++) {
 		const struct ldr_meta_map *mm = &o->meta->maps[i];
@@ -329,6 +390,16 @@ int ldr_scope__attach_obj(struct ldr_scope *sc, struct ldr_obj *o, char *err, si
 			ret = -EINVAL;
 			break;
 		}
+		if (!ctl || bpf_map__type(ctl) != BPF_MAP_TYPE_ARRAY ||
+		    bpf_map__value_size(ctl) != sizeof(struct tpc_scope_ctl) ||
+		    !(bpf_map__map_flags(ctl) & BPF_F_MMAPABLE) ||
+		    mm->scope->index >= bpf_map__max_entries(ctl)) {
+			snprintf(err, errlen,
+				 "scope map '%s': no mmapable " TPC_SCOPE_CTL_MAP " array with slot %u",
+				 ldr_quote(mm->name), mm->scope->index);
+			ret = -EINVAL;
+			break;
+		}
 		m = calloc(1, sizeof(*m));
 		if (!m) {
 			snprintf(err, errlen, "out of memory");
@@ -339,6 +410,17 @@ int ldr_scope__attach_obj(struct ldr_scope *sc, struct ldr_obj *o, char *err, si
 		m->sc = mm->scope;
 		m->policy = o->meta->policies[mm->scope->policy].name;
 		m->fd = bpf_map__fd(map);
+		/* a mapping per scope map keeps detach simple; they are one page */
+		m->ctl_len = bpf_map__max_entries(ctl) * sizeof(struct tpc_scope_ctl);
+		m->ctl_base = mmap(NULL, m->ctl_len, PROT_READ | PROT_WRITE, MAP_SHARED,
+				   bpf_map__fd(ctl), 0);
+		if (m->ctl_base == MAP_FAILED) {
+			snprintf(err, errlen, "mapping " TPC_SCOPE_CTL_MAP ": %s", strerror(errno));
+			free(m);
+			ret = -errno;
+			break;
+		}
+		m->ctl = (uint64_t *)m->ctl_base + mm->scope->index;
 		m->next = sc->maps;
 		sc->maps = m;
 		if (!sc->has_source && !sc->warned) {
@@ -375,8 +457,7 @@ void ldr_scope__detach_obj(struct ldr_scope *sc, struct ldr_obj *o)
 			continue;
 		}
 		*pp = m->next;
-		free(m->ents);
-		free(m);
+		map_free(m);
 	}
 	pthread_mutex_unlock(&sc->lock);
 }
@@ -396,7 +477,8 @@ void ldr_scope__on_pod(void *ctx, enum ldr_pod_change what, const struct ldr_pod
 	pthread_mutex_unlock(&sc->lock);
 }
 
-void ldr_scope__on_cgroup(void *ctx, uint64_t id, const char *path, uint64_t ktime)
+void ldr_scope__on_cgroup(void *ctx, uint64_t id, unsigned level, const char *path,
+			  uint64_t ktime)
 {
 	struct ldr_scope *sc = ctx;
 	struct ldr_cg_ident ident;
@@ -414,7 +496,9 @@ void ldr_scope__on_cgroup(void *ctx, uint64_t id, const char *path, uint64_t kti
 
 		if (!wants(m, p, ident.container_id) || ent_has(m, id))
 			continue;
-		ent_add(m, p->uid, id);
+		ent_add(m, p->uid, id, level);
+		if (!ent_has(m, id))
+			continue;
 		/* the containerSelector window, as measured: cgroup created ->
 		 * in the map */
 		clock_gettime(CLOCK_BOOTTIME, &ts);

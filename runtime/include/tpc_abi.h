@@ -32,6 +32,15 @@
 #define TPC_STR_MAX 256	 /* string argument copy, bytes incl. NUL */
 #define TPC_SCOPE_MAX 8192 /* cgroup ids in one workload scope map (tpc_scopeN) */
 #define TPC_SCOPE_DEPTH 12 /* cgroup levels below the root a scope check looks at */
+/* Per scope map (fill.scope.index), one struct tpc_scope_ctl in this
+ * BPF_F_MMAPABLE ARRAY; the loader writes each one with a single 8-byte
+ * atomic store through its mapping. */
+#define TPC_SCOPE_CTL_MAP "tpc_scope_ctl"
+struct tpc_scope_ctl {
+	__u32 levels; /* bit L: the scope map may hold a cgroup at level L */
+	__u32 gen;    /* bumped after every change of the scope map */
+};
+#define TPC_SCOPE_SLOTS 16 /* per-CPU verdict cache slots per scope map */
 #define TPC_EV_MAX 4096	 /* largest record */
 #define TPC_RULE_NONE 0xffffffffu
 
@@ -149,6 +158,7 @@ _Static_assert(sizeof(struct tpc_ev_sockaddr) == 24, "tpc_ev_sockaddr layout");
 _Static_assert(sizeof(struct tpc_ev_exec) == 96, "tpc_ev_exec layout");
 _Static_assert(sizeof(struct tpc_ev_exit) == 72, "tpc_ev_exit layout");
 _Static_assert(sizeof(struct tpc_ev_cgroup) == 80, "tpc_ev_cgroup layout");
+_Static_assert(sizeof(struct tpc_scope_ctl) == 8, "tpc_scope_ctl layout");
 _Static_assert(sizeof(struct tpc_ev_fork) == 72, "tpc_ev_fork layout");
 #endif
 

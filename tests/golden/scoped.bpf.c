@@ -14,6 +14,7 @@ scoped.yaml:50:18: note: match the resolved path instead: an lsmhooks entry 'fil
 /* policy web-openat */
 /* policy everyone-openat */
 #include "tpc.bpf.h"
+#define TPC_NSCOPES 1
 #include "tpc_scope.bpf.h"
 
 /* workload scope of policy 0 (cgroup ids) */
@@ -70,7 +71,7 @@ TPC_INLINE int tpc_p0(void *ctx, const int v)
 	(void)o0;
 
 	/* policy 'web-openat', scoped.yaml:24 */
-	if (!tpc_scope__in(&tpc_scope0))
+	if (!tpc_scope__in(&tpc_scope0, 0))
 		goto spec0_done;
 	/* rule 0: selector 0, scoped.yaml:30 */
 	if ((((L0() >= 5 && (TPC_W(P0(), 0) & 0xffffffffffull) == 0x2f6374652full)))) {

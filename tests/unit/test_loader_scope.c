@@ -68,7 +68,7 @@ static void test_meta_pod_level(void **state)
 {
 	char err[256] = "";
 	struct ldr_meta *m = parse(
-		MAP("{\"policy\":0,\"namespace\":\"\",\"level\":\"pod\",\"pods\":{\"match_labels\":"
+		MAP("{\"policy\":0,\"index\":0,\"namespace\":\"\",\"level\":\"pod\",\"pods\":{\"match_labels\":"
 		    "{\"app\":\"web\"},\"match_expressions\":[{\"key\":\"tier\",\"operator\":"
 		    "\"NotIn\",\"values\":[\"canary\",\"test\"]},{\"key\":\"debug\",\"operator\":"
 		    "\"DoesNotExist\",\"values\":[]}]},\"containers\":null}"),
@@ -97,23 +97,23 @@ static void test_meta_refused(void **state)
 	static const struct {
 		const char *json, *why;
 	} bad[] = {
-		{ MAP("{\"policy\":1,\"level\":\"pod\",\"pods\":null,\"containers\":null}"),
+		{ MAP("{\"policy\":1,\"index\":0,\"level\":\"pod\",\"pods\":null,\"containers\":null}"),
 		  "out of range" },
-		{ MAP("{\"policy\":0,\"level\":\"node\",\"pods\":null,\"containers\":null}"),
+		{ MAP("{\"policy\":0,\"index\":0,\"level\":\"node\",\"pods\":null,\"containers\":null}"),
 		  "unknown \"node\"" },
-		{ MAP("{\"policy\":0,\"level\":\"pod\",\"pods\":{\"match_expressions\":[{\"key\":"
+		{ MAP("{\"policy\":0,\"index\":0,\"level\":\"pod\",\"pods\":{\"match_expressions\":[{\"key\":"
 		      "\"a\",\"operator\":\"Contains\",\"values\":[\"x\"]}]},\"containers\":null}"),
 		  "unknown \"Contains\"" },
-		{ MAP("{\"policy\":0,\"level\":\"pod\",\"pods\":{\"match_expressions\":[{\"key\":"
+		{ MAP("{\"policy\":0,\"index\":0,\"level\":\"pod\",\"pods\":{\"match_expressions\":[{\"key\":"
 		      "\"a\",\"operator\":\"In\",\"values\":[]}]},\"containers\":null}"),
 		  "In/NotIn need values" },
-		{ MAP("{\"policy\":0,\"level\":\"pod\",\"pods\":{\"match_expressions\":[{\"key\":"
+		{ MAP("{\"policy\":0,\"index\":0,\"level\":\"pod\",\"pods\":{\"match_expressions\":[{\"key\":"
 		      "\"a\",\"operator\":\"Exists\",\"values\":[\"x\"]}]},\"containers\":null}"),
 		  "Exists/DoesNotExist take none" },
-		{ MAP("{\"policy\":0,\"level\":\"pod\",\"pods\":{\"match_labels\":{\"a\":1}},"
+		{ MAP("{\"policy\":0,\"index\":0,\"level\":\"pod\",\"pods\":{\"match_labels\":{\"a\":1}},"
 		      "\"containers\":null}"),
 		  "values must be strings" },
-		{ MAP("{\"policy\":0,\"level\":\"pod\",\"pods\":null,\"containers\":"
+		{ MAP("{\"policy\":0,\"index\":0,\"level\":\"pod\",\"pods\":null,\"containers\":"
 		      "{\"match_labels\":{\"name\":\"c\"}}}"),
 		  "\"container\" exactly when" },
 		{ MAP("7"), "expected an object" },
@@ -144,7 +144,7 @@ static void test_pod_matching(void **state)
 {
 	char err[256] = "";
 	struct ldr_meta *m = parse(
-		MAP("{\"policy\":0,\"namespace\":\"\",\"level\":\"pod\",\"pods\":{\"match_labels\":"
+		MAP("{\"policy\":0,\"index\":0,\"namespace\":\"\",\"level\":\"pod\",\"pods\":{\"match_labels\":"
 		    "{\"app\":\"web\"},\"match_expressions\":[{\"key\":\"tier\",\"operator\":"
 		    "\"NotIn\",\"values\":[\"canary\"]},{\"key\":\"team\",\"operator\":\"Exists\","
 		    "\"values\":[]},{\"key\":\"k8s:io.kubernetes.pod.namespace\",\"operator\":"
@@ -176,10 +176,10 @@ static void test_namespaced_and_empty(void **state)
 {
 	char err[256] = "";
 	struct ldr_meta *m =
-		parse(MAP("{\"policy\":0,\"namespace\":\"shop\",\"level\":\"pod\",\"pods\":null,"
+		parse(MAP("{\"policy\":0,\"index\":0,\"namespace\":\"shop\",\"level\":\"pod\",\"pods\":null,"
 			  "\"containers\":null}"),
 		      err);
-	struct ldr_meta *all = parse(MAP("{\"policy\":0,\"namespace\":\"\",\"level\":\"pod\","
+	struct ldr_meta *all = parse(MAP("{\"policy\":0,\"index\":0,\"namespace\":\"\",\"level\":\"pod\","
 					 "\"pods\":{\"match_labels\":{},\"match_expressions\":[]},"
 					 "\"containers\":null}"),
 				     err);
@@ -201,11 +201,11 @@ static void test_container_matching(void **state)
 {
 	char err[256] = "";
 	struct ldr_meta *byname = parse(
-		MAP("{\"policy\":0,\"level\":\"container\",\"pods\":null,\"containers\":"
+		MAP("{\"policy\":0,\"index\":0,\"level\":\"container\",\"pods\":null,\"containers\":"
 		    "{\"match_labels\":{\"name\":\"nginx\"},\"match_expressions\":[]}}"),
 		err);
 	struct ldr_meta *byrepo = parse(
-		MAP("{\"policy\":0,\"level\":\"container\",\"pods\":null,\"containers\":"
+		MAP("{\"policy\":0,\"index\":0,\"level\":\"container\",\"pods\":null,\"containers\":"
 		    "{\"match_labels\":{},\"match_expressions\":[{\"key\":\"repo\",\"operator\":"
 		    "\"In\",\"values\":[\"registry.local:5000/mesh/proxy\"]}]}}"),
 		err);
