@@ -113,6 +113,12 @@ static void print_pred(const struct ir_object *o, const struct ir_prog *prog,
 		       cost_name(p->cost));
 		return;
 	}
+	if (p->src == SRC_SCOPE) {
+		printf("the task's cgroup or an ancestor is in %s (the match: expression's "
+		       "pod/container fields, filled by the loader)  [cost: %s]\n",
+		       o->maps.v[p->map].name, cost_name(p->cost));
+		return;
+	}
 	if (p->src == SRC_ARG) {
 		const struct ir_arg *a = &prog->args.v[p->slot];
 

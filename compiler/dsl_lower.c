@@ -462,7 +462,51 @@ static struct ir_pred *lower_slot_cmp(struct lower_ctx *C, const struct ast_expr
 	return p;
 }
 
-struct ir_pred *dsl__lower(struct lower_ctx *C, const struct ast_expr *e)
+/* A workload comparison as a label selector requirement: the key the
+ * loader looks up (tpc_abi.h for the non-label keys), In or NotIn. */
+static struct ir_pred *lower_workload(struct lower_ctx *C, const struct ast_expr *e,
+				      const struct ast_expr *lhs, bool top)
+{
+	const char *f = lhs->field.name;
+	bool pods = !strncmp(f, "pod.", 4);
+	bool neg = e->kind == EXPR_IN ? e->in.negated : e->cmp.op == CMP_NE;
+	struct ast_label_req req = { .span = e->span };
+	struct ast_str *vals;
+	size_t n;
+	const char *key = !strcmp(f, "pod.namespace")	   ? TPC_SCOPE_NS_KEY
+			  : !strcmp(f, "pod.name")	   ? TPC_SCOPE_NAME_KEY
+			  : !strcmp(f, "container.name")  ? "name"
+			  : !strcmp(f, "container.image") ? "image"
+							  : NULL;
+
+	if (!top) {
+		DERR(C, lhs->span, "'%s' is only supported in the top-level '&&' chain", f);
+		return NULL;
+	}
+	if (rhs_strings(C, e->kind == EXPR_IN ? e->in.list : e->cmp.rhs, &vals, &n))
+		return NULL;
+	if (key)
+		req.key = ast_str__make(C->a, key, strlen(key), lhs->span);
+	else
+		req.key = lhs->field.key; /* pod.labels["k"] */
+	req.op_name = ast_str__make(C->a, neg ? "NotIn" : "In", neg ? 5 : 2, e->span);
+	for (size_t i = 0; i < n; i++)
+		VEC_PUSH(C->a, req.values, vals[i]);
+	if (pods)
+		VEC_PUSH(C->a, C->wl_pods, req);
+	else
+		VEC_PUSH(C->a, C->wl_containers, req);
+	return ir_pred__new(C->a, P_TRUE, e->span);
+}
+
+static bool is_workload(const struct ast_expr *f)
+{
+	return f && f->kind == EXPR_FIELD &&
+	       (!strncmp(f->field.name, "pod.", 4) || !strncmp(f->field.name, "container.", 10));
+}
+
+/* top: e is the expression or a conjunct of its top-level '&&' chain */
+static struct ir_pred *lower(struct lower_ctx *C, const struct ast_expr *e, bool top)
 {
 	struct ir_pred *p, *l, *r;
 
@@ -471,24 +515,33 @@ struct ir_pred *dsl__lower(struct lower_ctx *C, const struct ast_expr *e)
 	switch (e->kind) {
 	case EXPR_AND:
 	case EXPR_OR:
-		l = dsl__lower(C, e->bin.l);
-		r = dsl__lower(C, e->bin.r);
+		l = lower(C, e->bin.l, top && e->kind == EXPR_AND);
+		r = lower(C, e->bin.r, top && e->kind == EXPR_AND);
 		if (!l || !r)
 			return NULL;
+		/* a workload conjunct (or a literal true) adds nothing to an AND */
+		if (e->kind == EXPR_AND && l->kind == P_TRUE)
+			return r;
+		if (e->kind == EXPR_AND && r->kind == P_TRUE)
+			return l;
 		p = ir_pred__new(C->a, e->kind == EXPR_AND ? P_AND : P_OR, e->span);
 		ir_pred__add(C->a, p, l);
 		ir_pred__add(C->a, p, r);
 		return p;
 	case EXPR_NOT:
-		l = dsl__lower(C, e->sub);
+		l = lower(C, e->sub, false);
 		if (!l)
 			return NULL;
 		p = ir_pred__new(C->a, P_NOT, e->span);
 		ir_pred__add(C->a, p, l);
 		return p;
 	case EXPR_CMP:
+		if (is_workload(e->cmp.lhs))
+			return lower_workload(C, e, e->cmp.lhs, top);
 		return lower_cmp(C, e, e->cmp.lhs, e->cmp.op, false, false, e->cmp.rhs);
 	case EXPR_IN:
+		if (is_workload(e->in.lhs))
+			return lower_workload(C, e, e->in.lhs, top);
 		return lower_cmp(C, e, e->in.lhs, CMP_EQ, true, e->in.negated, e->in.list);
 	case EXPR_BOOL:
 		p = ir_pred__new(C->a, P_TRUE, e->span);
@@ -502,4 +555,9 @@ struct ir_pred *dsl__lower(struct lower_ctx *C, const struct ast_expr *e)
 		DERR(C, e->span, "expected a condition");
 		return NULL;
 	}
+}
+
+struct ir_pred *dsl__lower(struct lower_ctx *C, const struct ast_expr *e)
+{
+	return lower(C, e, true);
 }

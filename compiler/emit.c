@@ -388,6 +388,11 @@ static void emit_pred(struct body *B, const struct ir_pred *p)
 		fprintf(out, "(TPC_PBITS() & (1ull << %d))", p->bit);
 		return;
 	}
+	if (p->src == SRC_SCOPE) {
+		fprintf(out, "tpc_scope__in(&%s, %d)", B->o->maps.v[p->map].name,
+			B->o->maps.v[p->map].scope.index);
+		return;
+	}
 	if (p->src == SRC_ARG && (p->test == T_FILETYPE || p->test == T_STATE)) {
 		emit_raw_leaf(B, p);
 		return;

@@ -55,6 +55,7 @@ enum ir_src {
 	SRC_EGID,
 	SRC_CAPS, /* capability set `bit` (enum cap_type order: Effective Inheritable Permitted) */
 	SRC_NS,	  /* namespace inode of kind `bit` (enum ns_kind); value -1 = the host's */
+	SRC_SCOPE, /* the task's cgroup is in the workload scope map `map` (test T_BIT) */
 };
 
 enum ir_test {

@@ -25,6 +25,8 @@ struct lower {
 	struct btf_info *btf;
 	int policy;
 	int scope_map; /* the current policy's, or -1 */
+	const struct ast_policy *pol; /* the policy being lowered */
+	int rule;		      /* the rule being lowered (its id) */
 	int errors;
 };
 
@@ -706,12 +708,106 @@ static void lower_actions(struct lower *L, const struct ast_hook *h, const struc
 	}
 }
 
+/* ---- workload scope ------------------------------------------------- */
+
+/* A selector that selects: present, not null. podSelector: {} selects
+ * every pod (but not the host), as a Kubernetes label selector does. */
+static const struct ast_label_selector *selects(const struct ast_label_selector *ls)
+{
+	return ls->present && !ls->is_null ? ls : NULL;
+}
+
+static int scope_map_add(struct lower *L, const char *name, const char *purpose,
+			 const struct ast_label_selector *pods,
+			 const struct ast_label_selector *conts)
+{
+	struct ir_map m = { 0 };
+
+	m.name = name;
+	m.kind = MAP_SCOPE;
+	m.purpose = purpose;
+	m.key_size = 8;
+	m.max_entries = TPC_SCOPE_MAX;
+	m.scope.policy = L->policy;
+	for (size_t i = 0; i < L->o->maps.n; i++)
+		m.scope.index += L->o->maps.v[i].kind == MAP_SCOPE;
+	m.scope.ns = L->pol->kind == POLICY_NAMESPACED && L->pol->namespace_.s ? L->pol->namespace_.s
+									      : "";
+	m.scope.pods = pods;
+	m.scope.containers = conts;
+	VEC_PUSH(L->a, L->o->maps, m);
+	return (int)L->o->maps.n - 1;
+}
+
+/* podSelector, containerSelector and TracingPolicyNamespaced become one
+ * cgroup-id map per policy (sema checked the selectors); every spec of the
+ * policy tests it before its rules. Returns the map index or -1. */
+static int lower_scope(struct lower *L, const struct ast_policy *pol)
+{
+	const struct ast_label_selector *pods = selects(&pol->pod_selector);
+	const struct ast_label_selector *conts = selects(&pol->container_selector);
+
+	if (!pods && !conts && pol->kind != POLICY_NAMESPACED)
+		return -1;
+	return scope_map_add(L, arena__sprintf(L->a, "tpc_scope%d", L->policy),
+			     arena__sprintf(L->a, "workload scope of policy %d (cgroup ids)",
+					    L->policy),
+			     pods, conts);
+}
+
+/* The policy's selector plus the requirements a `match:` added. */
+static const struct ast_label_selector *merge_selector(struct lower *L,
+							const struct ast_label_selector *base,
+							const struct ast_label_req *reqs, size_t n)
+{
+	struct ast_label_selector *m;
+
+	if (!n)
+		return base;
+	m = arena__alloc(L->a, sizeof(*m));
+	if (base)
+		*m = *base; /* the vectors' storage is shared: only appended to below */
+	m->present = true;
+	m->is_null = false;
+	m->exprs.v = NULL;
+	m->exprs.n = m->exprs.cap = 0;
+	for (size_t i = 0; base && i < base->exprs.n; i++)
+		VEC_PUSH(L->a, m->exprs, base->exprs.v[i]);
+	for (size_t i = 0; i < n; i++)
+		VEC_PUSH(L->a, m->exprs, reqs[i]);
+	return m;
+}
+
+/* pod.* / container.* conjuncts of a selector's `match:`: a scope map of
+ * their own (the policy's selector and namespace included), tested as a
+ * leaf of the rule, so only this selector depends on it. */
+static struct ir_pred *lower_dsl_scope(struct lower *L, const struct lower_ctx *C,
+				       struct span sp)
+{
+	const struct ast_label_selector *pods, *conts;
+	struct ir_pred *p;
+
+	if (!C->wl_pods.n && !C->wl_containers.n)
+		return NULL;
+	pods = merge_selector(L, selects(&L->pol->pod_selector), C->wl_pods.v, C->wl_pods.n);
+	conts = merge_selector(L, selects(&L->pol->container_selector), C->wl_containers.v,
+			       C->wl_containers.n);
+	p = ir_pred__leaf(L->a, SRC_SCOPE, T_BIT, sp);
+	p->map = scope_map_add(L, arena__sprintf(L->a, "tpc_scope%d_r%d", L->policy, L->rule),
+			       arena__sprintf(L->a, "workload scope of rule %d (match: pod/container "
+						    "fields; cgroup ids)",
+					      L->rule),
+			       pods, conts);
+	return p;
+}
+
 static struct ir_pred *lower_selector(struct lower *L, struct ir_prog *prog,
 				      const struct ast_hook *h, const int *slots,
 				      const struct ast_selector *sel)
 {
 	struct ir_pred *all = ir_pred__new(L->a, P_AND, sel->span);
-	struct lower_ctx C = { L->a, L->d, L->o, prog, h, slots, 0 };
+	struct lower_ctx C = { .a = L->a, .d = L->d, .o = L->o, .prog = prog, .hook = h,
+			       .slots = slots };
 
 #define UNSUP(vec, what)                                                       \
 	if (sel->vec.n)                                                        \
@@ -784,6 +880,8 @@ static struct ir_pred *lower_selector(struct lower *L, struct ir_prog *prog,
 
 		L->errors += C.errors;
 		if (p)
+			ir_pred__add(L->a, all, p);
+		if (p && (p = lower_dsl_scope(L, &C, sel->span)))
 			ir_pred__add(L->a, all, p);
 	}
 	if (!all->nkids)
@@ -1034,6 +1132,7 @@ static void lower_hook(struct lower *L, const struct ast_hook *h, bool *enforce)
 		const struct ast_selector *sel = &h->selectors.v[i];
 		struct ir_rule r = { .id = L->o->nrules++, .selector = (int)i, .span = sel->span };
 
+		L->rule = r.id;
 		r.pred = lower_selector(L, p, h, slots, sel);
 		lower_actions(L, h, sel, &r.act, enforce);
 		VEC_PUSH(L->a, spec.rules, r);
@@ -1126,39 +1225,6 @@ static bool policy_monitor(const struct ast_policy *pol)
 	return false;
 }
 
-/* A selector that selects: present, not null. podSelector: {} selects
- * every pod (but not the host), as a Kubernetes label selector does. */
-static const struct ast_label_selector *selects(const struct ast_label_selector *ls)
-{
-	return ls->present && !ls->is_null ? ls : NULL;
-}
-
-/* podSelector, containerSelector and TracingPolicyNamespaced become one
- * cgroup-id map per policy (sema checked the selectors); every spec of the
- * policy tests it before its rules. Returns the map index or -1. */
-static int lower_scope(struct lower *L, const struct ast_policy *pol)
-{
-	const struct ast_label_selector *pods = selects(&pol->pod_selector);
-	const struct ast_label_selector *conts = selects(&pol->container_selector);
-	struct ir_map m = { 0 };
-
-	if (!pods && !conts && pol->kind != POLICY_NAMESPACED)
-		return -1;
-	m.name = arena__sprintf(L->a, "tpc_scope%d", L->policy);
-	m.kind = MAP_SCOPE;
-	m.purpose = arena__sprintf(L->a, "workload scope of policy %d (cgroup ids)", L->policy);
-	m.key_size = 8;
-	m.max_entries = TPC_SCOPE_MAX;
-	m.scope.policy = L->policy;
-	for (size_t i = 0; i < L->o->maps.n; i++)
-		m.scope.index += L->o->maps.v[i].kind == MAP_SCOPE;
-	m.scope.ns = pol->kind == POLICY_NAMESPACED && pol->namespace_.s ? pol->namespace_.s : "";
-	m.scope.pods = pods;
-	m.scope.containers = conts;
-	VEC_PUSH(L->a, L->o->maps, m);
-	return (int)L->o->maps.n - 1;
-}
-
 int ir__lower(struct arena *a, struct diag_sink *d, const struct ast_bundle *b,
 	      struct ir_object *out)
 {
@@ -1173,6 +1239,7 @@ int ir__lower(struct arena *a, struct diag_sink *d, const struct ast_bundle *b,
 					.ns = pol->namespace_.s ? pol->namespace_.s : "" };
 
 		L.policy = (int)out->policies.n;
+		L.pol = pol;
 		L.scope_map = lower_scope(&L, pol);
 		for (size_t k = 0; k < pol->hooks.n; k++)
 			if (!pol->hooks.v[k].skipped)

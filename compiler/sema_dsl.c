@@ -306,7 +306,75 @@ static void check_literal(struct sema *s, const struct ast_expr *e, enum vkind k
 		    fq(e), vkind_name(k), lit_name(lit));
 }
 
+/* pod.* and container.* become the selector's workload scope (a cgroup
+ * set the loader maintains), which is only sound where the whole selector
+ * depends on them: a conjunct of the top-level '&&' chain, compared with
+ * ==, !=, in or not in (label selector operators In and NotIn). */
+static bool is_workload_field(const struct ast_expr *f)
+{
+	return f && f->kind == EXPR_FIELD &&
+	       (!strncmp(f->field.name, "pod.", 4) || !strncmp(f->field.name, "container.", 10));
+}
+
+static void check_workload(struct sema *s, const struct ast_expr *e, const struct ast_expr *lhs,
+			   bool top)
+{
+	const struct ast_expr *rhs = e->kind == EXPR_CMP ? e->cmp.rhs : NULL;
+
+	if (!top) {
+		diag__error(s->d, lhs->span, "dsl-scope",
+			    "'%s' can only be tested in the '&&' chain at the top of 'match:', not "
+			    "under '!' or '||': it becomes the selector's workload scope, decided "
+			    "per cgroup before the other tests",
+			    fq(lhs));
+		return;
+	}
+	if (e->kind == EXPR_CMP && e->cmp.op != CMP_EQ && e->cmp.op != CMP_NE) {
+		diag__error(s->d, e->span, "dsl-scope",
+			    "'%s' compares with ==, !=, in or not in (it becomes a label selector "
+			    "requirement), not with '%s'",
+			    fq(lhs), cmp_name(e->cmp.op));
+		return;
+	}
+	if (!strcmp(lhs->field.name, "pod.labels") && lhs->field.key.present &&
+	    !sema_label_key_ok(&lhs->field.key))
+		diag__error(s->d, lhs->field.key.span, "selector-key",
+			    "'%s' is not a valid label key", diag_quote(lhs->field.key.s,
+									 lhs->field.key.len));
+	if (e->kind == EXPR_IN && e->in.list && e->in.list->kind == EXPR_LIST &&
+	    !e->in.list->list.n) {
+		diag__error(s->d, e->in.list->span, "dsl-scope",
+			    "'%s' needs at least one value in the list", fq(lhs));
+		return;
+	}
+	for (size_t i = 0; strncmp(lhs->field.name, "pod.", 4) == 0; i++) {
+		const struct ast_expr *v = rhs;
+
+		if (e->kind == EXPR_IN) {
+			if (!e->in.list || e->in.list->kind != EXPR_LIST || i >= e->in.list->list.n)
+				break;
+			v = e->in.list->list.items[i];
+		} else if (i) {
+			break;
+		}
+		if (v && v->kind == EXPR_STR && !sema_label_value_ok(v->sval.s, v->sval.len))
+			diag__error(s->d, v->span, "selector-value",
+				    "\"%s\" can never match: pod names, namespaces and label values "
+				    "are at most 63 characters of [A-Za-z0-9._-], alphanumeric at both "
+				    "ends",
+				    diag_quote(v->sval.s, v->sval.len));
+	}
+}
+
+static void check_expr(struct sema *s, struct hook_ctx *hc, struct ast_expr *e, bool top);
+
 void sema_check_expr(struct sema *s, struct hook_ctx *hc, struct ast_expr *e)
+{
+	check_expr(s, hc, e, true);
+}
+
+/* top: e is the expression or a conjunct of its top-level '&&' chain */
+static void check_expr(struct sema *s, struct hook_ctx *hc, struct ast_expr *e, bool top)
 {
 	enum vkind k;
 	const struct ast_expr *lhs;
@@ -316,11 +384,11 @@ void sema_check_expr(struct sema *s, struct hook_ctx *hc, struct ast_expr *e)
 	switch (e->kind) {
 	case EXPR_AND:
 	case EXPR_OR:
-		sema_check_expr(s, hc, e->bin.l);
-		sema_check_expr(s, hc, e->bin.r);
+		check_expr(s, hc, e->bin.l, top && e->kind == EXPR_AND);
+		check_expr(s, hc, e->bin.r, top && e->kind == EXPR_AND);
 		return;
 	case EXPR_NOT:
-		sema_check_expr(s, hc, e->sub);
+		check_expr(s, hc, e->sub, false);
 		return;
 	case EXPR_CMP:
 		lhs = e->cmp.lhs;
@@ -339,6 +407,8 @@ void sema_check_expr(struct sema *s, struct hook_ctx *hc, struct ast_expr *e)
 		}
 		if (e->cmp.rhs)
 			check_literal(s, lhs, k, e->cmp.rhs, e->cmp.op);
+		if (is_workload_field(lhs))
+			check_workload(s, e, lhs, top);
 		return;
 	case EXPR_IN:
 		lhs = e->in.lhs;
@@ -359,6 +429,8 @@ void sema_check_expr(struct sema *s, struct hook_ctx *hc, struct ast_expr *e)
 				      e->in.negated ? "always true" : "never true");
 		for (size_t i = 0; i < e->in.list->list.n; i++)
 			check_literal(s, lhs, k, e->in.list->list.items[i], CMP_EQ);
+		if (is_workload_field(lhs))
+			check_workload(s, e, lhs, top);
 		return;
 	case EXPR_FIELD:
 		/* the grammar rejects a bare field; nothing to add */

@@ -58,6 +58,11 @@ void sema_unsupported(struct sema *s, struct span sp, const char *what, const ch
 
 /* sema_scope.c: podSelector, containerSelector, namespaced policies */
 void sema_check_scope(struct sema *s);
+/* Kubernetes label syntax: key = [DNS subdomain '/'] name; a value (and a
+ * key's name part) is at most 63 of [A-Za-z0-9._-], alphanumeric at both
+ * ends, or empty. */
+bool sema_label_key_ok(const struct ast_str *k);
+bool sema_label_value_ok(const char *s, size_t n);
 
 /* sema_hooks.c */
 void sema_check_hook(struct sema *s, struct ast_hook *h);

@@ -14,12 +14,12 @@
 
 #include "sema_int.h"
 #include "support.h"
+#include "tpc_abi.h"
 
-#define NS_KEY "k8s:io.kubernetes.pod.namespace"
 
-/* DNS-1123 label-ish name part of a label key or a label value: at most
+/* DNS-1123 label-ish name part (also the form of a label value) of a label key or a label value: at most
  * 63 bytes of [A-Za-z0-9._-], beginning and ending with [A-Za-z0-9]. */
-static bool label_name_ok(const char *s, size_t n)
+bool sema_label_value_ok(const char *s, size_t n)
 {
 	if (n > 63)
 		return false;
@@ -34,7 +34,7 @@ static bool label_name_ok(const char *s, size_t n)
 }
 
 /* prefix/name with a DNS-1123 subdomain prefix of at most 253 bytes */
-static bool label_key_ok(const struct ast_str *k)
+bool sema_label_key_ok(const struct ast_str *k)
 {
 	const char *slash = memchr(k->s, '/', k->len);
 	size_t plen;
@@ -42,7 +42,7 @@ static bool label_key_ok(const struct ast_str *k)
 	if (!k->len)
 		return false;
 	if (!slash)
-		return label_name_ok(k->s, k->len);
+		return sema_label_value_ok(k->s, k->len);
 	plen = (size_t)(slash - k->s);
 	if (!plen || plen > 253 || plen + 1 == k->len)
 		return false;
@@ -54,7 +54,7 @@ static bool label_key_ok(const struct ast_str *k)
 	}
 	if (!isalnum((unsigned char)k->s[0]) || !isalnum((unsigned char)k->s[plen - 1]))
 		return false;
-	return label_name_ok(slash + 1, k->len - plen - 1);
+	return sema_label_value_ok(slash + 1, k->len - plen - 1);
 }
 
 static void check_key(struct sema *s, const struct ast_str *k, bool containers,
@@ -76,7 +76,7 @@ static void check_key(struct sema *s, const struct ast_str *k, bool containers,
 			    sug ? sug : "", sug ? "'?" : "");
 		return;
 	}
-	if (ast_str__eq(k, NS_KEY) || label_key_ok(k))
+	if (ast_str__eq(k, TPC_SCOPE_NS_KEY) || sema_label_key_ok(k))
 		return;
 	diag__error(s->d, k->span, "selector-key",
 		    "'%s' is not a valid label key (an optional DNS subdomain prefix and '/', then "
@@ -87,7 +87,7 @@ static void check_key(struct sema *s, const struct ast_str *k, bool containers,
 static void check_value(struct sema *s, const struct ast_str *v, bool containers)
 {
 	/* container names and image repositories are not label values */
-	if (containers || !v->present || label_name_ok(v->s, v->len))
+	if (containers || !v->present || sema_label_value_ok(v->s, v->len))
 		return;
 	diag__error(s->d, v->span, "selector-value",
 		    "'%s' is not a valid label value (at most 63 characters of [A-Za-z0-9._-] that "

@@ -117,17 +117,6 @@ static const struct {
 	{ "data", "'data' arguments (read through resolve from current_task or pt_regs) are "
 		  "not compiled yet" },
 	{ "matchData", "'data' arguments are not compiled yet" },
-	/* selector DSL fields */
-	{ "pod.namespace", "pod fields in 'match:' are not compiled yet; scope the policy with "
-			   "spec.podSelector (key k8s:io.kubernetes.pod.namespace)" },
-	{ "pod.name", "pod fields in 'match:' are not compiled yet; scope the policy with "
-		      "spec.podSelector" },
-	{ "pod.labels", "pod fields in 'match:' are not compiled yet; scope the policy with "
-			"spec.podSelector" },
-	{ "container.name", "container fields in 'match:' are not compiled yet; scope the "
-			    "policy with spec.containerSelector (key 'name')" },
-	{ "container.image", "container fields in 'match:' are not compiled yet; scope the "
-			     "policy with spec.containerSelector (key 'repo')" },
 	{ NULL, NULL },
 };
 

@@ -17,9 +17,6 @@
 #include "ldr_scope.h"
 #include "tpc_abi.h"
 
-/* The podSelector key that stands for the pod's namespace (Tetragon's). */
-#define NS_KEY "k8s:io.kubernetes.pod.namespace"
-
 struct scope_ent {
 	char uid[37]; /* the pod the cgroup belongs to */
 	uint64_t id;
@@ -89,8 +86,10 @@ static const char *pod_label(const void *ctx, const char *key)
 {
 	const struct ldr_pod *p = ctx;
 
-	if (!strcmp(key, NS_KEY))
+	if (!strcmp(key, TPC_SCOPE_NS_KEY))
 		return p->ns;
+	if (!strcmp(key, TPC_SCOPE_NAME_KEY)) /* the DSL's pod.name */
+		return p->name;
 	return pod__label(p, key);
 }
 
@@ -130,6 +129,8 @@ static const char *container_label(const void *ctx, const char *key)
 		return cl->c->name;
 	if (!strcmp(key, "repo"))
 		return cl->repo[0] ? cl->repo : NULL;
+	if (!strcmp(key, "image")) /* the DSL's container.image */
+		return cl->c->image && cl->c->image[0] ? cl->c->image : NULL;
 	return NULL;
 }
 

@@ -41,6 +41,10 @@ struct tpc_scope_ctl {
 	__u32 gen;    /* bumped after every change of the scope map */
 };
 #define TPC_SCOPE_SLOTS 16 /* per-CPU verdict cache slots per scope map */
+/* Pod selector keys that are not labels: the pod's namespace (Tetragon's
+ * key, also accepted in YAML) and its name (from the DSL's pod.name) */
+#define TPC_SCOPE_NS_KEY "k8s:io.kubernetes.pod.namespace"
+#define TPC_SCOPE_NAME_KEY "k8s:io.kubernetes.pod.name"
 #define TPC_EV_MAX 4096	 /* largest record */
 #define TPC_RULE_NONE 0xffffffffu
 

@@ -72,7 +72,7 @@ write_pods "$P_WEB" "$P_DB" "$P_SHOP"
 # one binary copy per policy: each policy kills the exec of its own copy
 V=$T/bin
 mkdir -p "$V"
-for v in web ns cont expr repo; do cp /bin/true "$V/victim-$v"; done
+for v in web ns cont expr repo dsl; do cp /bin/true "$V/victim-$v"; done
 policy() { # policy NAME KIND NAMESPACE SPEC-LINES VICTIM
 	cat <<EOF
 ---
@@ -111,6 +111,27 @@ EOF
     - key: repo
       operator: In
       values: [registry.local:5000/mesh/proxy]" repo
+	# match: pod/container fields in the top-level && chain: a scope map of
+	# the selector's own (raw tracepoint at exec, Sigkill)
+	cat <<EOF
+---
+apiVersion: cilium.io/v1alpha1
+kind: TracingPolicy
+metadata:
+  name: k8s-scope-dsl
+spec:
+  tracepoints:
+  - subsystem: sched
+    event: sched_process_exec
+    raw: true
+    args:
+    - index: 2
+      type: linux_binprm
+    selectors:
+    - match: 'pod.labels["app"] == "db" && container.name == "postgres" && arg2 == "$V/victim-dsl" && pod.namespace in ["default"]'
+      matchActions:
+      - action: Sigkill
+EOF
 } >"$T/scope.yaml"
 if ! "$TPC" build "$T/scope.yaml" -o "$T/scope.bpf.o" >"$T/build.log" 2>&1; then
 	fail build "$(grep error "$T/build.log" | head -3)"
@@ -119,11 +140,12 @@ fi
 pass build
 "$TPC" explain "$T/scope.bpf.o" >"$T/meta.json" 2>"$T/explain.err"
 meta_ok() { # the selectors as the loader reads them (docs/object-format.md)
-	jq -e '[.maps[] | select(.fill.kind == "cgroup_scope")] | length == 5 and
+	jq -e '[.maps[] | select(.fill.kind == "cgroup_scope")] | length == 6 and
 	(.[0].name == "tpc_scope0") and (.[0].fill.scope.pods.match_labels.app == "web") and
 	(.[0].fill.scope.level == "pod") and (.[1].fill.scope.namespace == "shop") and
 	(.[2].fill.scope.level == "container") and
-	(.[3].fill.scope.pods.match_expressions[1] == {"key": "team", "operator": "Exists", "values": []})' \
+	(.[3].fill.scope.pods.match_expressions[1] == {"key": "team", "operator": "Exists", "values": []}) and
+	(.[5].name == "tpc_scope5_r5") and (.[5].fill.scope.containers.match_expressions[0].values == ["postgres"])' \
 		"$T/meta.json" >/dev/null
 }
 check meta-selector meta_ok
@@ -176,6 +198,10 @@ expect expr-db-killed 137 "$DB/cri-containerd-$PG.scope" expr
 expect expr-web-runs 0 "$WEB/cri-containerd-$NGINX.scope" expr
 expect expr-shop-runs 0 "$SHOP/cri-containerd-$API.scope" expr
 expect expr-host-runs 0 "$HOSTCG" expr
+# match: 'pod.labels["app"] == "db" && container.name == "postgres" && ...'
+expect dsl-db-postgres-killed 137 "$DB/cri-containerd-$PG.scope" dsl
+expect dsl-web-runs 0 "$WEB/cri-containerd-$NGINX.scope" dsl
+expect dsl-host-runs 0 "$HOSTCG" dsl
 
 # no window: a container cgroup created now under the web pod, whose id no
 # pod source has ever listed, is in scope through its pod's entry
@@ -189,6 +215,9 @@ check web-reported reported k8s-scope-web web
 check ns-reported reported k8s-scope-ns ns
 check cont-reported reported k8s-scope-cont cont
 check expr-reported reported k8s-scope-expr expr
+check dsl-reported jq_any "$LOUT" '.process_tracepoint.policy_name == "k8s-scope-dsl" and .process_tracepoint.action == "KPROBE_ACTION_SIGKILL"'
+n_dsl=$(jq -s '[.[] | select(.process_tracepoint.policy_name == "k8s-scope-dsl")] | length' "$LOUT")
+check dsl-only-kill-reported test "$n_dsl" = 1
 check killed-action jq_any "$LOUT" '.process_lsm.policy_name == "k8s-scope-web" and .process_lsm.action == "KPROBE_ACTION_SIGKILL"'
 # every report is a kill (exactly the 137s above): the runs were not reported
 n_web=$(jq -s '[.[] | select(.process_lsm.policy_name == "k8s-scope-web")] | length' "$LOUT")
