@@ -280,24 +280,29 @@ static bool wants(const struct scope_map *m, const struct ldr_pod *p, const char
 	return false;
 }
 
-/* Bring every map (or only `only`) in line with pod p (NULL: gone). */
+/* Bring every map (or only those of object `only`) in line with pod p
+ * (NULL: gone). The pod's cgroups are looked up (a walk of the cgroup
+ * tree) only when some map's selector matches the pod. */
 static void update_pod_locked(struct ldr_scope *sc, const char *uid, const struct ldr_pod *p,
-			      struct scope_map *only)
+			      const struct ldr_obj *only)
 {
 	struct pod_cgs *cgs = calloc(1, sizeof(*cgs));
 	uint64_t keep[sizeof(cgs->v) / sizeof(cgs->v[0])];
+	bool walk = false;
 
 	if (!cgs) {
 		ldr_err("scope: out of memory updating pod %s", uid);
 		return;
 	}
 	cgs->rootlen = strlen(sc->cgroot);
-	if (p)
+	for (struct scope_map *m = sc->maps; m && p && !walk; m = m->next)
+		walk = (!only || m->obj == only) && ldr_scope__pod_matches(m->sc, p);
+	if (walk)
 		ldr_cgmap__pod_cgroups(sc->cgmap, uid, collect_cg, cgs);
 	for (struct scope_map *m = sc->maps; m; m = m->next) {
 		size_t nkeep = 0;
 
-		if (only && m != only)
+		if (only && m->obj != only)
 			continue;
 		for (size_t i = 0; p && i < cgs->n; i++)
 			if (wants(m, p, cgs->v[i].container_id)) {
@@ -354,23 +359,22 @@ void ldr_scope__free(struct ldr_scope *sc)
 
 struct fill_ctx {
 	struct ldr_scope *sc;
-	struct scope_map *m;
+	const struct ldr_obj *o;
 };
 
 static int fill_one(void *ctx, const struct ldr_pod *p)
 {
 	struct fill_ctx *f = ctx;
 
-	if (ldr_scope__pod_matches(f->m->sc, p))
-		update_pod_locked(f->sc, p->uid, p, f->m);
+	update_pod_locked(f->sc, p->uid, p, f->o);
 	return 0;
 }
 
 int ldr_scope__attach_obj(struct ldr_scope *sc, struct ldr_obj *o, char *err, size_t errlen)
 {
-	int ret = 0;
-
+	struct fill_ctx f = { sc, o };
 	struct bpf_map *ctl;
+	int ret = 0;
 
 	if (!sc)
 		return 0;
@@ -380,7 +384,6 @@ int ldr_scope__attach_obj(struct ldr_scope *sc, struct ldr_obj *o, char *err, si
 		const struct ldr_meta_map *mm = &o->meta->maps[i];
 		struct bpf_map *map;
 		struct scope_map *m;
-		struct fill_ctx f;
 
 		if (mm->fill != LDR_FILL_CGROUP_SCOPE)
 			continue;
@@ -416,9 +419,9 @@ int ldr_scope__attach_obj(struct ldr_scope *sc, struct ldr_obj *o, char *err, si
 		m->ctl_base = mmap(NULL, m->ctl_len, PROT_READ | PROT_WRITE, MAP_SHARED,
 				   bpf_map__fd(ctl), 0);
 		if (m->ctl_base == MAP_FAILED) {
-			snprintf(err, errlen, "mapping " TPC_SCOPE_CTL_MAP ": %s", strerror(errno));
-			free(m);
 			ret = -errno;
+			snprintf(err, errlen, "mapping " TPC_SCOPE_CTL_MAP ": %s", strerror(-ret));
+			free(m);
 			break;
 		}
 		m->ctl = (uint64_t *)m->ctl_base + mm->scope->index;
@@ -430,13 +433,18 @@ int ldr_scope__attach_obj(struct ldr_scope *sc, struct ldr_obj *o, char *err, si
 				 "pod source (--pods-file): scoped policies match nothing",
 				 o->name, ldr_quote(m->policy));
 		}
-		f = (struct fill_ctx){ sc, m };
-		pods__foreach(sc->pods, fill_one, &f);
-		ldr_info("object '%s': policy '%s' scoped (%s level%s%s): %zu cgroups in scope",
-			 o->name, ldr_quote(m->policy), m->sc->container_level ? "container" : "pod",
-			 m->sc->ns[0] ? ", namespace " : "", m->sc->ns[0] ? ldr_quote(m->sc->ns) : "",
-			 m->n);
 	}
+	/* one pass over the pods for all of the object's maps */
+	if (!ret)
+		pods__foreach(sc->pods, fill_one, &f);
+	for (struct scope_map *m = sc->maps; m && !ret; m = m->next)
+		if (m->obj == o)
+			ldr_info("object '%s': policy '%s' scoped (%s level%s%s): %zu cgroups in "
+				 "scope",
+				 o->name, ldr_quote(m->policy),
+				 m->sc->container_level ? "container" : "pod",
+				 m->sc->ns[0] ? ", namespace " : "",
+				 m->sc->ns[0] ? ldr_quote(m->sc->ns) : "", m->n);
 	pthread_mutex_unlock(&sc->lock);
 	if (ret)
 		ldr_scope__detach_obj(sc, o);
