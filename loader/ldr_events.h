@@ -20,6 +20,7 @@
 
 #include "ldr_jbuf.h"
 #include "ldr_meta.h"
+#include "ldr_pods.h"
 #include "ldr_proc.h"
 
 enum ldr_fmt { LDR_FMT_JSON, LDR_FMT_COMPACT, LDR_FMT_NONE };
@@ -39,6 +40,16 @@ struct ldr_filter {
 struct ldr_ctr;
 struct ldr_metrics;
 
+/* Rendered pod fragments of one cgroup, valid while gen is the store's. */
+#define LDR_POD_CACHE 256
+struct ldr_pod_cache_ent {
+	uint64_t cgid;
+	uint64_t gen;
+	char docker[32];
+	struct jbuf json;    /* ',"pod":{...}', empty: no known pod */
+	struct jbuf compact; /* " ns/name" */
+};
+
 struct ldr_events {
 	struct ldr_proc_table *procs;
 	char node[LDR_NODE_MAX];
@@ -56,6 +67,10 @@ struct ldr_events {
 	void (*sync)(void *ctx, uint64_t ktime);
 	void *sync_ctx;
 	bool proc_fallback; /* read /proc for a hook's unknown process */
+	/* the pod store (may be NULL): events of a process in a known
+	 * container carry process.pod, resolved when the event is written */
+	struct ldr_pods *pods;
+	struct ldr_pod_cache_ent *pod_cache;
 	uint64_t emitted;
 	uint64_t filtered;
 	uint64_t decode_errors;
