@@ -204,13 +204,24 @@ static int read_file(const char *path, char *buf, size_t size)
 	return n;
 }
 
+static void docker_of_proc_text(const char *text, char out[32])
+{
+	struct ldr_cg_ident id;
+
+	out[0] = 0;
+	if (!ldr_cgroup__parse_proc(text, &id) && id.container_id[0]) {
+		memcpy(out, id.container_id, 31);
+		out[31] = 0;
+	}
+}
+
 /* The docker id of a process, cached by cgroup id: from the cgroup's own
  * path (by id), else from /proc/PID/cgroup; the leaf name of the v2 cgroup
  * names the container. */
 static void docker_of(struct ldr_proc_table *t, uint32_t pid, uint64_t cgid, char out[32])
 {
 	struct cg_entry *e = &t->cg_cache[cgid % CG_CACHE];
-	char path[64], buf[4096], *line;
+	char path[64], buf[4096];
 
 	out[0] = 0;
 	if (e->id == cgid) {
@@ -221,15 +232,12 @@ static void docker_of(struct ldr_proc_table *t, uint32_t pid, uint64_t cgid, cha
 		ldr_docker_id(buf, out);
 		goto cache;
 	}
+	/* no v2 path (a v1-only host, a process in no v2 cgroup): every
+	 * hierarchy /proc lists */
 	snprintf(path, sizeof(path), "/proc/%u/cgroup", pid);
 	if (read_file(path, buf, sizeof(buf)) <= 0)
 		return;
-	for (line = strtok(buf, "\n"); line; line = strtok(NULL, "\n")) {
-		if (!strncmp(line, "0::", 3)) {
-			ldr_docker_id(line + 3, out);
-			break;
-		}
-	}
+	docker_of_proc_text(buf, out);
 cache:
 	e->id = cgid;
 	memcpy(e->docker, out, 32);
@@ -386,13 +394,13 @@ static int scan_one(struct ldr_proc_table *t, const char *procdir, uint32_t pid,
 	p->docker[0] = 0;
 	snprintf(path, sizeof(path), "%s/%u/cgroup", procdir, pid);
 	if (read_file(path, buf, sizeof(buf)) > 0) {
+		docker_of_proc_text(buf, p->docker);
 		for (s = strtok(buf, "\n"); s; s = strtok(NULL, "\n")) {
 			struct stat st;
 			char cg[PATH_MAX];
 
 			if (strncmp(s, "0::", 3))
 				continue;
-			ldr_docker_id(s + 3, p->docker);
 			snprintf(cg, sizeof(cg), "%s%s", t->cgroot ? t->cgroot : "", s + 3);
 			if (t->cgroot && !stat(cg, &st))
 				p->cgroup_id = st.st_ino;
