@@ -859,8 +859,6 @@ int ldr_run(struct ldr_opts *o)
 	}
 	if (o->pods_file && load_pods_file(r))
 		goto cleanup;
-	if (start_k8s(r, node))
-		goto cleanup;
 	ldr_events__init(&r->ev, r->procs, node);
 	r->ev.fmt = o->fmt;
 	r->ev.filter = o->filter;
@@ -891,6 +889,8 @@ int ldr_run(struct ldr_opts *o)
 			goto cleanup;
 		}
 	}
+	if (start_k8s(r, node)) /* after the metrics it counts into */
+		goto cleanup;
 	r->epfd = epoll_create1(EPOLL_CLOEXEC);
 	if (r->epfd < 0 || setup_signals(r))
 		goto cleanup;

@@ -118,8 +118,9 @@ until_ev() {
 	return 1
 }
 
+MPORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 if ! start_loader -o json --node-name "$NODE" --k8s-api "$API" --k8s-ca "$K/ca.crt" \
-	--k8s-token-file "$K/token" --cgroup-root "$CGR"; then
+	--k8s-token-file "$K/token" --cgroup-root "$CGR" --metrics-addr "127.0.0.1:$MPORT"; then
 	fail loader-start "$(tail -3 "$LERR")"
 	exit 1
 fi
@@ -201,6 +202,10 @@ wait_for "$LERR" "relisted, 1 pods" 30 && pass relist-logged || fail relist-logg
 in_cg "$CG_A" "$MARK-a3"
 wait_for "$LOUT" "$MARK-a3"
 check relist-keeps-pod-a test "$(ev "$MARK-a3" | jq -r '.process.pod.pod_labels.app')" = web-v2
+M=$(curl -sf "http://127.0.0.1:$MPORT/metrics")
+check metrics-pods grep -qx 'tpc_k8s_pods 1' <<<"$M"
+check metrics-relists grep -qx 'tpc_k8s_relists_total 1' <<<"$M"
+check metrics-reconnects test "$(awk '$1 == "tpc_k8s_watch_reconnects_total" {print $2}' <<<"$M")" -ge 2
 if out=$(python3 "$SCHEMA/check.py" "$SCHEMA/events.schema.json" "$LOUT"); then
 	pass "events-schema ($out)"
 else
