@@ -130,23 +130,43 @@ static void put_kstr(struct jbuf *b, const char *key_comma, const char *s)
 	jbuf__str(b, s, strlen(s));
 }
 
-/* Tetragon's Pod message for container ci of pod, as a ',"pod":{...}'
- * fragment (empty strings omitted, as protojson does). */
-static void render_pod(struct jbuf *b, const struct ldr_pod *pod, size_t ci)
+/* Tetragon's Pod message as a ',"pod":{...}' fragment (empty strings
+ * omitted, as protojson does).  c: the pod's container; NULL when the API
+ * has not reported the container yet, then its id comes from the cgroup. */
+static void render_pod(struct jbuf *b, const struct ldr_pod *pod, const struct ldr_container *c,
+		       const struct ldr_cg_ident *cg)
 {
-	const struct ldr_container *c = &pod->containers[ci];
-
 	jbuf__cstr(b, ",\"pod\":{");
 	put_kstr(b, "\"namespace\":", pod->ns);
 	put_kstr(b, ",\"name\":", pod->name);
 	put_kstr(b, ",\"uid\":", pod->uid);
-	jbuf__cstr(b, ",\"container\":{\"id\":\"");
-	if (c->runtime[0]) {
-		jbuf__cstr(b, c->runtime);
-		jbuf__cstr(b, "://");
+	jbuf__cstr(b, ",\"container\":{\"id\":");
+	if (!c) {
+		char id[96];
+
+		snprintf(id, sizeof(id), "%s%s%s",
+			 cg->runtime != LDR_RT_UNKNOWN ? ldr_cg_runtime__name(cg->runtime) : "",
+			 cg->runtime != LDR_RT_UNKNOWN ? "://" : "", cg->container_id);
+		jbuf__str(b, id, strlen(id));
+		goto end_container;
 	}
-	jbuf__cstr(b, c->id); /* hex only: pods__by_container matched it */
-	jbuf__ch(b, '"');
+	/* the API's strings are untrusted: escaped like every other */
+	if (c->runtime[0]) {
+		size_t rl = strlen(c->runtime), il = strlen(c->id);
+		char *id = malloc(rl + il + 4);
+
+		if (!id) {
+			b->oom = true;
+			return;
+		}
+		memcpy(id, c->runtime, rl);
+		memcpy(id + rl, "://", 3);
+		memcpy(id + rl + 3, c->id, il + 1);
+		jbuf__str(b, id, rl + il + 3);
+		free(id);
+	} else {
+		jbuf__str(b, c->id, strlen(c->id));
+	}
 	if (c->name[0])
 		put_kstr(b, ",\"name\":", c->name);
 	if (c->image[0] || c->image_id[0]) {
@@ -159,6 +179,7 @@ static void render_pod(struct jbuf *b, const struct ldr_pod *pod, size_t ci)
 	}
 	if (c->start_time[0])
 		put_kstr(b, ",\"start_time\":", c->start_time);
+end_container:
 	jbuf__ch(b, '}');
 	if (pod->nlabels) {
 		jbuf__cstr(b, ",\"pod_labels\":{");
@@ -181,8 +202,10 @@ static void render_pod(struct jbuf *b, const struct ldr_pod *pod, size_t ci)
 /* The pod of a process, resolved when the event is written: a cache slot
  * per cgroup id holds the rendered fragments and stays valid while the
  * store's generation is unchanged, so the steady state costs a load and
- * two compares per process.  NULL: no container, or a container the store
- * does not know (yet). */
+ * two compares per process.  The container is looked up by its id; a pod
+ * the API knows whose status does not list that container yet (it has just
+ * started) is found by the pod UID in the cgroup path.  NULL: no container,
+ * or a pod the store does not know (yet). */
 static const struct ldr_pod_cache_ent *pod_of(struct ldr_events *ev, const struct ldr_proc *p)
 {
 	struct ldr_pod_cache_ent *e;
@@ -206,10 +229,15 @@ static const struct ldr_pod_cache_ent *pod_of(struct ldr_events *ev, const struc
 	memcpy(e->docker, p->docker, sizeof(e->docker));
 	jbuf__reset(&e->json);
 	jbuf__reset(&e->compact);
-	pod = pods__by_container(ev->pods, p->docker, &ci);
-	if (!pod)
+	pod = pods__by_container(ev->pods, p->cg.container_id[0] ? p->cg.container_id : p->docker,
+				 &ci);
+	if (pod)
+		render_pod(&e->json, pod, &pod->containers[ci], &p->cg);
+	else if (p->cg.pod_uid[0] && p->cg.container_id[0] &&
+		 (pod = pods__get(ev->pods, p->cg.pod_uid)))
+		render_pod(&e->json, pod, NULL, &p->cg);
+	else
 		return NULL;
-	render_pod(&e->json, pod, ci);
 	jbuf__ch(&e->compact, ' ');
 	jbuf__cstr(&e->compact, pod->ns);
 	jbuf__ch(&e->compact, '/');

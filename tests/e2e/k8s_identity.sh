@@ -26,6 +26,8 @@ UID_C=c0ffee00-1111-4222-8333-944455556666
 CID_A=551e161c47d8ff0eb665438a7bcd5b4e3ef5a297282b40a92b7c77d6bd168eb3
 CID_B=b1b2b3b4b5b6b7b8b9b0c1c2c3c4c5c6c7c8c9c0d1d2d3d4d5d6d7d8d9d0e1e2
 CID_C=c9c8c7c6c5c4c3c2c1c0b9b8b7b6b5b4b3b2b1b0a9a8a7a6a5a4a3a2a1a0f9f8
+UID_D=d00d0000-aaaa-4bbb-8ccc-dddddddddddd
+CID_D=0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef
 CID_X=dddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddd
 # systemd driver, Burstable, containerd
 CG_A=$BASE/kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod${UID_A//-/_}.slice/cri-containerd-$CID_A.scope
@@ -33,6 +35,8 @@ CG_A=$BASE/kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod${UID_A
 CG_B=$BASE/kubepods/besteffort/pod$UID_B/crio-$CID_B
 # systemd driver, Guaranteed (directly under kubepods.slice), CRI-O
 CG_C=$BASE/kubepods.slice/kubepods-pod${UID_C//-/_}.slice/crio-$CID_C.scope
+# systemd driver, BestEffort, docker
+CG_D=$BASE/kubepods.slice/kubepods-besteffort.slice/kubepods-besteffort-pod${UID_D//-/_}.slice/docker-$CID_D.scope
 # a container the API never names
 CG_X=$BASE/kubepods.slice/kubepods-besteffort.slice/kubepods-besteffort-pod${UID_C//-/_}x.slice/cri-containerd-$CID_X.scope
 
@@ -47,8 +51,8 @@ cleanup_k8s() {
 }
 trap cleanup_k8s EXIT
 [ -n "${K8SID_KEEP:-}" ] && trap - EXIT
-for c in "$CID_A" "$CID_B" "$CID_C" "$CID_X"; do [ ${#c} = 64 ] || { fail fixture "id $c"; exit 1; }; done
-mkdir -p "$CG_A" "$CG_B" "$CG_C" "$CG_X" || { fail cgroups "cannot create under $CGR"; exit 1; }
+for c in "$CID_A" "$CID_B" "$CID_C" "$CID_D" "$CID_X"; do [ ${#c} = 64 ] || { fail fixture "id $c"; exit 1; }; done
+mkdir -p "$CG_A" "$CG_B" "$CG_C" "$CG_D" "$CG_X" || { fail cgroups "cannot create under $CGR"; exit 1; }
 
 # --- certificates and the API server
 K=$T/k8s
@@ -79,6 +83,12 @@ cat >"$K/fixture.json" <<EOF
                        "image": "docker.io/library/postgres:16",
                        "image_id": "docker.io/library/postgres@sha256:1111111111111111111111111111111111111111111111111111111111111111",
                        "started": "2026-11-30T10:00:05Z"}]},
+ "d": {"uid": "$UID_D", "name": "backup-28912345-k7x2p", "namespace": "ops", "qos": "BestEffort",
+       "labels": {"job": "backup"},
+       "owner": {"kind": "Job", "name": "backup-28912345", "apiVersion": "batch/v1"},
+       "containers": [{"name": "backup", "id": "$CID_D", "runtime": "docker",
+                       "image": "registry.local/backup:3", "image_id": "docker-pullable://registry.local/backup@sha256:3333333333333333333333333333333333333333333333333333333333333333",
+                       "started": "2026-11-30T10:02:00Z"}]},
  "c": {"uid": "$UID_C", "name": "late", "namespace": "shop", "qos": "Guaranteed",
        "labels": {"app": "late"},
        "containers": [{"name": "main", "id": "$CID_C", "runtime": "cri-o",
@@ -170,6 +180,19 @@ until_ev "$CG_C" "$MARK-c1" '.process.pod.name == "late"' &&
 	pass "watch-added (guaranteed, systemd, crio)" || fail watch-added "$(ev "$LAST" | jq -c .process.pod)"
 check pod-c-bare-pod-workload test "$(ev "$LAST" | jq -c '.process.pod | [.workload, .workload_kind]')" = '["late","Pod"]'
 
+# --- a pod whose container the kubelet has not reported yet: the pod is
+# found by the UID in the cgroup path, the container id comes from the
+# cgroup; once the status names the container, everything is there
+ctl add-pending:d
+until_ev "$CG_D" "$MARK-d1" '.process.pod.name == "backup-28912345-k7x2p"' &&
+	pass "pod-before-container-status (by cgroup pod uid)" || fail pod-before-container-status "$(ev "$LAST" | jq -c .process.pod)"
+check pod-d-container-from-cgroup test "$(ev "$LAST" | jq -c '.process.pod.container')" = "{\"id\":\"docker://$CID_D\"}"
+check pod-d-cronjob-workload test "$(ev "$LAST" | jq -c '.process.pod | [.workload, .workload_kind]')" = '["backup","CronJob"]'
+ctl start:d
+until_ev "$CG_D" "$MARK-d2" '.process.pod.container.name == "backup"' &&
+	pass pod-d-container-status-arrives || fail pod-d-container-status-arrives "$(ev "$LAST" | jq -c .process.pod)"
+check pod-d-container-image test "$(ev "$LAST" | jq -r '.process.pod.container.image.name')" = registry.local/backup:3
+
 # --- MODIFIED: new labels
 ctl relabel:a:app=web-v2
 until_ev "$CG_A" "$MARK-a2" '.process.pod.pod_labels.app == "web-v2"' &&
@@ -198,12 +221,12 @@ ctl vanish:c
 ctl expire
 until_ev "$CG_C" "$MARK-c2" '.process.pod == null' &&
 	pass relist-after-410-drops-vanished || fail relist-after-410-drops-vanished "$(ev "$LAST" | jq -c .process.pod)"
-wait_for "$LERR" "relisted, 1 pods" 30 && pass relist-logged || fail relist-logged "$(grep kubernetes "$LERR")"
+wait_for "$LERR" "relisted, 2 pods" 30 && pass relist-logged || fail relist-logged "$(grep kubernetes "$LERR")"
 in_cg "$CG_A" "$MARK-a3"
 wait_for "$LOUT" "$MARK-a3"
 check relist-keeps-pod-a test "$(ev "$MARK-a3" | jq -r '.process.pod.pod_labels.app')" = web-v2
 M=$(curl -sf "http://127.0.0.1:$MPORT/metrics")
-check metrics-pods grep -qx 'tpc_k8s_pods 1' <<<"$M"
+check metrics-pods grep -qx "tpc_k8s_pods 2" <<<"$M"
 check metrics-relists grep -qx 'tpc_k8s_relists_total 1' <<<"$M"
 check metrics-reconnects test "$(awk '$1 == "tpc_k8s_watch_reconnects_total" {print $2}' <<<"$M")" -ge 2
 if out=$(python3 "$SCHEMA/check.py" "$SCHEMA/events.schema.json" "$LOUT"); then

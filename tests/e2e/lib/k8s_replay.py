@@ -58,27 +58,32 @@ def pod_object(p, rv, with_kind):
         "restartPolicy": "Always",
         "serviceAccountName": "default",
     }
-    statuses = [{
-        "name": c["name"],
-        "state": {"running": {"startedAt": c["started"]}},
-        "lastState": {},
-        "ready": True,
-        "restartCount": 0,
-        "image": c["image"],
-        "imageID": c["image_id"],
-        "containerID": c["runtime"] + "://" + c["id"],
-        "started": True,
-    } for c in p["containers"]]
+    if p.get("pending"):  # the kubelet has not reported the container yet
+        statuses = [{"name": c["name"], "state": {"waiting": {"reason": "ContainerCreating"}},
+                     "lastState": {}, "ready": False, "restartCount": 0, "image": c["image"],
+                     "imageID": "", "started": False} for c in p["containers"]]
+    else:
+        statuses = [{
+            "name": c["name"],
+            "state": {"running": {"startedAt": c["started"]}},
+            "lastState": {},
+            "ready": True,
+            "restartCount": 0,
+            "image": c["image"],
+            "imageID": c["image_id"],
+            "containerID": c["runtime"] + "://" + c["id"],
+            "started": True,
+        } for c in p["containers"]]
     obj = {
         "metadata": md,
         "spec": spec,
         "status": {
-            "phase": "Running",
+            "phase": "Pending" if p.get("pending") else "Running",
             "hostIP": "10.0.0.5",
             "podIP": "10.244.1.7",
             "startTime": "2026-11-30T10:00:00Z",
             "qosClass": p.get("qos", "Burstable"),
-            "conditions": [{"type": "Ready", "status": "True",
+            "conditions": [{"type": "Ready", "status": "False" if p.get("pending") else "True",
                             "lastTransitionTime": "2026-11-30T10:00:02Z"}],
             "containerStatuses": statuses,
         },
@@ -102,10 +107,14 @@ def step(name):
     """Apply a test step to the state; returns the watch lines it produces."""
     with STATE["lock"]:
         kind, _, arg = name.partition(":")
-        if kind == "add":
-            p = STATE["fixture"][arg]
+        if kind in ("add", "add-pending"):
+            p = dict(STATE["fixture"][arg], pending=kind == "add-pending")
             STATE["pods"][arg] = p
             return [{"type": "ADDED", "object": pod_object(p, next_rv(), True)}]
+        if kind == "start":  # the kubelet reports the running container
+            p = dict(STATE["pods"][arg], pending=False)
+            STATE["pods"][arg] = p
+            return [{"type": "MODIFIED", "object": pod_object(p, next_rv(), True)}]
         if kind == "relabel":  # relabel:KEY:LABEL=VALUE
             key, _, lv = arg.partition(":")
             k, _, v = lv.partition("=")
