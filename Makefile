@@ -31,7 +31,7 @@ CFLAGS  += -std=c11 -D_GNU_SOURCE $(WARN) -MMD -MP \
 	   -I$(OUTPUT)/grammar -Icompiler -Igrammar -Iruntime/include -Icommon \
 	   -DTPC_VERSION='"$(VERSION)"'
 LDLIBS_TPC    := -lyaml -lbpf -lelf -lz -ljansson -lsodium
-LDLIBS_LOADER := -lbpf -lelf -lz -ljansson -lmicrohttpd -lpthread -lsodium
+LDLIBS_LOADER := -lbpf -lelf -lz -ljansson -lmicrohttpd -lcurl -lpthread -lsodium
 BPFTOOL ?= bpftool
 ARCH    := $(shell uname -m | sed 's/x86_64/x86/;s/aarch64/arm64/')
 
@@ -80,7 +80,9 @@ $(OUTPUT)/tpc-loader: $(LOADER_OBJS) $(COMMON_OBJS)
 # Static loader for images and VMs.  libmicrohttpd's static archive needs
 # GnuTLS, whose static closure (p11-kit, unistring) Debian does not ship, so
 # the static build has no HTTP endpoint (TPC_NO_HTTP): --metrics-addr is
-# refused with a clear error; everything else is the same.
+# refused with a clear error, and so is the Kubernetes API watch (libcurl's
+# static closure is as large: use --pods-file or --no-k8s); everything else
+# is the same.
 LOADER_STATIC_OBJS := $(patsubst %.c,$(OUTPUT)/static/%.o,$(LOADER_SRCS) $(COMMON_SRCS))
 loader-static: $(OUTPUT)/tpc-loader-static
 $(OUTPUT)/tpc-loader-static: $(LOADER_STATIC_OBJS)

@@ -78,6 +78,13 @@ void ldr_events__fini(struct ldr_events *ev)
 {
 	jbuf__free(&ev->line);
 	jbuf__free(&ev->tmp);
+	if (ev->pod_cache)
+		for (size_t i = 0; i < LDR_POD_CACHE; i++) {
+			jbuf__free(&ev->pod_cache[i].json);
+			jbuf__free(&ev->pod_cache[i].compact);
+		}
+	free(ev->pod_cache);
+	ev->pod_cache = NULL;
 }
 
 void ldr_events__time(struct ldr_events *ev, uint64_t real_ns, char out[40])
@@ -123,6 +130,126 @@ static void put_kstr(struct jbuf *b, const char *key_comma, const char *s)
 	jbuf__str(b, s, strlen(s));
 }
 
+/* Tetragon's Pod message as a ',"pod":{...}' fragment (empty strings
+ * omitted, as protojson does).  c: the pod's container; NULL when the API
+ * has not reported the container yet, then its id comes from the cgroup. */
+static void render_pod(struct jbuf *b, const struct ldr_pod *pod, const struct ldr_container *c,
+		       const struct ldr_cg_ident *cg)
+{
+	jbuf__cstr(b, ",\"pod\":{");
+	put_kstr(b, "\"namespace\":", pod->ns);
+	put_kstr(b, ",\"name\":", pod->name);
+	put_kstr(b, ",\"uid\":", pod->uid);
+	jbuf__cstr(b, ",\"container\":{\"id\":");
+	if (!c) {
+		char id[96];
+
+		snprintf(id, sizeof(id), "%s%s%s",
+			 cg->runtime != LDR_RT_UNKNOWN ? ldr_cg_runtime__name(cg->runtime) : "",
+			 cg->runtime != LDR_RT_UNKNOWN ? "://" : "", cg->container_id);
+		jbuf__str(b, id, strlen(id));
+		goto end_container;
+	}
+	/* the API's strings are untrusted: escaped like every other */
+	if (c->runtime[0]) {
+		size_t rl = strlen(c->runtime), il = strlen(c->id);
+		char *id = malloc(rl + il + 4);
+
+		if (!id) {
+			b->oom = true;
+			return;
+		}
+		memcpy(id, c->runtime, rl);
+		memcpy(id + rl, "://", 3);
+		memcpy(id + rl + 3, c->id, il + 1);
+		jbuf__str(b, id, rl + il + 3);
+		free(id);
+	} else {
+		jbuf__str(b, c->id, strlen(c->id));
+	}
+	if (c->name[0])
+		put_kstr(b, ",\"name\":", c->name);
+	if (c->image[0] || c->image_id[0]) {
+		jbuf__cstr(b, ",\"image\":{");
+		if (c->image_id[0])
+			put_kstr(b, "\"id\":", c->image_id);
+		if (c->image[0])
+			put_kstr(b, c->image_id[0] ? ",\"name\":" : "\"name\":", c->image);
+		jbuf__ch(b, '}');
+	}
+	if (c->start_time[0])
+		put_kstr(b, ",\"start_time\":", c->start_time);
+end_container:
+	jbuf__ch(b, '}');
+	if (pod->nlabels) {
+		jbuf__cstr(b, ",\"pod_labels\":{");
+		for (size_t i = 0; i < pod->nlabels; i++) {
+			if (i)
+				jbuf__ch(b, ',');
+			jbuf__str(b, pod->labels[i].k, strlen(pod->labels[i].k));
+			jbuf__ch(b, ':');
+			jbuf__str(b, pod->labels[i].v, strlen(pod->labels[i].v));
+		}
+		jbuf__ch(b, '}');
+	}
+	if (pod->workload[0])
+		put_kstr(b, ",\"workload\":", pod->workload);
+	if (pod->workload_kind[0])
+		put_kstr(b, ",\"workload_kind\":", pod->workload_kind);
+	jbuf__ch(b, '}');
+}
+
+/* The pod of a process, resolved when the event is written: a cache slot
+ * per cgroup id holds the rendered fragments and stays valid while the
+ * store's generation is unchanged, so the steady state costs a load and
+ * two compares per process.  The container is looked up by its id; a pod
+ * the API knows whose status does not list that container yet (it has just
+ * started) is found by the pod UID in the cgroup path.  NULL: no container,
+ * or a pod the store does not know (yet). */
+static const struct ldr_pod_cache_ent *pod_of(struct ldr_events *ev, const struct ldr_proc *p)
+{
+	struct ldr_pod_cache_ent *e;
+	struct ldr_pod *pod;
+	uint64_t gen;
+	size_t ci;
+
+	if (!ev->pods || !p->docker[0])
+		return NULL;
+	if (!ev->pod_cache) {
+		ev->pod_cache = calloc(LDR_POD_CACHE, sizeof(*ev->pod_cache));
+		if (!ev->pod_cache)
+			return NULL;
+	}
+	gen = pods__generation(ev->pods);
+	e = &ev->pod_cache[(p->cgroup_id ^ (p->cgroup_id >> 12)) % LDR_POD_CACHE];
+	if (e->gen == gen && e->cgid == p->cgroup_id && !strcmp(e->docker, p->docker))
+		return e->json.len ? e : NULL;
+	e->gen = gen;
+	e->cgid = p->cgroup_id;
+	memcpy(e->docker, p->docker, sizeof(e->docker));
+	jbuf__reset(&e->json);
+	jbuf__reset(&e->compact);
+	pod = pods__by_container(ev->pods, p->cg.container_id[0] ? p->cg.container_id : p->docker,
+				 &ci);
+	if (pod)
+		render_pod(&e->json, pod, &pod->containers[ci], &p->cg);
+	else if (p->cg.pod_uid[0] && p->cg.container_id[0] &&
+		 (pod = pods__get(ev->pods, p->cg.pod_uid)))
+		render_pod(&e->json, pod, NULL, &p->cg);
+	else
+		return NULL;
+	jbuf__ch(&e->compact, ' ');
+	jbuf__cstr(&e->compact, pod->ns);
+	jbuf__ch(&e->compact, '/');
+	jbuf__cstr(&e->compact, pod->name);
+	pod__put(pod);
+	if (e->json.oom || e->compact.oom) {
+		jbuf__reset(&e->json);
+		return NULL;
+	}
+	return e;
+}
+
 /* The Process message. tid: the thread that hit the hook (0 = pid). */
 static void put_process(struct ldr_events *ev, struct jbuf *b, const struct ldr_proc *p,
 			uint32_t tid)
@@ -143,8 +270,13 @@ static void put_process(struct ldr_events *ev, struct jbuf *b, const struct ldr_
 	put_time(ev, b, p->ktime);
 	jbuf__cstr(b, ",\"auid\":");
 	jbuf__u64(b, p->auid);
-	if (p->docker[0])
+	if (p->docker[0]) {
+		const struct ldr_pod_cache_ent *pe = pod_of(ev, p);
+
+		if (pe)
+			jbuf__raw(b, pe->json.p, pe->json.len);
 		put_kstr(b, ",\"docker\":", p->docker);
+	}
 	if (p->parent_exec_id[0])
 		put_kstr(b, ",\"parent_exec_id\":", p->parent_exec_id);
 	jbuf__cstr(b, ",\"tid\":");
@@ -238,8 +370,8 @@ static void finish(struct ldr_events *ev, struct jbuf *b, const struct pass *ps,
 }
 
 /* Compact: "<icon> <tag> <pid> <binary> <args>..." */
-static void compact_head(struct jbuf *b, const char *icon, const char *tag,
-			 const struct ldr_proc *p, const struct tpc_ev_hdr *h)
+static void compact_head(struct ldr_events *ev, struct jbuf *b, const char *icon,
+			 const char *tag, const struct ldr_proc *p, const struct tpc_ev_hdr *h)
 {
 	char num[16];
 
@@ -249,8 +381,15 @@ static void compact_head(struct jbuf *b, const char *icon, const char *tag,
 	for (size_t n = strlen(tag); n < 7; n++)
 		jbuf__ch(b, ' ');
 	jbuf__ch(b, ' ');
-	snprintf(num, sizeof(num), "%u ", p ? p->pid : h->pid);
+	snprintf(num, sizeof(num), "%u", p ? p->pid : h->pid);
 	jbuf__cstr(b, num);
+	if (p) {
+		const struct ldr_pod_cache_ent *pe = pod_of(ev, p);
+
+		if (pe) /* " ns/pod" */
+			jbuf__raw(b, pe->compact.p, pe->compact.len);
+	}
+	jbuf__ch(b, ' ');
 	if (p) {
 		jbuf__cstr(b, p->binary ? p->binary : "");
 		if (p->args && p->args[0]) {
@@ -286,7 +425,7 @@ static void emit_exec(struct ldr_events *ev, const struct ldr_proc *p, const str
 	for (int i = 0; i < np; i++) {
 		jbuf__reset(b);
 		if (ps[i].fmt == LDR_FMT_COMPACT) {
-			compact_head(b, compact_icon[LDR_EV_EXEC], "process", p, h);
+			compact_head(ev, b, compact_icon[LDR_EV_EXEC], "process", p, h);
 			compact_sanitize(b);
 		} else {
 			jbuf__cstr(b, "{\"process_exec\":{");
@@ -319,7 +458,7 @@ static void emit_exit(struct ldr_events *ev, const struct ldr_proc *p,
 		if (ps[i].fmt == LDR_FMT_COMPACT) {
 			char tail[32];
 
-			compact_head(b, compact_icon[LDR_EV_EXIT], "exit", p, &x->hdr);
+			compact_head(ev, b, compact_icon[LDR_EV_EXIT], "exit", p, &x->hdr);
 			if (sig)
 				snprintf(tail, sizeof(tail), " %s",
 					 sig < 32 && signames[sig] ? signames[sig] : "signal");
@@ -627,7 +766,7 @@ static struct ldr_proc *hook_process(struct ldr_events *ev, const struct tpc_ev_
 }
 
 /* "<icon> <tag> <pid> <binary> <args> <decoded args> [policy] ACTION" */
-static int render_hook_compact(struct jbuf *b, const struct ldr_meta_hook *hk,
+static int render_hook_compact(struct ldr_events *ev, struct jbuf *b, const struct ldr_meta_hook *hk,
 			       const struct ldr_meta_policy *pol, enum ldr_action act,
 			       const struct ldr_proc *p, const struct tpc_ev_hdr *h, const char *end)
 {
@@ -642,7 +781,7 @@ static int render_hook_compact(struct jbuf *b, const struct ldr_meta_hook *hk,
 		snprintf(tag, sizeof(tag), "exec");
 	else
 		snprintf(tag, sizeof(tag), "%s", hk->function_name);
-	compact_head(b, icon, tag, p, h);
+	compact_head(ev, b, icon, tag, p, h);
 	if (hk->event != LDR_EV_EXEC && put_args(b, hk, (const char *)(h + 1), end, true))
 		return -1;
 	jbuf__cstr(b, " [");
@@ -758,7 +897,7 @@ int ldr_events__hook(struct ldr_events *ev, const struct ldr_meta *m, struct ldr
 
 		jbuf__reset(b);
 		if (ps[i].fmt == LDR_FMT_COMPACT)
-			err = render_hook_compact(b, hk, pol, act, p, h, end);
+			err = render_hook_compact(ev, b, hk, pol, act, p, h, end);
 		else
 			err = render_hook_json(ev, b, hk, pol, act, p, h, end);
 		if (err)

@@ -20,6 +20,7 @@
 
 #include "ldr_jbuf.h"
 #include "ldr_meta.h"
+#include "ldr_pods.h"
 #include "ldr_proc.h"
 
 enum ldr_fmt { LDR_FMT_JSON, LDR_FMT_COMPACT, LDR_FMT_NONE };
@@ -38,6 +39,16 @@ struct ldr_filter {
 
 struct ldr_ctr;
 struct ldr_metrics;
+
+/* Rendered pod fragments of one cgroup, valid while gen is the store's. */
+#define LDR_POD_CACHE 256
+struct ldr_pod_cache_ent {
+	uint64_t cgid;
+	uint64_t gen;
+	char docker[32];
+	struct jbuf json;    /* ',"pod":{...}', empty: no known pod */
+	struct jbuf compact; /* " ns/name" */
+};
 
 struct ldr_events {
 	struct ldr_proc_table *procs;
@@ -62,6 +73,10 @@ struct ldr_events {
 	void (*on_cgroup)(void *ctx, uint64_t id, unsigned level, const char *path,
 			  uint64_t ktime);
 	void *cgroup_ctx;
+	/* the pod store (may be NULL): events of a process in a known
+	 * container carry process.pod, resolved when the event is written */
+	struct ldr_pods *pods;
+	struct ldr_pod_cache_ent *pod_cache;
 	uint64_t emitted;
 	uint64_t filtered;
 	uint64_t decode_errors;

@@ -15,6 +15,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "ldr_cgroup.h"
 #include "tpc_abi.h"
 
 #define LDR_EXEC_ID_MAX 200
@@ -32,7 +33,8 @@ struct ldr_proc {
 	char *args;	     /* Tetragon "arguments": argv[1..], space-joined */
 	char *cwd;
 	char flags[64];
-	char docker[32];
+	char docker[32];	  /* cg.container_id's first 31 chars, or "" */
+	struct ldr_cg_ident cg; /* container and pod named by the cgroup */
 	char exec_id[LDR_EXEC_ID_MAX];
 	char parent_exec_id[LDR_EXEC_ID_MAX];
 	struct ldr_proc *next;

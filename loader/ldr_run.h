@@ -25,6 +25,10 @@ struct ldr_opts {
 	const char *pin_dir;
 	const char *pods_file;	 /* a PodList JSON: the pod store's static source */
 	const char *cgroup_root; /* cgroup v2 mount for cgroup id -> path */
+	const char *k8s_api;	 /* overrides KUBERNETES_SERVICE_HOST/PORT */
+	const char *k8s_ca;
+	const char *k8s_token_file;
+	bool no_k8s;
 	enum ldr_fmt fmt;
 	bool mount;
 	bool no_base;

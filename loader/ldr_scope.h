@@ -46,6 +46,8 @@ struct ldr_obj;
 struct ldr_scope *ldr_scope__new(struct ldr_pods *pods, struct ldr_cgmap *cgmap,
 				 const char *cgroot, bool has_source);
 void ldr_scope__free(struct ldr_scope *sc);
+/* A source started after creation (the Kubernetes API watch). */
+void ldr_scope__set_source(struct ldr_scope *sc, bool has_source);
 
 /* Register and fill o's scope maps (o->bpf loaded, not attached). */
 int ldr_scope__attach_obj(struct ldr_scope *sc, struct ldr_obj *o, char *err, size_t errlen);

@@ -73,6 +73,12 @@ static const char run_usage[] =
 	"  --pods-file FILE       this node's pods from a PodList JSON (kubectl get pods -o json),\n"
 	"                         reloaded on SIGHUP: pod metadata without an API server\n"
 	"  --cgroup-root DIR      cgroup v2 mount for cgroup id -> pod (default: the v2 mount)\n"
+	"  --k8s-api URL          Kubernetes API server (default: in-cluster\n"
+	"                         https://$KUBERNETES_SERVICE_HOST:$KUBERNETES_SERVICE_PORT)\n"
+	"  --k8s-ca FILE          CA bundle for the API (default: the service account's ca.crt)\n"
+	"  --k8s-token-file FILE  bearer token, re-read at each connect (default: the service\n"
+	"                         account's token)\n"
+	"  --no-k8s               do not watch pods on the API\n"
 	"  -v, --verbose          more diagnostics (twice: libbpf debug)\n";
 
 static char **split_list(const char *s)
@@ -135,7 +141,7 @@ static int do_run(int argc, char **argv)
 		O_POLICY_DIR = 256, O_CGROUP, O_EXPORT_FILE, O_EXPORT_MAX, O_EXPORT_BACKUPS,
 		O_METRICS, O_NODE, O_PIN, O_MOUNT, O_ALLOW_EV, O_DENY_EV, O_ALLOW_POL,
 		O_DENY_POL, O_POLL, O_NO_BASE, O_BASE_RING, O_DISABLE, O_RING, O_REQUIRE_SIG,
-		O_PODS_FILE, O_CGROUP_ROOT,
+		O_PODS_FILE, O_CGROUP_ROOT, O_K8S_API, O_K8S_CA, O_K8S_TOKEN, O_NO_K8S,
 	};
 	static const struct option lopts[] = {
 		{ "policy-dir", required_argument, 0, O_POLICY_DIR },
@@ -160,6 +166,10 @@ static int do_run(int argc, char **argv)
 		{ "require-signature", required_argument, 0, O_REQUIRE_SIG },
 		{ "pods-file", required_argument, 0, O_PODS_FILE },
 		{ "cgroup-root", required_argument, 0, O_CGROUP_ROOT },
+		{ "k8s-api", required_argument, 0, O_K8S_API },
+		{ "k8s-ca", required_argument, 0, O_K8S_CA },
+		{ "k8s-token-file", required_argument, 0, O_K8S_TOKEN },
+		{ "no-k8s", no_argument, 0, O_NO_K8S },
 		{ "verbose", no_argument, 0, 'v' },
 		{ "help", no_argument, 0, 'h' },
 		{ 0 },
@@ -198,6 +208,10 @@ static int do_run(int argc, char **argv)
 		case O_PIN: o.pin_dir = optarg; break;
 		case O_PODS_FILE: o.pods_file = optarg; break;
 		case O_CGROUP_ROOT: o.cgroup_root = optarg; break;
+		case O_K8S_API: o.k8s_api = optarg; break;
+		case O_K8S_CA: o.k8s_ca = optarg; break;
+		case O_K8S_TOKEN: o.k8s_token_file = optarg; break;
+		case O_NO_K8S: o.no_k8s = true; break;
 		case O_MOUNT: o.mount = true; break;
 		case O_ALLOW_EV: bad |= parse_types(optarg, &o.filter.allow_types); break;
 		case O_DENY_EV: bad |= parse_types(optarg, &o.filter.deny_types); break;

@@ -27,11 +27,15 @@ static const char *const gnames[LDR_G__COUNT] = {
 	[LDR_G_LOAD_ERRORS] = "tpc_policy_load_errors_total",
 	[LDR_G_DECODE_ERRORS] = "tpc_event_decode_errors_total",
 	[LDR_G_FILTERED] = "tpc_events_filtered_total",
+	[LDR_G_K8S_RECONNECTS] = "tpc_k8s_watch_reconnects_total",
+	[LDR_G_K8S_RELISTS] = "tpc_k8s_relists_total",
 };
 static const char *const ghelp[LDR_G__COUNT] = {
 	[LDR_G_LOAD_ERRORS] = "Objects refused at load (bad metadata, verifier, attach).",
 	[LDR_G_DECODE_ERRORS] = "Ring-buffer records that could not be decoded.",
 	[LDR_G_FILTERED] = "Events dropped by the export allow/deny filters.",
+	[LDR_G_K8S_RECONNECTS] = "Kubernetes pod watch streams re-opened.",
+	[LDR_G_K8S_RELISTS] = "Kubernetes pod relists after an expired resourceVersion.",
 };
 
 struct ldr_metrics *ldr_metrics__new(void (*collect)(void *ctx, struct jbuf *out), void *ctx)

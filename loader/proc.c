@@ -19,7 +19,7 @@
 
 struct cg_entry {
 	uint64_t id;
-	char docker[32];
+	struct ldr_cg_ident ident;
 };
 
 struct ldr_proc_table {
@@ -204,35 +204,39 @@ static int read_file(const char *path, char *buf, size_t size)
 	return n;
 }
 
-/* The docker id of a process, cached by cgroup id: from the cgroup's own
- * path (by id), else from /proc/PID/cgroup; the leaf name of the v2 cgroup
- * names the container. */
-static void docker_of(struct ldr_proc_table *t, uint32_t pid, uint64_t cgid, char out[32])
+/* docker: the first 31 characters of the container id, as Tetragon's. */
+static void set_ident(struct ldr_proc *p, const struct ldr_cg_ident *id)
+{
+	p->cg = *id;
+	memcpy(p->docker, id->container_id, 31);
+	p->docker[31] = 0;
+}
+
+/* What the cgroup says about a process (container, pod), cached by cgroup
+ * id: from the cgroup's own path (by id), else from /proc/PID/cgroup (a
+ * v1-only host, a process in no v2 cgroup: every hierarchy /proc lists). */
+static void ident_of(struct ldr_proc_table *t, uint32_t pid, uint64_t cgid,
+		     struct ldr_cg_ident *out)
 {
 	struct cg_entry *e = &t->cg_cache[cgid % CG_CACHE];
-	char path[64], buf[4096], *line;
+	char path[64], buf[4096];
 
-	out[0] = 0;
+	memset(out, 0, sizeof(*out));
 	if (e->id == cgid) {
-		memcpy(out, e->docker, 32);
+		*out = e->ident;
 		return;
 	}
 	if (!ldr_cgmap__path(t->cgmap, cgid, buf, sizeof(buf))) {
-		ldr_docker_id(buf, out);
+		ldr_cgroup__parse(buf, out);
 		goto cache;
 	}
 	snprintf(path, sizeof(path), "/proc/%u/cgroup", pid);
 	if (read_file(path, buf, sizeof(buf)) <= 0)
 		return;
-	for (line = strtok(buf, "\n"); line; line = strtok(NULL, "\n")) {
-		if (!strncmp(line, "0::", 3)) {
-			ldr_docker_id(line + 3, out);
-			break;
-		}
-	}
+	ldr_cgroup__parse_proc(buf, out);
 cache:
 	e->id = cgid;
-	memcpy(e->docker, out, 32);
+	e->ident = *out;
 }
 
 static void set_flags(struct ldr_proc *p, const char *base, uint32_t evflags)
@@ -269,7 +273,12 @@ struct ldr_proc *ldr_proc_table__exec(struct ldr_proc_table *t, const struct tpc
 	set_flags(p, "execve", ev->flags);
 	ldr_exec_id(p->exec_id, sizeof(p->exec_id), t->node, p->ktime, p->pid);
 	link_parent(t, p);
-	docker_of(t, p->pid, p->cgroup_id, p->docker);
+	{
+		struct ldr_cg_ident id;
+
+		ident_of(t, p->pid, p->cgroup_id, &id);
+		set_ident(p, &id);
+	}
 	return p;
 }
 
@@ -294,7 +303,12 @@ struct ldr_proc *ldr_proc_table__fork(struct ldr_proc_table *t, const struct tpc
 	set_str(&p->cwd, parent && parent->cwd ? parent->cwd : "",
 		parent && parent->cwd ? strlen(parent->cwd) : 0);
 	set_flags(p, "clone", 0);
-	memcpy(p->docker, parent ? parent->docker : "", parent ? 32 : 1);
+	if (parent) {
+		p->cg = parent->cg;
+		memcpy(p->docker, parent->docker, sizeof(p->docker));
+	} else {
+		set_ident(p, &(struct ldr_cg_ident){ 0 });
+	}
 	ldr_exec_id(p->exec_id, sizeof(p->exec_id), t->node, p->ktime, p->pid);
 	link_parent(t, p);
 	return p;
@@ -383,16 +397,19 @@ static int scan_one(struct ldr_proc_table *t, const char *procdir, uint32_t pid,
 	set_flags(p, "procFS", 0);
 	ldr_exec_id(p->exec_id, sizeof(p->exec_id), t->node, p->ktime, p->pid);
 	p->cgroup_id = 0;
-	p->docker[0] = 0;
+	set_ident(p, &(struct ldr_cg_ident){ 0 });
 	snprintf(path, sizeof(path), "%s/%u/cgroup", procdir, pid);
 	if (read_file(path, buf, sizeof(buf)) > 0) {
+		struct ldr_cg_ident id;
+
+		ldr_cgroup__parse_proc(buf, &id);
+		set_ident(p, &id);
 		for (s = strtok(buf, "\n"); s; s = strtok(NULL, "\n")) {
 			struct stat st;
 			char cg[PATH_MAX];
 
 			if (strncmp(s, "0::", 3))
 				continue;
-			ldr_docker_id(s + 3, p->docker);
 			snprintf(cg, sizeof(cg), "%s%s", t->cgroot ? t->cgroot : "", s + 3);
 			if (t->cgroot && !stat(cg, &st))
 				p->cgroup_id = st.st_ino;

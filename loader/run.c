@@ -24,6 +24,7 @@
 #include "ldr_scope.h"
 #include "base.skel.h"
 #include "ldr_export.h"
+#include "ldr_k8s.h"
 #include "ldr_log.h"
 #include "ldr_metrics.h"
 #include "ldr_obj.h"
@@ -68,6 +69,7 @@ struct run {
 	struct ldr_pods *pods;	  /* this node's pods (API watch or --pods-file) */
 	struct ldr_cgmap *cgmap; /* cgroup v2 id -> path, under --cgroup-root */
 	struct ldr_scope *scope; /* scoped policies' cgroup maps */
+	struct ldr_k8s *k8s;	 /* the API watch thread, or NULL */
 };
 
 static uint64_t now_boot_ns(void)
@@ -568,6 +570,11 @@ static void collect(void *ctx, struct jbuf *b)
 			 (unsigned long long)ldr_stats__read(o->stats_fd, TPC_STAT_RB_DROPS));
 		jbuf__cstr(b, line);
 	}
+	snprintf(line, sizeof(line),
+		 "# HELP tpc_k8s_pods Pods of this node in the pod store.\n"
+		 "# TYPE tpc_k8s_pods gauge\ntpc_k8s_pods %zu\n",
+		 r->pods ? pods__count(r->pods) : 0);
+	jbuf__cstr(b, line);
 	jbuf__cstr(b, "# HELP tpc_object_loaded Objects attached now.\n"
 		      "# TYPE tpc_object_loaded gauge\n");
 	for (struct ldr_obj *o = r->objs; o; o = o->next) {
@@ -664,6 +671,34 @@ cleanup:
 	free(buf);
 	fclose(f);
 	return ret < 0 ? -1 : 0;
+}
+
+/* The API watch, or one line saying why there is none. */
+static int start_k8s(struct run *r, const char *node)
+{
+	struct ldr_k8s_cfg cfg;
+	char why[256];
+	int err;
+
+	if (ldr_k8s__config(&cfg, r->o->k8s_api, r->o->k8s_ca, r->o->k8s_token_file, node,
+			    r->o->no_k8s, why, sizeof(why))) {
+		ldr_info("no Kubernetes API (%s): %s", why,
+			 r->o->pods_file ? "pod metadata comes from --pods-file only"
+					 : "events carry no pod metadata");
+		return 0;
+	}
+	err = ldr_k8s__start(&r->k8s, &cfg, r->pods, r->metrics);
+	if (err == -EOPNOTSUPP) {
+		ldr_err("Kubernetes API %s: this build has no HTTP client (static build; use "
+			"the dynamic tpc-loader, or --no-k8s)", cfg.api);
+		return -1;
+	}
+	if (err) {
+		ldr_err("Kubernetes API watch: %s", strerror(-err));
+		return -1;
+	}
+	ldr_info("kubernetes: watching pods of node '%s' at %s", node, cfg.api);
+	return 0;
 }
 
 static void block_signals(sigset_t *set)
@@ -844,6 +879,7 @@ int ldr_run(struct ldr_opts *o)
 	r->ev.proc_fallback = true;
 	r->ev.on_cgroup = ldr_scope__on_cgroup;
 	r->ev.cgroup_ctx = r->scope;
+	r->ev.pods = r->pods;
 	r->metrics = ldr_metrics__new(collect, r);
 	r->ev.metrics = r->metrics;
 	r->ev.base_ctr[LDR_EV_EXEC] =
@@ -861,6 +897,11 @@ int ldr_run(struct ldr_opts *o)
 			goto cleanup;
 		}
 	}
+	if (start_k8s(r, node)) /* after the metrics it counts into */
+		goto cleanup;
+	/* with the API, objects loaded before its first LIST has arrived start
+	 * with empty scope maps (matching nothing) and fill as pods come in */
+	ldr_scope__set_source(r->scope, o->pods_file || r->k8s);
 	r->epfd = epoll_create1(EPOLL_CLOEXEC);
 	if (r->epfd < 0 || setup_signals(r))
 		goto cleanup;
@@ -940,6 +981,7 @@ int ldr_run(struct ldr_opts *o)
 						 : "detaching everything");
 	ret = 0;
 cleanup:
+	ldr_k8s__stop(r->k8s); /* before the store it feeds */
 	ldr_metrics__free(r->metrics); /* stops the HTTP thread before objects go */
 	r->metrics = NULL;
 	while (r->objs) {

@@ -357,6 +357,13 @@ void ldr_scope__free(struct ldr_scope *sc)
 	free(sc);
 }
 
+void ldr_scope__set_source(struct ldr_scope *sc, bool has_source)
+{
+	pthread_mutex_lock(&sc->lock);
+	sc->has_source = has_source;
+	pthread_mutex_unlock(&sc->lock);
+}
+
 struct fill_ctx {
 	struct ldr_scope *sc;
 	const struct ldr_obj *o;
@@ -430,7 +437,8 @@ int ldr_scope__attach_obj(struct ldr_scope *sc, struct ldr_obj *o, char *err, si
 		if (!sc->has_source && !sc->warned) {
 			sc->warned = true;
 			ldr_warn("object '%s': policy '%s' is scoped to pods, but this loader has no "
-				 "pod source (--pods-file): scoped policies match nothing",
+				 "pod source (--pods-file or the Kubernetes API): scoped policies match "
+				 "nothing",
 				 o->name, ldr_quote(m->policy));
 		}
 	}

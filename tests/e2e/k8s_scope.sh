@@ -276,7 +276,7 @@ check clean-exit test "$LRC" = 0
 
 # no pod source: a scoped policy matches nothing (never everything)
 if start_loader --node-name e2e-node -o json "$T/scope.bpf.o"; then
-	check no-source-logged grep -q "no pod source (--pods-file): scoped policies match nothing" "$LERR"
+	check no-source-logged grep -q "no pod source (--pods-file or the Kubernetes API): scoped policies match nothing" "$LERR"
 	expect no-source-web-runs 0 "$WEB/cri-containerd-$NGINX.scope" web
 	expect no-source-host-runs 0 "$HOSTCG" web
 	stop_loader

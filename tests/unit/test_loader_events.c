@@ -227,6 +227,89 @@ static void test_decode(void **state)
 	ldr_meta__free(m);
 }
 
+#define PCID "551e161c47d8ff0eb665438a7bcd5b4e3ef5a297282b40a92b7c77d6bd168eb3"
+#define PUID "0e4f7a6b-1c2d-4e5f-8a9b-0c1d2e3f4a5b"
+
+/* A tracepoint event of pid 77 (rule 1 of meta_json); its process.pod. */
+static json_t *hook_pod(struct ldr_events *ev, struct ldr_meta *m, struct rec *r)
+{
+	json_t *j, *pod;
+
+	hdr(r, 1, TPC_ACT_POST);
+	put_str(r, "/etc/hostname", 13);
+	fix_size(r);
+	assert_int_equal(ldr_events__hook(ev, m, NULL, r->b, r->n), 0);
+	j = json_loads(last, 0, NULL);
+	assert_non_null(j);
+	pod = json_object_get(json_object_get(json_object_get(j, "process_tracepoint"), "process"),
+			      "pod");
+	json_incref(pod);
+	json_decref(j);
+	return pod;
+}
+
+/* process.pod: hostile strings from the API stay inside their JSON strings,
+ * a store change shows in the next event, a pod whose status does not list
+ * the container yet is found by the cgroup's pod UID. */
+static void test_pod_enrichment(void **state)
+{
+	struct ldr_proc_table *t = ldr_proc_table__new("node1", NULL);
+	struct ldr_pods *pods = pods__new();
+	char err[256];
+	struct ldr_meta *m = ldr_meta__parse(meta_json, strlen(meta_json), err, sizeof(err));
+	struct ldr_events ev;
+	struct ldr_proc *p;
+	struct rec r;
+	json_t *pod;
+	const char *evil = "{\"metadata\":{\"name\":\"n\\\"1\",\"namespace\":\"ns\",\"uid\":\"" PUID "\","
+			   "\"labels\":{\"a\\\"b\":\"x\\ny\"}},\"status\":{\"containerStatuses\":[{"
+			   "\"name\":\"c\",\"containerID\":\"ev\\\"il://" PCID "\\\"x\"}]}}";
+	const char *pending = "{\"metadata\":{\"name\":\"n1\",\"namespace\":\"ns\",\"uid\":\"" PUID
+			      "\",\"labels\":{\"app\":\"v2\"}}}";
+
+	ldr_events__init(&ev, t, "node1");
+	ev.emit = capture;
+	ev.pods = pods;
+	/* the process runs in a container of a pod, as its cgroup says */
+	exec_rec(&r, 77, 1, "/usr/bin/curl", "curl\0", 5, "/");
+	assert_int_equal(ldr_events__base(&ev, r.b, r.n), 0);
+	p = ldr_proc_table__lookup(t, 77);
+	assert_non_null(p);
+	assert_int_equal(ldr_cgroup__parse("/kubepods.slice/kubepods-pod0e4f7a6b_1c2d_4e5f_8a9b_"
+					   "0c1d2e3f4a5b.slice/cri-containerd-" PCID ".scope",
+					   &p->cg),
+			 0);
+	memcpy(p->docker, PCID, 31);
+	p->docker[31] = 0;
+	/* no pod known: docker only */
+	assert_null(hook_pod(&ev, m, &r));
+	assert_int_equal(pods__upsert_json(pods, evil, strlen(evil)), 0);
+	pod = hook_pod(&ev, m, &r);
+	assert_non_null(pod);
+	assert_string_equal(json_string_value(json_object_get(pod, "name")), "n\"1");
+	assert_string_equal(json_string_value(json_object_get(json_object_get(pod, "container"), "id")),
+			    "ev\"il://" PCID "\"x");
+	assert_string_equal(json_string_value(json_object_get(json_object_get(pod, "pod_labels"), "a\"b")),
+			    "x\ny");
+	json_decref(pod);
+	/* the status loses the container (restart): found by pod UID */
+	assert_int_equal(pods__upsert_json(pods, pending, strlen(pending)), 0);
+	pod = hook_pod(&ev, m, &r);
+	assert_non_null(pod);
+	assert_string_equal(json_string_value(json_object_get(json_object_get(pod, "pod_labels"), "app")),
+			    "v2");
+	assert_string_equal(json_string_value(json_object_get(json_object_get(pod, "container"), "id")),
+			    "containerd://" PCID);
+	json_decref(pod);
+	assert_int_equal(pods__delete(pods, PUID), 0);
+	assert_null(hook_pod(&ev, m, &r));
+	assert_non_null(strstr(last, "\"docker\":\"551e161c47d8ff0eb665438a7bcd5b4\""));
+	ldr_events__fini(&ev);
+	ldr_proc_table__free(t);
+	pods__free(pods);
+	ldr_meta__free(m);
+}
+
 static void test_hostile_records(void **state)
 {
 	char err[256];
@@ -320,7 +403,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_exec_id),		 cmocka_unit_test(test_jbuf),
 		cmocka_unit_test(test_args_join_docker), cmocka_unit_test(test_decode),
-		cmocka_unit_test(test_hostile_records),	 cmocka_unit_test(test_actions_time),
+		cmocka_unit_test(test_hostile_records),
+		cmocka_unit_test(test_pod_enrichment),	 cmocka_unit_test(test_actions_time),
 		cmocka_unit_test(test_proc_table),
 	};
 
