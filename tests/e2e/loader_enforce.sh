@@ -126,12 +126,12 @@ check base-exec-id-format jq_any "$LOUT" \
 	'.process_exec.process.binary == "/usr/bin/printf" and (.process_exec.process.exec_id | @base64d | test("^e2e-node:[0-9]+:[0-9]+$"))'
 check node-name jq_any "$LOUT" '.node_name == "e2e-node"'
 
-# --- (f) SIGTERM: exit 0, programs gone
+# --- (f) SIGTERM: exit 0, programs gone (base: exec, fork, exit, cgroup_mkdir)
 ids="$(loaded_ids "$LERR" base) $(loaded_ids "$LERR" exec_kill.bpf.o) $(loaded_ids "$LERR" openat.bpf.o) $(loaded_ids "$LERR" connect4.bpf.o) $(loaded_ids "$LERR" uprobe.bpf.o)"
-check progs-ids-logged test "$(echo $ids | wc -w)" = 7
+check progs-ids-logged test "$(echo $ids | wc -w)" = 8
 listed=0
 for id in $ids; do bpftool prog show id "$id" >/dev/null 2>&1 && listed=$((listed + 1)); done
-check progs-attached-while-running test $listed = 7
+check progs-attached-while-running test $listed = 8
 stop_loader TERM
 check sigterm-exit-0 test "$LRC" = 0
 check sigterm-detached ids_gone $ids
