@@ -143,7 +143,7 @@ void ldr_k8s_stream__feed(struct ldr_k8s_stream *s, const char *data, size_t len
 			if (s->line.len + n > LDR_K8S_LINE_MAX) {
 				s->skipping = true;
 				jbuf__reset(&s->line);
-			} else {
+			} else if (n) {
 				jbuf__raw(&s->line, data, n);
 			}
 		}
