@@ -143,7 +143,7 @@ void ldr_k8s_stream__feed(struct ldr_k8s_stream *s, const char *data, size_t len
 			if (s->line.len + n > LDR_K8S_LINE_MAX) {
 				s->skipping = true;
 				jbuf__reset(&s->line);
-			} else {
+			} else if (n) {
 				jbuf__raw(&s->line, data, n);
 			}
 		}
@@ -547,6 +547,7 @@ static void *k8s_thread(void *arg)
 {
 	struct ldr_k8s *k = arg;
 	bool need_list = true;
+	unsigned relists_in_row = 0;
 
 	while (!stopping(k)) {
 		if (need_list) {
@@ -561,8 +562,13 @@ static void *k8s_thread(void *arg)
 		case W_RELIST:
 			need_list = true;
 			ldr_metrics__add(k->metrics, LDR_G_K8S_RELISTS, 1);
+			/* a server that expires every fresh watch must not
+			 * turn this into a busy list/watch loop */
+			if (++relists_in_row > 1 && !stopping(k))
+				sleep_backoff(k);
 			break;
 		case W_RECONNECT:
+			relists_in_row = 0;
 			ldr_backoff__reset(&k->backoff);
 			break;
 		case W_FAIL:

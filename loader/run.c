@@ -845,19 +845,20 @@ int ldr_run(struct ldr_opts *o)
 	if (ldr_verbose)
 		ldr_info("start-up: kernel probe done at %.1f ms", ms_since(&t_start));
 
-	r->procs = ldr_proc_table__new(node, r->cgpath[0] ? r->cgpath : NULL);
-	r->pods = pods__new();
-	if (!r->procs || !r->pods)
-		goto cleanup;
 	{
+		/* one cgroup v2 root for ids -> paths: the process table's
+		 * container ids and the pod cgroups agree (root is also the
+		 * scope maps' level reference) */
 		if (o->cgroup_root)
 			snprintf(root, sizeof(root), "%s", o->cgroup_root);
 		else if (ldr_cgroup2__root(root, sizeof(root)))
 			root[0] = 0;
+		r->procs = ldr_proc_table__new(node, root[0] ? root : NULL);
 		r->cgmap = ldr_cgmap__new(root[0] ? root : NULL);
-		if (!r->cgmap)
-			goto cleanup;
 	}
+	r->pods = pods__new();
+	if (!r->procs || !r->pods || !r->cgmap)
+		goto cleanup;
 	if (o->pods_file && load_pods_file(r))
 		goto cleanup;
 	/* before any object loads: scope maps are filled before attach */

@@ -216,6 +216,16 @@ W2=$(jq -c -s '[.[] | select(.query.watch == "1")][1]' "$K/requests.jsonl")
 check reconnect-from-last-rv test "$(jq -r .query.resourceVersion <<<"$W2")" = "$RV_BM"
 check reconnect-rotated-token test "$(jq -r .auth <<<"$W2")" = "Bearer tok-two-$$"
 
+# --- the server ends the stream (its timeout): reconnect at once from the
+# last event's resourceVersion, no relist
+RV_T=$(curl -sf --cacert "$K/ca.crt" "$API/_ctl/relabel:a:tier=front" | jq -r .rv)
+sleep 0.3
+ctl end
+for _ in $(seq 50); do [ "$(nwatch)" -ge 3 ] && break; sleep 0.1; done
+W3=$(jq -c -s '[.[] | select(.query.watch == "1")][2]' "$K/requests.jsonl")
+check reconnect-after-stream-end test "$(jq -r .query.resourceVersion <<<"$W3")" = "$RV_T"
+check no-relist-after-stream-end test "$(jq -s '[.[] | select(.query.watch == null)] | length' "$K/requests.jsonl")" = 2
+
 # --- 410: relist; a pod that vanished meanwhile is deleted by the relist
 ctl vanish:c
 ctl expire

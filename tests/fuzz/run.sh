@@ -39,7 +39,8 @@ for t in tests/fuzz/fuzz_*.c; do
 	case $name in
 	sig*) srcs=(common/sig.c) ;;
 	loader*) srcs=(loader/meta.c loader/jbuf.c loader/events.c loader/proc.c loader/metrics.c
-		       -Iloader -lmicrohttpd) ;;
+		       loader/pods.c loader/cgroup.c loader/k8s.c loader/log.c
+		       -Iloader -lmicrohttpd -lcurl) ;;
 	esac
 	if ! "$CLANG" "${FLAGS[@]}" -o "$bin" "$t" "${srcs[@]}" "${LIBS[@]}" \
 		-Wno-unused-command-line-argument 2>"$OUT/build_$name.log"; then

@@ -140,6 +140,8 @@ def step(name):
                                                        % STATE["rv"])}, "END"]
         if kind == "drop":
             return ["DROP"]
+        if kind == "end":  # the server's timeoutSeconds ran out
+            return ["END"]
     raise ValueError(name)
 
 
