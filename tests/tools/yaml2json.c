@@ -195,11 +195,15 @@ static json_t *parse_mapping(struct conv *c)
 
 	while (!c->failed && next(c, &ev)) {
 		json_t *k, *v;
+		yaml_mark_t mark;
+		const char *ks;
+		char buf[32];
 
 		if (ev.type == YAML_MAPPING_END_EVENT) {
 			yaml_event_delete(&ev);
 			break;
 		}
+		mark = ev.start_mark;
 		k = parse_node(c, &ev);
 		yaml_event_delete(&ev);
 		if (!k || !next(c, &ev)) {
@@ -207,12 +211,13 @@ static json_t *parse_mapping(struct conv *c)
 			break;
 		}
 		v = parse_node(c, &ev);
-		if (v && json_is_string(k) && !strcmp(json_string_value(k), "<<")) {
+		ks = key_string(k, buf, sizeof(buf));
+		if (v && !strcmp(ks, "<<") && json_is_string(k)) {
 			json_array_append(merges, v);
+		} else if (v && json_object_get(keys, ks)) {
+			/* sigs.k8s.io/yaml refuses a duplicate key too */
+			fail(c, mark.line, mark.column, "duplicate key");
 		} else if (v) {
-			char buf[32];
-			const char *ks = key_string(k, buf, sizeof(buf));
-
 			json_object_set(obj, ks, v);
 			json_object_set_new(keys, ks, json_true());
 		}
