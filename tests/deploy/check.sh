@@ -295,6 +295,28 @@ ok policies/image-init "policies from an image: no initContainer copying into th
 	and mounted("policies"; "/etc/tpc/policies")'
 lacks_args args/image-init-no-pin-no-export image-init --pin --export-
 
+# NOTES.txt (helm template skips it): rendered through tpl in a copy of
+# the chart, for each policy source.
+cp -r "$CHART" "$T/notes-chart"
+mv "$T/notes-chart/templates/NOTES.txt" "$T/notes-chart/NOTES.txt"
+printf '%s\n' 'apiVersion: v1' 'kind: ConfigMap' 'metadata: {name: notes}' 'data:' \
+	'  notes: {{ tpl (.Files.Get "NOTES.txt") . | quote }}' >"$T/notes-chart/templates/zz-notes.yaml"
+notes() { # notes TEST PATTERN [helm args]: the rendered NOTES say PATTERN
+	local test=$1 pat=$2
+	shift 2
+	if "$HELM" template tpc "$T/notes-chart" -n tpc-test --show-only templates/zz-notes.yaml "$@" 2>"$T/notes.err" |
+		"$Y2J" | jq -r .data.notes >"$T/notes.txt" && grep -qF -- "$pat" "$T/notes.txt"; then
+		pass "$test"
+	else
+		fail "$test" "NOTES lack '$pat': $(head -c 300 "$T/notes.txt" "$T/notes.err")"
+	fi
+}
+notes notes/configmap "kubectl -n tpc-test create configmap tpc-policies --from-file=out/"
+notes notes/image "objects come from image registry.example/p:1 (initContainer)" \
+	--set policies.source=image --set policies.image.repository=registry.example/p --set policies.image.tag=1
+notes notes/hostpath "objects are read from /var/lib/tpc/policies on each node" --set policies.source=hostPath
+notes notes/signature "are refused (--require-signature)" --set signature.enabled=true --set signature.publicKey=k
+
 # Values the schema or the templates must refuse.
 refuse() { # refuse TEST PATTERN [helm args]: helm template fails, saying PATTERN
 	local test=$1 pat=$2
