@@ -33,8 +33,8 @@ gen_crds() {
 gen_manifests() {
 	local helm
 	helm=$(bash scripts/helm.sh)
-	export HELM_CACHE_HOME=$PWD/build/helm/home/cache HELM_CONFIG_HOME=$PWD/build/helm/home/config \
-		HELM_DATA_HOME=$PWD/build/helm/home/data
+	export HELM_CACHE_HOME=$PWD/${OUTPUT:-build}/helm/home/cache HELM_CONFIG_HOME=$PWD/${OUTPUT:-build}/helm/home/config \
+		HELM_DATA_HOME=$PWD/${OUTPUT:-build}/helm/home/data
 	mkdir -p "$OUT/deploy/manifests"
 	{
 		echo "# tpc-loader DaemonSet and what it needs, in namespace kube-system: the chart"

@@ -40,8 +40,9 @@ static bool one_of(const char *s, const char *const *set)
 	return false;
 }
 
-/* Integers as go-yaml v2 reads them: optional sign, then decimal, 0x hex,
- * 0b binary or a leading 0 for octal, with '_' separators. */
+/* Integers as go-yaml v2 reads them (Go's ParseInt with base 0): optional
+ * sign, then decimal, 0x hex, 0b binary, 0o or a leading 0 for octal, with
+ * '_' separators. */
 static bool parse_int(const char *s, long long *out)
 {
 	char buf[128], *end;
@@ -51,8 +52,8 @@ static bool parse_int(const char *s, long long *out)
 
 	if (*s == '-' || *s == '+')
 		neg = *s++ == '-';
-	if (s[0] == '0' && (s[1] == 'x' || s[1] == 'b')) {
-		base = s[1] == 'x' ? 16 : 2;
+	if (s[0] == '0' && s[1] && strchr("xXbBoO", s[1])) {
+		base = strchr("xX", s[1]) ? 16 : strchr("bB", s[1]) ? 2 : 8;
 		s += 2;
 	} else if (s[0] == '0' && s[1]) {
 		base = 8;
