@@ -251,8 +251,8 @@ ok rbac/pods-only "RBAC grants more than pods get/list/watch, or not to the Daem
 
 has_args args/default default run --node-name='$(NODE_NAME)' --policy-dir=/etc/tpc/policies \
 	--export-file=/var/run/tpc/tpc.log --export-max-mb=10 --export-backups=5 \
-	--metrics-addr=0.0.0.0:2112 --pin=/sys/fs/bpf/tpc --mount --output=none --cgroup-root=/sys/fs/cgroup
-lacks_args args/default-no-signature-no-filters default --require-signature --allow- --deny- --no-k8s --k8s-
+	--metrics-addr=0.0.0.0:2112 --pin=/sys/fs/bpf/tpc --mount --output=none
+lacks_args args/default-no-signature-no-filters default --require-signature --allow- --deny- --no-k8s --k8s- --cgroup
 ok policies/configmap-default "default policy volume is not the optional ConfigMap tpc-policies at --policy-dir" default '
 	any(pod.volumes[]; .name == "policies" and .configMap.name == "tpc-policies" and .configMap.optional == true)
 	and mounted("policies"; "/etc/tpc/policies")'
@@ -345,22 +345,70 @@ refuse values/ring-power-of-two "ringKb" --set loader.ringKb=300
 refuse values/event-type "eventTypes" --set 'export.allowList.eventTypes={process_bogus}'
 refuse values/signature-needs-key "signature.publicKey" --set signature.enabled=true
 
-# Every flag the chart can pass exists in tpc-loader (run --help). The
+# The real loader accepts the chart's command line: rendered with node
+# paths moved into a temp dir, metrics on loopback (the pod binds 0.0.0.0),
+# no API server (--no-k8s),
+# it starts, answers the probes' GET /healthz and writes an exec event to
+# the export file. Kubernetes flags the loader lacks yet are left out.
+live_loader() {
+	local port=$((20000 + $$ % 20000)) pin=/sys/fs/bpf/tpc-deploy-test-$$ pid a i cmd=()
+	mkdir -p "$T/live-policies" "$T/live-export"
+	render live --set kubernetes.enabled=false --set policies.source=hostPath --set policies.mountPath="$T/live-policies" \
+		--set export.hostPath="$T/live-export" --set loader.pinPath="$pin" --set metrics.port=$port
+	while IFS= read -r a; do
+		case $a in
+		--metrics-addr=*) a=--metrics-addr=127.0.0.1:$port ;;
+		--node-name=*) a=--node-name=helm-test-node ;;
+		esac
+		for i in $k8s_missing; do [ "${a%%=*}" = "$i" ] && continue 2; done
+		cmd+=("$a")
+	done < <(args live)
+	echo "${cmd[*]}" >"$T/live.cmd"
+	"$LOADER" "${cmd[@]}" >"$T/live.out" 2>"$T/live.err" &
+	pid=$!
+	for _ in $(seq 100); do
+		grep -q "ready in" "$T/live.err" && break
+		kill -0 $pid 2>/dev/null || break
+		sleep 0.1
+	done
+	/bin/true helm-live-$$
+	sleep 0.5
+	local health
+	health=$(curl -s -m 5 "http://127.0.0.1:$port/healthz")
+	kill -TERM $pid 2>/dev/null
+	wait $pid 2>/dev/null
+	rm -rf "$pin"
+	if [ "$health" = ok ] && grep -q "\"arguments\":\"helm-live-$$\"" "$T/live-export/tpc.log"; then
+		pass loader/chart-command-line
+	else
+		fail loader/chart-command-line "healthz '$health'; $(cat "$T/live.cmd"); $(tail -3 "$T/live.err")"
+	fi
+}
+
+# Every flag the chart passes exists in tpc-loader (run --help). The
 # Kubernetes flags come with pod identity (the k8s-id work): until the
 # loader has them this is a SKIP naming them.
+k8s_flags='--no-k8s --k8s-api --k8s-ca --k8s-token-file --cgroup-root'
+k8s_missing=
 if [ -x "${LOADER:-}" ]; then
 	help=$("$LOADER" run --help 2>&1)
 	unknown=
 	for a in $(cat <(args default) <(args all-options) <(args no-k8s) | grep '^-' | sed 's/=.*//' | sort -u); do
 		grep -qE -- "(^|[ ,])$a([ ,=]|$)" <<<"$help" || unknown+=" $a"
 	done
-	k8s_only=$(tr ' ' '\n' <<<"$unknown" | grep -vxE -- '--(no-k8s|k8s-api|k8s-ca|k8s-token-file|cgroup-root)|' | tr -d '\n')
+	others=$(tr ' ' '\n' <<<"$unknown" | grep -vxF -f <(tr ' ' '\n' <<<"$k8s_flags") | tr -d '\n')
 	if [ -z "$unknown" ]; then
 		pass args/known-flags
-	elif [ -z "$k8s_only" ]; then
+	elif [ -z "$others" ]; then
 		skip args/known-flags "this tpc-loader lacks the Kubernetes flags:$unknown"
+		k8s_missing=$unknown
 	else
 		fail args/known-flags "tpc-loader run --help does not know:$unknown"
+	fi
+	if [ "$(id -u)" != 0 ]; then
+		skip loader/chart-command-line "needs root"
+	else
+		live_loader
 	fi
 else
 	skip args/known-flags "no tpc-loader binary"
