@@ -70,10 +70,10 @@ with fromYaml.
 {{- with $v.loader.cgroupPath }}
 {{- $_ = set $s "TPC_CGROUP" (dict "flag" "cgroup" "value" .) }}
 {{- end }}
-{{- if $v.kubernetes.enabled }}
 {{- with $v.loader.cgroupRoot }}
 {{- $_ = set $s "TPC_CGROUP_ROOT" (dict "flag" "cgroup-root" "value" .) }}
 {{- end }}
+{{- if $v.kubernetes.enabled }}
 {{- with $v.kubernetes.apiServer }}
 {{- $_ = set $s "TPC_K8S_API" (dict "flag" "k8s-api" "value" .) }}
 {{- end }}
