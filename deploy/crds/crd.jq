@@ -130,7 +130,7 @@ def selector($t):
       hostSelector: label_selector("host processes: null or {}")
     }; "workload scoping of this selector"),
     macros: strs("names from spec.selectorsMacros whose fields are copied into this selector"),
-    match: str(tpc("a selector DSL expression (docs/dsl.md), ANDed with the other filters of the selector, e.g. `binary == \"/usr/bin/curl\" && args.fd.dport == 443`"))
+    match: str(tpc("a selector DSL expression (docs/dsl.md), ANDed with the other filters of the selector, e.g. `args.sk.dport in [22, 2222] && !(args.sk.daddr in [10.0.0.0/8])`"))
   }; $t);
 
 def hook_common:
@@ -167,7 +167,7 @@ def spec:
       symbols: strs("function symbols"),
       offsets: arr({type: "integer"}; "offsets (not supported by tpc yet)"),
       addrs: arr({type: "integer"}; "addresses (not supported by tpc yet)"),
-      refCtrOffsets: arr({type: "integer"}; "semaphore offsets, one per target"),
+      refCtrOffsets: arr({type: "integer"}; "semaphore offsets, one per target (not supported by tpc yet)"),
       binaryDigests: strs("sha256:<hex> etc. (not verified by tpc-loader yet)"),
       data: arr(arg("a data entry"); "not supported by tpc yet"),
       return: bool("also hook the return"),
