@@ -345,15 +345,54 @@ refuse values/ring-power-of-two "ringKb" --set loader.ringKb=300
 refuse values/event-type "eventTypes" --set 'export.allowList.eventTypes={process_bogus}'
 refuse values/signature-needs-key "signature.publicKey" --set signature.enabled=true
 
+# The CI path of docs/kubernetes.md, offline: tpc build an object,
+# `kubectl create configmap --from-file --dry-run=client` (kubectl 1.31 from
+# the same npm package), the ConfigMap's binaryData given to the chart
+# (policies.configMap.create), rendered back byte for byte. The policy only
+# observes a binary that does not exist: other tests run on this machine.
+KUBECTL=${HELM%/helm/helm}/kubectl/kubectl
+ship_object() {
+	mkdir -p "$T/objs"
+	cat >"$T/observe.yaml" <<'EOF'
+apiVersion: cilium.io/v1alpha1
+kind: TracingPolicy
+metadata: {name: helm-deploy-observe}
+spec:
+  tracepoints:
+  - subsystem: syscalls
+    event: sys_enter_openat
+    selectors:
+    - matchBinaries: [{operator: In, values: ["/nonexistent/helm-deploy-test"]}]
+EOF
+	if ! "$TPC" build "$T/observe.yaml" -o "$T/objs/helm-observe.bpf.o" >"$T/build.err" 2>&1; then
+		fail policies/kubectl-configmap "tpc build: $(tail -2 "$T/build.err")"
+		return 1
+	fi
+	if "$KUBECTL" create configmap tpc-policies --from-file="$T/objs/" --dry-run=client -o yaml \
+		>"$T/cm.yaml" 2>"$T/kubectl.err" &&
+		"$Y2J" "$T/cm.yaml" | jq '{policies: {configMap: {create: true, binaryData: .binaryData}}}' >"$T/cm-values.json" &&
+		render objs -f "$T/cm-values.json" &&
+		jq -r -s 'map(select(.kind == "ConfigMap" and .metadata.name == "tpc-policies"))[0].binaryData["helm-observe.bpf.o"]' \
+			"$T/objs.jsonl" | base64 -d >"$T/shipped.bpf.o" && cmp -s "$T/shipped.bpf.o" "$T/objs/helm-observe.bpf.o"; then
+		pass policies/kubectl-configmap
+	else
+		fail policies/kubectl-configmap "object not shipped intact: $(head -c 300 "$T/kubectl.err")"
+		return 1
+	fi
+}
+
 # The real loader accepts the chart's command line: rendered with node
 # paths moved into a temp dir, metrics on loopback (the pod binds 0.0.0.0),
-# no API server (--no-k8s),
-# it starts, answers the probes' GET /healthz and writes an exec event to
-# the export file. Kubernetes flags the loader lacks yet are left out.
+# no API server (--no-k8s), the shipped object in the policy directory, it
+# starts, loads the object, answers the probes' GET /healthz and writes an
+# exec event to the export file. Kubernetes flags the loader lacks yet are
+# left out.
 live_loader() {
 	local port=$((20000 + $$ % 20000)) pin=/sys/fs/bpf/tpc-deploy-test-$$ pid a i cmd=()
 	mkdir -p "$T/live-policies" "$T/live-export"
-	render live --set kubernetes.enabled=false --set policies.source=hostPath --set policies.mountPath="$T/live-policies" \
+	cp "$T/shipped.bpf.o" "$T/live-policies/helm-observe.bpf.o"
+	render live --set kubernetes.enabled=false --set policies.source=hostPath \
+		--set policies.mountPath="$T/live-policies" \
 		--set export.hostPath="$T/live-export" --set loader.pinPath="$pin" --set metrics.port=$port
 	while IFS= read -r a; do
 		case $a in
@@ -378,7 +417,8 @@ live_loader() {
 	kill -TERM $pid 2>/dev/null
 	wait $pid 2>/dev/null
 	rm -rf "$pin"
-	if [ "$health" = ok ] && grep -q "\"arguments\":\"helm-live-$$\"" "$T/live-export/tpc.log"; then
+	if [ "$health" = ok ] && grep -q "\"arguments\":\"helm-live-$$\"" "$T/live-export/tpc.log" &&
+		grep -q "loaded 'helm-observe.bpf.o'" "$T/live.err"; then
 		pass loader/chart-command-line
 	else
 		fail loader/chart-command-line "healthz '$health'; $(cat "$T/live.cmd"); $(tail -3 "$T/live.err")"
@@ -405,7 +445,12 @@ if [ -x "${LOADER:-}" ]; then
 	else
 		fail args/known-flags "tpc-loader run --help does not know:$unknown"
 	fi
-	if [ "$(id -u)" != 0 ]; then
+	if ! [ -x "${TPC:-}" ]; then
+		skip policies/kubectl-configmap "no tpc binary"
+		skip loader/chart-command-line "no tpc binary"
+	elif ! ship_object; then
+		skip loader/chart-command-line "no object shipped"
+	elif [ "$(id -u)" != 0 ]; then
 		skip loader/chart-command-line "needs root"
 	else
 		live_loader
