@@ -344,6 +344,17 @@ refuse values/typo "Additional property ringkb" --set loader.ringkb=512
 refuse values/ring-power-of-two "ringKb" --set loader.ringKb=300
 refuse values/event-type "eventTypes" --set 'export.allowList.eventTypes={process_bogus}'
 refuse values/signature-needs-key "signature.publicKey" --set signature.enabled=true
+refuse values/image-volume-kube-version "needs Kubernetes 1.31" --kube-version 1.30.0 \
+	--set policies.source=image --set policies.image.repository=r --set policies.image.mode=volume
+
+# The chart packages (what `helm push` or a chart repository would carry),
+# with its CRDs.
+if "$HELM" package "$CHART" -d "$T/pkg" >"$T/pkg.out" 2>&1 &&
+	"$HELM" show crds "$T/pkg/tpc-$(cat VERSION).tgz" | "$Y2J" | jq -e -s 'length == 2' >/dev/null; then
+	pass chart/package
+else
+	fail chart/package "$(head -3 "$T/pkg.out")"
+fi
 
 # The CI path of docs/kubernetes.md, offline: tpc build an object,
 # `kubectl create configmap --from-file --dry-run=client` (kubectl 1.31 from
