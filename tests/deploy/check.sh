@@ -1,10 +1,11 @@
 #!/bin/bash
 # Deployment checks (tests/run.sh tier deploy): the Helm chart lints and
 # renders, the rendered objects have the properties a node agent needs, the
-# generated files are fresh, and the CRDs are valid and accept every policy
-# tpc ships. No cluster runs here: helm lint/template only. helm comes from
-# the npm registry (scripts/helm.sh); without it the helm checks SKIP.
-# Prints "PASS name" / "FAIL name" / "SKIP name: reason".
+# generated files are fresh, the CRDs are valid and accept every policy tpc
+# ships, and (as root) the real tpc-loader runs with the command line the
+# chart renders. No cluster runs here: helm lint/template/package only.
+# helm comes from the npm registry (scripts/helm.sh); without it the helm
+# checks SKIP. Prints "PASS name" / "FAIL name" / "SKIP name: reason".
 set -u
 . "$(dirname "$0")/../e2e/lib.sh"
 ROOT=$E2E_ROOT
