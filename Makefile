@@ -60,7 +60,7 @@ BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -I$(OUTPUT) -Iruntime/i
 UNIT_SRCS  := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BINS  := $(patsubst tests/unit/%.c,$(OUTPUT)/tests/%,$(UNIT_SRCS))
 
-.PHONY: all deps test test-update fuzz demo clean loader-static test-vm docs
+.PHONY: all deps test test-update fuzz demo clean loader-static test-vm docs deploy-manifests
 .DELETE_ON_ERROR:
 .SECONDARY:
 
@@ -170,6 +170,12 @@ fuzz: all
 docs: all
 	$(Q)TPC=$(OUTPUT)/tpc bash scripts/gen-policy-index.sh docs/policies.md
 
+# deploy/crds/*.yaml, the chart's crds/ and deploy/manifests/tpc.yaml are
+# generated (tests/run.sh tier deploy fails when they are stale); helm comes
+# from the npm registry (scripts/helm.sh).
+deploy-manifests:
+	$(Q)bash scripts/gen-manifests.sh all
+
 demo: all
 	$(Q)bash examples/demo.sh
 
@@ -184,6 +190,12 @@ $(OUTPUT)/tests/objload: tests/tools/objload.c
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(CFLAGS) -o $@ $< -lbpf -lelf -lz -ljansson
+# YAML to JSON lines for the chart and CRD checks (tests/deploy/check.sh).
+TOOLS += $(OUTPUT)/tests/yaml2json
+$(OUTPUT)/tests/yaml2json: tests/tools/yaml2json.c
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) -o $@ $< -lyaml -ljansson -lm
 test: $(TOOLS)
 $(OUTPUT)/tests/objload-static: tests/tools/objload.c
 	$(call msg,CC,$@)

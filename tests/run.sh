@@ -2,7 +2,8 @@
 # Test driver: runs every tier and prints one summary line at the end:
 #   N passed, N failed, N skipped
 # Tiers: unit (cmocka), diag (golden diagnostics), corpus (valid policies),
-# golden (generated C), docs (generated policy index), e2e (real BPF on this kernel; root), fuzz smoke.
+# golden (generated C), docs (generated policy index), deploy (Helm chart,
+# CRDs, manifests), e2e (real BPF on this kernel; root), fuzz smoke.
 # Usage: tests/run.sh [tier...]     TPC_UPDATE=1 rewrites golden files.
 set -u
 cd "$(dirname "$0")/.."
@@ -132,22 +133,35 @@ tier_e2e() {
 			result SKIP "e2e/$name" "needs root"
 			continue
 		fi
-		local out
-		out=$(timeout 300 bash "$s" 2>"$LOG/$name.stderr")
-		local rc=$? n=0
-		while IFS= read -r line; do
-			case $line in
-			PASS\ *) result PASS "e2e/${name%.sh}/${line#PASS }"; n=$((n + 1)) ;;
-			FAIL\ *) result FAIL "e2e/${name%.sh}/${line#FAIL }"; n=$((n + 1)) ;;
-			SKIP\ *) local r=${line#SKIP }; result SKIP "e2e/${name%.sh}/${r%%:*}" "${r#*: }"; n=$((n + 1)) ;;
-			*) [ -n "$line" ] && echo "     $line" ;;
-			esac
-		done <<<"$out"
-		if [ $rc -ne 0 ] && [ $n -eq 0 ]; then
-			result FAIL "e2e/$name" "exit $rc, see $LOG/$name.stderr"
-		fi
-		if [ $rc -ne 0 ]; then tail -15 "$LOG/$name.stderr"; fi
+		run_script "$s" "e2e/${name%.sh}"
 	done
+}
+
+# run_script SCRIPT PREFIX: a script printing "PASS name" / "FAIL name" /
+# "SKIP name: reason" lines; each becomes a result named PREFIX/name.
+run_script() {
+	local s=$1 prefix=$2 name=${1##*/} out
+	out=$(timeout 300 bash "$s" 2>"$LOG/$name.stderr")
+	local rc=$? n=0
+	while IFS= read -r line; do
+		case $line in
+		PASS\ *) result PASS "$prefix/${line#PASS }"; n=$((n + 1)) ;;
+		FAIL\ *) result FAIL "$prefix/${line#FAIL }"; n=$((n + 1)) ;;
+		SKIP\ *) local r=${line#SKIP }; result SKIP "$prefix/${r%%:*}" "${r#*: }"; n=$((n + 1)) ;;
+		*) [ -n "$line" ] && echo "     $line" ;;
+		esac
+	done <<<"$out"
+	if [ $rc -ne 0 ] && [ $n -eq 0 ]; then
+		result FAIL "$prefix" "exit $rc, see $LOG/$name.stderr"
+	fi
+	if [ $rc -ne 0 ] || grep -q '^FAIL' <<<"$out"; then tail -15 "$LOG/$name.stderr"; fi
+}
+
+# Helm chart, CRDs and generated manifests (tests/deploy/check.sh): helm
+# lint/template and checks of what they render; no cluster, no root.
+tier_deploy() {
+	echo "== deploy (Helm chart, CRDs, manifests)"
+	run_script tests/deploy/check.sh deploy
 }
 
 tier_fuzz() {
@@ -165,7 +179,7 @@ tier_fuzz() {
 	fi
 }
 
-TIERS=${*:-unit diag corpus golden docs e2e fuzz}
+TIERS=${*:-unit diag corpus golden docs deploy e2e fuzz}
 for t in $TIERS; do "tier_$t"; done
 
 if ((FAIL)); then
