@@ -177,7 +177,11 @@ clean:
 -include $(shell find $(OUTPUT) -name '*.d' 2>/dev/null)
 
 # --- test tools -------------------------------------------------------------
-TOOLS := $(OUTPUT)/tests/objload
+TOOLS := $(OUTPUT)/tests/objload $(OUTPUT)/tests/storm
+$(OUTPUT)/tests/storm: tests/tools/storm.c
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) -o $@ $<
 $(OUTPUT)/tests/objload: tests/tools/objload.c
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)

@@ -27,11 +27,13 @@ static const char *const gnames[LDR_G__COUNT] = {
 	[LDR_G_LOAD_ERRORS] = "tpc_policy_load_errors_total",
 	[LDR_G_DECODE_ERRORS] = "tpc_event_decode_errors_total",
 	[LDR_G_FILTERED] = "tpc_events_filtered_total",
+	[LDR_G_TARGETS_LOST] = "tpc_hook_targets_lost_total",
 };
 static const char *const ghelp[LDR_G__COUNT] = {
 	[LDR_G_LOAD_ERRORS] = "Objects refused at load (bad metadata, verifier, attach).",
 	[LDR_G_DECODE_ERRORS] = "Ring-buffer records that could not be decoded.",
 	[LDR_G_FILTERED] = "Events dropped by the export allow/deny filters.",
+	[LDR_G_TARGETS_LOST] = "uprobe target files deleted or replaced while probed.",
 };
 
 struct ldr_metrics *ldr_metrics__new(void (*collect)(void *ctx, struct jbuf *out), void *ctx)

@@ -292,6 +292,52 @@ static const char *base_name(const char *path)
 	return s ? s + 1 : path;
 }
 
+static void free_targets(struct ldr_obj *o)
+{
+	for (size_t i = 0; i < o->ntargets; i++)
+		free(o->targets[i].path);
+	free(o->targets);
+	o->targets = NULL;
+	o->ntargets = 0;
+}
+
+/* Remember the file a uprobe went to (path before the last ':'), so a
+ * deleted or replaced binary can be reported.  A bare library name that
+ * libbpf resolved through the search path has no fixed file: skipped. */
+static void note_target(struct ldr_obj *o, const struct ldr_meta_prog *mp, const char *prog)
+{
+	const char *colon = strrchr(mp->target, ':');
+	struct ldr_target *t;
+	struct stat st;
+	char *path;
+
+	if (!colon || !memchr(mp->target, '/', colon - mp->target))
+		return;
+	path = strndup(mp->target, colon - mp->target);
+	if (!path)
+		return;
+	t = realloc(o->targets, (o->ntargets + 1) * sizeof(*t));
+	if (!t || stat(path, &st)) {
+		if (t)
+			o->targets = t;
+		free(path);
+		return;
+	}
+	o->targets = t;
+	o->targets[o->ntargets++] = (struct ldr_target){ .path = path, .prog = prog,
+							 .dev = st.st_dev, .ino = st.st_ino };
+}
+
+enum ldr_target_state ldr_target__state(const struct ldr_target *t)
+{
+	struct stat st;
+
+	if (stat(t->path, &st))
+		return LDR_TARGET_DELETED;
+	return st.st_dev == t->dev && st.st_ino == t->ino ? LDR_TARGET_SAME
+							  : LDR_TARGET_REPLACED;
+}
+
 /* Undo a load attempt (links, ring buffer, libbpf object) but keep the
  * metadata, so the next variant can be tried. */
 static void obj_unload(struct ldr_obj *o)
@@ -303,6 +349,7 @@ static void obj_unload(struct ldr_obj *o)
 		free(o->link_names[i]);
 	}
 	o->nlinks = 0;
+	free_targets(o);
 	bpf_object__close(o->bpf);
 	o->bpf = NULL;
 	o->stats_fd = -1;
@@ -429,7 +476,11 @@ static int obj_load(struct ldr_obj *o, const struct ldr_attach_env *env, const b
 			*failed = i;
 			return -1;
 		}
-		o->link_names[o->nlinks++] = strdup(mp->name);
+		o->link_names[o->nlinks] = strdup(mp->name);
+		if ((mp->attach == LDR_AT_UPROBE || mp->attach == LDR_AT_URETPROBE) &&
+		    o->link_names[o->nlinks])
+			note_target(o, mp, o->link_names[o->nlinks]);
+		o->nlinks++;
 	}
 	return 0;
 }
@@ -608,6 +659,7 @@ void ldr_obj__destroy(struct ldr_obj *o, bool keep_pins)
 		bpf_link__destroy(o->links[i]);
 		free(o->link_names[i]);
 	}
+	free_targets(o);
 	if (o->pinned && !keep_pins) {
 		clear_dir(o->pinned);
 		rmdir(o->pinned);

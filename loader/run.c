@@ -499,6 +499,33 @@ static void check_losses(struct run *r)
 	(void)total;
 }
 
+/* A uprobe stays on the inode it was attached to: when its binary is
+ * deleted or replaced (a package upgrade renames a new file over it), new
+ * processes run a file that is not probed.  The loader cannot follow on
+ * its own (the object may expect the old file's symbols), so it says so,
+ * once per target, and counts it; re-adding the object attaches anew. */
+static void check_targets(struct run *r)
+{
+	for (struct ldr_obj *o = r->objs; o; o = o->next)
+		for (size_t i = 0; i < o->ntargets; i++) {
+			struct ldr_target *t = &o->targets[i];
+			enum ldr_target_state st;
+
+			if (t->reported)
+				continue;
+			st = ldr_target__state(t);
+			if (st == LDR_TARGET_SAME)
+				continue;
+			t->reported = true;
+			ldr_metrics__add(r->metrics, LDR_G_TARGETS_LOST, 1);
+			ldr_warn("object '%s': program '%s': uprobe target '%s' was %s: the probe "
+				 "stays on the old file and new processes are not probed; replace "
+				 "the object (or SIGHUP after touching it) to attach again",
+				 o->name, t->prog, ldr_quote(t->path),
+				 st == LDR_TARGET_DELETED ? "deleted" : "replaced by another file");
+		}
+}
+
 static bool bpf_stats_on(void)
 {
 	FILE *f = fopen("/proc/sys/kernel/bpf_stats_enabled", "r");
@@ -857,6 +884,7 @@ int ldr_run(struct ldr_opts *o)
 				last_tick = now;
 				ldr_events__clock_sync(&r->ev);
 				check_losses(r);
+				check_targets(r);
 				ldr_metrics__add(r->metrics, LDR_G_DECODE_ERRORS,
 						 r->ev.decode_errors);
 				ldr_metrics__add(r->metrics, LDR_G_FILTERED, r->ev.filtered);
