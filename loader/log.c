@@ -80,7 +80,9 @@ int ldr_log_libbpf(enum libbpf_print_level level, const char *fmt, va_list ap)
 			n = strlen(buf);
 			while (n && buf[n - 1] == '\n')
 				buf[--n] = 0;
-			snprintf(reason, sizeof(reason), "; %s", buf);
+			/* cut to fit on purpose (the precision says so to -O1's
+			 * truncation warning) */
+			snprintf(reason, sizeof(reason), "; %.*s", (int)sizeof(reason) - 3, buf);
 		}
 	}
 	if (ldr_verbose || level == LIBBPF_WARN) {
