@@ -64,6 +64,15 @@ static void keep_verifier_reason(const char *msg)
 	snprintf(reason, sizeof(reason), "; verifier: %.*s", (int)(end - start), start);
 }
 
+void ldr_log_verifier(const char *log)
+{
+	if (!log || !log[0])
+		return;
+	keep_verifier_reason(log);
+	if (ldr_verbose)
+		fprintf(stderr, "-- verifier log --\n%s-- end of verifier log --\n", log);
+}
+
 int ldr_log_libbpf(enum libbpf_print_level level, const char *fmt, va_list ap)
 {
 	char buf[65536];

@@ -386,10 +386,17 @@ static int meta_prog_index(const struct ldr_meta *m, const char *name)
 	return -1;
 }
 
+/* The verifier log goes to a zeroed buffer of ours (libbpf 1.1's own
+ * starting size) rather than libbpf's: memory the kernel writes into is
+ * invisible to valgrind, and a malloc'd log looks uninitialised wherever
+ * its text travels (tests/e2e/valgrind_loader.sh).  calloc maps zero pages
+ * lazily: only what the kernel writes costs memory. */
+#define LDR_VERIFIER_LOG_SIZE (16u << 20)
+
 /* One attempt with the variants in chosen: open, load, fill, attach.
  * On failure *failed is the meta index of the program at fault, or -1. */
 static int obj_load(struct ldr_obj *o, const struct ldr_attach_env *env, const bool *chosen,
-		    int *failed, char *err, size_t errlen)
+		    char *vlog, int *failed, char *err, size_t errlen)
 {
 	struct bpf_program *prog;
 	struct bpf_map *map;
@@ -402,7 +409,9 @@ static int obj_load(struct ldr_obj *o, const struct ldr_attach_env *env, const b
 	o->bpf = bpf_object__open_mem(o->image, o->image_len,
 				      &(struct bpf_object_open_opts){
 					      .sz = sizeof(struct bpf_object_open_opts),
-					      .object_name = o->bpf_name });
+					      .object_name = o->bpf_name,
+					      .kernel_log_buf = vlog,
+					      .kernel_log_size = vlog ? LDR_VERIFIER_LOG_SIZE : 0 });
 	if (!o->bpf) {
 		snprintf(err, errlen, "libbpf cannot open it: %s%s", strerror(errno),
 			 ldr_log_libbpf_reason());
@@ -443,8 +452,11 @@ static int obj_load(struct ldr_obj *o, const struct ldr_attach_env *env, const b
 			bpf_map__set_max_entries(rb, env->ring_kb << 10);
 	}
 	ldr_log_reset_libbpf();
+	if (vlog)
+		vlog[0] = 0;
 	r = bpf_object__load(o->bpf);
 	if (r) {
+		ldr_log_verifier(vlog);
 		snprintf(err, errlen, "load failed: %s%s", strerror(-r), ldr_log_libbpf_reason());
 		*failed = meta_prog_index(o->meta, ldr_log_libbpf_failed_prog());
 		return -1;
@@ -490,6 +502,7 @@ struct ldr_obj *ldr_obj__open(const char *path, const struct ldr_attach_env *env
 {
 	struct ldr_obj *o = calloc(1, sizeof(*o));
 	bool *chosen = NULL, *excluded = NULL;
+	char *vlog = NULL;
 	struct stat st;
 	int failed;
 
@@ -537,13 +550,15 @@ struct ldr_obj *ldr_obj__open(const char *path, const struct ldr_attach_env *env
 		snprintf(err, errlen, "out of memory");
 		goto fail;
 	}
+	/* without it libbpf uses its own buffer: the same, minus valgrind */
+	vlog = calloc(1, LDR_VERIFIER_LOG_SIZE);
 	/* A variant the probe accepted can still fail (verifier, attach): then
 	 * the next variant of its group is tried, each at most once. */
 	for (;;) {
 		memset(chosen, 0, o->meta->nprograms * sizeof(*chosen));
 		if (choose_variants(o->meta, env->feat, excluded, chosen, err, errlen))
 			goto fail;
-		if (!obj_load(o, env, chosen, &failed, err, errlen))
+		if (!obj_load(o, env, chosen, vlog, &failed, err, errlen))
 			break;
 		if (!exclude_variant(o->meta, env->feat, excluded, chosen, failed))
 			goto fail;
@@ -554,10 +569,12 @@ struct ldr_obj *ldr_obj__open(const char *path, const struct ldr_attach_env *env
 	}
 	free(chosen);
 	free(excluded);
+	free(vlog);
 	return o;
 fail:
 	free(chosen);
 	free(excluded);
+	free(vlog);
 	ldr_obj__destroy(o, false);
 	return NULL;
 }

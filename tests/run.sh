@@ -137,7 +137,10 @@ tier_e2e() {
 			continue
 		fi
 		local out
-		out=$(timeout 300 bash "$s" 2>"$LOG/$name.stderr")
+		# a script may ask for more than 300 s: a line "# e2e-timeout: N"
+		local to
+		to=$(sed -n 's/^# e2e-timeout: \([0-9]*\)$/\1/p' "$s" | head -1)
+		out=$(timeout "${to:-300}" bash "$s" 2>"$LOG/$name.stderr")
 		local rc=$? n=0
 		while IFS= read -r line; do
 			case $line in

@@ -33,26 +33,10 @@ blk_rc() {
 	echo $?
 }
 
-# block_obj OUT VERSION : exec_kill.bpf.o whose set holds only $BLK; VERSION
-# goes into tpc_version, so two builds of the same policy differ in bytes
-block_obj() {
-	jq --arg p "$BLK" --arg v "$2" \
-		'.policies[0].name = "harden-block" | .tpc_version = $v | .maps[0].fill.values = [$p]' \
-		"$ROOT/tests/e2e/objs/exec_kill.json" >"$T/blk.meta" || return 1
-	llvm-objcopy --remove-section .tpc.meta "$OBJS/exec_kill.bpf.o" "$T/blk.tmp.o" &&
-		llvm-objcopy --add-section .tpc.meta="$T/blk.meta" --set-section-flags \
-			.tpc.meta=readonly "$T/blk.tmp.o" "$1"
-}
-block_obj "$T/block-a.bpf.o" a && block_obj "$T/block-b.bpf.o" b ||
+block_obj "$T/block-a.bpf.o" a "$BLK" && block_obj "$T/block-b.bpf.o" b "$BLK" ||
 	{ fail block-objects "llvm-objcopy failed"; exit 1; }
 check block-builds-differ test "$(cmp -s "$T/block-a.bpf.o" "$T/block-b.bpf.o"; echo $?)" = 1
 
-free_port() {
-	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
-metric() { # metric FILE NAME{LABELS} : the value, 0 when absent
-	awk -v k="$2" '$1 == k { v = $2 } END { print v + 0 }' "$1"
-}
 
 # --- (a) an object the verifier rejects ----------------------------------------
 POL=$T/pol
