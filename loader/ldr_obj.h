@@ -80,6 +80,8 @@ struct ldr_obj {
 	/* uprobe target files, recorded after attach */
 	struct ldr_target *targets;
 	size_t ntargets;
+	/* hex key id of the key its signature was verified with, or "" */
+	char sig_key_id[33];
 };
 
 /* Read and validate the .tpc.meta section of an ELF file. */
@@ -94,6 +96,12 @@ void ldr_obj__destroy(struct ldr_obj *o, bool keep_pins);
 /* Pin maps and links under dir/<name>/, replacing whatever was pinned
  * there (which detaches an older copy once nothing else holds it). */
 int ldr_obj__pin(struct ldr_obj *o, const char *dir, char *err, size_t errlen);
+/* Was the copy pinned under dir/<name> verified with this key id when it
+ * was loaded?  ldr_obj__pin leaves a marker (a one-entry map pinned as
+ * verified_<key id>) for signature-verified objects: a later loader with
+ * --require-signature keeps such a pinned copy when the object file is
+ * refused, and detaches any other (it cannot re-verify bytes it never saw). */
+bool ldr_pin__verified(const char *dir, const char *name, const char *key_id);
 /* Remove dir/<name> and everything pinned in it. */
 void ldr_pin__remove(const char *dir, const char *name);
 /* The pin directory name of an object file name. */

@@ -538,6 +538,8 @@ struct ldr_obj *ldr_obj__open(const char *path, const struct ldr_attach_env *env
 		snprintf(err, errlen, "signature required: %s", why);
 		goto fail;
 	}
+	if (env->sig_pubkey)
+		sig__key_id_hex(env->sig_pubkey, o->sig_key_id);
 	o->meta = ldr_obj__read_meta_mem(o->image, o->image_len, err, errlen);
 	if (!o->meta)
 		goto fail;
@@ -659,9 +661,32 @@ int ldr_obj__pin(struct ldr_obj *o, const char *dir, char *err, size_t errlen)
 			return r;
 		}
 	}
+	if (o->sig_key_id[0]) {
+		/* the marker: any pinnable object will do; a map is the smallest */
+		int fd = bpf_map_create(BPF_MAP_TYPE_ARRAY, "tpc_verified", 4, 1, 1, NULL);
+
+		snprintf(f, sizeof(f), "%s/verified_%s", p, o->sig_key_id);
+		r = fd < 0 ? -errno : bpf_obj_pin(fd, f) ? -errno : 0;
+		if (fd >= 0)
+			close(fd);
+		if (r) {
+			snprintf(err, errlen, "pinning the verified marker failed: %s",
+				 strerror(-r));
+			return r;
+		}
+	}
 	free(o->pinned);
 	o->pinned = strdup(p);
 	return 0;
+}
+
+bool ldr_pin__verified(const char *dir, const char *name, const char *key_id)
+{
+	char sub[NAME_MAX + 1], p[PATH_MAX];
+
+	ldr_pin__dirname(name, sub, sizeof(sub));
+	snprintf(p, sizeof(p), "%s/%s/verified_%s", dir, sub, key_id);
+	return !access(p, F_OK);
 }
 
 void ldr_obj__destroy(struct ldr_obj *o, bool keep_pins)

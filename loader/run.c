@@ -27,6 +27,7 @@
 #include "ldr_proc.h"
 #include "ldr_run.h"
 #include "ldr_watch.h"
+#include "sig.h"
 
 enum { TAG_SIG = 1, TAG_INOTIFY, TAG_RING };
 
@@ -432,16 +433,22 @@ static void on_dir_change(void *ctx, const char *name, bool changed)
 }
 
 /* Pinned copies nobody asked for any more are detached; those whose object
- * failed to load now keep enforcing the old version. */
+ * failed to load now keep enforcing the old version - with
+ * --require-signature only if that copy was verified with the same key
+ * when it was loaded (its marker says so): the loader cannot re-verify
+ * bytes loaded by an earlier run. */
 static void adopt_pins(struct run *r)
 {
 	DIR *d = opendir(r->o->pin_dir);
 	struct dirent *de;
+	char key_id[33] = "";
 
 	if (!d)
 		return;
+	if (r->o->sig_pubkey)
+		sig__key_id_hex(r->o->sig_pubkey, key_id);
 	while ((de = readdir(d))) {
-		bool keep = false;
+		bool keep = false, unverified = false;
 		char dn[NAME_MAX + 1];
 
 		if (de->d_name[0] == '.')
@@ -452,14 +459,24 @@ static void adopt_pins(struct run *r)
 		}
 		for (size_t i = 0; i < r->nfailed && !keep; i++) {
 			ldr_pin__dirname(r->failed[i], dn, sizeof(dn));
-			if (!strcmp(dn, de->d_name)) {
-				keep = true;
-				ldr_warn("'%s' failed to load: its previously pinned copy stays "
-					 "attached", r->failed[i]);
+			if (strcmp(dn, de->d_name))
+				continue;
+			if (key_id[0] && !ldr_pin__verified(r->o->pin_dir, r->failed[i], key_id)) {
+				ldr_err("'%s' failed to load, and its previously pinned copy was "
+					"not verified with key %s when it was loaded: detaching it "
+					"(--require-signature)", r->failed[i], key_id);
+				unverified = true;
+				break;
 			}
+			keep = true;
+			ldr_warn("'%s' failed to load: its previously pinned copy stays attached%s",
+				 r->failed[i], key_id[0] ? " (verified with this key when it was "
+							   "loaded)" : "");
 		}
 		if (!keep) {
-			ldr_info("detaching pinned '%s': no such object any more", de->d_name);
+			ldr_info("detaching pinned '%s': %s", de->d_name,
+				 unverified ? "not verified with this key"
+					    : "no such object any more");
 			ldr_pin__remove(r->o->pin_dir, de->d_name);
 		}
 	}
