@@ -31,5 +31,9 @@ void ldr_log_reset_libbpf(void);
 const char *ldr_log_libbpf_reason(void);
 /* Name of the program libbpf last reported as failing to load, or "". */
 const char *ldr_log_libbpf_failed_prog(void);
+/* The verifier log of a failed load, from a buffer of the caller's
+ * (libbpf prints only logs in its own buffer): keeps its verdict as the
+ * reason, and prints the log with --verbose. */
+void ldr_log_verifier(const char *log);
 
 #endif

@@ -39,8 +39,15 @@ static inline void ldr_ctr__inc(struct ldr_ctr *c)
 		__atomic_fetch_add(&c->n, 1, __ATOMIC_RELAXED);
 }
 /* Process-wide counters shown as tpc_<name>_total. */
-enum ldr_gctr { LDR_G_LOAD_ERRORS, LDR_G_DECODE_ERRORS, LDR_G_FILTERED, LDR_G_K8S_RECONNECTS,
-		LDR_G_K8S_RELISTS, LDR_G__COUNT };
+enum ldr_gctr {
+	LDR_G_LOAD_ERRORS,
+	LDR_G_DECODE_ERRORS,
+	LDR_G_FILTERED,
+	LDR_G_K8S_RECONNECTS,
+	LDR_G_K8S_RELISTS,
+	LDR_G_TARGETS_LOST,
+	LDR_G__COUNT
+};
 void ldr_metrics__add(struct ldr_metrics *m, enum ldr_gctr which, uint64_t n);
 
 /* The whole exposition text (for tests and /metrics). */

@@ -24,6 +24,20 @@ struct ldr_obj;
 struct ldr_ctr;
 struct ldr_scope;
 
+/* A file a uprobe was attached to, as it was at attach time.  The kernel
+ * keeps the probe on that inode: if the path is later deleted or renamed
+ * over, the probe stays on the old file and processes running the new one
+ * are not probed.  The run loop compares and reports (ldr_target__state). */
+struct ldr_target {
+	char *path;
+	const char *prog; /* the program's link name (owned by the object) */
+	dev_t dev;
+	ino_t ino;
+	bool reported;
+};
+
+enum ldr_target_state { LDR_TARGET_SAME, LDR_TARGET_DELETED, LDR_TARGET_REPLACED };
+
 struct ldr_attach_env {
 	const struct ldr_features *feat;
 	int cgroup_fd;	      /* cgroup v2 dir for cgroup programs, or -1 */
@@ -68,6 +82,11 @@ struct ldr_obj {
 	size_t image_len;
 	char bpf_name[64];
 	struct ldr_scope *scope; /* where its scope maps are registered, or NULL */
+	/* uprobe target files, recorded after attach */
+	struct ldr_target *targets;
+	size_t ntargets;
+	/* hex key id of the key its signature was verified with, or "" */
+	char sig_key_id[33];
 };
 
 /* Read and validate the .tpc.meta section of an ELF file. */
@@ -82,10 +101,19 @@ void ldr_obj__destroy(struct ldr_obj *o, bool keep_pins);
 /* Pin maps and links under dir/<name>/, replacing whatever was pinned
  * there (which detaches an older copy once nothing else holds it). */
 int ldr_obj__pin(struct ldr_obj *o, const char *dir, char *err, size_t errlen);
+/* Was the copy pinned under dir/<name> verified with this key id when it
+ * was loaded?  ldr_obj__pin leaves a marker (a one-entry map pinned as
+ * verified_<key id>) for signature-verified objects: a later loader with
+ * --require-signature keeps such a pinned copy when the object file is
+ * refused, and detaches any other (it cannot re-verify bytes it never saw). */
+bool ldr_pin__verified(const char *dir, const char *name, const char *key_id);
 /* Remove dir/<name> and everything pinned in it. */
 void ldr_pin__remove(const char *dir, const char *name);
 /* The pin directory name of an object file name. */
 void ldr_pin__dirname(const char *name, char *out, size_t outlen);
+
+/* Does t->path still name the file the probe was attached to? */
+enum ldr_target_state ldr_target__state(const struct ldr_target *t);
 
 /* Sum of TPC_STAT_RB_DROPS over CPUs for a per-CPU stats map fd. */
 uint64_t ldr_stats__read(int fd, uint32_t idx);

@@ -64,6 +64,15 @@ static void keep_verifier_reason(const char *msg)
 	snprintf(reason, sizeof(reason), "; verifier: %.*s", (int)(end - start), start);
 }
 
+void ldr_log_verifier(const char *log)
+{
+	if (!log || !log[0])
+		return;
+	keep_verifier_reason(log);
+	if (ldr_verbose)
+		fprintf(stderr, "-- verifier log --\n%s-- end of verifier log --\n", log);
+}
+
 int ldr_log_libbpf(enum libbpf_print_level level, const char *fmt, va_list ap)
 {
 	char buf[65536];
@@ -80,7 +89,9 @@ int ldr_log_libbpf(enum libbpf_print_level level, const char *fmt, va_list ap)
 			n = strlen(buf);
 			while (n && buf[n - 1] == '\n')
 				buf[--n] = 0;
-			snprintf(reason, sizeof(reason), "; %s", buf);
+			/* cut to fit on purpose (the precision says so to -O1's
+			 * truncation warning) */
+			snprintf(reason, sizeof(reason), "; %.*s", (int)sizeof(reason) - 3, buf);
 		}
 	}
 	if (ldr_verbose || level == LIBBPF_WARN) {

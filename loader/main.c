@@ -101,6 +101,13 @@ static char **split_list(const char *s)
 	return v;
 }
 
+static void free_list(char **v)
+{
+	for (char **p = v; p && *p; p++)
+		free(*p);
+	free(v);
+}
+
 static int parse_types(const char *s, unsigned *mask)
 {
 	char **v = split_list(s);
@@ -178,7 +185,7 @@ static int do_run(int argc, char **argv)
 			      .base_ring_kb = 1024, .ring_kb = 256 };
 	static unsigned char pk[crypto_sign_PUBLICKEYBYTES];
 	char kerr[512] = "libsodium failed to initialize";
-	int c, bad = 0;
+	int c, bad = 0, ret = 2;
 
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "o:vh", lopts, NULL)) != -1) {
@@ -215,15 +222,25 @@ static int do_run(int argc, char **argv)
 		case O_MOUNT: o.mount = true; break;
 		case O_ALLOW_EV: bad |= parse_types(optarg, &o.filter.allow_types); break;
 		case O_DENY_EV: bad |= parse_types(optarg, &o.filter.deny_types); break;
-		case O_ALLOW_POL: o.filter.allow_policies = split_list(optarg); break;
-		case O_DENY_POL: o.filter.deny_policies = split_list(optarg); break;
+		/* a repeated option replaces the earlier list */
+		case O_ALLOW_POL:
+			free_list(o.filter.allow_policies);
+			o.filter.allow_policies = split_list(optarg);
+			break;
+		case O_DENY_POL:
+			free_list(o.filter.deny_policies);
+			o.filter.deny_policies = split_list(optarg);
+			break;
 		case O_POLL:
 			bad |= parse_uint("--poll-ms", optarg, &o.poll_ms);
 			if (!o.poll_ms)
 				o.poll_ms = 1;
 			break;
 		case O_NO_BASE: o.no_base = true; break;
-		case O_DISABLE: o.disabled = split_list(optarg); break;
+		case O_DISABLE:
+			free_list(o.disabled);
+			o.disabled = split_list(optarg);
+			break;
 		case O_RING:
 			bad |= parse_uint("--ring-kb", optarg, &o.ring_kb);
 			if (o.ring_kb < 4 || (o.ring_kb & (o.ring_kb - 1))) {
@@ -236,7 +253,8 @@ static int do_run(int argc, char **argv)
 			if (sodium_init() < 0 || sig__read_public(optarg, pk, kerr, sizeof(kerr))) {
 				fprintf(stderr, "tpc-loader: error: --require-signature: %s\n",
 					kerr);
-				return 2;
+				ret = 2;
+				goto cleanup;
 			}
 			o.sig_pubkey = pk;
 			break;
@@ -249,22 +267,30 @@ static int do_run(int argc, char **argv)
 			}
 			break;
 		case 'v': ldr_verbose++; break;
-		case 'h': fputs(run_usage, stdout); return 0;
+		case 'h':
+			fputs(run_usage, stdout);
+			ret = 0;
+			goto cleanup;
 		default: bad = 1;
 		}
 	}
 	if (bad) {
 		fputs(run_usage, stderr);
-		return 2;
+		goto cleanup;
 	}
 	if (optind >= argc && !o.policy_dir && o.no_base) {
 		fprintf(stderr, "tpc-loader: error: nothing to run: no objects, no --policy-dir "
 				"and --no-base-sensor\n");
-		return 2;
+		goto cleanup;
 	}
 	o.objs = argv + optind;
 	o.nobjs = argc - optind;
-	return ldr_run(&o);
+	ret = ldr_run(&o);
+cleanup:
+	free_list(o.filter.allow_policies);
+	free_list(o.filter.deny_policies);
+	free_list(o.disabled);
+	return ret;
 }
 
 static const struct cmd cmds[] = {

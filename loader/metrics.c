@@ -29,6 +29,7 @@ static const char *const gnames[LDR_G__COUNT] = {
 	[LDR_G_FILTERED] = "tpc_events_filtered_total",
 	[LDR_G_K8S_RECONNECTS] = "tpc_k8s_watch_reconnects_total",
 	[LDR_G_K8S_RELISTS] = "tpc_k8s_relists_total",
+	[LDR_G_TARGETS_LOST] = "tpc_hook_targets_lost_total",
 };
 static const char *const ghelp[LDR_G__COUNT] = {
 	[LDR_G_LOAD_ERRORS] = "Objects refused at load (bad metadata, verifier, attach).",
@@ -36,6 +37,7 @@ static const char *const ghelp[LDR_G__COUNT] = {
 	[LDR_G_FILTERED] = "Events dropped by the export allow/deny filters.",
 	[LDR_G_K8S_RECONNECTS] = "Kubernetes pod watch streams re-opened.",
 	[LDR_G_K8S_RELISTS] = "Kubernetes pod relists after an expired resourceVersion.",
+	[LDR_G_TARGETS_LOST] = "uprobe target files deleted or replaced while probed.",
 };
 
 struct ldr_metrics *ldr_metrics__new(void (*collect)(void *ctx, struct jbuf *out), void *ctx)

@@ -293,6 +293,52 @@ static const char *base_name(const char *path)
 	return s ? s + 1 : path;
 }
 
+static void free_targets(struct ldr_obj *o)
+{
+	for (size_t i = 0; i < o->ntargets; i++)
+		free(o->targets[i].path);
+	free(o->targets);
+	o->targets = NULL;
+	o->ntargets = 0;
+}
+
+/* Remember the file a uprobe went to (path before the last ':'), so a
+ * deleted or replaced binary can be reported.  A bare library name that
+ * libbpf resolved through the search path has no fixed file: skipped. */
+static void note_target(struct ldr_obj *o, const struct ldr_meta_prog *mp, const char *prog)
+{
+	const char *colon = strrchr(mp->target, ':');
+	struct ldr_target *t;
+	struct stat st;
+	char *path;
+
+	if (!colon || !memchr(mp->target, '/', colon - mp->target))
+		return;
+	path = strndup(mp->target, colon - mp->target);
+	if (!path)
+		return;
+	t = realloc(o->targets, (o->ntargets + 1) * sizeof(*t));
+	if (!t || stat(path, &st)) {
+		if (t)
+			o->targets = t;
+		free(path);
+		return;
+	}
+	o->targets = t;
+	o->targets[o->ntargets++] = (struct ldr_target){ .path = path, .prog = prog,
+							 .dev = st.st_dev, .ino = st.st_ino };
+}
+
+enum ldr_target_state ldr_target__state(const struct ldr_target *t)
+{
+	struct stat st;
+
+	if (stat(t->path, &st))
+		return LDR_TARGET_DELETED;
+	return st.st_dev == t->dev && st.st_ino == t->ino ? LDR_TARGET_SAME
+							  : LDR_TARGET_REPLACED;
+}
+
 /* Undo a load attempt (links, ring buffer, libbpf object) but keep the
  * metadata, so the next variant can be tried. */
 static void obj_unload(struct ldr_obj *o)
@@ -306,6 +352,7 @@ static void obj_unload(struct ldr_obj *o)
 		free(o->link_names[i]);
 	}
 	o->nlinks = 0;
+	free_targets(o);
 	bpf_object__close(o->bpf);
 	o->bpf = NULL;
 	o->stats_fd = -1;
@@ -342,10 +389,17 @@ static int meta_prog_index(const struct ldr_meta *m, const char *name)
 	return -1;
 }
 
+/* The verifier log goes to a zeroed buffer of ours (libbpf 1.1's own
+ * starting size) rather than libbpf's: memory the kernel writes into is
+ * invisible to valgrind, and a malloc'd log looks uninitialised wherever
+ * its text travels (tests/e2e/valgrind_loader.sh).  calloc maps zero pages
+ * lazily: only what the kernel writes costs memory. */
+#define LDR_VERIFIER_LOG_SIZE (16u << 20)
+
 /* One attempt with the variants in chosen: open, load, fill, attach.
  * On failure *failed is the meta index of the program at fault, or -1. */
 static int obj_load(struct ldr_obj *o, const struct ldr_attach_env *env, const bool *chosen,
-		    int *failed, char *err, size_t errlen)
+		    char *vlog, int *failed, char *err, size_t errlen)
 {
 	struct bpf_program *prog;
 	struct bpf_map *map;
@@ -358,7 +412,9 @@ static int obj_load(struct ldr_obj *o, const struct ldr_attach_env *env, const b
 	o->bpf = bpf_object__open_mem(o->image, o->image_len,
 				      &(struct bpf_object_open_opts){
 					      .sz = sizeof(struct bpf_object_open_opts),
-					      .object_name = o->bpf_name });
+					      .object_name = o->bpf_name,
+					      .kernel_log_buf = vlog,
+					      .kernel_log_size = vlog ? LDR_VERIFIER_LOG_SIZE : 0 });
 	if (!o->bpf) {
 		snprintf(err, errlen, "libbpf cannot open it: %s%s", strerror(errno),
 			 ldr_log_libbpf_reason());
@@ -399,8 +455,11 @@ static int obj_load(struct ldr_obj *o, const struct ldr_attach_env *env, const b
 			bpf_map__set_max_entries(rb, env->ring_kb << 10);
 	}
 	ldr_log_reset_libbpf();
+	if (vlog)
+		vlog[0] = 0;
 	r = bpf_object__load(o->bpf);
 	if (r) {
+		ldr_log_verifier(vlog);
 		snprintf(err, errlen, "load failed: %s%s", strerror(-r), ldr_log_libbpf_reason());
 		*failed = meta_prog_index(o->meta, ldr_log_libbpf_failed_prog());
 		return -1;
@@ -439,7 +498,11 @@ static int obj_load(struct ldr_obj *o, const struct ldr_attach_env *env, const b
 			*failed = i;
 			return -1;
 		}
-		o->link_names[o->nlinks++] = strdup(mp->name);
+		o->link_names[o->nlinks] = strdup(mp->name);
+		if ((mp->attach == LDR_AT_UPROBE || mp->attach == LDR_AT_URETPROBE) &&
+		    o->link_names[o->nlinks])
+			note_target(o, mp, o->link_names[o->nlinks]);
+		o->nlinks++;
 	}
 	return 0;
 }
@@ -449,6 +512,7 @@ struct ldr_obj *ldr_obj__open(const char *path, const struct ldr_attach_env *env
 {
 	struct ldr_obj *o = calloc(1, sizeof(*o));
 	bool *chosen = NULL, *excluded = NULL;
+	char *vlog = NULL;
 	struct stat st;
 	int failed;
 
@@ -484,6 +548,8 @@ struct ldr_obj *ldr_obj__open(const char *path, const struct ldr_attach_env *env
 		snprintf(err, errlen, "signature required: %s", why);
 		goto fail;
 	}
+	if (env->sig_pubkey)
+		sig__key_id_hex(env->sig_pubkey, o->sig_key_id);
 	o->meta = ldr_obj__read_meta_mem(o->image, o->image_len, err, errlen);
 	if (!o->meta)
 		goto fail;
@@ -496,13 +562,15 @@ struct ldr_obj *ldr_obj__open(const char *path, const struct ldr_attach_env *env
 		snprintf(err, errlen, "out of memory");
 		goto fail;
 	}
+	/* without it libbpf uses its own buffer: the same, minus valgrind */
+	vlog = calloc(1, LDR_VERIFIER_LOG_SIZE);
 	/* A variant the probe accepted can still fail (verifier, attach): then
 	 * the next variant of its group is tried, each at most once. */
 	for (;;) {
 		memset(chosen, 0, o->meta->nprograms * sizeof(*chosen));
 		if (choose_variants(o->meta, env->feat, excluded, chosen, err, errlen))
 			goto fail;
-		if (!obj_load(o, env, chosen, &failed, err, errlen))
+		if (!obj_load(o, env, chosen, vlog, &failed, err, errlen))
 			break;
 		if (!exclude_variant(o->meta, env->feat, excluded, chosen, failed))
 			goto fail;
@@ -513,10 +581,12 @@ struct ldr_obj *ldr_obj__open(const char *path, const struct ldr_attach_env *env
 	}
 	free(chosen);
 	free(excluded);
+	free(vlog);
 	return o;
 fail:
 	free(chosen);
 	free(excluded);
+	free(vlog);
 	ldr_obj__destroy(o, false);
 	return NULL;
 }
@@ -601,9 +671,32 @@ int ldr_obj__pin(struct ldr_obj *o, const char *dir, char *err, size_t errlen)
 			return r;
 		}
 	}
+	if (o->sig_key_id[0]) {
+		/* the marker: any pinnable object will do; a map is the smallest */
+		int fd = bpf_map_create(BPF_MAP_TYPE_ARRAY, "tpc_verified", 4, 1, 1, NULL);
+
+		snprintf(f, sizeof(f), "%s/verified_%s", p, o->sig_key_id);
+		r = fd < 0 ? -errno : bpf_obj_pin(fd, f) ? -errno : 0;
+		if (fd >= 0)
+			close(fd);
+		if (r) {
+			snprintf(err, errlen, "pinning the verified marker failed: %s",
+				 strerror(-r));
+			return r;
+		}
+	}
 	free(o->pinned);
 	o->pinned = strdup(p);
 	return 0;
+}
+
+bool ldr_pin__verified(const char *dir, const char *name, const char *key_id)
+{
+	char sub[NAME_MAX + 1], p[PATH_MAX];
+
+	ldr_pin__dirname(name, sub, sizeof(sub));
+	snprintf(p, sizeof(p), "%s/%s/verified_%s", dir, sub, key_id);
+	return !access(p, F_OK);
 }
 
 void ldr_obj__destroy(struct ldr_obj *o, bool keep_pins)
@@ -619,6 +712,7 @@ void ldr_obj__destroy(struct ldr_obj *o, bool keep_pins)
 		bpf_link__destroy(o->links[i]);
 		free(o->link_names[i]);
 	}
+	free_targets(o);
 	if (o->pinned && !keep_pins) {
 		clear_dir(o->pinned);
 		rmdir(o->pinned);

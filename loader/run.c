@@ -31,6 +31,7 @@
 #include "ldr_proc.h"
 #include "ldr_run.h"
 #include "ldr_watch.h"
+#include "sig.h"
 
 enum { TAG_SIG = 1, TAG_INOTIFY, TAG_RING };
 
@@ -440,16 +441,22 @@ static void on_dir_change(void *ctx, const char *name, bool changed)
 }
 
 /* Pinned copies nobody asked for any more are detached; those whose object
- * failed to load now keep enforcing the old version. */
+ * failed to load now keep enforcing the old version - with
+ * --require-signature only if that copy was verified with the same key
+ * when it was loaded (its marker says so): the loader cannot re-verify
+ * bytes loaded by an earlier run. */
 static void adopt_pins(struct run *r)
 {
 	DIR *d = opendir(r->o->pin_dir);
 	struct dirent *de;
+	char key_id[33] = "";
 
 	if (!d)
 		return;
+	if (r->o->sig_pubkey)
+		sig__key_id_hex(r->o->sig_pubkey, key_id);
 	while ((de = readdir(d))) {
-		bool keep = false;
+		bool keep = false, unverified = false;
 		char dn[NAME_MAX + 1];
 
 		if (de->d_name[0] == '.')
@@ -460,14 +467,24 @@ static void adopt_pins(struct run *r)
 		}
 		for (size_t i = 0; i < r->nfailed && !keep; i++) {
 			ldr_pin__dirname(r->failed[i], dn, sizeof(dn));
-			if (!strcmp(dn, de->d_name)) {
-				keep = true;
-				ldr_warn("'%s' failed to load: its previously pinned copy stays "
-					 "attached", r->failed[i]);
+			if (strcmp(dn, de->d_name))
+				continue;
+			if (key_id[0] && !ldr_pin__verified(r->o->pin_dir, r->failed[i], key_id)) {
+				ldr_err("'%s' failed to load, and its previously pinned copy was "
+					"not verified with key %s when it was loaded: detaching it "
+					"(--require-signature)", r->failed[i], key_id);
+				unverified = true;
+				break;
 			}
+			keep = true;
+			ldr_warn("'%s' failed to load: its previously pinned copy stays attached%s",
+				 r->failed[i], key_id[0] ? " (verified with this key when it was "
+							   "loaded)" : "");
 		}
 		if (!keep) {
-			ldr_info("detaching pinned '%s': no such object any more", de->d_name);
+			ldr_info("detaching pinned '%s': %s", de->d_name,
+				 unverified ? "not verified with this key"
+					    : "no such object any more");
 			ldr_pin__remove(r->o->pin_dir, de->d_name);
 		}
 	}
@@ -505,6 +522,33 @@ static void check_losses(struct run *r)
 	for (struct ldr_obj *o = r->objs; o; o = o->next)
 		o->drops_seen = ldr_stats__read(o->stats_fd, TPC_STAT_RB_DROPS);
 	(void)total;
+}
+
+/* A uprobe stays on the inode it was attached to: when its binary is
+ * deleted or replaced (a package upgrade renames a new file over it), new
+ * processes run a file that is not probed.  The loader cannot follow on
+ * its own (the object may expect the old file's symbols), so it says so,
+ * once per target, and counts it; re-adding the object attaches anew. */
+static void check_targets(struct run *r)
+{
+	for (struct ldr_obj *o = r->objs; o; o = o->next)
+		for (size_t i = 0; i < o->ntargets; i++) {
+			struct ldr_target *t = &o->targets[i];
+			enum ldr_target_state st;
+
+			if (t->reported)
+				continue;
+			st = ldr_target__state(t);
+			if (st == LDR_TARGET_SAME)
+				continue;
+			t->reported = true;
+			ldr_metrics__add(r->metrics, LDR_G_TARGETS_LOST, 1);
+			ldr_warn("object '%s': program '%s': uprobe target '%s' was %s: the probe "
+				 "stays on the old file and new processes are not probed; replace "
+				 "the object (or SIGHUP after touching it) to attach again",
+				 o->name, t->prog, ldr_quote(t->path),
+				 st == LDR_TARGET_DELETED ? "deleted" : "replaced by another file");
+		}
 }
 
 static bool bpf_stats_on(void)
@@ -961,6 +1005,7 @@ int ldr_run(struct ldr_opts *o)
 				last_tick = now;
 				ldr_events__clock_sync(&r->ev);
 				check_losses(r);
+				check_targets(r);
 				ldr_metrics__add(r->metrics, LDR_G_DECODE_ERRORS,
 						 r->ev.decode_errors);
 				ldr_metrics__add(r->metrics, LDR_G_FILTERED, r->ev.filtered);

@@ -3,7 +3,9 @@
 #   N passed, N failed, N skipped
 # Tiers: unit (cmocka), diag (golden diagnostics), corpus (valid policies),
 # golden (generated C), docs (generated policy index), deploy (Helm chart,
-# CRDs, manifests), e2e (real BPF on this kernel; root), fuzz smoke.
+# CRDs, manifests), e2e (real BPF on this kernel; root), fuzz smoke,
+# san (unit, diag, corpus, golden and the loader e2e scripts again, with
+# ASan+UBSan builds from `make SAN=1` in build/san; results named san/...).
 # Usage: tests/run.sh [tier...]     TPC_UPDATE=1 rewrites golden files.
 set -u
 cd "$(dirname "$0")/.."
@@ -18,16 +20,17 @@ if [ "$(id -u)" = 0 ]; then
 fi
 PASS=0 FAIL=0 SKIP=0
 FAILED=()
+PREFIX= # "san/" while tier san reruns the others
 LOG=$BUILD/test-logs
 mkdir -p "$LOG"
 
 result() { # result PASS|FAIL|SKIP name [reason]
 	case $1 in
 	PASS) PASS=$((PASS + 1)) ;;
-	FAIL) FAIL=$((FAIL + 1)); FAILED+=("$2") ;;
+	FAIL) FAIL=$((FAIL + 1)); FAILED+=("$PREFIX$2") ;;
 	SKIP) SKIP=$((SKIP + 1)) ;;
 	esac
-	printf '%-4s %s%s\n' "$1" "$2" "${3:+ ($3)}"
+	printf '%-4s %s%s\n' "$1" "$PREFIX$2" "${3:+ ($3)}"
 }
 
 tier_unit() {
@@ -124,9 +127,10 @@ tier_docs() {
 }
 
 # e2e scripts print lines "PASS name", "FAIL name", "SKIP name: reason".
+# tier_e2e [GLOB]: only the scripts matching tests/e2e/GLOB.sh
 tier_e2e() {
 	echo "== e2e (real BPF on this kernel)"
-	for s in tests/e2e/*.sh; do
+	for s in tests/e2e/${1:-*}.sh; do
 		[ -e "$s" ] || continue
 		local name=${s##*/}
 		if [ "$(id -u)" != 0 ]; then
@@ -140,8 +144,10 @@ tier_e2e() {
 # run_script SCRIPT PREFIX: a script printing "PASS name" / "FAIL name" /
 # "SKIP name: reason" lines; each becomes a result named PREFIX/name.
 run_script() {
-	local s=$1 prefix=$2 name=${1##*/} out
-	out=$(timeout 300 bash "$s" 2>"$LOG/$name.stderr")
+	local s=$1 prefix=$2 name=${1##*/} out to
+	# a script may ask for more than 300 s: a line "# e2e-timeout: N"
+	to=$(sed -n 's/^# e2e-timeout: \([0-9]*\)$/\1/p' "$s" | head -1)
+	out=$(timeout "${to:-300}" bash "$s" 2>"$LOG/$name.stderr")
 	local rc=$? n=0
 	while IFS= read -r line; do
 		case $line in
@@ -179,7 +185,52 @@ tier_fuzz() {
 	fi
 }
 
-TIERS=${*:-unit diag corpus golden docs deploy e2e fuzz}
+# The same tiers with binaries built by `make SAN=1` (ASan+UBSan, UBSan
+# aborting on its first report).  Every sanitizer report goes to a file in
+# $SANLOG (log_path), so one is caught even when the test that triggered it
+# only looked at an exit status or the process was killed afterwards: any
+# file there fails san/reports.
+tier_san() {
+	echo "== san (ASan+UBSan builds of tpc, tpc-loader and the unit tests)"
+	local sb=$BUILD/san
+	[ "$BUILD" = build ] || sb=$BUILD-san
+	if ! make -s -j2 SAN=1 OUTPUT="$sb" san-build >"$LOG/san-build.log" 2>&1; then
+		result FAIL "san/build" "see $LOG/san-build.log"
+		tail -20 "$LOG/san-build.log"
+		return
+	fi
+	local SANLOG=$ROOT/$sb/san-logs
+	rm -rf "$SANLOG"
+	mkdir -p "$SANLOG"
+	local saved=("$BUILD" "$TPC" "$LOADER" "$LOG")
+	BUILD=$sb TPC=$ROOT/$sb/tpc LOADER=$ROOT/$sb/tpc-loader LOG=$sb/test-logs PREFIX=san/
+	mkdir -p "$LOG"
+	# TPC_RUNTIME: the runtime headers are not next to $sb/tpc; TPC_SAN:
+	# for the few checks (RSS) that mean nothing under ASan
+	export BUILD TPC LOADER TPC_SAN=1 TPC_RUNTIME=$ROOT/runtime
+	export ASAN_OPTIONS="detect_leaks=1:log_path=$SANLOG/asan"
+	export UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1:log_path=$SANLOG/ubsan"
+	tier_unit
+	tier_diag
+	tier_corpus
+	tier_golden
+	tier_e2e 'loader_*'
+	unset ASAN_OPTIONS UBSAN_OPTIONS TPC_SAN TPC_RUNTIME
+	if compgen -G "$SANLOG/*" >/dev/null; then
+		result FAIL "reports" "sanitizer reports in $SANLOG"
+		for f in "$SANLOG"/*; do
+			echo "     --- $f"
+			head -30 "$f" | sed 's/^/     /'
+		done
+	else
+		result PASS "reports" "none"
+	fi
+	PREFIX=
+	BUILD=${saved[0]} TPC=${saved[1]} LOADER=${saved[2]} LOG=${saved[3]}
+	export BUILD TPC LOADER
+}
+
+TIERS=${*:-unit diag corpus golden docs deploy e2e fuzz san}
 for t in $TIERS; do "tier_$t"; done
 
 if ((FAIL)); then

@@ -66,7 +66,7 @@ if start_loader --deny-event process_exit --deny-policy block-netcat "$OBJS/exec
 	stop_loader TERM
 	check filter-enforcement-kept test $rc = 137
 	check filter-deny-event test "$(grep -c '"process_exit"' "$LOUT")" = 0
-	check filter-deny-policy test "$(grep -c 'block-netcat' "$LOUT")" = 0
+	check filter-deny-policy test "$(grep -c '"policy_name":"block-netcat"' "$LOUT")" = 0
 	check filter-others-pass grep -q '"binary":"/usr/bin/printf"' "$LOUT"
 fi
 if start_loader --allow-event process_kprobe,process_tracepoint "$OBJS/exec_kill.bpf.o"; then

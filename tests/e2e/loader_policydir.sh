@@ -33,7 +33,8 @@ check hot-add-loads grep -q "loaded 'exec_kill.bpf.o'" "$LERR"
 check hot-add-enforces test "$(nc_rc)" = 137
 first_ids=$(loaded_ids "$LERR" exec_kill.bpf.o)
 
-# replace while nc runs in a loop: every run must die (no enforcement gap)
+# replace while nc runs in a loop (100 replacements of a private binary:
+# loader_faults.sh): every run must die (no enforcement gap)
 (while [ ! -e "$T/stop-loop" ]; do nc -h >/dev/null 2>&1; echo $? >>"$T/loop.rc"; done) 2>/dev/null &
 loop=$!
 EXTRA_PIDS=$loop
@@ -92,14 +93,42 @@ pinned_ids=$(loaded_ids "$LERR" exec_kill.bpf.o)
 check pin-files test -e "$PIN/exec_kill_bpf_o/link_tpc_h0_tp" -a -e "$PIN/exec_kill_bpf_o/map_tpc_bin0"
 stop_loader KILL
 check pin-survives-kill9 test "$(nc_rc)" = 137
-if start_loader --pin "$PIN" "$OBJS/exec_kill.bpf.o"; then
+# nc keeps being exec'd while no loader runs and while the next one starts
+# and re-adopts: every run must die
+rm -f "$T/stop-loop" "$T/loop.rc"
+(while [ ! -e "$T/stop-loop" ]; do nc -h >/dev/null 2>&1; echo $? >>"$T/loop.rc"; done) 2>/dev/null &
+loop=$!
+EXTRA_PIDS=$loop
+sleep 0.5
+if start_loader -o json --pin "$PIN" "$OBJS/exec_kill.bpf.o"; then
 	sleep 0.3
+	touch "$T/stop-loop"
+	wait $loop
+	EXTRA_PIDS=
+	runs=$(wc -l <"$T/loop.rc")
+	survivors=$(grep -vc '^137$' "$T/loop.rc")
+	if [ "$runs" -gt 5 ] && [ "$survivors" = 0 ]; then
+		pass "pin-restart-no-gap ($runs nc runs across kill -9 and re-adoption, all killed)"
+	else
+		fail pin-restart-no-gap "$runs runs, $survivors not killed"
+	fi
 	check pin-readopt-enforces test "$(nc_rc)" = 137
 	check pin-readopt-replaces-old ids_gone $pinned_ids
 	pinned_ids=$(loaded_ids "$LERR" exec_kill.bpf.o)
+	# one copy attached: exactly one link of ours, to the new program
+	check pin-readopt-one-link test "$(bpftool link list 2>/dev/null | grep -cE "prog $pinned_ids( |$)")" = 1
+	# and the new copy's events reach this loader
+	nc -h >/dev/null 2>&1
+	wait_for "$LOUT" '"policy_name":"block-netcat"'
+	check pin-readopt-events-flow jq_any "$LOUT" \
+		'.process_exec.policy_name == "block-netcat" and .process_exec.action == "KPROBE_ACTION_SIGKILL"'
 	stop_loader TERM
 	check pin-sigterm-exit-0 test "$LRC" = 0
 	check pin-survives-sigterm test "$(nc_rc)" = 137
+else
+	touch "$T/stop-loop"
+	wait $loop
+	fail pin-readopt-start "$(tail -3 "$LERR")"
 fi
 mkdir -p "$T/empty"
 if start_loader --pin "$PIN" --policy-dir "$T/empty"; then

@@ -148,3 +148,24 @@ nc_blocked_elsewhere() {
 	nc -h >/dev/null 2>&1 && return 1
 	return 0
 }
+
+# block_obj OUT VERSION BIN : exec_kill.bpf.o (tests/e2e/objs) as policy
+# "harden-block" whose binary set holds only BIN, a private copy the test
+# made, so no other session's exec is affected; VERSION goes into
+# tpc_version, so two builds of the same policy differ in bytes
+block_obj() {
+	jq --arg p "$3" --arg v "$2" \
+		'.policies[0].name = "harden-block" | .tpc_version = $v | .maps[0].fill.values = [$p]' \
+		"$ROOT/tests/e2e/objs/exec_kill.json" >"$T/blk.meta" || return 1
+	llvm-objcopy --remove-section .tpc.meta "$OBJS/exec_kill.bpf.o" "$T/blk.tmp.o" &&
+		llvm-objcopy --add-section .tpc.meta="$T/blk.meta" --set-section-flags \
+			.tpc.meta=readonly "$T/blk.tmp.o" "$1"
+}
+
+free_port() { # a TCP port on 127.0.0.1 nobody listens on right now
+	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+metric() { # metric FILE NAME{LABELS} : the value in a /metrics scrape, 0 when absent
+	awk -v k="$2" '$1 == k { v = $2 } END { print v + 0 }' "$1"
+}
