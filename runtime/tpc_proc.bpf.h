@@ -46,12 +46,14 @@ struct {
  * A global function, so the verifier checks it once, on its own, rather
  * than again at every place a program asks for the bits with whatever
  * state the program is in there: with a dozen sets inlined into a fused
- * program with many rules that exceeded the 1M-instruction budget. Its
- * arguments are what a global function may take: a pointer to memory of
- * known size (the scratch map value, which it must check for NULL) and
- * the file pointer as a plain number. */
-__noinline u64 tpc_proc__bits_slow(struct tpc_scratch *s, u64 file)
+ * program with many rules that exceeded the 1M-instruction budget. A
+ * global function may only take scalars and pointers to plain memory, and
+ * 6.1 refuses such memory as a map key, so it takes the file as a number
+ * and looks the per-CPU scratch up itself (the caller's buffer: it
+ * overwrites s->path and s->key, as the inline version did). */
+__noinline u64 tpc_proc__bits_slow(u64 file)
 {
+	struct tpc_scratch *s = tpc_scratch__get();
 	struct file *f = (struct file *)file;
 	u32 len;
 	int off;
@@ -66,7 +68,8 @@ __noinline u64 tpc_proc__bits_slow(struct tpc_scratch *s, u64 file)
 /* Binary bits of a file about to run (LSM bprm_check_security). */
 TPC_INLINE u64 tpc_proc__bits_of_file(struct tpc_scratch *s, struct file *f)
 {
-	return tpc_proc__bits_slow(s, (u64)f);
+	(void)s;
+	return tpc_proc__bits_slow((u64)f);
 }
 
 /* Bits of the image (tgid, mm), through the cache. */
