@@ -600,7 +600,8 @@ if [[ $PARTS == *" stdlib "* ]]; then
 		build "$SD/$name.bpf.o" "$f" || { printf '%s\t-\tbuild failed\n' "$name" >>"$SD/rows"; continue; }
 		"$LOADER" run --no-base-sensor -o json "$SD/$name.bpf.o" >"$SD/$name.json" 2>"$W/att.err" &
 		ATT_PID=$!
-		for ((i = 0; i < 200; i++)); do
+		# up to a minute: verifying a program takes seconds on a loaded VM
+		for ((i = 0; i < 1200; i++)); do
 			grep -q "ready" "$W/att.err" && break
 			kill -0 "$ATT_PID" 2>/dev/null || break
 			sleep 0.05
@@ -630,8 +631,10 @@ if [[ $PARTS == *" stdlib "* ]]; then
 		done
 		unset bysec
 		detach
-		# events the policy posted during its workloads (0 = the miss path)
-		ev=$(grep -c . "$SD/$name.json")
+		# events the policy posted for the workloads (0 = the miss path);
+		# events of other processes on the host (an nc run by a neighbour)
+		# are not the workload's
+		ev=$(grep -c "\"process\":{[^}]*\"binary\":\"$B/" "$SD/$name.json")
 		awk -F'\t' -v p="$name" -v e="$ev" 'BEGIN {OFS = "\t"} $1 == p && NF > 3 {$0 = $0 "\t" e} {print}' \
 			"$SD/rows" >"$SD/rows.tmp" && mv "$SD/rows.tmp" "$SD/rows"
 	done

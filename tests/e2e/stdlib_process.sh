@@ -71,7 +71,9 @@ serve() {
 }
 P1=$((20000 + RANDOM % 20000))
 P2=$((P1 + 1))
-if serve $P1 /usr/sbin/nginx unshare -m --propagation private \
+if ! python3 -c 'import http.server; http.server.CGIHTTPRequestHandler' 2>/dev/null; then
+	skip stdlib_process/web-server-shell "python3 without http.server CGI (removed in 3.15)"
+elif serve $P1 /usr/sbin/nginx unshare -m --propagation private \
 	sh -c 'mount -t tmpfs tpc-stdlib /usr/sbin && cp "$0" /usr/sbin/nginx && exec "$@"' "$E2E_TMP/nginx" &&
 	serve $P2 "$E2E_TMP/nginx"; then
 	curl -s -m 5 "http://127.0.0.1:$P1/cgi-bin/run.sh" >"$E2E_TMP/cgi.server" 2>&1
