@@ -72,6 +72,17 @@ ATT_PID=
 detach() {
 	[ -n "$ATT_PID" ] || return 0
 	kill -TERM "$ATT_PID" 2>/dev/null
+	# an attacher that has not exited after 20 s (seen once: a tpc-loader
+	# flooded by a matching workload) is killed, so the run goes on
+	local i
+	for ((i = 0; i < 200; i++)); do
+		kill -0 "$ATT_PID" 2>/dev/null || break
+		sleep 0.1
+	done
+	if kill -0 "$ATT_PID" 2>/dev/null; then
+		log "attacher $ATT_PID ignored SIGTERM for 20 s: SIGKILL"
+		kill -KILL "$ATT_PID" 2>/dev/null
+	fi
 	wait "$ATT_PID" 2>/dev/null
 	ATT_PID=
 }
