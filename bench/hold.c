@@ -1,7 +1,7 @@
 /* hold OBJ.bpf.o...: load every object, attach every program with libbpf's
- * auto-attach (SEC name), print "ready" on stdout, then drain every ring
- * buffer of the objects every millisecond until SIGINT/SIGTERM, and print
- * "events=N" on stderr at the end. It carries the bench's baselines (the
+ * auto-attach (SEC name), print "prog NAME ID" for each and "ready" on
+ * stdout, then drain every ring buffer of the objects every millisecond
+ * until SIGINT/SIGTERM, and print "events=N" on stderr at the end. It carries the bench's baselines (the
  * empty program, the hand-written program) without involving tpc-loader,
  * so they pay no loader costs the tpc cases would not also pay.
  *
@@ -10,7 +10,9 @@
  * values are written, without realpath resolution: the bench needs every
  * fill kind to measure set scaling, whichever kinds tpc-loader supports.
  * Objects are loaded without the programs `.tpc.meta` does not attach
- * only if they have no SEC() auto-attach name (libbpf skips those). */
+ * only if they have no SEC() auto-attach name (libbpf skips those).
+ * Programs in cgroup/ sections are attached to the cgroup v2 root
+ * ($HOLD_CGROUP, default /sys/fs/cgroup). */
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -138,6 +140,34 @@ static int fill__object(struct bpf_object *o, json_t *meta)
 	return 0;
 }
 
+/* libbpf auto-attaches by SEC name, except cgroup programs, which need a
+ * cgroup: the v2 root, where tpc-loader attaches them by default. */
+static struct bpf_link *attach(struct bpf_program *p)
+{
+	struct bpf_link *l;
+	int fd;
+
+	if (strncmp(bpf_program__section_name(p), "cgroup/", 7))
+		return bpf_program__attach(p);
+	fd = open(getenv("HOLD_CGROUP") ?: "/sys/fs/cgroup", O_RDONLY | O_DIRECTORY);
+	if (fd < 0)
+		return NULL;
+	l = bpf_program__attach_cgroup(p, fd);
+	close(fd);
+	return l;
+}
+
+/* "prog NAME ID" on stdout: the bench reads bpf_stats of exactly these
+ * programs, whatever else is attached to the same hook. */
+static void print_id(struct bpf_program *p)
+{
+	struct bpf_prog_info info = { 0 };
+	__u32 len = sizeof(info);
+
+	if (!bpf_obj_get_info_by_fd(bpf_program__fd(p), &info, &len))
+		printf("prog %s %u\n", bpf_program__name(p), info.id);
+}
+
 int main(int argc, char **argv)
 {
 	struct bpf_object *objs[MAX_OBJS] = { 0 };
@@ -175,12 +205,13 @@ int main(int argc, char **argv)
 		bpf_object__for_each_program(p, o) {
 			if (!bpf_program__autoload(p))
 				continue;
-			if (!bpf_program__attach(p)) {
+			if (!attach(p)) {
 				err = -errno;
 				fprintf(stderr, "hold: attach %s: %s\n", bpf_program__name(p),
 					strerror(errno));
 				goto cleanup;
 			}
+			print_id(p);
 		}
 		bpf_object__for_each_map(m, o) {
 			if (bpf_map__type(m) != BPF_MAP_TYPE_RINGBUF)

@@ -13,7 +13,11 @@
 #   BENCH_CONNECT_N=50000 connect attempts per repetition
 #   BENCH_SIZES="1 10 100 1000 10000"   set sizes for the scaling series
 #   BENCH_POLICIES="1 10 50"            policy counts for the fusion series
-#   BENCH_PARTS="kernel scale policies exec connect compile loader" (subset to run)
+#   BENCH_PARTS="kernel scale policies exec connect compile loader stdlib" (subset to run)
+#   BENCH_STDLIB_POLICIES="stdlib-policies/*/*.yaml"  policies of the stdlib part
+#   BENCH_STDLIB_N=100000 BENCH_STDLIB_EXEC_N=1000 BENCH_STDLIB_CONNECT_N=20000
+#   STDLIB_COST=bench/results/stdlib-cost.tsv (the stdlib part's table; the
+#                        quick run writes build/bench/stdlib-cost-smoke.tsv)
 #   BENCH_QUICK=1        tiny N, one size, for the smoke test (seconds)
 #   BENCH_NO_BPFTRACE=1  skip the bpftrace cases
 # Per-event cost = sum over every program the case attached to the hook of
@@ -31,6 +35,8 @@ if [ "${BENCH_QUICK:-0}" = 1 ]; then
 	: "${BENCH_SIZES:=1 100}" "${BENCH_POLICIES:=2}"
 	: "${BENCH_PARTS:=kernel scale policies exec connect loader}"
 	: "${RESULTS:=$B/smoke.json}"
+	: "${BENCH_STDLIB_N:=2000}" "${BENCH_STDLIB_EXEC_N:=20}" "${BENCH_STDLIB_CONNECT_N:=500}"
+	: "${STDLIB_COST:=$B/stdlib-cost-smoke.tsv}"
 fi
 N=${BENCH_N:-200000}
 REPS=${BENCH_REPS:-5}
@@ -38,7 +44,7 @@ EXEC_N=${BENCH_EXEC_N:-2000}
 CONN_N=${BENCH_CONNECT_N:-50000}
 SIZES=${BENCH_SIZES:-1 10 100 1000 10000}
 NPOLS=${BENCH_POLICIES:-1 10 50}
-PARTS=" ${BENCH_PARTS:-kernel scale policies exec connect compile loader} "
+PARTS=" ${BENCH_PARTS:-kernel scale policies exec connect compile loader stdlib} "
 RESULTS=${RESULTS:-$B/results.json}
 CASES=$W/cases.jsonl
 OPENAT_BIN=$(realpath "$B/openat")
@@ -66,6 +72,17 @@ ATT_PID=
 detach() {
 	[ -n "$ATT_PID" ] || return 0
 	kill -TERM "$ATT_PID" 2>/dev/null
+	# an attacher that has not exited after 20 s (seen once: a tpc-loader
+	# flooded by a matching workload) is killed, so the run goes on
+	local i
+	for ((i = 0; i < 200; i++)); do
+		kill -0 "$ATT_PID" 2>/dev/null || break
+		sleep 0.1
+	done
+	if kill -0 "$ATT_PID" 2>/dev/null; then
+		log "attacher $ATT_PID ignored SIGTERM for 20 s: SIGKILL"
+		kill -KILL "$ATT_PID" 2>/dev/null
+	fi
 	wait "$ATT_PID" 2>/dev/null
 	ATT_PID=
 }
@@ -121,7 +138,7 @@ measure() {
 	local name=$1 group=$2 hook=$3 desc=$4
 	shift 5
 	local ids reps='[]' r before after line
-	ids=$(hook_ids "$hook")
+	ids=${MEASURE_IDS:-$(hook_ids "$hook")}
 	for ((r = 0; r < REPS; r++)); do
 		before=$(snap "$ids")
 		line=$("$@") || { log "$name: workload failed"; return 1; }
@@ -543,12 +560,162 @@ if [[ $PARTS == *" loader "* ]]; then
 	jq -c . "$LJ" >&2
 fi
 
+# --- 8. stdlib: each library policy on each program it attaches here -------------------
+# One policy at a time under tpc-loader (no base sensor: its exec/exit
+# programs are a fixed cost of the node, not of a policy), a workload that
+# enters the program's hook with arguments the policy does not match (the
+# common case: bench/sys.c, bench/openat on $OTHER, bench/exec of bench/tiny,
+# refused loopback connects), bpf_stats of exactly the ids the loader
+# reports. Then an empty program with the same SEC (same program type and
+# hook) under the same workload: cost / floor is the ratio of
+# docs/performance.md. LSM-only policies cannot attach on a kernel without
+# BPF LSM and get a row saying so.
+if [[ $PARTS == *" stdlib "* ]]; then
+	STD_N=${BENCH_STDLIB_N:-100000}
+	STD_EXEC_N=${BENCH_STDLIB_EXEC_N:-1000}
+	STD_CONN_N=${BENCH_STDLIB_CONNECT_N:-20000}
+	STDLIB_COST=${STDLIB_COST:-bench/results/stdlib-cost.tsv}
+	SD=$W/stdlib
+	mkdir -p "$SD"
+	: >"$SD/rows"
+	: >"$SD/floors"
+	: >"$SD/secs"
+	load0=$(cut -d' ' -f1-3 /proc/loadavg)
+	log "stdlib: per-policy cost, $STD_N syscalls / $STD_EXEC_N execs / $STD_CONN_N connects x $REPS"
+	# std_workload SEC: the workload command for a program's hook
+	std_workload() {
+		local h=${1##*/}
+		case $h in
+		sched_process_exec | sched_process_exit) echo "$B/exec $STD_EXEC_N $B/tiny" ;;
+		sys_enter_openat | sys_exit_openat) echo "$B/openat $STD_N $OTHER" ;;
+		connect4 | inet_sock_set_state | sys_enter_connect) echo "$B/connect $STD_CONN_N $PORT" ;;
+		connect6) echo "$B/sys connect6 $STD_CONN_N" ;;
+		sys_enter_*) echo "$B/sys ${h#sys_enter_} $STD_N" ;;
+		*) return 1 ;;
+		esac
+	}
+	# std_measure NAME SEC IDS: one case over IDS with SEC's workload
+	std_measure() {
+		local wl
+		wl=$(std_workload "$2") || { log "$1: no workload for $2"; return 1; }
+		# shellcheck disable=SC2086 # the workload is words
+		MEASURE_IDS="[${3// /,}]" measure "$1" "$4" "$2" "$2" -- $wl
+	}
+	pols=()
+	for f in ${BENCH_STDLIB_POLICIES:-stdlib-policies/*/*.yaml}; do pols+=("$f"); done
+	for f in "${pols[@]}"; do
+		name=$(sed -n 's/^  name: *//p' "$f" | head -1)
+		# tpc_pN_x -> SEC, from tpc explain's variant lines
+		"$TPC" explain "$f" 2>/dev/null |
+			sed -n 's/^ *prio [0-9]*  *\([^ ]*\)  *(\([^)]*\)).*/\2 \1/p' | sed 's|/$||' >"$SD/$name.secs"
+		lsm_only=1
+		grep -qv " lsm/" "$SD/$name.secs" && lsm_only=0
+		# the runtime's process-cache cleanup (matchBinaries and friends)
+		echo "tpc_proc_exit tracepoint/sched/sched_process_exit" >>"$SD/$name.secs"
+		build "$SD/$name.bpf.o" "$f" || { printf '%s\t-\tbuild failed\n' "$name" >>"$SD/rows"; continue; }
+		"$LOADER" run --no-base-sensor -o json "$SD/$name.bpf.o" >"$SD/$name.json" 2>"$W/att.err" &
+		ATT_PID=$!
+		# up to a minute: verifying a program takes seconds on a loaded VM
+		for ((i = 0; i < 1200; i++)); do
+			grep -q "ready" "$W/att.err" && break
+			kill -0 "$ATT_PID" 2>/dev/null || break
+			sleep 0.05
+		done
+		loaded=$(sed -n "s/.*loaded '$name.bpf.o':.* attached in [0-9.]* ms: \([^ ]*\) (ids \([0-9 ]*\)).*/\1|\2/p" "$W/att.err")
+		if [ -z "$loaded" ]; then
+			why=$(grep -m1 -o "refused: .*" "$W/att.err" | cut -c1-100)
+			[ $lsm_only = 1 ] && why="BPF LSM only: not attachable on this kernel"
+			printf '%s\t-\t%s\n' "$name" "${why:-not attached}" >>"$SD/rows"
+			detach
+			continue
+		fi
+		IFS=',' read -r -a pnames <<<"${loaded%%|*}"
+		read -r -a pids <<<"${loaded##*|}"
+		# programs of one SEC (a fused program per hook) measured together
+		declare -A bysec=()
+		for ((i = 0; i < ${#pnames[@]}; i++)); do
+			sec=$(awk -v n="${pnames[$i]}" '$1 == n {print $2; exit}' "$SD/$name.secs")
+			[ -n "$sec" ] || { log "$name: program ${pnames[$i]} not in tpc explain"; continue; }
+			bysec[$sec]="${bysec[$sec]:+${bysec[$sec]} }${pids[$i]}"
+		done
+		for sec in "${!bysec[@]}"; do
+			std_measure "$name:$sec" "$sec" "${bysec[$sec]}" stdlib &&
+				jq -r --arg p "$name" --arg s "$sec" '[$p, $s, .ns_median, .ns_min, .ns_max,
+					(.reps|map(.run_cnt)|add), (.reps|map(.n)|add)] | @tsv' <<<"$LAST" >>"$SD/rows"
+			echo "$sec" >>"$SD/secs"
+		done
+		unset bysec
+		detach
+		# events the policy posted for the workloads (0 = the miss path);
+		# events of other processes on the host (an nc run by a neighbour)
+		# are not the workload's
+		ev=$(grep -c "\"process\":{[^}]*\"binary\":\"$B/" "$SD/$name.json")
+		awk -F'\t' -v p="$name" -v e="$ev" 'BEGIN {OFS = "\t"} $1 == p && NF > 3 {$0 = $0 "\t" e} {print}' \
+			"$SD/rows" >"$SD/rows.tmp" && mv "$SD/rows.tmp" "$SD/rows"
+	done
+	# the floor: an empty program per SEC, all held at once, each measured
+	# under its hook's workload
+	if [ -s "$SD/secs" ]; then
+		{
+			echo '#include "vmlinux.h"'
+			echo '#include <bpf/bpf_helpers.h>'
+			i=0
+			sort -u "$SD/secs" | while read -r sec; do
+				ret=0
+				[[ $sec == cgroup/* ]] && ret=1 # 1 = allow the connect
+				printf 'SEC("%s") int tpcstd_e%d(void *ctx) { return %d; }\n' "$sec" $i $ret
+				i=$((i + 1))
+			done
+			echo 'char LICENSE[] SEC("license") = "Dual BSD/GPL";'
+		} >"$SD/empty.bpf.c"
+		sort -u "$SD/secs" | awk '{printf "tpcstd_e%d %s\n", NR - 1, $0}' >"$SD/empty.secs"
+		clang -O2 -target bpf -I"$ROOT/$OUTDIR" -c "$SD/empty.bpf.c" -o "$SD/empty.bpf.o" 2>"$W/build.err" ||
+			log "empty programs: $(head -3 "$W/build.err")"
+		HOLD_CGROUP=$(awk '$0 ~ / - cgroup2 / {print $5; exit}' /proc/self/mountinfo) \
+			attach_hold "$SD/empty.bpf.o"
+		for ((i = 0; i < 200; i++)); do
+			grep -q "^ready" "$W/att.out" 2>/dev/null && break
+			kill -0 "$ATT_PID" 2>/dev/null || break
+			sleep 0.05
+		done
+		while read -r pn sec; do
+			id=$(awk -v n="$pn" '$1 == "prog" && $2 == n {print $3}' "$W/att.out")
+			[ -n "$id" ] || { log "empty $sec: not attached: $(tail -2 "$W/att.err")"; continue; }
+			std_measure "empty:$sec" "$sec" "$id" stdlib_empty &&
+				printf '%s\t%s\n' "$sec" "$(jq -r .ns_median <<<"$LAST")" >>"$SD/floors"
+		done <"$SD/empty.secs"
+		detach
+	fi
+	load1=$(cut -d' ' -f1-3 /proc/loadavg)
+	mkdir -p "$(dirname "$STDLIB_COST")"
+	{
+		echo "# Per-event in-kernel cost of each stdlib policy, per program it attaches on this kernel:"
+		echo "# written by \`make bench\` (bench/run.sh, part stdlib); read by scripts/gen-policy-index.sh."
+		echo "# date $(date -u +%Y-%m-%dT%H:%MZ), kernel $(uname -r), $(nproc) CPUs $(awk -F': ' '/model name/ {print $2; exit}' /proc/cpuinfo), commit $COMMIT"
+		echo "# load average before/after (the machine is shared): $load0 / $load1"
+		echo "# $REPS reps of $STD_N syscalls, $STD_EXEC_N execs, $STD_CONN_N connects per program; medians."
+		echo "# Workloads do not match the policy (the common case) unless events > 0."
+		echo "# ns = run_time_ns / run_cnt over the program's ids (bpf_stats); empty = an empty program"
+		echo "# with the same SEC under the same workload, same run; ratio = ns / empty."
+		printf 'policy\tprogram\tns\tns_min\tns_max\truns\tcalls\tevents\tempty_ns\tratio\n'
+		awk -F'\t' -v floors="$SD/floors" 'BEGIN {OFS = "\t"
+				while ((getline l < floors) > 0) {split(l, a, "\t"); floor[a[1]] = a[2]}}
+			NF <= 3 {print $1, $2, $3; next}
+			{e = ($2 in floor) ? floor[$2] : "";
+			 r = (e != "" && e > 0) ? sprintf("%.1f", $3 / e) : "-";
+			 print $1, $2, sprintf("%.0f", $3), sprintf("%.0f", $4), sprintf("%.0f", $5), $6, $7, $8,
+			       (e == "" ? "-" : sprintf("%.0f", e)), r}' "$SD/rows" |
+			sort -t$'\t' -k1,1 -k2,2
+	} >"$STDLIB_COST"
+	log "stdlib: $STDLIB_COST"
+fi
+
 # --- results ------------------------------------------------------------------------
 # Ratios against the floor and against "nothing attached" of the same run.
 jq -s '
 	def med: sort | if length == 0 then null else .[(length - 1) / 2 | floor] end;
 	(map({(.name): .}) | add // {}) as $c |
-	map(if .skipped then . else . +
+	map(if .skipped or (.group|startswith("stdlib")) then . else . +
 		(if (.hook == "sys_enter_openat") then
 			{vs_floor: (if .ns_median and $c.empty.ns_median then .ns_median / $c.empty.ns_median else null end),
 			 wall_vs_none: (if $c.none then .wall_ns_median / $c.none.wall_ns_median else null end),

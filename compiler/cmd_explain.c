@@ -59,7 +59,7 @@ static const char *test_name(enum ir_test t)
 	static const char *const n[] = { "==", "!=", "<", "<=", ">", ">=", "in", "mask",
 					 "in range", "equals", "starts with", "ends with",
 					 "bit", "in CIDR", "port in", "family in", "file type in",
-					 "TCP state in", "protocol in" };
+					 "TCP state in", "protocol in", "link count in" };
 
 	return n[t];
 }

@@ -311,19 +311,27 @@ static void emit_sa_leaf(struct body *B, const struct ir_pred *p)
 static void emit_raw_switch(FILE *out, const struct ir_prog *p, const struct ir_arg *a);
 
 /* Tests on the object behind a pointer argument rather than its path or
- * address: FileType (inode mode) and TCP State. */
+ * address: FileType (inode mode), Unlinked (inode link count) and TCP
+ * State. */
 static void emit_raw_leaf(struct body *B, const struct ir_pred *p)
 {
 	FILE *out = B->out;
 	const struct ir_arg *a = &B->p->args.v[p->slot];
 
-	fputs("({ u32 _v = ", out);
-	if (p->test == T_FILETYPE) {
-		const char *fn = a->kind == AK_FILE   ? "tpc_mode__of_file((struct file *)"
-				 : a->kind == AK_PATH ? "tpc_mode__of_path((struct path *)"
-				 : a->kind == AK_FD   ? "tpc_mode__of_fd((long)"
-						      : "tpc_mode__of_dentry((struct dentry *)";
+	const char *fn = NULL;
 
+	if (p->test == T_FILETYPE)
+		fn = a->kind == AK_FILE	  ? "tpc_mode__of_file((struct file *)"
+		     : a->kind == AK_PATH ? "tpc_mode__of_path((struct path *)"
+		     : a->kind == AK_FD	  ? "tpc_mode__of_fd((long)"
+		     : a->kind == AK_BPRM ? "tpc_mode__of_bprm((struct linux_binprm *)"
+					  : "tpc_mode__of_dentry((struct dentry *)";
+	else if (p->test == T_NLINK)
+		fn = a->kind == AK_FILE	  ? "tpc_nlink__of_file((struct file *)"
+		     : a->kind == AK_PATH ? "tpc_nlink__of_path((struct path *)"
+					  : "tpc_nlink__of_bprm((struct linux_binprm *)";
+	fputs("({ u32 _v = ", out);
+	if (fn) {
 		fputs(fn, out);
 		fputs("(", out);
 		emit_raw_switch(out, B->p, a);
@@ -393,7 +401,7 @@ static void emit_pred(struct body *B, const struct ir_pred *p)
 			B->o->maps.v[p->map].scope.index);
 		return;
 	}
-	if (p->src == SRC_ARG && (p->test == T_FILETYPE || p->test == T_STATE)) {
+	if (p->src == SRC_ARG && (p->test == T_FILETYPE || p->test == T_NLINK || p->test == T_STATE)) {
 		emit_raw_leaf(B, p);
 		return;
 	}

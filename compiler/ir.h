@@ -78,6 +78,7 @@ enum ir_test {
 	T_FILETYPE, /* S_IFMT bits of the object's inode in values[] */
 	T_STATE,   /* TCP state of a sock in values[] */
 	T_PROTO,   /* IP protocol of a sock/sockaddr in values[] */
+	T_NLINK,   /* link count of the object's inode in values[] (Unlinked: 0) */
 };
 
 struct ir_strlit {

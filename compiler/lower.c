@@ -488,8 +488,9 @@ have_slot:
 			/* fallthrough */
 		case OP_FILE_TYPE:
 			if (ia->kind != AK_FILE && ia->kind != AK_PATH && ia->kind != AK_FD &&
-			    ia->kind != AK_DENTRY) {
-				LERR(L, m->op_name.span, "FileType applies to file, path, fd and dentry arguments");
+			    ia->kind != AK_DENTRY && ia->kind != AK_BPRM) {
+				LERR(L, m->op_name.span,
+				     "FileType applies to file, path, fd, dentry and linux_binprm arguments");
 				return NULL;
 			}
 			p->test = T_FILETYPE;
@@ -504,6 +505,22 @@ have_slot:
 				}
 				ir_pred__add_int(L->a, p, ft, ft);
 			}
+			p->negate = neg;
+			prog->args.v[slot].in_pred = true;
+			return p;
+		case OP_NOT_UNLINKED:
+			neg = true;
+			/* fallthrough */
+		case OP_UNLINKED:
+			/* every name of the inode removed: i_nlink == 0 */
+			if (ia->kind != AK_FILE && ia->kind != AK_PATH && ia->kind != AK_BPRM) {
+				LERR(L, m->op_name.span,
+				     "Unlinked applies to file, path and linux_binprm arguments");
+				return NULL;
+			}
+			p->test = T_NLINK;
+			p->cost = COST_DEREF;
+			ir_pred__add_int(L->a, p, 0, 0);
 			p->negate = neg;
 			prog->args.v[slot].in_pred = true;
 			return p;

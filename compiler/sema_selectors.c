@@ -40,11 +40,11 @@ static enum tclass type_class(enum arg_type t)
 		return TC_SYSCALL;
 	case ARG_FILE:
 	case ARG_PATH:
+	case ARG_LINUX_BINPRM:
 		return TC_FILEPATH;
 	case ARG_FD:
 	case ARG_DENTRY:
 	case ARG_KIOCB:
-	case ARG_LINUX_BINPRM:
 		return TC_PATH;
 	case ARG_SOCKADDR:
 		return TC_SOCKADDR;
@@ -86,7 +86,8 @@ static bool op_fits(enum op o, enum tclass c)
 	case TC_PATH:
 		return is_string_op(o);
 	case TC_FILEPATH:
-		return is_string_op(o) || o == OP_FILE_TYPE || o == OP_NOT_FILE_TYPE;
+		return is_string_op(o) || o == OP_FILE_TYPE || o == OP_NOT_FILE_TYPE ||
+		       o == OP_UNLINKED || o == OP_NOT_UNLINKED;
 	case TC_NET:
 		return (o >= OP_SPORT && o <= OP_NOT_DADDR) || o == OP_PROTOCOL ||
 		       o == OP_FAMILY || o == OP_STATE;
@@ -117,7 +118,7 @@ static const char *class_ops(enum tclass c)
 		return "Equal, NotEqual, Prefix, NotPrefix, Postfix, NotPostfix";
 	case TC_FILEPATH:
 		return "Equal, NotEqual, Prefix, NotPrefix, Postfix, NotPostfix, FileType, "
-		       "NotFileType";
+		       "NotFileType, Unlinked, NotUnlinked";
 	case TC_NET:
 		return "SAddr, DAddr, SPort, DPort, their Not and Priv forms, Protocol, Family, "
 		       "State";
@@ -134,7 +135,7 @@ static const char *class_ops(enum tclass c)
 static bool takes_no_values(enum op o)
 {
 	return o == OP_SPORT_PRIV || o == OP_NOT_SPORT_PRIV || o == OP_DPORT_PRIV ||
-	       o == OP_NOT_DPORT_PRIV;
+	       o == OP_NOT_DPORT_PRIV || o == OP_UNLINKED || o == OP_NOT_UNLINKED;
 }
 
 /* ---- values ---- */

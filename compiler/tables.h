@@ -106,7 +106,9 @@
 	X(OP_SUBSTRING_IGNCASE, "SubStringIgnCase")                            \
 	X(OP_CEL_EXPR, "CelExpr")                                              \
 	X(OP_FILE_TYPE, "FileType")                                            \
-	X(OP_NOT_FILE_TYPE, "NotFileType")
+	X(OP_NOT_FILE_TYPE, "NotFileType")                                      \
+	X(OP_UNLINKED, "Unlinked")                                             \
+	X(OP_NOT_UNLINKED, "NotUnlinked")
 
 /* Actions: X(enum, name, tetragon-bpf-id). JSON action = KPROBE_ACTION_<UPPER>. */
 #define TPC_ACTIONS(X)                                                         \

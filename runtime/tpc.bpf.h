@@ -156,6 +156,29 @@ TPC_INLINE u32 tpc_mode__of_fd(long fd)
 	return f ? tpc_mode__of_file(f) : 0;
 }
 
+TPC_INLINE u32 tpc_mode__of_bprm(struct linux_binprm *b)
+{
+	return tpc_mode__of_file(BPF_CORE_READ(b, file));
+}
+
+/* Link count of the inode (Unlinked: 0 once every name is removed, e.g. a
+ * file deleted while open or an O_TMPFILE never linked). i_nlink is a
+ * const member of a union; __i_nlink is its writable twin. */
+TPC_INLINE u32 tpc_nlink__of_file(struct file *f)
+{
+	return BPF_CORE_READ(f, f_inode, __i_nlink);
+}
+
+TPC_INLINE u32 tpc_nlink__of_path(struct path *p)
+{
+	return BPF_CORE_READ(p, dentry, d_inode, __i_nlink);
+}
+
+TPC_INLINE u32 tpc_nlink__of_bprm(struct linux_binprm *b)
+{
+	return tpc_nlink__of_file(BPF_CORE_READ(b, file));
+}
+
 #ifdef TPC_NEED_RATE
 /* rateLimit: one event per (rule, thread|process|everyone) per period.
  * LRU, so a storm of distinct keys evicts old ones instead of failing. */

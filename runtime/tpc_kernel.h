@@ -64,6 +64,7 @@ struct inode {
 	umode_t i_mode;
 	unsigned long i_ino;
 	struct super_block *i_sb;
+	unsigned int __i_nlink; /* in a union with the const i_nlink */
 };
 
 struct dentry {

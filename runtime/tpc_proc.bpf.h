@@ -42,17 +42,34 @@ struct {
 	__type(value, struct tpc_proc_slot);
 } tpc_proc SEC(".maps");
 
-/* Binary bits of a file about to run (LSM bprm_check_security). */
-TPC_INLINE u64 tpc_proc__bits_of_file(struct tpc_scratch *s, struct file *f)
+/* The slow path: resolve the file's path and test it against every set.
+ * A global function, so the verifier checks it once, on its own, rather
+ * than again at every place a program asks for the bits with whatever
+ * state the program is in there: with a dozen sets inlined into a fused
+ * program with many rules that exceeded the 1M-instruction budget. A
+ * global function may only take scalars and pointers to plain memory, and
+ * 6.1 refuses such memory as a map key, so it takes the file as a number
+ * and looks the per-CPU scratch up itself (the caller's buffer: it
+ * overwrites s->path and s->key, as the inline version did). */
+__noinline u64 tpc_proc__bits_slow(u64 file)
 {
+	struct tpc_scratch *s = tpc_scratch__get();
+	struct file *f = (struct file *)file;
 	u32 len;
 	int off;
 
-	if (!f)
+	if (!s || !f)
 		return 0;
 	off = tpc_path__of_file(f, s->path, &len);
 	tpc_path__to_key(s, off, len);
 	return tpc_binsets__eval(s, off, len);
+}
+
+/* Binary bits of a file about to run (LSM bprm_check_security). */
+TPC_INLINE u64 tpc_proc__bits_of_file(struct tpc_scratch *s, struct file *f)
+{
+	(void)s;
+	return tpc_proc__bits_slow((u64)f);
 }
 
 /* Bits of the image (tgid, mm), through the cache. */

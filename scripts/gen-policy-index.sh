@@ -3,7 +3,8 @@
 # policies themselves: the name from metadata.name, the purpose and the
 # details from each file's header comment, and the hooks, attach variants
 # and actions from `tpc explain` (what the compiler really emits), so the
-# index cannot drift from the files. `make docs` writes docs/policies.md;
+# index cannot drift from the files; the cost column from the committed
+# results of `make bench` (bench/results/stdlib-cost.tsv, $STDLIB_COST). `make docs` writes docs/policies.md;
 # the test tier "docs" regenerates it into build/ and diffs.
 # Usage: scripts/gen-policy-index.sh [OUT]   (default: stdout)
 set -eu
@@ -18,8 +19,45 @@ for f in stdlib-policies/*/*.yaml; do
 	"$TPC" explain "$f" >"$tmp.$i" 2>&1 || { echo "tpc explain $f failed:" >&2; cat "$tmp.$i" >&2; exit 1; }
 	printf '%s\t%s\n' "$f" "$tmp.$i" >>"$tmp"
 done
-python3 - "$tmp" >"$tmp.md" <<'PY'
-import re, sys
+python3 - "$tmp" "${STDLIB_COST:-bench/results/stdlib-cost.tsv}" >"$tmp.md" <<'PY'
+import os, re, sys
+
+def read_cost(path):
+    """policy -> [row dict], and the file's header comment lines."""
+    cost, notes = {}, []
+    if not os.path.exists(path):
+        return cost, notes
+    cols = None
+    for l in open(path):
+        l = l.rstrip("\n")
+        if l.startswith("#"):
+            notes.append(l[2:])
+            continue
+        f = l.split("\t")
+        if cols is None:
+            cols = f
+            continue
+        row = dict(zip(cols, f))
+        cost.setdefault(row["policy"], []).append(row)
+    return cost, notes
+
+def cost_text(rows, sep):
+    if not rows:
+        return "not measured"
+    out = []
+    for r in rows:
+        if r["program"] == "-":
+            out.append(r.get("ns", "not measured"))
+            continue
+        t = "`%s` %s ns" % (r["program"], r["ns"])
+        if r.get("ratio", "-") != "-":
+            t += " (%s× empty)" % r["ratio"]
+        if r.get("events", "0") not in ("0", ""):
+            t += " matching"
+        out.append(t)
+    return sep.join(out)
+
+COST, COST_NOTES = read_cost(sys.argv[2])
 
 def header(path):
     """Comment lines before the YAML document, without the leading '# '."""
@@ -109,16 +147,30 @@ print("benign twin that must not be reported.")
 print()
 print("Columns: *hooks* and *attach* come from `tpc explain` (attach lists the")
 print("variants the object carries; the loader picks the first the kernel")
-print("supports), *actions* are what a match does. Per-event cost: see")
-print("`make bench` (not yet measured per stdlib policy).")
+print("supports), *actions* are what a match does. *cost* is the measured")
+print("in-kernel time per event of each program the policy attaches on the")
+print("bench kernel, with the ratio to an empty program of the same type on the")
+print("same hook under the same workload in the same run (the method of")
+print("`docs/performance.md`), from `bench/results/stdlib-cost.tsv`, written by")
+print("`make bench` (part `stdlib`). The workloads do not match the policy (the")
+print("common case on a node), except where the cost says *matching* (the")
+print("workload is not on the policy's allow-list, so events were posted too).")
+print("`sched_process_exit` is the runtime's process-cache cleanup that")
+print("policies using binary sets carry. Policies that attach only BPF LSM")
+print("programs cannot be measured on a kernel without BPF LSM.")
+if COST_NOTES:
+    print()
+    run = [n.rstrip(".") for n in COST_NOTES if re.match(r"(date |load |\d+ reps )", n)]
+    print("Cost measurement: %s." % "; ".join(run))
 print()
-print("| group | policy | purpose | hooks | actions | attach |")
-print("|---|---|---|---|---|---|")
+print("| group | policy | purpose | hooks | actions | attach | cost |")
+print("|---|---|---|---|---|---|---|")
 for path, name, purpose, hooks, actions, where, _ in rows:
     group = path.split("/")[1]
-    print("| %s | [%s](#%s) | %s | %s | %s | %s |" % (
+    print("| %s | [%s](#%s) | %s | %s | %s | %s | %s |" % (
         group, name, name, purpose.replace("|", "\\|"),
-        "<br>".join("`%s`" % h for h in hooks), ", ".join(actions), where))
+        "<br>".join("`%s`" % h for h in hooks), ", ".join(actions), where,
+        cost_text(COST.get(name), "<br>")))
 print()
 for path, name, purpose, hooks, actions, where, hdr in rows:
     print("## %s" % name)
@@ -129,6 +181,8 @@ for path, name, purpose, hooks, actions, where, hdr in rows:
     for l in hdr:
         print(l)
     print("```")
+    print()
+    print("Measured cost per event: %s." % cost_text(COST.get(name), "; "))
     print()
 PY
 cp "$tmp.md" "$out"

@@ -2,7 +2,8 @@
 # Bench smoke run (seconds): the `make bench` harness with tiny N, so it never
 # rots. Checks that every case attached and measured (bpf_stats moved), that
 # the floor is below the tpc cases, that a set above IR_INLINE_MAX values
-# (filled from .tpc.meta) still matches, and that results JSON is complete.
+# (filled from .tpc.meta) still matches, that results JSON is complete, and
+# that the per-policy (stdlib) part measures each program against its floor.
 # Numbers are not judged here: this VM is too noisy for thresholds in CI.
 set -u
 cd "$(dirname "$0")/../.."
@@ -13,7 +14,7 @@ for t in bpftool jq; do
 		exit 0
 	fi
 done
-for f in openat hold empty_openat.bpf.o hand_openat.bpf.o; do
+for f in openat sys exec tiny hold empty_openat.bpf.o hand_openat.bpf.o; do
 	if [ ! -e "$B/$f" ]; then
 		echo "FAIL bench_smoke/build: $B/$f missing"
 		exit 0
@@ -56,3 +57,33 @@ check floor_is_cheapest '(.cases | map({(.name): .ns_median}) | add) as $c |
 check match_costs_more_than_miss '(.cases | map({(.name): .ns_median}) | add) as $c |
 	$c.tpc_match > $c.tpc_binary_miss and $c.scale_str_eq_10_match > $c.scale_str_eq_10_miss'
 check ratios_present '.cases[] | select(.name == "tpc_match") | .vs_floor > 1'
+
+# The per-policy part (stdlib): three library policies on three program
+# types (a tracepoint with a binary set, a raw tracepoint, cgroup programs)
+# and an LSM-only one; each attached program gets a cost and an empty
+# program's floor from the same run, the LSM-only policy a row saying why
+# it has none, and nothing is posted (the workloads match no policy).
+T=$B/stdlib-cost-smoke.tsv
+rm -f "$T"
+BENCH_QUICK=1 BENCH_PARTS=stdlib STDLIB_COST=$T RESULTS=$B/smoke-stdlib.json \
+	BENCH_STDLIB_POLICIES="stdlib-policies/process/reverse-shell-tools.yaml stdlib-policies/process/deleted-binary-exec.yaml stdlib-policies/network/cloud-metadata.yaml stdlib-policies/privileges/kernel-module-block.yaml" \
+	bash bench/run.sh >"$B/smoke-stdlib.log" 2>&1
+std_row() { # POLICY PROGRAM: measured, with a floor and a ratio, no events
+	if awk -F'\t' -v p="$1" -v s="$2" '$1 == p && $2 == s && $3 > 0 && $9 > 0 && $10 != "-" && $8 == 0 {ok = 1}
+		END {exit !ok}' "$T" 2>/dev/null; then
+		echo "PASS bench_smoke/stdlib/$1/${2##*/}"
+	else
+		echo "FAIL bench_smoke/stdlib/$1/${2##*/}"
+		cat "$T" "$B/smoke-stdlib.log" 2>/dev/null | tail -20 >&2
+	fi
+}
+std_row reverse-shell-tools tracepoint/sched/sched_process_exec
+std_row reverse-shell-tools tracepoint/sched/sched_process_exit
+std_row deleted-binary-exec raw_tp/sched_process_exec
+std_row cloud-metadata cgroup/connect4
+std_row cloud-metadata cgroup/connect6
+if grep -q "^kernel-module-block	-	BPF LSM only" "$T" 2>/dev/null; then
+	echo "PASS bench_smoke/stdlib/lsm-only-row"
+else
+	echo "FAIL bench_smoke/stdlib/lsm-only-row"
+fi

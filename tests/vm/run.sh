@@ -122,6 +122,10 @@ for k in $KERNELS; do
 		"TPCVM LOG "*) [ -n "${TPC_VM_VERBOSE:-}" ] && echo "     ${l#TPCVM LOG }" ;;
 		esac
 	done <<<"$lines"
+	if [ "$rc" = 0 ] && ! grep -q '^TPCVM END' <<<"$lines"; then
+		res FAIL "$k" guest-end "tests/vm/guest.sh stopped before its last line (syntax error?), console in $log"
+		grep -m3 -i 'syntax error\|unexpected' "$log"
+	fi
 	if [ "$rc" != 0 ]; then
 		res FAIL "$k" boot "no TPCVM DONE (exit $rc), console in $log"
 		tail -20 "$log"
