@@ -266,17 +266,17 @@ TPC_INLINE bool tpc_tcp__from_state(struct tpc_scratch *s, u64 *ctx, struct tpc_
 	tpc_sa__from_sock(nc->sa, sk);
 	lk.netns = BPF_CORE_READ(sk, __sk_common.skc_net.net, ns.inum);
 	lk.port = nc->sa[1].port;
-	if (new == TPC_TCP_SYN_SENT) {
-		/* inside connect(): current is the owner */
+	/* inside connect() and listen(): current is the owner (one call
+	 * site: the binary-set evaluation is inlined where it is called) */
+	if (new == TPC_TCP_SYN_SENT || new == TPC_TCP_LISTEN_ST)
 		tpc_net__record(s, nc->cookie, true);
+	if (new == TPC_TCP_SYN_SENT) {
 		nc->event = TPC_TCP_CONNECT;
 		nc->phase = TPC_NET_PH_PRE;
 		tpc_net__use_owner(nc, tpc_net__owner_of_cookie(nc->cookie));
 		return true;
 	}
 	if (new == TPC_TCP_LISTEN_ST) {
-		/* inside listen() */
-		tpc_net__record(s, nc->cookie, true);
 		e = tpc_net__owner_of_cookie(nc->cookie);
 		if (e) {
 			e->est_ns = now;
