@@ -83,6 +83,17 @@ pair("other", "4", 47312, 100, 100)
 # blocked: a listener exists, connect() must still fail
 l3 = listener("4", 47313)
 res["block"] = json.loads(subprocess.run(peer + ["client", "4", "47313", "1", "0"], capture_output=True, text=True, timeout=20).stdout)
+# the same destination through an IPv6 socket (::ffff:127.0.0.1)
+try:
+    m = socket.socket(socket.AF_INET6, socket.SOCK_STREAM)
+    m.settimeout(5)
+    try:
+        m.connect(("::ffff:127.0.0.1", 47313)); res["block_mapped"] = {"errno": 0}
+    except OSError as e:
+        res["block_mapped"] = {"errno": e.errno}
+    m.close()
+except OSError as e:
+    res["block_mapped"] = {"skip": str(e)}
 # killed: the connecting process dies of SIGKILL
 l4 = listener("4", 47314)
 k = subprocess.run(peer + ["client", "4", "47314", "1", "0"], capture_output=True, text=True, timeout=20)
@@ -153,6 +164,11 @@ check("unmatched-port-no-event", res["other"]["client"].get("errno") == 0 and no
 check("block-eperm", res["block"].get("errno") == errno.EPERM, res["block"])
 blk = find("CONNECT", res["block"]["pid"], dport=47313)
 check("block-event", len(blk) == 1 and blk[0]["action"] == "KPROBE_ACTION_OVERRIDE" and blk[0].get("error") == 1, blk or tcp)
+if "skip" in res["block_mapped"]:
+    print("SKIP net_tcp/block-v4-mapped-eperm: no dual-stack socket (%s)" % res["block_mapped"]["skip"])
+else:
+    # DAddr 127.0.0.1 must also hold for ::ffff:127.0.0.1 on an IPv6 socket
+    check("block-v4-mapped-eperm", res["block_mapped"].get("errno") == errno.EPERM, res["block_mapped"])
 check("sigkill-process-killed", res["kill"]["rc"] == -9, res["kill"])
 kl = [e for e in tcp if e["socket"]["dport"] == 47314 and e["action"] == "KPROBE_ACTION_SIGKILL"]
 check("sigkill-event", len(kl) == 1 and kl[0]["event"] == "CONNECT", kl or tcp)
