@@ -1,6 +1,6 @@
 #!/bin/bash
 # tpcNetwork tcp on this kernel, with real servers and clients on loopback
-# (127.0.0.1 and ::1, ports 47311-47316; nothing else is contacted):
+# (127.0.0.1 and ::1, ports 47311-47317; nothing else is contacted):
 # connect/accept/listen/close events with the 4-tuple, the owning process
 # and byte counts equal to what the test sent and received; connections no
 # selector matches produce no event; Block makes connect() fail with EPERM
