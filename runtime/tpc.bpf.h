@@ -195,9 +195,11 @@ struct {
 	__type(value, u64);
 } tpc_rate SEC(".maps");
 
-TPC_INLINE bool tpc_rate__allow(u32 rule, u32 scope, u64 period_ns)
+/* pid_tgid: whose thread/process the scope means (network events: the
+ * socket's owner, not current) */
+TPC_INLINE bool tpc_rate__allow_for(u32 rule, u32 scope, u64 pid_tgid, u64 period_ns)
 {
-	u64 pid_tgid = bpf_get_current_pid_tgid(), now = bpf_ktime_get_ns(), *last;
+	u64 now = bpf_ktime_get_ns(), *last;
 	struct tpc_rate_key k = { rule, scope,
 				  scope == 0 ? (u32)pid_tgid : scope == 1 ? pid_tgid >> 32 : 0 };
 
@@ -208,6 +210,11 @@ TPC_INLINE bool tpc_rate__allow(u32 rule, u32 scope, u64 period_ns)
 	}
 	bpf_map_update_elem(&tpc_rate, &k, &now, BPF_ANY);
 	return true;
+}
+
+TPC_INLINE bool tpc_rate__allow(u32 rule, u32 scope, u64 period_ns)
+{
+	return tpc_rate__allow_for(rule, scope, bpf_get_current_pid_tgid(), period_ns);
 }
 #endif
 
@@ -315,7 +322,15 @@ TPC_INLINE bool tpc_sa__in(const struct tpc_ev_sockaddr *sa, u64 net_hi, u64 net
 	if (v4) {
 		u32 a = *(const u32 *)sa->addr;
 
-		return sa->family == 2 && (a & (u32)(mask_lo >> 32)) == (u32)(net_lo >> 32);
+		/* an IPv4 peer reached through an IPv6 socket (::ffff:a.b.c.d)
+		 * is the same destination: a v4 network must match it too, or
+		 * a dual-stack socket walks around DAddr/Block */
+		if (sa->family == 10 && *(const u64 *)sa->addr == 0 &&
+		    *(const u32 *)&sa->addr[8] == 0xffff0000u /* ::ffff: little endian */)
+			a = *(const u32 *)&sa->addr[12];
+		else if (sa->family != 2)
+			return false;
+		return (a & (u32)(mask_lo >> 32)) == (u32)(net_lo >> 32);
 	}
 	return sa->family == 10 && (*(const u64 *)sa->addr & mask_hi) == net_hi &&
 	       (*(const u64 *)&sa->addr[8] & mask_lo) == net_lo;

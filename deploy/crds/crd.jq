@@ -191,6 +191,12 @@ def spec:
       pattern: str("generated_ftrace: a regular expression"),
       validated: bool("entries already checked")
     }; "a named list") | req(["name"]); "named lists"),
+    tpcNetwork: arr(obj({
+      protocol: (str("tcp, dns or http") + {enum: ["tcp", "dns", "http"]}),
+      events: strs("tcp: connect, accept, listen, close (default all four)"),
+      ports: arr({type: "integer"}; "dns/http: server ports parsed (dns default 53, http default 80)"),
+      selectors: arr(selector("a selector"); "selectors over the protocol's fixed arguments, ORed")
+    }; "a network hook") | req(["protocol"]); tpc("network hooks (TCP lifecycle, DNS, HTTP); Tetragon has no such section")),
     enforcers: arr(obj({calls: strs("calls or list:NAME")}; "an enforcer") | req(["calls"]);
       "not supported by tpc"),
     options: arr(obj({name: str("policy-mode is the one tpc supports"), value: ios("enforce or monitor")};
