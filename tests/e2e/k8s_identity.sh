@@ -134,7 +134,7 @@ if ! start_loader -o json --node-name "$NODE" --k8s-api "$API" --k8s-ca "$K/ca.c
 	fail loader-start "$(tail -3 "$LERR")"
 	exit 1
 fi
-wait_for "$LERR" "kubernetes: 2 pods on node '$NODE'" 50 &&
+wait_for "$LERR" "kubernetes: 2 pods on node '$NODE'" 100 &&
 	pass "initial-list (2 pods over 2 pages)" || fail initial-list "$(grep kubernetes "$LERR")"
 
 # --- pod A: systemd/containerd/burstable, full metadata
@@ -211,7 +211,7 @@ echo "tok-two-$$" >"$K/token"
 sleep 0.5 # let the bookmark through before the drop
 ctl drop
 nwatch() { jq -s '[.[] | select(.query.watch == "1")] | length' "$K/requests.jsonl"; }
-for _ in $(seq 50); do [ "$(nwatch)" -ge 2 ] && break; sleep 0.1; done
+for _ in $(seq 100); do [ "$(nwatch)" -ge 2 ] && break; sleep 0.1; done
 W2=$(jq -c -s '[.[] | select(.query.watch == "1")][1]' "$K/requests.jsonl")
 check reconnect-from-last-rv test "$(jq -r .query.resourceVersion <<<"$W2")" = "$RV_BM"
 check reconnect-rotated-token test "$(jq -r .auth <<<"$W2")" = "Bearer tok-two-$$"
@@ -221,7 +221,7 @@ check reconnect-rotated-token test "$(jq -r .auth <<<"$W2")" = "Bearer tok-two-$
 RV_T=$(curl -sf --cacert "$K/ca.crt" "$API/_ctl/relabel:a:tier=front" | jq -r .rv)
 sleep 0.3
 ctl end
-for _ in $(seq 50); do [ "$(nwatch)" -ge 3 ] && break; sleep 0.1; done
+for _ in $(seq 100); do [ "$(nwatch)" -ge 3 ] && break; sleep 0.1; done
 W3=$(jq -c -s '[.[] | select(.query.watch == "1")][2]' "$K/requests.jsonl")
 check reconnect-after-stream-end test "$(jq -r .query.resourceVersion <<<"$W3")" = "$RV_T"
 check no-relist-after-stream-end test "$(jq -s '[.[] | select(.query.watch == null)] | length' "$K/requests.jsonl")" = 2
@@ -231,7 +231,7 @@ ctl vanish:c
 ctl expire
 until_ev "$CG_C" "$MARK-c2" '.process.pod == null' &&
 	pass relist-after-410-drops-vanished || fail relist-after-410-drops-vanished "$(ev "$LAST" | jq -c .process.pod)"
-wait_for "$LERR" "relisted, 2 pods" 30 && pass relist-logged || fail relist-logged "$(grep kubernetes "$LERR")"
+wait_for "$LERR" "relisted, 2 pods" 100 && pass relist-logged || fail relist-logged "$(grep kubernetes "$LERR")"
 in_cg "$CG_A" "$MARK-a3"
 wait_for "$LOUT" "$MARK-a3"
 check relist-keeps-pod-a test "$(ev "$MARK-a3" | jq -r '.process.pod.pod_labels.app')" = web-v2
