@@ -47,6 +47,7 @@ cleanup_k8s() {
 	EXTRA_PIDS=
 	# deepest first; our processes have exited by now
 	[ -d "$BASE" ] && find "$BASE" -depth -type d -exec rmdir {} \; 2>/dev/null
+	[ -n "${V1:-}" ] && [ -d "$V1/tpc-k8sid-$$" ] && find "$V1/tpc-k8sid-$$" -depth -type d -exec rmdir {} \; 2>/dev/null
 	rm -rf "$T"
 }
 trap cleanup_k8s EXIT
@@ -171,6 +172,30 @@ in_cg "$CG_X" "$MARK-x1"
 wait_for "$LOUT" "$MARK-x1"
 X=$(ev "$MARK-x1")
 check unknown-container-docker-only test "$(jq -c '[.process.pod, .process.docker]' <<<"$X")" = "[null,\"${CID_X:0:31}\"]"
+
+# --- cgroup v1 (a hybrid host whose containers live in v1 controllers
+# only, cgroupfs driver): the pod comes from /proc/PID/cgroup's v1 lines
+V1=$(awk '$9 == "cgroup" && $NF ~ /(^|,)pids(,|$)/ {print $5; exit}' /proc/self/mountinfo)
+if [ -z "$V1" ]; then
+	skip v1-cgroupfs-pod "no cgroup v1 pids hierarchy on this host"
+elif [ "$(sed -n 's/^0:://p' /proc/self/cgroup)" != / ]; then
+	skip v1-cgroupfs-pod "this shell is not in the v2 root (a v2 cgroup would win)"
+else
+	CG_V1=$V1/tpc-k8sid-$$/kubepods/burstable/pod$UID_A/$CID_A
+	mkdir -p "$CG_V1"
+	# the loader reads /proc when it writes the event: the process must
+	# still be there (a v1 limitation, docs/loader.md)
+	sh -c "echo \$\$ >'$CG_V1/cgroup.procs' && exec /bin/sleep 1" &
+	vpid=$!
+	wait $vpid
+	v1ev() {
+		jq -c --argjson p "$vpid" 'select(.process_exec.process.pid == $p and
+			(.process_exec.process.binary | test("/sleep$"))) | .process_exec' "$LOUT" | tail -1
+	}
+	for _ in $(seq 30); do [ -n "$(v1ev)" ] && break; sleep 0.1; done
+	check v1-cgroupfs-pod test "$(v1ev | jq -r '.process.pod.name')" = web-7d4b9c8f6d-x2x9q
+	find "$V1/tpc-k8sid-$$" -depth -type d -exec rmdir {} \; 2>/dev/null
+fi
 
 # --- pod C: not listed yet; ADDED on the watch
 C0=$(in_cg "$CG_C" "$MARK-c0"; wait_for "$LOUT" "$MARK-c0"; ev "$MARK-c0")
