@@ -56,7 +56,8 @@ int ldr_cgmap__rescan(struct ldr_cgmap *m);
 
 /* The cgroups of a pod, found by a fresh walk: fn(ctx, id, path, ident) for
  * the pod-level directory (ident->container_id "") and each container
- * directory below it.  Returns how many were found, or -errno. */
+ * directory below it.  fn runs with the map's lock held: it must not call
+ * ldr_cgmap functions.  Returns how many were found, or -errno. */
 int ldr_cgmap__pod_cgroups(struct ldr_cgmap *m, const char *pod_uid,
 			   void (*fn)(void *ctx, uint64_t id, const char *path,
 				      const struct ldr_cg_ident *ident),

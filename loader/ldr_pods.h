@@ -8,6 +8,9 @@
  * guarded by two locks: a writer lock that serializes updates and their
  * notifications, and a short reader lock around the table.
  *
+ * An upsert of a pod with the resourceVersion already stored (a relist of
+ * an unchanged pod) changes nothing and notifies nobody.
+ *
  * Subscribers (pods__subscribe) are called after the table is updated, in
  * update order, with the writer lock held and the reader lock NOT held: a
  * callback may call pods__get/by_container/foreach/count, but must not

@@ -330,6 +330,13 @@ static int store_locked(struct ldr_pods *s, struct ldr_pod *p)
 
 	pthread_mutex_lock(&s->rlock);
 	i = find_locked(s, p->uid);
+	if (i >= 0 && p->resource_version[0] &&
+	    !strcmp(s->pods[i]->resource_version, p->resource_version)) {
+		/* the same version again (a relist): nothing changed */
+		pthread_mutex_unlock(&s->rlock);
+		pod__put(p);
+		return 0;
+	}
 	if (i >= 0) {
 		old = s->pods[i];
 		s->pods[i] = p;

@@ -28,6 +28,7 @@ struct ldr_proc_table {
 	char node[LDR_NODE_MAX];
 	char *cgroot;
 	struct ldr_cgmap *cgmap;
+	bool has_v1; /* v1 hierarchies mounted (v1-only or hybrid host) */
 	struct cg_entry cg_cache[CG_CACHE]; /* direct-mapped, cgroup id -> docker */
 };
 
@@ -95,6 +96,8 @@ void ldr_docker_id(const char *cgpath, char out[32])
 	}
 }
 
+static int read_file(const char *path, char *buf, size_t size);
+
 struct ldr_proc_table *ldr_proc_table__new(const char *node, const char *cgroot)
 {
 	struct ldr_proc_table *t = calloc(1, sizeof(*t));
@@ -104,6 +107,15 @@ struct ldr_proc_table *ldr_proc_table__new(const char *node, const char *cgroot)
 	snprintf(t->node, sizeof(t->node), "%s", node);
 	t->cgroot = cgroot ? strdup(cgroot) : NULL;
 	t->cgmap = ldr_cgmap__new(cgroot);
+	{
+		char buf[4096];
+
+		/* any line but the unified "0::" one is a v1 hierarchy */
+		int n = read_file("/proc/self/cgroup", buf, sizeof(buf));
+		const char *nl = n > 0 ? strchr(buf, '\n') : NULL;
+
+		t->has_v1 = n > 0 && (strncmp(buf, "0::", 3) || (nl && nl < buf + n - 1));
+	}
 	for (size_t i = 0; i < CG_CACHE; i++)
 		t->cg_cache[i].id = UINT64_MAX;
 	return t;
@@ -212,9 +224,9 @@ static void set_ident(struct ldr_proc *p, const struct ldr_cg_ident *id)
 	p->docker[31] = 0;
 }
 
-/* What the cgroup says about a process (container, pod), cached by cgroup
- * id: from the cgroup's own path (by id), else from /proc/PID/cgroup (a
- * v1-only host, a process in no v2 cgroup: every hierarchy /proc lists). */
+/* What the cgroup says about a process (container, pod): from the v2
+ * cgroup's own path (by id, cached by id), else from /proc/PID/cgroup
+ * (every hierarchy it lists, v1 included). */
 static void ident_of(struct ldr_proc_table *t, uint32_t pid, uint64_t cgid,
 		     struct ldr_cg_ident *out)
 {
@@ -222,21 +234,24 @@ static void ident_of(struct ldr_proc_table *t, uint32_t pid, uint64_t cgid,
 	char path[64], buf[4096];
 
 	memset(out, 0, sizeof(*out));
-	if (e->id == cgid) {
+	if (cgid && e->id == cgid) {
 		*out = e->ident;
 		return;
 	}
-	if (!ldr_cgmap__path(t->cgmap, cgid, buf, sizeof(buf))) {
+	/* a v2 cgroup names the process's place: cache it.  Where v1
+	 * hierarchies exist too, the v2 root says nothing (containers may
+	 * live in v1 controllers only): ask /proc each time, uncached; so
+	 * does a cgroup id with no v2 path (a v1-only host) */
+	if (!ldr_cgmap__path(t->cgmap, cgid, buf, sizeof(buf)) &&
+	    (!t->has_v1 || !t->cgroot || strcmp(buf, t->cgroot))) {
 		ldr_cgroup__parse(buf, out);
-		goto cache;
+		e->id = cgid;
+		e->ident = *out;
+		return;
 	}
 	snprintf(path, sizeof(path), "/proc/%u/cgroup", pid);
-	if (read_file(path, buf, sizeof(buf)) <= 0)
-		return;
-	ldr_cgroup__parse_proc(buf, out);
-cache:
-	e->id = cgid;
-	e->ident = *out;
+	if (read_file(path, buf, sizeof(buf)) > 0)
+		ldr_cgroup__parse_proc(buf, out);
 }
 
 static void set_flags(struct ldr_proc *p, const char *base, uint32_t evflags)

@@ -206,7 +206,7 @@ static void ent_add(struct scope_map *m, const char *uid, uint64_t id, unsigned 
 	ctl_bump(m);
 	snprintf(m->ents[m->n].uid, sizeof(m->ents[m->n].uid), "%s", uid);
 	m->ents[m->n++].id = id;
-	ldr_debug("scope: policy '%s': cgroup %llu (pod %s) in scope", m->policy,
+	ldr_debug("scope: policy '%s': cgroup %llu (pod %s) in scope", ldr_quote(m->policy),
 		  (unsigned long long)id, uid);
 }
 
@@ -224,8 +224,8 @@ static void ent_prune(struct scope_map *m, const char *uid, const uint64_t *keep
 		}
 		bpf_map_delete_elem(m->fd, &m->ents[i].id);
 		ctl_bump(m);
-		ldr_debug("scope: policy '%s': cgroup %llu (pod %s) out of scope", m->policy,
-			  (unsigned long long)m->ents[i].id, uid);
+		ldr_debug("scope: policy '%s': cgroup %llu (pod %s) out of scope",
+			  ldr_quote(m->policy), (unsigned long long)m->ents[i].id, uid);
 		m->ents[i] = m->ents[--m->n];
 	}
 }
@@ -501,7 +501,7 @@ void ldr_scope__on_cgroup(void *ctx, uint64_t id, unsigned level, const char *pa
 	struct ldr_cg_ident ident;
 	struct ldr_pod *p;
 
-	ldr_debug("scope: cgroup %llu created: %s", (unsigned long long)id, path);
+	ldr_debug("scope: cgroup %llu created: %s", (unsigned long long)id, ldr_quote(path));
 	if (!sc || ldr_cgroup__parse(path, &ident) || !ident.pod_uid[0])
 		return;
 	p = pods__get(sc->pods, ident.pod_uid);

@@ -303,6 +303,10 @@ static void test_replace_list(void **state)
 	assert_int_equal(pods__replace_list_json(s, list2, strlen(list2), err, sizeof(err)), 1);
 	assert_int_equal(r.deleted, 1);
 	assert_int_equal(r.modified, 1);
+	/* the same list again: the same versions, no notification */
+	assert_int_equal(pods__replace_list_json(s, list2, strlen(list2), err, sizeof(err)), 1);
+	assert_int_equal(r.modified, 1);
+	assert_int_equal(r.added + r.deleted, 3);
 	assert_null(pods__get(s, UID1));
 	assert_int_equal(pods__count(s), 1);
 	assert_int_equal(pods__replace_list_json(s, "[1,2]", 5, err, sizeof(err)), -EINVAL);
