@@ -74,7 +74,7 @@ mountpoint -q /sys/kernel/tracing || mount -t tracefs nodev /sys/kernel/tracing
 OLD_STATS=$(sysctl -n kernel.bpf_stats_enabled)
 sysctl -qw kernel.bpf_stats_enabled=1
 touch "$MATCH" "$OTHER"
-COMMIT=$(git rev-parse --short HEAD 2>/dev/null)$(git diff --quiet HEAD -- compiler runtime loader bench 2>/dev/null || echo "+dirty")
+COMMIT=$(git rev-parse --short HEAD 2>/dev/null)$(git diff --quiet HEAD -- compiler runtime loader bench ':!bench/results' 2>/dev/null || echo "+dirty")
 
 ATT_PID=
 detach() {
@@ -689,17 +689,24 @@ if [[ $PARTS == *" stdlib "* ]]; then
 		# the runtime's process-cache cleanup (matchBinaries and friends)
 		echo "tpc_proc_exit tracepoint/sched/sched_process_exit" >>"$SD/$name.secs"
 		build "$SD/$name.bpf.o" "$f" || { printf '%s\t-\tbuild failed\n' "$name" >>"$SD/rows"; continue; }
-		"$LOADER" run --no-base-sensor -o json "$SD/$name.bpf.o" >"$SD/$name.json" 2>"$W/att.err" &
-		ATT_PID=$!
-		# up to a minute: verifying a program takes seconds on a loaded VM
-		for ((i = 0; i < 1200; i++)); do
-			grep -q "ready" "$W/att.err" && break
-			kill -0 "$ATT_PID" 2>/dev/null || break
-			sleep 0.05
+		# one retry: on the loaded shared VM a start has been seen to fail
+		# without a message
+		for try in 1 2; do
+			"$LOADER" run --no-base-sensor -o json "$SD/$name.bpf.o" >"$SD/$name.json" 2>"$SD/$name.err" &
+			ATT_PID=$!
+			# up to a minute: verifying a program takes seconds on a loaded VM
+			for ((i = 0; i < 1200; i++)); do
+				grep -q "ready" "$SD/$name.err" && break
+				kill -0 "$ATT_PID" 2>/dev/null || break
+				sleep 0.05
+			done
+			loaded=$(sed -n "s/.*loaded '$name.bpf.o':.* attached in [0-9.]* ms: \([^ ]*\) (ids \([0-9 ]*\)).*/\1|\2/p" "$SD/$name.err")
+			[ -n "$loaded" ] || grep -q "refused" "$SD/$name.err" && break
+			log "$name: loader start $try failed: $(tr '\n' ' ' <"$SD/$name.err" | cut -c1-300)"
+			detach
 		done
-		loaded=$(sed -n "s/.*loaded '$name.bpf.o':.* attached in [0-9.]* ms: \([^ ]*\) (ids \([0-9 ]*\)).*/\1|\2/p" "$W/att.err")
 		if [ -z "$loaded" ]; then
-			why=$(grep -m1 -o "refused: .*" "$W/att.err" | cut -c1-100)
+			why=$(grep -m1 -o "refused: .*" "$SD/$name.err" | cut -c1-100)
 			[ $lsm_only = 1 ] && why="BPF LSM only: not attachable on this kernel"
 			printf '%s\t-\t%s\n' "$name" "${why:-not attached}" >>"$SD/rows"
 			detach
