@@ -1,0 +1,91 @@
+/* ldr_netl7.h - user-space half of the DNS and HTTP parsers: decoding DNS
+ * answers copied by runtime/tpc_dns.bpf.h, and pairing queries with
+ * answers and requests with responses (records of tpc_l7_abi.h).
+ *
+ * Contract:
+ *  - ldr_dns__decode() parses a DNS message head of len bytes (untrusted):
+ *    header, the first question, and the A/AAAA/CNAME records of the answer
+ *    section, following compression pointers. Pointers must point strictly
+ *    backwards (so a loop cannot be built) and at most LDR_DNS_HOPS are
+ *    followed; labels over 63 bytes, names over 255 bytes and any overrun
+ *    make the message malformed (-EBADMSG). A message cut by the BPF head
+ *    bound decodes the records that fit and sets truncated.
+ *  - struct ldr_l7_pairs holds records until their partner arrives: DNS
+ *    queries by (flow, id), HTTP requests per flow in FIFO order (pipelining
+ *    and keep-alive). A pair is handed to the callback when the answer or
+ *    response arrives; entries older than the timeout (ldr_l7__expire) or
+ *    pushed out of a full table are handed over alone (answer NULL) so the
+ *    caller reports them as unanswered: nothing is dropped silently.
+ *    Blocked queries are handed over alone at once.
+ *  - Records are copied; callers keep ownership of theirs.
+ */
+#ifndef TPC_LDR_NETL7_H
+#define TPC_LDR_NETL7_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "tpc_l7_abi.h"
+
+#define LDR_DNS_MAX_ANS 16
+#define LDR_DNS_HOPS 16
+
+struct ldr_dns_rr {
+	uint16_t type; /* 1 A, 28 AAAA, 5 CNAME */
+	uint32_t ttl;
+	uint8_t family; /* AF_INET / AF_INET6 for A/AAAA, 0 for CNAME */
+	uint8_t addr[16];
+	char name[256]; /* CNAME target */
+};
+
+struct ldr_dns_msg {
+	uint16_t id;
+	uint16_t flags;
+	uint8_t rcode;
+	uint16_t qdcount, ancount;
+	char qname[256]; /* dotted, as sent (not lowercased) */
+	uint16_t qtype;
+	int nans; /* entries in ans[] */
+	struct ldr_dns_rr ans[LDR_DNS_MAX_ANS];
+	bool truncated; /* records were cut by the head bound */
+};
+
+int ldr_dns__decode(const uint8_t *msg, size_t len, struct ldr_dns_msg *out);
+/* One name at off into out[256] (dotted); *next = offset after the name in
+ * the message (after the first pointer if any). 0 or -EBADMSG. */
+int ldr_dns__name(const uint8_t *msg, size_t len, size_t off, char out[256], size_t *next);
+
+/* Pairing. The callback gets the first record (query/request) and its
+ * partner (answer/response) or NULL; both valid only during the call. */
+typedef void (*ldr_l7_pair_fn)(void *ctx, const struct tpc_ev_l7 *first, size_t first_size,
+			       const struct tpc_ev_l7 *second, size_t second_size);
+
+struct ldr_l7_slot;
+
+struct ldr_l7_pairs {
+	struct ldr_l7_slot **bucket;
+	size_t cap;	     /* entries held at most; a power of two (= buckets) */
+	size_t used;
+	struct ldr_l7_slot *oldest, *newest; /* age list */
+	uint64_t timeout_ns; /* by record ktime */
+	ldr_l7_pair_fn fn;
+	void *ctx;
+	uint64_t orphans;  /* answers/responses without a query/request held */
+	uint64_t evicted;  /* handed over unanswered because the table was full */
+	uint64_t expired;  /* handed over unanswered after the timeout */
+};
+
+int ldr_l7_pairs__init(struct ldr_l7_pairs *t, size_t cap, uint64_t timeout_ns,
+		       ldr_l7_pair_fn fn, void *ctx);
+void ldr_l7_pairs__fini(struct ldr_l7_pairs *t); /* hands over what is held, unanswered */
+/* Feed one record (any TPC_EV_DNS_* / TPC_EV_HTTP_* kind). 0 or -EINVAL. */
+int ldr_l7_pairs__add(struct ldr_l7_pairs *t, const void *data, size_t size);
+/* Hand over entries whose first record is older than now - timeout. */
+void ldr_l7_pairs__expire(struct ldr_l7_pairs *t, uint64_t now_ktime);
+
+/* Bytes of a record's strings: the i-th (0..2) string and its length, or
+ * NULL when the record is too short for its len[] fields. */
+const char *ldr_l7__str(const struct tpc_ev_l7 *e, size_t size, int i, size_t *len);
+
+#endif

@@ -1,0 +1,326 @@
+/* netl7.c - DNS answer decoding and query/answer, request/response pairing
+ * (contract in ldr_netl7.h). */
+#include "ldr_netl7.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+static uint16_t rd16(const uint8_t *p)
+{
+	return (uint16_t)(p[0] << 8 | p[1]);
+}
+
+static uint32_t rd32(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+int ldr_dns__name(const uint8_t *msg, size_t len, size_t off, char out[256], size_t *next)
+{
+	size_t pos = off, o = 0, wire = 0, lowest = off;
+	int hops = 0;
+	bool jumped = false;
+
+	for (;;) {
+		uint8_t c;
+
+		if (pos >= len)
+			return -EBADMSG;
+		c = msg[pos];
+		if ((c & 0xc0) == 0xc0) {
+			size_t to;
+
+			if (pos + 1 >= len || ++hops > LDR_DNS_HOPS)
+				return -EBADMSG;
+			to = (size_t)(c & 0x3f) << 8 | msg[pos + 1];
+			/* strictly backwards from every label seen: no loops */
+			if (to >= lowest)
+				return -EBADMSG;
+			if (!jumped)
+				*next = pos + 2;
+			jumped = true;
+			lowest = to;
+			pos = to;
+			continue;
+		}
+		if (c & 0xc0)
+			return -EBADMSG; /* label over 63 or a reserved type */
+		wire += c + 1u;
+		if (wire > 255)
+			return -EBADMSG;
+		if (c == 0)
+			break;
+		if (pos + 1 + c > len)
+			return -EBADMSG;
+		if (o)
+			out[o++] = '.';
+		memcpy(out + o, msg + pos + 1, c);
+		o += c;
+		pos += 1u + c;
+	}
+	out[o] = '\0';
+	if (!jumped)
+		*next = pos + 1;
+	return 0;
+}
+
+int ldr_dns__decode(const uint8_t *msg, size_t len, struct ldr_dns_msg *out)
+{
+	size_t off;
+	char skip[256];
+
+	memset(out, 0, sizeof(*out));
+	if (!msg || len < 12)
+		return -EBADMSG;
+	out->id = rd16(msg);
+	out->flags = rd16(msg + 2);
+	out->rcode = msg[3] & 15;
+	out->qdcount = rd16(msg + 4);
+	out->ancount = rd16(msg + 6);
+	off = 12;
+	for (unsigned q = 0; q < out->qdcount; q++) {
+		if (ldr_dns__name(msg, len, off, q ? skip : out->qname, &off) || off + 4 > len) {
+			out->truncated = true;
+			return q ? 0 : -EBADMSG;
+		}
+		if (!q)
+			out->qtype = rd16(msg + off);
+		off += 4;
+	}
+	for (unsigned a = 0; a < out->ancount; a++) {
+		struct ldr_dns_rr *rr;
+		uint16_t type, rdlen;
+		uint32_t ttl;
+
+		if (off >= len) {
+			out->truncated = true;
+			break;
+		}
+		if (ldr_dns__name(msg, len, off, skip, &off))
+			return off >= len ? (out->truncated = true, 0) : -EBADMSG;
+		if (off + 10 > len) {
+			out->truncated = true;
+			break;
+		}
+		type = rd16(msg + off);
+		ttl = rd32(msg + off + 4);
+		rdlen = rd16(msg + off + 8);
+		off += 10;
+		if (off + rdlen > len) {
+			out->truncated = true;
+			break;
+		}
+		if (out->nans < LDR_DNS_MAX_ANS &&
+		    ((type == 1 && rdlen == 4) || (type == 28 && rdlen == 16) || type == 5)) {
+			size_t dummy;
+
+			rr = &out->ans[out->nans];
+			memset(rr, 0, sizeof(*rr));
+			rr->type = type;
+			rr->ttl = ttl;
+			if (type == 5) {
+				if (ldr_dns__name(msg, off + rdlen, off, rr->name, &dummy))
+					return -EBADMSG;
+			} else {
+				rr->family = type == 1 ? AF_INET : AF_INET6;
+				memcpy(rr->addr, msg + off, rdlen);
+			}
+			out->nans++;
+		}
+		off += rdlen;
+	}
+	return 0;
+}
+
+const char *ldr_l7__str(const struct tpc_ev_l7 *e, size_t size, int i, size_t *len)
+{
+	size_t at = sizeof(*e);
+
+	if (size < sizeof(*e) || i < 0 || i > 2)
+		return NULL;
+	for (int k = 0; k < i; k++)
+		at += e->len[k];
+	if (at + e->len[i] > size)
+		return NULL;
+	*len = e->len[i];
+	return (const char *)e + at;
+}
+
+/* --- pairing --------------------------------------------------------------- */
+
+struct ldr_l7_key {
+	struct tpc_l7_flow flow;
+	uint16_t id;	/* DNS id; 0 for HTTP */
+	uint16_t proto; /* 'd' or 'h' */
+};
+
+struct ldr_l7_slot {
+	struct ldr_l7_key key;
+	uint64_t ktime;
+	struct ldr_l7_slot *chain;	   /* bucket, oldest first */
+	struct ldr_l7_slot *older, *newer; /* age list */
+	size_t size;
+	struct tpc_ev_l7 rec[]; /* the first record, copied */
+};
+
+static size_t key_bucket(const struct ldr_l7_pairs *t, const struct ldr_l7_key *k)
+{
+	const uint8_t *p = (const uint8_t *)k;
+	uint64_t h = 1469598103934665603ull; /* FNV-1a */
+
+	for (size_t i = 0; i < sizeof(*k); i++)
+		h = (h ^ p[i]) * 1099511628211ull;
+	return (size_t)(h ^ h >> 29) & (t->cap - 1);
+}
+
+int ldr_l7_pairs__init(struct ldr_l7_pairs *t, size_t cap, uint64_t timeout_ns,
+		       ldr_l7_pair_fn fn, void *ctx)
+{
+	memset(t, 0, sizeof(*t));
+	if (cap < 2 || (cap & (cap - 1)) || !fn)
+		return -EINVAL;
+	t->bucket = calloc(cap, sizeof(*t->bucket));
+	if (!t->bucket)
+		return -ENOMEM;
+	t->cap = cap;
+	t->timeout_ns = timeout_ns;
+	t->fn = fn;
+	t->ctx = ctx;
+	return 0;
+}
+
+/* Unlink s from its bucket and the age list and free it. */
+static void slot__drop(struct ldr_l7_pairs *t, struct ldr_l7_slot *s)
+{
+	struct ldr_l7_slot **pp = &t->bucket[key_bucket(t, &s->key)];
+
+	while (*pp && *pp != s)
+		pp = &(*pp)->chain;
+	if (*pp)
+		*pp = s->chain;
+	if (s->older)
+		s->older->newer = s->newer;
+	else
+		t->oldest = s->newer;
+	if (s->newer)
+		s->newer->older = s->older;
+	else
+		t->newest = s->older;
+	t->used--;
+	free(s);
+}
+
+/* Hand the oldest entry over unanswered. */
+static void slot__flush(struct ldr_l7_pairs *t, struct ldr_l7_slot *s)
+{
+	t->fn(t->ctx, s->rec, s->size, NULL, 0);
+	slot__drop(t, s);
+}
+
+void ldr_l7_pairs__fini(struct ldr_l7_pairs *t)
+{
+	if (!t || !t->bucket)
+		return;
+	while (t->oldest)
+		slot__flush(t, t->oldest);
+	free(t->bucket);
+	t->bucket = NULL;
+}
+
+static int slot__hold(struct ldr_l7_pairs *t, const struct ldr_l7_key *k,
+		      const struct tpc_ev_l7 *e, size_t size)
+{
+	struct ldr_l7_slot *s, **pp;
+
+	if (t->used >= t->cap) {
+		t->evicted++;
+		slot__flush(t, t->oldest);
+	}
+	s = malloc(sizeof(*s) + size);
+	if (!s)
+		return -ENOMEM;
+	s->key = *k;
+	s->ktime = e->hdr.ktime;
+	s->chain = NULL;
+	s->size = size;
+	memcpy(s->rec, e, size);
+	for (pp = &t->bucket[key_bucket(t, k)]; *pp; pp = &(*pp)->chain)
+		;
+	*pp = s;
+	s->older = t->newest;
+	s->newer = NULL;
+	if (t->newest)
+		t->newest->newer = s;
+	else
+		t->oldest = s;
+	t->newest = s;
+	t->used++;
+	return 0;
+}
+
+/* The oldest held entry with key k. */
+static struct ldr_l7_slot *slot__find(struct ldr_l7_pairs *t, const struct ldr_l7_key *k)
+{
+	struct ldr_l7_slot *s = t->bucket[key_bucket(t, k)];
+
+	while (s && memcmp(&s->key, k, sizeof(*k)))
+		s = s->chain;
+	return s;
+}
+
+int ldr_l7_pairs__add(struct ldr_l7_pairs *t, const void *data, size_t size)
+{
+	const struct tpc_ev_l7 *e = data;
+	struct ldr_l7_key k;
+	struct ldr_l7_slot *s;
+
+	if (!t->bucket || size < sizeof(*e))
+		return -EINVAL;
+	memset(&k, 0, sizeof(k));
+	k.flow = e->flow;
+	switch (e->hdr.kind) {
+	case TPC_EV_DNS_QUERY:
+	case TPC_EV_DNS_ANSWER:
+		k.proto = 'd';
+		k.id = e->id;
+		break;
+	case TPC_EV_HTTP_REQUEST:
+	case TPC_EV_HTTP_RESPONSE:
+		k.proto = 'h';
+		break;
+	default:
+		return -EINVAL;
+	}
+	switch (e->hdr.kind) {
+	case TPC_EV_DNS_QUERY:
+		if (e->flags & TPC_L7_F_BLOCKED) {
+			t->fn(t->ctx, e, size, NULL, 0);
+			return 0;
+		}
+		/* a retransmitted query (same flow and id): keep the first */
+		if (slot__find(t, &k))
+			return 0;
+		/* fall through */
+	case TPC_EV_HTTP_REQUEST:
+		return slot__hold(t, &k, e, size);
+	default:
+		s = slot__find(t, &k);
+		if (!s) {
+			t->orphans++;
+			return 0;
+		}
+		t->fn(t->ctx, s->rec, s->size, e, size);
+		slot__drop(t, s);
+		return 0;
+	}
+}
+
+void ldr_l7_pairs__expire(struct ldr_l7_pairs *t, uint64_t now_ktime)
+{
+	while (t->oldest && t->oldest->ktime + t->timeout_ns < now_ktime) {
+		t->expired++;
+		slot__flush(t, t->oldest);
+	}
+}

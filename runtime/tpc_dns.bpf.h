@@ -1,0 +1,246 @@
+/* tpc_dns.bpf.h - DNS over UDP and TCP in cgroup_skb programs: the query's
+ * name, type and id on egress; on ingress, the answer to a query that
+ * passed the policy, copied (head only) for user space to decode.
+ *
+ * Contract:
+ *  - tpc_dns__query() parses an egress query (QR=0, opcode QUERY,
+ *    QDCOUNT=1) into a dotted, lowercased name in a string slot (length
+ *    without NUL, at most 253 characters), its qtype and id. The name loop
+ *    rejects (TPC_L7_DNS_MALFORMED) labels longer than 63, compression
+ *    pointers or reserved label types in the question, NUL bytes inside a
+ *    label, names over 255 wire bytes, and names running past the packet.
+ *    Other messages (answers, other opcodes, QDCOUNT != 1) are not queries
+ *    and pass untouched; QDCOUNT != 1 is counted as malformed because no
+ *    resolver accepts it and it would otherwise hide a name from Block.
+ *  - DNS over TCP: the message must start at the beginning of the segment
+ *    (after the 2-byte length prefix); a message split so that its header
+ *    or question is in a later segment is not seen. Several messages in one
+ *    segment: only the first.
+ *  - tpc_dns__pending_add() remembers (flow, id) of a query that passed the
+ *    policy in an LRU map; tpc_dns__answer() posts the first TPC_DNS_HEAD
+ *    bytes of the matching answer (and forgets the entry), so answers to
+ *    queries nobody asked about never leave the kernel. Answer records are
+ *    decoded in user space (loader/netl7.c: records, compression pointers).
+ *    Entries of queries never answered age out of the LRU map.
+ */
+#ifndef TPC_DNS_BPF_H
+#define TPC_DNS_BPF_H
+
+#include "tpc_l7.bpf.h"
+
+#ifndef TPC_DNS_PENDING
+#define TPC_DNS_PENDING 8192
+#endif
+
+struct tpc_dns_key {
+	struct tpc_l7_flow flow;
+	u16 id;
+	u16 pad[3];
+};
+
+struct tpc_dns_pend {
+	u64 ktime;
+	u32 rule;
+	u32 pad;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, TPC_DNS_PENDING);
+	__type(key, struct tpc_dns_key);
+	__type(value, struct tpc_dns_pend);
+} tpc_dns_pending SEC(".maps");
+
+struct tpc_dns_q {
+	u32 msg;  /* offset of the DNS message in the skb */
+	u32 mlen; /* message bytes present in this packet */
+	u16 id;
+	u16 qtype;
+	u16 flags; /* TPC_L7_F_TCP */
+	int name_len;
+};
+
+/* One byte of the wire name. A length byte becomes '.', a label byte is
+ * lowercased; both move one position left, so the dotted name starts at
+ * buf[0]. The loop ends at the root label (0) or on the first error. */
+static long tpc_dns__name_step(u32 i, void *ctx)
+{
+	struct tpc_l7_scratch *sc = ((struct tpc_l7_loop *)ctx)->sc;
+	char *buf = sc->str[0];
+	u8 c;
+
+	if (!sc)
+		return 1;
+
+	if (i >= sc->dns.n) {
+		sc->dns.bad = 1; /* ran past the packet (or 255 bytes) */
+		return 1;
+	}
+	c = buf[i & TPC_STR_MASK];
+	if (i == sc->dns.next) {
+		if (c == 0) {
+			sc->dns.end = i;
+			return 1;
+		}
+		if (c & 0xc0) {
+			/* 0xc0: pointer (never in a question here); 0x40/0x80: label
+			 * length over 63 or a reserved type */
+			sc->dns.bad = 1;
+			return 1;
+		}
+		sc->dns.next = i + 1 + c;
+		if (i > 0)
+			buf[(i - 1) & TPC_STR_MASK] = '.';
+		return 0;
+	}
+	if (c == 0) {
+		sc->dns.bad = 1;
+		return 1;
+	}
+	if (c >= 'A' && c <= 'Z')
+		c += 'a' - 'A';
+	buf[(i - 1) & TPC_STR_MASK] = c;
+	return 0;
+}
+
+/* Offset of the DNS message in a packet to or from a DNS port, or -1 when
+ * the payload is too short. TCP: skips the length prefix. */
+TPC_INLINE int tpc_dns__msg(const struct tpc_l7_pkt *p, u16 *flags)
+{
+	u32 skip = p->flow.proto == TPC_L7_TCP ? 2 : 0;
+
+	*flags = skip ? TPC_L7_F_TCP : 0;
+	if (p->len < skip + 12)
+		return -1;
+	return p->off + skip;
+}
+
+/* Parse an egress query into q and the name slot sc->str[0]. Returns 0
+ * (a query), 1 (not a query: pass it), -1 (malformed, counted: pass it). */
+TPC_INLINE int tpc_dns__query(struct __sk_buff *skb, const struct tpc_l7_pkt *p,
+			      struct tpc_l7_scratch *sc, struct tpc_dns_q *q)
+{
+	struct tpc_l7_loop lc = { .sc = sc };
+	char *name = sc->str[0];
+	u8 h[12], qt[2];
+	s32 end;
+	int msg;
+	u32 n;
+
+	msg = tpc_dns__msg(p, &q->flags);
+	if (msg < 0) {
+		if (!p->len)
+			return 1; /* TCP: an empty segment (ACK) is no message */
+		goto bad;
+	}
+	q->msg = msg;
+	q->mlen = p->off + p->len - msg;
+	if (bpf_skb_load_bytes(skb, msg, h, 12))
+		return 1;
+	if (h[2] & 0x80 || (h[2] >> 3 & 15) != 0)
+		return 1; /* an answer, or not a standard query */
+	if (h[4] != 0 || h[5] != 1)
+		goto bad;
+	q->id = (u16)h[0] << 8 | h[1];
+	n = q->mlen > 12 ? q->mlen - 12 : 0;
+	if (n > TPC_DNS_NAME_MAX)
+		n = TPC_DNS_NAME_MAX;
+	if (bpf_skb_load_bytes(skb, msg + 12, name, TPC_L7_SIZE(n, TPC_DNS_NAME_MAX, bad)))
+		goto bad;
+	sc->dns.n = n;
+	sc->dns.next = 0;
+	sc->dns.end = -1;
+	sc->dns.bad = 0;
+	bpf_loop(TPC_DNS_NAME_MAX + 1, tpc_dns__name_step, &lc, 0);
+	end = sc->dns.end;
+	if (sc->dns.bad || end < 0 || end > TPC_DNS_NAME_MAX)
+		goto bad;
+	q->name_len = end > 0 ? end - 1 : 0;
+	name[q->name_len & TPC_STR_MASK] = '\0';
+	if (bpf_skb_load_bytes(skb, msg + 12 + end + 1, qt, 2))
+		goto bad; /* the question is cut before its type */
+	q->qtype = (u16)qt[0] << 8 | qt[1];
+	tpc_l7_stat__inc(TPC_L7_DNS_QUERIES);
+	return 0;
+bad:
+	name[0] = '\0';
+	q->name_len = 0;
+	tpc_l7_stat__inc(TPC_L7_DNS_MALFORMED);
+	return -1;
+}
+
+/* Post a query record (name from its slot) with the applied action bits. */
+TPC_INLINE void tpc_dns__post_query(const struct tpc_l7_pkt *p, const struct tpc_dns_q *q,
+				    const char *name, u32 rule, u32 action)
+{
+	struct tpc_scratch *s = tpc_scratch__get();
+	struct tpc_ev_l7 *e;
+	u32 pos = sizeof(*e);
+
+	if (!s)
+		return;
+	e = tpc_l7__record(s, TPC_EV_DNS_QUERY, rule, p);
+	e->hdr.action = action;
+	e->id = q->id;
+	e->qtype = q->qtype;
+	e->flags = q->flags | (action & TPC_ACT_OVERRIDE ? TPC_L7_F_BLOCKED : 0);
+	e->len[0] = tpc_l7__append(s, &pos, name, q->name_len);
+	tpc_event__submit(s, (pos + 7) & ~7u);
+}
+
+/* Remember a query that passed the policy, so its answer is posted. */
+TPC_INLINE void tpc_dns__pending_add(const struct tpc_l7_pkt *p, const struct tpc_dns_q *q, u32 rule)
+{
+	struct tpc_dns_key k = {};
+	struct tpc_dns_pend v = { .ktime = bpf_ktime_get_boot_ns(), .rule = rule };
+
+	__builtin_memcpy(&k.flow, &p->flow, sizeof(k.flow));
+	k.id = q->id;
+	bpf_map_update_elem(&tpc_dns_pending, &k, &v, BPF_ANY);
+}
+
+/* Ingress on a DNS port: post the head of an answer whose query is
+ * pending. Always passes the packet. */
+TPC_INLINE void tpc_dns__answer(struct __sk_buff *skb, const struct tpc_l7_pkt *p)
+{
+	struct tpc_dns_key k = {};
+	struct tpc_dns_pend *v;
+	struct tpc_scratch *s;
+	struct tpc_ev_l7 *e;
+	u16 flags;
+	u8 h[4];
+	u32 n;
+	int msg;
+
+	msg = tpc_dns__msg(p, &flags);
+	if (msg < 0 || bpf_skb_load_bytes(skb, msg, h, 4) || !(h[2] & 0x80))
+		return;
+	__builtin_memcpy(&k.flow, &p->flow, sizeof(k.flow));
+	k.id = (u16)h[0] << 8 | h[1];
+	v = bpf_map_lookup_elem(&tpc_dns_pending, &k);
+	if (!v)
+		return;
+	s = tpc_scratch__get();
+	if (!s)
+		return;
+	e = tpc_l7__record(s, TPC_EV_DNS_ANSWER, v->rule, p);
+	e->req_ktime = v->ktime;
+	bpf_map_delete_elem(&tpc_dns_pending, &k);
+	e->id = k.id;
+	e->code = h[3] & 15;
+	e->flags = flags;
+	n = p->off + p->len - msg;
+	e->orig = n > 0xffff ? 0xffff : n;
+	if (n > TPC_DNS_HEAD) {
+		n = TPC_DNS_HEAD;
+		e->flags |= TPC_L7_F_TRUNC;
+	}
+	if (bpf_skb_load_bytes(skb, msg, s->ev + sizeof(*e), TPC_L7_SIZE(n, TPC_DNS_HEAD, nohead)))
+nohead:
+		n = 0;
+	e->len[0] = n;
+	tpc_l7_stat__inc(TPC_L7_DNS_ANSWERS);
+	tpc_event__submit(s, (sizeof(*e) + n + 7) & ~7u);
+}
+
+#endif

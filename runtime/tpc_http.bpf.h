@@ -1,0 +1,278 @@
+/* tpc_http.bpf.h - HTTP/1.x request heads and response status lines in
+ * cgroup_skb programs.
+ *
+ * Contract:
+ *  - tpc_http__request() parses one request head that starts at a given
+ *    offset of the first TPC_HTTP_HEAD payload bytes of an egress TCP
+ *    segment: method (upper-case token, at most 7 characters), path
+ *    (request target, up to TPC_STR_MAX-1 bytes, longer ones cut and
+ *    flagged) and the Host header value (case-insensitive name), each into
+ *    a string slot. It returns where the next pipelined request would start
+ *    (after the blank line ending the head), so a caller can loop over
+ *    pipelined requests in one segment. A Host header beyond the first
+ *    TPC_HTTP_HEAD bytes is not seen (flagged TPC_L7_F_NO_HOST).
+ *  - A request is only recognized at the start of a segment (or right
+ *    after a previous head in the same segment): a request whose head
+ *    starts inside a segment that carries the end of an earlier body, or is
+ *    split so its request line is not in one segment, is not parsed.
+ *    Bodies are never read.
+ *  - tpc_http__pending_add() counts requests that passed the policy per
+ *    connection; tpc_http__response() posts the status of a response on a
+ *    connection with outstanding requests (segment must start with
+ *    "HTTP/1."; interim 1xx responses other than 101 are skipped), so user
+ *    space pairs requests and responses in FIFO order. Only the first
+ *    status line of a segment is seen.
+ */
+#ifndef TPC_HTTP_BPF_H
+#define TPC_HTTP_BPF_H
+
+#include "tpc_l7.bpf.h"
+
+#ifndef TPC_HTTP_CONNS
+#define TPC_HTTP_CONNS 8192
+#endif
+#ifndef TPC_HTTP_PIPELINE
+#define TPC_HTTP_PIPELINE 4 /* request heads parsed per segment */
+#endif
+
+struct tpc_http_conn {
+	u32 outstanding;
+	u32 rule;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, TPC_HTTP_CONNS);
+	__type(key, struct tpc_l7_flow);
+	__type(value, struct tpc_http_conn);
+} tpc_http_conns SEC(".maps");
+
+enum tpc_http_state {
+	TPC_HS_METHOD,
+	TPC_HS_PATH,
+	TPC_HS_LINE,	 /* rest of a line */
+	TPC_HS_LINE_START,
+	TPC_HS_NAME,	 /* matching "host:" */
+	TPC_HS_HOST_WS,
+	TPC_HS_HOST,
+	TPC_HS_DONE,
+};
+
+struct tpc_http_req {
+	int method_len;
+	int path_len;
+	int host_len;
+	u32 path_orig;
+	u32 next;  /* head offset after this request's blank line (0: not found) */
+	u16 flags; /* TPC_L7_F_TRUNC, TPC_L7_F_NO_HOST */
+};
+
+/* One byte of the head; a state machine so the whole head is one verified
+ * loop body. */
+static long tpc_http__step(u32 i, void *ctx)
+{
+	struct tpc_l7_scratch *sc = ((struct tpc_l7_loop *)ctx)->sc;
+	u32 at;
+	u8 c;
+
+	if (!sc)
+		return 1;
+	at = sc->http.base + i;
+
+	if (at >= sc->http.n)
+		return 1;
+	c = sc->head[at & TPC_L7_HEAD_MASK];
+	switch (sc->http.state) {
+	case TPC_HS_METHOD:
+		if (c == ' ' && sc->http.mlen > 0) {
+			sc->http.state = TPC_HS_PATH;
+			return 0;
+		}
+		if (c < 'A' || c > 'Z' || sc->http.mlen >= 7) {
+			sc->http.bad = 1;
+			return 1;
+		}
+		sc->str[0][sc->http.mlen++ & TPC_STR_MASK] = c;
+		return 0;
+	case TPC_HS_PATH:
+		if (c == ' ' || c == '\r' || c == '\n') {
+			if (sc->http.plen == 0) {
+				sc->http.bad = 1;
+				return 1;
+			}
+			sc->http.state = c == '\n' ? TPC_HS_LINE_START : TPC_HS_LINE;
+			return 0;
+		}
+		sc->http.porig++;
+		if (sc->http.plen < TPC_STR_MAX - 1)
+			sc->str[1][sc->http.plen++ & TPC_STR_MASK] = c;
+		return 0;
+	case TPC_HS_LINE:
+		if (c == '\n')
+			sc->http.state = TPC_HS_LINE_START;
+		return 0;
+	case TPC_HS_LINE_START:
+		if (c == '\r')
+			return 0;
+		if (c == '\n') {
+			sc->http.next = at + 1; /* blank line: end of the head */
+			return 1;
+		}
+		sc->http.nmatch = 0;
+		sc->http.state = TPC_HS_NAME;
+		/* fall through */
+	case TPC_HS_NAME: {
+		/* "host:" one byte at a time, case-insensitive */
+		u8 want = sc->http.nmatch == 0 ? 'h' : sc->http.nmatch == 1 ? 'o' : sc->http.nmatch == 2 ? 's' :
+			  sc->http.nmatch == 3 ? 't' : ':';
+
+		if (c >= 'A' && c <= 'Z')
+			c += 'a' - 'A';
+		if (c != want || sc->http.hlen) {
+			sc->http.state = c == '\n' ? TPC_HS_LINE_START : TPC_HS_LINE;
+			return 0;
+		}
+		if (++sc->http.nmatch == 5)
+			sc->http.state = TPC_HS_HOST_WS;
+		return 0;
+	}
+	case TPC_HS_HOST_WS:
+		if (c == ' ' || c == '\t')
+			return 0;
+		sc->http.state = TPC_HS_HOST;
+		/* fall through */
+	case TPC_HS_HOST:
+		if (c == '\r' || c == '\n') {
+			sc->http.state = c == '\n' ? TPC_HS_LINE_START : TPC_HS_LINE;
+			return 0;
+		}
+		if (sc->http.hlen < TPC_STR_MAX - 1)
+			sc->str[2][sc->http.hlen++ & TPC_STR_MASK] = c;
+		return 0;
+	}
+	return 1;
+}
+
+/* Load the first TPC_HTTP_HEAD payload bytes into head; returns the count
+ * (0: no payload). */
+TPC_INLINE u32 tpc_http__head(struct __sk_buff *skb, const struct tpc_l7_pkt *p, u8 *head)
+{
+	u32 n = p->len;
+
+	if (n > TPC_HTTP_HEAD)
+		n = TPC_HTTP_HEAD;
+	if (bpf_skb_load_bytes(skb, p->off, head, TPC_L7_SIZE(n, TPC_HTTP_HEAD, none)))
+		return 0;
+	return n;
+none:
+	return 0;
+}
+
+/* Parse the request head at offset start of head[0, n) into the three
+ * slots of sc. Returns 0 (a request), 1 (no request starts here), -1 (a
+ * request line that does not parse; counted). */
+TPC_INLINE int tpc_http__request(struct tpc_l7_scratch *sc, u32 start, u32 n,
+				 struct tpc_http_req *r)
+{
+	struct tpc_l7_loop lc = { .sc = sc };
+	u32 mlen, plen, hlen;
+	u8 c0;
+
+	if (start >= n)
+		return 1;
+	c0 = sc->head[start & TPC_L7_HEAD_MASK];
+	if (c0 < 'A' || c0 > 'Z')
+		return 1; /* not a request head (a body, TLS, a continuation) */
+	__builtin_memset(&sc->http, 0, sizeof(sc->http));
+	sc->http.base = start;
+	sc->http.n = n;
+	sc->http.state = TPC_HS_METHOD;
+	bpf_loop(TPC_HTTP_HEAD, tpc_http__step, &lc, 0);
+	mlen = sc->http.mlen;
+	plen = sc->http.plen;
+	hlen = sc->http.hlen;
+	if (sc->http.bad || sc->http.state == TPC_HS_METHOD || plen == 0) {
+		tpc_l7_stat__inc(TPC_L7_HTTP_MALFORMED);
+		return -1;
+	}
+	r->method_len = mlen & TPC_STR_MASK;
+	r->path_len = plen & TPC_STR_MASK;
+	r->path_orig = sc->http.porig;
+	r->host_len = hlen & TPC_STR_MASK;
+	r->next = sc->http.next;
+	r->flags = (r->path_orig > plen ? TPC_L7_F_TRUNC : 0) | (hlen ? 0 : TPC_L7_F_NO_HOST);
+	sc->str[0][mlen & TPC_STR_MASK] = '\0';
+	sc->str[1][plen & TPC_STR_MASK] = '\0';
+	sc->str[2][hlen & TPC_STR_MASK] = '\0';
+	tpc_l7_stat__inc(TPC_L7_HTTP_REQUESTS);
+	return 0;
+}
+
+/* Post a request record (slots of sc) with the applied action bits. */
+TPC_INLINE void tpc_http__post_request(const struct tpc_l7_pkt *p, struct tpc_l7_scratch *sc,
+				       const struct tpc_http_req *r, u32 rule, u32 action)
+{
+	struct tpc_scratch *s = tpc_scratch__get();
+	struct tpc_ev_l7 *e;
+	u32 pos = sizeof(*e);
+
+	if (!s)
+		return;
+	e = tpc_l7__record(s, TPC_EV_HTTP_REQUEST, rule, p);
+	e->hdr.action = action;
+	e->flags = r->flags;
+	e->orig = r->path_orig > 0xffff ? 0xffff : r->path_orig;
+	e->len[0] = tpc_l7__append(s, &pos, sc->str[0], r->method_len);
+	e->len[1] = tpc_l7__append(s, &pos, sc->str[1], r->path_len);
+	e->len[2] = tpc_l7__append(s, &pos, sc->str[2], r->host_len);
+	tpc_event__submit(s, (pos + 7) & ~7u);
+}
+
+/* Count a request that passed the policy, so its response is posted. */
+TPC_INLINE void tpc_http__pending_add(const struct tpc_l7_pkt *p, u32 rule)
+{
+	struct tpc_http_conn *c = bpf_map_lookup_elem(&tpc_http_conns, &p->flow);
+	struct tpc_http_conn init = { .outstanding = 1, .rule = rule };
+
+	if (c)
+		__sync_fetch_and_add(&c->outstanding, 1);
+	else
+		bpf_map_update_elem(&tpc_http_conns, &p->flow, &init, BPF_ANY);
+}
+
+/* Ingress on an HTTP port: post the status of a response on a connection
+ * with outstanding requests. Always passes the packet. */
+TPC_INLINE void tpc_http__response(struct __sk_buff *skb, const struct tpc_l7_pkt *p)
+{
+	struct tpc_http_conn *c;
+	struct tpc_scratch *s;
+	struct tpc_ev_l7 *e;
+	u8 h[12];
+	u32 st;
+
+	if (p->len < 12)
+		return;
+	c = bpf_map_lookup_elem(&tpc_http_conns, &p->flow);
+	if (!c || !c->outstanding)
+		return;
+	if (bpf_skb_load_bytes(skb, p->off, h, 12))
+		return;
+	if (h[0] != 'H' || h[1] != 'T' || h[2] != 'T' || h[3] != 'P' || h[4] != '/' ||
+	    h[5] != '1' || h[6] != '.' || h[8] != ' ')
+		return;
+	if (h[9] < '1' || h[9] > '5' || h[10] < '0' || h[10] > '9' || h[11] < '0' || h[11] > '9')
+		return;
+	st = (h[9] - '0') * 100 + (h[10] - '0') * 10 + (h[11] - '0');
+	if (st < 200 && st != 101)
+		return; /* interim: the final response follows */
+	__sync_fetch_and_add(&c->outstanding, -1);
+	s = tpc_scratch__get();
+	if (!s)
+		return;
+	e = tpc_l7__record(s, TPC_EV_HTTP_RESPONSE, c->rule, p);
+	e->code = st;
+	tpc_l7_stat__inc(TPC_L7_HTTP_RESPONSES);
+	tpc_event__submit(s, sizeof(*e));
+}
+
+#endif

@@ -1,0 +1,222 @@
+/* tpc_l7.bpf.h - what the DNS and HTTP parsers share: IPv4/IPv6 + UDP/TCP
+ * header parsing for cgroup_skb programs, their scratch area, counters and
+ * record building.
+ *
+ * Contract: a cgroup_skb program sees the packet from the network header on
+ * (no link layer). tpc_l7__parse() reads the headers with
+ * bpf_skb_load_bytes (works for non-linear skbs too) and describes the flow
+ * from the client's side: on egress the sender is the client, on ingress
+ * the receiver is. It never changes a verdict: callers return 1 (pass) for
+ * anything they do not recognize, so a parser bug can only lose an event,
+ * never traffic. Not parsed (counted in TPC_L7_PKT_MALFORMED when the
+ * headers themselves are bad): IPv4 fragments after the first, IPv6
+ * extension headers before the transport header.
+ */
+#ifndef TPC_L7_BPF_H
+#define TPC_L7_BPF_H
+
+#include "tpc_core.bpf.h"
+#include "tpc_str.bpf.h"
+#include "tpc_l7_abi.h"
+
+#include <bpf/bpf_endian.h>
+
+#define TPC_L7_AF_INET 2
+#define TPC_L7_AF_INET6 10
+#define TPC_L7_TCP 6
+#define TPC_L7_UDP 17
+#define TPC_L7_HEAD_MASK (TPC_HTTP_HEAD - 1)
+
+/* Per-CPU scratch of the parsers: a packet head (twice the bound, so
+ * masked offsets stay in bounds) and three string slots of the same shape
+ * as tpc_scratch.abuf, so the generated string matchers run on them. */
+struct tpc_l7_scratch {
+	u8 head[TPC_HTTP_HEAD * 2];
+	char str[3][TPC_STR_MAX * 2];
+	/* State of the bpf_loop walks. It lives in map memory, not on the
+	 * stack: the verifier then sees unknown values and verifies a loop body
+	 * once, where exact constants on the stack make it explore every state
+	 * combination and give up at 1M instructions. */
+	struct {
+		u32 n, next, bad;
+		s32 end;
+	} dns;
+	struct {
+		u32 base, n, state, mlen, plen, porig, hlen, nmatch, next, bad;
+	} http;
+};
+
+/* bpf_loop context: the one stack object the walks need. */
+struct tpc_l7_loop {
+	struct tpc_l7_scratch *sc;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, u32);
+	__type(value, struct tpc_l7_scratch);
+} tpc_l7_scratch_map SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, TPC_L7_STAT__COUNT);
+	__type(key, u32);
+	__type(value, u64);
+} tpc_l7_stats SEC(".maps");
+
+/* Make clang forget what it knows about x, so a following mask or bound
+ * check is really emitted for the verifier (clang drops a mask it can
+ * prove redundant, then spills the value and the verifier loses the bound). */
+#define TPC_L7_OPAQUE(x) asm volatile("" : "+r"(x))
+
+/* n as a helper size the verifier accepts: in [1, max], else goto fail.
+ * The check is made on n - 1 so clang cannot merge two compares into one
+ * range test that the verifier does not follow. */
+#define TPC_L7_SIZE(n, max, fail)            \
+	({                                   \
+		u64 __m = (u64)(n) - 1;      \
+		TPC_L7_OPAQUE(__m);          \
+		if (__m >= (u64)(max))       \
+			goto fail;           \
+		__m + 1;                     \
+	})
+
+struct tpc_l7_pkt {
+	struct tpc_l7_flow flow;
+	u32 off; /* transport payload offset in the skb */
+	u32 len; /* payload bytes */
+	u16 src; /* ports of this packet, host order */
+	u16 dst;
+};
+
+TPC_INLINE void tpc_l7_stat__inc(u32 which)
+{
+	u64 *v = bpf_map_lookup_elem(&tpc_l7_stats, &which);
+
+	if (v)
+		*v += 1;
+}
+
+TPC_INLINE struct tpc_l7_scratch *tpc_l7_scratch__get(void)
+{
+	u32 zero = 0;
+
+	return bpf_map_lookup_elem(&tpc_l7_scratch_map, &zero);
+}
+
+/* Headers of the packet: 0 and *p filled, or -1 (not UDP/TCP, a later
+ * fragment, or bad headers; the latter counted). */
+TPC_INLINE int tpc_l7__parse(struct __sk_buff *skb, bool egress, struct tpc_l7_pkt *p)
+{
+	u8 h[40], t[20];
+	u32 l4, hl;
+	u8 proto, *src, *dst;
+
+	if (bpf_skb_load_bytes(skb, 0, h, 20))
+		return -1;
+	__builtin_memset(&p->flow, 0, sizeof(p->flow));
+	if ((h[0] >> 4) == 4) {
+		l4 = (h[0] & 15) * 4;
+		if (l4 < 20)
+			goto bad;
+		if (((h[6] & 0x1f) << 8 | h[7]) != 0)
+			return -1; /* not the first fragment: no transport header */
+		proto = h[9];
+		p->flow.family = TPC_L7_AF_INET;
+		src = &h[12];
+		dst = &h[16];
+		if (egress) {
+			__builtin_memcpy(p->flow.client, src, 4);
+			__builtin_memcpy(p->flow.server, dst, 4);
+		} else {
+			__builtin_memcpy(p->flow.client, dst, 4);
+			__builtin_memcpy(p->flow.server, src, 4);
+		}
+	} else if ((h[0] >> 4) == 6) {
+		if (bpf_skb_load_bytes(skb, 0, h, 40))
+			goto bad;
+		l4 = 40;
+		proto = h[6];
+		p->flow.family = TPC_L7_AF_INET6;
+		src = &h[8];
+		dst = &h[24];
+		if (egress) {
+			__builtin_memcpy(p->flow.client, src, 16);
+			__builtin_memcpy(p->flow.server, dst, 16);
+		} else {
+			__builtin_memcpy(p->flow.client, dst, 16);
+			__builtin_memcpy(p->flow.server, src, 16);
+		}
+	} else {
+		return -1;
+	}
+	if (proto == TPC_L7_TCP) {
+		if (bpf_skb_load_bytes(skb, l4, t, 20))
+			goto bad;
+		hl = (t[12] >> 4) * 4;
+		if (hl < 20)
+			goto bad;
+	} else if (proto == TPC_L7_UDP) {
+		if (bpf_skb_load_bytes(skb, l4, t, 8))
+			goto bad;
+		hl = 8;
+	} else {
+		return -1;
+	}
+	p->flow.proto = proto;
+	p->src = (u16)t[0] << 8 | t[1];
+	p->dst = (u16)t[2] << 8 | t[3];
+	p->flow.cport = egress ? p->src : p->dst;
+	p->flow.sport = egress ? p->dst : p->src;
+	p->off = l4 + hl;
+	p->len = skb->len > p->off ? skb->len - p->off : 0;
+	return 0;
+bad:
+	tpc_l7_stat__inc(TPC_L7_PKT_MALFORMED);
+	return -1;
+}
+
+/* Start a record in the event scratch for the current task. In cgroup_skb
+ * egress the current task is the sender for packets sent from a system call
+ * (the usual case for a query or the first segment of a request); a packet
+ * sent later from softirq context (a retransmission) is attributed to
+ * whatever runs then. Ingress records take the process from the paired
+ * query in user space. */
+TPC_INLINE struct tpc_ev_l7 *tpc_l7__record(struct tpc_scratch *s, u16 kind, u32 rule,
+					    const struct tpc_l7_pkt *p)
+{
+	struct tpc_ev_l7 *e = (struct tpc_ev_l7 *)s->ev;
+
+	tpc_hdr__fill(&e->hdr, kind, rule);
+	__builtin_memcpy(&e->flow, &p->flow, sizeof(e->flow));
+	e->req_ktime = 0;
+	e->id = 0;
+	e->qtype = 0;
+	e->code = 0;
+	e->flags = 0;
+	e->len[0] = 0;
+	e->len[1] = 0;
+	e->len[2] = 0;
+	e->orig = 0;
+	return e;
+}
+
+/* Append len bytes of a string slot to the record at *pos (bounded by
+ * TPC_STR_MAX - 1); returns the bytes written. */
+TPC_INLINE u32 tpc_l7__append(struct tpc_scratch *s, u32 *pos, const char *str, u32 len)
+{
+	u32 at = *pos;
+
+	if (len > TPC_STR_MAX - 1)
+		len = TPC_STR_MAX - 1;
+	if (at > TPC_EV_MAX - TPC_STR_MAX)
+		return 0;
+	TPC_L7_OPAQUE(len);
+	len &= TPC_STR_MASK;
+	bpf_probe_read_kernel(&s->ev[at & (TPC_EV_MAX - 1)], len, str);
+	*pos = at + len;
+	return len;
+}
+
+#endif
