@@ -242,8 +242,13 @@ $(NETL7_OBJ): tests/tools/netl7_test.bpf.c runtime/tpc_l7.bpf.h runtime/tpc_dns.
 	$(call msg,BPF,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CLANG) $(NETL7_BPF_CFLAGS) -c -o $@ $<
-$(OUTPUT)/tests/netl7_test: tests/tools/netl7_test.c $(OUTPUT)/loader/netl7.o
+$(OUTPUT)/tests/netl7_test: tests/tools/netl7_test.c tests/tools/netl7_dnsq.h $(OUTPUT)/loader/netl7.o $(OUTPUT)/loader/jbuf.o
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
-	$(Q)$(CC) $(CFLAGS) -Iloader -o $@ $^ -lbpf -lelf -lz
-test: $(OUTPUT)/tests/netl7_test $(NETL7_OBJ)
+	$(Q)$(CC) $(CFLAGS) -Iloader -Itests/tools -o $@ $(filter-out %.h,$^) -lbpf -lelf -lz
+$(OUTPUT)/tests/netl7_client: tests/tools/netl7_client.c tests/tools/netl7_dnsq.h
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) -Itests/tools -o $@ $<
+NETL7_TOOLS := $(OUTPUT)/tests/netl7_test $(NETL7_OBJ) $(OUTPUT)/tests/netl7_client
+test: $(NETL7_TOOLS)

@@ -26,6 +26,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "ldr_jbuf.h"
 #include "tpc_l7_abi.h"
 
 #define LDR_DNS_MAX_ANS 16
@@ -83,6 +84,21 @@ void ldr_l7_pairs__fini(struct ldr_l7_pairs *t); /* hands over what is held, una
 int ldr_l7_pairs__add(struct ldr_l7_pairs *t, const void *data, size_t size);
 /* Hand over entries whose first record is older than now - timeout. */
 void ldr_l7_pairs__expire(struct ldr_l7_pairs *t, uint64_t now_ktime);
+
+/* The protocol fields of one network_dns / network_http event, each
+ * preceded by a comma (the caller writes process, policy and time):
+ *   dns:  name, type, type_code, id, protocol, server, client, and with an
+ *         answer rcode, answers [{addr, ttl}], cnames, latency_ns (and
+ *         answer_truncated); unanswered: "unanswered":true; blocked query:
+ *         "blocked":true
+ *   http: method, host, path (path_truncated), server, client, and with a
+ *         response status, latency_ns; else "unanswered":true
+ * first is the query/request, second its partner or NULL. */
+void ldr_l7__put_fields(struct jbuf *b, const struct tpc_ev_l7 *first, size_t first_size,
+			const struct tpc_ev_l7 *second, size_t second_size);
+/* "A", "AAAA", ... or NULL for a type without a name here. */
+const char *ldr_dns__type_name(unsigned type);
+const char *ldr_dns__rcode_name(unsigned rcode);
 
 /* Bytes of a record's strings: the i-th (0..2) string and its length, or
  * NULL when the record is too short for its len[] fields. */

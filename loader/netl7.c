@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <arpa/inet.h>
 #include <sys/socket.h>
 
 static uint16_t rd16(const uint8_t *p)
@@ -323,4 +324,161 @@ void ldr_l7_pairs__expire(struct ldr_l7_pairs *t, uint64_t now_ktime)
 		t->expired++;
 		slot__flush(t, t->oldest);
 	}
+}
+
+/* --- JSON ------------------------------------------------------------------ */
+
+static const struct {
+	unsigned code;
+	const char *name;
+} dns_types[] = {
+	{ 1, "A" },	  { 2, "NS" },	    { 5, "CNAME" }, { 6, "SOA" },    { 12, "PTR" },
+	{ 15, "MX" },	  { 16, "TXT" },    { 28, "AAAA" }, { 33, "SRV" },   { 35, "NAPTR" },
+	{ 43, "DS" },	  { 48, "DNSKEY" }, { 64, "SVCB" }, { 65, "HTTPS" }, { 99, "SPF" },
+	{ 252, "AXFR" }, { 255, "ANY" },   { 257, "CAA" },
+};
+
+const char *ldr_dns__type_name(unsigned type)
+{
+	for (size_t i = 0; i < sizeof(dns_types) / sizeof(dns_types[0]); i++)
+		if (dns_types[i].code == type)
+			return dns_types[i].name;
+	return NULL;
+}
+
+const char *ldr_dns__rcode_name(unsigned rcode)
+{
+	static const char *const names[] = { "NOERROR", "FORMERR", "SERVFAIL", "NXDOMAIN",
+					     "NOTIMP",	"REFUSED", "YXDOMAIN", "YXRRSET",
+					     "NXRRSET", "NOTAUTH", "NOTZONE" };
+
+	return rcode < sizeof(names) / sizeof(names[0]) ? names[rcode] : NULL;
+}
+
+static void put_key(struct jbuf *b, const char *key)
+{
+	jbuf__ch(b, ',');
+	jbuf__str(b, key, strlen(key));
+	jbuf__ch(b, ':');
+}
+
+static void put_endpoint(struct jbuf *b, const char *key, unsigned family, const uint8_t *addr,
+			 unsigned port)
+{
+	char a[INET6_ADDRSTRLEN] = "";
+
+	inet_ntop(family == AF_INET6 ? AF_INET6 : AF_INET, addr, a, sizeof(a));
+	put_key(b, key);
+	jbuf__cstr(b, "{\"addr\":");
+	jbuf__str(b, a, strlen(a));
+	jbuf__cstr(b, ",\"port\":");
+	jbuf__u64(b, port);
+	jbuf__ch(b, '}');
+}
+
+static void put_rstr(struct jbuf *b, const char *key, const struct tpc_ev_l7 *e, size_t size,
+		     int i)
+{
+	size_t n = 0;
+	const char *s = ldr_l7__str(e, size, i, &n);
+
+	put_key(b, key);
+	jbuf__str(b, s ? s : "", s ? n : 0);
+}
+
+static void put_answer(struct jbuf *b, const struct tpc_ev_l7 *a, size_t size)
+{
+	struct ldr_dns_msg *m = malloc(sizeof(*m));
+	const char *rc = ldr_dns__rcode_name(a->code);
+	size_t n = 0;
+	const uint8_t *head = (const uint8_t *)ldr_l7__str(a, size, 0, &n);
+	char addr[INET6_ADDRSTRLEN];
+	int k = 0;
+
+	put_key(b, "rcode");
+	if (rc)
+		jbuf__str(b, rc, strlen(rc));
+	else
+		jbuf__u64(b, a->code);
+	if (!m)
+		return;
+	if (!head || ldr_dns__decode(head, n, m)) {
+		jbuf__cstr(b, ",\"answer_malformed\":true");
+		free(m);
+		return;
+	}
+	jbuf__cstr(b, ",\"answers\":[");
+	for (int i = 0; i < m->nans; i++) {
+		if (!m->ans[i].family)
+			continue;
+		inet_ntop(m->ans[i].family, m->ans[i].addr, addr, sizeof(addr));
+		jbuf__cstr(b, k++ ? ",{\"addr\":" : "{\"addr\":");
+		jbuf__str(b, addr, strlen(addr));
+		jbuf__cstr(b, ",\"ttl\":");
+		jbuf__u64(b, m->ans[i].ttl);
+		jbuf__ch(b, '}');
+	}
+	jbuf__ch(b, ']');
+	k = 0;
+	for (int i = 0; i < m->nans; i++) {
+		if (m->ans[i].type != 5)
+			continue;
+		jbuf__cstr(b, k++ ? "," : ",\"cnames\":[");
+		jbuf__str(b, m->ans[i].name, strlen(m->ans[i].name));
+	}
+	if (k)
+		jbuf__ch(b, ']');
+	if (m->truncated || (a->flags & TPC_L7_F_TRUNC))
+		jbuf__cstr(b, ",\"answer_truncated\":true");
+	free(m);
+}
+
+void ldr_l7__put_fields(struct jbuf *b, const struct tpc_ev_l7 *q, size_t qsize,
+			const struct tpc_ev_l7 *a, size_t asize)
+{
+	const struct tpc_l7_flow *f = &q->flow;
+	bool dns = q->hdr.kind == TPC_EV_DNS_QUERY;
+
+	if (dns) {
+		const char *tn = ldr_dns__type_name(q->qtype);
+
+		put_rstr(b, "name", q, qsize, 0);
+		put_key(b, "type");
+		if (tn)
+			jbuf__str(b, tn, strlen(tn));
+		else
+			jbuf__u64(b, q->qtype);
+		put_key(b, "type_code");
+		jbuf__u64(b, q->qtype);
+		put_key(b, "id");
+		jbuf__u64(b, q->id);
+		put_key(b, "protocol");
+		jbuf__cstr(b, q->flags & TPC_L7_F_TCP ? "\"TCP\"" : "\"UDP\"");
+	} else {
+		put_rstr(b, "method", q, qsize, 0);
+		put_rstr(b, "host", q, qsize, 2);
+		put_rstr(b, "path", q, qsize, 1);
+		if (q->flags & TPC_L7_F_TRUNC)
+			jbuf__cstr(b, ",\"path_truncated\":true");
+	}
+	put_endpoint(b, "server", f->family, f->server, f->sport);
+	put_endpoint(b, "client", f->family, f->client, f->cport);
+	if (q->flags & TPC_L7_F_BLOCKED) {
+		jbuf__cstr(b, ",\"blocked\":true");
+		return;
+	}
+	if (!a) {
+		jbuf__cstr(b, ",\"unanswered\":true");
+		return;
+	}
+	if (dns)
+		put_answer(b, a, asize);
+	else {
+		put_key(b, "status");
+		jbuf__u64(b, a->code);
+	}
+	put_key(b, "latency_ns");
+	jbuf__ch(b, '"');
+	jbuf__u64(b, a->hdr.ktime > q->hdr.ktime ? a->hdr.ktime - q->hdr.ktime : 0);
+	jbuf__ch(b, '"');
 }

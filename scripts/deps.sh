@@ -4,7 +4,8 @@ set -euo pipefail
 PKGS=(make gcc clang llvm libyaml-dev flex bison libbpf-dev bpftool libelf-dev zlib1g-dev
       libcmocka-dev libjansson-dev libsodium-dev libclang-rt-14-dev pkg-config
       netcat-openbsd iproute2 python3 procps libmicrohttpd-dev jq curl
-      qemu-system-x86 busybox-static cpio)
+      qemu-system-x86 busybox-static cpio
+      dnsmasq-base bind9-dnsutils)
 missing=()
 for p in "${PKGS[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

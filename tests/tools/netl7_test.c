@@ -5,18 +5,30 @@
  * Prints "PASS name" / "FAIL name: why" lines; exit 1 if any failed.
  *
  * usage: netl7_test OBJ     (root: loading BPF programs)
+ *        netl7_test OBJ --attach CGROUP_DIR [--bench]
+ *   attach mode: attach the programs to a cgroup v2 directory and print one
+ *   JSON line per paired (or unanswered/blocked) query or request until
+ *   SIGTERM, then a {"stats":...} line: BPF counters, ring-buffer drops,
+ *   pairing counters, and with --bench the run_cnt / run_time_ns of the
+ *   egress, ingress and empty programs (kernel.bpf_stats_enabled must be
+ *   on). Used by tests/e2e/netl7_servers.sh and bench/netl7.sh.
  */
 #include <arpa/inet.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
 #include <stdarg.h>
+#include <time.h>
+#include <unistd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 
 #include "ldr_netl7.h"
+#include "netl7_dnsq.h"
 
 #define MAXREC 64
 
@@ -147,28 +159,9 @@ static int run(bool egress, const struct pkt *k)
 	return (int)o.retval;
 }
 
-/* A DNS message: header + one question. name in dotted form. */
 static size_t dns_query(uint8_t *m, unsigned id, const char *name, unsigned qtype)
 {
-	size_t o = 12;
-
-	memset(m, 0, 12);
-	put16(m, id);
-	m[2] = 0x01; /* RD */
-	put16(m + 4, 1);
-	while (*name) {
-		const char *dot = strchr(name, '.');
-		size_t l = dot ? (size_t)(dot - name) : strlen(name);
-
-		m[o++] = l;
-		memcpy(m + o, name, l);
-		o += l;
-		name += l + (dot ? 1 : 0);
-	}
-	m[o++] = 0;
-	put16(m + o, qtype);
-	put16(m + o + 2, 1);
-	return o + 4;
+	return netl7_dns_query(m, id, name, qtype);
 }
 
 /* Send one UDP query; returns the verdict. */
@@ -706,14 +699,141 @@ static void test_packets(void)
 	check(bad == 0, "pkt-random-3000-all-pass", "%d packets not passed", bad);
 }
 
+/* --- attach mode ---------------------------------------------------------- */
+
+static volatile sig_atomic_t stop;
+static struct ldr_l7_pairs live;
+static struct jbuf line;
+
+static void on_stop(int sig)
+{
+	stop = 1;
+}
+
+static void print_pair(void *ctx, const struct tpc_ev_l7 *a, size_t asz, const struct tpc_ev_l7 *b,
+		       size_t bsz)
+{
+	jbuf__reset(&line);
+	jbuf__cstr(&line, a->hdr.kind == TPC_EV_DNS_QUERY ? "{\"network_dns\":{\"pid\":"
+							  : "{\"network_http\":{\"pid\":");
+	jbuf__u64(&line, a->hdr.pid);
+	jbuf__cstr(&line, ",\"comm\":");
+	jbuf__str(&line, a->hdr.comm, strnlen(a->hdr.comm, sizeof(a->hdr.comm)));
+	ldr_l7__put_fields(&line, a, asz, b, bsz);
+	jbuf__cstr(&line, "}}\n");
+	fwrite(line.p, 1, line.len, stdout);
+}
+
+static int on_live(void *ctx, void *data, size_t size)
+{
+	if (ldr_l7_pairs__add(&live, data, size))
+		(*(uint64_t *)ctx)++;
+	return 0;
+}
+
+static uint64_t now_boot(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_BOOTTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + ts.tv_nsec;
+}
+
+static void prog_stats(const char *name, int fd)
+{
+	struct bpf_prog_info info = { 0 };
+	__u32 len = sizeof(info);
+
+	if (fd < 0 || bpf_obj_get_info_by_fd(fd, &info, &len))
+		return;
+	printf(",\"%s\":{\"run_cnt\":%llu,\"run_time_ns\":%llu}", name,
+	       (unsigned long long)info.run_cnt, (unsigned long long)info.run_time_ns);
+}
+
+static int attach_mode(struct bpf_object *obj, const char *cgpath, bool bench)
+{
+	struct bpf_program *pe = bpf_object__find_program_by_name(obj, "l7_empty");
+	int empty_fd = pe ? bpf_program__fd(pe) : -1;
+	int cg = open(cgpath, O_RDONLY | O_DIRECTORY);
+	uint64_t bad = 0;
+	int err = 0, rbfd;
+	struct ring_buffer *lrb;
+
+	if (cg < 0) {
+		fprintf(stderr, "netl7_test: %s: %s\n", cgpath, strerror(errno));
+		return 1;
+	}
+	if (ldr_l7_pairs__init(&live, 4096, 2000000000ull, print_pair, NULL))
+		return 1;
+	rbfd = bpf_object__find_map_fd_by_name(obj, TPC_EVENTS_MAP);
+	lrb = ring_buffer__new(rbfd, on_live, &bad, NULL);
+	if (!lrb || bpf_prog_attach(egress_fd, cg, BPF_CGROUP_INET_EGRESS, BPF_F_ALLOW_MULTI) ||
+	    bpf_prog_attach(ingress_fd, cg, BPF_CGROUP_INET_INGRESS, BPF_F_ALLOW_MULTI) ||
+	    (bench && bpf_prog_attach(empty_fd, cg, BPF_CGROUP_INET_EGRESS, BPF_F_ALLOW_MULTI))) {
+		fprintf(stderr, "netl7_test: attach: %s\n", strerror(errno));
+		err = 1;
+		goto cleanup;
+	}
+	signal(SIGTERM, on_stop);
+	signal(SIGINT, on_stop);
+	fprintf(stderr, "ready\n");
+	while (!stop) {
+		/* records are posted without wake-ups (BPF_RB_NO_WAKEUP): drain on
+		 * a 10 ms timer, as tpc-loader does */
+		usleep(10000);
+		ring_buffer__consume(lrb);
+		ldr_l7_pairs__expire(&live, now_boot());
+		fflush(stdout);
+	}
+	ring_buffer__consume(lrb);
+cleanup:
+	bpf_prog_detach2(egress_fd, cg, BPF_CGROUP_INET_EGRESS);
+	bpf_prog_detach2(ingress_fd, cg, BPF_CGROUP_INET_INGRESS);
+	if (bench)
+		bpf_prog_detach2(empty_fd, cg, BPF_CGROUP_INET_EGRESS);
+	ldr_l7_pairs__fini(&live);
+	{
+		int sfd = bpf_object__find_map_fd_by_name(obj, TPC_STATS_MAP);
+		static const char *const names[] = { "dns_queries",    "dns_answers",
+						     "dns_malformed",  "dns_blocked",
+						     "http_requests",  "http_responses",
+						     "http_unparsed",  "http_malformed",
+						     "pkt_malformed" };
+		int ncpu = libbpf_num_possible_cpus();
+		uint64_t v[512] = { 0 }, drops = 0;
+		uint32_t k = TPC_STAT_RB_DROPS;
+
+		if (ncpu <= 512 && !bpf_map_lookup_elem(sfd, &k, v))
+			for (int i = 0; i < ncpu; i++)
+				drops += v[i];
+		printf("{\"stats\":{\"rb_drops\":%llu,\"decode_errors\":%llu,\"orphans\":%llu,"
+		       "\"evicted\":%llu,\"expired\":%llu",
+		       (unsigned long long)drops, (unsigned long long)bad,
+		       (unsigned long long)live.orphans, (unsigned long long)live.evicted,
+		       (unsigned long long)live.expired);
+		for (int i = 0; i < TPC_L7_STAT__COUNT; i++)
+			printf(",\"%s\":%llu", names[i], (unsigned long long)stat_of(i));
+		if (bench) {
+			prog_stats("egress", egress_fd);
+			prog_stats("ingress", ingress_fd);
+			prog_stats("empty", empty_fd);
+		}
+		printf("}}\n");
+	}
+	jbuf__free(&line);
+	ring_buffer__free(lrb);
+	close(cg);
+	return err;
+}
+
 int main(int argc, char **argv)
 {
 	struct bpf_object *obj;
 	struct bpf_program *p;
 	int err;
 
-	if (argc != 2) {
-		fprintf(stderr, "usage: netl7_test OBJ\n");
+	if (argc != 2 && !(argc >= 4 && !strcmp(argv[2], "--attach"))) {
+		fprintf(stderr, "usage: netl7_test OBJ [--attach CGROUP [--bench]]\n");
 		return 2;
 	}
 	obj = bpf_object__open(argv[1]);
@@ -736,6 +856,12 @@ int main(int argc, char **argv)
 	if (egress_fd < 0 || ingress_fd < 0 || stats_fd < 0 || !rb) {
 		printf("FAIL netl7/load: programs or maps missing\n");
 		return 1;
+	}
+	if (argc >= 4) {
+		err = attach_mode(obj, argv[3], argc > 4 && !strcmp(argv[4], "--bench"));
+		ring_buffer__free(rb);
+		bpf_object__close(obj);
+		return err;
 	}
 	test_dns_queries();
 	test_dns_tcp();
