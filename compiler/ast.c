@@ -29,9 +29,9 @@ struct ast_expr *ast_expr__new(struct arena *a, enum expr_kind k, struct span sp
 const char *hook_kind__name(enum hook_kind k)
 {
 	static const char *const names[] = { "kprobe", "fentry", "tracepoint", "uprobe",
-					     "lsm",    "usdt",	 "exec" };
+					     "lsm",    "usdt",	 "exec",       "network" };
 
-	return k <= HOOK_EXEC ? names[k] : "?";
+	return k <= HOOK_NET ? names[k] : "?";
 }
 
 struct dumpbuf {

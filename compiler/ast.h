@@ -253,7 +253,11 @@ enum hook_kind {
 	HOOK_LSM,
 	HOOK_USDT,
 	HOOK_EXEC, /* tpc: seed shorthand / process exec (matchBinary + Block) */
+	HOOK_NET,  /* tpc extension: spec.tpcNetwork entry (tcp | dns | http) */
 };
+
+/* tpcNetwork protocols; values are enum tpc_net_proto (tpc_abi.h). */
+enum net_proto { NET_NONE = 0, NET_TCP = 1, NET_DNS = 2, NET_HTTP = 3 };
 
 struct ast_hook {
 	enum hook_kind kind;
@@ -281,6 +285,17 @@ struct ast_hook {
 	VEC(struct ast_int) offsets, addrs, ref_ctr_offsets;
 	ast_strvec binary_digests;
 	bool skipped; /* sema: ignore.callNotFound and the call is absent */
+	/* tpcNetwork: the protocol; its fixed args are in args[] (built by the
+	 * YAML reader, labelled, so selectors and the DSL treat them like
+	 * declared ones); events as written and as a mask of 1 << TPC_TCP_*
+	 * (0 = all); ports as written (dns/http). */
+	struct ast_str protocol;
+	enum net_proto proto;
+	ast_strvec events;
+	unsigned event_mask;
+	bool has_events;
+	VEC(struct ast_int) ports;
+	bool has_ports;
 };
 
 struct ast_list {

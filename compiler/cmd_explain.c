@@ -152,11 +152,21 @@ static void print_pred(const struct ir_object *o, const struct ir_prog *prog,
 
 static const char *argkind_name(enum ir_argkind k)
 {
-	static const char *const n[] = { "integer", "user string", "kernel string",
-					 "tracepoint string", "file -> canonical path",
-					 "path -> canonical path", "linux_binprm -> canonical path",
-					 "dentry -> path in its mount", "sockaddr", "sock",
-					 "capability set", "fd -> canonical path", "comm" };
+	static const char *const n[] = {
+		[AK_INT] = "integer",
+		[AK_USTR] = "user string",
+		[AK_KSTR] = "kernel string",
+		[AK_DATALOC] = "tracepoint string",
+		[AK_FILE] = "file -> canonical path",
+		[AK_PATH] = "path -> canonical path",
+		[AK_BPRM] = "linux_binprm -> canonical path",
+		[AK_DENTRY] = "dentry -> path in its mount",
+		[AK_FD] = "fd -> canonical path",
+		[AK_COMM] = "comm",
+		[AK_SOCKADDR] = "sockaddr",
+		[AK_SOCK] = "sock",
+		[AK_CAPS] = "capability set",
+	};
 
 	return n[k];
 }
@@ -187,8 +197,9 @@ static void explain_ir(const struct ir_object *o)
 		printf("program %d: %s\n  variants (the loader attaches the lowest prio the kernel supports):\n",
 		       p->id, p->key);
 		for (size_t k = 0; k < p->variants.n; k++)
-			printf("    prio %d  %s/%s  (%s)%s\n", p->variants.v[k].prio,
-			       ir_attach__name(p->variants.v[k].at), p->variants.v[k].target,
+			printf("    prio %d  %s%s%s  (%s)%s\n", p->variants.v[k].prio,
+			       ir_attach__name(p->variants.v[k].at),
+			       p->variants.v[k].target[0] ? "/" : "", p->variants.v[k].target,
 			       p->variants.v[k].name,
 			       p->variants.v[k].deny_capable ? "  can deny" : "");
 		if (p->args.n) {

@@ -101,24 +101,43 @@ static int rhs_strings(struct lower_ctx *C, const struct ast_expr *rhs, struct a
 	return -1;
 }
 
-static int rhs_ints(struct lower_ctx *C, const struct ast_expr *rhs, struct ir_pred *p)
+/* An integer literal, or a named constant of the argument type (the
+ * tpcNetwork enums: CONNECT, AAAA, ...). */
+static bool rhs_int1(const struct ast_expr *x, enum arg_type t, int64_t *v)
 {
-	if (rhs->kind == EXPR_INT) {
-		ir_pred__add_int(C->a, p, rhs->ival, rhs->ival);
+	if (x->kind == EXPR_INT) {
+		*v = x->ival;
+		return true;
+	}
+	return x->kind == EXPR_STR && !value__net_const(t, x->sval.s, v);
+}
+
+static int rhs_ints_t(struct lower_ctx *C, const struct ast_expr *rhs, struct ir_pred *p,
+		      enum arg_type t)
+{
+	int64_t v;
+
+	if (rhs->kind != EXPR_LIST && rhs_int1(rhs, t, &v)) {
+		ir_pred__add_int(C->a, p, v, v);
 		return 0;
 	}
 	if (rhs->kind == EXPR_LIST) {
 		for (size_t i = 0; i < rhs->list.n; i++) {
-			if (rhs->list.items[i]->kind != EXPR_INT) {
+			if (!rhs_int1(rhs->list.items[i], t, &v)) {
 				DERR(C, rhs->list.items[i]->span, "expected an integer");
 				return -1;
 			}
-			ir_pred__add_int(C->a, p, rhs->list.items[i]->ival, rhs->list.items[i]->ival);
+			ir_pred__add_int(C->a, p, v, v);
 		}
 		return 0;
 	}
 	DERR(C, rhs->span, "expected an integer or a list of integers");
 	return -1;
+}
+
+static int rhs_ints(struct lower_ctx *C, const struct ast_expr *rhs, struct ir_pred *p)
+{
+	return rhs_ints_t(C, rhs, p, ARG_AUTO); /* ARG_AUTO has no named constants */
 }
 
 static struct ir_pred *lower_binary(struct lower_ctx *C, const struct ast_expr *e,
@@ -419,7 +438,7 @@ static struct ir_pred *lower_slot_cmp(struct lower_ctx *C, const struct ast_expr
 			DERR(C, e->span, "string operator on integer argument");
 			return NULL;
 		}
-		if (rhs_ints(C, rhs, p))
+		if (rhs_ints_t(C, rhs, p, ia->type))
 			return NULL;
 	} else if (ia->kind == AK_USTR || ia->kind == AK_KSTR || ia->kind == AK_DATALOC ||
 		   ia->kind == AK_FILE || ia->kind == AK_PATH || ia->kind == AK_BPRM ||

@@ -100,6 +100,12 @@ static void emit_words(FILE *out, const char *ptr, const struct ir_strlit *l, ui
 	}
 }
 
+/* "tcp", "dns", "http": the runtime prefix of a network prog's functions. */
+static const char *net_name(enum net_proto p)
+{
+	return p == NET_TCP ? "tcp" : p == NET_DNS ? "dns" : "http";
+}
+
 struct body {
 	FILE *out;
 	const struct ir_object *o;
@@ -126,6 +132,20 @@ static const char *cmp_op(enum ir_test t)
 
 static void emit_int_value(struct body *B, const struct ir_pred *p)
 {
+	/* network events: the socket owner's identity (lower.c refuses the
+	 * sources that only describe current) */
+	if (B->p->net) {
+		static const char *const own[] = { [SRC_PID] = "nc->own.tgid",
+						   [SRC_TID] = "nc->own.tid",
+						   [SRC_UID] = "nc->own.uid",
+						   [SRC_GID] = "nc->own.gid",
+						   [SRC_CGROUP] = "nc->own.cgroup_id" };
+
+		if (p->src < sizeof(own) / sizeof(own[0]) && own[p->src]) {
+			fputs(own[p->src], B->out);
+			return;
+		}
+	}
 	switch (p->src) {
 	case SRC_PID:
 		fputs("TPC_PID()", B->out);
@@ -460,6 +480,9 @@ static void emit_raw(FILE *out, const struct ir_arg *a, const struct ir_variant 
 	case AF_COMM:
 		fputs("0", out);
 		return;
+	case AF_NET:
+		fprintf(out, "(u64)tpc_%s__arg_int(nc, %d)", net_name(v->net), a->index);
+		return;
 	case AF_RET:
 		if (v->at == AT_FEXIT)
 			fprintf(out, "((u64 *)ctx)[%d]", v->lsm_nargs);
@@ -521,6 +544,11 @@ static void emit_arg_state(struct body *B)
 
 			B->bufs[sl] = k;
 			fprintf(out, "\tbool s%d_ok = false;\n", sl);
+			if (a->from == AF_NET) {
+				fprintf(out, "#define S%d() tpc_%s__arg_sa(nc, %d)\n", sl, net_name(p->net),
+					a->index);
+				break;
+			}
 			fprintf(out,
 				"#define S%d() ((struct tpc_ev_sockaddr *)(s%d_ok ? (void *)s->abuf[%d] : "
 				"(s%d_ok = true, ({ ",
@@ -574,7 +602,11 @@ static void emit_arg_state(struct body *B)
 				rd = NULL;
 			}
 			fprintf(out, "#define L%d() (l%d != -2 ? l%d : (l%d = ", sl, sl, sl, sl);
-			if (rd) {
+			if (a->from == AF_NET) {
+				/* the parser's copy: length, or -1 when absent */
+				fprintf(out, "tpc_%s__arg_str(nc, %d, s->abuf[%d])))\n", net_name(p->net),
+					a->index, k);
+			} else if (rd) {
 				fprintf(out, rd, k);
 				emit_raw_switch(out, p, a);
 				fputs(")))) \n", out);
@@ -619,8 +651,14 @@ static void emit_event(struct body *B, const struct ir_spec *sp, const struct ir
 {
 	FILE *out = B->out;
 
-	fprintf(out, "\t\th = (void *)s->ev;\n\t\ttpc_hdr__fill(h, TPC_EV_HOOK, %d);\n", r->id);
-	fputs("\t\to = sizeof(*h);\n", out);
+	if (B->p->net) {
+		/* the owner's header, then tpc_ev_net and the protocol body */
+		fprintf(out, "\t\th = (void *)s->ev;\n\t\ttpc_net__hdr_fill(h, %d, nc);\n", r->id);
+		fprintf(out, "\t\to = tpc_%s__put(s, sizeof(*h), nc);\n", net_name(B->p->net));
+	} else {
+		fprintf(out, "\t\th = (void *)s->ev;\n\t\ttpc_hdr__fill(h, TPC_EV_HOOK, %d);\n", r->id);
+		fputs("\t\to = sizeof(*h);\n", out);
+	}
 	for (size_t i = 0; i < sp->event_args.n; i++) {
 		int sl = sp->event_args.v[i];
 		const struct ir_arg *a = &B->p->args.v[sl];
@@ -656,12 +694,10 @@ static void emit_deny_cond(FILE *out, const struct ir_prog *p)
 	fputs(any ? ")" : "0)", out);
 }
 
-static void emit_rule(struct body *B, const struct ir_spec *sp, const struct ir_rule *r,
-		      size_t si)
+/* "rule N" comment and the opening `if (<pred>) {` */
+static void emit_rule_head(struct body *B, const struct ir_rule *r)
 {
 	FILE *out = B->out;
-	const struct ir_action *act = &r->act;
-	bool block = act->deny && act->kill; /* the exec shorthand */
 
 	fprintf(out, "\t/* rule %d: ", r->id);
 	if (r->selector >= 0)
@@ -670,6 +706,32 @@ static void emit_rule(struct body *B, const struct ir_spec *sp, const struct ir_
 	fputs(" */\n\tif (", out);
 	emit_pred(B, r->pred);
 	fputs(") {\n", out);
+}
+
+/* Post (rate-limited per thread/process of the event's subject). */
+static void emit_post(struct body *B, const struct ir_action *act, int rule, const char *ind)
+{
+	FILE *out = B->out;
+
+	if (act->post && act->rate_limit_ms)
+		fprintf(out,
+			"%sif (tpc_rate__allow_for(%d, %d, %s, %" PRIu64 "ull)) {\n"
+			"%s\th->action |= TPC_ACT_POST;\n%s\ttpc_event__submit(s, o);\n%s}\n",
+			ind, rule, act->rate_scope,
+			B->p->net ? "(u64)nc->own.tgid << 32 | nc->own.tid" : "bpf_get_current_pid_tgid()",
+			(uint64_t)(act->rate_limit_ms * 1000000ull), ind, ind, ind);
+	else if (act->post)
+		fprintf(out, "%sh->action |= TPC_ACT_POST;\n%stpc_event__submit(s, o);\n", ind, ind);
+}
+
+static void emit_rule(struct body *B, const struct ir_spec *sp, const struct ir_rule *r,
+		      size_t si)
+{
+	FILE *out = B->out;
+	const struct ir_action *act = &r->act;
+	bool block = act->deny && act->kill; /* the exec shorthand */
+
+	emit_rule_head(B, r);
 	emit_event(B, sp, r);
 	if (block) {
 		fputs("\t\tif ", out);
@@ -690,14 +752,91 @@ static void emit_rule(struct body *B, const struct ir_spec *sp, const struct ir_
 		if (act->signal)
 			fprintf(out, "\t\ttpc_act__signal(h, %d);\n", act->signal);
 	}
-	if (act->post && act->rate_limit_ms)
-		fprintf(out,
-			"\t\tif (tpc_rate__allow(%d, %d, %" PRIu64 "ull)) {\n"
-			"\t\t\th->action |= TPC_ACT_POST;\n\t\t\ttpc_event__submit(s, o);\n\t\t}\n",
-			r->id, act->rate_scope, (uint64_t)(act->rate_limit_ms * 1000000ull));
-	else if (act->post)
-		fputs("\t\th->action |= TPC_ACT_POST;\n\t\ttpc_event__submit(s, o);\n", out);
+	emit_post(B, act, r->id, "\t\t");
 	fprintf(out, "\t\tgoto spec%zu_done;\n\t}\n", si);
+}
+
+/* A network rule acts in one phase (runtime/tpc_net.bpf.h): Block and
+ * Sigkill before the operation (PRE: Block in the cgroup connect hooks,
+ * Sigkill in the tracing hook, where bpf_send_signal is allowed), Post
+ * when it happened (EVENT). A Block/Sigkill rule that matches another
+ * event than connect only posts. The first matching rule ends the spec
+ * in every phase, so each phase sees Tetragon's first-match order. */
+static void emit_net_rule(struct body *B, const struct ir_spec *sp, const struct ir_rule *r,
+			  size_t si)
+{
+	FILE *out = B->out;
+	const struct ir_action *act = &r->act;
+	struct ir_action obs = *act;
+	bool pre = act->deny || act->kill;
+
+	obs.deny = 0;
+	obs.kill = false;
+	emit_rule_head(B, r);
+	if (pre) {
+		fputs("\t\tif (nc->phase == TPC_NET_PH_PRE && ", out);
+		if (act->deny) {
+			emit_deny_cond(out, B->p);
+			fputs(") {\n", out);
+			emit_event(B, sp, r);
+			fprintf(out, "\t\t\th->action |= TPC_ACT_OVERRIDE;\n\t\t\th->ret = -%d;\n"
+				     "\t\t\tret = -%d;\n",
+				act->deny, act->deny);
+		} else {
+			fputs("!", out);
+			emit_deny_cond(out, B->p);
+			fputs(") {\n", out);
+			emit_event(B, sp, r);
+			fputs("\t\t\ttpc_act__signal(h, 9);\n", out);
+		}
+		emit_post(B, act, r->id, "\t\t\t");
+		fputs("\t\t} else if (nc->phase == TPC_NET_PH_EVENT && nc->event != TPC_TCP_CONNECT) {\n",
+		      out);
+	} else {
+		fputs("\t\tif (nc->phase == TPC_NET_PH_EVENT) {\n", out);
+	}
+	emit_event(B, sp, r);
+	emit_post(B, &obs, r->id, "\t\t\t");
+	fprintf(out, "\t\t}\n\t\tgoto spec%zu_done;\n\t}\n", si);
+}
+
+/* A network variant's entry: the runtime macro for (protocol, attach)
+ * fills a tpc_net_ctx and calls the body. */
+static void emit_net_entry(FILE *out, const struct ir_prog *p, const struct ir_variant *v, size_t i)
+{
+	const char *ctype, *mac;
+	char up[16];
+	size_t k;
+
+	switch (v->at) {
+	case AT_TP_BTF:
+		ctype = "u64";
+		mac = "TP_BTF";
+		break;
+	case AT_CGROUP_CONNECT4:
+	case AT_CGROUP_CONNECT6:
+	case AT_CGROUP_SENDMSG4:
+	case AT_CGROUP_SENDMSG6:
+		ctype = "struct bpf_sock_addr";
+		mac = v->at == AT_CGROUP_CONNECT4   ? "CONNECT4"
+		      : v->at == AT_CGROUP_CONNECT6 ? "CONNECT6"
+		      : v->at == AT_CGROUP_SENDMSG4 ? "SENDMSG4"
+						    : "SENDMSG6";
+		break;
+	case AT_CGROUP_SKB_INGRESS:
+	case AT_CGROUP_SKB_EGRESS:
+		ctype = "struct __sk_buff";
+		mac = v->at == AT_CGROUP_SKB_INGRESS ? "SKB_INGRESS" : "SKB_EGRESS";
+		break;
+	default:
+		ctype = "void";
+		mac = "UNKNOWN";
+	}
+	for (k = 0; net_name(p->net)[k] && k + 1 < sizeof(up); k++)
+		up[k] = (char)(net_name(p->net)[k] - 'a' + 'A');
+	up[k] = 0;
+	fprintf(out, "int %s(%s *ctx)\n{\n\treturn TPC_%s_ENTRY_%s(ctx, tpc_p%d, %zu);\n}\n\n",
+		v->name, ctype, up, mac, p->id, i);
 }
 
 static void emit_prog(struct body *B)
@@ -707,11 +846,18 @@ static void emit_prog(struct body *B)
 	bool exec_lsm = p->kind == HOOK_EXEC;
 
 	fprintf(out, "/* prog %d: %s */\n", p->id, p->key);
-	fprintf(out, "TPC_INLINE int tpc_p%d(void *ctx, const int v)\n{\n", p->id);
+	if (p->net)
+		fprintf(out, "TPC_INLINE int tpc_p%d(void *ctx, const int v, struct tpc_net_ctx *nc)\n{\n",
+			p->id);
+	else
+		fprintf(out, "TPC_INLINE int tpc_p%d(void *ctx, const int v)\n{\n", p->id);
 	fputs("\tstruct tpc_scratch *s = tpc_scratch__get();\n\tstruct tpc_ev_hdr *h;\n"
 	      "\tu64 bits = 0;\n\tbool bits_ok = false;\n\tint ret = 0;\n\tu32 o;\n\n",
 	      out);
-	if (exec_lsm)
+	if (p->net)
+		fputs("#define TPC_BITS() (bits_ok ? bits : (bits_ok = true, bits = nc->own.bits))\n",
+		      out);
+	else if (exec_lsm)
 		fputs("#define TPC_BITS() (bits_ok ? bits : (bits_ok = true, bits = v == 0 ? "
 		      "tpc_proc__bits_of_file(s, BPF_CORE_READ((struct linux_binprm *)((u64 *)ctx)[0], "
 		      "file)) : tpc_proc__bits(s)))\n",
@@ -719,9 +865,9 @@ static void emit_prog(struct body *B)
 	else
 		fputs("#define TPC_BITS() (bits_ok ? bits : (bits_ok = true, bits = tpc_proc__bits(s)))\n",
 		      out);
-	fputs("\tu64 pbits = 0;\n\tbool pbits_ok = false;\n"
-	      "#define TPC_PBITS() (pbits_ok ? pbits : (pbits_ok = true, pbits = tpc_proc__parent_bits(s)))\n",
-	      out);
+	fprintf(out, "\tu64 pbits = 0;\n\tbool pbits_ok = false;\n"
+		     "#define TPC_PBITS() (pbits_ok ? pbits : (pbits_ok = true, pbits = %s))\n",
+		p->net ? "nc->own.pbits" : "tpc_proc__parent_bits(s)");
 	emit_arg_state(B);
 	fputs("\n\t(void)pbits;\n\t(void)pbits_ok;\n\tif (!s)\n\t\treturn 0;\n\t(void)h;\n\t(void)o;\n\t(void)bits;\n\t(void)bits_ok;\n",
 	      out);
@@ -743,8 +889,12 @@ static void emit_prog(struct body *B)
 		fputs("', ", out);
 		span_comment(out, B->m, sp->span);
 		fputs(" */\n", out);
-		for (size_t r = 0; r < sp->rules.n; r++)
-			emit_rule(B, sp, &sp->rules.v[r], si);
+		for (size_t r = 0; r < sp->rules.n; r++) {
+			if (p->net)
+				emit_net_rule(B, sp, &sp->rules.v[r], si);
+			else
+				emit_rule(B, sp, &sp->rules.v[r], si);
+		}
 		fprintf(out, "spec%zu_done:;\n", si);
 	}
 	fputs("\treturn ret;\n}\n", out);
@@ -755,7 +905,7 @@ static void emit_prog(struct body *B)
 		const struct ir_variant *v = &p->variants.v[i];
 
 		fputs("SEC(\"", out);
-		if (v->at == AT_CGROUP_CONNECT4 || v->at == AT_CGROUP_CONNECT6)
+		if (!v->target[0])
 			fputs(ir_attach__sec(v->at), out);
 		else {
 			fputs(ir_attach__sec(v->at), out);
@@ -763,6 +913,10 @@ static void emit_prog(struct body *B)
 			cstring_safe(out, v->target);
 		}
 		fputs("\")\n", out);
+		if (p->net) {
+			emit_net_entry(out, p, v, i);
+			continue;
+		}
 		switch (v->at) {
 		case AT_LSM:
 			fprintf(out,
@@ -902,10 +1056,30 @@ rate_done:
 	emit_maps(out, o);
 	emit_binsets(out, o, m);
 	fputs("#include \"tpc_proc.bpf.h\"\n\n", out);
+	if (o->needs_net) {
+		bool dns = false, http = false;
+
+		for (size_t i = 0; i < o->progs.n; i++) {
+			dns |= o->progs.v[i]->net == NET_DNS;
+			http |= o->progs.v[i]->net == NET_HTTP;
+		}
+		fputs("#include \"tpc_net.bpf.h\"\n", out);
+		if (dns)
+			fputs("#include \"tpc_dns.bpf.h\"\n", out);
+		if (http)
+			fputs("#include \"tpc_http.bpf.h\"\n", out);
+		fputs("\n", out);
+	}
 	for (size_t i = 0; i < o->progs.n; i++) {
 		B.p = o->progs.v[i];
 		emit_prog(&B);
 	}
+	if (o->needs_net)
+		fputs("/* the owner of every new socket, from the process creating it */\n"
+		      "SEC(\"cgroup/sock_create\")\n"
+		      "int tpc_net_sock_create(struct bpf_sock *ctx)\n{\n"
+		      "\treturn tpc_net__on_sock_create(ctx);\n}\n\n",
+		      out);
 	if (o->needs_proc)
 		fputs("/* forget a process's binary bits when it exits (pids are reused) */\n"
 		      "SEC(\"tracepoint/sched/sched_process_exit\")\n"

@@ -86,12 +86,18 @@ static json_t *hook_json(const struct ir_object *o, const struct ir_prog *p,
 	case HOOK_UPROBE:
 		type = "uprobe";
 		break;
+	case HOOK_NET:
+		type = "network";
+		break;
 	default:
 		type = h->ret.v ? "kretprobe" : "kprobe";
 	}
 	j = json_pack("{s:i, s:s, s:s, s:o, s:o, s:o, s:o, s:o, s:o}", "id", sp->id, "event",
 		      sp->event, "type", type, "function_name",
-		      jstr(h->kind == HOOK_EXEC ? "security_bprm_check" : h->call.s), "subsys",
+		      jstr(h->kind == HOOK_EXEC ? "security_bprm_check"
+			   : h->kind == HOOK_NET ? h->protocol.s
+						 : h->call.s),
+		      "subsys",
 		      jstr(h->subsystem.s), "tracepoint", jstr(h->event.s), "message",
 		      jstr_n(h->message.s, h->message.len), "tags", tags, "args", args);
 	(void)o;
@@ -104,7 +110,7 @@ char *meta__json(const struct ir_object *o, const struct meta_opts *opts)
 		      *rules = json_array(), *progs = json_array(), *maps = json_array(),
 		      *features = json_array();
 	char *out;
-	bool tp_btf = false, lsm = false, kprobe = false, fentry = false;
+	bool tp_btf = false, lsm = false, kprobe = false, fentry = false, cgroup = o->needs_net;
 
 	for (int i = 0; i < opts->nsources; i++)
 		json_array_append_new(sources, json_pack("{s:o, s:s}", "file",
@@ -174,8 +180,14 @@ char *meta__json(const struct ir_object *o, const struct meta_opts *opts)
 			lsm |= v->at == AT_LSM;
 			kprobe |= v->at == AT_KPROBE || v->at == AT_KRETPROBE;
 			fentry |= v->at == AT_FENTRY || v->at == AT_FEXIT;
+			cgroup |= !strncmp(ir_attach__name(v->at), "cgroup", 6);
 		}
 	}
+	if (o->needs_net)
+		json_array_append_new(progs, json_pack("{s:s, s:s, s:s, s:s, s:i}", "name",
+						       "tpc_net_sock_create", "attach",
+						       "cgroup/sock_create", "target", "", "group",
+						       "net_owner", "prio", 0));
 	if (o->needs_proc)
 		json_array_append_new(progs, json_pack("{s:s, s:s, s:s, s:s, s:i}", "name",
 						       "tpc_proc_exit", "attach", "tracepoint",
@@ -206,6 +218,8 @@ char *meta__json(const struct ir_object *o, const struct meta_opts *opts)
 		json_array_append_new(features, json_string("kprobe"));
 	if (fentry)
 		json_array_append_new(features, json_string("fentry"));
+	if (cgroup)
+		json_array_append_new(features, json_string("cgroup"));
 	root = json_pack("{s:i, s:i, s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "tpc_meta_version",
 			 TPC_META_VERSION, "abi_version", TPC_ABI_VERSION, "tpc_version",
 			 TPC_VERSION, "sources", sources, "policies", pols, "hooks", hooks, "rules",

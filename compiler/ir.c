@@ -11,6 +11,8 @@ const char *ir_attach__name(enum ir_attach at)
 	static const char *const n[] = {
 		"tracepoint", "raw_tp", "tp_btf", "kprobe", "kretprobe", "fentry",
 		"fexit", "lsm", "uprobe", "uretprobe", "cgroup/connect4", "cgroup/connect6",
+		"cgroup/sendmsg4", "cgroup/sendmsg6", "cgroup/sock_create", "cgroup_skb/ingress",
+		"cgroup_skb/egress",
 	};
 
 	return n[at];
@@ -21,6 +23,8 @@ const char *ir_attach__sec(enum ir_attach at)
 	static const char *const n[] = {
 		"tracepoint", "raw_tp", "tp_btf", "kprobe", "kretprobe", "fentry",
 		"fexit", "lsm", "uprobe", "uretprobe", "cgroup/connect4", "cgroup/connect6",
+		"cgroup/sendmsg4", "cgroup/sendmsg6", "cgroup/sock_create", "cgroup_skb/ingress",
+		"cgroup_skb/egress",
 	};
 
 	return n[at];

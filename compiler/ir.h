@@ -117,6 +117,7 @@ enum ir_argfrom {
 	AF_SOCK_ADDR, /* cgroup/connect: struct bpf_sock_addr */
 	AF_RET,	      /* return value: kretprobe/uretprobe regs, fexit ctx[nargs] */
 	AF_COMM,      /* bpf_get_current_comm() */
+	AF_NET,	      /* tpcNetwork fixed arg `index`: tpc_<proto>__arg_*(nc, index) */
 };
 
 enum ir_argkind {
@@ -193,6 +194,12 @@ enum ir_attach {
 	AT_URETPROBE,
 	AT_CGROUP_CONNECT4,
 	AT_CGROUP_CONNECT6,
+	/* tpcNetwork (cgroup programs attach to the cgroup v2 root) */
+	AT_CGROUP_SENDMSG4,
+	AT_CGROUP_SENDMSG6,
+	AT_CGROUP_SOCK_CREATE,
+	AT_CGROUP_SKB_INGRESS,
+	AT_CGROUP_SKB_EGRESS,
 };
 
 /* One program variant: how a prog attaches on some kernels. */
@@ -203,6 +210,7 @@ struct ir_variant {
 	int prio;	     /* lower preferred */
 	bool deny_capable;   /* return value can deny (LSM/cgroup) */
 	int lsm_nargs;	     /* LSM: the hook's argument count (ctx[n] = previous verdict) */
+	enum net_proto net;  /* network prog: its protocol (AF_NET reads) */
 };
 
 struct ir_prog {
@@ -213,6 +221,7 @@ struct ir_prog {
 	VEC(struct ir_arg) args;
 	VEC(struct ir_spec) specs;
 	bool needs_binary; /* some leaf reads SRC_BINARY */
+	enum net_proto net; /* HOOK_NET: the protocol; the body takes a tpc_net_ctx */
 };
 
 /* A matchBinaries set, evaluated once per process image. */
@@ -251,6 +260,7 @@ struct ir_object {
 	VEC(struct ir_map) maps;
 	int nrules, nspecs;
 	bool needs_proc; /* some prog reads binary bits: emit the exit cleaner */
+	bool needs_net;	 /* network progs: include tpc_net.bpf.h, emit the owner recorder */
 };
 
 /* Builders (ir.c). */

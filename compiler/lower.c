@@ -50,19 +50,31 @@ static struct ir_prog *prog_get(struct lower *L, enum hook_kind kind, const char
 	return p;
 }
 
+/* C-name part of an attach kind: "cgroup/connect4" -> "connect4",
+ * "cgroup_skb/egress" -> "skb_egress". */
+static const char *attach_cname(struct lower *L, enum ir_attach at)
+{
+	const char *n = ir_attach__name(at);
+
+	if (!strncmp(n, "cgroup/", 7))
+		return n + 7;
+	if (!strncmp(n, "cgroup_skb/", 11))
+		return arena__sprintf(L->a, "skb_%s", n + 11);
+	return n;
+}
+
 static void variant_add(struct lower *L, struct ir_prog *p, enum ir_attach at,
 			const char *target, int prio)
 {
 	struct ir_variant v = {
 		.at = at,
 		.target = arena__strdup(L->a, target),
-		.name = arena__sprintf(L->a, "tpc_p%d_%s", p->id,
-				       at == AT_CGROUP_CONNECT4	  ? "connect4"
-				       : at == AT_CGROUP_CONNECT6 ? "connect6"
-								  : ir_attach__name(at)),
+		.name = arena__sprintf(L->a, "tpc_p%d_%s", p->id, attach_cname(L, at)),
 		.prio = prio,
+		.net = p->net,
 		.deny_capable = at == AT_LSM || at == AT_CGROUP_CONNECT4 ||
-				at == AT_CGROUP_CONNECT6,
+				at == AT_CGROUP_CONNECT6 || at == AT_CGROUP_SENDMSG4 ||
+				at == AT_CGROUP_SENDMSG6 || at == AT_CGROUP_SKB_EGRESS,
 	};
 
 	VEC_PUSH(L->a, p->variants, v);
@@ -118,6 +130,17 @@ static enum ir_argkind kind_of_type(enum arg_type t)
 	}
 }
 
+/* A 64-bit word of kernel context (strings are kernel pointers). */
+static void kernel_word_arg(struct ir_arg *a, enum arg_type t, enum ir_argfrom from)
+{
+	a->from = from;
+	a->kind = kind_of_type(t);
+	if (a->kind == AK_USTR)
+		a->kind = AK_KSTR;
+	a->size = 8;
+	a->is_signed = arg_type__is_signed(t);
+}
+
 /* How spec arg `ai` of hook h is read in prog p. Returns slot or -1. */
 static int lower_arg(struct lower *L, struct ir_prog *p, const struct ast_hook *h,
 		     const struct ast_arg *ai, const struct tp_format *tpf)
@@ -136,12 +159,7 @@ static int lower_arg(struct lower *L, struct ir_prog *p, const struct ast_hook *
 		const struct tp_field *f;
 
 		if (h->raw.v) {
-			a.from = AF_CTX_U64;
-			a.kind = kind_of_type(t);
-			if (a.kind == AK_USTR)
-				a.kind = AK_KSTR;
-			a.size = 8;
-			a.is_signed = arg_type__is_signed(t);
+			kernel_word_arg(&a, t, AF_CTX_U64);
 			break;
 		}
 		if (!tpf || a.index < 0 || a.index >= tpf->nfields) {
@@ -203,6 +221,10 @@ static int lower_arg(struct lower *L, struct ir_prog *p, const struct ast_hook *
 			a.kind = h->kind == HOOK_FENTRY && h->syscall.v ? AK_USTR : AK_KSTR;
 		a.size = 8;
 		a.is_signed = arg_type__is_signed(t);
+		break;
+	case HOOK_NET:
+		/* the fixed args come from the entry's tpc_net_ctx */
+		kernel_word_arg(&a, t, AF_NET);
 		break;
 	default:
 		LERR(L, ai->span, "arguments of %s hooks are not supported yet",
@@ -690,6 +712,12 @@ static void lower_actions(struct lower *L, const struct ast_hook *h, const struc
 			*enforce = true;
 			break;
 		case ACT_BLOCK:
+			if (h->kind == HOOK_NET) {
+				/* tcp: connect() fails (cgroup/connect4/6) */
+				act->deny = EPERM;
+				*enforce = true;
+				break;
+			}
 			if (h->kind != HOOK_EXEC) {
 				LERR(L, x->span, "Block is only valid for the exec shorthand");
 				break;
@@ -940,6 +968,23 @@ static struct ir_prog *hook_prog(struct lower *L, const struct ast_hook *h,
 			}
 		}
 		return p;
+	case HOOK_NET:
+		snprintf(key, sizeof(key), "net:%s", h->protocol.s);
+		p = prog_get(L, h->kind, key);
+		p->net = h->proto;
+		L->o->needs_net = true;
+		if (p->variants.n)
+			return p;
+		if (h->proto == NET_TCP) {
+			/* every transition of every TCP socket; connect4/6 join when
+			 * a rule blocks (lower_hook) */
+			variant_add(L, p, AT_TP_BTF, "inet_sock_set_state", 0);
+		} else {
+			/* dns, http: parsed from the packets of the root cgroup */
+			variant_add(L, p, AT_CGROUP_SKB_EGRESS, "", 0);
+			variant_add(L, p, AT_CGROUP_SKB_INGRESS, "", 0);
+		}
+		return p;
 	case HOOK_UPROBE:
 		snprintf(key, sizeof(key), "%s:%s:%s", h->ret.v ? "uretprobe" : "uprobe", h->path.s,
 			 h->call.s);
@@ -964,8 +1009,72 @@ static const char *event_name(const struct ast_hook *h)
 		return "process_lsm";
 	case HOOK_UPROBE:
 		return "process_uprobe";
+	case HOOK_NET:
+		return h->proto == NET_TCP ? "network_tcp"
+		       : h->proto == NET_DNS ? "network_dns"
+					     : "network_http";
 	default:
 		return "process_kprobe";
+	}
+}
+
+/* Sources a network event cannot read: they describe `current`, which is
+ * not the socket's owner outside process context. */
+static void net_check_pred(struct lower *L, const struct ir_prog *p, const struct ir_pred *x)
+{
+	static const char *const names[] = { [SRC_EUID] = "euid",   [SRC_PPID] = "ppid",
+					      [SRC_EGID] = "egid",   [SRC_CAPS] = "caps",
+					      [SRC_NS] = "namespaces", [SRC_COMM] = "comm" };
+
+	if (!x)
+		return;
+	for (size_t i = 0; i < x->nkids; i++)
+		net_check_pred(L, p, x->kids[i]);
+	if (x->kind != P_LEAF)
+		return;
+	if (x->src == SRC_ARG && p->args.v[x->slot].from == AF_COMM)
+		LERR(L, x->span, "'comm' is not available on tpcNetwork hooks (events may run "
+				 "outside the owning process); match the binary instead");
+	else if (x->src < sizeof(names) / sizeof(names[0]) && names[x->src])
+		LERR(L, x->span, "'%s' is not available on tpcNetwork hooks (events may run "
+				 "outside the owning process); use pid, uid, cgroup or binary",
+		     names[x->src]);
+}
+
+/* tpcNetwork: `events:` becomes a test on the event argument in front of
+ * every rule; a tcp Block needs the cgroup connect hooks. */
+static void lower_net_spec(struct lower *L, struct ir_prog *p, const struct ast_hook *h,
+			   const int *slots, struct ir_spec *spec)
+{
+	bool deny = false;
+
+	for (size_t r = 0; r < spec->rules.n; r++) {
+		struct ir_rule *ru = &spec->rules.v[r];
+
+		net_check_pred(L, p, ru->pred);
+		deny |= ru->act.deny != 0;
+		if (h->proto == NET_TCP && h->event_mask && slots[1] >= 0) {
+			struct ir_pred *ev = ir_pred__leaf(L->a, SRC_ARG, T_IN, h->span);
+			struct ir_pred *all = ir_pred__new(L->a, P_AND, ru->span);
+
+			ev->slot = slots[1];
+			ev->cost = COST_CTX;
+			for (int k = TPC_TCP_CONNECT; k <= TPC_TCP_CLOSE; k++)
+				if (h->event_mask & (1u << k))
+					ir_pred__add_int(L->a, ev, k, k);
+			p->args.v[slots[1]].in_pred = true;
+			ir_pred__add(L->a, all, ev);
+			if (ru->pred)
+				ir_pred__add(L->a, all, ru->pred);
+			ru->pred = all;
+		}
+	}
+	if (deny && h->proto == NET_TCP) {
+		for (size_t i = 0; i < p->variants.n; i++)
+			if (p->variants.v[i].at == AT_CGROUP_CONNECT4)
+				return;
+		variant_add(L, p, AT_CGROUP_CONNECT4, "", 0);
+		variant_add(L, p, AT_CGROUP_CONNECT6, "", 0);
 	}
 }
 
@@ -996,7 +1105,8 @@ static void lower_hook(struct lower *L, const struct ast_hook *h, bool *enforce)
 	}
 	for (size_t i = 0; i < h->args.n; i++) {
 		slots[i] = lower_arg(L, p, h, &h->args.v[i], have_tpf ? &tpf : NULL);
-		if (slots[i] >= 0) {
+		/* a tcp record carries its tuple and event in tpc_ev_net */
+		if (slots[i] >= 0 && !(h->kind == HOOK_NET && h->proto == NET_TCP)) {
 			p->args.v[slots[i]].in_event = true;
 			VEC_PUSH(L->a, spec.event_args, slots[i]);
 		}
@@ -1036,6 +1146,8 @@ static void lower_hook(struct lower *L, const struct ast_hook *h, bool *enforce)
 		lower_actions(L, h, sel, &r.act, enforce);
 		VEC_PUSH(L->a, spec.rules, r);
 	}
+	if (h->kind == HOOK_NET)
+		lower_net_spec(L, p, h, slots, &spec);
 	VEC_PUSH(L->a, p->specs, spec);
 	tp_format__release(&tpf);
 }

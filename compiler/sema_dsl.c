@@ -16,13 +16,14 @@
 
 /* The value kind a field compares as, once arguments are resolved. */
 enum vkind { VK_INT, VK_UINT, VK_STRING, VK_PATH, VK_ADDR, VK_PORT, VK_CAPS, VK_FAMILY,
-	     VK_PROTOCOL };
+	     VK_PROTOCOL, VK_TCP_EVENT, VK_DNS_QTYPE };
 
 static const char *vkind_name(enum vkind k)
 {
 	static const char *const n[] = { "an integer", "an integer", "a string", "a path",
 					 "an address", "a port", "a capability set",
-					 "an address family", "a protocol" };
+					 "an address family", "a protocol", "a tcp event",
+					 "a DNS query type" };
 
 	return n[k];
 }
@@ -94,6 +95,16 @@ static bool field_kind(struct sema *s, struct hook_ctx *hc, const struct ast_exp
 	}
 	if ((why = support__field(ref.f->name))) {
 		sema_unsupported(s, e->span, ref.f->name, why);
+		return false;
+	}
+	if (h->kind == HOOK_NET &&
+	    (!strcmp(ref.f->name, "comm") || !strcmp(ref.f->name, "euid") ||
+	     !strcmp(ref.f->name, "egid") || !strcmp(ref.f->name, "ppid") ||
+	     !strncmp(ref.f->name, "caps.", 5) || !strncmp(ref.f->name, "ns.", 3))) {
+		diag__error(s->d, e->span, "net-process-field",
+			    "'%s' describes the current task, which a network event may not run "
+			    "in; use pid, uid, gid, cgroup or binary (the socket owner's)",
+			    fq(e));
 		return false;
 	}
 	if (ref.f->keyed && !e->field.key.present) {
@@ -174,6 +185,10 @@ static bool field_kind(struct sema *s, struct hook_ctx *hc, const struct ast_exp
 		else if (t == ARG_KERNEL_CAP_T || t == ARG_CAP_EFFECTIVE ||
 			 t == ARG_CAP_INHERITABLE || t == ARG_CAP_PERMITTED)
 			*out = VK_UINT; /* compared with masks, as Tetragon's Mask */
+		else if (t == ARG_TCP_EVENT)
+			*out = VK_TCP_EVENT;
+		else if (t == ARG_DNS_QTYPE)
+			*out = VK_DNS_QTYPE;
 		else if (arg_type__is_int(t))
 			*out = arg_type__is_signed(t) ? VK_INT : VK_UINT;
 		else if (arg_type__is_net(t)) {
@@ -195,7 +210,8 @@ static bool field_kind(struct sema *s, struct hook_ctx *hc, const struct ast_exp
 
 static bool is_intlike(enum vkind k)
 {
-	return k == VK_INT || k == VK_UINT || k == VK_PORT;
+	return k == VK_INT || k == VK_UINT || k == VK_PORT || k == VK_TCP_EVENT ||
+	       k == VK_DNS_QTYPE;
 }
 
 static bool op_fits(enum expr_cmp op, enum vkind k)
@@ -255,6 +271,16 @@ static void check_literal(struct sema *s, const struct ast_expr *e, enum vkind k
 	case EXPR_STR:
 		if (k == VK_STRING)
 			return;
+		if (k == VK_TCP_EVENT || k == VK_DNS_QTYPE) {
+			enum arg_type t = k == VK_TCP_EVENT ? ARG_TCP_EVENT : ARG_DNS_QTYPE;
+			int64_t v;
+
+			if (value__parse_int(lit->sval.s, t, &v, &why))
+				diag__error(s->d, lit->span, "dsl-value", "invalid %s '%s': %s",
+					    k == VK_TCP_EVENT ? "tcp event" : "DNS query type",
+					    diag_quote(lit->sval.s, lit->sval.len), why);
+			return;
+		}
 		if (k == VK_PATH) {
 			if (lit->sval.len && lit->sval.s[0] != '/' &&
 			    (op == CMP_EQ || op == CMP_STARTSWITH))

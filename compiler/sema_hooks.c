@@ -867,6 +867,60 @@ static void check_uprobe(struct sema *s, struct hook_ctx *hc)
 			      "without checking the binary");
 }
 
+/* tpcNetwork: events and ports against the protocol. */
+static void check_net(struct sema *s, struct hook_ctx *hc)
+{
+	static const char *const tcp_events[] = { "connect", "accept", "listen", "close", NULL };
+	static const char *const dns_events[] = { "query", NULL };
+	static const char *const http_events[] = { "request", NULL };
+	struct ast_hook *h = hc->h;
+	const char *const *names = h->proto == NET_TCP	 ? tcp_events
+				   : h->proto == NET_DNS ? dns_events
+							 : http_events;
+	const char *why;
+
+	if (h->proto == NET_NONE)
+		return; /* the reader reported it */
+	if ((why = support__net_proto(h->proto))) {
+		sema_unsupported(s, h->protocol.span, q(&h->protocol), why);
+		return;
+	}
+	h->event_mask = 0;
+	for (size_t i = 0; i < h->events.n; i++) {
+		const struct ast_str *e = &h->events.v[i];
+		int k = -1;
+
+		for (int j = 0; names[j]; j++)
+			if (ast_str__eq(e, names[j]))
+				k = j;
+		if (k < 0) {
+			const char *sug = diag_suggest(e->s, names);
+
+			diag__error(s->d, e->span, "net-event",
+				    "'%s' is not a %s event (expected %s)%s%s%s", q(e),
+				    q(&h->protocol),
+				    h->proto == NET_TCP ? "connect, accept, listen or close"
+							: names[0],
+				    sug ? "; did you mean '" : "", sug ? sug : "", sug ? "'?" : "");
+			continue;
+		}
+		h->event_mask |= 1u << (k + 1); /* TPC_TCP_* are 1-based in this order */
+	}
+	if (h->has_events && !h->events.n)
+		diag__error(s->d, h->span, "net-event", "'events' is empty: the hook would never fire");
+	if (h->has_ports && h->proto == NET_TCP) {
+		diag__error(s->d, h->ports.n ? h->ports.v[0].span : h->span, "net-ports",
+			    "'ports' applies to dns and http (the server ports parsed); select tcp "
+			    "connections with matchArgs DPort/SPort on 'sk' instead");
+		return;
+	}
+	for (size_t i = 0; i < h->ports.n; i++)
+		if (h->ports.v[i].v < 1 || h->ports.v[i].v > 65535)
+			diag__error(s->d, h->ports.v[i].span, "net-ports",
+				    "port %lld is out of range (1 to 65535)",
+				    (long long)h->ports.v[i].v);
+}
+
 static void check_message_tags(struct sema *s, struct ast_hook *h)
 {
 	if (h->message.present) {
@@ -914,6 +968,9 @@ void sema_check_hook(struct sema *s, struct ast_hook *h)
 	case HOOK_UPROBE:
 		snprintf(hc.what_buf, sizeof(hc.what_buf), "uprobe '%s'", q(&h->path));
 		break;
+	case HOOK_NET:
+		snprintf(hc.what_buf, sizeof(hc.what_buf), "tpcNetwork '%s'", q(&h->protocol));
+		break;
 	default:
 		snprintf(hc.what_buf, sizeof(hc.what_buf), "%s hook", hook_kind__name(h->kind));
 		break;
@@ -938,11 +995,15 @@ void sema_check_hook(struct sema *s, struct ast_hook *h)
 	case HOOK_UPROBE:
 		check_uprobe(s, &hc);
 		break;
+	case HOOK_NET:
+		check_net(s, &hc);
+		break;
 	default:
 		break;
 	}
 	check_message_tags(s, h);
-	if (!h->skipped && h->kind != HOOK_EXEC)
+	/* tpcNetwork args are fixed and built valid by the reader */
+	if (!h->skipped && h->kind != HOOK_EXEC && h->kind != HOOK_NET)
 		check_args(s, &hc);
 	for (size_t i = 0; i < h->selectors.n; i++)
 		sema_check_selector(s, &hc, &h->selectors.v[i]);

@@ -718,6 +718,12 @@ static void override_where(struct sema *s, struct hook_ctx *hc, struct ast_actio
 		diag__error(s->d, act->name.span, "override-hook",
 			    "use 'Block' to deny an exec");
 		return;
+	case HOOK_NET:
+		diag__error(s->d, act->name.span, "override-hook",
+			    "Override does not apply to %s; use 'Block' (tcp: connect() fails "
+			    "with EPERM)",
+			    hc->what);
+		return;
 	default:
 		return;
 	}
@@ -789,6 +795,11 @@ static void check_action(struct sema *s, struct hook_ctx *hc, struct ast_action 
 		}
 		break;
 	case ACT_SIGNAL:
+		if (h->kind == HOOK_NET) {
+			diag__error(s->d, act->name.span, "signal-hook",
+				    "Signal is not available on %s; use Sigkill", hc->what);
+			break;
+		}
 		if (!act->arg_sig.present) {
 			diag__error(s->d, act->name.span, "action-arg",
 				    "Signal needs 'argSig' (a signal name or number)");
@@ -830,7 +841,12 @@ static void check_action(struct sema *s, struct hook_ctx *hc, struct ast_action 
 		override_where(s, hc, act);
 		break;
 	case ACT_BLOCK:
-		if (h->kind != HOOK_EXEC)
+		if (h->kind == HOOK_NET && h->proto == NET_HTTP)
+			diag__error(s->d, act->name.span, "block-hook",
+				    "'Block' cannot deny an HTTP request: the request is already on the "
+				    "wire when it is parsed; use Sigkill, or Block the connect on a tcp "
+				    "entry");
+		else if (h->kind != HOOK_EXEC && h->kind != HOOK_NET)
 			diag__error(s->d, act->name.span, "block-hook",
 				    "'Block' is tpc's shorthand for denying an exec; on %s use "
 				    "Override (lsmhooks) or Sigkill",
@@ -896,6 +912,15 @@ void sema_check_selector(struct sema *s, struct hook_ctx *hc, struct ast_selecto
 	}
 	for (size_t i = 0; i < sel->match_actions.n; i++)
 		check_action(s, hc, &sel->match_actions.v[i]);
+	if (h->kind == HOOK_NET && (sel->match_namespaces.n || sel->match_capabilities.n))
+		diag__error(s->d,
+			    sel->match_namespaces.n ? sel->match_namespaces.v[0].span
+						    : sel->match_capabilities.v[0].span,
+			    "net-process-field",
+			    "%s events may run outside the owning process, which is known by pid, "
+			    "uid, cgroup and binary only; matchNamespaces and matchCapabilities do "
+			    "not apply",
+			    hc->what);
 	if (h->kind == HOOK_EXEC && sel->match_args.n)
 		diag__error(s->d, sel->match_args.v[0].span, "exec-args",
 			    "the exec shorthand has no arguments to match");

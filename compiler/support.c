@@ -14,6 +14,18 @@ const char *support__hook(enum hook_kind k)
 	}
 }
 
+const char *support__net_proto(enum net_proto p)
+{
+	switch (p) {
+	case NET_DNS:
+		return "DNS parsing in cgroup_skb programs is not implemented yet";
+	case NET_HTTP:
+		return "HTTP parsing in cgroup_skb programs is not implemented yet";
+	default:
+		return NULL;
+	}
+}
+
 const char *support__action(enum action a)
 {
 	switch (a) {
@@ -64,6 +76,9 @@ const char *support__arg_type(enum arg_type t)
 		return "net_device decoding is not implemented yet";
 	case ARG_CONST_BUF:
 		return "const_buf is internal to Tetragon and cannot be declared in a policy";
+	case ARG_TCP_EVENT:
+	case ARG_DNS_QTYPE:
+		return "this type belongs to the fixed arguments of tpcNetwork hooks";
 	default:
 		return NULL;
 	}

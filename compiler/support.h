@@ -14,6 +14,8 @@
 #include "tables.h"
 
 const char *support__hook(enum hook_kind k);
+/* tpcNetwork protocols (tcp | dns | http) */
+const char *support__net_proto(enum net_proto p);
 const char *support__action(enum action a);
 const char *support__arg_type(enum arg_type t);
 const char *support__op(enum op o);

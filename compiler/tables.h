@@ -67,7 +67,10 @@
 	X(ARG_DATA_LOC, "data_loc", 38, 0)                                     \
 	X(ARG_CONST_BUF, "const_buf", 18, 0)                                   \
 	X(ARG_NOP, "nop", -1, 0)                                               \
-	X(ARG_BPF_CMD, "bpf_cmd", 1, 4)
+	X(ARG_BPF_CMD, "bpf_cmd", 1, 4)                                        \
+	/* tpc network hooks only (tpcNetwork's fixed args; no Tetragon id) */ \
+	X(ARG_TCP_EVENT, "tcp_event", -1, 4)                                   \
+	X(ARG_DNS_QTYPE, "dns_qtype", -1, 4)
 
 /* Selector operators: X(enum, canonical-name) (aliases in tables.c). */
 #define TPC_OPS(X)                                                             \

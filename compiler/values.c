@@ -10,6 +10,8 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 
+#include "tpc_abi.h"
+
 #define FAIL(msg)                                                              \
 	do {                                                                   \
 		if (why)                                                       \
@@ -111,6 +113,8 @@ static void int_shape(enum arg_type t, int *bits, bool *sign)
 	case ARG_UINT32:
 	case ARG_CAPABILITY:
 	case ARG_BPF_CMD:
+	case ARG_TCP_EVENT:
+	case ARG_DNS_QTYPE:
 		*bits = 32;
 		break;
 	case ARG_LONG:
@@ -136,12 +140,44 @@ static void int_shape(enum arg_type t, int *bits, bool *sign)
 	}
 }
 
+static const char *const tcp_event_names[] = { "CONNECT", "ACCEPT", "LISTEN", "CLOSE", NULL };
+static const int tcp_event_vals[] = { TPC_TCP_CONNECT, TPC_TCP_ACCEPT, TPC_TCP_LISTEN,
+				      TPC_TCP_CLOSE };
+/* DNS query types (RFC 1035, 3596, 2782, 9460) a policy is likely to name */
+static const char *const qtype_names[] = { "A",	   "NS",  "CNAME", "SOA",   "PTR", "MX",
+					   "TXT",  "AAAA", "SRV",  "HTTPS", "ANY", NULL };
+static const int qtype_vals[] = { 1, 2, 5, 6, 12, 15, 16, 28, 33, 65, 255 };
+
+const char *const *value__net_const_names(enum arg_type t)
+{
+	return t == ARG_TCP_EVENT ? tcp_event_names : t == ARG_DNS_QTYPE ? qtype_names : NULL;
+}
+
+int value__net_const(enum arg_type t, const char *s, int64_t *out)
+{
+	const char *const *names = value__net_const_names(t);
+	const int *vals = t == ARG_TCP_EVENT ? tcp_event_vals : qtype_vals;
+
+	for (int i = 0; names && names[i]; i++)
+		if (!strcmp(names[i], s)) {
+			*out = vals[i];
+			return 0;
+		}
+	return -ENOENT;
+}
+
 int value__parse_int(const char *s, enum arg_type t, int64_t *out, const char **why)
 {
 	uint64_t mag;
 	bool neg, sign;
 	int bits, err;
 
+	if (value__net_const_names(t) && isalpha((unsigned char)*s)) {
+		if (!value__net_const(t, s, out))
+			return 0;
+		FAIL(t == ARG_TCP_EVENT ? "expected CONNECT, ACCEPT, LISTEN or CLOSE"
+					: "expected a DNS query type (A, AAAA, CNAME, ...) or a number");
+	}
 	err = parse_mag(s, &neg, &mag, why);
 	if (err)
 		return err;

@@ -16,6 +16,12 @@
 /* Integer in any base (0x.., 0o.., 0.., 0b.., decimal), optional sign,
  * range-checked for the given argument type. */
 int value__parse_int(const char *s, enum arg_type t, int64_t *out, const char **why);
+/* Named constants of the tpcNetwork argument types (tcp_event: CONNECT
+ * ACCEPT LISTEN CLOSE; dns_qtype: A AAAA CNAME ...), as in tpc_abi.h.
+ * value__parse_int() accepts them for those types. */
+int value__net_const(enum arg_type t, const char *s, int64_t *out);
+/* NULL-terminated names for "did you mean" and docs. */
+const char *const *value__net_const_names(enum arg_type t);
 /* u64 (for masks, inodes) */
 int value__parse_u64(const char *s, uint64_t *out, const char **why);
 

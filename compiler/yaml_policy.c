@@ -691,6 +691,77 @@ static void parse_hook(struct yp *c, const struct ynode *n, enum hook_kind kind,
 		parse_ignore(c, v, h, kind == HOOK_UPROBE);
 }
 
+/* ---- tpcNetwork (tpc extension) -------------------------------------- */
+
+/* Each protocol's fixed argument list: index, type, label. */
+static const struct {
+	enum arg_type type;
+	const char *label;
+} net_args[4][4] = {
+	[NET_TCP] = { { ARG_SOCK, "sk" }, { ARG_TCP_EVENT, "event" } },
+	[NET_DNS] = { { ARG_STRING, "name" }, { ARG_DNS_QTYPE, "qtype" },
+		      { ARG_SOCKADDR, "server" } },
+	[NET_HTTP] = { { ARG_STRING, "method" }, { ARG_STRING, "host" }, { ARG_STRING, "path" },
+		       { ARG_SOCKADDR, "server" } },
+};
+
+static void net_fixed_args(struct yp *c, struct ast_hook *h, struct span sp)
+{
+	for (int i = 0; i < 4 && net_args[h->proto][i].label; i++) {
+		struct ast_arg a = { 0 };
+		const char *ty = arg_type__name(net_args[h->proto][i].type);
+		const char *lb = net_args[h->proto][i].label;
+
+		a.span = sp;
+		a.index = (struct ast_int){ i, sp, true };
+		a.type = ast_str__make(c->a, ty, strlen(ty), sp);
+		a.type_id = net_args[h->proto][i].type;
+		a.label = ast_str__make(c->a, lb, strlen(lb), sp);
+		VEC_PUSH(c->a, h->args, a);
+	}
+}
+
+static void parse_net(struct yp *c, const struct ynode *n, struct ast_hook *h)
+{
+	static const char *const keys[] = { "protocol", "events", "ports", "selectors",
+					    "message",	"tags",	  NULL };
+	static const char *const protos[] = { "tcp", "dns", "http", NULL };
+	struct ynode *f[MAX_FIELDS];
+
+	h->kind = HOOK_NET;
+	if (!yr__fields(c, n, "tpcNetwork entry", keys, f, NULL))
+		return;
+	h->span = n->span;
+	if (HAS(f[0])) {
+		if (yr__get_oneof(c, f[0], &h->protocol, "network protocol", protos)) {
+			h->proto = ast_str__eq(&h->protocol, "tcp")   ? NET_TCP
+				   : ast_str__eq(&h->protocol, "dns") ? NET_DNS
+								      : NET_HTTP;
+			net_fixed_args(c, h, h->protocol.span);
+		}
+	} else {
+		yr__missing(c, n, "tpcNetwork entry", "protocol");
+	}
+	if (f[1]) {
+		yr__get_strvec(c, f[1], &h->events, "'events'");
+		h->has_events = true;
+	}
+	if (f[2]) {
+		size_t cnt;
+		struct ast_int *arr = yr__get_intlist(c, f[2], "'ports'", &cnt);
+
+		SET_INTVEC(h->ports, arr, cnt);
+		h->has_ports = true;
+	}
+	if (f[3])
+		PARSE_LIST(c, f[3], "'selectors'", h->selectors,
+			   parse_selector(c, f[3]->items[i_], &it_));
+	if (f[4])
+		yr__get_str(c, f[4], &h->message, "'message'");
+	if (f[5])
+		yr__get_strvec(c, f[5], &h->tags, "'tags'");
+}
+
 /* ---- spec -------------------------------------------------------------- */
 
 static void parse_list(struct yp *c, const struct ynode *n, struct ast_list *o)
@@ -845,6 +916,7 @@ static void parse_spec(struct yp *c, const struct ynode *n, struct ast_policy *p
 		"uprobes",
 		"lsmhooks",
 		"usdts",
+		"tpcNetwork",
 		"lists",
 		"enforcers",
 		"options",
@@ -865,6 +937,7 @@ static void parse_spec(struct yp *c, const struct ynode *n, struct ast_policy *p
 		K_UPROBES,
 		K_LSM,
 		K_USDTS,
+		K_NET,
 		K_LISTS,
 		K_ENF,
 		K_OPTS,
@@ -895,6 +968,9 @@ static void parse_spec(struct yp *c, const struct ynode *n, struct ast_policy *p
 			PARSE_LIST(c, v, hwhat[k], p->hooks,
 				   parse_hook(c, v->items[i_], hk[k], &it_));
 		}
+		if (f[K_NET] && n->vals[i] == f[K_NET] && n->keys[i] == fk[K_NET])
+			PARSE_LIST(c, f[K_NET], "'tpcNetwork'", p->hooks,
+				   parse_net(c, f[K_NET]->items[i_], &it_));
 	}
 	if (f[K_LISTS])
 		PARSE_LIST(c, f[K_LISTS], "'lists'", p->lists,

@@ -52,6 +52,9 @@ static const char *const compact_icon[LDR_EV__COUNT] = {
 	[LDR_EV_TRACEPOINT] = "\xf0\x9f\x94\x8d",
 	[LDR_EV_LSM] = "\xf0\x9f\x94\x8d",
 	[LDR_EV_UPROBE] = "\xf0\x9f\x94\x8d",
+	[LDR_EV_NET_TCP] = "\xf0\x9f\x94\x8c", /* electric plug */
+	[LDR_EV_NET_DNS] = "\xf0\x9f\x94\x8c",
+	[LDR_EV_NET_HTTP] = "\xf0\x9f\x94\x8c",
 };
 #define ICON_KILL "\xf0\x9f\x9b\x91" /* stop sign */
 #define ICON_DENY "\xf0\x9f\x9a\xab" /* no entry */
@@ -611,6 +614,36 @@ static struct ldr_proc *hook_process(struct ldr_events *ev, const struct tpc_ev_
 	return p;
 }
 
+/* action (and the errno of a deny in network records), policy, message,
+ * tags, then the envelope's node_name and time. */
+static void put_hook_tail(struct ldr_events *ev, struct jbuf *b, const struct ldr_meta_hook *hk,
+			  const struct ldr_meta_policy *pol, enum ldr_action act,
+			  const struct tpc_ev_hdr *h)
+{
+	put_kstr(b, ",\"action\":", ldr_action_names[act]);
+	if (h->kind == TPC_EV_NET && act == LDR_A_OVERRIDE) {
+		jbuf__cstr(b, ",\"error\":");
+		jbuf__u64(b, (uint32_t)-h->ret);
+	}
+	put_kstr(b, ",\"policy_name\":", pol->name);
+	if (hk->message[0])
+		put_kstr(b, ",\"message\":", hk->message);
+	if (hk->ntags) {
+		jbuf__cstr(b, ",\"tags\":[");
+		for (size_t t = 0; t < hk->ntags; t++) {
+			if (t)
+				jbuf__ch(b, ',');
+			jbuf__str(b, hk->tags[t], strlen(hk->tags[t]));
+		}
+		jbuf__ch(b, ']');
+	}
+	jbuf__cstr(b, "},\"node_name\":");
+	jbuf__str(b, ev->node, strlen(ev->node));
+	jbuf__cstr(b, ",\"time\":");
+	put_time(ev, b, h->ktime);
+	jbuf__ch(b, '}');
+}
+
 /* "<icon> <tag> <pid> <binary> <args> <decoded args> [policy] ACTION" */
 static int render_hook_compact(struct jbuf *b, const struct ldr_meta_hook *hk,
 			       const struct ldr_meta_policy *pol, enum ldr_action act,
@@ -677,24 +710,149 @@ static int render_hook_json(struct ldr_events *ev, struct jbuf *b, const struct 
 			return -1;
 		jbuf__ch(b, ']');
 	}
-	put_kstr(b, ",\"action\":", ldr_action_names[act]);
-	put_kstr(b, ",\"policy_name\":", pol->name);
-	if (hk->message[0])
-		put_kstr(b, ",\"message\":", hk->message);
-	if (hk->ntags) {
-		jbuf__cstr(b, ",\"tags\":[");
-		for (size_t t = 0; t < hk->ntags; t++) {
-			if (t)
-				jbuf__ch(b, ',');
-			jbuf__str(b, hk->tags[t], strlen(hk->tags[t]));
-		}
+	put_hook_tail(ev, b, hk, pol, act, h);
+	return 0;
+}
+
+/* --- network records (TPC_EV_NET) ------------------------------------------ */
+
+static const char *const tcp_event_names[] = { "UNKNOWN", "CONNECT", "ACCEPT", "LISTEN",
+					       "CLOSE" };
+
+static const char *net_event_name(const struct tpc_ev_net *n)
+{
+	if (n->proto == TPC_NET_TCP && n->event <= TPC_TCP_CLOSE)
+		return tcp_event_names[n->event];
+	if (n->proto == TPC_NET_DNS)
+		return n->event == TPC_DNS_ANSWER ? "ANSWER" : "QUERY";
+	if (n->proto == TPC_NET_HTTP)
+		return n->event == TPC_HTTP_RESPONSE ? "RESPONSE" : "REQUEST";
+	return "UNKNOWN";
+}
+
+static void put_addr(struct jbuf *b, const char *key_comma, const struct tpc_ev_sockaddr *sa)
+{
+	char addr[INET6_ADDRSTRLEN] = "";
+
+	if (sa->family == AF_INET || sa->family == AF_INET6)
+		inet_ntop(sa->family, sa->addr, addr, sizeof(addr));
+	jbuf__cstr(b, key_comma);
+	jbuf__str(b, addr, strlen(addr));
+}
+
+/* "socket":{family, protocol, saddr, sport, daddr, dport, cookie} */
+static void put_net_socket(struct jbuf *b, const struct tpc_ev_net *n)
+{
+	jbuf__cstr(b, ",\"socket\":{\"family\":\"");
+	jbuf__cstr(b, family_name(n->dst.family));
+	jbuf__ch(b, '"');
+	if (n->dst.protocol == 6)
+		jbuf__cstr(b, ",\"protocol\":\"IPPROTO_TCP\"");
+	else if (n->dst.protocol == 17)
+		jbuf__cstr(b, ",\"protocol\":\"IPPROTO_UDP\"");
+	put_addr(b, ",\"saddr\":", &n->src);
+	jbuf__cstr(b, ",\"sport\":");
+	jbuf__u64(b, n->src.port);
+	put_addr(b, ",\"daddr\":", &n->dst);
+	jbuf__cstr(b, ",\"dport\":");
+	jbuf__u64(b, n->dst.port);
+	jbuf__cstr(b, ",\"cookie\":\"");
+	jbuf__u64(b, n->cookie);
+	jbuf__cstr(b, "\"}");
+}
+
+static void put_u64s(struct jbuf *b, const char *key_comma, uint64_t v)
+{
+	jbuf__cstr(b, key_comma);
+	jbuf__ch(b, '"');
+	jbuf__u64(b, v);
+	jbuf__ch(b, '"');
+}
+
+static void put_u32(struct jbuf *b, const char *key_comma, uint32_t v)
+{
+	jbuf__cstr(b, key_comma);
+	jbuf__u64(b, v);
+}
+
+/* The protocol body after tpc_ev_net; *p advances past it. -1 if short. */
+static int put_net_body(struct jbuf *b, const struct tpc_ev_net *n, const char **p,
+			const char *end)
+{
+	struct tpc_ev_tcp t;
+
+	if (n->proto != TPC_NET_TCP)
+		return 0; /* dns/http bodies: rendered with their parsers */
+	if (end - *p < (long)sizeof(t))
+		return -1;
+	memcpy(&t, *p, sizeof(t));
+	*p += sizeof(t);
+	if (n->event == TPC_TCP_CLOSE)
+		put_u64s(b, ",\"duration_ns\":", t.duration_ns);
+	if (n->event == TPC_TCP_LISTEN)
+		return 0;
+	put_u64s(b, ",\"bytes_sent\":", t.bytes_sent);
+	put_u64s(b, ",\"bytes_received\":", t.bytes_received);
+	put_u32(b, ",\"segs_out\":", t.segs_out);
+	put_u32(b, ",\"segs_in\":", t.segs_in);
+	put_u32(b, ",\"data_segs_out\":", t.data_segs_out);
+	put_u32(b, ",\"data_segs_in\":", t.data_segs_in);
+	put_u32(b, ",\"retransmits\":", t.retrans);
+	return 0;
+}
+
+static int render_net_json(struct ldr_events *ev, struct jbuf *b, const struct ldr_meta_hook *hk,
+			   const struct ldr_meta_policy *pol, enum ldr_action act,
+			   const struct ldr_proc *p, const struct tpc_ev_hdr *h, const char *end)
+{
+	const struct tpc_ev_net *n = (const void *)(h + 1);
+	const char *q = (const char *)(n + 1);
+
+	jbuf__cstr(b, "{\"");
+	jbuf__cstr(b, hk->event_name);
+	jbuf__cstr(b, "\":{");
+	put_process_parent(ev, b, p, h);
+	put_kstr(b, ",\"event\":", net_event_name(n));
+	put_net_socket(b, n);
+	if (n->flags & TPC_NET_F_OWNER_LISTENER)
+		jbuf__cstr(b, ",\"owner\":\"listener\"");
+	else if (n->flags & TPC_NET_F_OWNER_UNKNOWN)
+		jbuf__cstr(b, ",\"owner\":\"unknown\"");
+	if (put_net_body(b, n, &q, end))
+		return -1;
+	if (hk->nargs) {
+		jbuf__cstr(b, ",\"args\":[");
+		if (put_args(b, hk, q, end, false))
+			return -1;
 		jbuf__ch(b, ']');
 	}
-	jbuf__cstr(b, "},\"node_name\":");
-	jbuf__str(b, ev->node, strlen(ev->node));
-	jbuf__cstr(b, ",\"time\":");
-	put_time(ev, b, h->ktime);
-	jbuf__ch(b, '}');
+	put_hook_tail(ev, b, hk, pol, act, h);
+	return 0;
+}
+
+/* "<icon> tcp/CONNECT <pid> <binary> <saddr:sport> > <daddr:dport> [policy] ACTION" */
+static int render_net_compact(struct jbuf *b, const struct ldr_meta_hook *hk,
+			      const struct ldr_meta_policy *pol, enum ldr_action act,
+			      const struct ldr_proc *p, const struct tpc_ev_hdr *h, const char *end)
+{
+	const struct tpc_ev_net *n = (const void *)(h + 1);
+	char tag[64];
+
+	(void)end;
+	snprintf(tag, sizeof(tag), "%s/%s", hk->function_name, net_event_name(n));
+	compact_head(b, act == LDR_A_SIGKILL	? ICON_KILL
+			: act == LDR_A_OVERRIDE ? ICON_DENY
+						: compact_icon[hk->event],
+		     tag, p, h);
+	jbuf__ch(b, ' ');
+	put_sa(b, &n->src, false, true);
+	jbuf__cstr(b, " > ");
+	put_sa(b, &n->dst, false, true);
+	jbuf__cstr(b, " [");
+	jbuf__cstr(b, pol->name);
+	jbuf__cstr(b, "] ");
+	jbuf__cstr(b, short_action[act]);
+	compact_sanitize(b);
 	return 0;
 }
 
@@ -713,7 +871,8 @@ int ldr_events__hook(struct ldr_events *ev, const struct ldr_meta *m, struct ldr
 	int np;
 
 	if (size < sizeof(*h) || h->size > size || h->size < sizeof(*h) ||
-	    h->kind != TPC_EV_HOOK || h->rule >= m->nrules) {
+	    (h->kind != TPC_EV_HOOK && h->kind != TPC_EV_NET) || h->rule >= m->nrules ||
+	    (h->kind == TPC_EV_NET && h->size < sizeof(*h) + sizeof(struct tpc_ev_net))) {
 		ev->decode_errors++;
 		return -1;
 	}
@@ -722,6 +881,11 @@ int ldr_events__hook(struct ldr_events *ev, const struct ldr_meta *m, struct ldr
 	r = &m->rules[h->rule];
 	hk = &m->hooks[r->hook];
 	pol = &m->policies[r->policy];
+	/* a network record must name a network hook, and only it */
+	if ((h->kind == TPC_EV_NET) != (hk->event >= LDR_EV_NET_TCP)) {
+		ev->decode_errors++;
+		return -1;
+	}
 	act = ldr_action__of(h->action, r);
 	if (ev->metrics && rule_ctr) {
 		struct ldr_ctr **slot = &rule_ctr[h->rule * LDR_A__COUNT + act];
@@ -742,7 +906,11 @@ int ldr_events__hook(struct ldr_events *ev, const struct ldr_meta *m, struct ldr
 		int err;
 
 		jbuf__reset(b);
-		if (ps[i].fmt == LDR_FMT_COMPACT)
+		if (h->kind == TPC_EV_NET && ps[i].fmt == LDR_FMT_COMPACT)
+			err = render_net_compact(b, hk, pol, act, p, h, end);
+		else if (h->kind == TPC_EV_NET)
+			err = render_net_json(ev, b, hk, pol, act, p, h, end);
+		else if (ps[i].fmt == LDR_FMT_COMPACT)
 			err = render_hook_compact(b, hk, pol, act, p, h, end);
 		else
 			err = render_hook_json(ev, b, hk, pol, act, p, h, end);

@@ -23,6 +23,9 @@ enum ldr_ev_type {
 	LDR_EV_TRACEPOINT,
 	LDR_EV_LSM,
 	LDR_EV_UPROBE,
+	LDR_EV_NET_TCP,	 /* tpcNetwork (TPC_EV_NET records) */
+	LDR_EV_NET_DNS,
+	LDR_EV_NET_HTTP,
 	LDR_EV__COUNT,
 };
 extern const char *const ldr_ev_type_names[LDR_EV__COUNT]; /* "process_exec", ... */

@@ -47,6 +47,7 @@ static const char run_usage[] =
 	"usage: tpc-loader run [options] [OBJ.bpf.o...]\n"
 	"  --policy-dir DIR       load every *.bpf.o in DIR and follow changes (inotify, SIGHUP)\n"
 	"  --cgroup PATH          cgroup v2 directory for cgroup/* programs (default: v2 root)\n"
+	"  --cgroup-root PATH     the same (tpcNetwork programs watch every socket below it)\n"
 	"  -o, --output FMT       json (default), compact, or none (no stdout events)\n"
 	"  --export-file PATH     also write JSON lines to PATH\n"
 	"  --export-max-mb N      rotate the export file at N MiB (default 10, 0 = never)\n"
@@ -57,7 +58,8 @@ static const char run_usage[] =
 	"                         restart; re-adopted at the next start\n"
 	"  --mount                mount tracefs (and bpffs for --pin) when missing\n"
 	"  --allow-event T,...    export only these event types (process_exec, process_exit,\n"
-	"                         process_kprobe, process_tracepoint, process_lsm, process_uprobe)\n"
+	"                         process_kprobe, process_tracepoint, process_lsm, process_uprobe,\n"
+	"                         network_tcp, network_dns, network_http)\n"
 	"  --deny-event T,...     never export these event types\n"
 	"  --allow-policy P,...   export only events of these policies\n"
 	"  --deny-policy P,...    never export events of these policies\n"
@@ -136,6 +138,7 @@ static int do_run(int argc, char **argv)
 	static const struct option lopts[] = {
 		{ "policy-dir", required_argument, 0, O_POLICY_DIR },
 		{ "cgroup", required_argument, 0, O_CGROUP },
+		{ "cgroup-root", required_argument, 0, O_CGROUP },
 		{ "output", required_argument, 0, 'o' },
 		{ "export-file", required_argument, 0, O_EXPORT_FILE },
 		{ "export-max-mb", required_argument, 0, O_EXPORT_MAX },

@@ -17,6 +17,8 @@ const char *const ldr_ev_type_names[LDR_EV__COUNT] = {
 	[LDR_EV_EXEC] = "process_exec",		  [LDR_EV_EXIT] = "process_exit",
 	[LDR_EV_KPROBE] = "process_kprobe",	  [LDR_EV_TRACEPOINT] = "process_tracepoint",
 	[LDR_EV_LSM] = "process_lsm",		  [LDR_EV_UPROBE] = "process_uprobe",
+	[LDR_EV_NET_TCP] = "network_tcp",	  [LDR_EV_NET_DNS] = "network_dns",
+	[LDR_EV_NET_HTTP] = "network_http",
 };
 
 int ldr_ev_type__parse(const char *s)

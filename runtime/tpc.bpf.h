@@ -172,9 +172,11 @@ struct {
 	__type(value, u64);
 } tpc_rate SEC(".maps");
 
-TPC_INLINE bool tpc_rate__allow(u32 rule, u32 scope, u64 period_ns)
+/* pid_tgid: whose thread/process the scope means (network events: the
+ * socket's owner, not current) */
+TPC_INLINE bool tpc_rate__allow_for(u32 rule, u32 scope, u64 pid_tgid, u64 period_ns)
 {
-	u64 pid_tgid = bpf_get_current_pid_tgid(), now = bpf_ktime_get_ns(), *last;
+	u64 now = bpf_ktime_get_ns(), *last;
 	struct tpc_rate_key k = { rule, scope,
 				  scope == 0 ? (u32)pid_tgid : scope == 1 ? pid_tgid >> 32 : 0 };
 
@@ -185,6 +187,11 @@ TPC_INLINE bool tpc_rate__allow(u32 rule, u32 scope, u64 period_ns)
 	}
 	bpf_map_update_elem(&tpc_rate, &k, &now, BPF_ANY);
 	return true;
+}
+
+TPC_INLINE bool tpc_rate__allow(u32 rule, u32 scope, u64 period_ns)
+{
+	return tpc_rate__allow_for(rule, scope, bpf_get_current_pid_tgid(), period_ns);
 }
 #endif
 

@@ -203,7 +203,12 @@ struct in6_addr {
 	u8 s6_addr[16];
 };
 
+typedef struct {
+	struct net *net;
+} possible_net_t;
+
 struct sock_common {
+	possible_net_t skc_net;
 	unsigned short skc_family;
 	volatile unsigned char skc_state;
 	u32 skc_daddr;
@@ -217,6 +222,20 @@ struct sock_common {
 struct sock {
 	struct sock_common __sk_common;
 	u16 sk_protocol;
+	u8 sk_shutdown; /* a 2-bit bitfield before 6.5: read with BPF_CORE_READ_BITFIELD_PROBED */
+};
+
+/* RFC 4898 counters (tcp_get_info reads the same fields) */
+struct tcp_sock {
+	u64 bytes_received;
+	u64 bytes_acked;
+	u64 bytes_sent;
+	u64 bytes_retrans;
+	u32 segs_in;
+	u32 segs_out;
+	u32 data_segs_in;
+	u32 data_segs_out;
+	u32 total_retrans;
 };
 
 struct socket {

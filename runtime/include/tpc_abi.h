@@ -9,6 +9,13 @@
  *      int  : 8 bytes, little endian (__s64 or __u64 per "signed")
  *      str  : struct tpc_ev_str then len bytes, padded to 8
  *      sa   : struct tpc_ev_sockaddr
+ *    Records of kind TPC_EV_NET (a tpcNetwork rule fired) carry
+ *    struct tpc_ev_net after the header, then the protocol's body
+ *    (struct tpc_ev_tcp for TPC_NET_TCP; the DNS and HTTP bodies are
+ *    defined with their parsers), then the hook's posted arguments encoded
+ *    as for TPC_EV_HOOK. In TPC_EV_NET records the header's process fields
+ *    (pid, tid, uid, gid, cgroup_id, comm) are those of the process that
+ *    owns the socket (docs/object-format.md), not of the current task.
  *  - An object names its ring buffer TPC_EVENTS_MAP and its counters
  *    TPC_STATS_MAP (per-CPU array, index enum tpc_stat).
  *  - TPC_ABI_VERSION changes whenever a layout here changes; the loader
@@ -38,7 +45,27 @@ enum tpc_ev_kind {
 	TPC_EV_EXIT = 2, /* base sensor: process_exit */
 	TPC_EV_FORK = 3, /* base sensor: clone (process table only) */
 	TPC_EV_HOOK = 4, /* a policy rule fired: process_kprobe/tracepoint/lsm/uprobe */
+	TPC_EV_NET = 5,	 /* a tpcNetwork rule fired: network_tcp/dns/http */
 };
+
+/* tpcNetwork protocols (tpc_ev_net.proto). */
+enum tpc_net_proto {
+	TPC_NET_TCP = 1,
+	TPC_NET_DNS = 2,
+	TPC_NET_HTTP = 3,
+};
+
+/* tcp events: tpc_ev_net.event, and the value of the tcp hook's `event`
+ * argument (DSL constants CONNECT ACCEPT LISTEN CLOSE). */
+#define TPC_TCP_CONNECT 1 /* an active open reached ESTABLISHED, or a Block/Sigkill at connect() */
+#define TPC_TCP_ACCEPT 2  /* a passive open reached ESTABLISHED */
+#define TPC_TCP_LISTEN 3  /* a socket entered LISTEN */
+#define TPC_TCP_CLOSE 4	  /* an established or listening socket reached CLOSE */
+/* dns / http events (their parsers fill them) */
+#define TPC_DNS_QUERY 1
+#define TPC_DNS_ANSWER 2
+#define TPC_HTTP_REQUEST 1
+#define TPC_HTTP_RESPONSE 2
 
 /* Action bits actually applied by BPF (hdr.action). */
 enum tpc_act_bits {
@@ -87,6 +114,32 @@ struct tpc_ev_sockaddr {
 	__u8 addr[16]; /* v4 in the first 4 bytes */
 };
 
+/* Common part of every TPC_EV_NET record, right after the header. */
+struct tpc_ev_net {
+	__u16 proto;  /* enum tpc_net_proto */
+	__u16 event;  /* TPC_TCP_* / TPC_DNS_* / TPC_HTTP_* */
+	__u32 flags;  /* TPC_NET_F_* */
+	__u64 cookie; /* socket cookie (bpf_get_socket_cookie) */
+	struct tpc_ev_sockaddr src; /* local side (port 0 before bind) */
+	struct tpc_ev_sockaddr dst; /* remote side */
+};
+#define TPC_NET_F_OWNER_UNKNOWN 1u  /* no owner recorded: the header's process is the current task */
+#define TPC_NET_F_OWNER_LISTENER 2u /* accepted socket: owner is the listening socket's process */
+
+/* Body of a TPC_NET_TCP record. Counters are read from struct tcp_sock at
+ * the event (final at CLOSE; zero for LISTEN and a connect() refused). */
+struct tpc_ev_tcp {
+	__u64 duration_ns;    /* CLOSE: ESTABLISHED (or LISTEN) to CLOSE; else 0 */
+	__u64 bytes_sent;     /* tcp_sock.bytes_acked: payload bytes the peer acknowledged */
+	__u64 bytes_received; /* tcp_sock.bytes_received: payload bytes received in order */
+	__u32 segs_out;	      /* segments sent, control segments and retransmits included */
+	__u32 segs_in;
+	__u32 data_segs_out;  /* segments carrying payload */
+	__u32 data_segs_in;
+	__u32 retrans;	      /* tcp_sock.total_retrans */
+	__u32 pad;
+};
+
 /* Base sensor exec record: hdr, this, then path, args, cwd as
  * consecutive byte strings of the given lengths (args NUL-separated). */
 struct tpc_ev_exec {
@@ -132,6 +185,8 @@ _Static_assert(sizeof(struct tpc_ev_sockaddr) == 24, "tpc_ev_sockaddr layout");
 _Static_assert(sizeof(struct tpc_ev_exec) == 96, "tpc_ev_exec layout");
 _Static_assert(sizeof(struct tpc_ev_exit) == 72, "tpc_ev_exit layout");
 _Static_assert(sizeof(struct tpc_ev_fork) == 72, "tpc_ev_fork layout");
+_Static_assert(sizeof(struct tpc_ev_net) == 64, "tpc_ev_net layout");
+_Static_assert(sizeof(struct tpc_ev_tcp) == 48, "tpc_ev_tcp layout");
 #endif
 
 #endif
