@@ -57,51 +57,65 @@ int ldr_dns__decode(const uint8_t *msg, size_t len, struct ldr_dns_msg *out);
  * the message (after the first pointer if any). 0 or -EBADMSG. */
 int ldr_dns__name(const uint8_t *msg, size_t len, size_t off, char out[256], size_t *next);
 
-/* Pairing. The callback gets the first record (query/request) and its
- * partner (answer/response) or NULL; both valid only during the call. */
-typedef void (*ldr_l7_pair_fn)(void *ctx, const struct tpc_ev_l7 *first, size_t first_size,
-			       const struct tpc_ev_l7 *second, size_t second_size);
+/* A DNS/HTTP TPC_EV_NET record, checked and split (tpc_l7_abi.h). */
+struct ldr_l7_rec {
+	const struct tpc_ev_hdr *h;
+	const struct tpc_ev_net *n;
+	const struct tpc_ev_l7 *b;
+	const char *str[3]; /* b->len[i] bytes each */
+	const char *rest;   /* posted arguments (8-aligned after the strings) */
+	const char *end;
+};
+
+/* 0, or -EINVAL when the record is not a whole DNS/HTTP TPC_EV_NET record. */
+int ldr_l7__parse(const void *data, size_t size, struct ldr_l7_rec *r);
+
+/* Pairing. The callback gets the first record (query/request) with the
+ * tag it was added with, and its partner (answer/response) or NULL; the
+ * records are valid only during the call. */
+typedef void (*ldr_l7_pair_fn)(void *ctx, const void *tag, const void *first, size_t first_size,
+			       const void *second, size_t second_size);
 
 struct ldr_l7_slot;
 
 struct ldr_l7_pairs {
 	struct ldr_l7_slot **bucket;
-	size_t cap;	     /* entries held at most; a power of two (= buckets) */
+	size_t cap; /* entries held at most; a power of two (= buckets) */
 	size_t used;
 	struct ldr_l7_slot *oldest, *newest; /* age list */
-	uint64_t timeout_ns; /* by record ktime */
+	uint64_t timeout_ns;		     /* by record ktime */
 	ldr_l7_pair_fn fn;
 	void *ctx;
-	uint64_t orphans;  /* answers/responses without a query/request held */
-	uint64_t evicted;  /* handed over unanswered because the table was full */
-	uint64_t expired;  /* handed over unanswered after the timeout */
+	uint64_t orphans; /* answers/responses without a query/request held */
+	uint64_t evicted; /* handed over unanswered because the table was full */
+	uint64_t expired; /* handed over unanswered after the timeout */
 };
 
 int ldr_l7_pairs__init(struct ldr_l7_pairs *t, size_t cap, uint64_t timeout_ns,
 		       ldr_l7_pair_fn fn, void *ctx);
 void ldr_l7_pairs__fini(struct ldr_l7_pairs *t); /* hands over what is held, unanswered */
-/* Feed one record (any TPC_EV_DNS_* / TPC_EV_HTTP_* kind). 0 or -EINVAL. */
-int ldr_l7_pairs__add(struct ldr_l7_pairs *t, const void *data, size_t size);
+/* Feed one DNS/HTTP record; tag travels with a held query/request (the
+ * loader passes its object's metadata). 0 or -EINVAL. A query whose
+ * hdr.action has TPC_ACT_OVERRIDE (Block) is handed over at once. */
+int ldr_l7_pairs__add(struct ldr_l7_pairs *t, const void *tag, const void *data, size_t size);
 /* Hand over entries whose first record is older than now - timeout. */
 void ldr_l7_pairs__expire(struct ldr_l7_pairs *t, uint64_t now_ktime);
+/* Hand over (unanswered) every entry added with tag (its object goes away). */
+void ldr_l7_pairs__flush_tag(struct ldr_l7_pairs *t, const void *tag);
 
 /* The protocol fields of one network_dns / network_http event, each
  * preceded by a comma (the caller writes process, policy and time):
- *   dns:  name, type, type_code, id, protocol, server, client, and with an
- *         answer rcode, answers [{addr, ttl}], cnames, latency_ns (and
- *         answer_truncated); unanswered: "unanswered":true; blocked query:
- *         "blocked":true
+ *   dns:  name, type, type_code, id, protocol, server {addr, port}, client
+ *         {addr, port}, and with an answer rcode,
+ *         answers [{addr, ttl}], cnames, latency_ns (answer_truncated);
+ *         a blocked query: "blocked":true; else "unanswered":true
  *   http: method, host, path (path_truncated), server, client, and with a
- *         response status, latency_ns; else "unanswered":true
- * first is the query/request, second its partner or NULL. */
-void ldr_l7__put_fields(struct jbuf *b, const struct tpc_ev_l7 *first, size_t first_size,
-			const struct tpc_ev_l7 *second, size_t second_size);
+ *         response
+ *         status, latency_ns; else "unanswered":true
+ * q is the query/request, a its partner or NULL. */
+void ldr_l7__put_fields(struct jbuf *b, const struct ldr_l7_rec *q, const struct ldr_l7_rec *a);
 /* "A", "AAAA", ... or NULL for a type without a name here. */
 const char *ldr_dns__type_name(unsigned type);
 const char *ldr_dns__rcode_name(unsigned rcode);
-
-/* Bytes of a record's strings: the i-th (0..2) string and its length, or
- * NULL when the record is too short for its len[] fields. */
-const char *ldr_l7__str(const struct tpc_ev_l7 *e, size_t size, int i, size_t *len);
 
 #endif

@@ -135,18 +135,33 @@ int ldr_dns__decode(const uint8_t *msg, size_t len, struct ldr_dns_msg *out)
 	return 0;
 }
 
-const char *ldr_l7__str(const struct tpc_ev_l7 *e, size_t size, int i, size_t *len)
+int ldr_l7__parse(const void *data, size_t size, struct ldr_l7_rec *r)
 {
-	size_t at = sizeof(*e);
+	const char *p = data, *end = p + size;
+	size_t need = sizeof(*r->h) + sizeof(*r->n) + sizeof(*r->b), at;
 
-	if (size < sizeof(*e) || i < 0 || i > 2)
-		return NULL;
-	for (int k = 0; k < i; k++)
-		at += e->len[k];
-	if (at + e->len[i] > size)
-		return NULL;
-	*len = e->len[i];
-	return (const char *)e + at;
+	memset(r, 0, sizeof(*r));
+	if (!data || size < need)
+		return -EINVAL;
+	r->h = data;
+	r->n = (const void *)(p + sizeof(*r->h));
+	r->b = (const void *)(p + sizeof(*r->h) + sizeof(*r->n));
+	if (r->h->kind != TPC_EV_NET || (r->n->proto != TPC_NET_DNS && r->n->proto != TPC_NET_HTTP))
+		return -EINVAL;
+	if (r->h->size < need || r->h->size > size)
+		return -EINVAL;
+	end = p + r->h->size;
+	at = need;
+	for (int i = 0; i < 3; i++) {
+		if (at + r->b->len[i] > r->h->size)
+			return -EINVAL;
+		r->str[i] = p + at;
+		at += r->b->len[i];
+	}
+	at = (at + 7) & ~(size_t)7;
+	r->rest = at < r->h->size ? p + at : end;
+	r->end = end;
+	return 0;
 }
 
 /* --- pairing --------------------------------------------------------------- */
@@ -154,16 +169,17 @@ const char *ldr_l7__str(const struct tpc_ev_l7 *e, size_t size, int i, size_t *l
 struct ldr_l7_key {
 	struct tpc_l7_flow flow;
 	uint16_t id;	/* DNS id; 0 for HTTP */
-	uint16_t proto; /* 'd' or 'h' */
+	uint16_t proto; /* TPC_NET_DNS or TPC_NET_HTTP */
 };
 
 struct ldr_l7_slot {
 	struct ldr_l7_key key;
+	const void *tag;
 	uint64_t ktime;
 	struct ldr_l7_slot *chain;	   /* bucket, oldest first */
 	struct ldr_l7_slot *older, *newer; /* age list */
 	size_t size;
-	struct tpc_ev_l7 rec[]; /* the first record, copied */
+	uint64_t rec[]; /* the first record, copied */
 };
 
 static size_t key_bucket(const struct ldr_l7_pairs *t, const struct ldr_l7_key *k)
@@ -216,7 +232,7 @@ static void slot__drop(struct ldr_l7_pairs *t, struct ldr_l7_slot *s)
 /* Hand the oldest entry over unanswered. */
 static void slot__flush(struct ldr_l7_pairs *t, struct ldr_l7_slot *s)
 {
-	t->fn(t->ctx, s->rec, s->size, NULL, 0);
+	t->fn(t->ctx, s->tag, s->rec, s->size, NULL, 0);
 	slot__drop(t, s);
 }
 
@@ -230,9 +246,10 @@ void ldr_l7_pairs__fini(struct ldr_l7_pairs *t)
 	t->bucket = NULL;
 }
 
-static int slot__hold(struct ldr_l7_pairs *t, const struct ldr_l7_key *k,
-		      const struct tpc_ev_l7 *e, size_t size)
+static int slot__hold(struct ldr_l7_pairs *t, const struct ldr_l7_key *k, const void *tag,
+		      const struct ldr_l7_rec *r)
 {
+	size_t size = r->h->size;
 	struct ldr_l7_slot *s, **pp;
 
 	if (t->used >= t->cap) {
@@ -243,10 +260,11 @@ static int slot__hold(struct ldr_l7_pairs *t, const struct ldr_l7_key *k,
 	if (!s)
 		return -ENOMEM;
 	s->key = *k;
-	s->ktime = e->hdr.ktime;
+	s->tag = tag;
+	s->ktime = r->h->ktime;
 	s->chain = NULL;
 	s->size = size;
-	memcpy(s->rec, e, size);
+	memcpy(s->rec, r->h, size);
 	for (pp = &t->bucket[key_bucket(t, k)]; *pp; pp = &(*pp)->chain)
 		;
 	*pp = s;
@@ -271,50 +289,59 @@ static struct ldr_l7_slot *slot__find(struct ldr_l7_pairs *t, const struct ldr_l
 	return s;
 }
 
-int ldr_l7_pairs__add(struct ldr_l7_pairs *t, const void *data, size_t size)
+static void key_of(const struct ldr_l7_rec *r, struct ldr_l7_key *k)
 {
-	const struct tpc_ev_l7 *e = data;
+	memset(k, 0, sizeof(*k));
+	memcpy(k->flow.client, r->n->src.addr, 16);
+	memcpy(k->flow.server, r->n->dst.addr, 16);
+	k->flow.cport = r->n->src.port;
+	k->flow.sport = r->n->dst.port;
+	k->flow.family = (uint8_t)r->n->dst.family;
+	k->flow.proto = (uint8_t)r->n->dst.protocol;
+	k->proto = r->n->proto;
+	if (r->n->proto == TPC_NET_DNS)
+		k->id = r->b->id;
+}
+
+int ldr_l7_pairs__add(struct ldr_l7_pairs *t, const void *tag, const void *data, size_t size)
+{
+	struct ldr_l7_rec r;
 	struct ldr_l7_key k;
 	struct ldr_l7_slot *s;
+	bool first;
 
-	if (!t->bucket || size < sizeof(*e))
+	if (!t->bucket || ldr_l7__parse(data, size, &r))
 		return -EINVAL;
-	memset(&k, 0, sizeof(k));
-	k.flow = e->flow;
-	switch (e->hdr.kind) {
-	case TPC_EV_DNS_QUERY:
-	case TPC_EV_DNS_ANSWER:
-		k.proto = 'd';
-		k.id = e->id;
-		break;
-	case TPC_EV_HTTP_REQUEST:
-	case TPC_EV_HTTP_RESPONSE:
-		k.proto = 'h';
-		break;
-	default:
-		return -EINVAL;
-	}
-	switch (e->hdr.kind) {
-	case TPC_EV_DNS_QUERY:
-		if (e->flags & TPC_L7_F_BLOCKED) {
-			t->fn(t->ctx, e, size, NULL, 0);
+	key_of(&r, &k);
+	first = r.n->event == (r.n->proto == TPC_NET_DNS ? TPC_DNS_QUERY : TPC_HTTP_REQUEST);
+	if (first) {
+		if (r.h->action & TPC_ACT_OVERRIDE) {
+			t->fn(t->ctx, tag, data, r.h->size, NULL, 0);
 			return 0;
 		}
 		/* a retransmitted query (same flow and id): keep the first */
-		if (slot__find(t, &k))
+		if (r.n->proto == TPC_NET_DNS && slot__find(t, &k))
 			return 0;
-		/* fall through */
-	case TPC_EV_HTTP_REQUEST:
-		return slot__hold(t, &k, e, size);
-	default:
-		s = slot__find(t, &k);
-		if (!s) {
-			t->orphans++;
-			return 0;
-		}
-		t->fn(t->ctx, s->rec, s->size, e, size);
-		slot__drop(t, s);
+		return slot__hold(t, &k, tag, &r);
+	}
+	s = slot__find(t, &k);
+	if (!s) {
+		t->orphans++;
 		return 0;
+	}
+	t->fn(t->ctx, s->tag, s->rec, s->size, data, r.h->size);
+	slot__drop(t, s);
+	return 0;
+}
+
+void ldr_l7_pairs__flush_tag(struct ldr_l7_pairs *t, const void *tag)
+{
+	struct ldr_l7_slot *s = t->bucket ? t->oldest : NULL, *next;
+
+	for (; s; s = next) {
+		next = s->newer;
+		if (s->tag == tag)
+			slot__flush(t, s);
 	}
 }
 
@@ -362,36 +389,31 @@ static void put_key(struct jbuf *b, const char *key)
 	jbuf__ch(b, ':');
 }
 
-static void put_endpoint(struct jbuf *b, const char *key, unsigned family, const uint8_t *addr,
-			 unsigned port)
+static void put_endpoint(struct jbuf *b, const char *key, const struct tpc_ev_sockaddr *sa)
 {
 	char a[INET6_ADDRSTRLEN] = "";
 
-	inet_ntop(family == AF_INET6 ? AF_INET6 : AF_INET, addr, a, sizeof(a));
+	inet_ntop(sa->family == AF_INET6 ? AF_INET6 : AF_INET, sa->addr, a, sizeof(a));
 	put_key(b, key);
 	jbuf__cstr(b, "{\"addr\":");
 	jbuf__str(b, a, strlen(a));
 	jbuf__cstr(b, ",\"port\":");
-	jbuf__u64(b, port);
+	jbuf__u64(b, sa->port);
 	jbuf__ch(b, '}');
 }
 
-static void put_rstr(struct jbuf *b, const char *key, const struct tpc_ev_l7 *e, size_t size,
-		     int i)
+static void put_rstr(struct jbuf *b, const char *key, const struct ldr_l7_rec *r, int i)
 {
-	size_t n = 0;
-	const char *s = ldr_l7__str(e, size, i, &n);
-
 	put_key(b, key);
-	jbuf__str(b, s ? s : "", s ? n : 0);
+	jbuf__str(b, r->str[i], r->b->len[i]);
 }
 
-static void put_answer(struct jbuf *b, const struct tpc_ev_l7 *a, size_t size)
+static void put_answer(struct jbuf *b, const struct ldr_l7_rec *a)
 {
 	struct ldr_dns_msg *m = malloc(sizeof(*m));
-	const char *rc = ldr_dns__rcode_name(a->code);
-	size_t n = 0;
-	const uint8_t *head = (const uint8_t *)ldr_l7__str(a, size, 0, &n);
+	const char *rc = ldr_dns__rcode_name(a->b->code);
+	size_t n = a->b->len[0];
+	const uint8_t *head = (const uint8_t *)a->str[0];
 	char addr[INET6_ADDRSTRLEN];
 	int k = 0;
 
@@ -399,7 +421,7 @@ static void put_answer(struct jbuf *b, const struct tpc_ev_l7 *a, size_t size)
 	if (rc)
 		jbuf__str(b, rc, strlen(rc));
 	else
-		jbuf__u64(b, a->code);
+		jbuf__u64(b, a->b->code);
 	if (!m)
 		return;
 	if (!head || ldr_dns__decode(head, n, m)) {
@@ -428,42 +450,40 @@ static void put_answer(struct jbuf *b, const struct tpc_ev_l7 *a, size_t size)
 	}
 	if (k)
 		jbuf__ch(b, ']');
-	if (m->truncated || (a->flags & TPC_L7_F_TRUNC))
+	if (m->truncated || (a->b->flags & TPC_L7_F_TRUNC))
 		jbuf__cstr(b, ",\"answer_truncated\":true");
 	free(m);
 }
 
-void ldr_l7__put_fields(struct jbuf *b, const struct tpc_ev_l7 *q, size_t qsize,
-			const struct tpc_ev_l7 *a, size_t asize)
+void ldr_l7__put_fields(struct jbuf *b, const struct ldr_l7_rec *q, const struct ldr_l7_rec *a)
 {
-	const struct tpc_l7_flow *f = &q->flow;
-	bool dns = q->hdr.kind == TPC_EV_DNS_QUERY;
+	bool dns = q->n->proto == TPC_NET_DNS;
 
 	if (dns) {
-		const char *tn = ldr_dns__type_name(q->qtype);
+		const char *tn = ldr_dns__type_name(q->b->qtype);
 
-		put_rstr(b, "name", q, qsize, 0);
+		put_rstr(b, "name", q, 0);
 		put_key(b, "type");
 		if (tn)
 			jbuf__str(b, tn, strlen(tn));
 		else
-			jbuf__u64(b, q->qtype);
+			jbuf__u64(b, q->b->qtype);
 		put_key(b, "type_code");
-		jbuf__u64(b, q->qtype);
+		jbuf__u64(b, q->b->qtype);
 		put_key(b, "id");
-		jbuf__u64(b, q->id);
+		jbuf__u64(b, q->b->id);
 		put_key(b, "protocol");
-		jbuf__cstr(b, q->flags & TPC_L7_F_TCP ? "\"TCP\"" : "\"UDP\"");
+		jbuf__cstr(b, q->b->flags & TPC_L7_F_TCP ? "\"TCP\"" : "\"UDP\"");
 	} else {
-		put_rstr(b, "method", q, qsize, 0);
-		put_rstr(b, "host", q, qsize, 2);
-		put_rstr(b, "path", q, qsize, 1);
-		if (q->flags & TPC_L7_F_TRUNC)
+		put_rstr(b, "method", q, 0);
+		put_rstr(b, "host", q, 2);
+		put_rstr(b, "path", q, 1);
+		if (q->b->flags & TPC_L7_F_TRUNC)
 			jbuf__cstr(b, ",\"path_truncated\":true");
 	}
-	put_endpoint(b, "server", f->family, f->server, f->sport);
-	put_endpoint(b, "client", f->family, f->client, f->cport);
-	if (q->flags & TPC_L7_F_BLOCKED) {
+	put_endpoint(b, "server", &q->n->dst);
+	put_endpoint(b, "client", &q->n->src);
+	if (q->h->action & TPC_ACT_OVERRIDE) {
 		jbuf__cstr(b, ",\"blocked\":true");
 		return;
 	}
@@ -471,14 +491,14 @@ void ldr_l7__put_fields(struct jbuf *b, const struct tpc_ev_l7 *q, size_t qsize,
 		jbuf__cstr(b, ",\"unanswered\":true");
 		return;
 	}
-	if (dns)
-		put_answer(b, a, asize);
-	else {
+	if (dns) {
+		put_answer(b, a);
+	} else {
 		put_key(b, "status");
-		jbuf__u64(b, a->code);
+		jbuf__u64(b, a->b->code);
 	}
 	put_key(b, "latency_ns");
 	jbuf__ch(b, '"');
-	jbuf__u64(b, a->hdr.ktime > q->hdr.ktime ? a->hdr.ktime - q->hdr.ktime : 0);
+	jbuf__u64(b, a->h->ktime > q->h->ktime ? a->h->ktime - q->h->ktime : 0);
 	jbuf__ch(b, '"');
 }

@@ -51,15 +51,6 @@ struct {
 	__type(value, struct tpc_dns_pend);
 } tpc_dns_pending SEC(".maps");
 
-struct tpc_dns_q {
-	u32 msg;  /* offset of the DNS message in the skb */
-	u32 mlen; /* message bytes present in this packet */
-	u16 id;
-	u16 qtype;
-	u16 flags; /* TPC_L7_F_TCP */
-	int name_len;
-};
-
 /* One byte of the wire name. A length byte becomes '.', a label byte is
  * lowercased; both move one position left, so the dotted name starts at
  * buf[0]. The loop ends at the root label (0) or on the first error. */
@@ -169,23 +160,38 @@ bad:
 	return -1;
 }
 
-/* Post a query record (name from its slot) with the applied action bits. */
+/* The DNS part of a query record at s->ev[o] (tpc_ev_net, tpc_ev_l7, the
+ * name); returns the 8-aligned offset after it. */
+TPC_INLINE u32 tpc_dns__put_query(struct tpc_scratch *s, u32 o, const struct tpc_l7_pkt *p,
+				  const struct tpc_dns_q *q, const char *name, u64 cookie,
+				  u32 nflags)
+{
+	struct tpc_ev_l7 *b = tpc_l7__put_net(s, o, TPC_NET_DNS, TPC_DNS_QUERY, nflags, cookie, p);
+	u32 pos = o + TPC_L7_HEAD_BYTES;
+
+	b->id = q->id;
+	b->qtype = q->qtype;
+	b->flags = q->flags;
+	b->len[0] = tpc_l7__append(s, &pos, name, q->name_len);
+	return (pos + 7) & ~7u;
+}
+
+/* A whole query record for the current task (programs without
+ * tpc_net.bpf.h: tests and benchmarks), with the applied action bits. */
 TPC_INLINE void tpc_dns__post_query(const struct tpc_l7_pkt *p, const struct tpc_dns_q *q,
 				    const char *name, u32 rule, u32 action)
 {
 	struct tpc_scratch *s = tpc_scratch__get();
-	struct tpc_ev_l7 *e;
-	u32 pos = sizeof(*e);
+	struct tpc_ev_hdr *h;
+	u32 o;
 
 	if (!s)
 		return;
-	e = tpc_l7__record(s, TPC_EV_DNS_QUERY, rule, p);
-	e->hdr.action = action;
-	e->id = q->id;
-	e->qtype = q->qtype;
-	e->flags = q->flags | (action & TPC_ACT_OVERRIDE ? TPC_L7_F_BLOCKED : 0);
-	e->len[0] = tpc_l7__append(s, &pos, name, q->name_len);
-	tpc_event__submit(s, (pos + 7) & ~7u);
+	h = (void *)s->ev;
+	tpc_hdr__fill(h, TPC_EV_NET, rule);
+	h->action = action;
+	o = tpc_dns__put_query(s, sizeof(*h), p, q, name, 0, 0);
+	tpc_event__submit(s, o);
 }
 
 /* Remember a query that passed the policy, so its answer is posted. */
@@ -201,33 +207,36 @@ TPC_INLINE void tpc_dns__pending_add(const struct tpc_l7_pkt *p, const struct tp
 
 /* Ingress on a DNS port: post the head of an answer whose query is
  * pending. Always passes the packet. */
-TPC_INLINE void tpc_dns__answer(struct __sk_buff *skb, const struct tpc_l7_pkt *p)
+TPC_INLINE void tpc_dns__answer(struct __sk_buff *skb, const struct tpc_l7_pkt *p, u64 cookie)
 {
 	struct tpc_dns_key k = {};
 	struct tpc_dns_pend *v;
 	struct tpc_scratch *s;
+	struct tpc_ev_hdr *h;
 	struct tpc_ev_l7 *e;
 	u16 flags;
-	u8 h[4];
+	u8 h4[4];
 	u32 n;
 	int msg;
 
 	msg = tpc_dns__msg(p, &flags);
-	if (msg < 0 || bpf_skb_load_bytes(skb, msg, h, 4) || !(h[2] & 0x80))
+	if (msg < 0 || bpf_skb_load_bytes(skb, msg, h4, 4) || !(h4[2] & 0x80))
 		return;
 	__builtin_memcpy(&k.flow, &p->flow, sizeof(k.flow));
-	k.id = (u16)h[0] << 8 | h[1];
+	k.id = (u16)h4[0] << 8 | h4[1];
 	v = bpf_map_lookup_elem(&tpc_dns_pending, &k);
 	if (!v)
 		return;
 	s = tpc_scratch__get();
 	if (!s)
 		return;
-	e = tpc_l7__record(s, TPC_EV_DNS_ANSWER, v->rule, p);
+	h = (void *)s->ev;
+	tpc_hdr__fill(h, TPC_EV_NET, v->rule);
+	e = tpc_l7__put_net(s, sizeof(*h), TPC_NET_DNS, TPC_DNS_ANSWER, 0, cookie, p);
 	e->req_ktime = v->ktime;
 	bpf_map_delete_elem(&tpc_dns_pending, &k);
 	e->id = k.id;
-	e->code = h[3] & 15;
+	e->code = h4[3] & 15;
 	e->flags = flags;
 	n = p->off + p->len - msg;
 	e->orig = n > 0xffff ? 0xffff : n;
@@ -235,12 +244,13 @@ TPC_INLINE void tpc_dns__answer(struct __sk_buff *skb, const struct tpc_l7_pkt *
 		n = TPC_DNS_HEAD;
 		e->flags |= TPC_L7_F_TRUNC;
 	}
-	if (bpf_skb_load_bytes(skb, msg, s->ev + sizeof(*e), TPC_L7_SIZE(n, TPC_DNS_HEAD, nohead)))
+	if (bpf_skb_load_bytes(skb, msg, s->ev + sizeof(*h) + TPC_L7_HEAD_BYTES,
+			       TPC_L7_SIZE(n, TPC_DNS_HEAD, nohead)))
 nohead:
 		n = 0;
 	e->len[0] = n;
 	tpc_l7_stat__inc(TPC_L7_DNS_ANSWERS);
-	tpc_event__submit(s, (sizeof(*e) + n + 7) & ~7u);
+	tpc_event__submit(s, (sizeof(*h) + TPC_L7_HEAD_BYTES + n + 7) & ~7u);
 }
 
 #endif

@@ -58,15 +58,6 @@ enum tpc_http_state {
 	TPC_HS_DONE,
 };
 
-struct tpc_http_req {
-	int method_len;
-	int path_len;
-	int host_len;
-	u32 path_orig;
-	u32 next;  /* head offset after this request's blank line (0: not found) */
-	u16 flags; /* TPC_L7_F_TRUNC, TPC_L7_F_NO_HOST */
-};
-
 /* One byte of the head; a state machine so the whole head is one verified
  * loop body. */
 static long tpc_http__step(u32 i, void *ctx)
@@ -208,24 +199,41 @@ TPC_INLINE int tpc_http__request(struct tpc_l7_scratch *sc, u32 start, u32 n,
 	return 0;
 }
 
-/* Post a request record (slots of sc) with the applied action bits. */
+/* The HTTP part of a request record at s->ev[o] (tpc_ev_net, tpc_ev_l7,
+ * method, path, host from the slots of sc); returns the 8-aligned offset
+ * after it. */
+TPC_INLINE u32 tpc_http__put_request(struct tpc_scratch *s, u32 o, const struct tpc_l7_pkt *p,
+				     struct tpc_l7_scratch *sc, const struct tpc_http_req *r,
+				     u64 cookie, u32 nflags)
+{
+	struct tpc_ev_l7 *b =
+		tpc_l7__put_net(s, o, TPC_NET_HTTP, TPC_HTTP_REQUEST, nflags, cookie, p);
+	u32 pos = o + TPC_L7_HEAD_BYTES;
+
+	b->flags = r->flags;
+	b->orig = r->path_orig > 0xffff ? 0xffff : r->path_orig;
+	b->len[0] = tpc_l7__append(s, &pos, sc->str[0], r->method_len);
+	b->len[1] = tpc_l7__append(s, &pos, sc->str[1], r->path_len);
+	b->len[2] = tpc_l7__append(s, &pos, sc->str[2], r->host_len);
+	return (pos + 7) & ~7u;
+}
+
+/* A whole request record for the current task (programs without
+ * tpc_net.bpf.h: tests and benchmarks). */
 TPC_INLINE void tpc_http__post_request(const struct tpc_l7_pkt *p, struct tpc_l7_scratch *sc,
 				       const struct tpc_http_req *r, u32 rule, u32 action)
 {
 	struct tpc_scratch *s = tpc_scratch__get();
-	struct tpc_ev_l7 *e;
-	u32 pos = sizeof(*e);
+	struct tpc_ev_hdr *h;
+	u32 o;
 
 	if (!s)
 		return;
-	e = tpc_l7__record(s, TPC_EV_HTTP_REQUEST, rule, p);
-	e->hdr.action = action;
-	e->flags = r->flags;
-	e->orig = r->path_orig > 0xffff ? 0xffff : r->path_orig;
-	e->len[0] = tpc_l7__append(s, &pos, sc->str[0], r->method_len);
-	e->len[1] = tpc_l7__append(s, &pos, sc->str[1], r->path_len);
-	e->len[2] = tpc_l7__append(s, &pos, sc->str[2], r->host_len);
-	tpc_event__submit(s, (pos + 7) & ~7u);
+	h = (void *)s->ev;
+	tpc_hdr__fill(h, TPC_EV_NET, rule);
+	h->action = action;
+	o = tpc_http__put_request(s, sizeof(*h), p, sc, r, 0, 0);
+	tpc_event__submit(s, o);
 }
 
 /* Count a request that passed the policy, so its response is posted. */
@@ -242,10 +250,11 @@ TPC_INLINE void tpc_http__pending_add(const struct tpc_l7_pkt *p, u32 rule)
 
 /* Ingress on an HTTP port: post the status of a response on a connection
  * with outstanding requests. Always passes the packet. */
-TPC_INLINE void tpc_http__response(struct __sk_buff *skb, const struct tpc_l7_pkt *p)
+TPC_INLINE void tpc_http__response(struct __sk_buff *skb, const struct tpc_l7_pkt *p, u64 cookie)
 {
 	struct tpc_http_conn *c;
 	struct tpc_scratch *s;
+	struct tpc_ev_hdr *hd;
 	struct tpc_ev_l7 *e;
 	u8 h[12];
 	u32 st;
@@ -269,10 +278,12 @@ TPC_INLINE void tpc_http__response(struct __sk_buff *skb, const struct tpc_l7_pk
 	s = tpc_scratch__get();
 	if (!s)
 		return;
-	e = tpc_l7__record(s, TPC_EV_HTTP_RESPONSE, c->rule, p);
+	hd = (void *)s->ev;
+	tpc_hdr__fill(hd, TPC_EV_NET, c->rule);
+	e = tpc_l7__put_net(s, sizeof(*hd), TPC_NET_HTTP, TPC_HTTP_RESPONSE, 0, cookie, p);
 	e->code = st;
 	tpc_l7_stat__inc(TPC_L7_HTTP_RESPONSES);
-	tpc_event__submit(s, sizeof(*e));
+	tpc_event__submit(s, sizeof(*hd) + TPC_L7_HEAD_BYTES);
 }
 
 #endif

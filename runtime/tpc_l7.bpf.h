@@ -27,6 +27,34 @@
 #define TPC_L7_UDP 17
 #define TPC_L7_HEAD_MASK (TPC_HTTP_HEAD - 1)
 
+struct tpc_l7_pkt {
+	struct tpc_l7_flow flow;
+	u32 off; /* transport payload offset in the skb */
+	u32 len; /* payload bytes */
+	u16 src; /* ports of this packet, host order */
+	u16 dst;
+};
+
+/* A parsed DNS query (tpc_dns.bpf.h). */
+struct tpc_dns_q {
+	u32 msg;  /* offset of the DNS message in the skb */
+	u32 mlen; /* message bytes present in this packet */
+	u16 id;
+	u16 qtype;
+	u16 flags; /* TPC_L7_F_TCP */
+	int name_len;
+};
+
+/* A parsed HTTP request head (tpc_http.bpf.h). */
+struct tpc_http_req {
+	int method_len;
+	int path_len;
+	int host_len;
+	u32 path_orig;
+	u32 next;  /* head offset after this request's blank line (0: not found) */
+	u16 flags; /* TPC_L7_F_TRUNC, TPC_L7_F_NO_HOST */
+};
+
 /* Per-CPU scratch of the parsers: a packet head (twice the bound, so
  * masked offsets stay in bounds) and three string slots of the same shape
  * as tpc_scratch.abuf, so the generated string matchers run on them. */
@@ -44,6 +72,11 @@ struct tpc_l7_scratch {
 	struct {
 		u32 base, n, state, mlen, plen, porig, hlen, nmatch, next, bad;
 	} http;
+	/* the packet being handled and what was parsed from it, for the
+	 * argument readers and record writers generated code calls */
+	struct tpc_l7_pkt pkt;
+	struct tpc_dns_q dq;
+	struct tpc_http_req hr;
 };
 
 /* bpf_loop context: the one stack object the walks need. */
@@ -81,14 +114,6 @@ struct {
 			goto fail;           \
 		__m + 1;                     \
 	})
-
-struct tpc_l7_pkt {
-	struct tpc_l7_flow flow;
-	u32 off; /* transport payload offset in the skb */
-	u32 len; /* payload bytes */
-	u16 src; /* ports of this packet, host order */
-	u16 dst;
-};
 
 TPC_INLINE void tpc_l7_stat__inc(u32 which)
 {
@@ -177,30 +202,34 @@ bad:
 	return -1;
 }
 
-/* Start a record in the event scratch for the current task. In cgroup_skb
- * egress the current task is the sender for packets sent from a system call
- * (the usual case for a query or the first segment of a request); a packet
- * sent later from softirq context (a retransmission) is attributed to
- * whatever runs then. Ingress records take the process from the paired
- * query in user space. */
-TPC_INLINE struct tpc_ev_l7 *tpc_l7__record(struct tpc_scratch *s, u16 kind, u32 rule,
-					    const struct tpc_l7_pkt *p)
+/* The network part of a DNS/HTTP record at s->ev[o]: tpc_ev_net from the
+ * flow (src = client, dst = server) and a zeroed tpc_ev_l7 after it.
+ * Returns the tpc_ev_l7; the record's strings start at o + 88. */
+TPC_INLINE struct tpc_ev_l7 *tpc_l7__put_net(struct tpc_scratch *s, u32 o, u16 proto, u16 event,
+					     u32 nflags, u64 cookie, const struct tpc_l7_pkt *p)
 {
-	struct tpc_ev_l7 *e = (struct tpc_ev_l7 *)s->ev;
+	struct tpc_ev_net *n = (void *)&s->ev[o & (TPC_EV_MAX / 2 - 1)];
+	struct tpc_ev_l7 *b = (void *)&s->ev[(o + sizeof(*n)) & (TPC_EV_MAX / 2 - 1)];
 
-	tpc_hdr__fill(&e->hdr, kind, rule);
-	__builtin_memcpy(&e->flow, &p->flow, sizeof(e->flow));
-	e->req_ktime = 0;
-	e->id = 0;
-	e->qtype = 0;
-	e->code = 0;
-	e->flags = 0;
-	e->len[0] = 0;
-	e->len[1] = 0;
-	e->len[2] = 0;
-	e->orig = 0;
-	return e;
+	n->proto = proto;
+	n->event = event;
+	n->flags = nflags;
+	n->cookie = cookie;
+	n->src.family = p->flow.family;
+	n->src.port = p->flow.cport;
+	n->src.protocol = p->flow.proto;
+	n->src.pad = 0;
+	__builtin_memcpy(n->src.addr, p->flow.client, 16);
+	n->dst.family = p->flow.family;
+	n->dst.port = p->flow.sport;
+	n->dst.protocol = p->flow.proto;
+	n->dst.pad = 0;
+	__builtin_memcpy(n->dst.addr, p->flow.server, 16);
+	__builtin_memset(b, 0, sizeof(*b));
+	return b;
 }
+
+#define TPC_L7_HEAD_BYTES (sizeof(struct tpc_ev_net) + sizeof(struct tpc_ev_l7))
 
 /* Append len bytes of a string slot to the record at *pos (bounded by
  * TPC_STR_MAX - 1); returns the bytes written. */

@@ -1,25 +1,25 @@
-/* tpc_l7_abi.h - records and counters of the DNS and HTTP parsers
- * (runtime/tpc_dns.bpf.h, runtime/tpc_http.bpf.h), shared by BPF C and the
- * loader (loader/netl7.c).
+/* tpc_l7_abi.h - the DNS and HTTP part of TPC_EV_NET records (written by
+ * runtime/tpc_dns.bpf.h and runtime/tpc_http.bpf.h) and the parsers'
+ * counters, shared by BPF C and the loader (loader/netl7.c).
  *
  * Contract:
- *  - Every record is struct tpc_ev_l7 (a struct tpc_ev_hdr first, so it
- *    travels in the same ring buffer as every other record) followed by the
- *    byte strings its len[] fields announce, back to back:
- *      DNS query      (TPC_EV_DNS_QUERY)    len[0] = qname (dotted, lowercase)
- *      DNS answer     (TPC_EV_DNS_ANSWER)   len[0] = head of the DNS message
- *                                           (at most TPC_DNS_HEAD bytes; orig
- *                                           is the whole message length)
- *      HTTP request   (TPC_EV_HTTP_REQUEST) len[0] method, len[1] path,
- *                                           len[2] host
- *      HTTP response  (TPC_EV_HTTP_RESPONSE) no bytes; code = status
- *  - flow is always seen from the client: client = the side that sent the
- *    query/request. Ports in host order; v4 addresses in the first 4 bytes.
+ *  - A DNS or HTTP record is a TPC_EV_NET record (tpc_abi.h): struct
+ *    tpc_ev_hdr, struct tpc_ev_net (proto TPC_NET_DNS / TPC_NET_HTTP, event
+ *    TPC_DNS_QUERY / _ANSWER, TPC_HTTP_REQUEST / _RESPONSE; src is always the
+ *    client, dst the server, whichever direction the packet went), then
+ *    struct tpc_ev_l7, then the byte strings its len[] announce, back to
+ *    back, then (queries and requests built by generated code) the hook's
+ *    posted arguments encoded as for TPC_EV_HOOK, 8-byte aligned:
+ *      DNS query      len[0] = qname (dotted, lowercase)
+ *      DNS answer     len[0] = head of the DNS message (at most
+ *                     TPC_DNS_HEAD bytes; orig = whole message length)
+ *      HTTP request   len[0] method, len[1] path, len[2] host
+ *      HTTP response  no bytes; code = status
  *  - Answers and responses are only posted for flows whose query/request
- *    passed the policy (a pending entry exists); user space pairs them:
- *    DNS by (flow, id), HTTP in FIFO order per flow.
+ *    was posted (a pending entry exists); user space pairs them: DNS by
+ *    (flow, id), HTTP in FIFO order per flow. hdr.rule of an answer is the
+ *    rule that posted its query.
  *  - Counters: per-CPU array TPC_L7_STATS_MAP indexed by enum tpc_l7_stat.
- * Kinds are numbered from 16 so they never collide with tpc_abi.h kinds.
  */
 #ifndef TPC_L7_ABI_H
 #define TPC_L7_ABI_H
@@ -33,13 +33,6 @@
 #define TPC_DNS_HEAD 512   /* DNS answer bytes copied to user space */
 #define TPC_HTTP_HEAD 1024 /* HTTP request bytes searched for the Host header */
 #define TPC_DNS_NAME_MAX 255
-
-enum tpc_l7_kind {
-	TPC_EV_DNS_QUERY = 16,
-	TPC_EV_DNS_ANSWER = 17,
-	TPC_EV_HTTP_REQUEST = 18,
-	TPC_EV_HTTP_RESPONSE = 19,
-};
 
 enum tpc_l7_stat {
 	TPC_L7_DNS_QUERIES = 0,	  /* queries parsed */
@@ -57,7 +50,6 @@ enum tpc_l7_stat {
 /* tpc_ev_l7.flags */
 #define TPC_L7_F_TCP 1u	       /* DNS over TCP (length prefix stripped) */
 #define TPC_L7_F_TRUNC 2u      /* a string or the head was cut at its bound */
-#define TPC_L7_F_BLOCKED 4u    /* the packet was dropped */
 #define TPC_L7_F_NO_HOST 8u    /* HTTP: no Host header in the first TPC_HTTP_HEAD bytes */
 
 struct tpc_l7_flow {
@@ -70,9 +62,8 @@ struct tpc_l7_flow {
 	__u16 pad;
 };
 
+/* After struct tpc_ev_net in a DNS/HTTP record. */
 struct tpc_ev_l7 {
-	struct tpc_ev_hdr hdr;
-	struct tpc_l7_flow flow;
 	__u64 req_ktime; /* answer: ktime of the query it answers (BPF's pending entry) */
 	__u16 id;	 /* DNS message id */
 	__u16 qtype;	 /* DNS query type */
@@ -84,7 +75,7 @@ struct tpc_ev_l7 {
 
 #ifndef __bpf__
 _Static_assert(sizeof(struct tpc_l7_flow) == 40, "tpc_l7_flow layout");
-_Static_assert(sizeof(struct tpc_ev_l7) == 128, "tpc_ev_l7 layout");
+_Static_assert(sizeof(struct tpc_ev_l7) == 24, "tpc_ev_l7 layout");
 #endif
 
 #endif

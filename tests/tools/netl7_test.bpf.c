@@ -104,9 +104,9 @@ int l7_ingress(struct __sk_buff *skb)
 	if (tpc_l7__parse(skb, false, &p))
 		return 1;
 	if (p.src == 53)
-		tpc_dns__answer(skb, &p);
+		tpc_dns__answer(skb, &p, 0);
 	else if (p.flow.proto == TPC_L7_TCP && http_port(p.src))
-		tpc_http__response(skb, &p);
+		tpc_http__response(skb, &p, 0);
 	return 1;
 }
 

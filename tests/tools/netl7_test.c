@@ -36,12 +36,12 @@ static int egress_fd, ingress_fd, stats_fd;
 static struct ring_buffer *rb;
 static int failed;
 
+/* Records of the last run, copied, and split by ldr_l7__parse() (a record
+ * that does not parse leaves v.h NULL, which fails every check). */
 static struct rec {
 	size_t size;
-	union {
-		struct tpc_ev_l7 e;
-		uint8_t raw[TPC_EV_MAX];
-	};
+	uint64_t raw[TPC_EV_MAX / 8];
+	struct ldr_l7_rec v;
 } recs[MAXREC];
 static int nrec;
 
@@ -50,10 +50,21 @@ static int on_rec(void *ctx, void *data, size_t size)
 	if (nrec < MAXREC && size <= TPC_EV_MAX) {
 		recs[nrec].size = size;
 		memcpy(recs[nrec].raw, data, size);
+		if (ldr_l7__parse(recs[nrec].raw, size, &recs[nrec].v))
+			memset(&recs[nrec].v, 0, sizeof(recs[nrec].v));
 		nrec++;
 	}
 	return 0;
 }
+
+/* fields of record i (0 when it did not parse) */
+#define EV(i) (recs[i].v.h ? recs[i].v.n->event : 0)
+#define PROTO(i) (recs[i].v.h ? recs[i].v.n->proto : 0)
+#define B(i, f) (recs[i].v.h ? recs[i].v.b->f : 0)
+#define H(i, f) (recs[i].v.h ? recs[i].v.h->f : 0)
+#define SRV(i) (recs[i].v.h ? &recs[i].v.n->dst : &zero_sa)
+#define CLI(i) (recs[i].v.h ? &recs[i].v.n->src : &zero_sa)
+static const struct tpc_ev_sockaddr zero_sa;
 
 static void check(bool ok, const char *name, const char *fmt, ...)
 {
@@ -174,17 +185,11 @@ static int send_query(bool v6, unsigned cport, unsigned id, const char *name, un
 	return run(true, &k);
 }
 
-static const char *rec_str(int i, int s, size_t *len)
-{
-	return ldr_l7__str(&recs[i].e, recs[i].size, s, len);
-}
-
 static bool rec_str_is(int i, int s, const char *want)
 {
-	size_t n;
-	const char *p = rec_str(i, s, &n);
+	const struct ldr_l7_rec *r = &recs[i].v;
 
-	return p && n == strlen(want) && !memcmp(p, want, n);
+	return r->h && r->b->len[s] == strlen(want) && !memcmp(r->str[s], want, r->b->len[s]);
 }
 
 /* --- DNS ------------------------------------------------------------------- */
@@ -195,22 +200,22 @@ static void test_dns_queries(void)
 	int rc;
 
 	rc = send_query(false, 40000, 0x1234, "www.Example.COM", 1);
-	check(rc == 1 && nrec == 1 && recs[0].e.hdr.kind == TPC_EV_DNS_QUERY &&
-		      rec_str_is(0, 0, "www.example.com") && recs[0].e.id == 0x1234 &&
-		      recs[0].e.qtype == 1 && recs[0].e.flow.sport == 53 &&
-		      recs[0].e.flow.cport == 40000 && !memcmp(recs[0].e.flow.server, srv4, 4) &&
-		      recs[0].e.flow.family == AF_INET,
+	check(rc == 1 && nrec == 1 && PROTO(0) == TPC_NET_DNS && EV(0) == TPC_DNS_QUERY &&
+		      rec_str_is(0, 0, "www.example.com") && B(0, id) == 0x1234 &&
+		      B(0, qtype) == 1 && SRV(0)->port == 53 &&
+		      CLI(0)->port == 40000 && !memcmp(SRV(0)->addr, srv4, 4) &&
+		      SRV(0)->family == AF_INET,
 	      "dns-query-a-v4", "rc=%d nrec=%d", rc, nrec);
 	rc = send_query(true, 40001, 7, "ipv6.example.org", 28);
 	check(rc == 1 && nrec == 1 && rec_str_is(0, 0, "ipv6.example.org") &&
-		      recs[0].e.qtype == 28 && recs[0].e.flow.family == AF_INET6 &&
-		      !memcmp(recs[0].e.flow.server, srv6, 16),
+		      B(0, qtype) == 28 && SRV(0)->family == AF_INET6 &&
+		      !memcmp(SRV(0)->addr, srv6, 16),
 	      "dns-query-aaaa-v6", "rc=%d nrec=%d", rc, nrec);
 	rc = send_query(false, 40002, 8, "example.net", 16);
-	check(rc == 1 && nrec == 1 && rec_str_is(0, 0, "example.net") && recs[0].e.qtype == 16,
+	check(rc == 1 && nrec == 1 && rec_str_is(0, 0, "example.net") && B(0, qtype) == 16,
 	      "dns-query-txt", "rc=%d nrec=%d", rc, nrec);
 	rc = send_query(false, 40003, 9, "", 2);
-	check(rc == 1 && nrec == 1 && rec_str_is(0, 0, "") && recs[0].e.qtype == 2,
+	check(rc == 1 && nrec == 1 && rec_str_is(0, 0, "") && B(0, qtype) == 2,
 	      "dns-query-root", "rc=%d nrec=%d", rc, nrec);
 	check(stat_of(TPC_L7_DNS_QUERIES) - q0 == 4, "dns-queries-counted", "%llu",
 	      (unsigned long long)(stat_of(TPC_L7_DNS_QUERIES) - q0));
@@ -251,7 +256,7 @@ static void test_dns_tcp(void)
 	frame(&k, false, IPPROTO_TCP, true, 40010, 53, m, n + 2);
 	rc = run(true, &k);
 	check(rc == 1 && nrec == 1 && rec_str_is(0, 0, "tcp.example.com") &&
-		      recs[0].e.id == 0x4242 && (recs[0].e.flags & TPC_L7_F_TCP),
+		      B(0, id) == 0x4242 && (B(0, flags) & TPC_L7_F_TCP),
 	      "dns-tcp-length-prefix", "rc=%d nrec=%d", rc, nrec);
 	/* a bare ACK on port 53 is no message and no error */
 	uint64_t b0 = stat_of(TPC_L7_DNS_MALFORMED);
@@ -338,35 +343,32 @@ static size_t dns_answer(uint8_t *m, unsigned id, const char *name, unsigned rco
 
 struct pairs_seen {
 	int n;
-	struct tpc_ev_l7 first[8], second[8];
+	uint16_t first_id[8], second_code[8];
 	bool answered[8];
 	uint8_t head[8][TPC_DNS_HEAD];
 	size_t head_len[8];
 	char path[8][64]; /* HTTP: the request's path */
 };
 
-static void on_pair(void *ctx, const struct tpc_ev_l7 *a, size_t asz, const struct tpc_ev_l7 *b,
+static void on_pair(void *ctx, const void *tag, const void *a, size_t asz, const void *b,
 		    size_t bsz)
 {
 	struct pairs_seen *ps = ctx;
-	size_t n;
-	const char *h;
+	struct ldr_l7_rec q, r;
 
-	if (ps->n >= 8)
+	if (ps->n >= 8 || ldr_l7__parse(a, asz, &q))
 		return;
-	ps->first[ps->n] = *a;
+	ps->first_id[ps->n] = q.b->id;
 	ps->answered[ps->n] = b != NULL;
-	h = ldr_l7__str(a, asz, 1, &n);
-	if (a->hdr.kind == TPC_EV_HTTP_REQUEST && h && n < 64) {
-		memcpy(ps->path[ps->n], h, n);
-		ps->path[ps->n][n] = 0;
+	if (q.n->proto == TPC_NET_HTTP && q.b->len[1] < 64) {
+		memcpy(ps->path[ps->n], q.str[1], q.b->len[1]);
+		ps->path[ps->n][q.b->len[1]] = 0;
 	}
-	if (b) {
-		ps->second[ps->n] = *b;
-		h = ldr_l7__str(b, bsz, 0, &n);
-		if (h && n <= TPC_DNS_HEAD) {
-			memcpy(ps->head[ps->n], h, n);
-			ps->head_len[ps->n] = n;
+	if (b && !ldr_l7__parse(b, bsz, &r)) {
+		ps->second_code[ps->n] = r.b->code;
+		if (r.b->len[0] <= TPC_DNS_HEAD) {
+			memcpy(ps->head[ps->n], r.str[0], r.b->len[0]);
+			ps->head_len[ps->n] = r.b->len[0];
 		}
 	}
 	ps->n++;
@@ -385,17 +387,17 @@ static void test_dns_answers(void)
 	ldr_l7_pairs__init(&t, 16, 5000000000ull, on_pair, &ps);
 	rc = send_query(false, 40030, 0xbeef, "www.example.com", 1);
 	if (nrec == 1)
-		ldr_l7_pairs__add(&t, recs[0].raw, recs[0].size);
+		ldr_l7_pairs__add(&t, NULL, recs[0].raw, recs[0].size);
 	n = dns_answer(m, 0xbeef, "www.example.com", 0);
 	frame(&k, false, IPPROTO_UDP, false, 40030, 53, m, n);
 	rc = run(false, &k);
-	check(rc == 1 && nrec == 1 && recs[0].e.hdr.kind == TPC_EV_DNS_ANSWER &&
-		      recs[0].e.id == 0xbeef && recs[0].e.code == 0 && recs[0].e.len[0] == n &&
-		      recs[0].e.req_ktime != 0,
+	check(rc == 1 && nrec == 1 && PROTO(0) == TPC_NET_DNS && EV(0) == TPC_DNS_ANSWER &&
+		      B(0, id) == 0xbeef && B(0, code) == 0 && B(0, len[0]) == n &&
+		      B(0, req_ktime) != 0,
 	      "dns-answer-posted", "rc=%d nrec=%d", rc, nrec);
 	if (nrec == 1)
-		ldr_l7_pairs__add(&t, recs[0].raw, recs[0].size);
-	check(ps.n == 1 && ps.answered[0] && ps.first[0].id == 0xbeef, "dns-paired",
+		ldr_l7_pairs__add(&t, NULL, recs[0].raw, recs[0].size);
+	check(ps.n == 1 && ps.answered[0] && ps.first_id[0] == 0xbeef, "dns-paired",
 	      "pairs=%d", ps.n);
 	err = ps.n ? ldr_dns__decode(ps.head[0], ps.head_len[0], &dm) : -1;
 	check(!err && dm.rcode == 0 && dm.nans == 4 && dm.ans[0].type == 5 &&
@@ -418,21 +420,21 @@ static void test_dns_answers(void)
 	/* NXDOMAIN */
 	send_query(false, 40032, 77, "nope.example.com", 28);
 	if (nrec == 1)
-		ldr_l7_pairs__add(&t, recs[0].raw, recs[0].size);
+		ldr_l7_pairs__add(&t, NULL, recs[0].raw, recs[0].size);
 	n = dns_query(m, 77, "nope.example.com", 28);
 	m[2] = 0x81, m[3] = 0x83;
 	frame(&k, false, IPPROTO_UDP, false, 40032, 53, m, n);
 	rc = run(false, &k);
 	if (nrec == 1)
-		ldr_l7_pairs__add(&t, recs[0].raw, recs[0].size);
-	check(rc == 1 && ps.n == 2 && ps.answered[1] && ps.second[1].code == 3, "dns-nxdomain",
+		ldr_l7_pairs__add(&t, NULL, recs[0].raw, recs[0].size);
+	check(rc == 1 && ps.n == 2 && ps.answered[1] && ps.second_code[1] == 3, "dns-nxdomain",
 	      "rc=%d pairs=%d", rc, ps.n);
 
 	/* an unanswered query is handed over at expiry */
 	send_query(false, 40033, 78, "slow.example.com", 1);
 	if (nrec == 1) {
-		ldr_l7_pairs__add(&t, recs[0].raw, recs[0].size);
-		ldr_l7_pairs__expire(&t, recs[0].e.hdr.ktime + 6000000000ull);
+		ldr_l7_pairs__add(&t, NULL, recs[0].raw, recs[0].size);
+		ldr_l7_pairs__expire(&t, H(0, ktime) + 6000000000ull);
 	}
 	check(ps.n == 3 && !ps.answered[2] && t.expired == 1, "dns-unanswered-expires",
 	      "pairs=%d expired=%llu", ps.n, (unsigned long long)t.expired);
@@ -456,8 +458,8 @@ static void test_dns_answers(void)
 		put16(m, n);
 		frame(&k, false, IPPROTO_TCP, false, 40035, 53, m, n + 2);
 		rc = run(false, &k);
-		check(rc == 1 && nrec == 1 && recs[0].e.id == 80 &&
-			      (recs[0].e.flags & TPC_L7_F_TCP) && recs[0].e.len[0] == n,
+		check(rc == 1 && nrec == 1 && B(0, id) == 80 &&
+			      (B(0, flags) & TPC_L7_F_TCP) && B(0, len[0]) == n,
 		      "dns-tcp-answer", "rc=%d nrec=%d", rc, nrec);
 	}
 	ldr_l7_pairs__fini(&t);
@@ -520,8 +522,7 @@ static void test_dns_block(void)
 	int rc;
 
 	rc = send_query(false, 40040, 99, "evil.Blocked.Test", 1);
-	check(rc == 0 && nrec == 1 && (recs[0].e.flags & TPC_L7_F_BLOCKED) &&
-		      (recs[0].e.hdr.action & TPC_ACT_OVERRIDE) &&
+	check(rc == 0 && nrec == 1 && (H(0, action) & TPC_ACT_OVERRIDE) &&
 		      rec_str_is(0, 0, "evil.blocked.test") &&
 		      stat_of(TPC_L7_DNS_BLOCKED) == b0 + 1,
 	      "dns-block-drops-query", "rc=%d nrec=%d", rc, nrec);
@@ -552,19 +553,19 @@ static void test_http(void)
 	ldr_l7_pairs__init(&t, 16, 5000000000ull, on_pair, &ps);
 	rc = HS(true, 50000, 80,
 		"GET /index.html?q=1 HTTP/1.1\r\nUser-Agent: x\r\nhOsT:  www.example.com\r\n\r\n");
-	check(rc == 1 && nrec == 1 && recs[0].e.hdr.kind == TPC_EV_HTTP_REQUEST &&
+	check(rc == 1 && nrec == 1 && PROTO(0) == TPC_NET_HTTP && EV(0) == TPC_HTTP_REQUEST &&
 		      rec_str_is(0, 0, "GET") && rec_str_is(0, 1, "/index.html?q=1") &&
-		      rec_str_is(0, 2, "www.example.com") && recs[0].e.flow.sport == 80,
+		      rec_str_is(0, 2, "www.example.com") && SRV(0)->port == 80,
 	      "http-request", "rc=%d nrec=%d", rc, nrec);
 	if (nrec == 1)
-		ldr_l7_pairs__add(&t, recs[0].raw, recs[0].size);
+		ldr_l7_pairs__add(&t, NULL, recs[0].raw, recs[0].size);
 	rc = HS(false, 50000, 80, "HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n");
-	check(rc == 1 && nrec == 1 && recs[0].e.hdr.kind == TPC_EV_HTTP_RESPONSE &&
-		      recs[0].e.code == 404,
+	check(rc == 1 && nrec == 1 && PROTO(0) == TPC_NET_HTTP && EV(0) == TPC_HTTP_RESPONSE &&
+		      B(0, code) == 404,
 	      "http-response", "rc=%d nrec=%d", rc, nrec);
 	if (nrec == 1)
-		ldr_l7_pairs__add(&t, recs[0].raw, recs[0].size);
-	check(ps.n == 1 && ps.answered[0] && ps.second[0].code == 404, "http-paired", "pairs=%d",
+		ldr_l7_pairs__add(&t, NULL, recs[0].raw, recs[0].size);
+	check(ps.n == 1 && ps.answered[0] && ps.second_code[0] == 404, "http-paired", "pairs=%d",
 	      ps.n);
 	/* a second response without a request on the connection: nothing */
 	rc = HS(false, 50000, 80, "HTTP/1.1 200 OK\r\n\r\n");
@@ -579,25 +580,25 @@ static void test_http(void)
 		      rec_str_is(2, 2, "h2"),
 	      "http-pipelined-requests", "rc=%d nrec=%d", rc, nrec);
 	for (int i = 0; i < nrec; i++)
-		ldr_l7_pairs__add(&t, recs[i].raw, recs[i].size);
+		ldr_l7_pairs__add(&t, NULL, recs[i].raw, recs[i].size);
 	HS(false, 50001, 8080, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok");
 	for (int i = 0; i < nrec; i++)
-		ldr_l7_pairs__add(&t, recs[i].raw, recs[i].size);
+		ldr_l7_pairs__add(&t, NULL, recs[i].raw, recs[i].size);
 	HS(false, 50001, 8080, "HTTP/1.1 100 Continue\r\n\r\n"); /* interim: skipped */
 	check(nrec == 0, "http-interim-skipped", "nrec=%d", nrec);
 	HS(false, 50001, 8080, "HTTP/1.1 204 No Content\r\n\r\n");
 	for (int i = 0; i < nrec; i++)
-		ldr_l7_pairs__add(&t, recs[i].raw, recs[i].size);
+		ldr_l7_pairs__add(&t, NULL, recs[i].raw, recs[i].size);
 	HS(false, 50001, 8080, "HTTP/1.0 500 Oops\r\n\r\n");
 	for (int i = 0; i < nrec; i++)
-		ldr_l7_pairs__add(&t, recs[i].raw, recs[i].size);
+		ldr_l7_pairs__add(&t, NULL, recs[i].raw, recs[i].size);
 	{
 		static const unsigned want[] = { 0, 200, 204, 500 };
 		static const char *const paths[] = { "", "/a", "/b", "/c" };
 		bool ok = ps.n == 4;
 
 		for (int i = 1; ok && i < 4; i++)
-			ok = ps.answered[i] && ps.second[i].code == want[i] &&
+			ok = ps.answered[i] && ps.second_code[i] == want[i] &&
 			     !strcmp(ps.path[i], paths[i]);
 		check(ok, "http-pipelined-fifo-pairing", "pairs=%d", ps.n);
 	}
@@ -621,7 +622,7 @@ static void test_http(void)
 		o += 1100;
 		o += sprintf(big + o, "\r\nHost: late\r\n\r\n");
 		rc = http_send(true, 50003, 80, big, o);
-		check(rc == 1 && nrec == 1 && (recs[0].e.flags & TPC_L7_F_NO_HOST) &&
+		check(rc == 1 && nrec == 1 && (B(0, flags) & TPC_L7_F_NO_HOST) &&
 			      rec_str_is(0, 2, ""),
 		      "http-host-beyond-head", "nrec=%d", nrec);
 	}
@@ -633,15 +634,15 @@ static void test_http(void)
 		o += 400;
 		o += sprintf(big + o, " HTTP/1.1\r\nHost: h\r\n\r\n");
 		rc = http_send(true, 50004, 80, big, o);
-		check(rc == 1 && nrec == 1 && recs[0].e.len[1] == 255 &&
-			      (recs[0].e.flags & TPC_L7_F_TRUNC) && recs[0].e.orig == 401 &&
+		check(rc == 1 && nrec == 1 && B(0, len[1]) == 255 &&
+			      (B(0, flags) & TPC_L7_F_TRUNC) && B(0, orig) == 401 &&
 			      rec_str_is(0, 2, "h"),
 		      "http-long-path-truncated", "nrec=%d", nrec);
 	}
 	/* request line split across segments: parsed from the first, cut */
 	rc = HS(true, 50005, 80, "GET /spl");
 	check(rc == 1 && nrec == 1 && rec_str_is(0, 1, "/spl") &&
-		      (recs[0].e.flags & TPC_L7_F_NO_HOST),
+		      (B(0, flags) & TPC_L7_F_NO_HOST),
 	      "http-split-request-line", "nrec=%d", nrec);
 	rc = HS(true, 50005, 80, "it HTTP/1.1\r\nHost: h\r\n\r\n");
 	check(rc == 1 && nrec == 0, "http-continuation-not-parsed", "nrec=%d", nrec);
@@ -710,23 +711,27 @@ static void on_stop(int sig)
 	stop = 1;
 }
 
-static void print_pair(void *ctx, const struct tpc_ev_l7 *a, size_t asz, const struct tpc_ev_l7 *b,
+static void print_pair(void *ctx, const void *tag, const void *a, size_t asz, const void *b,
 		       size_t bsz)
 {
+	struct ldr_l7_rec q, r;
+
+	if (ldr_l7__parse(a, asz, &q) || (b && ldr_l7__parse(b, bsz, &r)))
+		return;
 	jbuf__reset(&line);
-	jbuf__cstr(&line, a->hdr.kind == TPC_EV_DNS_QUERY ? "{\"network_dns\":{\"pid\":"
-							  : "{\"network_http\":{\"pid\":");
-	jbuf__u64(&line, a->hdr.pid);
+	jbuf__cstr(&line, q.n->proto == TPC_NET_DNS ? "{\"network_dns\":{\"pid\":"
+						  : "{\"network_http\":{\"pid\":");
+	jbuf__u64(&line, q.h->pid);
 	jbuf__cstr(&line, ",\"comm\":");
-	jbuf__str(&line, a->hdr.comm, strnlen(a->hdr.comm, sizeof(a->hdr.comm)));
-	ldr_l7__put_fields(&line, a, asz, b, bsz);
+	jbuf__str(&line, q.h->comm, strnlen(q.h->comm, sizeof(q.h->comm)));
+	ldr_l7__put_fields(&line, &q, b ? &r : NULL);
 	jbuf__cstr(&line, "}}\n");
 	fwrite(line.p, 1, line.len, stdout);
 }
 
 static int on_live(void *ctx, void *data, size_t size)
 {
-	if (ldr_l7_pairs__add(&live, data, size))
+	if (ldr_l7_pairs__add(&live, NULL, data, size))
 		(*(uint64_t *)ctx)++;
 	return 0;
 }
