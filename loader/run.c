@@ -219,6 +219,7 @@ static void install_object(struct run *r, struct ldr_obj *o, double ms)
 		/* events the old copy posted before it goes */
 		if (old->rb)
 			ring_buffer__consume(old->rb);
+		ldr_events__l7_flush(&r->ev, old->meta); /* held queries name its policies */
 		ldr_obj__destroy(old, false);
 	}
 	o->next = r->objs;
@@ -352,6 +353,7 @@ static void remove_object(struct run *r, const char *name)
 		epoll_ring(r, o->rb, EPOLL_CTL_DEL);
 		if (o->rb)
 			ring_buffer__consume(o->rb);
+		ldr_events__l7_flush(&r->ev, o->meta);
 		ldr_obj__destroy(o, false);
 	}
 	pthread_mutex_unlock(&r->lock);
@@ -853,6 +855,8 @@ int ldr_run(struct ldr_opts *o)
 			}
 			drain_all(r);
 			now = now_boot_ns();
+			/* queries and requests whose answer never came */
+			ldr_events__l7_expire(&r->ev, now);
 			if (now - last_tick > 1000000000ull) {
 				last_tick = now;
 				ldr_events__clock_sync(&r->ev);
@@ -874,12 +878,15 @@ int ldr_run(struct ldr_opts *o)
 		}
 	}
 	drain_all(r);
+	ldr_events__l7_flush(&r->ev, NULL);
+	ldr_out__flush(&r->out);
 	ldr_info("shutting down: %s", o->pin_dir ? "pinned programs stay attached"
 						 : "detaching everything");
 	ret = 0;
 cleanup:
 	ldr_metrics__free(r->metrics); /* stops the HTTP thread before objects go */
 	r->metrics = NULL;
+	ldr_events__l7_flush(&r->ev, NULL); /* held records name the objects' policies */
 	while (r->objs) {
 		struct ldr_obj *x = r->objs;
 

@@ -253,4 +253,78 @@ nohead:
 	tpc_event__submit(s, (sizeof(*h) + TPC_L7_HEAD_BYTES + n + 7) & ~7u);
 }
 
+#ifdef TPC_NET_BPF_H
+/* ---- generated code: the dns hook's fixed args (name, qtype, server) */
+
+TPC_INLINE int tpc_dns__arg_int(const struct tpc_net_ctx *nc, int idx)
+{
+	struct tpc_l7_scratch *sc = tpc_l7_scratch__get();
+
+	return sc ? sc->dq.qtype : 0;
+}
+
+TPC_INLINE struct tpc_ev_sockaddr *tpc_dns__arg_sa(struct tpc_net_ctx *nc, int idx)
+{
+	return nc->sa;
+}
+
+/* The name into a string slot (NUL-terminated); its length. */
+TPC_INLINE int tpc_dns__arg_str(struct tpc_net_ctx *nc, int idx, char *buf)
+{
+	struct tpc_l7_scratch *sc = tpc_l7_scratch__get();
+
+	if (!sc) {
+		buf[0] = '\0';
+		return -1;
+	}
+	bpf_probe_read_kernel(buf, TPC_STR_MAX, sc->str[0]);
+	return sc->dq.name_len & TPC_STR_MASK;
+}
+
+TPC_INLINE u32 tpc_dns__put(struct tpc_scratch *s, u32 o, const struct tpc_net_ctx *nc)
+{
+	struct tpc_l7_scratch *sc = tpc_l7_scratch__get();
+
+	if (!sc)
+		return o;
+	return tpc_dns__put_query(s, o, &sc->pkt, &sc->dq, sc->str[0], nc->cookie, nc->flags);
+}
+
+/* Egress: a query on one of the prog's ports runs the body; a Block (the
+ * body returns non-zero) drops the packet, a posted query is remembered so
+ * its answer is posted. */
+#define TPC_DNS_ENTRY_SKB_EGRESS(ctx, body, v)                                        \
+	({                                                                            \
+		struct tpc_l7_scratch *_sc = tpc_l7_scratch__get();                   \
+		struct tpc_net_ctx _nc;                                               \
+		int _ret = 1;                                                         \
+		u32 _rule;                                                            \
+                                                                                      \
+		if (_sc && !tpc_l7__parse((ctx), true, &_sc->pkt) &&                  \
+		    body##_port(_sc->pkt.dst) &&                                      \
+		    !tpc_dns__query((ctx), &_sc->pkt, _sc, &_sc->dq)) {               \
+			tpc_l7__net_ctx((ctx), &_sc->pkt, TPC_NET_DNS, TPC_DNS_QUERY, &_nc); \
+			tpc_l7__ev_clear();                                           \
+			if (body((ctx), (v), &_nc)) {                                 \
+				_ret = 0;                                             \
+				tpc_l7_stat__inc(TPC_L7_DNS_BLOCKED);                 \
+			} else if ((_rule = tpc_l7__posted_rule()) != TPC_RULE_NONE) { \
+				tpc_dns__pending_add(&_sc->pkt, &_sc->dq, _rule);     \
+			}                                                             \
+		}                                                                     \
+		_ret;                                                                 \
+	})
+
+/* Ingress: the answer to a posted query. Never drops. */
+#define TPC_DNS_ENTRY_SKB_INGRESS(ctx, body, v)                                       \
+	({                                                                            \
+		struct tpc_l7_scratch *_sc = tpc_l7_scratch__get();                   \
+                                                                                      \
+		if (_sc && !tpc_l7__parse((ctx), false, &_sc->pkt) &&                 \
+		    body##_port(_sc->pkt.src))                                        \
+			tpc_dns__answer((ctx), &_sc->pkt, bpf_get_socket_cookie(ctx)); \
+		1;                                                                    \
+	})
+#endif
+
 #endif

@@ -286,4 +286,89 @@ TPC_INLINE void tpc_http__response(struct __sk_buff *skb, const struct tpc_l7_pk
 	tpc_event__submit(s, sizeof(*hd) + TPC_L7_HEAD_BYTES);
 }
 
+#ifdef TPC_NET_BPF_H
+/* ---- generated code: the http hook's fixed args (method, host, path,
+ * server) */
+
+TPC_INLINE int tpc_http__arg_int(const struct tpc_net_ctx *nc, int idx)
+{
+	return 0;
+}
+
+TPC_INLINE struct tpc_ev_sockaddr *tpc_http__arg_sa(struct tpc_net_ctx *nc, int idx)
+{
+	return nc->sa;
+}
+
+/* Arg idx (0 method, 1 host, 2 path) into a string slot; its length. */
+TPC_INLINE int tpc_http__arg_str(struct tpc_net_ctx *nc, int idx, char *buf)
+{
+	struct tpc_l7_scratch *sc = tpc_l7_scratch__get();
+	int slot = idx == 0 ? 0 : idx == 1 ? 2 : 1;
+	int len;
+
+	if (!sc) {
+		buf[0] = '\0';
+		return -1;
+	}
+	len = slot == 0 ? sc->hr.method_len : slot == 2 ? sc->hr.host_len : sc->hr.path_len;
+	bpf_probe_read_kernel(buf, TPC_STR_MAX, sc->str[slot & 3]);
+	return len & TPC_STR_MASK;
+}
+
+TPC_INLINE u32 tpc_http__put(struct tpc_scratch *s, u32 o, const struct tpc_net_ctx *nc)
+{
+	struct tpc_l7_scratch *sc = tpc_l7_scratch__get();
+
+	if (!sc)
+		return o;
+	return tpc_http__put_request(s, o, &sc->pkt, sc, &sc->hr, nc->cookie, nc->flags);
+}
+
+/* Egress: each request head of the segment (pipelining) runs the body; a
+ * posted request is counted so its response is posted. Never drops (sema
+ * refuses Block on http). */
+#define TPC_HTTP_ENTRY_SKB_EGRESS(ctx, body, v)                                       \
+	({                                                                            \
+		struct tpc_l7_scratch *_sc = tpc_l7_scratch__get();                   \
+		struct tpc_net_ctx _nc;                                               \
+		u32 _n = 0, _start = 0, _rule;                                        \
+                                                                                      \
+		if (_sc && !tpc_l7__parse((ctx), true, &_sc->pkt) &&                  \
+		    _sc->pkt.flow.proto == TPC_L7_TCP && body##_port(_sc->pkt.dst))   \
+			_n = tpc_http__head((ctx), &_sc->pkt, _sc->head);             \
+		if (_n) {                                                             \
+			tpc_l7__net_ctx((ctx), &_sc->pkt, TPC_NET_HTTP, TPC_HTTP_REQUEST, &_nc); \
+			for (int _i = 0; _i < TPC_HTTP_PIPELINE; _i++) {              \
+				int _rc = tpc_http__request(_sc, _start, _n, &_sc->hr); \
+                                                                                      \
+				if (_rc) {                                            \
+					if (_rc > 0 && !_i)                           \
+						tpc_l7_stat__inc(TPC_L7_HTTP_UNPARSED); \
+					break;                                        \
+				}                                                     \
+				tpc_l7__ev_clear();                                   \
+				body((ctx), (v), &_nc);                               \
+				if ((_rule = tpc_l7__posted_rule()) != TPC_RULE_NONE) \
+					tpc_http__pending_add(&_sc->pkt, _rule);      \
+				if (!_sc->hr.next)                                    \
+					break;                                        \
+				_start = _sc->hr.next;                                \
+			}                                                             \
+		}                                                                     \
+		1;                                                                    \
+	})
+
+/* Ingress: the status of a response to a posted request. Never drops. */
+#define TPC_HTTP_ENTRY_SKB_INGRESS(ctx, body, v)                                      \
+	({                                                                            \
+		struct tpc_l7_scratch *_sc = tpc_l7_scratch__get();                   \
+                                                                                      \
+		if (_sc && !tpc_l7__parse((ctx), false, &_sc->pkt) &&                 \
+		    _sc->pkt.flow.proto == TPC_L7_TCP && body##_port(_sc->pkt.src))   \
+			tpc_http__response((ctx), &_sc->pkt, bpf_get_socket_cookie(ctx)); \
+		1;                                                                    \
+	})
+#endif
+
 #endif

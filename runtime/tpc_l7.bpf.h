@@ -248,4 +248,90 @@ TPC_INLINE u32 tpc_l7__append(struct tpc_scratch *s, u32 *pos, const char *str, 
 	return len;
 }
 
+#ifdef TPC_NET_BPF_H
+/* ---- generated code (tpc_net.bpf.h conventions) ----------------------
+ * A DNS/HTTP network prog body is tpc_pN(ctx, v, nc) and the compiler
+ * emits tpc_pN_port(port): whether a server port is one of the prog's
+ * policies' ports. The entries parse into the l7 scratch, fill nc from the
+ * packet and the socket's recorded owner, clear the event header, call the
+ * body, and then look at the header to learn whether the body posted. */
+
+/* The packet's flow and owner as a tpc_net_ctx: sa[0] the server (remote
+ * for the client), sa[1] the client. Owner from the cookie map; a socket
+ * created before the object was loaded falls back to the current task
+ * (cgroup_skb programs cannot read the task struct: no start time, no
+ * binary bits) and is flagged TPC_NET_F_OWNER_UNKNOWN. */
+TPC_INLINE void tpc_l7__net_ctx(struct __sk_buff *skb, const struct tpc_l7_pkt *p, u16 proto,
+				u16 event, struct tpc_net_ctx *nc)
+{
+	struct tpc_net_sock *e;
+
+	__builtin_memset(nc, 0, sizeof(*nc));
+	nc->proto = proto;
+	nc->event = event;
+	/* a query is both before the operation (Block drops it) and the
+	 * operation itself (Post) */
+	nc->phase = TPC_NET_PH_PRE | TPC_NET_PH_EVENT;
+	nc->cookie = bpf_get_socket_cookie(skb);
+	nc->sa[0].family = p->flow.family;
+	nc->sa[0].port = p->flow.sport;
+	nc->sa[0].protocol = p->flow.proto;
+	__builtin_memcpy(nc->sa[0].addr, p->flow.server, 16);
+	nc->sa[1].family = p->flow.family;
+	nc->sa[1].port = p->flow.cport;
+	nc->sa[1].protocol = p->flow.proto;
+	__builtin_memcpy(nc->sa[1].addr, p->flow.client, 16);
+	e = tpc_net__owner_of_cookie(nc->cookie);
+	if (e) {
+		nc->own = e->own;
+		nc->flags = e->flags;
+	} else {
+		u64 pid_tgid = bpf_get_current_pid_tgid(), uid_gid = bpf_get_current_uid_gid();
+
+		nc->own.tgid = pid_tgid >> 32;
+		nc->own.tid = (u32)pid_tgid;
+		nc->own.uid = (u32)uid_gid;
+		nc->own.gid = uid_gid >> 32;
+		nc->own.cgroup_id = bpf_get_current_cgroup_id();
+		bpf_get_current_comm(nc->own.comm, sizeof(nc->own.comm));
+		nc->flags = TPC_NET_F_OWNER_UNKNOWN;
+	}
+}
+
+/* Before the body: no event built yet. */
+TPC_INLINE void tpc_l7__ev_clear(void)
+{
+	struct tpc_scratch *s = tpc_scratch__get();
+
+	if (s) {
+		((struct tpc_ev_hdr *)s->ev)->kind = 0;
+		((struct tpc_ev_hdr *)s->ev)->action = 0;
+	}
+}
+
+/* After the body: the rule whose event was posted (and not blocked), or
+ * TPC_RULE_NONE. */
+TPC_INLINE u32 tpc_l7__posted_rule(void)
+{
+	struct tpc_scratch *s = tpc_scratch__get();
+	struct tpc_ev_hdr *h;
+
+	if (!s)
+		return TPC_RULE_NONE;
+	h = (void *)s->ev;
+	if (h->kind != TPC_EV_NET || !(h->action & TPC_ACT_POST) || (h->action & TPC_ACT_OVERRIDE))
+		return TPC_RULE_NONE;
+	return h->rule;
+}
+
+/* Sigkill on a DNS/HTTP rule: cgroup_skb programs cannot signal, so the
+ * record carries the request and the loader sends SIGKILL to the owner
+ * (docs/policy-reference.md says how late that is). */
+TPC_INLINE void tpc_l7__kill(struct tpc_ev_hdr *h)
+{
+	h->action |= TPC_ACT_SIGKILL;
+	h->ret = 9;
+}
+#endif
+
 #endif
