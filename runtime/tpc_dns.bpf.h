@@ -291,7 +291,7 @@ TPC_INLINE u32 tpc_dns__put(struct tpc_scratch *s, u32 o, const struct tpc_net_c
 }
 
 /* Egress: a query on one of the prog's ports runs the body; a Block (the
- * body returns non-zero) drops the packet, a posted query is remembered so
+ * body returns non-zero) or a Sigkill drops the packet, a posted query is remembered so
  * its answer is posted. */
 #define TPC_DNS_ENTRY_SKB_EGRESS(ctx, body, v)                                        \
 	({                                                                            \
@@ -305,7 +305,7 @@ TPC_INLINE u32 tpc_dns__put(struct tpc_scratch *s, u32 o, const struct tpc_net_c
 		    !tpc_dns__query((ctx), &_sc->pkt, _sc, &_sc->dq)) {               \
 			tpc_l7__net_ctx((ctx), &_sc->pkt, TPC_NET_DNS, TPC_DNS_QUERY, &_nc); \
 			tpc_l7__ev_clear();                                           \
-			if (body((ctx), (v), &_nc)) {                                 \
+			if (body((ctx), (v), &_nc) || tpc_l7__killed()) {             \
 				_ret = 0;                                             \
 				tpc_l7_stat__inc(TPC_L7_DNS_BLOCKED);                 \
 			} else if ((_rule = tpc_l7__posted_rule()) != TPC_RULE_NONE) { \

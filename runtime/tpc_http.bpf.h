@@ -326,13 +326,14 @@ TPC_INLINE u32 tpc_http__put(struct tpc_scratch *s, u32 o, const struct tpc_net_
 }
 
 /* Egress: each request head of the segment (pipelining) runs the body; a
- * posted request is counted so its response is posted. Never drops (sema
- * refuses Block on http). */
+ * posted request is counted so its response is posted. Drops the segment
+ * only for a Sigkill rule (sema refuses Block on http). */
 #define TPC_HTTP_ENTRY_SKB_EGRESS(ctx, body, v)                                       \
 	({                                                                            \
 		struct tpc_l7_scratch *_sc = tpc_l7_scratch__get();                   \
 		struct tpc_net_ctx _nc;                                               \
 		u32 _n = 0, _start = 0, _rule;                                        \
+		int _ret = 1;                                                         \
                                                                                       \
 		if (_sc && !tpc_l7__parse((ctx), true, &_sc->pkt) &&                  \
 		    _sc->pkt.flow.proto == TPC_L7_TCP && body##_port(_sc->pkt.dst))   \
@@ -349,6 +350,8 @@ TPC_INLINE u32 tpc_http__put(struct tpc_scratch *s, u32 o, const struct tpc_net_
 				}                                                     \
 				tpc_l7__ev_clear();                                   \
 				body((ctx), (v), &_nc);                               \
+				if (tpc_l7__killed())                                 \
+					_ret = 0;                                     \
 				if ((_rule = tpc_l7__posted_rule()) != TPC_RULE_NONE) \
 					tpc_http__pending_add(&_sc->pkt, _rule);      \
 				if (!_sc->hr.next)                                    \
@@ -356,7 +359,7 @@ TPC_INLINE u32 tpc_http__put(struct tpc_scratch *s, u32 o, const struct tpc_net_
 				_start = _sc->hr.next;                                \
 			}                                                             \
 		}                                                                     \
-		1;                                                                    \
+		_ret;                                                                 \
 	})
 
 /* Ingress: the status of a response to a posted request. Never drops. */

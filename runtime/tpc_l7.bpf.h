@@ -319,14 +319,26 @@ TPC_INLINE u32 tpc_l7__posted_rule(void)
 	if (!s)
 		return TPC_RULE_NONE;
 	h = (void *)s->ev;
-	if (h->kind != TPC_EV_NET || !(h->action & TPC_ACT_POST) || (h->action & TPC_ACT_OVERRIDE))
+	if (h->kind != TPC_EV_NET || !(h->action & TPC_ACT_POST) ||
+	    (h->action & (TPC_ACT_OVERRIDE | TPC_ACT_SIGKILL)))
 		return TPC_RULE_NONE;
 	return h->rule;
 }
 
+/* After the body: a Sigkill rule fired. */
+TPC_INLINE bool tpc_l7__killed(void)
+{
+	struct tpc_scratch *s = tpc_scratch__get();
+
+	return s && ((struct tpc_ev_hdr *)s->ev)->kind == TPC_EV_NET &&
+	       (((struct tpc_ev_hdr *)s->ev)->action & TPC_ACT_SIGKILL);
+}
+
 /* Sigkill on a DNS/HTTP rule: cgroup_skb programs cannot signal, so the
  * record carries the request and the loader sends SIGKILL to the owner
- * (docs/policy-reference.md says how late that is). */
+ * when it reads the record (milliseconds later). Meanwhile the entry
+ * drops the packet, and its retransmissions match and drop again, so the
+ * query or request never reaches the server. */
 TPC_INLINE void tpc_l7__kill(struct tpc_ev_hdr *h)
 {
 	h->action |= TPC_ACT_SIGKILL;
