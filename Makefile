@@ -229,7 +229,7 @@ bench-deps:
 	$(Q)bash scripts/bench-deps.sh
 
 bench: bench-build
-	$(Q)bash bench/run.sh && bash bench/doc.sh
+	$(Q)bash bench/run.sh && bash bench/doc.sh && bash bench/netl7.sh
 test: $(BENCH_PROGS) $(BENCH_BPF)
 
 # --- DNS/HTTP parser tests (issue 10): BPF_PROG_TEST_RUN over crafted packets
@@ -252,3 +252,4 @@ $(OUTPUT)/tests/netl7_client: tests/tools/netl7_client.c tests/tools/netl7_dnsq.
 	$(Q)$(CC) $(CFLAGS) -Itests/tools -o $@ $<
 NETL7_TOOLS := $(OUTPUT)/tests/netl7_test $(NETL7_OBJ) $(OUTPUT)/tests/netl7_client
 test: $(NETL7_TOOLS)
+bench-build: $(NETL7_TOOLS)

@@ -5,13 +5,14 @@
  * Prints "PASS name" / "FAIL name: why" lines; exit 1 if any failed.
  *
  * usage: netl7_test OBJ     (root: loading BPF programs)
- *        netl7_test OBJ --attach CGROUP_DIR [--bench]
+ *        netl7_test OBJ --attach CGROUP_DIR [--bench | --empty]
  *   attach mode: attach the programs to a cgroup v2 directory and print one
  *   JSON line per paired (or unanswered/blocked) query or request until
  *   SIGTERM, then a {"stats":...} line: BPF counters, ring-buffer drops,
  *   pairing counters, and with --bench the run_cnt / run_time_ns of the
  *   egress, ingress and empty programs (kernel.bpf_stats_enabled must be
- *   on). Used by tests/e2e/netl7_servers.sh and bench/netl7.sh.
+ *   on). --empty attaches only the empty egress program (the baseline
+ *   beside tpc-loader's programs in bench/netl7.sh).
  */
 #include <arpa/inet.h>
 #include <bpf/bpf.h>
@@ -755,7 +756,7 @@ static void prog_stats(const char *name, int fd)
 	       (unsigned long long)info.run_cnt, (unsigned long long)info.run_time_ns);
 }
 
-static int attach_mode(struct bpf_object *obj, const char *cgpath, bool bench)
+static int attach_mode(struct bpf_object *obj, const char *cgpath, bool bench, bool empty_only)
 {
 	struct bpf_program *pe = bpf_object__find_program_by_name(obj, "l7_empty");
 	int empty_fd = pe ? bpf_program__fd(pe) : -1;
@@ -772,8 +773,14 @@ static int attach_mode(struct bpf_object *obj, const char *cgpath, bool bench)
 		return 1;
 	rbfd = bpf_object__find_map_fd_by_name(obj, TPC_EVENTS_MAP);
 	lrb = ring_buffer__new(rbfd, on_live, &bad, NULL);
-	if (!lrb || bpf_prog_attach(egress_fd, cg, BPF_CGROUP_INET_EGRESS, BPF_F_ALLOW_MULTI) ||
-	    bpf_prog_attach(ingress_fd, cg, BPF_CGROUP_INET_INGRESS, BPF_F_ALLOW_MULTI) ||
+	if (empty_only) {
+		bench = true;
+		egress_fd = ingress_fd = -1;
+	}
+	if (!lrb ||
+	    (!empty_only && bpf_prog_attach(egress_fd, cg, BPF_CGROUP_INET_EGRESS, BPF_F_ALLOW_MULTI)) ||
+	    (!empty_only &&
+	     bpf_prog_attach(ingress_fd, cg, BPF_CGROUP_INET_INGRESS, BPF_F_ALLOW_MULTI)) ||
 	    (bench && bpf_prog_attach(empty_fd, cg, BPF_CGROUP_INET_EGRESS, BPF_F_ALLOW_MULTI))) {
 		fprintf(stderr, "netl7_test: attach: %s\n", strerror(errno));
 		err = 1;
@@ -792,8 +799,10 @@ static int attach_mode(struct bpf_object *obj, const char *cgpath, bool bench)
 	}
 	ring_buffer__consume(lrb);
 cleanup:
-	bpf_prog_detach2(egress_fd, cg, BPF_CGROUP_INET_EGRESS);
-	bpf_prog_detach2(ingress_fd, cg, BPF_CGROUP_INET_INGRESS);
+	if (egress_fd >= 0)
+		bpf_prog_detach2(egress_fd, cg, BPF_CGROUP_INET_EGRESS);
+	if (ingress_fd >= 0)
+		bpf_prog_detach2(ingress_fd, cg, BPF_CGROUP_INET_INGRESS);
 	if (bench)
 		bpf_prog_detach2(empty_fd, cg, BPF_CGROUP_INET_EGRESS);
 	ldr_l7_pairs__fini(&live);
@@ -838,7 +847,7 @@ int main(int argc, char **argv)
 	int err;
 
 	if (argc != 2 && !(argc >= 4 && !strcmp(argv[2], "--attach"))) {
-		fprintf(stderr, "usage: netl7_test OBJ [--attach CGROUP [--bench]]\n");
+		fprintf(stderr, "usage: netl7_test OBJ [--attach CGROUP [--bench | --empty]]\n");
 		return 2;
 	}
 	obj = bpf_object__open(argv[1]);
@@ -863,7 +872,8 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	if (argc >= 4) {
-		err = attach_mode(obj, argv[3], argc > 4 && !strcmp(argv[4], "--bench"));
+		err = attach_mode(obj, argv[3], argc > 4 && !strcmp(argv[4], "--bench"),
+				  argc > 4 && !strcmp(argv[4], "--empty"));
 		ring_buffer__free(rb);
 		bpf_object__close(obj);
 		return err;

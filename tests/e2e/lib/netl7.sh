@@ -1,8 +1,8 @@
-# Shared by tests/e2e/netl7_servers.sh and bench/netl7.sh (sourced): a
+# Shared by tests/e2e/net_dns_http.sh and bench/netl7.sh (sourced): a
 # private network namespace with dnsmasq (test zone) and python3's
 # http.server on its loopback, a cgroup v2 directory for the observed
-# clients, and the hand-written DNS/HTTP policy (tests/tools/netl7_test)
-# attached to that cgroup. Nothing touches the host's resolver or ports:
+# clients (the caller attaches tpc-loader, or with nl7_attach the
+# hand-written policy of tests/tools/netl7_test, to it). Nothing touches the host's resolver or ports:
 # servers live in the namespace, `ip netns exec` gives the clients the
 # namespace's own /etc/resolv.conf. Callers set NL7_TMP and NL7_BUILD.
 NL7_NS=tpc-netl7-$$
