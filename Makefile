@@ -193,9 +193,10 @@ $(OUTPUT)/tests/objload-static: tests/tools/objload.c
 # runs bench/run.sh (needs root and scripts/bench-deps.sh).
 BENCH_DIR   := $(OUTPUT)/bench
 BENCH_BIN   := $(abspath $(BENCH_DIR))/openat
-BENCH_PROGS := $(addprefix $(BENCH_DIR)/,openat exec connect hold tiny)
+BENCH_PROGS := $(addprefix $(BENCH_DIR)/,openat exec connect tcpconn hold tiny)
 BENCH_BPF   := $(addprefix $(BENCH_DIR)/,empty_openat.bpf.o empty_exec.bpf.o \
-		 empty_connect.bpf.o hand_openat.bpf.o)
+		 empty_connect.bpf.o empty_tcpstate.bpf.o empty_cgconnect4.bpf.o \
+		 empty_sockcreate.bpf.o hand_openat.bpf.o)
 .PHONY: bench bench-build bench-deps
 bench-build: all $(BENCH_PROGS) $(BENCH_BPF)
 

@@ -26,6 +26,25 @@
 #include <jansson.h>
 
 static volatile sig_atomic_t stop;
+
+/* cgroup programs have no auto-attach: they go on the cgroup v2 root
+ * ($HOLD_CGROUP, default /sys/fs/cgroup), as tpc-loader attaches them */
+static struct bpf_link *hold__attach(struct bpf_program *p)
+{
+	static int cgfd = -1;
+
+	switch (bpf_program__type(p)) {
+	case BPF_PROG_TYPE_CGROUP_SOCK_ADDR:
+	case BPF_PROG_TYPE_CGROUP_SOCK:
+	case BPF_PROG_TYPE_CGROUP_SKB:
+	case BPF_PROG_TYPE_SOCK_OPS:
+		if (cgfd < 0)
+			cgfd = open(getenv("HOLD_CGROUP") ?: "/sys/fs/cgroup", O_RDONLY | O_DIRECTORY);
+		return cgfd < 0 ? NULL : bpf_program__attach_cgroup(p, cgfd);
+	default:
+		return bpf_program__attach(p);
+	}
+}
 static unsigned long long events;
 
 static void on_signal(int sig)
@@ -175,7 +194,7 @@ int main(int argc, char **argv)
 		bpf_object__for_each_program(p, o) {
 			if (!bpf_program__autoload(p))
 				continue;
-			if (!bpf_program__attach(p)) {
+			if (!hold__attach(p)) {
 				err = -errno;
 				fprintf(stderr, "hold: attach %s: %s\n", bpf_program__name(p),
 					strerror(errno));

@@ -13,7 +13,7 @@ J '.machine as $m | .params as $p |
   "| kernel | \($m.kernel) |", "| CPU | \($m.cpu) (\($m.cpus) vCPUs) |",
   "| date | \($m.date) |", "| tpc commit | \($m.commit) |",
   "| clang | \($m.clang) |", "| bpftrace | \($m.bpftrace) |",
-  "| workload | \($p.openat_n) openat per rep, \($p.exec_n) exec, \($p.connect_n) connect; \($p.reps) reps per case |"'
+  "| workload | \($p.openat_n) openat per rep, \($p.exec_n) exec, \($p.connect_n) connect, \($p.tcp_n // 0) tcp connections; \($p.reps) reps per case |"'
 echo
 
 # case table rows: name | what | median | min-max | x floor | wall/cpu x none
@@ -58,6 +58,13 @@ echo
 hdr
 rows '.hook == "sched_process_exec" or .hook == "sys_enter_connect"'
 echo
+if [ "$(J '[.cases[] | select(.group | startswith("tcp"))] | length > 0')" = true ]; then
+	echo "### tpcNetwork tcp (tcpconn: connect, accept, close on loopback; each program against an empty one on its hook)"
+	echo
+	hdr
+	rows '.group | startswith("tcp")'
+	echo
+fi
 if [ "$(J '.compile != null')" = true ]; then
 	echo "### Compile time (\`tpc build\`, median of 3; front end = \`--emit-c\` alone)"
 	echo

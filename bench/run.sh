@@ -11,9 +11,10 @@
 #   BENCH_REPS=5         repetitions per case (medians and min/max reported)
 #   BENCH_EXEC_N=2000    execs per repetition
 #   BENCH_CONNECT_N=50000 connect attempts per repetition
+#   BENCH_TCP_N=5000     TCP connections (connect, accept, close) per repetition
 #   BENCH_SIZES="1 10 100 1000 10000"   set sizes for the scaling series
 #   BENCH_POLICIES="1 10 50"            policy counts for the fusion series
-#   BENCH_PARTS="kernel scale policies exec connect compile loader" (subset to run)
+#   BENCH_PARTS="kernel scale policies exec connect tcp compile loader" (subset to run)
 #   BENCH_QUICK=1        tiny N, one size, for the smoke test (seconds)
 #   BENCH_NO_BPFTRACE=1  skip the bpftrace cases
 # Per-event cost = sum over every program the case attached to the hook of
@@ -28,23 +29,30 @@ LOADER=$ROOT/$OUTDIR/tpc-loader
 W=$B/work
 if [ "${BENCH_QUICK:-0}" = 1 ]; then
 	: "${BENCH_N:=2000}" "${BENCH_REPS:=2}" "${BENCH_EXEC_N:=20}" "${BENCH_CONNECT_N:=500}"
+	: "${BENCH_TCP_N:=100}"
 	: "${BENCH_SIZES:=1 100}" "${BENCH_POLICIES:=2}"
-	: "${BENCH_PARTS:=kernel scale policies exec connect loader}"
+	: "${BENCH_PARTS:=kernel scale policies exec connect tcp loader}"
 	: "${RESULTS:=$B/smoke.json}"
 fi
 N=${BENCH_N:-200000}
 REPS=${BENCH_REPS:-5}
 EXEC_N=${BENCH_EXEC_N:-2000}
 CONN_N=${BENCH_CONNECT_N:-50000}
+TCP_N=${BENCH_TCP_N:-5000}
 SIZES=${BENCH_SIZES:-1 10 100 1000 10000}
 NPOLS=${BENCH_POLICIES:-1 10 50}
-PARTS=" ${BENCH_PARTS:-kernel scale policies exec connect compile loader} "
+PARTS=" ${BENCH_PARTS:-kernel scale policies exec connect tcp compile loader} "
 RESULTS=${RESULTS:-$B/results.json}
 CASES=$W/cases.jsonl
 OPENAT_BIN=$(realpath "$B/openat")
 MATCH=/tmp/tpcbench-match
 OTHER=/tmp/tpcbench-other
 PORT=1 # nothing listens: connect() fails fast with ECONNREFUSED
+TCP_PORT=47391 # tcpconn's own listener (loopback only)
+# bench/hold attaches cgroup programs here: the cgroup v2 mount, as tpc-loader
+# finds it (/sys/fs/cgroup, or /sys/fs/cgroup/unified on hybrid hosts)
+HOLD_CGROUP=${HOLD_CGROUP:-$(awk '{for (i = 7; i < NF; i++) if ($i == "-") { if ($(i + 1) == "cgroup2") { print $5; exit } break }}' /proc/self/mountinfo)}
+export HOLD_CGROUP
 
 log() { printf '[bench %s] %s\n' "$(date -u +%H:%M:%S)" "$*" >&2; }
 die() { log "error: $*"; exit 1; }
@@ -76,9 +84,18 @@ on_exit() {
 trap on_exit EXIT
 trap 'exit 130' INT TERM
 
-# Program ids the attacher ($ATT_PID) has attached to tracepoint $1.
+# Program ids the attacher ($ATT_PID) has attached to tracepoint $1; with
+# NAME_RE set (tp_btf and cgroup hooks: perf show does not list them), the
+# programs named like NAME_RE that were not loaded yet at BEFORE_IDS.
+NAME_RE=
+BEFORE_IDS='[]'
 hook_ids() {
 	[ -n "$ATT_PID" ] || { echo '[]'; return; }
+	if [ -n "$NAME_RE" ]; then
+		bpftool prog show --json 2>/dev/null | jq -c --argjson old "$BEFORE_IDS" --arg re "$NAME_RE" \
+			'[.[]|select((.id as $i|$old|index($i)|not) and (.name|test($re)))|.id]'
+		return
+	fi
 	bpftool perf show --json 2>/dev/null |
 		jq -c --argjson p "$ATT_PID" --arg t "$1" '[.[]|select(.pid==$p and .tracepoint==$t)|.prog_id]'
 }
@@ -393,6 +410,65 @@ EOF
 	done
 fi
 
+# --- 5b. tcp (tpcNetwork) ----------------------------------------------------------
+# Per-event cost of each tcp program against an empty program on the same
+# hook; programs are told apart by name among those loaded after the case
+# started (BEFORE_IDS), since perf show does not list tp_btf/cgroup links.
+if [[ $PARTS == *" tcp "* ]]; then
+	log "tcp: $TCP_N connections on 127.0.0.1:$TCP_PORT x $REPS"
+	TC=("$B/tcpconn" "$TCP_N" "$TCP_PORT")
+	run_case tcp_none tcp_baseline none 0 "nothing attached" none -- "${TC[@]}"
+	for h in tcpstate:inet_sock_set_state:tp_btf/inet_sock_set_state \
+		cgconnect4:cgroup/connect4:cgroup/connect4 sockcreate:cgroup/sock_create:cgroup/sock_create; do
+		IFS=: read -r o hk what <<<"$h"
+		BEFORE_IDS=$(bpftool prog show --json | jq -c '[.[].id]')
+		NAME_RE='^bench_empty$'
+		run_case "tcp_empty_$o" tcp_baseline "$hk" 1 "empty $what program" \
+			attach_hold "$B/empty_$o.bpf.o" -- "${TC[@]}"
+	done
+	for v in miss match; do
+		# miss: no rule matches this port (the Block rule on port 9 keeps
+		# connect4/6 attached); match: every event of the port is posted
+		sel='args.sk.dport == 9'
+		[ $v = match ] && sel="args.sk.sport == $TCP_PORT || args.sk.dport == $TCP_PORT"
+		cat >"$P/tcp-$v.yaml" <<EOF
+apiVersion: cilium.io/v1alpha1
+kind: TracingPolicy
+metadata:
+  name: bench-tcp-$v
+spec:
+  tpcNetwork:
+  - protocol: tcp
+    selectors:
+    - matchArgs:
+      - index: 0
+        operator: DPort
+        values: ["9"]
+      matchActions:
+      - action: Block
+    - match: '$sel'
+EOF
+		build "$P/tcp-$v.bpf.o" "$P/tcp-$v.yaml" || continue
+		BEFORE_IDS=$(bpftool prog show --json | jq -c '[.[].id]')
+		NAME_RE='^tpc_'
+		attach_loader "$P/tcp-$v.bpf.o"
+		if ! wait_attached tcp 4; then
+			log "tcp_tpc_$v: attach failed"
+			detach
+			continue
+		fi
+		for h in tcpstate:inet_sock_set_state:tpc_p0_tp_btf cgconnect4:cgroup/connect4:tpc_p0_connect4 \
+			sockcreate:cgroup/sock_create:tpc_net_sock_create; do
+			IFS=: read -r o hk prog <<<"$h"
+			NAME_RE="^$prog\$"
+			measure "tcp_tpc_${o}_$v" tcp_tpc "$hk" "tpc: $prog ($v: $sel); tpc-loader" -- "${TC[@]}"
+		done
+		NAME_RE=
+		detach
+	done
+	NAME_RE=
+fi
+
 # --- 6. compile time -----------------------------------------------------------------
 median() { sort -g | awk '{a[NR]=$1} END {if (NR) print a[int((NR+1)/2)]; else print "null"}'; }
 if [[ $PARTS == *" compile "* ]]; then
@@ -552,6 +628,10 @@ jq -s '
 		 elif (.hook == "sched_process_exec") then
 			{vs_floor: (if .ns_median and $c.exec_empty.ns_median then .ns_median / $c.exec_empty.ns_median else null end),
 			 wall_vs_none: (if $c.exec_none then .wall_ns_median / $c.exec_none.wall_ns_median else null end)}
+		 elif (.group | startswith("tcp")) then
+			(.hook | if . == "inet_sock_set_state" then "tcp_empty_tcpstate" elif . == "cgroup/connect4" then "tcp_empty_cgconnect4" else "tcp_empty_sockcreate" end) as $f |
+			{vs_floor: (if .ns_median and $c[$f].ns_median then .ns_median / $c[$f].ns_median else null end),
+			 wall_vs_none: (if $c.tcp_none then .wall_ns_median / $c.tcp_none.wall_ns_median else null end)}
 		 else
 			{vs_floor: (if .ns_median and $c.connect_empty.ns_median then .ns_median / $c.connect_empty.ns_median else null end),
 			 wall_vs_none: (if $c.connect_none then .wall_ns_median / $c.connect_none.wall_ns_median else null end)}
@@ -563,10 +643,11 @@ jq -n --slurpfile cases "$W/cases.json" --argjson compile "$compile" --argjson l
 	--arg ncpu "$(nproc)" --arg date "$(date -u +%Y-%m-%dT%H:%M:%SZ)" \
 	--arg commit "$COMMIT" \
 	--argjson n "$N" --argjson reps "$REPS" --argjson exec_n "$EXEC_N" --argjson conn_n "$CONN_N" \
+	--argjson tcp_n "$TCP_N" \
 	--arg bt "$(bpftrace --version 2>/dev/null)" --arg clang "$(clang --version | head -1)" '
 	{machine: {kernel: $kernel, cpu: $cpu, cpus: ($ncpu|tonumber), date: $date, commit: $commit,
 	           bpftrace: $bt, clang: $clang},
-	 params: {openat_n: $n, reps: $reps, exec_n: $exec_n, connect_n: $conn_n},
+	 params: {openat_n: $n, reps: $reps, exec_n: $exec_n, connect_n: $conn_n, tcp_n: $tcp_n},
 	 cases: $cases[0], compile: $compile, loader: $loader}' >"$RESULTS"
 
 # plot data: cost against set size / policy count, one file per series

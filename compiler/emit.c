@@ -1065,6 +1065,17 @@ static void emit_binsets(FILE *out, const struct ir_object *o, const struct srcm
 	fputs("\treturn bits;\n}\n\n", out);
 }
 
+/* Some network rule kills: the tcp entry then runs the body at SYN_SENT. */
+static bool net_pre_kill(const struct ir_object *o)
+{
+	for (size_t i = 0; i < o->progs.n; i++)
+		for (size_t k = 0; o->progs.v[i]->net && k < o->progs.v[i]->specs.n; k++)
+			for (size_t r = 0; r < o->progs.v[i]->specs.v[k].rules.n; r++)
+				if (o->progs.v[i]->specs.v[k].rules.v[r].act.kill)
+					return true;
+	return false;
+}
+
 int emit__c(const struct ir_object *o, const struct srcmap *m, const struct emit_opts *opts,
 	    FILE *out)
 {
@@ -1090,6 +1101,10 @@ int emit__c(const struct ir_object *o, const struct srcmap *m, const struct emit
 					goto rate_done;
 				}
 rate_done:
+	if (o->needs_net && !o->binsets.n)
+		fputs("#define TPC_NET_NO_BITS 1 /* no binary sets: owners need no bits */\n", out);
+	if (net_pre_kill(o))
+		fputs("#define TPC_NET_PRE_KILL 1 /* a network rule kills at connect() */\n", out);
 	fputs("#include \"tpc.bpf.h\"\n\n", out);
 	emit_maps(out, o);
 	emit_binsets(out, o, m);

@@ -108,6 +108,9 @@ TPC_INLINE void tpc_net__owner_current(struct tpc_scratch *s, struct tpc_net_own
 	o->cgroup_id = bpf_get_current_cgroup_id();
 	o->start_ns = BPF_CORE_READ(t, group_leader, start_boottime);
 	bpf_get_current_comm(o->comm, sizeof(o->comm));
+#ifdef TPC_NET_NO_BITS
+	with_bits = false; /* the object has no binary sets */
+#endif
 	o->bits = with_bits && s ? tpc_proc__bits(s) : 0;
 	o->pbits = with_bits && s ? tpc_proc__parent_bits(s) : 0;
 }
@@ -182,6 +185,9 @@ TPC_INLINE u32 tpc_net__put(struct tpc_scratch *s, u32 o, const struct tpc_net_c
 
 TPC_INLINE int tpc_net__on_sock_create(struct bpf_sock *ctx)
 {
+	/* IP sockets only: unix and netlink sockets are never network events */
+	if (ctx->family != 2 /* AF_INET */ && ctx->family != 10 /* AF_INET6 */)
+		return 1;
 	/* process context: the creator, with its binary bits */
 	tpc_net__record(tpc_scratch__get(), bpf_get_socket_cookie(ctx), true);
 	return 1;
@@ -257,19 +263,31 @@ TPC_INLINE bool tpc_tcp__from_state(struct tpc_scratch *s, u64 *ctx, struct tpc_
 	struct tpc_net_listen_key lk;
 	u64 now = bpf_ktime_get_boot_ns();
 
+	/* about half of a connection's transitions (FIN_WAIT*, CLOSE_WAIT,
+	 * LAST_ACK, ...) make no event: leave before reading anything */
+	if (new != TPC_TCP_SYN_SENT && new != TPC_TCP_LISTEN_ST && new != TPC_TCP_CLOSE_ST &&
+	    !(new == TPC_TCP_ESTABLISHED && (old == TPC_TCP_SYN_SENT || old == TPC_TCP_SYN_RECV)))
+		return false;
 	if (!s || BPF_CORE_READ(sk, sk_protocol) != TPC_IPPROTO_TCP)
 		return false;
-	__builtin_memset(nc, 0, sizeof(*nc));
-	nc->proto = TPC_NET_TCP;
-	nc->phase = TPC_NET_PH_EVENT;
 	nc->cookie = bpf_get_socket_cookie(sk);
-	tpc_sa__from_sock(nc->sa, sk);
-	lk.netns = BPF_CORE_READ(sk, __sk_common.skc_net.net, ns.inum);
-	lk.port = nc->sa[1].port;
 	/* inside connect() and listen(): current is the owner (one call
 	 * site: the binary-set evaluation is inlined where it is called) */
 	if (new == TPC_TCP_SYN_SENT || new == TPC_TCP_LISTEN_ST)
 		tpc_net__record(s, nc->cookie, true);
+#ifndef TPC_NET_PRE_KILL
+	/* no rule kills at connect(): SYN_SENT only records the owner */
+	if (new == TPC_TCP_SYN_SENT)
+		return false;
+#endif
+	nc->proto = TPC_NET_TCP;
+	nc->event = 0;
+	nc->phase = TPC_NET_PH_EVENT;
+	nc->flags = 0;
+	__builtin_memset(&nc->tcp, 0, sizeof(nc->tcp));
+	tpc_sa__from_sock(nc->sa, sk);
+	lk.netns = BPF_CORE_READ(sk, __sk_common.skc_net.net, ns.inum);
+	lk.port = nc->sa[1].port;
 	if (new == TPC_TCP_SYN_SENT) {
 		nc->event = TPC_TCP_CONNECT;
 		nc->phase = TPC_NET_PH_PRE;

@@ -13,7 +13,7 @@ for t in bpftool jq; do
 		exit 0
 	fi
 done
-for f in openat hold empty_openat.bpf.o hand_openat.bpf.o; do
+for f in openat hold tcpconn empty_openat.bpf.o empty_tcpstate.bpf.o hand_openat.bpf.o; do
 	if [ ! -e "$B/$f" ]; then
 		echo "FAIL bench_smoke/build: $B/$f missing"
 		exit 0
@@ -56,3 +56,20 @@ check floor_is_cheapest '(.cases | map({(.name): .ns_median}) | add) as $c |
 check match_costs_more_than_miss '(.cases | map({(.name): .ns_median}) | add) as $c |
 	$c.tpc_match > $c.tpc_binary_miss and $c.scale_str_eq_10_match > $c.scale_str_eq_10_miss'
 check ratios_present '.cases[] | select(.name == "tpc_match") | .vs_floor > 1'
+# tpcNetwork tcp part: tp_btf and cgroup programs found by name, each with
+# its empty floor (bench/hold attaches cgroup programs to the cgroup v2 root)
+out=$(BENCH_QUICK=1 BENCH_NO_BPFTRACE=1 BENCH_PARTS="tcp" BENCH_TCP_N=200 \
+	RESULTS=$B/smoke-tcp.json bash bench/run.sh 2>&1)
+rc=$?
+if [ $rc -ne 0 ] || ! jq -e . "$B/smoke-tcp.json" >/dev/null 2>&1; then
+	echo "FAIL bench_smoke/tcp-run: exit $rc"
+	echo "$out" | tail -15 >&2
+	exit 0
+fi
+R=$B/smoke-tcp.json
+DUMPED=
+for c in tcp_empty_tcpstate tcp_empty_cgconnect4 tcp_empty_sockcreate tcp_tpc_tcpstate_miss \
+	tcp_tpc_cgconnect4_miss tcp_tpc_sockcreate_miss tcp_tpc_tcpstate_match; do
+	case_ok $c
+done
+check tcp_ratios_present '.cases[] | select(.name == "tcp_tpc_tcpstate_match") | .vs_floor > 0'

@@ -270,6 +270,102 @@ static void test_hostile_records(void **state)
 	ldr_meta__free(m);
 }
 
+/* TPC_EV_NET: hdr + tpc_ev_net + tpc_ev_tcp -> network_tcp JSON; short or
+ * mismatched records are decode errors. */
+static const char net_meta_json[] =
+	"{\"tpc_meta_version\":1,\"abi_version\":1,\"policies\":[{\"name\":\"net\"}],"
+	"\"hooks\":[{\"event\":\"network_tcp\",\"type\":\"network\",\"function_name\":\"tcp\","
+	"\"args\":[]},{\"event\":\"process_kprobe\",\"function_name\":\"f\",\"args\":[]}],"
+	"\"rules\":[{\"policy\":0,\"hook\":0,\"actions\":[\"Block\"]},"
+	"{\"policy\":0,\"hook\":1,\"actions\":[\"Post\"]}],"
+	"\"programs\":[{\"name\":\"x\",\"attach\":\"tp_btf\",\"target\":\"inet_sock_set_state\"}]}";
+
+static void net_rec(struct rec *r, uint32_t rule, uint16_t event, uint32_t action, bool body)
+{
+	struct tpc_ev_net n = { .proto = TPC_NET_TCP, .event = event,
+				.flags = TPC_NET_F_OWNER_LISTENER, .cookie = 1ull << 40 };
+	struct tpc_ev_tcp t = { .duration_ns = 5000000000ull, .bytes_sent = 12345,
+				.bytes_received = 6789, .segs_out = 9, .segs_in = 8,
+				.data_segs_out = 3, .data_segs_in = 2 };
+
+	hdr(r, rule, action);
+	((struct tpc_ev_hdr *)r->b)->kind = TPC_EV_NET;
+	((struct tpc_ev_hdr *)r->b)->ret = action & TPC_ACT_OVERRIDE ? -1 : 0;
+	n.src = (struct tpc_ev_sockaddr){ .family = 2, .protocol = 6, .port = 47311,
+					  .addr = { 127, 0, 0, 1 } };
+	n.dst = (struct tpc_ev_sockaddr){ .family = 2, .protocol = 6, .port = 50000,
+					  .addr = { 10, 1, 2, 3 } };
+	put(r, &n, sizeof(n));
+	if (body)
+		put(r, &t, sizeof(t));
+	fix_size(r);
+}
+
+static void test_network(void **state)
+{
+	char err[256];
+	struct ldr_meta *m = ldr_meta__parse(net_meta_json, strlen(net_meta_json), err, sizeof(err));
+	struct ldr_proc_table *t = ldr_proc_table__new("node1", NULL);
+	struct ldr_events ev;
+	struct rec r;
+	json_t *j, *k, *so;
+
+	assert_non_null(m);
+	ldr_events__init(&ev, t, "node1");
+	ev.emit = capture;
+	net_rec(&r, 0, TPC_TCP_CLOSE, TPC_ACT_POST, true);
+	assert_int_equal(ldr_events__hook(&ev, m, NULL, r.b, r.n), 0);
+	j = json_loads(last, 0, NULL);
+	k = json_object_get(j, "network_tcp");
+	assert_non_null(k);
+	assert_string_equal(json_string_value(json_object_get(k, "event")), "CLOSE");
+	assert_string_equal(json_string_value(json_object_get(k, "owner")), "listener");
+	assert_string_equal(json_string_value(json_object_get(k, "duration_ns")), "5000000000");
+	assert_string_equal(json_string_value(json_object_get(k, "bytes_sent")), "12345");
+	assert_string_equal(json_string_value(json_object_get(k, "bytes_received")), "6789");
+	assert_int_equal(json_integer_value(json_object_get(k, "data_segs_in")), 2);
+	assert_int_equal(json_integer_value(json_object_get(json_object_get(k, "process"), "pid")), 77);
+	so = json_object_get(k, "socket");
+	assert_string_equal(json_string_value(json_object_get(so, "saddr")), "127.0.0.1");
+	assert_int_equal(json_integer_value(json_object_get(so, "sport")), 47311);
+	assert_string_equal(json_string_value(json_object_get(so, "daddr")), "10.1.2.3");
+	assert_int_equal(json_integer_value(json_object_get(so, "dport")), 50000);
+	assert_string_equal(json_string_value(json_object_get(so, "cookie")), "1099511627776");
+	assert_null(json_object_get(k, "error"));
+	json_decref(j);
+	/* a Block: the errno is reported */
+	net_rec(&r, 0, TPC_TCP_CONNECT, TPC_ACT_POST | TPC_ACT_OVERRIDE, true);
+	assert_int_equal(ldr_events__hook(&ev, m, NULL, r.b, r.n), 0);
+	j = json_loads(last, 0, NULL);
+	k = json_object_get(j, "network_tcp");
+	assert_string_equal(json_string_value(json_object_get(k, "action")), "KPROBE_ACTION_OVERRIDE");
+	assert_int_equal(json_integer_value(json_object_get(k, "error")), 1);
+	assert_null(json_object_get(k, "duration_ns"));
+	json_decref(j);
+	/* hostile: no tcp body, a net record on a kprobe hook, a hook record
+	 * on a network hook, a record shorter than tpc_ev_net */
+	ev.decode_errors = 0;
+	net_rec(&r, 0, TPC_TCP_CLOSE, TPC_ACT_POST, false);
+	assert_int_equal(ldr_events__hook(&ev, m, NULL, r.b, r.n), -1);
+	net_rec(&r, 1, TPC_TCP_CLOSE, TPC_ACT_POST, true);
+	assert_int_equal(ldr_events__hook(&ev, m, NULL, r.b, r.n), -1);
+	hdr(&r, 0, TPC_ACT_POST);
+	fix_size(&r);
+	assert_int_equal(ldr_events__hook(&ev, m, NULL, r.b, r.n), -1);
+	net_rec(&r, 0, TPC_TCP_CLOSE, TPC_ACT_POST, true);
+	((struct tpc_ev_hdr *)r.b)->size = sizeof(struct tpc_ev_hdr) + 8;
+	assert_int_equal(ldr_events__hook(&ev, m, NULL, r.b, r.n), -1);
+	assert_int_equal(ev.decode_errors, 4);
+	/* compact */
+	ev.fmt = LDR_FMT_COMPACT;
+	net_rec(&r, 0, TPC_TCP_ACCEPT, TPC_ACT_POST, true);
+	assert_int_equal(ldr_events__hook(&ev, m, NULL, r.b, r.n), 0);
+	assert_non_null(strstr(last, "tcp/ACCEPT 77 curl 127.0.0.1:47311 > 10.1.2.3:50000 [net] POST"));
+	ldr_events__fini(&ev);
+	ldr_proc_table__free(t);
+	ldr_meta__free(m);
+}
+
 static void test_actions_time(void **state)
 {
 	struct ldr_meta_rule r = { 0 };
@@ -321,7 +417,7 @@ int main(void)
 		cmocka_unit_test(test_exec_id),		 cmocka_unit_test(test_jbuf),
 		cmocka_unit_test(test_args_join_docker), cmocka_unit_test(test_decode),
 		cmocka_unit_test(test_hostile_records),	 cmocka_unit_test(test_actions_time),
-		cmocka_unit_test(test_proc_table),
+		cmocka_unit_test(test_proc_table),	 cmocka_unit_test(test_network),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
