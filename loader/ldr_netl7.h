@@ -114,6 +114,12 @@ void ldr_l7_pairs__flush_tag(struct ldr_l7_pairs *t, const void *tag);
  *         status, latency_ns; else "unanswered":true
  * q is the query/request, a its partner or NULL. */
 void ldr_l7__put_fields(struct jbuf *b, const struct ldr_l7_rec *q, const struct ldr_l7_rec *a);
+/* The parsers' counters of a loaded object (its TPC_L7_STATS_MAP), as
+ * "dns_queries=N dns_answers=N ... pkt_malformed=N" into out; 0, or
+ * -ENOENT when the object has no DNS/HTTP programs. */
+struct bpf_object;
+int ldr_l7__stats(struct bpf_object *obj, char *out, size_t outlen);
+
 /* "A", "AAAA", ... or NULL for a type without a name here. */
 const char *ldr_dns__type_name(unsigned type);
 const char *ldr_dns__rcode_name(unsigned rcode);

@@ -2,7 +2,10 @@
  * (contract in ldr_netl7.h). */
 #include "ldr_netl7.h"
 
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <arpa/inet.h>
@@ -501,4 +504,38 @@ void ldr_l7__put_fields(struct jbuf *b, const struct ldr_l7_rec *q, const struct
 	jbuf__ch(b, '"');
 	jbuf__u64(b, a->h->ktime > q->h->ktime ? a->h->ktime - q->h->ktime : 0);
 	jbuf__ch(b, '"');
+}
+
+/* --- counters ------------------------------------------------------------------ */
+
+int ldr_l7__stats(struct bpf_object *obj, char *out, size_t outlen)
+{
+	static const char *const names[TPC_L7_STAT__COUNT] = {
+		"dns_queries",	  "dns_answers",    "dns_malformed",  "dns_blocked",
+		"http_requests", "http_responses", "http_unparsed", "http_malformed",
+		"pkt_malformed",
+	};
+	int fd = obj ? bpf_object__find_map_fd_by_name(obj, TPC_L7_STATS_MAP) : -1;
+	int ncpu = libbpf_num_possible_cpus();
+	uint64_t *v;
+	size_t o = 0;
+
+	if (fd < 0 || ncpu <= 0)
+		return -ENOENT;
+	v = calloc((size_t)ncpu, sizeof(*v));
+	if (!v)
+		return -ENOMEM;
+	out[0] = 0;
+	for (uint32_t k = 0; k < TPC_L7_STAT__COUNT; k++) {
+		uint64_t sum = 0;
+
+		if (!bpf_map_lookup_elem(fd, &k, v))
+			for (int c = 0; c < ncpu; c++)
+				sum += v[c];
+		if (o < outlen)
+			o += snprintf(out + o, outlen - o, "%s%s=%llu", k ? " " : "", names[k],
+				      (unsigned long long)sum);
+	}
+	free(v);
+	return 0;
 }

@@ -146,6 +146,16 @@ static void drain_all(struct run *r)
 
 /* --- objects ------------------------------------------------------------------- */
 
+/* DNS/HTTP parser counters (malformed packets among them) when an object
+ * with such programs goes away. */
+static void log_l7_stats(struct ldr_obj *o)
+{
+	char buf[512];
+
+	if (!ldr_l7__stats(o->bpf, buf, sizeof(buf)))
+		ldr_info("object '%s' dns/http parsers: %s", o->name, buf);
+}
+
 static struct ldr_obj *find_obj(struct run *r, const char *name)
 {
 	for (struct ldr_obj *o = r->objs; o; o = o->next)
@@ -220,6 +230,7 @@ static void install_object(struct run *r, struct ldr_obj *o, double ms)
 		if (old->rb)
 			ring_buffer__consume(old->rb);
 		ldr_events__l7_flush(&r->ev, old->meta); /* held queries name its policies */
+		log_l7_stats(old);
 		ldr_obj__destroy(old, false);
 	}
 	o->next = r->objs;
@@ -354,6 +365,7 @@ static void remove_object(struct run *r, const char *name)
 		if (o->rb)
 			ring_buffer__consume(o->rb);
 		ldr_events__l7_flush(&r->ev, o->meta);
+		log_l7_stats(o);
 		ldr_obj__destroy(o, false);
 	}
 	pthread_mutex_unlock(&r->lock);
@@ -880,6 +892,8 @@ int ldr_run(struct ldr_opts *o)
 	drain_all(r);
 	ldr_events__l7_flush(&r->ev, NULL);
 	ldr_out__flush(&r->out);
+	for (struct ldr_obj *x = r->objs; x; x = x->next)
+		log_l7_stats(x);
 	ldr_info("shutting down: %s", o->pin_dir ? "pinned programs stay attached"
 						 : "detaching everything");
 	ret = 0;

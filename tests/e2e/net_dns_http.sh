@@ -34,6 +34,17 @@ nl7_run $DIG +short +tcp tcp.zone.test A >"$E2E_TMP/d3" 2>&1
 nl7_run $DIG nope.nx.test A >"$E2E_TMP/d4" 2>&1
 nl7_run $DIG +short x.blocked.test A >"$E2E_TMP/d5" 2>&1
 echo "rc=$?" >>"$E2E_TMP/d5"
+nl7_run dig @::1 +tries=1 +timeout=2 +short www.zone.test AAAA >"$E2E_TMP/d6" 2>&1
+# three malformed queries (label of 64, a pointer in the question, a
+# header only): passed, counted, no event
+nl7_run python3 -c '
+import socket, struct
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+h = struct.pack(">HHHHHH", 0x5151, 0x0100, 1, 0, 0, 0)
+for m in (h + b"\x40" + b"a" * 64 + b"\x00\x00\x01\x00\x01",
+          h + b"\x03bad\xc0\x0c\x00\x01\x00\x01", h):
+    s.sendto(m, ("127.0.0.1", 53))
+' >/dev/null 2>&1
 nl7_run "$NL7_BUILD/netl7_client" gai www.zone.test evil.blocked.test >"$E2E_TMP/gai" 2>&1
 nl7_run curl -s -o /dev/null -o /dev/null -o /dev/null -w '%{http_code} %{num_connects}\n' \
 	-H 'Host: web.test' http://127.0.0.1:8080/a.txt http://127.0.0.1:8080/missing \
@@ -47,6 +58,7 @@ grep -qx 192.0.2.7 "$E2E_TMP/d3" && pass net/dig-tcp-resolves || fail net/dig-tc
 grep -q "status: NXDOMAIN" "$E2E_TMP/d4" && pass net/dig-nxdomain || fail net/dig-nxdomain
 grep -q "timed out" "$E2E_TMP/d5" && grep -q "rc=9" "$E2E_TMP/d5" &&
 	pass net/dig-blocked-times-out || fail net/dig-blocked-times-out "$(cat "$E2E_TMP/d5")"
+grep -qx 2001:db8::8 "$E2E_TMP/d6" && pass net/dig-ipv6-server-resolves || fail net/dig-ipv6-server-resolves "$(cat "$E2E_TMP/d6")"
 grep -q "^www.zone.test ok .*192.0.2.8" "$E2E_TMP/gai" && grep -q "^evil.blocked.test fail" "$E2E_TMP/gai" &&
 	pass net/getaddrinfo-resolves-and-blocked-fails || fail net/getaddrinfo-resolves-and-blocked-fails "$(cat "$E2E_TMP/gai")"
 [ "$(cat "$E2E_TMP/kill")" = 137 ] && pass net/http-sigkill-kills-client ||
@@ -68,7 +80,8 @@ lost = sum(int(n) for n in re.findall(r"ring buffer full.*?=(\d+)", open(d + "/l
 def check(name, ok, why=""):
     print(("PASS " if ok else "FAIL ") + "net/" + name + ("" if ok else "  # " + str(why)[:400]))
 def by(name, t, binary="/usr/bin/dig"):
-    return [e for e in dns if e["name"] == name and e["type"] == t and e["process"]["binary"] == binary]
+    return [e for e in dns if e["name"] == name and e["type"] == t and e["process"]["binary"] == binary
+            and e["server"]["addr"] == "127.0.0.1"]
 a = by("www.zone.test", "A")
 check("dns-a-event", len(a) == 1 and a[0]["rcode"] == "NOERROR" and a[0]["answers"] == [{"addr": "192.0.2.8", "ttl": 123}]
       and a[0]["server"] == {"addr": "127.0.0.1", "port": 53} and a[0]["policy_name"] == "e2e-net-dns"
@@ -86,6 +99,11 @@ g = [e for e in dns if e["name"] == "www.zone.test" and e["process"]["binary"].e
 check("dns-getaddrinfo-events", sorted(e["type"] for e in g) == ["A", "AAAA"] and all(e.get("rcode") == "NOERROR" for e in g), g)
 gb = [e for e in dns if e["name"] == "evil.blocked.test"]
 check("dns-getaddrinfo-blocked-event", gb and all(e.get("blocked") for e in gb), gb)
+v6 = [e for e in dns if e["server"] == {"addr": "::1", "port": 53}]
+check("dns-ipv6-event", len(v6) == 1 and v6[0]["type"] == "AAAA" and v6[0]["answers"] == [{"addr": "2001:db8::8", "ttl": 123}]
+      and v6[0]["client"]["addr"] == "::1", v6)
+m = re.findall(r"dns_malformed=(\d+)", open(d + "/l7.log").read())
+check("dns-malformed-counted", m and max(int(x) for x in m) >= 3 and not [e for e in dns if e["id"] == 0x5151], m)
 check("dns-other-names-not-posted", not [e for e in dns if e["name"].endswith(".example")], "")
 h = [e for e in http if e["host"] == "web.test" and e["process"]["binary"].endswith("curl") and not e["path"].startswith("/admin")]
 check("http-keepalive-events", [e["path"] for e in h] == ["/a.txt", "/missing", "/a.txt?q=2"]

@@ -28,7 +28,7 @@ nl7_up() {
 	printf 'nameserver 127.0.0.1\noptions timeout:1 attempts:1\n' >"/etc/netns/$NL7_NS/resolv.conf"
 	echo hello >"$NL7_TMP/www/a.txt"
 	ip netns exec "$NL7_NS" dnsmasq --keep-in-foreground --no-resolv --no-hosts \
-		--bind-interfaces --listen-address=127.0.0.1 --port=53 --local-ttl=123 \
+		--bind-interfaces --listen-address=127.0.0.1,::1 --port=53 --local-ttl=123 \
 		--address=/zone.test/192.0.2.7 --host-record=www.zone.test,192.0.2.8,2001:db8::8 \
 		--address=/nx.test/ --pid-file= --log-facility="$NL7_TMP/dnsmasq.log" &
 	NL7_PIDS+=($!)
