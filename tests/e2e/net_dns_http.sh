@@ -70,8 +70,8 @@ nl7_run "$NL7_BUILD/netl7_client" http 127.0.0.1 8080 "$NQ" /a.txt >"$E2E_TMP/lh
 sleep 0.5
 stop_loader
 
-python3 - "$E2E_TMP" "$NQ" "$NL7_BUILD/netl7_client" <<'PY'
-import json, re, sys
+python3 - "$E2E_TMP" "$NQ" "$NL7_BUILD/netl7_client" "$E2E_ROOT/tests/e2e/schema" <<'PY'
+import json, re, subprocess, sys
 d, nq, client = sys.argv[1], int(sys.argv[2]), sys.argv[3]
 evs = [json.loads(l) for l in open(d + "/l7.json") if l.strip()]
 dns = [e["network_dns"] for e in evs if "network_dns" in e]
@@ -122,6 +122,9 @@ check("load-dns-%d-accounted" % nq, ans_d == nq and len(ld) + lost >= nq and sum
       (len(ld), lost, ans_d))
 check("load-http-%d-accounted" % nq, ans_h == nq and len(lh) + lost >= nq and sum(1 for e in lh if e.get("status") == 200) + lost >= nq,
       (len(lh), lost, ans_h))
+out = subprocess.run([sys.executable, sys.argv[4] + "/check.py", sys.argv[4] + "/events.schema.json", d + "/l7.json"],
+                     capture_output=True, text=True)
+check("json-schema", out.returncode == 0, out.stdout + out.stderr)
 print("  load through tpc-loader: %d dns events in %.2f s (%.0f/s), %d http events in %.2f s (%.0f/s), %d lost" %
       (len(ld), secs_d, len(ld) / max(secs_d, 1e-9), len(lh), secs_h, len(lh) / max(secs_h, 1e-9), lost))
 PY
