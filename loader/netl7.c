@@ -292,6 +292,29 @@ static struct ldr_l7_slot *slot__find(struct ldr_l7_pairs *t, const struct ldr_l
 	return s;
 }
 
+/* The held entry with key k posted for the same packet as `like`: several
+ * policies may post the same query or request (rule ids differ). DNS: any
+ * entry of the key (same flow and id); HTTP: same request stamp and index
+ * (tpc_ev_l7.req_ktime and id of a request). rule >= 0: that rule only. */
+static struct ldr_l7_slot *slot__find_same(struct ldr_l7_pairs *t, const struct ldr_l7_key *k,
+					   const struct tpc_ev_l7 *like, int64_t rule)
+{
+	struct ldr_l7_slot *s = t->bucket[key_bucket(t, k)];
+	struct ldr_l7_rec r;
+
+	for (; s; s = s->chain) {
+		if (memcmp(&s->key, k, sizeof(*k)) || ldr_l7__parse(s->rec, s->size, &r))
+			continue;
+		if (rule >= 0 && r.h->rule != (uint32_t)rule)
+			continue;
+		if (k->proto == TPC_NET_HTTP &&
+		    (r.b->req_ktime != like->req_ktime || r.b->id != like->id))
+			continue;
+		return s;
+	}
+	return NULL;
+}
+
 static void key_of(const struct ldr_l7_rec *r, struct ldr_l7_key *k)
 {
 	memset(k, 0, sizeof(*k));
@@ -322,8 +345,8 @@ int ldr_l7_pairs__add(struct ldr_l7_pairs *t, const void *tag, const void *data,
 			t->fn(t->ctx, tag, data, r.h->size, NULL, 0);
 			return 0;
 		}
-		/* a retransmitted query (same flow and id): keep the first */
-		if (r.n->proto == TPC_NET_DNS && slot__find(t, &k))
+		/* a retransmitted query (same flow, id and rule): keep the first */
+		if (r.n->proto == TPC_NET_DNS && slot__find_same(t, &k, r.b, r.h->rule))
 			return 0;
 		return slot__hold(t, &k, tag, &r);
 	}
@@ -332,8 +355,16 @@ int ldr_l7_pairs__add(struct ldr_l7_pairs *t, const void *tag, const void *data,
 		t->orphans++;
 		return 0;
 	}
-	t->fn(t->ctx, s->tag, s->rec, s->size, data, r.h->size);
-	slot__drop(t, s);
+	/* the oldest, then every other policy's record of the same packet */
+	do {
+		struct tpc_ev_l7 like;
+
+		memcpy(&like, (const char *)s->rec + sizeof(struct tpc_ev_hdr) +
+				      sizeof(struct tpc_ev_net), sizeof(like));
+		t->fn(t->ctx, s->tag, s->rec, s->size, data, r.h->size);
+		slot__drop(t, s);
+		s = slot__find_same(t, &k, &like, -1);
+	} while (s);
 	return 0;
 }
 

@@ -211,6 +211,8 @@ TPC_INLINE u32 tpc_http__put_request(struct tpc_scratch *s, u32 o, const struct 
 	u32 pos = o + TPC_L7_HEAD_BYTES;
 
 	b->flags = r->flags;
+	b->req_ktime = r->stamp;
+	b->id = r->index;
 	b->orig = r->path_orig > 0xffff ? 0xffff : r->path_orig;
 	b->len[0] = tpc_l7__append(s, &pos, sc->str[0], r->method_len);
 	b->len[1] = tpc_l7__append(s, &pos, sc->str[1], r->path_len);
@@ -339,10 +341,14 @@ TPC_INLINE u32 tpc_http__put(struct tpc_scratch *s, u32 o, const struct tpc_net_
 		    _sc->pkt.flow.proto == TPC_L7_TCP && body##_port(_sc->pkt.dst))   \
 			_n = tpc_http__head((ctx), &_sc->pkt, _sc->head);             \
 		if (_n) {                                                             \
+			u64 _stamp = bpf_ktime_get_boot_ns();                         \
+                                                                                      \
 			tpc_l7__net_ctx((ctx), &_sc->pkt, TPC_NET_HTTP, TPC_HTTP_REQUEST, &_nc); \
 			for (int _i = 0; _i < TPC_HTTP_PIPELINE; _i++) {              \
 				int _rc = tpc_http__request(_sc, _start, _n, &_sc->hr); \
                                                                                       \
+				_sc->hr.stamp = _stamp;                               \
+				_sc->hr.index = _i;                                   \
 				if (_rc) {                                            \
 					if (_rc > 0 && !_i)                           \
 						tpc_l7_stat__inc(TPC_L7_HTTP_UNPARSED); \

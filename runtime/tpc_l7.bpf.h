@@ -53,6 +53,9 @@ struct tpc_http_req {
 	u32 path_orig;
 	u32 next;  /* head offset after this request's blank line (0: not found) */
 	u16 flags; /* TPC_L7_F_TRUNC, TPC_L7_F_NO_HOST */
+	u16 index; /* which request head of its segment (pipelining) */
+	u64 stamp; /* the segment's time: with index, which policies' records
+		    * belong to the same request (tpc_ev_l7.req_ktime, id) */
 };
 
 /* Per-CPU scratch of the parsers: a packet head (twice the bound, so

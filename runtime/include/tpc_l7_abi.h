@@ -64,8 +64,10 @@ struct tpc_l7_flow {
 
 /* After struct tpc_ev_net in a DNS/HTTP record. */
 struct tpc_ev_l7 {
-	__u64 req_ktime; /* answer: ktime of the query it answers (BPF's pending entry) */
-	__u16 id;	 /* DNS message id */
+	__u64 req_ktime; /* answer: ktime of the query it answers (BPF's pending entry);
+			  * request: its segment's time (with id: the same request
+			  * posted by several policies) */
+	__u16 id;	 /* DNS message id; HTTP request: index in its segment */
 	__u16 qtype;	 /* DNS query type */
 	__u16 code;	 /* DNS rcode, HTTP status */
 	__u16 flags;	 /* TPC_L7_F_* */

@@ -52,7 +52,7 @@ static __always_inline int dns_egress(struct __sk_buff *skb, struct tpc_l7_pkt *
 static __always_inline void http_egress(struct __sk_buff *skb, struct tpc_l7_pkt *p)
 {
 	struct tpc_l7_scratch *sc = tpc_l7_scratch__get();
-	struct tpc_http_req r;
+	struct tpc_http_req r = {};
 	u32 n, start = 0;
 	int i;
 
@@ -69,6 +69,7 @@ static __always_inline void http_egress(struct __sk_buff *skb, struct tpc_l7_pkt
 				tpc_l7_stat__inc(TPC_L7_HTTP_UNPARSED);
 			break;
 		}
+		r.index = i;
 		tpc_http__post_request(p, sc, &r, 2, TPC_ACT_POST);
 		tpc_http__pending_add(p, 2);
 		if (!r.next)

@@ -312,6 +312,53 @@ static void test_pair_http_fifo(void **state)
 	assert_int_equal(s.n, 4);
 }
 
+static struct tpc_ev_hdr *hdr_of(struct recbuf *r)
+{
+	return (void *)r->w;
+}
+
+static struct tpc_ev_l7 *body_of(struct recbuf *r)
+{
+	return (void *)((char *)r->w + sizeof(struct tpc_ev_hdr) + sizeof(struct tpc_ev_net));
+}
+
+/* Two policies post the same query / request: one answer or response
+ * completes both; a retransmission of one policy's query is held once. */
+static void test_pair_two_policies(void **state)
+{
+	struct seen s = { 0 };
+	struct ldr_l7_pairs t;
+	struct recbuf q, a;
+
+	assert_int_equal(ldr_l7_pairs__init(&t, 16, 1000000, on_pair, &s), 0);
+	for (int rule = 0; rule < 2; rule++) {
+		mkrec(&q, TPC_NET_DNS, TPC_DNS_QUERY, 5000, 7, 0, 10, TPC_ACT_POST, "a", NULL, NULL);
+		hdr_of(&q)->rule = rule;
+		ldr_l7_pairs__add(&t, NULL, q.w, q.size);
+		ldr_l7_pairs__add(&t, NULL, q.w, q.size);
+	}
+	assert_int_equal(t.used, 2);
+	mkrec(&a, TPC_NET_DNS, TPC_DNS_ANSWER, 5000, 7, 0, 20, 0, NULL, NULL, NULL);
+	ldr_l7_pairs__add(&t, NULL, a.w, a.size);
+	assert_int_equal(s.answered, 2);
+	assert_int_equal(t.used, 0);
+	/* HTTP: request 0 of a segment by two policies, then request 1 */
+	for (int i = 0; i < 3; i++) {
+		mkrec(&q, TPC_NET_HTTP, TPC_HTTP_REQUEST, 7000, 0, 0, 30 + i, TPC_ACT_POST, "GET",
+		      "/", "h");
+		hdr_of(&q)->rule = i == 1;
+		body_of(&q)->req_ktime = 30;
+		body_of(&q)->id = i == 2;
+		ldr_l7_pairs__add(&t, NULL, q.w, q.size);
+	}
+	mkrec(&a, TPC_NET_HTTP, TPC_HTTP_RESPONSE, 7000, 0, 200, 40, 0, NULL, NULL, NULL);
+	ldr_l7_pairs__add(&t, NULL, a.w, a.size);
+	assert_int_equal(s.answered, 4);
+	assert_int_equal(t.used, 1);
+	ldr_l7_pairs__fini(&t);
+	assert_int_equal(s.n, 5);
+}
+
 static void test_fields(void **state)
 {
 	struct recbuf q, a;
@@ -373,6 +420,7 @@ int main(void)
 		cmocka_unit_test(test_parse),
 		cmocka_unit_test(test_pair_dns),
 		cmocka_unit_test(test_pair_http_fifo),
+		cmocka_unit_test(test_pair_two_policies),
 		cmocka_unit_test(test_fields),
 	};
 
