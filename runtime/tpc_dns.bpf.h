@@ -115,6 +115,7 @@ TPC_INLINE int tpc_dns__query(struct __sk_buff *skb, const struct tpc_l7_pkt *p,
 	char *name = sc->str[0];
 	u8 h[12], qt[2];
 	s32 end;
+	u32 nl;
 	int msg;
 	u32 n;
 
@@ -146,8 +147,13 @@ TPC_INLINE int tpc_dns__query(struct __sk_buff *skb, const struct tpc_l7_pkt *p,
 	end = sc->dns.end;
 	if (sc->dns.bad || end < 0 || end > TPC_DNS_NAME_MAX)
 		goto bad;
-	q->name_len = end > 0 ? end - 1 : 0;
-	name[q->name_len & TPC_STR_MASK] = '\0';
+	nl = end > 0 ? end - 1 : 0;
+	/* a real mask: clang drops it when the compares above imply it, and
+	 * 6.1's verifier does not follow those signed compares */
+	TPC_L7_OPAQUE(nl);
+	nl &= TPC_STR_MASK;
+	q->name_len = nl;
+	name[nl] = '\0';
 	if (bpf_skb_load_bytes(skb, msg + 12 + end + 1, qt, 2))
 		goto bad; /* the question is cut before its type */
 	q->qtype = (u16)qt[0] << 8 | qt[1];
@@ -188,7 +194,7 @@ TPC_INLINE void tpc_dns__post_query(const struct tpc_l7_pkt *p, const struct tpc
 	if (!s)
 		return;
 	h = (void *)s->ev;
-	tpc_hdr__fill(h, TPC_EV_NET, rule);
+	tpc_l7__hdr(h, rule, 0);
 	h->action = action;
 	o = tpc_dns__put_query(s, sizeof(*h), p, q, name, 0, 0);
 	tpc_event__submit(s, o);
@@ -231,7 +237,7 @@ TPC_INLINE void tpc_dns__answer(struct __sk_buff *skb, const struct tpc_l7_pkt *
 	if (!s)
 		return;
 	h = (void *)s->ev;
-	tpc_hdr__fill(h, TPC_EV_NET, v->rule);
+	tpc_l7__hdr(h, v->rule, cookie);
 	e = tpc_l7__put_net(s, sizeof(*h), TPC_NET_DNS, TPC_DNS_ANSWER, 0, cookie, p);
 	e->req_ktime = v->ktime;
 	bpf_map_delete_elem(&tpc_dns_pending, &k);

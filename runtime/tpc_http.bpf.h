@@ -232,7 +232,7 @@ TPC_INLINE void tpc_http__post_request(const struct tpc_l7_pkt *p, struct tpc_l7
 	if (!s)
 		return;
 	h = (void *)s->ev;
-	tpc_hdr__fill(h, TPC_EV_NET, rule);
+	tpc_l7__hdr(h, rule, 0);
 	h->action = action;
 	o = tpc_http__put_request(s, sizeof(*h), p, sc, r, 0, 0);
 	tpc_event__submit(s, o);
@@ -281,7 +281,7 @@ TPC_INLINE void tpc_http__response(struct __sk_buff *skb, const struct tpc_l7_pk
 	if (!s)
 		return;
 	hd = (void *)s->ev;
-	tpc_hdr__fill(hd, TPC_EV_NET, c->rule);
+	tpc_l7__hdr(hd, c->rule, cookie);
 	e = tpc_l7__put_net(s, sizeof(*hd), TPC_NET_HTTP, TPC_HTTP_RESPONSE, 0, cookie, p);
 	e->code = st;
 	tpc_l7_stat__inc(TPC_L7_HTTP_RESPONSES);

@@ -234,6 +234,40 @@ TPC_INLINE struct tpc_ev_l7 *tpc_l7__put_net(struct tpc_scratch *s, u32 o, u16 p
 
 #define TPC_L7_HEAD_BYTES (sizeof(struct tpc_ev_net) + sizeof(struct tpc_ev_l7))
 
+/* The header of a record built in a cgroup_skb program. No current-task
+ * helpers: Debian's 6.1 refuses bpf_get_current_pid_tgid and 6.12
+ * bpf_get_current_uid_gid in cgroup_skb programs (tpc verify), and in
+ * softirq the current task is not the socket's owner anyway. Generated
+ * code takes the identity from the owner recorded for the socket cookie;
+ * tests (TPC_L7_CURRENT_TASK, host kernel only) from the current task;
+ * else it stays zero (the loader shows the paired query's process). */
+TPC_INLINE void tpc_l7__hdr(struct tpc_ev_hdr *h, u32 rule, u64 cookie)
+{
+#ifdef TPC_L7_CURRENT_TASK
+	tpc_hdr__fill(h, TPC_EV_NET, rule);
+#else
+	__builtin_memset(h, 0, sizeof(*h));
+	h->kind = TPC_EV_NET;
+	h->size = sizeof(*h);
+	h->rule = rule;
+	h->ktime = bpf_ktime_get_boot_ns();
+#ifdef TPC_NET_BPF_H
+	{
+		struct tpc_net_sock *e = cookie ? tpc_net__owner_of_cookie(cookie) : NULL;
+
+		if (e) {
+			h->pid = e->own.tgid;
+			h->tid = e->own.tid;
+			h->uid = e->own.uid;
+			h->gid = e->own.gid;
+			h->cgroup_id = e->own.cgroup_id;
+			__builtin_memcpy(h->comm, e->own.comm, sizeof(h->comm));
+		}
+	}
+#endif
+#endif
+}
+
 /* Append len bytes of a string slot to the record at *pos (bounded by
  * TPC_STR_MAX - 1); returns the bytes written. */
 TPC_INLINE u32 tpc_l7__append(struct tpc_scratch *s, u32 *pos, const char *str, u32 len)
@@ -261,9 +295,8 @@ TPC_INLINE u32 tpc_l7__append(struct tpc_scratch *s, u32 *pos, const char *str, 
 
 /* The packet's flow and owner as a tpc_net_ctx: sa[0] the server (remote
  * for the client), sa[1] the client. Owner from the cookie map; a socket
- * created before the object was loaded falls back to the current task
- * (cgroup_skb programs cannot read the task struct: no start time, no
- * binary bits) and is flagged TPC_NET_F_OWNER_UNKNOWN. */
+ * created before the object was loaded has none: pid 0, the socket's
+ * cgroup, flagged TPC_NET_F_OWNER_UNKNOWN. */
 TPC_INLINE void tpc_l7__net_ctx(struct __sk_buff *skb, const struct tpc_l7_pkt *p, u16 proto,
 				u16 event, struct tpc_net_ctx *nc)
 {
@@ -289,14 +322,9 @@ TPC_INLINE void tpc_l7__net_ctx(struct __sk_buff *skb, const struct tpc_l7_pkt *
 		nc->own = e->own;
 		nc->flags = e->flags;
 	} else {
-		u64 pid_tgid = bpf_get_current_pid_tgid(), uid_gid = bpf_get_current_uid_gid();
-
-		nc->own.tgid = pid_tgid >> 32;
-		nc->own.tid = (u32)pid_tgid;
-		nc->own.uid = (u32)uid_gid;
-		nc->own.gid = uid_gid >> 32;
-		nc->own.cgroup_id = bpf_get_current_cgroup_id();
-		bpf_get_current_comm(nc->own.comm, sizeof(nc->own.comm));
+		/* no current-task helpers here (see tpc_l7__hdr): the cgroup of
+		 * the socket is all that is known */
+		nc->own.cgroup_id = bpf_skb_cgroup_id(skb);
 		nc->flags = TPC_NET_F_OWNER_UNKNOWN;
 	}
 }

@@ -6,6 +6,8 @@
  *                     anything else                -> Post.
  *   http ports [80, 8080]: every request -> Post.
  */
+/* host-only tool: records name the current task (tpc_l7__hdr) */
+#define TPC_L7_CURRENT_TASK 1
 #include "tpc_dns.bpf.h"
 #include "tpc_http.bpf.h"
 
