@@ -5,6 +5,9 @@
  *                     name Equal "quiet.test"      -> NoPost;
  *                     anything else                -> Post.
  *   http ports [80, 8080]: every request -> Post.
+ * Host kernel only: records name the current task (TPC_L7_CURRENT_TASK),
+ * which Debian's 6.1 and 6.12 refuse in cgroup_skb programs; what `tpc
+ * build` makes verifies there (docs/policy-reference.md).
  */
 /* host-only tool: records name the current task (tpc_l7__hdr) */
 #define TPC_L7_CURRENT_TASK 1
