@@ -760,7 +760,8 @@ static void emit_rule(struct body *B, const struct ir_spec *sp, const struct ir_
  * Sigkill before the operation (PRE: Block in the cgroup connect hooks,
  * Sigkill in the tracing hook, where bpf_send_signal is allowed), Post
  * when it happened (EVENT). A Block/Sigkill rule that matches another
- * event than connect only posts. The first matching rule ends the spec
+ * event than the one its PRE phase handled (tpc_<proto>__pre_event: tcp's
+ * connect) only posts. The first matching rule ends the spec
  * in every phase, so each phase sees Tetragon's first-match order. */
 static void emit_net_rule(struct body *B, const struct ir_spec *sp, const struct ir_rule *r,
 			  size_t si)
@@ -795,8 +796,9 @@ static void emit_net_rule(struct body *B, const struct ir_spec *sp, const struct
 			fputs("\t\t\ttpc_act__signal(h, 9);\n", out);
 		}
 		emit_post(B, act, r->id, "\t\t\t");
-		fputs("\t\t} else if ((nc->phase & TPC_NET_PH_EVENT) && nc->event != TPC_TCP_CONNECT) {\n",
-		      out);
+		fprintf(out,
+			"\t\t} else if ((nc->phase & TPC_NET_PH_EVENT) && !tpc_%s__pre_event(nc)) {\n",
+			net_name(B->p->net));
 	} else {
 		fputs("\t\tif (nc->phase & TPC_NET_PH_EVENT) {\n", out);
 	}

@@ -262,6 +262,13 @@ nohead:
 #ifdef TPC_NET_BPF_H
 /* ---- generated code: the dns hook's fixed args (name, qtype, server) */
 
+/* A query/request runs PRE and EVENT at once (tpc_l7__net_ctx): a
+ * Block/Sigkill rule acts and posts in its PRE branch, never again. */
+TPC_INLINE bool tpc_dns__pre_event(const struct tpc_net_ctx *nc)
+{
+	return true;
+}
+
 TPC_INLINE int tpc_dns__arg_int(const struct tpc_net_ctx *nc, int idx)
 {
 	struct tpc_l7_scratch *sc = tpc_l7_scratch__get();

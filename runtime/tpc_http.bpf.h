@@ -292,6 +292,13 @@ TPC_INLINE void tpc_http__response(struct __sk_buff *skb, const struct tpc_l7_pk
 /* ---- generated code: the http hook's fixed args (method, host, path,
  * server) */
 
+/* A query/request runs PRE and EVENT at once (tpc_l7__net_ctx): a
+ * Block/Sigkill rule acts and posts in its PRE branch, never again. */
+TPC_INLINE bool tpc_http__pre_event(const struct tpc_net_ctx *nc)
+{
+	return true;
+}
+
 TPC_INLINE int tpc_http__arg_int(const struct tpc_net_ctx *nc, int idx)
 {
 	return 0;

@@ -24,7 +24,8 @@
  *    from its hook and calls the body. The body reads the hook's fixed
  *    arguments through tpc_<proto>__arg_int/_sa/_str(nc, index, ...) and
  *    writes the record's tpc_ev_net + protocol body with
- *    tpc_<proto>__put(s, o, nc).
+ *    tpc_<proto>__put(s, o, nc); tpc_<proto>__pre_event(nc) names the
+ *    event whose Block/Sigkill ran in the PRE phase.
  */
 #ifndef TPC_NET_BPF_H
 #define TPC_NET_BPF_H
@@ -201,6 +202,13 @@ TPC_INLINE int tpc_net__on_sock_create(struct bpf_sock *ctx)
 #define TPC_TCP_CLOSE_ST 7
 #define TPC_TCP_LISTEN_ST 10
 #define TPC_IPPROTO_TCP 6
+
+/* The event whose PRE phase ran Block/Sigkill already: at its EVENT phase
+ * a matching Block/Sigkill rule posts nothing (it was posted then). */
+TPC_INLINE bool tpc_tcp__pre_event(const struct tpc_net_ctx *nc)
+{
+	return nc->event == TPC_TCP_CONNECT;
+}
 
 TPC_INLINE int tpc_tcp__arg_int(const struct tpc_net_ctx *nc, int idx)
 {

@@ -96,7 +96,7 @@ TPC_INLINE int tpc_p0(void *ctx, const int v, struct tpc_net_ctx *nc)
 			tpc_l7__kill(h);
 			h->action |= TPC_ACT_POST;
 			tpc_event__submit(s, o);
-		} else if ((nc->phase & TPC_NET_PH_EVENT) && nc->event != TPC_TCP_CONNECT) {
+		} else if ((nc->phase & TPC_NET_PH_EVENT) && !tpc_http__pre_event(nc)) {
 		h = (void *)s->ev;
 		tpc_net__hdr_fill(h, 0, nc);
 		o = tpc_http__put(s, sizeof(*h), nc);

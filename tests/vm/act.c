@@ -6,6 +6,9 @@
  *   act open PATH            open=ok bytes=N | open=errno:NAME
  *   act kill PID SIG         kill=ok | kill=errno:NAME
  *   act connect IP PORT      connect=ok | connect=errno:NAME (refused is fine)
+ *   act tcpx PORT N M        a server child on 127.0.0.1:PORT reads N bytes and
+ *                            answers M; this process connects, sends N, reads to
+ *                            EOF: tcpx=ok cport=P got=M | tcpx=errno:NAME
  *
  * Invoked under the name "nc" it only prints "nc-ran": it stands in for
  * /usr/bin/nc in the block-netcat test. Built -static: the initramfs has no libc.
@@ -100,6 +103,75 @@ static int do_connect(const char *ip, const char *port)
 	return 0;
 }
 
+/* One whole TCP exchange with exact byte counts (tpcNetwork tcp test). */
+static int do_tcpx(const char *port, long n, long m)
+{
+	struct sockaddr_in sin = { .sin_family = AF_INET, .sin_port = htons(atoi(port)) };
+	socklen_t sl = sizeof(sin);
+	char buf[4096];
+	int ls, fd, one = 1, st;
+	long got = 0;
+	pid_t srv;
+
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	ls = socket(AF_INET, SOCK_STREAM, 0);
+	if (ls < 0 || setsockopt(ls, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) ||
+	    bind(ls, (struct sockaddr *)&sin, sizeof(sin)) || listen(ls, 4)) {
+		printf("tcpx=errno:%s\n", ename(errno));
+		return 0;
+	}
+	srv = fork();
+	if (srv == 0) {
+		int c = accept(ls, NULL, NULL);
+
+		memset(buf, 'y', sizeof(buf));
+		while (c >= 0 && got < n) {
+			ssize_t r = read(c, buf, sizeof(buf));
+
+			if (r <= 0)
+				break;
+			got += r;
+		}
+		for (long left = m; c >= 0 && left > 0;) {
+			ssize_t w = write(c, buf, left < (long)sizeof(buf) ? left : (long)sizeof(buf));
+
+			if (w <= 0)
+				break;
+			left -= w;
+		}
+		if (c >= 0)
+			close(c);
+		_exit(0);
+	}
+	close(ls);
+	fd = socket(AF_INET, SOCK_STREAM, 0);
+	if (fd < 0 || connect(fd, (struct sockaddr *)&sin, sizeof(sin))) {
+		printf("tcpx=errno:%s\n", ename(errno));
+		waitpid(srv, &st, 0);
+		return 0;
+	}
+	getsockname(fd, (struct sockaddr *)&sin, &sl);
+	memset(buf, 'x', sizeof(buf));
+	for (long left = n; left > 0;) {
+		ssize_t w = write(fd, buf, left < (long)sizeof(buf) ? left : (long)sizeof(buf));
+
+		if (w <= 0)
+			break;
+		left -= w;
+	}
+	for (;;) {
+		ssize_t r = read(fd, buf, sizeof(buf));
+
+		if (r <= 0)
+			break;
+		got += r;
+	}
+	close(fd);
+	waitpid(srv, &st, 0);
+	printf("tcpx=ok cport=%u got=%ld\n", ntohs(sin.sin_port), got);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	const char *self = strrchr(argv[0], '/');
@@ -123,7 +195,9 @@ int main(int argc, char **argv)
 	}
 	if (argc == 4 && !strcmp(argv[1], "connect"))
 		return do_connect(argv[2], argv[3]);
+	if (argc == 5 && !strcmp(argv[1], "tcpx"))
+		return do_tcpx(argv[2], atol(argv[3]), atol(argv[4]));
 	fprintf(stderr, "usage: act exec PATH [ARG...] | open PATH | kill PID SIG | "
-			"connect IP PORT\n");
+			"connect IP PORT | tcpx PORT N M\n");
 	return 2;
 }

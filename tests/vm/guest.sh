@@ -205,6 +205,7 @@ if start_loader retargs kretprobe-return-args.bpf.o; then
 	stop_loader
 	event retargs event '"vm-kretprobe"' '/tpcvm-retargs-missing' '"int_arg":-2'
 	noevent retargs filtered '"vm-kretprobe"' '/tmp/retargs-ok'
+fi
 
 # --- stdlib kernel-module-block: init_module gets EPERM (LSM only) ----------
 # busybox insmod tries finit_module (kernel_read_file) and falls back to
@@ -247,6 +248,23 @@ for v in fentry kprobe; do
 		noevent $tag port-filtered '"vm-tcp-connect"' '"dport":4243'
 	fi
 done
+
+# --- tpcNetwork tcp: lifecycle with exact bytes, Block with EPERM ------------
+if start_loader nettcp net-tcp.bpf.o; then
+	variant nettcp tpc_p0_tp_btf
+	variant nettcp tpc_net_sock_create
+	out=$($A tcpx 4244 3000 500)
+	check nettcp/exchange "tcpx=ok" "$out"
+	cport=$(echo "$out" | sed -n 's/.*cport=\([0-9]*\).*/\1/p')
+	check nettcp/blocked-eperm "connect=errno:EPERM" "$($A connect 127.0.0.1 4245)"
+	stop_loader
+	event nettcp listen '"vm-net-tcp"' '"event":"LISTEN"' '"sport":4244'
+	event nettcp connect '"event":"CONNECT"' "\"sport\":$cport," '"dport":4244' 'KPROBE_ACTION_POST'
+	event nettcp accept '"event":"ACCEPT"' '"sport":4244' "\"dport\":$cport," '"owner":"listener"'
+	event nettcp client-close-bytes '"event":"CLOSE"' "\"sport\":$cport," '"bytes_sent":"3000"' '"bytes_received":"500"'
+	event nettcp server-close-bytes '"event":"CLOSE"' "\"dport\":$cport," '"bytes_sent":"500"' '"bytes_received":"3000"'
+	event nettcp block-event '"event":"CONNECT"' '"dport":4245' 'KPROBE_ACTION_OVERRIDE'
+fi
 
 # --- every buildable stdlib/corpus/example object passes the verifier --------
 for o in /tpc/verify/*.bpf.o; do

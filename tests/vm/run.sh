@@ -122,6 +122,12 @@ for k in $KERNELS; do
 		"TPCVM LOG "*) [ -n "${TPC_VM_VERBOSE:-}" ] && echo "     ${l#TPCVM LOG }" ;;
 		esac
 	done <<<"$lines"
+	# busybox sh parses the guest script as it runs: a syntax error ends it
+	# half-way with TPCVM DONE still printed, so every later test would be
+	# missing without a FAIL
+	if grep -q 'run.sh: line [0-9]*: syntax error' "$log"; then
+		res FAIL "$k" guest-script "$(grep -m1 'syntax error' "$log")"
+	fi
 	if [ "$rc" != 0 ]; then
 		res FAIL "$k" boot "no TPCVM DONE (exit $rc), console in $log"
 		tail -20 "$log"
