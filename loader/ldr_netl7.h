@@ -10,13 +10,17 @@
  *    followed; labels over 63 bytes, names over 255 bytes and any overrun
  *    make the message malformed (-EBADMSG). A message cut by the BPF head
  *    bound decodes the records that fit and sets truncated.
+ *  - ldr_l7__parse() checks and splits a DNS/HTTP TPC_EV_NET record
+ *    (untrusted: every length against the record size).
  *  - struct ldr_l7_pairs holds records until their partner arrives: DNS
  *    queries by (flow, id), HTTP requests per flow in FIFO order (pipelining
  *    and keep-alive). A pair is handed to the callback when the answer or
- *    response arrives; entries older than the timeout (ldr_l7__expire) or
- *    pushed out of a full table are handed over alone (answer NULL) so the
- *    caller reports them as unanswered: nothing is dropped silently.
- *    Blocked queries are handed over alone at once.
+ *    response arrives, once for every policy's record of that query or
+ *    request; entries older than the timeout (ldr_l7_pairs__expire), pushed
+ *    out of a full table, or flushed with their object are handed over
+ *    alone (partner NULL) so the caller reports them as unanswered: nothing
+ *    is dropped silently. Blocked queries are handed over alone at once.
+ *    Answers without a held query are counted (orphans).
  *  - Records are copied; callers keep ownership of theirs.
  */
 #ifndef TPC_LDR_NETL7_H

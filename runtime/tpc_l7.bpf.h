@@ -10,7 +10,11 @@
  * anything they do not recognize, so a parser bug can only lose an event,
  * never traffic. Not parsed (counted in TPC_L7_PKT_MALFORMED when the
  * headers themselves are bad): IPv4 fragments after the first, IPv6
- * extension headers before the transport header.
+ * extension headers before the transport header. Records carry no
+ * current-task identity (tpc_l7__hdr). Included after tpc_net.bpf.h
+ * (generated code), it also provides what the dns/http entry macros
+ * share: tpc_l7__net_ctx(), tpc_l7__ev_clear(), tpc_l7__posted_rule(),
+ * tpc_l7__killed() and tpc_l7__kill().
  */
 #ifndef TPC_L7_BPF_H
 #define TPC_L7_BPF_H
