@@ -911,7 +911,8 @@ int ldr_events__hook(struct ldr_events *ev, const struct ldr_meta *m, struct ldr
 		const struct tpc_ev_net *n = (const void *)(h + 1);
 
 		if (n->proto == TPC_NET_DNS || n->proto == TPC_NET_HTTP) {
-			if ((h->action & TPC_ACT_SIGKILL) && h->pid > 1 && !kill((pid_t)h->pid, SIGKILL))
+			if (ev->l7_kill && (h->action & TPC_ACT_SIGKILL) && h->pid > 1 &&
+			    !kill((pid_t)h->pid, SIGKILL))
 				ev->l7_kills++;
 			if (ldr_l7_pairs__add(&ev->l7, m, data, h->size)) {
 				ev->decode_errors++;

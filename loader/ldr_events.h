@@ -70,7 +70,11 @@ struct ldr_events {
 	struct ldr_l7_pairs l7;
 	const struct ldr_l7_rec *l7_partner; /* while emitting a held record */
 	bool l7_emitting;
-	uint64_t l7_kills; /* Sigkill on dns/http rules, sent from here */
+	/* Sigkill on dns/http rules is sent from here (cgroup_skb programs
+	 * cannot signal): only when set (tpc-loader run; never in tests or
+	 * fuzzing, whose records name arbitrary pids) */
+	bool l7_kill;
+	uint64_t l7_kills;
 };
 
 void ldr_events__init(struct ldr_events *ev, struct ldr_proc_table *procs, const char *node);

@@ -785,6 +785,7 @@ int ldr_run(struct ldr_opts *o)
 	if (!r->procs)
 		goto cleanup;
 	ldr_events__init(&r->ev, r->procs, node);
+	r->ev.l7_kill = true; /* Sigkill of dns/http rules (ldr_events.h) */
 	r->ev.fmt = o->fmt;
 	r->ev.filter = o->filter;
 	r->ev.emit = ldr_out__line;
