@@ -850,14 +850,14 @@ static int render_net_json(struct ldr_events *ev, struct jbuf *b, const struct l
 }
 
 /* "<icon> tcp/CONNECT <pid> <binary> <saddr:sport> > <daddr:dport> [policy] ACTION" */
-static int render_net_compact(struct jbuf *b, const struct ldr_meta_hook *hk,
-			      const struct ldr_meta_policy *pol, enum ldr_action act,
-			      const struct ldr_proc *p, const struct tpc_ev_hdr *h, const char *end)
+static int render_net_compact(struct ldr_events *ev, struct jbuf *b,
+			      const struct ldr_meta_hook *hk, const struct ldr_meta_policy *pol,
+			      enum ldr_action act, const struct ldr_proc *p,
+			      const struct tpc_ev_hdr *h, const char *end)
 {
 	const struct tpc_ev_net *n = (const void *)(h + 1);
 	char tag[64];
 
-	(void)end;
 	snprintf(tag, sizeof(tag), "%s/%s", hk->function_name, net_event_name(n));
 	compact_head(b, act == LDR_A_SIGKILL	? ICON_KILL
 			: act == LDR_A_OVERRIDE ? ICON_DENY
@@ -867,6 +867,14 @@ static int render_net_compact(struct jbuf *b, const struct ldr_meta_hook *hk,
 	put_sa(b, &n->src, false, true);
 	jbuf__cstr(b, " > ");
 	put_sa(b, &n->dst, false, true);
+	if (n->proto == TPC_NET_DNS || n->proto == TPC_NET_HTTP) {
+		struct ldr_l7_rec r;
+
+		if (ldr_l7__parse(h, (size_t)(end - (const char *)h), &r))
+			return -1;
+		jbuf__ch(b, ' ');
+		ldr_l7__put_compact(b, &r, ev->l7_partner);
+	}
 	jbuf__cstr(b, " [");
 	jbuf__cstr(b, pol->name);
 	jbuf__cstr(b, "] ");
@@ -942,7 +950,7 @@ int ldr_events__hook(struct ldr_events *ev, const struct ldr_meta *m, struct ldr
 
 		jbuf__reset(b);
 		if (h->kind == TPC_EV_NET && ps[i].fmt == LDR_FMT_COMPACT)
-			err = render_net_compact(b, hk, pol, act, p, h, end);
+			err = render_net_compact(ev, b, hk, pol, act, p, h, end);
 		else if (h->kind == TPC_EV_NET)
 			err = render_net_json(ev, b, hk, pol, act, p, h, end);
 		else if (ps[i].fmt == LDR_FMT_COMPACT)

@@ -124,6 +124,11 @@ void ldr_l7__put_fields(struct jbuf *b, const struct ldr_l7_rec *q, const struct
 struct bpf_object;
 int ldr_l7__stats(struct bpf_object *obj, char *out, size_t outlen);
 
+/* The same for `-o compact`: "www.example.com A -> NOERROR 192.0.2.7
+ * 0.12ms", "GET web.test/index.html -> 200 3.1ms", "... BLOCKED",
+ * "... (no answer)". */
+void ldr_l7__put_compact(struct jbuf *b, const struct ldr_l7_rec *q, const struct ldr_l7_rec *a);
+
 /* "A", "AAAA", ... or NULL for a type without a name here. */
 const char *ldr_dns__type_name(unsigned type);
 const char *ldr_dns__rcode_name(unsigned rcode);

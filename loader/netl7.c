@@ -570,3 +570,55 @@ int ldr_l7__stats(struct bpf_object *obj, char *out, size_t outlen)
 	free(v);
 	return 0;
 }
+
+void ldr_l7__put_compact(struct jbuf *b, const struct ldr_l7_rec *q, const struct ldr_l7_rec *a)
+{
+	char num[32];
+
+	if (q->n->proto == TPC_NET_DNS) {
+		const char *tn = ldr_dns__type_name(q->b->qtype);
+
+		jbuf__raw(b, q->str[0], q->b->len[0]);
+		snprintf(num, sizeof(num), "%u", q->b->qtype);
+		jbuf__ch(b, ' ');
+		jbuf__cstr(b, tn ? tn : num);
+	} else {
+		jbuf__raw(b, q->str[0], q->b->len[0]);
+		jbuf__ch(b, ' ');
+		jbuf__raw(b, q->str[2], q->b->len[2]);
+		jbuf__raw(b, q->str[1], q->b->len[1]);
+	}
+	if (q->h->action & TPC_ACT_OVERRIDE) {
+		jbuf__cstr(b, " BLOCKED");
+		return;
+	}
+	if (!a) {
+		jbuf__cstr(b, " (no answer)");
+		return;
+	}
+	jbuf__cstr(b, " -> ");
+	if (q->n->proto == TPC_NET_DNS) {
+		const char *rc = ldr_dns__rcode_name(a->b->code);
+		struct ldr_dns_msg *m = malloc(sizeof(*m));
+
+		snprintf(num, sizeof(num), "%u", a->b->code);
+		jbuf__cstr(b, rc ? rc : num);
+		if (m && !ldr_dns__decode((const uint8_t *)a->str[0], a->b->len[0], m))
+			for (int i = 0; i < m->nans; i++) {
+				char addr[INET6_ADDRSTRLEN];
+
+				if (!m->ans[i].family)
+					continue;
+				inet_ntop(m->ans[i].family, m->ans[i].addr, addr, sizeof(addr));
+				jbuf__ch(b, ' ');
+				jbuf__cstr(b, addr);
+			}
+		free(m);
+	} else {
+		snprintf(num, sizeof(num), "%u", a->b->code);
+		jbuf__cstr(b, num);
+	}
+	snprintf(num, sizeof(num), " %.2fms",
+		 a->h->ktime > q->h->ktime ? (double)(a->h->ktime - q->h->ktime) / 1e6 : 0.0);
+	jbuf__cstr(b, num);
+}

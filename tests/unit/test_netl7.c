@@ -396,6 +396,10 @@ static void test_fields(void **state)
 				    "\"ttl\":300}]"));
 	assert_non_null(strstr(b.p, "\"latency_ns\":\"2500\""));
 	jbuf__reset(&b);
+	ldr_l7__put_compact(&b, &rq, &ra);
+	jbuf__ch(&b, 0);
+	assert_string_equal(b.p, "www.example.com A -> NOERROR 192.0.2.7 0.00ms");
+	jbuf__reset(&b);
 	ldr_l7__put_fields(&b, &rq, NULL);
 	jbuf__ch(&b, 0);
 	assert_non_null(strstr(b.p, "\"unanswered\":true"));
@@ -406,6 +410,10 @@ static void test_fields(void **state)
 	ldr_l7__put_fields(&b, &rq, NULL);
 	jbuf__ch(&b, 0);
 	assert_non_null(strstr(b.p, ",\"method\":\"GET\",\"host\":\"web.test\",\"path\":\"/a\\\"b\""));
+	jbuf__reset(&b);
+	ldr_l7__put_compact(&b, &rq, NULL);
+	jbuf__ch(&b, 0);
+	assert_string_equal(b.p, "GET web.test/a\"b (no answer)");
 	jbuf__free(&b);
 	assert_string_equal(ldr_dns__type_name(28), "AAAA");
 	assert_null(ldr_dns__type_name(4242));
