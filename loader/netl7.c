@@ -544,7 +544,7 @@ int ldr_l7__stats(struct bpf_object *obj, char *out, size_t outlen)
 	static const char *const names[TPC_L7_STAT__COUNT] = {
 		"dns_queries",	  "dns_answers",    "dns_malformed",  "dns_blocked",
 		"http_requests", "http_responses", "http_unparsed", "http_malformed",
-		"pkt_malformed",
+		"pkt_malformed", "nested",
 	};
 	int fd = obj ? bpf_object__find_map_fd_by_name(obj, TPC_L7_STATS_MAP) : -1;
 	int ncpu = libbpf_num_possible_cpus();

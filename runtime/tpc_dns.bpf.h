@@ -308,7 +308,7 @@ TPC_INLINE u32 tpc_dns__put(struct tpc_scratch *s, u32 o, const struct tpc_net_c
  * its answer is posted. */
 #define TPC_DNS_ENTRY_SKB_EGRESS(ctx, body, v)                                        \
 	({                                                                            \
-		struct tpc_l7_scratch *_sc = tpc_l7_scratch__get();                   \
+		struct tpc_l7_scratch *_sc = tpc_l7__enter();                         \
 		struct tpc_net_ctx _nc;                                               \
 		int _ret = 1;                                                         \
 		u32 _rule;                                                            \
@@ -325,17 +325,19 @@ TPC_INLINE u32 tpc_dns__put(struct tpc_scratch *s, u32 o, const struct tpc_net_c
 				tpc_dns__pending_add(&_sc->pkt, &_sc->dq, _rule);     \
 			}                                                             \
 		}                                                                     \
+		tpc_l7__leave(_sc);                                                   \
 		_ret;                                                                 \
 	})
 
 /* Ingress: the answer to a posted query. Never drops. */
 #define TPC_DNS_ENTRY_SKB_INGRESS(ctx, body, v)                                       \
 	({                                                                            \
-		struct tpc_l7_scratch *_sc = tpc_l7_scratch__get();                   \
+		struct tpc_l7_scratch *_sc = tpc_l7__enter();                         \
                                                                                       \
 		if (_sc && !tpc_l7__parse((ctx), false, &_sc->pkt) &&                 \
 		    body##_port(_sc->pkt.src))                                        \
 			tpc_dns__answer((ctx), &_sc->pkt, bpf_get_socket_cookie(ctx)); \
+		tpc_l7__leave(_sc);                                                   \
 		1;                                                                    \
 	})
 #endif

@@ -339,7 +339,7 @@ TPC_INLINE u32 tpc_http__put(struct tpc_scratch *s, u32 o, const struct tpc_net_
  * only for a Sigkill rule (sema refuses Block on http). */
 #define TPC_HTTP_ENTRY_SKB_EGRESS(ctx, body, v)                                       \
 	({                                                                            \
-		struct tpc_l7_scratch *_sc = tpc_l7_scratch__get();                   \
+		struct tpc_l7_scratch *_sc = tpc_l7__enter();                         \
 		struct tpc_net_ctx _nc;                                               \
 		u32 _n = 0, _start = 0, _rule;                                        \
 		int _ret = 1;                                                         \
@@ -372,17 +372,19 @@ TPC_INLINE u32 tpc_http__put(struct tpc_scratch *s, u32 o, const struct tpc_net_
 				_start = _sc->hr.next;                                \
 			}                                                             \
 		}                                                                     \
+		tpc_l7__leave(_sc);                                                   \
 		_ret;                                                                 \
 	})
 
 /* Ingress: the status of a response to a posted request. Never drops. */
 #define TPC_HTTP_ENTRY_SKB_INGRESS(ctx, body, v)                                      \
 	({                                                                            \
-		struct tpc_l7_scratch *_sc = tpc_l7_scratch__get();                   \
+		struct tpc_l7_scratch *_sc = tpc_l7__enter();                         \
                                                                                       \
 		if (_sc && !tpc_l7__parse((ctx), false, &_sc->pkt) &&                 \
 		    _sc->pkt.flow.proto == TPC_L7_TCP && body##_port(_sc->pkt.src))   \
 			tpc_http__response((ctx), &_sc->pkt, bpf_get_socket_cookie(ctx)); \
+		tpc_l7__leave(_sc);                                                   \
 		1;                                                                    \
 	})
 #endif

@@ -84,6 +84,7 @@ struct tpc_l7_scratch {
 	struct tpc_l7_pkt pkt;
 	struct tpc_dns_q dq;
 	struct tpc_http_req hr;
+	u32 busy; /* a dns/http program of this CPU is running (tpc_l7__enter) */
 };
 
 /* bpf_loop context: the one stack object the walks need. */
@@ -135,6 +136,32 @@ TPC_INLINE struct tpc_l7_scratch *tpc_l7_scratch__get(void)
 	u32 zero = 0;
 
 	return bpf_map_lookup_elem(&tpc_l7_scratch_map, &zero);
+}
+
+/* The scratch for one run of a dns/http program, or NULL. cgroup_skb
+ * programs can nest on one CPU: a softirq (a packet received, a TCP timer
+ * sending) may interrupt a program running for a send from process
+ * context, and both would use this per-CPU scratch (and tpc_scratch). The
+ * inner one then passes its packet unparsed and counts it
+ * (TPC_L7_NESTED); interrupts nest strictly, so the flag needs no atomics. */
+TPC_INLINE struct tpc_l7_scratch *tpc_l7__enter(void)
+{
+	struct tpc_l7_scratch *sc = tpc_l7_scratch__get();
+
+	if (!sc)
+		return NULL;
+	if (sc->busy) {
+		tpc_l7_stat__inc(TPC_L7_NESTED);
+		return NULL;
+	}
+	sc->busy = 1;
+	return sc;
+}
+
+TPC_INLINE void tpc_l7__leave(struct tpc_l7_scratch *sc)
+{
+	if (sc)
+		sc->busy = 0;
 }
 
 /* Headers of the packet: 0 and *p filled, or -1 (not UDP/TCP, a later

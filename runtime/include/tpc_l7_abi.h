@@ -44,6 +44,8 @@ enum tpc_l7_stat {
 	TPC_L7_HTTP_UNPARSED,	  /* segments on an HTTP port whose payload was no request head */
 	TPC_L7_HTTP_MALFORMED,	  /* a request line that started but did not parse */
 	TPC_L7_PKT_MALFORMED,	  /* IP/UDP/TCP headers that did not parse */
+	TPC_L7_NESTED,		  /* packets passed unparsed: their program interrupted
+				   * another one on the same CPU (its scratch is busy) */
 	TPC_L7_STAT__COUNT,
 };
 

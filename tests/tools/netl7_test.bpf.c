@@ -91,28 +91,38 @@ static __always_inline bool http_port(u16 port)
 SEC("cgroup_skb/egress")
 int l7_egress(struct __sk_buff *skb)
 {
+	struct tpc_l7_scratch *sc = tpc_l7__enter();
 	struct tpc_l7_pkt p;
+	int ret = 1;
 
-	if (tpc_l7__parse(skb, true, &p))
+	if (!sc)
 		return 1;
+	if (tpc_l7__parse(skb, true, &p))
+		goto out;
 	if (p.dst == 53)
-		return dns_egress(skb, &p);
-	if (p.flow.proto == TPC_L7_TCP && http_port(p.dst))
+		ret = dns_egress(skb, &p);
+	else if (p.flow.proto == TPC_L7_TCP && http_port(p.dst))
 		http_egress(skb, &p);
-	return 1;
+out:
+	tpc_l7__leave(sc);
+	return ret;
 }
 
 SEC("cgroup_skb/ingress")
 int l7_ingress(struct __sk_buff *skb)
 {
+	struct tpc_l7_scratch *sc = tpc_l7__enter();
 	struct tpc_l7_pkt p;
 
-	if (tpc_l7__parse(skb, false, &p))
+	if (!sc)
 		return 1;
-	if (p.src == 53)
-		tpc_dns__answer(skb, &p, 0);
-	else if (p.flow.proto == TPC_L7_TCP && http_port(p.src))
-		tpc_http__response(skb, &p, 0);
+	if (!tpc_l7__parse(skb, false, &p)) {
+		if (p.src == 53)
+			tpc_dns__answer(skb, &p, 0);
+		else if (p.flow.proto == TPC_L7_TCP && http_port(p.src))
+			tpc_http__response(skb, &p, 0);
+	}
+	tpc_l7__leave(sc);
 	return 1;
 }
 

@@ -16,6 +16,7 @@
  */
 #include <arpa/inet.h>
 #include <bpf/bpf.h>
+#include <bpf/btf.h>
 #include <bpf/libbpf.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -812,7 +813,7 @@ cleanup:
 						     "dns_malformed",  "dns_blocked",
 						     "http_requests",  "http_responses",
 						     "http_unparsed",  "http_malformed",
-						     "pkt_malformed" };
+						     "pkt_malformed",  "nested" };
 		int ncpu = libbpf_num_possible_cpus();
 		uint64_t v[512] = { 0 }, drops = 0;
 		uint32_t k = TPC_STAT_RB_DROPS;
@@ -838,6 +839,55 @@ cleanup:
 	ring_buffer__free(lrb);
 	close(cg);
 	return err;
+}
+
+/* A program that runs while another of its CPU is mid-run (a softirq
+ * interrupting a send) must pass its packet unparsed and count it: set the
+ * scratch's busy flag on every CPU (its offset from the object's BTF) and
+ * send a query that Block would drop. */
+static void test_nested(struct bpf_object *obj)
+{
+	const struct btf *btf = bpf_object__btf(obj);
+	int sfd = bpf_object__find_map_fd_by_name(obj, "tpc_l7_scratch_map");
+	int ncpu = libbpf_num_possible_cpus(), id, rc;
+	uint32_t off = 0, vsz, k = 0;
+	const struct btf_member *mm;
+	const struct btf_type *t;
+	uint64_t n0 = stat_of(TPC_L7_NESTED);
+	uint8_t *vals;
+	bool found = false;
+
+	id = btf ? btf__find_by_name_kind(btf, "tpc_l7_scratch", BTF_KIND_STRUCT) : -1;
+	if (id < 0 || sfd < 0) {
+		check(false, "nested-program-passes", "no tpc_l7_scratch in BTF");
+		return;
+	}
+	t = btf__type_by_id(btf, id);
+	vsz = t->size;
+	mm = btf_members(t);
+	for (int i = 0; i < btf_vlen(t); i++, mm++)
+		if (!strcmp(btf__name_by_offset(btf, mm->name_off), "busy")) {
+			off = btf_member_bit_offset(t, i) / 8;
+			found = true;
+		}
+	vals = calloc(ncpu, (vsz + 7) & ~7u);
+	if (!found || !vals || bpf_map_lookup_elem(sfd, &k, vals)) {
+		check(false, "nested-program-passes", "cannot read the scratch");
+		free(vals);
+		return;
+	}
+	for (int c = 0; c < ncpu; c++)
+		*(uint32_t *)(vals + (size_t)c * ((vsz + 7) & ~7u) + off) = 1;
+	bpf_map_update_elem(sfd, &k, vals, BPF_ANY);
+	rc = send_query(false, 40070, 1, "nested.blocked.test", 1);
+	check(rc == 1 && nrec == 0 && stat_of(TPC_L7_NESTED) == n0 + 1, "nested-program-passes",
+	      "rc=%d nrec=%d", rc, nrec);
+	for (int c = 0; c < ncpu; c++)
+		*(uint32_t *)(vals + (size_t)c * ((vsz + 7) & ~7u) + off) = 0;
+	bpf_map_update_elem(sfd, &k, vals, BPF_ANY);
+	rc = send_query(false, 40070, 2, "nested.blocked.test", 1);
+	check(rc == 0 && nrec == 1, "not-nested-blocks-again", "rc=%d nrec=%d", rc, nrec);
+	free(vals);
 }
 
 int main(int argc, char **argv)
@@ -886,6 +936,7 @@ int main(int argc, char **argv)
 	test_dns_block();
 	test_http();
 	test_packets();
+	test_nested(obj);
 	ring_buffer__free(rb);
 	bpf_object__close(obj);
 	return failed;
