@@ -299,7 +299,15 @@ TPC_INLINE bool tpc_sa__in(const struct tpc_ev_sockaddr *sa, u64 net_hi, u64 net
 	if (v4) {
 		u32 a = *(const u32 *)sa->addr;
 
-		return sa->family == 2 && (a & (u32)(mask_lo >> 32)) == (u32)(net_lo >> 32);
+		/* an IPv4 peer reached through an IPv6 socket (::ffff:a.b.c.d)
+		 * is the same destination: a v4 network must match it too, or
+		 * a dual-stack socket walks around DAddr/Block */
+		if (sa->family == 10 && *(const u64 *)sa->addr == 0 &&
+		    *(const u32 *)&sa->addr[8] == 0xffff0000u /* ::ffff: little endian */)
+			a = *(const u32 *)&sa->addr[12];
+		else if (sa->family != 2)
+			return false;
+		return (a & (u32)(mask_lo >> 32)) == (u32)(net_lo >> 32);
 	}
 	return sa->family == 10 && (*(const u64 *)sa->addr & mask_hi) == net_hi &&
 	       (*(const u64 *)&sa->addr[8] & mask_lo) == net_lo;

@@ -1,10 +1,11 @@
 #!/bin/bash
 # tpcNetwork tcp on this kernel, with real servers and clients on loopback
-# (127.0.0.1 and ::1, ports 47311-47316; nothing else is contacted):
+# (127.0.0.1 and ::1, ports 47311-47317; nothing else is contacted):
 # connect/accept/listen/close events with the 4-tuple, the owning process
 # and byte counts equal to what the test sent and received; connections no
 # selector matches produce no event; Block makes connect() fail with EPERM
-# (and posts); Sigkill kills the connecting process; rateLimit posts once.
+# (and posts), also through a v4-mapped IPv6 socket; Sigkill kills the
+# connecting process; rateLimit posts once; matchBinaries sees the owner (curl).
 source "$(dirname "$0")/lib.sh"
 need_bpf net_tcp
 
@@ -83,6 +84,17 @@ pair("other", "4", 47312, 100, 100)
 # blocked: a listener exists, connect() must still fail
 l3 = listener("4", 47313)
 res["block"] = json.loads(subprocess.run(peer + ["client", "4", "47313", "1", "0"], capture_output=True, text=True, timeout=20).stdout)
+# the same destination through an IPv6 socket (::ffff:127.0.0.1)
+try:
+    m = socket.socket(socket.AF_INET6, socket.SOCK_STREAM)
+    m.settimeout(5)
+    try:
+        m.connect(("::ffff:127.0.0.1", 47313)); res["block_mapped"] = {"errno": 0}
+    except OSError as e:
+        res["block_mapped"] = {"errno": e.errno}
+    m.close()
+except OSError as e:
+    res["block_mapped"] = {"skip": str(e)}
 # killed: the connecting process dies of SIGKILL
 l4 = listener("4", 47314)
 k = subprocess.run(peer + ["client", "4", "47314", "1", "0"], capture_output=True, text=True, timeout=20)
@@ -96,6 +108,19 @@ for _ in range(3):
 print(__import__("os").getpid())
 """], capture_output=True, text=True, timeout=20)
 res["rl_pid"] = int(rl.stdout.strip() or 0)
+# matchBinaries on the owner: curl's connection posts, python's does not
+if os.path.exists("/usr/bin/curl"):
+    web = subprocess.Popen([sys.executable, "-m", "http.server", "47317", "--bind", "127.0.0.1"],
+                           cwd=T, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    for _ in range(50):
+        try:
+            socket.create_connection(("127.0.0.1", 47317), timeout=1).close(); break
+        except OSError:
+            time.sleep(0.1)
+    cu = subprocess.run(["/usr/bin/curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", "http://127.0.0.1:47317/peer.py"],
+                        capture_output=True, text=True, timeout=20)
+    res["curl"] = {"code": cu.stdout}
+    web.terminate(); web.wait(timeout=10)
 json.dump(res, open(os.path.join(T, "res.json"), "w"))
 PY
 sleep 0.5
@@ -153,6 +178,18 @@ check("unmatched-port-no-event", res["other"]["client"].get("errno") == 0 and no
 check("block-eperm", res["block"].get("errno") == errno.EPERM, res["block"])
 blk = find("CONNECT", res["block"]["pid"], dport=47313)
 check("block-event", len(blk) == 1 and blk[0]["action"] == "KPROBE_ACTION_OVERRIDE" and blk[0].get("error") == 1, blk or tcp)
+if "skip" in res["block_mapped"]:
+    print("SKIP net_tcp/block-v4-mapped-eperm: no dual-stack socket (%s)" % res["block_mapped"]["skip"])
+else:
+    # DAddr 127.0.0.1 must also hold for ::ffff:127.0.0.1 on an IPv6 socket
+    check("block-v4-mapped-eperm", res["block_mapped"].get("errno") == errno.EPERM, res["block_mapped"])
+if "curl" in res:
+    cu = [e for e in tcp if e["socket"]["dport"] == 47317]
+    check("binary-owner-curl-only", res["curl"]["code"] == "200" and
+          sorted(e["event"] for e in cu) == ["CLOSE", "CONNECT"] and
+          all(e["process"]["binary"] == "/usr/bin/curl" for e in cu), (res["curl"], cu))
+else:
+    print("SKIP net_tcp/binary-owner-curl-only: /usr/bin/curl not installed")
 check("sigkill-process-killed", res["kill"]["rc"] == -9, res["kill"])
 kl = [e for e in tcp if e["socket"]["dport"] == 47314 and e["action"] == "KPROBE_ACTION_SIGKILL"]
 check("sigkill-event", len(kl) == 1 and kl[0]["event"] == "CONNECT", kl or tcp)

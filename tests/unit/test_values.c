@@ -432,6 +432,29 @@ static void t_int_range_width(void **st)
 	assert_true(value__parse_int_range("", ARG_INT, &lo, &hi, &why) < 0);
 }
 
+/* tpcNetwork enums: names for their own types only, numbers still work */
+static void t_net_consts(void **st)
+{
+	int64_t v;
+	const char *why = NULL;
+
+	assert_int_equal(value__parse_int("CONNECT", ARG_TCP_EVENT, &v, &why), 0);
+	assert_int_equal(v, 1);
+	assert_int_equal(value__parse_int("CLOSE", ARG_TCP_EVENT, &v, &why), 0);
+	assert_int_equal(v, 4);
+	assert_int_equal(value__parse_int("3", ARG_TCP_EVENT, &v, &why), 0);
+	assert_int_equal(v, 3);
+	assert_int_equal(value__parse_int("AAAA", ARG_DNS_QTYPE, &v, &why), 0);
+	assert_int_equal(v, 28);
+	assert_int_equal(value__parse_int("HTTPS", ARG_DNS_QTYPE, &v, &why), 0);
+	assert_int_equal(v, 65);
+	assert_int_not_equal(value__parse_int("connect", ARG_TCP_EVENT, &v, &why), 0);
+	assert_non_null(strstr(why, "CONNECT"));
+	assert_int_not_equal(value__parse_int("AAAA", ARG_TCP_EVENT, &v, &why), 0);
+	assert_int_not_equal(value__parse_int("CONNECT", ARG_INT, &v, &why), 0);
+	assert_int_equal(value__net_const(ARG_INT, "CONNECT", &v), -ENOENT);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -442,7 +465,7 @@ int main(void)
 		cmocka_unit_test(t_cidr_bad),	   cmocka_unit_test(t_cidr_v6),
 		cmocka_unit_test(t_ports),	   cmocka_unit_test(t_int_range),
 		cmocka_unit_test(t_duration),	   cmocka_unit_test(t_family_proto_state),
-		cmocka_unit_test(t_file_types),
+		cmocka_unit_test(t_file_types),	   cmocka_unit_test(t_net_consts),
 		cmocka_unit_test(t_port_65536),	   cmocka_unit_test(t_port_reversed),
 		cmocka_unit_test(t_cidr_33),	   cmocka_unit_test(t_cidr_v4_mapped),
 		cmocka_unit_test(t_cidr_v6_full),  cmocka_unit_test(t_int_0x_alone),

@@ -240,6 +240,49 @@ static void test_hooks_file_order(void **state)
 	fx_free(f);
 }
 
+/* tpcNetwork: each protocol becomes a HOOK_NET with its fixed labelled
+ * args, in file order with the other hooks. */
+static void test_tpc_network(void **state)
+{
+	static const char *const dns[] = { "name", "qtype", "server" };
+	struct fx *f = parse(HDR "spec:\n  kprobes:\n  - call: a\n  tpcNetwork:\n"
+				 "  - protocol: tcp\n    events: [connect, close]\n"
+				 "  - protocol: dns\n    ports: [53, 5353]\n    message: mm\n");
+	struct ast_policy *p;
+	struct ast_hook *h;
+
+	assert_int_equal(f->rc, 0);
+	p = f->b.policies.v[0];
+	assert_int_equal(p->hooks.n, 3);
+	h = &p->hooks.v[1];
+	assert_int_equal(h->kind, HOOK_NET);
+	assert_int_equal(h->proto, NET_TCP);
+	assert_true(h->has_events);
+	assert_int_equal(h->events.n, 2);
+	assert_int_equal(h->args.n, 2);
+	assert_string_equal(h->args.v[0].label.s, "sk");
+	assert_int_equal(h->args.v[0].type_id, ARG_SOCK);
+	assert_string_equal(h->args.v[1].label.s, "event");
+	assert_int_equal(h->args.v[1].type_id, ARG_TCP_EVENT);
+	assert_int_equal(h->args.v[1].index.v, 1);
+	h = &p->hooks.v[2];
+	assert_int_equal(h->proto, NET_DNS);
+	assert_true(h->has_ports);
+	assert_int_equal(h->ports.n, 2);
+	assert_int_equal(h->ports.v[1].v, 5353);
+	assert_string_equal(h->message.s, "mm");
+	assert_int_equal(h->args.n, 3);
+	for (int i = 0; i < 3; i++)
+		assert_string_equal(h->args.v[i].label.s, dns[i]);
+	fx_free(f);
+	/* an unknown protocol gets no args (and an error) */
+	f = parse(HDR "spec:\n  tpcNetwork:\n  - protocol: udp\n");
+	assert_int_not_equal(f->rc, 0);
+	assert_int_equal(f->b.policies.v[0]->hooks.v[0].proto, NET_NONE);
+	assert_int_equal(f->b.policies.v[0]->hooks.v[0].args.n, 0);
+	fx_free(f);
+}
+
 static void test_uprobe_fields(void **state)
 {
 	struct fx *f = parse(HDR "spec:\n  uprobes:\n  - path: /bin/bash\n    btfPath: /b\n"
@@ -870,6 +913,7 @@ int main(void)
 		cmocka_unit_test(test_duplicate_key_note),
 		cmocka_unit_test(test_wrong_types),
 		cmocka_unit_test(test_missing_required),
+		cmocka_unit_test(test_tpc_network),
 		cmocka_unit_test(test_bad_api_version_and_kind),
 		cmocka_unit_test(test_bad_enums),
 		cmocka_unit_test(test_syntax_error),
