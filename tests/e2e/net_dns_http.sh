@@ -49,6 +49,21 @@ nl7_run "$NL7_BUILD/netl7_client" gai www.zone.test evil.blocked.test >"$E2E_TMP
 nl7_run curl -s -o /dev/null -o /dev/null -o /dev/null -w '%{http_code} %{num_connects}\n' \
 	-H 'Host: web.test' http://127.0.0.1:8080/a.txt http://127.0.0.1:8080/missing \
 	"http://127.0.0.1:8080/a.txt?q=2" >"$E2E_TMP/curl" 2>&1
+# two requests pipelined in one segment, read back in order
+nl7_run python3 -c '
+import socket
+s = socket.create_connection(("127.0.0.1", 8080))
+s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+s.sendall(b"GET /a.txt?pipe=1 HTTP/1.1\r\nHost: pipe.test\r\n\r\n"
+          b"HEAD /missing?pipe=2 HTTP/1.1\r\nHost: pipe.test\r\n\r\n")
+buf = b""
+while buf.count(b"HTTP/1.") < 2:
+    d = s.recv(65536)
+    if not d:
+        break
+    buf += d
+print(buf.count(b"HTTP/1."))
+' >"$E2E_TMP/pipe" 2>&1
 nl7_run curl -s -o /dev/null -H 'Host: web.test' http://127.0.0.1:8080/admin/x >/dev/null 2>&1
 echo "$?" >"$E2E_TMP/kill"
 
@@ -110,6 +125,9 @@ check("http-keepalive-events", [e["path"] for e in h] == ["/a.txt", "/missing", 
       and [e.get("status") for e in h] == [200, 404, 200] and all(e["method"] == "GET" for e in h)
       and h[0]["client"] == h[1]["client"] and all(int(e["latency_ns"]) > 0 for e in h)
       and h[0]["policy_name"] == "e2e-net-http", h)
+pp = [e for e in http if e["host"] == "pipe.test"]
+check("http-pipelined-events", [(e["method"], e["path"], e.get("status")) for e in pp] ==
+      [("GET", "/a.txt?pipe=1", 200), ("HEAD", "/missing?pipe=2", 404)] and open(d + "/pipe").read().strip() == "2", pp)
 k = [e for e in http if e["path"].startswith("/admin")]
 # the segment is dropped until the loader has killed the client: its
 # retransmissions may post again
