@@ -3,11 +3,13 @@
 # --cgroup` on a cgroup of this test, with real servers (dnsmasq answering
 # a test zone, python3's http.server) in a network namespace this test
 # creates. Clients: dig (UDP, TCP), getaddrinfo (netl7_client), curl on one
-# keep-alive connection. Checks: paired query/answer events (name, type,
-# id, rcode, addresses, TTL, process), the blocked domain's lookup fails
-# and is reported, others resolve; request/response events in order; a
-# Sigkill rule kills the client; 10k queries and 10k requests each end as
-# an event or a loss the loader reported.
+# keep-alive connection, two requests pipelined in one segment. Checks:
+# paired query/answer events (name, type, id, rcode, addresses, TTL,
+# process; IPv4 and IPv6 resolver), the blocked domain's lookup fails and
+# is reported, others resolve, malformed queries are counted;
+# request/response events in order; a Sigkill rule kills the client; 10k
+# queries and 10k requests each end as an event or a loss the loader
+# reported; every event passes the JSON schema.
 source "$(dirname "$0")/lib.sh"
 need_bpf net-dns-http
 NL7_TMP=$E2E_TMP
