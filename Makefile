@@ -269,5 +269,27 @@ bench-deps:
 	$(Q)bash scripts/bench-deps.sh
 
 bench: bench-build
-	$(Q)bash bench/run.sh && bash bench/doc.sh
+	$(Q)bash bench/run.sh && bash bench/doc.sh && bash bench/netl7.sh
 test: $(BENCH_PROGS) $(BENCH_BPF)
+
+# --- DNS/HTTP parser tests (issue 10): BPF_PROG_TEST_RUN over crafted packets
+NETL7_OBJ := $(OUTPUT)/tests/netl7_test.bpf.o
+NETL7_BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -D__bpf__ -Iruntime \
+		    -Iruntime/include -idirafter /usr/include/x86_64-linux-gnu \
+		    -idirafter /usr/include -Wall -Werror -Wno-unused-function
+$(NETL7_OBJ): tests/tools/netl7_test.bpf.c runtime/tpc_l7.bpf.h runtime/tpc_dns.bpf.h \
+	      runtime/tpc_http.bpf.h runtime/include/tpc_l7_abi.h runtime/tpc_core.bpf.h
+	$(call msg,BPF,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CLANG) $(NETL7_BPF_CFLAGS) -c -o $@ $<
+$(OUTPUT)/tests/netl7_test: tests/tools/netl7_test.c tests/tools/netl7_dnsq.h $(OUTPUT)/loader/netl7.o $(OUTPUT)/loader/jbuf.o
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) -Iloader -Itests/tools -o $@ $(filter-out %.h,$^) -lbpf -lelf -lz
+$(OUTPUT)/tests/netl7_client: tests/tools/netl7_client.c tests/tools/netl7_dnsq.h
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) -Itests/tools -o $@ $<
+NETL7_TOOLS := $(OUTPUT)/tests/netl7_test $(NETL7_OBJ) $(OUTPUT)/tests/netl7_client
+test: $(NETL7_TOOLS)
+bench-build: $(NETL7_TOOLS)

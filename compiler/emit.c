@@ -788,7 +788,7 @@ static void emit_net_rule(struct body *B, const struct ir_spec *sp, const struct
 	obs.kill = false;
 	emit_rule_head(B, r);
 	if (pre) {
-		fputs("\t\tif (nc->phase == TPC_NET_PH_PRE && ", out);
+		fputs("\t\tif ((nc->phase & TPC_NET_PH_PRE) && ", out);
 		if (act->deny) {
 			emit_deny_cond(out, B->p);
 			fputs(") {\n", out);
@@ -796,6 +796,11 @@ static void emit_net_rule(struct body *B, const struct ir_spec *sp, const struct
 			fprintf(out, "\t\t\th->action |= TPC_ACT_OVERRIDE;\n\t\t\th->ret = -%d;\n"
 				     "\t\t\tret = -%d;\n",
 				act->deny, act->deny);
+		} else if (B->p->net == NET_DNS || B->p->net == NET_HTTP) {
+			/* cgroup_skb cannot signal: the loader kills the owner */
+			fputs("1) {\n", out);
+			emit_event(B, sp, r);
+			fputs("\t\t\ttpc_l7__kill(h);\n", out);
 		} else {
 			fputs("!", out);
 			emit_deny_cond(out, B->p);
@@ -804,10 +809,11 @@ static void emit_net_rule(struct body *B, const struct ir_spec *sp, const struct
 			fputs("\t\t\ttpc_act__signal(h, 9);\n", out);
 		}
 		emit_post(B, act, r->id, "\t\t\t");
-		fprintf(out, "\t\t} else if (nc->phase == TPC_NET_PH_EVENT && !tpc_%s__pre_event(nc)) {\n",
+		fprintf(out,
+			"\t\t} else if ((nc->phase & TPC_NET_PH_EVENT) && !tpc_%s__pre_event(nc)) {\n",
 			net_name(B->p->net));
 	} else {
-		fputs("\t\tif (nc->phase == TPC_NET_PH_EVENT) {\n", out);
+		fputs("\t\tif (nc->phase & TPC_NET_PH_EVENT) {\n", out);
 	}
 	emit_event(B, sp, r);
 	emit_post(B, &obs, r->id, "\t\t\t");
@@ -853,6 +859,31 @@ static void emit_net_entry(FILE *out, const struct ir_prog *p, const struct ir_v
 		v->name, ctype, up, mac, p->id, i);
 }
 
+/* dns/http: the server ports a policy's hook parses (default 53 / 80) as
+ * a C condition on `port`. */
+static void emit_net_ports(FILE *out, const struct ast_hook *h)
+{
+	if (!h->ports.n) {
+		fprintf(out, "port == %d", h->proto == NET_DNS ? 53 : 80);
+		return;
+	}
+	for (size_t i = 0; i < h->ports.n; i++)
+		fprintf(out, "%sport == %lld", i ? " || " : "", (long long)h->ports.v[i].v);
+}
+
+/* tpc_pN_port(): the union of the prog's policies' ports, which the
+ * runtime's entries test before parsing a packet at all. */
+static void emit_net_port_fn(FILE *out, const struct ir_prog *p)
+{
+	fprintf(out, "TPC_INLINE bool tpc_p%d_port(u16 port)\n{\n\treturn ", p->id);
+	for (size_t si = 0; si < p->specs.n; si++) {
+		fputs(si ? " ||\n\t       (" : "(", out);
+		emit_net_ports(out, p->specs.v[si].hook);
+		fputs(")", out);
+	}
+	fputs(";\n}\n\n", out);
+}
+
 static void emit_prog(struct body *B)
 {
 	FILE *out = B->out;
@@ -860,6 +891,8 @@ static void emit_prog(struct body *B)
 	bool exec_lsm = p->kind == HOOK_EXEC;
 
 	fprintf(out, "/* prog %d: %s */\n", p->id, p->key);
+	if (p->net == NET_DNS || p->net == NET_HTTP)
+		emit_net_port_fn(out, p);
 	if (p->net)
 		fprintf(out, "TPC_INLINE int tpc_p%d(void *ctx, const int v, struct tpc_net_ctx *nc)\n{\n",
 			p->id);
@@ -907,6 +940,12 @@ static void emit_prog(struct body *B)
 			fprintf(out, "\tif (!tpc_scope__in(&%s, %d))\n\t\tgoto spec%zu_done;\n",
 				B->o->maps.v[sp->scope_map].name,
 				B->o->maps.v[sp->scope_map].scope.index, si);
+		if (p->net == NET_DNS || p->net == NET_HTTP) {
+			/* this policy's ports only (the prog parses the union) */
+			fputs("\t{\n\t\tu16 port = nc->sa[0].port;\n\n\t\tif (!(", out);
+			emit_net_ports(out, sp->hook);
+			fprintf(out, "))\n\t\t\tgoto spec%zu_done;\n\t}\n", si);
+		}
 		for (size_t r = 0; r < sp->rules.n; r++) {
 			if (p->net)
 				emit_net_rule(B, sp, &sp->rules.v[r], si);

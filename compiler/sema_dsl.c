@@ -435,6 +435,10 @@ static void check_expr(struct sema *s, struct hook_ctx *hc, struct ast_expr *e, 
 			check_literal(s, lhs, k, e->cmp.rhs, e->cmp.op);
 		if (is_workload_field(lhs))
 			check_workload(s, e, lhs, top);
+		if (e->cmp.rhs && e->cmp.rhs->kind == EXPR_STR && hc->h->kind == HOOK_NET &&
+		    hc->h->proto == NET_DNS && !strcmp(lhs->field.name, "args.name"))
+			sema_dns_name_value(s, e->cmp.rhs->sval.s, e->cmp.rhs->sval.len,
+					    e->cmp.rhs->span);
 		return;
 	case EXPR_IN:
 		lhs = e->in.lhs;

@@ -55,6 +55,10 @@ struct btf_info *sema_btf(struct sema *s, struct span where);
 const struct ast_list *sema_find_list(struct sema *s, const char *name, size_t len);
 bool sema_is_list_ref(const struct ast_str *v);
 void sema_unsupported(struct sema *s, struct span sp, const char *what, const char *why);
+/* A value compared with a dns hook's `name`: names are decoded lowercased
+ * in BPF, so a value with an upper-case letter is warned about (it never
+ * matches). */
+void sema_dns_name_value(struct sema *s, const char *v, size_t len, struct span sp);
 
 /* sema_scope.c: podSelector, containerSelector, namespaced policies */
 void sema_check_scope(struct sema *s);

@@ -388,6 +388,18 @@ static bool is_open_like(const char *name)
 	return false;
 }
 
+void sema_dns_name_value(struct sema *s, const char *v, size_t len, struct span sp)
+{
+	for (size_t i = 0; i < len; i++)
+		if (v[i] >= 'A' && v[i] <= 'Z') {
+			diag__warning(s->d, sp, "dns-name-case",
+				      "'%s' has upper-case letters; DNS names are matched in lower "
+				      "case (as decoded from the query), so this value never matches",
+				      diag_quote(v, len));
+			return;
+		}
+}
+
 static void check_match_arg(struct sema *s, struct hook_ctx *hc, struct ast_match_arg *m,
 			    bool ret)
 {
@@ -429,8 +441,12 @@ static void check_match_arg(struct sema *s, struct hook_ctx *hc, struct ast_matc
 			    "operator '%s' needs at least one value", op__name(m->op));
 		return;
 	}
-	for (size_t i = 0; i < m->values.n; i++)
+	for (size_t i = 0; i < m->values.n; i++) {
 		check_value(s, hc, m->op, t, &m->values.v[i]);
+		if (hc->h->kind == HOOK_NET && hc->h->proto == NET_DNS && a->index.v == 0)
+			sema_dns_name_value(s, m->values.v[i].s, m->values.v[i].len,
+					    m->values.v[i].span);
+	}
 	/* the raw path string a syscall receives is not the file it opens */
 	if (hc->syscall_entry && !ret && (t == ARG_STRING || t == ARG_FILENAME) &&
 	    m->op != OP_NOT_EQUAL && is_string_op(m->op) && m->values.v[0].len &&

@@ -6,6 +6,7 @@
 #include <arpa/inet.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <signal.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <time.h>
@@ -68,6 +69,13 @@ void ldr_events__clock_sync(struct ldr_events *ev)
 	ev->boot_to_real = ((int64_t)r.tv_sec - b.tv_sec) * 1000000000 + (r.tv_nsec - b.tv_nsec);
 }
 
+static void l7_pair_done(void *ctx, const void *tag, const void *first, size_t first_size,
+			 const void *second, size_t second_size);
+
+/* held DNS/HTTP records: at most this many, for at most this long */
+#define L7_HELD_MAX 16384
+#define L7_TIMEOUT_NS 5000000000ull
+
 void ldr_events__init(struct ldr_events *ev, struct ldr_proc_table *procs, const char *node)
 {
 	memset(ev, 0, sizeof(*ev));
@@ -75,10 +83,13 @@ void ldr_events__init(struct ldr_events *ev, struct ldr_proc_table *procs, const
 	snprintf(ev->node, sizeof(ev->node), "%s", node);
 	ev->time_sec = -1;
 	ldr_events__clock_sync(ev);
+	/* on failure pairing is off: DNS/HTTP records are emitted unpaired */
+	ldr_l7_pairs__init(&ev->l7, L7_HELD_MAX, L7_TIMEOUT_NS, l7_pair_done, ev);
 }
 
 void ldr_events__fini(struct ldr_events *ev)
 {
+	ldr_l7_pairs__fini(&ev->l7);
 	jbuf__free(&ev->line);
 	jbuf__free(&ev->tmp);
 	if (ev->pod_cache)
@@ -972,8 +983,16 @@ static int render_net_json(struct ldr_events *ev, struct jbuf *b, const struct l
 		jbuf__cstr(b, ",\"owner\":\"listener\"");
 	else if (n->flags & TPC_NET_F_OWNER_UNKNOWN)
 		jbuf__cstr(b, ",\"owner\":\"unknown\"");
-	if (put_net_body(b, n, &q, end))
+	if (n->proto == TPC_NET_DNS || n->proto == TPC_NET_HTTP) {
+		struct ldr_l7_rec r;
+
+		if (ldr_l7__parse(h, (size_t)(end - (const char *)h), &r))
+			return -1;
+		ldr_l7__put_fields(b, &r, ev->l7_partner);
+		q = r.rest;
+	} else if (put_net_body(b, n, &q, end)) {
 		return -1;
+	}
 	if (hk->nargs) {
 		jbuf__cstr(b, ",\"args\":[");
 		if (put_args(b, hk, q, end, false))
@@ -985,14 +1004,14 @@ static int render_net_json(struct ldr_events *ev, struct jbuf *b, const struct l
 }
 
 /* "<icon> tcp/CONNECT <pid> <binary> <saddr:sport> > <daddr:dport> [policy] ACTION" */
-static int render_net_compact(struct ldr_events *ev, struct jbuf *b, const struct ldr_meta_hook *hk,
-			      const struct ldr_meta_policy *pol, enum ldr_action act,
-			      const struct ldr_proc *p, const struct tpc_ev_hdr *h, const char *end)
+static int render_net_compact(struct ldr_events *ev, struct jbuf *b,
+			      const struct ldr_meta_hook *hk, const struct ldr_meta_policy *pol,
+			      enum ldr_action act, const struct ldr_proc *p,
+			      const struct tpc_ev_hdr *h, const char *end)
 {
 	const struct tpc_ev_net *n = (const void *)(h + 1);
 	char tag[64];
 
-	(void)end;
 	snprintf(tag, sizeof(tag), "%s/%s", hk->function_name, net_event_name(n));
 	compact_head(ev, b, act == LDR_A_SIGKILL	? ICON_KILL
 			: act == LDR_A_OVERRIDE ? ICON_DENY
@@ -1002,6 +1021,14 @@ static int render_net_compact(struct ldr_events *ev, struct jbuf *b, const struc
 	put_sa(b, &n->src, false, true);
 	jbuf__cstr(b, " > ");
 	put_sa(b, &n->dst, false, true);
+	if (n->proto == TPC_NET_DNS || n->proto == TPC_NET_HTTP) {
+		struct ldr_l7_rec r;
+
+		if (ldr_l7__parse(h, (size_t)(end - (const char *)h), &r))
+			return -1;
+		jbuf__ch(b, ' ');
+		ldr_l7__put_compact(b, &r, ev->l7_partner);
+	}
 	jbuf__cstr(b, " [");
 	jbuf__cstr(b, pol->name);
 	jbuf__cstr(b, "] ");
@@ -1040,6 +1067,22 @@ int ldr_events__hook(struct ldr_events *ev, const struct ldr_meta *m, struct ldr
 		ev->decode_errors++;
 		return -1;
 	}
+	/* DNS/HTTP: held until the answer or response, then emitted as one
+	 * event by l7_pair_done(), which comes back here */
+	if (h->kind == TPC_EV_NET && !ev->l7_emitting && ev->l7.bucket) {
+		const struct tpc_ev_net *n = (const void *)(h + 1);
+
+		if (n->proto == TPC_NET_DNS || n->proto == TPC_NET_HTTP) {
+			if (ev->l7_kill && (h->action & TPC_ACT_SIGKILL) && h->pid > 1 &&
+			    !kill((pid_t)h->pid, SIGKILL))
+				ev->l7_kills++;
+			if (ldr_l7_pairs__add(&ev->l7, m, data, h->size)) {
+				ev->decode_errors++;
+				return -1;
+			}
+			return 0;
+		}
+	}
 	act = ldr_action__of(h->action, r);
 	if (ev->metrics && rule_ctr) {
 		struct ldr_ctr **slot = &rule_ctr[h->rule * LDR_A__COUNT + act];
@@ -1076,4 +1119,39 @@ int ldr_events__hook(struct ldr_events *ev, const struct ldr_meta *m, struct ldr
 bad:
 	ev->decode_errors++;
 	return -1;
+}
+
+/* --- DNS / HTTP pairing ------------------------------------------------------ */
+
+/* A held query/request and its answer/response (or NULL): one event, by
+ * the record path above with the partner at hand. */
+static void l7_pair_done(void *ctx, const void *tag, const void *first, size_t first_size,
+			 const void *second, size_t second_size)
+{
+	struct ldr_events *ev = ctx;
+	struct ldr_l7_rec partner;
+
+	ev->l7_partner = second && !ldr_l7__parse(second, second_size, &partner) ? &partner : NULL;
+	ev->l7_emitting = true;
+	ldr_events__hook(ev, tag, NULL, first, first_size);
+	ev->l7_emitting = false;
+	ev->l7_partner = NULL;
+}
+
+void ldr_events__l7_expire(struct ldr_events *ev, uint64_t now)
+{
+	if (ev->l7.bucket)
+		ldr_l7_pairs__expire(&ev->l7, now);
+}
+
+void ldr_events__l7_flush(struct ldr_events *ev, const struct ldr_meta *m)
+{
+	if (!ev->l7.bucket)
+		return;
+	if (m) {
+		ldr_l7_pairs__flush_tag(&ev->l7, m);
+		return;
+	}
+	while (ev->l7.oldest)
+		ldr_l7_pairs__expire(&ev->l7, UINT64_MAX);
 }

@@ -21,6 +21,7 @@
 #include "ldr_jbuf.h"
 #include "ldr_meta.h"
 #include "ldr_pods.h"
+#include "ldr_netl7.h"
 #include "ldr_proc.h"
 
 enum ldr_fmt { LDR_FMT_JSON, LDR_FMT_COMPACT, LDR_FMT_NONE };
@@ -85,6 +86,16 @@ struct ldr_events {
 	int64_t time_sec;
 	char time_prefix[32];
 	struct ldr_ctr *base_ctr[LDR_EV__COUNT];
+	/* network_dns / network_http: a query or request is held until its
+	 * answer or response (loader/netl7.c), then emitted as one event */
+	struct ldr_l7_pairs l7;
+	const struct ldr_l7_rec *l7_partner; /* while emitting a held record */
+	bool l7_emitting;
+	/* Sigkill on dns/http rules is sent from here (cgroup_skb programs
+	 * cannot signal): only when set (tpc-loader run; never in tests or
+	 * fuzzing, whose records name arbitrary pids) */
+	bool l7_kill;
+	uint64_t l7_kills;
 };
 
 void ldr_events__init(struct ldr_events *ev, struct ldr_proc_table *procs, const char *node);
@@ -95,6 +106,12 @@ int ldr_events__base(struct ldr_events *ev, const void *data, size_t size);
 /* rule_ctr: the object's counter cache, nrules * LDR_A__COUNT slots */
 int ldr_events__hook(struct ldr_events *ev, const struct ldr_meta *m, struct ldr_ctr **rule_ctr,
 		     const void *data, size_t size);
+
+/* Held DNS/HTTP records: hand over those older than the pairing timeout
+ * (now: CLOCK_BOOTTIME ns), or every one of object m (NULL: all) as
+ * unanswered events, before m goes away or at shutdown. */
+void ldr_events__l7_expire(struct ldr_events *ev, uint64_t now);
+void ldr_events__l7_flush(struct ldr_events *ev, const struct ldr_meta *m);
 
 /* RFC 3339 UTC with nanoseconds, e.g. 2026-11-25T17:39:40.123456789Z. */
 void ldr_events__time(struct ldr_events *ev, uint64_t real_ns, char out[40]);

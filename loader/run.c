@@ -155,6 +155,16 @@ static void drain_all(struct run *r)
 
 /* --- objects ------------------------------------------------------------------- */
 
+/* DNS/HTTP parser counters (malformed packets among them) when an object
+ * with such programs goes away. */
+static void log_l7_stats(struct ldr_obj *o)
+{
+	char buf[512];
+
+	if (!ldr_l7__stats(o->bpf, buf, sizeof(buf)))
+		ldr_info("object '%s' dns/http parsers: %s", o->name, buf);
+}
+
 static struct ldr_obj *find_obj(struct run *r, const char *name)
 {
 	for (struct ldr_obj *o = r->objs; o; o = o->next)
@@ -228,6 +238,8 @@ static void install_object(struct run *r, struct ldr_obj *o, double ms)
 		/* events the old copy posted before it goes */
 		if (old->rb)
 			ring_buffer__consume(old->rb);
+		ldr_events__l7_flush(&r->ev, old->meta); /* held queries name its policies */
+		log_l7_stats(old);
 		ldr_obj__destroy(old, false);
 	}
 	o->next = r->objs;
@@ -361,6 +373,8 @@ static void remove_object(struct run *r, const char *name)
 		epoll_ring(r, o->rb, EPOLL_CTL_DEL);
 		if (o->rb)
 			ring_buffer__consume(o->rb);
+		ldr_events__l7_flush(&r->ev, o->meta);
+		log_l7_stats(o);
 		ldr_obj__destroy(o, false);
 	}
 	pthread_mutex_unlock(&r->lock);
@@ -911,6 +925,7 @@ int ldr_run(struct ldr_opts *o)
 		goto cleanup;
 	r->env.scope = r->scope;
 	ldr_events__init(&r->ev, r->procs, node);
+	r->ev.l7_kill = true; /* Sigkill of dns/http rules (ldr_events.h) */
 	r->ev.fmt = o->fmt;
 	r->ev.filter = o->filter;
 	r->ev.emit = ldr_out__line;
@@ -1001,6 +1016,8 @@ int ldr_run(struct ldr_opts *o)
 			}
 			drain_all(r);
 			now = now_boot_ns();
+			/* queries and requests whose answer never came */
+			ldr_events__l7_expire(&r->ev, now);
 			if (now - last_tick > 1000000000ull) {
 				last_tick = now;
 				ldr_events__clock_sync(&r->ev);
@@ -1023,6 +1040,10 @@ int ldr_run(struct ldr_opts *o)
 		}
 	}
 	drain_all(r);
+	ldr_events__l7_flush(&r->ev, NULL);
+	ldr_out__flush(&r->out);
+	for (struct ldr_obj *x = r->objs; x; x = x->next)
+		log_l7_stats(x);
 	ldr_info("shutting down: %s", o->pin_dir ? "pinned programs stay attached"
 						 : "detaching everything");
 	ret = 0;
@@ -1030,6 +1051,7 @@ cleanup:
 	ldr_k8s__stop(r->k8s); /* before the store it feeds */
 	ldr_metrics__free(r->metrics); /* stops the HTTP thread before objects go */
 	r->metrics = NULL;
+	ldr_events__l7_flush(&r->ev, NULL); /* held records name the objects' policies */
 	while (r->objs) {
 		struct ldr_obj *x = r->objs;
 

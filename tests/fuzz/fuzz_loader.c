@@ -54,6 +54,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				ldr_events__hook(&ev, m, NULL, rec, len);
 			ldr_events__base(&ev, rec, len);
 		}
+		{
+			/* the DNS answer decoder on the same bytes */
+			struct ldr_dns_msg dm;
+
+			ldr_dns__decode(rec, len, &dm);
+		}
 	}
 	ldr_events__fini(&ev);
 	ldr_meta__free(m);

@@ -38,7 +38,7 @@ for t in tests/fuzz/fuzz_*.c; do
 	# loader targets: the loader's decoding sources instead of the compiler
 	case $name in
 	sig*) srcs=(common/sig.c) ;;
-	loader*) srcs=(loader/meta.c loader/jbuf.c loader/events.c loader/proc.c loader/metrics.c
+	loader*) srcs=(loader/meta.c loader/jbuf.c loader/events.c loader/proc.c loader/metrics.c loader/netl7.c
 		       loader/pods.c loader/cgroup.c loader/k8s.c loader/log.c
 		       -Iloader -lmicrohttpd -lcurl) ;;
 	esac

@@ -65,7 +65,7 @@ TPC_INLINE int tpc_p0(void *ctx, const int v, struct tpc_net_ctx *nc)
 	/* rule 0: selector 0, net-tcp.yaml:11 */
 	if ((((u64)A1() == (u64)1ll || (u64)A1() == (u64)4ll) &&
 	    (((S0()[0].port >= 4444 && S0()[0].port <= 4444))))) {
-		if (nc->phase == TPC_NET_PH_PRE && (v == 1 || v == 2)) {
+		if ((nc->phase & TPC_NET_PH_PRE) && (v == 1 || v == 2)) {
 		h = (void *)s->ev;
 		tpc_net__hdr_fill(h, 0, nc);
 		o = tpc_tcp__put(s, sizeof(*h), nc);
@@ -74,7 +74,7 @@ TPC_INLINE int tpc_p0(void *ctx, const int v, struct tpc_net_ctx *nc)
 			ret = -1;
 			h->action |= TPC_ACT_POST;
 			tpc_event__submit(s, o);
-		} else if (nc->phase == TPC_NET_PH_EVENT && !tpc_tcp__pre_event(nc)) {
+		} else if ((nc->phase & TPC_NET_PH_EVENT) && !tpc_tcp__pre_event(nc)) {
 		h = (void *)s->ev;
 		tpc_net__hdr_fill(h, 0, nc);
 		o = tpc_tcp__put(s, sizeof(*h), nc);
@@ -87,7 +87,7 @@ TPC_INLINE int tpc_p0(void *ctx, const int v, struct tpc_net_ctx *nc)
 	if ((((u64)A1() == (u64)1ll || (u64)A1() == (u64)4ll) &&
 	    ((TPC_BITS() & (1ull << 0)) &&
 	    (tpc_sa__in(&S0()[0], 0x0ull, 0xaffff0000ull, 0xffffffffffffffffull, 0xffffffffffull, 1))))) {
-		if (nc->phase == TPC_NET_PH_EVENT) {
+		if (nc->phase & TPC_NET_PH_EVENT) {
 		h = (void *)s->ev;
 		tpc_net__hdr_fill(h, 1, nc);
 		o = tpc_tcp__put(s, sizeof(*h), nc);
@@ -103,7 +103,7 @@ TPC_INLINE int tpc_p0(void *ctx, const int v, struct tpc_net_ctx *nc)
 	    ((((u64)nc->own.uid >= (u64)1000ll) &&
 	    (((u64)A1() == (u64)4ll) &&
 	    ((S0()[0].port >= 443 && S0()[0].port <= 443))))))) {
-		if (nc->phase == TPC_NET_PH_EVENT) {
+		if (nc->phase & TPC_NET_PH_EVENT) {
 		h = (void *)s->ev;
 		tpc_net__hdr_fill(h, 2, nc);
 		o = tpc_tcp__put(s, sizeof(*h), nc);
