@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -392,9 +393,25 @@ static int meta_prog_index(const struct ldr_meta *m, const char *name)
 /* The verifier log goes to a zeroed buffer of ours (libbpf 1.1's own
  * starting size) rather than libbpf's: memory the kernel writes into is
  * invisible to valgrind, and a malloc'd log looks uninitialised wherever
- * its text travels (tests/e2e/valgrind_loader.sh).  calloc maps zero pages
- * lazily: only what the kernel writes costs memory. */
+ * its text travels (tests/e2e/valgrind_loader.sh).  An anonymous mapping,
+ * not calloc: its zero pages cost memory only where the kernel writes,
+ * while glibc, after the first free of such a block, serves the next
+ * calloc from the heap and clears all 16 MiB (the RSS goes up by that). */
 #define LDR_VERIFIER_LOG_SIZE (16u << 20)
+
+static char *vlog_new(void)
+{
+	void *p = mmap(NULL, LDR_VERIFIER_LOG_SIZE, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	return p == MAP_FAILED ? NULL : p;
+}
+
+static void vlog_free(char *p)
+{
+	if (p)
+		munmap(p, LDR_VERIFIER_LOG_SIZE);
+}
 
 /* One attempt with the variants in chosen: open, load, fill, attach.
  * On failure *failed is the meta index of the program at fault, or -1. */
@@ -563,7 +580,7 @@ struct ldr_obj *ldr_obj__open(const char *path, const struct ldr_attach_env *env
 		goto fail;
 	}
 	/* without it libbpf uses its own buffer: the same, minus valgrind */
-	vlog = calloc(1, LDR_VERIFIER_LOG_SIZE);
+	vlog = vlog_new();
 	/* A variant the probe accepted can still fail (verifier, attach): then
 	 * the next variant of its group is tried, each at most once. */
 	for (;;) {
@@ -581,12 +598,12 @@ struct ldr_obj *ldr_obj__open(const char *path, const struct ldr_attach_env *env
 	}
 	free(chosen);
 	free(excluded);
-	free(vlog);
+	vlog_free(vlog);
 	return o;
 fail:
 	free(chosen);
 	free(excluded);
-	free(vlog);
+	vlog_free(vlog);
 	ldr_obj__destroy(o, false);
 	return NULL;
 }

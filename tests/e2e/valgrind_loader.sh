@@ -48,9 +48,9 @@ check refused-verifier grep -q "bad.bpf.o' refused: load failed" "$LERR"
 check block-kills test $? = 137
 cp /bin/cat "$T/tpcprobe"
 (cd /etc && "$T/tpcprobe" hostname >/dev/null)
-wait_for "$LOUT" '"string_arg":"hostname"' 300
+wait_for "$LOUT" '"string_arg":"hostname"' 1200
 check events-openat jq_any "$LOUT" '.process_tracepoint.policy_name == "observe-openat"'
-wait_for "$LOUT" '"policy_name":"harden-block"' 300
+wait_for "$LOUT" '"policy_name":"harden-block"' 1200
 check events-block jq_any "$LOUT" '.process_exec.policy_name == "harden-block"'
 check metrics-scrape grep -q '^tpc_object_loaded{object="block.bpf.o"} 1' \
 	<(curl -s -m 60 "http://127.0.0.1:$PORT/metrics")
@@ -63,13 +63,13 @@ check hot-replace grep -q "replaced 'block.bpf.o'" "$LERR"
 check block-kills-after-replace test $? = 137
 printf 'junk\n' >"$T/j.tmp"
 mv "$T/j.tmp" "$POL/junk.bpf.o"
-wait_for "$LERR" "junk.bpf.o' refused" 600
+wait_for "$LERR" "junk.bpf.o' refused" 1200
 check refused-junk grep -q "junk.bpf.o' refused: not an ELF" "$LERR"
 rm "$POL/openat.bpf.o"
-wait_for "$LERR" "removed 'openat.bpf.o'" 600
+wait_for "$LERR" "removed 'openat.bpf.o'" 1200
 check hot-remove grep -q "removed 'openat.bpf.o'" "$LERR"
 kill -HUP "$LPID"
-wait_for "$LERR" "SIGHUP: rescanning" 600
+wait_for "$LERR" "SIGHUP: rescanning" 1200
 check sighup grep -q "SIGHUP: rescanning" "$LERR"
 sleep 1
 kill -TERM "$LPID"
