@@ -373,6 +373,19 @@ static void emit_raw_leaf(struct body *B, const struct ir_pred *p)
 	fputs("); })", out);
 }
 
+/* Is the task in scope map `map`? A network prog reads the verdict
+ * recorded with the socket's owner (tpc_net_owner.scope): its current
+ * task is not the owner in softirq and state-change contexts. */
+static void emit_scope_test(struct body *B, int map)
+{
+	const struct ir_map *m = &B->o->maps.v[map];
+
+	if (B->p->net)
+		fprintf(B->out, "(nc->own.scope & (1ull << %d))", m->scope.index);
+	else
+		fprintf(B->out, "tpc_scope__in(&%s, %d)", m->name, m->scope.index);
+}
+
 static void emit_pred(struct body *B, const struct ir_pred *p)
 {
 	FILE *out = B->out;
@@ -417,8 +430,7 @@ static void emit_pred(struct body *B, const struct ir_pred *p)
 		return;
 	}
 	if (p->src == SRC_SCOPE) {
-		fprintf(out, "tpc_scope__in(&%s, %d)", B->o->maps.v[p->map].name,
-			B->o->maps.v[p->map].scope.index);
+		emit_scope_test(B, p->map);
 		return;
 	}
 	if (p->src == SRC_ARG && (p->test == T_FILETYPE || p->test == T_NLINK || p->test == T_STATE)) {
@@ -936,10 +948,11 @@ static void emit_prog(struct body *B)
 		fputs("', ", out);
 		span_comment(out, B->m, sp->span);
 		fputs(" */\n", out);
-		if (sp->scope_map >= 0)
-			fprintf(out, "\tif (!tpc_scope__in(&%s, %d))\n\t\tgoto spec%zu_done;\n",
-				B->o->maps.v[sp->scope_map].name,
-				B->o->maps.v[sp->scope_map].scope.index, si);
+		if (sp->scope_map >= 0) {
+			fputs("\tif (!", out);
+			emit_scope_test(B, sp->scope_map);
+			fprintf(out, ")\n\t\tgoto spec%zu_done;\n", si);
+		}
 		if (p->net == NET_DNS || p->net == NET_HTTP) {
 			/* this policy's ports only (the prog parses the union) */
 			fputs("\t{\n\t\tu16 port = nc->sa[0].port;\n\n\t\tif (!(", out);
@@ -1048,6 +1061,32 @@ static void emit_maps(FILE *out, const struct ir_object *o)
 	}
 }
 
+/* The owner's scope bits, evaluated in process context when tpc_net.bpf.h
+ * records a socket's owner (lower.c refuses a network hook depending on a
+ * map past TPC_NET_SCOPE_MAX). A subprogram, not inlined: the scope walk's
+ * locals in their own frame keep the tp_btf program under the 512-byte
+ * combined stack on 6.1 (inlined, it needed 544). */
+static void emit_net_scope_bits(FILE *out, const struct ir_object *o)
+{
+	bool any = false;
+
+	for (size_t i = 0; i < o->maps.n; i++) {
+		const struct ir_map *m = &o->maps.v[i];
+
+		if (m->kind != MAP_SCOPE || m->scope.index >= TPC_NET_SCOPE_MAX)
+			continue;
+		if (!any)
+			fputs("#define TPC_NET_HAVE_SCOPE 1\n"
+			      "static __noinline u64 tpc_net__scope_bits(void)\n{\n\tu64 b = 0;\n\n",
+			      out);
+		any = true;
+		fprintf(out, "\tif (tpc_scope__in(&%s, %d))\n\t\tb |= 1ull << %d;\n", m->name,
+			m->scope.index, m->scope.index);
+	}
+	if (any)
+		fputs("\treturn b;\n}\n\n", out);
+}
+
 static void emit_binsets(FILE *out, const struct ir_object *o, const struct srcmap *sm)
 {
 	fputs("TPC_INLINE u64 tpc_binsets__eval(struct tpc_scratch *s, int off, u32 len)\n{\n"
@@ -1150,6 +1189,7 @@ rate_done:
 			dns |= o->progs.v[i]->net == NET_DNS;
 			http |= o->progs.v[i]->net == NET_HTTP;
 		}
+		emit_net_scope_bits(out, o);
 		fputs("#include \"tpc_net.bpf.h\"\n", out);
 		if (dns)
 			fputs("#include \"tpc_dns.bpf.h\"\n", out);

@@ -846,6 +846,19 @@ static struct ir_pred *lower_dsl_scope(struct lower *L, const struct lower_ctx *
 	return p;
 }
 
+/* Network hooks do not test scope maps themselves (the current task is
+ * not the socket's owner there): the owner's verdicts are recorded with
+ * it, one bit per scope map of the object (tpc_net_owner.scope), so a
+ * network hook can depend only on the first TPC_NET_SCOPE_MAX maps. */
+static void net_scope_check(struct lower *L, int map, struct span sp)
+{
+	if (L->o->maps.v[map].scope.index >= TPC_NET_SCOPE_MAX)
+		LERR(L, sp, "workload scope on tpcNetwork hooks: at most %d scope maps per object "
+			    "(podSelector/containerSelector policies and selectors with pod.* or "
+			    "container.* fields); compile fewer policies together",
+		     TPC_NET_SCOPE_MAX);
+}
+
 static struct ir_pred *lower_selector(struct lower *L, struct ir_prog *prog,
 				      const struct ast_hook *h, const int *slots,
 				      const struct ast_selector *sel)
@@ -928,10 +941,7 @@ static struct ir_pred *lower_selector(struct lower *L, struct ir_prog *prog,
 			ir_pred__add(L->a, all, p);
 		if (p && (p = lower_dsl_scope(L, &C, sel->span))) {
 			if (h->kind == HOOK_NET)
-				LERR(L, sel->span, "pod.* and container.* fields on tpcNetwork hooks are "
-						   "not supported yet (the scope test reads the current "
-						   "task's cgroup, which is not the socket's owner in "
-						   "packet and state-change contexts)");
+				net_scope_check(L, p->map, sel->span);
 			ir_pred__add(L->a, all, p);
 		}
 	}
@@ -1214,10 +1224,7 @@ static void lower_hook(struct lower *L, const struct ast_hook *h, bool *enforce)
 	spec.policy = L->policy;
 	spec.scope_map = L->scope_map;
 	if (spec.scope_map >= 0 && h->kind == HOOK_NET)
-		LERR(L, h->span, "workload scope (podSelector, containerSelector, "
-				 "TracingPolicyNamespaced) on tpcNetwork hooks is not supported yet "
-				 "(the scope test reads the current task's cgroup, which is not the "
-				 "socket's owner in packet and state-change contexts)");
+		net_scope_check(L, spec.scope_map, h->span);
 	spec.span = h->span;
 	spec.hook = h;
 	spec.event = event_name(h);

@@ -10,10 +10,11 @@
  *    another task (the SYN-ACK that completes a connect, a FIN, every
  *    cgroup_skb packet), where `current` is not the socket's process. The
  *    owner (tgid, tid, uid, gid, cgroup, comm, process start time, binary
- *    bits) is therefore recorded from process context - cgroup/sock_create
- *    at socket(), cgroup/connect4/6 at connect(), the LISTEN and SYN_SENT
- *    transitions of inet_sock_set_state (both run in the syscall) - keyed
- *    by the socket cookie, and read back everywhere else. An accepted
+ *    bits, workload-scope bits) is therefore recorded from process
+ *    context - cgroup/sock_create at socket(), cgroup/connect4/6 at
+ *    connect(), the LISTEN and SYN_SENT transitions of
+ *    inet_sock_set_state (both run in the syscall) - keyed by the socket
+ *    cookie, and read back everywhere else. An accepted
  *    socket is created by the kernel from the listener: it is attributed
  *    to the process that called listen() on that port in that netns.
  *  - tpc_net__owner_of_cookie() / tpc_net__owner_of_skb() are the getters
@@ -29,6 +30,18 @@
  */
 #ifndef TPC_NET_BPF_H
 #define TPC_NET_BPF_H
+
+/* Workload scope of the owner: bit i is "the owner was in scope map i"
+ * (tpc_scope__in), evaluated in process context when the owner is
+ * recorded. Generated code whose object has scope maps defines
+ * tpc_net__scope_bits() (and TPC_NET_HAVE_SCOPE) before including this;
+ * without scope maps the owner's scope is 0 and never read. */
+#ifndef TPC_NET_HAVE_SCOPE
+TPC_INLINE u64 tpc_net__scope_bits(void)
+{
+	return 0;
+}
+#endif
 
 #ifndef TPC_NET_SOCKS
 #define TPC_NET_SOCKS 65536
@@ -50,6 +63,7 @@ struct tpc_net_owner {
 	u64 start_ns; /* the process's start (boot clock): with tgid, its identity */
 	u64 bits;     /* binary-set bits at recording (matchBinaries) */
 	u64 pbits;    /* the parent's (matchParentBinaries) */
+	u64 scope;    /* workload-scope bits at recording (tpc_net__scope_bits) */
 	char comm[16];
 };
 
@@ -58,7 +72,7 @@ struct tpc_net_sock {
 	struct tpc_ev_sockaddr sa[2]; /* the tuple when established: CLOSE has lost the local port */
 	u64 est_ns; /* ESTABLISHED or LISTEN time; 0 before */
 	u32 flags;  /* TPC_NET_F_* */
-	u32 bits_ok; /* own.bits/pbits were resolved (sock_create cannot) */
+	u32 bits_ok; /* own.bits/pbits/scope were resolved (sock_create cannot) */
 };
 
 struct tpc_net_listen_key {
@@ -98,6 +112,7 @@ struct tpc_net_ctx {
 TPC_INLINE void tpc_net__owner_current(struct tpc_scratch *s, struct tpc_net_owner *o,
 				       bool with_bits)
 {
+	bool with_scope = with_bits; /* resolved together (bits_ok) */
 	u64 pid_tgid = bpf_get_current_pid_tgid();
 	u64 uid_gid = bpf_get_current_uid_gid();
 	struct task_struct *t = (struct task_struct *)bpf_get_current_task();
@@ -114,11 +129,13 @@ TPC_INLINE void tpc_net__owner_current(struct tpc_scratch *s, struct tpc_net_own
 #endif
 	o->bits = with_bits && s ? tpc_proc__bits(s) : 0;
 	o->pbits = with_bits && s ? tpc_proc__parent_bits(s) : 0;
+	o->scope = with_scope && s ? tpc_net__scope_bits() : 0;
 }
 
 /* Record the current task as the owner of socket `cookie` unless one is
  * already recorded (the socket's creator stays its owner); a record made
- * without binary bits gets them when its owner is current again. */
+ * without binary bits (or scope bits) gets them when its owner is current
+ * again. */
 TPC_INLINE void tpc_net__record(struct tpc_scratch *s, u64 cookie, bool with_bits)
 {
 	struct tpc_net_sock v = {}, *e;
@@ -131,6 +148,7 @@ TPC_INLINE void tpc_net__record(struct tpc_scratch *s, u64 cookie, bool with_bit
 		    e->own.tgid == (u32)(bpf_get_current_pid_tgid() >> 32)) {
 			e->own.bits = tpc_proc__bits(s);
 			e->own.pbits = tpc_proc__parent_bits(s);
+			e->own.scope = tpc_net__scope_bits();
 			e->bits_ok = 1;
 		}
 		return;

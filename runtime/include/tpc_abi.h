@@ -39,6 +39,7 @@
 #define TPC_STR_MAX 256	 /* string argument copy, bytes incl. NUL */
 #define TPC_SCOPE_MAX 8192 /* cgroup ids in one workload scope map (tpc_scopeN) */
 #define TPC_SCOPE_DEPTH 12 /* cgroup levels below the root a scope check looks at */
+#define TPC_NET_SCOPE_MAX 64 /* scope maps a network hook can depend on (bits of tpc_net_owner.scope) */
 /* Per scope map (fill.scope.index), one struct tpc_scope_ctl in this
  * BPF_F_MMAPABLE ARRAY; the loader writes each one with a single 8-byte
  * atomic store through its mapping. */

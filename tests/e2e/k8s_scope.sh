@@ -14,55 +14,20 @@ set -u
 EXTRA_PIDS=
 need_root_tools
 TPC=${TPC:-$ROOT/$BUILD/tpc}
-bash "$ROOT/scripts/mounts.sh" 2>/dev/null
-
-CG2=$(awk '$3 == "cgroup2" { print $2; exit }' /proc/mounts)
-if [ -z "$CG2" ]; then
-	skip all "no cgroup2 hierarchy mounted (scope needs cgroup v2)"
-	exit 0
-fi
-BASE=$CG2/tpc-k8s-scope-$$
-cleanup_cgroups() {
-	# move anything of ours left back to the root, then remove leaves first
-	[ -d "$BASE" ] || return 0
-	find "$BASE" -name cgroup.procs | while read -r f; do
-		while read -r p; do echo "$p" >"$CG2/cgroup.procs" 2>/dev/null; done <"$f"
-	done
-	find "$BASE" -depth -type d -exec rmdir {} \; 2>/dev/null
-}
-trap 'cleanup_cgroups; cleanup_all' EXIT
-if ! mkdir "$BASE" 2>/dev/null; then
-	skip all "cannot create a cgroup under $CG2"
-	exit 0
-fi
+. "$(dirname "$0")/lib/pods_lib.sh"
+pods_setup tpc-k8s-scope all
 
 WEB_UID=5c1f0a2e-0000-4000-8000-00000000a001
 DB_UID=5c1f0a2e-0000-4000-8000-00000000a002
 SHOP_UID=5c1f0a2e-0000-4000-8000-00000000a003
-hex() { printf '%064x' "$1"; }
 NGINX=$(hex 0xa1) SIDECAR=$(hex 0xa2) PG=$(hex 0xb1) API=$(hex 0xc1) LATE=$(hex 0xa9)
 LATE2=$(hex 0xaa)
-pod_dir() { # pod_dir UID QOS
-	local u=${1//-/_}
-	echo "$BASE/kubepods.slice/kubepods-$2.slice/kubepods-$2-pod$u.slice"
-}
 WEB=$(pod_dir $WEB_UID burstable)
 DB=$(pod_dir $DB_UID besteffort)
 SHOP=$(pod_dir $SHOP_UID burstable)
 mkdir -p "$WEB/cri-containerd-$NGINX.scope" "$WEB/cri-containerd-$SIDECAR.scope" \
 	"$DB/cri-containerd-$PG.scope" "$SHOP/cri-containerd-$API.scope"
 
-container() { # container NAME ID IMAGE
-	printf '{"name":"%s","containerID":"containerd://%s","image":"%s","imageID":"","state":{"running":{"startedAt":"2026-12-01T00:00:00Z"}}}' "$1" "$2" "$3"
-}
-pod() { # pod NAME NS UID LABELS-JSON CONTAINERS-JSON
-	printf '{"metadata":{"name":"%s","namespace":"%s","uid":"%s","labels":%s},"spec":{"nodeName":"e2e-node"},"status":{"containerStatuses":[%s]}}' "$1" "$2" "$3" "$4" "$5"
-}
-write_pods() { # write_pods POD-JSON... : the PodList the loader reads
-	local IFS=,
-	echo "{\"kind\":\"PodList\",\"apiVersion\":\"v1\",\"items\":[$*]}" >"$T/pods.json.new"
-	mv "$T/pods.json.new" "$T/pods.json"
-}
 P_WEB=$(pod web-1 default $WEB_UID '{"app":"web","tier":"front"}' \
 	"$(container nginx $NGINX docker.io/library/nginx:1.25),$(container sidecar $SIDECAR registry.local:5000/mesh/proxy:v2)")
 P_DB=$(pod db-1 default $DB_UID '{"app":"db","team":"data"}' "$(container postgres $PG postgres:16)")
