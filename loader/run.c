@@ -94,6 +94,8 @@ static uint64_t now_boot_ns(void)
  * records take a few ms to decode, ~100 ms at a load of 10 per core. */
 #define LDR_DRAIN_BUDGET 4096
 #define LDR_DRAIN_CUT (-EAGAIN)
+/* how long the rings are drained after SIGTERM */
+#define LDR_EXIT_DRAIN_NS 500000000ull
 
 /* 0 to go on, LDR_DRAIN_CUT when the pass has used its budget */
 static int spend(struct run *r)
@@ -1074,14 +1076,19 @@ int ldr_run(struct ldr_opts *o)
 			}
 		}
 	}
-	/* one more pass, bounded like the others: under a storm the rings never
-	 * empty, and what is still in them goes with the maps */
+	/* what was posted before the signal is still written, but for at most
+	 * LDR_EXIT_DRAIN_NS: under a storm the rings never empty, and what is
+	 * still in them then goes with the maps */
 	{
-		int left = drain_all(r);
+		uint64_t until = now_boot_ns() + LDR_EXIT_DRAIN_NS;
+		int left;
+
+		while ((left = drain_all(r)) && now_boot_ns() < until)
+			;
 
 		if (left)
-			ldr_warn("shutting down: stopped draining %d ring buffer%s at the "
-				 "per-pass bound; records left are dropped, not counted as lost",
+			ldr_warn("shutting down: stopped draining %d ring buffer%s after "
+				 "500 ms; records left are dropped, not counted as lost",
 				 left, left == 1 ? "" : "s");
 	}
 	ldr_events__l7_flush(&r->ev, NULL);
