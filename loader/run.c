@@ -46,6 +46,8 @@ struct run {
 	struct ring_buffer *base_rb;
 	int base_stats_fd;
 	bool in_base;
+	bool base_budgeted; /* a top-level base drain: the budget applies */
+	unsigned budget;    /* records the ring being drained may still hand over */
 	uint64_t base_limit; /* queue exits newer than this */
 	struct tpc_ev_exit exits[LDR_EXIT_QUEUE];
 	size_t nexits;
@@ -83,6 +85,31 @@ static uint64_t now_boot_ns(void)
 
 /* --- ring buffer callbacks --------------------------------------------------- */
 
+/* Records one ring may hand over per drain pass.  ring_buffer__consume()
+ * keeps going for as long as the producer keeps writing, so a workload that
+ * posts events faster than we decode them (a storm on a loaded node) kept
+ * the run loop from ever reading SIGTERM.  A callback returning < 0 makes
+ * libbpf stop after that record, its consumer position saved; epoll reports
+ * a ring with data left at once, so a cut pass costs no latency.  4096
+ * records take a few ms to decode, ~100 ms at a load of 10 per core. */
+#define LDR_DRAIN_BUDGET 4096
+#define LDR_DRAIN_CUT (-EAGAIN)
+/* how long the rings are drained after SIGTERM */
+#define LDR_EXIT_DRAIN_NS 500000000ull
+
+/* 0 to go on, LDR_DRAIN_CUT when the pass has used its budget */
+static int spend(struct run *r)
+{
+	return --r->budget ? 0 : LDR_DRAIN_CUT;
+}
+
+/* One budgeted pass over rb; true when it was cut (records may be left). */
+static bool consume_some(struct run *r, struct ring_buffer *rb)
+{
+	r->budget = LDR_DRAIN_BUDGET;
+	return ring_buffer__consume(rb) == LDR_DRAIN_CUT;
+}
+
 /* Exit records newer than the hook record being decoded wait here, so a
  * blocked process reads exec, block, exit.  Exec and fork records are never
  * held back: a policy program may run before the base sensor on the same
@@ -96,10 +123,11 @@ static int on_base_event(void *ctx, void *data, size_t size)
 	if (size >= sizeof(struct tpc_ev_exit) && h->kind == TPC_EV_EXIT &&
 	    h->ktime > r->base_limit && r->nexits < LDR_EXIT_QUEUE) {
 		memcpy(&r->exits[r->nexits++], data, sizeof(struct tpc_ev_exit));
-		return 0;
+		return r->base_budgeted ? spend(r) : 0;
 	}
 	ldr_events__base(&r->ev, data, size);
-	return 0;
+	/* a hook record's own catch-up is not cut: its process must be known */
+	return r->base_budgeted ? spend(r) : 0;
 }
 
 /* Emit queued exits up to ktime, keeping the others in order. */
@@ -122,7 +150,7 @@ static int on_obj_event(void *ctx, void *data, size_t size)
 	struct run *r = o->user;
 
 	ldr_events__hook(&r->ev, o->meta, o->rule_ctr, data, size);
-	return 0;
+	return spend(r);
 }
 
 /* Drain the base sensor before a hook record of time ktime is decoded: the
@@ -143,14 +171,23 @@ static void sync_base(void *ctx, uint64_t ktime)
 }
 
 /* Policy rings first: each hook record pulls in the base records older
- * than itself; what is left of the base ring goes last. */
-static void drain_all(struct run *r)
+ * than itself; what is left of the base ring goes last.  One budgeted pass
+ * each; returns how many passes were cut. */
+static int drain_all(struct run *r)
 {
+	int left = 0;
+
 	for (struct ldr_obj *o = r->objs; o; o = o->next)
-		if (o->rb)
-			ring_buffer__consume(o->rb);
-	sync_base(r, UINT64_MAX);
+		if (o->rb && consume_some(r, o->rb))
+			left++;
+	if (r->base_rb && !r->in_base) {
+		r->in_base = r->base_budgeted = true;
+		flush_exits(r, UINT64_MAX);
+		left += consume_some(r, r->base_rb);
+		r->in_base = r->base_budgeted = false;
+	}
 	ldr_out__flush(&r->out);
+	return left;
 }
 
 /* --- objects ------------------------------------------------------------------- */
@@ -237,7 +274,7 @@ static void install_object(struct run *r, struct ldr_obj *o, double ms)
 		old->pinned = NULL;
 		/* events the old copy posted before it goes */
 		if (old->rb)
-			ring_buffer__consume(old->rb);
+			consume_some(r, old->rb);
 		ldr_events__l7_flush(&r->ev, old->meta); /* held queries name its policies */
 		log_l7_stats(old);
 		ldr_obj__destroy(old, false);
@@ -372,7 +409,7 @@ static void remove_object(struct run *r, const char *name)
 		unlink_obj(r, o);
 		epoll_ring(r, o->rb, EPOLL_CTL_DEL);
 		if (o->rb)
-			ring_buffer__consume(o->rb);
+			consume_some(r, o->rb);
 		ldr_events__l7_flush(&r->ev, o->meta);
 		log_l7_stats(o);
 		ldr_obj__destroy(o, false);
@@ -1039,7 +1076,21 @@ int ldr_run(struct ldr_opts *o)
 			}
 		}
 	}
-	drain_all(r);
+	/* what was posted before the signal is still written, but for at most
+	 * LDR_EXIT_DRAIN_NS: under a storm the rings never empty, and what is
+	 * still in them then goes with the maps */
+	{
+		uint64_t until = now_boot_ns() + LDR_EXIT_DRAIN_NS;
+		int left;
+
+		while ((left = drain_all(r)) && now_boot_ns() < until)
+			;
+
+		if (left)
+			ldr_warn("shutting down: stopped draining %d ring buffer%s after "
+				 "500 ms; records left are dropped, not counted as lost",
+				 left, left == 1 ? "" : "s");
+	}
 	ldr_events__l7_flush(&r->ev, NULL);
 	ldr_out__flush(&r->out);
 	for (struct ldr_obj *x = r->objs; x; x = x->next)
