@@ -175,6 +175,12 @@ static void sync_base(void *ctx, uint64_t ktime)
  * each; returns how many passes were cut. */
 static int drain_all(struct run *r)
 {
+	/* Exits newer than the start of the policy pass wait for the next
+	 * pass (poll_ms later): a hook record submitted while that pass ran
+	 * was missed by it, and the exit of the process it killed must not
+	 * overtake it. An exit older than t0 cannot: its hook record was
+	 * submitted before the process could exit, so before t0. */
+	uint64_t t0 = now_boot_ns();
 	int left = 0;
 
 	for (struct ldr_obj *o = r->objs; o; o = o->next)
@@ -182,8 +188,10 @@ static int drain_all(struct run *r)
 			left++;
 	if (r->base_rb && !r->in_base) {
 		r->in_base = r->base_budgeted = true;
-		flush_exits(r, UINT64_MAX);
+		flush_exits(r, t0);
+		r->base_limit = t0;
 		left += consume_some(r, r->base_rb);
+		r->base_limit = UINT64_MAX;
 		r->in_base = r->base_budgeted = false;
 	}
 	ldr_out__flush(&r->out);
@@ -1091,6 +1099,7 @@ int ldr_run(struct ldr_opts *o)
 				 "500 ms; records left are dropped, not counted as lost",
 				 left, left == 1 ? "" : "s");
 	}
+	flush_exits(r, UINT64_MAX);
 	ldr_events__l7_flush(&r->ev, NULL);
 	ldr_out__flush(&r->out);
 	for (struct ldr_obj *x = r->objs; x; x = x->next)
