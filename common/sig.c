@@ -219,6 +219,12 @@ static uint64_t le(const unsigned char *p, int n)
 	return v;
 }
 
+/* [a, a + an) and [b, b + bn) share a byte (both lie inside the file) */
+static bool overlaps(uint64_t a, uint64_t an, uint64_t b, uint64_t bn)
+{
+	return an && bn && a < b + bn && b < a + an;
+}
+
 /* Find the single .tpc.sig section; *off is its file offset. */
 static int find_sig(const unsigned char *buf, size_t len, size_t *off, char *err, size_t errlen)
 {
@@ -272,6 +278,17 @@ static int find_sig(const unsigned char *buf, size_t len, size_t *off, char *err
 		}
 		if (soff > len || ssize > len - soff) {
 			snprintf(err, errlen, SIG_SECTION " section lies beyond the end of the file");
+			return -EINVAL;
+		}
+		/* Signing writes into the section: if it overlapped the bytes
+		 * that locate it (ELF header, section headers, their names),
+		 * the signed file would describe another layout than the one
+		 * that was signed and never verify (found by fuzz_sig). */
+		if (overlaps(soff, ssize, 0, 64) ||
+		    overlaps(soff, ssize, shoff, (uint64_t)shnum * 64) ||
+		    overlaps(soff, ssize, stroff, strsize)) {
+			snprintf(err, errlen, SIG_SECTION " section overlaps the ELF header, the "
+				 "section headers or their names");
 			return -EINVAL;
 		}
 		*off = soff;
