@@ -40,15 +40,7 @@ mkdir -p "$CG_W" "$CG_L" "$BASE/host.slice" || { fail cgroups "cannot create und
 
 K=$T/k8s
 mkdir -p "$K"
-(
-	cd "$K" || exit 1
-	openssl req -x509 -newkey rsa:2048 -nodes -keyout ca.key -out ca.crt -days 1 \
-		-subj /CN=tpc-scope-ca
-	openssl req -newkey rsa:2048 -nodes -keyout srv.key -out srv.csr -subj /CN=127.0.0.1
-	printf 'subjectAltName=IP:127.0.0.1\nbasicConstraints=CA:FALSE\n' >ext.cnf
-	openssl x509 -req -in srv.csr -CA ca.crt -CAkey ca.key -CAcreateserial -out srv.crt \
-		-days 1 -extfile ext.cnf
-) >"$K/openssl.log" 2>&1 || { fail certs "$(tail -3 "$K/openssl.log")"; exit 1; }
+k8s_api_certs "$K" tpc-scope-ca || { fail certs "$(tail -3 "$K/openssl.log")"; exit 1; }
 echo "tok-$$" >"$K/token"
 cat >"$K/fixture.json" <<EOF
 {"node": "$NODE", "pods": {

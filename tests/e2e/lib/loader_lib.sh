@@ -169,3 +169,18 @@ free_port() { # a TCP port on 127.0.0.1 nobody listens on right now
 metric() { # metric FILE NAME{LABELS} : the value in a /metrics scrape, 0 when absent
 	awk -v k="$2" '$1 == k { v = $2 } END { print v + 0 }' "$1"
 }
+
+# k8s_api_certs DIR CN : a throw-away CA (DIR/ca.crt) and a server
+# certificate for 127.0.0.1 (DIR/srv.crt, srv.key) for the replayed
+# Kubernetes API; non-zero with openssl's output in DIR/openssl.log
+k8s_api_certs() {
+	(
+		cd "$1" || exit 1
+		openssl req -x509 -newkey rsa:2048 -nodes -keyout ca.key -out ca.crt -days 1 \
+			-subj "/CN=$2"
+		openssl req -newkey rsa:2048 -nodes -keyout srv.key -out srv.csr -subj /CN=127.0.0.1
+		printf 'subjectAltName=IP:127.0.0.1\nbasicConstraints=CA:FALSE\n' >ext.cnf
+		openssl x509 -req -in srv.csr -CA ca.crt -CAkey ca.key -CAcreateserial -out srv.crt \
+			-days 1 -extfile ext.cnf
+	) >"$1/openssl.log" 2>&1
+}
