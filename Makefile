@@ -52,13 +52,13 @@ COMMON_SRCS := $(sort $(wildcard common/*.c))
 COMMON_OBJS := $(patsubst %.c,$(OUTPUT)/%.o,$(COMMON_SRCS))
 
 # --- compiler ---------------------------------------------------------------
-COMPILER_SRCS := $(sort $(wildcard compiler/*.c))
+COMPILER_SRCS := $(sort $(wildcard compiler/*/*.c))
 COMPILER_OBJS := $(patsubst %.c,$(OUTPUT)/%.o,$(COMPILER_SRCS)) \
 		 $(OUTPUT)/grammar/selector.tab.o $(OUTPUT)/grammar/selector.lex.o
-COMPILER_LIB_OBJS := $(filter-out $(OUTPUT)/compiler/main.o,$(COMPILER_OBJS))
+COMPILER_LIB_OBJS := $(filter-out $(OUTPUT)/compiler/cli/main.o,$(COMPILER_OBJS))
 
 # --- loader -----------------------------------------------------------------
-LOADER_SRCS := $(sort $(wildcard loader/*.c))
+LOADER_SRCS := $(sort $(wildcard loader/*.c loader/core/*.c loader/k8s/*.c loader/net/*.c loader/export/*.c))
 LOADER_OBJS := $(patsubst %.c,$(OUTPUT)/%.o,$(LOADER_SRCS))
 LOADER_LIB_OBJS := $(filter-out $(OUTPUT)/loader/main.o,$(LOADER_OBJS))
 # The base sensor: CO-RE BPF built against a vmlinux.h generated from this
@@ -104,7 +104,7 @@ $(OUTPUT)/tpc-loader-static: $(LOADER_STATIC_OBJS)
 $(OUTPUT)/static/loader/%.o: loader/%.c | $(BASE_SKEL)
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
-	$(Q)$(CC) $(CFLAGS) -DTPC_NO_HTTP -I$(OUTPUT)/loader -c -o $@ $<
+	$(Q)$(CC) $(CFLAGS) -DTPC_NO_HTTP -Iloader -I$(OUTPUT)/loader -c -o $@ $<
 
 $(OUTPUT)/compiler/%.o: compiler/%.c | $(OUTPUT)/grammar/selector.tab.h
 	$(call msg,CC,$@)
@@ -124,7 +124,7 @@ $(OUTPUT)/common/%.o: common/%.c
 $(OUTPUT)/loader/%.o: loader/%.c | $(BASE_SKEL)
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
-	$(Q)$(CC) $(CFLAGS) -I$(OUTPUT)/loader -c -o $@ $<
+	$(Q)$(CC) $(CFLAGS) -Iloader -I$(OUTPUT)/loader -c -o $@ $<
 
 $(VMLINUX_H):
 	$(call msg,GEN,$@)
@@ -282,7 +282,7 @@ $(NETL7_OBJ): tests/tools/netl7_test.bpf.c runtime/tpc_l7.bpf.h runtime/tpc_dns.
 	$(call msg,BPF,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CLANG) $(NETL7_BPF_CFLAGS) -c -o $@ $<
-$(OUTPUT)/tests/netl7_test: tests/tools/netl7_test.c tests/tools/netl7_dnsq.h $(OUTPUT)/loader/netl7.o $(OUTPUT)/loader/jbuf.o
+$(OUTPUT)/tests/netl7_test: tests/tools/netl7_test.c tests/tools/netl7_dnsq.h $(OUTPUT)/loader/net/netl7.o $(OUTPUT)/loader/export/jbuf.o
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(CFLAGS) -Iloader -Itests/tools -o $@ $(filter-out %.h,$^) -lbpf -lelf -lz

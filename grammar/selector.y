@@ -33,7 +33,7 @@
 %code requires {
 #include <stdint.h>
 
-#include "dsl_impl.h"
+#include "front/dsl_impl.h"
 
 #ifndef YY_TYPEDEF_YY_SCANNER_T
 #define YY_TYPEDEF_YY_SCANNER_T

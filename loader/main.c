@@ -5,11 +5,11 @@
 #include <string.h>
 #include <time.h>
 
-#include "ldr_events.h"
-#include "ldr_log.h"
-#include "ldr_meta.h"
-#include "ldr_probe.h"
-#include "ldr_run.h"
+#include "export/ldr_events.h"
+#include "export/ldr_log.h"
+#include "core/ldr_meta.h"
+#include "core/ldr_probe.h"
+#include "core/ldr_run.h"
 #include "sig.h"
 
 struct cmd {

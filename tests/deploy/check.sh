@@ -63,14 +63,14 @@ fi
 # the API server's own.
 meta="annotations creationTimestamp deletionGracePeriodSeconds deletionTimestamp finalizers generateName generation labels managedFields ownerReferences resourceVersion selfLink uid"
 parser=$(awk '/(keys|kkeys|ukeys|rkeys|_keys)\[\] = \{/ { on = 1 } on { print } on && /\};/ { on = 0 }' \
-	compiler/yaml_policy.c | grep -o '"[A-Za-z]*"' | tr -d '"' | sort -u)
+	compiler/front/yaml_policy.c | grep -o '"[A-Za-z]*"' | tr -d '"' | sort -u)
 schema=$(head -1 "$T/crds.jsonl" |
 	jq -r '[paths(type == "object") | select(.[-2] == "properties") | .[-1]] | unique | .[]')
 missing=$(comm -23 <(echo "$parser") <(echo "$schema") | grep -vxF -f <(tr ' ' '\n' <<<"$meta") | tr '\n' ' ')
 if [ -n "$parser" ] && [ -z "$missing" ]; then
 	pass crds/parser-keys
 else
-	fail crds/parser-keys "keys tpc parses but the CRD lacks: ${missing:-(no key tables found in compiler/yaml_policy.c)}"
+	fail crds/parser-keys "keys tpc parses but the CRD lacks: ${missing:-(no key tables found in compiler/front/yaml_policy.c)}"
 fi
 
 # Every policy tpc ships and every corpus policy fits the schema.

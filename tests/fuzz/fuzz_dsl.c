@@ -13,7 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "dsl.h"
+#include "front/dsl.h"
 
 static void check(const uint8_t *data, size_t size, bool mapped)
 {

@@ -8,9 +8,9 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "ldr_events.h"
-#include "ldr_meta.h"
-#include "ldr_proc.h"
+#include "export/ldr_events.h"
+#include "core/ldr_meta.h"
+#include "core/ldr_proc.h"
 
 static void sink(void *ctx, const char *line, size_t len)
 {

@@ -7,8 +7,8 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "ldr_k8s.h"
-#include "ldr_pods.h"
+#include "k8s/ldr_k8s.h"
+#include "k8s/ldr_pods.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

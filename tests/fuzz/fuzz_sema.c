@@ -4,12 +4,12 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "arena.h"
-#include "btf_info.h"
-#include "diag.h"
-#include "sema.h"
-#include "srcmap.h"
-#include "yaml_policy.h"
+#include "base/arena.h"
+#include "kernel/btf_info.h"
+#include "base/diag.h"
+#include "sema/sema.h"
+#include "base/srcmap.h"
+#include "front/yaml_policy.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

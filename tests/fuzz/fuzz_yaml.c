@@ -3,10 +3,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "arena.h"
-#include "diag.h"
-#include "srcmap.h"
-#include "yaml_policy.h"
+#include "base/arena.h"
+#include "base/diag.h"
+#include "base/srcmap.h"
+#include "front/yaml_policy.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

@@ -20,8 +20,8 @@ FLAGS=(-g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefine
        -std=gnu11 -D_GNU_SOURCE -DTPC_VERSION='"fuzz"'
        -I"$BUILD/grammar" -Icompiler -Igrammar -Iruntime/include -Icommon)
 SRCS=()
-for f in compiler/*.c; do
-	[ "$f" = compiler/main.c ] && continue
+for f in compiler/*/*.c; do
+	[ "$f" = compiler/cli/main.c ] && continue
 	SRCS+=("$f")
 done
 SRCS+=("$BUILD/grammar/selector.tab.c" "$BUILD/grammar/selector.lex.c" common/*.c)
@@ -38,8 +38,9 @@ for t in tests/fuzz/fuzz_*.c; do
 	# loader targets: the loader's decoding sources instead of the compiler
 	case $name in
 	sig*) srcs=(common/sig.c) ;;
-	loader*) srcs=(loader/meta.c loader/jbuf.c loader/events.c loader/proc.c loader/metrics.c loader/netl7.c
-		       loader/pods.c loader/cgroup.c loader/k8s.c loader/log.c
+	loader*) srcs=(loader/core/meta.c loader/export/jbuf.c loader/export/events.c loader/core/proc.c
+		       loader/export/metrics.c loader/net/netl7.c loader/k8s/pods.c loader/k8s/cgroup.c
+		       loader/k8s/k8s.c loader/export/log.c
 		       -Iloader -lmicrohttpd -lcurl) ;;
 	esac
 	if ! "$CLANG" "${FLAGS[@]}" -o "$bin" "$t" "${srcs[@]}" "${LIBS[@]}" \

@@ -29,7 +29,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
-#include "ldr_netl7.h"
+#include "net/ldr_netl7.h"
 #include "netl7_dnsq.h"
 
 #define MAXREC 64

@@ -11,7 +11,7 @@
 
 #include <cmocka.h>
 
-#include "btf_info.h"
+#include "kernel/btf_info.h"
 
 #define VMLINUX "/sys/kernel/btf/vmlinux"
 

@@ -12,8 +12,8 @@
 
 #include <cmocka.h>
 
-#include "dsl.h"
-#include "dsl_fields.h"
+#include "front/dsl.h"
+#include "front/dsl_fields.h"
 
 struct fx {
 	struct arena *a;

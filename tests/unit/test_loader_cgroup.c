@@ -14,7 +14,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "ldr_cgroup.h"
+#include "k8s/ldr_cgroup.h"
 
 #define CID "551e161c47d8ff0eb665438a7bcd5b4e3ef5a297282b40a92b7c77d6bd168eb3"
 #define CIDU "551E161C47D8FF0EB665438A7BCD5B4E3EF5A297282B40A92B7C77D6BD168EB3"

@@ -12,10 +12,10 @@
 #include <jansson.h>
 #include <unistd.h>
 
-#include "ldr_events.h"
-#include "ldr_jbuf.h"
-#include "ldr_meta.h"
-#include "ldr_proc.h"
+#include "export/ldr_events.h"
+#include "export/ldr_jbuf.h"
+#include "core/ldr_meta.h"
+#include "core/ldr_proc.h"
 #include "tpc_abi.h"
 
 static char last[8192];

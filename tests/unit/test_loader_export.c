@@ -10,8 +10,8 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "ldr_export.h"
-#include "ldr_metrics.h"
+#include "export/ldr_export.h"
+#include "export/ldr_metrics.h"
 
 static off_t fsize(const char *p)
 {

@@ -11,8 +11,8 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "ldr_k8s.h"
-#include "ldr_pods.h"
+#include "k8s/ldr_k8s.h"
+#include "k8s/ldr_pods.h"
 
 #define UID1 "0e4f7a6b-1c2d-4e5f-8a9b-0c1d2e3f4a5b"
 #define CID "551e161c47d8ff0eb665438a7bcd5b4e3ef5a297282b40a92b7c77d6bd168eb3"

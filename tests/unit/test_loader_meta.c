@@ -9,7 +9,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "ldr_meta.h"
+#include "core/ldr_meta.h"
 
 #define GOOD                                                                                    \
 	"{\"tpc_meta_version\":1,\"abi_version\":1,\"tpc_version\":\"0.1.0\","                  \

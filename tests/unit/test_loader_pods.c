@@ -13,7 +13,7 @@
 
 #include <jansson.h>
 
-#include "ldr_pods.h"
+#include "k8s/ldr_pods.h"
 
 #define CID "551e161c47d8ff0eb665438a7bcd5b4e3ef5a297282b40a92b7c77d6bd168eb3"
 #define CID2 "9a0b1c2d3e4f5a6b7c8d9e0f1a2b3c4d5e6f7a8b9c0d1e2f3a4b5c6d7e8f9a0b"

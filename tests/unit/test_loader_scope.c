@@ -14,9 +14,9 @@
 
 #include <jansson.h>
 
-#include "ldr_meta.h"
-#include "ldr_pods.h"
-#include "ldr_scope.h"
+#include "core/ldr_meta.h"
+#include "k8s/ldr_pods.h"
+#include "k8s/ldr_scope.h"
 
 #define HEAD                                                                                  \
 	"{\"tpc_meta_version\":1,\"abi_version\":1,\"tpc_version\":\"0.1.0\","                  \

@@ -14,7 +14,7 @@
 #include <sys/socket.h>
 #include <cmocka.h>
 
-#include "ldr_netl7.h"
+#include "net/ldr_netl7.h"
 
 static void put16(uint8_t *p, unsigned v)
 {

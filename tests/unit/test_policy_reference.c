@@ -12,8 +12,8 @@
 
 #include <cmocka.h>
 
-#include "support.h"
-#include "tables.h"
+#include "sema/support.h"
+#include "base/tables.h"
 
 static char *doc;
 

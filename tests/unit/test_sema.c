@@ -12,10 +12,10 @@
 
 #include <cmocka.h>
 
-#include "ast.h"
-#include "btf_info.h"
-#include "diag.h"
-#include "sema.h"
+#include "front/ast.h"
+#include "kernel/btf_info.h"
+#include "base/diag.h"
+#include "sema/sema.h"
 
 #define VMLINUX "/sys/kernel/btf/vmlinux"
 

@@ -9,7 +9,7 @@
 
 #include <cmocka.h>
 
-#include "values.h"
+#include "base/values.h"
 
 static int64_t iv(const char *s, enum arg_type t)
 {

@@ -9,11 +9,11 @@
 
 #include <cmocka.h>
 
-#include "arena.h"
-#include "diag.h"
-#include "srcmap.h"
-#include "yaml_policy.h"
-#include "yaml_tree.h"
+#include "base/arena.h"
+#include "base/diag.h"
+#include "base/srcmap.h"
+#include "front/yaml_policy.h"
+#include "front/yaml_tree.h"
 
 struct fx {
 	struct arena *a;

@@ -1,0 +1,1216 @@
+/* emit.c - IR -> BPF C (see emit.h).
+ *
+ * Shape of the output:
+ *   banner; #include "tpc.bpf.h"; maps; tpc_binsets__eval(); #include
+ *   "tpc_proc.bpf.h"; then per prog one always-inline body
+ *   `tpc_pN(ctx, v)` and one SEC() entry per variant calling it with a
+ *   constant v, so clang folds each variant's argument reads.
+ * Inside a body, argument reads are lazy: A<slot>() (integers) and
+ * L<slot>() (string/path length, reading on first use) are macros over
+ * local state; a rule's test is one C expression over them, so && and ||
+ * short-circuit exactly like the IR says.
+ */
+#include "emit/emit.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <string.h>
+
+#include "tpc_abi.h"
+
+/* A name or path placed in a C comment: printable ASCII only, and never
+ * the two bytes that close a comment. */
+static void comment_safe(FILE *out, const char *s)
+{
+	char prev = 0;
+
+	for (; s && *s; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (c < 0x20 || c > 0x7e || (prev == '*' && c == '/'))
+			c = '?';
+		fputc(c, out);
+		prev = (char)c;
+	}
+}
+
+/* Bytes placed inside a C string literal (SEC names): anything but plain
+ * printable ASCII, and '"' and '\\', becomes an octal escape, so a policy
+ * string can never end the literal. */
+static void cstring_safe(FILE *out, const char *s)
+{
+	for (; s && *s; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (c < 0x20 || c > 0x7e || c == '"' || c == '\\' || c == '?')
+			fprintf(out, "\\%03o", c);
+		else
+			fputc(c, out);
+	}
+}
+
+static void span_comment(FILE *out, const struct srcmap *m, struct span sp)
+{
+	const struct srcfile *f = srcmap__file(m, sp.file);
+	unsigned line, col;
+
+	if (!f)
+		return;
+	srcmap__linecol(m, sp.file, sp.start, &line, &col);
+	comment_safe(out, f->name);
+	fprintf(out, ":%u", line);
+}
+
+/* Little-endian 64-bit word i of a literal, and the mask of its bytes. */
+static void lit_word(const struct ir_strlit *l, uint32_t nbytes, uint32_t i, uint64_t *w,
+		     uint64_t *mask)
+{
+	*w = 0;
+	*mask = 0;
+	for (uint32_t b = 0; b < 8; b++) {
+		uint32_t k = i * 8 + b;
+
+		if (k >= nbytes)
+			break;
+		*w |= (uint64_t)(uint8_t)(k < l->len ? l->s[k] : 0) << (8 * b);
+		*mask |= (uint64_t)0xff << (8 * b);
+	}
+}
+
+/* (p[0..n) == lit[0..n)) a word at a time. ptr is a C expression. */
+static void emit_words(FILE *out, const char *ptr, const struct ir_strlit *l, uint32_t n)
+{
+	uint32_t words = (n + 7) / 8;
+
+	if (!words) {
+		fputs("1", out);
+		return;
+	}
+	for (uint32_t i = 0; i < words; i++) {
+		uint64_t w, m;
+
+		lit_word(l, n, i, &w, &m);
+		if (i)
+			fputs(" && ", out);
+		if (m == ~0ull)
+			fprintf(out, "TPC_W(%s, %u) == 0x%016" PRIx64 "ull", ptr, i * 8, w);
+		else
+			fprintf(out, "(TPC_W(%s, %u) & 0x%" PRIx64 "ull) == 0x%" PRIx64 "ull", ptr,
+				i * 8, m, w);
+	}
+}
+
+/* "tcp", "dns", "http": the runtime prefix of a network prog's functions. */
+static const char *net_name(enum net_proto p)
+{
+	return p == NET_TCP ? "tcp" : p == NET_DNS ? "dns" : "http";
+}
+
+struct body {
+	FILE *out;
+	const struct ir_object *o;
+	const struct ir_prog *p;
+	const struct srcmap *m;
+	int bufs[64]; /* slot -> abuf index, -1 for ints */
+};
+
+static const char *cmp_op(enum ir_test t)
+{
+	switch (t) {
+	case T_LT:
+		return "<";
+	case T_LE:
+		return "<=";
+	case T_GT:
+		return ">";
+	case T_GE:
+		return ">=";
+	default:
+		return "==";
+	}
+}
+
+static void emit_int_value(struct body *B, const struct ir_pred *p)
+{
+	/* network events: the socket owner's identity (lower.c refuses the
+	 * sources that only describe current) */
+	if (B->p->net) {
+		static const char *const own[] = { [SRC_PID] = "nc->own.tgid",
+						   [SRC_TID] = "nc->own.tid",
+						   [SRC_UID] = "nc->own.uid",
+						   [SRC_GID] = "nc->own.gid",
+						   [SRC_CGROUP] = "nc->own.cgroup_id" };
+
+		if (p->src < sizeof(own) / sizeof(own[0]) && own[p->src]) {
+			fputs(own[p->src], B->out);
+			return;
+		}
+	}
+	switch (p->src) {
+	case SRC_PID:
+		fputs("TPC_PID()", B->out);
+		break;
+	case SRC_TID:
+		fputs("TPC_TID()", B->out);
+		break;
+	case SRC_UID:
+		fputs("TPC_UID()", B->out);
+		break;
+	case SRC_GID:
+		fputs("TPC_GID()", B->out);
+		break;
+	case SRC_EUID:
+		fputs("TPC_EUID()", B->out);
+		break;
+	case SRC_CGROUP:
+		fputs("TPC_CGROUP()", B->out);
+		break;
+	case SRC_PPID:
+		fputs("TPC_PPID()", B->out);
+		break;
+	case SRC_EGID:
+		fputs("TPC_EGID()", B->out);
+		break;
+	case SRC_CAPS:
+		fprintf(B->out, "tpc_caps(%d)", p->bit);
+		break;
+	case SRC_NS:
+		fprintf(B->out, "TPC_NS(%d)", p->bit);
+		break;
+	default:
+		fprintf(B->out, "A%d()", p->slot);
+	}
+}
+
+static bool leaf_signed(struct body *B, const struct ir_pred *p)
+{
+	return p->src == SRC_ARG && B->p->args.v[p->slot].is_signed;
+}
+
+static void emit_int_leaf(struct body *B, const struct ir_pred *p)
+{
+	FILE *out = B->out;
+	const char *ty = leaf_signed(B, p) ? "s64" : "u64";
+
+	if (p->map >= 0) {
+		fprintf(out, "({ u64 _k = (u64)(");
+		emit_int_value(B, p);
+		fprintf(out, "); bpf_map_lookup_elem(&%s, &_k) != 0; })", B->o->maps.v[p->map].name);
+		return;
+	}
+	if (!p->nvals) {
+		fputs("0", out);
+		return;
+	}
+	fputs("(", out);
+	for (size_t i = 0; i < p->nvals; i++) {
+		if (i)
+			fputs(" || ", out);
+		switch (p->test) {
+		case T_MASK:
+			fputs("((u64)", out);
+			emit_int_value(B, p);
+			fprintf(out, " & 0x%" PRIx64 "ull) != 0", (uint64_t)p->vals[i]);
+			break;
+		case T_RANGE:
+			fprintf(out, "((%s)", ty);
+			emit_int_value(B, p);
+			fprintf(out, " >= (%s)%" PRId64 "ll && (%s)", ty, p->vals[i], ty);
+			emit_int_value(B, p);
+			fprintf(out, " <= (%s)%" PRId64 "ll)", ty, p->his[i]);
+			break;
+		default:
+			fprintf(out, "(%s)", ty);
+			emit_int_value(B, p);
+			if (p->src == SRC_NS && p->vals[i] == -1)
+				fprintf(out, " == (%s)TPC_HOST_NS(%d)", ty, p->bit);
+			else
+				fprintf(out, " %s (%s)%" PRId64 "ll",
+					p->test == T_IN ? "==" : cmp_op(p->test), ty, p->vals[i]);
+		}
+	}
+	fputs(")", out);
+}
+
+static void emit_str_leaf(struct body *B, const struct ir_pred *p)
+{
+	FILE *out = B->out;
+	char ptr[96];
+
+	if (p->map >= 0) {
+		const struct ir_map *m = &B->o->maps.v[p->map];
+
+		if (m->kind == MAP_STR_SET)
+			fprintf(out,
+				"(L%d() >= 0 && L%d() < %u && ({ tpc_str__to_key_n(s->key, P%d(), "
+				"L%d(), %u); bpf_map_lookup_elem(&%s, s->key) != 0; }))",
+				p->slot, p->slot, m->key_size, p->slot, p->slot, m->key_size,
+				m->name);
+		else
+			fprintf(out,
+				"(L%d() >= 0 && ({ struct tpc_lpm_key *_k = (void *)s->key; "
+				"_k->prefixlen = (u32)L%d() * 8; "
+				"bpf_probe_read_kernel(_k->data, L%d() & TPC_STR_MASK, P%d()); "
+				"bpf_map_lookup_elem(&%s, _k) != 0; }))",
+				p->slot, p->slot, p->slot, p->slot, m->name);
+		return;
+	}
+	fputs("(", out);
+	for (size_t i = 0; i < p->nstrs; i++) {
+		const struct ir_strlit *l = &p->strs[i];
+
+		if (i)
+			fputs(" || ", out);
+		switch (p->test) {
+		case T_STR_EQ:
+			fprintf(out, "(L%d() == %u && ", p->slot, l->len);
+			snprintf(ptr, sizeof(ptr), "P%d()", p->slot);
+			emit_words(out, ptr, l, l->len);
+			break;
+		case T_STR_PREFIX:
+			fprintf(out, "(L%d() >= %u && ", p->slot, l->len);
+			snprintf(ptr, sizeof(ptr), "P%d()", p->slot);
+			emit_words(out, ptr, l, l->len);
+			break;
+		default: /* suffix: compare at the tail */
+			fprintf(out, "(L%d() >= %u && ", p->slot, l->len);
+			snprintf(ptr, sizeof(ptr), "T%d(%u)", p->slot, l->len);
+			emit_words(out, ptr, l, l->len);
+		}
+		fputs(")", out);
+	}
+	if (!p->nstrs)
+		fputs("0", out);
+	fputs(")", out);
+}
+
+static void emit_sa_leaf(struct body *B, const struct ir_pred *p)
+{
+	FILE *out = B->out;
+
+	fputs("(", out);
+	if (p->test == T_CIDR) {
+		for (size_t i = 0; i < p->ncidrs; i++) {
+			const uint8_t *c = p->cidrs[i];
+			int bits = c[16];
+			bool v4 = !memcmp(c, "\0\0\0\0\0\0\0\0\0\0\xff\xff", 12) && bits >= 96;
+			uint8_t mask[16] = { 0 };
+			uint64_t nh = 0, nl = 0, mh = 0, ml = 0;
+
+			for (int b = 0; b < bits && b < 128; b++)
+				mask[b / 8] |= (uint8_t)(0x80 >> (b % 8));
+			for (int b = 0; b < 8; b++) {
+				nh |= (uint64_t)(c[b] & mask[b]) << (8 * b);
+				mh |= (uint64_t)mask[b] << (8 * b);
+				nl |= (uint64_t)(c[8 + b] & mask[8 + b]) << (8 * b);
+				ml |= (uint64_t)mask[8 + b] << (8 * b);
+			}
+			if (i)
+				fputs(" || ", out);
+			fprintf(out,
+				"tpc_sa__in(&S%d()[%d], 0x%" PRIx64 "ull, 0x%" PRIx64 "ull, 0x%" PRIx64
+				"ull, 0x%" PRIx64 "ull, %d)",
+				p->slot, p->bit, nh, nl, mh, ml, v4);
+		}
+	} else {
+		for (size_t i = 0; i < p->nvals; i++) {
+			if (i)
+				fputs(" || ", out);
+			if (p->test == T_FAMILY)
+				fprintf(out, "S%d()->family == %" PRId64, p->slot, p->vals[i]);
+			else if (p->test == T_PROTO)
+				fprintf(out, "S%d()->protocol == %" PRId64, p->slot, p->vals[i]);
+			else
+				fprintf(out, "(S%d()[%d].port >= %" PRId64 " && S%d()[%d].port <= %" PRId64 ")",
+					p->slot, p->bit, p->vals[i], p->slot, p->bit, p->his[i]);
+		}
+	}
+	fputs(")", out);
+}
+
+static void emit_raw_switch(FILE *out, const struct ir_prog *p, const struct ir_arg *a);
+
+/* Tests on the object behind a pointer argument rather than its path or
+ * address: FileType (inode mode), Unlinked (inode link count) and TCP
+ * State. */
+static void emit_raw_leaf(struct body *B, const struct ir_pred *p)
+{
+	FILE *out = B->out;
+	const struct ir_arg *a = &B->p->args.v[p->slot];
+
+	const char *fn = NULL;
+
+	if (p->test == T_FILETYPE)
+		fn = a->kind == AK_FILE	  ? "tpc_mode__of_file((struct file *)"
+		     : a->kind == AK_PATH ? "tpc_mode__of_path((struct path *)"
+		     : a->kind == AK_FD	  ? "tpc_mode__of_fd((long)"
+		     : a->kind == AK_BPRM ? "tpc_mode__of_bprm((struct linux_binprm *)"
+					  : "tpc_mode__of_dentry((struct dentry *)";
+	else if (p->test == T_NLINK)
+		fn = a->kind == AK_FILE	  ? "tpc_nlink__of_file((struct file *)"
+		     : a->kind == AK_PATH ? "tpc_nlink__of_path((struct path *)"
+					  : "tpc_nlink__of_bprm((struct linux_binprm *)";
+	fputs("({ u32 _v = ", out);
+	if (fn) {
+		fputs(fn, out);
+		fputs("(", out);
+		emit_raw_switch(out, B->p, a);
+		fputs("))", out);
+	} else if (a->type == ARG_SOCKET) {
+		fputs("BPF_CORE_READ((struct socket *)(", out);
+		emit_raw_switch(out, B->p, a);
+		fputs("), sk, __sk_common.skc_state)", out);
+	} else {
+		fputs("BPF_CORE_READ((struct sock *)(", out);
+		emit_raw_switch(out, B->p, a);
+		fputs("), __sk_common.skc_state)", out);
+	}
+	fputs("; (", out);
+	for (size_t i = 0; i < p->nvals; i++)
+		fprintf(out, "%s_v == %" PRId64 "u", i ? " || " : "", p->vals[i]);
+	if (!p->nvals)
+		fputs("0", out);
+	fputs("); })", out);
+}
+
+/* Is the task in scope map `map`? A network prog reads the verdict
+ * recorded with the socket's owner (tpc_net_owner.scope): its current
+ * task is not the owner in softirq and state-change contexts. */
+static void emit_scope_test(struct body *B, int map)
+{
+	const struct ir_map *m = &B->o->maps.v[map];
+
+	if (B->p->net)
+		fprintf(B->out, "(nc->own.scope & (1ull << %d))", m->scope.index);
+	else
+		fprintf(B->out, "tpc_scope__in(&%s, %d)", m->name, m->scope.index);
+}
+
+static void emit_pred(struct body *B, const struct ir_pred *p)
+{
+	FILE *out = B->out;
+
+	if (!p) {
+		fputs("1", out);
+		return;
+	}
+	switch (p->kind) {
+	case P_TRUE:
+		fputs("1", out);
+		return;
+	case P_NOT:
+		fputs("!", out);
+		emit_pred(B, p->kids[0]);
+		return;
+	case P_AND:
+	case P_OR:
+		if (!p->nkids) {
+			fputs(p->kind == P_AND ? "1" : "0", out);
+			return;
+		}
+		fputs("(", out);
+		for (size_t i = 0; i < p->nkids; i++) {
+			if (i)
+				fputs(p->kind == P_AND ? " &&\n\t    " : " ||\n\t    ", out);
+			emit_pred(B, p->kids[i]);
+		}
+		fputs(")", out);
+		return;
+	case P_LEAF:
+		break;
+	}
+	if (p->negate)
+		fputs("!", out);
+	if (p->src == SRC_BINARY) {
+		fprintf(out, "(TPC_BITS() & (1ull << %d))", p->bit);
+		return;
+	}
+	if (p->src == SRC_PBINARY) {
+		fprintf(out, "(TPC_PBITS() & (1ull << %d))", p->bit);
+		return;
+	}
+	if (p->src == SRC_SCOPE) {
+		emit_scope_test(B, p->map);
+		return;
+	}
+	if (p->src == SRC_ARG && (p->test == T_FILETYPE || p->test == T_NLINK || p->test == T_STATE)) {
+		emit_raw_leaf(B, p);
+		return;
+	}
+	if (p->src == SRC_ARG) {
+		enum ir_argkind k = B->p->args.v[p->slot].kind;
+
+		if (k == AK_SOCKADDR || k == AK_SOCK) {
+			emit_sa_leaf(B, p);
+			return;
+		}
+		if (k != AK_INT && k != AK_CAPS) {
+			emit_str_leaf(B, p);
+			return;
+		}
+	}
+	emit_int_leaf(B, p);
+}
+
+/* ---- argument access per variant ------------------------------------ */
+
+static bool is_syscall_tp(const struct ir_variant *v)
+{
+	return v->at == AT_TRACEPOINT && !strncmp(v->target, "syscalls/sys_enter_", 19);
+}
+
+/* The raw 64-bit value of arg a in variant v (pointer or integer). */
+static void emit_raw(FILE *out, const struct ir_arg *a, const struct ir_variant *v)
+{
+	static const char *const regs[] = { "PT_REGS_PARM1", "PT_REGS_PARM2", "PT_REGS_PARM3",
+					    "PT_REGS_PARM4", "PT_REGS_PARM5" };
+	int i = a->index < 0 ? 0 : a->index > 4 ? 4 : a->index;
+
+	switch (a->from) {
+	case AF_TP_FIELD:
+		if (a->kind == AK_DATALOC)
+			fprintf(out, "((u64)ctx + (*(u32 *)((char *)ctx + %u) & 0xffff))", a->offset);
+		else if (a->kind == AK_INT)
+			fprintf(out, "(u64)*(%s%u *)((char *)ctx + %u)", a->is_signed ? "s" : "u",
+				a->size * 8, a->offset);
+		else
+			fprintf(out, "*(u64 *)((char *)ctx + %u)", a->offset);
+		return;
+	case AF_CTX_U64:
+		/* sched_process_exec(struct task_struct *, pid_t, struct linux_binprm *) */
+		if (a->kind == AK_BPRM && v->at == AT_TP_BTF)
+			fputs("((u64 *)ctx)[2]", out);
+		else
+			fprintf(out, "((u64 *)ctx)[%d]", a->index);
+		return;
+	case AF_PT_REGS:
+		if (is_syscall_tp(v)) {
+			/* sys_enter_*: common header, __syscall_nr, then args */
+			fprintf(out, "*(u64 *)((char *)ctx + %d)", 16 + 8 * a->index);
+		} else if (a->syscall_regs && (v->at == AT_FENTRY || v->at == AT_FEXIT)) {
+			fprintf(out, "(u64)%s_CORE_SYSCALL((struct pt_regs *)((u64 *)ctx)[0])", regs[i]);
+		} else if (a->syscall_regs) {
+			fprintf(out,
+				"(u64)%s_CORE_SYSCALL((struct pt_regs *)PT_REGS_PARM1((struct pt_regs *)ctx))",
+				regs[i]);
+		} else if (v->at == AT_FENTRY || v->at == AT_FEXIT || v->at == AT_LSM) {
+			fprintf(out, "((u64 *)ctx)[%d]", a->index);
+		} else {
+			fprintf(out, "(u64)%s((struct pt_regs *)ctx)", regs[i]);
+		}
+		return;
+	case AF_SOCK_ADDR:
+		fputs("0", out);
+		return;
+	case AF_COMM:
+		fputs("0", out);
+		return;
+	case AF_NET:
+		fprintf(out, "(u64)tpc_%s__arg_int(nc, %d)", net_name(v->net), a->index);
+		return;
+	case AF_RET:
+		if (v->at == AT_FEXIT)
+			fprintf(out, "((u64 *)ctx)[%d]", v->lsm_nargs);
+		else
+			fputs("(u64)PT_REGS_RC((struct pt_regs *)ctx)", out);
+		return;
+	}
+}
+
+static void emit_raw_switch(FILE *out, const struct ir_prog *p, const struct ir_arg *a)
+{
+	if (p->variants.n == 1) {
+		emit_raw(out, a, &p->variants.v[0]);
+		return;
+	}
+	fputs("(", out);
+	for (size_t i = 0; i + 1 < p->variants.n; i++) {
+		fprintf(out, "v == %zu ? ", i);
+		emit_raw(out, a, &p->variants.v[i]);
+		fputs(" : ", out);
+	}
+	emit_raw(out, a, &p->variants.v[p->variants.n - 1]);
+	fputs(")", out);
+}
+
+static const char *int_cast(const struct ir_arg *a)
+{
+	static const char *const s[] = { "s8", "s16", "s32", "s64" };
+	static const char *const u[] = { "u8", "u16", "u32", "u64" };
+	int k = a->size == 1 ? 0 : a->size == 2 ? 1 : a->size == 4 ? 2 : 3;
+
+	return a->is_signed ? s[k] : u[k];
+}
+
+/* Declare lazy state and accessor macros for every slot used. */
+static void emit_arg_state(struct body *B)
+{
+	FILE *out = B->out;
+	const struct ir_prog *p = B->p;
+	int nbuf = 0;
+
+	for (size_t i = 0; i < p->args.n; i++) {
+		const struct ir_arg *a = &p->args.v[i];
+		int sl = a->slot;
+
+		B->bufs[sl] = -1;
+		switch (a->kind) {
+		case AK_INT:
+		case AK_CAPS:
+			fprintf(out, "\tu64 a%d = 0;\n\tbool a%d_ok = false;\n", sl, sl);
+			fprintf(out, "#define A%d() (a%d_ok ? a%d : (a%d_ok = true, a%d = (u64)(%s)(",
+				sl, sl, sl, sl, sl, int_cast(a));
+			emit_raw_switch(out, p, a);
+			fputs(")))\n", out);
+			break;
+		case AK_SOCKADDR:
+		case AK_SOCK: {
+			int k = nbuf++;
+
+			B->bufs[sl] = k;
+			fprintf(out, "\tbool s%d_ok = false;\n", sl);
+			if (a->from == AF_NET) {
+				fprintf(out, "#define S%d() tpc_%s__arg_sa(nc, %d)\n", sl, net_name(p->net),
+					a->index);
+				break;
+			}
+			fprintf(out,
+				"#define S%d() ((struct tpc_ev_sockaddr *)(s%d_ok ? (void *)s->abuf[%d] : "
+				"(s%d_ok = true, ({ ",
+				sl, sl, k, sl);
+			for (size_t vi = 0; vi < p->variants.n; vi++) {
+				const struct ir_variant *v = &p->variants.v[vi];
+
+				fprintf(out, "if (v == %zu) ", vi);
+				if (v->at == AT_CGROUP_CONNECT4 || v->at == AT_CGROUP_CONNECT6) {
+					fprintf(out, "tpc_sa__from_connect%c((void *)s->abuf[%d], ctx); ",
+						v->at == AT_CGROUP_CONNECT4 ? '4' : '6', k);
+				} else if (a->kind == AK_SOCK) {
+					fprintf(out, "tpc_sa__from_sock((void *)s->abuf[%d], %s(", k,
+						a->type == ARG_SOCKET ? "BPF_CORE_READ((struct socket *)" : "(struct sock *)");
+					emit_raw(out, a, v);
+					fputs(a->type == ARG_SOCKET ? "), sk)); " : ")); ", out);
+				} else {
+					fprintf(out, "tpc_sa__read((void *)s->abuf[%d], (const void *)(", k);
+					emit_raw(out, a, v);
+					/* a syscall's sockaddr is user memory, a hook's kernel memory */
+					fprintf(out, "), %s); ",
+						a->kind == AK_SOCKADDR && a->syscall_regs ? "true" : "false");
+				}
+			}
+			fprintf(out, "}), (void *)s->abuf[%d])))\n", k);
+			break;
+		}
+		default: {
+			int k = nbuf++;
+			const char *rd;
+
+			B->bufs[sl] = k;
+			fprintf(out, "\tint l%d = -2;\n\tint o%d = 0;\n", sl, sl);
+			if (a->kind == AK_COMM) {
+				fprintf(out, "#define L%d() (l%d != -2 ? l%d : (l%d = tpc_str__comm(s->abuf[%d])))\n",
+					sl, sl, sl, sl, k);
+				fprintf(out, "#define P%d() (&s->abuf[%d][o%d & TPC_STR_MASK])\n", sl, k, sl);
+				fprintf(out, "#define T%d(n) (&s->abuf[%d][(o%d + L%d() - (n)) & TPC_STR_MASK])\n",
+					sl, k, sl, sl);
+				break;
+			}
+			switch (a->kind) {
+			case AK_USTR:
+				rd = "tpc_str__read_user(s->abuf[%d], (const void *)(";
+				break;
+			case AK_KSTR:
+			case AK_DATALOC:
+				rd = "tpc_str__read_kernel(s->abuf[%d], (const void *)(";
+				break;
+			default:
+				rd = NULL;
+			}
+			fprintf(out, "#define L%d() (l%d != -2 ? l%d : (l%d = ", sl, sl, sl, sl);
+			if (a->from == AF_NET) {
+				/* the parser's copy: length, or -1 when absent */
+				fprintf(out, "tpc_%s__arg_str(nc, %d, s->abuf[%d])))\n", net_name(p->net),
+					a->index, k);
+			} else if (rd) {
+				fprintf(out, rd, k);
+				emit_raw_switch(out, p, a);
+				fputs(")))) \n", out);
+			} else {
+				const char *fn = a->kind == AK_FILE     ? "tpc_path__of_file"
+						 : a->kind == AK_PATH   ? "tpc_path__resolve"
+						 : a->kind == AK_BPRM   ? "tpc_path__of_bprm"
+						 : a->kind == AK_FD     ? "tpc_path__of_fd"
+									: "tpc_path__of_dentry";
+				const char *ty = a->kind == AK_FILE     ? "struct file *"
+						 : a->kind == AK_PATH   ? "struct path *"
+						 : a->kind == AK_BPRM   ? "struct linux_binprm *"
+						 : a->kind == AK_FD     ? "long"
+									: "struct dentry *";
+
+				/* a failed resolution reads as length -1: no string test matches */
+				fprintf(out, "({ u32 _len; o%d = %s((%s)(", sl, fn, ty);
+				emit_raw_switch(out, p, a);
+				fprintf(out, "), s->abuf[%d], &_len); o%d < 0 ? -1 : (int)_len; })))\n", k, sl);
+			}
+			fprintf(out, "#define P%d() (&s->abuf[%d][o%d & TPC_STR_MASK])\n", sl, k, sl);
+			fprintf(out, "#define T%d(n) (&s->abuf[%d][(o%d + L%d() - (n)) & TPC_STR_MASK])\n",
+				sl, k, sl, sl);
+		}
+		}
+	}
+	if (nbuf > 4)
+		fprintf(out, "#error \"more than 4 string/path/socket arguments in one program\"\n");
+}
+
+static void emit_arg_undefs(struct body *B)
+{
+	for (size_t i = 0; i < B->p->args.n; i++) {
+		int sl = B->p->args.v[i].slot;
+
+		fprintf(B->out, "#undef A%d\n#undef L%d\n#undef P%d\n#undef T%d\n#undef S%d\n", sl, sl,
+			sl, sl, sl);
+	}
+}
+
+static void emit_event(struct body *B, const struct ir_spec *sp, const struct ir_rule *r)
+{
+	FILE *out = B->out;
+
+	if (B->p->net) {
+		/* the owner's header, then tpc_ev_net and the protocol body */
+		fprintf(out, "\t\th = (void *)s->ev;\n\t\ttpc_net__hdr_fill(h, %d, nc);\n", r->id);
+		fprintf(out, "\t\to = tpc_%s__put(s, sizeof(*h), nc);\n", net_name(B->p->net));
+	} else {
+		fprintf(out, "\t\th = (void *)s->ev;\n\t\ttpc_hdr__fill(h, TPC_EV_HOOK, %d);\n", r->id);
+		fputs("\t\to = sizeof(*h);\n", out);
+	}
+	for (size_t i = 0; i < sp->event_args.n; i++) {
+		int sl = sp->event_args.v[i];
+		const struct ir_arg *a = &B->p->args.v[sl];
+
+		switch (a->kind) {
+		case AK_INT:
+		case AK_CAPS:
+			fprintf(out, "\t\to = tpc_ev__put_int(s, o, A%d());\n", sl);
+			break;
+		case AK_SOCKADDR:
+		case AK_SOCK:
+			fprintf(out, "\t\to = tpc_ev__put_sa(s, o, S%d());\n", sl);
+			break;
+		default:
+			/* L() first: it sets the offset P() depends on */
+			fprintf(out, "\t\t(void)L%d();\n\t\to = tpc_ev__put_str(s, o, P%d(), L%d());\n",
+				sl, sl, sl);
+		}
+	}
+}
+
+static void emit_deny_cond(FILE *out, const struct ir_prog *p)
+{
+	bool any = false;
+
+	fputs("(", out);
+	for (size_t i = 0; i < p->variants.n; i++) {
+		if (!p->variants.v[i].deny_capable)
+			continue;
+		fprintf(out, "%sv == %zu", any ? " || " : "", i);
+		any = true;
+	}
+	fputs(any ? ")" : "0)", out);
+}
+
+/* "rule N" comment and the opening `if (<pred>) {` */
+static void emit_rule_head(struct body *B, const struct ir_rule *r)
+{
+	FILE *out = B->out;
+
+	fprintf(out, "\t/* rule %d: ", r->id);
+	if (r->selector >= 0)
+		fprintf(out, "selector %d, ", r->selector);
+	span_comment(out, B->m, r->span);
+	fputs(" */\n\tif (", out);
+	emit_pred(B, r->pred);
+	fputs(") {\n", out);
+}
+
+/* Post (rate-limited per thread/process of the event's subject). */
+static void emit_post(struct body *B, const struct ir_action *act, int rule, const char *ind)
+{
+	FILE *out = B->out;
+
+	if (act->post && act->rate_limit_ms)
+		fprintf(out,
+			"%sif (tpc_rate__allow_for(%d, %d, %s, %" PRIu64 "ull)) {\n"
+			"%s\th->action |= TPC_ACT_POST;\n%s\ttpc_event__submit(s, o);\n%s}\n",
+			ind, rule, act->rate_scope,
+			B->p->net ? "(u64)nc->own.tgid << 32 | nc->own.tid" : "bpf_get_current_pid_tgid()",
+			(uint64_t)(act->rate_limit_ms * 1000000ull), ind, ind, ind);
+	else if (act->post)
+		fprintf(out, "%sh->action |= TPC_ACT_POST;\n%stpc_event__submit(s, o);\n", ind, ind);
+}
+
+static void emit_rule(struct body *B, const struct ir_spec *sp, const struct ir_rule *r,
+		      size_t si)
+{
+	FILE *out = B->out;
+	const struct ir_action *act = &r->act;
+	bool block = act->deny && act->kill; /* the exec shorthand */
+
+	emit_rule_head(B, r);
+	emit_event(B, sp, r);
+	if (block) {
+		fputs("\t\tif ", out);
+		emit_deny_cond(out, B->p);
+		fprintf(out, " {\n\t\t\th->action |= TPC_ACT_OVERRIDE;\n\t\t\th->ret = -%d;\n"
+			     "\t\t\tret = -%d;\n\t\t} else {\n\t\t\ttpc_act__signal(h, 9);\n\t\t}\n",
+			act->deny, act->deny);
+	} else {
+		if (act->deny) {
+			fputs("\t\tif ", out);
+			emit_deny_cond(out, B->p);
+			fprintf(out, " {\n\t\t\th->action |= TPC_ACT_OVERRIDE;\n\t\t\th->ret = -%d;\n"
+				     "\t\t\tret = -%d;\n\t\t}\n",
+				act->deny, act->deny);
+		}
+		if (act->kill)
+			fputs("\t\ttpc_act__signal(h, 9);\n", out);
+		if (act->signal)
+			fprintf(out, "\t\ttpc_act__signal(h, %d);\n", act->signal);
+	}
+	emit_post(B, act, r->id, "\t\t");
+	fprintf(out, "\t\tgoto spec%zu_done;\n\t}\n", si);
+}
+
+/* A network rule acts in one phase (runtime/tpc_net.bpf.h): Block and
+ * Sigkill before the operation (PRE: Block in the cgroup connect hooks,
+ * Sigkill in the tracing hook, where bpf_send_signal is allowed), Post
+ * when it happened (EVENT). A Block/Sigkill rule that matches another
+ * event than the one its PRE phase handled (tpc_<proto>__pre_event: tcp's
+ * connect) only posts. The first matching rule ends the spec
+ * in every phase, so each phase sees Tetragon's first-match order. */
+static void emit_net_rule(struct body *B, const struct ir_spec *sp, const struct ir_rule *r,
+			  size_t si)
+{
+	FILE *out = B->out;
+	const struct ir_action *act = &r->act;
+	struct ir_action obs = *act;
+	bool pre = act->deny || act->kill;
+
+	obs.deny = 0;
+	obs.kill = false;
+	emit_rule_head(B, r);
+	if (pre) {
+		fputs("\t\tif ((nc->phase & TPC_NET_PH_PRE) && ", out);
+		if (act->deny) {
+			emit_deny_cond(out, B->p);
+			fputs(") {\n", out);
+			emit_event(B, sp, r);
+			fprintf(out, "\t\t\th->action |= TPC_ACT_OVERRIDE;\n\t\t\th->ret = -%d;\n"
+				     "\t\t\tret = -%d;\n",
+				act->deny, act->deny);
+		} else if (B->p->net == NET_DNS || B->p->net == NET_HTTP) {
+			/* cgroup_skb cannot signal: the loader kills the owner */
+			fputs("1) {\n", out);
+			emit_event(B, sp, r);
+			fputs("\t\t\ttpc_l7__kill(h);\n", out);
+		} else {
+			fputs("!", out);
+			emit_deny_cond(out, B->p);
+			fputs(") {\n", out);
+			emit_event(B, sp, r);
+			fputs("\t\t\ttpc_act__signal(h, 9);\n", out);
+		}
+		emit_post(B, act, r->id, "\t\t\t");
+		fprintf(out,
+			"\t\t} else if ((nc->phase & TPC_NET_PH_EVENT) && !tpc_%s__pre_event(nc)) {\n",
+			net_name(B->p->net));
+	} else {
+		fputs("\t\tif (nc->phase & TPC_NET_PH_EVENT) {\n", out);
+	}
+	emit_event(B, sp, r);
+	emit_post(B, &obs, r->id, "\t\t\t");
+	fprintf(out, "\t\t}\n\t\tgoto spec%zu_done;\n\t}\n", si);
+}
+
+/* A network variant's entry: the runtime macro for (protocol, attach)
+ * fills a tpc_net_ctx and calls the body. */
+static void emit_net_entry(FILE *out, const struct ir_prog *p, const struct ir_variant *v, size_t i)
+{
+	const char *ctype, *mac;
+	char up[16];
+	size_t k;
+
+	switch (v->at) {
+	case AT_TP_BTF:
+		ctype = "u64";
+		mac = "TP_BTF";
+		break;
+	case AT_CGROUP_CONNECT4:
+	case AT_CGROUP_CONNECT6:
+	case AT_CGROUP_SENDMSG4:
+	case AT_CGROUP_SENDMSG6:
+		ctype = "struct bpf_sock_addr";
+		mac = v->at == AT_CGROUP_CONNECT4   ? "CONNECT4"
+		      : v->at == AT_CGROUP_CONNECT6 ? "CONNECT6"
+		      : v->at == AT_CGROUP_SENDMSG4 ? "SENDMSG4"
+						    : "SENDMSG6";
+		break;
+	case AT_CGROUP_SKB_INGRESS:
+	case AT_CGROUP_SKB_EGRESS:
+		ctype = "struct __sk_buff";
+		mac = v->at == AT_CGROUP_SKB_INGRESS ? "SKB_INGRESS" : "SKB_EGRESS";
+		break;
+	default:
+		ctype = "void";
+		mac = "UNKNOWN";
+	}
+	for (k = 0; net_name(p->net)[k] && k + 1 < sizeof(up); k++)
+		up[k] = (char)(net_name(p->net)[k] - 'a' + 'A');
+	up[k] = 0;
+	fprintf(out, "int %s(%s *ctx)\n{\n\treturn TPC_%s_ENTRY_%s(ctx, tpc_p%d, %zu);\n}\n\n",
+		v->name, ctype, up, mac, p->id, i);
+}
+
+/* dns/http: the server ports a policy's hook parses (default 53 / 80) as
+ * a C condition on `port`. */
+static void emit_net_ports(FILE *out, const struct ast_hook *h)
+{
+	if (!h->ports.n) {
+		fprintf(out, "port == %d", h->proto == NET_DNS ? 53 : 80);
+		return;
+	}
+	for (size_t i = 0; i < h->ports.n; i++)
+		fprintf(out, "%sport == %lld", i ? " || " : "", (long long)h->ports.v[i].v);
+}
+
+/* tpc_pN_port(): the union of the prog's policies' ports, which the
+ * runtime's entries test before parsing a packet at all. */
+static void emit_net_port_fn(FILE *out, const struct ir_prog *p)
+{
+	fprintf(out, "TPC_INLINE bool tpc_p%d_port(u16 port)\n{\n\treturn ", p->id);
+	for (size_t si = 0; si < p->specs.n; si++) {
+		fputs(si ? " ||\n\t       (" : "(", out);
+		emit_net_ports(out, p->specs.v[si].hook);
+		fputs(")", out);
+	}
+	fputs(";\n}\n\n", out);
+}
+
+static void emit_prog(struct body *B)
+{
+	FILE *out = B->out;
+	const struct ir_prog *p = B->p;
+	bool exec_lsm = p->kind == HOOK_EXEC;
+
+	fprintf(out, "/* prog %d: %s */\n", p->id, p->key);
+	if (p->net == NET_DNS || p->net == NET_HTTP)
+		emit_net_port_fn(out, p);
+	if (p->net)
+		fprintf(out, "TPC_INLINE int tpc_p%d(void *ctx, const int v, struct tpc_net_ctx *nc)\n{\n",
+			p->id);
+	else
+		fprintf(out, "TPC_INLINE int tpc_p%d(void *ctx, const int v)\n{\n", p->id);
+	fputs("\tstruct tpc_scratch *s = tpc_scratch__get();\n\tstruct tpc_ev_hdr *h;\n"
+	      "\tu64 bits = 0;\n\tbool bits_ok = false;\n\tint ret = 0;\n\tu32 o;\n\n",
+	      out);
+	if (p->net)
+		fputs("#define TPC_BITS() (bits_ok ? bits : (bits_ok = true, bits = nc->own.bits))\n",
+		      out);
+	else if (exec_lsm)
+		fputs("#define TPC_BITS() (bits_ok ? bits : (bits_ok = true, bits = v == 0 ? "
+		      "tpc_proc__bits_of_file(s, BPF_CORE_READ((struct linux_binprm *)((u64 *)ctx)[0], "
+		      "file)) : tpc_proc__bits(s)))\n",
+		      out);
+	else
+		fputs("#define TPC_BITS() (bits_ok ? bits : (bits_ok = true, bits = tpc_proc__bits(s)))\n",
+		      out);
+	fprintf(out, "\tu64 pbits = 0;\n\tbool pbits_ok = false;\n"
+		     "#define TPC_PBITS() (pbits_ok ? pbits : (pbits_ok = true, pbits = %s))\n",
+		p->net ? "nc->own.pbits" : "tpc_proc__parent_bits(s)");
+	emit_arg_state(B);
+	fputs("\n\t(void)pbits;\n\t(void)pbits_ok;\n\tif (!s)\n\t\treturn 0;\n\t(void)h;\n\t(void)o;\n\t(void)bits;\n\t(void)bits_ok;\n",
+	      out);
+	for (size_t i = 0; i < p->args.n; i++) {
+		const struct ir_arg *a = &p->args.v[i];
+
+		if (a->kind == AK_INT || a->kind == AK_CAPS)
+			fprintf(out, "\t(void)a%d;\n\t(void)a%d_ok;\n", a->slot, a->slot);
+		else if (a->kind == AK_SOCKADDR || a->kind == AK_SOCK)
+			fprintf(out, "\t(void)s%d_ok;\n", a->slot);
+		else
+			fprintf(out, "\t(void)l%d;\n\t(void)o%d;\n", a->slot, a->slot);
+	}
+	for (size_t si = 0; si < p->specs.n; si++) {
+		const struct ir_spec *sp = &p->specs.v[si];
+
+		fprintf(out, "\n\t/* policy '");
+		comment_safe(out, B->o->policies.v[sp->policy].name);
+		fputs("', ", out);
+		span_comment(out, B->m, sp->span);
+		fputs(" */\n", out);
+		if (sp->scope_map >= 0) {
+			fputs("\tif (!", out);
+			emit_scope_test(B, sp->scope_map);
+			fprintf(out, ")\n\t\tgoto spec%zu_done;\n", si);
+		}
+		if (p->net == NET_DNS || p->net == NET_HTTP) {
+			/* this policy's ports only (the prog parses the union) */
+			fputs("\t{\n\t\tu16 port = nc->sa[0].port;\n\n\t\tif (!(", out);
+			emit_net_ports(out, sp->hook);
+			fprintf(out, "))\n\t\t\tgoto spec%zu_done;\n\t}\n", si);
+		}
+		for (size_t r = 0; r < sp->rules.n; r++) {
+			if (p->net)
+				emit_net_rule(B, sp, &sp->rules.v[r], si);
+			else
+				emit_rule(B, sp, &sp->rules.v[r], si);
+		}
+		fprintf(out, "spec%zu_done:;\n", si);
+	}
+	fputs("\treturn ret;\n}\n", out);
+	fputs("#undef TPC_BITS\n#undef TPC_PBITS\n", out);
+	emit_arg_undefs(B);
+	fputs("\n", out);
+	for (size_t i = 0; i < p->variants.n; i++) {
+		const struct ir_variant *v = &p->variants.v[i];
+
+		fputs("SEC(\"", out);
+		if (!v->target[0])
+			fputs(ir_attach__sec(v->at), out);
+		else {
+			fputs(ir_attach__sec(v->at), out);
+			fputc('/', out);
+			cstring_safe(out, v->target);
+		}
+		fputs("\")\n", out);
+		if (p->net) {
+			emit_net_entry(out, p, v, i);
+			continue;
+		}
+		switch (v->at) {
+		case AT_LSM:
+			fprintf(out,
+				"int %s(u64 *ctx)\n{\n\tint prev = (int)ctx[%d];\n\n"
+				"\tif (prev)\n\t\treturn prev;\n\treturn tpc_p%d(ctx, %zu);\n}\n\n",
+				v->name, v->lsm_nargs, p->id, i);
+			break;
+		case AT_CGROUP_CONNECT4:
+		case AT_CGROUP_CONNECT6:
+			fprintf(out,
+				"int %s(struct bpf_sock_addr *ctx)\n{\n\treturn tpc_p%d(ctx, %zu) ? 0 : 1;\n}\n\n",
+				v->name, p->id, i);
+			break;
+		case AT_KPROBE:
+		case AT_KRETPROBE:
+		case AT_UPROBE:
+		case AT_URETPROBE:
+			fprintf(out, "int %s(struct pt_regs *ctx)\n{\n\ttpc_p%d(ctx, %zu);\n\treturn 0;\n}\n\n",
+				v->name, p->id, i);
+			break;
+		case AT_TRACEPOINT:
+			fprintf(out, "int %s(void *ctx)\n{\n\ttpc_p%d(ctx, %zu);\n\treturn 0;\n}\n\n",
+				v->name, p->id, i);
+			break;
+		default:
+			fprintf(out, "int %s(u64 *ctx)\n{\n\ttpc_p%d(ctx, %zu);\n\treturn 0;\n}\n\n",
+				v->name, p->id, i);
+		}
+	}
+}
+
+static void emit_maps(FILE *out, const struct ir_object *o)
+{
+	for (size_t i = 0; i < o->maps.n; i++) {
+		const struct ir_map *m = &o->maps.v[i];
+		const char *type, *key;
+		char keybuf[32];
+		uint32_t max = m->max_entries ? m->max_entries : 1;
+
+		switch (m->kind) {
+		case MAP_PREFIX_SET:
+			type = "BPF_MAP_TYPE_LPM_TRIE";
+			key = "struct tpc_lpm_key";
+			break;
+		case MAP_INT_SET:
+			type = "BPF_MAP_TYPE_HASH";
+			key = "u64";
+			break;
+		case MAP_PATH_SET:
+			type = "BPF_MAP_TYPE_HASH";
+			key = "char[TPC_PATH_MAX]";
+			break;
+		case MAP_SCOPE:
+			type = "BPF_MAP_TYPE_HASH";
+			key = "u64";
+			break;
+		default:
+			type = "BPF_MAP_TYPE_HASH";
+			snprintf(keybuf, sizeof(keybuf), "char[%u]", m->key_size);
+			key = keybuf;
+		}
+		fputs("/* ", out);
+		comment_safe(out, m->purpose);
+		fputs(" */\n", out);
+		fprintf(out, "struct {\n\t__uint(type, %s);\n\t__uint(max_entries, %u);\n"
+			     "\t__type(key, %s);\n\t__type(value, u8);\n",
+			type, max, key);
+		/* a scope map is mostly empty: no preallocation of 8192 slots */
+		if (m->kind == MAP_PREFIX_SET || m->kind == MAP_SCOPE)
+			fputs("\t__uint(map_flags, BPF_F_NO_PREALLOC);\n", out);
+		fprintf(out, "} %s SEC(\".maps\");\n\n", m->name);
+	}
+}
+
+/* The owner's scope bits, evaluated in process context when tpc_net.bpf.h
+ * records a socket's owner (lower.c refuses a network hook depending on a
+ * map past TPC_NET_SCOPE_MAX). A subprogram, not inlined: the scope walk's
+ * locals in their own frame keep the tp_btf program under the 512-byte
+ * combined stack on 6.1 (inlined, it needed 544). */
+static void emit_net_scope_bits(FILE *out, const struct ir_object *o)
+{
+	bool any = false;
+
+	for (size_t i = 0; i < o->maps.n; i++) {
+		const struct ir_map *m = &o->maps.v[i];
+
+		if (m->kind != MAP_SCOPE || m->scope.index >= TPC_NET_SCOPE_MAX)
+			continue;
+		if (!any)
+			fputs("#define TPC_NET_HAVE_SCOPE 1\n"
+			      "static __noinline u64 tpc_net__scope_bits(void)\n{\n\tu64 b = 0;\n\n",
+			      out);
+		any = true;
+		fprintf(out, "\tif (tpc_scope__in(&%s, %d))\n\t\tb |= 1ull << %d;\n", m->name,
+			m->scope.index, m->scope.index);
+	}
+	if (any)
+		fputs("\treturn b;\n}\n\n", out);
+}
+
+static void emit_binsets(FILE *out, const struct ir_object *o, const struct srcmap *sm)
+{
+	fputs("TPC_INLINE u64 tpc_binsets__eval(struct tpc_scratch *s, int off, u32 len)\n{\n"
+	      "\tconst char *p = &s->path[off & TPC_PATH_MASK];\n"
+	      "\tconst char *tail = &s->path[TPC_PATH_MAX - 1];\n\tu64 bits = 0;\n\n"
+	      "\t(void)p;\n\t(void)tail;\n",
+	      out);
+	for (size_t i = 0; i < o->binsets.n; i++) {
+		const struct ir_binset *b = &o->binsets.v[i];
+
+		fprintf(out, "\t/* set %d: %s, ", b->bit, op__name(b->op));
+		span_comment(out, sm, b->span);
+		fputs(" */\n", out);
+		if (b->map >= 0) {
+			fprintf(out, "\tif (bpf_map_lookup_elem(&%s, s->key))\n\t\tbits |= 1ull << %d;\n",
+				o->maps.v[b->map].name, b->bit);
+			continue;
+		}
+		fputs("\tif (", out);
+		for (size_t k = 0; k < b->values.n; k++) {
+			const struct ir_strlit *l = &b->values.v[k];
+			bool suffix = b->op == OP_POSTFIX || b->op == OP_NOT_POSTFIX;
+			char ptr[64];
+
+			if (k)
+				fputs(" ||\n\t    ", out);
+			fprintf(out, "(len >= %u && ", l->len);
+			if (suffix)
+				snprintf(ptr, sizeof(ptr), "(tail - %u)", l->len);
+			else
+				snprintf(ptr, sizeof(ptr), "p");
+			emit_words(out, ptr, l, l->len);
+			fputs(")", out);
+		}
+		if (!b->values.n)
+			fputs("0", out);
+		fprintf(out, ")\n\t\tbits |= 1ull << %d;\n", b->bit);
+	}
+	fputs("\treturn bits;\n}\n\n", out);
+}
+
+/* Some network rule kills: the tcp entry then runs the body at SYN_SENT. */
+static bool net_pre_kill(const struct ir_object *o)
+{
+	for (size_t i = 0; i < o->progs.n; i++)
+		for (size_t k = 0; o->progs.v[i]->net && k < o->progs.v[i]->specs.n; k++)
+			for (size_t r = 0; r < o->progs.v[i]->specs.v[k].rules.n; r++)
+				if (o->progs.v[i]->specs.v[k].rules.v[r].act.kill)
+					return true;
+	return false;
+}
+
+int emit__c(const struct ir_object *o, const struct srcmap *m, const struct emit_opts *opts,
+	    FILE *out)
+{
+	struct body B = { .out = out, .o = o, .m = m };
+
+	fprintf(out, "/* THIS FILE IS AUTOGENERATED BY tpc %s FROM ", TPC_VERSION);
+	for (int i = 0; i < opts->nsources; i++) {
+		if (i)
+			fputs(", ", out);
+		comment_safe(out, opts->sources[i]);
+	}
+	fputs(" - DO NOT EDIT */\n", out);
+	for (size_t i = 0; i < o->policies.n; i++) {
+		fputs("/* policy ", out);
+		comment_safe(out, o->policies.v[i].name);
+		fputs(" */\n", out);
+	}
+	for (size_t i = 0; i < o->progs.n; i++)
+		for (size_t k = 0; k < o->progs.v[i]->specs.n; k++)
+			for (size_t r = 0; r < o->progs.v[i]->specs.v[k].rules.n; r++)
+				if (o->progs.v[i]->specs.v[k].rules.v[r].act.rate_limit_ms) {
+					fputs("#define TPC_NEED_RATE 1\n", out);
+					goto rate_done;
+				}
+rate_done:
+	if (o->needs_net && !o->binsets.n)
+		fputs("#define TPC_NET_NO_BITS 1 /* no binary sets: owners need no bits */\n", out);
+	if (net_pre_kill(o))
+		fputs("#define TPC_NET_PRE_KILL 1 /* a network rule kills at connect() */\n", out);
+	fputs("#include \"tpc.bpf.h\"\n", out);
+	{
+		int nscopes = 0;
+
+		for (size_t i = 0; i < o->maps.n; i++)
+			nscopes += o->maps.v[i].kind == MAP_SCOPE;
+		if (nscopes)
+			fprintf(out, "#define TPC_NSCOPES %d\n#include \"tpc_scope.bpf.h\"\n",
+				nscopes);
+	}
+	fputs("\n", out);
+	emit_maps(out, o);
+	emit_binsets(out, o, m);
+	fputs("#include \"tpc_proc.bpf.h\"\n\n", out);
+	if (o->needs_net) {
+		bool dns = false, http = false;
+
+		for (size_t i = 0; i < o->progs.n; i++) {
+			dns |= o->progs.v[i]->net == NET_DNS;
+			http |= o->progs.v[i]->net == NET_HTTP;
+		}
+		emit_net_scope_bits(out, o);
+		fputs("#include \"tpc_net.bpf.h\"\n", out);
+		if (dns)
+			fputs("#include \"tpc_dns.bpf.h\"\n", out);
+		if (http)
+			fputs("#include \"tpc_http.bpf.h\"\n", out);
+		fputs("\n", out);
+	}
+	for (size_t i = 0; i < o->progs.n; i++) {
+		B.p = o->progs.v[i];
+		emit_prog(&B);
+	}
+	if (o->needs_net)
+		fputs("/* the owner of every new socket, from the process creating it */\n"
+		      "SEC(\"cgroup/sock_create\")\n"
+		      "int tpc_net_sock_create(struct bpf_sock *ctx)\n{\n"
+		      "\treturn tpc_net__on_sock_create(ctx);\n}\n\n",
+		      out);
+	if (o->needs_proc)
+		fputs("/* forget a process's binary bits when it exits (pids are reused) */\n"
+		      "SEC(\"tracepoint/sched/sched_process_exit\")\n"
+		      "int tpc_proc_exit(void *ctx)\n{\n\ttpc_proc__exit();\n\treturn 0;\n}\n",
+		      out);
+	return ferror(out) ? -EIO : 0;
+}

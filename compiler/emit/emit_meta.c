@@ -1,0 +1,272 @@
+/* emit_meta.c - the .tpc.meta JSON of an object (docs/object-format.md).
+ * Deterministic: keys in a fixed order, no timestamps. */
+#include "emit/emit_meta.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "tpc_abi.h"
+
+static json_t *jstr_n(const char *s, size_t n)
+{
+	json_t *j = json_stringn_nocheck(s ? s : "", s ? n : 0);
+
+	return j ? j : json_string("");
+}
+
+static json_t *jstr(const char *s)
+{
+	return jstr_n(s, s ? strlen(s) : 0);
+}
+
+static const char *map_kind(enum ir_map_kind k)
+{
+	switch (k) {
+	case MAP_PATH_SET:
+		return "path_set";
+	case MAP_STR_SET:
+		return "str_set";
+	case MAP_PREFIX_SET:
+		return "prefix_set";
+	case MAP_SCOPE:
+		return "cgroup_scope";
+	default:
+		return "int_set";
+	}
+}
+
+/* A Kubernetes label selector as the loader evaluates it: matchLabels as
+ * an object, matchExpressions as {key, operator, values}; null when the
+ * policy does not select on it. */
+static json_t *selector_json(const struct ast_label_selector *ls)
+{
+	json_t *labels, *exprs;
+
+	if (!ls)
+		return json_null();
+	labels = json_object();
+	exprs = json_array();
+	for (size_t i = 0; i < ls->label_keys.n; i++)
+		json_object_set_new(labels, ls->label_keys.v[i].s ? ls->label_keys.v[i].s : "",
+				    jstr_n(ls->label_values.v[i].s, ls->label_values.v[i].len));
+	for (size_t i = 0; i < ls->exprs.n; i++) {
+		const struct ast_label_req *r = &ls->exprs.v[i];
+		json_t *vals = json_array();
+
+		for (size_t k = 0; k < r->values.n; k++)
+			json_array_append_new(vals, jstr_n(r->values.v[k].s, r->values.v[k].len));
+		json_array_append_new(exprs, json_pack("{s:o, s:o, s:o}", "key",
+						       jstr_n(r->key.s, r->key.len), "operator",
+						       jstr_n(r->op_name.s, r->op_name.len), "values",
+						       vals));
+	}
+	return json_pack("{s:o, s:o}", "match_labels", labels, "match_expressions", exprs);
+}
+
+static json_t *scope_json(const struct ir_scope *sc)
+{
+	return json_pack("{s:i, s:i, s:o, s:s, s:o, s:o}", "policy", sc->policy, "index",
+			 sc->index, "namespace",
+			 jstr(sc->ns), "level", sc->containers ? "container" : "pod", "pods",
+			 selector_json(sc->pods), "containers", selector_json(sc->containers));
+}
+
+static const char *enc_of(enum ir_argkind k)
+{
+	switch (k) {
+	case AK_INT:
+	case AK_CAPS:
+		return "int";
+	case AK_SOCKADDR:
+	case AK_SOCK:
+		return "sa";
+	default:
+		return "str";
+	}
+}
+
+static json_t *hook_json(const struct ir_object *o, const struct ir_prog *p,
+			 const struct ir_spec *sp)
+{
+	const struct ast_hook *h = sp->hook;
+	json_t *args = json_array(), *tags = json_array(), *j;
+	const char *type;
+
+	for (size_t i = 0; i < sp->event_args.n; i++) {
+		const struct ir_arg *a = &p->args.v[sp->event_args.v[i]];
+		const char *label = "";
+
+		/* the exec shorthand's implicit arg has no AST arg */
+		if (h->kind != HOOK_EXEC && i < h->args.n && h->args.v[i].label.present)
+			label = h->args.v[i].label.s;
+		if (a->is_return)
+			label = "return";
+		json_array_append_new(args, json_pack("{s:o, s:s, s:s, s:b}", "label", jstr(label),
+						      "type", arg_type__name(a->type), "enc",
+						      enc_of(a->kind), "signed", a->is_signed));
+	}
+	for (size_t i = 0; i < h->tags.n; i++)
+		json_array_append_new(tags, jstr_n(h->tags.v[i].s, h->tags.v[i].len));
+	switch (h->kind) {
+	case HOOK_EXEC:
+		type = "exec";
+		break;
+	case HOOK_TRACEPOINT:
+		type = h->raw.v ? "raw_tracepoint" : "tracepoint";
+		break;
+	case HOOK_LSM:
+		type = "lsm";
+		break;
+	case HOOK_UPROBE:
+		type = "uprobe";
+		break;
+	case HOOK_NET:
+		type = "network";
+		break;
+	default:
+		type = h->ret.v ? "kretprobe" : "kprobe";
+	}
+	j = json_pack("{s:i, s:s, s:s, s:o, s:o, s:o, s:o, s:o, s:o}", "id", sp->id, "event",
+		      sp->event, "type", type, "function_name",
+		      jstr(h->kind == HOOK_EXEC ? "security_bprm_check"
+			   : h->kind == HOOK_NET ? h->protocol.s
+						 : h->call.s),
+		      "subsys",
+		      jstr(h->subsystem.s), "tracepoint", jstr(h->event.s), "message",
+		      jstr_n(h->message.s, h->message.len), "tags", tags, "args", args);
+	(void)o;
+	return j;
+}
+
+char *meta__json(const struct ir_object *o, const struct meta_opts *opts)
+{
+	json_t *root, *sources = json_array(), *pols = json_array(), *hooks = json_array(),
+		      *rules = json_array(), *progs = json_array(), *maps = json_array(),
+		      *features = json_array();
+	char *out;
+	bool tp_btf = false, lsm = false, kprobe = false, fentry = false, cgroup = o->needs_net;
+
+	for (int i = 0; i < opts->nsources; i++)
+		json_array_append_new(sources, json_pack("{s:o, s:s}", "file",
+							 jstr(opts->sources[i]), "sha256",
+							 opts->sha256[i]));
+	for (size_t i = 0; i < o->policies.n; i++) {
+		const struct ir_policy *p = &o->policies.v[i];
+
+		json_array_append_new(
+			pols, json_pack("{s:i, s:o, s:o, s:s, s:s}", "id", (int)i, "name", jstr(p->name),
+					"namespace", jstr(p->ns), "kind",
+					p->ast->kind == POLICY_NAMESPACED ? "TracingPolicyNamespaced"
+									  : "TracingPolicy",
+					"mode", p->enforce ? "enforce" : "monitor"));
+	}
+	/* hooks and rules are listed in id order: specs are numbered in
+	 * lowering order, which is also prog order within each prog */
+	for (int id = 0; id < o->nspecs; id++) {
+		for (size_t i = 0; i < o->progs.n; i++) {
+			const struct ir_prog *p = o->progs.v[i];
+
+			for (size_t s = 0; s < p->specs.n; s++)
+				if (p->specs.v[s].id == id)
+					json_array_append_new(hooks, hook_json(o, p, &p->specs.v[s]));
+		}
+	}
+	for (int id = 0; id < o->nrules; id++) {
+		for (size_t i = 0; i < o->progs.n; i++) {
+			const struct ir_prog *p = o->progs.v[i];
+
+			for (size_t s = 0; s < p->specs.n; s++) {
+				const struct ir_spec *sp = &p->specs.v[s];
+
+				for (size_t r = 0; r < sp->rules.n; r++) {
+					const struct ir_rule *ru = &sp->rules.v[r];
+					json_t *acts;
+
+					if (ru->id != id)
+						continue;
+					acts = json_array();
+					for (size_t k = 0; k < ru->act.nnames; k++)
+						json_array_append_new(acts, json_string(ru->act.names[k]));
+					json_array_append_new(
+						rules, json_pack("{s:i, s:i, s:i, s:i, s:o, s:b}", "id",
+								 ru->id, "policy", sp->policy, "hook",
+								 sp->id, "selector",
+								 /* no selectors acts as one empty
+								  * selector; the loader wants >= 0 */
+								 ru->selector < 0 ? 0 : ru->selector,
+								 "actions", acts, "post", ru->act.post));
+				}
+			}
+		}
+	}
+	for (size_t i = 0; i < o->progs.n; i++) {
+		const struct ir_prog *p = o->progs.v[i];
+
+		for (size_t k = 0; k < p->variants.n; k++) {
+			const struct ir_variant *v = &p->variants.v[k];
+
+			json_array_append_new(progs,
+					      json_pack("{s:s, s:s, s:o, s:o, s:i}", "name", v->name,
+							"attach", ir_attach__name(v->at), "target",
+							jstr(v->target), "group",
+							json_sprintf("prog%d", p->id), "prio", v->prio));
+			tp_btf |= v->at == AT_TP_BTF;
+			lsm |= v->at == AT_LSM;
+			kprobe |= v->at == AT_KPROBE || v->at == AT_KRETPROBE;
+			fentry |= v->at == AT_FENTRY || v->at == AT_FEXIT;
+			cgroup |= !strncmp(ir_attach__name(v->at), "cgroup", 6);
+		}
+	}
+	if (o->needs_net)
+		json_array_append_new(progs, json_pack("{s:s, s:s, s:s, s:s, s:i}", "name",
+						       "tpc_net_sock_create", "attach",
+						       "cgroup/sock_create", "target", "", "group",
+						       "net_owner", "prio", 0));
+	if (o->needs_proc)
+		json_array_append_new(progs, json_pack("{s:s, s:s, s:s, s:s, s:i}", "name",
+						       "tpc_proc_exit", "attach", "tracepoint",
+						       "target", "sched/sched_process_exit", "group",
+						       "proc_exit", "prio", 0));
+	for (size_t i = 0; i < o->maps.n; i++) {
+		const struct ir_map *m = &o->maps.v[i];
+		json_t *vals = json_array(), *fill;
+
+		for (size_t k = 0; k < m->strs.n; k++)
+			json_array_append_new(vals, jstr_n(m->strs.v[k].s, m->strs.v[k].len));
+		for (size_t k = 0; k < m->ints.n; k++)
+			json_array_append_new(vals, json_sprintf("%lld", (long long)m->ints.v[k]));
+		fill = json_pack("{s:s, s:i, s:i, s:o}", "kind", map_kind(m->kind), "key_size",
+				 (int)m->key_size, "value", 1, "values", vals);
+		if (m->resolve_realpath)
+			json_object_set_new(fill, "resolve", json_string("realpath"));
+		if (m->kind == MAP_SCOPE)
+			json_object_set_new(fill, "scope", scope_json(&m->scope));
+		json_array_append_new(maps, json_pack("{s:s, s:o, s:o}", "name", m->name, "purpose",
+						      jstr(m->purpose), "fill", fill));
+	}
+	json_array_append_new(features, json_string("ringbuf"));
+	json_array_append_new(features, json_string("bpf_loop"));
+	if (tp_btf)
+		json_array_append_new(features, json_string("tp_btf"));
+	if (lsm)
+		json_array_append_new(features, json_string("lsm"));
+	if (kprobe)
+		json_array_append_new(features, json_string("kprobe"));
+	if (fentry)
+		json_array_append_new(features, json_string("fentry"));
+	if (cgroup)
+		json_array_append_new(features, json_string("cgroup"));
+	root = json_pack("{s:i, s:i, s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "tpc_meta_version",
+			 TPC_META_VERSION, "abi_version", TPC_ABI_VERSION, "tpc_version",
+			 TPC_VERSION, "sources", sources, "policies", pols, "hooks", hooks, "rules",
+			 rules, "programs", progs, "maps", maps, "features", features);
+	if (!root)
+		return NULL;
+	out = json_dumps(root, JSON_INDENT(1) | JSON_PRESERVE_ORDER | JSON_ENSURE_ASCII);
+	json_decref(root);
+	return out;
+}

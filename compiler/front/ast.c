@@ -1,0 +1,143 @@
+/* ast.c - small helpers over ast.h */
+#include "front/ast.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+struct ast_str ast_str__make(struct arena *a, const char *s, size_t len, struct span sp)
+{
+	return (struct ast_str){ arena__strndup(a, s, len), len, sp, true };
+}
+
+bool ast_str__eq(const struct ast_str *s, const char *lit)
+{
+	size_t n = strlen(lit);
+
+	return s->present && s->len == n && !memcmp(s->s, lit, n);
+}
+
+struct ast_expr *ast_expr__new(struct arena *a, enum expr_kind k, struct span sp)
+{
+	struct ast_expr *e = arena__alloc(a, sizeof(*e));
+
+	e->kind = k;
+	e->span = sp;
+	return e;
+}
+
+const char *hook_kind__name(enum hook_kind k)
+{
+	static const char *const names[] = { "kprobe", "fentry", "tracepoint", "uprobe",
+					     "lsm",    "usdt",	 "exec",       "network" };
+
+	return k <= HOOK_NET ? names[k] : "?";
+}
+
+struct dumpbuf {
+	char *p;
+	size_t left;
+};
+
+static void put(struct dumpbuf *b, const char *s)
+{
+	size_t n = strlen(s);
+
+	if (!b->left)
+		return;
+	if (n >= b->left)
+		n = b->left - 1;
+	memcpy(b->p, s, n);
+	b->p += n;
+	b->left -= n;
+	*b->p = '\0';
+}
+
+static const char *cmp_name(enum expr_cmp c)
+{
+	static const char *const n[] = { "==", "!=", "<", "<=", ">", ">=",
+					 "startswith", "endswith", "contains", "&" };
+
+	return n[c];
+}
+
+static void dump(const struct ast_expr *e, struct dumpbuf *b)
+{
+	char tmp[64];
+
+	if (!e) {
+		put(b, "<null>");
+		return;
+	}
+	switch (e->kind) {
+	case EXPR_AND:
+	case EXPR_OR:
+		put(b, "(");
+		dump(e->bin.l, b);
+		put(b, e->kind == EXPR_AND ? " && " : " || ");
+		dump(e->bin.r, b);
+		put(b, ")");
+		break;
+	case EXPR_NOT:
+		put(b, "!");
+		dump(e->sub, b);
+		break;
+	case EXPR_CMP:
+		put(b, "(");
+		dump(e->cmp.lhs, b);
+		put(b, " ");
+		put(b, cmp_name(e->cmp.op));
+		put(b, " ");
+		dump(e->cmp.rhs, b);
+		put(b, ")");
+		break;
+	case EXPR_IN:
+		put(b, "(");
+		dump(e->in.lhs, b);
+		put(b, e->in.negated ? " not in " : " in ");
+		dump(e->in.list, b);
+		put(b, ")");
+		break;
+	case EXPR_FIELD:
+		put(b, e->field.name);
+		if (e->field.key.present) {
+			put(b, "[\"");
+			put(b, e->field.key.s);
+			put(b, "\"]");
+		}
+		break;
+	case EXPR_INT:
+		snprintf(tmp, sizeof(tmp), "%" PRId64, e->ival);
+		put(b, tmp);
+		break;
+	case EXPR_BOOL:
+		put(b, e->bval ? "true" : "false");
+		break;
+	case EXPR_STR:
+		put(b, "\"");
+		put(b, e->sval.s);
+		put(b, "\"");
+		break;
+	case EXPR_CIDR:
+		put(b, e->sval.s);
+		break;
+	case EXPR_LIST:
+		put(b, "[");
+		for (size_t i = 0; i < e->list.n; i++) {
+			if (i)
+				put(b, ", ");
+			dump(e->list.items[i], b);
+		}
+		put(b, "]");
+		break;
+	}
+}
+
+void ast_expr__dump(const struct ast_expr *e, char *buf, size_t size)
+{
+	struct dumpbuf b = { buf, size };
+
+	if (size)
+		buf[0] = '\0';
+	dump(e, &b);
+}

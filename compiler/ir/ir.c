@@ -1,0 +1,167 @@
+/* ir.c - IR construction helpers shared by lower.c and dsl_lower.c. */
+#include "ir/ir.h"
+
+#include <errno.h>
+#include <string.h>
+
+#include "base/values.h"
+
+const char *ir_attach__name(enum ir_attach at)
+{
+	static const char *const n[] = {
+		"tracepoint", "raw_tp", "tp_btf", "kprobe", "kretprobe", "fentry",
+		"fexit", "lsm", "uprobe", "uretprobe", "cgroup/connect4", "cgroup/connect6",
+		"cgroup/sendmsg4", "cgroup/sendmsg6", "cgroup/sock_create", "cgroup_skb/ingress",
+		"cgroup_skb/egress",
+	};
+
+	return n[at];
+}
+
+const char *ir_attach__sec(enum ir_attach at)
+{
+	static const char *const n[] = {
+		"tracepoint", "raw_tp", "tp_btf", "kprobe", "kretprobe", "fentry",
+		"fexit", "lsm", "uprobe", "uretprobe", "cgroup/connect4", "cgroup/connect6",
+		"cgroup/sendmsg4", "cgroup/sendmsg6", "cgroup/sock_create", "cgroup_skb/ingress",
+		"cgroup_skb/egress",
+	};
+
+	return n[at];
+}
+
+struct ir_pred *ir_pred__new(struct arena *a, enum ir_pkind k, struct span sp)
+{
+	struct ir_pred *p = arena__alloc(a, sizeof(*p));
+
+	p->kind = k;
+	p->span = sp;
+	p->map = -1;
+	return p;
+}
+
+void ir_pred__add(struct arena *a, struct ir_pred *parent, struct ir_pred *kid)
+{
+	struct ir_pred **k = arena__calloc(a, parent->nkids + 1, sizeof(*k));
+
+	if (parent->nkids)
+		memcpy(k, parent->kids, parent->nkids * sizeof(*k));
+	k[parent->nkids++] = kid;
+	parent->kids = k;
+}
+
+struct ir_pred *ir_pred__leaf(struct arena *a, enum ir_src src, enum ir_test t, struct span sp)
+{
+	struct ir_pred *p = ir_pred__new(a, P_LEAF, sp);
+
+	p->src = src;
+	p->test = t;
+	switch (src) {
+	case SRC_BINARY:
+	case SRC_PBINARY:
+		p->cost = COST_BINARY;
+		break;
+	case SRC_ARG:
+		p->cost = COST_INT_ARG; /* refined when the arg kind is known */
+		break;
+	case SRC_COMM:
+		p->cost = COST_DEREF;
+		break;
+	default:
+		p->cost = COST_CTX;
+	}
+	return p;
+}
+
+void ir_pred__add_int(struct arena *a, struct ir_pred *p, int64_t lo, int64_t hi)
+{
+	int64_t *v = arena__calloc(a, p->nvals + 1, sizeof(*v));
+	int64_t *h = arena__calloc(a, p->nvals + 1, sizeof(*h));
+
+	if (p->nvals) {
+		memcpy(v, p->vals, p->nvals * sizeof(*v));
+		memcpy(h, p->his, p->nvals * sizeof(*h));
+	}
+	v[p->nvals] = lo;
+	h[p->nvals] = hi;
+	p->vals = v;
+	p->his = h;
+	p->nvals++;
+}
+
+void ir_pred__add_str(struct arena *a, struct ir_pred *p, const char *s, size_t len)
+{
+	struct ir_strlit *v = arena__calloc(a, p->nstrs + 1, sizeof(*v));
+
+	if (p->nstrs)
+		memcpy(v, p->strs, p->nstrs * sizeof(*v));
+	v[p->nstrs].s = arena__strndup(a, s, len);
+	v[p->nstrs].len = (uint32_t)len;
+	p->strs = v;
+	p->nstrs++;
+}
+
+void ir_pred__add_cidr(struct arena *a, struct ir_pred *p, const struct value_cidr *c)
+{
+	uint8_t(*v)[17] = arena__calloc(a, p->ncidrs + 1, sizeof(*v));
+
+	if (p->ncidrs)
+		memcpy(v, p->cidrs, p->ncidrs * sizeof(*v));
+	if (c->family == 4) {
+		/* v4 as ::ffff:a.b.c.d so one compare routine serves both */
+		memset(v[p->ncidrs], 0, 10);
+		v[p->ncidrs][10] = v[p->ncidrs][11] = 0xff;
+		memcpy(&v[p->ncidrs][12], c->addr, 4);
+		v[p->ncidrs][16] = (uint8_t)(96 + c->prefix);
+	} else {
+		memcpy(v[p->ncidrs], c->addr, 16);
+		v[p->ncidrs][16] = (uint8_t)c->prefix;
+	}
+	p->cidrs = v;
+	p->ncidrs++;
+}
+
+int ir_object__add_binset(struct arena *a, struct ir_object *o, enum op op,
+			  const struct ast_str *vals, size_t n, struct span sp)
+{
+	struct ir_binset b = { .bit = (int)o->binsets.n, .op = op, .map = -1, .span = sp };
+
+	/* Identical sets (a selector macro used on several hooks, the same
+	 * allow-list in several policies) share one bit: every set is looked up
+	 * once per process image in every program that reads binary bits, so
+	 * duplicates cost verifier budget and run time for nothing. */
+	for (size_t i = 0; i < o->binsets.n; i++) {
+		const struct ir_binset *e = &o->binsets.v[i];
+		size_t k = 0;
+
+		if (e->op != op || e->values.n != n)
+			continue;
+		while (k < n && e->values.v[k].len == vals[k].len &&
+		       !memcmp(e->values.v[k].s, vals[k].s, vals[k].len))
+			k++;
+		if (k == n)
+			return e->bit;
+	}
+	if (o->binsets.n >= 64)
+		return -E2BIG;
+	for (size_t i = 0; i < n; i++) {
+		struct ir_strlit s = { arena__strndup(a, vals[i].s, vals[i].len),
+				       (uint32_t)vals[i].len };
+
+		VEC_PUSH(a, b.values, s);
+	}
+	VEC_PUSH(a, o->binsets, b);
+	return b.bit;
+}
+
+bool ir_pred__uses_binary(const struct ir_pred *p)
+{
+	if (!p)
+		return false;
+	if (p->kind == P_LEAF)
+		return p->src == SRC_BINARY || p->src == SRC_PBINARY;
+	for (size_t i = 0; i < p->nkids; i++)
+		if (ir_pred__uses_binary(p->kids[i]))
+			return true;
+	return false;
+}

@@ -1,0 +1,310 @@
+/* ir.h - the intermediate representation between front end and back end.
+ *
+ * Contract:
+ *  - lower.c builds an ir_object from a checked ast_bundle; opt.c reorders
+ *    and lowers value sets; emit.c prints BPF C from it; meta.c prints the
+ *    object metadata from it. Nothing after lower.c reads the AST, except
+ *    spans for diagnostics and banners.
+ *  - One ir_prog per attach point (hook kind + target): every policy that
+ *    hooks the same point is fused into it. A prog holds one ir_spec per
+ *    (policy, hook entry); a spec holds its rules (selectors) in source
+ *    order; first match wins within a spec, and every spec runs.
+ *  - Predicates are trees (AND/OR/NOT over leaves) so the DSL's OR and NOT
+ *    need no extra selectors. Leaves carry a cost class; opt.c sorts the
+ *    children of every AND/OR by cost (stable), which never changes the
+ *    result because leaves have no side effects.
+ *  - Argument reads are per prog and lazy: a leaf names an arg slot, and
+ *    the emitter reads a slot the first time a surviving leaf or an event
+ *    needs it.
+ *  - Everything lives in the compilation arena.
+ */
+#ifndef TPC_IR_H
+#define TPC_IR_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "base/arena.h"
+#include "front/ast.h"
+#include "base/diag.h"
+
+/* Cost classes, cheapest first (opt.c orders by these). */
+enum ir_cost {
+	COST_CTX = 0,	 /* pid, uid, cgroup: one helper call or ctx load */
+	COST_INT_ARG,	 /* integer argument already in ctx/regs */
+	COST_BINARY,	 /* per-process cached bit: one inlined array lookup */
+	COST_DEREF,	 /* a few probe reads (sockaddr, caps, namespaces) */
+	COST_STRING,	 /* string copy from user/kernel memory */
+	COST_MAP,	 /* hash/LPM lookup with a large key */
+	COST_PATH,	 /* dentry walk */
+};
+
+/* Where a value comes from. */
+enum ir_src {
+	SRC_PID,
+	SRC_TID,
+	SRC_UID,
+	SRC_GID,
+	SRC_EUID,
+	SRC_CGROUP,
+	SRC_BINARY, /* bit `bit` of the per-process binary-set bits */
+	SRC_PBINARY, /* the same bits of the parent process */
+	SRC_ARG,    /* prog arg slot `slot` */
+	SRC_COMM,
+	SRC_PPID,
+	SRC_EGID,
+	SRC_CAPS, /* capability set `bit` (enum cap_type order: Effective Inheritable Permitted) */
+	SRC_NS,	  /* namespace inode of kind `bit` (enum ns_kind); value -1 = the host's */
+	SRC_SCOPE, /* the task's cgroup is in the workload scope map `map` (test T_BIT) */
+};
+
+enum ir_test {
+	T_EQ,
+	T_NE,
+	T_LT,
+	T_LE,
+	T_GT,
+	T_GE,
+	T_IN,	  /* int in values[] */
+	T_MASK,	  /* (v & values[i]) != 0 for any i */
+	T_RANGE,  /* lo[i] <= v <= hi[i] for any i */
+	T_STR_EQ, /* string equals any of strs[] */
+	T_STR_PREFIX,
+	T_STR_SUFFIX,
+	T_BIT,	   /* SRC_BINARY bit set */
+	T_CIDR,	   /* address in any of cidrs[] */
+	T_PORT,	   /* port in ranges lo/hi */
+	T_FAMILY,  /* address family in values[] */
+	T_FILETYPE, /* S_IFMT bits of the object's inode in values[] */
+	T_STATE,   /* TCP state of a sock in values[] */
+	T_PROTO,   /* IP protocol of a sock/sockaddr in values[] */
+	T_NLINK,   /* link count of the object's inode in values[] (Unlinked: 0) */
+};
+
+struct ir_strlit {
+	const char *s; /* bytes (may contain NUL) */
+	uint32_t len;
+};
+
+enum ir_pkind { P_LEAF, P_AND, P_OR, P_NOT, P_TRUE };
+
+struct ir_pred {
+	enum ir_pkind kind;
+	struct span span;
+	enum ir_cost cost; /* max over the subtree */
+	/* AND/OR/NOT */
+	struct ir_pred **kids;
+	size_t nkids;
+	/* leaf */
+	enum ir_src src;
+	int slot;    /* SRC_ARG */
+	int bit;     /* SRC_BINARY */
+	enum ir_test test;
+	bool negate; /* NotEqual/NotIn/...: the leaf is negated as a whole */
+	int64_t *vals;
+	int64_t *his; /* T_RANGE/T_PORT upper bounds (vals are lower) */
+	size_t nvals;
+	struct ir_strlit *strs;
+	size_t nstrs;
+	int map; /* >= 0: the set lives in objects maps[map] (large sets) */
+	uint8_t (*cidrs)[17]; /* 16 bytes address + prefix length; v4 mapped as ::ffff:a.b.c.d */
+	size_t ncidrs;
+};
+
+/* How a prog reads an argument slot. */
+enum ir_argfrom {
+	AF_TP_FIELD,  /* tracepoint record: offset/size/signed */
+	AF_CTX_U64,   /* u64 ctx[idx]: raw_tp, tp_btf, fentry, lsm (BPF_PROG args) */
+	AF_PT_REGS,   /* kprobe: PT_REGS_PARMn(ctx) or syscall regs */
+	AF_SOCK_ADDR, /* cgroup/connect: struct bpf_sock_addr */
+	AF_RET,	      /* return value: kretprobe/uretprobe regs, fexit ctx[nargs] */
+	AF_COMM,      /* bpf_get_current_comm() */
+	AF_NET,	      /* tpcNetwork fixed arg `index`: tpc_<proto>__arg_*(nc, index) */
+};
+
+enum ir_argkind {
+	AK_INT,	     /* integer of size/signedness */
+	AK_USTR,     /* user string pointer */
+	AK_KSTR,     /* kernel string pointer */
+	AK_DATALOC,  /* __data_loc char[] in a tracepoint record */
+	AK_FILE,     /* struct file * -> canonical path */
+	AK_PATH,     /* struct path * -> canonical path */
+	AK_BPRM,     /* struct linux_binprm * -> file path */
+	AK_DENTRY,   /* struct dentry * -> path inside its mount */
+	AK_FD,	     /* file descriptor of the current task -> canonical path */
+	AK_COMM,     /* the task's comm (DSL 'comm') */
+	AK_SOCKADDR, /* struct sockaddr * (user or kernel) */
+	AK_SOCK,     /* struct sock * */
+	AK_CAPS,     /* kernel_cap_t value (u64) */
+};
+
+struct ir_arg {
+	int slot;
+	enum ir_argfrom from;
+	enum ir_argkind kind;
+	enum arg_type type; /* the policy's type, for the event's JSON oneof */
+	int index;	    /* ctx / register index */
+	uint32_t offset;    /* AF_TP_FIELD */
+	uint32_t size;	    /* int width in bytes */
+	bool is_signed;
+	bool syscall_regs; /* AF_PT_REGS via the syscall wrapper's inner pt_regs */
+	bool in_event;	   /* some spec posts it */
+	bool in_pred;	   /* some surviving leaf reads it */
+	bool is_return;	   /* the hook's returnArg */
+};
+
+struct ir_action {
+	bool post;
+	bool kill;
+	int signal;   /* 0 = none */
+	int deny;     /* errno to return from LSM/cgroup (0 = none) */
+	uint64_t rate_limit_ms;
+	int rate_scope; /* 0 thread, 1 process, 2 global */
+	const char *names[8]; /* action names for metadata */
+	size_t nnames;
+};
+
+struct ir_rule {
+	int id; /* global, indexes metadata rules[] */
+	int selector;
+	struct span span;
+	struct ir_pred *pred; /* NULL = always */
+	struct ir_action act;
+};
+
+/* One policy's hook entry inside a fused prog. */
+struct ir_spec {
+	int id; /* global, indexes metadata hooks[] */
+	int policy;
+	struct span span;
+	const struct ast_hook *hook;
+	VEC(int) event_args; /* slots posted, in the policy's args order */
+	VEC(struct ir_rule) rules;
+	const char *event;    /* process_kprobe, process_tracepoint, ... */
+	int scope_map;	      /* >= 0: the policy's workload scope (maps[]), checked first */
+};
+
+enum ir_attach {
+	AT_TRACEPOINT,
+	AT_RAW_TP,
+	AT_TP_BTF,
+	AT_KPROBE,
+	AT_KRETPROBE,
+	AT_FENTRY,
+	AT_FEXIT,
+	AT_LSM,
+	AT_UPROBE,
+	AT_URETPROBE,
+	AT_CGROUP_CONNECT4,
+	AT_CGROUP_CONNECT6,
+	/* tpcNetwork (cgroup programs attach to the cgroup v2 root) */
+	AT_CGROUP_SENDMSG4,
+	AT_CGROUP_SENDMSG6,
+	AT_CGROUP_SOCK_CREATE,
+	AT_CGROUP_SKB_INGRESS,
+	AT_CGROUP_SKB_EGRESS,
+};
+
+/* One program variant: how a prog attaches on some kernels. */
+struct ir_variant {
+	enum ir_attach at;
+	const char *target;  /* "syscalls/sys_enter_openat", "bprm_check_security", ... */
+	const char *name;    /* C function name, unique */
+	int prio;	     /* lower preferred */
+	bool deny_capable;   /* return value can deny (LSM/cgroup) */
+	int lsm_nargs;	     /* LSM: the hook's argument count (ctx[n] = previous verdict) */
+	enum net_proto net;  /* network prog: its protocol (AF_NET reads) */
+};
+
+struct ir_prog {
+	int id;
+	enum hook_kind kind;
+	const char *key; /* fusion key: kind + target */
+	VEC(struct ir_variant) variants;
+	VEC(struct ir_arg) args;
+	VEC(struct ir_spec) specs;
+	bool needs_binary; /* some leaf reads SRC_BINARY */
+	enum net_proto net; /* HOOK_NET: the protocol; the body takes a tpc_net_ctx */
+};
+
+/* A matchBinaries set, evaluated once per process image. */
+struct ir_binset {
+	int bit;
+	enum op op;
+	VEC(struct ir_strlit) values;
+	int map; /* In/NotIn: hash map index in maps[] */
+	struct span span;
+};
+
+enum ir_map_kind {
+	MAP_PATH_SET,
+	MAP_STR_SET,
+	MAP_PREFIX_SET,
+	MAP_INT_SET,
+	MAP_SCOPE, /* cgroup ids in a policy's workload scope; the loader fills it */
+};
+
+/* The workload selector a MAP_SCOPE map stands for (docs/object-format.md
+ * "cgroup_scope"); the loader evaluates it against its pod store. */
+struct ir_scope {
+	int policy;
+	int index; /* its slot in TPC_SCOPE_LEVELS_MAP (0.. number of scope maps) */
+	const char *ns; /* TracingPolicyNamespaced: only pods of this namespace */
+	const struct ast_label_selector *pods;	     /* NULL: every pod */
+	const struct ast_label_selector *containers; /* NULL: every container */
+};
+
+struct ir_map {
+	const char *name;
+	enum ir_map_kind kind;
+	const char *purpose;
+	uint32_t key_size;
+	uint32_t max_entries;
+	bool resolve_realpath;
+	VEC(struct ir_strlit) strs;
+	VEC(int64_t) ints;
+	struct ir_scope scope; /* MAP_SCOPE */
+};
+
+struct ir_policy {
+	const struct ast_policy *ast;
+	const char *name;
+	const char *ns;
+	bool enforce; /* has an enforcing action */
+};
+
+struct ir_object {
+	VEC(struct ir_policy) policies;
+	VEC(struct ir_prog *) progs;
+	VEC(struct ir_binset) binsets;
+	VEC(struct ir_map) maps;
+	int nrules, nspecs;
+	bool needs_proc; /* some prog reads binary bits: emit the exit cleaner */
+	bool needs_net;	 /* network progs: include tpc_net.bpf.h, emit the owner recorder */
+};
+
+/* Builders (ir.c). */
+struct value_cidr;
+struct ir_pred *ir_pred__new(struct arena *a, enum ir_pkind k, struct span sp);
+void ir_pred__add(struct arena *a, struct ir_pred *parent, struct ir_pred *kid);
+struct ir_pred *ir_pred__leaf(struct arena *a, enum ir_src src, enum ir_test t, struct span sp);
+void ir_pred__add_int(struct arena *a, struct ir_pred *p, int64_t lo, int64_t hi);
+void ir_pred__add_str(struct arena *a, struct ir_pred *p, const char *s, size_t len);
+void ir_pred__add_cidr(struct arena *a, struct ir_pred *p, const struct value_cidr *c);
+/* New matchBinaries set; returns its bit or -E2BIG past 64 sets. */
+int ir_object__add_binset(struct arena *a, struct ir_object *o, enum op op,
+			  const struct ast_str *vals, size_t n, struct span sp);
+
+/* lower.c: returns 0 or -EINVAL after reporting unsupported constructs. */
+int ir__lower(struct arena *a, struct diag_sink *d, const struct ast_bundle *b,
+	      struct ir_object *out);
+/* opt.c: cost ordering, set lowering; never fails. */
+void ir__optimize(struct arena *a, struct ir_object *o);
+/* Largest set lowered to inline compares (more values go to a map). */
+#define IR_INLINE_MAX 8
+
+bool ir_pred__uses_binary(const struct ir_pred *p);
+const char *ir_attach__name(enum ir_attach at);
+const char *ir_attach__sec(enum ir_attach at); /* libbpf SEC() prefix */
+
+#endif

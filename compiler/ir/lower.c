@@ -1,0 +1,1412 @@
+/* lower.c - checked AST -> IR (see ir.h).
+ *
+ * The front end has already reported everything it can; what reaches an
+ * error here is a construct the back end cannot express yet, and it is
+ * reported as such (never dropped). Fusion happens here: hooks with the
+ * same attach key share one ir_prog.
+ */
+#include "ir/ir.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "kernel/btf_info.h"
+#include "base/diag.h"
+#include "ir/dsl_lower.h"
+#include "base/values.h"
+#include "tpc_abi.h"
+
+struct lower {
+	struct arena *a;
+	struct diag_sink *d;
+	struct ir_object *o;
+	struct btf_info *btf;
+	int policy;
+	int scope_map; /* the current policy's, or -1 */
+	const struct ast_policy *pol; /* the policy being lowered */
+	int rule;		      /* the rule being lowered (its id) */
+	int errors;
+};
+
+#define LERR(L, sp, ...)                                                       \
+	do {                                                                   \
+		diag__error((L)->d, (sp), "unsupported", __VA_ARGS__);         \
+		(L)->errors++;                                                 \
+	} while (0)
+
+/* ---- programs and fusion -------------------------------------------- */
+
+static struct ir_prog *prog_get(struct lower *L, enum hook_kind kind, const char *key)
+{
+	struct ir_prog *p;
+
+	for (size_t i = 0; i < L->o->progs.n; i++)
+		if (!strcmp(L->o->progs.v[i]->key, key))
+			return L->o->progs.v[i];
+	p = arena__alloc(L->a, sizeof(*p));
+	p->id = (int)L->o->progs.n;
+	p->kind = kind;
+	p->key = arena__strdup(L->a, key);
+	VEC_PUSH(L->a, L->o->progs, p);
+	return p;
+}
+
+/* C-name part of an attach kind: "cgroup/connect4" -> "connect4",
+ * "cgroup_skb/egress" -> "skb_egress". */
+static const char *attach_cname(struct lower *L, enum ir_attach at)
+{
+	const char *n = ir_attach__name(at);
+
+	if (!strncmp(n, "cgroup/", 7))
+		return n + 7;
+	if (!strncmp(n, "cgroup_skb/", 11))
+		return arena__sprintf(L->a, "skb_%s", n + 11);
+	return n;
+}
+
+static void variant_add(struct lower *L, struct ir_prog *p, enum ir_attach at,
+			const char *target, int prio)
+{
+	struct ir_variant v = {
+		.at = at,
+		.target = arena__strdup(L->a, target),
+		.name = arena__sprintf(L->a, "tpc_p%d_%s", p->id, attach_cname(L, at)),
+		.prio = prio,
+		.net = p->net,
+		.deny_capable = at == AT_LSM || at == AT_CGROUP_CONNECT4 ||
+				at == AT_CGROUP_CONNECT6 || at == AT_CGROUP_SENDMSG4 ||
+				at == AT_CGROUP_SENDMSG6 || at == AT_CGROUP_SKB_EGRESS,
+	};
+
+	VEC_PUSH(L->a, p->variants, v);
+}
+
+/* Find or add an argument slot with the same read. */
+static int slot_get(struct lower *L, struct ir_prog *p, const struct ir_arg *want)
+{
+	struct ir_arg a = *want;
+
+	for (size_t i = 0; i < p->args.n; i++) {
+		struct ir_arg *x = &p->args.v[i];
+
+		if (x->from == a.from && x->kind == a.kind && x->index == a.index &&
+		    x->offset == a.offset && x->size == a.size && x->is_signed == a.is_signed)
+			return x->slot;
+	}
+	a.slot = (int)p->args.n;
+	VEC_PUSH(L->a, p->args, a);
+	return a.slot;
+}
+
+static enum ir_argkind kind_of_type(enum arg_type t)
+{
+	switch (t) {
+	case ARG_STRING:
+	case ARG_FILENAME:
+		return AK_USTR;
+	case ARG_DATA_LOC:
+		return AK_DATALOC;
+	case ARG_FILE:
+		return AK_FILE;
+	case ARG_PATH:
+		return AK_PATH;
+	case ARG_LINUX_BINPRM:
+		return AK_BPRM;
+	case ARG_DENTRY:
+		return AK_DENTRY;
+	case ARG_FD:
+		return AK_FD;
+	case ARG_SOCKADDR:
+		return AK_SOCKADDR;
+	case ARG_SOCK:
+	case ARG_SOCKET:
+		return AK_SOCK;
+	case ARG_KERNEL_CAP_T:
+	case ARG_CAP_INHERITABLE:
+	case ARG_CAP_PERMITTED:
+	case ARG_CAP_EFFECTIVE:
+		return AK_CAPS;
+	default:
+		return AK_INT;
+	}
+}
+
+/* A 64-bit word of kernel context (strings are kernel pointers). */
+static void kernel_word_arg(struct ir_arg *a, enum arg_type t, enum ir_argfrom from)
+{
+	a->from = from;
+	a->kind = kind_of_type(t);
+	if (a->kind == AK_USTR)
+		a->kind = AK_KSTR;
+	a->size = 8;
+	a->is_signed = arg_type__is_signed(t);
+}
+
+/* How spec arg `ai` of hook h is read in prog p. Returns slot or -1. */
+static int lower_arg(struct lower *L, struct ir_prog *p, const struct ast_hook *h,
+		     const struct ast_arg *ai, const struct tp_format *tpf)
+{
+	struct ir_arg a = { 0 };
+	enum arg_type t = ai->type_id;
+
+	a.type = t;
+	a.index = (int)ai->index.v;
+	if (ai->resolve.present || ai->btf_type.present) {
+		LERR(L, ai->span, "argument 'resolve'/'btfType' is not supported by tpc yet");
+		return -1;
+	}
+	switch (h->kind) {
+	case HOOK_TRACEPOINT: {
+		const struct tp_field *f;
+
+		if (h->raw.v) {
+			kernel_word_arg(&a, t, AF_CTX_U64);
+			break;
+		}
+		if (!tpf || a.index < 0 || a.index >= tpf->nfields) {
+			LERR(L, ai->index.span, "tracepoint field index %d does not exist",
+			     a.index);
+			return -1;
+		}
+		f = &tpf->fields[a.index];
+		a.from = AF_TP_FIELD;
+		a.offset = (uint32_t)f->offset;
+		a.size = (uint32_t)f->size;
+		a.is_signed = f->is_signed;
+		if (t == ARG_AUTO)
+			t = f->data_loc ? ARG_DATA_LOC
+			    : f->is_ptr && strstr(f->type, "char") ? ARG_STRING
+			    : f->size == 8 ? (f->is_signed ? ARG_LONG : ARG_ULONG)
+			    : (f->is_signed ? ARG_INT : ARG_UINT32);
+		a.type = t;
+		if (f->data_loc)
+			a.kind = AK_DATALOC;
+		else if (arg_type__is_string(t))
+			/* syscall tracepoints carry user pointers; others kernel ones */
+			a.kind = !strcmp(h->subsystem.s, "syscalls") ? AK_USTR : AK_KSTR;
+		else if (arg_type__is_int(t))
+			a.kind = AK_INT;
+		else if (t == ARG_FD && !f->is_ptr)
+			a.kind = AK_FD; /* e.g. sys_exit_openat's ret */
+		else {
+			LERR(L, ai->type.span,
+			     "type '%s' cannot be read from a tracepoint field",
+			     arg_type__name(t));
+			return -1;
+		}
+		if (a.kind == AK_INT && f->size != 1 && f->size != 2 && f->size != 4 &&
+		    f->size != 8) {
+			LERR(L, ai->span, "tracepoint field '%s' of %u bytes is not an integer",
+			     f->name, (unsigned)f->size);
+			return -1;
+		}
+		break;
+	}
+	case HOOK_KPROBE:
+	case HOOK_UPROBE:
+		a.from = AF_PT_REGS;
+		a.kind = kind_of_type(t);
+		a.syscall_regs = h->kind == HOOK_KPROBE && h->syscall.v;
+		if (h->kind == HOOK_UPROBE && a.kind == AK_KSTR)
+			a.kind = AK_USTR;
+		if (h->kind == HOOK_KPROBE && !h->syscall.v && a.kind == AK_USTR)
+			a.kind = AK_KSTR;
+		a.size = 8;
+		a.is_signed = arg_type__is_signed(t);
+		break;
+	case HOOK_FENTRY:
+	case HOOK_LSM:
+		a.from = AF_CTX_U64;
+		a.kind = kind_of_type(t);
+		if (a.kind == AK_USTR)
+			a.kind = h->kind == HOOK_FENTRY && h->syscall.v ? AK_USTR : AK_KSTR;
+		a.size = 8;
+		a.is_signed = arg_type__is_signed(t);
+		break;
+	case HOOK_NET:
+		/* the fixed args come from the entry's tpc_net_ctx */
+		kernel_word_arg(&a, t, AF_NET);
+		break;
+	default:
+		LERR(L, ai->span, "arguments of %s hooks are not supported yet",
+		     hook_kind__name(h->kind));
+		return -1;
+	}
+	if (t == ARG_AUTO) {
+		LERR(L, ai->type.span, "argument type 'auto' could not be resolved here; give a type");
+		return -1;
+	}
+	if (a.kind == AK_INT && !arg_type__is_int(t)) {
+		LERR(L, ai->type.span, "argument type '%s' is not supported by tpc yet",
+		     arg_type__name(t));
+		return -1;
+	}
+	if (a.kind == AK_INT && arg_type__int_size(t) && a.from != AF_TP_FIELD) {
+		a.size = (uint32_t)arg_type__int_size(t);
+	}
+	return slot_get(L, p, &a);
+}
+
+/* ---- selectors -------------------------------------------------------- */
+
+static struct ir_pred *lower_binaries(struct lower *L, const struct ast_match_binaries *mb)
+{
+	struct ir_pred *p;
+	int bit;
+
+	if (mb->follow_children.present && mb->follow_children.v) {
+		LERR(L, mb->follow_children.span, "matchBinaries followChildren is not supported by tpc yet");
+		return NULL;
+	}
+	bit = ir_object__add_binset(L->a, L->o, mb->op, mb->values.v, mb->values.n, mb->span);
+	if (bit < 0) {
+		LERR(L, mb->span, "more than 64 matchBinaries sets in one object");
+		return NULL;
+	}
+	p = ir_pred__leaf(L->a, SRC_BINARY, T_BIT, mb->span);
+	p->bit = bit;
+	/* the set computes membership; the Not* operators negate it */
+	p->negate = mb->op == OP_NOT_IN || mb->op == OP_NOT_PREFIX || mb->op == OP_NOT_POSTFIX;
+	return p;
+}
+
+static struct ir_pred *lower_pids(struct lower *L, const struct ast_match_pids *mp)
+{
+	struct ir_pred *p;
+
+	if (mp->is_namespace_pid.v || mp->follow_forks.v) {
+		LERR(L, mp->span, "matchPIDs isNamespacePID/followForks are not supported by tpc yet");
+		return NULL;
+	}
+	p = ir_pred__leaf(L->a, SRC_PID, T_IN, mp->span);
+	p->negate = mp->op == OP_NOT_IN;
+	for (size_t i = 0; i < mp->values.n; i++) {
+		int64_t v;
+		const char *why;
+
+		if (value__parse_int(mp->values.v[i].s, ARG_UINT32, &v, &why)) {
+			LERR(L, mp->values.v[i].span, "bad pid: %s", why);
+			return NULL;
+		}
+		ir_pred__add_int(L->a, p, v, v);
+	}
+	return p;
+}
+
+static struct ir_pred *lower_ns(struct lower *L, const struct ast_match_ns *mn)
+{
+	struct ir_pred *p = ir_pred__leaf(L->a, SRC_NS, T_IN, mn->span);
+
+	p->bit = (int)mn->ns;
+	p->cost = COST_DEREF;
+	p->negate = mn->op == OP_NOT_IN;
+	for (size_t i = 0; i < mn->values.n; i++) {
+		int64_t v;
+		const char *why;
+
+		if (ast_str__eq(&mn->values.v[i], "host_ns")) {
+			ir_pred__add_int(L->a, p, -1, -1); /* resolved in the kernel */
+			continue;
+		}
+		if (value__parse_int(mn->values.v[i].s, ARG_UINT32, &v, &why)) {
+			LERR(L, mn->values.v[i].span, "bad namespace inode: %s", why);
+			return NULL;
+		}
+		ir_pred__add_int(L->a, p, v, v);
+	}
+	return p;
+}
+
+/* In: the set holds at least one of the capabilities; NotIn: none. */
+static struct ir_pred *lower_caps(struct lower *L, const struct ast_match_caps *mc)
+{
+	struct ir_pred *p = ir_pred__leaf(L->a, SRC_CAPS, T_MASK, mc->span);
+	uint64_t mask = 0;
+
+	if (mc->is_namespace_capability.v) {
+		LERR(L, mc->is_namespace_capability.span,
+		     "isNamespaceCapability is not supported by tpc yet");
+		return NULL;
+	}
+	p->bit = (int)mc->type;
+	p->cost = COST_DEREF;
+	p->negate = mc->op == OP_NOT_IN;
+	for (size_t i = 0; i < mc->values.n; i++) {
+		int cap;
+
+		if (capability__lookup(mc->values.v[i].s, &cap)) {
+			LERR(L, mc->values.v[i].span, "unknown capability");
+			return NULL;
+		}
+		mask |= 1ull << cap;
+	}
+	ir_pred__add_int(L->a, p, (int64_t)mask, (int64_t)mask);
+	return p;
+}
+
+/* matchArgs index -> the hook arg whose index equals it (Tetragon). */
+static const struct ast_arg *find_arg(const struct ast_hook *h, int64_t index, int *pos)
+{
+	for (size_t i = 0; i < h->args.n; i++) {
+		if (h->args.v[i].index.v == index) {
+			*pos = (int)i;
+			return &h->args.v[i];
+		}
+	}
+	return NULL;
+}
+
+/* force_slot >= 0: test that slot (matchReturnArgs: the return value). */
+static struct ir_pred *lower_match_arg(struct lower *L, struct ir_prog *prog,
+				       const struct ast_hook *h, const int *slots,
+				       const struct ast_match_arg *m, int force_slot)
+{
+	const struct ast_arg *ai;
+	struct ir_pred *p;
+	int pos, slot;
+	enum arg_type t;
+	const struct ir_arg *ia;
+	bool neg = false;
+
+	if (force_slot >= 0) {
+		slot = force_slot;
+		goto have_slot;
+	}
+	if (m->args.n > 1) {
+		LERR(L, m->span, "matchArgs with several 'args' is not supported by tpc yet");
+		return NULL;
+	}
+	if (m->args.n == 1) {
+		pos = (int)m->args.v[0].v;
+		if (pos < 0 || (size_t)pos >= h->args.n) {
+			LERR(L, m->args.v[0].span, "no argument at position %d", pos);
+			return NULL;
+		}
+		ai = &h->args.v[pos];
+	} else {
+		ai = find_arg(h, m->index.v, &pos);
+		if (!ai) {
+			LERR(L, m->index.span, "no argument with index %lld is declared in 'args'",
+			     (long long)m->index.v);
+			return NULL;
+		}
+	}
+	slot = slots[pos];
+	if (slot < 0)
+		return NULL;
+have_slot:
+	ia = &prog->args.v[slot];
+	t = ia->type;
+	p = ir_pred__leaf(L->a, SRC_ARG, T_EQ, m->span);
+	p->slot = slot;
+	switch (ia->kind) {
+	case AK_INT:
+	case AK_CAPS:
+		p->cost = COST_INT_ARG;
+		switch (m->op) {
+		case OP_NOT_EQUAL:
+		case OP_NOT_IN_MAP:
+			neg = true;
+			/* fallthrough */
+		case OP_EQUAL:
+		case OP_IN_MAP:
+			p->test = T_IN;
+			break;
+		case OP_GT:
+			p->test = T_GT;
+			break;
+		case OP_LT:
+			p->test = T_LT;
+			break;
+		case OP_MASK:
+			p->test = T_MASK;
+			break;
+		case OP_NOT_IN_RANGE:
+			neg = true;
+			/* fallthrough */
+		case OP_IN_RANGE:
+			p->test = T_RANGE;
+			break;
+		default:
+			LERR(L, m->op_name.span, "operator '%s' is not supported on integer arguments by tpc yet",
+			     op__name(m->op));
+			return NULL;
+		}
+		for (size_t i = 0; i < m->values.n; i++) {
+			int64_t lo, hi;
+			const char *why;
+			const char *s = m->values.v[i].s;
+
+			if (!strncmp(s, "list:", 5)) {
+				LERR(L, m->values.v[i].span,
+				     "InMap with 'list:' values is not supported by tpc yet");
+				return NULL;
+			}
+			if ((p->test == T_RANGE || p->test == T_IN) && strchr(s + 1, ':')) {
+				if (value__parse_int_range(s, t, &lo, &hi, &why)) {
+					LERR(L, m->values.v[i].span, "bad range: %s", why);
+					return NULL;
+				}
+				if (p->test == T_IN)
+					p->test = T_RANGE;
+			} else if (ia->kind == AK_CAPS) {
+				int cap;
+
+				if (capability__lookup(s, &cap) == 0) {
+					lo = hi = (int64_t)(1ull << cap);
+				} else if (value__parse_int(s, ARG_UINT64, &lo, &why)) {
+					LERR(L, m->values.v[i].span, "bad capability value: %s", why);
+					return NULL;
+				} else {
+					hi = lo;
+				}
+			} else if (value__parse_int(s, t, &lo, &why)) {
+				LERR(L, m->values.v[i].span, "bad value: %s", why);
+				return NULL;
+			} else {
+				hi = lo;
+			}
+			ir_pred__add_int(L->a, p, lo, hi);
+		}
+		if (p->test == T_RANGE) {
+			for (size_t i = 0; i < p->nvals; i++)
+				if (p->his[i] < p->vals[i])
+					p->his[i] = p->vals[i];
+		}
+		break;
+	case AK_USTR:
+	case AK_KSTR:
+	case AK_DATALOC:
+	case AK_FILE:
+	case AK_PATH:
+	case AK_BPRM:
+	case AK_DENTRY:
+	case AK_FD:
+	case AK_COMM:
+		p->cost = ia->kind >= AK_FILE ? COST_PATH : COST_STRING;
+		switch (m->op) {
+		case OP_NOT_EQUAL:
+			neg = true;
+			/* fallthrough */
+		case OP_EQUAL:
+			p->test = T_STR_EQ;
+			break;
+		case OP_NOT_PREFIX:
+			neg = true;
+			/* fallthrough */
+		case OP_PREFIX:
+			p->test = T_STR_PREFIX;
+			break;
+		case OP_NOT_POSTFIX:
+			neg = true;
+			/* fallthrough */
+		case OP_POSTFIX:
+			p->test = T_STR_SUFFIX;
+			break;
+		case OP_NOT_FILE_TYPE:
+			neg = true;
+			/* fallthrough */
+		case OP_FILE_TYPE:
+			if (ia->kind != AK_FILE && ia->kind != AK_PATH && ia->kind != AK_FD &&
+			    ia->kind != AK_DENTRY && ia->kind != AK_BPRM) {
+				LERR(L, m->op_name.span,
+				     "FileType applies to file, path, fd, dentry and linux_binprm arguments");
+				return NULL;
+			}
+			p->test = T_FILETYPE;
+			p->cost = COST_DEREF;
+			for (size_t i = 0; i < m->values.n; i++) {
+				unsigned ft;
+				const char *why;
+
+				if (value__parse_file_type(m->values.v[i].s, &ft, &why)) {
+					LERR(L, m->values.v[i].span, "bad file type: %s", why);
+					return NULL;
+				}
+				ir_pred__add_int(L->a, p, ft, ft);
+			}
+			p->negate = neg;
+			prog->args.v[slot].in_pred = true;
+			return p;
+		case OP_NOT_UNLINKED:
+			neg = true;
+			/* fallthrough */
+		case OP_UNLINKED:
+			/* every name of the inode removed: i_nlink == 0 */
+			if (ia->kind != AK_FILE && ia->kind != AK_PATH && ia->kind != AK_BPRM) {
+				LERR(L, m->op_name.span,
+				     "Unlinked applies to file, path and linux_binprm arguments");
+				return NULL;
+			}
+			p->test = T_NLINK;
+			p->cost = COST_DEREF;
+			ir_pred__add_int(L->a, p, 0, 0);
+			p->negate = neg;
+			prog->args.v[slot].in_pred = true;
+			return p;
+		default:
+			LERR(L, m->op_name.span, "operator '%s' is not supported on string/path arguments by tpc yet",
+			     op__name(m->op));
+			return NULL;
+		}
+		for (size_t i = 0; i < m->values.n; i++) {
+			if (m->values.v[i].len >= TPC_STR_MAX - 1) {
+				LERR(L, m->values.v[i].span, "string value longer than %d bytes",
+				     TPC_STR_MAX - 2);
+				return NULL;
+			}
+			ir_pred__add_str(L->a, p, m->values.v[i].s, m->values.v[i].len);
+		}
+		break;
+	case AK_SOCKADDR:
+	case AK_SOCK:
+		p->cost = COST_DEREF;
+		switch (m->op) {
+		case OP_NOT_DADDR:
+		case OP_NOT_SADDR:
+			neg = true;
+			/* fallthrough */
+		case OP_DADDR:
+		case OP_SADDR:
+			p->test = T_CIDR;
+			for (size_t i = 0; i < m->values.n; i++) {
+				struct value_cidr c;
+				const char *why;
+
+				if (value__parse_cidr(m->values.v[i].s, &c, &why)) {
+					LERR(L, m->values.v[i].span, "bad address: %s", why);
+					return NULL;
+				}
+				ir_pred__add_cidr(L->a, p, &c);
+			}
+			/* bit 1: the source side of a sock; a sockaddr has one address */
+			p->bit = (m->op == OP_SADDR || m->op == OP_NOT_SADDR) && ia->kind == AK_SOCK;
+			break;
+		case OP_NOT_DPORT:
+		case OP_NOT_SPORT:
+			neg = true;
+			/* fallthrough */
+		case OP_DPORT:
+		case OP_SPORT:
+			p->test = T_PORT;
+			for (size_t i = 0; i < m->values.n; i++) {
+				uint16_t lo, hi;
+				const char *why;
+
+				if (value__parse_port_range(m->values.v[i].s, &lo, &hi, &why)) {
+					LERR(L, m->values.v[i].span, "bad port: %s", why);
+					return NULL;
+				}
+				ir_pred__add_int(L->a, p, lo, hi);
+			}
+			p->bit = (m->op == OP_SPORT || m->op == OP_NOT_SPORT) && ia->kind == AK_SOCK;
+			break;
+		case OP_NOT_SPORT_PRIV:
+		case OP_NOT_DPORT_PRIV:
+			neg = true;
+			/* fallthrough */
+		case OP_SPORT_PRIV:
+		case OP_DPORT_PRIV:
+			/* privileged ports: below 1024 */
+			p->test = T_PORT;
+			ir_pred__add_int(L->a, p, 0, 1023);
+			p->bit = (m->op == OP_SPORT_PRIV || m->op == OP_NOT_SPORT_PRIV) &&
+				 ia->kind == AK_SOCK;
+			break;
+		case OP_PROTOCOL:
+			p->test = T_PROTO;
+			for (size_t i = 0; i < m->values.n; i++) {
+				int pr;
+				const char *why;
+
+				if (value__parse_protocol(m->values.v[i].s, &pr, &why)) {
+					LERR(L, m->values.v[i].span, "bad protocol: %s", why);
+					return NULL;
+				}
+				ir_pred__add_int(L->a, p, pr, pr);
+			}
+			break;
+		case OP_STATE:
+			if (ia->kind != AK_SOCK) {
+				LERR(L, m->op_name.span, "State applies to sock and socket arguments");
+				return NULL;
+			}
+			p->test = T_STATE;
+			for (size_t i = 0; i < m->values.n; i++) {
+				int st;
+				const char *why;
+
+				if (value__parse_tcp_state(m->values.v[i].s, &st, &why)) {
+					LERR(L, m->values.v[i].span, "bad TCP state: %s", why);
+					return NULL;
+				}
+				ir_pred__add_int(L->a, p, st, st);
+			}
+			break;
+		case OP_FAMILY:
+			p->test = T_FAMILY;
+			for (size_t i = 0; i < m->values.n; i++) {
+				int fam;
+				const char *why;
+
+				if (value__parse_family(m->values.v[i].s, &fam, &why)) {
+					LERR(L, m->values.v[i].span, "bad family: %s", why);
+					return NULL;
+				}
+				ir_pred__add_int(L->a, p, fam, fam);
+			}
+			break;
+		default:
+			LERR(L, m->op_name.span, "operator '%s' is not supported on socket arguments by tpc yet",
+			     op__name(m->op));
+			return NULL;
+		}
+		break;
+	}
+	p->negate = neg;
+	prog->args.v[slot].in_pred = true;
+	return p;
+}
+
+static void lower_actions(struct lower *L, const struct ast_hook *h, const struct ast_selector *sel,
+			  struct ir_action *act, bool *enforce)
+{
+	act->post = true;
+	if (!sel || !sel->match_actions.n) {
+		act->names[act->nnames++] = "Post";
+		return;
+	}
+	for (size_t i = 0; i < sel->match_actions.n; i++) {
+		const struct ast_action *x = &sel->match_actions.v[i];
+		int v;
+
+		if (act->nnames < 8)
+			act->names[act->nnames++] = action__name(x->action);
+		switch (x->action) {
+		case ACT_POST:
+			if (x->rate_limit.present) {
+				const char *why;
+
+				if (value__parse_duration_ms(x->rate_limit.s, &act->rate_limit_ms, &why))
+					LERR(L, x->rate_limit.span, "bad rateLimit: %s", why);
+				act->rate_scope = 0; /* thread, Tetragon's default */
+				if (x->rate_limit_scope.present) {
+					if (ast_str__eq(&x->rate_limit_scope, "process"))
+						act->rate_scope = 1;
+					else if (ast_str__eq(&x->rate_limit_scope, "global"))
+						act->rate_scope = 2;
+				}
+			}
+			break;
+		case ACT_NOPOST:
+			act->post = false;
+			break;
+		case ACT_SIGKILL:
+			act->kill = true;
+			*enforce = true;
+			break;
+		case ACT_SIGNAL:
+			if (signal__lookup(x->arg_sig.s ? x->arg_sig.s : "", &v)) {
+				LERR(L, x->span, "Signal needs a valid argSig");
+				break;
+			}
+			act->signal = v;
+			*enforce = true;
+			break;
+		case ACT_OVERRIDE:
+			if (errno__lookup(x->arg_error.s ? x->arg_error.s : "", &v)) {
+				LERR(L, x->span, "Override needs a valid argError");
+				break;
+			}
+			if (h->kind != HOOK_LSM &&
+			    !(h->kind == HOOK_KPROBE && h->call.present &&
+			      !strncmp(h->call.s, "security_", 9) && !h->ret.v)) {
+				LERR(L, x->span,
+				     "Override on %s hooks is not supported by tpc yet (only lsmhooks and security_* kprobes deny)",
+				     hook_kind__name(h->kind));
+				break;
+			}
+			act->deny = v;
+			*enforce = true;
+			break;
+		case ACT_BLOCK:
+			if (h->kind == HOOK_NET) {
+				/* tcp: connect() fails (cgroup/connect4/6) */
+				act->deny = EPERM;
+				*enforce = true;
+				break;
+			}
+			if (h->kind != HOOK_EXEC) {
+				LERR(L, x->span, "Block is only valid for the exec shorthand");
+				break;
+			}
+			act->deny = EPERM;
+			act->kill = true; /* hosts without BPF LSM: SIGKILL at exec */
+			*enforce = true;
+			break;
+		default:
+			LERR(L, x->name.span, "action '%s' is not supported by tpc yet",
+			     action__name(x->action));
+		}
+	}
+}
+
+/* ---- workload scope ------------------------------------------------- */
+
+/* A selector that selects: present, not null. podSelector: {} selects
+ * every pod (but not the host), as a Kubernetes label selector does. */
+static const struct ast_label_selector *selects(const struct ast_label_selector *ls)
+{
+	return ls->present && !ls->is_null ? ls : NULL;
+}
+
+static int scope_map_add(struct lower *L, const char *name, const char *purpose,
+			 const struct ast_label_selector *pods,
+			 const struct ast_label_selector *conts)
+{
+	struct ir_map m = { 0 };
+
+	m.name = name;
+	m.kind = MAP_SCOPE;
+	m.purpose = purpose;
+	m.key_size = 8;
+	m.max_entries = TPC_SCOPE_MAX;
+	m.scope.policy = L->policy;
+	for (size_t i = 0; i < L->o->maps.n; i++)
+		m.scope.index += L->o->maps.v[i].kind == MAP_SCOPE;
+	m.scope.ns = L->pol->kind == POLICY_NAMESPACED && L->pol->namespace_.s ? L->pol->namespace_.s
+									      : "";
+	m.scope.pods = pods;
+	m.scope.containers = conts;
+	VEC_PUSH(L->a, L->o->maps, m);
+	return (int)L->o->maps.n - 1;
+}
+
+/* podSelector, containerSelector and TracingPolicyNamespaced become one
+ * cgroup-id map per policy (sema checked the selectors); every spec of the
+ * policy tests it before its rules. Returns the map index or -1. */
+static int lower_scope(struct lower *L, const struct ast_policy *pol)
+{
+	const struct ast_label_selector *pods = selects(&pol->pod_selector);
+	const struct ast_label_selector *conts = selects(&pol->container_selector);
+
+	if (!pods && !conts && pol->kind != POLICY_NAMESPACED)
+		return -1;
+	return scope_map_add(L, arena__sprintf(L->a, "tpc_scope%d", L->policy),
+			     arena__sprintf(L->a, "workload scope of policy %d (cgroup ids)",
+					    L->policy),
+			     pods, conts);
+}
+
+/* The policy's selector plus the requirements a `match:` added. */
+static const struct ast_label_selector *merge_selector(struct lower *L,
+							const struct ast_label_selector *base,
+							const struct ast_label_req *reqs, size_t n)
+{
+	struct ast_label_selector *m;
+
+	if (!n)
+		return base;
+	m = arena__alloc(L->a, sizeof(*m));
+	if (base)
+		*m = *base; /* the vectors' storage is shared: only appended to below */
+	m->present = true;
+	m->is_null = false;
+	m->exprs.v = NULL;
+	m->exprs.n = m->exprs.cap = 0;
+	for (size_t i = 0; base && i < base->exprs.n; i++)
+		VEC_PUSH(L->a, m->exprs, base->exprs.v[i]);
+	for (size_t i = 0; i < n; i++)
+		VEC_PUSH(L->a, m->exprs, reqs[i]);
+	return m;
+}
+
+/* pod.* / container.* conjuncts of a selector's `match:`: a scope map of
+ * their own (the policy's selector and namespace included), tested as a
+ * leaf of the rule, so only this selector depends on it. */
+static struct ir_pred *lower_dsl_scope(struct lower *L, const struct lower_ctx *C,
+				       struct span sp)
+{
+	const struct ast_label_selector *pods, *conts;
+	struct ir_pred *p;
+
+	if (!C->wl_pods.n && !C->wl_containers.n)
+		return NULL;
+	pods = merge_selector(L, selects(&L->pol->pod_selector), C->wl_pods.v, C->wl_pods.n);
+	conts = merge_selector(L, selects(&L->pol->container_selector), C->wl_containers.v,
+			       C->wl_containers.n);
+	p = ir_pred__leaf(L->a, SRC_SCOPE, T_BIT, sp);
+	p->map = scope_map_add(L, arena__sprintf(L->a, "tpc_scope%d_r%d", L->policy, L->rule),
+			       arena__sprintf(L->a, "workload scope of rule %d (match: pod/container "
+						    "fields; cgroup ids)",
+					      L->rule),
+			       pods, conts);
+	return p;
+}
+
+/* Network hooks do not test scope maps themselves (the current task is
+ * not the socket's owner there): the owner's verdicts are recorded with
+ * it, one bit per scope map of the object (tpc_net_owner.scope), so a
+ * network hook can depend only on the first TPC_NET_SCOPE_MAX maps. */
+static void net_scope_check(struct lower *L, int map, struct span sp)
+{
+	if (L->o->maps.v[map].scope.index >= TPC_NET_SCOPE_MAX)
+		LERR(L, sp, "workload scope on tpcNetwork hooks: at most %d scope maps per object "
+			    "(podSelector/containerSelector policies and selectors with pod.* or "
+			    "container.* fields); compile fewer policies together",
+		     TPC_NET_SCOPE_MAX);
+}
+
+static struct ir_pred *lower_selector(struct lower *L, struct ir_prog *prog,
+				      const struct ast_hook *h, const int *slots,
+				      const struct ast_selector *sel)
+{
+	struct ir_pred *all = ir_pred__new(L->a, P_AND, sel->span);
+	struct lower_ctx C = { .a = L->a, .d = L->d, .o = L->o, .prog = prog, .hook = h,
+			       .slots = slots };
+
+#define UNSUP(vec, what)                                                       \
+	if (sel->vec.n)                                                        \
+		LERR(L, sel->span, "%s is not supported by tpc yet", what);
+	UNSUP(match_data, "matchData");
+
+
+
+	UNSUP(match_namespace_changes, "matchNamespaceChanges");
+
+	UNSUP(match_capability_changes, "matchCapabilityChanges");
+	UNSUP(match_return_actions, "matchReturnActions");
+#undef UNSUP
+	for (size_t i = 0; i < sel->match_namespaces.n; i++) {
+		struct ir_pred *p = lower_ns(L, &sel->match_namespaces.v[i]);
+
+		if (p)
+			ir_pred__add(L->a, all, p);
+	}
+	for (size_t i = 0; i < sel->match_capabilities.n; i++) {
+		struct ir_pred *p = lower_caps(L, &sel->match_capabilities.v[i]);
+
+		if (p)
+			ir_pred__add(L->a, all, p);
+	}
+	for (size_t i = 0; i < sel->match_pids.n; i++) {
+		struct ir_pred *p = lower_pids(L, &sel->match_pids.v[i]);
+
+		if (p)
+			ir_pred__add(L->a, all, p);
+	}
+	for (size_t i = 0; i < sel->match_binaries.n; i++) {
+		struct ir_pred *p = lower_binaries(L, &sel->match_binaries.v[i]);
+
+		if (p)
+			ir_pred__add(L->a, all, p);
+	}
+	for (size_t i = 0; i < sel->match_parent_binaries.n; i++) {
+		struct ir_pred *p = lower_binaries(L, &sel->match_parent_binaries.v[i]);
+
+		if (p) {
+			p->src = SRC_PBINARY;
+			ir_pred__add(L->a, all, p);
+		}
+	}
+	for (size_t i = 0; i < sel->match_args.n; i++) {
+		struct ir_pred *p = lower_match_arg(L, prog, h, slots, &sel->match_args.v[i], -1);
+
+		if (p)
+			ir_pred__add(L->a, all, p);
+	}
+	for (size_t i = 0; i < sel->match_return_args.n; i++) {
+		int rs = -1;
+		struct ir_pred *p;
+
+		for (size_t k = 0; k < prog->args.n; k++)
+			if (prog->args.v[k].is_return)
+				rs = prog->args.v[k].slot;
+		if (rs < 0) {
+			LERR(L, sel->match_return_args.v[i].span,
+			     "matchReturnArgs needs 'return: true' and a supported 'returnArg'");
+			continue;
+		}
+		p = lower_match_arg(L, prog, h, slots, &sel->match_return_args.v[i], rs);
+		if (p)
+			ir_pred__add(L->a, all, p);
+	}
+	if (sel->match) {
+		struct ir_pred *p = dsl__lower(&C, sel->match);
+
+		L->errors += C.errors;
+		if (p)
+			ir_pred__add(L->a, all, p);
+		if (p && (p = lower_dsl_scope(L, &C, sel->span))) {
+			if (h->kind == HOOK_NET)
+				net_scope_check(L, p->map, sel->span);
+			ir_pred__add(L->a, all, p);
+		}
+	}
+	if (!all->nkids)
+		return NULL;
+	return all;
+}
+
+/* ---- hooks ------------------------------------------------------------ */
+
+static const char *syscall_name(const char *call)
+{
+	/* sys_openat, __x64_sys_openat, openat -> openat */
+	const char *p = strstr(call, "sys_");
+
+	return p ? p + 4 : call;
+}
+
+static bool has_override(const struct ast_hook *h)
+{
+	for (size_t i = 0; i < h->selectors.n; i++)
+		for (size_t k = 0; k < h->selectors.v[i].match_actions.n; k++)
+			if (h->selectors.v[i].match_actions.v[k].action == ACT_OVERRIDE)
+				return true;
+	return false;
+}
+
+/* The cgroup connect hooks know only the destination sockaddr: a
+ * socket_connect policy gets them as a fallback when that is all it reads,
+ * and when its actions can be carried out there (no signals). */
+static bool connect_fallback_ok(const struct ast_hook *h)
+{
+	for (size_t i = 0; i < h->args.n; i++)
+		if (h->args.v[i].index.v != 1 || h->args.v[i].type_id != ARG_SOCKADDR)
+			return false;
+	for (size_t i = 0; i < h->selectors.n; i++) {
+		const struct ast_selector *sel = &h->selectors.v[i];
+
+		for (size_t k = 0; k < sel->match_actions.n; k++) {
+			enum action a = sel->match_actions.v[k].action;
+
+			if (a != ACT_POST && a != ACT_NOPOST && a != ACT_OVERRIDE)
+				return false;
+		}
+	}
+	return true;
+}
+
+static struct ir_prog *hook_prog(struct lower *L, const struct ast_hook *h,
+				 struct tp_format *tpf, bool *have_tpf)
+{
+	char key[512];
+	struct ir_prog *p;
+
+	*have_tpf = false;
+	switch (h->kind) {
+	case HOOK_EXEC:
+		p = prog_get(L, h->kind, "exec");
+		if (!p->variants.n) {
+			variant_add(L, p, AT_LSM, "bprm_check_security", 0);
+			p->variants.v[0].lsm_nargs = 1;
+			variant_add(L, p, AT_TP_BTF, "sched_process_exec", 1);
+		}
+		return p;
+	case HOOK_TRACEPOINT:
+		snprintf(key, sizeof(key), "%s:%s/%s", h->raw.v ? "raw_tp" : "tp",
+			 h->subsystem.s, h->event.s);
+		p = prog_get(L, h->kind, key);
+		if (!p->variants.n)
+			variant_add(L, p, h->raw.v ? AT_RAW_TP : AT_TRACEPOINT,
+				    h->raw.v ? h->event.s : key + 3, 0);
+		if (!h->raw.v && L->btf &&
+		    !btf_info__tracepoint(L->btf, h->subsystem.s, h->event.s, tpf))
+			*have_tpf = true;
+		return p;
+	case HOOK_KPROBE:
+	case HOOK_FENTRY: {
+		bool ret = h->ret.v;
+		const char *call = h->call.s;
+		char sym[256];
+		struct btf_func_info lfi;
+
+		/* Override on security_X: the BPF LSM hook X sees the same
+		 * arguments and its return value is the verdict, so the rule
+		 * compiles to an LSM program (no fmod_ret, no error injection).
+		 * Only deny-capable variants are emitted: a kernel without BPF
+		 * LSM refuses the object rather than silently not enforcing. */
+		if (!ret && has_override(h) && !strncmp(call, "security_", 9) && L->btf &&
+		    !btf_info__lsm_hook(L->btf, call + 9, &lfi)) {
+			snprintf(key, sizeof(key), "lsm:%s", call + 9);
+			p = prog_get(L, HOOK_LSM, key);
+			if (!p->variants.n) {
+				variant_add(L, p, AT_LSM, call + 9, 0);
+				p->variants.v[0].lsm_nargs = lfi.nparams;
+			}
+			return p;
+		}
+		if (h->syscall.v) {
+			if (!L->btf || btf_info__syscall(L->btf, call, sym, sizeof(sym)))
+				snprintf(sym, sizeof(sym), "__x64_sys_%s", syscall_name(call));
+			call = sym;
+		}
+		snprintf(key, sizeof(key), "%s:%s", ret ? "ret" : "entry", call);
+		p = prog_get(L, HOOK_KPROBE, key);
+		if (!p->variants.n) {
+			struct btf_func_info fi = { 0 };
+
+			variant_add(L, p, ret ? AT_FEXIT : AT_FENTRY, call, 0);
+			/* fexit sees the return value after the arguments */
+			if (L->btf && !btf_info__func(L->btf, call, &fi))
+				p->variants.v[0].lsm_nargs = fi.nparams;
+			/* a kretprobe cannot read entry arguments (their registers are
+			 * clobbered by then; found in the qemu matrix: sys_chroot's
+			 * path read garbage), so a return probe with arguments has
+			 * only the fexit variant */
+			if (!ret || !h->args.n)
+				variant_add(L, p, ret ? AT_KRETPROBE : AT_KPROBE, call, 1);
+			if (h->syscall.v && !ret) {
+				char tp[300];
+
+				/* hosts without kprobes/trampolines: the syscall's
+				 * entry tracepoint sees the same arguments */
+				snprintf(tp, sizeof(tp), "syscalls/sys_enter_%s", syscall_name(call));
+				variant_add(L, p, AT_TRACEPOINT, tp, 2);
+			}
+		} else if (ret && h->args.n) {
+			/* fused with a hook without arguments: drop its kretprobe */
+			for (size_t i = 0; i < p->variants.n; i++)
+				if (p->variants.v[i].at == AT_KRETPROBE) {
+					memmove(&p->variants.v[i], &p->variants.v[i + 1],
+						(p->variants.n - i - 1) * sizeof(p->variants.v[0]));
+					p->variants.n--;
+					break;
+				}
+		}
+		return p;
+	}
+	case HOOK_LSM:
+		snprintf(key, sizeof(key), "lsm:%s", h->call.s);
+		p = prog_get(L, h->kind, key);
+		if (!p->variants.n) {
+			struct btf_func_info fi;
+
+			variant_add(L, p, AT_LSM, h->call.s, 0);
+			if (!L->btf || btf_info__lsm_hook(L->btf, h->call.s, &fi)) {
+				LERR(L, h->call.span, "cannot find LSM hook '%s' in kernel BTF",
+				     h->call.s);
+				return NULL;
+			}
+			p->variants.v[0].lsm_nargs = fi.nparams;
+			if (!strcmp(h->call.s, "socket_connect") && connect_fallback_ok(h)) {
+				/* hosts without BPF LSM: the cgroup connect hooks see the
+				 * same destination and deny with EPERM */
+				variant_add(L, p, AT_CGROUP_CONNECT4, "", 1);
+				variant_add(L, p, AT_CGROUP_CONNECT6, "", 1);
+			}
+		}
+		return p;
+	case HOOK_NET:
+		snprintf(key, sizeof(key), "net:%s", h->protocol.s);
+		p = prog_get(L, h->kind, key);
+		p->net = h->proto;
+		L->o->needs_net = true;
+		if (p->variants.n)
+			return p;
+		if (h->proto == NET_TCP) {
+			/* every transition of every TCP socket; connect4/6 join when
+			 * a rule blocks (lower_hook) */
+			variant_add(L, p, AT_TP_BTF, "inet_sock_set_state", 0);
+		} else {
+			/* dns, http: parsed from the packets of the root cgroup */
+			variant_add(L, p, AT_CGROUP_SKB_EGRESS, "", 0);
+			variant_add(L, p, AT_CGROUP_SKB_INGRESS, "", 0);
+		}
+		return p;
+	case HOOK_UPROBE:
+		snprintf(key, sizeof(key), "%s:%s:%s", h->ret.v ? "uretprobe" : "uprobe", h->path.s,
+			 h->call.s);
+		p = prog_get(L, h->kind, key);
+		if (!p->variants.n)
+			variant_add(L, p, h->ret.v ? AT_URETPROBE : AT_UPROBE,
+				    strchr(key, ':') + 1, 0);
+		return p;
+	default:
+		LERR(L, h->span, "%s hooks are not supported by tpc yet", hook_kind__name(h->kind));
+		return NULL;
+	}
+}
+
+static const char *event_name(const struct ast_hook *h)
+{
+	switch (h->kind) {
+	case HOOK_TRACEPOINT:
+		return "process_tracepoint";
+	case HOOK_LSM:
+	case HOOK_EXEC:
+		return "process_lsm";
+	case HOOK_UPROBE:
+		return "process_uprobe";
+	case HOOK_NET:
+		return h->proto == NET_TCP ? "network_tcp"
+		       : h->proto == NET_DNS ? "network_dns"
+					     : "network_http";
+	default:
+		return "process_kprobe";
+	}
+}
+
+/* Sources a network event cannot read: they describe `current`, which is
+ * not the socket's owner outside process context. */
+static void net_check_pred(struct lower *L, const struct ir_prog *p, const struct ir_pred *x)
+{
+	static const char *const names[] = { [SRC_EUID] = "euid",   [SRC_PPID] = "ppid",
+					      [SRC_EGID] = "egid",   [SRC_CAPS] = "caps",
+					      [SRC_NS] = "namespaces", [SRC_COMM] = "comm" };
+
+	if (!x)
+		return;
+	for (size_t i = 0; i < x->nkids; i++)
+		net_check_pred(L, p, x->kids[i]);
+	if (x->kind != P_LEAF)
+		return;
+	if (x->src == SRC_ARG && p->args.v[x->slot].from == AF_COMM)
+		LERR(L, x->span, "'comm' is not available on tpcNetwork hooks (events may run "
+				 "outside the owning process); match the binary instead");
+	else if (x->src < sizeof(names) / sizeof(names[0]) && names[x->src])
+		LERR(L, x->span, "'%s' is not available on tpcNetwork hooks (events may run "
+				 "outside the owning process); use pid, uid, cgroup or binary",
+		     names[x->src]);
+}
+
+/* tpcNetwork: `events:` becomes a test on the event argument in front of
+ * every rule; a tcp Block needs the cgroup connect hooks. */
+static void lower_net_spec(struct lower *L, struct ir_prog *p, const struct ast_hook *h,
+			   const int *slots, struct ir_spec *spec)
+{
+	bool deny = false;
+
+	for (size_t r = 0; r < spec->rules.n; r++) {
+		struct ir_rule *ru = &spec->rules.v[r];
+
+		net_check_pred(L, p, ru->pred);
+		deny |= ru->act.deny != 0;
+		if (h->proto == NET_TCP && h->event_mask && slots[1] >= 0) {
+			struct ir_pred *ev = ir_pred__leaf(L->a, SRC_ARG, T_IN, h->span);
+			struct ir_pred *all = ir_pred__new(L->a, P_AND, ru->span);
+
+			ev->slot = slots[1];
+			ev->cost = COST_CTX;
+			for (int k = TPC_TCP_CONNECT; k <= TPC_TCP_CLOSE; k++)
+				if (h->event_mask & (1u << k))
+					ir_pred__add_int(L->a, ev, k, k);
+			p->args.v[slots[1]].in_pred = true;
+			ir_pred__add(L->a, all, ev);
+			if (ru->pred)
+				ir_pred__add(L->a, all, ru->pred);
+			ru->pred = all;
+		}
+	}
+	if (deny && h->proto == NET_TCP) {
+		for (size_t i = 0; i < p->variants.n; i++)
+			if (p->variants.v[i].at == AT_CGROUP_CONNECT4)
+				return;
+		variant_add(L, p, AT_CGROUP_CONNECT4, "", 0);
+		variant_add(L, p, AT_CGROUP_CONNECT6, "", 0);
+	}
+}
+
+static void lower_hook(struct lower *L, const struct ast_hook *h, bool *enforce)
+{
+	struct tp_format tpf = { 0 };
+	bool have_tpf;
+	struct ir_prog *p = hook_prog(L, h, &tpf, &have_tpf);
+	struct ir_spec spec = { 0 };
+	int *slots;
+
+	if (!p)
+		return;
+	spec.id = L->o->nspecs++;
+	spec.policy = L->policy;
+	spec.scope_map = L->scope_map;
+	if (spec.scope_map >= 0 && h->kind == HOOK_NET)
+		net_scope_check(L, spec.scope_map, h->span);
+	spec.span = h->span;
+	spec.hook = h;
+	spec.event = event_name(h);
+	slots = arena__calloc(L->a, h->args.n + 1, sizeof(*slots));
+	if (h->kind == HOOK_EXEC) {
+		/* the exec shorthand reports the binary's canonical path */
+		struct ir_arg a = { .from = AF_CTX_U64, .kind = AK_BPRM,
+				    .type = ARG_LINUX_BINPRM, .index = 0, .size = 8 };
+
+		a.in_event = true;
+		VEC_PUSH(L->a, spec.event_args, slot_get(L, p, &a));
+		p->args.v[spec.event_args.v[0]].in_event = true;
+	}
+	for (size_t i = 0; i < h->args.n; i++) {
+		slots[i] = lower_arg(L, p, h, &h->args.v[i], have_tpf ? &tpf : NULL);
+		/* a tcp record carries its tuple and event in tpc_ev_net */
+		if (slots[i] >= 0 && !(h->kind == HOOK_NET && h->proto == NET_TCP)) {
+			p->args.v[slots[i]].in_event = true;
+			VEC_PUSH(L->a, spec.event_args, slots[i]);
+		}
+	}
+	if (h->ret.v && h->has_return_arg) {
+		struct ir_arg a = { .from = AF_RET, .type = h->return_arg.type_id, .size = 8,
+				    .is_return = true, .in_event = true };
+
+		a.kind = kind_of_type(a.type);
+		a.is_signed = arg_type__is_signed(a.type);
+		if (a.kind == AK_USTR)
+			a.kind = h->kind == HOOK_UPROBE ? AK_USTR : AK_KSTR;
+		if (a.kind != AK_INT && a.kind != AK_USTR && a.kind != AK_KSTR &&
+		    a.kind != AK_FILE && a.kind != AK_SOCK) {
+			LERR(L, h->return_arg.span, "returnArg of type '%s' is not supported by tpc yet",
+			     arg_type__name(a.type));
+		} else {
+			if (a.kind == AK_INT && arg_type__int_size(a.type))
+				a.size = (uint32_t)arg_type__int_size(a.type);
+			VEC_PUSH(L->a, spec.event_args, slot_get(L, p, &a));
+			p->args.v[spec.event_args.v[spec.event_args.n - 1]].in_event = true;
+			p->args.v[spec.event_args.v[spec.event_args.n - 1]].is_return = true;
+		}
+	}
+	if (!h->selectors.n) {
+		struct ir_rule r = { .id = L->o->nrules++, .selector = -1, .span = h->span };
+
+		r.act.post = true;
+		r.act.names[r.act.nnames++] = "Post";
+		VEC_PUSH(L->a, spec.rules, r);
+	}
+	for (size_t i = 0; i < h->selectors.n; i++) {
+		const struct ast_selector *sel = &h->selectors.v[i];
+		struct ir_rule r = { .id = L->o->nrules++, .selector = (int)i, .span = sel->span };
+
+		L->rule = r.id;
+		r.pred = lower_selector(L, p, h, slots, sel);
+		lower_actions(L, h, sel, &r.act, enforce);
+		VEC_PUSH(L->a, spec.rules, r);
+	}
+	if (h->kind == HOOK_NET)
+		lower_net_spec(L, p, h, slots, &spec);
+	VEC_PUSH(L->a, p->specs, spec);
+	tp_format__release(&tpf);
+}
+
+/* call: "list:NAME" attaches the hook to every function of the list. */
+static void lower_hook_calls(struct lower *L, const struct ast_policy *pol,
+			     const struct ast_hook *h, bool *enforce)
+{
+	const struct ast_list *list = NULL;
+
+	if (h->kind == HOOK_UPROBE) {
+		if (h->offsets.n || h->addrs.n || h->ref_ctr_offsets.n) {
+			LERR(L, h->span, "uprobe offsets/addrs/refCtrOffsets are not supported by tpc yet; "
+			     "name the function in 'symbols'");
+			return;
+		}
+		/* one attach point, so one program, per symbol */
+		for (size_t i = 0; i < h->symbols.n; i++) {
+			struct ast_hook *copy = arena__alloc(L->a, sizeof(*copy));
+
+			*copy = *h;
+			copy->call = h->symbols.v[i];
+			lower_hook(L, copy, enforce);
+		}
+		if (!h->symbols.n)
+			LERR(L, h->span, "uprobe without 'symbols'");
+		return;
+	}
+	if ((h->kind != HOOK_KPROBE && h->kind != HOOK_FENTRY) || !h->call.present ||
+	    strncmp(h->call.s, "list:", 5)) {
+		lower_hook(L, h, enforce);
+		return;
+	}
+	for (size_t i = 0; i < pol->lists.n; i++)
+		if (pol->lists.v[i].name.present && !strcmp(pol->lists.v[i].name.s, h->call.s + 5))
+			list = &pol->lists.v[i];
+	if (!list) {
+		LERR(L, h->call.span, "no list named '%s'", h->call.s + 5);
+		return;
+	}
+	if (list->type.present && strcmp(list->type.s, "syscalls") && strcmp(list->type.s, "")) {
+		LERR(L, list->type.span, "lists of type '%s' are not supported by tpc yet",
+		     list->type.s);
+		return;
+	}
+	for (size_t i = 0; i < list->values.n; i++) {
+		struct ast_hook *copy = arena__alloc(L->a, sizeof(*copy));
+
+		*copy = *h;
+		copy->call = list->values.v[i];
+		if (list->type.present && !strcmp(list->type.s, "syscalls")) {
+			copy->syscall.v = true;
+			copy->syscall.present = true;
+		}
+		lower_hook(L, copy, enforce);
+	}
+}
+
+static void strip_enforcement(struct ir_object *o, int policy)
+{
+	for (size_t i = 0; i < o->progs.n; i++) {
+		struct ir_prog *p = o->progs.v[i];
+
+		for (size_t s = 0; s < p->specs.n; s++) {
+			if (p->specs.v[s].policy != policy)
+				continue;
+			for (size_t r = 0; r < p->specs.v[s].rules.n; r++) {
+				struct ir_action *act = &p->specs.v[s].rules.v[r].act;
+
+				act->kill = false;
+				act->signal = 0;
+				act->deny = 0;
+			}
+		}
+	}
+}
+
+/* Monitor mode (options: policy-mode: monitor) keeps rules and events but
+ * drops every enforcing action, as Tetragon does. */
+static bool policy_monitor(const struct ast_policy *pol)
+{
+	for (size_t i = 0; i < pol->options.n; i++)
+		if (ast_str__eq(&pol->options.v[i].name, "policy-mode") &&
+		    ast_str__eq(&pol->options.v[i].value, "monitor"))
+			return true;
+	return false;
+}
+
+int ir__lower(struct arena *a, struct diag_sink *d, const struct ast_bundle *b,
+	      struct ir_object *out)
+{
+	struct lower L = { .a = a, .d = d, .o = out };
+	int err;
+
+	L.btf = btf_info__open(NULL, NULL, &err);
+	for (size_t i = 0; i < b->policies.n; i++) {
+		const struct ast_policy *pol = b->policies.v[i];
+		struct ir_policy ip = { .ast = pol,
+					.name = pol->name.s ? pol->name.s : "",
+					.ns = pol->namespace_.s ? pol->namespace_.s : "" };
+
+		L.policy = (int)out->policies.n;
+		L.pol = pol;
+		L.scope_map = lower_scope(&L, pol);
+		for (size_t k = 0; k < pol->hooks.n; k++)
+			if (!pol->hooks.v[k].skipped)
+				lower_hook_calls(&L, pol, &pol->hooks.v[k], &ip.enforce);
+		if (policy_monitor(pol) && ip.enforce) {
+			strip_enforcement(out, L.policy);
+			ip.enforce = false;
+		}
+		VEC_PUSH(a, out->policies, ip);
+	}
+	for (size_t i = 0; i < out->progs.n; i++) {
+		struct ir_prog *p = out->progs.v[i];
+
+		for (size_t s = 0; s < p->specs.n; s++)
+			for (size_t r = 0; r < p->specs.v[s].rules.n; r++)
+				if (ir_pred__uses_binary(p->specs.v[s].rules.v[r].pred))
+					p->needs_binary = true;
+		if (p->needs_binary)
+			out->needs_proc = true;
+	}
+	btf_info__free(L.btf);
+	return L.errors ? -EINVAL : 0;
+}

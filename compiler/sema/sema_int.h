@@ -1,0 +1,89 @@
+/* sema_int.h - state shared by the sema_*.c files (not a public API).
+ *
+ * Contract: one struct sema per sema__check() call; one struct hook_ctx per
+ * hook while it is checked. The hook context knows what each argument slot
+ * is in the kernel (from BTF or the tracepoint format) so the selector and
+ * DSL checks can ask about a declared arg without going back to BTF.
+ */
+#ifndef TPC_SEMA_INT_H
+#define TPC_SEMA_INT_H
+
+#include "front/ast.h"
+#include "kernel/btf_info.h"
+#include "base/diag.h"
+#include "sema/sema.h"
+
+struct sema {
+	struct arena *a;
+	struct diag_sink *d;
+	const struct sema_opts *opts;
+	struct btf_info *bi; /* NULL: no BTF (noted once) */
+	bool btf_tried;
+	bool btf_noted;
+	struct ast_policy *pol;
+};
+
+/* What the kernel says a hook argument slot is. */
+struct slot {
+	bool known;
+	struct btf_tinfo ti;
+	const char *name;	      /* parameter or field name, may be "" */
+	const struct tp_field *field; /* tracepoints (format) */
+};
+
+struct hook_ctx {
+	struct ast_hook *h;
+	const char *what; /* "kprobe 'x'", for messages */
+	char what_buf[160];
+	const char *func; /* kernel function for kprobe/fentry/lsm (resolved) */
+	char func_buf[160];
+	bool have_proto;
+	struct btf_func_info proto;
+	bool have_tp;
+	struct tp_format tp;
+	bool syscall_abi;  /* kprobe/fentry with syscall: true */
+	bool syscall_entry; /* the hook fires at a syscall's entry */
+	const char *syscall_name; /* "openat" */
+	char syscall_buf[96];
+	bool security_fn; /* kprobe/fentry on security_* */
+	bool warned_sigkill;
+	bool noted_fmodret;
+};
+
+/* Phases, in the one direction they call each other:
+ *   sema.c (policy) -> sema_scope.c (workload scope)
+ *                   -> sema_hooks.c (hook) -> sema_selectors.c (selector)
+ *                                          -> sema_dsl.c (expression)
+ * and every phase -> sema_util.c. No phase calls one above it. */
+
+/* sema_util.c: shared helpers */
+struct btf_info *sema_btf(struct sema *s, struct span where);
+const struct ast_list *sema_find_list(struct sema *s, const char *name, size_t len);
+bool sema_is_list_ref(const struct ast_str *v);
+void sema_unsupported(struct sema *s, struct span sp, const char *what, const char *why);
+/* A value compared with a dns hook's `name`: names are decoded lowercased
+ * in BPF, so a value with an upper-case letter is warned about (it never
+ * matches). */
+void sema_dns_name_value(struct sema *s, const char *v, size_t len, struct span sp);
+/* Kubernetes label syntax: key = [DNS subdomain '/'] name; a value (and a
+ * key's name part) is at most 63 of [A-Za-z0-9._-], alphanumeric at both
+ * ends, or empty. */
+bool sema_label_key_ok(const struct ast_str *k);
+bool sema_label_value_ok(const char *s, size_t n);
+/* The declared arg a matchArgs entry or DSL argN refers to (Tetragon:
+ * the args[] entry whose index equals N), or NULL. */
+struct ast_arg *hook_arg_by_index(struct ast_hook *h, int64_t index);
+
+/* sema_scope.c: podSelector, containerSelector, namespaced policies */
+void sema_check_scope(struct sema *s);
+
+/* sema_hooks.c */
+void sema_check_hook(struct sema *s, struct ast_hook *h);
+
+/* sema_selectors.c */
+void sema_check_selector(struct sema *s, struct hook_ctx *hc, struct ast_selector *sel);
+
+/* sema_dsl.c */
+void sema_check_expr(struct sema *s, struct hook_ctx *hc, struct ast_expr *e);
+
+#endif

@@ -1,0 +1,933 @@
+/* sema_selectors.c - selectors: filters, their operators and values, and
+ * actions against the hook they run on. */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "sema/sema_int.h"
+
+/* Messages are cut to fit their buffers on purpose. */
+#pragma GCC diagnostic ignored "-Wformat-truncation"
+#include "sema/support.h"
+#include "base/values.h"
+
+#define MAX_STRING_VALUE 4095 /* PATH_MAX - 1: no kernel string is longer */
+
+static const char *q(const struct ast_str *s)
+{
+	return s->present ? diag_quote(s->s, s->len) : "";
+}
+
+static struct span op_span(const struct ast_str *op_name, struct span fallback)
+{
+	return op_name->present ? op_name->span : fallback;
+}
+
+/* ---- operator classes ---- */
+
+enum tclass { TC_INT, TC_CAPSET, TC_STRING, TC_PATH, TC_FILEPATH, TC_NET, TC_SOCKADDR,
+	      TC_SOCKADDR_UN, TC_SYSCALL, TC_OTHER };
+
+static enum tclass type_class(enum arg_type t)
+{
+	switch (t) {
+	case ARG_KERNEL_CAP_T:
+	case ARG_CAP_INHERITABLE:
+	case ARG_CAP_PERMITTED:
+	case ARG_CAP_EFFECTIVE:
+		return TC_CAPSET;
+	case ARG_SYSCALL64:
+		return TC_SYSCALL;
+	case ARG_FILE:
+	case ARG_PATH:
+	case ARG_LINUX_BINPRM:
+		return TC_FILEPATH;
+	case ARG_FD:
+	case ARG_DENTRY:
+	case ARG_KIOCB:
+		return TC_PATH;
+	case ARG_SOCKADDR:
+		return TC_SOCKADDR;
+	case ARG_SOCKADDR_UN:
+		return TC_SOCKADDR_UN;
+	case ARG_SOCK:
+	case ARG_SOCKET:
+	case ARG_SKB:
+		return TC_NET;
+	default:
+		if (arg_type__is_string(t))
+			return TC_STRING;
+		if (arg_type__is_int(t))
+			return TC_INT;
+		return TC_OTHER;
+	}
+}
+
+static bool is_string_op(enum op o)
+{
+	return o == OP_EQUAL || o == OP_NOT_EQUAL || o == OP_PREFIX || o == OP_NOT_PREFIX ||
+	       o == OP_POSTFIX || o == OP_NOT_POSTFIX || o == OP_SUBSTRING ||
+	       o == OP_SUBSTRING_IGNCASE;
+}
+
+static bool op_fits(enum op o, enum tclass c)
+{
+	switch (c) {
+	case TC_INT:
+		return o == OP_EQUAL || o == OP_NOT_EQUAL || o == OP_GT || o == OP_LT ||
+		       o == OP_MASK || o == OP_IN_MAP || o == OP_NOT_IN_MAP || o == OP_IN_RANGE ||
+		       o == OP_NOT_IN_RANGE;
+	case TC_CAPSET:
+		return o == OP_EQUAL || o == OP_NOT_EQUAL || o == OP_MASK || o == OP_IN_MAP ||
+		       o == OP_NOT_IN_MAP || o == OP_CAPS_GAINED;
+	case TC_SYSCALL:
+		return o == OP_EQUAL || o == OP_NOT_EQUAL || o == OP_IN_MAP || o == OP_NOT_IN_MAP;
+	case TC_STRING:
+	case TC_PATH:
+		return is_string_op(o);
+	case TC_FILEPATH:
+		return is_string_op(o) || o == OP_FILE_TYPE || o == OP_NOT_FILE_TYPE ||
+		       o == OP_UNLINKED || o == OP_NOT_UNLINKED;
+	case TC_NET:
+		return (o >= OP_SPORT && o <= OP_NOT_DADDR) || o == OP_PROTOCOL ||
+		       o == OP_FAMILY || o == OP_STATE;
+	case TC_SOCKADDR:
+		/* a sockaddr holds one address: S* and D* both test it (Tetragon
+		 * accepts only the S* spelling; a connect's destination reads
+		 * better as DAddr/DPort) */
+		return (o >= OP_SPORT && o <= OP_NOT_DADDR) || o == OP_FAMILY;
+	case TC_SOCKADDR_UN:
+		return o == OP_EQUAL || o == OP_NOT_EQUAL || o == OP_PREFIX ||
+		       o == OP_NOT_PREFIX || o == OP_SUBSTRING || o == OP_FAMILY;
+	default:
+		return false;
+	}
+}
+
+static const char *class_ops(enum tclass c)
+{
+	switch (c) {
+	case TC_INT:
+		return "Equal, NotEqual, GT, LT, Mask, InMap, NotInMap, InRange, NotInRange";
+	case TC_CAPSET:
+		return "Equal, NotEqual, Mask, InMap, NotInMap";
+	case TC_SYSCALL:
+		return "Equal, NotEqual, InMap, NotInMap";
+	case TC_STRING:
+	case TC_PATH:
+		return "Equal, NotEqual, Prefix, NotPrefix, Postfix, NotPostfix";
+	case TC_FILEPATH:
+		return "Equal, NotEqual, Prefix, NotPrefix, Postfix, NotPostfix, FileType, "
+		       "NotFileType, Unlinked, NotUnlinked";
+	case TC_NET:
+		return "SAddr, DAddr, SPort, DPort, their Not and Priv forms, Protocol, Family, "
+		       "State";
+	case TC_SOCKADDR:
+		return "SAddr, DAddr, SPort, DPort, their Not and Priv forms (one address: S and D "
+		       "are the same), Family";
+	case TC_SOCKADDR_UN:
+		return "Equal, NotEqual, Prefix, NotPrefix, Family";
+	default:
+		return "none";
+	}
+}
+
+static bool takes_no_values(enum op o)
+{
+	return o == OP_SPORT_PRIV || o == OP_NOT_SPORT_PRIV || o == OP_DPORT_PRIV ||
+	       o == OP_NOT_DPORT_PRIV || o == OP_UNLINKED || o == OP_NOT_UNLINKED;
+}
+
+/* ---- values ---- */
+
+static void bad_value(struct sema *s, const struct ast_str *v, const char *what, const char *why)
+{
+	diag__error(s->d, v->span, "bad-value", "invalid %s '%s': %s", what, q(v), why);
+}
+
+static bool cap_value(struct sema *s, const struct ast_str *v)
+{
+	char buf[64];
+	const char *p = v->s;
+	uint64_t u;
+	const char *why;
+	int cap;
+
+	if (!value__parse_u64(v->s, &u, &why))
+		return true;
+	/* "CAP_SYS_ADMIN,CAP_NET_RAW" */
+	while (*p) {
+		const char *c = strchr(p, ',');
+		size_t n = c ? (size_t)(c - p) : strlen(p);
+
+		if (n >= sizeof(buf) || !n) {
+			bad_value(s, v, "capability", "not a capability name");
+			return false;
+		}
+		memcpy(buf, p, n);
+		buf[n] = '\0';
+		if (capability__lookup(buf, &cap)) {
+			const char *sug = diag_suggest(buf, capability__names());
+
+			diag__error(s->d, v->span, "bad-value", "unknown capability '%s'%s%s%s",
+				    diag_quote(buf, n), sug ? "; did you mean '" : "",
+				    sug ? sug : "", sug ? "'?" : "");
+			return false;
+		}
+		p += n;
+		if (*p == ',')
+			p++;
+	}
+	return true;
+}
+
+static void check_list_value(struct sema *s, const struct ast_str *v, enum arg_type t)
+{
+	const struct ast_list *l = sema_find_list(s, v->s + 5, v->len - 5);
+
+	if (!l) {
+		const char **names = arena__calloc(s->a, s->pol->lists.n + 1, sizeof(*names));
+		const char *sug;
+
+		for (size_t i = 0; i < s->pol->lists.n; i++)
+			names[i] = s->pol->lists.v[i].name.s;
+		sug = diag_suggest(v->s + 5, names);
+		diag__error(s->d, v->span, "list-unknown", "unknown list '%s'%s%s%s",
+			    diag_quote(v->s + 5, v->len - 5), sug ? "; did you mean '" : "",
+			    sug ? sug : "", sug ? "'?" : "");
+		return;
+	}
+	if ((ast_str__eq(&l->type, "syscalls") || ast_str__eq(&l->type, "generated_syscalls")) &&
+	    t != ARG_SYSCALL64 && t != ARG_AUTO)
+		diag__error(s->d, v->span, "list-type",
+			    "syscall list '%s' holds syscall ids; the argument must have type "
+			    "'syscall64', not '%s'",
+			    diag_quote(v->s + 5, v->len - 5), arg_type__name(t));
+}
+
+static void check_value(struct sema *s, struct hook_ctx *hc, enum op o, enum arg_type t,
+			const struct ast_str *v)
+{
+	enum tclass c = type_class(t);
+	const char *why = NULL;
+	int64_t lo, hi;
+	uint16_t plo, phi;
+	struct value_cidr cidr;
+	unsigned ft;
+	int n;
+
+	switch (o) {
+	case OP_EQUAL:
+	case OP_NOT_EQUAL:
+	case OP_GT:
+	case OP_LT:
+	case OP_MASK:
+		if (c == TC_CAPSET) {
+			cap_value(s, v);
+		} else if (c == TC_INT || c == TC_SYSCALL) {
+			if (value__parse_int(v->s, t, &lo, &why))
+				bad_value(s, v, arg_type__name(t), why);
+		} else if (v->len > MAX_STRING_VALUE) {
+			diag__error(s->d, v->span, "value-too-long",
+				    "value is %zu bytes; tpc matches strings up to %d bytes",
+				    v->len, MAX_STRING_VALUE);
+		} else if ((c == TC_PATH || c == TC_FILEPATH) && v->len && v->s[0] != '/') {
+			diag__warning(s->d, v->span, "path-not-absolute",
+				      "'%s' is not an absolute path; a '%s' argument is matched "
+				      "against the resolved absolute path, so this never matches",
+				      q(v), arg_type__name(t));
+		}
+		break;
+	case OP_PREFIX:
+	case OP_NOT_PREFIX:
+	case OP_POSTFIX:
+	case OP_NOT_POSTFIX:
+		if (v->len > MAX_STRING_VALUE)
+			diag__error(s->d, v->span, "value-too-long",
+				    "value is %zu bytes; tpc matches strings up to %d bytes",
+				    v->len, MAX_STRING_VALUE);
+		else if (!v->len)
+			diag__warning(s->d, v->span, "empty-value",
+				      "an empty %s value matches every string",
+				      op__name(o));
+		else if ((o == OP_PREFIX || o == OP_NOT_PREFIX) &&
+			 (c == TC_PATH || c == TC_FILEPATH) && v->s[0] != '/')
+			diag__warning(s->d, v->span, "path-not-absolute",
+				      "'%s' is not an absolute path; a '%s' argument is matched "
+				      "against the resolved absolute path, so this never matches",
+				      q(v), arg_type__name(t));
+		break;
+	case OP_IN_MAP:
+	case OP_NOT_IN_MAP:
+		if (sema_is_list_ref(v))
+			check_list_value(s, v, t);
+		else if (c == TC_CAPSET)
+			cap_value(s, v);
+		else if (value__parse_int_range(v->s, t, &lo, &hi, &why))
+			bad_value(s, v, arg_type__name(t), why);
+		break;
+	case OP_IN_RANGE:
+	case OP_NOT_IN_RANGE:
+		if (value__parse_int_range(v->s, t, &lo, &hi, &why))
+			bad_value(s, v, "range", why);
+		break;
+	case OP_SADDR:
+	case OP_NOT_SADDR:
+	case OP_DADDR:
+	case OP_NOT_DADDR:
+		if (value__parse_cidr(v->s, &cidr, &why))
+			bad_value(s, v, "address", why);
+		break;
+	case OP_SPORT:
+	case OP_NOT_SPORT:
+	case OP_DPORT:
+	case OP_NOT_DPORT:
+		if (value__parse_port_range(v->s, &plo, &phi, &why))
+			bad_value(s, v, "port", why);
+		break;
+	case OP_PROTOCOL:
+		if (value__parse_protocol(v->s, &n, &why))
+			bad_value(s, v, "protocol", why);
+		break;
+	case OP_FAMILY:
+		if (value__parse_family(v->s, &n, &why))
+			bad_value(s, v, "address family", why);
+		break;
+	case OP_STATE:
+		if (value__parse_tcp_state(v->s, &n, &why))
+			bad_value(s, v, "TCP state", why);
+		break;
+	case OP_FILE_TYPE:
+	case OP_NOT_FILE_TYPE:
+		if (value__parse_file_type(v->s, &ft, &why)) {
+			const char *sug = diag_suggest(v->s, value__file_type_names());
+
+			diag__error(s->d, v->span, "bad-value", "invalid file type '%s': %s%s%s%s",
+				    q(v), why, sug ? "; did you mean '" : "", sug ? sug : "",
+				    sug ? "'?" : "");
+		}
+		break;
+	default:
+		break;
+	}
+	(void)hc;
+}
+
+/* The declared arg a matchArgs entry targets, or NULL after a diagnostic. */
+static struct ast_arg *match_target(struct sema *s, struct hook_ctx *hc, struct ast_match_arg *m,
+				    bool ret)
+{
+	struct ast_hook *h = hc->h;
+
+	if (ret)
+		return h->has_return_arg ? &h->return_arg : NULL;
+	if (m->args.n) {
+		int64_t k = m->args.v[0].v;
+
+		if (m->args.n > 1 && m->op != OP_CAPS_GAINED)
+			diag__error(s->d, m->args.v[1].span, "match-args",
+				    "'args' takes one position (two for CapabilitiesGained)");
+		if (k < 0 || (size_t)k >= h->args.n) {
+			diag__error(s->d, m->args.v[0].span, "match-arg-unknown",
+				    "'args: [%lld]' is out of range: the hook declares %zu argument%s "
+				    "(positions 0 to %zu)",
+				    (long long)k, h->args.n, h->args.n == 1 ? "" : "s",
+				    h->args.n ? h->args.n - 1 : 0);
+			return NULL;
+		}
+		if (m->index.present)
+			diag__warning(s->d, m->index.span, "match-args-index",
+				      "'index' is ignored because 'args' is given");
+		return &h->args.v[k];
+	}
+	{
+		int64_t idx = m->index.present ? m->index.v : 0;
+		struct ast_arg *a = hook_arg_by_index(h, idx);
+
+		/* Tetragon rewrites tracepoint matchArgs whose index names a
+		 * declared field; any other index is then a position in args.
+		 * Normalize to the field index so later phases see one rule. */
+		if (!a && h->kind == HOOK_TRACEPOINT && idx >= 0 && (size_t)idx < h->args.n) {
+			a = &h->args.v[idx];
+			m->index.v = a->index.v;
+			m->index.present = true;
+		}
+		if (!a) {
+			char buf[128];
+			size_t off = 0;
+
+			buf[0] = '\0';
+			for (size_t i = 0; i < h->args.n && off < sizeof(buf) - 16; i++)
+				off += (size_t)snprintf(buf + off, sizeof(buf) - off, "%s%lld",
+							i ? ", " : "",
+							(long long)h->args.v[i].index.v);
+			diag__error(s->d, m->index.present ? m->index.span : m->span,
+				    "match-arg-unknown",
+				    "matchArgs index %lld refers to no declared argument (it matches "
+				    "an 'args' entry by its 'index'%s%s%s)",
+				    (long long)idx,
+				    h->kind == HOOK_TRACEPOINT ? ", or on a tracepoint a position in "
+								 "'args'"
+							       : "",
+				    h->args.n ? "; declared: " : "; none declared", buf);
+		}
+		return a;
+	}
+}
+
+static bool is_open_like(const char *name)
+{
+	static const char *const calls[] = { "open",   "creat",	 "exec",   "unlink", "rename",
+					     "link",   "mkdir",	 "rmdir",  "chmod",  "chown",
+					     "stat",   "access", "truncate", "mknod", "mount",
+					     "chdir",  "chroot", "utime",  "xattr",  NULL };
+
+	for (int i = 0; calls[i]; i++)
+		if (strstr(name, calls[i]))
+			return true;
+	return false;
+}
+
+static void check_match_arg(struct sema *s, struct hook_ctx *hc, struct ast_match_arg *m,
+			    bool ret)
+{
+	struct ast_arg *a = match_target(s, hc, m, ret);
+	enum arg_type t;
+	enum tclass c;
+	const char *why;
+
+	if ((why = support__op(m->op))) {
+		sema_unsupported(s, op_span(&m->op_name, m->span), op__name(m->op), why);
+		return;
+	}
+	if (!a)
+		return;
+	t = a->type_id;
+	c = type_class(t);
+	if (t != ARG_AUTO && !op_fits(m->op, c)) {
+		if (m->op == OP_IN || m->op == OP_NOT_IN)
+			diag__error(s->d, op_span(&m->op_name, m->span), "op-type",
+				    "operator '%s' is for matchPIDs, matchBinaries, "
+				    "matchNamespaces and matchCapabilities; use '%s' for an "
+				    "argument",
+				    op__name(m->op), m->op == OP_IN ? "Equal" : "NotEqual");
+		else
+			diag__error(s->d, op_span(&m->op_name, m->span), "op-type",
+				    "operator '%s' does not apply to an argument of type '%s' (valid: %s)",
+				    op__name(m->op), arg_type__name(t), class_ops(c));
+		return;
+	}
+	if (takes_no_values(m->op)) {
+		if (m->values.n)
+			diag__warning(s->d, m->values.v[0].span, "values-ignored",
+				      "operator '%s' takes no values; they are ignored",
+				      op__name(m->op));
+		return;
+	}
+	if (!m->values.n) {
+		diag__error(s->d, m->span, "values-empty",
+			    "operator '%s' needs at least one value", op__name(m->op));
+		return;
+	}
+	for (size_t i = 0; i < m->values.n; i++) {
+		check_value(s, hc, m->op, t, &m->values.v[i]);
+		if (hc->h->kind == HOOK_NET && hc->h->proto == NET_DNS && a->index.v == 0)
+			sema_dns_name_value(s, m->values.v[i].s, m->values.v[i].len,
+					    m->values.v[i].span);
+	}
+	/* the raw path string a syscall receives is not the file it opens */
+	if (hc->syscall_entry && !ret && (t == ARG_STRING || t == ARG_FILENAME) &&
+	    m->op != OP_NOT_EQUAL && is_string_op(m->op) && m->values.v[0].len &&
+	    m->values.v[0].s[0] == '/' && (!hc->syscall_name || is_open_like(hc->syscall_name))) {
+		diag__warning(s->d, m->values.v[0].span, "raw-path-match",
+			      "matching the raw path string passed to %s is bypassable: relative "
+			      "paths ('cd /etc; cat shadow'), '//' and '..' spellings, and "
+			      "symlinks reach the same file with a different string",
+			      hc->what);
+		diag__note(s->d, m->values.v[0].span,
+			   "match the resolved path instead: an lsmhooks entry 'file_open' with a "
+			   "'file' argument, or a kprobe on 'security_file_open' (syscall: false)");
+	}
+}
+
+/* ---- selectors that can never match ---- */
+
+static bool same_str(const struct ast_str *a, const struct ast_str *b)
+{
+	return a->len == b->len && !memcmp(a->s, b->s, a->len);
+}
+
+static bool all_in(const ast_strvec *a, const ast_strvec *b)
+{
+	for (size_t i = 0; i < a->n; i++) {
+		bool found = false;
+
+		for (size_t j = 0; j < b->n && !found; j++)
+			found = same_str(&a->v[i], &b->v[j]);
+		if (!found)
+			return false;
+	}
+	return a->n > 0;
+}
+
+static void never_matches(struct sema *s, struct span sp, const char *why)
+{
+	diag__warning(s->d, sp, "never-matches", "this selector can never match: %s", why);
+}
+
+static bool int_extreme(const struct ast_match_arg *m, enum arg_type t, bool want_min, int64_t *out)
+{
+	bool have = false, uns = !arg_type__is_signed(t);
+
+	for (size_t i = 0; i < m->values.n; i++) {
+		int64_t v;
+		const char *why;
+
+		if (value__parse_int(m->values.v[i].s, t, &v, &why))
+			return false;
+		if (!have || (uns ? (want_min ? (uint64_t)v < (uint64_t)*out
+					      : (uint64_t)v > (uint64_t)*out)
+				  : (want_min ? v < *out : v > *out)))
+			*out = v;
+		have = true;
+	}
+	return have;
+}
+
+static void check_contradictions(struct sema *s, struct hook_ctx *hc, struct ast_selector *sel)
+{
+	struct ast_hook *h = hc->h;
+
+	for (size_t i = 0; i < sel->match_args.n; i++) {
+		struct ast_match_arg *x = &sel->match_args.v[i];
+		struct ast_arg *ax = x->args.n ? ((size_t)x->args.v[0].v < h->args.n &&
+						  x->args.v[0].v >= 0
+							  ? &h->args.v[x->args.v[0].v]
+							  : NULL)
+					       : hook_arg_by_index(h, x->index.v);
+
+		if (!ax)
+			continue;
+		for (size_t j = i + 1; j < sel->match_args.n; j++) {
+			struct ast_match_arg *y = &sel->match_args.v[j];
+			struct ast_arg *ay = y->args.n ? ((size_t)y->args.v[0].v < h->args.n &&
+							  y->args.v[0].v >= 0
+								  ? &h->args.v[y->args.v[0].v]
+								  : NULL)
+						       : hook_arg_by_index(h, y->index.v);
+			enum arg_type t = ax->type_id;
+
+			if (ax != ay)
+				continue;
+			if (x->op == OP_EQUAL && y->op == OP_EQUAL && x->values.n == 1 &&
+			    y->values.n == 1 && !same_str(&x->values.v[0], &y->values.v[0])) {
+				never_matches(s, y->span,
+					      "the same argument must Equal two different values");
+			} else if ((x->op == OP_EQUAL && y->op == OP_NOT_EQUAL &&
+				    all_in(&x->values, &y->values)) ||
+				   (y->op == OP_EQUAL && x->op == OP_NOT_EQUAL &&
+				    all_in(&y->values, &x->values))) {
+				never_matches(s, y->span,
+					      "every Equal value is excluded by NotEqual");
+			} else if (arg_type__is_int(t) &&
+				   ((x->op == OP_GT && y->op == OP_LT) ||
+				    (x->op == OP_LT && y->op == OP_GT))) {
+				struct ast_match_arg *gt = x->op == OP_GT ? x : y;
+				struct ast_match_arg *lt = x->op == OP_GT ? y : x;
+				int64_t lo, hi;
+				bool uns = !arg_type__is_signed(t);
+
+				/* values OR: the loosest bounds are the smallest GT
+				 * and the largest LT */
+				if (int_extreme(gt, t, true, &lo) && int_extreme(lt, t, false, &hi) &&
+				    (uns ? (uint64_t)lo >= (uint64_t)hi || (uint64_t)lo + 1 == (uint64_t)hi
+					 : lo >= hi || lo + 1 == hi)) {
+					char why[160];
+
+					snprintf(why, sizeof(why),
+						 "no integer is greater than %lld and less than %lld",
+						 (long long)lo, (long long)hi);
+					never_matches(s, y->span, why);
+				}
+			}
+		}
+	}
+	for (size_t i = 0; i < sel->match_pids.n; i++)
+		for (size_t j = i + 1; j < sel->match_pids.n; j++) {
+			struct ast_match_pids *x = &sel->match_pids.v[i], *y = &sel->match_pids.v[j];
+
+			if ((x->op == OP_IN && y->op == OP_NOT_IN && all_in(&x->values, &y->values)) ||
+			    (y->op == OP_IN && x->op == OP_NOT_IN && all_in(&y->values, &x->values)))
+				never_matches(s, y->span, "every In pid is excluded by NotIn");
+		}
+	for (size_t i = 0; i < sel->match_binaries.n; i++)
+		for (size_t j = i + 1; j < sel->match_binaries.n; j++) {
+			struct ast_match_binaries *x = &sel->match_binaries.v[i],
+						  *y = &sel->match_binaries.v[j];
+
+			if ((x->op == OP_IN && y->op == OP_NOT_IN && all_in(&x->values, &y->values)) ||
+			    (y->op == OP_IN && x->op == OP_NOT_IN && all_in(&y->values, &x->values)))
+				never_matches(s, y->span, "every In binary is excluded by NotIn");
+		}
+}
+
+/* ---- process filters ---- */
+
+static void check_pids(struct sema *s, struct ast_match_pids *m)
+{
+	if (m->op != OP_IN && m->op != OP_NOT_IN)
+		diag__error(s->d, op_span(&m->op_name, m->span), "op-type",
+			    "matchPIDs takes 'In' or 'NotIn', not '%s'", op__name(m->op));
+	if (!m->values.n)
+		diag__error(s->d, m->span, "values-empty", "matchPIDs needs at least one value");
+	for (size_t i = 0; i < m->values.n; i++) {
+		uint64_t v;
+		const char *why;
+
+		if (value__parse_u64(m->values.v[i].s, &v, &why))
+			bad_value(s, &m->values.v[i], "pid", why);
+		else if (v > UINT32_MAX)
+			bad_value(s, &m->values.v[i], "pid", "above 4294967295");
+	}
+}
+
+static void check_binaries(struct sema *s, struct ast_match_binaries *m)
+{
+	if (m->op != OP_IN && m->op != OP_NOT_IN && m->op != OP_PREFIX &&
+	    m->op != OP_NOT_PREFIX && m->op != OP_POSTFIX && m->op != OP_NOT_POSTFIX) {
+		diag__error(s->d, op_span(&m->op_name, m->span), "op-type",
+			    "matchBinaries takes In, NotIn, Prefix, NotPrefix, Postfix or "
+			    "NotPostfix, not '%s'",
+			    op__name(m->op));
+		return;
+	}
+	if (m->follow_children.present && m->follow_children.v && m->op != OP_IN &&
+	    m->op != OP_NOT_IN)
+		diag__error(s->d, m->follow_children.span, "follow-children",
+			    "'followChildren' works only with In and NotIn");
+	if (!m->values.n)
+		diag__error(s->d, m->span, "values-empty", "matchBinaries needs at least one value");
+	for (size_t i = 0; i < m->values.n; i++) {
+		const struct ast_str *v = &m->values.v[i];
+
+		if (v->len > MAX_STRING_VALUE)
+			diag__error(s->d, v->span, "value-too-long",
+				    "binary path is %zu bytes; the limit is %d", v->len,
+				    MAX_STRING_VALUE);
+		else if (!v->len)
+			diag__error(s->d, v->span, "bad-value", "empty binary path");
+		else if (m->op != OP_POSTFIX && m->op != OP_NOT_POSTFIX && v->s[0] != '/')
+			diag__warning(s->d, v->span, "binary-not-absolute",
+				      "matchBinaries compares canonical absolute paths; '%s' never "
+				      "matches",
+				      q(v));
+	}
+}
+
+static void check_namespaces(struct sema *s, struct ast_match_ns *m)
+{
+	if (m->op != OP_IN && m->op != OP_NOT_IN)
+		diag__error(s->d, op_span(&m->op_name, m->span), "op-type",
+			    "matchNamespaces takes 'In' or 'NotIn', not '%s'", op__name(m->op));
+	if (!m->values.n)
+		diag__error(s->d, m->span, "values-empty",
+			    "matchNamespaces needs at least one value");
+	for (size_t i = 0; i < m->values.n; i++) {
+		const struct ast_str *v = &m->values.v[i];
+		uint64_t u;
+		const char *why;
+
+		if (ast_str__eq(v, "host_ns"))
+			continue;
+		if (value__parse_u64(v->s, &u, &why) || u > UINT32_MAX)
+			diag__error(s->d, v->span, "bad-value",
+				    "invalid namespace '%s': expected an inode number or 'host_ns'",
+				    q(v));
+	}
+}
+
+static void check_caps(struct sema *s, struct ast_match_caps *m)
+{
+	if (m->op != OP_IN && m->op != OP_NOT_IN)
+		diag__error(s->d, op_span(&m->op_name, m->span), "op-type",
+			    "matchCapabilities takes 'In' or 'NotIn', not '%s'", op__name(m->op));
+	if (!m->values.n)
+		diag__error(s->d, m->span, "values-empty",
+			    "matchCapabilities needs at least one value");
+	for (size_t i = 0; i < m->values.n; i++) {
+		const struct ast_str *v = &m->values.v[i];
+		int cap;
+
+		if (capability__lookup(v->s, &cap)) {
+			const char *sug = diag_suggest(v->s, capability__names());
+
+			diag__error(s->d, v->span, "bad-value", "unknown capability '%s'%s%s%s", q(v),
+				    sug ? "; did you mean '" : "", sug ? sug : "", sug ? "'?" : "");
+		}
+	}
+}
+
+/* ---- actions ---- */
+
+static void override_where(struct sema *s, struct hook_ctx *hc, struct ast_action *act)
+{
+	struct ast_hook *h = hc->h;
+
+	/* a void hook's return value is ignored by the kernel */
+	if ((h->kind == HOOK_LSM || (hc->security_fn && h->kind != HOOK_TRACEPOINT)) &&
+	    hc->have_proto && hc->proto.ret.cls == BTFT_VOID) {
+		diag__error(s->d, act->name.span, "override-hook",
+			    "Override cannot deny on %s: it returns void, so its return value is "
+			    "ignored",
+			    hc->what);
+		return;
+	}
+
+	switch (h->kind) {
+	case HOOK_LSM:
+		return;
+	case HOOK_KPROBE:
+	case HOOK_FENTRY:
+		if (hc->security_fn) {
+			if (!hc->noted_fmodret) {
+				hc->noted_fmodret = true;
+				diag__note(s->d, act->name.span,
+					   "Override on '%s' is compiled as the BPF LSM hook '%s', "
+					   "which needs BPF LSM on the node (kernels without it "
+					   "refuse the object instead of not enforcing)",
+					   q(&h->call), h->call.len > 9 ? diag_quote(h->call.s + 9, h->call.len - 9) : "");
+			}
+			return;
+		}
+		diag__error(s->d, act->name.span, "override-hook",
+			    "Override on %s needs bpf_override_return, which requires "
+			    "CONFIG_FUNCTION_ERROR_INJECTION; the Debian kernels tpc targets do "
+			    "not have it",
+			    hc->what);
+		diag__note(s->d, act->name.span,
+			   "deny through an lsmhooks entry (e.g. 'file_open', 'bprm_check_security', "
+			   "'socket_connect') or a kprobe on a security_* function, or use Sigkill");
+		return;
+	case HOOK_TRACEPOINT:
+		diag__error(s->d, act->name.span, "override-hook",
+			    "Override cannot apply to %s: a tracepoint observes and cannot change "
+			    "the operation's result",
+			    hc->what);
+		diag__note(s->d, act->name.span, "deny through an lsmhooks entry, or use Sigkill");
+		return;
+	case HOOK_UPROBE:
+		diag__error(s->d, act->name.span, "override-hook",
+			    "Override on a uprobe needs Linux 6.18+ and is not implemented by tpc");
+		return;
+	case HOOK_EXEC:
+		diag__error(s->d, act->name.span, "override-hook",
+			    "use 'Block' to deny an exec");
+		return;
+	case HOOK_NET:
+		diag__error(s->d, act->name.span, "override-hook",
+			    "Override does not apply to %s; use 'Block' (tcp: connect() fails "
+			    "with EPERM)",
+			    hc->what);
+		return;
+	default:
+		return;
+	}
+}
+
+static void check_action(struct sema *s, struct hook_ctx *hc, struct ast_action *act)
+{
+	struct ast_hook *h = hc->h;
+	const char *why;
+	int n;
+
+	if ((why = support__action(act->action))) {
+		sema_unsupported(s, act->name.present ? act->name.span : act->span,
+				 action__name(act->action), why);
+		return;
+	}
+	if (act->rate_limit.present && act->action != ACT_POST)
+		diag__error(s->d, act->rate_limit.span, "action-arg",
+			    "'rateLimit' applies only to the Post action");
+	if (act->rate_limit_scope.present && !act->rate_limit.present)
+		diag__warning(s->d, act->rate_limit_scope.span, "action-arg",
+			      "'rateLimitScope' is ignored without 'rateLimit'");
+	if ((act->kernel_stack_trace.present && act->kernel_stack_trace.v) ||
+	    (act->user_stack_trace.present && act->user_stack_trace.v)) {
+		const struct ast_bool *b = act->kernel_stack_trace.present &&
+						   act->kernel_stack_trace.v
+					   ? &act->kernel_stack_trace
+					   : &act->user_stack_trace;
+		const char *f = b == &act->kernel_stack_trace ? "kernelStackTrace"
+							      : "userStackTrace";
+
+		if (act->action != ACT_POST)
+			diag__error(s->d, b->span, "action-arg", "'%s' applies only to the Post action",
+				    f);
+		else
+			sema_unsupported(s, b->span, f, support__field(f));
+	}
+	if (act->ima_hash.present && act->ima_hash.v)
+		sema_unsupported(s, act->ima_hash.span, "imaHash", support__field("imaHash"));
+	if (act->arg_error.present && act->action != ACT_OVERRIDE)
+		diag__warning(s->d, act->arg_error.span, "action-arg",
+			      "'argError' is ignored by '%s'", action__name(act->action));
+	if (act->arg_sig.present && act->action != ACT_SIGNAL)
+		diag__warning(s->d, act->arg_sig.span, "action-arg", "'argSig' is ignored by '%s'",
+			      action__name(act->action));
+	if (act->arg_regs.n || act->arg_new_symbol.present || act->arg_new_addr.present ||
+	    act->arg_new_offset.present)
+		sema_unsupported(s, act->span, "argRegs/argNewSymbol",
+				 "uprobe register overrides are not implemented");
+	switch (act->action) {
+	case ACT_POST:
+		if (act->rate_limit.present) {
+			uint64_t ms;
+
+			if (value__parse_duration_ms(act->rate_limit.s, &ms, &why))
+				bad_value(s, &act->rate_limit, "rateLimit", why);
+		}
+		if (act->rate_limit_scope.present && !ast_str__eq(&act->rate_limit_scope, "thread") &&
+		    !ast_str__eq(&act->rate_limit_scope, "process") &&
+		    !ast_str__eq(&act->rate_limit_scope, "global")) {
+			static const char *const scopes[] = { "thread", "process", "global", NULL };
+			const char *sug = diag_suggest(act->rate_limit_scope.s, scopes);
+
+			diag__error(s->d, act->rate_limit_scope.span, "bad-value",
+				    "invalid rateLimitScope '%s': expected thread, process or "
+				    "global%s%s%s",
+				    q(&act->rate_limit_scope), sug ? "; did you mean '" : "",
+				    sug ? sug : "", sug ? "'?" : "");
+		}
+		break;
+	case ACT_SIGNAL:
+		if (h->kind == HOOK_NET) {
+			diag__error(s->d, act->name.span, "signal-hook",
+				    "Signal is not available on %s; use Sigkill", hc->what);
+			break;
+		}
+		if (!act->arg_sig.present) {
+			diag__error(s->d, act->name.span, "action-arg",
+				    "Signal needs 'argSig' (a signal name or number)");
+			break;
+		}
+		if (signal__lookup(act->arg_sig.s, &n)) {
+			bad_value(s, &act->arg_sig, "signal",
+				  "expected a signal name (SIGKILL, SIGTERM, ...) or 1-64");
+			break;
+		}
+		if (n == 9 && hc->syscall_entry && !hc->warned_sigkill) {
+			hc->warned_sigkill = true;
+			diag__warning(s->d, act->name.span, "sigkill-syscall-entry",
+				      "SIGKILL at syscall entry does not undo the syscall: %s still "
+				      "runs to completion before the process dies",
+				      hc->what);
+		}
+		break;
+	case ACT_SIGKILL:
+		if (hc->syscall_entry && !hc->warned_sigkill) {
+			hc->warned_sigkill = true;
+			diag__warning(s->d, act->name.span, "sigkill-syscall-entry",
+				      "Sigkill at syscall entry does not undo the syscall: %s still "
+				      "runs to completion before the process dies",
+				      hc->what);
+			diag__note(s->d, act->name.span,
+				   "to prevent the operation, deny it in an lsmhooks entry with "
+				   "Override");
+		}
+		break;
+	case ACT_OVERRIDE:
+		if (!act->arg_error.present) {
+			diag__error(s->d, act->name.span, "action-arg",
+				    "Override needs 'argError' (an errno such as -1 or EPERM)");
+		} else if (errno__lookup(act->arg_error.s, &n)) {
+			bad_value(s, &act->arg_error, "argError",
+				  "expected an errno name (EPERM, EACCES, ...) or a negative number");
+		}
+		override_where(s, hc, act);
+		break;
+	case ACT_BLOCK:
+		if (h->kind == HOOK_NET && h->proto == NET_HTTP)
+			diag__error(s->d, act->name.span, "block-hook",
+				    "'Block' cannot deny an HTTP request: the request is already on the "
+				    "wire when it is parsed; use Sigkill, or Block the connect on a tcp "
+				    "entry");
+		else if (h->kind != HOOK_EXEC && h->kind != HOOK_NET)
+			diag__error(s->d, act->name.span, "block-hook",
+				    "'Block' is tpc's shorthand for denying an exec; on %s use "
+				    "Override (lsmhooks) or Sigkill",
+				    hc->what);
+		break;
+	default:
+		break;
+	}
+}
+
+/* ---- selectors ---- */
+
+static void unsupported_vec(struct sema *s, size_t n, struct span sp, const char *field)
+{
+	if (n)
+		sema_unsupported(s, sp, field, support__selector_field(field));
+}
+
+void sema_check_selector(struct sema *s, struct hook_ctx *hc, struct ast_selector *sel)
+{
+	struct ast_hook *h = hc->h;
+
+	unsupported_vec(s, sel->match_namespace_changes.n,
+			sel->match_namespace_changes.n ? sel->match_namespace_changes.v[0].span
+						       : sel->span,
+			"matchNamespaceChanges");
+	unsupported_vec(s, sel->match_capability_changes.n,
+			sel->match_capability_changes.n ? sel->match_capability_changes.v[0].span
+							: sel->span,
+			"matchCapabilityChanges");
+	unsupported_vec(s, sel->match_return_actions.n,
+			sel->match_return_actions.n ? sel->match_return_actions.v[0].span
+						    : sel->span,
+			"matchReturnActions");
+	unsupported_vec(s, sel->has_match_workloads, sel->span, "matchWorkloads");
+	unsupported_vec(s, sel->match_data.n,
+			sel->match_data.n ? sel->match_data.v[0].span : sel->span, "matchData");
+
+	for (size_t i = 0; i < sel->match_pids.n; i++)
+		check_pids(s, &sel->match_pids.v[i]);
+	for (size_t i = 0; i < sel->match_binaries.n; i++)
+		check_binaries(s, &sel->match_binaries.v[i]);
+	for (size_t i = 0; i < sel->match_namespaces.n; i++)
+		check_namespaces(s, &sel->match_namespaces.v[i]);
+	for (size_t i = 0; i < sel->match_capabilities.n; i++)
+		check_caps(s, &sel->match_capabilities.v[i]);
+	if (!h->skipped) {
+		for (size_t i = 0; i < sel->match_args.n; i++)
+			check_match_arg(s, hc, &sel->match_args.v[i], false);
+		if (sel->match_return_args.n) {
+			if (h->kind == HOOK_LSM)
+				diag__error(s->d, sel->match_return_args.v[0].span, "return-args",
+					    "matchReturnArgs does not apply to LSM hooks");
+			else if (!h->ret.v || !h->has_return_arg)
+				diag__error(s->d, sel->match_return_args.v[0].span, "return-args",
+					    "matchReturnArgs needs 'return: true' and a 'returnArg'");
+			else
+				for (size_t i = 0; i < sel->match_return_args.n; i++)
+					check_match_arg(s, hc, &sel->match_return_args.v[i], true);
+		}
+		if (sel->match)
+			sema_check_expr(s, hc, sel->match);
+	}
+	for (size_t i = 0; i < sel->match_actions.n; i++)
+		check_action(s, hc, &sel->match_actions.v[i]);
+	if (h->kind == HOOK_NET && (sel->match_namespaces.n || sel->match_capabilities.n))
+		diag__error(s->d,
+			    sel->match_namespaces.n ? sel->match_namespaces.v[0].span
+						    : sel->match_capabilities.v[0].span,
+			    "net-process-field",
+			    "%s events may run outside the owning process, which is known by pid, "
+			    "uid, cgroup and binary only; matchNamespaces and matchCapabilities do "
+			    "not apply",
+			    hc->what);
+	if (h->kind == HOOK_EXEC && sel->match_args.n)
+		diag__error(s->d, sel->match_args.v[0].span, "exec-args",
+			    "the exec shorthand has no arguments to match");
+	check_contradictions(s, hc, sel);
+}

@@ -1,0 +1,157 @@
+/* support.c - see support.h. Reasons are user-facing: say why, and what to
+ * use instead when there is an alternative. */
+#include "sema/support.h"
+
+#include <string.h>
+
+const char *support__hook(enum hook_kind k)
+{
+	switch (k) {
+	case HOOK_USDT:
+		return "USDT probes are not implemented yet; use a uprobe on the function instead";
+	default:
+		return NULL;
+	}
+}
+
+const char *support__net_proto(enum net_proto p)
+{
+	(void)p; /* tcp, dns and http are all implemented */
+	return NULL;
+}
+
+const char *support__action(enum action a)
+{
+	switch (a) {
+	case ACT_GETURL:
+	case ACT_DNSLOOKUP:
+		return "tpc-loader performs no network requests on behalf of a policy";
+	case ACT_TRACKSOCK:
+	case ACT_UNTRACKSOCK:
+		return "socket tracking is not implemented yet";
+	case ACT_NOTIFY_ENFORCER:
+	case ACT_CLEANUP_ENFORCER:
+		return "enforcer programs are not implemented; use Override on an lsmhooks entry "
+		       "or Sigkill";
+	case ACT_SET:
+		return "writing to user memory needs bpf_probe_write_user, which lockdown refuses "
+		       "on the target kernels";
+	case ACT_FOLLOWFD:
+	case ACT_UNFOLLOWFD:
+	case ACT_COPYFD:
+		return "removed from Tetragon after v1.4; 'fd' arguments resolve their path "
+		       "without it";
+	default:
+		return NULL;
+	}
+}
+
+const char *support__arg_type(enum arg_type t)
+{
+	switch (t) {
+	case ARG_CHAR_IOVEC:
+	case ARG_IOV_ITER:
+		return "scatter-gather buffers are not read by tpc yet";
+	case ARG_BPF_ATTR:
+	case ARG_BPF_PROG:
+	case ARG_BPF_MAP:
+	case ARG_PERF_EVENT:
+		return "BPF object argument decoding is not implemented yet";
+	case ARG_LOAD_INFO:
+	case ARG_MODULE:
+		return "kernel module argument decoding is not implemented yet";
+	case ARG_CRED:
+	case ARG_USER_NAMESPACE:
+		return "credential and user namespace decoding is not implemented yet";
+	case ARG_SKB:
+		return "packet (skb) decoding is not implemented yet; use a sock or sockaddr "
+		       "argument";
+	case ARG_NET_DEVICE:
+		return "net_device decoding is not implemented yet";
+	case ARG_CONST_BUF:
+		return "const_buf is internal to Tetragon and cannot be declared in a policy";
+	case ARG_TCP_EVENT:
+	case ARG_DNS_QTYPE:
+		return "this type belongs to the fixed arguments of tpcNetwork hooks";
+	default:
+		return NULL;
+	}
+}
+
+const char *support__op(enum op o)
+{
+	switch (o) {
+	case OP_CEL_EXPR:
+		return "CEL expressions are not compiled; write the condition in a 'match:' "
+		       "expression instead";
+	case OP_SUBSTRING:
+	case OP_SUBSTRING_IGNCASE:
+		return "substring search needs the bpf_strnstr kfuncs (Linux 6.17+), absent on "
+		       "the target kernels; use Prefix or Postfix";
+	case OP_CAPS_GAINED:
+		return "comparing two capability arguments is not implemented yet";
+	default:
+		return NULL;
+	}
+}
+
+static const struct {
+	const char *name;
+	const char *why;
+} fields[] = {
+	{ "matchNamespaceChanges", "namespace change tracking is not implemented yet" },
+	{ "matchCapabilityChanges", "capability change tracking is not implemented yet" },
+	{ "matchReturnActions", "actions on return probes are not implemented yet" },
+	{ "matchWorkloads",
+	  "per-selector workload selectors are not implemented; scope the whole policy with "
+	  "spec.podSelector/containerSelector (one policy per workload set)" },
+	{ "loader", "loader events (process_loader) are not implemented" },
+	{ "maxData", "large buffer capture through data events is not implemented" },
+	{ "returnCopy", "copying a buffer at function return is not implemented" },
+	{ "returnArgAction", "socket tracking is not implemented yet" },
+	{ "kernelStackTrace", "stack traces are not collected by tpc yet" },
+	{ "userStackTrace", "stack traces are not collected by tpc yet" },
+	{ "imaHash", "IMA hashes are not collected by tpc yet" },
+	{ "resolve", "BTF member paths are not compiled yet" },
+	{ "btfType", "BTF casts are not compiled yet" },
+	{ "btfTypeModule", "BTF casts are not compiled yet" },
+	{ "enforcers", "enforcer programs are not implemented; use Override on an lsmhooks "
+		       "entry or Sigkill" },
+	{ "hostSelector",
+	  "selecting host (non-pod) processes is not implemented; a policy without "
+	  "podSelector/containerSelector applies to the host and every pod" },
+	{ "nodeSelector",
+	  "tpc-loader loads every object it is given; choose the nodes when shipping the "
+	  "object (e.g. a DaemonSet's nodeSelector)" },
+	{ "data", "'data' arguments (read through resolve from current_task or pt_regs) are "
+		  "not compiled yet" },
+	{ "matchData", "'data' arguments are not compiled yet" },
+	{ NULL, NULL },
+};
+
+const char *support__field(const char *yaml_name)
+{
+	for (int i = 0; fields[i].name; i++)
+		if (!strcmp(fields[i].name, yaml_name))
+			return fields[i].why;
+	return NULL;
+}
+
+const char *support__selector_field(const char *yaml_name)
+{
+	return support__field(yaml_name);
+}
+
+const char *support__option(const char *name)
+{
+	if (!strcmp(name, "policy-mode"))
+		return NULL;
+	if (!strcmp(name, "disable-kprobe-multi") || !strcmp(name, "disable-uprobe-multi"))
+		return "tpc fuses calls into per-hook programs and never uses multi-attach links";
+	if (!strcmp(name, "override-method"))
+		return "tpc picks the override method itself (LSM return value, or fmod_ret on "
+		       "security_* functions)";
+	if (!strcmp(name, "sleepable-preload-size"))
+		return "tpc generates no sleepable preload programs";
+	return "unknown option; tpc supports only 'policy-mode'";
+}
