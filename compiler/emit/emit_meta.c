@@ -98,11 +98,13 @@ static json_t *hook_json(const struct ir_object *o, const struct ir_prog *p,
 
 	for (size_t i = 0; i < sp->event_args.n; i++) {
 		const struct ir_arg *a = &p->args.v[sp->event_args.v[i]];
+		int pos = sp->event_pos.v[i];
 		const char *label = "";
 
-		/* the exec shorthand's implicit arg has no AST arg */
-		if (h->kind != HOOK_EXEC && i < h->args.n && h->args.v[i].label.present)
-			label = h->args.v[i].label.s;
+		/* implicit args (the exec shorthand's binary, the return value)
+		 * have no AST arg */
+		if (pos >= 0 && h->args.v[pos].label.present)
+			label = h->args.v[pos].label.s;
 		if (a->is_return)
 			label = "return";
 		json_array_append_new(args, json_pack("{s:o, s:s, s:s, s:b}", "label", jstr(label),

@@ -153,6 +153,8 @@ static int lower_arg(struct lower *L, struct ir_prog *p, const struct ast_hook *
 
 	a.type = t;
 	a.index = (int)ai->index.v;
+	if (t == ARG_NOP)
+		return -1; /* not read, not posted (Tetragon leaves it out of args[]) */
 	if (ai->resolve.present || ai->btf_type.present) {
 		LERR(L, ai->span, "argument 'resolve'/'btfType' is not supported by tpc yet");
 		return -1;
@@ -1236,6 +1238,7 @@ static void lower_hook(struct lower *L, const struct ast_hook *h, bool *enforce)
 
 		a.in_event = true;
 		VEC_PUSH(L->a, spec.event_args, slot_get(L, p, &a));
+		VEC_PUSH(L->a, spec.event_pos, -1);
 		p->args.v[spec.event_args.v[0]].in_event = true;
 	}
 	for (size_t i = 0; i < h->args.n; i++) {
@@ -1244,6 +1247,7 @@ static void lower_hook(struct lower *L, const struct ast_hook *h, bool *enforce)
 		if (slots[i] >= 0 && !(h->kind == HOOK_NET && h->proto == NET_TCP)) {
 			p->args.v[slots[i]].in_event = true;
 			VEC_PUSH(L->a, spec.event_args, slots[i]);
+			VEC_PUSH(L->a, spec.event_pos, (int)i);
 		}
 	}
 	if (h->ret.v && h->has_return_arg) {
@@ -1262,6 +1266,7 @@ static void lower_hook(struct lower *L, const struct ast_hook *h, bool *enforce)
 			if (a.kind == AK_INT && arg_type__int_size(a.type))
 				a.size = (uint32_t)arg_type__int_size(a.type);
 			VEC_PUSH(L->a, spec.event_args, slot_get(L, p, &a));
+			VEC_PUSH(L->a, spec.event_pos, -1);
 			p->args.v[spec.event_args.v[spec.event_args.n - 1]].in_event = true;
 			p->args.v[spec.event_args.v[spec.event_args.n - 1]].is_return = true;
 		}

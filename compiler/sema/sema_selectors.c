@@ -404,6 +404,12 @@ static void check_match_arg(struct sema *s, struct hook_ctx *hc, struct ast_matc
 		return;
 	t = a->type_id;
 	c = type_class(t);
+	if (t == ARG_NOP) {
+		diag__error(s->d, m->span, "op-type",
+			    "argument %lld has type 'nop': it is not read, so it cannot be matched",
+			    (long long)a->index.v);
+		return;
+	}
 	if (t != ARG_AUTO && !op_fits(m->op, c)) {
 		if (m->op == OP_IN || m->op == OP_NOT_IN)
 			diag__error(s->d, op_span(&m->op_name, m->span), "op-type",
