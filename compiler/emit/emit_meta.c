@@ -105,11 +105,15 @@ static json_t *hook_json(const struct ir_object *o, const struct ir_prog *p,
 		 * have no AST arg */
 		if (pos >= 0 && h->args.v[pos].label.present)
 			label = h->args.v[pos].label.s;
-		if (a->is_return)
-			label = "return";
-		json_array_append_new(args, json_pack("{s:o, s:s, s:s, s:b}", "label", jstr(label),
-						      "type", arg_type__name(a->type), "enc",
-						      enc_of(a->kind), "signed", a->is_signed));
+		if (a->is_return && h->return_arg.label.present)
+			label = h->return_arg.label.s;
+		j = json_pack("{s:o, s:s, s:s, s:b}", "label", jstr(label), "type",
+			      arg_type__name(a->type), "enc", enc_of(a->kind), "signed",
+			      a->is_signed);
+		/* the returnArg: Tetragon's process_kprobe.return, not args[] */
+		if (pos < 0 && a->is_return)
+			json_object_set_new(j, "return", json_true());
+		json_array_append_new(args, j);
 	}
 	for (size_t i = 0; i < h->tags.n; i++)
 		json_array_append_new(tags, jstr_n(h->tags.v[i].s, h->tags.v[i].len));

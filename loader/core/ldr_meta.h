@@ -56,6 +56,7 @@ struct ldr_meta_arg {
 	enum ldr_enc enc;
 	enum ldr_argk kind;
 	bool is_signed;
+	bool is_return; /* "return": rendered as the event's "return", not in args[] */
 };
 
 struct ldr_meta_hook {

@@ -642,11 +642,15 @@ static const char *const argk_key[] = {
 	[LDR_ARG_NETDEV] = "net_dev_arg",
 };
 
-/* Decode the args of h from [p, end) into b (JSON array items or compact
- * words).  Returns -1 on a malformed record. */
+/* Decode the args of h from [p, end) into b: compact words (all of them),
+ * or JSON: the items of args[] (ret_only false: every arg but the return
+ * value) or the return value's object (ret_only true). Returns -1 on a
+ * malformed record. */
 static int put_args(struct jbuf *b, const struct ldr_meta_hook *h, const char *p, const char *end,
-		    bool compact)
+		    bool compact, bool ret_only)
 {
+	size_t nout = 0;
+
 	for (size_t i = 0; i < h->nargs; i++) {
 		const struct ldr_meta_arg *a = &h->args[i];
 		const char *s = NULL;
@@ -702,7 +706,9 @@ static int put_args(struct jbuf *b, const struct ldr_meta_hook *h, const char *p
 			}
 			continue;
 		}
-		if (i)
+		if (a->is_return != ret_only)
+			continue;
+		if (nout++)
 			jbuf__ch(b, ',');
 		jbuf__ch(b, '{');
 		jbuf__ch(b, '"');
@@ -826,7 +832,7 @@ static int render_hook_compact(struct ldr_events *ev, struct jbuf *b, const stru
 	else
 		snprintf(tag, sizeof(tag), "%s", hk->function_name);
 	compact_head(ev, b, icon, tag, p, h);
-	if (hk->event != LDR_EV_EXEC && put_args(b, hk, (const char *)(h + 1), end, true))
+	if (hk->event != LDR_EV_EXEC && put_args(b, hk, (const char *)(h + 1), end, true, false))
 		return -1;
 	jbuf__cstr(b, " [");
 	jbuf__cstr(b, pol->name);
@@ -870,10 +876,23 @@ static int render_hook_json(struct ldr_events *ev, struct jbuf *b, const struct 
 		break;
 	}
 	if (hk->event != LDR_EV_EXEC && hk->nargs) {
-		jbuf__cstr(b, ",\"args\":[");
-		if (put_args(b, hk, (const char *)(h + 1), end, false))
-			return -1;
-		jbuf__ch(b, ']');
+		bool has_ret = false, has_args = false;
+
+		for (size_t i = 0; i < hk->nargs; i++) {
+			has_ret |= hk->args[i].is_return;
+			has_args |= !hk->args[i].is_return;
+		}
+		if (has_args) {
+			jbuf__cstr(b, ",\"args\":[");
+			if (put_args(b, hk, (const char *)(h + 1), end, false, false))
+				return -1;
+			jbuf__ch(b, ']');
+		}
+		if (has_ret) {
+			jbuf__cstr(b, ",\"return\":");
+			if (put_args(b, hk, (const char *)(h + 1), end, false, true))
+				return -1;
+		}
 	}
 	put_hook_tail(ev, b, hk, pol, act, h);
 	return 0;
@@ -995,7 +1014,7 @@ static int render_net_json(struct ldr_events *ev, struct jbuf *b, const struct l
 	}
 	if (hk->nargs) {
 		jbuf__cstr(b, ",\"args\":[");
-		if (put_args(b, hk, q, end, false))
+		if (put_args(b, hk, q, end, false, false))
 			return -1;
 		jbuf__ch(b, ']');
 	}

@@ -227,6 +227,63 @@ static void test_decode(void **state)
 	ldr_meta__free(m);
 }
 
+/* The returnArg is the event's "return" (Tetragon's process_kprobe.return),
+ * not an item of args[]; a hook posting only the return value has no args. */
+static void test_return_value(void **state)
+{
+	static const char meta[] =
+		"{\"tpc_meta_version\":1,\"abi_version\":1,\"policies\":[{\"name\":\"p\"}],"
+		"\"hooks\":[{\"event\":\"process_kprobe\",\"function_name\":\"f\",\"args\":["
+		"{\"type\":\"int\",\"enc\":\"int\",\"label\":\"fd\"},"
+		"{\"type\":\"int\",\"enc\":\"int\",\"signed\":true,\"return\":true}]},"
+		"{\"event\":\"process_kprobe\",\"function_name\":\"g\",\"args\":["
+		"{\"type\":\"int\",\"enc\":\"int\",\"return\":true}]}],"
+		"\"rules\":[{\"policy\":0,\"hook\":0,\"actions\":[\"Post\"]},"
+		"{\"policy\":0,\"hook\":1,\"actions\":[\"Post\"]}],"
+		"\"programs\":[{\"name\":\"x\",\"attach\":\"fexit\",\"target\":\"f\"}]}";
+	char err[256];
+	struct ldr_meta *m = ldr_meta__parse(meta, strlen(meta), err, sizeof(err));
+	struct ldr_proc_table *t = ldr_proc_table__new("node1", NULL);
+	struct ldr_events ev;
+	struct rec r;
+	int64_t v;
+	json_t *j, *k;
+
+	if (!m)
+		fail_msg("%s", err);
+	assert_non_null(m);
+	ldr_events__init(&ev, t, "node1");
+	ev.emit = capture;
+	hdr(&r, 0, TPC_ACT_POST);
+	v = 5;
+	put(&r, &v, 8);
+	v = -2;
+	put(&r, &v, 8);
+	fix_size(&r);
+	assert_int_equal(ldr_events__hook(&ev, m, NULL, r.b, r.n), 0);
+	j = json_loads(last, 0, NULL);
+	k = json_object_get(j, "process_kprobe");
+	assert_int_equal(json_array_size(json_object_get(k, "args")), 1);
+	assert_int_equal(json_integer_value(json_object_get(json_array_get(json_object_get(k, "args"), 0),
+							    "int_arg")), 5);
+	assert_int_equal(json_integer_value(json_object_get(json_object_get(k, "return"), "int_arg")), -2);
+	assert_null(json_object_get(json_object_get(k, "return"), "label"));
+	json_decref(j);
+	hdr(&r, 1, TPC_ACT_POST);
+	v = 0;
+	put(&r, &v, 8);
+	fix_size(&r);
+	assert_int_equal(ldr_events__hook(&ev, m, NULL, r.b, r.n), 0);
+	j = json_loads(last, 0, NULL);
+	k = json_object_get(j, "process_kprobe");
+	assert_null(json_object_get(k, "args"));
+	assert_int_equal(json_integer_value(json_object_get(json_object_get(k, "return"), "int_arg")), 0);
+	json_decref(j);
+	ldr_events__fini(&ev);
+	ldr_proc_table__free(t);
+	ldr_meta__free(m);
+}
+
 #define PCID "551e161c47d8ff0eb665438a7bcd5b4e3ef5a297282b40a92b7c77d6bd168eb3"
 #define PUID "0e4f7a6b-1c2d-4e5f-8a9b-0c1d2e3f4a5b"
 
@@ -503,6 +560,7 @@ int main(void)
 		cmocka_unit_test(test_pod_enrichment),	 cmocka_unit_test(test_actions_time),
 		cmocka_unit_test(test_proc_table),
 		cmocka_unit_test(test_network),
+		cmocka_unit_test(test_return_value),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
