@@ -132,34 +132,41 @@ TPC_INLINE int tpc_str__comm(char *buf)
 	return n;
 }
 
-/* S_IFMT bits of the inode behind an argument (FileType). */
+/* i_mode (type and permission bits) of the inode behind an argument: the
+ * event's permission; FileType tests its S_IFMT bits. */
 #define TPC_S_IFMT 0170000
-TPC_INLINE u32 tpc_mode__of_dentry(struct dentry *d)
+TPC_INLINE u32 tpc_imode__of_dentry(struct dentry *d)
 {
-	return BPF_CORE_READ(d, d_inode, i_mode) & TPC_S_IFMT;
+	return BPF_CORE_READ(d, d_inode, i_mode);
 }
 
-TPC_INLINE u32 tpc_mode__of_file(struct file *f)
+TPC_INLINE u32 tpc_imode__of_file(struct file *f)
 {
-	return BPF_CORE_READ(f, f_inode, i_mode) & TPC_S_IFMT;
+	return BPF_CORE_READ(f, f_inode, i_mode);
 }
 
-TPC_INLINE u32 tpc_mode__of_path(struct path *p)
+TPC_INLINE u32 tpc_imode__of_path(struct path *p)
 {
-	return tpc_mode__of_dentry(BPF_CORE_READ(p, dentry));
+	return tpc_imode__of_dentry(BPF_CORE_READ(p, dentry));
 }
 
-TPC_INLINE u32 tpc_mode__of_fd(long fd)
+TPC_INLINE u32 tpc_imode__of_fd(long fd)
 {
 	struct file *f = tpc_file__of_fd(fd);
 
-	return f ? tpc_mode__of_file(f) : 0;
+	return f ? tpc_imode__of_file(f) : 0;
 }
 
-TPC_INLINE u32 tpc_mode__of_bprm(struct linux_binprm *b)
+TPC_INLINE u32 tpc_imode__of_bprm(struct linux_binprm *b)
 {
-	return tpc_mode__of_file(BPF_CORE_READ(b, file));
+	return tpc_imode__of_file(BPF_CORE_READ(b, file));
 }
+
+#define tpc_mode__of_dentry(d) (tpc_imode__of_dentry(d) & TPC_S_IFMT)
+#define tpc_mode__of_file(f) (tpc_imode__of_file(f) & TPC_S_IFMT)
+#define tpc_mode__of_path(p) (tpc_imode__of_path(p) & TPC_S_IFMT)
+#define tpc_mode__of_fd(fd) (tpc_imode__of_fd(fd) & TPC_S_IFMT)
+#define tpc_mode__of_bprm(b) (tpc_imode__of_bprm(b) & TPC_S_IFMT)
 
 /* Link count of the inode (Unlinked: 0 once every name is removed, e.g. a
  * file deleted while open or an O_TMPFILE never linked). i_nlink is a
@@ -240,6 +247,16 @@ TPC_INLINE u32 tpc_ev__put_str(struct tpc_scratch *s, u32 o, const char *p, int 
 	h->orig = n;
 	bpf_probe_read_kernel(&s->ev[(o + 8) & TPC_EV_MASK], n & (TPC_STR_MAX - 1), p);
 	return o + 8 + ((n + 7) & ~7u);
+}
+
+/* A resolved path and its inode's mode (enc "path"): the str layout with
+ * the mode where a string keeps its original length. */
+TPC_INLINE u32 tpc_ev__put_path(struct tpc_scratch *s, u32 o, const char *p, int len, u32 mode)
+{
+	u32 next = tpc_ev__put_str(s, o, p, len);
+
+	((struct tpc_ev_path *)&s->ev[o & TPC_EV_MASK])->mode = mode;
+	return next;
 }
 
 TPC_INLINE u32 tpc_ev__put_sa(struct tpc_scratch *s, u32 o, const struct tpc_ev_sockaddr *sa)

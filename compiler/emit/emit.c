@@ -330,6 +330,19 @@ static void emit_sa_leaf(struct body *B, const struct ir_pred *p)
 
 static void emit_raw_switch(FILE *out, const struct ir_prog *p, const struct ir_arg *a);
 
+/* i_mode of the inode behind a path-kind argument, as a C expression. */
+static void emit_imode(FILE *out, const struct ir_prog *p, const struct ir_arg *a)
+{
+	fputs(a->kind == AK_FILE   ? "tpc_imode__of_file((struct file *)("
+	      : a->kind == AK_PATH ? "tpc_imode__of_path((struct path *)("
+	      : a->kind == AK_FD   ? "tpc_imode__of_fd((long)("
+	      : a->kind == AK_BPRM ? "tpc_imode__of_bprm((struct linux_binprm *)("
+				   : "tpc_imode__of_dentry((struct dentry *)(",
+	      out);
+	emit_raw_switch(out, p, a);
+	fputs("))", out);
+}
+
 /* Tests on the object behind a pointer argument rather than its path or
  * address: FileType (inode mode), Unlinked (inode link count) and TCP
  * State. */
@@ -696,6 +709,17 @@ static void emit_event(struct body *B, const struct ir_spec *sp, const struct ir
 		case AK_SOCKADDR:
 		case AK_SOCK:
 			fprintf(out, "\t\to = tpc_ev__put_sa(s, o, S%d());\n", sl);
+			break;
+		case AK_FILE:
+		case AK_PATH:
+		case AK_BPRM:
+		case AK_FD:
+		case AK_DENTRY:
+			/* the path and its inode's mode (file_arg.permission) */
+			fprintf(out, "\t\t(void)L%d();\n\t\to = tpc_ev__put_path(s, o, P%d(), L%d(), ",
+				sl, sl, sl);
+			emit_imode(out, B->p, a);
+			fputs(");\n", out);
 			break;
 		default:
 			/* L() first: it sets the offset P() depends on */

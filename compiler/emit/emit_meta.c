@@ -84,6 +84,12 @@ static const char *enc_of(enum ir_argkind k)
 	case AK_SOCKADDR:
 	case AK_SOCK:
 		return "sa";
+	case AK_FILE:
+	case AK_PATH:
+	case AK_BPRM:
+	case AK_FD:
+	case AK_DENTRY:
+		return "path";
 	default:
 		return "str";
 	}

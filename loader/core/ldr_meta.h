@@ -31,7 +31,7 @@ enum ldr_ev_type {
 extern const char *const ldr_ev_type_names[LDR_EV__COUNT]; /* "process_exec", ... */
 int ldr_ev_type__parse(const char *s); /* -1 if unknown */
 
-enum ldr_enc { LDR_ENC_INT, LDR_ENC_STR, LDR_ENC_SA };
+enum ldr_enc { LDR_ENC_INT, LDR_ENC_STR, LDR_ENC_SA, LDR_ENC_PATH };
 
 /* How an argument is rendered: the Tetragon args[] oneof. */
 enum ldr_argk {
@@ -41,9 +41,9 @@ enum ldr_argk {
 	LDR_ARG_SIZE,	   /* size_arg (64-bit unsigned, string) */
 	LDR_ARG_STRING,	   /* string_arg */
 	LDR_ARG_BYTES,	   /* bytes_arg (base64) */
-	LDR_ARG_FILE,	   /* file_arg {path} */
-	LDR_ARG_PATH,	   /* path_arg {path} */
-	LDR_ARG_BINPRM,	   /* linux_binprm_arg {path} */
+	LDR_ARG_FILE,	   /* file_arg {path, permission, flags} */
+	LDR_ARG_PATH,	   /* path_arg {path, permission, flags} */
+	LDR_ARG_BINPRM,	   /* linux_binprm_arg {path, permission, flags} */
 	LDR_ARG_SOCKADDR,  /* sockaddr_arg {family, addr, port} */
 	LDR_ARG_SOCK,	   /* sock_arg {family, protocol, daddr, dport} */
 	LDR_ARG_CAP,	   /* capability_arg {value, name} */

@@ -245,6 +245,11 @@ static int arg_kind(const char *type, enum ldr_enc enc, bool is_signed, enum ldr
 		{ "fd", LDR_ENC_STR, LDR_ARG_FILE },	     { "kiocb", LDR_ENC_STR, LDR_ARG_FILE },
 		{ "path", LDR_ENC_STR, LDR_ARG_PATH },	     { "dentry", LDR_ENC_STR, LDR_ARG_PATH },
 		{ "linux_binprm", LDR_ENC_STR, LDR_ARG_BINPRM },
+		/* enc "path": the same with the inode's mode */
+		{ "file", LDR_ENC_PATH, LDR_ARG_FILE },	     { "fd", LDR_ENC_PATH, LDR_ARG_FILE },
+		{ "kiocb", LDR_ENC_PATH, LDR_ARG_FILE },     { "path", LDR_ENC_PATH, LDR_ARG_PATH },
+		{ "dentry", LDR_ENC_PATH, LDR_ARG_PATH },
+		{ "linux_binprm", LDR_ENC_PATH, LDR_ARG_BINPRM },
 		{ "net_device", LDR_ENC_STR, LDR_ARG_NETDEV },
 		{ "sockaddr", LDR_ENC_SA, LDR_ARG_SOCKADDR },
 		{ "sock", LDR_ENC_SA, LDR_ARG_SOCK },	     { "socket", LDR_ENC_SA, LDR_ARG_SOCK },
@@ -262,6 +267,7 @@ static int arg_kind(const char *type, enum ldr_enc enc, bool is_signed, enum ldr
 	switch (enc) {
 	case LDR_ENC_INT: *k = is_signed ? LDR_ARG_LONG : LDR_ARG_SIZE; return 0;
 	case LDR_ENC_STR: *k = LDR_ARG_STRING; return 0;
+	case LDR_ENC_PATH: *k = LDR_ARG_FILE; return 0;
 	case LDR_ENC_SA: *k = LDR_ARG_SOCKADDR; return 0;
 	}
 	return -1;
@@ -379,8 +385,10 @@ static void parse_hooks(struct pctx *p, json_t *root, struct ldr_meta *m)
 				arg->enc = LDR_ENC_STR;
 			else if (!strcmp(enc, "sa"))
 				arg->enc = LDR_ENC_SA;
+			else if (!strcmp(enc, "path"))
+				arg->enc = LDR_ENC_PATH;
 			else {
-				fail(p, "%s.enc: unknown encoding \"%s\" (int, str, sa)", aw,
+				fail(p, "%s.enc: unknown encoding \"%s\" (int, str, sa, path)", aw,
 				     ldr_quote(enc));
 				free(enc);
 				return;

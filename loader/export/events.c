@@ -632,6 +632,54 @@ static void put_sa(struct jbuf *b, const struct tpc_ev_sockaddr *sa, bool sock, 
 	jbuf__ch(b, '}');
 }
 
+void ldr_mode_str(char out[11], uint32_t mode)
+{
+	static const char rwx[] = "rwx";
+	/* type letters by S_IFMT >> 12; 0 (unknown type) prints nothing */
+	static const char types[16] = { [1] = 'p', [2] = 'c', [4] = 'd', [6] = 'b',
+					[8] = '-', [10] = 'l', [12] = 's' };
+	size_t n = 0;
+
+	if (types[(mode >> 12) & 15])
+		out[n++] = types[(mode >> 12) & 15];
+	for (int who = 2; who >= 0; who--) {
+		unsigned bits = (mode >> (3 * who)) & 7;
+		/* setuid, setgid, sticky sit on the x of user, group, other */
+		bool special = mode & (01000u << who);
+		char sp = who ? 's' : 't';
+
+		for (int k = 2; k >= 0; k--) {
+			bool set = bits & (1u << k);
+
+			if (k == 0 && special)
+				out[n++] = set ? sp : (char)(sp - 'a' + 'A');
+			else
+				out[n++] = set ? rwx[2 - k] : '-';
+		}
+	}
+	out[n] = 0;
+}
+
+/* {"path", "permission", "flags"} of a file/path/linux_binprm argument,
+ * as Tetragon renders them: permission like ls -l ("-rw-r--r--"; absent
+ * when the mode is unknown), flags "unresolvedPathComponents" when the
+ * path could not be walked to the root (tpc_path.bpf.h cuts it at the
+ * root side, so it does not start with '/'). */
+static void put_path_obj(struct jbuf *b, const char *s, size_t slen, uint32_t mode)
+{
+	char perm[16];
+
+	jbuf__cstr(b, "{\"path\":");
+	jbuf__str(b, s, slen);
+	if (mode) {
+		ldr_mode_str(perm, mode);
+		put_kstr(b, ",\"permission\":", perm);
+	}
+	if (slen && s[0] != '/')
+		jbuf__cstr(b, ",\"flags\":\"unresolvedPathComponents\"");
+	jbuf__ch(b, '}');
+}
+
 static const char *const argk_key[] = {
 	[LDR_ARG_INT] = "int_arg",	   [LDR_ARG_UINT] = "uint_arg",
 	[LDR_ARG_LONG] = "long_arg",	   [LDR_ARG_SIZE] = "size_arg",
@@ -656,6 +704,7 @@ static int put_args(struct jbuf *b, const struct ldr_meta_hook *h, const char *p
 		const char *s = NULL;
 		size_t slen = 0;
 		uint64_t v = 0;
+		uint32_t mode = 0;
 		struct tpc_ev_sockaddr sa;
 
 		switch (a->enc) {
@@ -665,8 +714,9 @@ static int put_args(struct jbuf *b, const struct ldr_meta_hook *h, const char *p
 			memcpy(&v, p, 8);
 			p += 8;
 			break;
-		case LDR_ENC_STR: {
-			struct tpc_ev_str st;
+		case LDR_ENC_STR:
+		case LDR_ENC_PATH: {
+			struct tpc_ev_str st; /* tpc_ev_path: orig is the mode */
 
 			if (end - p < (long)sizeof(st))
 				return -1;
@@ -676,6 +726,7 @@ static int put_args(struct jbuf *b, const struct ldr_meta_hook *h, const char *p
 				return -1;
 			s = p;
 			slen = st.len;
+			mode = a->enc == LDR_ENC_PATH ? st.orig : 0;
 			p += (st.len + 7u) & ~7u;
 			if (p > end)
 				p = end;
@@ -692,7 +743,7 @@ static int put_args(struct jbuf *b, const struct ldr_meta_hook *h, const char *p
 			char num[32];
 
 			jbuf__ch(b, ' ');
-			if (a->enc == LDR_ENC_STR) {
+			if (a->enc == LDR_ENC_STR || a->enc == LDR_ENC_PATH) {
 				jbuf__raw(b, s, slen);
 			} else if (a->enc == LDR_ENC_SA) {
 				put_sa(b, &sa, false, true);
@@ -747,9 +798,9 @@ static int put_args(struct jbuf *b, const struct ldr_meta_hook *h, const char *p
 		case LDR_ARG_FILE:
 		case LDR_ARG_PATH:
 		case LDR_ARG_BINPRM:
-			jbuf__cstr(b, "{\"path\":");
-			jbuf__str(b, s, slen);
-			jbuf__ch(b, '}');
+			if (!s)
+				return -1;
+			put_path_obj(b, s, slen, mode);
 			break;
 		case LDR_ARG_NETDEV:
 			jbuf__cstr(b, "{\"name\":");

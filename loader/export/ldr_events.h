@@ -117,5 +117,8 @@ void ldr_events__l7_flush(struct ldr_events *ev, const struct ldr_meta *m);
 void ldr_events__time(struct ldr_events *ev, uint64_t real_ns, char out[40]);
 /* Action code of a record: the bits BPF applied, else the rule's actions. */
 enum ldr_action ldr_action__of(uint32_t bits, const struct ldr_meta_rule *r);
+/* An inode mode as Tetragon's file_arg.permission (ls -l style, setuid,
+ * setgid and sticky included): "-rwsr-xr-x", "drwxrwxrwt". out: 11 bytes. */
+void ldr_mode_str(char out[11], uint32_t mode);
 
 #endif

@@ -8,6 +8,7 @@
  *    object's metadata (docs/object-format.md, "hooks[].args[].enc"):
  *      int  : 8 bytes, little endian (__s64 or __u64 per "signed")
  *      str  : struct tpc_ev_str then len bytes, padded to 8
+ *      path : struct tpc_ev_path then len bytes, padded to 8
  *      sa   : struct tpc_ev_sockaddr
  *    Records of kind TPC_EV_NET (a tpcNetwork rule fired) carry
  *    struct tpc_ev_net after the header, then the protocol's body
@@ -123,6 +124,16 @@ struct tpc_ev_str {
 };
 #define TPC_STR_TRUNCATED 1
 
+/* A resolved path argument (enc "path": file, path, fd, dentry, kiocb,
+ * linux_binprm): this, then len bytes padded to 8. mode is the inode's
+ * i_mode (type and permission bits), 0 when unknown. A path cut at the
+ * root side (too long or too deep) does not start with '/'. */
+struct tpc_ev_path {
+	__u16 len;
+	__u16 flags; /* TPC_STR_TRUNCATED */
+	__u32 mode;
+};
+
 struct tpc_ev_sockaddr {
 	__u16 family; /* AF_INET / AF_INET6 / AF_UNIX */
 	__u16 port;   /* host order */
@@ -212,6 +223,7 @@ struct tpc_ev_cgroup {
 #ifndef __bpf__
 _Static_assert(sizeof(struct tpc_ev_hdr) == 64, "tpc_ev_hdr layout");
 _Static_assert(sizeof(struct tpc_ev_str) == 8, "tpc_ev_str layout");
+_Static_assert(sizeof(struct tpc_ev_path) == 8, "tpc_ev_path layout");
 _Static_assert(sizeof(struct tpc_ev_sockaddr) == 24, "tpc_ev_sockaddr layout");
 _Static_assert(sizeof(struct tpc_ev_exec) == 96, "tpc_ev_exec layout");
 _Static_assert(sizeof(struct tpc_ev_exit) == 72, "tpc_ev_exit layout");

@@ -60,3 +60,45 @@ check("nop-lookalike-not-matched",
       not any("miss-1" in json.dumps(e["args"]) for e in mine), repr(mine))
 PY
 fi
+
+# --- file_arg permission: the inode mode of the opened file, ls -l style ---
+P=$E2E_TMP/perm-dir
+mkdir -p "$P"
+if policy perm <<EOF; then
+apiVersion: cilium.io/v1alpha1
+kind: TracingPolicy
+metadata:
+  name: args-perm
+spec:
+  tracepoints:
+  - subsystem: syscalls
+    event: sys_exit_openat
+    args:
+    - index: 5
+      type: fd
+    selectors:
+    - matchArgs:
+      - index: 5
+        operator: Prefix
+        values: ["$P/"]
+EOF
+	: >"$P/suid" && chmod 4754 "$P/suid"
+	: >"$P/plain" && chmod 640 "$P/plain"
+	start_loader perm "$E2E_TMP/perm.bpf.o" || fail args/perm-loader
+	cat "$P/suid" "$P/plain" /etc/hostname >/dev/null
+	stop_loader
+	python3 - "$E2E_TMP/perm.json" "$P" <<'PY'
+import json, sys
+evs = [json.loads(l)["process_tracepoint"] for l in open(sys.argv[1])
+       if '"process_tracepoint"' in l]
+got = {e["args"][0]["file_arg"]["path"]: e["args"][0]["file_arg"].get("permission")
+       for e in evs if e.get("policy_name") == "args-perm"}
+p = sys.argv[2]
+ok = got.get(p + "/suid") == "-rwsr-xr--" and got.get(p + "/plain") == "-rw-r-----"
+print(("PASS " if ok else "FAIL ") + "args/file-permission")
+if not ok:
+    print("  " + repr(got), file=sys.stderr)
+ok = "/etc/hostname" not in got
+print(("PASS " if ok else "FAIL ") + "args/file-permission-lookalike-not-matched")
+PY
+fi

@@ -54,7 +54,7 @@ TPC_INLINE int tpc_p0(void *ctx, const int v)
 		tpc_hdr__fill(h, TPC_EV_HOOK, 0);
 		o = sizeof(*h);
 		(void)L0();
-		o = tpc_ev__put_str(s, o, P0(), L0());
+		o = tpc_ev__put_path(s, o, P0(), L0(), tpc_imode__of_bprm((struct linux_binprm *)(((u64 *)ctx)[2])));
 		h->action |= TPC_ACT_POST;
 		tpc_event__submit(s, o);
 		goto spec0_done;

@@ -284,6 +284,75 @@ static void test_return_value(void **state)
 	ldr_meta__free(m);
 }
 
+/* file_arg/path_arg/linux_binprm_arg from enc "path": permission from the
+ * inode mode (ls -l style, as Tetragon), flags for a path cut at the root. */
+static void test_path_args(void **state)
+{
+	static const char meta[] =
+		"{\"tpc_meta_version\":1,\"abi_version\":1,\"policies\":[{\"name\":\"p\"}],"
+		"\"hooks\":[{\"event\":\"process_lsm\",\"function_name\":\"f\",\"args\":["
+		"{\"type\":\"file\",\"enc\":\"path\"},{\"type\":\"linux_binprm\",\"enc\":\"path\"},"
+		"{\"type\":\"dentry\",\"enc\":\"path\"}]}],"
+		"\"rules\":[{\"policy\":0,\"hook\":0,\"actions\":[\"Post\"]}],"
+		"\"programs\":[{\"name\":\"x\",\"attach\":\"lsm\",\"target\":\"f\"}]}";
+	static const struct {
+		uint32_t mode;
+		const char *s;
+	} modes[] = {
+		{ 0100644, "-rw-r--r--" }, { 0104755, "-rwsr-xr-x" }, { 041777, "drwxrwxrwt" },
+		{ 0102644, "-rw-r-Sr--" }, { 0120777, "lrwxrwxrwx" }, { 020620, "crw--w----" },
+		{ 0140755, "srwxr-xr-x" }, { 010600, "prw-------" }, { 060660, "brw-rw----" },
+		{ 01000, "--------T" },
+	};
+	char err[256], buf[11];
+	struct ldr_meta *m = ldr_meta__parse(meta, strlen(meta), err, sizeof(err));
+	struct ldr_proc_table *t = ldr_proc_table__new("node1", NULL);
+	struct ldr_events ev;
+	struct tpc_ev_path ph;
+	struct rec r;
+	json_t *j, *a;
+
+	for (size_t i = 0; i < sizeof(modes) / sizeof(modes[0]); i++) {
+		ldr_mode_str(buf, modes[i].mode);
+		assert_string_equal(buf, modes[i].s);
+	}
+	if (!m)
+		fail_msg("%s", err);
+	ldr_events__init(&ev, t, "node1");
+	ev.emit = capture;
+	hdr(&r, 0, TPC_ACT_POST);
+	ph = (struct tpc_ev_path){ .len = 11, .mode = 0100640 };
+	put(&r, &ph, sizeof(ph));
+	put(&r, "/etc/shadow", 11);
+	r.n = (r.n + 7) & ~7ul;
+	ph = (struct tpc_ev_path){ .len = 8, .mode = 0104755 };
+	put(&r, &ph, sizeof(ph));
+	put(&r, "/bin/su!", 8);
+	ph = (struct tpc_ev_path){ .len = 7, .mode = 0 };
+	put(&r, &ph, sizeof(ph));
+	put(&r, "deep/x!", 7);
+	r.n = (r.n + 7) & ~7ul;
+	fix_size(&r);
+	assert_int_equal(ldr_events__hook(&ev, m, NULL, r.b, r.n), 0);
+	j = json_loads(last, 0, NULL);
+	a = json_object_get(json_object_get(j, "process_lsm"), "args");
+	assert_string_equal(json_string_value(json_object_get(json_object_get(json_array_get(a, 0), "file_arg"), "permission")),
+			    "-rw-r-----");
+	assert_null(json_object_get(json_object_get(json_array_get(a, 0), "file_arg"), "flags"));
+	assert_string_equal(json_string_value(json_object_get(json_object_get(json_array_get(a, 1), "linux_binprm_arg"), "permission")),
+			    "-rwsr-xr-x");
+	assert_string_equal(json_string_value(json_object_get(json_object_get(json_array_get(a, 1), "linux_binprm_arg"), "path")),
+			    "/bin/su!");
+	/* unknown mode: no permission; a path cut at the root: flagged */
+	assert_null(json_object_get(json_object_get(json_array_get(a, 2), "path_arg"), "permission"));
+	assert_string_equal(json_string_value(json_object_get(json_object_get(json_array_get(a, 2), "path_arg"), "flags")),
+			    "unresolvedPathComponents");
+	json_decref(j);
+	ldr_events__fini(&ev);
+	ldr_proc_table__free(t);
+	ldr_meta__free(m);
+}
+
 #define PCID "551e161c47d8ff0eb665438a7bcd5b4e3ef5a297282b40a92b7c77d6bd168eb3"
 #define PUID "0e4f7a6b-1c2d-4e5f-8a9b-0c1d2e3f4a5b"
 
@@ -561,6 +630,7 @@ int main(void)
 		cmocka_unit_test(test_proc_table),
 		cmocka_unit_test(test_network),
 		cmocka_unit_test(test_return_value),
+		cmocka_unit_test(test_path_args),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
