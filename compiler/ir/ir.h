@@ -56,6 +56,8 @@ enum ir_src {
 	SRC_CAPS, /* capability set `bit` (enum cap_type order: Effective Inheritable Permitted) */
 	SRC_NS,	  /* namespace inode of kind `bit` (enum ns_kind); value -1 = the host's */
 	SRC_SCOPE, /* the task's cgroup is in the workload scope map `map` (test T_BIT) */
+	SRC_NSPID, /* the process's tgid in its own pid namespace (isNamespacePID) */
+	SRC_FOLLOW, /* bit `bit` of the followed pid-set bits (matchPIDs followForks) */
 };
 
 enum ir_test {
@@ -236,6 +238,16 @@ struct ir_binset {
 	struct span span;
 };
 
+/* A matchPIDs set with followForks: the process or an ancestor has one of
+ * these pids (its tgid, or with `ns` its tgid in its own pid namespace).
+ * Kept per process by runtime/tpc_follow.bpf.h, inherited at fork. */
+struct ir_pidset {
+	int bit;
+	bool ns;
+	VEC(int64_t) pids;
+	struct span span;
+};
+
 enum ir_map_kind {
 	MAP_PATH_SET,
 	MAP_STR_SET,
@@ -277,6 +289,7 @@ struct ir_object {
 	VEC(struct ir_policy) policies;
 	VEC(struct ir_prog *) progs;
 	VEC(struct ir_binset) binsets;
+	VEC(struct ir_pidset) pidsets; /* followForks sets: emit the fork tracker */
 	VEC(struct ir_map) maps;
 	int nrules, nspecs;
 	bool needs_proc; /* some prog reads binary bits: emit the exit cleaner */
@@ -303,7 +316,14 @@ void ir__optimize(struct arena *a, struct ir_object *o);
 /* Largest set lowered to inline compares (more values go to a map). */
 #define IR_INLINE_MAX 8
 
+/* New followForks pid set (identical sets share a bit); returns its bit
+ * or -E2BIG past 64 sets. */
+int ir_object__add_pidset(struct arena *a, struct ir_object *o, bool ns, const int64_t *pids,
+			  size_t n, struct span sp);
+
 bool ir_pred__uses_binary(const struct ir_pred *p);
+/* Some leaf of p reads src. */
+bool ir_pred__uses_src(const struct ir_pred *p, enum ir_src src);
 const char *ir_attach__name(enum ir_attach at);
 const char *ir_attach__sec(enum ir_attach at); /* libbpf SEC() prefix */
 

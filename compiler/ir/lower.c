@@ -272,26 +272,39 @@ static struct ir_pred *lower_binaries(struct lower *L, const struct ast_match_bi
 	return p;
 }
 
+/* matchPIDs: the process's tgid (Tetragon compares the process, not the
+ * thread), or with isNamespacePID its tgid inside its own pid namespace.
+ * followForks makes it "this process or an ancestor": a per-process bit
+ * kept by runtime/tpc_follow.bpf.h (inherited at fork). */
 static struct ir_pred *lower_pids(struct lower *L, const struct ast_match_pids *mp)
 {
 	struct ir_pred *p;
+	bool ns = mp->is_namespace_pid.v, follow = mp->follow_forks.v;
+	int64_t *pids = arena__calloc(L->a, mp->values.n + 1, sizeof(*pids));
 
-	if (mp->is_namespace_pid.v || mp->follow_forks.v) {
-		LERR(L, mp->span, "matchPIDs isNamespacePID/followForks are not supported by tpc yet");
-		return NULL;
-	}
-	p = ir_pred__leaf(L->a, SRC_PID, T_IN, mp->span);
-	p->negate = mp->op == OP_NOT_IN;
 	for (size_t i = 0; i < mp->values.n; i++) {
-		int64_t v;
 		const char *why;
 
-		if (value__parse_int(mp->values.v[i].s, ARG_UINT32, &v, &why)) {
+		if (value__parse_int(mp->values.v[i].s, ARG_UINT32, &pids[i], &why)) {
 			LERR(L, mp->values.v[i].span, "bad pid: %s", why);
 			return NULL;
 		}
-		ir_pred__add_int(L->a, p, v, v);
 	}
+	if (follow) {
+		int bit = ir_object__add_pidset(L->a, L->o, ns, pids, mp->values.n, mp->span);
+
+		if (bit < 0) {
+			LERR(L, mp->span, "more than 64 followForks pid sets in one object");
+			return NULL;
+		}
+		p = ir_pred__leaf(L->a, SRC_FOLLOW, T_BIT, mp->span);
+		p->bit = bit;
+	} else {
+		p = ir_pred__leaf(L->a, ns ? SRC_NSPID : SRC_PID, T_IN, mp->span);
+		for (size_t i = 0; i < mp->values.n; i++)
+			ir_pred__add_int(L->a, p, pids[i], pids[i]);
+	}
+	p->negate = mp->op == OP_NOT_IN;
 	return p;
 }
 
@@ -1156,7 +1169,9 @@ static void net_check_pred(struct lower *L, const struct ir_prog *p, const struc
 {
 	static const char *const names[] = { [SRC_EUID] = "euid",   [SRC_PPID] = "ppid",
 					      [SRC_EGID] = "egid",   [SRC_CAPS] = "caps",
-					      [SRC_NS] = "namespaces", [SRC_COMM] = "comm" };
+					      [SRC_NS] = "namespaces", [SRC_COMM] = "comm",
+					      [SRC_NSPID] = "isNamespacePID",
+					      [SRC_FOLLOW] = "followForks" };
 
 	if (!x)
 		return;

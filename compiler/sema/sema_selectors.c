@@ -556,6 +556,10 @@ static void check_contradictions(struct sema *s, struct hook_ctx *hc, struct ast
 		for (size_t j = i + 1; j < sel->match_pids.n; j++) {
 			struct ast_match_pids *x = &sel->match_pids.v[i], *y = &sel->match_pids.v[j];
 
+			/* a namespace pid or a followed ancestor is another value */
+			if (x->is_namespace_pid.v != y->is_namespace_pid.v ||
+			    x->follow_forks.v != y->follow_forks.v)
+				continue;
 			if ((x->op == OP_IN && y->op == OP_NOT_IN && all_in(&x->values, &y->values)) ||
 			    (y->op == OP_IN && x->op == OP_NOT_IN && all_in(&y->values, &x->values)))
 				never_matches(s, y->span, "every In pid is excluded by NotIn");
@@ -926,6 +930,18 @@ void sema_check_selector(struct sema *s, struct hook_ctx *hc, struct ast_selecto
 			    "uid, cgroup and binary only; matchNamespaces and matchCapabilities do "
 			    "not apply",
 			    hc->what);
+	for (size_t i = 0; h->kind == HOOK_NET && i < sel->match_pids.n; i++) {
+		const struct ast_match_pids *m = &sel->match_pids.v[i];
+		const struct ast_bool *b = m->follow_forks.v ? &m->follow_forks
+					   : m->is_namespace_pid.v ? &m->is_namespace_pid
+								   : NULL;
+
+		if (b)
+			diag__error(s->d, b->span, "net-process-field",
+				    "%s events may run outside the owning process, which is known by "
+				    "its host pid only; '%s' does not apply",
+				    hc->what, b == &m->follow_forks ? "followForks" : "isNamespacePID");
+	}
 	if (h->kind == HOOK_EXEC && sel->match_args.n)
 		diag__error(s->d, sel->match_args.v[0].span, "exec-args",
 			    "the exec shorthand has no arguments to match");
