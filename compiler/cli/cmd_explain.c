@@ -50,7 +50,8 @@ static const char *src_name(const struct ir_pred *p)
 {
 	static const char *const n[] = { "pid", "tid", "uid", "gid", "euid", "cgroup", "binary",
 					 "parent binary", "arg", "comm", "ppid", "egid", "caps", "ns",
-					 "scope", "pid in its pid namespace", "followed pid set" };
+					 "scope", "pid in its pid namespace", "followed pid set",
+					 "capability change" };
 
 	return n[p->src];
 }
@@ -123,6 +124,13 @@ static void print_pred(const struct ir_object *o, const struct ir_prog *prog,
 		printf(" (followForks pid set %d: a per-process bit inherited at fork, "
 		       "ancestors walked once for older processes)  [cost: %s]\n",
 		       ps->bit, cost_name(p->cost));
+		return;
+	}
+	if (p->src == SRC_CAPCHG) {
+		printf("%s capabilities changed since exec on mask 0x%" PRIx64
+		       " (baseline recorded at exec by tp_btf/sched_process_exec, renewed when "
+		       "the rule matches)  [cost: %s]\n",
+		       cap_type__name((enum cap_type)p->bit), (uint64_t)p->vals[0], cost_name(p->cost));
 		return;
 	}
 	if (p->src == SRC_SCOPE) {

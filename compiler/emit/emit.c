@@ -440,6 +440,10 @@ static void emit_pred(struct body *B, const struct ir_pred *p)
 		fprintf(out, "(TPC_FBITS() & (1ull << %d))", p->bit);
 		return;
 	}
+	if (p->src == SRC_CAPCHG) {
+		fprintf(out, "tpc_capchg__changed(%d, 0x%" PRIx64 "ull)", p->bit, (uint64_t)p->vals[0]);
+		return;
+	}
 	if (p->src == SRC_ARG && (p->test == T_FILETYPE || p->test == T_NLINK || p->test == T_STATE)) {
 		emit_raw_leaf(B, p);
 		return;
@@ -784,6 +788,8 @@ static void emit_rule(struct body *B, const struct ir_spec *sp, const struct ir_
 		if (act->signal)
 			fprintf(out, "\t\ttpc_act__signal(h, %d);\n", act->signal);
 	}
+	if (act->cap_update)
+		fputs("\t\ttpc_capchg__update();\n", out);
 	emit_post(B, act, r->id, "\t\t");
 	fprintf(out, "\t\tgoto spec%zu_done;\n\t}\n", si);
 }
@@ -1216,6 +1222,8 @@ rate_done:
 	if (net_pre_kill(o))
 		fputs("#define TPC_NET_PRE_KILL 1 /* a network rule kills at connect() */\n", out);
 	fputs("#include \"tpc.bpf.h\"\n", out);
+	if (o->needs_capchg)
+		fputs("#include \"tpc_capchg.bpf.h\"\n", out);
 	{
 		int nscopes = 0;
 
@@ -1263,7 +1271,12 @@ rate_done:
 		      "\ttpc_follow__fork((struct task_struct *)ctx[0], (struct task_struct *)ctx[1]);\n"
 		      "\treturn 0;\n}\n\n",
 		      out);
-	if (o->needs_proc || o->pidsets.n) {
+	if (o->needs_capchg)
+		fputs("/* a new image's capability sets: the baseline of matchCapabilityChanges */\n"
+		      "SEC(\"tp_btf/sched_process_exec\")\n"
+		      "int tpc_capchg_exec(u64 *ctx)\n{\n\ttpc_capchg__exec();\n\treturn 0;\n}\n\n",
+		      out);
+	if (o->needs_proc || o->pidsets.n || o->needs_capchg) {
 		fputs("/* forget a process's binary bits when it exits (pids are reused) */\n"
 		      "SEC(\"tracepoint/sched/sched_process_exit\")\n"
 		      "int tpc_proc_exit(void *ctx)\n{\n",
@@ -1272,6 +1285,8 @@ rate_done:
 			fputs("\ttpc_proc__exit();\n", out);
 		if (o->pidsets.n)
 			fputs("\ttpc_follow__exit();\n", out);
+		if (o->needs_capchg)
+			fputs("\ttpc_capchg__exit();\n", out);
 		fputs("\treturn 0;\n}\n", out);
 	}
 	return ferror(out) ? -EIO : 0;

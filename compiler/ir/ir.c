@@ -66,6 +66,7 @@ struct ir_pred *ir_pred__leaf(struct arena *a, enum ir_src src, enum ir_test t, 
 		break;
 	case SRC_COMM:
 	case SRC_NSPID:
+	case SRC_CAPCHG:
 		p->cost = COST_DEREF;
 		break;
 	case SRC_FOLLOW:

@@ -58,6 +58,7 @@ enum ir_src {
 	SRC_SCOPE, /* the task's cgroup is in the workload scope map `map` (test T_BIT) */
 	SRC_NSPID, /* the process's tgid in its own pid namespace (isNamespacePID) */
 	SRC_FOLLOW, /* bit `bit` of the followed pid-set bits (matchPIDs followForks) */
+	SRC_CAPCHG, /* capability set `bit` changed since exec, on the bits of vals[0] (T_MASK) */
 };
 
 enum ir_test {
@@ -162,6 +163,7 @@ struct ir_action {
 	int deny;     /* errno to return from LSM/cgroup (0 = none) */
 	uint64_t rate_limit_ms;
 	int rate_scope; /* 0 thread, 1 process, 2 global */
+	bool cap_update; /* matched a capability change: the current sets become the baseline */
 	const char *names[8]; /* action names for metadata */
 	size_t nnames;
 };
@@ -294,6 +296,7 @@ struct ir_object {
 	int nrules, nspecs;
 	bool needs_proc; /* some prog reads binary bits: emit the exit cleaner */
 	bool needs_net;	 /* network progs: include tpc_net.bpf.h, emit the owner recorder */
+	bool needs_capchg; /* matchCapabilityChanges: tpc_capchg.bpf.h and its exec program */
 };
 
 /* Builders (ir.c). */

@@ -27,6 +27,7 @@ struct lower {
 	int scope_map; /* the current policy's, or -1 */
 	const struct ast_policy *pol; /* the policy being lowered */
 	int rule;		      /* the rule being lowered (its id) */
+	bool rule_capchg;	      /* the rule tests a capability change */
 	int errors;
 };
 
@@ -332,20 +333,16 @@ static struct ir_pred *lower_ns(struct lower *L, const struct ast_match_ns *mn)
 	return p;
 }
 
-/* In: the set holds at least one of the capabilities; NotIn: none. */
-static struct ir_pred *lower_caps(struct lower *L, const struct ast_match_caps *mc)
+/* matchCapabilities: In, the set holds at least one of the capabilities;
+ * NotIn, none. matchCapabilityChanges (changes): In, one of them changed
+ * since exec (runtime/tpc_capchg.bpf.h); NotIn, none of them changed but
+ * another one did (Tetragon's rule). isNamespaceCapability: only outside
+ * the host's user namespace. */
+static struct ir_pred *lower_caps(struct lower *L, const struct ast_match_caps *mc, bool changes)
 {
-	struct ir_pred *p = ir_pred__leaf(L->a, SRC_CAPS, T_MASK, mc->span);
+	struct ir_pred *p;
 	uint64_t mask = 0;
 
-	if (mc->is_namespace_capability.v) {
-		LERR(L, mc->is_namespace_capability.span,
-		     "isNamespaceCapability is not supported by tpc yet");
-		return NULL;
-	}
-	p->bit = (int)mc->type;
-	p->cost = COST_DEREF;
-	p->negate = mc->op == OP_NOT_IN;
 	for (size_t i = 0; i < mc->values.n; i++) {
 		int cap;
 
@@ -355,7 +352,43 @@ static struct ir_pred *lower_caps(struct lower *L, const struct ast_match_caps *
 		}
 		mask |= 1ull << cap;
 	}
-	ir_pred__add_int(L->a, p, (int64_t)mask, (int64_t)mask);
+	if (changes) {
+		struct ir_pred *on = ir_pred__leaf(L->a, SRC_CAPCHG, T_MASK, mc->span);
+
+		on->bit = (int)mc->type;
+		ir_pred__add_int(L->a, on, (int64_t)mask, (int64_t)mask);
+		L->o->needs_capchg = true;
+		L->rule_capchg = true;
+		p = on;
+		if (mc->op == OP_NOT_IN) {
+			struct ir_pred *any = ir_pred__leaf(L->a, SRC_CAPCHG, T_MASK, mc->span);
+
+			any->bit = (int)mc->type;
+			ir_pred__add_int(L->a, any, -1, -1);
+			on->negate = true;
+			p = ir_pred__new(L->a, P_AND, mc->span);
+			ir_pred__add(L->a, p, on);
+			ir_pred__add(L->a, p, any);
+		}
+	} else {
+		p = ir_pred__leaf(L->a, SRC_CAPS, T_MASK, mc->span);
+		p->bit = (int)mc->type;
+		p->cost = COST_DEREF;
+		p->negate = mc->op == OP_NOT_IN;
+		ir_pred__add_int(L->a, p, (int64_t)mask, (int64_t)mask);
+	}
+	if (mc->is_namespace_capability.v) {
+		struct ir_pred *all = ir_pred__new(L->a, P_AND, mc->span);
+		struct ir_pred *ns = ir_pred__leaf(L->a, SRC_NS, T_IN, mc->is_namespace_capability.span);
+
+		ns->bit = NS_USER;
+		ns->cost = COST_DEREF;
+		ns->negate = true;
+		ir_pred__add_int(L->a, ns, -1, -1); /* the host's user namespace */
+		ir_pred__add(L->a, all, ns);
+		ir_pred__add(L->a, all, p);
+		p = all;
+	}
 	return p;
 }
 
@@ -889,7 +922,6 @@ static struct ir_pred *lower_selector(struct lower *L, struct ir_prog *prog,
 
 	UNSUP(match_namespace_changes, "matchNamespaceChanges");
 
-	UNSUP(match_capability_changes, "matchCapabilityChanges");
 	UNSUP(match_return_actions, "matchReturnActions");
 #undef UNSUP
 	for (size_t i = 0; i < sel->match_namespaces.n; i++) {
@@ -899,7 +931,13 @@ static struct ir_pred *lower_selector(struct lower *L, struct ir_prog *prog,
 			ir_pred__add(L->a, all, p);
 	}
 	for (size_t i = 0; i < sel->match_capabilities.n; i++) {
-		struct ir_pred *p = lower_caps(L, &sel->match_capabilities.v[i]);
+		struct ir_pred *p = lower_caps(L, &sel->match_capabilities.v[i], false);
+
+		if (p)
+			ir_pred__add(L->a, all, p);
+	}
+	for (size_t i = 0; i < sel->match_capability_changes.n; i++) {
+		struct ir_pred *p = lower_caps(L, &sel->match_capability_changes.v[i], true);
 
 		if (p)
 			ir_pred__add(L->a, all, p);
@@ -1171,7 +1209,8 @@ static void net_check_pred(struct lower *L, const struct ir_prog *p, const struc
 					      [SRC_EGID] = "egid",   [SRC_CAPS] = "caps",
 					      [SRC_NS] = "namespaces", [SRC_COMM] = "comm",
 					      [SRC_NSPID] = "isNamespacePID",
-					      [SRC_FOLLOW] = "followForks" };
+					      [SRC_FOLLOW] = "followForks",
+					      [SRC_CAPCHG] = "capability changes" };
 
 	if (!x)
 		return;
@@ -1293,8 +1332,10 @@ static void lower_hook(struct lower *L, const struct ast_hook *h, bool *enforce)
 		struct ir_rule r = { .id = L->o->nrules++, .selector = (int)i, .span = sel->span };
 
 		L->rule = r.id;
+		L->rule_capchg = false;
 		r.pred = lower_selector(L, p, h, slots, sel);
 		lower_actions(L, h, sel, &r.act, enforce);
+		r.act.cap_update = L->rule_capchg;
 		VEC_PUSH(L->a, spec.rules, r);
 	}
 	if (h->kind == HOOK_NET)

@@ -650,14 +650,13 @@ static void check_namespaces(struct sema *s, struct ast_match_ns *m)
 	}
 }
 
-static void check_caps(struct sema *s, struct ast_match_caps *m)
+static void check_caps(struct sema *s, struct ast_match_caps *m, const char *field)
 {
 	if (m->op != OP_IN && m->op != OP_NOT_IN)
 		diag__error(s->d, op_span(&m->op_name, m->span), "op-type",
-			    "matchCapabilities takes 'In' or 'NotIn', not '%s'", op__name(m->op));
+			    "%s takes 'In' or 'NotIn', not '%s'", field, op__name(m->op));
 	if (!m->values.n)
-		diag__error(s->d, m->span, "values-empty",
-			    "matchCapabilities needs at least one value");
+		diag__error(s->d, m->span, "values-empty", "%s needs at least one value", field);
 	for (size_t i = 0; i < m->values.n; i++) {
 		const struct ast_str *v = &m->values.v[i];
 		int cap;
@@ -882,10 +881,6 @@ void sema_check_selector(struct sema *s, struct hook_ctx *hc, struct ast_selecto
 			sel->match_namespace_changes.n ? sel->match_namespace_changes.v[0].span
 						       : sel->span,
 			"matchNamespaceChanges");
-	unsupported_vec(s, sel->match_capability_changes.n,
-			sel->match_capability_changes.n ? sel->match_capability_changes.v[0].span
-							: sel->span,
-			"matchCapabilityChanges");
 	unsupported_vec(s, sel->match_return_actions.n,
 			sel->match_return_actions.n ? sel->match_return_actions.v[0].span
 						    : sel->span,
@@ -901,7 +896,9 @@ void sema_check_selector(struct sema *s, struct hook_ctx *hc, struct ast_selecto
 	for (size_t i = 0; i < sel->match_namespaces.n; i++)
 		check_namespaces(s, &sel->match_namespaces.v[i]);
 	for (size_t i = 0; i < sel->match_capabilities.n; i++)
-		check_caps(s, &sel->match_capabilities.v[i]);
+		check_caps(s, &sel->match_capabilities.v[i], "matchCapabilities");
+	for (size_t i = 0; i < sel->match_capability_changes.n; i++)
+		check_caps(s, &sel->match_capability_changes.v[i], "matchCapabilityChanges");
 	if (!h->skipped) {
 		for (size_t i = 0; i < sel->match_args.n; i++)
 			check_match_arg(s, hc, &sel->match_args.v[i], false);
@@ -921,14 +918,16 @@ void sema_check_selector(struct sema *s, struct hook_ctx *hc, struct ast_selecto
 	}
 	for (size_t i = 0; i < sel->match_actions.n; i++)
 		check_action(s, hc, &sel->match_actions.v[i]);
-	if (h->kind == HOOK_NET && (sel->match_namespaces.n || sel->match_capabilities.n))
+	if (h->kind == HOOK_NET &&
+	    (sel->match_namespaces.n || sel->match_capabilities.n || sel->match_capability_changes.n))
 		diag__error(s->d,
-			    sel->match_namespaces.n ? sel->match_namespaces.v[0].span
-						    : sel->match_capabilities.v[0].span,
+			    sel->match_namespaces.n     ? sel->match_namespaces.v[0].span
+			    : sel->match_capabilities.n ? sel->match_capabilities.v[0].span
+							: sel->match_capability_changes.v[0].span,
 			    "net-process-field",
 			    "%s events may run outside the owning process, which is known by pid, "
-			    "uid, cgroup and binary only; matchNamespaces and matchCapabilities do "
-			    "not apply",
+			    "uid, cgroup and binary only; matchNamespaces, matchCapabilities and "
+			    "matchCapabilityChanges do not apply",
 			    hc->what);
 	for (size_t i = 0; h->kind == HOOK_NET && i < sel->match_pids.n; i++) {
 		const struct ast_match_pids *m = &sel->match_pids.v[i];
