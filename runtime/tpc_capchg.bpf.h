@@ -99,11 +99,10 @@ TPC_INLINE void tpc_capchg__exec(void)
 
 TPC_INLINE void tpc_capchg__exit(void)
 {
-	u64 pid_tgid = bpf_get_current_pid_tgid();
-	u32 tgid = pid_tgid >> 32;
+	u32 tgid = tpc_exit__leader_tgid();
 	struct tpc_capchg_slot *e;
 
-	if ((u32)pid_tgid != tgid)
+	if (!tgid)
 		return;
 	e = tpc_capchg__slot(tgid);
 	if (e && e->tgid == tgid)

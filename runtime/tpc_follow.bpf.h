@@ -136,11 +136,10 @@ TPC_INLINE void tpc_follow__fork(struct task_struct *parent, struct task_struct 
 
 TPC_INLINE void tpc_follow__exit(void)
 {
-	u64 pid_tgid = bpf_get_current_pid_tgid();
-	u32 tgid = pid_tgid >> 32;
+	u32 tgid = tpc_exit__leader_tgid();
 	struct tpc_follow_slot *e;
 
-	if ((u32)pid_tgid != tgid)
+	if (!tgid)
 		return;
 	e = tpc_follow__slot(tgid);
 	if (e && e->tgid == tgid)
