@@ -116,6 +116,29 @@ TPC_INLINE u32 tpc_host_ns(int kind)
 }
 
 #define TPC_NS(kind) tpc_ns_of(TPC_CURRENT(), kind)
+
+/* The tgid of t's thread group in its own (deepest) pid namespace: what
+ * getpid() returns inside a container (matchPIDs isNamespacePID). */
+TPC_INLINE u32 tpc_nspid_of(struct task_struct *t)
+{
+	struct pid *pid = BPF_CORE_READ(t, group_leader, thread_pid);
+	unsigned int level = BPF_CORE_READ(pid, level);
+	int nr = 0;
+
+	bpf_probe_read_kernel(&nr, sizeof(nr), &pid->numbers[level & 31].nr);
+	return (u32)nr;
+}
+
+#define TPC_NSPID() tpc_nspid_of(TPC_CURRENT())
+
+/* At sched_process_exit: the exiting thread's tgid when it is its process's
+ * leader (the per-process tables forget the process then), else 0. */
+TPC_INLINE u32 tpc_exit__leader_tgid(void)
+{
+	u64 pid_tgid = bpf_get_current_pid_tgid();
+
+	return (u32)pid_tgid == (u32)(pid_tgid >> 32) ? (u32)(pid_tgid >> 32) : 0;
+}
 #define TPC_HOST_NS(kind) tpc_host_ns(kind)
 
 /* Current comm into buf (16 bytes); returns its length. */

@@ -111,12 +111,11 @@ TPC_INLINE u64 tpc_proc__parent_bits(struct tpc_scratch *s)
 
 TPC_INLINE void tpc_proc__exit(void)
 {
-	u64 pid_tgid = bpf_get_current_pid_tgid();
-	u32 tgid = pid_tgid >> 32;
+	u32 tgid = tpc_exit__leader_tgid();
 	u32 idx = tgid & (TPC_PROC_SLOTS - 1);
 	struct tpc_proc_slot *e;
 
-	if ((u32)pid_tgid != tgid)
+	if (!tgid)
 		return;
 	e = bpf_map_lookup_elem(&tpc_proc, &idx);
 	if (e && e->tgid == tgid)

@@ -49,7 +49,9 @@ static const char *cost_name(enum ir_cost c)
 static const char *src_name(const struct ir_pred *p)
 {
 	static const char *const n[] = { "pid", "tid", "uid", "gid", "euid", "cgroup", "binary",
-					 "parent binary", "arg", "comm", "ppid", "egid", "caps", "ns" };
+					 "parent binary", "arg", "comm", "ppid", "egid", "caps", "ns",
+					 "scope", "pid in its pid namespace", "followed pid set",
+					 "capability change" };
 
 	return n[p->src];
 }
@@ -111,6 +113,24 @@ static void print_pred(const struct ir_object *o, const struct ir_prog *prog,
 			printf("inline compares");
 		printf("; evaluated once per process image, then a cached bit)  [cost: %s]\n",
 		       cost_name(p->cost));
+		return;
+	}
+	if (p->src == SRC_FOLLOW) {
+		const struct ir_pidset *ps = &o->pidsets.v[p->bit];
+
+		printf("the process or an ancestor has %s", ps->ns ? "namespace pid" : "pid");
+		for (size_t i = 0; i < ps->pids.n; i++)
+			printf("%s%" PRId64, i ? "," : " ", ps->pids.v[i]);
+		printf(" (followForks pid set %d: a per-process bit inherited at fork, "
+		       "ancestors walked once for older processes)  [cost: %s]\n",
+		       ps->bit, cost_name(p->cost));
+		return;
+	}
+	if (p->src == SRC_CAPCHG) {
+		printf("%s capabilities changed since exec on mask 0x%" PRIx64
+		       " (baseline recorded at exec by tp_btf/sched_process_exec, renewed when "
+		       "the rule matches)  [cost: %s]\n",
+		       cap_type__name((enum cap_type)p->bit), (uint64_t)p->vals[0], cost_name(p->cost));
 		return;
 	}
 	if (p->src == SRC_SCOPE) {
@@ -256,6 +276,10 @@ static void explain_ir(const struct ir_object *o)
 	printf("fixed maps: ring buffer %d KiB, per-CPU scratch %zu bytes, process cache %d KiB\n",
 	       (1 << 22) / 1024, (size_t)(TPC_EV_MAX + TPC_PATH_MAX * 3 + 8 + 4 * TPC_STR_MAX * 2),
 	       32768 * 24 / 1024);
+	if (o->pidsets.n)
+		printf("followForks: %zu pid set%s, process table tpc_follow %d KiB, kept by "
+		       "tp_btf/sched_process_fork (inherit) and sched_process_exit (forget)\n",
+		       o->pidsets.n, o->pidsets.n == 1 ? "" : "s", 32768 * 24 / 1024);
 }
 
 static int print_verified(const char *obj)

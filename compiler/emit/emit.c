@@ -177,6 +177,9 @@ static void emit_int_value(struct body *B, const struct ir_pred *p)
 	case SRC_NS:
 		fprintf(B->out, "TPC_NS(%d)", p->bit);
 		break;
+	case SRC_NSPID:
+		fputs("TPC_NSPID()", B->out);
+		break;
 	default:
 		fprintf(B->out, "A%d()", p->slot);
 	}
@@ -444,6 +447,14 @@ static void emit_pred(struct body *B, const struct ir_pred *p)
 	}
 	if (p->src == SRC_SCOPE) {
 		emit_scope_test(B, p->map);
+		return;
+	}
+	if (p->src == SRC_FOLLOW) {
+		fprintf(out, "(TPC_FBITS() & (1ull << %d))", p->bit);
+		return;
+	}
+	if (p->src == SRC_CAPCHG) {
+		fprintf(out, "tpc_capchg__changed(%d, 0x%" PRIx64 "ull)", p->bit, (uint64_t)p->vals[0]);
 		return;
 	}
 	if (p->src == SRC_ARG && (p->test == T_FILETYPE || p->test == T_NLINK || p->test == T_STATE)) {
@@ -801,6 +812,8 @@ static void emit_rule(struct body *B, const struct ir_spec *sp, const struct ir_
 		if (act->signal)
 			fprintf(out, "\t\ttpc_act__signal(h, %d);\n", act->signal);
 	}
+	if (act->cap_update)
+		fputs("\t\ttpc_capchg__update();\n", out);
 	emit_post(B, act, r->id, "\t\t");
 	fprintf(out, "\t\tgoto spec%zu_done;\n\t}\n", si);
 }
@@ -920,6 +933,15 @@ static void emit_net_port_fn(FILE *out, const struct ir_prog *p)
 	fputs(";\n}\n\n", out);
 }
 
+static bool prog_uses_src(const struct ir_prog *p, enum ir_src src)
+{
+	for (size_t s = 0; s < p->specs.n; s++)
+		for (size_t r = 0; r < p->specs.v[s].rules.n; r++)
+			if (ir_pred__uses_src(p->specs.v[s].rules.v[r].pred, src))
+				return true;
+	return false;
+}
+
 static void emit_prog(struct body *B)
 {
 	FILE *out = B->out;
@@ -951,6 +973,11 @@ static void emit_prog(struct body *B)
 	fprintf(out, "\tu64 pbits = 0;\n\tbool pbits_ok = false;\n"
 		     "#define TPC_PBITS() (pbits_ok ? pbits : (pbits_ok = true, pbits = %s))\n",
 		p->net ? "nc->own.pbits" : "tpc_proc__parent_bits(s)");
+	if (prog_uses_src(p, SRC_FOLLOW))
+		fputs("\tu64 fbits = 0;\n\tbool fbits_ok = false;\n"
+		      "#define TPC_FBITS() (fbits_ok ? fbits : (fbits_ok = true, fbits = "
+		      "tpc_follow__bits()))\n",
+		      out);
 	emit_arg_state(B);
 	fputs("\n\t(void)pbits;\n\t(void)pbits_ok;\n\tif (!s)\n\t\treturn 0;\n\t(void)h;\n\t(void)o;\n\t(void)bits;\n\t(void)bits_ok;\n",
 	      out);
@@ -993,6 +1020,8 @@ static void emit_prog(struct body *B)
 	}
 	fputs("\treturn ret;\n}\n", out);
 	fputs("#undef TPC_BITS\n#undef TPC_PBITS\n", out);
+	if (prog_uses_src(p, SRC_FOLLOW))
+		fputs("#undef TPC_FBITS\n", out);
 	emit_arg_undefs(B);
 	fputs("\n", out);
 	for (size_t i = 0; i < p->variants.n; i++) {
@@ -1152,6 +1181,30 @@ static void emit_binsets(FILE *out, const struct ir_object *o, const struct srcm
 	fputs("\treturn bits;\n}\n\n", out);
 }
 
+/* followForks pid sets: which sets this process itself is in (its tgid,
+ * or its tgid in its own pid namespace); tpc_follow.bpf.h folds the bits
+ * over the ancestors. */
+static void emit_pidsets(FILE *out, const struct ir_object *o, const struct srcmap *sm)
+{
+	fputs("TPC_INLINE u64 tpc_pidsets__direct(u32 pid, u32 nspid)\n{\n\tu64 bits = 0;\n\n"
+	      "\t(void)pid;\n\t(void)nspid;\n",
+	      out);
+	for (size_t i = 0; i < o->pidsets.n; i++) {
+		const struct ir_pidset *ps = &o->pidsets.v[i];
+
+		fprintf(out, "\t/* pid set %d%s, ", ps->bit, ps->ns ? " (namespace pids)" : "");
+		span_comment(out, sm, ps->span);
+		fputs(" */\n\tif (", out);
+		for (size_t k = 0; k < ps->pids.n; k++)
+			fprintf(out, "%s%s == %" PRId64 "u", k ? " || " : "", ps->ns ? "nspid" : "pid",
+				ps->pids.v[k]);
+		if (!ps->pids.n)
+			fputs("0", out);
+		fprintf(out, ")\n\t\tbits |= 1ull << %d;\n", ps->bit);
+	}
+	fputs("\treturn bits;\n}\n\n#include \"tpc_follow.bpf.h\"\n\n", out);
+}
+
 /* Some network rule kills: the tcp entry then runs the body at SYN_SENT. */
 static bool net_pre_kill(const struct ir_object *o)
 {
@@ -1193,6 +1246,8 @@ rate_done:
 	if (net_pre_kill(o))
 		fputs("#define TPC_NET_PRE_KILL 1 /* a network rule kills at connect() */\n", out);
 	fputs("#include \"tpc.bpf.h\"\n", out);
+	if (o->needs_capchg)
+		fputs("#include \"tpc_capchg.bpf.h\"\n", out);
 	{
 		int nscopes = 0;
 
@@ -1206,6 +1261,8 @@ rate_done:
 	emit_maps(out, o);
 	emit_binsets(out, o, m);
 	fputs("#include \"tpc_proc.bpf.h\"\n\n", out);
+	if (o->pidsets.n)
+		emit_pidsets(out, o, m);
 	if (o->needs_net) {
 		bool dns = false, http = false;
 
@@ -1231,10 +1288,30 @@ rate_done:
 		      "int tpc_net_sock_create(struct bpf_sock *ctx)\n{\n"
 		      "\treturn tpc_net__on_sock_create(ctx);\n}\n\n",
 		      out);
-	if (o->needs_proc)
+	if (o->pidsets.n)
+		fputs("/* a new process inherits its parent's followed pid sets */\n"
+		      "SEC(\"tp_btf/sched_process_fork\")\n"
+		      "int tpc_follow_fork(u64 *ctx)\n{\n"
+		      "\ttpc_follow__fork((struct task_struct *)ctx[0], (struct task_struct *)ctx[1]);\n"
+		      "\treturn 0;\n}\n\n",
+		      out);
+	if (o->needs_capchg)
+		fputs("/* a new image's capability sets: the baseline of matchCapabilityChanges */\n"
+		      "SEC(\"tp_btf/sched_process_exec\")\n"
+		      "int tpc_capchg_exec(u64 *ctx)\n{\n\ttpc_capchg__exec();\n\treturn 0;\n}\n\n",
+		      out);
+	if (o->needs_proc || o->pidsets.n || o->needs_capchg) {
 		fputs("/* forget a process's binary bits when it exits (pids are reused) */\n"
 		      "SEC(\"tracepoint/sched/sched_process_exit\")\n"
-		      "int tpc_proc_exit(void *ctx)\n{\n\ttpc_proc__exit();\n\treturn 0;\n}\n",
+		      "int tpc_proc_exit(void *ctx)\n{\n",
 		      out);
+		if (o->needs_proc)
+			fputs("\ttpc_proc__exit();\n", out);
+		if (o->pidsets.n)
+			fputs("\ttpc_follow__exit();\n", out);
+		if (o->needs_capchg)
+			fputs("\ttpc_capchg__exit();\n", out);
+		fputs("\treturn 0;\n}\n", out);
+	}
 	return ferror(out) ? -EIO : 0;
 }

@@ -160,7 +160,7 @@ char *meta__json(const struct ir_object *o, const struct meta_opts *opts)
 		      *rules = json_array(), *progs = json_array(), *maps = json_array(),
 		      *features = json_array();
 	char *out;
-	bool tp_btf = false, lsm = false, kprobe = false, fentry = false, cgroup = o->needs_net;
+	bool tp_btf = o->pidsets.n > 0 || o->needs_capchg, lsm = false, kprobe = false, fentry = false, cgroup = o->needs_net;
 
 	for (int i = 0; i < opts->nsources; i++)
 		json_array_append_new(sources, json_pack("{s:o, s:s}", "file",
@@ -238,7 +238,17 @@ char *meta__json(const struct ir_object *o, const struct meta_opts *opts)
 						       "tpc_net_sock_create", "attach",
 						       "cgroup/sock_create", "target", "", "group",
 						       "net_owner", "prio", 0));
-	if (o->needs_proc)
+	if (o->pidsets.n)
+		json_array_append_new(progs, json_pack("{s:s, s:s, s:s, s:s, s:i}", "name",
+						       "tpc_follow_fork", "attach", "tp_btf",
+						       "target", "sched_process_fork", "group",
+						       "follow_fork", "prio", 0));
+	if (o->needs_capchg)
+		json_array_append_new(progs, json_pack("{s:s, s:s, s:s, s:s, s:i}", "name",
+						       "tpc_capchg_exec", "attach", "tp_btf",
+						       "target", "sched_process_exec", "group",
+						       "capchg_exec", "prio", 0));
+	if (o->needs_proc || o->pidsets.n || o->needs_capchg)
 		json_array_append_new(progs, json_pack("{s:s, s:s, s:s, s:s, s:i}", "name",
 						       "tpc_proc_exit", "attach", "tracepoint",
 						       "target", "sched/sched_process_exit", "group",

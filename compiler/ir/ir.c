@@ -65,7 +65,12 @@ struct ir_pred *ir_pred__leaf(struct arena *a, enum ir_src src, enum ir_test t, 
 		p->cost = COST_INT_ARG; /* refined when the arg kind is known */
 		break;
 	case SRC_COMM:
+	case SRC_NSPID:
+	case SRC_CAPCHG:
 		p->cost = COST_DEREF;
+		break;
+	case SRC_FOLLOW:
+		p->cost = COST_BINARY; /* a cached per-process bit, like binaries */
 		break;
 	default:
 		p->cost = COST_CTX;
@@ -154,6 +159,25 @@ int ir_object__add_binset(struct arena *a, struct ir_object *o, enum op op,
 	return b.bit;
 }
 
+int ir_object__add_pidset(struct arena *a, struct ir_object *o, bool ns, const int64_t *pids,
+			  size_t n, struct span sp)
+{
+	struct ir_pidset ps = { .bit = (int)o->pidsets.n, .ns = ns, .span = sp };
+
+	for (size_t i = 0; i < o->pidsets.n; i++) {
+		const struct ir_pidset *e = &o->pidsets.v[i];
+
+		if (e->ns == ns && e->pids.n == n && (!n || !memcmp(e->pids.v, pids, n * sizeof(*pids))))
+			return e->bit;
+	}
+	if (o->pidsets.n >= 64)
+		return -E2BIG;
+	for (size_t i = 0; i < n; i++)
+		VEC_PUSH(a, ps.pids, pids[i]);
+	VEC_PUSH(a, o->pidsets, ps);
+	return ps.bit;
+}
+
 bool ir_pred__uses_binary(const struct ir_pred *p)
 {
 	if (!p)
@@ -162,6 +186,18 @@ bool ir_pred__uses_binary(const struct ir_pred *p)
 		return p->src == SRC_BINARY || p->src == SRC_PBINARY;
 	for (size_t i = 0; i < p->nkids; i++)
 		if (ir_pred__uses_binary(p->kids[i]))
+			return true;
+	return false;
+}
+
+bool ir_pred__uses_src(const struct ir_pred *p, enum ir_src src)
+{
+	if (!p)
+		return false;
+	if (p->kind == P_LEAF)
+		return p->src == src;
+	for (size_t i = 0; i < p->nkids; i++)
+		if (ir_pred__uses_src(p->kids[i], src))
 			return true;
 	return false;
 }

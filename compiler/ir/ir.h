@@ -56,6 +56,9 @@ enum ir_src {
 	SRC_CAPS, /* capability set `bit` (enum cap_type order: Effective Inheritable Permitted) */
 	SRC_NS,	  /* namespace inode of kind `bit` (enum ns_kind); value -1 = the host's */
 	SRC_SCOPE, /* the task's cgroup is in the workload scope map `map` (test T_BIT) */
+	SRC_NSPID, /* the process's tgid in its own pid namespace (isNamespacePID) */
+	SRC_FOLLOW, /* bit `bit` of the followed pid-set bits (matchPIDs followForks) */
+	SRC_CAPCHG, /* capability set `bit` changed since exec, on the bits of vals[0] (T_MASK) */
 };
 
 enum ir_test {
@@ -160,6 +163,7 @@ struct ir_action {
 	int deny;     /* errno to return from LSM/cgroup (0 = none) */
 	uint64_t rate_limit_ms;
 	int rate_scope; /* 0 thread, 1 process, 2 global */
+	bool cap_update; /* matched a capability change: the current sets become the baseline */
 	const char *names[8]; /* action names for metadata */
 	size_t nnames;
 };
@@ -237,6 +241,16 @@ struct ir_binset {
 	struct span span;
 };
 
+/* A matchPIDs set with followForks: the process or an ancestor has one of
+ * these pids (its tgid, or with `ns` its tgid in its own pid namespace).
+ * Kept per process by runtime/tpc_follow.bpf.h, inherited at fork. */
+struct ir_pidset {
+	int bit;
+	bool ns;
+	VEC(int64_t) pids;
+	struct span span;
+};
+
 enum ir_map_kind {
 	MAP_PATH_SET,
 	MAP_STR_SET,
@@ -278,10 +292,12 @@ struct ir_object {
 	VEC(struct ir_policy) policies;
 	VEC(struct ir_prog *) progs;
 	VEC(struct ir_binset) binsets;
+	VEC(struct ir_pidset) pidsets; /* followForks sets: emit the fork tracker */
 	VEC(struct ir_map) maps;
 	int nrules, nspecs;
 	bool needs_proc; /* some prog reads binary bits: emit the exit cleaner */
 	bool needs_net;	 /* network progs: include tpc_net.bpf.h, emit the owner recorder */
+	bool needs_capchg; /* matchCapabilityChanges: tpc_capchg.bpf.h and its exec program */
 };
 
 /* Builders (ir.c). */
@@ -304,7 +320,14 @@ void ir__optimize(struct arena *a, struct ir_object *o);
 /* Largest set lowered to inline compares (more values go to a map). */
 #define IR_INLINE_MAX 8
 
+/* New followForks pid set (identical sets share a bit); returns its bit
+ * or -E2BIG past 64 sets. */
+int ir_object__add_pidset(struct arena *a, struct ir_object *o, bool ns, const int64_t *pids,
+			  size_t n, struct span sp);
+
 bool ir_pred__uses_binary(const struct ir_pred *p);
+/* Some leaf of p reads src. */
+bool ir_pred__uses_src(const struct ir_pred *p, enum ir_src src);
 const char *ir_attach__name(enum ir_attach at);
 const char *ir_attach__sec(enum ir_attach at); /* libbpf SEC() prefix */
 

@@ -27,6 +27,7 @@ struct lower {
 	int scope_map; /* the current policy's, or -1 */
 	const struct ast_policy *pol; /* the policy being lowered */
 	int rule;		      /* the rule being lowered (its id) */
+	bool rule_capchg;	      /* the rule tests a capability change */
 	int errors;
 };
 
@@ -274,26 +275,39 @@ static struct ir_pred *lower_binaries(struct lower *L, const struct ast_match_bi
 	return p;
 }
 
+/* matchPIDs: the process's tgid (Tetragon compares the process, not the
+ * thread), or with isNamespacePID its tgid inside its own pid namespace.
+ * followForks makes it "this process or an ancestor": a per-process bit
+ * kept by runtime/tpc_follow.bpf.h (inherited at fork). */
 static struct ir_pred *lower_pids(struct lower *L, const struct ast_match_pids *mp)
 {
 	struct ir_pred *p;
+	bool ns = mp->is_namespace_pid.v, follow = mp->follow_forks.v;
+	int64_t *pids = arena__calloc(L->a, mp->values.n + 1, sizeof(*pids));
 
-	if (mp->is_namespace_pid.v || mp->follow_forks.v) {
-		LERR(L, mp->span, "matchPIDs isNamespacePID/followForks are not supported by tpc yet");
-		return NULL;
-	}
-	p = ir_pred__leaf(L->a, SRC_PID, T_IN, mp->span);
-	p->negate = mp->op == OP_NOT_IN;
 	for (size_t i = 0; i < mp->values.n; i++) {
-		int64_t v;
 		const char *why;
 
-		if (value__parse_int(mp->values.v[i].s, ARG_UINT32, &v, &why)) {
+		if (value__parse_int(mp->values.v[i].s, ARG_UINT32, &pids[i], &why)) {
 			LERR(L, mp->values.v[i].span, "bad pid: %s", why);
 			return NULL;
 		}
-		ir_pred__add_int(L->a, p, v, v);
 	}
+	if (follow) {
+		int bit = ir_object__add_pidset(L->a, L->o, ns, pids, mp->values.n, mp->span);
+
+		if (bit < 0) {
+			LERR(L, mp->span, "more than 64 followForks pid sets in one object");
+			return NULL;
+		}
+		p = ir_pred__leaf(L->a, SRC_FOLLOW, T_BIT, mp->span);
+		p->bit = bit;
+	} else {
+		p = ir_pred__leaf(L->a, ns ? SRC_NSPID : SRC_PID, T_IN, mp->span);
+		for (size_t i = 0; i < mp->values.n; i++)
+			ir_pred__add_int(L->a, p, pids[i], pids[i]);
+	}
+	p->negate = mp->op == OP_NOT_IN;
 	return p;
 }
 
@@ -321,20 +335,16 @@ static struct ir_pred *lower_ns(struct lower *L, const struct ast_match_ns *mn)
 	return p;
 }
 
-/* In: the set holds at least one of the capabilities; NotIn: none. */
-static struct ir_pred *lower_caps(struct lower *L, const struct ast_match_caps *mc)
+/* matchCapabilities: In, the set holds at least one of the capabilities;
+ * NotIn, none. matchCapabilityChanges (changes): In, one of them changed
+ * since exec (runtime/tpc_capchg.bpf.h); NotIn, none of them changed but
+ * another one did (Tetragon's rule). isNamespaceCapability: only outside
+ * the host's user namespace. */
+static struct ir_pred *lower_caps(struct lower *L, const struct ast_match_caps *mc, bool changes)
 {
-	struct ir_pred *p = ir_pred__leaf(L->a, SRC_CAPS, T_MASK, mc->span);
+	struct ir_pred *p;
 	uint64_t mask = 0;
 
-	if (mc->is_namespace_capability.v) {
-		LERR(L, mc->is_namespace_capability.span,
-		     "isNamespaceCapability is not supported by tpc yet");
-		return NULL;
-	}
-	p->bit = (int)mc->type;
-	p->cost = COST_DEREF;
-	p->negate = mc->op == OP_NOT_IN;
 	for (size_t i = 0; i < mc->values.n; i++) {
 		int cap;
 
@@ -344,7 +354,43 @@ static struct ir_pred *lower_caps(struct lower *L, const struct ast_match_caps *
 		}
 		mask |= 1ull << cap;
 	}
-	ir_pred__add_int(L->a, p, (int64_t)mask, (int64_t)mask);
+	if (changes) {
+		struct ir_pred *on = ir_pred__leaf(L->a, SRC_CAPCHG, T_MASK, mc->span);
+
+		on->bit = (int)mc->type;
+		ir_pred__add_int(L->a, on, (int64_t)mask, (int64_t)mask);
+		L->o->needs_capchg = true;
+		L->rule_capchg = true;
+		p = on;
+		if (mc->op == OP_NOT_IN) {
+			struct ir_pred *any = ir_pred__leaf(L->a, SRC_CAPCHG, T_MASK, mc->span);
+
+			any->bit = (int)mc->type;
+			ir_pred__add_int(L->a, any, -1, -1);
+			on->negate = true;
+			p = ir_pred__new(L->a, P_AND, mc->span);
+			ir_pred__add(L->a, p, on);
+			ir_pred__add(L->a, p, any);
+		}
+	} else {
+		p = ir_pred__leaf(L->a, SRC_CAPS, T_MASK, mc->span);
+		p->bit = (int)mc->type;
+		p->cost = COST_DEREF;
+		p->negate = mc->op == OP_NOT_IN;
+		ir_pred__add_int(L->a, p, (int64_t)mask, (int64_t)mask);
+	}
+	if (mc->is_namespace_capability.v) {
+		struct ir_pred *all = ir_pred__new(L->a, P_AND, mc->span);
+		struct ir_pred *ns = ir_pred__leaf(L->a, SRC_NS, T_IN, mc->is_namespace_capability.span);
+
+		ns->bit = NS_USER;
+		ns->cost = COST_DEREF;
+		ns->negate = true;
+		ir_pred__add_int(L->a, ns, -1, -1); /* the host's user namespace */
+		ir_pred__add(L->a, all, ns);
+		ir_pred__add(L->a, all, p);
+		p = all;
+	}
 	return p;
 }
 
@@ -878,7 +924,6 @@ static struct ir_pred *lower_selector(struct lower *L, struct ir_prog *prog,
 
 	UNSUP(match_namespace_changes, "matchNamespaceChanges");
 
-	UNSUP(match_capability_changes, "matchCapabilityChanges");
 	UNSUP(match_return_actions, "matchReturnActions");
 #undef UNSUP
 	for (size_t i = 0; i < sel->match_namespaces.n; i++) {
@@ -888,7 +933,13 @@ static struct ir_pred *lower_selector(struct lower *L, struct ir_prog *prog,
 			ir_pred__add(L->a, all, p);
 	}
 	for (size_t i = 0; i < sel->match_capabilities.n; i++) {
-		struct ir_pred *p = lower_caps(L, &sel->match_capabilities.v[i]);
+		struct ir_pred *p = lower_caps(L, &sel->match_capabilities.v[i], false);
+
+		if (p)
+			ir_pred__add(L->a, all, p);
+	}
+	for (size_t i = 0; i < sel->match_capability_changes.n; i++) {
+		struct ir_pred *p = lower_caps(L, &sel->match_capability_changes.v[i], true);
 
 		if (p)
 			ir_pred__add(L->a, all, p);
@@ -1158,7 +1209,10 @@ static void net_check_pred(struct lower *L, const struct ir_prog *p, const struc
 {
 	static const char *const names[] = { [SRC_EUID] = "euid",   [SRC_PPID] = "ppid",
 					      [SRC_EGID] = "egid",   [SRC_CAPS] = "caps",
-					      [SRC_NS] = "namespaces", [SRC_COMM] = "comm" };
+					      [SRC_NS] = "namespaces", [SRC_COMM] = "comm",
+					      [SRC_NSPID] = "isNamespacePID",
+					      [SRC_FOLLOW] = "followForks",
+					      [SRC_CAPCHG] = "capability changes" };
 
 	if (!x)
 		return;
@@ -1283,8 +1337,10 @@ static void lower_hook(struct lower *L, const struct ast_hook *h, bool *enforce)
 		struct ir_rule r = { .id = L->o->nrules++, .selector = (int)i, .span = sel->span };
 
 		L->rule = r.id;
+		L->rule_capchg = false;
 		r.pred = lower_selector(L, p, h, slots, sel);
 		lower_actions(L, h, sel, &r.act, enforce);
+		r.act.cap_update = L->rule_capchg;
 		VEC_PUSH(L->a, spec.rules, r);
 	}
 	if (h->kind == HOOK_NET)

@@ -562,6 +562,10 @@ static void check_contradictions(struct sema *s, struct hook_ctx *hc, struct ast
 		for (size_t j = i + 1; j < sel->match_pids.n; j++) {
 			struct ast_match_pids *x = &sel->match_pids.v[i], *y = &sel->match_pids.v[j];
 
+			/* a namespace pid or a followed ancestor is another value */
+			if (x->is_namespace_pid.v != y->is_namespace_pid.v ||
+			    x->follow_forks.v != y->follow_forks.v)
+				continue;
 			if ((x->op == OP_IN && y->op == OP_NOT_IN && all_in(&x->values, &y->values)) ||
 			    (y->op == OP_IN && x->op == OP_NOT_IN && all_in(&y->values, &x->values)))
 				never_matches(s, y->span, "every In pid is excluded by NotIn");
@@ -652,14 +656,13 @@ static void check_namespaces(struct sema *s, struct ast_match_ns *m)
 	}
 }
 
-static void check_caps(struct sema *s, struct ast_match_caps *m)
+static void check_caps(struct sema *s, struct ast_match_caps *m, const char *field)
 {
 	if (m->op != OP_IN && m->op != OP_NOT_IN)
 		diag__error(s->d, op_span(&m->op_name, m->span), "op-type",
-			    "matchCapabilities takes 'In' or 'NotIn', not '%s'", op__name(m->op));
+			    "%s takes 'In' or 'NotIn', not '%s'", field, op__name(m->op));
 	if (!m->values.n)
-		diag__error(s->d, m->span, "values-empty",
-			    "matchCapabilities needs at least one value");
+		diag__error(s->d, m->span, "values-empty", "%s needs at least one value", field);
 	for (size_t i = 0; i < m->values.n; i++) {
 		const struct ast_str *v = &m->values.v[i];
 		int cap;
@@ -884,10 +887,6 @@ void sema_check_selector(struct sema *s, struct hook_ctx *hc, struct ast_selecto
 			sel->match_namespace_changes.n ? sel->match_namespace_changes.v[0].span
 						       : sel->span,
 			"matchNamespaceChanges");
-	unsupported_vec(s, sel->match_capability_changes.n,
-			sel->match_capability_changes.n ? sel->match_capability_changes.v[0].span
-							: sel->span,
-			"matchCapabilityChanges");
 	unsupported_vec(s, sel->match_return_actions.n,
 			sel->match_return_actions.n ? sel->match_return_actions.v[0].span
 						    : sel->span,
@@ -903,7 +902,9 @@ void sema_check_selector(struct sema *s, struct hook_ctx *hc, struct ast_selecto
 	for (size_t i = 0; i < sel->match_namespaces.n; i++)
 		check_namespaces(s, &sel->match_namespaces.v[i]);
 	for (size_t i = 0; i < sel->match_capabilities.n; i++)
-		check_caps(s, &sel->match_capabilities.v[i]);
+		check_caps(s, &sel->match_capabilities.v[i], "matchCapabilities");
+	for (size_t i = 0; i < sel->match_capability_changes.n; i++)
+		check_caps(s, &sel->match_capability_changes.v[i], "matchCapabilityChanges");
 	if (!h->skipped) {
 		for (size_t i = 0; i < sel->match_args.n; i++)
 			check_match_arg(s, hc, &sel->match_args.v[i], false);
@@ -923,15 +924,29 @@ void sema_check_selector(struct sema *s, struct hook_ctx *hc, struct ast_selecto
 	}
 	for (size_t i = 0; i < sel->match_actions.n; i++)
 		check_action(s, hc, &sel->match_actions.v[i]);
-	if (h->kind == HOOK_NET && (sel->match_namespaces.n || sel->match_capabilities.n))
+	if (h->kind == HOOK_NET &&
+	    (sel->match_namespaces.n || sel->match_capabilities.n || sel->match_capability_changes.n))
 		diag__error(s->d,
-			    sel->match_namespaces.n ? sel->match_namespaces.v[0].span
-						    : sel->match_capabilities.v[0].span,
+			    sel->match_namespaces.n     ? sel->match_namespaces.v[0].span
+			    : sel->match_capabilities.n ? sel->match_capabilities.v[0].span
+							: sel->match_capability_changes.v[0].span,
 			    "net-process-field",
 			    "%s events may run outside the owning process, which is known by pid, "
-			    "uid, cgroup and binary only; matchNamespaces and matchCapabilities do "
-			    "not apply",
+			    "uid, cgroup and binary only; matchNamespaces, matchCapabilities and "
+			    "matchCapabilityChanges do not apply",
 			    hc->what);
+	for (size_t i = 0; h->kind == HOOK_NET && i < sel->match_pids.n; i++) {
+		const struct ast_match_pids *m = &sel->match_pids.v[i];
+		const struct ast_bool *b = m->follow_forks.v ? &m->follow_forks
+					   : m->is_namespace_pid.v ? &m->is_namespace_pid
+								   : NULL;
+
+		if (b)
+			diag__error(s->d, b->span, "net-process-field",
+				    "%s events may run outside the owning process, which is known by "
+				    "its host pid only; '%s' does not apply",
+				    hc->what, b == &m->follow_forks ? "followForks" : "isNamespacePID");
+	}
 	if (h->kind == HOOK_EXEC && sel->match_args.n)
 		diag__error(s->d, sel->match_args.v[0].span, "exec-args",
 			    "the exec shorthand has no arguments to match");
