@@ -25,7 +25,8 @@
 # machine's apt sources; bullseye ones through a private apt configuration
 # in apt/bullseye/ (its own sources list for bullseye and bullseye-security,
 # signed by the installed Debian archive keyring; lists refreshed once a
-# day), so the machine's own sources stay untouched.
+# day), so the machine's own sources stay untouched. Which package a name
+# stands for is remembered for a day (resolved/).
 #
 # What was fetched stays: when the archive has moved on (a package apt still
 # lists cannot be downloaded any more, or there is no network), the newest
@@ -129,7 +130,13 @@ cached_deb() { ls "$CACHE"/debs/"$1"_*.deb 2>/dev/null | head -1; }
 
 pkg=
 tried="the cache $CACHE/debs"
-if [ "${TPC_VM_OFFLINE:-}" != 1 ]; then
+# apt takes most of a second to answer, and `tpc validate --kernel` asks for
+# every kernel on every run: its answer for NAME is remembered for a day
+memo=$CACHE/resolved/$suite-$NAME
+mkdir -p "$CACHE/resolved"
+if [ "${TPC_VM_OFFLINE:-}" != 1 ] && [ -n "$(find "$memo" -mmin -1440 2>/dev/null)" ]; then
+	pkg=$(cat "$memo")
+elif [ "${TPC_VM_OFFLINE:-}" != 1 ]; then
 	if [ $suite = bookworm ]; then
 		tried="apt-cache search (this machine's sources) and $tried"
 		pkg=$(pick_apt)
@@ -143,6 +150,7 @@ if [ "${TPC_VM_OFFLINE:-}" != 1 ]; then
 		private_apt && pkg=$(pick_apt)
 	fi
 fi
+[ -n "$pkg" ] && [ "${TPC_VM_OFFLINE:-}" != 1 ] && echo "$pkg" >"$memo.tmp" && mv "$memo.tmp" "$memo"
 deb=
 if [ -n "$pkg" ]; then
 	deb=$(cached_deb "$pkg")

@@ -8,14 +8,10 @@
 set -u
 cd "$(dirname "$0")/../.."
 SRC=${TPC_VM_CACHE:-build/vm}
-T=$(mktemp -d /tmp/tpc-kcache.XXXXXX)
-trap 'rm -rf "$T"' EXIT
-ok() { echo "PASS kernel_cache/$1"; }
-bad() {
-	echo "FAIL kernel_cache/$1"
-	shift
-	printf '%s\n' "$@" >&2
-}
+. tests/e2e/lib.sh
+T=$E2E_TMP
+ok() { pass kernel_cache/$1; }
+bad() { fail kernel_cache/$1 "$(shift; printf '%s\n' "$@")"; }
 ks() { TPC_VM_CACHE=$T/cache bash scripts/vm/kernel.sh "$@"; }
 
 # an unknown name: exit 2, the name and what is accepted
