@@ -4,6 +4,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -28,12 +29,25 @@ struct diag_sink *diag_sink__new(struct srcmap *m)
 	return d;
 }
 
+struct diag_sink *diag_sink__new_like(const struct diag_sink *d)
+{
+	struct diag_sink *n = diag_sink__new(d->map);
+
+	if (!n)
+		return NULL;
+	n->max_errors = d->max_errors;
+	n->werror = d->werror;
+	return n;
+}
+
 void diag_sink__free(struct diag_sink *d)
 {
 	if (!d)
 		return;
-	for (size_t i = 0; i < d->n; i++)
+	for (size_t i = 0; i < d->n; i++) {
 		free(d->v[i].msg);
+		free(d->v[i].kernels);
+	}
 	free(d->v);
 	free(d);
 }
@@ -76,7 +90,19 @@ static void add(struct diag_sink *d, enum diag_level lvl, struct span s, const c
 			abort();
 		}
 	}
-	d->v[d->n++] = (struct diag){ lvl, s, msg, code };
+	d->v[d->n++] = (struct diag){ lvl, s, msg, code, NULL };
+}
+
+static void add_fmt(struct diag_sink *d, enum diag_level lvl, struct span s, const char *code,
+		    const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+static void add_fmt(struct diag_sink *d, enum diag_level lvl, struct span s, const char *code,
+		    const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	add(d, lvl, s, code, fmt, ap);
+	va_end(ap);
 }
 
 void diag__error(struct diag_sink *d, struct span s, const char *code, const char *fmt, ...)
@@ -124,6 +150,135 @@ size_t diag_sink__count(const struct diag_sink *d)
 const struct diag *diag_sink__get(const struct diag_sink *d, size_t i)
 {
 	return i < d->n ? &d->v[i] : NULL;
+}
+
+/* ---- merging runs against several kernels ---- */
+
+/* A unit is a head (error or warning; or a note with no head before it)
+ * and the notes that follow it. */
+static size_t unit_len(const struct diag_sink *d, size_t i)
+{
+	size_t n = 1;
+
+	while (i + n < d->n && d->v[i + n].level == DIAG_NOTE)
+		n++;
+	return n;
+}
+
+static bool diag_eq(const struct diag *a, const struct diag *b)
+{
+	return a->level == b->level && a->span.file == b->span.file &&
+	       a->span.start == b->span.start && a->span.end == b->span.end &&
+	       !strcmp(a->msg, b->msg) && !(a->code ? !b->code || strcmp(a->code, b->code)
+						    : b->code != NULL);
+}
+
+static bool unit_eq(const struct diag_sink *a, size_t ia, const struct diag_sink *b, size_t ib)
+{
+	size_t n = unit_len(a, ia);
+
+	if (n != unit_len(b, ib))
+		return false;
+	for (size_t k = 0; k < n; k++)
+		if (!diag_eq(&a->v[ia + k], &b->v[ib + k]))
+			return false;
+	return true;
+}
+
+static bool sink_has_unit(const struct diag_sink *in, const struct diag_sink *a, size_t ia)
+{
+	for (size_t i = 0; in && i < in->n; i += unit_len(in, i))
+		if (unit_eq(in, i, a, ia))
+			return true;
+	return false;
+}
+
+/* Is a later in the sources than b? */
+static bool span_after(const struct span *a, const struct span *b)
+{
+	return a->file != b->file ? a->file > b->file : a->start > b->start;
+}
+
+struct munit {
+	const struct diag_sink *src;
+	size_t at;
+	uint32_t runs; /* bit k: run k reported it */
+};
+
+int diag_sink__merge(struct diag_sink *d, struct diag_sink *const *per,
+		     const char *const *labels, size_t n, const struct diag_sink *baseline)
+{
+	struct munit *u = NULL;
+	size_t nu = 0, cap = 0;
+	uint32_t all = n == 32 ? ~0u : (1u << n) - 1;
+
+	if (!n || n > 32)
+		return -EINVAL;
+	for (size_t k = 0; k < n; k++) {
+		size_t pos = 0; /* new units go after the last one this run shared */
+
+		for (size_t i = 0; i < per[k]->n; i += unit_len(per[k], i)) {
+			size_t j;
+
+			for (j = 0; j < nu; j++)
+				if (unit_eq(u[j].src, u[j].at, per[k], i))
+					break;
+			if (j < nu) {
+				u[j].runs |= 1u << k;
+				if (j + 1 > pos)
+					pos = j + 1;
+				continue;
+			}
+			if (nu == cap) {
+				cap = cap ? cap * 2 : 32;
+				u = realloc(u, cap * sizeof(*u));
+				if (!u) {
+					fprintf(stderr, "tpc: fatal: out of memory\n");
+					abort();
+				}
+			}
+			/* after other runs' units at or before this place */
+			while (pos < nu && !(u[pos].runs & (1u << k)) &&
+			       !span_after(&u[pos].src->v[u[pos].at].span, &per[k]->v[i].span))
+				pos++;
+			memmove(&u[pos + 1], &u[pos], (nu - pos) * sizeof(*u));
+			u[pos] = (struct munit){ per[k], i, 1u << k };
+			nu++;
+			pos++;
+		}
+	}
+	for (size_t j = 0; j < nu; j++) {
+		const struct diag_sink *src = u[j].src;
+		size_t len = unit_len(src, u[j].at);
+		char *tag = NULL;
+		size_t tl = 0;
+		FILE *ts;
+
+		if (u[j].runs != all || !sink_has_unit(baseline, src, u[j].at)) {
+			ts = open_memstream(&tag, &tl);
+			for (size_t k = 0; ts && k < n; k++)
+				if (u[j].runs & (1u << k))
+					fprintf(ts, "%s%s", ftell(ts) ? ", " : "", labels[k]);
+			if (!ts || fclose(ts)) {
+				fprintf(stderr, "tpc: fatal: out of memory\n");
+				abort();
+			}
+		}
+		for (size_t k = 0; k < len; k++) {
+			const struct diag *g = &src->v[u[j].at + k];
+			size_t before = d->n;
+
+			if (k == 0 && tag)
+				add_fmt(d, g->level, g->span, g->code, "[%s] %s", tag, g->msg);
+			else
+				add_fmt(d, g->level, g->span, g->code, "%s", g->msg);
+			if (k == 0 && tag && d->n > before)
+				d->v[d->n - 1].kernels = strdup(tag);
+		}
+		free(tag);
+	}
+	free(u);
+	return 0;
 }
 
 static const char *level_name(enum diag_level l)
@@ -210,6 +365,19 @@ static json_t *diag_json(const struct diag_sink *d, const struct diag *g)
 		      "severity", level_name(g->level), "message", g->msg);
 	if (g->code)
 		json_object_set_new(o, "code", json_string(g->code));
+	if (g->kernels) {
+		json_t *ks = json_array();
+		const char *p = g->kernels;
+
+		while (*p) {
+			size_t l = strcspn(p, ",");
+
+			json_array_append_new(ks, json_stringn(p, l));
+			p += l;
+			p += strspn(p, ", ");
+		}
+		json_object_set_new(o, "kernels", ks);
+	}
 	return o;
 }
 

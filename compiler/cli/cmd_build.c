@@ -29,6 +29,10 @@ static const char build_usage[] =
 	"  --dry-run          print the clang/llvm-objcopy commands, run nothing\n"
 	"  -v, --verbose      print commands as they run\n"
 	"  --format FMT       diagnostics: text|json|sarif|github\n"
+	"  --kernel K         check and build against kernel K: 5.10, 6.1, 6.12 (Debian\n"
+	"                     cloud kernels, fetched into the kernel cache), a Debian\n"
+	"                     version or package, 'host', or a BTF file; repeatable\n"
+	"                     (one object for all: refused if they need different code)\n"
 	"  --btf FILE         kernel BTF for checks (default /sys/kernel/btf/vmlinux)\n"
 	"  --no-btf           skip checks that need kernel BTF\n"
 	"  --runtime DIR      runtime headers (default: next to tpc, or $TPC_RUNTIME)\n"
@@ -45,6 +49,9 @@ struct build_args {
 	struct driver_opts drv;
 	char **files;
 	int nfiles;
+	const char *knames[KTARGET_MAX + 1];
+	int nk;
+	struct ktarget ks[KTARGET_MAX];
 };
 
 static int parse_args(int argc, char **argv, struct build_args *b)
@@ -57,6 +64,7 @@ static int parse_args(int argc, char **argv, struct build_args *b)
 		{ "format", required_argument, NULL, 'f' },
 		{ "btf", required_argument, NULL, 'b' },
 		{ "no-btf", no_argument, NULL, 'B' },
+		{ "kernel", required_argument, NULL, 'K' },
 		{ "runtime", required_argument, NULL, 'r' },
 		{ "clang", required_argument, NULL, 'C' },
 		{ "keep-debug", no_argument, NULL, 'k' },
@@ -93,6 +101,13 @@ static int parse_args(int argc, char **argv, struct build_args *b)
 		case 'B':
 			b->fo.sema.no_btf = true;
 			break;
+		case 'K':
+			if (b->nk > KTARGET_MAX) {
+				fprintf(stderr, "tpc build: at most %d --kernel targets\n", KTARGET_MAX);
+				return -EINVAL;
+			}
+			b->knames[b->nk++] = optarg;
+			break;
 		case 'r':
 			b->drv.runtime = optarg;
 			break;
@@ -117,6 +132,10 @@ static int parse_args(int argc, char **argv, struct build_args *b)
 		fputs(build_usage, stderr);
 		return -EINVAL;
 	}
+	if (b->nk && (b->fo.sema.btf_path || b->fo.sema.no_btf)) {
+		fprintf(stderr, "tpc build: --kernel cannot be combined with --btf or --no-btf\n");
+		return -EINVAL;
+	}
 	b->files = argv + optind;
 	b->nfiles = argc - optind;
 	return 0;
@@ -134,19 +153,51 @@ static char *default_out(struct arena *a, const char *in)
 	return arena__sprintf(a, "%.*s.bpf.o", (int)n, base);
 }
 
-/* Everything up to generated C and metadata, shared with `tpc explain`. */
-int build__compile(struct arena *a, struct srcmap *m, struct diag_sink *d, char **files,
-		   int nfiles, const struct frontend_opts *fo, struct ir_object *ir)
+/* "%A"/"%B" of an ir_object__kernel_diff() message -> the two labels */
+static void name_kernels(char *out, size_t size, const char *what, const char *ka,
+			 const char *kb)
 {
-	struct ast_bundle bundle = { 0 };
+	size_t o = 0;
+
+	for (const char *p = what; *p && o + 1 < size; p++) {
+		if (p[0] == '%' && (p[1] == 'A' || p[1] == 'B')) {
+			o += (size_t)snprintf(out + o, size - o, "%s", p[1] == 'A' ? ka : kb);
+			if (o >= size)
+				o = size - 1;
+			p++;
+			continue;
+		}
+		out[o++] = *p;
+	}
+	out[o] = '\0';
+}
+
+int build__compile(struct arena *a, struct srcmap *m, struct diag_sink *d, char **files,
+		   int nfiles, const struct frontend_opts *fo, struct ir_object *ir,
+		   struct frontend_out *fout)
+{
 	int err;
 
-	err = frontend__run(a, m, d, files, nfiles, fo, &bundle);
+	err = frontend__compile(a, m, d, files, nfiles, fo, fout);
 	if (err)
 		return err;
-	err = ir__lower(a, d, &bundle, ir);
-	if (err)
-		return err;
+	/* one object for several kernels: only if every kernel gets the same
+	 * programs (CO-RE relocates struct accesses, not record layouts) */
+	for (int k = 1; k < fout->n; k++) {
+		struct span where;
+		char what[512], msg[700];
+
+		if (!ir_object__kernel_diff(&fout->ir[0], &fout->ir[k], &where, what,
+					    sizeof(what)))
+			continue;
+		name_kernels(msg, sizeof(msg), what, fo->kernels[0].label, fo->kernels[k].label);
+		diag__error(d, where, "kernel-mismatch",
+			    "one object cannot serve kernels %s and %s: %s; build one object per "
+			    "kernel",
+			    fo->kernels[0].label, fo->kernels[k].label, msg);
+		return -EINVAL;
+	}
+	*ir = fout->ir[0];
 	ir__optimize(a, ir);
 	return 0;
 }
@@ -158,6 +209,7 @@ int do_build(int argc, char **argv)
 	struct srcmap *m = srcmap__new();
 	struct diag_sink *d = diag_sink__new(m);
 	struct ir_object ir = { 0 };
+	struct frontend_out fout = { 0 };
 	char *c_text = NULL, *meta = NULL;
 	size_t c_len = 0;
 	FILE *cs = NULL;
@@ -180,7 +232,13 @@ int do_build(int argc, char **argv)
 		}
 		b.drv.sign_sk = sk;
 	}
-	err = build__compile(a, m, d, b.files, b.nfiles, &b.fo, &ir);
+	if (b.nk) {
+		if (ktargets__resolve(b.knames, b.nk, b.ks, "tpc build"))
+			goto cleanup;
+		b.fo.kernels = b.ks;
+		b.fo.nkernels = b.nk;
+	}
+	err = build__compile(a, m, d, b.files, b.nfiles, &b.fo, &ir, &fout);
 	diag__render(d, b.fmt, b.fmt == DIAG_FMT_TEXT ? stderr : stdout);
 	if (err) {
 		ret = err == -EINVAL ? 1 : 2;
@@ -235,6 +293,8 @@ int do_build(int argc, char **argv)
 	err = driver__build(c_text, meta, b.out, &b.drv);
 	ret = err ? 2 : 0;
 cleanup:
+	frontend_out__release(&fout);
+	ktargets__release(b.ks, b.fo.nkernels);
 	sodium_memzero(sk, sizeof(sk));
 	free(c_text);
 	free(meta);

@@ -35,9 +35,6 @@
 #include "ir/ir.h"
 #include "tpc_abi.h"
 
-int build__compile(struct arena *a, struct srcmap *m, struct diag_sink *d, char **files,
-		   int nfiles, const struct frontend_opts *fo, struct ir_object *ir);
-
 static const char *cost_name(enum ir_cost c)
 {
 	static const char *const n[] = { "context", "int arg", "binary bit", "deref",
@@ -382,6 +379,7 @@ int do_explain(int argc, char **argv)
 		{ 0 },
 	};
 	struct frontend_opts fo = { 0 };
+	struct frontend_out fout = { 0 };
 	bool verify = false;
 	struct arena *a = NULL;
 	struct srcmap *m = NULL;
@@ -420,7 +418,7 @@ int do_explain(int argc, char **argv)
 	a = arena__new();
 	m = srcmap__new();
 	d = diag_sink__new(m);
-	err = build__compile(a, m, d, argv + optind, argc - optind, &fo, &ir);
+	err = build__compile(a, m, d, argv + optind, argc - optind, &fo, &ir, &fout);
 	diag__render(d, DIAG_FMT_TEXT, stderr);
 	if (err) {
 		ret = err == -EINVAL ? 1 : 2;
@@ -453,6 +451,7 @@ int do_explain(int argc, char **argv)
 		free(meta);
 	}
 cleanup:
+	frontend_out__release(&fout);
 	diag_sink__free(d);
 	srcmap__free(m);
 	arena__free(a);

@@ -35,6 +35,7 @@
 #include <unistd.h>
 
 #include "cli/cmd.h"
+#include "cli/tools.h"
 
 enum verdict { V_ACCEPTED, V_REJECTED, V_UNSUPPORTED, V_MISSING };
 static const char *const verdict_names[] = { "accepted", "rejected", "unsupported", "missing" };
@@ -98,104 +99,6 @@ static char *xstrdup(const char *s)
 		exit(2);
 	}
 	return d;
-}
-
-static const char *exe_dir(void)
-{
-	static char dir[PATH_MAX];
-	ssize_t n;
-	char *slash;
-
-	if (dir[0])
-		return dir;
-	n = readlink("/proc/self/exe", dir, sizeof(dir) - 1);
-	if (n <= 0)
-		return strcpy(dir, ".");
-	dir[n] = 0;
-	slash = strrchr(dir, '/');
-	if (slash)
-		*slash = 0;
-	return dir;
-}
-
-/* First existing path among $env and candidates relative to tpc's dir. */
-static bool find_tool(char *out, size_t outlen, const char *env, const char *const *rel)
-{
-	struct stat st;
-
-	if (getenv(env) && *getenv(env)) {
-		snprintf(out, outlen, "%s", getenv(env));
-		return !stat(out, &st);
-	}
-	for (; *rel; rel++) {
-		if ((*rel)[0] == '/')
-			snprintf(out, outlen, "%s", *rel);
-		else
-			snprintf(out, outlen, "%s/%s", exe_dir(), *rel);
-		if (!stat(out, &st))
-			return true;
-	}
-	return false;
-}
-
-/* Run argv, capture stdout (stderr too if merge) into a malloc'd string.
- * Returns the exit status (128+sig when killed), -1 if it could not run. */
-static int run_capture(char *const argv[], char **out, bool merge, bool echo)
-{
-	int pfd[2], st;
-	size_t len = 0, cap = 8192;
-	char *buf = malloc(cap);
-	pid_t pid;
-	ssize_t n;
-
-	*out = NULL;
-	if (!buf || pipe(pfd)) {
-		free(buf);
-		return -1;
-	}
-	pid = fork();
-	if (pid < 0) {
-		free(buf);
-		close(pfd[0]);
-		close(pfd[1]);
-		return -1;
-	}
-	if (!pid) {
-		dup2(pfd[1], 1);
-		if (merge)
-			dup2(pfd[1], 2);
-		close(pfd[0]);
-		close(pfd[1]);
-		execvp(argv[0], argv);
-		fprintf(stderr, "tpc verify: cannot run %s: %s\n", argv[0], strerror(errno));
-		_exit(127);
-	}
-	close(pfd[1]);
-	for (;;) {
-		if (len + 4096 > cap) {
-			char *nb = realloc(buf, cap * 2);
-
-			if (!nb)
-				break;
-			buf = nb;
-			cap *= 2;
-		}
-		n = read(pfd[0], buf + len, cap - len - 1);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			break;
-		if (echo)
-			fwrite(buf + len, 1, n, stderr);
-		len += n;
-	}
-	close(pfd[0]);
-	buf[len] = 0;
-	*out = buf;
-	while (waitpid(pid, &st, 0) < 0)
-		if (errno != EINTR)
-			return -1;
-	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
 }
 
 static int copy_file(const char *from, const char *to, mode_t mode)
@@ -419,13 +322,13 @@ static void verify_kernel(struct kernel *k, char **objs, int nobjs, json_t **met
 		char *u = NULL;
 		char *uname_argv[] = { "uname", "-r", NULL };
 
-		if (run_capture(uname_argv, &u, false, false) == 0 && u)
+		if (tools__run(uname_argv, &u, false, false) == 0 && u)
 			snprintf(k->uname, sizeof(k->uname), "%.*s", (int)strcspn(u, "\n"), u);
 		free(u);
 		for (int i = 0; i < nobjs; i++) {
 			char *argv[] = { (char *)objload, objs[i], "--each", NULL };
 
-			rc = run_capture(argv, &out, true, verbose);
+			rc = tools__run(argv, &out, true, verbose);
 			if (rc < 0 || !out) {
 				k->error = xstrdup("cannot run objload on this machine");
 				free(out);
@@ -445,7 +348,7 @@ static void verify_kernel(struct kernel *k, char **objs, int nobjs, json_t **met
 	} else {
 		char *argv[] = { "bash", kernel_sh, (char *)k->name, NULL };
 
-		rc = run_capture(argv, &out, true, false);
+		rc = tools__run(argv, &out, true, false);
 		if (rc != 0 || !out || !*out) {
 			const char *last = out ? out : "";
 			size_t n = strcspn(last, "\n");
@@ -464,7 +367,7 @@ static void verify_kernel(struct kernel *k, char **objs, int nobjs, json_t **met
 	{
 		char *argv[] = { "bash", boot_sh, vmlinuz, (char *)payload, tmo, NULL };
 
-		rc = run_capture(argv, &out, true, verbose);
+		rc = tools__run(argv, &out, true, verbose);
 	}
 	k->seconds = now_s() - t0;
 	if (out) {
@@ -554,8 +457,6 @@ int do_verify(int argc, char **argv)
 		{ "help", no_argument, 0, 'h' },
 		{ 0 },
 	};
-	static const char *const scripts_rel[] = { "../scripts/vm", "scripts/vm",
-						   "/usr/share/tpc/vm", NULL };
 	static const char *const objload_rel[] = { "tests/objload-static", "tpc-objload-static",
 						   "/usr/lib/tpc/objload-static", NULL };
 	struct kernel kernels[32];
@@ -633,12 +534,12 @@ int do_verify(int argc, char **argv)
 			fprintf(stderr, "tpc verify: %s: %s\n", objs[i], strerror(errno));
 			return 2;
 		}
-	if (!find_tool(objload, sizeof(objload), "TPC_OBJLOAD", objload_rel)) {
+	if (!tools__find(objload, sizeof(objload), "TPC_OBJLOAD", objload_rel)) {
 		fprintf(stderr, "tpc verify: no static objload found (build it with 'make "
 				"build/tests/objload-static' or set TPC_OBJLOAD)\n");
 		return 2;
 	}
-	if (!find_tool(scripts, sizeof(scripts), "TPC_VM_SCRIPTS", scripts_rel)) {
+	if (!tools__vm_scripts(scripts, sizeof(scripts))) {
 		bool need_vm = false;
 
 		for (int i = 0; i < nk; i++)

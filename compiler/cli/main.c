@@ -27,6 +27,10 @@ static const char validate_usage[] =
 	"Check TracingPolicy files and report every problem.\n"
 	"\n"
 	"  --format text|json|sarif|github  diagnostic format (default text)\n"
+	"  --kernel K         check against kernel K: 5.10, 6.1, 6.12 (Debian cloud\n"
+	"                     kernels, fetched into the kernel cache), a Debian version\n"
+	"                     or package, 'host', or a BTF file; repeatable: problems\n"
+	"                     only some kernels have are tagged [K, ...]\n"
 	"  --btf FILE         kernel BTF to check names against\n"
 	"                     (default /sys/kernel/btf/vmlinux)\n"
 	"  --no-btf           skip checks that need kernel BTF\n"
@@ -41,6 +45,7 @@ static int do_validate(int argc, char **argv)
 		{ "format", required_argument, NULL, 'f' },
 		{ "btf", required_argument, NULL, 'b' },
 		{ "no-btf", no_argument, NULL, 'n' },
+		{ "kernel", required_argument, NULL, 'K' },
 		{ "Werror", no_argument, NULL, 'E' },
 		{ "max-errors", required_argument, NULL, 'm' },
 		{ "help", no_argument, NULL, 'h' },
@@ -53,8 +58,10 @@ static int do_validate(int argc, char **argv)
 	struct arena *a = NULL;
 	struct srcmap *m = NULL;
 	struct diag_sink *d = NULL;
-	struct ast_bundle bundle = { 0 };
-	int c, err, ret = 2;
+	struct frontend_out fout = { 0 };
+	const char *knames[KTARGET_MAX + 1];
+	struct ktarget ks[KTARGET_MAX];
+	int c, err, ret = 2, nk = 0;
 
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "W:h", longopts, NULL)) != -1) {
@@ -70,6 +77,14 @@ static int do_validate(int argc, char **argv)
 			break;
 		case 'n':
 			fo.sema.no_btf = true;
+			break;
+		case 'K':
+			if (nk > KTARGET_MAX) {
+				fprintf(stderr, "tpc validate: at most %d --kernel targets\n",
+					KTARGET_MAX);
+				return 2;
+			}
+			knames[nk++] = optarg;
 			break;
 		case 'E':
 			werror = true;
@@ -96,6 +111,14 @@ static int do_validate(int argc, char **argv)
 		fputs(validate_usage, stderr);
 		return 2;
 	}
+	if (nk && (fo.sema.btf_path || fo.sema.no_btf)) {
+		fprintf(stderr, "tpc validate: --kernel cannot be combined with --btf or --no-btf\n");
+		return 2;
+	}
+	if (nk && ktargets__resolve(knames, nk, ks, "tpc validate"))
+		return 2;
+	fo.kernels = ks;
+	fo.nkernels = nk;
 	a = arena__new();
 	m = srcmap__new();
 	d = diag_sink__new(m);
@@ -103,18 +126,15 @@ static int do_validate(int argc, char **argv)
 		goto cleanup;
 	diag_sink__set_werror(d, werror);
 	diag_sink__set_max_errors(d, max_errors);
-	err = frontend__run(a, m, d, argv + optind, argc - optind, &fo, &bundle);
-	/* Lowering reports what the back end cannot express yet, so a policy
-	 * that validates is one that builds. */
-	if (!err) {
-		struct ir_object ir = { 0 };
-
-		err = ir__lower(a, d, &bundle, &ir);
-	}
+	/* parse, check and lower (per --kernel target): lowering reports what
+	 * the back end cannot express yet, so a policy that validates builds */
+	err = frontend__compile(a, m, d, argv + optind, argc - optind, &fo, &fout);
 	/* machine formats go to stdout (they are the product), text to stderr */
 	diag__render(d, fmt, fmt == DIAG_FMT_TEXT ? stderr : stdout);
-	ret = err ? 1 : 0;
+	ret = !err ? 0 : err == -EINVAL ? 1 : 2;
 cleanup:
+	frontend_out__release(&fout);
+	ktargets__release(ks, nk);
 	diag_sink__free(d);
 	srcmap__free(m);
 	arena__free(a);

@@ -2,6 +2,7 @@
 #include "ir/ir.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "base/values.h"
@@ -199,5 +200,80 @@ bool ir_pred__uses_src(const struct ir_pred *p, enum ir_src src)
 	for (size_t i = 0; i < p->nkids; i++)
 		if (ir_pred__uses_src(p->kids[i], src))
 			return true;
+	return false;
+}
+
+static struct span prog_span(const struct ir_prog *p)
+{
+	return p->specs.n && p->specs.v[0].hook ? p->specs.v[0].hook->span : SPAN_NONE;
+}
+
+bool ir_object__kernel_diff(const struct ir_object *a, const struct ir_object *b,
+			    struct span *where, char *what, size_t size)
+{
+	*where = SPAN_NONE;
+	if (a->progs.n != b->progs.n) {
+		snprintf(what, size, "%zu programs for %%A, %zu for %%B", a->progs.n, b->progs.n);
+		return true;
+	}
+	for (size_t i = 0; i < a->progs.n; i++) {
+		const struct ir_prog *p = a->progs.v[i], *q = b->progs.v[i];
+
+		*where = prog_span(p);
+		if (strcmp(p->key, q->key)) {
+			snprintf(what, size, "the hook attaches as '%s' on %%A, '%s' on %%B", p->key,
+				 q->key);
+			return true;
+		}
+		if (p->variants.n != q->variants.n) {
+			snprintf(what, size, "'%s' has %zu program variants on %%A, %zu on %%B", p->key,
+				 p->variants.n, q->variants.n);
+			return true;
+		}
+		for (size_t v = 0; v < p->variants.n; v++) {
+			const struct ir_variant *x = &p->variants.v[v], *y = &q->variants.v[v];
+
+			if (x->at != y->at || strcmp(x->target, y->target)) {
+				snprintf(what, size, "'%s' attaches to %s '%s' on %%A, %s '%s' on %%B",
+					 p->key, ir_attach__name(x->at), x->target,
+					 ir_attach__name(y->at), y->target);
+				return true;
+			}
+			if (x->lsm_nargs != y->lsm_nargs) {
+				snprintf(what, size,
+					 "%s '%s' takes %d arguments on %%A, %d on %%B", ir_attach__name(x->at),
+					 x->target, x->lsm_nargs, y->lsm_nargs);
+				return true;
+			}
+		}
+		if (p->args.n != q->args.n) {
+			snprintf(what, size, "'%s' reads %zu arguments on %%A, %zu on %%B", p->key,
+				 p->args.n, q->args.n);
+			return true;
+		}
+		for (size_t k = 0; k < p->args.n; k++) {
+			const struct ir_arg *x = &p->args.v[k], *y = &q->args.v[k];
+
+			if (x->from != y->from || x->kind != y->kind || x->type != y->type ||
+			    x->index != y->index) {
+				snprintf(what, size, "argument %d of '%s' is read differently on %%A and %%B",
+					 x->index, p->key);
+				return true;
+			}
+			/* a __data_loc word's size and sign say nothing (6.12
+			 * marks it unsigned, 5.10 signed): only ints read them */
+			if (x->offset != y->offset ||
+			    (x->kind == AK_INT &&
+			     (x->size != y->size || x->is_signed != y->is_signed))) {
+				snprintf(what, size,
+					 "field %d of '%s' is at offset %u (%u bytes%s) on %%A, %u (%u "
+					 "bytes%s) on %%B",
+					 x->index, p->key, x->offset, x->size,
+					 x->is_signed ? ", signed" : "", y->offset, y->size,
+					 y->is_signed ? ", signed" : "");
+				return true;
+			}
+		}
+	}
 	return false;
 }

@@ -312,9 +312,22 @@ void ir_pred__add_cidr(struct arena *a, struct ir_pred *p, const struct value_ci
 int ir_object__add_binset(struct arena *a, struct ir_object *o, enum op op,
 			  const struct ast_str *vals, size_t n, struct span sp);
 
-/* lower.c: returns 0 or -EINVAL after reporting unsupported constructs. */
+/* lower.c: returns 0 or -EINVAL after reporting unsupported constructs.
+ * bi is the target kernel's BTF and tracepoint formats, the one sema
+ * checked against (tracepoint field offsets, hook prototypes and syscall
+ * wrappers are taken from it); NULL: none (those lowerings fail). */
+struct btf_info;
 int ir__lower(struct arena *a, struct diag_sink *d, const struct ast_bundle *b,
-	      struct ir_object *out);
+	      struct btf_info *bi, struct ir_object *out);
+/* ir.c: do two lowerings of the same bundle against different kernels
+ * build the same programs? The object is CO-RE (struct accesses relocate
+ * on the node), but some facts are fixed at build time: tracepoint record
+ * offsets and sizes, LSM hook and fentry argument counts, syscall wrapper
+ * and hook choices. Returns false when they agree; else true with *where
+ * (the hook concerned) and what ("tracepoint field 'x' is at offset 16 on
+ * %A, 24 on %B": %A and %B stand for the two kernels) filled. */
+bool ir_object__kernel_diff(const struct ir_object *a, const struct ir_object *b,
+			    struct span *where, char *what, size_t size);
 /* opt.c: cost ordering, set lowering; never fails. */
 void ir__optimize(struct arena *a, struct ir_object *o);
 /* Largest set lowered to inline compares (more values go to a map). */

@@ -1434,12 +1434,10 @@ static bool policy_monitor(const struct ast_policy *pol)
 }
 
 int ir__lower(struct arena *a, struct diag_sink *d, const struct ast_bundle *b,
-	      struct ir_object *out)
+	      struct btf_info *bi, struct ir_object *out)
 {
-	struct lower L = { .a = a, .d = d, .o = out };
-	int err;
+	struct lower L = { .a = a, .d = d, .o = out, .btf = bi };
 
-	L.btf = btf_info__open(NULL, NULL, &err);
 	for (size_t i = 0; i < b->policies.n; i++) {
 		const struct ast_policy *pol = b->policies.v[i];
 		struct ir_policy ip = { .ast = pol,
@@ -1468,6 +1466,5 @@ int ir__lower(struct arena *a, struct diag_sink *d, const struct ast_bundle *b,
 		if (p->needs_binary)
 			out->needs_proc = true;
 	}
-	btf_info__free(L.btf);
 	return L.errors ? -EINVAL : 0;
 }

@@ -25,6 +25,8 @@ struct btf_info {
 	struct btf *btf;
 	char *path;
 	char *tracefs;
+	char *label;
+	char where[300];
 	struct fname *funcs; /* FUNC names sorted, built on first lookup */
 	size_t nfuncs;
 	unsigned nlookups;
@@ -47,7 +49,7 @@ struct btf_info *btf_info__open(const char *btf_path, const char *tracefs, int *
 		*err = -ENOMEM;
 		return NULL;
 	}
-	bi->tracefs_ok = -1;
+	bi->tracefs_ok = *tracefs ? -1 : 0;
 	bi->btf = btf__parse(btf_path, NULL);
 	if (!bi->btf) {
 		*err = errno ? -errno : -EINVAL;
@@ -73,7 +75,34 @@ void btf_info__free(struct btf_info *bi)
 	free(bi->funcs);
 	free(bi->path);
 	free(bi->tracefs);
+	free(bi->label);
 	free(bi);
+}
+
+int btf_info__set_label(struct btf_info *bi, const char *label)
+{
+	char *l = label ? strdup(label) : NULL;
+
+	if (label && !l)
+		return -ENOMEM;
+	free(bi->label);
+	bi->label = l;
+	return 0;
+}
+
+const char *btf_info__label(const struct btf_info *bi)
+{
+	return bi ? bi->label : NULL;
+}
+
+const char *btf_info__where(const struct btf_info *bi)
+{
+	struct btf_info *w = (struct btf_info *)bi;
+
+	if (!bi || bi->label)
+		return "";
+	snprintf(w->where, sizeof(w->where), " (%s)", bi->path);
+	return w->where;
 }
 
 const char *btf_info__path(const struct btf_info *bi)

@@ -3,7 +3,10 @@
  *
  * Contract: a thin, read-only view over libbpf's btf API. btf_info__open()
  * parses one BTF file (default /sys/kernel/btf/vmlinux) and remembers a
- * tracefs root (default /sys/kernel/tracing); it returns NULL with a
+ * tracefs root (default /sys/kernel/tracing; "" for none: tracepoints then
+ * come from BTF, e.g. a Debian kernel whose formats were never recorded, or
+ * a directory recorded from a boot, tracefs-like: events/SUBSYS/EVENT/
+ * format); it returns NULL with a
  * negative errno in *err when the BTF cannot be read. Every query answers
  * from that BTF only (no kallsyms, no running-kernel probing), so the same
  * --btf file gives the same answers on any machine. Types of prototypes
@@ -54,6 +57,13 @@ struct btf_func_info {
 struct btf_info *btf_info__open(const char *btf_path, const char *tracefs, int *err);
 void btf_info__free(struct btf_info *bi);
 const char *btf_info__path(const struct btf_info *bi);
+/* A target name ("5.10") for a BTF that stands for a named kernel. Messages
+ * then leave the file out (the diagnostic is tagged with the kernel), so the
+ * same problem on several kernels reads the same and is reported once. */
+int btf_info__set_label(struct btf_info *bi, const char *label);
+const char *btf_info__label(const struct btf_info *bi); /* NULL if none */
+/* For messages: " (PATH)" naming the BTF file, or "" when labelled. */
+const char *btf_info__where(const struct btf_info *bi);
 
 /* 0 and *out filled if FUNC name exists, else -ENOENT. out may be NULL. */
 int btf_info__func(struct btf_info *bi, const char *name, struct btf_func_info *out);

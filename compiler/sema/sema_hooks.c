@@ -639,8 +639,8 @@ static void check_kfunc(struct sema *s, struct hook_ctx *hc, const struct ast_st
 				   "function '%s'", diag_quote(name, strlen(name)));
 			return;
 		}
-		snprintf(msg, sizeof(msg), "syscall '%s' does not exist in kernel BTF (%s)",
-			 diag_quote(name, strlen(name)), btf_info__path(bi));
+		snprintf(msg, sizeof(msg), "syscall '%s' does not exist in kernel BTF%s",
+			 diag_quote(name, strlen(name)), btf_info__where(bi));
 		{
 			char key[160];
 			const char *base = !strncmp(name, "sys_", 4) ? name + 4 : name;
@@ -675,8 +675,8 @@ static void check_kfunc(struct sema *s, struct hook_ctx *hc, const struct ast_st
 			   diag_quote(name, strlen(name)));
 		return;
 	}
-	snprintf(msg, sizeof(msg), "kernel function '%s' does not exist in kernel BTF (%s)",
-		 diag_quote(name, strlen(name)), btf_info__path(bi));
+	snprintf(msg, sizeof(msg), "kernel function '%s' does not exist in kernel BTF%s",
+		 diag_quote(name, strlen(name)), btf_info__where(bi));
 	call_not_found(s, hc, call, msg, btf_info__suggest_func(bi, name, NULL));
 }
 

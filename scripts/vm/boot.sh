@@ -5,6 +5,13 @@
 # lines on the serial console. The console goes to stdout; the exit status
 # is 0 when the guest printed "TPCVM DONE", 124 on timeout, 1 otherwise.
 #
+# BPF LSM: a kernel built with CONFIG_BPF_LSM=y runs BPF LSM programs only
+# when "bpf" is in its active LSM list. Debian 12's kernels have it in
+# CONFIG_LSM; Debian 11's 5.10 does not, so when the config beside VMLINUZ
+# (boot/config-VERSION from the package) says BPF LSM is built but not in
+# the default list, the kernel is booted with lsm=<CONFIG_LSM>,bpf. An
+# lsm= in $TPC_VM_APPEND wins.
+#
 # The base archive (busybox, /init) is cached in $TPC_VM_CACHE (build/vm);
 # the payload is a second cpio archive appended to it (the kernel unpacks
 # concatenated archives in order).
@@ -53,11 +60,20 @@ trap 'rm -f "$initrd"' EXIT
 	rm -rf "$t"
 } >"$initrd"
 
+append="console=ttyS0 quiet panic=-1 ${TPC_VM_APPEND:-}"
+config=$(dirname "$VMLINUZ")/config-$(basename "$VMLINUZ" | sed 's/^vmlinuz-//')
+if [[ $append != *lsm=* ]] && [ -r "$config" ] && grep -q '^CONFIG_BPF_LSM=y' "$config"; then
+	lsms=$(sed -n 's/^CONFIG_LSM="\(.*\)"$/\1/p' "$config")
+	case ,$lsms, in
+	*,bpf,*) ;;
+	*) append="$append lsm=${lsms:+$lsms,}bpf" ;;
+	esac
+fi
 out=$(mktemp "$CACHE/console.XXXXXX")
 trap 'rm -f "$initrd" "$out"' EXIT
 timeout --foreground -k 5 "$TMO" "$QEMU" -accel tcg -cpu max -m "${TPC_VM_MEM:-1G}" -smp 1 \
 	-kernel "$VMLINUZ" -initrd "$initrd" \
-	-append "console=ttyS0 quiet panic=-1 ${TPC_VM_APPEND:-}" \
+	-append "$append" \
 	-nographic -no-reboot -monitor none -serial stdio </dev/null | tr -d '\r' | tee "$out"
 rc=${PIPESTATUS[0]}
 if [ "$rc" = 124 ] || [ "$rc" = 137 ]; then
