@@ -40,7 +40,7 @@ endif
 WARN    := -Wall -Wextra -Werror -Wno-unused-parameter
 CFLAGS  ?= -O2 -g
 CFLAGS  += -std=c11 -D_GNU_SOURCE $(WARN) -MMD -MP \
-	   -I$(OUTPUT)/grammar -Icompiler -Igrammar -Iruntime/include -Icommon \
+	   -I$(OUTPUT)/grammar -Icompiler -Igrammar -Iruntime/include -Icommon -Ik8sapi \
 	   -DTPC_VERSION='"$(VERSION)"'
 LDLIBS_TPC    := -lyaml -lbpf -lelf -lz -ljansson -lsodium
 LDLIBS_LOADER := -lbpf -lelf -lz -ljansson -lmicrohttpd -lcurl -lpthread -lsodium
@@ -50,6 +50,11 @@ ARCH    := $(shell uname -m | sed 's/x86_64/x86/;s/aarch64/arm64/')
 # --- common: object signatures, compiled into tpc and tpc-loader ------------
 COMMON_SRCS := $(sort $(wildcard common/*.c))
 COMMON_OBJS := $(patsubst %.c,$(OUTPUT)/%.o,$(COMMON_SRCS))
+
+# --- k8sapi: the Kubernetes API client (libcurl), linked into tpc-loader and
+# tpc-controller, not into tpc ---------------------------------------------------
+KAPI_SRCS := $(sort $(wildcard k8sapi/*.c))
+KAPI_OBJS := $(patsubst %.c,$(OUTPUT)/%.o,$(KAPI_SRCS))
 
 # --- compiler ---------------------------------------------------------------
 COMPILER_SRCS := $(sort $(wildcard compiler/*/*.c))
@@ -85,7 +90,7 @@ $(OUTPUT)/tpc: $(COMPILER_OBJS) $(COMMON_OBJS)
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS_TPC)
 
-$(OUTPUT)/tpc-loader: $(LOADER_OBJS) $(COMMON_OBJS)
+$(OUTPUT)/tpc-loader: $(LOADER_OBJS) $(COMMON_OBJS) $(KAPI_OBJS)
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS_LOADER)
 
@@ -95,7 +100,7 @@ $(OUTPUT)/tpc-loader: $(LOADER_OBJS) $(COMMON_OBJS)
 # refused with a clear error, and so is the Kubernetes API watch (libcurl's
 # static closure is as large: use --pods-file or --no-k8s); everything else
 # is the same.
-LOADER_STATIC_OBJS := $(patsubst %.c,$(OUTPUT)/static/%.o,$(LOADER_SRCS) $(COMMON_SRCS))
+LOADER_STATIC_OBJS := $(patsubst %.c,$(OUTPUT)/static/%.o,$(LOADER_SRCS) $(COMMON_SRCS) $(KAPI_SRCS))
 loader-static: $(OUTPUT)/tpc-loader-static
 $(OUTPUT)/tpc-loader-static: $(LOADER_STATIC_OBJS)
 	$(call msg,LINK,$@)
@@ -117,6 +122,16 @@ $(OUTPUT)/static/common/%.o: common/%.c
 	$(Q)$(CC) $(CFLAGS) -c -o $@ $<
 
 $(OUTPUT)/common/%.o: common/%.c
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) -c -o $@ $<
+
+$(OUTPUT)/static/k8sapi/%.o: k8sapi/%.c
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) -DTPC_NO_HTTP -c -o $@ $<
+
+$(OUTPUT)/k8sapi/%.o: k8sapi/%.c
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(CFLAGS) -c -o $@ $<
@@ -159,11 +174,11 @@ $(OUTPUT)/grammar/%.o: $(OUTPUT)/grammar/%.c $(OUTPUT)/grammar/selector.tab.h $(
 	$(Q)$(CC) $(CFLAGS) -Wno-unused-function -Wno-sign-compare -c -o $@ $<
 
 # --- tests ------------------------------------------------------------------
-$(OUTPUT)/tests/test_%: tests/unit/test_%.c $(COMPILER_LIB_OBJS) $(LOADER_LIB_OBJS) $(COMMON_OBJS)
+$(OUTPUT)/tests/test_%: tests/unit/test_%.c $(COMPILER_LIB_OBJS) $(LOADER_LIB_OBJS) $(COMMON_OBJS) $(KAPI_OBJS)
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(CFLAGS) -Iloader -I$(OUTPUT)/loader -o $@ $< $(COMPILER_LIB_OBJS) \
-		$(LOADER_LIB_OBJS) $(COMMON_OBJS) $(LDLIBS_TPC) $(LDLIBS_LOADER) -lcmocka
+		$(LOADER_LIB_OBJS) $(COMMON_OBJS) $(KAPI_OBJS) $(LDLIBS_TPC) $(LDLIBS_LOADER) -lcmocka
 
 test: all $(UNIT_BINS)
 	$(Q)bash tests/run.sh

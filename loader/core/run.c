@@ -793,14 +793,14 @@ static int start_k8s(struct run *r, const char *node)
 	err = ldr_k8s__start(&r->k8s, &cfg, r->pods, r->metrics);
 	if (err == -EOPNOTSUPP) {
 		ldr_err("Kubernetes API %s: this build has no HTTP client (static build; use "
-			"the dynamic tpc-loader, or --no-k8s)", cfg.api);
+			"the dynamic tpc-loader, or --no-k8s)", cfg.api.api);
 		return -1;
 	}
 	if (err) {
 		ldr_err("Kubernetes API watch: %s", strerror(-err));
 		return -1;
 	}
-	ldr_info("kubernetes: watching pods of node '%s' at %s", node, cfg.api);
+	ldr_info("kubernetes: watching pods of node '%s' at %s", node, cfg.api.api);
 	return 0;
 }
 

@@ -18,7 +18,7 @@ fi
 
 FLAGS=(-g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
        -std=gnu11 -D_GNU_SOURCE -DTPC_VERSION='"fuzz"'
-       -I"$BUILD/grammar" -Icompiler -Igrammar -Iruntime/include -Icommon)
+       -I"$BUILD/grammar" -Icompiler -Igrammar -Iruntime/include -Icommon -Ik8sapi)
 SRCS=()
 for f in compiler/*/*.c; do
 	[ "$f" = compiler/cli/main.c ] && continue
@@ -40,7 +40,7 @@ for t in tests/fuzz/fuzz_*.c; do
 	sig*) srcs=(common/sig.c) ;;
 	loader*) srcs=(loader/core/meta.c loader/export/jbuf.c loader/export/events.c loader/core/proc.c
 		       loader/export/metrics.c loader/net/netl7.c loader/k8s/pods.c loader/k8s/cgroup.c
-		       loader/k8s/k8s.c loader/export/log.c
+		       loader/k8s/k8s.c loader/export/log.c k8sapi/kapi.c
 		       -Iloader -lmicrohttpd -lcurl) ;;
 	esac
 	if ! "$CLANG" "${FLAGS[@]}" -o "$bin" "$t" "${srcs[@]}" "${LIBS[@]}" \

@@ -44,11 +44,11 @@ static void test_every_split(void **state)
 		ldr_k8s_stream__init(&st, s, "100");
 		ldr_k8s_stream__feed(&st, stream, cut);
 		ldr_k8s_stream__feed(&st, stream + cut, len - cut);
-		if (st.events != 3 || st.bookmarks != 1 || st.bad != 2 || strcmp(st.rv, "160") ||
-		    pods__count(s) != 0 || st.need_relist || st.error)
+		if (st.s.events != 3 || st.s.bookmarks != 1 || st.s.bad != 2 || strcmp(st.s.rv, "160") ||
+		    pods__count(s) != 0 || st.s.need_relist || st.s.error)
 			fail_msg("cut %zu: events %llu bookmarks %llu bad %llu rv %s pods %zu", cut,
-				 (unsigned long long)st.events, (unsigned long long)st.bookmarks,
-				 (unsigned long long)st.bad, st.rv, pods__count(s));
+				 (unsigned long long)st.s.events, (unsigned long long)st.s.bookmarks,
+				 (unsigned long long)st.s.bad, st.s.rv, pods__count(s));
 		ldr_k8s_stream__fini(&st);
 		pods__free(s);
 	}
@@ -69,7 +69,7 @@ static void test_bytewise_and_partial(void **state)
 		ldr_k8s_stream__feed(&st, line1 + i, 1);
 	}
 	assert_int_equal(pods__count(s), 1);
-	assert_string_equal(st.rv, "101");
+	assert_string_equal(st.s.rv, "101");
 	/* a partial line is not applied until its newline arrives */
 	ldr_k8s_stream__feed(&st, line2, strlen(line2));
 	p = pods__get(s, UID1);
@@ -79,7 +79,7 @@ static void test_bytewise_and_partial(void **state)
 	p = pods__get(s, UID1);
 	assert_string_equal(pod__label(p, "app"), "web2");
 	pod__put(p);
-	assert_string_equal(st.rv, "102");
+	assert_string_equal(st.s.rv, "102");
 	ldr_k8s_stream__fini(&st);
 	pods__free(s);
 }
@@ -96,15 +96,15 @@ static void test_error_410(void **state)
 
 	ldr_k8s_stream__init(&st, s, "100");
 	ldr_k8s_stream__feed(&st, e410, strlen(e410));
-	assert_true(st.need_relist);
-	assert_false(st.error);
-	assert_non_null(strstr(st.last_error, "too old resource version"));
-	assert_string_equal(st.rv, "100"); /* an error never moves the version */
+	assert_true(st.s.need_relist);
+	assert_false(st.s.error);
+	assert_non_null(strstr(st.s.last_error, "too old resource version"));
+	assert_string_equal(st.s.rv, "100"); /* an error never moves the version */
 	ldr_k8s_stream__fini(&st);
 	ldr_k8s_stream__init(&st, s, "100");
 	ldr_k8s_stream__feed(&st, e500, strlen(e500));
-	assert_false(st.need_relist);
-	assert_true(st.error);
+	assert_false(st.s.need_relist);
+	assert_true(st.s.error);
 	ldr_k8s_stream__fini(&st);
 	pods__free(s);
 }
@@ -121,14 +121,14 @@ static void test_garbage(void **state)
 		"{\"type\":\"ADDED\",\"object\":{\n",
 	};
 	char *big;
-	size_t n = LDR_K8S_LINE_MAX + 100;
+	size_t n = KAPI_LINE_MAX + 100;
 
 	ldr_k8s_stream__init(&st, s, "1");
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
 		ldr_k8s_stream__feed(&st, bad[i], strlen(bad[i]) + (bad[i][0] == '\xff' ? 9 : 0));
-	assert_int_equal(st.bad, sizeof(bad) / sizeof(bad[0]));
+	assert_int_equal(st.s.bad, sizeof(bad) / sizeof(bad[0]));
 	assert_int_equal(pods__count(s), 0);
-	assert_string_equal(st.rv, "1");
+	assert_string_equal(st.s.rv, "1");
 	/* an over-long line is skipped whole, the next one still works */
 	big = malloc(n);
 	memset(big, 'x', n);
@@ -136,44 +136,44 @@ static void test_garbage(void **state)
 	ldr_k8s_stream__feed(&st, big, n - n / 2);
 	ldr_k8s_stream__feed(&st, "\n", 1);
 	free(big);
-	assert_int_equal(st.bad, sizeof(bad) / sizeof(bad[0]) + 1);
+	assert_int_equal(st.s.bad, sizeof(bad) / sizeof(bad[0]) + 1);
 	{
 		const char *ok = "{\"type\":\"ADDED\",\"object\":" POD("7", "web") "}\n";
 
 		ldr_k8s_stream__feed(&st, ok, strlen(ok));
 	}
 	assert_int_equal(pods__count(s), 1);
-	assert_string_equal(st.rv, "7");
+	assert_string_equal(st.s.rv, "7");
 	ldr_k8s_stream__fini(&st);
 	pods__free(s);
 }
 
 static void test_backoff(void **state)
 {
-	struct ldr_backoff b = { 0 };
+	struct kapi_backoff b = { 0 };
 	unsigned prev_ceil = 0, w;
 
 	/* with the smallest randomness: half the ceiling; with the largest:
 	 * the ceiling; the ceiling doubles to the cap and stays there */
 	for (int i = 0; i < 12; i++) {
-		unsigned ceil = LDR_K8S_BACKOFF_MIN_MS << i;
+		unsigned ceil = KAPI_BACKOFF_MIN_MS << i;
 
-		if (ceil > LDR_K8S_BACKOFF_MAX_MS)
-			ceil = LDR_K8S_BACKOFF_MAX_MS;
-		w = ldr_backoff__next(&b, 0);
+		if (ceil > KAPI_BACKOFF_MAX_MS)
+			ceil = KAPI_BACKOFF_MAX_MS;
+		w = kapi_backoff__next(&b, 0);
 		assert_int_equal(w, ceil / 2);
 		assert_true(ceil >= prev_ceil);
 		prev_ceil = ceil;
 	}
-	assert_int_equal(b.cur_ms, LDR_K8S_BACKOFF_MAX_MS);
-	w = ldr_backoff__next(&b, LDR_K8S_BACKOFF_MAX_MS / 2);
-	assert_int_equal(w, LDR_K8S_BACKOFF_MAX_MS);
+	assert_int_equal(b.cur_ms, KAPI_BACKOFF_MAX_MS);
+	w = kapi_backoff__next(&b, KAPI_BACKOFF_MAX_MS / 2);
+	assert_int_equal(w, KAPI_BACKOFF_MAX_MS);
 	for (uint32_t r = 1; r < 100000; r += 7919) {
-		w = ldr_backoff__next(&b, r);
-		assert_true(w >= LDR_K8S_BACKOFF_MAX_MS / 2 && w <= LDR_K8S_BACKOFF_MAX_MS);
+		w = kapi_backoff__next(&b, r);
+		assert_true(w >= KAPI_BACKOFF_MAX_MS / 2 && w <= KAPI_BACKOFF_MAX_MS);
 	}
-	ldr_backoff__reset(&b);
-	assert_int_equal(ldr_backoff__next(&b, 0), LDR_K8S_BACKOFF_MIN_MS / 2);
+	kapi_backoff__reset(&b);
+	assert_int_equal(kapi_backoff__next(&b, 0), KAPI_BACKOFF_MIN_MS / 2);
 }
 
 static void test_config(void **state)
@@ -193,17 +193,17 @@ static void test_config(void **state)
 	setenv("KUBERNETES_SERVICE_PORT", "443", 1);
 	assert_int_equal(ldr_k8s__config(&c, NULL, "/ca", "/tok", "n1", false, why, sizeof(why)),
 			 0);
-	assert_string_equal(c.api, "https://10.96.0.1:443");
-	assert_string_equal(c.ca, "/ca");
-	assert_string_equal(c.token_file, "/tok");
+	assert_string_equal(c.api.api, "https://10.96.0.1:443");
+	assert_string_equal(c.api.ca, "/ca");
+	assert_string_equal(c.api.token_file, "/tok");
 	setenv("KUBERNETES_SERVICE_HOST", "fd00::1", 1);
 	assert_int_equal(ldr_k8s__config(&c, NULL, NULL, NULL, "n1", false, why, sizeof(why)), 0);
-	assert_string_equal(c.api, "https://[fd00::1]:443");
+	assert_string_equal(c.api.api, "https://[fd00::1]:443");
 	/* the flag wins; trailing slashes go */
 	assert_int_equal(ldr_k8s__config(&c, "https://127.0.0.1:8443//", NULL, NULL, "n1", false,
 					 why, sizeof(why)),
 			 0);
-	assert_string_equal(c.api, "https://127.0.0.1:8443");
+	assert_string_equal(c.api.api, "https://127.0.0.1:8443");
 	unsetenv("KUBERNETES_SERVICE_HOST");
 	unsetenv("KUBERNETES_SERVICE_PORT");
 }
