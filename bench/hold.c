@@ -1,7 +1,9 @@
 /* hold OBJ.bpf.o...: load every object, attach every program with libbpf's
  * auto-attach (SEC name), print "prog NAME ID" for each and "ready" on
  * stdout, then drain every ring buffer of the objects every millisecond
- * until SIGINT/SIGTERM, and print "events=N" on stderr at the end. It carries the bench's baselines (the
+ * until SIGINT/SIGTERM, and print "events=N" on stderr at the end and on
+ * every SIGUSR1 (after a last drain, so a case's count is complete when
+ * the line appears). It carries the bench's baselines (the
  * empty program, the hand-written program) without involving tpc-loader,
  * so they pay no loader costs the tpc cases would not also pay.
  *
@@ -27,7 +29,7 @@
 #include <gelf.h>
 #include <jansson.h>
 
-static volatile sig_atomic_t stop;
+static volatile sig_atomic_t stop, report;
 
 /* cgroup programs have no auto-attach: they go on the cgroup v2 root
  * ($HOLD_CGROUP, default /sys/fs/cgroup), as tpc-loader attaches them */
@@ -51,8 +53,10 @@ static unsigned long long events;
 
 static void on_signal(int sig)
 {
-	(void)sig;
-	stop = 1;
+	if (sig == SIGUSR1)
+		report = 1;
+	else
+		stop = 1;
 }
 
 static int on_event(void *ctx, void *data, size_t size)
@@ -182,6 +186,7 @@ int main(int argc, char **argv)
 	}
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
+	signal(SIGUSR1, on_signal);
 	for (i = 1; i < argc; i++) {
 		struct bpf_object *o = bpf_object__open_file(argv[i], NULL);
 		struct bpf_program *p;
@@ -238,7 +243,13 @@ int main(int argc, char **argv)
 			usleep(1000);
 			ring_buffer__consume(rb);
 		} else
-			usleep(100000);
+			usleep(100000); /* a signal cuts it short */
+		if (report) {
+			report = 0;
+			if (rb)
+				ring_buffer__consume(rb);
+			fprintf(stderr, "events=%llu\n", events);
+		}
 	}
 	if (rb)
 		ring_buffer__consume(rb);

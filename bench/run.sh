@@ -9,12 +9,16 @@
 # (scripts/bench-deps.sh). Knobs (environment):
 #   BENCH_N=200000       openat calls per repetition
 #   BENCH_REPS=5         repetitions per case (medians and min/max reported)
+#   BENCH_ROUNDS=$BENCH_REPS  interleaved rounds: cases compared with each other
+#                        (kernel, scale, policies, exec, connect) are attached,
+#                        measured once and detached in turn, round after round
+#   BENCH_WORKLOAD_TIMEOUT=300  seconds one workload run may take
 #   BENCH_EXEC_N=2000    execs per repetition
 #   BENCH_CONNECT_N=50000 connect attempts per repetition
 #   BENCH_TCP_N=5000     TCP connections (connect, accept, close) per repetition
 #   BENCH_SIZES="1 10 100 1000 10000"   set sizes for the scaling series
 #   BENCH_POLICIES="1 10 50"            policy counts for the fusion series
-#   BENCH_PARTS="kernel scale policies exec connect tcp compile loader stdlib" (subset to run)
+#   BENCH_PARTS="kernel scale policies exec connect scope tcp compile loader stdlib l7" (subset to run)
 #   BENCH_STDLIB_POLICIES="stdlib-policies/*/*.yaml"  policies of the stdlib part
 #   BENCH_STDLIB_N=100000 BENCH_STDLIB_EXEC_N=1000 BENCH_STDLIB_CONNECT_N=20000
 #   STDLIB_COST=bench/results/stdlib-cost.tsv (the stdlib part's table; the
@@ -42,12 +46,15 @@ if [ "${BENCH_QUICK:-0}" = 1 ]; then
 fi
 N=${BENCH_N:-200000}
 REPS=${BENCH_REPS:-5}
+# interleaved rounds (at least 5 for a run whose numbers are published)
+ROUNDS=${BENCH_ROUNDS:-$REPS}
+WORKLOAD_TIMEOUT=${BENCH_WORKLOAD_TIMEOUT:-300}
 EXEC_N=${BENCH_EXEC_N:-2000}
 CONN_N=${BENCH_CONNECT_N:-50000}
 TCP_N=${BENCH_TCP_N:-5000}
 SIZES=${BENCH_SIZES:-1 10 100 1000 10000}
 NPOLS=${BENCH_POLICIES:-1 10 50}
-PARTS=" ${BENCH_PARTS:-kernel scale policies exec connect tcp compile loader stdlib} "
+PARTS=" ${BENCH_PARTS:-kernel scale policies exec connect scope tcp compile loader stdlib l7} "
 RESULTS=${RESULTS:-$B/results.json}
 CASES=$W/cases.jsonl
 OPENAT_BIN=$(realpath "$B/openat")
@@ -65,11 +72,27 @@ die() { log "error: $*"; exit 1; }
 
 [ "$(id -u)" = 0 ] || die "needs root (bpf, tracefs, bpf_stats)"
 for t in bpftool jq; do command -v $t >/dev/null || die "$t missing: run scripts/bench-deps.sh"; done
+# A missing tool fails the run: a published table must not silently lack
+# its baselines. BENCH_NO_BPFTRACE=1 / BENCH_NO_PLOTS=1 drop them on purpose.
 HAVE_BPFTRACE=1
-command -v bpftrace >/dev/null || { HAVE_BPFTRACE=0; log "bpftrace missing: its cases are skipped"; }
-[ "${BENCH_NO_BPFTRACE:-0}" = 1 ] && HAVE_BPFTRACE=0
+if [ "${BENCH_NO_BPFTRACE:-0}" = 1 ]; then
+	HAVE_BPFTRACE=0
+else
+	command -v bpftrace >/dev/null || die "bpftrace missing: run scripts/bench-deps.sh (or BENCH_NO_BPFTRACE=1)"
+fi
+if [ -z "${BENCH_QUICK:-}" ] && [ "${BENCH_NO_PLOTS:-0}" != 1 ]; then
+	command -v gnuplot >/dev/null || die "gnuplot missing: run scripts/bench-deps.sh (or BENCH_NO_PLOTS=1)"
+fi
+if [[ $PARTS == *" loader "* ]]; then
+	[ -x /usr/bin/time ] || die "/usr/bin/time missing: run scripts/bench-deps.sh"
+fi
+for t in "$TPC" "$LOADER" "$B/hold" "$B/openat" "$B/rtime"; do
+	[ -x "$t" ] || die "$t missing: run make bench-build"
+done
 mkdir -p "$W"
 : >"$CASES"
+RUN_T0=$(date +%s)
+RUN_LOAD0=$(cut -d' ' -f1-3 /proc/loadavg)
 mountpoint -q /sys/kernel/tracing || mount -t tracefs nodev /sys/kernel/tracing
 OLD_STATS=$(sysctl -n kernel.bpf_stats_enabled)
 sysctl -qw kernel.bpf_stats_enabled=1
@@ -94,8 +117,10 @@ detach() {
 	wait "$ATT_PID" 2>/dev/null
 	ATT_PID=
 }
+CLEAN_CGROUPS=
 on_exit() {
 	detach
+	[ -n "$CLEAN_CGROUPS" ] && find "$CLEAN_CGROUPS" -depth -type d -exec rmdir {} \; 2>/dev/null
 	sysctl -qw kernel.bpf_stats_enabled="$OLD_STATS"
 }
 trap on_exit EXIT
@@ -150,35 +175,53 @@ snap() {
 			{rt: (map(.run_time_ns // 0)|add // 0), cnt: (map(.run_cnt // 0)|max // 0)}'
 }
 
-# measure NAME GROUP HOOK DESC -- WORKLOAD...: REPS runs, one JSONL record.
-measure() {
-	local name=$1 group=$2 hook=$3 desc=$4
-	shift 5
-	local ids reps='[]' r before after line
-	ids=${MEASURE_IDS:-$(hook_ids "$hook")}
-	for ((r = 0; r < REPS; r++)); do
-		before=$(snap "$ids")
-		line=$("$@") || { log "$name: workload failed"; return 1; }
-		after=$(snap "$ids")
-		reps=$(jq -c --argjson b "$before" --argjson a "$after" --arg l "$line" '. + [
-			($l | split(" ") | map(split("=") | {(.[0]): (.[1]|tonumber)}) | add) +
-			{run_cnt: ($a.cnt - $b.cnt), run_time_ns: ($a.rt - $b.rt),
-			 ns_per_event: (if $a.cnt > $b.cnt then ($a.rt - $b.rt) / ($a.cnt - $b.cnt) else null end)}]' <<<"$reps")
-	done
-	jq -c -n --arg name "$name" --arg group "$group" --arg hook "$hook" --arg desc "$desc" \
-		--argjson ids "$ids" --argjson reps "$reps" '
+# one_rep IDS ROUND WORKLOAD...: run the workload once between two bpf_stats
+# snapshots of IDS; prints one rep record (JSON) with the workload's own line.
+one_rep() {
+	local ids=$1 round=$2 before after line
+	shift 2
+	before=$(snap "$ids")
+	line=$(timeout "$WORKLOAD_TIMEOUT" "$@") || { log "workload failed or timed out: $*"; return 1; }
+	after=$(snap "$ids")
+	jq -c -n --argjson b "$before" --argjson a "$after" --arg l "$line" --argjson r "$round" '
+		($l | split(" ") | map(split("=") | {(.[0]): (.[1]|tonumber)}) | add) +
+		{round: $r, run_cnt: ($a.cnt - $b.cnt), run_time_ns: ($a.rt - $b.rt),
+		 ns_per_event: (if $a.cnt > $b.cnt then ($a.rt - $b.rt) / ($a.cnt - $b.cnt) else null end)}'
+}
+
+# case_record NAME GROUP HOOK DESC NPROGS < REPS.jsonl: the case's JSONL
+# record (medians and spreads over its reps) appended to $CASES; LAST = it.
+case_record() {
+	jq -c -s --arg name "$1" --arg group "$2" --arg hook "$3" --arg desc "$4" \
+		--argjson np "$5" '
 		def med: sort | if length == 0 then null else .[(length - 1) / 2 | floor] end;
-		($reps|map(.ns_per_event)|map(select(. != null))) as $ns |
-		{name: $name, group: $group, hook: $hook, desc: $desc, programs: ($ids|length),
+		. as $reps | ($reps|map(.ns_per_event)|map(select(. != null))) as $ns |
+		{name: $name, group: $group, hook: $hook, desc: $desc, programs: $np,
 		 reps: $reps,
 		 ns_median: ($ns|med), ns_min: ($ns|min), ns_max: ($ns|max),
 		 wall_ns_median: ($reps|map(.wall_ns)|med), cpu_ns_median: ($reps|map(.cpu_ns)|med),
-		 errors: ($reps|map(.errors)|add)}' >>"$CASES"
+		 errors: ($reps|map(.errors)|add)} +
+		(if ($reps|map(.events)|any(. != null)) then {events_drained: ($reps|map(.events // 0)|add)} else {} end)' \
+		>>"$CASES"
 	LAST=$(tail -1 "$CASES")
-	tail -1 "$CASES" | jq -r '"  \(.name): \(.ns_median // "-" | if type == "number" then (.*10|round/10|tostring) + " ns/event" else . end) (min \(.ns_min // "-"|tostring|.[0:7]), max \(.ns_max // "-"|tostring|.[0:7])), wall \(.wall_ns_median/1e6|round) ms, cpu \(.cpu_ns_median/1e6|round) ms"' >&2
+	jq -r '"  \(.name): \(.ns_median // "-" | if type == "number" then (.*10|round/10|tostring) + " ns/event" else . end) (min \(.ns_min // "-"|tostring|.[0:7]), max \(.ns_max // "-"|tostring|.[0:7]), \(.reps|length) reps), wall \((.wall_ns_median // 0)/1e6|round) ms, cpu \((.cpu_ns_median // 0)/1e6|round) ms"' <<<"$LAST" >&2
+}
+
+# measure NAME GROUP HOOK DESC -- WORKLOAD...: REPS runs back to back under
+# what is attached now, one JSONL record (parts that are not interleaved).
+measure() {
+	local name=$1 group=$2 hook=$3 desc=$4
+	shift 5
+	local ids r
+	ids=${MEASURE_IDS:-$(hook_ids "$hook")}
+	for ((r = 0; r < REPS; r++)); do
+		one_rep "$ids" "$r" "$@" || return 1
+	done >"$W/reps.jsonl"
+	case_record "$name" "$group" "$hook" "$desc" "$(jq length <<<"$ids")" <"$W/reps.jsonl"
 }
 
 # run_case NAME GROUP HOOK NPROGS DESC ATTACH-FN ATTACH-ARGS... -- WORKLOAD...
+# attach, REPS back-to-back runs, detach.
 run_case() {
 	local name=$1 group=$2 hook=$3 nprogs=$4 desc=$5 fn=$6
 	shift 6
@@ -196,13 +239,109 @@ run_case() {
 	fi
 	measure "$name" "$group" "$hook" "$desc" "$@"
 	detach
-	# hold reports how many ring-buffer records it drained
-	if [ "$fn" = attach_hold ] && grep -q '^events=' "$W/att.err"; then
-		local ev
-		ev=$(sed -n 's/^events=//p' "$W/att.err")
-		sed -i '$d' "$CASES"
-		jq -c --argjson e "$ev" '. + {events_drained: $e}' <<<"$LAST" >>"$CASES"
-	fi
+}
+
+# --- interleaved rounds -----------------------------------------------------------
+# The machine drifts by 2x between minutes, so cases that are compared with
+# each other are measured in rounds: icase declares a case (same arguments
+# as run_case), irun then runs ROUNDS rounds, and in every round each case
+# is attached, measured once (one run of its workload) and detached. Cases
+# declared one after the other with the same attacher and arguments share
+# one attach per round (e.g. path miss and match of one object). The order
+# of the attach units rotates by one per round, so no case always runs
+# first or after the same neighbour. A case's record holds one rep per
+# round (its "round" field), so ratios can be taken round by round.
+ICASES=()
+icase() { ICASES+=("$(printf '%q ' "$@")"); }
+
+# irun_unit ROUND CASE-INDEX...: one attach, one rep of each case.
+irun_unit() {
+	local round=$1 first=1 i name group hook nprogs desc fn ids rep ev0=0 ev1
+	shift
+	for i in "$@"; do
+		eval "set -- ${ICASES[$i]}"
+		name=$1 group=$2 hook=$3 nprogs=$4 desc=$5 fn=$6
+		shift 6
+		local args=()
+		while [ "$1" != -- ]; do args+=("$1"); shift; done
+		shift
+		if [ $first = 1 ] && [ "$fn" != none ]; then
+			"$fn" "${args[@]}"
+			if ! wait_attached "$hook" "$nprogs"; then
+				log "$name: attach failed in round $round: $(tail -2 "$W/att.err" | tr '\n' ' ')"
+				tail -3 "$W/att.err" >"$W/ireps/$name.skip"
+				detach
+				return 1
+			fi
+		fi
+		first=0
+		ids=$(hook_ids "$hook")
+		rep=$(one_rep "$ids" "$round" "$@") || continue
+		if [ "$fn" = attach_hold ]; then
+			# records drained for this case alone
+			ev1=$(hold_events)
+			rep=$(jq -c --argjson e "${ev1:-null}" --argjson p "${ev0:-0}" \
+				'. + {events: (if $e == null then null else $e - $p end)}' <<<"$rep")
+			ev0=$ev1
+		fi
+		echo "$rep" >>"$W/ireps/$name.jsonl"
+		echo "$name" >>"$W/ireps/order"
+	done
+	detach
+}
+
+# hold_events: ring-buffer records the hold attacher ($ATT_PID) has drained
+# so far (it prints "events=N" on stderr on SIGUSR1, after a last drain).
+hold_events() {
+	local n i
+	n=$(grep -c '^events=' "$W/att.err")
+	kill -USR1 "$ATT_PID" 2>/dev/null || return 1
+	for ((i = 0; i < 200; i++)); do
+		[ "$(grep -c '^events=' "$W/att.err")" -gt "$n" ] && break
+		sleep 0.005
+	done
+	grep '^events=' "$W/att.err" | tail -1 | sed 's/^events=//'
+}
+
+irun() {
+	local n=${#ICASES[@]} r u i k key prev units=() names=()
+	rm -rf "$W/ireps"
+	mkdir -p "$W/ireps"
+	# attach units: consecutive cases with the same attacher and arguments
+	prev=
+	for ((i = 0; i < n; i++)); do
+		eval "set -- ${ICASES[$i]}"
+		names+=("$1")
+		shift 5
+		key=
+		while [ "$1" != -- ]; do key+="$1 "; shift; done
+		if [ -n "$prev" ] && [ "$key" = "$prev" ] && [ "${key%% *}" != none ]; then
+			units[${#units[@]} - 1]+=" $i"
+		else
+			units+=("$i")
+		fi
+		prev=$key
+	done
+	log "  ${#names[@]} cases in ${#units[@]} attach units, $ROUNDS interleaved rounds"
+	for ((r = 0; r < ROUNDS; r++)); do
+		for ((k = 0; k < ${#units[@]}; k++)); do
+			u=${units[$(((k + r) % ${#units[@]}))]}
+			# shellcheck disable=SC2086 # case indexes
+			irun_unit "$r" $u
+		done
+	done
+	for ((i = 0; i < n; i++)); do
+		eval "set -- ${ICASES[$i]}"
+		if [ -s "$W/ireps/$1.jsonl" ]; then
+			case_record "$1" "$2" "$3" "$5" "$4" <"$W/ireps/$1.jsonl"
+		else
+			jq -c -n --arg name "$1" --arg group "$2" \
+				--arg err "$(cat "$W/ireps/$1.skip" 2>/dev/null || echo "no measurement")" \
+				'{name: $name, group: $group, skipped: $err}' >>"$CASES"
+			log "$1: skipped (attach failed in every round)"
+		fi
+	done
+	ICASES=()
 }
 
 # --- policy generators --------------------------------------------------------
@@ -269,37 +408,38 @@ PREFIX_SPEC=$(argspec 6 Prefix "\"$MATCH\"")
 if [[ $PARTS == *" kernel "* ]]; then
 	log "kernel: sys_enter_openat, $N events x $REPS reps per case"
 	HK=sys_enter_openat
-	run_case none baseline $HK 0 "nothing attached" none -- "${OPEN_M[@]}"
-	run_case empty baseline $HK 1 "empty program (bench/empty.bpf.c), the floor" \
+	icase none baseline $HK 0 "nothing attached" none -- "${OPEN_M[@]}"
+	icase empty baseline $HK 1 "empty program (bench/empty.bpf.c), the floor" \
 		attach_hold "$B/empty_openat.bpf.o" -- "${OPEN_M[@]}"
 	# The hand-written program decides by the name exec'd: run the workload
 	# through a copy under another name for the binary miss.
 	cp "$B/openat" "$W/openat-copy"
-	run_case hand_binary_miss hand $HK 1 "hand-written (bench/hand.bpf.c), binary not in set" \
+	icase hand_binary_miss hand $HK 1 "hand-written (bench/hand.bpf.c), binary not in set" \
 		attach_hold "$B/hand_openat.bpf.o" -- "$W/openat-copy" "$N" "$MATCH"
-	run_case hand_path_miss hand $HK 1 "hand-written, binary in set, path prefix differs" \
+	icase hand_path_miss hand $HK 1 "hand-written, binary in set, path prefix differs" \
 		attach_hold "$B/hand_openat.bpf.o" -- "${OPEN_O[@]}"
-	run_case hand_match hand $HK 1 "hand-written, full match, event posted (NO_WAKEUP, drained every 1 ms)" \
+	icase hand_match hand $HK 1 "hand-written, full match, event posted (NO_WAKEUP, drained every 1 ms)" \
 		attach_hold "$B/hand_openat.bpf.o" -- "${OPEN_M[@]}"
 	if [ $HAVE_BPFTRACE = 1 ]; then
 		BT1='tracepoint:syscalls:sys_enter_openat /comm == "nomatch"/ { @n = count(); }'
 		BT2="tracepoint:syscalls:sys_enter_openat /comm == \"openat\" && strncmp(str(args->filename), \"$MATCH\", ${#MATCH}) == 0/ { @n = count(); }"
 		BT3="tracepoint:syscalls:sys_enter_openat /comm == \"openat\" && strncmp(str(args->filename), \"$MATCH\", ${#MATCH}) == 0/ { printf(\"%d %s\\n\", pid, str(args->filename)); }"
-		run_case bpftrace_comm_miss bpftrace $HK 1 "$BT1" attach_bpftrace "$BT1" -- "${OPEN_M[@]}"
-		run_case bpftrace_path_miss bpftrace $HK 1 "$BT2" attach_bpftrace "$BT2" -- "${OPEN_O[@]}"
-		run_case bpftrace_match_count bpftrace $HK 1 "$BT2" attach_bpftrace "$BT2" -- "${OPEN_M[@]}"
-		run_case bpftrace_match_printf bpftrace $HK 1 "$BT3" attach_bpftrace "$BT3" -- "${OPEN_M[@]}"
+		icase bpftrace_comm_miss bpftrace $HK 1 "$BT1" attach_bpftrace "$BT1" -- "${OPEN_M[@]}"
+		icase bpftrace_path_miss bpftrace $HK 1 "$BT2" attach_bpftrace "$BT2" -- "${OPEN_O[@]}"
+		icase bpftrace_match_count bpftrace $HK 1 "$BT2" attach_bpftrace "$BT2" -- "${OPEN_M[@]}"
+		icase bpftrace_match_printf bpftrace $HK 1 "$BT3" attach_bpftrace "$BT3" -- "${OPEN_M[@]}"
 	fi
 	openat_policy bench-binmiss In /usr/bin/true "$PREFIX_SPEC" >"$P/binmiss.yaml"
 	openat_policy bench-open In "$OPENAT_BIN" "$PREFIX_SPEC" >"$P/open.yaml"
 	build "$P/binmiss.bpf.o" "$P/binmiss.yaml" && build "$P/open.bpf.o" "$P/open.yaml" && {
-		run_case tpc_binary_miss tpc $HK 1 "tpc: matchBinaries In [/usr/bin/true], Prefix [$MATCH], Post; tpc-loader" \
+		icase tpc_binary_miss tpc $HK 1 "tpc: matchBinaries In [/usr/bin/true], Prefix [$MATCH], Post; tpc-loader" \
 			attach_loader "$P/binmiss.bpf.o" -- "${OPEN_M[@]}"
-		run_case tpc_path_miss tpc $HK 1 "tpc: matchBinaries In [bench/openat], Prefix [$MATCH]; file $OTHER; tpc-loader" \
+		icase tpc_path_miss tpc $HK 1 "tpc: matchBinaries In [bench/openat], Prefix [$MATCH]; file $OTHER; tpc-loader" \
 			attach_loader "$P/open.bpf.o" -- "${OPEN_O[@]}"
-		run_case tpc_match tpc $HK 1 "tpc: same policy, full match, Post; tpc-loader writes JSON to /dev/null" \
+		icase tpc_match tpc $HK 1 "tpc: same policy, full match, Post; tpc-loader writes JSON to /dev/null" \
 			attach_loader "$P/open.bpf.o" -- "${OPEN_M[@]}"
 	}
+	irun
 fi
 
 # --- 2. scaling with the number of values in one set ----------------------------
@@ -326,12 +466,13 @@ if [[ $PARTS == *" scale "* ]]; then
 				f=$P/scale-$kind-$k-$v
 				openat_policy "scale-$kind-$k-$v" In "$OPENAT_BIN" "$spec" >"$f.yaml"
 				build "$f.bpf.o" "$f.yaml" || continue
-				run_case "scale_${kind}_${k}_$v" "scale_$kind" $HK 1 \
+				icase "scale_${kind}_${k}_$v" "scale_$kind" $HK 1 \
 					"$kind, $k values, binary matches, value $v" \
 					attach_hold "$f.bpf.o" -- "${OPEN_M[@]}"
 			done
 		done
 	done
+	irun
 fi
 
 # --- 3. scaling with the number of policies on one hook -------------------------
@@ -350,15 +491,21 @@ if [[ $PARTS == *" policies "* ]]; then
 		for ((i = 0; i < np; i++)); do
 			build "$P/multi-$np-$i.bpf.o" "${files[$i]}" && objs+=("$P/multi-$np-$i.bpf.o")
 		done
+		# miss and match of one attacher next to each other: one attach per round
 		for v in miss match; do
 			wl=("${OPEN_O[@]}")
 			[ $v = match ] && wl=("${OPEN_M[@]}")
-			run_case "fused_${np}_$v" policies_fused $HK 1 "$np policies fused into one object, event $v" \
+			icase "fused_${np}_$v" policies_fused $HK 1 "$np policies fused into one object, event $v" \
 				attach_loader "$P/fused-$np.bpf.o" -- "${wl[@]}"
-			run_case "separate_${np}_$v" policies_separate $HK "$np" "$np policies as $np objects, event $v" \
+		done
+		for v in miss match; do
+			wl=("${OPEN_O[@]}")
+			[ $v = match ] && wl=("${OPEN_M[@]}")
+			icase "separate_${np}_$v" policies_separate $HK "$np" "$np policies as $np objects, event $v" \
 				attach_loader "${objs[@]}" -- "${wl[@]}"
 		done
 	done
+	irun
 fi
 
 # --- 4. exec ----------------------------------------------------------------------
@@ -366,12 +513,12 @@ if [[ $PARTS == *" exec "* ]]; then
 	log "exec: $EXEC_N execs of bench/tiny x $REPS"
 	HK=sched_process_exec
 	EX=("$B/exec" "$EXEC_N" "$B/tiny")
-	run_case exec_none exec_baseline $HK 0 "nothing attached" none -- "${EX[@]}"
-	run_case exec_empty exec_baseline $HK 1 "empty tp_btf/sched_process_exec program" \
+	icase exec_none exec_baseline $HK 0 "nothing attached" none -- "${EX[@]}"
+	icase exec_empty exec_baseline $HK 1 "empty tp_btf/sched_process_exec program" \
 		attach_hold "$B/empty_exec.bpf.o" -- "${EX[@]}"
 	if [ $HAVE_BPFTRACE = 1 ]; then
 		BT='tracepoint:sched:sched_process_exec /comm == "nc"/ { @n = count(); }'
-		run_case exec_bpftrace_comm_miss exec_bpftrace $HK 1 "$BT" attach_bpftrace "$BT" -- "${EX[@]}"
+		icase exec_bpftrace_comm_miss exec_bpftrace $HK 1 "$BT" attach_bpftrace "$BT" -- "${EX[@]}"
 	fi
 	cat >"$P/exec-block.yaml" <<EOF
 apiVersion: cilium.io/v1alpha1
@@ -384,8 +531,9 @@ spec:
   action: Block
 EOF
 	build "$P/exec-block.bpf.o" "$P/exec-block.yaml" &&
-		run_case exec_tpc_block_miss exec_tpc $HK 1 "tpc: seed block-netcat (matchBinary [/usr/bin/nc], Block), exec of another binary; tpc-loader" \
+		icase exec_tpc_block_miss exec_tpc $HK 1 "tpc: seed block-netcat (matchBinary [/usr/bin/nc], Block), exec of another binary; tpc-loader" \
 			attach_loader "$P/exec-block.bpf.o" -- "${EX[@]}"
+	irun
 fi
 
 # --- 5. connect ---------------------------------------------------------------------
@@ -393,12 +541,12 @@ if [[ $PARTS == *" connect "* ]]; then
 	log "connect: $CONN_N attempts on 127.0.0.1:$PORT x $REPS"
 	HK=sys_enter_connect
 	CN=("$B/connect" "$CONN_N" "$PORT")
-	run_case connect_none connect_baseline $HK 0 "nothing attached" none -- "${CN[@]}"
-	run_case connect_empty connect_baseline $HK 1 "empty tracepoint/syscalls/sys_enter_connect program" \
+	icase connect_none connect_baseline $HK 0 "nothing attached" none -- "${CN[@]}"
+	icase connect_empty connect_baseline $HK 1 "empty tracepoint/syscalls/sys_enter_connect program" \
 		attach_hold "$B/empty_connect.bpf.o" -- "${CN[@]}"
 	if [ $HAVE_BPFTRACE = 1 ]; then
 		BT='tracepoint:syscalls:sys_enter_connect /comm == "nomatch"/ { @n = count(); }'
-		run_case connect_bpftrace_comm_miss connect_bpftrace $HK 1 "$BT" attach_bpftrace "$BT" -- "${CN[@]}"
+		icase connect_bpftrace_comm_miss connect_bpftrace $HK 1 "$BT" attach_bpftrace "$BT" -- "${CN[@]}"
 	fi
 	for v in miss match; do
 		bin=/usr/bin/true
@@ -422,9 +570,51 @@ spec:
         values: ["$bin"]
 EOF
 		build "$P/connect-$v.bpf.o" "$P/connect-$v.yaml" &&
-			run_case "connect_tpc_binary_$v" connect_tpc $HK 1 "tpc: matchBinaries In [$bin], Post; tpc-loader" \
+			icase "connect_tpc_binary_$v" connect_tpc $HK 1 "tpc: matchBinaries In [$bin], Post; tpc-loader" \
 				attach_loader "$P/connect-$v.bpf.o" -- "${CN[@]}"
 	done
+	irun
+fi
+
+# --- 5a. workload scope (podSelector) ------------------------------------------------
+# The cost of the scope check on sys_enter_openat: one Prefix policy that
+# never matches the workload's path, attached by tpc-loader with a pods
+# file, without and with podSelector app=web, the workload run in a
+# kubelet-style container cgroup of that pod (level 5; the pod's cgroup,
+# level 4, is in the scope map) or in a host cgroup (level 2).
+if [[ $PARTS == *" scope "* ]]; then
+	log "scope: podSelector check, $N openat x $ROUNDS rounds"
+	HK=sys_enter_openat
+	SC_UID=7a1b2c3d-0000-4000-8000-0000000000b1
+	SC_BASE=$HOLD_CGROUP/tpc-bench-scope-$$
+	SC_POD=$SC_BASE/kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod${SC_UID//-/_}.slice
+	SC_CT=$SC_POD/cri-containerd-$(printf '%064x' 0xb1).scope
+	SC_HOST=$SC_BASE/host.slice
+	mkdir -p "$SC_CT" "$SC_HOST" || die "scope: cannot create cgroups under $HOLD_CGROUP"
+	CLEAN_CGROUPS=$SC_BASE
+	printf '{"kind":"PodList","items":[{"metadata":{"name":"web","namespace":"default","uid":"%s",\n "labels":{"app":"web"}},"status":{"containerStatuses":[]}}]}\n' \
+		"$SC_UID" >"$P/pods.json"
+	scope_policy() { # NAME SCOPE-LINES
+		printf 'apiVersion: cilium.io/v1alpha1\nkind: TracingPolicy\nmetadata:\n  name: %s\nspec:\n%s\n' "$1" "$2"
+		printf '  tracepoints:\n  - subsystem: syscalls\n    event: sys_enter_openat\n    args:\n    - index: 6\n      type: string\n'
+		printf '    selectors:\n    - matchArgs:\n      - index: 6\n        operator: Prefix\n        values: ["%s"]\n' "$MATCH"
+	}
+	scope_policy scope-bench-unscoped "" >"$P/scope-u.yaml"
+	scope_policy scope-bench-scoped "  podSelector:
+    matchLabels:
+      app: web" >"$P/scope-s.yaml"
+	build "$P/scope-u.bpf.o" "$P/scope-u.yaml" && build "$P/scope-s.bpf.o" "$P/scope-s.yaml" && {
+		PF=(--pods-file "$P/pods.json")
+		icase scope_unscoped_host scope $HK 1 "unscoped policy, workload on the host" \
+			attach_loader "${PF[@]}" "$P/scope-u.bpf.o" -- "$B/incg" "$SC_HOST" "${OPEN_O[@]}"
+		icase scope_unscoped_pod scope $HK 1 "unscoped policy, workload in the pod" \
+			attach_loader "${PF[@]}" "$P/scope-u.bpf.o" -- "$B/incg" "$SC_CT" "${OPEN_O[@]}"
+		icase scope_scoped_host scope $HK 1 "scoped, workload on the host (out of scope: rules skipped)" \
+			attach_loader "${PF[@]}" "$P/scope-s.bpf.o" -- "$B/incg" "$SC_HOST" "${OPEN_O[@]}"
+		icase scope_scoped_pod scope $HK 1 "scoped, workload in the pod (in scope: check, then the same rule)" \
+			attach_loader "${PF[@]}" "$P/scope-s.bpf.o" -- "$B/incg" "$SC_CT" "${OPEN_O[@]}"
+	}
+	irun
 fi
 
 # --- 5b. tcp (tpcNetwork) ----------------------------------------------------------
@@ -487,30 +677,53 @@ EOF
 fi
 
 # --- 6. compile time -----------------------------------------------------------------
+# tpc build of each stdlib/example policy against the bare clang compile of
+# the same C on the same machine: the generated C (--emit-c) is compiled
+# with exactly the clang command tpc runs (from `tpc build --dry-run`), so
+# the ratio is what tpc adds to clang (front end, metadata, stripping).
+# Per policy, COMPILE_ROUNDS rounds of: build, bare clang, front end alone
+# (--emit-c), back to back, so each ratio compares neighbours in time.
 median() { sort -g | awk '{a[NR]=$1} END {if (NR) print a[int((NR+1)/2)]; else print "null"}'; }
 if [[ $PARTS == *" compile "* ]]; then
-	log "compile: tpc build of every corpus/stdlib/example policy, 3 runs each"
+	CROUNDS=${BENCH_COMPILE_ROUNDS:-3}
+	log "compile: tpc build vs bare clang of the same C, stdlib and example policies, $CROUNDS rounds"
 	CJ=$W/compile.jsonl
 	: >"$CJ"
-	# ARGS... -> "wall_s cpu_s maxrss_kb"; cpu = user+sys of tpc and its
-	# children (clang, llvm-objcopy): wall time on a shared 2-vCPU VM mostly
-	# measures the neighbours, CPU time what tpc itself costs
-	tbuild() {
-		/usr/bin/time -f '%e %U %S %M' -o "$W/time.out" "$TPC" build "$@" >/dev/null 2>&1 || return 1
-		awk '{printf "%s %.2f %s\n", $1, $2 + $3, $4}' "$W/time.out"
+	# CMD... -> "wall_s cpu_s maxrss_kb" (bench/rtime.c); cpu = user+sys of
+	# the command and its children (clang): wall time on a shared 2-vCPU VM
+	# also measures the neighbours, CPU time what the build itself costs
+	ctime() {
+		"$B/rtime" "$W/time.out" "$@" || return 1
+		cat "$W/time.out"
 	}
-	# compile_row NAME EXTRA-JSON ARGS...: 3 runs of the build and of --emit-c alone
+	# compile_row NAME EXTRA-JSON ARGS...: CROUNDS rounds of build, bare
+	# clang and front end
 	compile_row() {
-		local name=$1 extra=$2 s r
+		local name=$1 extra=$2 s r cc=() w c m
 		shift 2
-		local tot=() cpu=() fe=() fecpu=() rss=0 ferss=0
-		local args=("$@")
-		for r in 1 2 3; do
-			s=$(tbuild "${args[@]}" -o "$W/c.bpf.o") || return 1
+		local args=("$@") tot=() cpu=() fe=() fecpu=() cl=() clcpu=() ratio=() cratio=() rss=0 ferss=0 clrss=0
+		# the exact clang command of this build, on the C that --emit-c writes
+		"$TPC" build "${args[@]}" --emit-c "$W/cc.bpf.c" >/dev/null 2>&1 || return 1
+		read -r -a cc < <("$TPC" build "${args[@]}" --dry-run -o "$W/c.bpf.o" 2>/dev/null | head -1)
+		[ "${#cc[@]}" -gt 4 ] || { log "$name: no clang command in --dry-run"; return 1; }
+		for ((r = 0; r < ${#cc[@]}; r++)); do
+			case ${cc[$r]} in
+			/tmp/tpc-build.XXXXXX/policy.bpf.c) cc[$r]=$W/cc.bpf.c ;;
+			/tmp/tpc-build.XXXXXX/policy.bpf.o) cc[$r]=$W/cc.bpf.o ;;
+			esac
+		done
+		for ((r = 0; r < CROUNDS; r++)); do
+			s=$(ctime "$TPC" build "${args[@]}" -o "$W/c.bpf.o") || return 1
 			read -r w c m <<<"$s"
 			tot+=("$w") cpu+=("$c")
 			[ "$m" -gt "$rss" ] && rss=$m
-			s=$(tbuild "${args[@]}" --emit-c "$W/c.bpf.c") || return 1
+			s=$(ctime "${cc[@]}") || { log "$name: bare clang failed: ${cc[*]}"; return 1; }
+			read -r w2 c2 m <<<"$s"
+			cl+=("$w2") clcpu+=("$c2")
+			[ "$m" -gt "$clrss" ] && clrss=$m
+			ratio+=("$(awk -v a="$w" -v b="$w2" 'BEGIN {print (b > 0 ? a / b : 0)}')")
+			cratio+=("$(awk -v a="$c" -v b="$c2" 'BEGIN {print (b > 0 ? a / b : 0)}')")
+			s=$(ctime "$TPC" build "${args[@]}" --emit-c "$W/c.bpf.c") || return 1
 			read -r w c m <<<"$s"
 			fe+=("$w") fecpu+=("$c")
 			[ "$m" -gt "$ferss" ] && ferss=$m
@@ -518,16 +731,20 @@ if [[ $PARTS == *" compile "* ]]; then
 		jq -c -n --arg f "$name" --argjson x "$extra" \
 			--argjson t "$(printf '%s\n' "${tot[@]}" | median)" --argjson c "$(printf '%s\n' "${cpu[@]}" | median)" \
 			--argjson fe "$(printf '%s\n' "${fe[@]}" | median)" --argjson fec "$(printf '%s\n' "${fecpu[@]}" | median)" \
-			--argjson rss "$rss" --argjson ferss "$ferss" \
+			--argjson cl "$(printf '%s\n' "${cl[@]}" | median)" --argjson clc "$(printf '%s\n' "${clcpu[@]}" | median)" \
+			--argjson ra "$(printf '%s\n' "${ratio[@]}" | median)" --argjson cra "$(printf '%s\n' "${cratio[@]}" | median)" \
+			--argjson rs "$(printf '%s\n' "${ratio[@]}" | jq -s -c 'sort')" \
+			--argjson rss "$rss" --argjson ferss "$ferss" --argjson clrss "$clrss" \
 			'{file: $f, wall_s: $t, cpu_s: $c, frontend_s: $fe, frontend_cpu_s: $fec,
+			  clang_s: $cl, clang_cpu_s: $clc, vs_clang: $ra, vs_clang_cpu: $cra, vs_clang_rounds: $rs,
 			  clang_share: (if $t > 0 then ([$t - $fe, 0]|max) / $t else null end),
 			  clang_cpu_share: (if $c > 0 then ([$c - $fec, 0]|max) / $c else null end),
-			  max_rss_kb: $rss, frontend_max_rss_kb: $ferss} + $x' >>"$CJ"
+			  max_rss_kb: $rss, frontend_max_rss_kb: $ferss, clang_max_rss_kb: $clrss} + $x' >>"$CJ"
 	}
-	for f in examples/*.yaml tests/corpus/*.yaml stdlib-policies/*/*.yaml; do
+	for f in ${BENCH_COMPILE_POLICIES:-examples/*.yaml stdlib-policies/*/*.yaml}; do
 		[ -e "$f" ] || continue
 		"$TPC" build "$f" -o "$W/c.bpf.o" >/dev/null 2>&1 || continue
-		compile_row "$f" '{}' "$f"
+		compile_row "$f" '{}' "$f" || log "$f: compile row failed"
 	done
 	# a 50-policy bundle: distinct policies on one hook
 	bundle=()
@@ -536,6 +753,7 @@ if [[ $PARTS == *" compile "* ]]; then
 		bundle+=("$P/bundle-$i.yaml")
 	done
 	compile_row "bundle of 50 policies" '{"bundle": true}' "${bundle[@]}" || log "bundle build failed"
+	jq -s -c 'map(select(.bundle|not)) | {policies: length, vs_clang_median: (map(.vs_clang)|sort|.[(length-1)/2|floor]), vs_clang_max: (map(.vs_clang)|max)}' "$CJ" >&2
 	tail -1 "$CJ" >&2
 fi
 
@@ -793,6 +1011,14 @@ if [[ $PARTS == *" stdlib "* ]]; then
 	log "stdlib: $STDLIB_COST"
 fi
 
+# --- 9. l7: DNS/HTTP cgroup_skb programs (bench/netl7.sh) ---------------------------
+if [[ $PARTS == *" l7 "* ]]; then
+	log "l7: DNS/HTTP per-packet cost (bench/netl7.sh)"
+	rm -f "$B/netl7.json"
+	bash bench/netl7.sh >&2 || die "l7: bench/netl7.sh failed"
+	[ -s "$B/netl7.json" ] || die "l7: no results (bench/netl7.sh skipped: dnsmasq or python3 missing? run scripts/bench-deps.sh)"
+fi
+
 # --- results ------------------------------------------------------------------------
 # Ratios against the floor and against "nothing attached" of the same run.
 jq -s '
@@ -816,17 +1042,32 @@ jq -s '
 		 end) end)' "$CASES" >"$W/cases.json"
 compile=$( [ -s "$W/compile.jsonl" ] && [[ $PARTS == *" compile "* ]] && jq -s . "$W/compile.jsonl" || echo null)
 loader=$( [ -s "$W/loader.json" ] && [[ $PARTS == *" loader "* ]] && cat "$W/loader.json" || echo null)
+l7=null
+[[ $PARTS == *" l7 "* ]] && [ -s "$B/netl7.json" ] && l7=$(jq -c . "$B/netl7.json")
+# the stdlib part's table, when this run made it
+stdlib=null
+if [[ $PARTS == *" stdlib "* ]] && [ -s "${STDLIB_COST:-}" ]; then
+	stdlib=$(grep -v '^#' "$STDLIB_COST" | tail -n +2 | jq -R -s -c 'split("\n") | map(select(length > 0) | split("\t") |
+		{policy: .[0], program: .[1], ns: (.[2]|tonumber? // null), note: (if (.[2]|tonumber? // null) == null then .[2] else null end),
+		 ns_min: (.[3]|tonumber? // null), ns_max: (.[4]|tonumber? // null), events: (.[7]|tonumber? // null),
+		 empty_ns: (.[8]|tonumber? // null), ratio: (.[9]|tonumber? // null)})')
+fi
 jq -n --slurpfile cases "$W/cases.json" --argjson compile "$compile" --argjson loader "$loader" \
+	--argjson stdlib "$stdlib" --argjson l7 "$l7" \
 	--arg kernel "$(uname -r)" --arg cpu "$(awk -F': ' '/model name/ {print $2; exit}' /proc/cpuinfo)" \
 	--arg ncpu "$(nproc)" --arg date "$(date -u +%Y-%m-%dT%H:%M:%SZ)" \
 	--arg commit "$COMMIT" \
 	--argjson n "$N" --argjson reps "$REPS" --argjson exec_n "$EXEC_N" --argjson conn_n "$CONN_N" \
-	--argjson tcp_n "$TCP_N" \
+	--argjson tcp_n "$TCP_N" --argjson rounds "$ROUNDS" --argjson crounds "${CROUNDS:-null}" \
+	--arg load0 "$RUN_LOAD0" --arg load1 "$(cut -d' ' -f1-3 /proc/loadavg)" \
+	--argjson secs "$(($(date +%s) - RUN_T0))" --arg parts "$PARTS" \
 	--arg bt "$(bpftrace --version 2>/dev/null)" --arg clang "$(clang --version | head -1)" '
 	{machine: {kernel: $kernel, cpu: $cpu, cpus: ($ncpu|tonumber), date: $date, commit: $commit,
-	           bpftrace: $bt, clang: $clang},
-	 params: {openat_n: $n, reps: $reps, exec_n: $exec_n, connect_n: $conn_n, tcp_n: $tcp_n},
-	 cases: $cases[0], compile: $compile, loader: $loader}' >"$RESULTS"
+	           bpftrace: $bt, clang: $clang, load_before: $load0, load_after: $load1,
+	           duration_s: $secs},
+	 params: {openat_n: $n, reps: $reps, rounds: $rounds, compile_rounds: $crounds,
+	          exec_n: $exec_n, connect_n: $conn_n, tcp_n: $tcp_n, parts: ($parts|ltrimstr(" ")|rtrimstr(" "))},
+	 cases: $cases[0], compile: $compile, loader: $loader, stdlib: $stdlib, l7: $l7}' >"$RESULTS"
 
 # plot data: cost against set size / policy count, one file per series
 # (columns: x, median ns, min, max), plus the floor for reference; not for

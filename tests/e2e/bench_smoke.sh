@@ -57,6 +57,15 @@ check floor_is_cheapest '(.cases | map({(.name): .ns_median}) | add) as $c |
 check match_costs_more_than_miss '(.cases | map({(.name): .ns_median}) | add) as $c |
 	$c.tpc_match > $c.tpc_binary_miss and $c.scale_str_eq_10_match > $c.scale_str_eq_10_miss'
 check ratios_present '.cases[] | select(.name == "tpc_match") | .vs_floor > 1'
+# interleaved: every case has one rep per round, and in the order the
+# reps were taken no round starts before the previous one has ended
+check one_rep_per_round '[.cases[] | select(.reps) | [.reps[].round] == [range(0; 2)]] | all'
+# the report renders per-round ratios for the targets it can judge
+if bash bench/report.sh "$R" 2>/dev/null | grep -q '^| path mismatch within 1.1x of hand-written | [0-9.]*x ([0-9.]*x-[0-9.]*x over 2 rounds'; then
+	echo "PASS bench_smoke/report_round_ratios"
+else
+	echo "FAIL bench_smoke/report_round_ratios"
+fi
 # The per-policy part (stdlib): three library policies on three program
 # types (a tracepoint with a binary set, a raw tracepoint, cgroup programs)
 # and an LSM-only one; each attached program gets a cost and an empty
@@ -86,6 +95,13 @@ if grep -q "^kernel-module-block	-	BPF LSM only" "$T" 2>/dev/null; then
 else
 	echo "FAIL bench_smoke/stdlib/lsm-only-row"
 fi
+
+# compile part: tpc build against the bare clang command on the same C
+out=$(BENCH_QUICK=1 BENCH_PARTS=compile BENCH_COMPILE_ROUNDS=1 BENCH_COMPILE_POLICIES=examples/block-netcat.yaml \
+	RESULTS=$B/smoke-compile.json bash bench/run.sh 2>&1)
+R=$B/smoke-compile.json
+DUMPED=
+check compile_vs_clang '.compile | length == 2 and all(.[]; .clang_s > 0 and .vs_clang > 0.5 and .wall_s >= .frontend_s)'
 
 # tpcNetwork tcp part: tp_btf and cgroup programs found by name, each with
 # its empty floor (bench/hold attaches cgroup programs to the cgroup v2 root)
