@@ -272,6 +272,19 @@ TPC_INLINE u32 tpc_ev__put_str(struct tpc_scratch *s, u32 o, const char *p, int 
 	return o + 8 + ((n + 7) & ~7u);
 }
 
+/* A buffer argument (enc "str", char_buf): the copied bytes, and the
+ * length the program passed (orig, capped at 32 bits); TPC_STR_TRUNCATED
+ * when fewer bytes were copied than that. */
+TPC_INLINE u32 tpc_ev__put_buf(struct tpc_scratch *s, u32 o, const char *p, int len, u64 size)
+{
+	u32 next = tpc_ev__put_str(s, o, p, len);
+	struct tpc_ev_str *h = (void *)&s->ev[o & TPC_EV_MASK];
+
+	h->orig = size > 0xffffffffull ? 0xffffffffu : (u32)size;
+	h->flags = size > h->len ? TPC_STR_TRUNCATED : 0;
+	return next;
+}
+
 /* A resolved path and its inode's mode (enc "path"): the str layout with
  * the mode where a string keeps its original length. */
 TPC_INLINE u32 tpc_ev__put_path(struct tpc_scratch *s, u32 o, const char *p, int len, u32 mode)

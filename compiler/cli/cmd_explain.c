@@ -189,6 +189,8 @@ static const char *argkind_name(enum ir_argkind k)
 		[AK_SOCKADDR] = "sockaddr",
 		[AK_SOCK] = "sock",
 		[AK_CAPS] = "capability set",
+		[AK_UBUF] = "user buffer (length from another argument)",
+		[AK_KBUF] = "kernel buffer (length from another argument)",
 	};
 
 	return n[k];

@@ -647,6 +647,10 @@ static void emit_arg_state(struct body *B)
 			case AK_DATALOC:
 				rd = "tpc_str__read_kernel(s->abuf[%d], (const void *)(";
 				break;
+			case AK_UBUF:
+			case AK_KBUF:
+				rd = "tpc_buf__read(s->abuf[%d], (const void *)(";
+				break;
 			default:
 				rd = NULL;
 			}
@@ -655,6 +659,11 @@ static void emit_arg_state(struct body *B)
 				/* the parser's copy: length, or -1 when absent */
 				fprintf(out, "tpc_%s__arg_str(nc, %d, s->abuf[%d])))\n", net_name(p->net),
 					a->index, k);
+			} else if (rd && (a->kind == AK_UBUF || a->kind == AK_KBUF)) {
+				fprintf(out, rd, k);
+				emit_raw_switch(out, p, a);
+				fprintf(out, "), A%d(), %s))) \n", a->size_slot,
+					a->kind == AK_UBUF ? "true" : "false");
 			} else if (rd) {
 				fprintf(out, rd, k);
 				emit_raw_switch(out, p, a);
@@ -731,6 +740,14 @@ static void emit_event(struct body *B, const struct ir_spec *sp, const struct ir
 				sl, sl, sl);
 			emit_imode(out, B->p, a);
 			fputs(");\n", out);
+			break;
+		case AK_UBUF:
+		case AK_KBUF:
+			/* the copy and the length asked for (truncation); L() read
+			 * the length, so a/l hold both */
+			fprintf(out,
+				"\t\t(void)L%d();\n\t\to = tpc_ev__put_buf(s, o, P%d(), l%d, a%d);\n",
+				sl, sl, sl, a->size_slot);
 			break;
 		default:
 			/* L() first: it sets the offset P() depends on */

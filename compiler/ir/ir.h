@@ -139,6 +139,10 @@ enum ir_argkind {
 	AK_SOCKADDR, /* struct sockaddr * (user or kernel) */
 	AK_SOCK,     /* struct sock * */
 	AK_CAPS,     /* kernel_cap_t value (u64) */
+	/* char_buf: a byte buffer whose length is another argument (size_slot);
+	 * copied up to TPC_STR_MAX - 1 bytes, the event says when it was cut */
+	AK_UBUF, /* user memory (syscalls, uprobes) */
+	AK_KBUF, /* kernel memory */
 };
 
 struct ir_arg {
@@ -154,6 +158,8 @@ struct ir_arg {
 	bool in_event;	   /* some spec posts it */
 	bool in_pred;	   /* some surviving leaf reads it */
 	bool is_return;	   /* the hook's returnArg */
+	bool has_size;	   /* AK_UBUF/AK_KBUF: the length is slot size_slot (sizeArgIndex) */
+	int size_slot;
 };
 
 struct ir_action {

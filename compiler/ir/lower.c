@@ -93,7 +93,8 @@ static int slot_get(struct lower *L, struct ir_prog *p, const struct ir_arg *wan
 		struct ir_arg *x = &p->args.v[i];
 
 		if (x->from == a.from && x->kind == a.kind && x->index == a.index &&
-		    x->offset == a.offset && x->size == a.size && x->is_signed == a.is_signed)
+		    x->offset == a.offset && x->size == a.size && x->is_signed == a.is_signed &&
+		    x->has_size == a.has_size && x->size_slot == a.size_slot)
 			return x->slot;
 	}
 	a.slot = (int)p->args.n;
@@ -106,6 +107,7 @@ static enum ir_argkind kind_of_type(enum arg_type t)
 	switch (t) {
 	case ARG_STRING:
 	case ARG_FILENAME:
+	case ARG_CHAR_BUF: /* a string read first; lower_arg makes it a buffer */
 		return AK_USTR;
 	case ARG_DATA_LOC:
 		return AK_DATALOC;
@@ -248,6 +250,29 @@ static int lower_arg(struct lower *L, struct ir_prog *p, const struct ast_hook *
 	}
 	if (a.kind == AK_INT && arg_type__int_size(t) && a.from != AF_TP_FIELD) {
 		a.size = (uint32_t)arg_type__int_size(t);
+	}
+	if (t == ARG_CHAR_BUF && (a.kind == AK_USTR || a.kind == AK_KSTR)) {
+		/* a buffer: its length is the argument sizeArgIndex (1-based)
+		 * names, read as a size_t from the same place (sema checked it
+		 * exists); the buffer is not NUL-terminated */
+		struct ast_arg sz = { 0 };
+		int ss;
+
+		if (!ai->size_arg_index.present) {
+			LERR(L, ai->span, "char_buf needs 'sizeArgIndex' here");
+			return -1;
+		}
+		sz.index = ai->size_arg_index;
+		sz.index.v = ai->size_arg_index.v - 1;
+		sz.type_id = ARG_SIZE_T;
+		sz.span = ai->size_arg_index.span;
+		sz.type.span = ai->size_arg_index.span;
+		ss = lower_arg(L, p, h, &sz, tpf);
+		if (ss < 0)
+			return -1;
+		a.kind = a.kind == AK_USTR ? AK_UBUF : AK_KBUF;
+		a.has_size = true;
+		a.size_slot = ss;
 	}
 	return slot_get(L, p, &a);
 }
@@ -533,7 +558,9 @@ have_slot:
 	case AK_DENTRY:
 	case AK_FD:
 	case AK_COMM:
-		p->cost = ia->kind >= AK_FILE ? COST_PATH : COST_STRING;
+	case AK_UBUF:
+	case AK_KBUF:
+		p->cost = ia->kind >= AK_FILE && ia->kind <= AK_FD ? COST_PATH : COST_STRING;
 		switch (m->op) {
 		case OP_NOT_EQUAL:
 			neg = true;
@@ -1312,8 +1339,8 @@ static void lower_hook(struct lower *L, const struct ast_hook *h, bool *enforce)
 		a.is_signed = arg_type__is_signed(a.type);
 		if (a.kind == AK_USTR)
 			a.kind = h->kind == HOOK_UPROBE ? AK_USTR : AK_KSTR;
-		if (a.kind != AK_INT && a.kind != AK_USTR && a.kind != AK_KSTR &&
-		    a.kind != AK_FILE && a.kind != AK_SOCK) {
+		if (a.type == ARG_CHAR_BUF || (a.kind != AK_INT && a.kind != AK_USTR && a.kind != AK_KSTR &&
+		    a.kind != AK_FILE && a.kind != AK_SOCK)) {
 			LERR(L, h->return_arg.span, "returnArg of type '%s' is not supported by tpc yet",
 			     arg_type__name(a.type));
 		} else {

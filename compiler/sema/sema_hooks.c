@@ -440,7 +440,15 @@ static void check_arg(struct sema *s, struct hook_ctx *hc, struct ast_arg *arg, 
 			diag__error(s->d, arg->size_arg_index.span, "size-arg-index",
 				    "'sizeArgIndex' applies only to char_buf and char_iovec "
 				    "arguments");
-		else if (v < 1 || v > MAX_REG_INDEX + 1)
+		else if (h->kind == HOOK_TRACEPOINT && !h->raw.v && hc->have_tp &&
+			 (v < 1 || v > hc->tp.nfields))
+			/* a tracepoint's size is another field of its record */
+			diag__error(s->d, arg->size_arg_index.span, "size-arg-index",
+				    "'sizeArgIndex' is 1-based and must be 1 to %d (the fields of "
+				    "%s), not %lld",
+				    hc->tp.nfields, hc->what, (long long)v);
+		else if ((h->kind != HOOK_TRACEPOINT || h->raw.v) &&
+			 (v < 1 || v > MAX_REG_INDEX + 1))
 			diag__error(s->d, arg->size_arg_index.span, "size-arg-index",
 				    "'sizeArgIndex' is 1-based and must be 1 to %d, not %lld",
 				    MAX_REG_INDEX + 1, (long long)v);
@@ -454,6 +462,12 @@ static void check_arg(struct sema *s, struct hook_ctx *hc, struct ast_arg *arg, 
 				    "'sizeArgIndex' %lld is past the %d parameters of %s",
 				    (long long)v, hc->proto.nparams, hc->what);
 	}
+	if (arg->type_id == ARG_CHAR_BUF && !arg->size_arg_index.present &&
+	    !(arg->return_copy.present && arg->return_copy.v) && !is_return)
+		/* Tetragon copies 0 bytes then; say it instead of posting nothing */
+		diag__error(s->d, arg->type.present ? arg->type.span : arg->span, "char-buf-size",
+			    "a 'char_buf' argument needs 'sizeArgIndex' (the 1-based index of the "
+			    "argument holding its length)");
 	if (arg->return_copy.present && arg->return_copy.v) {
 		if (arg->type_id != ARG_CHAR_BUF && arg->type_id != ARG_CHAR_IOVEC)
 			diag__error(s->d, arg->return_copy.span, "return-copy",

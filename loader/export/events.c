@@ -704,7 +704,8 @@ static int put_args(struct jbuf *b, const struct ldr_meta_hook *h, const char *p
 		const char *s = NULL;
 		size_t slen = 0;
 		uint64_t v = 0;
-		uint32_t mode = 0;
+		uint32_t mode = 0, orig = 0;
+		bool cut = false; /* a buffer copied shorter than it was */
 		struct tpc_ev_sockaddr sa;
 
 		switch (a->enc) {
@@ -727,6 +728,8 @@ static int put_args(struct jbuf *b, const struct ldr_meta_hook *h, const char *p
 			s = p;
 			slen = st.len;
 			mode = a->enc == LDR_ENC_PATH ? st.orig : 0;
+			orig = st.orig;
+			cut = a->enc == LDR_ENC_STR && (st.flags & TPC_STR_TRUNCATED);
 			p += (st.len + 7u) & ~7u;
 			if (p > end)
 				p = end;
@@ -763,7 +766,9 @@ static int put_args(struct jbuf *b, const struct ldr_meta_hook *h, const char *p
 			jbuf__ch(b, ',');
 		jbuf__ch(b, '{');
 		jbuf__ch(b, '"');
-		jbuf__cstr(b, argk_key[a->kind]);
+		/* Tetragon's KprobeTruncatedBytes: the bytes and the size asked for */
+		jbuf__cstr(b, a->kind == LDR_ARG_BYTES && cut ? "truncated_bytes_arg"
+							      : argk_key[a->kind]);
 		jbuf__cstr(b, "\":");
 		switch (a->kind) {
 		case LDR_ARG_INT:
@@ -793,7 +798,15 @@ static int put_args(struct jbuf *b, const struct ldr_meta_hook *h, const char *p
 			jbuf__str(b, s, slen);
 			break;
 		case LDR_ARG_BYTES:
-			jbuf__b64(b, s, slen);
+			if (cut) {
+				jbuf__cstr(b, "{\"bytes_arg\":");
+				jbuf__b64(b, s, slen);
+				jbuf__cstr(b, ",\"orig_size\":\"");
+				jbuf__u64(b, orig);
+				jbuf__cstr(b, "\"}");
+			} else {
+				jbuf__b64(b, s, slen);
+			}
 			break;
 		case LDR_ARG_FILE:
 		case LDR_ARG_PATH:

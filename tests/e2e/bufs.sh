@@ -1,0 +1,86 @@
+#!/bin/bash
+# Buffer argument types on this kernel (issue 14, part A), each with the real
+# workload and a look-alike that must not match:
+#   char_buf + sizeArgIndex - write(2) of known bytes (NUL and high bytes
+#       included) is posted as bytes_arg with exactly those bytes; a write
+#       longer than the 255-byte copy is posted as truncated_bytes_arg with
+#       its orig_size. The policy is a syscall kprobe (Tetragon's write.yaml
+#       form): kprobes do not attach here, so the loader runs its
+#       sys_enter_write tracepoint variant, which this also checks.
+source "$(dirname "$0")/lib.sh"
+need_bpf bufs
+
+# policy NAME: writes $E2E_TMP/NAME.yaml from stdin and builds NAME.bpf.o
+policy() {
+	cat >"$E2E_TMP/$1.yaml"
+	"$TPC" build -o "$E2E_TMP/$1.bpf.o" "$E2E_TMP/$1.yaml" 2>"$E2E_TMP/$1.build" ||
+		{ fail "bufs/$1-build" "$(cat "$E2E_TMP/$1.build")"; return 1; }
+}
+
+# --- char_buf: write(2) on a file of ours --------------------------------
+TAG=tpcbuf$$
+if policy charbuf <<EOF; then
+apiVersion: cilium.io/v1alpha1
+kind: TracingPolicy
+metadata:
+  name: bufs-charbuf
+spec:
+  kprobes:
+  - call: sys_write
+    syscall: true
+    args:
+    - index: 0
+      type: int
+    - index: 1
+      type: char_buf
+      sizeArgIndex: 3
+    - index: 2
+      type: size_t
+    selectors:
+    - matchArgs:
+      - index: 1
+        operator: Prefix
+        values: ["$TAG-hit"]
+EOF
+	start_loader charbuf "$E2E_TMP/charbuf.bpf.o" || fail bufs/charbuf-loader
+	python3 - "$E2E_TMP/out" "$TAG" <<'PY'
+import os, sys
+fd = os.open(sys.argv[1], os.O_WRONLY | os.O_CREAT, 0o600)
+tag = sys.argv[2].encode()
+os.write(fd, tag + b"-hit\x00\x01\xff\n")          # exact bytes, NUL included
+os.write(fd, tag + b"-miss\x00\x01\xff\n")         # look-alike: other prefix
+os.write(fd, (tag + b"-hit").ljust(1000, b"A"))   # 1000 bytes: cut at 255
+os.close(fd)
+PY
+	stop_loader
+	python3 - "$E2E_TMP/charbuf.json" "$TAG" <<'PY'
+import base64, json, sys
+tag = sys.argv[2].encode()
+evs = [json.loads(l)["process_kprobe"] for l in open(sys.argv[1])
+       if '"process_kprobe"' in l]
+mine = [e for e in evs if e.get("policy_name") == "bufs-charbuf"]
+def check(name, ok, why=""):
+    print(("PASS " if ok else "FAIL ") + "bufs/" + name)
+    if not ok:
+        print("  " + why, file=sys.stderr)
+def buf(e):
+    a = e["args"][1]
+    if "bytes_arg" in a:
+        return base64.b64decode(a["bytes_arg"]), None
+    t = a.get("truncated_bytes_arg", {})
+    return base64.b64decode(t.get("bytes_arg", "")), t.get("orig_size")
+exact = tag + b"-hit\x00\x01\xff\n"
+hits = [e for e in mine if buf(e) == (exact, None)]
+check("charbuf-exact-bytes", len(hits) == 1, repr(mine))
+if hits:
+    a = hits[0]["args"]
+    check("charbuf-other-args", a[0].get("int_arg", -1) >= 0 and
+          a[2] == {"size_arg": str(len(exact))}, repr(a))
+check("charbuf-lookalike-not-matched",
+      not any(buf(e)[0].startswith(tag + b"-miss") for e in mine), repr(mine))
+long = [e for e in mine if buf(e)[1] is not None]
+check("charbuf-truncated", len(long) == 1 and
+      buf(long[0]) == ((tag + b"-hit").ljust(255, b"A"), "1000"),
+      repr([e["args"] for e in long]))
+PY
+fi
