@@ -484,7 +484,21 @@ static bool is_syscall_tp(const struct ir_variant *v)
 }
 
 /* The raw 64-bit value of arg a in variant v (pointer or integer). */
+static void emit_raw_base(FILE *out, const struct ir_arg *a, const struct ir_variant *v);
+
+/* A resolved slot reads its member through its reader (emit_resolver). */
 static void emit_raw(FILE *out, const struct ir_arg *a, const struct ir_variant *v)
+{
+	if (!a->rsv) {
+		emit_raw_base(out, a, v);
+		return;
+	}
+	fprintf(out, "tpc_r%d(", a->rsv_id);
+	emit_raw_base(out, a, v);
+	fputs(")", out);
+}
+
+static void emit_raw_base(FILE *out, const struct ir_arg *a, const struct ir_variant *v)
 {
 	static const char *const regs[] = { "PT_REGS_PARM1", "PT_REGS_PARM2", "PT_REGS_PARM3",
 					    "PT_REGS_PARM4", "PT_REGS_PARM5" };
@@ -959,6 +973,119 @@ static bool prog_uses_src(const struct ir_prog *p, enum ir_src src)
 	return false;
 }
 
+/* The name of step i of a resolve path (BTF's spelling: the policy's
+ * bytes matched a BTF member exactly, so it is a C identifier). */
+static void step_name(FILE *out, const struct ir_resolve *r, int i)
+{
+	fprintf(out, "%.*s", (int)r->steps.steps[i].len, r->path + r->steps.steps[i].off);
+}
+
+/* The declaration of the last member of a group: a pointer to the next
+ * group's flavor, or the leaf as the kernel types it (sizes only matter
+ * locally: libbpf relocates offsets by name). */
+static void emit_rsv_member(FILE *out, const struct ir_arg *a, int i, int next_group)
+{
+	const struct ir_resolve *r = a->rsv;
+	const struct btf_path_step *st = &r->steps.steps[i];
+
+	if (next_group >= 0) {
+		fprintf(out, "struct %s___tpc_r%d_%d *", r->steps.steps[i + 1].owner, a->rsv_id,
+			next_group);
+	} else {
+		switch (st->kind) {
+		case BTF_STEP_INT:
+			fprintf(out, "%s%d ", st->is_signed ? "__s" : "__u",
+				st->size == 1 || st->size == 2 || st->size == 4 ? st->size * 8 : 64);
+			break;
+		case BTF_STEP_ARRAY:
+			fputs("char ", out);
+			step_name(out, r, i);
+			fprintf(out, "[%d];", st->nelems * (st->elem_size ? st->elem_size : 1));
+			return;
+		case BTF_STEP_COMPOSITE:
+			fputs("struct { char _tpc; } ", out);
+			break;
+		default:
+			fputs("void *", out);
+		}
+	}
+	step_name(out, r, i);
+	fputs(";", out);
+}
+
+/* The CO-RE reader of a resolved slot: one local flavor struct per pointer
+ * hop (<kernel struct>___tpc_rN_G: libbpf ignores the suffix and matches
+ * the kernel's struct by name), holding only the members on the path;
+ * then one bpf_probe_read_kernel per hop. A NULL pointer on the way reads
+ * as 0 (a string then fails to read and matches nothing). */
+static void emit_resolver(FILE *out, const struct ir_arg *a)
+{
+	const struct ir_resolve *r = a->rsv;
+	const struct btf_path *bp = &r->steps;
+	int ngroups = 0, g, first[BTF_PATH_MAX];
+	const struct btf_path_step *leaf = &bp->steps[bp->n - 1];
+	bool addr = leaf->kind == BTF_STEP_ARRAY || leaf->kind == BTF_STEP_COMPOSITE;
+
+	for (int i = 0; i < bp->n; i++)
+		if (i == 0 || bp->steps[i].deref)
+			first[ngroups++] = i;
+	fputs("/* resolve: ", out);
+	comment_safe(out, r->path);
+	fputs(" */\n#pragma clang attribute push(__attribute__((preserve_access_index)), "
+	      "apply_to = record)\n", out);
+	for (g = ngroups - 1; g >= 0; g--) {
+		int lo = first[g], hi = g + 1 < ngroups ? first[g + 1] - 1 : bp->n - 1;
+
+		fprintf(out, "struct %s___tpc_r%d_%d { ", bp->steps[lo].owner, a->rsv_id, g);
+		for (int i = lo; i < hi; i++)
+			fputs("struct { ", out);
+		emit_rsv_member(out, a, hi, g + 1 < ngroups ? g + 1 : -1);
+		for (int i = hi - 1; i >= lo; i--) {
+			fputs(" } ", out);
+			step_name(out, r, i);
+			fputs(";", out);
+		}
+		fputs(" };\n", out);
+	}
+	fputs("#pragma clang attribute pop\n", out);
+	fprintf(out, "static __always_inline u64 tpc_r%d(u64 p)\n{\n", a->rsv_id);
+	fprintf(out, "\tstruct %s___tpc_r%d_0 *r0 = (void *)p;\n", bp->steps[0].owner, a->rsv_id);
+	for (g = 1; g < ngroups; g++)
+		fprintf(out, "\tstruct %s___tpc_r%d_%d *r%d = 0;\n", bp->steps[first[g]].owner,
+			a->rsv_id, g, g);
+	if (!addr) {
+		fprintf(out, "\t__typeof__(r%d->", ngroups - 1);
+		for (int i = first[ngroups - 1]; i < bp->n; i++) {
+			if (i > first[ngroups - 1])
+				fputs(".", out);
+			step_name(out, r, i);
+		}
+		fputs(") v = 0;\n", out);
+	}
+	fputs("\n", out);
+	for (g = 0; g < ngroups; g++) {
+		int lo = first[g], hi = g + 1 < ngroups ? first[g + 1] - 1 : bp->n - 1;
+		bool last = g + 1 == ngroups;
+
+		fprintf(out, "\tif (!r%d)\n\t\treturn 0;\n", g);
+		if (last && addr)
+			fprintf(out, "\treturn (u64)&r%d->", g);
+		else if (last)
+			fprintf(out, "\tbpf_probe_read_kernel(&v, sizeof(v), &r%d->", g);
+		else
+			fprintf(out, "\tbpf_probe_read_kernel(&r%d, sizeof(r%d), &r%d->", g + 1, g + 1, g);
+		for (int i = lo; i <= hi; i++) {
+			if (i > lo)
+				fputs(".", out);
+			step_name(out, r, i);
+		}
+		fputs(last && addr ? ";\n" : ");\n", out);
+	}
+	if (!addr)
+		fputs("\treturn (u64)v;\n", out);
+	fputs("}\n\n", out);
+}
+
 static void emit_prog(struct body *B)
 {
 	FILE *out = B->out;
@@ -966,6 +1093,9 @@ static void emit_prog(struct body *B)
 	bool exec_lsm = p->kind == HOOK_EXEC;
 
 	fprintf(out, "/* prog %d: %s */\n", p->id, p->key);
+	for (size_t i = 0; i < p->args.n; i++)
+		if (p->args.v[i].rsv)
+			emit_resolver(out, &p->args.v[i]);
 	if (p->net == NET_DNS || p->net == NET_HTTP)
 		emit_net_port_fn(out, p);
 	if (p->net)

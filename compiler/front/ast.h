@@ -127,6 +127,7 @@ struct ast_arg {
 	struct ast_str source; /* data only: current_task | pt_regs */
 	struct ast_str btf_type;
 	struct ast_str btf_type_module;
+	uint32_t resolve_root; /* sema: BTF id of the type `resolve` starts from (0: none) */
 };
 
 /* matchArgs / matchData / matchReturnArgs entry */

@@ -27,6 +27,7 @@
 #include "base/arena.h"
 #include "front/ast.h"
 #include "base/diag.h"
+#include "kernel/btf_info.h"
 
 /* Cost classes, cheapest first (opt.c orders by these). */
 enum ir_cost {
@@ -145,6 +146,16 @@ enum ir_argkind {
 	AK_KBUF, /* kernel memory */
 };
 
+/* `resolve`: the argument is a pointer to a kernel struct and the slot is
+ * the member this path reaches, read with CO-RE (emit.c prints one small
+ * reader per slot over local "___tpc" flavors of the structs on the way,
+ * so libbpf relocates every member by name on the node's kernel). A member
+ * array or embedded struct yields its address, anything else its value. */
+struct ir_resolve {
+	const char *path; /* as written, for comments */
+	struct btf_path steps;
+};
+
 struct ir_arg {
 	int slot;
 	enum ir_argfrom from;
@@ -160,6 +171,8 @@ struct ir_arg {
 	bool is_return;	   /* the hook's returnArg */
 	bool has_size;	   /* AK_UBUF/AK_KBUF: the length is slot size_slot (sizeArgIndex) */
 	int size_slot;
+	const struct ir_resolve *rsv; /* resolve: read through this member path */
+	int rsv_id;		      /* its reader tpc_r<rsv_id>, unique in the object */
 };
 
 struct ir_action {

@@ -28,6 +28,7 @@ struct lower {
 	const struct ast_policy *pol; /* the policy being lowered */
 	int rule;		      /* the rule being lowered (its id) */
 	bool rule_capchg;	      /* the rule tests a capability change */
+	int nrsv;		      /* resolve readers so far (their names) */
 	int errors;
 };
 
@@ -94,7 +95,7 @@ static int slot_get(struct lower *L, struct ir_prog *p, const struct ir_arg *wan
 
 		if (x->from == a.from && x->kind == a.kind && x->index == a.index &&
 		    x->offset == a.offset && x->size == a.size && x->is_signed == a.is_signed &&
-		    x->has_size == a.has_size && x->size_slot == a.size_slot)
+		    x->has_size == a.has_size && x->size_slot == a.size_slot && x->rsv == a.rsv)
 			return x->slot;
 	}
 	a.slot = (int)p->args.n;
@@ -158,9 +159,24 @@ static int lower_arg(struct lower *L, struct ir_prog *p, const struct ast_hook *
 	a.index = (int)ai->index.v;
 	if (t == ARG_NOP)
 		return -1; /* not read, not posted (Tetragon leaves it out of args[]) */
-	if (ai->resolve.present || ai->btf_type.present) {
-		LERR(L, ai->span, "argument 'resolve'/'btfType' is not supported by tpc yet");
+	if (ai->btf_type.present && !ai->resolve.present) {
+		LERR(L, ai->span, "argument 'btfType' is not supported by tpc yet");
 		return -1;
+	}
+	if (ai->resolve.present) {
+		struct ir_resolve *r = arena__calloc(L->a, 1, sizeof(*r));
+		size_t off, len;
+
+		/* sema checked the path against the same BTF and kept its root */
+		if (!L->btf || !ai->resolve_root ||
+		    btf_info__member_path(L->btf, ai->resolve_root, ai->resolve.s, &r->steps, &off,
+					  &len, NULL, 0)) {
+			LERR(L, ai->resolve.span, "resolve: the member path cannot be read here");
+			return -1;
+		}
+		r->path = ai->resolve.s;
+		a.rsv = r;
+		a.rsv_id = L->nrsv++;
 	}
 	switch (h->kind) {
 	case HOOK_TRACEPOINT: {
@@ -250,6 +266,12 @@ static int lower_arg(struct lower *L, struct ir_prog *p, const struct ast_hook *
 	}
 	if (a.kind == AK_INT && arg_type__int_size(t) && a.from != AF_TP_FIELD) {
 		a.size = (uint32_t)arg_type__int_size(t);
+	}
+	if (a.rsv && (a.kind == AK_USTR || a.kind == AK_KSTR))
+		a.kind = AK_KSTR; /* a member of a kernel struct is kernel memory */
+	if (a.rsv && a.from == AF_TP_FIELD) {
+		LERR(L, ai->resolve.span, "resolve applies to raw tracepoint arguments only");
+		return -1;
 	}
 	if (t == ARG_CHAR_BUF && (a.kind == AK_USTR || a.kind == AK_KSTR)) {
 		/* a buffer: its length is the argument sizeArgIndex (1-based)

@@ -29,6 +29,7 @@ struct slot {
 	struct btf_tinfo ti;
 	const char *name;	      /* parameter or field name, may be "" */
 	const struct tp_field *field; /* tracepoints (format) */
+	const char *via;	      /* the member `resolve` reached, for messages */
 };
 
 struct hook_ctx {

@@ -111,7 +111,6 @@ static const struct {
 	{ "kernelStackTrace", "stack traces are not collected by tpc yet" },
 	{ "userStackTrace", "stack traces are not collected by tpc yet" },
 	{ "imaHash", "IMA hashes are not collected by tpc yet" },
-	{ "resolve", "BTF member paths are not compiled yet" },
 	{ "btfType", "BTF casts are not compiled yet" },
 	{ "btfTypeModule", "BTF casts are not compiled yet" },
 	{ "enforcers", "enforcer programs are not implemented; use Override on an lsmhooks "

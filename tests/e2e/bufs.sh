@@ -84,3 +84,69 @@ check("charbuf-truncated", len(long) == 1 and
       repr([e["args"] for e in long]))
 PY
 fi
+
+# --- resolve: BTF member paths read with CO-RE on a raw tracepoint --------
+# sched_process_exec's task: its parent's comm (char array: a string) and
+# tgid (int), its executable through mm.exe_file (a struct file pointer:
+# the canonical path) and through an embedded struct (f_path) to the
+# dentry's name (char pointer). Parent "tpcrsvpar" matches, "tpcrsvpaX"
+# (one byte off) must not.
+R=$E2E_TMP/rsv
+mkdir -p "$R"
+cp /bin/dash "$R/tpcrsvpar" && cp /bin/dash "$R/tpcrsvpaX"
+if policy resolve <<EOF2; then
+apiVersion: cilium.io/v1alpha1
+kind: TracingPolicy
+metadata:
+  name: bufs-resolve
+spec:
+  tracepoints:
+  - subsystem: sched
+    event: sched_process_exec
+    raw: true
+    args:
+    - index: 0
+      type: string
+      resolve: real_parent.comm
+    - index: 0
+      type: int
+      resolve: real_parent.tgid
+    - index: 0
+      type: file
+      resolve: mm.exe_file
+    - index: 0
+      type: string
+      resolve: mm.exe_file.f_path.dentry.d_name.name
+    selectors:
+    - matchArgs:
+      - index: 0
+        operator: Equal
+        values: ["tpcrsvpar"]
+EOF2
+	start_loader resolve "$E2E_TMP/resolve.bpf.o" || fail bufs/resolve-loader
+	"$R/tpcrsvpar" -c "/bin/true; echo \$\$ >$R/par.pid"
+	"$R/tpcrsvpaX" -c "/bin/true; echo \$\$ >$R/lookalike.pid"
+	stop_loader
+	python3 - "$E2E_TMP/resolve.json" "$(cat "$R/par.pid")" "$(cat "$R/lookalike.pid")" <<'PY'
+import json, os, sys
+evs = [json.loads(l)["process_tracepoint"] for l in open(sys.argv[1])
+       if '"process_tracepoint"' in l]
+mine = [e for e in evs if e.get("policy_name") == "bufs-resolve"]
+par, look = int(sys.argv[2]), int(sys.argv[3])
+def check(name, ok, why=""):
+    print(("PASS " if ok else "FAIL ") + "bufs/" + name)
+    if not ok:
+        print("  " + why, file=sys.stderr)
+true = os.path.realpath("/bin/true")
+hits = [e for e in mine if e["process"]["binary"] == true and e["args"][1].get("int_arg") == par]
+check("resolve-fires", len(hits) == 1, repr(mine))
+if hits:
+    a = hits[0]["args"]
+    check("resolve-char-array", a[0] == {"string_arg": "tpcrsvpar"}, repr(a))
+    check("resolve-int", a[1] == {"int_arg": par}, repr(a))
+    check("resolve-struct-pointer", a[2].get("file_arg", {}).get("path") == true, repr(a))
+    check("resolve-embedded-struct", a[3] == {"string_arg": os.path.basename(true)}, repr(a))
+check("resolve-lookalike-not-matched",
+      not any(e["args"][1].get("int_arg") == look for e in mine), repr(mine))
+PY
+fi
