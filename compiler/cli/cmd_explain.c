@@ -191,6 +191,9 @@ static const char *argkind_name(enum ir_argkind k)
 		[AK_CAPS] = "capability set",
 		[AK_UBUF] = "user buffer (length from another argument)",
 		[AK_KBUF] = "kernel buffer (length from another argument)",
+		[AK_ITER] = "iov_iter segments",
+		[AK_UIOV] = "user iovec segments (count from another argument)",
+		[AK_KIOV] = "kernel iovec segments (count from another argument)",
 	};
 
 	return n[k];

@@ -489,13 +489,16 @@ static void emit_raw_base(FILE *out, const struct ir_arg *a, const struct ir_var
 /* A resolved slot reads its member through its reader (emit_resolver). */
 static void emit_raw(FILE *out, const struct ir_arg *a, const struct ir_variant *v)
 {
-	if (!a->rsv) {
-		emit_raw_base(out, a, v);
-		return;
-	}
-	fprintf(out, "tpc_r%d(", a->rsv_id);
+	/* a kiocb is read through its file (after resolve, if both) */
+	if (a->via_kiocb)
+		fputs("(u64)BPF_CORE_READ((struct kiocb *)", out);
+	if (a->rsv)
+		fprintf(out, "tpc_r%d(", a->rsv_id);
 	emit_raw_base(out, a, v);
-	fputs(")", out);
+	if (a->rsv)
+		fputs(")", out);
+	if (a->via_kiocb)
+		fputs(", ki_filp)", out);
 }
 
 static void emit_raw_base(FILE *out, const struct ir_arg *a, const struct ir_variant *v)
@@ -645,6 +648,8 @@ static void emit_arg_state(struct body *B)
 
 			B->bufs[sl] = k;
 			fprintf(out, "\tint l%d = -2;\n\tint o%d = 0;\n", sl, sl);
+			if (a->kind == AK_ITER || a->kind == AK_UIOV || a->kind == AK_KIOV)
+				fprintf(out, "\tu64 z%d = 0; /* bytes the segments hold */\n", sl);
 			if (a->kind == AK_COMM) {
 				fprintf(out, "#define L%d() (l%d != -2 ? l%d : (l%d = tpc_str__comm(s->abuf[%d])))\n",
 					sl, sl, sl, sl, k);
@@ -665,6 +670,13 @@ static void emit_arg_state(struct body *B)
 			case AK_KBUF:
 				rd = "tpc_buf__read(s->abuf[%d], (const void *)(";
 				break;
+			case AK_ITER:
+				rd = "tpc_iter__read(s->abuf[%d], (const void *)(";
+				break;
+			case AK_UIOV:
+			case AK_KIOV:
+				rd = "tpc_iov__gather(s->abuf[%d], (const void *)(";
+				break;
 			default:
 				rd = NULL;
 			}
@@ -673,6 +685,17 @@ static void emit_arg_state(struct body *B)
 				/* the parser's copy: length, or -1 when absent */
 				fprintf(out, "tpc_%s__arg_str(nc, %d, s->abuf[%d])))\n", net_name(p->net),
 					a->index, k);
+			} else if (rd && a->kind == AK_ITER) {
+				fprintf(out, rd, k);
+				emit_raw_switch(out, p, a);
+				fprintf(out, "), &z%d))) \n", sl);
+			} else if (rd && (a->kind == AK_UIOV || a->kind == AK_KIOV)) {
+				bool u = a->kind == AK_UIOV;
+
+				fprintf(out, rd, k);
+				emit_raw_switch(out, p, a);
+				fprintf(out, "), A%d(), %s, %s, &z%d))) \n", a->size_slot,
+					u ? "true" : "false", u ? "true" : "false", sl);
 			} else if (rd && (a->kind == AK_UBUF || a->kind == AK_KBUF)) {
 				fprintf(out, rd, k);
 				emit_raw_switch(out, p, a);
@@ -762,6 +785,13 @@ static void emit_event(struct body *B, const struct ir_spec *sp, const struct ir
 			fprintf(out,
 				"\t\t(void)L%d();\n\t\to = tpc_ev__put_buf(s, o, P%d(), l%d, a%d);\n",
 				sl, sl, sl, a->size_slot);
+			break;
+		case AK_ITER:
+		case AK_UIOV:
+		case AK_KIOV:
+			fprintf(out,
+				"\t\t(void)L%d();\n\t\to = tpc_ev__put_buf(s, o, P%d(), l%d, z%d);\n",
+				sl, sl, sl, sl);
 			break;
 		default:
 			/* L() first: it sets the offset P() depends on */

@@ -443,7 +443,8 @@ static struct ir_pred *lower_slot_cmp(struct lower_ctx *C, const struct ast_expr
 	} else if (ia->kind == AK_USTR || ia->kind == AK_KSTR || ia->kind == AK_DATALOC ||
 		   ia->kind == AK_FILE || ia->kind == AK_PATH || ia->kind == AK_BPRM ||
 		   ia->kind == AK_DENTRY || ia->kind == AK_FD || ia->kind == AK_COMM ||
-		   ia->kind == AK_UBUF || ia->kind == AK_KBUF) {
+		   ia->kind == AK_UBUF || ia->kind == AK_KBUF || ia->kind == AK_ITER ||
+		   ia->kind == AK_UIOV || ia->kind == AK_KIOV) {
 		struct ast_str *vals;
 		size_t n;
 		enum ir_test t;

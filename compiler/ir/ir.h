@@ -144,6 +144,10 @@ enum ir_argkind {
 	 * copied up to TPC_STR_MAX - 1 bytes, the event says when it was cut */
 	AK_UBUF, /* user memory (syscalls, uprobes) */
 	AK_KBUF, /* kernel memory */
+	/* scatter-gather buffers, gathered into one copy the same way */
+	AK_ITER, /* struct iov_iter * (iov_iter): its segments, CO-RE per kernel */
+	AK_UIOV, /* char_iovec: a user iovec array, count in size_slot */
+	AK_KIOV, /* char_iovec: a kernel iovec/kvec array, count in size_slot */
 };
 
 /* `resolve`: the argument is a pointer to a kernel struct and the slot is
@@ -171,6 +175,7 @@ struct ir_arg {
 	bool is_return;	   /* the hook's returnArg */
 	bool has_size;	   /* AK_UBUF/AK_KBUF: the length is slot size_slot (sizeArgIndex) */
 	int size_slot;
+	bool via_kiocb;	   /* kiocb: AK_FILE read through kiocb->ki_filp */
 	const struct ir_resolve *rsv; /* resolve: read through this member path */
 	int rsv_id;		      /* its reader tpc_r<rsv_id>, unique in the object */
 };

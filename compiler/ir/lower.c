@@ -95,7 +95,8 @@ static int slot_get(struct lower *L, struct ir_prog *p, const struct ir_arg *wan
 
 		if (x->from == a.from && x->kind == a.kind && x->index == a.index &&
 		    x->offset == a.offset && x->size == a.size && x->is_signed == a.is_signed &&
-		    x->has_size == a.has_size && x->size_slot == a.size_slot && x->rsv == a.rsv)
+		    x->has_size == a.has_size && x->size_slot == a.size_slot && x->rsv == a.rsv &&
+		    x->via_kiocb == a.via_kiocb)
 			return x->slot;
 	}
 	a.slot = (int)p->args.n;
@@ -109,7 +110,12 @@ static enum ir_argkind kind_of_type(enum arg_type t)
 	case ARG_STRING:
 	case ARG_FILENAME:
 	case ARG_CHAR_BUF: /* a string read first; lower_arg makes it a buffer */
+	case ARG_CHAR_IOVEC:
 		return AK_USTR;
+	case ARG_IOV_ITER:
+		return AK_ITER;
+	case ARG_KIOCB:
+		return AK_FILE; /* lower_arg marks it via_kiocb */
 	case ARG_DATA_LOC:
 		return AK_DATALOC;
 	case ARG_FILE:
@@ -273,15 +279,16 @@ static int lower_arg(struct lower *L, struct ir_prog *p, const struct ast_hook *
 		LERR(L, ai->resolve.span, "resolve applies to raw tracepoint arguments only");
 		return -1;
 	}
-	if (t == ARG_CHAR_BUF && (a.kind == AK_USTR || a.kind == AK_KSTR)) {
-		/* a buffer: its length is the argument sizeArgIndex (1-based)
-		 * names, read as a size_t from the same place (sema checked it
-		 * exists); the buffer is not NUL-terminated */
+	a.via_kiocb = t == ARG_KIOCB;
+	if ((t == ARG_CHAR_BUF || t == ARG_CHAR_IOVEC) && (a.kind == AK_USTR || a.kind == AK_KSTR)) {
+		/* a buffer: its length (char_iovec: its segment count) is the
+		 * argument sizeArgIndex (1-based) names, read as a size_t from
+		 * the same place (sema checked it exists); not NUL-terminated */
 		struct ast_arg sz = { 0 };
 		int ss;
 
 		if (!ai->size_arg_index.present) {
-			LERR(L, ai->span, "char_buf needs 'sizeArgIndex' here");
+			LERR(L, ai->span, "%s needs 'sizeArgIndex' here", arg_type__name(t));
 			return -1;
 		}
 		sz.index = ai->size_arg_index;
@@ -292,7 +299,10 @@ static int lower_arg(struct lower *L, struct ir_prog *p, const struct ast_hook *
 		ss = lower_arg(L, p, h, &sz, tpf);
 		if (ss < 0)
 			return -1;
-		a.kind = a.kind == AK_USTR ? AK_UBUF : AK_KBUF;
+		if (t == ARG_CHAR_IOVEC)
+			a.kind = a.kind == AK_USTR ? AK_UIOV : AK_KIOV;
+		else
+			a.kind = a.kind == AK_USTR ? AK_UBUF : AK_KBUF;
 		a.has_size = true;
 		a.size_slot = ss;
 	}
@@ -582,6 +592,9 @@ have_slot:
 	case AK_COMM:
 	case AK_UBUF:
 	case AK_KBUF:
+	case AK_ITER:
+	case AK_UIOV:
+	case AK_KIOV:
 		p->cost = ia->kind >= AK_FILE && ia->kind <= AK_FD ? COST_PATH : COST_STRING;
 		switch (m->op) {
 		case OP_NOT_EQUAL:

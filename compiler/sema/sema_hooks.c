@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "sema/sema_int.h"
+#include "tpc_abi.h"
 
 /* Messages are cut to fit their buffers on purpose. */
 #pragma GCC diagnostic ignored "-Wformat-truncation"
@@ -209,6 +210,16 @@ static void check_compat(struct sema *s, struct hook_ctx *hc, struct ast_arg *ar
 				    "%s is '%s'; type '%s' needs a character pointer%s", where,
 				    sl->ti.desc, arg_type__name(t),
 				    sl->field ? " or a __data_loc char[] field" : "");
+	} else if (t == ARG_CHAR_IOVEC) {
+		/* an array of struct iovec (or kvec: the same layout) */
+		ok = sl->ti.cls == BTFT_PTR_OTHER ||
+		     (sl->ti.cls == BTFT_PTR_STRUCT && sl->ti.type_name &&
+		      (!strcmp(sl->ti.type_name, "iovec") || !strcmp(sl->ti.type_name, "kvec")));
+		if (!ok)
+			diag__error(s->d, arg->type.present ? arg->type.span : arg->span,
+				    "arg-type-mismatch",
+				    "%s is '%s'; type 'char_iovec' needs 'struct iovec *'", where,
+				    sl->ti.desc);
 	} else if (t == ARG_DATA_LOC) {
 		ok = sl->field && sl->field->data_loc;
 		if (!ok)
@@ -552,12 +563,15 @@ static void check_arg(struct sema *s, struct hook_ctx *hc, struct ast_arg *arg, 
 				    "'sizeArgIndex' %lld is past the %d parameters of %s",
 				    (long long)v, hc->proto.nparams, hc->what);
 	}
-	if (arg->type_id == ARG_CHAR_BUF && !arg->size_arg_index.present &&
-	    !(arg->return_copy.present && arg->return_copy.v) && !is_return)
+	if ((arg->type_id == ARG_CHAR_BUF || arg->type_id == ARG_CHAR_IOVEC) &&
+	    !arg->size_arg_index.present && !(arg->return_copy.present && arg->return_copy.v) &&
+	    !is_return)
 		/* Tetragon copies 0 bytes then; say it instead of posting nothing */
 		diag__error(s->d, arg->type.present ? arg->type.span : arg->span, "char-buf-size",
-			    "a 'char_buf' argument needs 'sizeArgIndex' (the 1-based index of the "
-			    "argument holding its length)");
+			    "a '%s' argument needs 'sizeArgIndex' (the 1-based index of the "
+			    "argument holding its %s)",
+			    arg_type__name(arg->type_id),
+			    arg->type_id == ARG_CHAR_BUF ? "length" : "segment count");
 	if (arg->return_copy.present && arg->return_copy.v) {
 		if (arg->type_id != ARG_CHAR_BUF && arg->type_id != ARG_CHAR_IOVEC)
 			diag__error(s->d, arg->return_copy.span, "return-copy",
@@ -567,15 +581,19 @@ static void check_arg(struct sema *s, struct hook_ctx *hc, struct ast_arg *arg, 
 					 support__field("returnCopy"));
 	}
 	if (arg->max_data.present && arg->max_data.v) {
-		if (arg->type_id != ARG_CHAR_BUF)
+		if (arg->type_id != ARG_CHAR_BUF && arg->type_id != ARG_IOV_ITER)
 			diag__error(s->d, arg->max_data.span, "max-data",
-				    "'maxData' applies only to char_buf arguments");
+				    "'maxData' applies only to char_buf and iov_iter arguments");
 		else if (arg->return_copy.present && arg->return_copy.v)
 			diag__error(s->d, arg->max_data.span, "max-data",
 				    "'maxData' cannot be combined with 'returnCopy'");
 		else
-			sema_unsupported(s, arg->max_data.span, "maxData",
-					 support__field("maxData"));
+			/* accepted: the event still says how long the buffer was */
+			diag__warning(s->d, arg->max_data.span, "max-data",
+				      "tpc copies at most %d bytes of a buffer (Tetragon's maxData "
+				      "sends up to 327360 in data events); a longer one is posted "
+				      "as truncated_bytes_arg with its orig_size",
+				      TPC_STR_MAX - 1);
 	}
 	if (arg->resolve.present) {
 		if (h->kind == HOOK_UPROBE)

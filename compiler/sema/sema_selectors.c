@@ -54,6 +54,8 @@ static enum tclass type_class(enum arg_type t)
 	case ARG_SOCKET:
 	case ARG_SKB:
 		return TC_NET;
+	case ARG_IOV_ITER: /* the bytes of its segments, as char_buf */
+		return TC_STRING;
 	default:
 		if (arg_type__is_string(t))
 			return TC_STRING;

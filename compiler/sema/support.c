@@ -49,9 +49,6 @@ const char *support__action(enum action a)
 const char *support__arg_type(enum arg_type t)
 {
 	switch (t) {
-	case ARG_CHAR_IOVEC:
-	case ARG_IOV_ITER:
-		return "scatter-gather buffers are not read by tpc yet";
 	case ARG_BPF_ATTR:
 	case ARG_BPF_PROG:
 	case ARG_BPF_MAP:
@@ -105,7 +102,6 @@ static const struct {
 	  "per-selector workload selectors are not implemented; scope the whole policy with "
 	  "spec.podSelector/containerSelector (one policy per workload set)" },
 	{ "loader", "loader events (process_loader) are not implemented" },
-	{ "maxData", "large buffer capture through data events is not implemented" },
 	{ "returnCopy", "copying a buffer at function return is not implemented" },
 	{ "returnArgAction", "socket tracking is not implemented yet" },
 	{ "kernelStackTrace", "stack traces are not collected by tpc yet" },

@@ -85,6 +85,70 @@ check("charbuf-truncated", len(long) == 1 and
 PY
 fi
 
+# --- char_iovec: writev(2) segments gathered in order --------------------
+# A syscall kprobe on sys_writev (host: its sys_enter_writev variant); the
+# vector count is argument 3 (sizeArgIndex 3). Three segments, the first
+# two carrying the tag split in the middle, so only a gather matches.
+if policy iovec <<EOF2; then
+apiVersion: cilium.io/v1alpha1
+kind: TracingPolicy
+metadata:
+  name: bufs-iovec
+spec:
+  kprobes:
+  - call: sys_writev
+    syscall: true
+    args:
+    - index: 1
+      type: char_iovec
+      sizeArgIndex: 3
+    - index: 2
+      type: int
+    selectors:
+    - matchArgs:
+      - index: 1
+        operator: Prefix
+        values: ["$TAG-vec-hit"]
+EOF2
+	start_loader iovec "$E2E_TMP/iovec.bpf.o" || fail bufs/iovec-loader
+	python3 - "$E2E_TMP/out2" "$TAG" <<'PY'
+import os, sys
+fd = os.open(sys.argv[1], os.O_WRONLY | os.O_CREAT, 0o600)
+tag = sys.argv[2].encode()
+os.writev(fd, [tag + b"-vec", b"-hit", b"\x00tail"])      # gathered: matches
+os.writev(fd, [tag + b"-vec", b"-mis", b"s"])              # look-alike
+os.writev(fd, [tag + b"-vec-hit"] + [b"0123456789"] * 40)  # 41 segments: cut
+os.close(fd)
+PY
+	stop_loader
+	python3 - "$E2E_TMP/iovec.json" "$TAG" <<'PY'
+import base64, json, sys
+tag = sys.argv[2].encode()
+evs = [json.loads(l)["process_kprobe"] for l in open(sys.argv[1])
+       if '"process_kprobe"' in l]
+mine = [e for e in evs if e.get("policy_name") == "bufs-iovec"]
+def check(name, ok, why=""):
+    print(("PASS " if ok else "FAIL ") + "bufs/" + name)
+    if not ok:
+        print("  " + why, file=sys.stderr)
+def buf(e):
+    a = e["args"][0]
+    if "bytes_arg" in a:
+        return base64.b64decode(a["bytes_arg"]), None
+    t = a.get("truncated_bytes_arg", {})
+    return base64.b64decode(t.get("bytes_arg", "")), t.get("orig_size")
+whole = tag + b"-vec-hit\x00tail"
+check("iovec-gathered", [buf(e) for e in mine if e["args"][1] == {"int_arg": 3}] == [(whole, None)],
+      repr(mine))
+check("iovec-lookalike-not-matched",
+      not any(b"-mis" in buf(e)[0] for e in mine), repr(mine))
+# 8 segments are copied (TPC_IOV_SEGS): the tag and 7 x 10 bytes; all 41 count
+cut = [buf(e) for e in mine if e["args"][1] == {"int_arg": 41}]
+check("iovec-truncated", cut == [(tag + b"-vec-hit" + b"0123456789" * 7,
+                                  str(len(tag) + 8 + 400))], repr(cut))
+PY
+fi
+
 # --- resolve: BTF member paths read with CO-RE on a raw tracepoint --------
 # sched_process_exec's task: its parent's comm (char array: a string) and
 # tgid (int), its executable through mm.exe_file (a struct file pointer:
