@@ -50,6 +50,16 @@ struct tpc_iov_seg {
 	u64 len;
 };
 
+/* Segment i of an iovec/kvec array in user or kernel memory. */
+TPC_INLINE long tpc_iov__seg(struct tpc_iov_seg *seg, const void *vec, int i, bool user)
+{
+	const void *at = (const char *)vec + i * sizeof(*seg);
+
+	if (user)
+		return bpf_probe_read_user(seg, sizeof(*seg), at);
+	return bpf_probe_read_kernel(seg, sizeof(*seg), at);
+}
+
 TPC_INLINE int tpc_iov__gather(char *buf, const void *vec, u64 nsegs, bool user_vec,
 			       bool user_data, u64 *total)
 {
@@ -63,11 +73,7 @@ TPC_INLINE int tpc_iov__gather(char *buf, const void *vec, u64 nsegs, bool user_
 
 		if ((u64)i >= nsegs)
 			break;
-		if (user_vec)
-			err = bpf_probe_read_user(&seg, sizeof(seg), (const char *)vec + i * sizeof(seg));
-		else
-			err = bpf_probe_read_kernel(&seg, sizeof(seg), (const char *)vec + i * sizeof(seg));
-		if (err)
+		if (tpc_iov__seg(&seg, vec, i, user_vec))
 			goto fault;
 		sum += seg.len;
 		k = seg.len < room ? (u32)seg.len : room;
@@ -87,11 +93,7 @@ TPC_INLINE int tpc_iov__gather(char *buf, const void *vec, u64 nsegs, bool user_
 	for (int i = TPC_IOV_SEGS; i < TPC_IOV_LEN_SEGS; i++) {
 		if ((u64)i >= nsegs)
 			break;
-		if (user_vec)
-			err = bpf_probe_read_user(&seg, sizeof(seg), (const char *)vec + i * sizeof(seg));
-		else
-			err = bpf_probe_read_kernel(&seg, sizeof(seg), (const char *)vec + i * sizeof(seg));
-		if (err)
+		if (tpc_iov__seg(&seg, vec, i, user_vec))
 			break;
 		sum += seg.len;
 	}

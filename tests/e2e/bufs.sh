@@ -17,6 +17,24 @@ policy() {
 		{ fail "bufs/$1-build" "$(cat "$E2E_TMP/$1.build")"; return 1; }
 }
 
+# Python prelude of the checks: check() prints PASS/FAIL, buf(arg) decodes
+# a bytes_arg / truncated_bytes_arg into (bytes, orig_size or None).
+cat >"$E2E_TMP/bufslib.py" <<'PY'
+import base64, json, os, sys
+def check(name, ok, why=""):
+    print(("PASS " if ok else "FAIL ") + "bufs/" + name)
+    if not ok:
+        print("  " + why, file=sys.stderr)
+def buf(a):
+    if "bytes_arg" in a:
+        return base64.b64decode(a["bytes_arg"]), None
+    t = a.get("truncated_bytes_arg", {})
+    return base64.b64decode(t.get("bytes_arg", "")), t.get("orig_size")
+def events(path, kind, policy):
+    return [e for e in (json.loads(l)[kind] for l in open(path) if kind in l)
+            if e.get("policy_name") == policy]
+PY
+
 # --- char_buf: write(2) on a file of ours --------------------------------
 TAG=tpcbuf$$
 if policy charbuf <<EOF; then
@@ -53,34 +71,22 @@ os.write(fd, (tag + b"-hit").ljust(1000, b"A"))   # 1000 bytes: cut at 255
 os.close(fd)
 PY
 	stop_loader
-	python3 - "$E2E_TMP/charbuf.json" "$TAG" <<'PY'
-import base64, json, sys
+	python3 - "$E2E_TMP" "$TAG" <<'PY'
+import sys; sys.path.insert(0, sys.argv[1]); from bufslib import *
 tag = sys.argv[2].encode()
-evs = [json.loads(l)["process_kprobe"] for l in open(sys.argv[1])
-       if '"process_kprobe"' in l]
-mine = [e for e in evs if e.get("policy_name") == "bufs-charbuf"]
-def check(name, ok, why=""):
-    print(("PASS " if ok else "FAIL ") + "bufs/" + name)
-    if not ok:
-        print("  " + why, file=sys.stderr)
-def buf(e):
-    a = e["args"][1]
-    if "bytes_arg" in a:
-        return base64.b64decode(a["bytes_arg"]), None
-    t = a.get("truncated_bytes_arg", {})
-    return base64.b64decode(t.get("bytes_arg", "")), t.get("orig_size")
+mine = events(sys.argv[1] + "/charbuf.json", "process_kprobe", "bufs-charbuf")
 exact = tag + b"-hit\x00\x01\xff\n"
-hits = [e for e in mine if buf(e) == (exact, None)]
+hits = [e for e in mine if buf(e["args"][1]) == (exact, None)]
 check("charbuf-exact-bytes", len(hits) == 1, repr(mine))
 if hits:
     a = hits[0]["args"]
     check("charbuf-other-args", a[0].get("int_arg", -1) >= 0 and
           a[2] == {"size_arg": str(len(exact))}, repr(a))
 check("charbuf-lookalike-not-matched",
-      not any(buf(e)[0].startswith(tag + b"-miss") for e in mine), repr(mine))
-long = [e for e in mine if buf(e)[1] is not None]
+      not any(buf(e["args"][1])[0].startswith(tag + b"-miss") for e in mine), repr(mine))
+long = [e for e in mine if buf(e["args"][1])[1] is not None]
 check("charbuf-truncated", len(long) == 1 and
-      buf(long[0]) == ((tag + b"-hit").ljust(255, b"A"), "1000"),
+      buf(long[0]["args"][1]) == ((tag + b"-hit").ljust(255, b"A"), "1000"),
       repr([e["args"] for e in long]))
 PY
 fi
@@ -121,29 +127,17 @@ os.writev(fd, [tag + b"-vec-hit"] + [b"0123456789"] * 40)  # 41 segments: cut
 os.close(fd)
 PY
 	stop_loader
-	python3 - "$E2E_TMP/iovec.json" "$TAG" <<'PY'
-import base64, json, sys
+	python3 - "$E2E_TMP" "$TAG" <<'PY'
+import sys; sys.path.insert(0, sys.argv[1]); from bufslib import *
 tag = sys.argv[2].encode()
-evs = [json.loads(l)["process_kprobe"] for l in open(sys.argv[1])
-       if '"process_kprobe"' in l]
-mine = [e for e in evs if e.get("policy_name") == "bufs-iovec"]
-def check(name, ok, why=""):
-    print(("PASS " if ok else "FAIL ") + "bufs/" + name)
-    if not ok:
-        print("  " + why, file=sys.stderr)
-def buf(e):
-    a = e["args"][0]
-    if "bytes_arg" in a:
-        return base64.b64decode(a["bytes_arg"]), None
-    t = a.get("truncated_bytes_arg", {})
-    return base64.b64decode(t.get("bytes_arg", "")), t.get("orig_size")
+mine = events(sys.argv[1] + "/iovec.json", "process_kprobe", "bufs-iovec")
 whole = tag + b"-vec-hit\x00tail"
-check("iovec-gathered", [buf(e) for e in mine if e["args"][1] == {"int_arg": 3}] == [(whole, None)],
+check("iovec-gathered", [buf(e["args"][0]) for e in mine if e["args"][1] == {"int_arg": 3}] == [(whole, None)],
       repr(mine))
 check("iovec-lookalike-not-matched",
-      not any(b"-mis" in buf(e)[0] for e in mine), repr(mine))
+      not any(b"-mis" in buf(e["args"][0])[0] for e in mine), repr(mine))
 # 8 segments are copied (TPC_IOV_SEGS): the tag and 7 x 10 bytes; all 41 count
-cut = [buf(e) for e in mine if e["args"][1] == {"int_arg": 41}]
+cut = [buf(e["args"][0]) for e in mine if e["args"][1] == {"int_arg": 41}]
 check("iovec-truncated", cut == [(tag + b"-vec-hit" + b"0123456789" * 7,
                                   str(len(tag) + 8 + 400))], repr(cut))
 PY
@@ -191,16 +185,10 @@ EOF2
 	"$R/tpcrsvpar" -c "/bin/true; echo \$\$ >$R/par.pid"
 	"$R/tpcrsvpaX" -c "/bin/true; echo \$\$ >$R/lookalike.pid"
 	stop_loader
-	python3 - "$E2E_TMP/resolve.json" "$(cat "$R/par.pid")" "$(cat "$R/lookalike.pid")" <<'PY'
-import json, os, sys
-evs = [json.loads(l)["process_tracepoint"] for l in open(sys.argv[1])
-       if '"process_tracepoint"' in l]
-mine = [e for e in evs if e.get("policy_name") == "bufs-resolve"]
+	python3 - "$E2E_TMP" "$(cat "$R/par.pid")" "$(cat "$R/lookalike.pid")" <<'PY'
+import sys; sys.path.insert(0, sys.argv[1]); from bufslib import *
+mine = events(sys.argv[1] + "/resolve.json", "process_tracepoint", "bufs-resolve")
 par, look = int(sys.argv[2]), int(sys.argv[3])
-def check(name, ok, why=""):
-    print(("PASS " if ok else "FAIL ") + "bufs/" + name)
-    if not ok:
-        print("  " + why, file=sys.stderr)
 true = os.path.realpath("/bin/true")
 hits = [e for e in mine if e["process"]["binary"] == true and e["args"][1].get("int_arg") == par]
 check("resolve-fires", len(hits) == 1, repr(mine))
