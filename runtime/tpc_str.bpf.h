@@ -47,13 +47,17 @@ TPC_INLINE int tpc_str__read_kernel(char *buf, const void *kptr)
 
 /* Copy a byte buffer (char_buf: not NUL-terminated, its length is
  * another argument) of size bytes into buf: at most TPC_STR_MAX - 1 bytes,
- * then a NUL so map keys built from it stay clean. Returns the bytes
+ * then a NUL so map keys built from it stay clean; a length that is
+ * negative as a signed number copies nothing. Returns the bytes
  * copied, or -1 on a fault. The event keeps size, so a cut copy says so. */
 TPC_INLINE int tpc_buf__read(char *buf, const void *ptr, u64 size, bool user)
 {
 	u32 n = size < TPC_STR_MAX - 1 ? (u32)size : TPC_STR_MAX - 1;
 	long err;
 
+	/* a negative length (returnCopy after an error return) copies nothing */
+	if ((s64)size < 0)
+		n = 0;
 	n &= TPC_STR_MASK;
 	err = user ? bpf_probe_read_user(buf, n, ptr) : bpf_probe_read_kernel(buf, n, ptr);
 	if (err) {

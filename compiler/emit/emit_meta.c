@@ -140,7 +140,7 @@ static json_t *hook_json(const struct ir_object *o, const struct ir_prog *p,
 		type = "network";
 		break;
 	default:
-		type = h->ret.v ? "kretprobe" : "kprobe";
+		type = ast_hook__at_return(h) ? "kretprobe" : "kprobe";
 	}
 	j = json_pack("{s:i, s:s, s:s, s:o, s:o, s:o, s:o, s:o, s:o}", "id", sp->id, "event",
 		      sp->event, "type", type, "function_name",

@@ -346,6 +346,9 @@ struct ast_bundle {
 /* Helpers shared by the front ends. */
 struct ast_str ast_str__make(struct arena *a, const char *s, size_t len, struct span sp);
 bool ast_str__eq(const struct ast_str *s, const char *lit);
+/* Does h run at the function's return: `return: true`, or an argument
+ * with `returnCopy` (Tetragon then probes the return for the copy)? */
+bool ast_hook__at_return(const struct ast_hook *h);
 struct ast_expr *ast_expr__new(struct arena *a, enum expr_kind k, struct span sp);
 const char *hook_kind__name(enum hook_kind k);
 /* Debug/golden dump of a DSL expression, fully parenthesized. */

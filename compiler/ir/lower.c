@@ -287,6 +287,18 @@ static int lower_arg(struct lower *L, struct ir_prog *p, const struct ast_hook *
 		struct ast_arg sz = { 0 };
 		int ss;
 
+		if (t == ARG_CHAR_BUF && ai->return_copy.present && ai->return_copy.v) {
+			/* read at the return, as many bytes as the function
+			 * returned (Tetragon's returnCopy); the prog is a
+			 * return probe (ast_hook__at_return) */
+			struct ir_arg r = { .from = AF_RET, .kind = AK_INT, .type = ARG_LONG,
+					    .size = 8, .is_signed = true };
+
+			a.kind = a.kind == AK_USTR ? AK_UBUF : AK_KBUF;
+			a.has_size = true;
+			a.size_slot = slot_get(L, p, &r);
+			return slot_get(L, p, &a);
+		}
 		if (!ai->size_arg_index.present) {
 			LERR(L, ai->span, "%s needs 'sizeArgIndex' here", arg_type__name(t));
 			return -1;
@@ -832,7 +844,7 @@ static void lower_actions(struct lower *L, const struct ast_hook *h, const struc
 			}
 			if (h->kind != HOOK_LSM &&
 			    !(h->kind == HOOK_KPROBE && h->call.present &&
-			      !strncmp(h->call.s, "security_", 9) && !h->ret.v)) {
+			      !strncmp(h->call.s, "security_", 9) && !ast_hook__at_return(h))) {
 				LERR(L, x->span,
 				     "Override on %s hooks is not supported by tpc yet (only lsmhooks and security_* kprobes deny)",
 				     hook_kind__name(h->kind));
@@ -1134,7 +1146,7 @@ static struct ir_prog *hook_prog(struct lower *L, const struct ast_hook *h,
 		return p;
 	case HOOK_KPROBE:
 	case HOOK_FENTRY: {
-		bool ret = h->ret.v;
+		bool ret = ast_hook__at_return(h);
 		const char *call = h->call.s;
 		char sym[256];
 		struct btf_func_info lfi;

@@ -576,9 +576,16 @@ static void check_arg(struct sema *s, struct hook_ctx *hc, struct ast_arg *arg, 
 		if (arg->type_id != ARG_CHAR_BUF && arg->type_id != ARG_CHAR_IOVEC)
 			diag__error(s->d, arg->return_copy.span, "return-copy",
 				    "'returnCopy' applies only to char_buf and char_iovec arguments");
-		else
-			sema_unsupported(s, arg->return_copy.span, "returnCopy",
+		else if (arg->type_id == ARG_CHAR_IOVEC)
+			sema_unsupported(s, arg->return_copy.span, "returnCopy on char_iovec",
 					 support__field("returnCopy"));
+		else if (h->kind != HOOK_KPROBE && h->kind != HOOK_FENTRY)
+			/* the copy needs the entry's pointer at the return */
+			diag__error(s->d, arg->return_copy.span, "return-copy",
+				    "'returnCopy' copies the buffer when the function returns; %s "
+				    "has no return probe that still sees its arguments (kprobes "
+				    "on kernel functions and syscalls do, through fexit)",
+				    hc->what);
 	}
 	if (arg->max_data.present && arg->max_data.v) {
 		if (arg->type_id != ARG_CHAR_BUF && arg->type_id != ARG_IOV_ITER)

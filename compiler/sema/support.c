@@ -102,7 +102,8 @@ static const struct {
 	  "per-selector workload selectors are not implemented; scope the whole policy with "
 	  "spec.podSelector/containerSelector (one policy per workload set)" },
 	{ "loader", "loader events (process_loader) are not implemented" },
-	{ "returnCopy", "copying a buffer at function return is not implemented" },
+	{ "returnCopy", "gathering iovec segments at function return is not implemented "
+			"(returnCopy on char_buf is)" },
 	{ "returnArgAction", "socket tracking is not implemented yet" },
 	{ "kernelStackTrace", "stack traces are not collected by tpc yet" },
 	{ "userStackTrace", "stack traces are not collected by tpc yet" },

@@ -226,6 +226,19 @@ elif start_loader tty kprobe-tty-write.bpf.o; then
 	noevent tty lookalike '"vm-tty-write"' "$(printf 'tpcvm-tty-miss\n' | busybox base64)"
 fi
 
+# --- returnCopy: read(2)'s buffer copied at the return (fexit only) --------
+printf 'tpcvm-rc-hit-data' >/tmp/tpcvm-rc-hit
+printf 'tpcvm-rc-miss' >/tmp/tpcvm-rc-miss
+if start_loader returncopy kprobe-sys-read-returncopy.bpf.o; then
+	variant returncopy _fexit
+	cat /tmp/tpcvm-rc-hit /tmp/tpcvm-rc-miss >/dev/null
+	stop_loader
+	# the bytes the call returned, not the (empty) buffer at entry
+	event returncopy buffer '"vm-read-returncopy"' \
+		"\"bytes_arg\":\"$(printf 'tpcvm-rc-hit-data' | busybox base64)\""
+	noevent returncopy lookalike '"vm-read-returncopy"' "$(printf 'tpcvm-rc-miss' | busybox base64)"
+fi
+
 # --- stdlib kernel-module-block: init_module gets EPERM (LSM only) ----------
 # busybox insmod tries finit_module (kernel_read_file) and falls back to
 # init_module (kernel_load_data); a junk file is refused by the module
