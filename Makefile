@@ -193,7 +193,7 @@ test-vm: all
 	$(Q)bash tests/vm/run.sh $(KERNELS)
 
 test-update: all
-	$(Q)TPC_UPDATE=1 bash tests/run.sh diag golden
+	$(Q)TPC_UPDATE=1 bash tests/run.sh diag cases golden
 
 fuzz: all
 	$(Q)bash tests/fuzz/run.sh $(FUZZ_SECONDS)

@@ -148,7 +148,7 @@ static void report_case(struct report *rp, const struct tcase *c, const struct c
 		printf("    decided:  none\n");
 	for (size_t i = 0; i < oc->res.n; i++) {
 		describe_decision(rp, &oc->res.v[i], dec, sizeof(dec));
-		printf("    %s  %s\n", i ? "          " : "decided:", dec);
+		printf("    %s  %s\n", i ? "        " : "decided:", dec);
 	}
 }
 
@@ -257,13 +257,14 @@ int do_test(int argc, char **argv)
 	for (int i = 0; i < ncases; i++)
 		if (cases__load(a, m, d, casefiles[i], &cfs[i]))
 			bad = true;
-	for (int i = 0; i < ncases && !bad; i++) {
+	/* a file that did not load still runs its well-formed cases */
+	for (int i = 0; i < ncases; i++) {
 		for (size_t k = 0; k < cfs[i].cases.n; k++) {
 			struct case_outcome oc;
 			int r = cases__run(a, m, d, rp.o, &cfs[i], &cfs[i].cases.v[k], &oc);
 
 			if (r < 0) {
-				bad = true;
+				bad = true; /* reported (or, c->bad, when loading) */
 				continue;
 			}
 			report_case(&rp, &cfs[i].cases.v[k], &oc, r == 1);

@@ -366,6 +366,7 @@ static void load_case(struct ld *L, const struct ynode *n)
 					    NULL };
 	struct tcase c = { 0 };
 	const struct ynode *v;
+	int before = L->errors;
 
 	c.span = n->span;
 	if (n->kind != YN_MAP) {
@@ -424,6 +425,7 @@ static void load_case(struct ld *L, const struct ynode *n)
 			VEC_PUSH(L->a, c.expect, e);
 		}
 	}
+	c.bad = L->errors != before;
 	VEC_PUSH(L->a, L->cf->cases, c);
 }
 
@@ -902,7 +904,7 @@ int cases__run(struct arena *a, const struct srcmap *m, struct diag_sink *d,
 	bool ok = true;
 
 	memset(out, 0, sizeof(*out));
-	if (!c->hook)
+	if (!c->hook || c->bad)
 		return -EINVAL;
 	for (size_t i = 0; i < c->expect.n; i++) {
 		const struct case_expect *e = &c->expect.v[i];

@@ -43,6 +43,7 @@ struct tcase {
 	bool expect_none;	   /* expect: none */
 	bool expect_exact;	   /* expect: [...]: exactly these policies decide */
 	VEC(struct case_expect) expect;
+	bool bad; /* reported while loading: not run */
 };
 
 struct case_file {
