@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "base/arena.h"
 #include "base/diag.h"
@@ -22,6 +23,8 @@
 #include "cli/frontend.h"
 #include "eval/cases.h"
 #include "eval/eval.h"
+#include "eval/krun.h"
+#include "tpc_abi.h"
 
 static const char test_usage[] =
 	"usage: tpc test [options] POLICY.yaml... --cases CASES.yaml\n"
@@ -32,8 +35,12 @@ static const char test_usage[] =
 	"  --cases FILE       a cases file (repeatable; see docs/testing-policies.md)\n"
 	"  --format text|json|github  report format (default text)\n"
 	"  -v, --verbose      also list the cases that hold, with the deciding rule\n"
-	"  --kernel K, --btf FILE, --no-btf  the kernel the policies are checked and\n"
-	"                     lowered against, as for tpc validate (default: this host)\n"
+	"  --kernel           also run each case through the compiled object in this\n"
+	"                     kernel (BPF_PROG_TEST_RUN; root and clang) and require\n"
+	"                     the same decisions as the evaluator; skipped when not root\n"
+	"  --target-kernel K, --btf FILE, --no-btf  the kernel the policies are checked\n"
+	"                     and lowered against, as tpc validate --kernel/--btf\n"
+	"                     (default: this host)\n"
 	"\n"
 	"Exit status: 0 every case holds, 1 a case fails, 2 usage or bad input.\n";
 
@@ -150,6 +157,92 @@ static void report_case(struct report *rp, const struct tcase *c, const struct c
 		describe_decision(rp, &oc->res.v[i], dec, sizeof(dec));
 		printf("    %s  %s\n", i ? "        " : "decided:", dec);
 	}
+	if (oc->kernel[0])
+		printf("    kernel:   %s\n", oc->kernel);
+}
+
+/* The compiled object on case c must decide as the evaluator did (oc->res):
+ * the same rules, in order, with the action flags emit.c promises for each.
+ * A disagreement is written into oc->why (the case fails); -EINVAL after
+ * reporting a case the kernel run cannot take. */
+static int kernel_check(struct report *rp, struct arena *a, const struct srcmap *m,
+			struct diag_sink *d, struct krun *kr, const struct case_file *cf,
+			const struct tcase *c, struct case_outcome *oc)
+{
+	const struct ir_object *o = rp->o;
+	struct eval_env env = { .a = a, .d = d, .m = m, .at = c->span, .resolve = cases__resolve,
+				.ctx = (void *)cf };
+	uint64_t scope = eval__scope_bits(o, &env, &c->proc);
+	uint64_t follow = eval__follow_bits(o, &env, &c->proc);
+
+	for (size_t pi = 0; pi < o->progs.n; pi++) {
+		const struct ir_prog *p = o->progs.v[pi];
+		struct eval_val *vals = arena__calloc(a, p->args.n + 1, sizeof(*vals));
+		bool *have = arena__calloc(a, p->args.n + 1, sizeof(*have));
+		struct krun_dec dec[KRUN_MAX_DEC];
+		size_t ndec = 0, nwant = 0;
+		char err[256];
+		bool runs = false;
+		int e;
+
+		for (size_t si = 0; si < p->specs.n; si++)
+			runs |= eval__hook_matches(p, &p->specs.v[si], c->hook, c->retv != NULL);
+		if (!runs)
+			continue;
+		e = cases__slot_values(a, m, d, o, cf, c, p, vals, have);
+		if (e == -EEXIST) {
+			diag__error(d, c->name_span, "case-kernel",
+				    "--kernel: two policies on hook '%s' read one argument from different positions of the case; give the arguments by label",
+				    diag_quote(c->hook, strlen(c->hook)));
+			return -EINVAL;
+		}
+		if (e)
+			return -EINVAL;
+		e = krun__case(kr, p, &c->proc, vals, have, scope, follow, dec, &ndec, err,
+			       sizeof(err));
+		if (e) {
+			diag__error(d, c->name_span, "case-kernel", "--kernel: %s", err);
+			return -EINVAL;
+		}
+		for (size_t i = 0; i < ndec; i++) {
+			size_t n = strlen(oc->kernel);
+
+			snprintf(oc->kernel + n, sizeof(oc->kernel) - n, "%sprog %d rule %d (0x%x)",
+				 n ? ", " : "", p->id, dec[i].rule, dec[i].action);
+		}
+		if (!ndec && !oc->kernel[0])
+			snprintf(oc->kernel, sizeof(oc->kernel), "no decision");
+		for (size_t i = 0; i < oc->res.n; i++) {
+			const struct eval_decision *dc = &oc->res.v[i];
+			unsigned act;
+			int ret;
+
+			if (dc->prog != p)
+				continue;
+			krun__expected_flags(p, dc->rule, &act, &ret);
+			if (nwant >= ndec || dec[nwant].rule != dc->rule->id ||
+			    dec[nwant].action != act || dec[nwant].ret != ret) {
+				snprintf(oc->why, sizeof(oc->why),
+					 "the compiled object disagrees with the evaluator on prog %d (%s): "
+					 "evaluator rule %d (actions 0x%x, ret %d), object %s%d (actions 0x%x, ret %d)",
+					 p->id, p->key, dc->rule->id, act, ret,
+					 nwant < ndec ? "rule " : "no decision ",
+					 nwant < ndec ? dec[nwant].rule : 0,
+					 nwant < ndec ? dec[nwant].action : 0,
+					 nwant < ndec ? dec[nwant].ret : 0);
+				return 0;
+			}
+			nwant++;
+		}
+		if (nwant != ndec) {
+			snprintf(oc->why, sizeof(oc->why),
+				 "the compiled object disagrees with the evaluator on prog %d (%s): "
+				 "it also decided rule %d (actions 0x%x), the evaluator did not",
+				 p->id, p->key, dec[nwant].rule, dec[nwant].action);
+			return 0;
+		}
+	}
+	return 0;
 }
 
 int do_test(int argc, char **argv)
@@ -160,7 +253,8 @@ int do_test(int argc, char **argv)
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "btf", required_argument, NULL, 'b' },
 		{ "no-btf", no_argument, NULL, 'n' },
-		{ "kernel", required_argument, NULL, 'K' },
+		{ "target-kernel", required_argument, NULL, 'K' },
+		{ "kernel", no_argument, NULL, 'k' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
@@ -175,7 +269,10 @@ int do_test(int argc, char **argv)
 	struct diag_sink *d = NULL;
 	struct frontend_out fout = { 0 };
 	struct case_file *cfs = NULL;
-	bool bad = false;
+	bool bad = false, in_kernel = false;
+	struct krun *kr = NULL;
+	int kr_file = -1;
+	char kerr[512];
 
 	optind = 1;
 	casefiles = calloc((size_t)argc + 1, sizeof(*casefiles));
@@ -201,6 +298,9 @@ int do_test(int argc, char **argv)
 			break;
 		case 'v':
 			rp.verbose = true;
+			break;
+		case 'k':
+			in_kernel = true;
 			break;
 		case 'b':
 			fo.sema.btf_path = optarg;
@@ -237,6 +337,10 @@ int do_test(int argc, char **argv)
 		goto out;
 	fo.kernels = ks;
 	fo.nkernels = nk;
+	if (in_kernel && geteuid() != 0) {
+		printf("SKIP tpc test --kernel: needs root to load BPF programs; the evaluator only\n");
+		in_kernel = false;
+	}
 	a = arena__new();
 	m = srcmap__new();
 	d = diag_sink__new(m);
@@ -267,6 +371,22 @@ int do_test(int argc, char **argv)
 				bad = true; /* reported (or, c->bad, when loading) */
 				continue;
 			}
+			if (in_kernel && kr_file != i) {
+				/* the set maps hold the binaries' canonical forms of this file */
+				krun__free(kr);
+				kr = NULL;
+				kr_file = i;
+				if (krun__open(rp.o, m, cases__resolve, &cfs[i], &kr, kerr,
+					       sizeof(kerr))) {
+					fprintf(stderr, "tpc test: --kernel: %s\n", kerr);
+					ret = 2;
+					goto cleanup;
+				}
+			}
+			if (kr && kernel_check(&rp, a, m, d, kr, &cfs[i], &cfs[i].cases.v[k], &oc) < 0)
+				bad = true;
+			else if (kr && oc.why[0] && r == 1)
+				r = 0; /* the object disagrees with the evaluator */
 			report_case(&rp, &cfs[i].cases.v[k], &oc, r == 1);
 		}
 	}
@@ -311,6 +431,7 @@ render:
 	}
 	ret = bad ? 2 : rp.failed ? 1 : 0;
 cleanup:
+	krun__free(kr);
 	json_decref(rp.cases);
 	free(cfs);
 	frontend_out__release(&fout);

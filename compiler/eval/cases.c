@@ -498,15 +498,22 @@ struct rc {
 static const char *resolve(void *ctx, const char *path)
 {
 	const struct rc *R = ctx;
+
+	return cases__resolve((void *)R->cf, path);
+}
+
+const char *cases__resolve(void *cfp, const char *path)
+{
+	const struct case_file *cf = cfp;
 	const char *cur = path;
 
 	/* follow the node's links (a chain, at most 8 deep) */
 	for (int depth = 0; depth < 8; depth++) {
 		const char *next = NULL;
 
-		for (size_t i = 0; i < R->cf->link_from.n; i++)
-			if (!strcmp(R->cf->link_from.v[i], cur))
-				next = R->cf->link_to.v[i];
+		for (size_t i = 0; i < cf->link_from.n; i++)
+			if (!strcmp(cf->link_from.v[i], cur))
+				next = cf->link_to.v[i];
 		if (!next)
 			break;
 		cur = next;
@@ -972,4 +979,62 @@ int cases__run(struct arena *a, const struct srcmap *m, struct diag_sink *d,
 		}
 	}
 	return ok ? 1 : 0;
+}
+
+int cases__slot_values(struct arena *a, const struct srcmap *m, struct diag_sink *d,
+		       const struct ir_object *o, const struct case_file *cf,
+		       const struct tcase *c, const struct ir_prog *p, struct eval_val *vals,
+		       bool *have)
+{
+	struct rc R = { .L = { .a = a, .m = m, .d = d }, .o = o, .cf = cf, .c = c };
+	const struct ynode **from = arena__calloc(a, p->args.n + 1, sizeof(*from));
+
+	for (size_t i = 0; i < p->args.n; i++) {
+		const struct ir_arg *ia = &p->args.v[i];
+
+		have[ia->slot] = false;
+		memset(&vals[ia->slot], 0, sizeof(vals[ia->slot]));
+		if (p->kind == HOOK_EXEC && ia->kind == AK_BPRM) {
+			/* the exec shorthand's file: the new image */
+			vals[ia->slot].kind = EV_STR;
+			vals[ia->slot].s = c->proc.binary ? c->proc.binary : "";
+			vals[ia->slot].len = strlen(vals[ia->slot].s);
+			vals[ia->slot].mode = S_IFREG;
+			vals[ia->slot].nlink = 1;
+			have[ia->slot] = true;
+		}
+		if (ia->is_return && c->retv) {
+			from[ia->slot] = c->retv;
+			if (parse_value(&R.L, c->retv, ia, &vals[ia->slot]))
+				return -EINVAL;
+			have[ia->slot] = true;
+		}
+	}
+	for (size_t si = 0; si < p->specs.n; si++) {
+		const struct ir_spec *sp = &p->specs.v[si];
+
+		if (!eval__hook_matches(p, sp, c->hook, c->retv != NULL) || !sp->arg_slots)
+			continue;
+		for (size_t pos = 0; pos < sp->hook->args.n; pos++) {
+			int slot = sp->arg_slots[pos];
+			const struct ynode *n;
+
+			if (slot < 0)
+				continue;
+			n = case_arg(c, sp, (int)pos, &p->args.v[slot]);
+			if (!n)
+				continue;
+			if (from[slot] && from[slot] != n)
+				return -EEXIST;
+			if (from[slot])
+				continue;
+			from[slot] = n;
+			vals[slot].mode = S_IFREG;
+			vals[slot].nlink = 1;
+			if (parse_value(&R.L, n, &p->args.v[slot], &vals[slot]))
+				return -EINVAL;
+			have[slot] = true;
+		}
+	}
+	return 0;
 }

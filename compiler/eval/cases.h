@@ -59,10 +59,22 @@ int cases__load(struct arena *a, struct srcmap *m, struct diag_sink *d, const ch
 struct case_outcome {
 	struct eval_result res;
 	char why[512]; /* failing: what was expected and what was not decided */
+	char kernel[256]; /* --kernel: what the compiled object decided */
 };
 
 int cases__run(struct arena *a, const struct srcmap *m, struct diag_sink *d,
 	       const struct ir_object *o, const struct case_file *cf, const struct tcase *c,
 	       struct case_outcome *out);
+
+/* For the kernel run: the values case c gives for prog p's slots, as every
+ * hook entry of p that answers to the case's hook reads them (have[slot]
+ * false: not given). -EEXIST when two entries read one slot from two
+ * different values of the case; -EINVAL after reporting a bad value. */
+int cases__slot_values(struct arena *a, const struct srcmap *m, struct diag_sink *d,
+		       const struct ir_object *o, const struct case_file *cf,
+		       const struct tcase *c, const struct ir_prog *p, struct eval_val *vals,
+		       bool *have);
+/* The node's canonical form of a path, from the file's links (NULL: none). */
+const char *cases__resolve(void *cf, const char *path);
 
 #endif

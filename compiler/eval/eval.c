@@ -774,6 +774,31 @@ static bool pred_eval(struct run *R, const struct ir_pred *x)
 	return false;
 }
 
+uint64_t eval__scope_bits(const struct ir_object *o, const struct eval_env *env,
+			  const struct eval_proc *proc)
+{
+	struct run R = { .o = o, .env = env, .proc = proc };
+	uint64_t bits = 0;
+
+	for (size_t i = 0; i < o->maps.n; i++)
+		if (o->maps.v[i].kind == MAP_SCOPE && o->maps.v[i].scope.index < 64 &&
+		    scope_in(&R, (int)i, SPAN_NONE))
+			bits |= 1ull << o->maps.v[i].scope.index;
+	return bits;
+}
+
+uint64_t eval__follow_bits(const struct ir_object *o, const struct eval_env *env,
+			   const struct eval_proc *proc)
+{
+	struct run R = { .o = o, .env = env, .proc = proc };
+	uint64_t bits = 0;
+
+	for (size_t i = 0; i < o->pidsets.n; i++)
+		if (o->pidsets.v[i].bit < 64 && pidset_has(&R, o->pidsets.v[i].bit, SPAN_NONE))
+			bits |= 1ull << o->pidsets.v[i].bit;
+	return bits;
+}
+
 /* ---- decisions ---------------------------------------------------- */
 
 size_t eval__actions(const struct ir_object *o, const struct ir_spec *sp,

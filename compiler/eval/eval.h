@@ -141,6 +141,14 @@ const char *eval__hook_name(const struct ir_prog *p, const struct ir_spec *sp);
 int eval__run(const struct ir_object *o, const struct eval_env *env, const char *hook, bool ret,
 	      const struct eval_proc *proc, struct eval_result *res);
 
+/* The loader's part, for the kernel run: bit i set when the process is in
+ * the workload scope of index i (MAP_SCOPE maps' scope.index); bit i of
+ * the followForks bits when the process or an ancestor is in pid set i. */
+uint64_t eval__scope_bits(const struct ir_object *o, const struct eval_env *env,
+			  const struct eval_proc *proc);
+uint64_t eval__follow_bits(const struct ir_object *o, const struct eval_env *env,
+			   const struct eval_proc *proc);
+
 /* Effective action names of a rule (what it does on this object). */
 size_t eval__actions(const struct ir_object *o, const struct ir_spec *sp,
 		     const struct ir_rule *r, const char **out, size_t max);
