@@ -35,6 +35,8 @@ static const char test_usage[] =
 	"  --cases FILE       a cases file (repeatable; see docs/testing-policies.md)\n"
 	"  --format text|json|github  report format (default text)\n"
 	"  -v, --verbose      also list the cases that hold, with the deciding rule\n"
+	"  --differential     with --kernel: ignore 'expect'; a case holds when the\n"
+	"                     object decides as the evaluator (random campaigns)\n"
 	"  --kernel           also run each case through the compiled object in this\n"
 	"                     kernel (BPF_PROG_TEST_RUN; root and clang) and require\n"
 	"                     the same decisions as the evaluator; skipped when not root\n"
@@ -255,6 +257,7 @@ int do_test(int argc, char **argv)
 		{ "no-btf", no_argument, NULL, 'n' },
 		{ "target-kernel", required_argument, NULL, 'K' },
 		{ "kernel", no_argument, NULL, 'k' },
+		{ "differential", no_argument, NULL, 'D' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
@@ -269,9 +272,9 @@ int do_test(int argc, char **argv)
 	struct diag_sink *d = NULL;
 	struct frontend_out fout = { 0 };
 	struct case_file *cfs = NULL;
-	bool bad = false, in_kernel = false;
+	bool bad = false, in_kernel = false, differential = false;
 	struct krun *kr = NULL;
-	int kr_file = -1;
+	struct case_file links = { 0 };
 	char kerr[512];
 
 	optind = 1;
@@ -301,6 +304,9 @@ int do_test(int argc, char **argv)
 			break;
 		case 'k':
 			in_kernel = true;
+			break;
+		case 'D':
+			differential = true;
 			break;
 		case 'b':
 			fo.sema.btf_path = optarg;
@@ -337,9 +343,18 @@ int do_test(int argc, char **argv)
 		goto out;
 	fo.kernels = ks;
 	fo.nkernels = nk;
+	if (differential && !in_kernel) {
+		fprintf(stderr, "tpc test: --differential needs --kernel\n");
+		goto out;
+	}
 	if (in_kernel && geteuid() != 0) {
-		printf("SKIP tpc test --kernel: needs root to load BPF programs; the evaluator only\n");
+		printf("SKIP tpc test --kernel: needs root to load BPF programs; %s\n",
+		       differential ? "nothing to compare" : "the evaluator only");
 		in_kernel = false;
+		if (differential) {
+			ret = 0;
+			goto out;
+		}
 	}
 	a = arena__new();
 	m = srcmap__new();
@@ -359,8 +374,19 @@ int do_test(int argc, char **argv)
 	if (rp.fmt == TF_JSON)
 		rp.cases = json_array();
 	for (int i = 0; i < ncases; i++)
-		if (cases__load(a, m, d, casefiles[i], &cfs[i]))
+		if (cases__load(a, m, d, casefiles[i], differential, &cfs[i]))
 			bad = true;
+	/* the node's links of every file (one node): the set maps hold both forms */
+	for (int i = 0; i < ncases; i++)
+		for (size_t k = 0; k < cfs[i].link_from.n; k++) {
+			VEC_PUSH(a, links.link_from, cfs[i].link_from.v[k]);
+			VEC_PUSH(a, links.link_to, cfs[i].link_to.v[k]);
+		}
+	if (in_kernel && !bad && krun__open(rp.o, m, cases__resolve, &links, &kr, kerr, sizeof(kerr))) {
+		fprintf(stderr, "tpc test: --kernel: %s\n", kerr);
+		ret = 2;
+		goto cleanup;
+	}
 	/* a file that did not load still runs its well-formed cases */
 	for (int i = 0; i < ncases; i++) {
 		for (size_t k = 0; k < cfs[i].cases.n; k++) {
@@ -370,18 +396,6 @@ int do_test(int argc, char **argv)
 			if (r < 0) {
 				bad = true; /* reported (or, c->bad, when loading) */
 				continue;
-			}
-			if (in_kernel && kr_file != i) {
-				/* the set maps hold the binaries' canonical forms of this file */
-				krun__free(kr);
-				kr = NULL;
-				kr_file = i;
-				if (krun__open(rp.o, m, cases__resolve, &cfs[i], &kr, kerr,
-					       sizeof(kerr))) {
-					fprintf(stderr, "tpc test: --kernel: %s\n", kerr);
-					ret = 2;
-					goto cleanup;
-				}
 			}
 			if (kr && kernel_check(&rp, a, m, d, kr, &cfs[i], &cfs[i].cases.v[k], &oc) < 0)
 				bad = true;

@@ -405,7 +405,8 @@ static void load_case(struct ld *L, const struct ynode *n)
 	}
 	c.retv = map_get(n, "return");
 	if (!(v = map_get(n, "expect"))) {
-		CERR(L, n->span, "the case needs 'expect' (a {policy, action} mapping, a list of them, or none)");
+		if (!L->cf->differential)
+			CERR(L, n->span, "the case needs 'expect' (a {policy, action} mapping, a list of them, or none)");
 	} else {
 		c.expect_span = v->span;
 		if (ynode__is_null(v) || (is_scalar(v) && !strcmp(v->s, "none"))) {
@@ -469,13 +470,14 @@ static void load_doc(void *ctx, const struct ydoc *doc)
 }
 
 int cases__load(struct arena *a, struct srcmap *m, struct diag_sink *d, const char *path,
-		struct case_file *out)
+		bool differential, struct case_file *out)
 {
 	struct ld L = { .a = a, .m = m, .d = d, .cf = out };
 	uint32_t id = srcmap__add_file(m, path, CASES_MAX_BYTES);
 
 	memset(out, 0, sizeof(*out));
 	out->name = path;
+	out->differential = differential;
 	if (!id) {
 		diag__error(d, SPAN_NONE, "io", "%s: %s", path,
 			    errno == EFBIG ? "file too large" : strerror(errno));
@@ -772,14 +774,60 @@ static const struct ynode *case_arg(const struct tcase *c, const struct ir_spec 
 	return NULL;
 }
 
+/* The case's node for slot `slot` as spec sp reads it at pos; else as
+ * another entry of the same prog that answers to the hook declares it: one
+ * slot is one read of the kernel, whatever each policy labels it. */
+static const struct ynode *slot_node(const struct tcase *c, const struct ir_prog *p,
+				     const struct ir_spec *sp, int slot, int pos)
+{
+	const struct ir_arg *a = &p->args.v[slot];
+	const struct ynode *n = case_arg(c, sp, pos, a);
+
+	for (size_t si = 0; !n && pos >= 0 && si < p->specs.n; si++) {
+		const struct ir_spec *o = &p->specs.v[si];
+
+		if (o == sp || !o->arg_slots || !eval__hook_matches(p, o, c->hook, c->retv != NULL))
+			continue;
+		for (size_t k = 0; !n && k < o->hook->args.n; k++)
+			if (o->arg_slots[k] == slot)
+				n = case_arg(c, o, (int)k, a);
+	}
+	return n;
+}
+
+/* Differential runs: a value no case gives is zero, for both sides. */
+static void zero_value(const struct ir_arg *a, struct eval_val *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->mode = S_IFREG;
+	out->nlink = 1;
+	out->s = "";
+	switch (a->kind) {
+	case AK_INT:
+	case AK_CAPS:
+		out->kind = EV_INT;
+		break;
+	case AK_SOCKADDR:
+	case AK_SOCK:
+		out->kind = EV_SA;
+		break;
+	default:
+		out->kind = EV_STR;
+	}
+}
+
 static int arg_cb(void *ctx, const struct ir_prog *p, const struct ir_spec *sp, int slot, int pos,
 		  struct eval_val *out)
 {
 	struct rc *R = ctx;
 	const struct ir_arg *a = &p->args.v[slot];
-	const struct ynode *n = case_arg(R->c, sp, pos, a);
+	const struct ynode *n = slot_node(R->c, p, sp, slot, pos);
 	int before = R->L.errors;
 
+	if (!n && R->cf->differential) {
+		zero_value(a, out);
+		return 0;
+	}
 	if (!n)
 		return -ENOENT;
 	if (parse_value(&R->L, n, a, out))
@@ -787,11 +835,17 @@ static int arg_cb(void *ctx, const struct ir_prog *p, const struct ir_spec *sp, 
 	return 0;
 }
 
-/* Every argument the case names must exist on every hook entry it runs. */
+/* Every argument the case names must exist on a hook entry it runs (the
+ * policies on one hook may declare different arguments: each entry reads
+ * what it declares). */
 static int check_args(struct rc *R)
 {
 	const struct tcase *c = R->c;
 	struct ld *L = &R->L;
+	const struct ast_hook *first = NULL, *widest = NULL;
+	const char *fpol = "", *wpol = "";
+	VEC(const char *) labels = { 0 };
+	bool ret_ok = false;
 
 	for (size_t pi = 0; pi < R->o->progs.n; pi++) {
 		const struct ir_prog *p = R->o->progs.v[pi];
@@ -799,44 +853,53 @@ static int check_args(struct rc *R)
 		for (size_t si = 0; si < p->specs.n; si++) {
 			const struct ir_spec *sp = &p->specs.v[si];
 			const struct ast_hook *h = sp->hook;
-			const char *pol = R->o->policies.v[sp->policy].name;
 
 			if (!eval__hook_matches(p, sp, c->hook, c->retv != NULL))
 				continue;
-			if (c->retv && !h->has_return_arg) {
-				CERR(L, c->retv->span, "hook '%s' of policy '%s' has no return value (no returnArg)",
-				     diag_quote(c->hook, strlen(c->hook)), diag_quote(pol, strlen(pol)));
-				diag__note(L->d, h->span, "the hook is declared here");
+			if (!first) {
+				first = h;
+				fpol = R->o->policies.v[sp->policy].name;
 			}
-			if (!c->args)
-				continue;
-			if (c->args->kind == YN_SEQ && c->args->n > h->args.n) {
-				CERR(L, c->args->items[h->args.n]->span,
-				     "hook '%s' of policy '%s' has %zu argument%s; this is argument %zu",
-				     diag_quote(c->hook, strlen(c->hook)), diag_quote(pol, strlen(pol)),
-				     h->args.n, h->args.n == 1 ? "" : "s", h->args.n + 1);
-				diag__note(L->d, h->span, "the hook is declared here");
+			if (!widest || h->args.n > widest->args.n) {
+				widest = h;
+				wpol = R->o->policies.v[sp->policy].name;
 			}
-			for (size_t i = 0; c->args->kind == YN_MAP && i < c->args->n; i++) {
-				const struct ynode *k = c->args->keys[i];
-				bool found = false;
-				const char **labels = arena__calloc(R->L.a, h->args.n + 1, sizeof(*labels));
-				const char *sug;
-
-				for (size_t j = 0; j < h->args.n; j++) {
-					labels[j] = h->args.v[j].label.s ? h->args.v[j].label.s : "";
-					found |= k->kind == YN_SCALAR && !strcmp(k->s, labels[j]);
-				}
-				if (found)
-					continue;
-				sug = k->kind == YN_SCALAR ? diag_suggest(k->s, labels) : NULL;
-				CERR(L, k->span, "hook '%s' of policy '%s' has no argument labelled '%s'%s%s%s",
-				     diag_quote(c->hook, strlen(c->hook)), diag_quote(pol, strlen(pol)),
-				     k->kind == YN_SCALAR ? diag_quote(k->s, k->len) : "?",
-				     sug ? "; did you mean '" : "", sug ? sug : "", sug ? "'?" : "");
-				diag__note(L->d, h->span, "the hook is declared here");
-			}
+			ret_ok |= h->has_return_arg;
+			for (size_t j = 0; j < h->args.n; j++)
+				if (h->args.v[j].label.s)
+					VEC_PUSH(L->a, labels, h->args.v[j].label.s);
 		}
+	}
+	if (!first)
+		return 0; /* eval__run reports the hook */
+	if (c->retv && !ret_ok) {
+		CERR(L, c->retv->span, "hook '%s' of policy '%s' has no return value (no returnArg)",
+		     diag_quote(c->hook, strlen(c->hook)), diag_quote(fpol, strlen(fpol)));
+		diag__note(L->d, first->span, "the hook is declared here");
+	}
+	if (c->args && c->args->kind == YN_SEQ && c->args->n > widest->args.n) {
+		CERR(L, c->args->items[widest->args.n]->span,
+		     "hook '%s' of policy '%s' has %zu argument%s; this is argument %zu",
+		     diag_quote(c->hook, strlen(c->hook)), diag_quote(wpol, strlen(wpol)),
+		     widest->args.n, widest->args.n == 1 ? "" : "s", widest->args.n + 1);
+		diag__note(L->d, widest->span, "the hook is declared here");
+	}
+	VEC_PUSH(L->a, labels, NULL);
+	for (size_t i = 0; c->args && c->args->kind == YN_MAP && i < c->args->n; i++) {
+		const struct ynode *k = c->args->keys[i];
+		bool found = false;
+		const char *sug;
+
+		for (size_t j = 0; labels.v[j]; j++)
+			found |= k->kind == YN_SCALAR && !strcmp(k->s, labels.v[j]);
+		if (found)
+			continue;
+		sug = k->kind == YN_SCALAR ? diag_suggest(k->s, labels.v) : NULL;
+		CERR(L, k->span, "hook '%s' of policy '%s' has no argument labelled '%s'%s%s%s",
+		     diag_quote(c->hook, strlen(c->hook)), diag_quote(fpol, strlen(fpol)),
+		     k->kind == YN_SCALAR ? diag_quote(k->s, k->len) : "?",
+		     sug ? "; did you mean '" : "", sug ? sug : "", sug ? "'?" : "");
+		diag__note(L->d, first->span, "the hook is declared here");
 	}
 	return L->errors ? -EINVAL : 0;
 }
@@ -956,6 +1019,8 @@ int cases__run(struct arena *a, const struct srcmap *m, struct diag_sink *d,
 	}
 	if (err)
 		return err;
+	if (cf->differential)
+		return 1; /* only the kernel's agreement counts */
 	if (c->expect_none) {
 		if (out->res.n) {
 			snprintf(out->why, sizeof(out->why), "expected no decision");
@@ -1003,6 +1068,10 @@ int cases__slot_values(struct arena *a, const struct srcmap *m, struct diag_sink
 			vals[ia->slot].nlink = 1;
 			have[ia->slot] = true;
 		}
+		if (ia->is_return && !c->retv && cf->differential) {
+			zero_value(ia, &vals[ia->slot]);
+			have[ia->slot] = true;
+		}
 		if (ia->is_return && c->retv) {
 			from[ia->slot] = c->retv;
 			if (parse_value(&R.L, c->retv, ia, &vals[ia->slot]))
@@ -1021,7 +1090,11 @@ int cases__slot_values(struct arena *a, const struct srcmap *m, struct diag_sink
 
 			if (slot < 0)
 				continue;
-			n = case_arg(c, sp, (int)pos, &p->args.v[slot]);
+			n = slot_node(c, p, sp, slot, (int)pos);
+			if (!n && cf->differential && !have[slot]) {
+				zero_value(&p->args.v[slot], &vals[slot]);
+				have[slot] = true;
+			}
 			if (!n)
 				continue;
 			if (from[slot] && from[slot] != n)

@@ -51,10 +51,13 @@ struct case_file {
 	VEC(struct tcase) cases;
 	VEC(const char *) link_from; /* links: the node's symlinks */
 	VEC(const char *) link_to;
+	bool differential;
 };
 
+/* differential: `expect` is optional and ignored by cases__run (the case
+ * only has to agree between the evaluator and the kernel). */
 int cases__load(struct arena *a, struct srcmap *m, struct diag_sink *d, const char *path,
-		struct case_file *out);
+		bool differential, struct case_file *out);
 
 struct case_outcome {
 	struct eval_result res;
