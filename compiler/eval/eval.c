@@ -217,6 +217,12 @@ static uint64_t int_cast(const struct ir_arg *a, int64_t v)
 
 static bool int_test(const struct ir_pred *x, uint64_t v, bool sgn, bool *ok)
 {
+	if (x->test != T_IN && x->test != T_EQ && x->test != T_NE && x->test != T_LT &&
+	    x->test != T_LE && x->test != T_GT && x->test != T_GE && x->test != T_MASK &&
+	    x->test != T_RANGE) {
+		*ok = false; /* refused even when there is no value to compare */
+		return false;
+	}
 	for (size_t i = 0; i < x->nvals; i++) {
 		int64_t sv = (int64_t)v, lo = x->vals[i], hi = x->his ? x->his[i] : lo;
 		uint64_t uv = v;
@@ -260,6 +266,10 @@ static bool int_test(const struct ir_pred *x, uint64_t v, bool sgn, bool *ok)
 
 static bool str_test(const struct ir_pred *x, const struct eval_val *v, bool *ok)
 {
+	if (x->test != T_STR_EQ && x->test != T_STR_PREFIX && x->test != T_STR_SUFFIX) {
+		*ok = false;
+		return false;
+	}
 	if (v->kind == EV_NULL)
 		return false; /* length -1: no string test matches */
 	for (size_t i = 0; i < x->nstrs; i++) {
@@ -325,6 +335,11 @@ static bool sa_test(const struct ir_pred *x, const struct eval_val *v, bool *ok)
 {
 	const struct eval_sa *sa = &v->sa[x->bit ? 1 : 0];
 
+	if (x->test != T_CIDR && x->test != T_PORT && x->test != T_FAMILY && x->test != T_PROTO &&
+	    x->test != T_STATE) {
+		*ok = false;
+		return false;
+	}
 	if (x->test == T_CIDR) {
 		for (size_t i = 0; i < x->ncidrs; i++)
 			if (cidr_in(sa, x->cidrs[i]))

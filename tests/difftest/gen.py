@@ -74,8 +74,17 @@ class Gen:
         return self.r.choice([1, 1, 2, 3, 5, 8, 9, 12])
 
     # -- values ------------------------------------------------------------
+    def long_str(self):
+        # lengths up to the 254 bytes a policy literal may have: the word
+        # compares' tails and the copies' masks at their limits
+        n = self.pick([31, 32, 33, 63, 64, 65, 127, 128, 200, 247, 253, 254])
+        seg = self.pick(["/a", "/bc", "/defgh", "/x1234567"])
+        return (seg * (n // len(seg) + 1))[:n]
+
     def str_val(self, kind):
         base = self.pick(PATHS) if kind == "path" else self.pick(PATHS + ["x", "ab", ""])
+        if self.r.random() < 0.08:
+            return self.long_str()
         roll = self.r.random()
         if roll < 0.3:
             return base
@@ -357,7 +366,7 @@ class Gen:
             v = "/a" + v
         if kind == "path" and not v.startswith("/"):
             v = "/" + v
-        return v
+        return v[:255]
 
     def case_sa(self):
         a = self.near(self.lits["addr"], lambda: self.pick(ADDRS))
