@@ -6,6 +6,8 @@
 #   make test-vm    the kernel matrix: Debian 6.1 and 6.12 under qemu (tests/vm/run.sh)
 #   make test-update regenerate golden files (review the diff!)
 #   make fuzz       run the libFuzzer targets for a bounded time
+#   make difftest   random policies/cases: compiled objects against the evaluator
+#                   (root; DIFFTEST_SECONDS, default 600; DIFFTEST_SEED)
 #   make demo       the README's main job: block-netcat end to end
 #   make bench      benchmarks (root; scripts/bench-deps.sh first), see docs/performance.md
 #   make test-san   the unit, diag, corpus, golden and loader e2e tiers with
@@ -77,7 +79,7 @@ BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -I$(OUTPUT) -Iruntime/i
 UNIT_SRCS  := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BINS  := $(patsubst tests/unit/%.c,$(OUTPUT)/tests/%,$(UNIT_SRCS))
 
-.PHONY: all deps test test-update fuzz demo clean loader-static test-vm docs deploy-manifests san-build test-san
+.PHONY: difftest all deps test test-update fuzz demo clean loader-static test-vm docs deploy-manifests san-build test-san
 .DELETE_ON_ERROR:
 .SECONDARY:
 
@@ -192,8 +194,14 @@ test-san:
 test-vm: all
 	$(Q)bash tests/vm/run.sh $(KERNELS)
 
+# The longer differential campaign (tests/difftest/run.sh; make test runs
+# 90 s of it in tests/e2e/tpctest.sh). Figures in docs/security.md.
+DIFFTEST_SECONDS ?= 600
+difftest: all $(OUTPUT)/tests/objload
+	$(Q)bash tests/difftest/run.sh --seconds $(DIFFTEST_SECONDS) $(if $(DIFFTEST_SEED),--seed $(DIFFTEST_SEED))
+
 test-update: all
-	$(Q)TPC_UPDATE=1 bash tests/run.sh diag golden
+	$(Q)TPC_UPDATE=1 bash tests/run.sh diag cases golden
 
 fuzz: all
 	$(Q)bash tests/fuzz/run.sh $(FUZZ_SECONDS)

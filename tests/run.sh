@@ -2,6 +2,7 @@
 # Test driver: runs every tier and prints one summary line at the end:
 #   N passed, N failed, N skipped
 # Tiers: unit (cmocka), diag (golden diagnostics), corpus (valid policies),
+# cases (tpc test on every stdlib policy's cases, golden tpc test runs),
 # golden (generated C), docs (generated policy index), deploy (Helm chart,
 # CRDs, manifests), e2e (real BPF on this kernel; root), fuzz smoke,
 # san (unit, diag, corpus, golden and the loader e2e scripts again, with
@@ -89,6 +90,48 @@ tier_corpus() {
 		else
 			result FAIL "corpus/$f"
 			echo "$out" | head -10
+		fi
+	done
+}
+
+# tpc test: every stdlib policy ships with its cases (stdlib-policies/
+# GROUP/cases/NAME.yaml: the attack it catches and the look-alikes it must
+# not), and they hold. tests/cases/NAME.yaml are golden runs of tpc test
+# itself (failing expectations, bad cases): a line "# policies: FILE..."
+# names the policies (relative to tests/cases); NAME.expected holds
+# "exit: N" then the exact stdout and stderr.
+tier_cases() {
+	echo "== cases (tpc test: stdlib cases, golden runs)"
+	for f in stdlib-policies/*/*.yaml; do
+		[ -e "$f" ] || continue
+		local c=${f%/*}/cases/${f##*/} out
+		if [ ! -f "$c" ]; then
+			result FAIL "cases/$f" "no cases file $c"
+			continue
+		fi
+		if out=$("$TPC" test "$f" --cases "$c" 2>&1); then
+			result PASS "cases/$f" "$(tail -1 <<<"$out")"
+		else
+			result FAIL "cases/$f"
+			echo "$out" | head -30
+		fi
+	done
+	for f in tests/cases/*.yaml; do
+		[ -e "$f" ] || continue
+		local exp=${f%.yaml}.expected got rc pols
+		pols=$(sed -n 's/^# policies: //p' "$f" | head -1)
+		# shellcheck disable=SC2086 # the policies are a word list
+		got=$(cd tests/cases && "$TPC" test $pols --cases "${f##*/}" 2>&1)
+		rc=$?
+		got="exit: $rc"$'\n'"$got"
+		if [ "${TPC_UPDATE:-}" = 1 ]; then
+			printf '%s\n' "$got" >"$exp"
+		fi
+		if [ -f "$exp" ] && [ "$got" = "$(cat "$exp")" ]; then
+			result PASS "cases/${f##*/}"
+		else
+			result FAIL "cases/${f##*/}"
+			diff -u "$exp" <(printf '%s\n' "$got") | head -20
 		fi
 	done
 }
@@ -212,6 +255,7 @@ tier_san() {
 	export UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1:log_path=$SANLOG/ubsan"
 	tier_unit
 	tier_diag
+	tier_cases
 	tier_corpus
 	tier_golden
 	tier_e2e 'loader_*'
@@ -230,7 +274,7 @@ tier_san() {
 	export BUILD TPC LOADER
 }
 
-TIERS=${*:-unit diag corpus golden docs deploy e2e fuzz san}
+TIERS=${*:-unit diag corpus cases golden docs deploy e2e fuzz san}
 for t in $TIERS; do "tier_$t"; done
 
 if ((FAIL)); then

@@ -261,7 +261,7 @@ int do_build(int argc, char **argv)
 	cs = open_memstream(&c_text, &c_len);
 	if (!cs)
 		goto cleanup;
-	err = emit__c(&ir, m, &(struct emit_opts){ names, b.nfiles }, cs);
+	err = emit__c(&ir, m, &(struct emit_opts){ .sources = names, .nsources = b.nfiles }, cs);
 	if (fclose(cs) || err) {
 		cs = NULL;
 		fprintf(stderr, "tpc: cannot generate C\n");

@@ -439,7 +439,7 @@ int do_explain(int argc, char **argv)
 		int fd = mkstemp(obj);
 		const char *src = argv[optind];
 
-		if (cs && fd >= 0 && !emit__c(&ir, m, &(struct emit_opts){ &src, 1 }, cs)) {
+		if (cs && fd >= 0 && !emit__c(&ir, m, &(struct emit_opts){ .sources = &src, .nsources = 1 }, cs)) {
 			fclose(cs);
 			cs = NULL;
 			meta = meta__json(&ir, &(struct meta_opts){ &src, (const char *[]){ "" }, 1 });

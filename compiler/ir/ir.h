@@ -208,6 +208,7 @@ struct ir_spec {
 	const struct ast_hook *hook;
 	VEC(int) event_args; /* slots posted, in the policy's args order */
 	VEC(int) event_pos;  /* per posted slot: its position in hook->args, -1 if implicit */
+	const int *arg_slots; /* hook->args position -> slot (-1: not read, e.g. nop) */
 	VEC(struct ir_rule) rules;
 	const char *event;    /* process_kprobe, process_tracepoint, ... */
 	int scope_map;	      /* >= 0: the policy's workload scope (maps[]), checked first */

@@ -1359,6 +1359,7 @@ static void lower_hook(struct lower *L, const struct ast_hook *h, bool *enforce)
 	spec.hook = h;
 	spec.event = event_name(h);
 	slots = arena__calloc(L->a, h->args.n + 1, sizeof(*slots));
+	spec.arg_slots = slots;
 	if (h->kind == HOOK_EXEC) {
 		/* the exec shorthand reports the binary's canonical path */
 		struct ir_arg a = { .from = AF_CTX_U64, .kind = AK_BPRM,
