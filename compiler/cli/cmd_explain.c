@@ -375,6 +375,7 @@ int do_explain(int argc, char **argv)
 		{ "verify", no_argument, NULL, 'V' },
 		{ "btf", required_argument, NULL, 'b' },
 		{ "no-btf", no_argument, NULL, 'B' },
+		{ "namespace", required_argument, NULL, 'N' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
@@ -400,8 +401,11 @@ int do_explain(int argc, char **argv)
 		case 'B':
 			fo.sema.no_btf = true;
 			break;
+		case 'N':
+			fo.sema.namespace_ = optarg;
+			break;
 		case 'h':
-			printf("usage: tpc explain [--verify] POLICY.yaml...\n"
+			printf("usage: tpc explain [--verify] [--namespace NS] POLICY.yaml...\n"
 			       "       tpc explain OBJECT.bpf.o\n");
 			return 0;
 		default:
