@@ -220,12 +220,16 @@ char *meta__json(const struct ir_object *o, const struct meta_opts *opts)
 
 		for (size_t k = 0; k < p->variants.n; k++) {
 			const struct ir_variant *v = &p->variants.v[k];
+			json_t *jp = json_pack("{s:s, s:s, s:o, s:o, s:i}", "name", v->name,
+					       "attach", ir_attach__name(v->at), "target",
+					       jstr(v->target), "group",
+					       json_sprintf("prog%d", p->id), "prio", v->prio);
 
-			json_array_append_new(progs,
-					      json_pack("{s:s, s:s, s:o, s:o, s:i}", "name", v->name,
-							"attach", ir_attach__name(v->at), "target",
-							jstr(v->target), "group",
-							json_sprintf("prog%d", p->id), "prio", v->prio));
+			/* only when set: objects without generated lists keep
+			 * their metadata byte for byte */
+			if (p->optional)
+				json_object_set_new(jp, "optional", json_true());
+			json_array_append_new(progs, jp);
 			tp_btf |= v->at == AT_TP_BTF;
 			lsm |= v->at == AT_LSM;
 			kprobe |= v->at == AT_KPROBE || v->at == AT_KRETPROBE;

@@ -229,6 +229,9 @@ struct ir_prog {
 	VEC(struct ir_arg) args;
 	VEC(struct ir_spec) specs;
 	bool needs_binary; /* some leaf reads SRC_BINARY */
+	/* only a generated list's calls attach here: the loader skips it when
+	 * no variant attaches on the node (docs/object-format.md) */
+	bool optional;
 	enum net_proto net; /* HOOK_NET: the protocol; the body takes a tpc_net_ctx */
 };
 

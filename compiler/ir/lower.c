@@ -28,6 +28,7 @@ struct lower {
 	const struct ast_policy *pol; /* the policy being lowered */
 	int rule;		      /* the rule being lowered (its id) */
 	bool rule_capchg;	      /* the rule tests a capability change */
+	bool gen_list;		      /* lowering a generated list's calls */
 	int errors;
 };
 
@@ -44,9 +45,14 @@ static struct ir_prog *prog_get(struct lower *L, enum hook_kind kind, const char
 	struct ir_prog *p;
 
 	for (size_t i = 0; i < L->o->progs.n; i++)
-		if (!strcmp(L->o->progs.v[i]->key, key))
+		if (!strcmp(L->o->progs.v[i]->key, key)) {
+			/* fused with a hook the policy names itself: required */
+			if (!L->gen_list)
+				L->o->progs.v[i]->optional = false;
 			return L->o->progs.v[i];
+		}
 	p = arena__alloc(L->a, sizeof(*p));
+	p->optional = L->gen_list;
 	p->id = (int)L->o->progs.n;
 	p->kind = kind;
 	p->key = arena__strdup(L->a, key);
@@ -1385,22 +1391,32 @@ static void lower_hook_calls(struct lower *L, const struct ast_policy *pol,
 		LERR(L, h->call.span, "no list named '%s'", h->call.s + 5);
 		return;
 	}
-	if (list->type.present && strcmp(list->type.s, "syscalls") && strcmp(list->type.s, "")) {
+	if (list->type.present && strcmp(list->type.s, "syscalls") && strcmp(list->type.s, "") &&
+	    !list->generated) {
 		LERR(L, list->type.span, "lists of type '%s' are not supported by tpc yet",
 		     list->type.s);
 		return;
 	}
+	/* a generated list's programs are optional (sema_lists.c) */
+	L->gen_list = list->generated;
 	for (size_t i = 0; i < list->values.n; i++) {
 		struct ast_hook *copy = arena__alloc(L->a, sizeof(*copy));
 
 		*copy = *h;
 		copy->call = list->values.v[i];
-		if (list->type.present && !strcmp(list->type.s, "syscalls")) {
+		if (list->type.present && (!strcmp(list->type.s, "syscalls") ||
+					   !strcmp(list->type.s, "generated_syscalls"))) {
 			copy->syscall.v = true;
+			copy->syscall.present = true;
+		} else if (list->generated) {
+			/* generated_ftrace: kernel functions hooked as themselves
+			 * (ksys_read is not the syscall read) */
+			copy->syscall.v = false;
 			copy->syscall.present = true;
 		}
 		lower_hook(L, copy, enforce);
 	}
+	L->gen_list = false;
 }
 
 static void strip_enforcement(struct ir_object *o, int policy)

@@ -32,14 +32,9 @@ static void check_lists(struct sema *s)
 				diag__note(s->d, p->lists.v[j].name.span, "first defined here");
 			}
 		}
-		if (l->type.present && ast_str__eq(&l->type, "generated_ftrace")) {
-			sema_unsupported(s, l->type.span, "generated_ftrace",
-					 "the list would be generated from the node's ftrace "
-					 "symbols at load time; list the functions explicitly");
-			continue;
-		}
 		if (l->type.present && !ast_str__eq(&l->type, "syscalls") &&
-		    !ast_str__eq(&l->type, "generated_syscalls")) {
+		    !ast_str__eq(&l->type, "generated_syscalls") &&
+		    !ast_str__eq(&l->type, "generated_ftrace")) {
 			static const char *const types[] = { "syscalls", "generated_syscalls",
 							     "generated_ftrace", NULL };
 			const char *sug = diag_suggest(l->type.s, types);
@@ -50,10 +45,15 @@ static void check_lists(struct sema *s)
 				    sug ? "; did you mean '" : "", sug ? sug : "", sug ? "'?" : "");
 			continue;
 		}
-		if (ast_str__eq(&l->type, "generated_syscalls")) {
+		if (ast_str__eq(&l->type, "generated_syscalls") ||
+		    ast_str__eq(&l->type, "generated_ftrace")) {
 			if (l->values.n)
 				diag__warning(s->d, l->values.v[0].span, "list-values-ignored",
-					      "values of a 'generated_syscalls' list are ignored");
+					      "values of a '%s' list are ignored", l->type.s);
+			if (l->pattern.present && ast_str__eq(&l->type, "generated_syscalls"))
+				diag__warning(s->d, l->pattern.span, "list-pattern-ignored",
+					      "'pattern' applies only to 'generated_ftrace' lists");
+			sema_expand_list(s, l);
 			continue;
 		}
 		if (!l->values.n)

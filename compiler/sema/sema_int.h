@@ -77,6 +77,9 @@ struct ast_arg *hook_arg_by_index(struct ast_hook *h, int64_t index);
 
 /* sema_scope.c: podSelector, containerSelector, namespaced policies */
 void sema_check_scope(struct sema *s);
+/* sema_lists.c: generated_syscalls / generated_ftrace expansion */
+#define SEMA_GENERATED_MAX 512
+void sema_expand_list(struct sema *s, struct ast_list *l);
 void sema_check_cli_namespace(struct sema *s);
 
 /* sema_hooks.c */

@@ -111,6 +111,9 @@ struct ldr_meta_prog {
 	char *target;
 	char *group; /* "" when the program stands alone */
 	int prio;
+	/* a generated list's program: skipped (not an error) when none of its
+	 * group's variants loads or attaches on this node */
+	bool optional;
 };
 
 enum ldr_fill {

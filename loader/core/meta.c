@@ -484,6 +484,7 @@ static void parse_programs(struct pctx *p, json_t *root, struct ldr_meta *m)
 		if (get_int(p, v, "prio", w, false, 0, 1000000, 0, &prio) || p->failed)
 			return;
 		pr->prio = prio;
+		pr->optional = json_is_true(json_object_get(v, "optional"));
 		if (!pr->name[0]) {
 			fail(p, "%s.name: empty", w);
 			return;
