@@ -215,10 +215,11 @@ static int lower_arg(struct lower *L, struct ir_prog *p, const struct ast_hook *
 	}
 	case HOOK_KPROBE:
 	case HOOK_UPROBE:
-		a.from = AF_PT_REGS;
+	case HOOK_USDT:
+		a.from = AF_PT_REGS; /* AT_USDT reads it with bpf_usdt_arg() */
 		a.kind = kind_of_type(t);
 		a.syscall_regs = h->kind == HOOK_KPROBE && h->syscall.v;
-		if (h->kind == HOOK_UPROBE && a.kind == AK_KSTR)
+		if ((h->kind == HOOK_UPROBE || h->kind == HOOK_USDT) && a.kind == AK_KSTR)
 			a.kind = AK_USTR;
 		if (h->kind == HOOK_KPROBE && !h->syscall.v && a.kind == AK_USTR)
 			a.kind = AK_KSTR;
@@ -1176,6 +1177,15 @@ static struct ir_prog *hook_prog(struct lower *L, const struct ast_hook *h,
 			variant_add(L, p, AT_CGROUP_SKB_INGRESS, "", 0);
 		}
 		return p;
+	case HOOK_USDT:
+		/* the probe is found in the binary's .note.stapsdt by libbpf on
+		 * the node: the build machine has no such binary */
+		snprintf(key, sizeof(key), "usdt:%s:%s:%s", h->path.s, h->provider.s, h->name.s);
+		p = prog_get(L, h->kind, key);
+		L->o->needs_usdt = true;
+		if (!p->variants.n)
+			variant_add(L, p, AT_USDT, key + 5, 0);
+		return p;
 	case HOOK_UPROBE:
 		snprintf(key, sizeof(key), "%s:%s:%s", h->ret.v ? "uretprobe" : "uprobe", h->path.s,
 			 h->call.s);
@@ -1200,6 +1210,8 @@ static const char *event_name(const struct ast_hook *h)
 		return "process_lsm";
 	case HOOK_UPROBE:
 		return "process_uprobe";
+	case HOOK_USDT:
+		return "process_usdt";
 	case HOOK_NET:
 		return h->proto == NET_TCP ? "network_tcp"
 		       : h->proto == NET_DNS ? "network_dns"
@@ -1317,7 +1329,7 @@ static void lower_hook(struct lower *L, const struct ast_hook *h, bool *enforce)
 		a.kind = kind_of_type(a.type);
 		a.is_signed = arg_type__is_signed(a.type);
 		if (a.kind == AK_USTR)
-			a.kind = h->kind == HOOK_UPROBE ? AK_USTR : AK_KSTR;
+			a.kind = h->kind == HOOK_UPROBE || h->kind == HOOK_USDT ? AK_USTR : AK_KSTR;
 		if (a.kind != AK_INT && a.kind != AK_USTR && a.kind != AK_KSTR &&
 		    a.kind != AK_FILE && a.kind != AK_SOCK) {
 			LERR(L, h->return_arg.span, "returnArg of type '%s' is not supported by tpc yet",

@@ -7,8 +7,6 @@
 const char *support__hook(enum hook_kind k)
 {
 	switch (k) {
-	case HOOK_USDT:
-		return "USDT probes are not implemented yet; use a uprobe on the function instead";
 	default:
 		return NULL;
 	}

@@ -315,8 +315,14 @@ static void note_target(struct ldr_obj *o, const struct ldr_meta_prog *mp, const
 	const char *colon = strrchr(mp->target, ':');
 	struct ldr_target *t;
 	struct stat st;
-	char *path;
+	char *path, up[PATH_MAX];
+	const char *prov, *nm;
 
+	if (mp->attach == LDR_AT_USDT) {
+		if (ldr_usdt__split(mp->target, up, sizeof(up), &prov, &nm))
+			return;
+		colon = mp->target + strlen(up);
+	}
 	if (!colon || !memchr(mp->target, '/', colon - mp->target))
 		return;
 	path = strndup(mp->target, colon - mp->target);
@@ -528,7 +534,8 @@ static int obj_load(struct ldr_obj *o, const struct ldr_attach_env *env, const b
 			return -1;
 		}
 		o->link_names[o->nlinks] = strdup(mp->name);
-		if ((mp->attach == LDR_AT_UPROBE || mp->attach == LDR_AT_URETPROBE) &&
+		if ((mp->attach == LDR_AT_UPROBE || mp->attach == LDR_AT_URETPROBE ||
+		     mp->attach == LDR_AT_USDT) &&
 		    o->link_names[o->nlinks])
 			note_target(o, mp, o->link_names[o->nlinks]);
 		o->nlinks++;

@@ -57,6 +57,75 @@ else
 	fail mixed-documents
 fi
 
+# --- usdts: a probe of a test binary, found in its ELF notes at load time --
+need_bpf usdt
+PROBE=$E2E_ROOT/${BUILD:-build}/tests/usdt_probe
+if [ ! -x "$PROBE" ]; then
+	skip usdt "no $PROBE (make ${BUILD:-build}/tests/usdt_probe; needs systemtap-sdt-dev)"
+else
+	cat >"$E2E_TMP/usdt.yaml" <<Y
+apiVersion: cilium.io/v1alpha1
+kind: TracingPolicy
+metadata:
+  name: e2e-usdt-hit
+spec:
+  usdts:
+  - path: "$PROBE"
+    provider: tpctest
+    name: hit
+    args:
+    - index: 0
+      type: int32
+    - index: 1
+      type: int64
+    selectors:
+    - matchArgs:
+      - index: 0
+        operator: Equal
+        values: ["42"]
+Y
+	if ! "$TPC" build -o "$E2E_TMP/usdt.bpf.o" "$E2E_TMP/usdt.yaml" 2>"$E2E_TMP/usdt.blog"; then
+		fail usdt-build "$(cat "$E2E_TMP/usdt.blog")"
+	elif start_loader usdt "$E2E_TMP/usdt.bpf.o"; then
+		"$PROBE" 3 >"$E2E_TMP/usdt.out" & ppid=$!
+		wait $ppid
+		stop_loader
+		# hit(42, 1<<40) three times; hit(41, 7) is refused by the
+		# selector and tpctest:miss is not named by the policy
+		python3 - "$E2E_TMP/usdt.json" "$ppid" >"$E2E_TMP/usdt.res" <<'P'
+import json, sys
+good = bad = 0
+for line in open(sys.argv[1]):
+    e = json.loads(line).get("process_usdt")
+    if not e or str(e["process"]["pid"]) != sys.argv[2]:
+        continue
+    args = [list(a.values())[0] for a in e.get("args", [])]
+    if (e.get("provider"), e.get("name"), args) == ("tpctest", "hit", [42, "1099511627776"]) \
+            and e.get("policy_name") == "e2e-usdt-hit" and e.get("path", "").endswith("/usdt_probe"):
+        good += 1
+    else:
+        bad += 1
+print(good, bad)
+P
+		read -r good bad <"$E2E_TMP/usdt.res"
+		if [ "$good" = 3 ] && [ "$bad" = 0 ]; then
+			pass usdt-event
+		else
+			fail usdt-event "matching events $good (want 3), others $bad (want 0)"
+		fi
+		# the semaphore: raised while the probe is attached (two sites
+		# of hit, one uprobe each), back to 0 once the loader is gone
+		after=$("$PROBE" 1)
+		if grep -q "^semaphore [1-9]" "$E2E_TMP/usdt.out" && [ "$after" = "semaphore 0" ]; then
+			pass usdt-semaphore
+		else
+			fail usdt-semaphore "while attached: $(head -1 "$E2E_TMP/usdt.out"), after: $after"
+		fi
+	else
+		fail usdt-load "$(tail -3 "$E2E_TMP/usdt.log")"
+	fi
+fi
+
 # --- generated lists: expanded at build time, optional at load time -------
 need_bpf generated-lists
 # every syscall of the kernel, for one binary: the real /usr/bin/kill must
