@@ -244,6 +244,13 @@ $(OUTPUT)/tests/yaml2json: tests/tools/yaml2json.c
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(CFLAGS) -o $@ $< -lyaml -ljansson -lm
+# a program with USDT probes (and a semaphore) for tests/e2e/hooks.sh;
+# sys/sdt.h is systemtap-sdt-dev
+TOOLS += $(OUTPUT)/tests/usdt_probe
+$(OUTPUT)/tests/usdt_probe: tests/tools/usdt_probe.c
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) -O1 -g -Wall -Wextra -Werror -o $@ $<
 test: $(TOOLS)
 $(OUTPUT)/tests/objload-static: tests/tools/objload.c
 	$(call msg,CC,$@)

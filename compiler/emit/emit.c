@@ -545,6 +545,8 @@ static void emit_raw_base(FILE *out, const struct ir_arg *a, const struct ir_var
 				regs[i]);
 		} else if (v->at == AT_FENTRY || v->at == AT_FEXIT || v->at == AT_LSM) {
 			fprintf(out, "((u64 *)ctx)[%d]", a->index);
+		} else if (v->at == AT_USDT) {
+			fprintf(out, "tpc_usdt__arg((struct pt_regs *)ctx, %d)", a->index);
 		} else {
 			fprintf(out, "(u64)%s((struct pt_regs *)ctx)", regs[i]);
 		}
@@ -1228,7 +1230,9 @@ static void emit_prog(struct body *B)
 		const struct ir_variant *v = &p->variants.v[i];
 
 		fputs("SEC(\"", out);
-		if (!v->target[0])
+		/* libbpf reads "usdt/..." only to auto-attach; tpc-loader
+		 * attaches with the target from the metadata */
+		if (!v->target[0] || v->at == AT_USDT)
 			fputs(ir_attach__sec(v->at), out);
 		else {
 			fputs(ir_attach__sec(v->at), out);
@@ -1257,6 +1261,7 @@ static void emit_prog(struct body *B)
 		case AT_KRETPROBE:
 		case AT_UPROBE:
 		case AT_URETPROBE:
+		case AT_USDT:
 			fprintf(out, "int %s(struct pt_regs *ctx)\n{\n\ttpc_p%d(ctx, %zu);\n\treturn 0;\n}\n\n",
 				v->name, p->id, i);
 			break;
@@ -1458,6 +1463,8 @@ rate_done:
 	fputs("#include \"tpc.bpf.h\"\n", out);
 	if (o->needs_capchg)
 		fputs("#include \"tpc_capchg.bpf.h\"\n", out);
+	if (o->needs_usdt)
+		fputs("#include \"tpc_usdt.bpf.h\"\n", out);
 	{
 		int nscopes = 0;
 

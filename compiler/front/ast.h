@@ -306,6 +306,7 @@ struct ast_list {
 	ast_strvec values;
 	struct ast_str pattern;
 	struct ast_bool validated;
+	bool generated; /* generated_*: values expanded by sema (sema_lists.c) */
 };
 
 struct ast_option {

@@ -233,6 +233,9 @@ enum ir_attach {
 	AT_CGROUP_SOCK_CREATE,
 	AT_CGROUP_SKB_INGRESS,
 	AT_CGROUP_SKB_EGRESS,
+	/* a USDT probe: libbpf's bpf_program__attach_usdt at load time
+	 * (target "PATH:PROVIDER:NAME"), arguments through bpf_usdt_arg() */
+	AT_USDT,
 };
 
 /* One program variant: how a prog attaches on some kernels. */
@@ -254,6 +257,9 @@ struct ir_prog {
 	VEC(struct ir_arg) args;
 	VEC(struct ir_spec) specs;
 	bool needs_binary; /* some leaf reads SRC_BINARY */
+	/* only a generated list's calls attach here: the loader skips it when
+	 * no variant attaches on the node (docs/object-format.md) */
+	bool optional;
 	enum net_proto net; /* HOOK_NET: the protocol; the body takes a tpc_net_ctx */
 };
 
@@ -323,6 +329,7 @@ struct ir_object {
 	bool needs_proc; /* some prog reads binary bits: emit the exit cleaner */
 	bool needs_net;	 /* network progs: include tpc_net.bpf.h, emit the owner recorder */
 	bool needs_capchg; /* matchCapabilityChanges: tpc_capchg.bpf.h and its exec program */
+	bool needs_usdt;   /* a usdts hook: tpc_usdt.bpf.h (libbpf's usdt.bpf.h) */
 };
 
 /* Builders (ir.c). */

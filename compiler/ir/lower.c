@@ -29,6 +29,7 @@ struct lower {
 	int rule;		      /* the rule being lowered (its id) */
 	bool rule_capchg;	      /* the rule tests a capability change */
 	int nrsv;		      /* resolve readers so far (their names) */
+	bool gen_list;		      /* lowering a generated list's calls */
 	int errors;
 };
 
@@ -45,9 +46,14 @@ static struct ir_prog *prog_get(struct lower *L, enum hook_kind kind, const char
 	struct ir_prog *p;
 
 	for (size_t i = 0; i < L->o->progs.n; i++)
-		if (!strcmp(L->o->progs.v[i]->key, key))
+		if (!strcmp(L->o->progs.v[i]->key, key)) {
+			/* fused with a hook the policy names itself: required */
+			if (!L->gen_list)
+				L->o->progs.v[i]->optional = false;
 			return L->o->progs.v[i];
+		}
 	p = arena__alloc(L->a, sizeof(*p));
+	p->optional = L->gen_list;
 	p->id = (int)L->o->progs.n;
 	p->kind = kind;
 	p->key = arena__strdup(L->a, key);
@@ -233,10 +239,11 @@ static int lower_arg(struct lower *L, struct ir_prog *p, const struct ast_hook *
 	}
 	case HOOK_KPROBE:
 	case HOOK_UPROBE:
-		a.from = AF_PT_REGS;
+	case HOOK_USDT:
+		a.from = AF_PT_REGS; /* AT_USDT reads it with bpf_usdt_arg() */
 		a.kind = kind_of_type(t);
 		a.syscall_regs = h->kind == HOOK_KPROBE && h->syscall.v;
-		if (h->kind == HOOK_UPROBE && a.kind == AK_KSTR)
+		if ((h->kind == HOOK_UPROBE || h->kind == HOOK_USDT) && a.kind == AK_KSTR)
 			a.kind = AK_USTR;
 		if (h->kind == HOOK_KPROBE && !h->syscall.v && a.kind == AK_USTR)
 			a.kind = AK_KSTR;
@@ -1244,6 +1251,15 @@ static struct ir_prog *hook_prog(struct lower *L, const struct ast_hook *h,
 			variant_add(L, p, AT_CGROUP_SKB_INGRESS, "", 0);
 		}
 		return p;
+	case HOOK_USDT:
+		/* the probe is found in the binary's .note.stapsdt by libbpf on
+		 * the node: the build machine has no such binary */
+		snprintf(key, sizeof(key), "usdt:%s:%s:%s", h->path.s, h->provider.s, h->name.s);
+		p = prog_get(L, h->kind, key);
+		L->o->needs_usdt = true;
+		if (!p->variants.n)
+			variant_add(L, p, AT_USDT, key + 5, 0);
+		return p;
 	case HOOK_UPROBE:
 		snprintf(key, sizeof(key), "%s:%s:%s", h->ret.v ? "uretprobe" : "uprobe", h->path.s,
 			 h->call.s);
@@ -1268,6 +1284,8 @@ static const char *event_name(const struct ast_hook *h)
 		return "process_lsm";
 	case HOOK_UPROBE:
 		return "process_uprobe";
+	case HOOK_USDT:
+		return "process_usdt";
 	case HOOK_NET:
 		return h->proto == NET_TCP ? "network_tcp"
 		       : h->proto == NET_DNS ? "network_dns"
@@ -1386,7 +1404,7 @@ static void lower_hook(struct lower *L, const struct ast_hook *h, bool *enforce)
 		a.kind = kind_of_type(a.type);
 		a.is_signed = arg_type__is_signed(a.type);
 		if (a.kind == AK_USTR)
-			a.kind = h->kind == HOOK_UPROBE ? AK_USTR : AK_KSTR;
+			a.kind = h->kind == HOOK_UPROBE || h->kind == HOOK_USDT ? AK_USTR : AK_KSTR;
 		if (a.type == ARG_CHAR_BUF || (a.kind != AK_INT && a.kind != AK_USTR && a.kind != AK_KSTR &&
 		    a.kind != AK_FILE && a.kind != AK_SOCK)) {
 			LERR(L, h->return_arg.span, "returnArg of type '%s' is not supported by tpc yet",
@@ -1460,22 +1478,32 @@ static void lower_hook_calls(struct lower *L, const struct ast_policy *pol,
 		LERR(L, h->call.span, "no list named '%s'", h->call.s + 5);
 		return;
 	}
-	if (list->type.present && strcmp(list->type.s, "syscalls") && strcmp(list->type.s, "")) {
+	if (list->type.present && strcmp(list->type.s, "syscalls") && strcmp(list->type.s, "") &&
+	    !list->generated) {
 		LERR(L, list->type.span, "lists of type '%s' are not supported by tpc yet",
 		     list->type.s);
 		return;
 	}
+	/* a generated list's programs are optional (sema_lists.c) */
+	L->gen_list = list->generated;
 	for (size_t i = 0; i < list->values.n; i++) {
 		struct ast_hook *copy = arena__alloc(L->a, sizeof(*copy));
 
 		*copy = *h;
 		copy->call = list->values.v[i];
-		if (list->type.present && !strcmp(list->type.s, "syscalls")) {
+		if (list->type.present && (!strcmp(list->type.s, "syscalls") ||
+					   !strcmp(list->type.s, "generated_syscalls"))) {
 			copy->syscall.v = true;
+			copy->syscall.present = true;
+		} else if (list->generated) {
+			/* generated_ftrace: kernel functions hooked as themselves
+			 * (ksys_read is not the syscall read) */
+			copy->syscall.v = false;
 			copy->syscall.present = true;
 		}
 		lower_hook(L, copy, enforce);
 	}
+	L->gen_list = false;
 }
 
 static void strip_enforcement(struct ir_object *o, int policy)

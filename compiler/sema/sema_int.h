@@ -71,12 +71,17 @@ void sema_dns_name_value(struct sema *s, const char *v, size_t len, struct span 
  * ends, or empty. */
 bool sema_label_key_ok(const struct ast_str *k);
 bool sema_label_value_ok(const char *s, size_t n);
+bool sema_dns_label_ok(const char *s, size_t n);
 /* The declared arg a matchArgs entry or DSL argN refers to (Tetragon:
  * the args[] entry whose index equals N), or NULL. */
 struct ast_arg *hook_arg_by_index(struct ast_hook *h, int64_t index);
 
 /* sema_scope.c: podSelector, containerSelector, namespaced policies */
 void sema_check_scope(struct sema *s);
+/* sema_lists.c: generated_syscalls / generated_ftrace expansion */
+#define SEMA_GENERATED_MAX 512
+void sema_expand_list(struct sema *s, struct ast_list *l);
+void sema_check_cli_namespace(struct sema *s);
 
 /* sema_hooks.c */
 void sema_check_hook(struct sema *s, struct ast_hook *h);

@@ -7,8 +7,6 @@
 const char *support__hook(enum hook_kind k)
 {
 	switch (k) {
-	case HOOK_USDT:
-		return "USDT probes are not implemented yet; use a uprobe on the function instead";
 	default:
 		return NULL;
 	}
@@ -141,12 +139,13 @@ const char *support__option(const char *name)
 {
 	if (!strcmp(name, "policy-mode"))
 		return NULL;
-	if (!strcmp(name, "disable-kprobe-multi") || !strcmp(name, "disable-uprobe-multi"))
-		return "tpc fuses calls into per-hook programs and never uses multi-attach links";
 	if (!strcmp(name, "override-method"))
 		return "tpc picks the override method itself (LSM return value, or fmod_ret on "
 		       "security_* functions)";
 	if (!strcmp(name, "sleepable-preload-size"))
 		return "tpc generates no sleepable preload programs";
-	return "unknown option; tpc supports only 'policy-mode'";
+	if (!strcmp(name, "disable-kprobe-multi") || !strcmp(name, "disable-uprobe-multi"))
+		return NULL; /* accepted with a note: sema.c check_multi_option */
+	return "unknown option; tpc supports 'policy-mode', 'disable-kprobe-multi' and "
+	       "'disable-uprobe-multi'";
 }

@@ -4,6 +4,7 @@
  * tree per event would allocate a dozen nodes per line on the hot path.
  */
 #include <arpa/inet.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <signal.h>
@@ -53,6 +54,7 @@ static const char *const compact_icon[LDR_EV__COUNT] = {
 	[LDR_EV_TRACEPOINT] = "\xf0\x9f\x94\x8d",
 	[LDR_EV_LSM] = "\xf0\x9f\x94\x8d",
 	[LDR_EV_UPROBE] = "\xf0\x9f\x94\x8d",
+	[LDR_EV_USDT] = "\xf0\x9f\x94\x8d",
 	[LDR_EV_NET_TCP] = "\xf0\x9f\x94\x8c", /* electric plug */
 	[LDR_EV_NET_DNS] = "\xf0\x9f\x94\x8c",
 	[LDR_EV_NET_HTTP] = "\xf0\x9f\x94\x8c",
@@ -936,6 +938,18 @@ static int render_hook_json(struct ldr_events *ev, struct jbuf *b, const struct 
 	case LDR_EV_LSM:
 		put_kstr(b, ",\"function_name\":", hk->function_name);
 		break;
+	case LDR_EV_USDT: {
+		/* Tetragon's ProcessUsdt: path, provider, name */
+		char path[PATH_MAX];
+		const char *prov, *nm;
+
+		if (!ldr_usdt__split(hk->function_name, path, sizeof(path), &prov, &nm)) {
+			put_kstr(b, ",\"path\":", path);
+			put_kstr(b, ",\"provider\":", prov);
+			put_kstr(b, ",\"name\":", nm);
+		}
+		break;
+	}
 	default:
 		break;
 	}
