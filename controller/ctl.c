@@ -48,6 +48,7 @@ struct pol {
 	int shard, pub_err;
 	bool pub_logged;
 	char *status_sent; /* the last status this replica patched */
+	double status_failed; /* when the last patch failed (retried 2 s later) */
 	struct pol *next;
 };
 
@@ -62,6 +63,7 @@ struct ctl {
 	struct ctl_pub pub;
 	struct ctl_lease *lease;
 	bool was_leader;
+	double t_leader; /* when this replica last became the leader */
 };
 
 static volatile sig_atomic_t stop_flag;
@@ -431,9 +433,10 @@ static int publish(struct ctl *c)
 			p->pub_logged = true;
 			kapi__log(c->k, KAPI_INFO,
 				  "published %s in ConfigMap %s/%s: %zu bytes, sha256 %s, %.0f ms "
-				  "after the watch event (compile %.0f ms)",
+				  "after the watch event or the leadership (compile %.0f ms)",
 				  p->key, c->o->ns, c->pub.shards[p->shard].name, p->len, p->sha,
-				  mono_ms() - p->t_seen, p->compile_ms);
+				  mono_ms() - (p->t_seen > c->t_leader ? p->t_seen : c->t_leader),
+				  p->compile_ms);
 		}
 	}
 	pthread_mutex_unlock(&c->lock);
@@ -532,9 +535,12 @@ static void report_status(struct ctl *c)
 		enum kind kind = K_TP;
 		char ns[64], name[256];
 		json_int_t gen = 0;
+		bool failed;
 
 		pthread_mutex_lock(&c->lock);
 		for (p = c->pols; p; p = p->next) {
+			if (p->status_failed && mono_ms() - p->status_failed < 2000)
+				continue;
 			cond = want_condition(c, p);
 			if (!cond)
 				continue;
@@ -595,16 +601,30 @@ static void report_status(struct ctl *c)
 		rq.body_len = strlen(body);
 		snprintf(what, sizeof(what), "status of %s %s%s%s", kind_name[kind], ns,
 			 ns[0] ? "/" : "", name);
+		failed = true;
 		if (kapi__request(c->k, &rq, &r)) {
 			kapi__log(c->k, KAPI_WARN, "%s: %s", what, r.why);
 		} else if (r.status == 404) {
 			kapi__log(c->k, KAPI_DEBUG, "%s: the policy is gone", what);
+			failed = false;
 		} else if (r.status != 200) {
 			kapi_resp__problem(&r, what, RBAC_STATUS, line, sizeof(line));
 			kapi__log(c->k, KAPI_ERR, "%s", line);
 		} else {
 			kapi__log(c->k, KAPI_DEBUG, "%s: reported", what);
+			failed = false;
 		}
+		pthread_mutex_lock(&c->lock);
+		p = find_pol(c, kind, ns, name);
+		if (p) {
+			/* a failed patch is sent again later, not at once in a loop */
+			p->status_failed = failed ? mono_ms() : 0;
+			if (failed) {
+				free(p->status_sent);
+				p->status_sent = NULL;
+			}
+		}
+		pthread_mutex_unlock(&c->lock);
 		kapi_resp__fini(&r);
 		free(body);
 		free(path);
@@ -648,6 +668,8 @@ static void reconcile(struct ctl *c)
 			c->was_leader = false;
 			continue;
 		}
+		if (!c->was_leader)
+			c->t_leader = mono_ms();
 		c->was_leader = true;
 		if (!listed)
 			continue;

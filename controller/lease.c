@@ -125,7 +125,7 @@ static void try_once(struct ctl_lease *l)
 {
 	struct kapi_req rq = { 0 };
 	struct kapi_resp r;
-	char *path = NULL, line[1600], *rec = NULL;
+	char *path = NULL, line[1600], *rec = NULL, holder_buf[256];
 	const char *holder;
 	json_t *lease = NULL, *spec;
 	json_int_t dur;
@@ -158,9 +158,10 @@ static void try_once(struct ctl_lease *l)
 	}
 	lease = json_loadb(r.body ? r.body : "", r.len, 0, NULL);
 	spec = json_object_get(lease, "spec");
-	holder = json_string_value(json_object_get(spec, "holderIdentity"));
-	if (!holder)
-		holder = "";
+	/* a copy: writing the lease replaces the string */
+	snprintf(holder_buf, sizeof(holder_buf), "%s",
+		 json_string_value(json_object_get(spec, "holderIdentity")) ?: "");
+	holder = holder_buf;
 	dur = json_integer_value(json_object_get(spec, "leaseDurationSeconds"));
 	if (dur <= 0)
 		dur = l->cfg.duration_s;

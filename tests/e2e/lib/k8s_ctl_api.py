@@ -247,7 +247,8 @@ class Handler(BaseHTTPRequestHandler):
             d = json.loads(raw)
             key = ("leases", d["namespace"], d["name"])
             o = S["objs"].get(key) or {"apiVersion": "coordination.k8s.io/v1", "kind": "Lease",
-                                        "metadata": {"name": d["name"], "namespace": d["namespace"]},
+                                        "metadata": {"name": d["name"], "namespace": d["namespace"],
+                                                     "uid": str(uuid.uuid4()), "creationTimestamp": now()},
                                         "spec": {}}
             o = copy.deepcopy(o)
             o["spec"].update(holderIdentity=d["holder"], leaseDurationSeconds=d["duration"],
@@ -343,8 +344,8 @@ class Handler(BaseHTTPRequestHandler):
                 if md.get("resourceVersion") != cur["metadata"]["resourceVersion"]:
                     return self.send_json(409, status(409, "Conflict", "Operation cannot be fulfilled on %s \"%s\": the object has been modified; please apply your changes to the latest version and try again" % (res, name)))
                 o = copy.deepcopy(body)
-                o["metadata"].update(uid=cur["metadata"]["uid"],
-                                     creationTimestamp=cur["metadata"]["creationTimestamp"], namespace=ns)
+                o["metadata"].update(uid=cur["metadata"].get("uid"), namespace=ns,
+                                     creationTimestamp=cur["metadata"].get("creationTimestamp"))
                 o.update(apiVersion=api_version, kind=kind)
                 o = store(res, ns, name, o, "MODIFIED")
                 return self.send_json(200, o)
