@@ -58,6 +58,13 @@ COMMON_OBJS := $(patsubst %.c,$(OUTPUT)/%.o,$(COMMON_SRCS))
 KAPI_SRCS := $(sort $(wildcard k8sapi/*.c))
 KAPI_OBJS := $(patsubst %.c,$(OUTPUT)/%.o,$(KAPI_SRCS))
 
+# --- controller: tpc-controller (in-cluster compile of TracingPolicy objects;
+# runs the tpc binary, links k8sapi/ and common/) ------------------------------
+CTL_SRCS := $(sort $(wildcard controller/*.c))
+CTL_OBJS := $(patsubst %.c,$(OUTPUT)/%.o,$(CTL_SRCS))
+CTL_LIB_OBJS := $(filter-out $(OUTPUT)/controller/main.o,$(CTL_OBJS))
+LDLIBS_CTL := -lyaml -ljansson -lcurl -lpthread -lsodium -lelf
+
 # --- compiler ---------------------------------------------------------------
 COMPILER_SRCS := $(sort $(wildcard compiler/*/*.c))
 COMPILER_OBJS := $(patsubst %.c,$(OUTPUT)/%.o,$(COMPILER_SRCS)) \
@@ -83,7 +90,7 @@ UNIT_BINS  := $(patsubst tests/unit/%.c,$(OUTPUT)/tests/%,$(UNIT_SRCS))
 .DELETE_ON_ERROR:
 .SECONDARY:
 
-all: $(OUTPUT)/tpc $(OUTPUT)/tpc-loader
+all: $(OUTPUT)/tpc $(OUTPUT)/tpc-loader $(OUTPUT)/tpc-controller
 
 deps:
 	$(Q)bash scripts/deps.sh
@@ -95,6 +102,15 @@ $(OUTPUT)/tpc: $(COMPILER_OBJS) $(COMMON_OBJS)
 $(OUTPUT)/tpc-loader: $(LOADER_OBJS) $(COMMON_OBJS) $(KAPI_OBJS)
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS_LOADER)
+
+$(OUTPUT)/tpc-controller: $(CTL_OBJS) $(COMMON_OBJS) $(KAPI_OBJS)
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS_CTL)
+
+$(OUTPUT)/controller/%.o: controller/%.c
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) -Icontroller -c -o $@ $<
 
 # Static loader for images and VMs.  libmicrohttpd's static archive needs
 # GnuTLS, whose static closure (p11-kit, unistring) Debian does not ship, so
@@ -176,11 +192,11 @@ $(OUTPUT)/grammar/%.o: $(OUTPUT)/grammar/%.c $(OUTPUT)/grammar/selector.tab.h $(
 	$(Q)$(CC) $(CFLAGS) -Wno-unused-function -Wno-sign-compare -c -o $@ $<
 
 # --- tests ------------------------------------------------------------------
-$(OUTPUT)/tests/test_%: tests/unit/test_%.c $(COMPILER_LIB_OBJS) $(LOADER_LIB_OBJS) $(COMMON_OBJS) $(KAPI_OBJS)
+$(OUTPUT)/tests/test_%: tests/unit/test_%.c $(COMPILER_LIB_OBJS) $(LOADER_LIB_OBJS) $(COMMON_OBJS) $(KAPI_OBJS) $(CTL_LIB_OBJS)
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
-	$(Q)$(CC) $(CFLAGS) -Iloader -I$(OUTPUT)/loader -o $@ $< $(COMPILER_LIB_OBJS) \
-		$(LOADER_LIB_OBJS) $(COMMON_OBJS) $(KAPI_OBJS) $(LDLIBS_TPC) $(LDLIBS_LOADER) -lcmocka
+	$(Q)$(CC) $(CFLAGS) -Iloader -I$(OUTPUT)/loader -Icontroller -o $@ $< $(COMPILER_LIB_OBJS) \
+		$(LOADER_LIB_OBJS) $(COMMON_OBJS) $(KAPI_OBJS) $(CTL_LIB_OBJS) $(LDLIBS_TPC) $(LDLIBS_LOADER) -lcmocka
 
 test: all $(UNIT_BINS)
 	$(Q)bash tests/run.sh
