@@ -200,6 +200,12 @@ static void print_actions(const struct ir_action *a)
 	if (a->deny && a->kill) {
 		printf(" Block (deny with -%d where the LSM variant runs, else SIGKILL)", a->deny);
 	} else {
+		if (a->notify)
+			printf(" NotifyEnforcer (the signal is sent in this hook by bpf_send_signal)");
+		if (a->notify_errno)
+			printf(" [argError -%d not applied: denying a syscall needs "
+			       "CONFIG_FUNCTION_ERROR_INJECTION]",
+			       a->notify_errno);
 		if (a->deny)
 			printf(" deny with errno %d", a->deny);
 		if (a->kill)

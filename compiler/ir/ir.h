@@ -164,6 +164,8 @@ struct ir_action {
 	uint64_t rate_limit_ms;
 	int rate_scope; /* 0 thread, 1 process, 2 global */
 	bool cap_update; /* matched a capability change: the current sets become the baseline */
+	bool notify;	  /* kill/signal come from NotifyEnforcer (sent in this hook) */
+	int notify_errno; /* its argError, accepted but not applied (sema) */
 	const char *names[8]; /* action names for metadata */
 	size_t nnames;
 };

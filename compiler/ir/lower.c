@@ -763,6 +763,26 @@ static void lower_actions(struct lower *L, const struct ast_hook *h, const struc
 			act->signal = v;
 			*enforce = true;
 			break;
+		case ACT_NOTIFY_ENFORCER:
+			/* the signal is sent here (sema: argError only with
+			 * SIGKILL, which the caller does not survive) */
+			act->notify = true;
+			if (x->arg_error.present && !errno__lookup(x->arg_error.s, &v))
+				act->notify_errno = v;
+			if (!x->arg_sig.present)
+				break;
+			if (signal__lookup(x->arg_sig.s, &v)) {
+				LERR(L, x->span, "NotifyEnforcer needs a valid argSig");
+				break;
+			}
+			if (v == 9)
+				act->kill = true;
+			else
+				act->signal = v;
+			*enforce = true;
+			break;
+		case ACT_CLEANUP_ENFORCER:
+			break;
 		case ACT_OVERRIDE:
 			if (errno__lookup(x->arg_error.s ? x->arg_error.s : "", &v)) {
 				LERR(L, x->span, "Override needs a valid argError");

@@ -185,6 +185,76 @@ static void check_macros(struct sema *s)
 			expand_macros(s, &p->hooks.v[i].selectors.v[j]);
 }
 
+/* ---- enforcers (NotifyEnforcer) ---- */
+
+/* One enforcer call: a syscall of the target kernel. */
+static void check_enforcer_call(struct sema *s, const struct ast_str *v, const char *name)
+{
+	struct btf_info *bi = sema_btf(s, v->span);
+	char wrapper[128];
+
+	if (bi && btf_info__syscall(bi, name, wrapper, sizeof(wrapper)))
+		diag__error(s->d, v->span, "enforcer-call",
+			    "enforcer call '%s' is not a syscall in kernel BTF%s",
+			    diag_quote(v->s, v->len),
+			    btf_info__where(bi));
+}
+
+/* Tetragon's enforcer programs act when the notified thread next enters one
+ * of `calls`. tpc acts in the notifying hook itself (sema_selectors.c,
+ * NotifyEnforcer), so the calls are checked (syscalls of the target, or a
+ * 'syscalls' list of them) but attach nothing of their own. */
+static void check_enforcers(struct sema *s)
+{
+	struct ast_policy *p = s->pol;
+	bool notified = false;
+
+	for (size_t i = 0; i < p->hooks.n; i++)
+		for (size_t j = 0; j < p->hooks.v[i].selectors.n; j++) {
+			const struct ast_selector *sel = &p->hooks.v[i].selectors.v[j];
+
+			for (size_t k = 0; k < sel->match_actions.n; k++)
+				notified |= sel->match_actions.v[k].action == ACT_NOTIFY_ENFORCER;
+		}
+	for (size_t i = 0; i < p->enforcers.n; i++) {
+		const ast_strvec *calls = &p->enforcers.v[i];
+
+		for (size_t j = 0; j < calls->n; j++) {
+			const struct ast_str *v = &calls->v[j];
+			const struct ast_list *l;
+
+			if (!sema_is_list_ref(v)) {
+				check_enforcer_call(s, v, v->s);
+				continue;
+			}
+			l = sema_find_list(s, v->s + 5, v->len - 5);
+			if (!l) {
+				diag__error(s->d, v->span, "list-unknown", "unknown list '%s'",
+					    diag_quote(v->s + 5, v->len - 5));
+				continue;
+			}
+			if (!ast_str__eq(&l->type, "syscalls")) {
+				diag__error(s->d, v->span, "enforcer-call",
+					    "enforcer calls take a list of type 'syscalls'; '%s' is "
+					    "'%s'",
+					    diag_quote(v->s + 5, v->len - 5),
+					    l->type.present ? l->type.s : "(no type)");
+				continue;
+			}
+			for (size_t k = 0; k < l->values.n; k++) {
+				const char *n = l->values.v[k].s, *slash = strchr(n, '/');
+
+				check_enforcer_call(s, &l->values.v[k], slash ? slash + 1 : n);
+			}
+		}
+	}
+	if (p->enforcers.n && !notified)
+		diag__warning(s->d, p->enforcers.v[0].n ? p->enforcers.v[0].v[0].span : p->span,
+			      "enforcer-unused",
+			      "no selector of this policy has a NotifyEnforcer action: the "
+			      "'enforcers' section does nothing");
+}
+
 /* ---- spec-level fields ---- */
 
 static void check_spec(struct sema *s)
@@ -194,13 +264,7 @@ static void check_spec(struct sema *s)
 
 	if (p->loader.present && p->loader.v && (why = support__field("loader")))
 		sema_unsupported(s, p->loader.span, "loader", why);
-	if (p->enforcers.n) {
-		struct span sp = p->span;
-
-		if (p->enforcers.v[0].n)
-			sp = p->enforcers.v[0].v[0].span;
-		sema_unsupported(s, sp, "enforcers", support__field("enforcers"));
-	}
+	check_enforcers(s);
 	for (size_t i = 0; i < p->options.n; i++) {
 		const struct ast_option *o = &p->options.v[i];
 		const char *oname = o->name.present ? o->name.s : "";

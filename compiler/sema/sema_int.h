@@ -48,6 +48,7 @@ struct hook_ctx {
 	bool security_fn; /* kprobe/fentry on security_* */
 	bool warned_sigkill;
 	bool noted_fmodret;
+	bool noted_enforcer;
 };
 
 /* Phases, in the one direction they call each other:

@@ -743,6 +743,76 @@ static void override_where(struct sema *s, struct hook_ctx *hc, struct ast_actio
 	}
 }
 
+/* NotifyEnforcer: Tetragon's hook records "deny with argError, kill with
+ * argSig" and an enforcer program on the thread's next enforcer call
+ * (bpf_override_return on the syscall) carries it out. Denying a syscall
+ * needs bpf_override_return or fmod_ret on it, and both need
+ * CONFIG_FUNCTION_ERROR_INJECTION, which Debian's 5.10, 6.1 and 6.12
+ * kernels leave unset; what every target can do is the signal, sent by
+ * this hook itself (bpf_send_signal). So argSig is carried out here, and
+ * argError is accepted only with SIGKILL, whose target never returns to
+ * user space to see a result (said in a warning: the syscall still runs). */
+static void check_notify_enforcer(struct sema *s, struct hook_ctx *hc, struct ast_action *act)
+{
+	int sig = 0, err;
+
+	if (!s->pol->enforcers.n)
+		diag__error(s->d, act->name.span, "enforcer-missing",
+			    "NotifyEnforcer needs the policy's 'enforcers' section (the calls "
+			    "the notification applies to)");
+	if (hc->h->kind == HOOK_NET) {
+		diag__error(s->d, act->name.span, "signal-hook",
+			    "NotifyEnforcer is not available on %s; use Block or Sigkill",
+			    hc->what);
+		return;
+	}
+	if (!act->arg_sig.present && !act->arg_error.present) {
+		diag__error(s->d, act->name.span, "action-arg",
+			    "NotifyEnforcer needs 'argSig' (a signal to send) or 'argError' (an "
+			    "errno)");
+		return;
+	}
+	if (act->arg_sig.present && signal__lookup(act->arg_sig.s, &sig)) {
+		bad_value(s, &act->arg_sig, "signal",
+			  "expected a signal name (SIGKILL, SIGTERM, ...) or 1-64");
+		return;
+	}
+	if (act->arg_error.present && errno__lookup(act->arg_error.s, &err)) {
+		bad_value(s, &act->arg_error, "argError",
+			  "expected an errno name (EPERM, EACCES, ...) or a negative number");
+		return;
+	}
+	if (act->arg_error.present && sig != 9) {
+		diag__error(s->d, act->arg_error.span, "enforcer-deny",
+			    "NotifyEnforcer cannot make a syscall fail with argError: that needs "
+			    "bpf_override_return or fmod_ret on the syscall, which require "
+			    "CONFIG_FUNCTION_ERROR_INJECTION, not set in Debian's 5.10, 6.1 and "
+			    "6.12 kernels");
+		diag__note(s->d, act->arg_error.span,
+			   "add 'argSig: 9' to kill the caller instead, or deny the operation in "
+			   "an lsmhooks entry with Override");
+		return;
+	}
+	if (act->arg_error.present)
+		diag__warning(s->d, act->arg_error.span, "enforcer-errno",
+			      "argError is not applied (no CONFIG_FUNCTION_ERROR_INJECTION on the "
+			      "target kernels): the caller is killed by argSig 9 before it returns "
+			      "to user space, so it never sees the syscall's result");
+	if (sig == 9 && hc->syscall_entry && !hc->warned_sigkill) {
+		hc->warned_sigkill = true;
+		diag__warning(s->d, act->name.span, "sigkill-syscall-entry",
+			      "SIGKILL at syscall entry does not undo the syscall: %s still runs "
+			      "to completion before the process dies",
+			      hc->what);
+	}
+	if (!hc->syscall_entry && !hc->noted_enforcer) {
+		hc->noted_enforcer = true;
+		diag__note(s->d, act->name.span,
+			   "tpc sends the signal in this hook, when it matches, not when the "
+			   "thread next enters one of the enforcer's calls");
+	}
+}
+
 static void check_action(struct sema *s, struct hook_ctx *hc, struct ast_action *act)
 {
 	struct ast_hook *h = hc->h;
@@ -777,10 +847,12 @@ static void check_action(struct sema *s, struct hook_ctx *hc, struct ast_action 
 	}
 	if (act->ima_hash.present && act->ima_hash.v)
 		sema_unsupported(s, act->ima_hash.span, "imaHash", support__field("imaHash"));
-	if (act->arg_error.present && act->action != ACT_OVERRIDE)
+	if (act->arg_error.present && act->action != ACT_OVERRIDE &&
+	    act->action != ACT_NOTIFY_ENFORCER)
 		diag__warning(s->d, act->arg_error.span, "action-arg",
 			      "'argError' is ignored by '%s'", action__name(act->action));
-	if (act->arg_sig.present && act->action != ACT_SIGNAL)
+	if (act->arg_sig.present && act->action != ACT_SIGNAL &&
+	    act->action != ACT_NOTIFY_ENFORCER)
 		diag__warning(s->d, act->arg_sig.span, "action-arg", "'argSig' is ignored by '%s'",
 			      action__name(act->action));
 	if (act->arg_regs.n || act->arg_new_symbol.present || act->arg_new_addr.present ||
@@ -843,6 +915,14 @@ static void check_action(struct sema *s, struct hook_ctx *hc, struct ast_action 
 				   "to prevent the operation, deny it in an lsmhooks entry with "
 				   "Override");
 		}
+		break;
+	case ACT_NOTIFY_ENFORCER:
+		check_notify_enforcer(s, hc, act);
+		break;
+	case ACT_CLEANUP_ENFORCER:
+		diag__note(s->d, act->name.span,
+			   "CleanupEnforcerNotification does nothing in tpc: NotifyEnforcer acts in "
+			   "its own hook, so no notification is left pending");
 		break;
 	case ACT_OVERRIDE:
 		if (!act->arg_error.present) {
