@@ -187,23 +187,40 @@ static void check_macros(struct sema *s)
 
 /* ---- enforcers (NotifyEnforcer) ---- */
 
-/* One enforcer call: a syscall of the target kernel. */
-static void check_enforcer_call(struct sema *s, const struct ast_str *v, const char *name)
+/* One enforcer call: a syscall of the target kernel (name NULL: an
+ * unknown list or one not of type 'syscalls'). */
+static int check_enforcer_call(const struct ast_str *v, const struct ast_list *l, const char *name,
+			       void *ctx)
 {
-	struct btf_info *bi = sema_btf(s, v->span);
+	struct sema *s = ctx;
+	struct btf_info *bi;
 	char wrapper[128];
 
+	if (!name && !l) {
+		diag__error(s->d, v->span, "list-unknown", "unknown list '%s'",
+			    diag_quote(v->s + 5, v->len - 5));
+		return 0;
+	}
+	if (!name) {
+		diag__error(s->d, v->span, "enforcer-call",
+			    "enforcer calls take a list of type 'syscalls'; '%s' is '%s'",
+			    diag_quote(v->s + 5, v->len - 5),
+			    l->type.present ? l->type.s : "(no type)");
+		return 0;
+	}
+	bi = sema_btf(s, v->span);
 	if (bi && btf_info__syscall(bi, name, wrapper, sizeof(wrapper)))
 		diag__error(s->d, v->span, "enforcer-call",
 			    "enforcer call '%s' is not a syscall in kernel BTF%s",
-			    diag_quote(v->s, v->len),
-			    btf_info__where(bi));
+			    diag_quote(v->s, v->len), btf_info__where(bi));
+	return 0;
 }
 
 /* Tetragon's enforcer programs act when the notified thread next enters one
- * of `calls`. tpc acts in the notifying hook itself (sema_selectors.c,
- * NotifyEnforcer), so the calls are checked (syscalls of the target, or a
- * 'syscalls' list of them) but attach nothing of their own. */
+ * of `calls`. tpc sends NotifyEnforcer's signal in the notifying hook
+ * itself and carries out its argError at the calls' LSM hooks
+ * (sema_selectors.c, runtime/tpc_enforce.bpf.h); here the calls are
+ * checked: syscalls of the target, or a 'syscalls' list of them. */
 static void check_enforcers(struct sema *s)
 {
 	struct ast_policy *p = s->pol;
@@ -216,38 +233,7 @@ static void check_enforcers(struct sema *s)
 			for (size_t k = 0; k < sel->match_actions.n; k++)
 				notified |= sel->match_actions.v[k].action == ACT_NOTIFY_ENFORCER;
 		}
-	for (size_t i = 0; i < p->enforcers.n; i++) {
-		const ast_strvec *calls = &p->enforcers.v[i];
-
-		for (size_t j = 0; j < calls->n; j++) {
-			const struct ast_str *v = &calls->v[j];
-			const struct ast_list *l;
-
-			if (!sema_is_list_ref(v)) {
-				check_enforcer_call(s, v, v->s);
-				continue;
-			}
-			l = sema_find_list(s, v->s + 5, v->len - 5);
-			if (!l) {
-				diag__error(s->d, v->span, "list-unknown", "unknown list '%s'",
-					    diag_quote(v->s + 5, v->len - 5));
-				continue;
-			}
-			if (!ast_str__eq(&l->type, "syscalls")) {
-				diag__error(s->d, v->span, "enforcer-call",
-					    "enforcer calls take a list of type 'syscalls'; '%s' is "
-					    "'%s'",
-					    diag_quote(v->s + 5, v->len - 5),
-					    l->type.present ? l->type.s : "(no type)");
-				continue;
-			}
-			for (size_t k = 0; k < l->values.n; k++) {
-				const char *n = l->values.v[k].s, *slash = strchr(n, '/');
-
-				check_enforcer_call(s, &l->values.v[k], slash ? slash + 1 : n);
-			}
-		}
-	}
+	ast_policy__each_enforcer_call(p, check_enforcer_call, s);
 	if (p->enforcers.n && !notified)
 		diag__warning(s->d, p->enforcers.v[0].n ? p->enforcers.v[0].v[0].span : p->span,
 			      "enforcer-unused",

@@ -573,7 +573,7 @@ static bool rule_notifies(const struct ldr_meta_rule *r)
 
 enum ldr_action ldr_action__of(uint32_t bits, const struct ldr_meta_rule *r)
 {
-	if (bits & (TPC_ACT_SIGKILL | TPC_ACT_SIGNAL) && rule_notifies(r))
+	if (bits & (TPC_ACT_SIGKILL | TPC_ACT_SIGNAL | TPC_ACT_OVERRIDE) && rule_notifies(r))
 		return LDR_A_NOTIFY_ENFORCER;
 	if (bits & TPC_ACT_SIGKILL)
 		return LDR_A_SIGKILL;

@@ -60,3 +60,61 @@ print(("PASS " if ok else "FAIL ") + "enforcer/events")
 if not ok:
     print("  want %s, got %s" % (want, sorted(got)), file=sys.stderr)
 PY
+
+# Override on a syscall kprobe (sys_linkat) is carried out by an lsm/path_link
+# enforcer program: where this kernel has no BPF LSM the object must be
+# refused, naming the enforcer, never loaded without its deny; where it has
+# BPF LSM, the matched link fails with EPERM and a look-alike link works.
+cat >"$E2E_TMP/link.yaml" <<YAML
+apiVersion: cilium.io/v1alpha1
+kind: TracingPolicy
+metadata:
+  name: enforcer-link
+spec:
+  kprobes:
+  - call: sys_linkat
+    syscall: true
+    args:
+    - index: 1
+      type: string
+    selectors:
+    - matchArgs:
+      - index: 1
+        operator: Equal
+        values: ["$E2E_TMP/secret"]
+      matchActions:
+      - action: Override
+        argError: -1
+YAML
+"$TPC" build "$E2E_TMP/link.yaml" -o "$E2E_TMP/link.bpf.o" 2>"$E2E_TMP/build.err" ||
+	{ fail "enforcer/override-build" "$(grep -m1 error: "$E2E_TMP/build.err")"; exit 0; }
+echo s >"$E2E_TMP/secret"
+echo p >"$E2E_TMP/plain"
+if "$LOADER" probe 2>/dev/null | grep -qE '^ *lsm +yes'; then
+	start_loader link "$E2E_TMP/link.bpf.o" || { fail enforcer/override-loader-start; exit 0; }
+	python3 - "$E2E_TMP" >"$E2E_TMP/link.out" <<'PY'
+import os, sys
+d = sys.argv[1]
+for src, dst in (("secret", "l1"), ("plain", "l2")):
+    try:
+        os.link(os.path.join(d, src), os.path.join(d, dst))
+        print("ok")
+    except OSError as e:
+        print(e.errno)
+PY
+	stop_loader
+	check enforcer/override-denied-eperm test "$(sed -n 1p "$E2E_TMP/link.out")" = 1
+	check enforcer/override-lookalike-links test "$(sed -n 2p "$E2E_TMP/link.out")" = ok
+else
+	"$LOADER" run -o json "$E2E_TMP/link.bpf.o" >/dev/null 2>"$E2E_TMP/link.log" &
+	pid=$!
+	for _ in $(seq 100); do
+		grep -q "ready" "$E2E_TMP/link.log" 2>/dev/null && break
+		sleep 0.05
+	done
+	kill "$pid" 2>/dev/null
+	wait "$pid" 2>/dev/null
+	check enforcer/override-refused-without-bpf-lsm \
+		grep -q "refused: no variant of program group 'enforce_lsm0'.*tpc_enf_lsm0 (lsm)" "$E2E_TMP/link.log"
+	check enforcer/override-not-attached grep -q "0 objects attached" "$E2E_TMP/link.log"
+fi
