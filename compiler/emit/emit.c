@@ -896,6 +896,11 @@ static void emit_rule(struct body *B, const struct ir_spec *sp, const struct ir_
 		if (act->signal)
 			fprintf(out, "\t\ttpc_act__signal(h, %d);\n", act->signal);
 	}
+	if (act->enf_hooks)
+		fprintf(out,
+			"\t\ttpc_enforce__notify(0x%" PRIx64 "ull, %d);\n"
+			"\t\th->action |= TPC_ACT_OVERRIDE;\n\t\th->ret = -%d;\n",
+			act->enf_hooks, act->enf_errno, act->enf_errno);
 	if (act->cap_update)
 		fputs("\t\ttpc_capchg__update();\n", out);
 	emit_post(B, act, r->id, "\t\t");
@@ -1392,6 +1397,27 @@ static void emit_binsets(FILE *out, const struct ir_object *o, const struct srcm
 	fputs("\treturn bits;\n}\n\n", out);
 }
 
+/* Enforcer programs (runtime/tpc_enforce.bpf.h): each LSM hook that
+ * carries out a rule's deny request, and each enforced syscall's exit,
+ * which ends the request. Hook and syscall names are compiler/base/
+ * enforce.c's own strings, never policy text. */
+static void emit_enforcers(FILE *out, const struct ir_object *o)
+{
+	for (size_t i = 0; i < o->enf_hooks.n; i++)
+		fprintf(out,
+			"/* a rule's deny request is carried out here */\n"
+			"SEC(\"lsm/%s\")\nint tpc_enf_lsm%zu(u64 *ctx)\n{\n"
+			"\tint prev = (int)ctx[%d];\n\n\tif (prev)\n\t\treturn prev;\n"
+			"\treturn tpc_enforce__verdict(%zu);\n}\n\n",
+			o->enf_hooks.v[i].lsm, i, o->enf_hooks.v[i].nargs, i);
+	for (size_t i = 0; i < o->enf_exits.n; i++)
+		fprintf(out,
+			"/* the end of an enforced syscall ends its request */\n"
+			"SEC(\"tracepoint/syscalls/sys_exit_%s\")\nint tpc_enf_exit%zu(void *ctx)\n{\n"
+			"\ttpc_enforce__clear();\n\treturn 0;\n}\n\n",
+			o->enf_exits.v[i], i);
+}
+
 /* followForks pid sets: which sets this process itself is in (its tgid,
  * or its tgid in its own pid namespace); tpc_follow.bpf.h folds the bits
  * over the ancestors. */
@@ -1465,6 +1491,8 @@ rate_done:
 		fputs("#include \"tpc_capchg.bpf.h\"\n", out);
 	if (o->needs_usdt)
 		fputs("#include \"tpc_usdt.bpf.h\"\n", out);
+	if (o->enf_hooks.n)
+		fputs("#include \"tpc_enforce.bpf.h\"\n", out);
 	{
 		int nscopes = 0;
 
@@ -1517,6 +1545,7 @@ rate_done:
 		      "SEC(\"tp_btf/sched_process_exec\")\n"
 		      "int tpc_capchg_exec(u64 *ctx)\n{\n\ttpc_capchg__exec();\n\treturn 0;\n}\n\n",
 		      out);
+	emit_enforcers(out, o);
 	if (o->needs_proc || o->pidsets.n || o->needs_capchg) {
 		fputs("/* forget a process's binary bits when it exits (pids are reused) */\n"
 		      "SEC(\"tracepoint/sched/sched_process_exit\")\n"

@@ -257,6 +257,21 @@ char *meta__json(const struct ir_object *o, const struct meta_opts *opts)
 						       "tpc_capchg_exec", "attach", "tp_btf",
 						       "target", "sched_process_exec", "group",
 						       "capchg_exec", "prio", 0));
+	for (size_t i = 0; i < o->enf_hooks.n; i++) {
+		json_array_append_new(progs, json_pack("{s:o, s:s, s:s, s:o, s:i}", "name",
+						       json_sprintf("tpc_enf_lsm%zu", i), "attach",
+						       "lsm", "target", o->enf_hooks.v[i].lsm, "group",
+						       json_sprintf("enforce_lsm%zu", i), "prio", 0));
+		lsm = true;
+	}
+	for (size_t i = 0; i < o->enf_exits.n; i++)
+		json_array_append_new(progs, json_pack("{s:o, s:s, s:o, s:o, s:i}", "name",
+						       json_sprintf("tpc_enf_exit%zu", i), "attach",
+						       "tracepoint", "target",
+						       json_sprintf("syscalls/sys_exit_%s",
+								    o->enf_exits.v[i]),
+						       "group", json_sprintf("enforce_exit%zu", i),
+						       "prio", 0));
 	if (o->needs_proc || o->pidsets.n || o->needs_capchg)
 		json_array_append_new(progs, json_pack("{s:s, s:s, s:s, s:s, s:i}", "name",
 						       "tpc_proc_exit", "attach", "tracepoint",

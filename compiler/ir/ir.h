@@ -188,6 +188,10 @@ struct ir_action {
 	uint64_t rate_limit_ms;
 	int rate_scope; /* 0 thread, 1 process, 2 global */
 	bool cap_update; /* matched a capability change: the current sets become the baseline */
+	bool notify;	  /* kill/signal come from NotifyEnforcer (sent in this hook) */
+	int notify_errno; /* its argError, accepted but not applied (sema) */
+	uint64_t enf_hooks; /* deny at these enforcer LSM hooks (ir_object.enf_hooks bits) */
+	int enf_errno;	    /* with this errno (runtime/tpc_enforce.bpf.h) */
 	const char *names[8]; /* action names for metadata */
 	size_t nnames;
 };
@@ -319,6 +323,13 @@ struct ir_policy {
 	bool enforce; /* has an enforcing action */
 };
 
+/* An enforcer program: BPF LSM hook `lsm` denies a syscall for which a
+ * rule made a request (runtime/tpc_enforce.bpf.h). */
+struct ir_enf_hook {
+	const char *lsm; /* "path_link" (compiler/base/enforce.c's string) */
+	int nargs;	 /* the hook's argument count: ctx[nargs] is the previous verdict */
+};
+
 struct ir_object {
 	VEC(struct ir_policy) policies;
 	VEC(struct ir_prog *) progs;
@@ -330,6 +341,8 @@ struct ir_object {
 	bool needs_net;	 /* network progs: include tpc_net.bpf.h, emit the owner recorder */
 	bool needs_capchg; /* matchCapabilityChanges: tpc_capchg.bpf.h and its exec program */
 	bool needs_usdt;   /* a usdts hook: tpc_usdt.bpf.h (libbpf's usdt.bpf.h) */
+	VEC(struct ir_enf_hook) enf_hooks; /* deny requests: one LSM program each */
+	VEC(const char *) enf_exits;	   /* syscalls whose sys_exit clears a request */
 };
 
 /* Builders (ir.c). */

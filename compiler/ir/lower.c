@@ -16,6 +16,7 @@
 #include "base/diag.h"
 #include "ir/dsl_lower.h"
 #include "base/values.h"
+#include "base/enforce.h"
 #include "tpc_abi.h"
 
 struct lower {
@@ -799,6 +800,82 @@ have_slot:
 	return p;
 }
 
+/* ---- enforcer requests (runtime/tpc_enforce.bpf.h) ---- */
+
+/* The object's enforcer bits for syscall `call`: one LSM program per hook
+ * of compiler/base/enforce.c's table (shared by every rule of the object),
+ * and a sys_exit tracepoint program for the syscall that clears a request.
+ * 0 after an error. */
+static uint64_t enforce_hooks(struct lower *L, const char *call, struct span sp)
+{
+	const char *const *hooks = syscall__lsm_hooks(call);
+	const char *sc = syscall__enforce_name(call);
+	uint64_t bits = 0;
+	bool have = false;
+
+	if (!hooks || !L->btf) {
+		LERR(L, sp, "no LSM hook is known to carry out a deny of '%s'", call);
+		return 0;
+	}
+	for (const char *const *hk = hooks; *hk; hk++) {
+		struct btf_func_info fi;
+		size_t k;
+
+		if (btf_info__lsm_hook(L->btf, *hk, &fi)) {
+			LERR(L, sp, "the LSM hook '%s' that denies '%s' is not in kernel BTF", *hk,
+			     call);
+			return 0;
+		}
+		for (k = 0; k < L->o->enf_hooks.n; k++)
+			if (!strcmp(L->o->enf_hooks.v[k].lsm, *hk))
+				break;
+		if (k == L->o->enf_hooks.n) {
+			struct ir_enf_hook e = { .lsm = *hk, .nargs = (int)fi.nparams };
+
+			if (k >= 64) {
+				LERR(L, sp, "more than 64 enforcer LSM hooks in one object");
+				return 0;
+			}
+			VEC_PUSH(L->a, L->o->enf_hooks, e);
+		}
+		bits |= 1ull << k;
+	}
+	for (size_t k = 0; k < L->o->enf_exits.n; k++)
+		have |= !strcmp(L->o->enf_exits.v[k], sc);
+	if (!have)
+		VEC_PUSH(L->a, L->o->enf_exits, sc);
+	return bits;
+}
+
+/* NotifyEnforcer's argError: denied at the LSM hooks of every enforcer
+ * call of the policy (sema refused it when a call has none). */
+struct notify_acc {
+	struct lower *L;
+	struct span sp;
+	uint64_t bits;
+};
+
+static int notify_call(const struct ast_str *v, const struct ast_list *l, const char *name,
+		       void *ctx)
+{
+	struct notify_acc *n = ctx;
+
+	(void)v;
+	(void)l;
+	if (name)
+		n->bits |= enforce_hooks(n->L, name, n->sp);
+	return 0;
+}
+
+static uint64_t notify_hooks(struct lower *L, struct span sp)
+{
+	struct notify_acc n = { .L = L, .sp = sp };
+
+	if (L->pol)
+		ast_policy__each_enforcer_call(L->pol, notify_call, &n);
+	return n.bits;
+}
+
 static void lower_actions(struct lower *L, const struct ast_hook *h, const struct ast_selector *sel,
 			  struct ir_action *act, bool *enforce)
 {
@@ -844,9 +921,44 @@ static void lower_actions(struct lower *L, const struct ast_hook *h, const struc
 			act->signal = v;
 			*enforce = true;
 			break;
+		case ACT_NOTIFY_ENFORCER:
+			/* the signal is sent here (sema: argError only with
+			 * SIGKILL, which the caller does not survive) */
+			act->notify = true;
+			if (x->arg_error.present && !errno__lookup(x->arg_error.s, &v)) {
+				if (ast_policy__enforcers_deny(L->pol)) {
+					act->enf_hooks = notify_hooks(L, x->span);
+					act->enf_errno = v;
+					*enforce = true;
+				} else {
+					act->notify_errno = v;
+				}
+			}
+			if (!x->arg_sig.present)
+				break;
+			if (signal__lookup(x->arg_sig.s, &v)) {
+				LERR(L, x->span, "NotifyEnforcer needs a valid argSig");
+				break;
+			}
+			if (v == 9)
+				act->kill = true;
+			else
+				act->signal = v;
+			*enforce = true;
+			break;
+		case ACT_CLEANUP_ENFORCER:
+			break;
 		case ACT_OVERRIDE:
 			if (errno__lookup(x->arg_error.s ? x->arg_error.s : "", &v)) {
 				LERR(L, x->span, "Override needs a valid argError");
+				break;
+			}
+			if ((h->kind == HOOK_KPROBE || h->kind == HOOK_FENTRY) && h->syscall.v &&
+			    !h->ret.v && h->call.present && syscall__lsm_hooks(h->call.s)) {
+				/* the syscall is denied at its LSM hook */
+				act->enf_hooks = enforce_hooks(L, h->call.s, x->span);
+				act->enf_errno = v;
+				*enforce = true;
 				break;
 			}
 			if (h->kind != HOOK_LSM &&

@@ -49,6 +49,8 @@ struct hook_ctx {
 	bool security_fn; /* kprobe/fentry on security_* */
 	bool warned_sigkill;
 	bool noted_fmodret;
+	bool noted_enforcer;
+	bool noted_enforcer_sig;
 };
 
 /* Phases, in the one direction they call each other:

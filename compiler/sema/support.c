@@ -27,10 +27,6 @@ const char *support__action(enum action a)
 	case ACT_TRACKSOCK:
 	case ACT_UNTRACKSOCK:
 		return "socket tracking is not implemented yet";
-	case ACT_NOTIFY_ENFORCER:
-	case ACT_CLEANUP_ENFORCER:
-		return "enforcer programs are not implemented; use Override on an lsmhooks entry "
-		       "or Sigkill";
 	case ACT_SET:
 		return "writing to user memory needs bpf_probe_write_user, which lockdown refuses "
 		       "on the target kernels";
@@ -108,8 +104,6 @@ static const struct {
 	{ "imaHash", "IMA hashes are not collected by tpc yet" },
 	{ "btfType", "BTF casts are not compiled yet" },
 	{ "btfTypeModule", "BTF casts are not compiled yet" },
-	{ "enforcers", "enforcer programs are not implemented; use Override on an lsmhooks "
-		       "entry or Sigkill" },
 	{ "hostSelector",
 	  "selecting host (non-pod) processes is not implemented; a policy without "
 	  "podSelector/containerSelector applies to the host and every pod" },

@@ -20,10 +20,11 @@ const char *const ldr_action_names[LDR_A__COUNT] = {
 	[LDR_A_POST] = "KPROBE_ACTION_POST",	     [LDR_A_SIGKILL] = "KPROBE_ACTION_SIGKILL",
 	[LDR_A_SIGNAL] = "KPROBE_ACTION_SIGNAL",     [LDR_A_OVERRIDE] = "KPROBE_ACTION_OVERRIDE",
 	[LDR_A_NOPOST] = "KPROBE_ACTION_NOPOST",
+	[LDR_A_NOTIFY_ENFORCER] = "KPROBE_ACTION_NOTIFYENFORCER",
 };
 
 static const char *const short_action[LDR_A__COUNT] = { "POST", "SIGKILL", "SIGNAL", "OVERRIDE",
-							"NOPOST" };
+							"NOPOST", "NOTIFYENFORCER" };
 
 static const char *const signames[32] = {
 	[1] = "SIGHUP",	  [2] = "SIGINT",    [3] = "SIGQUIT", [4] = "SIGILL",	 [5] = "SIGTRAP",
@@ -562,8 +563,20 @@ int ldr_events__base(struct ldr_events *ev, const void *data, size_t size)
 
 /* --- hook records ------------------------------------------------------------------- */
 
+/* A rule's signal sent for NotifyEnforcer is reported as that action, as
+ * Tetragon does. */
+static bool rule_notifies(const struct ldr_meta_rule *r)
+{
+	for (size_t i = 0; r && i < r->nactions; i++)
+		if (!strcasecmp(r->actions[i], "NotifyEnforcer"))
+			return true;
+	return false;
+}
+
 enum ldr_action ldr_action__of(uint32_t bits, const struct ldr_meta_rule *r)
 {
+	if (bits & (TPC_ACT_SIGKILL | TPC_ACT_SIGNAL | TPC_ACT_OVERRIDE) && rule_notifies(r))
+		return LDR_A_NOTIFY_ENFORCER;
 	if (bits & TPC_ACT_SIGKILL)
 		return LDR_A_SIGKILL;
 	if (bits & TPC_ACT_OVERRIDE)

@@ -546,7 +546,10 @@ static void t_override_where(void **st)
 	h = kprobe(f, "security_file_open", false);
 	a = action(f, sel(f, h), ACT_OVERRIDE);
 	a->arg_error = S(f, "EACCES");
-	h = kprobe(f, "sys_openat", true);
+	h = kprobe(f, "sys_openat", true); /* denied at lsm/file_open */
+	a = action(f, sel(f, h), ACT_OVERRIDE);
+	a->arg_error = S(f, "-1");
+	h = kprobe(f, "sys_dup", true); /* no LSM hook denies dup */
 	a = action(f, sel(f, h), ACT_OVERRIDE);
 	a->arg_error = S(f, "-1");
 	h = tracepoint(f, "sched", "sched_process_exec");
@@ -556,7 +559,8 @@ static void t_override_where(void **st)
 	a = action(f, sel(f, h), ACT_OVERRIDE); /* no argError */
 	assert_int_equal(run(f), -EINVAL);
 	EXPECT(f, DIAG_NOTE, "compiled as the BPF LSM hook");
-	EXPECT(f, DIAG_ERROR, "CONFIG_FUNCTION_ERROR_INJECTION");
+	EXPECT(f, DIAG_NOTE, "carried out at the BPF LSM hook 'file_open'");
+	EXPECT(f, DIAG_ERROR, "tpc knows no LSM hook that denies this syscall");
 	EXPECT(f, DIAG_ERROR, "a tracepoint observes and cannot change");
 	EXPECT(f, DIAG_ERROR, "Override needs 'argError'");
 	assert_int_equal(diag_sink__errors(f->d), 3);
