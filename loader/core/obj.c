@@ -497,7 +497,7 @@ static int obj_load(struct ldr_obj *o, const struct ldr_attach_env *env, const b
 	/* scoped policies: the pods already known are in scope before the
 	 * programs run */
 	if (env->scope) {
-		if (ldr_scope__attach_obj(env->scope, o, err, errlen))
+		if (ldr_scope__attach_obj(env->scope, o, o->bpf, o->meta, o->name, err, errlen))
 			return -1;
 		o->scope = env->scope;
 	}
