@@ -26,7 +26,7 @@ static const char build_usage[] =
 	"  -o FILE            output object (default: first input with .bpf.o)\n"
 	"  --emit-c FILE      also write the generated C (- for stdout); with no\n"
 	"                     -o, only the C is produced\n"
-	"  --dry-run          print the clang/llvm-objcopy commands, run nothing\n"
+	"  --dry-run          print the clang command and the in-process steps, run nothing\n"
 	"  -v, --verbose      print commands as they run\n"
 	"  --format FMT       diagnostics: text|json|sarif|github\n"
 	"  --kernel K         check and build against kernel K: 5.10, 6.1, 6.12 (Debian\n"
