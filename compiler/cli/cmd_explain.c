@@ -189,6 +189,9 @@ static const char *argkind_name(enum ir_argkind k)
 		[AK_SOCKADDR] = "sockaddr",
 		[AK_SOCK] = "sock",
 		[AK_CAPS] = "capability set",
+		[AK_KOBJ] = "kernel object record",
+		[AK_SKB] = "sk_buff -> packet 5-tuple",
+		[AK_NETDEV] = "net_device -> name",
 	};
 
 	return n[k];

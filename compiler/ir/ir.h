@@ -139,7 +139,15 @@ enum ir_argkind {
 	AK_SOCKADDR, /* struct sockaddr * (user or kernel) */
 	AK_SOCK,     /* struct sock * */
 	AK_CAPS,     /* kernel_cap_t value (u64) */
+	/* kernel objects (runtime/tpc_kobj.bpf.h) */
+	AK_KOBJ,     /* cred, user_namespace, bpf_attr/prog/map, perf_event, module,
+		      * load_info: a fixed record read for the event only */
+	AK_SKB,	     /* struct sk_buff *: its 5-tuple tested like AK_SOCK, and its record */
+	AK_NETDEV,   /* struct net_device * -> its name (a kernel string) */
 };
+
+/* AK_KOBJ, AK_SKB and AK_NETDEV: read through runtime/tpc_kobj.bpf.h */
+bool ir_argkind__is_kobj(enum ir_argkind k);
 
 struct ir_arg {
 	int slot;
