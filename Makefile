@@ -42,7 +42,7 @@ endif
 WARN    := -Wall -Wextra -Werror -Wno-unused-parameter
 CFLAGS  ?= -O2 -g
 CFLAGS  += -std=c11 -D_GNU_SOURCE $(WARN) -MMD -MP \
-	   -I$(OUTPUT)/grammar -Icompiler -Igrammar -Iruntime/include -Icommon -Ik8sapi \
+	   -I$(OUTPUT)/grammar -I$(OUTPUT)/gen -Icompiler -Igrammar -Iruntime/include -Icommon -Ik8sapi \
 	   -DTPC_VERSION='"$(VERSION)"'
 LDLIBS_TPC    := -lyaml -lbpf -lelf -lz -ljansson -lsodium
 LDLIBS_LOADER := -lbpf -lelf -lz -ljansson -lmicrohttpd -lcurl -lpthread -lsodium
@@ -172,6 +172,15 @@ $(OUTPUT)/loader/base.bpf.o: loader/bpf/base.bpf.c loader/bpf/path.bpf.h runtime
 $(BASE_SKEL): $(OUTPUT)/loader/base.bpf.o
 	$(call msg,SKEL,$@)
 	$(Q)$(BPFTOOL) gen skeleton $< name tpc_base > $@
+
+# The syscall number table (compiler/base/syscalls.c) comes from
+# linux-libc-dev's asm/unistd_64.h and unistd_32.h, generated at build time.
+SYSCALL_TABLE := $(OUTPUT)/gen/syscall_table.h
+$(SYSCALL_TABLE): scripts/gen-syscalls.sh
+	$(call msg,GEN,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)bash scripts/gen-syscalls.sh $@
+$(OUTPUT)/compiler/base/syscalls.o: $(SYSCALL_TABLE)
 
 # flex/bison outputs live in build/, never in the tree.
 $(OUTPUT)/grammar/selector.tab.c $(OUTPUT)/grammar/selector.tab.h: grammar/selector.y

@@ -194,6 +194,9 @@ static const char *argkind_name(enum ir_argkind k)
 		[AK_ITER] = "iov_iter segments",
 		[AK_UIOV] = "user iovec segments (count from another argument)",
 		[AK_KIOV] = "kernel iovec segments (count from another argument)",
+		[AK_KOBJ] = "kernel object record",
+		[AK_SKB] = "sk_buff -> packet 5-tuple",
+		[AK_NETDEV] = "net_device -> name",
 	};
 
 	return n[k];

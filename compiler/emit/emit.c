@@ -473,7 +473,7 @@ static void emit_pred(struct body *B, const struct ir_pred *p)
 	if (p->src == SRC_ARG) {
 		enum ir_argkind k = B->p->args.v[p->slot].kind;
 
-		if (k == AK_SOCKADDR || k == AK_SOCK) {
+		if (k == AK_SOCKADDR || k == AK_SOCK || k == AK_SKB) {
 			emit_sa_leaf(B, p);
 			return;
 		}
@@ -614,11 +614,34 @@ static void emit_arg_state(struct body *B)
 		case AK_INT:
 		case AK_CAPS:
 			fprintf(out, "\tu64 a%d = 0;\n\tbool a%d_ok = false;\n", sl, sl);
-			fprintf(out, "#define A%d() (a%d_ok ? a%d : (a%d_ok = true, a%d = (u64)(%s)(",
-				sl, sl, sl, sl, sl, int_cast(a));
+			fprintf(out, "#define A%d() (a%d_ok ? a%d : (a%d_ok = true, a%d = %s(u64)(%s)(",
+				sl, sl, sl, sl, sl,
+				/* syscall64: bit 31 marks a 32-bit (compat) syscall */
+				a->type == ARG_SYSCALL64 ? "tpc_kobj__syscall64(" : "", int_cast(a));
 			emit_raw_switch(out, p, a);
-			fputs(")))\n", out);
+			fputs(a->type == ARG_SYSCALL64 ? "))))\n" : ")))\n", out);
 			break;
+		case AK_KOBJ:
+			/* read at the event only (tpc_kobj__put): the pointer */
+			fprintf(out, "#define K%d() ((u64)(", sl);
+			emit_raw_switch(out, p, a);
+			fputs("))\n", out);
+			break;
+		case AK_SKB: {
+			int k = nbuf++;
+
+			/* the packet record in abuf[k]; its sa[2] serves the
+			 * address and port tests as a sock's would */
+			B->bufs[sl] = k;
+			fprintf(out, "\tbool s%d_ok = false;\n", sl);
+			fprintf(out,
+				"#define S%d() ((struct tpc_ev_sockaddr *)(s%d_ok ? (void *)s->abuf[%d] : "
+				"(s%d_ok = true, tpc_kobj__skb((void *)s->abuf[%d], (const struct sk_buff *)(",
+				sl, sl, k, sl, k);
+			emit_raw_switch(out, p, a);
+			fprintf(out, ")), (void *)s->abuf[%d])))\n", k);
+			break;
+		}
 		case AK_SOCKADDR:
 		case AK_SOCK: {
 			int k = nbuf++;
@@ -695,6 +718,10 @@ static void emit_arg_state(struct body *B)
 			case AK_KIOV:
 				rd = "tpc_iov__gather(s->abuf[%d], (const void *)(";
 				break;
+			case AK_NETDEV:
+				rd = "tpc_str__read_kernel(s->abuf[%d], tpc_kobj__netdev_name((const "
+				     "struct net_device *)(";
+				break;
 			default:
 				rd = NULL;
 			}
@@ -724,7 +751,7 @@ static void emit_arg_state(struct body *B)
 			} else if (rd) {
 				fprintf(out, rd, k);
 				emit_raw_switch(out, p, a);
-				fputs(")))) \n", out);
+				fputs(a->kind == AK_NETDEV ? "))))) \n" : ")))) \n", out);
 			} else {
 				const char *fn = a->kind == AK_FILE     ? "tpc_path__of_file"
 						 : a->kind == AK_PATH   ? "tpc_path__resolve"
@@ -759,6 +786,24 @@ static void emit_arg_undefs(struct body *B)
 
 		fprintf(B->out, "#undef A%d\n#undef L%d\n#undef P%d\n#undef T%d\n#undef S%d\n", sl, sl,
 			sl, sl, sl);
+		if (B->p->args.v[i].kind == AK_KOBJ)
+			fprintf(B->out, "#undef K%d\n", sl);
+	}
+}
+
+/* The tpc_kobj__put reader of a kernel-object argument type. */
+static const char *kobj_reader(enum arg_type t)
+{
+	switch (t) {
+	case ARG_CRED: return "TPC_OBJ_CRED";
+	case ARG_USER_NAMESPACE: return "TPC_OBJ_USERNS";
+	case ARG_BPF_ATTR: return "TPC_OBJ_BPF_ATTR";
+	case ARG_BPF_PROG: return "TPC_OBJ_BPF_PROG";
+	case ARG_BPF_MAP: return "TPC_OBJ_BPF_MAP";
+	case ARG_PERF_EVENT: return "TPC_OBJ_PERF_EVENT";
+	case ARG_MODULE: return "TPC_OBJ_MODULE";
+	case ARG_LOAD_INFO: return "TPC_KOBJ_LOAD_INFO";
+	default: return "0";
 	}
 }
 
@@ -786,6 +831,13 @@ static void emit_event(struct body *B, const struct ir_spec *sp, const struct ir
 		case AK_SOCKADDR:
 		case AK_SOCK:
 			fprintf(out, "\t\to = tpc_ev__put_sa(s, o, S%d());\n", sl);
+			break;
+		case AK_KOBJ:
+			fprintf(out, "\t\to = tpc_kobj__put(s, o, %s, K%d(), 0);\n", kobj_reader(a->type),
+				sl);
+			break;
+		case AK_SKB:
+			fprintf(out, "\t\to = tpc_kobj__put(s, o, TPC_OBJ_SKB, 1, S%d());\n", sl);
 			break;
 		case AK_FILE:
 		case AK_PATH:
@@ -1193,8 +1245,10 @@ static void emit_prog(struct body *B)
 
 		if (a->kind == AK_INT || a->kind == AK_CAPS)
 			fprintf(out, "\t(void)a%d;\n\t(void)a%d_ok;\n", a->slot, a->slot);
-		else if (a->kind == AK_SOCKADDR || a->kind == AK_SOCK)
+		else if (a->kind == AK_SOCKADDR || a->kind == AK_SOCK || a->kind == AK_SKB)
 			fprintf(out, "\t(void)s%d_ok;\n", a->slot);
+		else if (a->kind == AK_KOBJ)
+			; /* no state: read at the event */
 		else
 			fprintf(out, "\t(void)l%d;\n\t(void)o%d;\n", a->slot, a->slot);
 	}
@@ -1443,6 +1497,20 @@ static void emit_pidsets(FILE *out, const struct ir_object *o, const struct srcm
 }
 
 /* Some network rule kills: the tcp entry then runs the body at SYN_SENT. */
+/* Does any prog read a kernel object through runtime/tpc_kobj.bpf.h
+ * (syscall64 ids, credentials, BPF objects, modules, packets)? */
+static bool uses_kobj(const struct ir_object *o)
+{
+	for (size_t i = 0; i < o->progs.n; i++)
+		for (size_t k = 0; k < o->progs.v[i]->args.n; k++) {
+			const struct ir_arg *a = &o->progs.v[i]->args.v[k];
+
+			if (a->type == ARG_SYSCALL64 || ir_argkind__is_kobj(a->kind))
+				return true;
+		}
+	return false;
+}
+
 static bool net_pre_kill(const struct ir_object *o)
 {
 	for (size_t i = 0; i < o->progs.n; i++)
@@ -1487,6 +1555,8 @@ rate_done:
 	if (B.testrun)
 		fputs("#define TPC_TESTRUN 1 /* tpc test --kernel: never a production object */\n", out);
 	fputs("#include \"tpc.bpf.h\"\n", out);
+	if (uses_kobj(o))
+		fputs("#include \"tpc_kobj.bpf.h\"\n", out);
 	if (o->needs_capchg)
 		fputs("#include \"tpc_capchg.bpf.h\"\n", out);
 	if (o->needs_usdt)

@@ -84,6 +84,9 @@ static const char *enc_of(enum ir_argkind k)
 	case AK_SOCKADDR:
 	case AK_SOCK:
 		return "sa";
+	case AK_KOBJ:
+	case AK_SKB:
+		return "obj";
 	case AK_FILE:
 	case AK_PATH:
 	case AK_BPRM:

@@ -148,6 +148,11 @@ enum ir_argkind {
 	AK_ITER, /* struct iov_iter * (iov_iter): its segments, CO-RE per kernel */
 	AK_UIOV, /* char_iovec: a user iovec array, count in size_slot */
 	AK_KIOV, /* char_iovec: a kernel iovec/kvec array, count in size_slot */
+	/* kernel objects (runtime/tpc_kobj.bpf.h) */
+	AK_KOBJ,     /* cred, user_namespace, bpf_attr/prog/map, perf_event, module,
+		      * load_info: a fixed record read for the event only */
+	AK_SKB,	     /* struct sk_buff *: its 5-tuple tested like AK_SOCK, and its record */
+	AK_NETDEV,   /* struct net_device * -> its name (a kernel string) */
 };
 
 /* `resolve`: the argument is a pointer to a kernel struct and the slot is
@@ -159,6 +164,9 @@ struct ir_resolve {
 	const char *path; /* as written, for comments */
 	struct btf_path steps;
 };
+
+/* AK_KOBJ, AK_SKB and AK_NETDEV: read through runtime/tpc_kobj.bpf.h */
+bool ir_argkind__is_kobj(enum ir_argkind k);
 
 struct ir_arg {
 	int slot;

@@ -17,6 +17,7 @@
 #include "ir/dsl_lower.h"
 #include "base/values.h"
 #include "base/enforce.h"
+#include "base/syscalls.h"
 #include "tpc_abi.h"
 
 struct lower {
@@ -103,7 +104,10 @@ static int slot_get(struct lower *L, struct ir_prog *p, const struct ir_arg *wan
 		if (x->from == a.from && x->kind == a.kind && x->index == a.index &&
 		    x->offset == a.offset && x->size == a.size && x->is_signed == a.is_signed &&
 		    x->has_size == a.has_size && x->size_slot == a.size_slot && x->rsv == a.rsv &&
-		    x->via_kiocb == a.via_kiocb)
+		    x->via_kiocb == a.via_kiocb &&
+		    /* a syscall64 id and a kernel object's record are reads of their own */
+		    (x->type == ARG_SYSCALL64) == (a.type == ARG_SYSCALL64) &&
+		    (a.kind != AK_KOBJ || x->type == a.type))
 			return x->slot;
 	}
 	a.slot = (int)p->args.n;
@@ -145,6 +149,19 @@ static enum ir_argkind kind_of_type(enum arg_type t)
 	case ARG_CAP_PERMITTED:
 	case ARG_CAP_EFFECTIVE:
 		return AK_CAPS;
+	case ARG_CRED:
+	case ARG_USER_NAMESPACE:
+	case ARG_BPF_ATTR:
+	case ARG_BPF_PROG:
+	case ARG_BPF_MAP:
+	case ARG_PERF_EVENT:
+	case ARG_MODULE:
+	case ARG_LOAD_INFO:
+		return AK_KOBJ;
+	case ARG_SKB:
+		return AK_SKB;
+	case ARG_NET_DEVICE:
+		return AK_NETDEV;
 	default:
 		return AK_INT;
 	}
@@ -483,6 +500,32 @@ static const struct ast_arg *find_arg(const struct ast_hook *h, int64_t index, i
 	return NULL;
 }
 
+/* InMap "list:NAME" of a syscalls list: the list's syscall64 ids (sema
+ * checked the names and the argument's type). */
+static int add_list_ids(struct lower *L, struct ir_pred *p, const struct ast_str *v)
+{
+	const struct ast_list *list = NULL;
+
+	for (size_t i = 0; L->pol && i < L->pol->lists.n; i++)
+		if (L->pol->lists.v[i].name.present && !strcmp(L->pol->lists.v[i].name.s, v->s + 5))
+			list = &L->pol->lists.v[i];
+	if (!list || !list->type.present || strcmp(list->type.s, "syscalls")) {
+		LERR(L, v->span, "InMap with 'list:' values needs a list of type 'syscalls'");
+		return -1;
+	}
+	for (size_t i = 0; i < list->values.n; i++) {
+		const char *why, *sug;
+		int64_t id;
+
+		if (syscall__parse(list->values.v[i].s, &id, &why, &sug)) {
+			LERR(L, list->values.v[i].span, "unknown syscall: %s", why);
+			return -1;
+		}
+		ir_pred__add_int(L->a, p, id, id);
+	}
+	return 0;
+}
+
 /* force_slot >= 0: test that slot (matchReturnArgs: the return value). */
 static struct ir_pred *lower_match_arg(struct lower *L, struct ir_prog *prog,
 				       const struct ast_hook *h, const int *slots,
@@ -565,9 +608,9 @@ have_slot:
 			const char *s = m->values.v[i].s;
 
 			if (!strncmp(s, "list:", 5)) {
-				LERR(L, m->values.v[i].span,
-				     "InMap with 'list:' values is not supported by tpc yet");
-				return NULL;
+				if (add_list_ids(L, p, &m->values.v[i]))
+					return NULL;
+				continue;
 			}
 			if ((p->test == T_RANGE || p->test == T_IN) && strchr(s + 1, ':')) {
 				if (value__parse_int_range(s, t, &lo, &hi, &why)) {
@@ -615,6 +658,7 @@ have_slot:
 	case AK_ITER:
 	case AK_UIOV:
 	case AK_KIOV:
+	case AK_NETDEV:
 		p->cost = ia->kind >= AK_FILE && ia->kind <= AK_FD ? COST_PATH : COST_STRING;
 		switch (m->op) {
 		case OP_NOT_EQUAL:
@@ -690,8 +734,14 @@ have_slot:
 			ir_pred__add_str(L->a, p, m->values.v[i].s, m->values.v[i].len);
 		}
 		break;
+	case AK_KOBJ:
+		LERR(L, m->op_name.span,
+		     "matchArgs on a '%s' argument is not supported: the object is reported in the "
+		     "event, not filtered on (as in Tetragon)", arg_type__name(ia->type));
+		return NULL;
 	case AK_SOCKADDR:
 	case AK_SOCK:
+	case AK_SKB:
 		p->cost = COST_DEREF;
 		switch (m->op) {
 		case OP_NOT_DADDR:
@@ -712,7 +762,8 @@ have_slot:
 				ir_pred__add_cidr(L->a, p, &c);
 			}
 			/* bit 1: the source side of a sock; a sockaddr has one address */
-			p->bit = (m->op == OP_SADDR || m->op == OP_NOT_SADDR) && ia->kind == AK_SOCK;
+			p->bit = (m->op == OP_SADDR || m->op == OP_NOT_SADDR) &&
+				 (ia->kind == AK_SOCK || ia->kind == AK_SKB);
 			break;
 		case OP_NOT_DPORT:
 		case OP_NOT_SPORT:
@@ -731,7 +782,8 @@ have_slot:
 				}
 				ir_pred__add_int(L->a, p, lo, hi);
 			}
-			p->bit = (m->op == OP_SPORT || m->op == OP_NOT_SPORT) && ia->kind == AK_SOCK;
+			p->bit = (m->op == OP_SPORT || m->op == OP_NOT_SPORT) &&
+				 (ia->kind == AK_SOCK || ia->kind == AK_SKB);
 			break;
 		case OP_NOT_SPORT_PRIV:
 		case OP_NOT_DPORT_PRIV:
@@ -743,7 +795,7 @@ have_slot:
 			p->test = T_PORT;
 			ir_pred__add_int(L->a, p, 0, 1023);
 			p->bit = (m->op == OP_SPORT_PRIV || m->op == OP_NOT_SPORT_PRIV) &&
-				 ia->kind == AK_SOCK;
+				 (ia->kind == AK_SOCK || ia->kind == AK_SKB);
 			break;
 		case OP_PROTOCOL:
 			p->test = T_PROTO;

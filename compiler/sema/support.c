@@ -43,22 +43,6 @@ const char *support__action(enum action a)
 const char *support__arg_type(enum arg_type t)
 {
 	switch (t) {
-	case ARG_BPF_ATTR:
-	case ARG_BPF_PROG:
-	case ARG_BPF_MAP:
-	case ARG_PERF_EVENT:
-		return "BPF object argument decoding is not implemented yet";
-	case ARG_LOAD_INFO:
-	case ARG_MODULE:
-		return "kernel module argument decoding is not implemented yet";
-	case ARG_CRED:
-	case ARG_USER_NAMESPACE:
-		return "credential and user namespace decoding is not implemented yet";
-	case ARG_SKB:
-		return "packet (skb) decoding is not implemented yet; use a sock or sockaddr "
-		       "argument";
-	case ARG_NET_DEVICE:
-		return "net_device decoding is not implemented yet";
 	case ARG_CONST_BUF:
 		return "const_buf is internal to Tetragon and cannot be declared in a policy";
 	case ARG_TCP_EVENT:
