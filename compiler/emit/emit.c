@@ -1245,6 +1245,10 @@ rate_done:
 		fputs("#define TPC_NET_NO_BITS 1 /* no binary sets: owners need no bits */\n", out);
 	if (net_pre_kill(o))
 		fputs("#define TPC_NET_PRE_KILL 1 /* a network rule kills at connect() */\n", out);
+	if (o->no_bpf_loop)
+		fputs("#define TPC_NO_BPF_LOOP 1 /* a target kernel lacks bpf_loop() */\n", out);
+	if (o->no_task_btf)
+		fputs("#define TPC_NO_TASK_BTF 1 /* ... and bpf_get_current_task_btf() */\n", out);
 	fputs("#include \"tpc.bpf.h\"\n", out);
 	if (o->needs_capchg)
 		fputs("#include \"tpc_capchg.bpf.h\"\n", out);

@@ -298,6 +298,12 @@ struct ir_object {
 	bool needs_proc; /* some prog reads binary bits: emit the exit cleaner */
 	bool needs_net;	 /* network progs: include tpc_net.bpf.h, emit the owner recorder */
 	bool needs_capchg; /* matchCapabilityChanges: tpc_capchg.bpf.h and its exec program */
+	/* What a target kernel lacks, from its BTF's enum bpf_func_id (5.10:
+	 * both). The runtime then walks with bounded loops instead of
+	 * bpf_loop() (5.17) and reads current through bpf_get_current_task()
+	 * instead of bpf_get_current_task_btf() (5.11). */
+	bool no_bpf_loop;
+	bool no_task_btf;
 };
 
 /* Builders (ir.c). */
