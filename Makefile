@@ -78,6 +78,7 @@ LOADER_LIB_OBJS := $(filter-out $(OUTPUT)/loader/main.o,$(LOADER_OBJS))
 # The base sensor: CO-RE BPF built against a vmlinux.h generated from this
 # machine's BTF, embedded into the loader as a bpftool skeleton.
 BASE_SKEL := $(OUTPUT)/loader/base.skel.h
+BASE_LEGACY_SKEL := $(OUTPUT)/loader/base_legacy.skel.h
 VMLINUX_H := $(OUTPUT)/vmlinux.h
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -I$(OUTPUT) -Iruntime/include \
 	      -Wall -Werror -Wno-unused-function -Wno-comment
@@ -124,7 +125,7 @@ $(OUTPUT)/tpc-loader-static: $(LOADER_STATIC_OBJS)
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(CFLAGS) -static -o $@ $^ -lbpf -lelf -lz -ljansson -lpthread -lsodium
 
-$(OUTPUT)/static/loader/%.o: loader/%.c | $(BASE_SKEL)
+$(OUTPUT)/static/loader/%.o: loader/%.c | $(BASE_SKEL) $(BASE_LEGACY_SKEL)
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(CFLAGS) -DTPC_NO_HTTP -Iloader -I$(OUTPUT)/loader -c -o $@ $<
@@ -154,7 +155,7 @@ $(OUTPUT)/k8sapi/%.o: k8sapi/%.c
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(CFLAGS) -c -o $@ $<
 
-$(OUTPUT)/loader/%.o: loader/%.c | $(BASE_SKEL)
+$(OUTPUT)/loader/%.o: loader/%.c | $(BASE_SKEL) $(BASE_LEGACY_SKEL)
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(CFLAGS) -Iloader -I$(OUTPUT)/loader -c -o $@ $<
@@ -181,6 +182,16 @@ $(SYSCALL_TABLE): scripts/gen-syscalls.sh
 	$(Q)mkdir -p $(@D)
 	$(Q)bash scripts/gen-syscalls.sh $@
 $(OUTPUT)/compiler/base/syscalls.o: $(SYSCALL_TABLE)
+# The same base sensor for kernels without bpf_loop() (5.10): the loader
+# opens tpc_base's skeleton with these ELF bytes there (core/run.c).
+$(OUTPUT)/loader/base_legacy.bpf.o: loader/bpf/base.bpf.c loader/bpf/path.bpf.h runtime/include/tpc_abi.h $(VMLINUX_H)
+	$(call msg,BPF,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -DTPC_NO_BPF_LOOP -c -o $@ $<
+
+$(BASE_LEGACY_SKEL): $(OUTPUT)/loader/base_legacy.bpf.o
+	$(call msg,SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< name tpc_base_legacy > $@
 
 # flex/bison outputs live in build/, never in the tree.
 $(OUTPUT)/grammar/selector.tab.c $(OUTPUT)/grammar/selector.tab.h: grammar/selector.y

@@ -21,6 +21,33 @@
 
 #define TPC_INLINE static __always_inline
 
+/* tpc_loop(n, step, ctx): call step(i, ctx) for i = 0.. until it returns
+ * non-zero or n steps ran. bpf_loop() (5.17) verifies the step once; on
+ * older targets (the compiler defines TPC_NO_BPF_LOOP from the target
+ * kernel's BTF) a bounded loop does the same, verified step by step, which
+ * costs instructions but no helper the kernel lacks. */
+#ifdef TPC_NO_BPF_LOOP
+#define tpc_loop(n, step, ctx)                          \
+	do {                                            \
+		for (u32 __i = 0; __i < (u32)(n); __i++) \
+			if (step(__i, ctx))             \
+				break;                  \
+	} while (0)
+#else
+#define tpc_loop(n, step, ctx) bpf_loop(n, step, ctx, 0)
+#endif
+
+/* The current task as a BTF pointer (direct loads) where the kernel has
+ * bpf_get_current_task_btf() (5.11); else the plain pointer, read with
+ * BPF_CORE_READ by the callers that must run there. */
+#ifdef TPC_NO_TASK_BTF
+#define TPC_TASK_LOAD(t, field) BPF_CORE_READ(t, field)
+#define tpc_current_task() ((struct task_struct *)bpf_get_current_task())
+#else
+#define TPC_TASK_LOAD(t, field) ((t)->field)
+#define tpc_current_task() bpf_get_current_task_btf()
+#endif
+
 #ifndef TPC_RINGBUF_BYTES
 #define TPC_RINGBUF_BYTES (1 << 22)
 #endif

@@ -77,7 +77,7 @@ TPC_INLINE u64 tpc_follow__walk(struct task_struct *t)
 {
 	struct tpc_follow_walk w = { .t = t, .bits = 0 };
 
-	bpf_loop(TPC_FOLLOW_DEPTH, tpc_follow__step, &w, 0);
+	tpc_loop(TPC_FOLLOW_DEPTH, tpc_follow__step, &w);
 	return w.bits;
 }
 

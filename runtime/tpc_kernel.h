@@ -205,6 +205,22 @@ struct task_struct {
 	struct nsproxy *nsproxy;
 	struct pid *thread_pid;
 	char comm[16];
+	struct css_set *cgroups;
+};
+
+/* the task's cgroups: what bpf_get_current_ancestor_cgroup_id() reads,
+ * for kernels whose tracing programs cannot call it (tpc_scope.bpf.h) */
+struct kernfs_node {
+	u64 id;
+};
+
+struct cgroup {
+	int level;
+	struct kernfs_node *kn;
+};
+
+struct css_set {
+	struct cgroup *dfl_cgrp;
 };
 
 struct linux_binprm {
@@ -231,6 +247,9 @@ struct sock_common {
 	u16 skc_num;
 	struct in6_addr skc_v6_daddr;
 	struct in6_addr skc_v6_rcv_saddr;
+	struct {
+		__s64 counter;
+	} skc_cookie; /* atomic64_t: set by the first bpf_get_socket_cookie() */
 };
 
 struct sock {

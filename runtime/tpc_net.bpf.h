@@ -37,6 +37,16 @@
  * tpc_net__scope_bits() (and TPC_NET_HAVE_SCOPE) before including this;
  * without scope maps the owner's scope is 0 and never read. */
 #ifndef TPC_NET_HAVE_SCOPE
+/* The cookie of a kernel socket, as bpf_get_socket_cookie() gives it to the
+ * cgroup programs that recorded its owner. Tracing programs may call that
+ * helper only since 5.12 (5.10: "unknown func"); there the field itself,
+ * which the cgroup program's call has set. */
+#ifndef TPC_NO_BPF_LOOP
+#define tpc_sk_cookie(sk) bpf_get_socket_cookie(sk)
+#else
+#define tpc_sk_cookie(sk) ((u64)BPF_CORE_READ((struct sock *)(sk), __sk_common.skc_cookie.counter))
+#endif
+
 TPC_INLINE u64 tpc_net__scope_bits(void)
 {
 	return 0;
@@ -296,7 +306,7 @@ TPC_INLINE bool tpc_tcp__from_state(struct tpc_scratch *s, u64 *ctx, struct tpc_
 		return false;
 	if (!s || BPF_CORE_READ(sk, sk_protocol) != TPC_IPPROTO_TCP)
 		return false;
-	nc->cookie = bpf_get_socket_cookie(sk);
+	nc->cookie = tpc_sk_cookie(sk);
 	/* inside connect() and listen(): current is the owner (one call
 	 * site: the binary-set evaluation is inlined where it is called) */
 	if (new == TPC_TCP_SYN_SENT || new == TPC_TCP_LISTEN_ST)

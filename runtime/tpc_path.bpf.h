@@ -11,7 +11,8 @@
  * cut at the root side and counted in TPC_STAT_PATH_TRUNC; the result then
  * does not start with '/'. Deleted files keep their last name.
  *
- * Needs bpf_loop (5.17+; every kernel tpc targets has it).
+ * Walks with bpf_loop (5.17+) or, for older targets, a bounded loop
+ * (tpc_loop in tpc_core.bpf.h).
  *
  * Why backwards: names are known leaf-first, so each is written just before
  * the previous one; all offsets are masked with TPC_PATH_MAX-1 inside a
@@ -41,9 +42,8 @@ struct tpc_path_walk {
 /* One step of the walk: one name, or one mount crossing. bpf_loop() runs
  * the body once through the verifier, where an unrolled or bounded loop of
  * TPC_PATH_DEPTH steps explodes its state count. */
-static long tpc_path__step(u32 i, void *ctx)
+TPC_INLINE long tpc_path__step_into(struct tpc_path_walk *w, char *buf)
 {
-	struct tpc_path_walk *w = ctx;
 	/* plain locals: BPF_CORE_READ must only see kernel types */
 	struct dentry *dentry = w->dentry, *parent, *mnt_root;
 	struct vfsmount *vfsmnt = w->vfsmnt;
@@ -77,12 +77,33 @@ static long tpc_path__step(u32 i, void *ctx)
 	if (nlen + 1 > pos)
 		return 1; /* too long: keep the leaf side */
 	pos -= nlen;
-	bpf_probe_read_kernel(&w->buf[pos & TPC_PATH_MASK], nlen & 255, name);
+	bpf_probe_read_kernel(&buf[pos & TPC_PATH_MASK], nlen & 255, name);
 	pos -= 1;
-	w->buf[pos & TPC_PATH_MASK] = '/';
+	buf[pos & TPC_PATH_MASK] = '/';
 	w->pos = pos;
 	w->dentry = parent;
 	return 0;
+}
+
+/* The walk's end: the root alone becomes "/", the offset is masked. */
+TPC_INLINE int tpc_path__finish(char *buf, u32 pos, u32 *len)
+{
+	if (pos == TPC_PATH_MAX - 1) {
+		/* the root itself */
+		pos -= 1;
+		buf[pos & TPC_PATH_MASK] = '/';
+	}
+	pos &= TPC_PATH_MASK;
+	*len = TPC_PATH_MAX - 1 - pos;
+	return pos;
+}
+
+#ifndef TPC_NO_BPF_LOOP
+static long tpc_path__step(u32 i, void *ctx)
+{
+	struct tpc_path_walk *w = ctx;
+
+	return tpc_path__step_into(w, w->buf);
 }
 
 TPC_INLINE int tpc_path__resolve_parts(struct dentry *dentry, struct vfsmount *vfsmnt,
@@ -96,22 +117,77 @@ TPC_INLINE int tpc_path__resolve_parts(struct dentry *dentry, struct vfsmount *v
 		.pos = TPC_PATH_MAX - 1,
 		.done = false,
 	};
-	u32 pos;
 
 	buf[TPC_PATH_MAX - 1] = '\0';
 	bpf_loop(TPC_PATH_DEPTH, tpc_path__step, &w, 0);
 	if (!w.done)
 		tpc_stat__inc(TPC_STAT_PATH_TRUNC);
-	pos = w.pos;
-	if (pos == TPC_PATH_MAX - 1) {
-		/* the root itself */
-		pos -= 1;
-		buf[pos & TPC_PATH_MASK] = '/';
+	return tpc_path__finish(buf, w.pos, len);
+}
+#else
+/* Kernels without bpf_loop() (5.10). A bounded loop over the inline step
+ * keeps the walk's state (pos, done) in registers and stack, which the
+ * verifier tracks exactly, so the states of the branches never merge and
+ * 40 steps exceed the 1M-instruction budget (measured on 5.10 and 6.1).
+ * Here the state and the buffer live in a per-CPU map, whose contents the
+ * verifier does not track, and each step is a global function, verified
+ * once on its own: the loop around it is 40 calls with unknown results,
+ * linear to verify. The result is copied into the caller's buffer. */
+struct tpc_path_walk_g {
+	struct tpc_path_walk w;
+	char buf[TPC_PATH_MAX * 2];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, u32);
+	__type(value, struct tpc_path_walk_g);
+} tpc_path_walk_map SEC(".maps");
+
+__noinline long tpc_path__step_g(void)
+{
+	u32 zero = 0;
+	struct tpc_path_walk_g *g = bpf_map_lookup_elem(&tpc_path_walk_map, &zero);
+
+	if (!g)
+		return 1;
+	return tpc_path__step_into(&g->w, g->buf);
+}
+
+TPC_INLINE int tpc_path__resolve_parts(struct dentry *dentry, struct vfsmount *vfsmnt,
+				       char *buf, u32 *len)
+{
+	u32 zero = 0, pos, n;
+	struct tpc_path_walk_g *g = bpf_map_lookup_elem(&tpc_path_walk_map, &zero);
+
+	if (!g) {
+		/* cannot happen (one per-CPU slot); an empty name, not garbage */
+		buf[TPC_PATH_MAX - 1] = '\0';
+		*len = 0;
+		return TPC_PATH_MAX - 1;
 	}
-	pos &= TPC_PATH_MASK;
-	*len = TPC_PATH_MAX - 1 - pos;
+	g->w.dentry = dentry;
+	g->w.vfsmnt = vfsmnt;
+	g->w.mnt = (void *)vfsmnt - bpf_core_field_offset(struct mount, mnt);
+	g->w.buf = NULL; /* the step writes g->buf */
+	g->w.pos = TPC_PATH_MAX - 1;
+	g->w.done = false;
+	g->buf[TPC_PATH_MAX - 1] = '\0';
+	for (u32 i = 0; i < TPC_PATH_DEPTH; i++)
+		if (tpc_path__step_g())
+			break;
+	if (!g->w.done)
+		tpc_stat__inc(TPC_STAT_PATH_TRUNC);
+	pos = tpc_path__finish(g->buf, g->w.pos, len);
+	/* the name and its NUL, at the same offset in the caller's buffer */
+	n = TPC_PATH_MAX - pos;
+	if (n > TPC_PATH_MAX)
+		n = TPC_PATH_MAX;
+	bpf_probe_read_kernel(&buf[pos], n, &g->buf[pos]);
 	return pos;
 }
+#endif
 
 TPC_INLINE int tpc_path__resolve(const struct path *p, char *buf, u32 *len)
 {

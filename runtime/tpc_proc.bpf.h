@@ -122,10 +122,10 @@ TPC_INLINE u64 tpc_proc__bits(struct tpc_scratch *s)
 #ifdef TPC_TESTRUN
 	return tpc_test__bits(0);
 #endif
-	struct task_struct *t = bpf_get_current_task_btf();
+	struct task_struct *t = tpc_current_task();
 
 	/* t->tgid is what bpf_get_current_pid_tgid() >> 32 returns, without the call */
-	return tpc_proc__bits_of(s, t->tgid, t->mm);
+	return tpc_proc__bits_of(s, TPC_TASK_LOAD(t, tgid), TPC_TASK_LOAD(t, mm));
 }
 
 /* The parent process's binary bits (matchParentBinaries, parent.binary):

@@ -64,6 +64,39 @@ struct {
 	__type(value, struct tpc_scope_slot);
 } tpc_scope_cache SEC(".maps");
 
+#ifndef TPC_NO_BPF_LOOP
+#define tpc_ancestor_cgroup_id(level) bpf_get_current_ancestor_cgroup_id(level)
+#else
+/* Before 5.13 tracing programs cannot call bpf_get_current_ancestor_cgroup_id()
+ * (5.10: "unknown func"); the same id from the task's default-hierarchy
+ * cgroup: ancestor_ids[level] up to 5.x, ancestors[level]->kn->id since. */
+struct cgroup___tpc_ids {
+	u64 ancestor_ids[0];
+} __attribute__((preserve_access_index));
+struct cgroup___tpc_ptrs {
+	struct cgroup *ancestors[0];
+} __attribute__((preserve_access_index));
+
+TPC_INLINE u64 tpc_ancestor_cgroup_id(int level)
+{
+	struct task_struct *t = (void *)bpf_get_current_task();
+	struct cgroup *cg = BPF_CORE_READ(t, cgroups, dfl_cgrp);
+	u64 id = 0;
+
+	if (!cg || level > BPF_CORE_READ(cg, level))
+		return 0;
+	if (bpf_core_field_exists(((struct cgroup___tpc_ids *)0)->ancestor_ids)) {
+		bpf_core_read(&id, sizeof(id), &((struct cgroup___tpc_ids *)cg)->ancestor_ids[level]);
+	} else {
+		struct cgroup *a = NULL;
+
+		bpf_core_read(&a, sizeof(a), &((struct cgroup___tpc_ptrs *)cg)->ancestors[level]);
+		id = a ? BPF_CORE_READ(a, kn, id) : 0;
+	}
+	return id;
+}
+#endif
+
 TPC_INLINE bool tpc_scope__walk(void *map, u32 levels)
 {
 #pragma unroll
@@ -72,7 +105,7 @@ TPC_INLINE bool tpc_scope__walk(void *map, u32 levels)
 
 		if (!(levels & (1u << level)))
 			continue;
-		id = bpf_get_current_ancestor_cgroup_id(level);
+		id = tpc_ancestor_cgroup_id(level);
 		if (!id)
 			return false; /* the task is not that deep */
 		if (bpf_map_lookup_elem(map, &id))

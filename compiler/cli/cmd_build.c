@@ -204,6 +204,11 @@ int build__compile(struct arena *a, struct srcmap *m, struct diag_sink *d, char 
 		return -EINVAL;
 	}
 	*ir = fout->ir[0];
+	/* the object runs on every target: what one lacks, all do without */
+	for (int k = 1; k < fout->n; k++) {
+		ir->no_bpf_loop |= fout->ir[k].no_bpf_loop;
+		ir->no_task_btf |= fout->ir[k].no_task_btf;
+	}
 	ir__optimize(a, ir);
 	return 0;
 }

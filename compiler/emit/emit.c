@@ -1554,6 +1554,10 @@ rate_done:
 		fputs("#define TPC_NET_PRE_KILL 1 /* a network rule kills at connect() */\n", out);
 	if (B.testrun)
 		fputs("#define TPC_TESTRUN 1 /* tpc test --kernel: never a production object */\n", out);
+	if (o->no_bpf_loop)
+		fputs("#define TPC_NO_BPF_LOOP 1 /* a target kernel lacks bpf_loop() */\n", out);
+	if (o->no_task_btf)
+		fputs("#define TPC_NO_TASK_BTF 1 /* ... and bpf_get_current_task_btf() */\n", out);
 	fputs("#include \"tpc.bpf.h\"\n", out);
 	if (uses_kobj(o))
 		fputs("#include \"tpc_kobj.bpf.h\"\n", out);

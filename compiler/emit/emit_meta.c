@@ -298,7 +298,8 @@ char *meta__json(const struct ir_object *o, const struct meta_opts *opts)
 						      jstr(m->purpose), "fill", fill));
 	}
 	json_array_append_new(features, json_string("ringbuf"));
-	json_array_append_new(features, json_string("bpf_loop"));
+	if (!o->no_bpf_loop)
+		json_array_append_new(features, json_string("bpf_loop"));
 	if (tp_btf)
 		json_array_append_new(features, json_string("tp_btf"));
 	if (lsm)

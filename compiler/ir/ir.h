@@ -351,6 +351,12 @@ struct ir_object {
 	bool needs_usdt;   /* a usdts hook: tpc_usdt.bpf.h (libbpf's usdt.bpf.h) */
 	VEC(struct ir_enf_hook) enf_hooks; /* deny requests: one LSM program each */
 	VEC(const char *) enf_exits;	   /* syscalls whose sys_exit clears a request */
+	/* What a target kernel lacks, from its BTF's enum bpf_func_id (5.10:
+	 * both). The runtime then walks with bounded loops instead of
+	 * bpf_loop() (5.17) and reads current through bpf_get_current_task()
+	 * instead of bpf_get_current_task_btf() (5.11). */
+	bool no_bpf_loop;
+	bool no_task_btf;
 };
 
 /* Builders (ir.c). */

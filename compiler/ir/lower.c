@@ -1410,7 +1410,14 @@ static struct ir_prog *hook_prog(struct lower *L, const struct ast_hook *h,
 			 * a rule blocks (lower_hook) */
 			variant_add(L, p, AT_TP_BTF, "inet_sock_set_state", 0);
 		} else {
-			/* dns, http: parsed from the packets of the root cgroup */
+			/* dns, http: parsed from the packets of the root cgroup, in
+			 * bpf_loop() walks a bounded loop cannot replace within the
+			 * verifier's limits */
+			if (L->o->no_bpf_loop)
+				LERR(L, h->protocol.span,
+				     "tpcNetwork '%s' needs the bpf_loop helper (Linux 5.17); "
+				     "the target kernel lacks it",
+				     h->protocol.s);
 			variant_add(L, p, AT_CGROUP_SKB_EGRESS, "", 0);
 			variant_add(L, p, AT_CGROUP_SKB_INGRESS, "", 0);
 		}
@@ -1704,6 +1711,12 @@ int ir__lower(struct arena *a, struct diag_sink *d, const struct ast_bundle *b,
 	      struct btf_info *bi, struct ir_object *out)
 {
 	struct lower L = { .a = a, .d = d, .o = out, .btf = bi };
+
+	if (bi) {
+		out->no_bpf_loop = !btf_info__has_enum_value(bi, "bpf_func_id", "BPF_FUNC_loop");
+		out->no_task_btf = !btf_info__has_enum_value(bi, "bpf_func_id",
+							     "BPF_FUNC_get_current_task_btf");
+	}
 
 	for (size_t i = 0; i < b->policies.n; i++) {
 		const struct ast_policy *pol = b->policies.v[i];

@@ -536,6 +536,22 @@ const char *btf_info__suggest_func(struct btf_info *bi, const char *name, const 
 	return best ? bi->suggest : NULL;
 }
 
+bool btf_info__has_enum_value(struct btf_info *bi, const char *type, const char *name)
+{
+	int32_t id = btf__find_by_name_kind(bi->btf, type, BTF_KIND_ENUM);
+	const struct btf_type *t;
+	const struct btf_enum *e;
+
+	if (id <= 0)
+		return false;
+	t = btf__type_by_id(bi->btf, (uint32_t)id);
+	e = btf_enum(t);
+	for (uint16_t i = 0; i < btf_vlen(t); i++)
+		if (!strcmp(btf__name_by_offset(bi->btf, e[i].name_off), name))
+			return true;
+	return false;
+}
+
 uint32_t btf_info__struct_id(struct btf_info *bi, const char *name)
 {
 	int32_t id = btf__find_by_name_kind(bi->btf, name, BTF_KIND_STRUCT);

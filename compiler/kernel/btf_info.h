@@ -171,6 +171,11 @@ struct tp_format {
  * empty. Without tracefs, existence comes from BTF's btf_trace_<event>. */
 int btf_info__tracepoint(struct btf_info *bi, const char *subsys, const char *event,
 			 struct tp_format *out);
+/* Does enum `type` hold the constant `name`? A kernel's BTF carries the
+ * uapi enum bpf_func_id, so BPF_FUNC_<helper> there says the kernel has
+ * that helper: how tpc learns a target kernel's features without booting
+ * it. False when either is absent. */
+bool btf_info__has_enum_value(struct btf_info *bi, const char *type, const char *name);
 /* Is tracefs usable (its events/ directory readable)? */
 bool btf_info__has_tracefs(struct btf_info *bi);
 /* Closest event name in subsys (from tracefs, else from BTF's btf_trace_*

@@ -88,7 +88,7 @@ static __always_inline void fill_hdr(struct tpc_ev_hdr *h, __u16 kind, struct ta
 SEC("tp_btf/sched_process_exec")
 int BPF_PROG(tpc_base_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm *bprm)
 {
-	struct task_struct *task = bpf_get_current_task_btf();
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
 	__u32 zero = 0, trunc = 0, plen, alen = 0, clen, off, size;
 	unsigned long arg_start, arg_end;
 	struct scratch *s;
@@ -185,7 +185,7 @@ int BPF_PROG(tpc_base_fork, struct task_struct *parent, struct task_struct *chil
 SEC("tp_btf/sched_process_exit")
 int BPF_PROG(tpc_base_exit, struct task_struct *p)
 {
-	struct task_struct *task = bpf_get_current_task_btf();
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
 	struct tpc_ev_exit *ev;
 	__u32 code;
 
@@ -224,7 +224,7 @@ struct cgroup_rec {
 SEC("tp_btf/cgroup_mkdir")
 int BPF_PROG(tpc_base_cgroup_mkdir, struct cgroup *cgrp, const char *path)
 {
-	struct task_struct *task = bpf_get_current_task_btf();
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
 	struct cgroup_rec *rec;
 	long n;
 

@@ -23,6 +23,7 @@
 #include "k8s/ldr_pods.h"
 #include "k8s/ldr_scope.h"
 #include "base.skel.h"
+#include "base_legacy.skel.h"
 #include "export/ldr_export.h"
 #include "k8s/ldr_k8s.h"
 #include "export/ldr_log.h"
@@ -748,11 +749,36 @@ static void collect(void *ctx, struct jbuf *b)
 
 /* --- start-up ------------------------------------------------------------------------- */
 
+/* The base sensor's skeleton, with the ELF bytes of the build this kernel
+ * can verify: without bpf_loop() (5.10) the build whose path walks are
+ * bounded loops over global functions (Makefile: base_legacy). Both come
+ * from one source, so they have the same maps and programs by name. */
+static struct tpc_base *base__open(const struct ldr_features *f)
+{
+	struct tpc_base *b;
+
+	if (f->has[LDR_FEAT_BPF_LOOP])
+		return tpc_base__open();
+	b = calloc(1, sizeof(*b));
+	if (!b)
+		return NULL;
+	if (tpc_base__create_skeleton(b))
+		goto fail;
+	b->skeleton->data = (void *)tpc_base_legacy__elf_bytes(&b->skeleton->data_sz);
+	if (bpf_object__open_skeleton(b->skeleton, NULL))
+		goto fail;
+	ldr_info("base sensor: the build without bpf_loop (this kernel lacks it)");
+	return b;
+fail:
+	tpc_base__destroy(b);
+	return NULL;
+}
+
 static int start_base(struct run *r)
 {
 	int err;
 
-	r->base = tpc_base__open();
+	r->base = base__open(&r->feat);
 	if (!r->base) {
 		ldr_err("base sensor: open failed: %s", strerror(errno));
 		return -1;
