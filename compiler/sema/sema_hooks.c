@@ -89,6 +89,11 @@ static enum arg_type infer_type(const struct slot *sl)
 		return ARG_AUTO;
 	if (sl->field && sl->field->data_loc)
 		return ARG_DATA_LOC;
+	/* an array of longs in a tracepoint record: Tetragon's const_buf
+	 * (posted as one size_arg per element) */
+	if (sl->field && sl->field->is_array && strstr(sl->field->type, "long") &&
+	    sl->field->size > 0 && sl->field->size % 8 == 0)
+		return ARG_CONST_BUF;
 	switch (sl->ti.cls) {
 	case BTFT_INT:
 		switch (sl->ti.bits) {
@@ -486,6 +491,12 @@ static void check_arg(struct sema *s, struct hook_ctx *hc, struct ast_arg *arg, 
 				 arg_type__name(arg->type_id), why);
 		return;
 	}
+	if (arg->type_id == ARG_CONST_BUF)
+		/* as in Tetragon: the type follows from the record's format */
+		diag__error(s->d, arg->type.span, "arg-type",
+			    "type 'const_buf' cannot be declared; it is what 'auto' gives an "
+			    "array-of-longs field of a tracepoint record (each element is posted "
+			    "as a size_arg)");
 	if (arg->type_id == ARG_SYSCALL64 && h->kind != HOOK_TRACEPOINT)
 		diag__error(s->d, arg->type.span, "arg-type",
 			    "type 'syscall64' applies only to tracepoint arguments (the raw_syscalls "
