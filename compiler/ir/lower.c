@@ -177,7 +177,9 @@ static int lower_arg(struct lower *L, struct ir_prog *p, const struct ast_hook *
 		if (!L->btf || !ai->resolve_root ||
 		    btf_info__member_path(L->btf, ai->resolve_root, ai->resolve.s, &r->steps, &off,
 					  &len, NULL, 0)) {
-			LERR(L, ai->resolve.span, "resolve: the member path cannot be read here");
+			LERR(L, ai->resolve.span,
+			     "resolve needs the target kernel's BTF to compile the member path "
+			     "(not available with --no-btf)");
 			return -1;
 		}
 		r->path = ai->resolve.s;
