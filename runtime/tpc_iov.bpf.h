@@ -60,51 +60,95 @@ TPC_INLINE long tpc_iov__seg(struct tpc_iov_seg *seg, const void *vec, int i, bo
 	return bpf_probe_read_kernel(seg, sizeof(*seg), at);
 }
 
-TPC_INLINE int tpc_iov__gather(char *buf, const void *vec, u64 nsegs, bool user_vec,
-			       bool user_data, u64 *total)
+/* The gather. Straight-line per segment (a fault zeroes the segment and
+ * is reported once at the end), so the verifier walks one path per
+ * segment count instead of a tree of branches. Returns the copied length
+ * (0xffffffff: a fault) in the low 32 bits and the segments' total
+ * (capped) in the high 32. */
+TPC_INLINE u64 tpc_iov__gather_body(struct tpc_scratch *s, u32 k, u64 vec, u64 nsegs,
+				    const bool user_vec, const bool user_data)
 {
 	struct tpc_iov_seg seg;
-	u32 off = 0;
+	u32 off = 0, len;
 	u64 sum = 0;
-	long err;
+	long err = 0;
+	char *buf;
 
+	if (!s)
+		return 0xffffffffull;
+	buf = s->abuf[k & (TPC_ARG_BUFS - 1)];
 	for (int i = 0; i < TPC_IOV_SEGS; i++) {
-		u32 room = TPC_STR_MAX - 1 - off, k;
+		u32 n;
 
 		if ((u64)i >= nsegs)
 			break;
-		if (tpc_iov__seg(&seg, vec, i, user_vec))
-			goto fault;
+		err |= tpc_iov__seg(&seg, (const void *)vec, i, user_vec);
 		sum += seg.len;
-		k = seg.len < room ? (u32)seg.len : room;
-		k &= TPC_STR_MASK;
-		if (!k)
-			continue;
+		n = seg.len < TPC_STR_MAX - 1 - off ? (u32)seg.len : TPC_STR_MAX - 1 - off;
+		n &= TPC_STR_MASK;
 		if (user_data)
-			err = bpf_probe_read_user(&buf[off & TPC_STR_MASK], k, (const void *)seg.base);
+			err |= bpf_probe_read_user(&buf[off & TPC_STR_MASK], n, (const void *)seg.base);
 		else
-			err = bpf_probe_read_kernel(&buf[off & TPC_STR_MASK], k, (const void *)seg.base);
-		if (err)
-			goto fault;
-		off += k;
+			err |= bpf_probe_read_kernel(&buf[off & TPC_STR_MASK], n,
+						     (const void *)seg.base);
+		off = (off + n) & TPC_STR_MASK;
 	}
 	/* the lengths of the segments not copied, so a cut copy says so */
 #pragma clang loop unroll(disable)
 	for (int i = TPC_IOV_SEGS; i < TPC_IOV_LEN_SEGS; i++) {
 		if ((u64)i >= nsegs)
 			break;
-		if (tpc_iov__seg(&seg, vec, i, user_vec))
+		if (tpc_iov__seg(&seg, (const void *)vec, i, user_vec))
 			break;
 		sum += seg.len;
 	}
 	buf[off & TPC_STR_MASK] = '\0';
-	*total = sum;
-	return (int)off;
-fault:
-	tpc_stat__inc(TPC_STAT_READ_ERR);
-	buf[0] = '\0';
-	*total = sum;
-	return -1;
+	len = off;
+	if (err) {
+		tpc_stat__inc(TPC_STAT_READ_ERR);
+		buf[0] = '\0';
+		len = 0xffffffffu;
+	}
+	return (sum > 0xffffffffull ? 0xffffffffull : sum) << 32 | len;
+}
+
+/* Global functions, so the verifier checks the gather once on its own
+ * instead of at every call with the caller's state (inlined, a tty_write
+ * program took 72k verified instructions); one per memory combination, so
+ * each has constant flags. Global functions take scalars: the destination
+ * is s->abuf[k] of the per-CPU scratch, looked up here. */
+__noinline u64 tpc_iov__gather_user(u32 k, u64 vec, u64 nsegs)
+{
+	return tpc_iov__gather_body(tpc_scratch__get(), k, vec, nsegs, true, true);
+}
+
+__noinline u64 tpc_iov__gather_kernel(u32 k, u64 vec, u64 nsegs)
+{
+	return tpc_iov__gather_body(tpc_scratch__get(), k, vec, nsegs, false, false);
+}
+
+/* An iterator's ITER_IOVEC: the array was copied to the kernel by
+ * import_iovec, the segments are user memory. */
+__noinline u64 tpc_iov__gather_iter(u32 k, u64 vec, u64 nsegs)
+{
+	return tpc_iov__gather_body(tpc_scratch__get(), k, vec, nsegs, false, true);
+}
+
+/* Unpack a gather's result: the length (-1 on a fault), *total. The mask
+ * gives the verifier the length's bound, which a global function's
+ * return value does not carry. */
+TPC_INLINE int tpc_iov__unpack(u64 r, u64 *total)
+{
+	*total = r >> 32;
+	return (u32)r == 0xffffffffu ? -1 : (int)((u32)r & TPC_STR_MASK);
+}
+
+/* char_iovec: nsegs segments of the iovec array at vec into s->abuf[k]. */
+TPC_INLINE int tpc_iov__gather(u32 k, const void *vec, u64 nsegs, bool user, u64 *total)
+{
+	return tpc_iov__unpack(user ? tpc_iov__gather_user(k, (u64)vec, nsegs)
+				    : tpc_iov__gather_kernel(k, (u64)vec, nsegs),
+			       total);
 }
 
 /* The iterator's kind as enum iter_type___tpc, or -1 for the others. */
@@ -126,37 +170,39 @@ TPC_INLINE int tpc_iter__kind(const struct iov_iter___tpc *it)
 	return -1;
 }
 
-/* The data an iov_iter still holds (what a write_iter is asked to write). */
-TPC_INLINE int tpc_iter__read(char *buf, const void *iter, u64 *total)
+/* The data an iov_iter still holds (what a write_iter is asked to write),
+ * into s->abuf[k]; global for the same reason as the gathers. Result packed
+ * as tpc_iov__gather_body's; the total is at least the iterator's count. */
+__noinline u64 tpc_iter__read_slow(u32 k, u64 iter)
 {
-	const struct iov_iter___tpc *it = iter;
-	struct tpc_iov_seg one;
+	const struct iov_iter___tpc *it = (const void *)iter;
+	struct tpc_scratch *s = tpc_scratch__get();
+	u64 count, r, total;
 	const void *vec;
-	int kind, n;
-	u64 count;
+	char *buf;
+	int kind;
 
-	*total = 0;
+	if (!s || !it)
+		return 0xffffffffull;
+	buf = s->abuf[k & (TPC_ARG_BUFS - 1)];
 	buf[0] = '\0';
-	if (!it)
-		return -1;
 	kind = tpc_iter__kind(it);
 	count = BPF_CORE_READ(it, count);
+	total = count > 0xffffffffull ? 0xffffffffull : count;
 	if (kind == ITER_UBUF___tpc && bpf_core_field_exists(it->ubuf)) {
-		u32 k = count < TPC_STR_MAX - 1 ? (u32)count : TPC_STR_MAX - 1;
+		u32 n = count < TPC_STR_MAX - 1 ? (u32)count : TPC_STR_MAX - 1;
 
-		one.base = (u64)BPF_CORE_READ(it, ubuf);
-		k &= TPC_STR_MASK;
-		*total = count;
-		if (bpf_probe_read_user(buf, k, (const void *)one.base)) {
+		n &= TPC_STR_MASK;
+		if (bpf_probe_read_user(buf, n, BPF_CORE_READ(it, ubuf))) {
 			tpc_stat__inc(TPC_STAT_READ_ERR);
 			buf[0] = '\0';
-			return -1;
+			return total << 32 | 0xffffffffull;
 		}
-		buf[k] = '\0';
-		return (int)k;
+		buf[n] = '\0';
+		return total << 32 | n;
 	}
 	if (kind != ITER_IOVEC___tpc && kind != ITER_KVEC___tpc)
-		return 0;
+		return total << 32;
 	if (kind == ITER_KVEC___tpc)
 		vec = BPF_CORE_READ(it, kvec);
 	else if (bpf_core_field_exists(it->__iov))
@@ -165,11 +211,18 @@ TPC_INLINE int tpc_iter__read(char *buf, const void *iter, u64 *total)
 		vec = BPF_CORE_READ(it, iov);
 	/* the segment array of an iterator is kernel memory (import_iovec
 	 * copied it); iovec segments point to user memory */
-	n = tpc_iov__gather(buf, vec, BPF_CORE_READ(it, nr_segs), false,
-			    kind == ITER_IOVEC___tpc, total);
-	if (count > *total)
-		*total = count;
-	return n;
+	if (kind == ITER_IOVEC___tpc)
+		r = tpc_iov__gather_iter(k, (u64)vec, BPF_CORE_READ(it, nr_segs));
+	else
+		r = tpc_iov__gather_kernel(k, (u64)vec, BPF_CORE_READ(it, nr_segs));
+	if ((r >> 32) < total)
+		r = total << 32 | (u32)r;
+	return r;
+}
+
+TPC_INLINE int tpc_iter__read(u32 k, const void *iter, u64 *total)
+{
+	return tpc_iov__unpack(tpc_iter__read_slow(k, (u64)iter), total);
 }
 
 #endif

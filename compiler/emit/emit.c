@@ -670,12 +670,12 @@ static void emit_arg_state(struct body *B)
 			case AK_KBUF:
 				rd = "tpc_buf__read(s->abuf[%d], (const void *)(";
 				break;
-			case AK_ITER:
-				rd = "tpc_iter__read(s->abuf[%d], (const void *)(";
+			case AK_ITER: /* into s->abuf[k], k given as a number */
+				rd = "tpc_iter__read(%d, (const void *)(";
 				break;
 			case AK_UIOV:
 			case AK_KIOV:
-				rd = "tpc_iov__gather(s->abuf[%d], (const void *)(";
+				rd = "tpc_iov__gather(%d, (const void *)(";
 				break;
 			default:
 				rd = NULL;
@@ -694,8 +694,8 @@ static void emit_arg_state(struct body *B)
 
 				fprintf(out, rd, k);
 				emit_raw_switch(out, p, a);
-				fprintf(out, "), A%d(), %s, %s, &z%d))) \n", a->size_slot,
-					u ? "true" : "false", u ? "true" : "false", sl);
+				fprintf(out, "), A%d(), %s, &z%d))) \n", a->size_slot,
+					u ? "true" : "false", sl);
 			} else if (rd && (a->kind == AK_UBUF || a->kind == AK_KBUF)) {
 				fprintf(out, rd, k);
 				emit_raw_switch(out, p, a);
@@ -1393,6 +1393,19 @@ static bool net_pre_kill(const struct ir_object *o)
 	return false;
 }
 
+/* Some slot gathers scatter-gather segments (tpc_iov.bpf.h). */
+static bool uses_iov(const struct ir_object *o)
+{
+	for (size_t i = 0; i < o->progs.n; i++)
+		for (size_t k = 0; k < o->progs.v[i]->args.n; k++) {
+			enum ir_argkind ak = o->progs.v[i]->args.v[k].kind;
+
+			if (ak == AK_ITER || ak == AK_UIOV || ak == AK_KIOV)
+				return true;
+		}
+	return false;
+}
+
 int emit__c(const struct ir_object *o, const struct srcmap *m, const struct emit_opts *opts,
 	    FILE *out)
 {
@@ -1425,6 +1438,8 @@ rate_done:
 	fputs("#include \"tpc.bpf.h\"\n", out);
 	if (o->needs_capchg)
 		fputs("#include \"tpc_capchg.bpf.h\"\n", out);
+	if (uses_iov(o))
+		fputs("#include \"tpc_iov.bpf.h\"\n", out);
 	{
 		int nscopes = 0;
 
