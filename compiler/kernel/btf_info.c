@@ -4,6 +4,7 @@
 #include <bpf/btf.h>
 #include <dirent.h>
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,6 +35,11 @@ struct btf_info {
 	bool sys_prefix_known;
 	char suggest[STRBUF];
 	int tracefs_ok; /* -1 unknown, 0 no, 1 yes */
+	/* tracefs available_filter_functions (vmlinux lines), sorted; read on
+	 * first use: ftrace_state -1 unknown, 0 unreadable, 1 read */
+	char **ftrace;
+	size_t nftrace;
+	int ftrace_state;
 };
 
 struct btf_info *btf_info__open(const char *btf_path, const char *tracefs, int *err)
@@ -50,6 +56,7 @@ struct btf_info *btf_info__open(const char *btf_path, const char *tracefs, int *
 		return NULL;
 	}
 	bi->tracefs_ok = *tracefs ? -1 : 0;
+	bi->ftrace_state = *tracefs ? -1 : 0;
 	bi->btf = btf__parse(btf_path, NULL);
 	if (!bi->btf) {
 		*err = errno ? -errno : -EINVAL;
@@ -73,6 +80,9 @@ void btf_info__free(struct btf_info *bi)
 		return;
 	btf__free(bi->btf);
 	free(bi->funcs);
+	for (size_t i = 0; i < bi->nftrace; i++)
+		free(bi->ftrace[i]);
+	free(bi->ftrace);
 	free(bi->path);
 	free(bi->tracefs);
 	free(bi->label);
@@ -329,6 +339,76 @@ int btf_info__lsm_hook(struct btf_info *bi, const char *hook, struct btf_func_in
 	if (snprintf(buf, sizeof(buf), "bpf_lsm_%s", hook) >= (int)sizeof(buf))
 		return -ENOENT;
 	return btf_info__func(bi, buf, out);
+}
+
+static const char *sys_prefix(struct btf_info *bi);
+
+/* ---- enumerations for generated lists ---- */
+
+int btf_info__each_func(struct btf_info *bi, int (*fn)(const char *name, void *ctx), void *ctx)
+{
+	int r = build_funcs(bi);
+
+	for (size_t i = 0; !r && i < bi->nfuncs; i++)
+		r = fn(bi->funcs[i].name, ctx);
+	return r;
+}
+
+const char *btf_info__syscall_prefix(struct btf_info *bi)
+{
+	return sys_prefix(bi);
+}
+
+static int str_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* available_filter_functions lines are "name" for vmlinux and
+ * "name [module]" for modules; only the former can match vmlinux BTF. */
+static int read_ftrace(struct btf_info *bi)
+{
+	char path[PATH_MAX], line[512];
+	size_t cap = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/available_filter_functions", bi->tracefs);
+	f = fopen(path, "re");
+	if (!f)
+		return -errno;
+	while (fgets(line, sizeof(line), f)) {
+		size_t n = strcspn(line, " \t\n");
+
+		if (!n || strchr(line, '['))
+			continue;
+		line[n] = 0;
+		if (bi->nftrace == cap) {
+			char **v = realloc(bi->ftrace, (cap ? cap * 2 : 4096) * sizeof(*v));
+
+			if (!v)
+				goto nomem;
+			bi->ftrace = v;
+			cap = cap ? cap * 2 : 4096;
+		}
+		if (!(bi->ftrace[bi->nftrace] = strdup(line)))
+			goto nomem;
+		bi->nftrace++;
+	}
+	fclose(f);
+	qsort(bi->ftrace, bi->nftrace, sizeof(*bi->ftrace), str_cmp);
+	return 0;
+nomem:
+	fclose(f);
+	return -ENOMEM;
+}
+
+int btf_info__ftrace_has(struct btf_info *bi, const char *name)
+{
+	if (bi->ftrace_state < 0)
+		bi->ftrace_state = read_ftrace(bi) ? 0 : 1;
+	if (!bi->ftrace_state)
+		return -ENOENT;
+	return bsearch(&name, bi->ftrace, bi->nftrace, sizeof(*bi->ftrace), str_cmp) != NULL;
 }
 
 static const char *sys_prefix(struct btf_info *bi)

@@ -73,6 +73,18 @@ int btf_info__lsm_hook(struct btf_info *bi, const char *hook, struct btf_func_in
 /* Syscall "sys_openat" (or "openat", "__x64_sys_openat") -> the arch
  * wrapper symbol that exists in this BTF, written to buf. -ENOENT if none. */
 int btf_info__syscall(struct btf_info *bi, const char *name, char *buf, size_t size);
+/* ---- generated lists (spec.lists of type generated_*) ---- */
+/* Calls fn for every FUNC name of this BTF in sorted order; stops at and
+ * returns fn's first non-zero result, else 0 (-ENOMEM if the index cannot
+ * be built). */
+int btf_info__each_func(struct btf_info *bi, int (*fn)(const char *name, void *ctx), void *ctx);
+/* This kernel's syscall wrapper prefix ("__x64_sys_"), or NULL. */
+const char *btf_info__syscall_prefix(struct btf_info *bi);
+/* Is name in the tracefs root's available_filter_functions (a function
+ * ftrace, hence kprobes and fentry, can attach to)? 1 yes, 0 no,
+ * -ENOENT: the file is not readable (not root, no tracefs, a recorded
+ * kernel without it): the caller cannot tell. Read once. */
+int btf_info__ftrace_has(struct btf_info *bi, const char *name);
 /* Raw tracepoint prototype from the btf_trace_<event> typedef, without its
  * leading void *ctx. */
 int btf_info__raw_tracepoint(struct btf_info *bi, const char *event, struct btf_func_info *out);

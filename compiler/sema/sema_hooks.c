@@ -14,6 +14,7 @@
 
 #define MAX_HOOK_ARGS 5	 /* args + data: Tetragon's limit, kept by tpc's event layout */
 #define MAX_REG_INDEX 4	 /* kprobe/LSM/uprobe: a0..a4 */
+#define MAX_USDT_INDEX 11 /* libbpf's BPF_USDT_MAX_ARG_CNT - 1 */
 #define MAX_RAW_INDEX 5	 /* raw tracepoints */
 #define MAX_MESSAGE 256
 #define MAX_TAGS 16
@@ -276,7 +277,13 @@ static void check_compat(struct sema *s, struct hook_ctx *hc, struct ast_arg *ar
 				    "arg-type-mismatch", "%s is '%s'; type '%s' needs an integer",
 				    where, sl->ti.desc, arg_type__name(t));
 	}
-	if (!ok && better != ARG_AUTO && better != t)
+	if (!ok && better == ARG_CONST_BUF)
+		/* const_buf cannot be declared: only 'auto' gives it */
+		diag__note(s->d, arg->type.present ? arg->type.span : arg->span,
+			   "type 'auto' fits '%s' (read as Tetragon's const_buf: one size_arg per "
+			   "element)",
+			   sl->ti.desc);
+	else if (!ok && better != ARG_AUTO && better != t)
 		diag__note(s->d, arg->type.present ? arg->type.span : arg->span,
 			   "type '%s' (or 'auto') fits '%s'",
 			   arg_type__name(better), sl->ti.desc);
@@ -446,8 +453,10 @@ static void check_arg(struct sema *s, struct hook_ctx *hc, struct ast_arg *arg, 
 		case HOOK_FENTRY:
 		case HOOK_LSM:
 		case HOOK_UPROBE:
-		case HOOK_USDT:
 			max = MAX_REG_INDEX;
+			break;
+		case HOOK_USDT:
+			max = MAX_USDT_INDEX;
 			break;
 		case HOOK_TRACEPOINT:
 			max = h->raw.v ? MAX_RAW_INDEX : -1;
@@ -997,6 +1006,37 @@ static void check_uprobe(struct sema *s, struct hook_ctx *hc)
 			      "without checking the binary");
 }
 
+/* usdts: the probe is looked up in the binary's .note.stapsdt on the node
+ * (by libbpf, when tpc-loader attaches), so only its form is checked here:
+ * an absolute path and C-identifier provider and name, which is what
+ * <sys/sdt.h> emits. */
+static void check_usdt(struct sema *s, struct hook_ctx *hc)
+{
+	struct ast_hook *h = hc->h;
+	const struct ast_str *ids[] = { &h->provider, &h->name };
+	const char *what[] = { "provider", "name" };
+
+	if (h->path.present && h->path.len && h->path.s[0] != '/')
+		diag__error(s->d, h->path.span, "usdt-path",
+			    "usdt path '%s' must be absolute (it is resolved on each node)",
+			    q(&h->path));
+	for (int i = 0; i < 2; i++) {
+		const struct ast_str *v = ids[i];
+		bool ok = v->present && v->len && !isdigit((unsigned char)v->s[0]);
+
+		for (size_t k = 0; ok && k < v->len; k++)
+			ok = isalnum((unsigned char)v->s[k]) || v->s[k] == '_';
+		if (v->present && !ok)
+			diag__error(s->d, v->span, "usdt-name",
+				    "USDT %s '%s' is not a C identifier (as <sys/sdt.h> names "
+				    "probes)",
+				    what[i], q(v));
+	}
+	if (h->ret.present && h->ret.v)
+		diag__error(s->d, h->ret.span, "usdt-return",
+			    "a USDT probe is a point in the program, it has no return");
+}
+
 /* tpcNetwork: events and ports against the protocol. */
 static void check_net(struct sema *s, struct hook_ctx *hc)
 {
@@ -1098,6 +1138,10 @@ void sema_check_hook(struct sema *s, struct ast_hook *h)
 	case HOOK_UPROBE:
 		snprintf(hc.what_buf, sizeof(hc.what_buf), "uprobe '%s'", q(&h->path));
 		break;
+	case HOOK_USDT:
+		snprintf(hc.what_buf, sizeof(hc.what_buf), "usdt '%s:%s'", q(&h->provider),
+			 q(&h->name));
+		break;
 	case HOOK_NET:
 		snprintf(hc.what_buf, sizeof(hc.what_buf), "tpcNetwork '%s'", q(&h->protocol));
 		break;
@@ -1124,6 +1168,9 @@ void sema_check_hook(struct sema *s, struct ast_hook *h)
 		break;
 	case HOOK_UPROBE:
 		check_uprobe(s, &hc);
+		break;
+	case HOOK_USDT:
+		check_usdt(s, &hc);
 		break;
 	case HOOK_NET:
 		check_net(s, &hc);

@@ -604,7 +604,7 @@ static void test_network(void **state)
 static void test_actions_time(void **state)
 {
 	struct ldr_meta_rule r = { 0 };
-	char *acts[] = { "Sigkill" };
+	char *acts[] = { "Sigkill" }, *notify[] = { "NotifyEnforcer" };
 	struct ldr_events ev;
 	char t[40];
 
@@ -614,6 +614,16 @@ static void test_actions_time(void **state)
 	r.actions = acts;
 	r.nactions = 1;
 	assert_int_equal(ldr_action__of(0, &r), LDR_A_SIGKILL);
+	/* NotifyEnforcer's signal or deny is reported as that action; its
+	 * rule's plain post stays a post */
+	r.actions = notify;
+	assert_int_equal(ldr_action__of(TPC_ACT_POST | TPC_ACT_SIGKILL, &r),
+			 LDR_A_NOTIFY_ENFORCER);
+	assert_int_equal(ldr_action__of(TPC_ACT_POST | TPC_ACT_OVERRIDE, &r),
+			 LDR_A_NOTIFY_ENFORCER);
+	assert_int_equal(ldr_action__of(TPC_ACT_POST, &r), LDR_A_POST);
+	assert_string_equal(ldr_action_names[LDR_A_NOTIFY_ENFORCER],
+			    "KPROBE_ACTION_NOTIFYENFORCER");
 	ldr_events__init(&ev, NULL, "n");
 	ldr_events__time(&ev, 1696629837700326678ull, t);
 	assert_string_equal(t, "2023-10-06T22:03:57.700326678Z");

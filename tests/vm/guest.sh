@@ -124,6 +124,29 @@ if start_loader connect block-port.bpf.o; then
 	stop_loader
 fi
 
+# --- Override on syscall kprobes, carried out at the LSM hook ---------------
+# sys_linkat/sys_symlinkat match at entry and record a request that the
+# object's lsm/path_link and lsm/path_symlink programs carry out; the
+# request ends with the syscall (a second linkat of the same thread works).
+# NotifyEnforcer's argError (tracepoint sys_enter_linkat) the same way.
+echo plain >/etc/tpcvm/plain
+if start_loader linkdeny kprobe-sys-link-override.bpf.o; then
+	variant linkdeny tpc_enf_lsm0
+	check linkdeny/link-denied-eperm "link=errno:EPERM link=ok" \
+		"$($A link /etc/tpcvm/secret /etc/tpcvm/l1 /etc/tpcvm/plain /etc/tpcvm/x1)"
+	check linkdeny/other-link-ok "link=ok" "$($A link /etc/tpcvm/plain /etc/tpcvm/l2)"
+	check linkdeny/symlink-denied-eacces "symlink=errno:EACCES" \
+		"$($A symlink /etc/tpcvm/secret /etc/tpcvm/l3)"
+	check linkdeny/other-symlink-ok "symlink=ok" "$($A symlink /etc/tpcvm/plain /etc/tpcvm/l4)"
+	check linkdeny/notify-denied-eperm "link=errno:EPERM" \
+		"$($A link /etc/tpcvm/secret2 /etc/tpcvm/l5)"
+	check linkdeny/not-created "absent" \
+		"$([ -e /etc/tpcvm/l1 ] || [ -e /etc/tpcvm/l3 ] || [ -e /etc/tpcvm/l5 ] && echo present || echo absent)"
+	stop_loader
+	event linkdeny override-event '"vm-link-override"' 'KPROBE_ACTION_OVERRIDE' '/etc/tpcvm/secret"'
+	event linkdeny notify-event '"vm-notify-deny"' 'KPROBE_ACTION_NOTIFYENFORCER' '/etc/tpcvm/secret2"'
+fi
+
 # --- kprobe/fentry security_file_permission, Prefix on the canonical path ----
 for v in fentry kprobe; do
 	tag=fileperm-$v
