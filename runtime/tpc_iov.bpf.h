@@ -65,18 +65,14 @@ TPC_INLINE long tpc_iov__seg(struct tpc_iov_seg *seg, const void *vec, int i, bo
  * segment count instead of a tree of branches. Returns the copied length
  * (0xffffffff: a fault) in the low 32 bits and the segments' total
  * (capped) in the high 32. */
-TPC_INLINE u64 tpc_iov__gather_body(struct tpc_scratch *s, u32 k, u64 vec, u64 nsegs,
-				    const bool user_vec, const bool user_data)
+TPC_INLINE u64 tpc_iov__gather_body(char *buf, u64 vec, u64 nsegs, const bool user_vec,
+				    const bool user_data)
 {
 	struct tpc_iov_seg seg;
 	u32 off = 0, len;
 	u64 sum = 0;
 	long err = 0;
-	char *buf;
 
-	if (!s)
-		return 0xffffffffull;
-	buf = s->abuf[k & (TPC_ARG_BUFS - 1)];
 	for (int i = 0; i < TPC_IOV_SEGS; i++) {
 		u32 n;
 
@@ -113,26 +109,29 @@ TPC_INLINE u64 tpc_iov__gather_body(struct tpc_scratch *s, u32 k, u64 vec, u64 n
 }
 
 /* One gather per memory combination, so each has constant flags. They
- * are inline: as global functions (verified once, on their own) a
- * tty_write program took 4x fewer verified instructions on 6.18 and 6.12,
- * but 6.1's verifier rejected them ("R2 invalid mem access 'scalar'", not
- * diagnosed yet) and 6.12 refuses an fentry's BTF pointer as a global
- * function's scalar argument. */
-TPC_INLINE u64 tpc_iov__gather_user(u32 k, u64 vec, u64 nsegs)
+ * are inline and write into the caller's buffer (s->abuf[k], k a
+ * constant): as global functions that look the scratch up themselves
+ * (verified once, on their own) a tty_write program took 4x fewer
+ * verified instructions on 6.18 and 6.12, but 6.1's verifier rejected
+ * them ("invalid mem access 'scalar'", as it did an inline version that
+ * looked the scratch up and indexed it with k; not diagnosed further),
+ * and 6.12 refuses an fentry's BTF pointer as a global function's scalar
+ * argument. */
+TPC_INLINE u64 tpc_iov__gather_user(char *buf, u64 vec, u64 nsegs)
 {
-	return tpc_iov__gather_body(tpc_scratch__get(), k, vec, nsegs, true, true);
+	return tpc_iov__gather_body(buf, vec, nsegs, true, true);
 }
 
-TPC_INLINE u64 tpc_iov__gather_kernel(u32 k, u64 vec, u64 nsegs)
+TPC_INLINE u64 tpc_iov__gather_kernel(char *buf, u64 vec, u64 nsegs)
 {
-	return tpc_iov__gather_body(tpc_scratch__get(), k, vec, nsegs, false, false);
+	return tpc_iov__gather_body(buf, vec, nsegs, false, false);
 }
 
 /* An iterator's ITER_IOVEC: the array was copied to the kernel by
  * import_iovec, the segments are user memory. */
-TPC_INLINE u64 tpc_iov__gather_iter(u32 k, u64 vec, u64 nsegs)
+TPC_INLINE u64 tpc_iov__gather_iter(char *buf, u64 vec, u64 nsegs)
 {
-	return tpc_iov__gather_body(tpc_scratch__get(), k, vec, nsegs, false, true);
+	return tpc_iov__gather_body(buf, vec, nsegs, false, true);
 }
 
 /* Unpack a gather's result: the length (-1 on a fault), *total. The mask
@@ -144,11 +143,11 @@ TPC_INLINE int tpc_iov__unpack(u64 r, u64 *total)
 	return (u32)r == 0xffffffffu ? -1 : (int)((u32)r & TPC_STR_MASK);
 }
 
-/* char_iovec: nsegs segments of the iovec array at vec into s->abuf[k]. */
-TPC_INLINE int tpc_iov__gather(u32 k, const void *vec, u64 nsegs, bool user, u64 *total)
+/* char_iovec: nsegs segments of the iovec array at vec into buf. */
+TPC_INLINE int tpc_iov__gather(char *buf, const void *vec, u64 nsegs, bool user, u64 *total)
 {
-	return tpc_iov__unpack(user ? tpc_iov__gather_user(k, (u64)vec, nsegs)
-				    : tpc_iov__gather_kernel(k, (u64)vec, nsegs),
+	return tpc_iov__unpack(user ? tpc_iov__gather_user(buf, (u64)vec, nsegs)
+				    : tpc_iov__gather_kernel(buf, (u64)vec, nsegs),
 			       total);
 }
 
@@ -171,39 +170,38 @@ TPC_INLINE int tpc_iter__kind(const struct iov_iter___tpc *it)
 	return -1;
 }
 
-/* The data an iov_iter still holds (what a write_iter is asked to write),
- * into s->abuf[k]. Result packed as tpc_iov__gather_body's; the total is
- * at least the iterator's count. */
-TPC_INLINE u64 tpc_iter__read_body(u32 k, u64 iter)
+/* The data an iov_iter still holds (what a write_iter is asked to write)
+ * into buf; *total is at least the iterator's count. Returns the bytes
+ * copied, or -1 on a fault. */
+TPC_INLINE int tpc_iter__read(char *buf, const void *iter, u64 *total)
 {
-	const struct iov_iter___tpc *it = (const void *)iter;
-	struct tpc_scratch *s = tpc_scratch__get();
-	u64 count, r, total;
+	const struct iov_iter___tpc *it = iter;
 	const void *vec;
-	char *buf;
-	int kind;
+	int kind, n;
+	u64 count;
 
-	if (!s || !it)
-		return 0xffffffffull;
-	buf = s->abuf[k & (TPC_ARG_BUFS - 1)];
+	*total = 0;
 	buf[0] = '\0';
+	if (!it)
+		return -1;
 	kind = tpc_iter__kind(it);
 	count = BPF_CORE_READ(it, count);
-	total = count > 0xffffffffull ? 0xffffffffull : count;
 	if (kind == ITER_UBUF___tpc && bpf_core_field_exists(it->ubuf)) {
-		u32 n = count < TPC_STR_MAX - 1 ? (u32)count : TPC_STR_MAX - 1;
+		u32 k = count < TPC_STR_MAX - 1 ? (u32)count : TPC_STR_MAX - 1;
+		const void *ubuf = BPF_CORE_READ(it, ubuf);
 
-		n &= TPC_STR_MASK;
-		if (bpf_probe_read_user(buf, n, BPF_CORE_READ(it, ubuf))) {
+		k &= TPC_STR_MASK;
+		*total = count;
+		if (bpf_probe_read_user(buf, k, ubuf)) {
 			tpc_stat__inc(TPC_STAT_READ_ERR);
 			buf[0] = '\0';
-			return total << 32 | 0xffffffffull;
+			return -1;
 		}
-		buf[n] = '\0';
-		return total << 32 | n;
+		buf[k] = '\0';
+		return (int)k;
 	}
 	if (kind != ITER_IOVEC___tpc && kind != ITER_KVEC___tpc)
-		return total << 32;
+		return 0;
 	if (kind == ITER_KVEC___tpc)
 		vec = BPF_CORE_READ(it, kvec);
 	else if (bpf_core_field_exists(it->__iov))
@@ -213,17 +211,14 @@ TPC_INLINE u64 tpc_iter__read_body(u32 k, u64 iter)
 	/* the segment array of an iterator is kernel memory (import_iovec
 	 * copied it); iovec segments point to user memory */
 	if (kind == ITER_IOVEC___tpc)
-		r = tpc_iov__gather_iter(k, (u64)vec, BPF_CORE_READ(it, nr_segs));
+		n = tpc_iov__unpack(tpc_iov__gather_iter(buf, (u64)vec, BPF_CORE_READ(it, nr_segs)),
+				    total);
 	else
-		r = tpc_iov__gather_kernel(k, (u64)vec, BPF_CORE_READ(it, nr_segs));
-	if ((r >> 32) < total)
-		r = total << 32 | (u32)r;
-	return r;
-}
-
-TPC_INLINE int tpc_iter__read(u32 k, const void *iter, u64 *total)
-{
-	return tpc_iov__unpack(tpc_iter__read_body(k, (u64)iter), total);
+		n = tpc_iov__unpack(tpc_iov__gather_kernel(buf, (u64)vec, BPF_CORE_READ(it, nr_segs)),
+				    total);
+	if (count > *total)
+		*total = count;
+	return n;
 }
 
 #endif

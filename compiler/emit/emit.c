@@ -711,12 +711,12 @@ static void emit_arg_state(struct body *B)
 			case AK_KBUF:
 				rd = "tpc_buf__read(s->abuf[%d], (const void *)(";
 				break;
-			case AK_ITER: /* into s->abuf[k], k given as a number */
-				rd = "tpc_iter__read(%d, (const void *)(";
+			case AK_ITER:
+				rd = "tpc_iter__read(s->abuf[%d], (const void *)(";
 				break;
 			case AK_UIOV:
 			case AK_KIOV:
-				rd = "tpc_iov__gather(%d, (const void *)(";
+				rd = "tpc_iov__gather(s->abuf[%d], (const void *)(";
 				break;
 			case AK_NETDEV:
 				rd = "tpc_str__read_kernel(s->abuf[%d], tpc_kobj__netdev_name((const "
