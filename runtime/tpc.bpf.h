@@ -6,7 +6,6 @@
 #include "tpc_core.bpf.h"
 #include "tpc_path.bpf.h"
 #include "tpc_str.bpf.h"
-#include "tpc_iov.bpf.h"
 
 #include <bpf/bpf_endian.h>
 

@@ -741,8 +741,8 @@ static void emit_arg_state(struct body *B)
 
 				fprintf(out, rd, k);
 				emit_raw_switch(out, p, a);
-				fprintf(out, "), A%d(), %s, %s, &z%d))) \n", a->size_slot,
-					u ? "true" : "false", u ? "true" : "false", sl);
+				fprintf(out, "), A%d(), %s, &z%d))) \n", a->size_slot,
+					u ? "true" : "false", sl);
 			} else if (rd && (a->kind == AK_UBUF || a->kind == AK_KBUF)) {
 				fprintf(out, rd, k);
 				emit_raw_switch(out, p, a);
@@ -1521,6 +1521,19 @@ static bool net_pre_kill(const struct ir_object *o)
 	return false;
 }
 
+/* Some slot gathers scatter-gather segments (tpc_iov.bpf.h). */
+static bool uses_iov(const struct ir_object *o)
+{
+	for (size_t i = 0; i < o->progs.n; i++)
+		for (size_t k = 0; k < o->progs.v[i]->args.n; k++) {
+			enum ir_argkind ak = o->progs.v[i]->args.v[k].kind;
+
+			if (ak == AK_ITER || ak == AK_UIOV || ak == AK_KIOV)
+				return true;
+		}
+	return false;
+}
+
 int emit__c(const struct ir_object *o, const struct srcmap *m, const struct emit_opts *opts,
 	    FILE *out)
 {
@@ -1563,6 +1576,8 @@ rate_done:
 		fputs("#include \"tpc_kobj.bpf.h\"\n", out);
 	if (o->needs_capchg)
 		fputs("#include \"tpc_capchg.bpf.h\"\n", out);
+	if (uses_iov(o))
+		fputs("#include \"tpc_iov.bpf.h\"\n", out);
 	if (o->needs_usdt)
 		fputs("#include \"tpc_usdt.bpf.h\"\n", out);
 	if (o->enf_hooks.n)

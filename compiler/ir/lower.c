@@ -201,7 +201,9 @@ static int lower_arg(struct lower *L, struct ir_prog *p, const struct ast_hook *
 		if (!L->btf || !ai->resolve_root ||
 		    btf_info__member_path(L->btf, ai->resolve_root, ai->resolve.s, &r->steps, &off,
 					  &len, NULL, 0)) {
-			LERR(L, ai->resolve.span, "resolve: the member path cannot be read here");
+			LERR(L, ai->resolve.span,
+			     "resolve needs the target kernel's BTF to compile the member path "
+			     "(not available with --no-btf)");
 			return -1;
 		}
 		r->path = ai->resolve.s;
@@ -1529,6 +1531,31 @@ static void lower_net_spec(struct lower *L, struct ir_prog *p, const struct ast_
 	}
 }
 
+/* const_buf (what `auto` gives an array of longs in a tracepoint record):
+ * posted as Tetragon decodes it, one 64-bit value per element, each an
+ * item of args[]. Not tested by selectors (Tetragon has no operator). */
+static void lower_const_buf(struct lower *L, struct ir_prog *p, struct ir_spec *spec,
+			    const struct ast_arg *ai, int pos, const struct tp_format *tpf)
+{
+	const struct tp_field *f;
+
+	if (!tpf || ai->index.v < 0 || ai->index.v >= tpf->nfields) {
+		LERR(L, ai->span, "const_buf is read from tracepoint record fields only");
+		return;
+	}
+	f = &tpf->fields[ai->index.v];
+	for (int k = 0; k < f->size / 8; k++) {
+		struct ir_arg a = { .from = AF_TP_FIELD, .kind = AK_INT, .type = ARG_CONST_BUF,
+				    .index = (int)ai->index.v, .size = 8,
+				    .offset = (uint32_t)(f->offset + 8 * k), .in_event = true };
+		int sl = slot_get(L, p, &a);
+
+		p->args.v[sl].in_event = true;
+		VEC_PUSH(L->a, spec->event_args, sl);
+		VEC_PUSH(L->a, spec->event_pos, pos);
+	}
+}
+
 static void lower_hook(struct lower *L, const struct ast_hook *h, bool *enforce)
 {
 	struct tp_format tpf = { 0 };
@@ -1560,6 +1587,12 @@ static void lower_hook(struct lower *L, const struct ast_hook *h, bool *enforce)
 		p->args.v[spec.event_args.v[0]].in_event = true;
 	}
 	for (size_t i = 0; i < h->args.n; i++) {
+		if (h->args.v[i].type_id == ARG_CONST_BUF) {
+			lower_const_buf(L, p, &spec, &h->args.v[i], (int)i,
+					have_tpf ? &tpf : NULL);
+			slots[i] = -1;
+			continue;
+		}
 		slots[i] = lower_arg(L, p, h, &h->args.v[i], have_tpf ? &tpf : NULL);
 		/* a tcp record carries its tuple and event in tpc_ev_net */
 		if (slots[i] >= 0 && !(h->kind == HOOK_NET && h->proto == NET_TCP)) {

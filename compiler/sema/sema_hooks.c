@@ -90,6 +90,11 @@ static enum arg_type infer_type(const struct slot *sl)
 		return ARG_AUTO;
 	if (sl->field && sl->field->data_loc)
 		return ARG_DATA_LOC;
+	/* an array of longs in a tracepoint record: Tetragon's const_buf
+	 * (posted as one size_arg per element) */
+	if (sl->field && sl->field->is_array && strstr(sl->field->type, "long") &&
+	    sl->field->size > 0 && sl->field->size % 8 == 0)
+		return ARG_CONST_BUF;
 	switch (sl->ti.cls) {
 	case BTFT_INT:
 		switch (sl->ti.bits) {
@@ -272,7 +277,13 @@ static void check_compat(struct sema *s, struct hook_ctx *hc, struct ast_arg *ar
 				    "arg-type-mismatch", "%s is '%s'; type '%s' needs an integer",
 				    where, sl->ti.desc, arg_type__name(t));
 	}
-	if (!ok && better != ARG_AUTO && better != t)
+	if (!ok && better == ARG_CONST_BUF)
+		/* const_buf cannot be declared: only 'auto' gives it */
+		diag__note(s->d, arg->type.present ? arg->type.span : arg->span,
+			   "type 'auto' fits '%s' (read as Tetragon's const_buf: one size_arg per "
+			   "element)",
+			   sl->ti.desc);
+	else if (!ok && better != ARG_AUTO && better != t)
 		diag__note(s->d, arg->type.present ? arg->type.span : arg->span,
 			   "type '%s' (or 'auto') fits '%s'",
 			   arg_type__name(better), sl->ti.desc);
@@ -489,6 +500,12 @@ static void check_arg(struct sema *s, struct hook_ctx *hc, struct ast_arg *arg, 
 				 arg_type__name(arg->type_id), why);
 		return;
 	}
+	if (arg->type_id == ARG_CONST_BUF)
+		/* as in Tetragon: the type follows from the record's format */
+		diag__error(s->d, arg->type.span, "arg-type",
+			    "type 'const_buf' cannot be declared; it is what 'auto' gives an "
+			    "array-of-longs field of a tracepoint record (each element is posted "
+			    "as a size_arg)");
 	if (arg->type_id == ARG_SYSCALL64 && h->kind != HOOK_TRACEPOINT)
 		diag__error(s->d, arg->type.span, "arg-type",
 			    "type 'syscall64' applies only to tracepoint arguments (the raw_syscalls "

@@ -43,8 +43,6 @@ const char *support__action(enum action a)
 const char *support__arg_type(enum arg_type t)
 {
 	switch (t) {
-	case ARG_CONST_BUF:
-		return "const_buf is internal to Tetragon and cannot be declared in a policy";
 	case ARG_TCP_EVENT:
 	case ARG_DNS_QTYPE:
 		return "this type belongs to the fixed arguments of tpcNetwork hooks";

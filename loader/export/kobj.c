@@ -133,7 +133,11 @@ static void caps_list(struct jbuf *b, const char *k, uint64_t mask, bool *first)
 		if (any)
 			jbuf__ch(b, ',');
 		any = true;
-		if (i < ldr_ncap_names) {
+		if (i == 1) {
+			/* Tetragon's CapabilitiesType names value 1 DAC_OVERRIDE,
+			 * without the CAP_ prefix (found by tests/e2e/schema_proto.sh) */
+			jbuf__cstr(b, "\"DAC_OVERRIDE\"");
+		} else if (i < ldr_ncap_names) {
 			jbuf__str(b, ldr_cap_names[i], strlen(ldr_cap_names[i]));
 		} else {
 			jbuf__u64(b, i); /* an enum value protojson accepts as a number */

@@ -143,6 +143,53 @@ check("iovec-truncated", cut == [(tag + b"-vec-hit" + b"0123456789" * 7,
 PY
 fi
 
+# --- const_buf: 'auto' on raw_syscalls/sys_enter's args[6] -----------------
+# An array of longs in the record is posted as Tetragon decodes it: one
+# size_arg per element. getpriority(2) (140) with known arguments matches;
+# setpriority(2) (141) with the same arguments is the look-alike.
+if policy constbuf <<EOF2; then
+apiVersion: cilium.io/v1alpha1
+kind: TracingPolicy
+metadata:
+  name: bufs-constbuf
+spec:
+  tracepoints:
+  - subsystem: raw_syscalls
+    event: sys_enter
+    args:
+    - index: 4
+      type: int64
+    - index: 5
+    selectors:
+    - matchArgs:
+      - index: 4
+        operator: Equal
+        values: ["140"]
+EOF2
+	start_loader constbuf "$E2E_TMP/constbuf.bpf.o" || fail bufs/constbuf-loader
+	python3 - >"$E2E_TMP/constbuf.pid" <<'PY'
+import ctypes, os
+libc = ctypes.CDLL(None, use_errno=True)
+print(os.getpid())
+libc.syscall(140, 2, 0x7357)          # getpriority(PRIO_USER, 0x7357)
+libc.syscall(141, 2, 0x7357, 19)      # setpriority: not matched
+PY
+	stop_loader
+	python3 - "$E2E_TMP" "$(cat "$E2E_TMP/constbuf.pid")" <<'PY'
+import sys; sys.path.insert(0, sys.argv[1]); from bufslib import *
+mine = [e for e in events(sys.argv[1] + "/constbuf.json", "process_tracepoint", "bufs-constbuf")
+        if e["process"]["pid"] == int(sys.argv[2])]
+check("constbuf-fires", len(mine) == 1, repr(mine))
+if mine:
+    a = mine[0]["args"]
+    check("constbuf-elements", len(a) == 7 and a[0] == {"long_arg": "140"} and
+          all(list(x) == ["size_arg"] for x in a[1:]) and
+          a[1]["size_arg"] == "2" and a[2]["size_arg"] == str(0x7357), repr(a))
+check("constbuf-lookalike-not-matched",
+      not any(e["args"][0] == {"long_arg": "141"} for e in mine), repr(mine))
+PY
+fi
+
 # --- resolve: BTF member paths read with CO-RE on a raw tracepoint --------
 # sched_process_exec's task: its parent's comm (char array: a string) and
 # tgid (int), its executable through mm.exe_file (a struct file pointer:

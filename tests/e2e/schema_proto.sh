@@ -11,9 +11,10 @@
 # and says why (docs/testing.md, "Tetragon's protobuf schema").
 #
 # Kinds: process_exec, process_exit, process_kprobe (int, size, bytes,
-# truncated bytes, file), process_tracepoint (string, int, file, path,
-# bytes), process_uprobe, process_lsm (the exec shorthand's SIGKILL variant
-# on this kernel). tpcNetwork events (network_tcp/dns/http) are a tpc
+# truncated bytes), process_tracepoint (string, int, file, path, cred,
+# user namespace: resolve on a raw tracepoint), process_uprobe,
+# process_usdt (python3.11's audit probe), process_lsm (the exec
+# shorthand's SIGKILL variant on this kernel). tpcNetwork events (network_tcp/dns/http) are a tpc
 # extension with no Tetragon message: SKIP with that reason.
 source "$(dirname "$0")/lib.sh"
 need_bpf schema_proto
@@ -108,6 +109,12 @@ spec:
     - index: 0
       type: path
       resolve: mm.exe_file.f_path
+    - index: 0
+      type: cred
+      resolve: real_cred
+    - index: 0
+      type: user_namespace
+      resolve: real_cred.user_ns
     selectors:
     - matchArgs:
       - index: 0
@@ -137,6 +144,32 @@ spec:
     matchBinary: ["$W/$TAG-kill"]
   action: Block
 EOF
+# USDT: Debian's python3.11 has a python:audit probe (sys.audit)
+USDT_PY=/usr/bin/python3.11
+if [ -x $USDT_PY ] && readelf -n $USDT_PY 2>/dev/null | grep -q "Name: audit"; then
+	cat >>"$E2E_TMP/schema.yaml" <<EOF
+---
+apiVersion: cilium.io/v1alpha1
+kind: TracingPolicy
+metadata:
+  name: schema-usdt
+spec:
+  usdts:
+  - path: $USDT_PY
+    provider: python
+    name: audit
+    args:
+    - index: 0
+      type: string
+    selectors:
+    - matchArgs:
+      - index: 0
+        operator: Prefix
+        values: ["$TAG"]
+EOF
+else
+	USDT_PY=
+fi
 if ! "$TPC" build -o "$E2E_TMP/schema.bpf.o" "$E2E_TMP/schema.yaml" 2>"$E2E_TMP/schema.build"; then
 	fail schema_proto/build "$(cat "$E2E_TMP/schema.build")"
 	exit 0
@@ -156,9 +189,10 @@ PY
 ("$W/$TAG-kill" -c 'exit 0') 2>/dev/null
 "$W/$TAG-uprobe" -c 'exit 0'
 
+[ -n "$USDT_PY" ] && $USDT_PY -c "import sys; sys.audit('$TAG-audit')"
 stop_loader
 
-"$PY" - "$PB" "$E2E_TMP/schema.json" "$TAG" <<'PY'
+"$PY" - "$PB" "$E2E_TMP/schema.json" "$TAG" "$USDT_PY" <<'PY'
 import json, sys
 sys.path.insert(0, sys.argv[1])
 from google.protobuf import json_format
@@ -197,10 +231,15 @@ want = {
     "process_exec": set(),
     "process_exit": set(),
     "process_kprobe": {"int_arg", "bytes_arg", "truncated_bytes_arg", "size_arg"},
-    "process_tracepoint": {"int_arg", "string_arg", "file_arg", "path_arg"},
+    "process_tracepoint": {"int_arg", "string_arg", "file_arg", "path_arg",
+                           "process_credentials_arg", "user_ns_arg"},
     "process_uprobe": set(),
     "process_lsm": set(),
 }
+if sys.argv[4]:
+    want["process_usdt"] = {"string_arg"}
+else:
+    print("SKIP schema_proto/process_usdt: no python:audit USDT probe in /usr/bin/python3.11")
 for k, args in want.items():
     got = kinds.get(k)
     check(k, got is not None and args <= got,

@@ -145,6 +145,48 @@ static void t_field_path(void **st)
 	assert_int_equal(btf_info__field_path(*st, id, "comm.x", &off, &len), -ENOTDIR);
 }
 
+/* What resolve compiles from: each component's kind, the pointer hops,
+ * the owner structs CO-RE relocates by name, and candidates on a miss. */
+static void t_member_path(void **st)
+{
+	struct btf_path bp;
+	const char *cands[64];
+	uint32_t id;
+	size_t off, len;
+	bool found = false;
+
+	NEED_BTF(st);
+	id = btf_info__struct_id(*st, "task_struct");
+	assert_int_equal(btf_info__member_path(*st, id, "mm.exe_file.f_path.dentry", &bp, &off,
+					       &len, NULL, 0), 0);
+	assert_int_equal(bp.n, 4);
+	assert_int_equal(bp.steps[0].kind, BTF_STEP_PTR);
+	assert_true(bp.steps[0].ptr_to_struct);
+	assert_string_equal(bp.steps[0].owner, "task_struct");
+	assert_true(bp.steps[1].deref); /* through mm */
+	assert_string_equal(bp.steps[1].owner, "mm_struct");
+	assert_int_equal(bp.steps[2].kind, BTF_STEP_COMPOSITE); /* f_path is embedded */
+	assert_true(bp.steps[2].deref);
+	assert_false(bp.steps[3].deref); /* dentry is a member of the embedded path */
+	assert_int_equal(bp.steps[3].kind, BTF_STEP_PTR);
+	assert_int_equal(bp.steps[3].off, 19);
+	assert_int_equal(bp.steps[3].len, 6);
+	assert_int_equal(btf_info__member_path(*st, id, "comm", &bp, &off, &len, NULL, 0), 0);
+	assert_int_equal(bp.steps[0].kind, BTF_STEP_ARRAY);
+	assert_int_equal(bp.steps[0].elem_size, 1);
+	assert_int_equal(bp.steps[0].nelems, 16);
+	assert_int_equal(btf_info__member_path(*st, id, "tgid", &bp, &off, &len, NULL, 0), 0);
+	assert_int_equal(bp.steps[0].kind, BTF_STEP_INT);
+	assert_int_equal(bp.steps[0].size, 4);
+	assert_true(bp.steps[0].is_signed);
+	assert_int_equal(btf_info__member_path(*st, id, "mm.ownr", &bp, &off, &len, cands, 64),
+			 -ENOENT);
+	assert_int_equal(off, 3);
+	for (int i = 0; cands[i]; i++)
+		found |= !strcmp(cands[i], "owner");
+	assert_true(found);
+}
+
 static void t_raw_tracepoint(void **st)
 {
 	struct btf_func_info fi;
@@ -280,6 +322,7 @@ int main(void)
 		cmocka_unit_test(t_func_missing),    cmocka_unit_test(t_func_int_params),
 		cmocka_unit_test(t_lsm_hook),	     cmocka_unit_test(t_syscall),
 		cmocka_unit_test(t_suggest_func),    cmocka_unit_test(t_field_path),
+		cmocka_unit_test(t_member_path),
 		cmocka_unit_test(t_raw_tracepoint),  cmocka_unit_test(t_tp_btf_fallback),
 		cmocka_unit_test(t_tp_format_parse), cmocka_unit_test(t_tp_format_arrays),
 		cmocka_unit_test(t_tp_format_garbage), cmocka_unit_test(t_tp_tracefs_live),

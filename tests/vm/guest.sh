@@ -239,12 +239,12 @@ if [ -z "$TTY" ]; then
 	skip tty-write "no serial tty in the guest"
 elif start_loader tty kprobe-tty-write.bpf.o; then
 	printf 'tpcvm-tty-hit-write\n' >$TTY
-	$A writev $TTY tpcvm-tty-hit- 'vec\n' >/dev/null
+	$A writev $TTY tpcvm-tty-hit- vec >/dev/null
 	printf 'tpcvm-tty-miss\n' >$TTY
 	stop_loader
-	# base64 of "tpcvm-tty-hit-write\n" and of "tpcvm-tty-hit-vec\n"
+	# base64 of "tpcvm-tty-hit-write\n" and of the two segments gathered
 	event tty ubuf '"vm-tty-write"' "\"bytes_arg\":\"$(printf 'tpcvm-tty-hit-write\n' | busybox base64)\""
-	event tty iovec '"vm-tty-write"' "\"bytes_arg\":\"$(printf 'tpcvm-tty-hit-vec\n' | busybox base64)\""
+	event tty iovec '"vm-tty-write"' "\"bytes_arg\":\"$(printf 'tpcvm-tty-hit-vec' | busybox base64)\""
 	event tty kiocb-file '"vm-tty-write"' '"file_arg":{"path":"/dev/'
 	noevent tty lookalike '"vm-tty-write"' "$(printf 'tpcvm-tty-miss\n' | busybox base64)"
 fi
@@ -254,7 +254,9 @@ printf 'tpcvm-rc-hit-data' >/tmp/tpcvm-rc-hit
 printf 'tpcvm-rc-miss' >/tmp/tpcvm-rc-miss
 if start_loader returncopy kprobe-sys-read-returncopy.bpf.o; then
 	variant returncopy _fexit
-	cat /tmp/tpcvm-rc-hit /tmp/tpcvm-rc-miss >/dev/null
+	# act reads with read(2) (busybox cat may use sendfile)
+	$A open /tmp/tpcvm-rc-hit >/dev/null
+	$A open /tmp/tpcvm-rc-miss >/dev/null
 	stop_loader
 	# the bytes the call returned, not the (empty) buffer at entry
 	event returncopy buffer '"vm-read-returncopy"' \
