@@ -157,10 +157,11 @@ TPC_INLINE void tpc_kobj__perf_event(struct tpc_ev_perf_event *out, const struct
 	out->type = BPF_CORE_READ(e, attr.type);
 	out->config = BPF_CORE_READ(e, attr.config);
 	out->probe_offset = BPF_CORE_READ(e, attr.probe_offset);
-	/* kprobe_func is a kernel copy of the name for kprobe PMU events; for
-	 * other events config1 holds a number, not an address: a failed read
-	 * leaves the name empty */
-	if (func)
+	/* kprobe_func is the caller's (user) pointer to the name in the
+	 * kernel's copy of the attributes, a kernel one when the kernel opens
+	 * the event itself; for other events config1 holds a number: a failed
+	 * read leaves the name empty */
+	if (func && bpf_probe_read_user_str(out->kprobe_func, TPC_KSYM_LEN, (const void *)func) < 0)
 		bpf_probe_read_kernel_str(out->kprobe_func, TPC_KSYM_LEN, (const void *)func);
 }
 

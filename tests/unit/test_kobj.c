@@ -13,6 +13,7 @@
 #include <jansson.h>
 
 #include "base/syscalls.h"
+#include "kernel/btf_info.h"
 #include "core/ldr_meta.h"
 #include "core/ldr_proc.h"
 #include "export/ldr_events.h"
@@ -63,6 +64,26 @@ static void t_syscall_parse(void **st)
 	assert_int_not_equal(syscall__parse("arm64/sys_dup", &id, &why, &sug), 0);
 	assert_int_not_equal(syscall__parse("zzzzzzzzzzzz", &id, &why, &sug), 0);
 	assert_null(sug);
+}
+
+/* raw_syscalls' id as BTF spells it ("long int"), not only as tracefs does */
+static void t_classify_long_int(void **st)
+{
+	static const struct {
+		const char *text;
+		int bits;
+		bool is_signed;
+	} c[] = { { "long int", 64, true }, { "long unsigned int", 64, false },
+		  { "long long int", 64, true }, { "short int", 16, true }, { "long", 64, true } };
+	struct btf_tinfo ti;
+
+	(void)st;
+	for (size_t i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
+		btf_info__classify_text(NULL, c[i].text, &ti);
+		assert_int_equal(ti.cls, BTFT_INT);
+		assert_int_equal(ti.bits, c[i].bits);
+		assert_int_equal(ti.is_signed, c[i].is_signed);
+	}
 }
 
 static const char meta_json[] =
@@ -225,6 +246,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(t_syscall_table),
 		cmocka_unit_test(t_syscall_parse),
+		cmocka_unit_test(t_classify_long_int),
 		cmocka_unit_test(t_render),
 	};
 
