@@ -1,6 +1,7 @@
 /* tpc_kobj.bpf.h - kernel objects behind hook arguments: syscall64 ids,
  * credentials, user namespaces, BPF programs/maps/attributes, perf events,
- * kernel modules, packets (sk_buff) and network devices.
+ * kernel modules, packets (sk_buff), sockets' event records and network
+ * devices.
  *
  * Contract: every reader is CO-RE (the types below carry
  * preserve_access_index; libbpf relocates them against the running
@@ -229,6 +230,21 @@ TPC_INLINE void tpc_kobj__skb(struct tpc_ev_skb *out, const struct sk_buff *skb)
 	}
 }
 
+/* A sock argument's record: the addresses the selectors already read
+ * (sa, tpc_sa__from_sock), then the sock's state, type, mark, priority
+ * (sk is NULL where only the addresses are known: cgroup connect). */
+TPC_INLINE void tpc_kobj__sock(struct tpc_ev_sock *out, const struct tpc_ev_sockaddr *sa,
+			       const struct sock *sk)
+{
+	__builtin_memcpy(out->sa, sa, sizeof(out->sa));
+	if (!sk)
+		return;
+	out->state = BPF_CORE_READ(sk, __sk_common.skc_state);
+	out->type = BPF_CORE_READ(sk, sk_type);
+	out->mark = BPF_CORE_READ(sk, sk_mark);
+	out->priority = BPF_CORE_READ(sk, sk_priority);
+}
+
 TPC_INLINE const char *tpc_kobj__netdev_name(const struct net_device *dev)
 {
 	return dev ? (const char *)__builtin_preserve_access_index(&dev->name) : 0;
@@ -271,6 +287,9 @@ TPC_INLINE u32 tpc_kobj__put(struct tpc_scratch *s, u32 o, u32 rd, u64 ptr, cons
 	case TPC_OBJ_SKB:
 		len = sizeof(struct tpc_ev_skb);
 		break;
+	case TPC_OBJ_SOCK:
+		len = sizeof(struct tpc_ev_sock);
+		break;
 	default:
 		len = 0;
 	}
@@ -309,6 +328,9 @@ TPC_INLINE u32 tpc_kobj__put(struct tpc_scratch *s, u32 o, u32 rd, u64 ptr, cons
 		break;
 	case TPC_OBJ_SKB:
 		__builtin_memcpy(r, rec, sizeof(struct tpc_ev_skb));
+		break;
+	case TPC_OBJ_SOCK:
+		tpc_kobj__sock(r, rec, (const struct sock *)ptr);
 		break;
 	}
 	return o + sizeof(*h) + ((len + 7u) & ~7u);

@@ -194,3 +194,64 @@ check("net-device-name", len(mine) >= 1 and
       repr([e["args"] for e in mine]))
 PY
 fi
+
+# --- sock: a TCP connection's sock on raw tracepoint sock/inet_sock_set_state
+# carries both ends, type, protocol and state (sock_arg); a connection to
+# another port is the look-alike ------------------------------------------
+TPORT=$((PORT + 2))
+if policy sock <<EOF; then
+apiVersion: cilium.io/v1alpha1
+kind: TracingPolicy
+metadata:
+  name: kobj-sock
+spec:
+  tracepoints:
+  - subsystem: sock
+    event: inet_sock_set_state
+    raw: true
+    args:
+    - index: 0
+      type: sock
+    selectors:
+    - matchArgs:
+      - index: 0
+        operator: DPort
+        values: ["$TPORT"]
+      - index: 0
+        operator: DAddr
+        values: ["127.0.0.1"]
+EOF
+	start_loader sock "$E2E_TMP/sock.bpf.o" || fail kobj/sock-loader
+	python3 - "$TPORT" <<'PY'
+import socket, sys
+p = int(sys.argv[1])
+for port in (p, p + 1):
+    srv = socket.socket()
+    srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    srv.bind(("127.0.0.1", port))
+    srv.listen(1)
+    c = socket.create_connection(("127.0.0.1", port))
+    a, _ = srv.accept()
+    c.close(); a.close(); srv.close()
+PY
+	stop_loader
+	python3 - "$E2E_TMP/sock.json" "$TPORT" <<'PY'
+import json, sys
+p = int(sys.argv[2])
+evs = [json.loads(l)["process_tracepoint"] for l in open(sys.argv[1])
+       if '"process_tracepoint"' in l]
+socks = [e["args"][0].get("sock_arg", {}) for e in evs if e.get("policy_name") == "kobj-sock"]
+def check(name, ok, why=""):
+    print(("PASS " if ok else "FAIL ") + "kobj/" + name)
+    if not ok:
+        print("  " + why, file=sys.stderr)
+client = [k for k in socks if k.get("dport") == p and k.get("sport", 0) not in (0, p)]
+check("sock-both-ends", len(client) >= 1 and all(
+      k.get("saddr") == "127.0.0.1" and k.get("daddr") == "127.0.0.1" and
+      k.get("family") == "AF_INET" and k.get("type") == "SOCK_STREAM" and
+      k.get("protocol") == "IPPROTO_TCP" for k in client), repr(socks))
+check("sock-state", any(k.get("state") == "TCP_SYN_SENT" for k in client), repr(client))
+check("sock-lookalike-port-not-matched", not any(k.get("dport") == p + 1 for k in socks),
+      repr(socks))
+PY
+fi

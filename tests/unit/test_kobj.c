@@ -91,8 +91,11 @@ static const char meta_json[] =
 	"\"hooks\":[{\"event\":\"process_kprobe\",\"function_name\":\"commit_creds\","
 	"\"args\":[{\"type\":\"cred\",\"enc\":\"obj\"},{\"type\":\"syscall64\",\"enc\":\"int\"},"
 	"{\"type\":\"cap_effective\",\"enc\":\"int\"},{\"type\":\"skb\",\"enc\":\"obj\"},"
-	"{\"type\":\"bpf_map\",\"enc\":\"obj\",\"label\":\"m\"},{\"type\":\"module\",\"enc\":\"obj\"}]}],"
-	"\"rules\":[{\"policy\":0,\"hook\":0,\"actions\":[\"Post\"]}],"
+	"{\"type\":\"bpf_map\",\"enc\":\"obj\",\"label\":\"m\"},{\"type\":\"module\",\"enc\":\"obj\"}]},"
+	"{\"event\":\"process_kprobe\",\"function_name\":\"tcp_connect\","
+	"\"args\":[{\"type\":\"sock\",\"enc\":\"obj\"}]}],"
+	"\"rules\":[{\"policy\":0,\"hook\":0,\"actions\":[\"Post\"]},"
+	"{\"policy\":0,\"hook\":1,\"actions\":[\"Post\"]}],"
 	"\"programs\":[{\"name\":\"x\",\"attach\":\"kprobe\",\"target\":\"commit_creds\"}]}";
 
 static char last[8192];
@@ -223,7 +226,36 @@ static void t_render(void **st)
 			    "TAINT_UNSIGNED_MODULE");
 	json_decref(j);
 
+	/* a sock record (sock_arg): both ends, type, protocol, state */
+	{
+		struct tpc_ev_sock so = { .sa = { { .family = 10, .port = 443, .protocol = 6,
+						   .addr = { 0x20, 0x01, 0x0d, 0xb8, [15] = 1 } },
+						 { .family = 10, .port = 50000, .protocol = 6,
+						   .addr = { [15] = 1 } } },
+					  .state = 2, .type = 1, .mark = 7 };
+
+		r.n = sizeof(h);
+		put_obj(&r, TPC_OBJ_SOCK, &so, sizeof(so));
+		((struct tpc_ev_hdr *)r.b)->size = r.n;
+		((struct tpc_ev_hdr *)r.b)->rule = 1; /* hook 1: tcp_connect(sock) */
+		assert_int_equal(ldr_events__hook(&ev, m, NULL, r.b, r.n), 0);
+		j = json_loads(last, 0, NULL);
+		a = json_object_get(json_object_get(j, "process_kprobe"), "args");
+		o = arg(a, 0, "sock_arg");
+		assert_string_equal(json_string_value(json_object_get(o, "family")), "AF_INET6");
+		assert_string_equal(json_string_value(json_object_get(o, "type")), "SOCK_STREAM");
+		assert_string_equal(json_string_value(json_object_get(o, "protocol")), "IPPROTO_TCP");
+		assert_string_equal(json_string_value(json_object_get(o, "saddr")), "::1");
+		assert_string_equal(json_string_value(json_object_get(o, "daddr")), "2001:db8::1");
+		assert_int_equal(json_integer_value(json_object_get(o, "sport")), 50000);
+		assert_int_equal(json_integer_value(json_object_get(o, "dport")), 443);
+		assert_int_equal(json_integer_value(json_object_get(o, "mark")), 7);
+		assert_string_equal(json_string_value(json_object_get(o, "state")), "TCP_SYN_SENT");
+		json_decref(j);
+	}
+
 	/* hostile: a record shorter than its kind's layout, a length past the end */
+	((struct tpc_ev_hdr *)r.b)->rule = 0;
 	r.n = sizeof(h);
 	put_obj(&r, TPC_OBJ_CRED, &c, 8);
 	((struct tpc_ev_hdr *)r.b)->size = r.n;
