@@ -93,17 +93,34 @@ static const char meta_json[] =
 	"{\"type\":\"cap_effective\",\"enc\":\"int\"},{\"type\":\"skb\",\"enc\":\"obj\"},"
 	"{\"type\":\"bpf_map\",\"enc\":\"obj\",\"label\":\"m\"},{\"type\":\"module\",\"enc\":\"obj\"}]},"
 	"{\"event\":\"process_kprobe\",\"function_name\":\"tcp_connect\","
-	"\"args\":[{\"type\":\"sock\",\"enc\":\"obj\"}]}],"
+	"\"args\":[{\"type\":\"sock\",\"enc\":\"obj\"}]},"
+	"{\"event\":\"process_kprobe\",\"function_name\":\"security_bpf\","
+	"\"args\":[{\"type\":\"user_namespace\",\"enc\":\"obj\"},{\"type\":\"bpf_attr\",\"enc\":\"obj\"},"
+	"{\"type\":\"bpf_prog\",\"enc\":\"obj\"},{\"type\":\"perf_event\",\"enc\":\"obj\"},"
+	"{\"type\":\"kernel_cap_t\",\"enc\":\"int\"}]}],"
 	"\"rules\":[{\"policy\":0,\"hook\":0,\"actions\":[\"Post\"]},"
-	"{\"policy\":0,\"hook\":1,\"actions\":[\"Post\"]}],"
+	"{\"policy\":0,\"hook\":1,\"actions\":[\"Post\"]},"
+	"{\"policy\":0,\"hook\":2,\"actions\":[\"Post\"]}],"
 	"\"programs\":[{\"name\":\"x\",\"attach\":\"kprobe\",\"target\":\"commit_creds\"}]}";
 
 static char last[8192];
 
+/* With TPC_KOBJ_SAMPLES=FILE every rendered line is appended to FILE:
+ * tests/e2e/kobj.sh parses them with Tetragon's protobuf schema. */
 static void capture(void *sink, const char *line, size_t len)
 {
+	const char *samples = getenv("TPC_KOBJ_SAMPLES");
+
 	(void)sink;
 	snprintf(last, sizeof(last), "%.*s", (int)len, line);
+	if (samples) {
+		FILE *f = fopen(samples, "a");
+
+		if (f) {
+			fprintf(f, "%.*s\n", (int)len, line);
+			fclose(f);
+		}
+	}
 }
 
 struct rec {
@@ -251,6 +268,44 @@ static void t_render(void **st)
 		assert_int_equal(json_integer_value(json_object_get(o, "dport")), 443);
 		assert_int_equal(json_integer_value(json_object_get(o, "mark")), 7);
 		assert_string_equal(json_string_value(json_object_get(o, "state")), "TCP_SYN_SENT");
+		json_decref(j);
+	}
+
+	/* user namespace, BPF program (attr and prog), perf event, kernel_cap_t */
+	{
+		struct tpc_ev_userns un = { .level = 2, .uid = 1000, .gid = 1000, .inum = 4026532000u };
+		struct tpc_ev_bpf_prog bp = { .prog_type = 2, .insn_cnt = 17 };
+		struct tpc_ev_bpf_prog pr = { .prog_type = 99, .insn_cnt = 3 };
+		struct tpc_ev_perf_event pe = { .type = 6, .config = 0, .probe_offset = 16 };
+
+		memcpy(bp.name, "kp_prog", 7);
+		memcpy(pe.kprobe_func, "do_sys_openat2", 14);
+		r.n = sizeof(h);
+		put_obj(&r, TPC_OBJ_USERNS, &un, sizeof(un));
+		put_obj(&r, TPC_OBJ_BPF_ATTR, &bp, sizeof(bp));
+		put_obj(&r, TPC_OBJ_BPF_PROG, &pr, sizeof(pr));
+		put_obj(&r, TPC_OBJ_PERF_EVENT, &pe, sizeof(pe));
+		v = 0x1ffffffffffull;
+		put(&r, &v, 8);
+		((struct tpc_ev_hdr *)r.b)->size = r.n;
+		((struct tpc_ev_hdr *)r.b)->rule = 2;
+		assert_int_equal(ldr_events__hook(&ev, m, NULL, r.b, r.n), 0);
+		j = json_loads(last, 0, NULL);
+		a = json_object_get(json_object_get(j, "process_kprobe"), "args");
+		o = arg(a, 0, "user_ns_arg");
+		assert_int_equal(json_integer_value(json_object_get(o, "level")), 2);
+		assert_null(json_object_get(json_object_get(o, "ns"), "is_host"));
+		o = arg(a, 1, "bpf_attr_arg");
+		assert_string_equal(json_string_value(json_object_get(o, "ProgType")), "BPF_PROG_TYPE_KPROBE");
+		assert_int_equal(json_integer_value(json_object_get(o, "InsnCnt")), 17);
+		assert_string_equal(json_string_value(json_object_get(o, "ProgName")), "kp_prog");
+		o = arg(a, 2, "bpf_prog_arg");
+		assert_string_equal(json_string_value(json_object_get(o, "ProgType")), "99");
+		o = arg(a, 3, "perf_event_arg");
+		assert_string_equal(json_string_value(json_object_get(o, "KprobeFunc")), "do_sys_openat2");
+		assert_string_equal(json_string_value(json_object_get(o, "Type")), "PERF_TYPE_MAX");
+		assert_string_equal(json_string_value(json_object_get(o, "ProbeOffset")), "16");
+		assert_string_equal(json_string_value(arg(a, 4, "kernel_cap_t_arg")), "000001ffffffffff");
 		json_decref(j);
 	}
 
