@@ -7,8 +7,9 @@
  * preserve_access_index; libbpf relocates them against the running
  * kernel), fills a fixed record of tpc_abi.h ("kernel-object arguments")
  * and never fails the program: a field the kernel lacks reads as 0, a
- * failed read leaves the record zeroed. tpc_kobj__put() writes a record as
- * an "obj" argument of the event at offset o and returns the next offset.
+ * failed read leaves its field zeroed (strings empty). tpc_kobj__put()
+ * writes a record as an "obj" argument of the event at offset o and
+ * returns the next offset.
  * Included by generated code after tpc.bpf.h, only when an object reads one
  * of these arguments.
  */
@@ -121,6 +122,7 @@ TPC_INLINE void tpc_kobj__cred(struct tpc_ev_cred *out, const struct cred *c)
 	out->fsuid = BPF_CORE_READ(c, fsuid.val);
 	out->fsgid = BPF_CORE_READ(c, fsgid.val);
 	out->securebits = BPF_CORE_READ(c, securebits);
+	out->pad = 0;
 	BPF_CORE_READ_INTO(&out->cap_permitted, c, cap_permitted);
 	BPF_CORE_READ_INTO(&out->cap_effective, c, cap_effective);
 	BPF_CORE_READ_INTO(&out->cap_inheritable, c, cap_inheritable);
@@ -139,6 +141,7 @@ TPC_INLINE void tpc_kobj__bpf_prog(struct tpc_ev_bpf_prog *out, const struct bpf
 {
 	out->prog_type = BPF_CORE_READ(p, type);
 	out->insn_cnt = BPF_CORE_READ(p, len);
+	out->name[0] = 0;
 	BPF_CORE_READ_STR_INTO(&out->name, p, aux, name);
 }
 
@@ -148,6 +151,7 @@ TPC_INLINE void tpc_kobj__bpf_map(struct tpc_ev_bpf_map *out, const struct bpf_m
 	out->key_size = BPF_CORE_READ(m, key_size);
 	out->value_size = BPF_CORE_READ(m, value_size);
 	out->max_entries = BPF_CORE_READ(m, max_entries);
+	out->name[0] = 0;
 	BPF_CORE_READ_STR_INTO(&out->name, m, name);
 }
 
@@ -162,20 +166,26 @@ TPC_INLINE void tpc_kobj__perf_event(struct tpc_ev_perf_event *out, const struct
 	 * kernel's copy of the attributes, a kernel one when the kernel opens
 	 * the event itself; for other events config1 holds a number: a failed
 	 * read leaves the name empty */
+	out->pad = 0;
+	out->kprobe_func[0] = 0;
 	if (func && bpf_probe_read_user_str(out->kprobe_func, TPC_KSYM_LEN, (const void *)func) < 0)
 		bpf_probe_read_kernel_str(out->kprobe_func, TPC_KSYM_LEN, (const void *)func);
 }
 
 TPC_INLINE void tpc_kobj__module(struct tpc_ev_module *out, const struct module *m)
 {
+	out->name[0] = 0;
 	BPF_CORE_READ_STR_INTO(&out->name, m, name);
 	out->taints = BPF_CORE_READ(m, taints);
+	out->flags = out->pad = 0;
 }
 
 TPC_INLINE void tpc_kobj__load_info(struct tpc_ev_module *out, const struct load_info *li)
 {
 	const char *name = BPF_CORE_READ(li, name);
 
+	out->name[0] = 0;
+	out->flags = out->pad = 0;
 	if (name)
 		bpf_probe_read_kernel_str(out->name, TPC_MODULE_NAME_LEN, name);
 	out->taints = BPF_CORE_READ(li, mod, taints);
@@ -237,6 +247,7 @@ TPC_INLINE void tpc_kobj__sock(struct tpc_ev_sock *out, const struct tpc_ev_sock
 			       const struct sock *sk)
 {
 	__builtin_memcpy(out->sa, sa, sizeof(out->sa));
+	out->state = out->type = out->mark = out->priority = 0;
 	if (!sk)
 		return;
 	out->state = BPF_CORE_READ(sk, __sk_common.skc_state);
@@ -293,7 +304,9 @@ TPC_INLINE u32 tpc_kobj__put(struct tpc_scratch *s, u32 o, u32 rd, u64 ptr, cons
 	default:
 		len = 0;
 	}
-	__builtin_memset(r, 0, 152 /* the largest record, tpc_ev_perf_event */);
+	/* no memset of the record: each reader sets every field (strings up
+	 * to their NUL; the loader reads no further), and a NULL object's
+	 * record is not read at all */
 	h->kind = kind;
 	h->len = len;
 	h->pad = 0;

@@ -39,6 +39,10 @@ if ! make -s "$B/tpc" "$B/tpc-loader-static" "$B/tests/objload-static" >"$VMDIR/
 	exit 1
 fi
 cc -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -O2 -static -o "$P/bin/act" tests/vm/act.c || exit 1
+# the kernel-object workloads: the matched binary and its look-alike copy
+cc -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -O2 -static -o "$P/rootfs/usr/bin/tpcvm-kobj" \
+	tests/vm/kobj.c || exit 1
+cp "$P/rootfs/usr/bin/tpcvm-kobj" "$P/rootfs/usr/bin/tpcvm-kobj-other"
 cp "$B/tpc-loader-static" "$P/bin/tpc-loader"
 cp "$B/tests/objload-static" "$P/bin/objload"
 strip "$P/bin/"* 2>/dev/null
@@ -61,6 +65,33 @@ for f in examples/block-netcat.yaml tests/e2e/policies/block-port.yaml tests/vm/
 	n=$(basename "$f" .yaml)
 	if ! "$B/tpc" build "$f" -o "$P/obj/$n.bpf.o" 2>"$VMDIR/$n.err"; then
 		VM_SKIPS+=("$n|tpc build: $(grep -m1 'error:' "$VMDIR/$n.err" | sed 's/.*error: //')")
+	fi
+done
+# Per-kernel objects and modules (tests/vm/policies-per-kernel): policies on
+# functions the build host's kernel lacks (module loading) are built with
+# --kernel K into obj/KVER/, next to a real module of that kernel (dummy.ko
+# from its package in the kernel cache); the guest uses those of `uname -r`.
+for k in $KERNELS; do
+	vmlinuz=$(bash scripts/vm/kernel.sh "$k" 2>/dev/null) || continue
+	kver=${vmlinuz##*/vmlinuz-}
+	mkdir -p "$P/obj/$kver" "$P/mod/$kver"
+	for f in tests/vm/policies-per-kernel/*.yaml; do
+		[ -e "$f" ] || continue
+		n=$(basename "$f" .yaml)
+		"$B/tpc" build --kernel "$k" "$f" -o "$P/obj/$kver/$n.bpf.o" 2>"$VMDIR/$n-$kver.err" ||
+			echo "run.sh: tpc build --kernel $k $f failed, see $VMDIR/$n-$kver.err" >&2
+	done
+	deb=$(ls "${TPC_VM_CACHE:-$B/vm}"/debs/linux-image-"$kver"_*.deb 2>/dev/null | head -1)
+	if [ -n "$deb" ]; then
+		dpkg-deb --fsys-tarfile "$deb" |
+			tar -xO --wildcards "./lib/modules/$kver/kernel/drivers/net/dummy.ko*" \
+				>"$P/mod/$kver/dummy.ko.raw" 2>/dev/null
+		if xz -t "$P/mod/$kver/dummy.ko.raw" 2>/dev/null; then
+			xz -dc "$P/mod/$kver/dummy.ko.raw" >"$P/mod/$kver/dummy.ko"
+		elif [ -s "$P/mod/$kver/dummy.ko.raw" ]; then
+			mv "$P/mod/$kver/dummy.ko.raw" "$P/mod/$kver/dummy.ko"
+		fi
+		rm -f "$P/mod/$kver/dummy.ko.raw"
 	fi
 done
 # Verifier tier: every example/corpus/stdlib policy tpc builds.
