@@ -95,6 +95,11 @@ struct file {
 	unsigned int f_flags;
 };
 
+/* kiocb arguments are read through their file (tty_write, ...) */
+struct kiocb {
+	struct file *ki_filp;
+};
+
 struct fdtable {
 	unsigned int max_fds;
 	struct file **fd;

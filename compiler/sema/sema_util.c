@@ -110,6 +110,18 @@ bool sema_label_value_ok(const char *s, size_t n)
 	return true;
 }
 
+/* DNS-1123 label (a namespace name): at most 63 bytes of [a-z0-9-],
+ * beginning and ending with [a-z0-9]. */
+bool sema_dns_label_ok(const char *s, size_t n)
+{
+	if (!n || n > 63 || s[0] == '-' || s[n - 1] == '-')
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (!islower((unsigned char)s[i]) && !isdigit((unsigned char)s[i]) && s[i] != '-')
+			return false;
+	return true;
+}
+
 /* prefix/name with a DNS-1123 subdomain prefix of at most 253 bytes */
 bool sema_label_key_ok(const struct ast_str *k)
 {

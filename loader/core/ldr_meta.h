@@ -23,6 +23,7 @@ enum ldr_ev_type {
 	LDR_EV_TRACEPOINT,
 	LDR_EV_LSM,
 	LDR_EV_UPROBE,
+	LDR_EV_USDT, /* process_usdt; network kinds stay last (>= LDR_EV_NET_TCP) */
 	LDR_EV_NET_TCP,	 /* tpcNetwork (TPC_EV_NET records) */
 	LDR_EV_NET_DNS,
 	LDR_EV_NET_HTTP,
@@ -116,6 +117,7 @@ enum ldr_attach {
 	LDR_AT_UPROBE,
 	LDR_AT_URETPROBE,
 	LDR_AT_CGROUP, /* any "cgroup/..." or "cgroup_skb/..." */
+	LDR_AT_USDT,   /* target "PATH:PROVIDER:NAME" (ldr_usdt__split) */
 };
 
 struct ldr_meta_prog {
@@ -125,6 +127,9 @@ struct ldr_meta_prog {
 	char *target;
 	char *group; /* "" when the program stands alone */
 	int prio;
+	/* a generated list's program: skipped (not an error) when none of its
+	 * group's variants loads or attaches on this node */
+	bool optional;
 };
 
 enum ldr_fill {
@@ -204,6 +209,12 @@ void ldr_meta__free(struct ldr_meta *m);
 int ldr_attach__parse(const char *s);
 /* The feature a kind needs, as named by `tpc-loader probe`. */
 const char *ldr_attach__feature(enum ldr_attach a);
+/* A usdt target "PATH:PROVIDER:NAME" split at its last two colons (provider
+ * and name are C identifiers; the path may hold colons): copied into buf,
+ * which then holds PATH; *provider and *name point into buf too.
+ * 0, -EINVAL, -ENAMETOOLONG. */
+int ldr_usdt__split(const char *target, char *buf, size_t blen, const char **provider,
+		    const char **name);
 
 /* Printable, bounded copy of untrusted text for messages (rotating static
  * buffers, like diag_quote in the compiler). */

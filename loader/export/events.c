@@ -4,6 +4,7 @@
  * tree per event would allocate a dozen nodes per line on the hot path.
  */
 #include <arpa/inet.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <signal.h>
@@ -20,10 +21,11 @@ const char *const ldr_action_names[LDR_A__COUNT] = {
 	[LDR_A_POST] = "KPROBE_ACTION_POST",	     [LDR_A_SIGKILL] = "KPROBE_ACTION_SIGKILL",
 	[LDR_A_SIGNAL] = "KPROBE_ACTION_SIGNAL",     [LDR_A_OVERRIDE] = "KPROBE_ACTION_OVERRIDE",
 	[LDR_A_NOPOST] = "KPROBE_ACTION_NOPOST",
+	[LDR_A_NOTIFY_ENFORCER] = "KPROBE_ACTION_NOTIFYENFORCER",
 };
 
 static const char *const short_action[LDR_A__COUNT] = { "POST", "SIGKILL", "SIGNAL", "OVERRIDE",
-							"NOPOST" };
+							"NOPOST", "NOTIFYENFORCER" };
 
 static const char *const signames[32] = {
 	[1] = "SIGHUP",	  [2] = "SIGINT",    [3] = "SIGQUIT", [4] = "SIGILL",	 [5] = "SIGTRAP",
@@ -43,6 +45,7 @@ static const char *const compact_icon[LDR_EV__COUNT] = {
 	[LDR_EV_TRACEPOINT] = "\xf0\x9f\x94\x8d",
 	[LDR_EV_LSM] = "\xf0\x9f\x94\x8d",
 	[LDR_EV_UPROBE] = "\xf0\x9f\x94\x8d",
+	[LDR_EV_USDT] = "\xf0\x9f\x94\x8d",
 	[LDR_EV_NET_TCP] = "\xf0\x9f\x94\x8c", /* electric plug */
 	[LDR_EV_NET_DNS] = "\xf0\x9f\x94\x8c",
 	[LDR_EV_NET_HTTP] = "\xf0\x9f\x94\x8c",
@@ -550,8 +553,20 @@ int ldr_events__base(struct ldr_events *ev, const void *data, size_t size)
 
 /* --- hook records ------------------------------------------------------------------- */
 
+/* A rule's signal sent for NotifyEnforcer is reported as that action, as
+ * Tetragon does. */
+static bool rule_notifies(const struct ldr_meta_rule *r)
+{
+	for (size_t i = 0; r && i < r->nactions; i++)
+		if (!strcasecmp(r->actions[i], "NotifyEnforcer"))
+			return true;
+	return false;
+}
+
 enum ldr_action ldr_action__of(uint32_t bits, const struct ldr_meta_rule *r)
 {
+	if (bits & (TPC_ACT_SIGKILL | TPC_ACT_SIGNAL | TPC_ACT_OVERRIDE) && rule_notifies(r))
+		return LDR_A_NOTIFY_ENFORCER;
 	if (bits & TPC_ACT_SIGKILL)
 		return LDR_A_SIGKILL;
 	if (bits & TPC_ACT_OVERRIDE)
@@ -694,7 +709,8 @@ static int put_args(struct jbuf *b, const struct ldr_meta_hook *h, const char *p
 		const char *s = NULL;
 		size_t slen = 0;
 		uint64_t v = 0;
-		uint32_t mode = 0;
+		uint32_t mode = 0, orig = 0;
+		bool cut = false; /* a buffer copied shorter than it was */
 		struct tpc_ev_sockaddr sa;
 		struct tpc_ev_obj oh = { 0 };
 
@@ -718,6 +734,8 @@ static int put_args(struct jbuf *b, const struct ldr_meta_hook *h, const char *p
 			s = p;
 			slen = st.len;
 			mode = a->enc == LDR_ENC_PATH ? st.orig : 0;
+			orig = st.orig;
+			cut = a->enc == LDR_ENC_STR && (st.flags & TPC_STR_TRUNCATED);
 			p += (st.len + 7u) & ~7u;
 			if (p > end)
 				p = end;
@@ -777,7 +795,9 @@ static int put_args(struct jbuf *b, const struct ldr_meta_hook *h, const char *p
 			goto label;
 		}
 		jbuf__ch(b, '"');
-		jbuf__cstr(b, argk_key[a->kind]);
+		/* Tetragon's KprobeTruncatedBytes: the bytes and the size asked for */
+		jbuf__cstr(b, a->kind == LDR_ARG_BYTES && cut ? "truncated_bytes_arg"
+							      : argk_key[a->kind]);
 		jbuf__cstr(b, "\":");
 		switch (a->kind) {
 		case LDR_ARG_INT:
@@ -807,7 +827,15 @@ static int put_args(struct jbuf *b, const struct ldr_meta_hook *h, const char *p
 			jbuf__str(b, s, slen);
 			break;
 		case LDR_ARG_BYTES:
-			jbuf__b64(b, s, slen);
+			if (cut) {
+				jbuf__cstr(b, "{\"bytes_arg\":");
+				jbuf__b64(b, s, slen);
+				jbuf__cstr(b, ",\"orig_size\":\"");
+				jbuf__u64(b, orig);
+				jbuf__cstr(b, "\"}");
+			} else {
+				jbuf__b64(b, s, slen);
+			}
 			break;
 		case LDR_ARG_FILE:
 		case LDR_ARG_PATH:
@@ -940,6 +968,18 @@ static int render_hook_json(struct ldr_events *ev, struct jbuf *b, const struct 
 	case LDR_EV_LSM:
 		put_kstr(b, ",\"function_name\":", hk->function_name);
 		break;
+	case LDR_EV_USDT: {
+		/* Tetragon's ProcessUsdt: path, provider, name */
+		char path[PATH_MAX];
+		const char *prov, *nm;
+
+		if (!ldr_usdt__split(hk->function_name, path, sizeof(path), &prov, &nm)) {
+			put_kstr(b, ",\"path\":", path);
+			put_kstr(b, ",\"provider\":", prov);
+			put_kstr(b, ",\"name\":", nm);
+		}
+		break;
+	}
 	default:
 		break;
 	}

@@ -554,7 +554,10 @@ static void t_override_where(void **st)
 	h = kprobe(f, "security_file_open", false);
 	a = action(f, sel(f, h), ACT_OVERRIDE);
 	a->arg_error = S(f, "EACCES");
-	h = kprobe(f, "sys_openat", true);
+	h = kprobe(f, "sys_openat", true); /* denied at lsm/file_open */
+	a = action(f, sel(f, h), ACT_OVERRIDE);
+	a->arg_error = S(f, "-1");
+	h = kprobe(f, "sys_dup", true); /* no LSM hook denies dup */
 	a = action(f, sel(f, h), ACT_OVERRIDE);
 	a->arg_error = S(f, "-1");
 	h = tracepoint(f, "sched", "sched_process_exec");
@@ -564,7 +567,8 @@ static void t_override_where(void **st)
 	a = action(f, sel(f, h), ACT_OVERRIDE); /* no argError */
 	assert_int_equal(run(f), -EINVAL);
 	EXPECT(f, DIAG_NOTE, "compiled as the BPF LSM hook");
-	EXPECT(f, DIAG_ERROR, "CONFIG_FUNCTION_ERROR_INJECTION");
+	EXPECT(f, DIAG_NOTE, "carried out at the BPF LSM hook 'file_open'");
+	EXPECT(f, DIAG_ERROR, "tpc knows no LSM hook that denies this syscall");
 	EXPECT(f, DIAG_ERROR, "a tracepoint observes and cannot change");
 	EXPECT(f, DIAG_ERROR, "Override needs 'argError'");
 	assert_int_equal(diag_sink__errors(f->d), 3);
@@ -689,34 +693,23 @@ static void t_unsupported(void **st)
 	struct fx *f = *st;
 	struct ast_hook *h;
 	struct ast_selector *s;
-	struct ast_action *a;
-	struct ast_option o = { .span = SP(f) };
 	struct ast_match_ns_changes nc = { .op = OP_IN };
 
 	f->opts.no_btf = true;
-	hook(f, HOOK_USDT, NULL);
 	h = hook(f, HOOK_LSM, "file_open");
 	arg(f, h, 0, ARG_TCP_EVENT);
 	s = sel(f, h);
-	a = action(f, s, ACT_GETURL);
-	a->arg_url = S(f, "http://x");
 	action(f, s, ACT_FOLLOWFD);
 	nc.span = SP(f);
 	VEC_PUSH(f->a, s->match_namespace_changes, nc);
 	marg(f, s, 0, OP_CEL_EXPR, "x", NULL);
-	o.name = S(f, "disable-kprobe-multi");
-	o.value = S(f, "true");
-	VEC_PUSH(f->a, f->p->options, o);
 	f->p->host_selector.present = true;
 	f->p->host_selector.span = SP(f);
 	assert_int_equal(run(f), -EINVAL);
-	EXPECT(f, DIAG_ERROR, "'usdts' is not supported by tpc");
 	EXPECT(f, DIAG_ERROR, "'tcp_event' is not supported by tpc");
-	EXPECT(f, DIAG_ERROR, "'GetUrl' is not supported by tpc");
 	EXPECT(f, DIAG_ERROR, "'FollowFD' is not supported by tpc: removed from Tetragon");
 	EXPECT(f, DIAG_ERROR, "'matchNamespaceChanges' is not supported by tpc");
 	EXPECT(f, DIAG_ERROR, "'CelExpr' is not supported by tpc");
-	EXPECT(f, DIAG_ERROR, "option 'disable-kprobe-multi' is not supported");
 	EXPECT(f, DIAG_ERROR, "'hostSelector' is not supported by tpc: selecting host");
 }
 
