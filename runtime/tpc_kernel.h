@@ -254,6 +254,9 @@ struct sock_common {
 
 struct sock {
 	struct sock_common __sk_common;
+	u16 sk_type;
+	u32 sk_mark;
+	u32 sk_priority;
 	u16 sk_protocol;
 	u8 sk_shutdown; /* a 2-bit bitfield before 6.5: read with BPF_CORE_READ_BITFIELD_PROBED */
 };

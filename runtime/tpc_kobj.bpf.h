@@ -1,13 +1,15 @@
 /* tpc_kobj.bpf.h - kernel objects behind hook arguments: syscall64 ids,
  * credentials, user namespaces, BPF programs/maps/attributes, perf events,
- * kernel modules, packets (sk_buff) and network devices.
+ * kernel modules, packets (sk_buff), sockets' event records and network
+ * devices.
  *
  * Contract: every reader is CO-RE (the types below carry
  * preserve_access_index; libbpf relocates them against the running
  * kernel), fills a fixed record of tpc_abi.h ("kernel-object arguments")
  * and never fails the program: a field the kernel lacks reads as 0, a
- * failed read leaves the record zeroed. tpc_kobj__put() writes a record as
- * an "obj" argument of the event at offset o and returns the next offset.
+ * failed read leaves its field zeroed (strings empty). tpc_kobj__put()
+ * writes a record as an "obj" argument of the event at offset o and
+ * returns the next offset.
  * Included by generated code after tpc.bpf.h, only when an object reads one
  * of these arguments.
  */
@@ -120,6 +122,7 @@ TPC_INLINE void tpc_kobj__cred(struct tpc_ev_cred *out, const struct cred *c)
 	out->fsuid = BPF_CORE_READ(c, fsuid.val);
 	out->fsgid = BPF_CORE_READ(c, fsgid.val);
 	out->securebits = BPF_CORE_READ(c, securebits);
+	out->pad = 0;
 	BPF_CORE_READ_INTO(&out->cap_permitted, c, cap_permitted);
 	BPF_CORE_READ_INTO(&out->cap_effective, c, cap_effective);
 	BPF_CORE_READ_INTO(&out->cap_inheritable, c, cap_inheritable);
@@ -138,6 +141,7 @@ TPC_INLINE void tpc_kobj__bpf_prog(struct tpc_ev_bpf_prog *out, const struct bpf
 {
 	out->prog_type = BPF_CORE_READ(p, type);
 	out->insn_cnt = BPF_CORE_READ(p, len);
+	out->name[0] = 0;
 	BPF_CORE_READ_STR_INTO(&out->name, p, aux, name);
 }
 
@@ -147,6 +151,7 @@ TPC_INLINE void tpc_kobj__bpf_map(struct tpc_ev_bpf_map *out, const struct bpf_m
 	out->key_size = BPF_CORE_READ(m, key_size);
 	out->value_size = BPF_CORE_READ(m, value_size);
 	out->max_entries = BPF_CORE_READ(m, max_entries);
+	out->name[0] = 0;
 	BPF_CORE_READ_STR_INTO(&out->name, m, name);
 }
 
@@ -157,23 +162,30 @@ TPC_INLINE void tpc_kobj__perf_event(struct tpc_ev_perf_event *out, const struct
 	out->type = BPF_CORE_READ(e, attr.type);
 	out->config = BPF_CORE_READ(e, attr.config);
 	out->probe_offset = BPF_CORE_READ(e, attr.probe_offset);
-	/* kprobe_func is a kernel copy of the name for kprobe PMU events; for
-	 * other events config1 holds a number, not an address: a failed read
-	 * leaves the name empty */
-	if (func)
+	/* kprobe_func is the caller's (user) pointer to the name in the
+	 * kernel's copy of the attributes, a kernel one when the kernel opens
+	 * the event itself; for other events config1 holds a number: a failed
+	 * read leaves the name empty */
+	out->pad = 0;
+	out->kprobe_func[0] = 0;
+	if (func && bpf_probe_read_user_str(out->kprobe_func, TPC_KSYM_LEN, (const void *)func) < 0)
 		bpf_probe_read_kernel_str(out->kprobe_func, TPC_KSYM_LEN, (const void *)func);
 }
 
 TPC_INLINE void tpc_kobj__module(struct tpc_ev_module *out, const struct module *m)
 {
+	out->name[0] = 0;
 	BPF_CORE_READ_STR_INTO(&out->name, m, name);
 	out->taints = BPF_CORE_READ(m, taints);
+	out->flags = out->pad = 0;
 }
 
 TPC_INLINE void tpc_kobj__load_info(struct tpc_ev_module *out, const struct load_info *li)
 {
 	const char *name = BPF_CORE_READ(li, name);
 
+	out->name[0] = 0;
+	out->flags = out->pad = 0;
 	if (name)
 		bpf_probe_read_kernel_str(out->name, TPC_MODULE_NAME_LEN, name);
 	out->taints = BPF_CORE_READ(li, mod, taints);
@@ -228,6 +240,22 @@ TPC_INLINE void tpc_kobj__skb(struct tpc_ev_skb *out, const struct sk_buff *skb)
 	}
 }
 
+/* A sock argument's record: the addresses the selectors already read
+ * (sa, tpc_sa__from_sock), then the sock's state, type, mark, priority
+ * (sk is NULL where only the addresses are known: cgroup connect). */
+TPC_INLINE void tpc_kobj__sock(struct tpc_ev_sock *out, const struct tpc_ev_sockaddr *sa,
+			       const struct sock *sk)
+{
+	__builtin_memcpy(out->sa, sa, sizeof(out->sa));
+	out->state = out->type = out->mark = out->priority = 0;
+	if (!sk)
+		return;
+	out->state = BPF_CORE_READ(sk, __sk_common.skc_state);
+	out->type = BPF_CORE_READ(sk, sk_type);
+	out->mark = BPF_CORE_READ(sk, sk_mark);
+	out->priority = BPF_CORE_READ(sk, sk_priority);
+}
+
 TPC_INLINE const char *tpc_kobj__netdev_name(const struct net_device *dev)
 {
 	return dev ? (const char *)__builtin_preserve_access_index(&dev->name) : 0;
@@ -270,10 +298,15 @@ TPC_INLINE u32 tpc_kobj__put(struct tpc_scratch *s, u32 o, u32 rd, u64 ptr, cons
 	case TPC_OBJ_SKB:
 		len = sizeof(struct tpc_ev_skb);
 		break;
+	case TPC_OBJ_SOCK:
+		len = sizeof(struct tpc_ev_sock);
+		break;
 	default:
 		len = 0;
 	}
-	__builtin_memset(r, 0, 152 /* the largest record, tpc_ev_perf_event */);
+	/* no memset of the record: each reader sets every field (strings up
+	 * to their NUL; the loader reads no further), and a NULL object's
+	 * record is not read at all */
 	h->kind = kind;
 	h->len = len;
 	h->pad = 0;
@@ -308,6 +341,9 @@ TPC_INLINE u32 tpc_kobj__put(struct tpc_scratch *s, u32 o, u32 rd, u64 ptr, cons
 		break;
 	case TPC_OBJ_SKB:
 		__builtin_memcpy(r, rec, sizeof(struct tpc_ev_skb));
+		break;
+	case TPC_OBJ_SOCK:
+		tpc_kobj__sock(r, rec, (const struct sock *)ptr);
 		break;
 	}
 	return o + sizeof(*h) + ((len + 7u) & ~7u);

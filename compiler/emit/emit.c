@@ -791,6 +791,29 @@ static void emit_arg_undefs(struct body *B)
 	}
 }
 
+/* The struct sock * of a sock/socket argument in each variant; 0 where
+ * the variant has none (cgroup connect: only the addresses). */
+static void emit_sock_ptr(FILE *out, const struct ir_prog *p, const struct ir_arg *a)
+{
+	fputs("(", out);
+	for (size_t vi = 0; vi < p->variants.n; vi++) {
+		const struct ir_variant *v = &p->variants.v[vi];
+
+		if (vi + 1 < p->variants.n)
+			fprintf(out, "v == %zu ? ", vi);
+		if (v->at == AT_CGROUP_CONNECT4 || v->at == AT_CGROUP_CONNECT6) {
+			fputs("(const struct sock *)0", out);
+		} else {
+			fputs(a->type == ARG_SOCKET ? "BPF_CORE_READ((struct socket *)(" : "(const struct sock *)(", out);
+			emit_raw(out, a, v);
+			fputs(a->type == ARG_SOCKET ? "), sk)" : ")", out);
+		}
+		if (vi + 1 < p->variants.n)
+			fputs(" : ", out);
+	}
+	fputs(")", out);
+}
+
 /* The tpc_kobj__put reader of a kernel-object argument type. */
 static const char *kobj_reader(enum arg_type t)
 {
@@ -828,8 +851,17 @@ static void emit_event(struct body *B, const struct ir_spec *sp, const struct ir
 		case AK_CAPS:
 			fprintf(out, "\t\to = tpc_ev__put_int(s, o, A%d());\n", sl);
 			break;
-		case AK_SOCKADDR:
 		case AK_SOCK:
+			if (a->from != AF_NET) {
+				/* sock_arg: the addresses and the sock's own fields */
+				fputs("\t\to = tpc_kobj__put(s, o, TPC_OBJ_SOCK, (u64)", out);
+				emit_sock_ptr(out, B->p, a);
+				fprintf(out, ", S%d());\n", sl);
+				break;
+			}
+			/* tpcNetwork's socket is its sockaddr */
+			/* fallthrough */
+		case AK_SOCKADDR:
 			fprintf(out, "\t\to = tpc_ev__put_sa(s, o, S%d());\n", sl);
 			break;
 		case AK_KOBJ:
@@ -1505,7 +1537,8 @@ static bool uses_kobj(const struct ir_object *o)
 		for (size_t k = 0; k < o->progs.v[i]->args.n; k++) {
 			const struct ir_arg *a = &o->progs.v[i]->args.v[k];
 
-			if (a->type == ARG_SYSCALL64 || ir_argkind__is_kobj(a->kind))
+			if (a->type == ARG_SYSCALL64 || ir_argkind__is_kobj(a->kind) ||
+			    (a->kind == AK_SOCK && a->from != AF_NET && a->in_event))
 				return true;
 		}
 	return false;

@@ -75,9 +75,11 @@ static json_t *scope_json(const struct ir_scope *sc)
 			 selector_json(sc->pods), "containers", selector_json(sc->containers));
 }
 
-static const char *enc_of(enum ir_argkind k)
+static const char *enc_of(const struct ir_arg *a)
 {
-	switch (k) {
+	if (a->kind == AK_SOCK && a->from != AF_NET)
+		return "obj"; /* struct tpc_ev_sock: sock_arg with both ends */
+	switch (a->kind) {
 	case AK_INT:
 	case AK_CAPS:
 		return "int";
@@ -117,7 +119,7 @@ static json_t *hook_json(const struct ir_object *o, const struct ir_prog *p,
 		if (a->is_return && h->return_arg.label.present)
 			label = h->return_arg.label.s;
 		j = json_pack("{s:o, s:s, s:s, s:b}", "label", jstr(label), "type",
-			      arg_type__name(a->type), "enc", enc_of(a->kind), "signed",
+			      arg_type__name(a->type), "enc", enc_of(a), "signed",
 			      a->is_signed);
 		/* the returnArg: Tetragon's process_kprobe.return, not args[] */
 		if (pos < 0 && a->is_return)

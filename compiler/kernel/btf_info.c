@@ -1061,6 +1061,8 @@ static int int_width_by_name(const char *s)
 		{ "__s32", 32 },   { "__u64", 64 },   { "__s64", 64 },	  { "size_t", 64 },
 		{ "ssize_t", 64 }, { "pid_t", 32 },   { "uid_t", 32 },	  { "gid_t", 32 },
 		{ "umode_t", 16 }, { "loff_t", 64 },  { "off_t", 64 },	  { "", 32 },
+		/* BTF's spellings (tracepoint formats built from BTF records) */
+		{ "long int", 64 }, { "long long int", 64 }, { "short int", 16 },
 	};
 
 	for (size_t i = 0; i < sizeof(w) / sizeof(w[0]); i++)

@@ -293,6 +293,7 @@ static int arg_kind(const char *type, enum ldr_enc enc, bool is_signed, enum ldr
 		{ "module", LDR_ENC_OBJ, LDR_ARG_MODULE },
 		{ "load_info", LDR_ENC_OBJ, LDR_ARG_MODULE },
 		{ "skb", LDR_ENC_OBJ, LDR_ARG_SKB },
+		{ "sock", LDR_ENC_OBJ, LDR_ARG_SOCK },	     { "socket", LDR_ENC_OBJ, LDR_ARG_SOCK },
 	};
 
 	for (size_t i = 0; i < sizeof(tab) / sizeof(tab[0]); i++) {

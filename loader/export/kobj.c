@@ -196,35 +196,117 @@ static void cred(struct jbuf *b, const struct tpc_ev_cred *c)
 	jbuf__ch(b, '}');
 }
 
+static const struct {
+	uint16_t nr;
+	const char *name;
+} protos[] = {
+	{ 0, "IPPROTO_IP" },	{ 1, "IPPROTO_ICMP" },	 { 2, "IPPROTO_IGMP" },
+	{ 4, "IPPROTO_IPIP" },	{ 6, "IPPROTO_TCP" },	 { 17, "IPPROTO_UDP" },
+	{ 41, "IPPROTO_IPV6" }, { 47, "IPPROTO_GRE" },	 { 50, "IPPROTO_ESP" },
+	{ 51, "IPPROTO_AH" },	{ 58, "IPPROTO_ICMPV6" }, { 132, "IPPROTO_SCTP" },
+	{ 136, "IPPROTO_UDPLITE" }, { 255, "IPPROTO_RAW" }, { 262, "IPPROTO_MPTCP" },
+};
+
+static const char *const sock_types[] = { NULL, "SOCK_STREAM", "SOCK_DGRAM", "SOCK_RAW",
+					  "SOCK_RDM", "SOCK_SEQPACKET", "SOCK_DCCP",
+					  NULL, NULL, NULL, "SOCK_PACKET" };
+
+static const char *const tcp_states[] = {
+	NULL, "TCP_ESTABLISHED", "TCP_SYN_SENT", "TCP_SYN_RECV", "TCP_FIN_WAIT1",
+	"TCP_FIN_WAIT2", "TCP_TIME_WAIT", "TCP_CLOSE", "TCP_CLOSE_WAIT", "TCP_LAST_ACK",
+	"TCP_LISTEN", "TCP_CLOSING", "TCP_NEW_SYN_RECV",
+};
+
+/* "key":"NAME" (after a comma unless first), or the number as a string
+ * when there is no name, as Tetragon's readers do */
+static void named(struct jbuf *b, const char *k, const char *name, uint64_t v, bool first)
+{
+	char num[24];
+
+	jbuf__cstr(b, first ? "\"" : ",\"");
+	jbuf__cstr(b, k);
+	jbuf__cstr(b, "\":");
+	if (!name) {
+		snprintf(num, sizeof(num), "%llu", (unsigned long long)v);
+		name = num;
+	}
+	jbuf__str(b, name, strlen(name));
+}
+
+static const char *proto_name(uint16_t p)
+{
+	for (size_t i = 0; i < sizeof(protos) / sizeof(protos[0]); i++)
+		if (protos[i].nr == p)
+			return protos[i].name;
+	return NULL;
+}
+
+/* the two ends of a sock or packet record: "saddr", "daddr" strings (empty
+ * when the family is neither inet one) and the family's name */
+static int ends(const struct tpc_ev_sockaddr sa[2], char s[INET6_ADDRSTRLEN],
+		char d[INET6_ADDRSTRLEN])
+{
+	int af = sa[0].family == 2 ? AF_INET : sa[0].family == 10 ? AF_INET6 : 0;
+
+	s[0] = d[0] = 0;
+	if (af) {
+		inet_ntop(af, sa[1].addr, s, INET6_ADDRSTRLEN);
+		inet_ntop(af, sa[0].addr, d, INET6_ADDRSTRLEN);
+	}
+	return af;
+}
+
+/* ,"saddr","daddr","sport","dport" of a record's two ends */
+static void put_ends(struct jbuf *b, const char *sa, const char *da,
+		     const struct tpc_ev_sockaddr ends[2])
+{
+	jbuf__cstr(b, ",\"saddr\":");
+	jbuf__str(b, sa, strlen(sa));
+	jbuf__cstr(b, ",\"daddr\":");
+	jbuf__str(b, da, strlen(da));
+	field_u64(b, "sport", ends[1].port, false);
+	field_u64(b, "dport", ends[0].port, false);
+}
+
+static void sock(struct jbuf *b, const struct tpc_ev_sock *k)
+{
+	char sa[INET6_ADDRSTRLEN], da[INET6_ADDRSTRLEN];
+	int af = ends(k->sa, sa, da);
+
+	jbuf__ch(b, '{');
+	named(b, "family", af == AF_INET ? "AF_INET" : af == AF_INET6 ? "AF_INET6"
+			 : k->sa[0].family == 1 ? "AF_UNIX" : NULL, k->sa[0].family, true);
+	named(b, "type", k->type < sizeof(sock_types) / sizeof(sock_types[0]) ? sock_types[k->type]
+									      : NULL,
+	      k->type, false);
+	named(b, "protocol", proto_name(k->sa[0].protocol), k->sa[0].protocol, false);
+	field_u64(b, "mark", k->mark, false);
+	field_u64(b, "priority", k->priority, false);
+	put_ends(b, sa, da, k->sa);
+	if (k->state)
+		named(b, "state",
+		      k->state < sizeof(tcp_states) / sizeof(tcp_states[0]) ? tcp_states[k->state]
+									     : NULL,
+		      k->state, false);
+	jbuf__ch(b, '}');
+}
+
 static void skb(struct jbuf *b, const struct tpc_ev_skb *k)
 {
-	char sa[INET6_ADDRSTRLEN] = "", da[INET6_ADDRSTRLEN] = "";
-	int af = k->sa[0].family == 2 ? AF_INET : k->sa[0].family == 10 ? AF_INET6 : 0;
+	char sa[INET6_ADDRSTRLEN], da[INET6_ADDRSTRLEN];
+	int af = ends(k->sa, sa, da);
 
-	if (af) {
-		inet_ntop(af, k->sa[1].addr, sa, sizeof(sa));
-		inet_ntop(af, k->sa[0].addr, da, sizeof(da));
-	}
 	jbuf__ch(b, '{');
 	field_u64(b, "hash", k->hash, true);
 	field_u64(b, "len", k->len, false);
 	field_u64(b, "priority", k->priority, false);
 	field_u64(b, "mark", k->mark, false);
-	jbuf__cstr(b, ",\"saddr\":");
-	jbuf__str(b, sa, strlen(sa));
-	jbuf__cstr(b, ",\"daddr\":");
-	jbuf__str(b, da, strlen(da));
-	field_u64(b, "sport", k->sa[1].port, false);
-	field_u64(b, "dport", k->sa[0].port, false);
+	put_ends(b, sa, da, k->sa);
 	field_u64(b, "proto", k->sa[0].protocol, false);
 	field_u64(b, "sec_path_len", k->sec_path_len, false);
 	field_u64(b, "sec_path_olen", k->sec_path_olen, false);
-	if (k->sa[0].protocol == 6)
-		jbuf__cstr(b, ",\"protocol\":\"IPPROTO_TCP\"");
-	else if (k->sa[0].protocol == 17)
-		jbuf__cstr(b, ",\"protocol\":\"IPPROTO_UDP\"");
-	else if (k->sa[0].protocol == 1)
-		jbuf__cstr(b, ",\"protocol\":\"IPPROTO_ICMP\"");
+	if (af)
+		named(b, "protocol", proto_name(k->sa[0].protocol), k->sa[0].protocol, false);
 	if (af)
 		jbuf__cstr(b, af == AF_INET ? ",\"family\":\"AF_INET\"" : ",\"family\":\"AF_INET6\"");
 	jbuf__ch(b, '}');
@@ -241,6 +323,7 @@ static const char *key_of(enum ldr_argk k)
 	case LDR_ARG_PERF_EVENT: return "perf_event_arg";
 	case LDR_ARG_MODULE: return "module_arg";
 	case LDR_ARG_SKB: return "skb_arg";
+	case LDR_ARG_SOCK: return "sock_arg";
 	default: return NULL;
 	}
 }
@@ -261,6 +344,7 @@ int ldr_kobj__json(struct jbuf *b, enum ldr_argk declared, uint16_t kind, const 
 		{ TPC_OBJ_PERF_EVENT, LDR_ARG_PERF_EVENT, sizeof(struct tpc_ev_perf_event) },
 		{ TPC_OBJ_MODULE, LDR_ARG_MODULE, sizeof(struct tpc_ev_module) },
 		{ TPC_OBJ_SKB, LDR_ARG_SKB, sizeof(struct tpc_ev_skb) },
+		{ TPC_OBJ_SOCK, LDR_ARG_SOCK, sizeof(struct tpc_ev_sock) },
 	};
 	union {
 		struct tpc_ev_cred cred;
@@ -270,6 +354,7 @@ int ldr_kobj__json(struct jbuf *b, enum ldr_argk declared, uint16_t kind, const 
 		struct tpc_ev_perf_event perf;
 		struct tpc_ev_module mod;
 		struct tpc_ev_skb skb;
+		struct tpc_ev_sock sock;
 	} r;
 	enum ldr_argk k = declared;
 	size_t i;
@@ -353,6 +438,9 @@ int ldr_kobj__json(struct jbuf *b, enum ldr_argk declared, uint16_t kind, const 
 	}
 	case LDR_ARG_SKB:
 		skb(b, &r.skb);
+		break;
+	case LDR_ARG_SOCK:
+		sock(b, &r.sock);
 		break;
 	default:
 		return -1;

@@ -235,6 +235,7 @@ enum tpc_obj_kind {
 	TPC_OBJ_PERF_EVENT, /* struct tpc_ev_perf_event: perf_event_arg */
 	TPC_OBJ_MODULE,	    /* struct tpc_ev_module: module_arg (module or load_info) */
 	TPC_OBJ_SKB,	    /* struct tpc_ev_skb: skb_arg */
+	TPC_OBJ_SOCK,	    /* struct tpc_ev_sock: sock_arg */
 };
 
 struct tpc_ev_obj {
@@ -297,6 +298,14 @@ struct tpc_ev_skb {
 	__u32 sec_path_len, sec_path_olen;
 };
 
+/* sa[] as in tpc_ev_skb (from the sock's own fields, not a packet) */
+struct tpc_ev_sock {
+	struct tpc_ev_sockaddr sa[2];
+	__u32 state; /* TCP_* of skc_state */
+	__u32 type;  /* SOCK_STREAM, ... */
+	__u32 mark, priority;
+};
+
 #ifndef __bpf__
 _Static_assert(sizeof(struct tpc_ev_hdr) == 64, "tpc_ev_hdr layout");
 _Static_assert(sizeof(struct tpc_ev_str) == 8, "tpc_ev_str layout");
@@ -316,6 +325,7 @@ _Static_assert(sizeof(struct tpc_ev_bpf_map) == 32, "tpc_ev_bpf_map layout");
 _Static_assert(sizeof(struct tpc_ev_perf_event) == 152, "tpc_ev_perf_event layout");
 _Static_assert(sizeof(struct tpc_ev_module) == 72, "tpc_ev_module layout");
 _Static_assert(sizeof(struct tpc_ev_skb) == 72, "tpc_ev_skb layout");
+_Static_assert(sizeof(struct tpc_ev_sock) == 64, "tpc_ev_sock layout");
 #endif
 
 #endif

@@ -194,3 +194,130 @@ check("net-device-name", len(mine) >= 1 and
       repr([e["args"] for e in mine]))
 PY
 fi
+
+# --- sock: a TCP connection's sock on raw tracepoint sock/inet_sock_set_state
+# carries both ends, type, protocol and state (sock_arg); a connection to
+# another port is the look-alike ------------------------------------------
+TPORT=$((PORT + 2))
+if policy sock <<EOF; then
+apiVersion: cilium.io/v1alpha1
+kind: TracingPolicy
+metadata:
+  name: kobj-sock
+spec:
+  tracepoints:
+  - subsystem: sock
+    event: inet_sock_set_state
+    raw: true
+    args:
+    - index: 0
+      type: sock
+    selectors:
+    - matchArgs:
+      - index: 0
+        operator: DPort
+        values: ["$TPORT"]
+      - index: 0
+        operator: DAddr
+        values: ["127.0.0.1"]
+EOF
+	start_loader sock "$E2E_TMP/sock.bpf.o" || fail kobj/sock-loader
+	python3 - "$TPORT" <<'PY'
+import socket, sys
+p = int(sys.argv[1])
+for port in (p, p + 1):
+    srv = socket.socket()
+    srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    srv.bind(("127.0.0.1", port))
+    srv.listen(1)
+    c = socket.create_connection(("127.0.0.1", port))
+    a, _ = srv.accept()
+    c.close(); a.close(); srv.close()
+PY
+	stop_loader
+	python3 - "$E2E_TMP/sock.json" "$TPORT" <<'PY'
+import json, sys
+p = int(sys.argv[2])
+evs = [json.loads(l)["process_tracepoint"] for l in open(sys.argv[1])
+       if '"process_tracepoint"' in l]
+socks = [e["args"][0].get("sock_arg", {}) for e in evs if e.get("policy_name") == "kobj-sock"]
+def check(name, ok, why=""):
+    print(("PASS " if ok else "FAIL ") + "kobj/" + name)
+    if not ok:
+        print("  " + why, file=sys.stderr)
+client = [k for k in socks if k.get("dport") == p and k.get("sport", 0) not in (0, p)]
+check("sock-both-ends", len(client) >= 1 and all(
+      k.get("saddr") == "127.0.0.1" and k.get("daddr") == "127.0.0.1" and
+      k.get("family") == "AF_INET" and k.get("type") == "SOCK_STREAM" and
+      k.get("protocol") == "IPPROTO_TCP" for k in client), repr(socks))
+check("sock-state", any(k.get("state") == "TCP_SYN_SENT" for k in client), repr(client))
+check("sock-lookalike-port-not-matched", not any(k.get("dport") == p + 1 for k in socks),
+      repr(socks))
+PY
+fi
+
+# --- Tetragon's protobuf schema: every event above, and the loader's
+# rendering of each kernel-object kind (the unit test's samples: cred,
+# user_ns, bpf_attr/prog/map, perf_event, module, skb, sock, syscall_id,
+# cap hex), parse as tetragon.GetEventsResponse with protoc-generated
+# classes (python3-protobuf; unknown fields are errors) ---------------------
+PB=$E2E_TMP/pb
+API=${TPC_TETRAGON_API:-/tmp/tg/api/v1/tetragon}
+MIRROR=${TPC_TETRAGON_REPO:-/work/.mirror/cilium+tetragon/repo}
+mkdir -p "$PB/src/tetragon" "$PB/out"
+if [ -e "$API/events.proto" ]; then
+	cp "$API"/*.proto "$PB/src/tetragon/"
+elif [ -d "$MIRROR" ]; then
+	for f in $(git -C "$MIRROR" ls-tree --name-only HEAD api/v1/tetragon/ | grep '\.proto$'); do
+		git -C "$MIRROR" show "HEAD:$f" >"$PB/src/tetragon/${f##*/}"
+	done
+fi
+if [ ! -e "$PB/src/tetragon/events.proto" ]; then
+	skip kobj/tetragon-schema "Tetragon's api/v1/tetragon/*.proto not found (set TPC_TETRAGON_API)"
+elif ! command -v protoc >/dev/null || ! /usr/bin/python3 -c 'import google.protobuf' 2>/dev/null; then
+	skip kobj/tetragon-schema "needs protoc and python3-protobuf (scripts/deps.sh)"
+elif ! protoc -I "$PB/src" -I /usr/include --python_out="$PB/out" "$PB"/src/tetragon/*.proto \
+	2>"$PB/protoc.log"; then
+	fail kobj/tetragon-schema "protoc: $(head -3 "$PB/protoc.log")"
+else
+	UNIT=$E2E_ROOT/${BUILD:-build}/tests/test_kobj
+	if [ -x "$UNIT" ]; then
+		TPC_KOBJ_SAMPLES=$E2E_TMP/samples.json "$UNIT" >/dev/null 2>&1 ||
+			fail kobj/unit-samples "test_kobj failed"
+	fi
+	cat "$E2E_TMP"/{sys64,sysraw,skb,sock}.json "$E2E_TMP/samples.json" 2>/dev/null |
+		grep -E '"process_(tracepoint|kprobe)"' >"$E2E_TMP/all-kobj.json"
+	/usr/bin/python3 - "$PB/out" "$E2E_TMP/all-kobj.json" <<'PY'
+import sys
+sys.path.insert(0, sys.argv[1])
+from google.protobuf import json_format
+from tetragon import events_pb2
+kinds, bad = set(), []
+for n, line in enumerate(open(sys.argv[2]), 1):
+    try:
+        m = json_format.Parse(line, events_pb2.GetEventsResponse())
+    except json_format.ParseError as e:
+        bad.append("line %d: %s" % (n, e))
+        continue
+    ev = m.process_kprobe if m.HasField("process_kprobe") else m.process_tracepoint
+    for a in ev.args:
+        kinds.add(a.WhichOneof("arg"))
+want = {"syscall_id", "size_arg", "skb_arg", "net_dev_arg", "sock_arg",
+        "process_credentials_arg", "user_ns_arg", "bpf_attr_arg", "bpf_prog_arg",
+        "bpf_map_arg", "perf_event_arg", "module_arg", "cap_effective_arg",
+        "kernel_cap_t_arg"}
+ok = not bad and want <= kinds
+print(("PASS " if ok else "FAIL ") + "kobj/tetragon-schema")
+if not ok:
+    print("  %s; kinds missing: %s" % ("; ".join(bad[:3]), sorted(want - kinds)), file=sys.stderr)
+PY
+fi
+
+# --- the project's JSON schema of exported events (tests/e2e/schema) ----
+cat "$E2E_TMP"/{sys64,sysraw,skb,sock}.json "$E2E_TMP/samples.json" 2>/dev/null >"$E2E_TMP/all.json"
+if out=$(python3 "$E2E_ROOT/tests/e2e/schema/check.py" "$E2E_ROOT/tests/e2e/schema/events.schema.json" \
+	"$E2E_TMP/all.json"); then
+	pass kobj/json-schema
+else
+	fail kobj/json-schema "$out"
+fi

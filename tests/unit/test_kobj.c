@@ -13,6 +13,7 @@
 #include <jansson.h>
 
 #include "base/syscalls.h"
+#include "kernel/btf_info.h"
 #include "core/ldr_meta.h"
 #include "core/ldr_proc.h"
 #include "export/ldr_events.h"
@@ -65,21 +66,61 @@ static void t_syscall_parse(void **st)
 	assert_null(sug);
 }
 
+/* raw_syscalls' id as BTF spells it ("long int"), not only as tracefs does */
+static void t_classify_long_int(void **st)
+{
+	static const struct {
+		const char *text;
+		int bits;
+		bool is_signed;
+	} c[] = { { "long int", 64, true }, { "long unsigned int", 64, false },
+		  { "long long int", 64, true }, { "short int", 16, true }, { "long", 64, true } };
+	struct btf_tinfo ti;
+
+	(void)st;
+	for (size_t i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
+		btf_info__classify_text(NULL, c[i].text, &ti);
+		assert_int_equal(ti.cls, BTFT_INT);
+		assert_int_equal(ti.bits, c[i].bits);
+		assert_int_equal(ti.is_signed, c[i].is_signed);
+	}
+}
+
 static const char meta_json[] =
 	"{\"tpc_meta_version\":1,\"abi_version\":1,\"policies\":[{\"name\":\"p\"}],"
 	"\"hooks\":[{\"event\":\"process_kprobe\",\"function_name\":\"commit_creds\","
 	"\"args\":[{\"type\":\"cred\",\"enc\":\"obj\"},{\"type\":\"syscall64\",\"enc\":\"int\"},"
 	"{\"type\":\"cap_effective\",\"enc\":\"int\"},{\"type\":\"skb\",\"enc\":\"obj\"},"
-	"{\"type\":\"bpf_map\",\"enc\":\"obj\",\"label\":\"m\"},{\"type\":\"module\",\"enc\":\"obj\"}]}],"
-	"\"rules\":[{\"policy\":0,\"hook\":0,\"actions\":[\"Post\"]}],"
+	"{\"type\":\"bpf_map\",\"enc\":\"obj\",\"label\":\"m\"},{\"type\":\"module\",\"enc\":\"obj\"}]},"
+	"{\"event\":\"process_kprobe\",\"function_name\":\"tcp_connect\","
+	"\"args\":[{\"type\":\"sock\",\"enc\":\"obj\"}]},"
+	"{\"event\":\"process_kprobe\",\"function_name\":\"security_bpf\","
+	"\"args\":[{\"type\":\"user_namespace\",\"enc\":\"obj\"},{\"type\":\"bpf_attr\",\"enc\":\"obj\"},"
+	"{\"type\":\"bpf_prog\",\"enc\":\"obj\"},{\"type\":\"perf_event\",\"enc\":\"obj\"},"
+	"{\"type\":\"kernel_cap_t\",\"enc\":\"int\"}]}],"
+	"\"rules\":[{\"policy\":0,\"hook\":0,\"actions\":[\"Post\"]},"
+	"{\"policy\":0,\"hook\":1,\"actions\":[\"Post\"]},"
+	"{\"policy\":0,\"hook\":2,\"actions\":[\"Post\"]}],"
 	"\"programs\":[{\"name\":\"x\",\"attach\":\"kprobe\",\"target\":\"commit_creds\"}]}";
 
 static char last[8192];
 
+/* With TPC_KOBJ_SAMPLES=FILE every rendered line is appended to FILE:
+ * tests/e2e/kobj.sh parses them with Tetragon's protobuf schema. */
 static void capture(void *sink, const char *line, size_t len)
 {
+	const char *samples = getenv("TPC_KOBJ_SAMPLES");
+
 	(void)sink;
 	snprintf(last, sizeof(last), "%.*s", (int)len, line);
+	if (samples) {
+		FILE *f = fopen(samples, "a");
+
+		if (f) {
+			fprintf(f, "%.*s\n", (int)len, line);
+			fclose(f);
+		}
+	}
 }
 
 struct rec {
@@ -202,7 +243,74 @@ static void t_render(void **st)
 			    "TAINT_UNSIGNED_MODULE");
 	json_decref(j);
 
+	/* a sock record (sock_arg): both ends, type, protocol, state */
+	{
+		struct tpc_ev_sock so = { .sa = { { .family = 10, .port = 443, .protocol = 6,
+						   .addr = { 0x20, 0x01, 0x0d, 0xb8, [15] = 1 } },
+						 { .family = 10, .port = 50000, .protocol = 6,
+						   .addr = { [15] = 1 } } },
+					  .state = 2, .type = 1, .mark = 7 };
+
+		r.n = sizeof(h);
+		put_obj(&r, TPC_OBJ_SOCK, &so, sizeof(so));
+		((struct tpc_ev_hdr *)r.b)->size = r.n;
+		((struct tpc_ev_hdr *)r.b)->rule = 1; /* hook 1: tcp_connect(sock) */
+		assert_int_equal(ldr_events__hook(&ev, m, NULL, r.b, r.n), 0);
+		j = json_loads(last, 0, NULL);
+		a = json_object_get(json_object_get(j, "process_kprobe"), "args");
+		o = arg(a, 0, "sock_arg");
+		assert_string_equal(json_string_value(json_object_get(o, "family")), "AF_INET6");
+		assert_string_equal(json_string_value(json_object_get(o, "type")), "SOCK_STREAM");
+		assert_string_equal(json_string_value(json_object_get(o, "protocol")), "IPPROTO_TCP");
+		assert_string_equal(json_string_value(json_object_get(o, "saddr")), "::1");
+		assert_string_equal(json_string_value(json_object_get(o, "daddr")), "2001:db8::1");
+		assert_int_equal(json_integer_value(json_object_get(o, "sport")), 50000);
+		assert_int_equal(json_integer_value(json_object_get(o, "dport")), 443);
+		assert_int_equal(json_integer_value(json_object_get(o, "mark")), 7);
+		assert_string_equal(json_string_value(json_object_get(o, "state")), "TCP_SYN_SENT");
+		json_decref(j);
+	}
+
+	/* user namespace, BPF program (attr and prog), perf event, kernel_cap_t */
+	{
+		struct tpc_ev_userns un = { .level = 2, .uid = 1000, .gid = 1000, .inum = 4026532000u };
+		struct tpc_ev_bpf_prog bp = { .prog_type = 2, .insn_cnt = 17 };
+		struct tpc_ev_bpf_prog pr = { .prog_type = 99, .insn_cnt = 3 };
+		struct tpc_ev_perf_event pe = { .type = 6, .config = 0, .probe_offset = 16 };
+
+		memcpy(bp.name, "kp_prog", 7);
+		memcpy(pe.kprobe_func, "do_sys_openat2", 14);
+		r.n = sizeof(h);
+		put_obj(&r, TPC_OBJ_USERNS, &un, sizeof(un));
+		put_obj(&r, TPC_OBJ_BPF_ATTR, &bp, sizeof(bp));
+		put_obj(&r, TPC_OBJ_BPF_PROG, &pr, sizeof(pr));
+		put_obj(&r, TPC_OBJ_PERF_EVENT, &pe, sizeof(pe));
+		v = 0x1ffffffffffull;
+		put(&r, &v, 8);
+		((struct tpc_ev_hdr *)r.b)->size = r.n;
+		((struct tpc_ev_hdr *)r.b)->rule = 2;
+		assert_int_equal(ldr_events__hook(&ev, m, NULL, r.b, r.n), 0);
+		j = json_loads(last, 0, NULL);
+		a = json_object_get(json_object_get(j, "process_kprobe"), "args");
+		o = arg(a, 0, "user_ns_arg");
+		assert_int_equal(json_integer_value(json_object_get(o, "level")), 2);
+		assert_null(json_object_get(json_object_get(o, "ns"), "is_host"));
+		o = arg(a, 1, "bpf_attr_arg");
+		assert_string_equal(json_string_value(json_object_get(o, "ProgType")), "BPF_PROG_TYPE_KPROBE");
+		assert_int_equal(json_integer_value(json_object_get(o, "InsnCnt")), 17);
+		assert_string_equal(json_string_value(json_object_get(o, "ProgName")), "kp_prog");
+		o = arg(a, 2, "bpf_prog_arg");
+		assert_string_equal(json_string_value(json_object_get(o, "ProgType")), "99");
+		o = arg(a, 3, "perf_event_arg");
+		assert_string_equal(json_string_value(json_object_get(o, "KprobeFunc")), "do_sys_openat2");
+		assert_string_equal(json_string_value(json_object_get(o, "Type")), "PERF_TYPE_MAX");
+		assert_string_equal(json_string_value(json_object_get(o, "ProbeOffset")), "16");
+		assert_string_equal(json_string_value(arg(a, 4, "kernel_cap_t_arg")), "000001ffffffffff");
+		json_decref(j);
+	}
+
 	/* hostile: a record shorter than its kind's layout, a length past the end */
+	((struct tpc_ev_hdr *)r.b)->rule = 0;
 	r.n = sizeof(h);
 	put_obj(&r, TPC_OBJ_CRED, &c, 8);
 	((struct tpc_ev_hdr *)r.b)->size = r.n;
@@ -225,6 +333,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(t_syscall_table),
 		cmocka_unit_test(t_syscall_parse),
+		cmocka_unit_test(t_classify_long_int),
 		cmocka_unit_test(t_render),
 	};
 

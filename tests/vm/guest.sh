@@ -323,6 +323,70 @@ if start_loader nettcp net-tcp.bpf.o; then
 	event nettcp block-event '"event":"CONNECT"' '"dport":4245' 'KPROBE_ACTION_OVERRIDE'
 fi
 
+# --- kernel objects: cred, bpf_attr, bpf_map, perf_event, skb (tests/vm/kobj.c)
+# Each is read in BPF and exported as Tetragon's JSON; tpcvm-kobj-other (a
+# copy of the workload) and a map create (not BPF_PROG_LOAD) or a datagram
+# to another port are the look-alikes.
+K=/usr/bin/tpcvm-kobj
+for v in fentry kprobe; do
+	tag=kobj-$v
+	opt=
+	[ $v = kprobe ] && opt="--disable-feature fentry"
+	if start_loader $tag kprobe-kernel-objects.bpf.o $opt; then
+		variant $tag _$v
+		check $tag/setuid-runs "setuid=ok" "$($K setuid 4321)"
+		check $tag/other-setuid-runs "setuid=ok" "$(/usr/bin/tpcvm-kobj-other setuid 4322)"
+		check $tag/progload-runs "progload=ok" "$($K progload tpckobj)"
+		check $tag/mapget-runs "mapget=ok" "$($K mapget tpckmap)"
+		check $tag/perf-sw-runs "perf=ok" "$($K perf-sw)"
+		pk=$($K perf-kprobe do_sys_openat2)
+		check $tag/udp-runs "udp=ok" "$($K udp 127.0.0.1 5353)"
+		$K udp 127.0.0.1 5354 >/dev/null
+		stop_loader
+		event $tag cred '"vm-kobj"' '"function_name":"commit_creds"' \
+			'"process_credentials_arg":{"uid":4321,"gid":0,"euid":4321,"egid":0,"suid":4321,"sgid":0,"fsuid":4321,"fsgid":0' \
+			'"user_ns":{"level":0,'
+		noevent $tag cred-lookalike '"vm-kobj"' '"uid":4322'
+		event $tag bpf-attr '"vm-kobj"' \
+			'"bpf_attr_arg":{"ProgType":"BPF_PROG_TYPE_SOCKET_FILTER","InsnCnt":2,"ProgName":"tpckobj"}'
+		noevent $tag bpf-attr-map-create-filtered '"vm-kobj"' '"ProgType":"BPF_PROG_TYPE_KPROBE","InsnCnt":4'
+		event $tag bpf-map '"vm-kobj"' \
+			'"bpf_map_arg":{"MapType":"BPF_MAP_TYPE_ARRAY","KeySize":4,"ValueSize":8,"MaxEntries":16,"MapName":"tpckmap"}'
+		event $tag perf-event '"vm-kobj"' '"perf_event_arg":{"KprobeFunc":"","Type":"PERF_TYPE_SOFTWARE","Config":"9"'
+		case $pk in
+		perf=ok) event $tag perf-kprobe '"vm-kobj"' '"KprobeFunc":"do_sys_openat2"' ;;
+		*) skip $tag/perf-kprobe "kprobe PMU event not created: $pk" ;;
+		esac
+		event $tag skb '"vm-kobj"' '"skb_arg":{' '"saddr":"127.0.0.1","daddr":"127.0.0.1"' \
+			'"dport":5353,"proto":17' '"protocol":"IPPROTO_UDP","family":"AF_INET"'
+		noevent $tag skb-lookalike-port '"vm-kobj"' '"dport":5354'
+	fi
+done
+
+# --- kernel modules: module_arg of a real module load (dummy.ko of this
+# kernel, tests/vm/run.sh); a junk module that the loader refuses before it
+# is formed is the look-alike ---------------------------------------------
+KV=$(uname -r)
+if [ ! -e /tpc/obj/$KV/kprobe-module.bpf.o ]; then
+	skip kmod-objects "no per-kernel object for $KV (tpc build --kernel failed)"
+elif [ ! -e /tpc/mod/$KV/dummy.ko ]; then
+	skip kmod-objects "no dummy.ko of $KV (its package is not in the kernel cache)"
+elif cp /tpc/obj/$KV/kprobe-module.bpf.o /tpc/obj/kprobe-module-k.bpf.o &&
+	start_loader kmodobj kprobe-module-k.bpf.o; then
+	head -c 256 /dev/zero >/tmp/junk2.ko
+	busybox insmod /tmp/junk2.ko 2>/dev/null
+	if out=$(busybox insmod /tpc/mod/$KV/dummy.ko 2>&1); then
+		pass kmodobj/insmod-dummy
+	else
+		fail kmodobj/insmod-dummy "$out"
+	fi
+	stop_loader
+	busybox rmmod dummy 2>/dev/null
+	event kmodobj do-init-module '"vm-kmod"' '"function_name":"do_init_module"' '"module_arg":{"name":"dummy"'
+	event kmodobj module-finalize '"vm-kmod"' '"function_name":"module_finalize"' '"module_arg":{"name":"dummy"'
+	noevent kmodobj junk-not-reported '"vm-kmod"' '"module_arg":{"name":""'
+fi
+
 # --- every buildable stdlib/corpus/example object passes the verifier --------
 for o in /tpc/verify/*.bpf.o; do
 	[ -e "$o" ] || continue

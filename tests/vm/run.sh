@@ -39,6 +39,10 @@ if ! make -s "$B/tpc" "$B/tpc-loader-static" "$B/tests/objload-static" >"$VMDIR/
 	exit 1
 fi
 cc -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -O2 -static -o "$P/bin/act" tests/vm/act.c || exit 1
+# the kernel-object workloads: the matched binary and its look-alike copy
+cc -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -O2 -static -o "$P/rootfs/usr/bin/tpcvm-kobj" \
+	tests/vm/kobj.c || exit 1
+cp "$P/rootfs/usr/bin/tpcvm-kobj" "$P/rootfs/usr/bin/tpcvm-kobj-other"
 cp "$B/tpc-loader-static" "$P/bin/tpc-loader"
 cp "$B/tests/objload-static" "$P/bin/objload"
 strip "$P/bin/"* 2>/dev/null
@@ -79,6 +83,33 @@ build_objs() {
 	done
 }
 build_objs "$P"
+# Per-kernel objects and modules (tests/vm/policies-per-kernel): policies on
+# functions the build host's kernel lacks (module loading) are built with
+# --kernel K into obj/KVER/, next to a real module of that kernel (dummy.ko
+# from its package in the kernel cache); the guest uses those of `uname -r`.
+for k in $KERNELS; do
+	vmlinuz=$(bash scripts/vm/kernel.sh "$k" 2>/dev/null) || continue
+	kver=${vmlinuz##*/vmlinuz-}
+	mkdir -p "$P/obj/$kver" "$P/mod/$kver"
+	for f in tests/vm/policies-per-kernel/*.yaml; do
+		[ -e "$f" ] || continue
+		n=$(basename "$f" .yaml)
+		"$B/tpc" build --kernel "$k" "$f" -o "$P/obj/$kver/$n.bpf.o" 2>"$VMDIR/$n-$kver.err" ||
+			echo "run.sh: tpc build --kernel $k $f failed, see $VMDIR/$n-$kver.err" >&2
+	done
+	deb=$(ls "${TPC_VM_CACHE:-$B/vm}"/debs/linux-image-"$kver"_*.deb 2>/dev/null | head -1)
+	if [ -n "$deb" ]; then
+		dpkg-deb --fsys-tarfile "$deb" |
+			tar -xO --wildcards "./lib/modules/$kver/kernel/drivers/net/dummy.ko*" \
+				>"$P/mod/$kver/dummy.ko.raw" 2>/dev/null
+		if xz -t "$P/mod/$kver/dummy.ko.raw" 2>/dev/null; then
+			xz -dc "$P/mod/$kver/dummy.ko.raw" >"$P/mod/$kver/dummy.ko"
+		elif [ -s "$P/mod/$kver/dummy.ko.raw" ]; then
+			mv "$P/mod/$kver/dummy.ko.raw" "$P/mod/$kver/dummy.ko"
+		fi
+		rm -f "$P/mod/$kver/dummy.ko.raw"
+	fi
+done
 
 # A kernel without bpf_loop() (5.10) runs objects built for it (`tpc build
 # --kernel K`: bounded-loop walks, no bpf_get_current_task_btf), as a
@@ -91,8 +122,9 @@ for k in $KERNELS; do
 	PAYLOAD[$k]=$VMDIR/payload-$k
 	rm -rf "${PAYLOAD[$k]}"
 	mkdir -p "${PAYLOAD[$k]}"
-	cp -a "$P/bin" "$P/rootfs" "$P/run.sh" "${PAYLOAD[$k]}/"
+	cp -a "$P/bin" "$P/rootfs" "$P/run.sh" "$P/mod" "${PAYLOAD[$k]}/"
 	build_objs "${PAYLOAD[$k]}" --kernel "$k"
+	for d in "$P"/obj/*/; do cp -a "$d" "${PAYLOAD[$k]}/obj/"; done
 done
 
 # --- boot each kernel ---------------------------------------------------------
