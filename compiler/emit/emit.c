@@ -782,6 +782,11 @@ static void emit_post(struct body *B, const struct ir_action *act, int rule, con
 			(uint64_t)(act->rate_limit_ms * 1000000ull), ind, ind, ind);
 	else if (act->post)
 		fprintf(out, "%sh->action |= TPC_ACT_POST;\n%stpc_event__submit(s, o);\n", ind, ind);
+	else if (act->url || act->fqdn)
+		/* NoPost with GetUrl/DnsLookup: the loader acts on the record and
+		 * does not print it */
+		fprintf(out, "%sh->action |= TPC_ACT_NOPOST;\n%stpc_event__submit(s, o);\n", ind,
+			ind);
 }
 
 static void emit_rule(struct body *B, const struct ir_spec *sp, const struct ir_rule *r,

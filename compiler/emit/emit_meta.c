@@ -211,6 +211,17 @@ char *meta__json(const struct ir_object *o, const struct meta_opts *opts)
 								  * selector; the loader wants >= 0 */
 								 ru->selector < 0 ? 0 : ru->selector,
 								 "actions", acts, "post", ru->act.post));
+					/* GetUrl, DnsLookup: performed by tpc-loader */
+					if (ru->act.url)
+						json_object_set_new(
+							json_array_get(rules,
+								       json_array_size(rules) - 1),
+							"url", json_string(ru->act.url));
+					if (ru->act.fqdn)
+						json_object_set_new(
+							json_array_get(rules,
+								       json_array_size(rules) - 1),
+							"fqdn", json_string(ru->act.fqdn));
 				}
 			}
 		}

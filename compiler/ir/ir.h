@@ -168,6 +168,8 @@ struct ir_action {
 	int notify_errno; /* its argError, accepted but not applied (sema) */
 	uint64_t enf_hooks; /* deny at these enforcer LSM hooks (ir_object.enf_hooks bits) */
 	int enf_errno;	    /* with this errno (runtime/tpc_enforce.bpf.h) */
+	const char *url;  /* GetUrl: performed by tpc-loader (metadata "url") */
+	const char *fqdn; /* DnsLookup: likewise ("fqdn") */
 	const char *names[8]; /* action names for metadata */
 	size_t nnames;
 };

@@ -867,6 +867,13 @@ static void lower_actions(struct lower *L, const struct ast_hook *h, const struc
 			break;
 		case ACT_CLEANUP_ENFORCER:
 			break;
+		case ACT_GETURL:
+			/* the record reaches tpc-loader even with NoPost */
+			act->url = x->arg_url.s;
+			break;
+		case ACT_DNSLOOKUP:
+			act->fqdn = x->arg_fqdn.s;
+			break;
 		case ACT_OVERRIDE:
 			if (errno__lookup(x->arg_error.s ? x->arg_error.s : "", &v)) {
 				LERR(L, x->span, "Override needs a valid argError");

@@ -23,9 +23,6 @@ const char *support__net_proto(enum net_proto p)
 const char *support__action(enum action a)
 {
 	switch (a) {
-	case ACT_GETURL:
-	case ACT_DNSLOOKUP:
-		return "tpc-loader performs no network requests on behalf of a policy";
 	case ACT_TRACKSOCK:
 	case ACT_UNTRACKSOCK:
 		return "socket tracking is not implemented yet";

@@ -694,8 +694,9 @@ static void t_unsupported(void **st)
 	h = hook(f, HOOK_LSM, "file_open");
 	arg(f, h, 0, ARG_CRED);
 	s = sel(f, h);
-	a = action(f, s, ACT_GETURL);
+	a = action(f, s, ACT_GETURL); /* supported: performed by tpc-loader */
 	a->arg_url = S(f, "http://x");
+	action(f, s, ACT_SET);
 	action(f, s, ACT_FOLLOWFD);
 	nc.span = SP(f);
 	VEC_PUSH(f->a, s->match_namespace_changes, nc);
@@ -708,7 +709,8 @@ static void t_unsupported(void **st)
 	assert_int_equal(run(f), -EINVAL);
 	EXPECT(f, DIAG_ERROR, "'usdts' is not supported by tpc");
 	EXPECT(f, DIAG_ERROR, "'cred' is not supported by tpc");
-	EXPECT(f, DIAG_ERROR, "'GetUrl' is not supported by tpc");
+	EXPECT(f, DIAG_ERROR, "'Set' is not supported by tpc");
+	EXPECT(f, DIAG_NOTE, "GetUrl is performed by tpc-loader, off by default");
 	EXPECT(f, DIAG_ERROR, "'FollowFD' is not supported by tpc: removed from Tetragon");
 	EXPECT(f, DIAG_ERROR, "'matchNamespaceChanges' is not supported by tpc");
 	EXPECT(f, DIAG_ERROR, "'CelExpr' is not supported by tpc");
