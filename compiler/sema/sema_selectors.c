@@ -1049,6 +1049,21 @@ static void check_action(struct sema *s, struct hook_ctx *hc, struct ast_action 
 	case ACT_DNSLOOKUP:
 		check_request(s, hc, act);
 		break;
+	case ACT_TRACKSOCK:
+	case ACT_UNTRACKSOCK: {
+		/* argSock: the index of a declared sock argument (default 0) */
+		int64_t idx = act->arg_sock.present ? act->arg_sock.v : 0;
+		const struct ast_arg *a = hook_arg_by_index(h, idx);
+
+		if (!a || a->type_id != ARG_SOCK)
+			diag__error(s->d, act->arg_sock.present ? act->arg_sock.span : act->name.span,
+				    "action-arg",
+				    "%s needs 'argSock' to be the index of a 'sock' argument of the "
+				    "hook; argument %lld is %s",
+				    action__name(act->action), (long long)idx,
+				    a ? "not of type 'sock'" : "not declared");
+		break;
+	}
 	case ACT_CLEANUP_ENFORCER:
 		diag__note(s->d, act->name.span,
 			   "CleanupEnforcerNotification does nothing in tpc: NotifyEnforcer acts in "

@@ -23,9 +23,6 @@ const char *support__net_proto(enum net_proto p)
 const char *support__action(enum action a)
 {
 	switch (a) {
-	case ACT_TRACKSOCK:
-	case ACT_UNTRACKSOCK:
-		return "socket tracking is not implemented yet";
 	case ACT_SET:
 		return "writing to user memory needs bpf_probe_write_user, which lockdown refuses "
 		       "on the target kernels";
@@ -100,7 +97,6 @@ static const struct {
 	{ "loader", "loader events (process_loader) are not implemented" },
 	{ "maxData", "large buffer capture through data events is not implemented" },
 	{ "returnCopy", "copying a buffer at function return is not implemented" },
-	{ "returnArgAction", "socket tracking is not implemented yet" },
 	{ "kernelStackTrace", "stack traces are not collected by tpc yet" },
 	{ "userStackTrace", "stack traces are not collected by tpc yet" },
 	{ "imaHash", "IMA hashes are not collected by tpc yet" },
