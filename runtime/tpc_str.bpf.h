@@ -81,4 +81,50 @@ struct tpc_lpm_key {
 	char data[TPC_STR_MAX];
 };
 
+/* SubString: does the string of len bytes at buf (a masked pointer into a
+ * 2*TPC_STR_MAX area, as P<n>() gives) contain needle? One bpf_loop()
+ * step per start position, so the verifier checks the compare once; icase
+ * lowers the string's ASCII letters (the compiler lowered the needle). */
+struct tpc_substr {
+	const char *buf;
+	u32 len;
+	u32 nlen;
+	bool icase;
+	bool found;
+	char needle[TPC_SUBSTR_MAX];
+};
+
+static long tpc_str__substr_step(u32 i, void *ctx)
+{
+	struct tpc_substr *x = ctx;
+
+	if (i + x->nlen > x->len)
+		return 1;
+	for (u32 j = 0; j < TPC_SUBSTR_MAX; j++) {
+		char a, b;
+
+		if (j >= x->nlen)
+			break;
+		a = x->buf[(i + j) & TPC_STR_MASK];
+		b = x->needle[j];
+		if (x->icase && a >= 'A' && a <= 'Z')
+			a += 'a' - 'A';
+		if (a != b)
+			return 0;
+	}
+	x->found = true;
+	return 1;
+}
+
+TPC_INLINE bool tpc_str__contains(struct tpc_substr *x, const char *buf, int len)
+{
+	if (len < (int)x->nlen || len >= TPC_STR_MAX)
+		return false;
+	x->buf = buf;
+	x->len = len;
+	x->found = false;
+	bpf_loop(len - x->nlen + 1, tpc_str__substr_step, x, 0);
+	return x->found;
+}
+
 #endif

@@ -58,7 +58,8 @@ static const char *test_name(enum ir_test t)
 	static const char *const n[] = { "==", "!=", "<", "<=", ">", ">=", "in", "mask",
 					 "in range", "equals", "starts with", "ends with",
 					 "bit", "in CIDR", "port in", "family in", "file type in",
-					 "TCP state in", "protocol in", "link count in" };
+					 "TCP state in", "protocol in", "link count in", "contains",
+					 "contains (any case)" };
 
 	return n[t];
 }

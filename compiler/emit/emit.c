@@ -275,6 +275,18 @@ static void emit_str_leaf(struct body *B, const struct ir_pred *p)
 			snprintf(ptr, sizeof(ptr), "P%d()", p->slot);
 			emit_words(out, ptr, l, l->len);
 			break;
+		case T_STR_SUBSTR:
+		case T_STR_SUBSTR_ICASE:
+			/* the needle as bytes, never as C text */
+			/* L() first: it sets the offset P() depends on */
+			fprintf(out,
+				"({ int _l = L%d(); struct tpc_substr _x = { .nlen = %u, .icase = %d, "
+				".needle = { ",
+				p->slot, l->len, p->test == T_STR_SUBSTR_ICASE);
+			for (uint32_t k = 0; k < l->len; k++)
+				fprintf(out, "%s0x%02x", k ? ", " : "", (unsigned char)l->s[k]);
+			fprintf(out, " } }; tpc_str__contains(&_x, P%d(), _l); }", p->slot);
+			break;
 		default: /* suffix: compare at the tail */
 			fprintf(out, "(L%d() >= %u && ", p->slot, l->len);
 			snprintf(ptr, sizeof(ptr), "T%d(%u)", p->slot, l->len);

@@ -82,6 +82,8 @@ enum ir_test {
 	T_STATE,   /* TCP state of a sock in values[] */
 	T_PROTO,   /* IP protocol of a sock/sockaddr in values[] */
 	T_NLINK,   /* link count of the object's inode in values[] (Unlinked: 0) */
+	T_STR_SUBSTR,	     /* string contains any of strs[] (SubString) */
+	T_STR_SUBSTR_ICASE, /* the same ignoring ASCII case (strs[] lowercased) */
 };
 
 struct ir_strlit {

@@ -554,6 +554,12 @@ have_slot:
 		case OP_POSTFIX:
 			p->test = T_STR_SUFFIX;
 			break;
+		case OP_SUBSTRING:
+			p->test = T_STR_SUBSTR;
+			break;
+		case OP_SUBSTRING_IGNCASE:
+			p->test = T_STR_SUBSTR_ICASE;
+			break;
 		case OP_NOT_FILE_TYPE:
 			neg = true;
 			/* fallthrough */
@@ -601,12 +607,31 @@ have_slot:
 			return NULL;
 		}
 		for (size_t i = 0; i < m->values.n; i++) {
-			if (m->values.v[i].len >= TPC_STR_MAX - 1) {
-				LERR(L, m->values.v[i].span, "string value longer than %d bytes",
-				     TPC_STR_MAX - 2);
+			const struct ast_str *v = &m->values.v[i];
+
+			if (v->len >= TPC_STR_MAX - 1) {
+				LERR(L, v->span, "string value longer than %d bytes", TPC_STR_MAX - 2);
 				return NULL;
 			}
-			ir_pred__add_str(L->a, p, m->values.v[i].s, m->values.v[i].len);
+			if (p->test == T_STR_SUBSTR || p->test == T_STR_SUBSTR_ICASE) {
+				/* runtime/tpc_str.bpf.h searches for at most 64 bytes */
+				char *lc;
+
+				if (!v->len || v->len > TPC_SUBSTR_MAX) {
+					LERR(L, v->span, "SubString values are 1 to %d bytes",
+					     TPC_SUBSTR_MAX);
+					return NULL;
+				}
+				lc = arena__alloc(L->a, v->len + 1);
+				for (size_t k = 0; k < v->len; k++)
+					lc[k] = p->test == T_STR_SUBSTR_ICASE && v->s[k] >= 'A' &&
+							v->s[k] <= 'Z'
+						? v->s[k] - 'A' + 'a'
+						: v->s[k];
+				ir_pred__add_str(L->a, p, lc, v->len);
+				continue;
+			}
+			ir_pred__add_str(L->a, p, v->s, v->len);
 		}
 		break;
 	case AK_SOCKADDR:

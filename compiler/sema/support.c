@@ -74,10 +74,6 @@ const char *support__op(enum op o)
 	case OP_CEL_EXPR:
 		return "CEL expressions are not compiled; write the condition in a 'match:' "
 		       "expression instead";
-	case OP_SUBSTRING:
-	case OP_SUBSTRING_IGNCASE:
-		return "substring search needs the bpf_strnstr kfuncs (Linux 6.17+), absent on "
-		       "the target kernels; use Prefix or Postfix";
 	case OP_CAPS_GAINED:
 		return "comparing two capability arguments is not implemented yet";
 	default:
