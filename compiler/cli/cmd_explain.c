@@ -190,6 +190,14 @@ static const char *argkind_name(enum ir_argkind k)
 		[AK_SOCKADDR] = "sockaddr",
 		[AK_SOCK] = "sock",
 		[AK_CAPS] = "capability set",
+		[AK_UBUF] = "user buffer (length from another argument)",
+		[AK_KBUF] = "kernel buffer (length from another argument)",
+		[AK_ITER] = "iov_iter segments",
+		[AK_UIOV] = "user iovec segments (count from another argument)",
+		[AK_KIOV] = "kernel iovec segments (count from another argument)",
+		[AK_KOBJ] = "kernel object record",
+		[AK_SKB] = "sk_buff -> packet 5-tuple",
+		[AK_NETDEV] = "net_device -> name",
 	};
 
 	return n[k];
@@ -232,8 +240,35 @@ static void print_actions(const struct ir_object *o, const struct ir_action *a)
 	printf("; stop (first match wins)\n");
 }
 
+/* Generated lists (sema_lists.c): what each expanded to on the kernel the
+ * policy was checked against, so a reader sees every function the object
+ * hooks; their programs are optional (the loader skips those that do not
+ * attach on the node). */
+static void explain_generated_lists(const struct ir_object *o)
+{
+	for (size_t i = 0; i < o->policies.n; i++) {
+		const struct ast_policy *pol = o->policies.v[i].ast;
+
+		for (size_t k = 0; pol && k < pol->lists.n; k++) {
+			const struct ast_list *l = &pol->lists.v[k];
+
+			if (!l->generated)
+				continue;
+			printf("list '%s' of policy '%s' (%s%s%s%s): %zu functions, optional hooks "
+			       "(the loader skips those that do not attach):\n ",
+			       diag_quote(l->name.s, l->name.len), o->policies.v[i].name,
+			       l->type.s, l->pattern.present ? " '" : "",
+			       l->pattern.present ? diag_quote(l->pattern.s, l->pattern.len) : "",
+			       l->pattern.present ? "'" : "", l->values.n);
+			for (size_t v = 0; v < l->values.n; v++)
+				printf(" %s%s", l->values.v[v].s, v + 1 < l->values.n ? "," : "\n");
+		}
+	}
+}
+
 static void explain_ir(const struct ir_object *o)
 {
+	explain_generated_lists(o);
 
 	for (size_t i = 0; i < o->progs.n; i++) {
 		const struct ir_prog *p = o->progs.v[i];
@@ -413,6 +448,7 @@ int do_explain(int argc, char **argv)
 		{ "verify", no_argument, NULL, 'V' },
 		{ "btf", required_argument, NULL, 'b' },
 		{ "no-btf", no_argument, NULL, 'B' },
+		{ "namespace", required_argument, NULL, 'N' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
@@ -438,8 +474,11 @@ int do_explain(int argc, char **argv)
 		case 'B':
 			fo.sema.no_btf = true;
 			break;
+		case 'N':
+			fo.sema.namespace_ = optarg;
+			break;
 		case 'h':
-			printf("usage: tpc explain [--verify] POLICY.yaml...\n"
+			printf("usage: tpc explain [--verify] [--namespace NS] POLICY.yaml...\n"
 			       "       tpc explain OBJECT.bpf.o\n");
 			return 0;
 		default:
@@ -472,7 +511,7 @@ int do_explain(int argc, char **argv)
 		int fd = mkstemp(obj);
 		const char *src = argv[optind];
 
-		if (cs && fd >= 0 && !emit__c(&ir, m, &(struct emit_opts){ &src, 1 }, cs)) {
+		if (cs && fd >= 0 && !emit__c(&ir, m, &(struct emit_opts){ .sources = &src, .nsources = 1 }, cs)) {
 			fclose(cs);
 			cs = NULL;
 			meta = meta__json(&ir, &(struct meta_opts){ &src, (const char *[]){ "" }, 1 });

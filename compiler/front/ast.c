@@ -12,6 +12,16 @@ struct ast_str ast_str__make(struct arena *a, const char *s, size_t len, struct 
 	return (struct ast_str){ arena__strndup(a, s, len), len, sp, true };
 }
 
+bool ast_hook__at_return(const struct ast_hook *h)
+{
+	if (h->ret.v)
+		return true;
+	for (size_t i = 0; i < h->args.n; i++)
+		if (h->args.v[i].return_copy.present && h->args.v[i].return_copy.v)
+			return true;
+	return false;
+}
+
 bool ast_str__eq(const struct ast_str *s, const char *lit)
 {
 	size_t n = strlen(lit);

@@ -32,14 +32,9 @@ static void check_lists(struct sema *s)
 				diag__note(s->d, p->lists.v[j].name.span, "first defined here");
 			}
 		}
-		if (l->type.present && ast_str__eq(&l->type, "generated_ftrace")) {
-			sema_unsupported(s, l->type.span, "generated_ftrace",
-					 "the list would be generated from the node's ftrace "
-					 "symbols at load time; list the functions explicitly");
-			continue;
-		}
 		if (l->type.present && !ast_str__eq(&l->type, "syscalls") &&
-		    !ast_str__eq(&l->type, "generated_syscalls")) {
+		    !ast_str__eq(&l->type, "generated_syscalls") &&
+		    !ast_str__eq(&l->type, "generated_ftrace")) {
 			static const char *const types[] = { "syscalls", "generated_syscalls",
 							     "generated_ftrace", NULL };
 			const char *sug = diag_suggest(l->type.s, types);
@@ -50,10 +45,15 @@ static void check_lists(struct sema *s)
 				    sug ? "; did you mean '" : "", sug ? sug : "", sug ? "'?" : "");
 			continue;
 		}
-		if (ast_str__eq(&l->type, "generated_syscalls")) {
+		if (ast_str__eq(&l->type, "generated_syscalls") ||
+		    ast_str__eq(&l->type, "generated_ftrace")) {
 			if (l->values.n)
 				diag__warning(s->d, l->values.v[0].span, "list-values-ignored",
-					      "values of a 'generated_syscalls' list are ignored");
+					      "values of a '%s' list are ignored", l->type.s);
+			if (l->pattern.present && ast_str__eq(&l->type, "generated_syscalls"))
+				diag__warning(s->d, l->pattern.span, "list-pattern-ignored",
+					      "'pattern' applies only to 'generated_ftrace' lists");
+			sema_expand_list(s, l);
 			continue;
 		}
 		if (!l->values.n)
@@ -243,10 +243,43 @@ static void check_enforcers(struct sema *s)
 
 /* ---- spec-level fields ---- */
 
+/* disable-kprobe-multi / disable-uprobe-multi: Tetragon's switch between
+ * one multi-attach link for all calls of a policy and one link per call.
+ * tpc has no such choice to make (every attach point is its own fused
+ * program and link), so the option is accepted with one note per policy;
+ * its value is still checked the way Tetragon parses it
+ * (strconv.ParseBool). */
+static void check_multi_option(struct sema *s, const struct ast_option *o, bool *noted)
+{
+	static const char *const bools[] = { "1", "t", "T", "TRUE", "true", "True",
+					     "0", "f", "F", "FALSE", "false", "False", NULL };
+	const char *v = o->value.present ? o->value.s : "";
+	bool ok = false;
+
+	for (int i = 0; bools[i]; i++)
+		ok |= ast_str__eq(&o->value, bools[i]);
+	if (!ok) {
+		diag__error(s->d, o->value.present ? o->value.span : o->span, "option-value",
+			    "option '%s' takes a boolean string ('true', 'false', '1', '0', ...), "
+			    "not '%s'",
+			    o->name.s, diag_quote(v, strlen(v)));
+		return;
+	}
+	if (*noted)
+		return;
+	*noted = true;
+	diag__note(s->d, o->name.span,
+		   "option '%s' has no effect in tpc: tpc fuses the calls of every policy into "
+		   "one program per hook and attaches each with its own link, never a "
+		   "kprobe/uprobe multi link",
+		   o->name.s);
+}
+
 static void check_spec(struct sema *s)
 {
 	struct ast_policy *p = s->pol;
 	const char *why;
+	bool multi_noted = false;
 
 	if (p->loader.present && p->loader.v && (why = support__field("loader")))
 		sema_unsupported(s, p->loader.span, "loader", why);
@@ -257,9 +290,18 @@ static void check_spec(struct sema *s)
 
 		why = support__option(oname);
 		if (why) {
+			static const char *const known[] = { "policy-mode", "disable-kprobe-multi",
+							     "disable-uprobe-multi", NULL };
+			const char *sug = diag_suggest(oname, known);
+
 			diag__error(s->d, o->name.present ? o->name.span : o->span,
-				    "unsupported-option", "option '%s' is not supported by tpc: %s",
-				    diag_quote(oname, strlen(oname)), why);
+				    "unsupported-option", "option '%s' is not supported by tpc: %s%s%s%s",
+				    diag_quote(oname, strlen(oname)), why,
+				    sug ? "; did you mean '" : "", sug ? sug : "", sug ? "'?" : "");
+			continue;
+		}
+		if (!ast_str__eq(&o->name, "policy-mode")) {
+			check_multi_option(s, o, &multi_noted);
 			continue;
 		}
 		if (!ast_str__eq(&o->value, "enforce") && !ast_str__eq(&o->value, "monitor")) {
@@ -284,6 +326,7 @@ int sema__check(struct arena *a, struct diag_sink *d, struct ast_bundle *b,
 	struct sema s = { .a = a, .d = d, .opts = opts ? opts : &defaults };
 	unsigned before = diag_sink__errors(d);
 
+	sema_check_cli_namespace(&s);
 	for (size_t i = 0; i < b->policies.n; i++) {
 		s.pol = b->policies.v[i];
 		check_spec(&s);

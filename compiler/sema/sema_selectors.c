@@ -51,10 +51,14 @@ static enum tclass type_class(enum arg_type t)
 		return TC_SOCKADDR;
 	case ARG_SOCKADDR_UN:
 		return TC_SOCKADDR_UN;
+	case ARG_NET_DEVICE:
+		return TC_STRING; /* its name */
 	case ARG_SOCK:
 	case ARG_SOCKET:
 	case ARG_SKB:
 		return TC_NET;
+	case ARG_IOV_ITER: /* the bytes of its segments, as char_buf */
+		return TC_STRING;
 	default:
 		if (arg_type__is_string(t))
 			return TC_STRING;
@@ -182,7 +186,8 @@ static bool cap_value(struct sema *s, const struct ast_str *v)
 	return true;
 }
 
-static void check_list_value(struct sema *s, const struct ast_str *v, enum arg_type t)
+static void check_list_value(struct sema *s, struct hook_ctx *hc, const struct ast_str *v,
+			     enum arg_type t)
 {
 	const struct ast_list *l = sema_find_list(s, v->s + 5, v->len - 5);
 
@@ -198,12 +203,33 @@ static void check_list_value(struct sema *s, const struct ast_str *v, enum arg_t
 			    sug ? sug : "", sug ? "'?" : "");
 		return;
 	}
-	if ((ast_str__eq(&l->type, "syscalls") || ast_str__eq(&l->type, "generated_syscalls")) &&
-	    t != ARG_SYSCALL64 && t != ARG_AUTO)
-		diag__error(s->d, v->span, "list-type",
-			    "syscall list '%s' holds syscall ids; the argument must have type "
-			    "'syscall64', not '%s'",
-			    diag_quote(v->s + 5, v->len - 5), arg_type__name(t));
+	if (!(ast_str__eq(&l->type, "syscalls") || ast_str__eq(&l->type, "generated_syscalls")))
+		return;
+	if (t != ARG_SYSCALL64 && t != ARG_AUTO) {
+		/* Tetragon compares list values as syscall64 ids. A 64-bit
+		 * integer on raw_syscalls' id holds the same number for x86-64
+		 * syscalls (Tetragon before 1.0 accepted it, and its
+		 * list-syscalls-tracepoint example still says uint64): tpc
+		 * compares the raw number and says what that misses. */
+		bool raw_id = hc->h->kind == HOOK_TRACEPOINT &&
+			      ast_str__eq(&hc->h->subsystem, "raw_syscalls") &&
+			      arg_type__int_size(t) == 8;
+
+		if (!raw_id) {
+			diag__error(s->d, v->span, "list-type",
+				    "syscall list '%s' holds syscall ids; the argument must have "
+				    "type 'syscall64', not '%s'",
+				    diag_quote(v->s + 5, v->len - 5), arg_type__name(t));
+			return;
+		}
+		diag__warning(s->d, v->span, "list-type",
+			      "syscall list '%s' holds syscall64 ids, and Tetragon requires type "
+			      "'syscall64' here; with '%s' tpc compares the raw syscall number, "
+			      "which never matches an i386 value; declare 'syscall64'",
+			      diag_quote(v->s + 5, v->len - 5), arg_type__name(t));
+	}
+	if (ast_str__eq(&l->type, "syscalls"))
+		sema_syscall_list_ids(s, l);
 }
 
 static void check_value(struct sema *s, struct hook_ctx *hc, enum op o, enum arg_type t,
@@ -261,7 +287,7 @@ static void check_value(struct sema *s, struct hook_ctx *hc, enum op o, enum arg
 	case OP_IN_MAP:
 	case OP_NOT_IN_MAP:
 		if (sema_is_list_ref(v))
-			check_list_value(s, v, t);
+			check_list_value(s, hc, v, t);
 		else if (c == TC_CAPSET)
 			cap_value(s, v);
 		else if (value__parse_int_range(v->s, t, &lo, &hi, &why))

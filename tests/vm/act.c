@@ -26,6 +26,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/uio.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -203,6 +204,24 @@ static int do_udpchild(const char *port)
 	return 0;
 }
 
+/* writev PATH A B: one writev(2) of two segments (an ITER_IOVEC iterator) */
+static int do_writev(const char *path, char *a, char *b)
+{
+	struct iovec v[2] = { { a, strlen(a) }, { b, strlen(b) } };
+	int fd = open(path, O_WRONLY | O_NOCTTY);
+
+	if (fd < 0) {
+		printf("writev=errno:%s\n", ename(errno));
+		return 0;
+	}
+	if (writev(fd, v, 2) < 0)
+		printf("writev=errno:%s\n", ename(errno));
+	else
+		printf("writev=ok\n");
+	close(fd);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	const char *self = strrchr(argv[0], '/');
@@ -248,8 +267,10 @@ int main(int argc, char **argv)
 		return do_udpchild(argv[2]);
 	if (argc == 5 && !strcmp(argv[1], "tcpx"))
 		return do_tcpx(argv[2], atol(argv[3]), atol(argv[4]));
+	if (argc == 5 && !strcmp(argv[1], "writev"))
+		return do_writev(argv[2], argv[3], argv[4]);
 	fprintf(stderr, "usage: act exec PATH [ARG...] | open PATH | kill PID SIG | "
 			"connect IP PORT | link OLD NEW [OLD2 NEW2] | symlink TARGET NEW | udpchild PORT | "
-			"tcpx PORT N M\n");
+			"tcpx PORT N M | writev PATH A B\n");
 	return 2;
 }

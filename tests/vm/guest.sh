@@ -277,6 +277,38 @@ if start_loader retargs kretprobe-return-args.bpf.o; then
 	noevent retargs filtered '"vm-kretprobe"' '/tmp/retargs-ok'
 fi
 
+# --- tty_write: kiocb (the terminal's file) and iov_iter (the bytes) ---------
+# Tetragon's tty.yaml shape on the serial console: write(2) is ITER_UBUF on
+# 6.x, writev(2) ITER_IOVEC (two segments gathered into one buffer).
+TTY=
+for t in /dev/ttyS0 /dev/console; do [ -c $t ] && TTY=$t && break; done
+if [ -z "$TTY" ]; then
+	skip tty-write "no serial tty in the guest"
+elif start_loader tty kprobe-tty-write.bpf.o; then
+	printf 'tpcvm-tty-hit-write\n' >$TTY
+	$A writev $TTY tpcvm-tty-hit- 'vec\n' >/dev/null
+	printf 'tpcvm-tty-miss\n' >$TTY
+	stop_loader
+	# base64 of "tpcvm-tty-hit-write\n" and of "tpcvm-tty-hit-vec\n"
+	event tty ubuf '"vm-tty-write"' "\"bytes_arg\":\"$(printf 'tpcvm-tty-hit-write\n' | busybox base64)\""
+	event tty iovec '"vm-tty-write"' "\"bytes_arg\":\"$(printf 'tpcvm-tty-hit-vec\n' | busybox base64)\""
+	event tty kiocb-file '"vm-tty-write"' '"file_arg":{"path":"/dev/'
+	noevent tty lookalike '"vm-tty-write"' "$(printf 'tpcvm-tty-miss\n' | busybox base64)"
+fi
+
+# --- returnCopy: read(2)'s buffer copied at the return (fexit only) --------
+printf 'tpcvm-rc-hit-data' >/tmp/tpcvm-rc-hit
+printf 'tpcvm-rc-miss' >/tmp/tpcvm-rc-miss
+if start_loader returncopy kprobe-sys-read-returncopy.bpf.o; then
+	variant returncopy _fexit
+	cat /tmp/tpcvm-rc-hit /tmp/tpcvm-rc-miss >/dev/null
+	stop_loader
+	# the bytes the call returned, not the (empty) buffer at entry
+	event returncopy buffer '"vm-read-returncopy"' \
+		"\"bytes_arg\":\"$(printf 'tpcvm-rc-hit-data' | busybox base64)\""
+	noevent returncopy lookalike '"vm-read-returncopy"' "$(printf 'tpcvm-rc-miss' | busybox base64)"
+fi
+
 # --- stdlib kernel-module-block: init_module gets EPERM (LSM only) ----------
 # busybox insmod tries finit_module (kernel_read_file) and falls back to
 # init_module (kernel_load_data); a junk file is refused by the module
