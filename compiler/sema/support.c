@@ -22,8 +22,9 @@ const char *support__action(enum action a)
 {
 	switch (a) {
 	case ACT_SET:
-		return "writing to user memory needs bpf_probe_write_user, which lockdown refuses "
-		       "on the target kernels";
+		return "writing a USDT argument's memory (bpf_probe_write_user) is not implemented; "
+		       "lockdown refuses that helper where it is on (this host), the Debian VMs "
+		       "allow it";
 	case ACT_FOLLOWFD:
 	case ACT_UNFOLLOWFD:
 	case ACT_COPYFD:
