@@ -45,7 +45,7 @@ CFLAGS  += -std=c11 -D_GNU_SOURCE $(WARN) -MMD -MP \
 	   -I$(OUTPUT)/grammar -I$(OUTPUT)/gen -Icompiler -Igrammar -Iruntime/include -Icommon -Ik8sapi \
 	   -DTPC_VERSION='"$(VERSION)"'
 LDLIBS_TPC    := -lyaml -lbpf -lelf -lz -ljansson -lsodium
-LDLIBS_LOADER := -lbpf -lelf -lz -ljansson -lmicrohttpd -lcurl -lpthread -lsodium
+LDLIBS_LOADER := -lbpf -lelf -lz -ljansson -lmicrohttpd -lcurl -lpthread -lsodium -lresolv
 BPFTOOL ?= bpftool
 ARCH    := $(shell uname -m | sed 's/x86_64/x86/;s/aarch64/arm64/')
 
@@ -123,7 +123,7 @@ LOADER_STATIC_OBJS := $(patsubst %.c,$(OUTPUT)/static/%.o,$(LOADER_SRCS) $(COMMO
 loader-static: $(OUTPUT)/tpc-loader-static
 $(OUTPUT)/tpc-loader-static: $(LOADER_STATIC_OBJS)
 	$(call msg,LINK,$@)
-	$(Q)$(CC) $(CFLAGS) -static -o $@ $^ -lbpf -lelf -lz -ljansson -lpthread -lsodium
+	$(Q)$(CC) $(CFLAGS) -static -o $@ $^ -lbpf -lelf -lz -ljansson -lpthread -lsodium -lresolv
 
 $(OUTPUT)/static/loader/%.o: loader/%.c | $(BASE_SKEL) $(BASE_LEGACY_SKEL)
 	$(call msg,CC,$@)

@@ -82,6 +82,13 @@ static const char run_usage[] =
 	"  --k8s-token-file FILE  bearer token, re-read at each connect (default: the service\n"
 	"                         account's token)\n"
 	"  --no-k8s               do not watch pods on the API\n"
+	"  --allow-url PREFIX     perform policies' GetUrl for URLs starting with PREFIX\n"
+	"                         (repeatable; off by default: skipped requests are logged once)\n"
+	"  --allow-dns NAME       perform policies' DnsLookup of NAME (repeatable; *.DOMAIN\n"
+	"                         allows its subdomains)\n"
+	"  --request-rate N       at most N GetUrl/DnsLookup requests per second (default 1;\n"
+	"                         the excess is dropped and counted)\n"
+	"  --dns-server ADDR[:P]  DnsLookup asks this IPv4 server (default: /etc/resolv.conf)\n"
 	"  -v, --verbose          more diagnostics (twice: libbpf debug)\n";
 
 static char **split_list(const char *s)
@@ -109,6 +116,23 @@ static void free_list(char **v)
 	for (char **p = v; p && *p; p++)
 		free(*p);
 	free(v);
+}
+
+/* A repeatable option: one more value in a NULL-terminated list. */
+static int append_list(char ***v, const char *s)
+{
+	size_t n = 0;
+	char **nv;
+
+	while (*v && (*v)[n])
+		n++;
+	nv = realloc(*v, (n + 2) * sizeof(*nv));
+	if (!nv)
+		return -1;
+	*v = nv;
+	nv[n] = strdup(s);
+	nv[n + 1] = NULL;
+	return nv[n] ? 0 : -1;
 }
 
 static int parse_types(const char *s, unsigned *mask)
@@ -152,6 +176,7 @@ static int do_run(int argc, char **argv)
 		O_METRICS, O_NODE, O_PIN, O_MOUNT, O_ALLOW_EV, O_DENY_EV, O_ALLOW_POL,
 		O_DENY_POL, O_POLL, O_NO_BASE, O_BASE_RING, O_DISABLE, O_RING, O_REQUIRE_SIG,
 		O_PODS_FILE, O_CGROUP_ROOT, O_K8S_API, O_K8S_CA, O_K8S_TOKEN, O_NO_K8S,
+		O_ALLOW_URL, O_ALLOW_DNS, O_REQ_RATE, O_DNS_SERVER,
 	};
 	static const struct option lopts[] = {
 		{ "policy-dir", required_argument, 0, O_POLICY_DIR },
@@ -181,6 +206,10 @@ static int do_run(int argc, char **argv)
 		{ "k8s-ca", required_argument, 0, O_K8S_CA },
 		{ "k8s-token-file", required_argument, 0, O_K8S_TOKEN },
 		{ "no-k8s", no_argument, 0, O_NO_K8S },
+		{ "allow-url", required_argument, 0, O_ALLOW_URL },
+		{ "allow-dns", required_argument, 0, O_ALLOW_DNS },
+		{ "request-rate", required_argument, 0, O_REQ_RATE },
+		{ "dns-server", required_argument, 0, O_DNS_SERVER },
 		{ "verbose", no_argument, 0, 'v' },
 		{ "help", no_argument, 0, 'h' },
 		{ 0 },
@@ -223,6 +252,16 @@ static int do_run(int argc, char **argv)
 		case O_K8S_CA: o.k8s_ca = optarg; break;
 		case O_K8S_TOKEN: o.k8s_token_file = optarg; break;
 		case O_NO_K8S: o.no_k8s = true; break;
+		case O_ALLOW_URL: bad |= append_list(&o.req.allow_url, optarg); break;
+		case O_ALLOW_DNS: bad |= append_list(&o.req.allow_dns, optarg); break;
+		case O_REQ_RATE:
+			bad |= parse_uint("--request-rate", optarg, &o.req.rate);
+			if (!o.req.rate) {
+				fprintf(stderr, "tpc-loader: error: --request-rate: at least 1\n");
+				bad = 1;
+			}
+			break;
+		case O_DNS_SERVER: o.req.dns_server = optarg; break;
 		case O_MOUNT: o.mount = true; break;
 		case O_ALLOW_EV: bad |= parse_types(optarg, &o.filter.allow_types); break;
 		case O_DENY_EV: bad |= parse_types(optarg, &o.filter.deny_types); break;
@@ -294,6 +333,8 @@ cleanup:
 	free_list(o.filter.allow_policies);
 	free_list(o.filter.deny_policies);
 	free_list(o.disabled);
+	free_list(o.req.allow_url);
+	free_list(o.req.allow_dns);
 	return ret;
 }
 

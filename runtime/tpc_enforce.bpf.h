@@ -52,10 +52,16 @@ TPC_INLINE int tpc_enforce__verdict(u32 hook)
 {
 	u64 k = bpf_get_current_pid_tgid();
 	struct tpc_enforce_req *r = bpf_map_lookup_elem(&tpc_enforce, &k);
+	int err;
 
 	if (!r || !(r->hooks & (1ull << (hook & 63))))
 		return 0;
-	return -r->err;
+	/* bounded for the verifier: 6.12 checks an LSM program returns
+	 * [-4095, 0] (MAX_ERRNO) */
+	err = r->err;
+	if (err <= 0 || err > 4095)
+		return -1;
+	return -err;
 }
 
 TPC_INLINE void tpc_enforce__clear(void)

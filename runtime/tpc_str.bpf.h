@@ -105,4 +105,61 @@ struct tpc_lpm_key {
 	char data[TPC_STR_MAX];
 };
 
+/* SubString: does the string of len bytes at buf (a masked pointer into a
+ * 2*TPC_STR_MAX area, as P<n>() gives) contain needle? Two bpf_loop()s,
+ * start positions and the bytes compared at one, so the verifier checks
+ * each small body once (an unrolled compare cost ~35k verified
+ * instructions per needle); icase lowers the string's ASCII letters (the
+ * compiler lowered the needle). */
+struct tpc_substr {
+	const char *buf;
+	u32 len;
+	u32 nlen;
+	u32 pos;
+	bool icase;
+	bool ok;
+	bool found;
+	char needle[TPC_SUBSTR_MAX];
+};
+
+static long tpc_str__substr_byte(u32 j, void *ctx)
+{
+	struct tpc_substr *x = ctx;
+	char a = x->buf[(x->pos + j) & TPC_STR_MASK];
+
+	if (x->icase && a >= 'A' && a <= 'Z')
+		a += 'a' - 'A';
+	if (a != x->needle[j & (TPC_SUBSTR_MAX - 1)]) {
+		x->ok = false;
+		return 1;
+	}
+	return 0;
+}
+
+static long tpc_str__substr_step(u32 i, void *ctx)
+{
+	struct tpc_substr *x = ctx;
+
+	if (i + x->nlen > x->len)
+		return 1;
+	x->pos = i;
+	x->ok = true;
+	bpf_loop(x->nlen, tpc_str__substr_byte, x, 0);
+	if (!x->ok)
+		return 0;
+	x->found = true;
+	return 1;
+}
+
+TPC_INLINE bool tpc_str__contains(struct tpc_substr *x, const char *buf, int len)
+{
+	if (len < (int)x->nlen || len >= TPC_STR_MAX)
+		return false;
+	x->buf = buf;
+	x->len = len;
+	x->found = false;
+	bpf_loop(len - x->nlen + 1, tpc_str__substr_step, x, 0);
+	return x->found;
+}
+
 #endif

@@ -58,7 +58,8 @@ static const char *test_name(enum ir_test t)
 	static const char *const n[] = { "==", "!=", "<", "<=", ">", ">=", "in", "mask",
 					 "in range", "equals", "starts with", "ends with",
 					 "bit", "in CIDR", "port in", "family in", "file type in",
-					 "TCP state in", "protocol in", "link count in" };
+					 "TCP state in", "protocol in", "link count in", "contains",
+					 "contains (any case)" };
 
 	return n[t];
 }
@@ -212,7 +213,7 @@ static void print_actions(const struct ir_object *o, const struct ir_action *a)
 				printf("%s %s", n++ ? "," : "", o->enf_hooks.v[i].lsm);
 		printf(" (a request made here, runtime/tpc_enforce.bpf.h; needs BPF LSM)");
 	}
-	if (a->deny && a->kill) {
+	if (a->block) {
 		printf(" Block (deny with -%d where the LSM variant runs, else SIGKILL)", a->deny);
 	} else {
 		if (a->notify && (a->kill || a->signal))
@@ -228,6 +229,13 @@ static void print_actions(const struct ir_object *o, const struct ir_action *a)
 		if (a->signal)
 			printf(" signal %d", a->signal);
 	}
+	for (size_t i = 0; i < a->nsockops; i++)
+		printf(" %s the socket in slot %d", a->sockops[i].untrack ? "UntrackSock:" : "TrackSock:",
+		       a->sockops[i].slot);
+	if (a->url)
+		printf(" GetUrl %s (by tpc-loader, with --allow-url)", a->url);
+	if (a->fqdn)
+		printf(" DnsLookup %s (by tpc-loader, with --allow-dns)", a->fqdn);
 	printf(a->post ? " post event" : " no event");
 	printf("; stop (first match wins)\n");
 }
@@ -321,6 +329,11 @@ static void explain_ir(const struct ir_object *o)
 	printf("fixed maps: ring buffer %d KiB, per-CPU scratch %zu bytes, process cache %d KiB\n",
 	       (1 << 22) / 1024, (size_t)(TPC_EV_MAX + TPC_PATH_MAX * 3 + 8 + 4 * TPC_STR_MAX * 2),
 	       32768 * 24 / 1024);
+	if (o->needs_socktrack)
+		printf("socket tracking: map tpc_socktrack (LRU hash, 32768 sockets): events of hooks "
+		       "with a sock argument report the socket's tracked owner; freed sockets are "
+		       "forgotten by fentry/kprobe __sk_free (else tp_btf inet_sock_set_state, TCP "
+		       "only)\n");
 	if (o->enf_hooks.n) {
 		printf("enforcer programs (deny requests, map tpc_enforce: LRU hash of 16384 "
 		       "threads):\n");

@@ -280,6 +280,18 @@ static void emit_str_leaf(struct body *B, const struct ir_pred *p)
 			snprintf(ptr, sizeof(ptr), "P%d()", p->slot);
 			emit_words(out, ptr, l, l->len);
 			break;
+		case T_STR_SUBSTR:
+		case T_STR_SUBSTR_ICASE:
+			/* the needle as bytes, never as C text */
+			/* L() first: it sets the offset P() depends on */
+			fprintf(out,
+				"({ int _l = L%d(); struct tpc_substr _x = { .nlen = %u, .icase = %d, "
+				".needle = { ",
+				p->slot, l->len, p->test == T_STR_SUBSTR_ICASE);
+			for (uint32_t k = 0; k < l->len; k++)
+				fprintf(out, "%s0x%02x", k ? ", " : "", (unsigned char)l->s[k]);
+			fprintf(out, " } }; tpc_str__contains(&_x, P%d(), _l); }", p->slot);
+			break;
 		default: /* suffix: compare at the tail */
 			fprintf(out, "(L%d() >= %u && ", p->slot, l->len);
 			snprintf(ptr, sizeof(ptr), "T%d(%u)", p->slot, l->len);
@@ -324,10 +336,12 @@ static void emit_sa_leaf(struct body *B, const struct ir_pred *p)
 		for (size_t i = 0; i < p->nvals; i++) {
 			if (i)
 				fputs(" || ", out);
+			/* cast and parenthesized: a lone comparison as an if's whole condition
+			 * trips clang's -Wparentheses-equality */
 			if (p->test == T_FAMILY)
-				fprintf(out, "S%d()->family == %" PRId64, p->slot, p->vals[i]);
+				fprintf(out, "((u32)S%d()->family == %" PRId64 ")", p->slot, p->vals[i]);
 			else if (p->test == T_PROTO)
-				fprintf(out, "S%d()->protocol == %" PRId64, p->slot, p->vals[i]);
+				fprintf(out, "((u32)S%d()->protocol == %" PRId64 ")", p->slot, p->vals[i]);
 			else
 				fprintf(out, "(S%d()[%d].port >= %" PRId64 " && S%d()[%d].port <= %" PRId64 ")",
 					p->slot, p->bit, p->vals[i], p->slot, p->bit, p->his[i]);
@@ -561,7 +575,9 @@ static void emit_raw_base(FILE *out, const struct ir_arg *a, const struct ir_var
 		fprintf(out, "(u64)tpc_%s__arg_int(nc, %d)", net_name(v->net), a->index);
 		return;
 	case AF_RET:
-		if (v->at == AT_FEXIT)
+		/* an LSM program's ctx[nargs]: the verdict so far (the hook's
+		 * result when it does not deny: BPF runs last of the LSMs) */
+		if (v->at == AT_FEXIT || v->at == AT_LSM)
 			fprintf(out, "((u64 *)ctx)[%d]", v->lsm_nargs);
 		else
 			fputs("(u64)PT_REGS_RC((struct pt_regs *)ctx)", out);
@@ -648,6 +664,13 @@ static void emit_arg_state(struct body *B)
 
 			B->bufs[sl] = k;
 			fprintf(out, "\tbool s%d_ok = false;\n", sl);
+			if (a->kind == AK_SOCK && a->from != AF_NET && B->o->needs_socktrack) {
+				/* the struct sock pointer: socket tracking's key */
+				fprintf(out, "#define K%d() ((u64)%s(", sl,
+					a->type == ARG_SOCKET ? "BPF_CORE_READ((struct socket *)" : "");
+				emit_raw_switch(out, p, a);
+				fputs(a->type == ARG_SOCKET ? "), sk))\n" : "))\n", out);
+			}
 			if (a->from == AF_NET) {
 				fprintf(out, "#define S%d() tpc_%s__arg_sa(nc, %d)\n", sl, net_name(p->net),
 					a->index);
@@ -786,6 +809,8 @@ static void emit_arg_undefs(struct body *B)
 
 		fprintf(B->out, "#undef A%d\n#undef L%d\n#undef P%d\n#undef T%d\n#undef S%d\n", sl, sl,
 			sl, sl, sl);
+		if (B->o->needs_socktrack && B->p->args.v[i].kind == AK_SOCK)
+			fprintf(B->out, "#undef K%d\n", sl);
 		if (B->p->args.v[i].kind == AK_KOBJ)
 			fprintf(B->out, "#undef K%d\n", sl);
 	}
@@ -830,6 +855,47 @@ static const char *kobj_reader(enum arg_type t)
 	}
 }
 
+static void emit_deny_cond(FILE *out, const struct ir_prog *p)
+{
+	bool any = false;
+
+	fputs("(", out);
+	for (size_t i = 0; i < p->variants.n; i++) {
+		if (!p->variants.v[i].deny_capable)
+			continue;
+		fprintf(out, "%sv == %zu", any ? " || " : "", i);
+		any = true;
+	}
+	/* the test entry stands for the variant that denies, when one does */
+	if (any && emit_testrun)
+		fputs(" || v == TPC_TESTV", out);
+	fputs(any ? ")" : "0)", out);
+}
+
+/* Socket tracking: a hook with a sock argument reports the tracked owner
+ * of its first sock argument (not the returned one, which the hook itself
+ * may be tracking) instead of the current task. */
+static void emit_sock_owner(struct body *B, const struct ir_spec *sp)
+{
+	if (!B->o->needs_socktrack)
+		return;
+	for (size_t i = 0; i < sp->event_args.n; i++) {
+		const struct ir_arg *a = &B->p->args.v[sp->event_args.v[i]];
+
+		if (a->kind == AK_SOCK && a->from != AF_NET && !a->is_return) {
+			fprintf(B->out, "\t\ttpc_socktrack__owner(h, K%d());\n", a->slot);
+			return;
+		}
+	}
+}
+
+static void emit_sock_ops(FILE *out, const struct ir_action *act)
+{
+	for (size_t i = 0; i < act->nsockops; i++)
+		fprintf(out, "\t\ttpc_socktrack__%s(K%d());\n",
+			act->sockops[i].untrack ? "untrack" : "track", act->sockops[i].slot);
+}
+
 static void emit_event(struct body *B, const struct ir_spec *sp, const struct ir_rule *r)
 {
 	FILE *out = B->out;
@@ -841,6 +907,7 @@ static void emit_event(struct body *B, const struct ir_spec *sp, const struct ir
 	} else {
 		fprintf(out, "\t\th = (void *)s->ev;\n\t\ttpc_hdr__fill(h, TPC_EV_HOOK, %d);\n", r->id);
 		fputs("\t\to = sizeof(*h);\n", out);
+		emit_sock_owner(B, sp);
 	}
 	for (size_t i = 0; i < sp->event_args.n; i++) {
 		int sl = sp->event_args.v[i];
@@ -849,6 +916,14 @@ static void emit_event(struct body *B, const struct ir_spec *sp, const struct ir
 		switch (a->kind) {
 		case AK_INT:
 		case AK_CAPS:
+			if (a->is_return && r->act.deny && !B->p->net) {
+				/* return: true on an Override compiled as an LSM program:
+				 * the value returned is the deny's */
+				fputs("\t\to = tpc_ev__put_int(s, o, ", out);
+				emit_deny_cond(out, B->p);
+				fprintf(out, " ? (u64)-%d : A%d());\n", r->act.deny, sl);
+				break;
+			}
 			fprintf(out, "\t\to = tpc_ev__put_int(s, o, A%d());\n", sl);
 			break;
 		case AK_SOCK:
@@ -905,22 +980,6 @@ static void emit_event(struct body *B, const struct ir_spec *sp, const struct ir
 	}
 }
 
-static void emit_deny_cond(FILE *out, const struct ir_prog *p)
-{
-	bool any = false;
-
-	fputs("(", out);
-	for (size_t i = 0; i < p->variants.n; i++) {
-		if (!p->variants.v[i].deny_capable)
-			continue;
-		fprintf(out, "%sv == %zu", any ? " || " : "", i);
-		any = true;
-	}
-	/* the test entry stands for the variant that denies, when one does */
-	if (any && emit_testrun)
-		fputs(" || v == TPC_TESTV", out);
-	fputs(any ? ")" : "0)", out);
-}
 
 /* "rule N" comment and the opening `if (<pred>) {` */
 static void emit_rule_head(struct body *B, const struct ir_rule *r)
@@ -950,6 +1009,11 @@ static void emit_post(struct body *B, const struct ir_action *act, int rule, con
 			(uint64_t)(act->rate_limit_ms * 1000000ull), ind, ind, ind);
 	else if (act->post)
 		fprintf(out, "%sh->action |= TPC_ACT_POST;\n%stpc_event__submit(s, o);\n", ind, ind);
+	else if (act->url || act->fqdn)
+		/* NoPost with GetUrl/DnsLookup: the loader acts on the record and
+		 * does not print it */
+		fprintf(out, "%sh->action |= TPC_ACT_NOPOST;\n%stpc_event__submit(s, o);\n", ind,
+			ind);
 }
 
 static void emit_rule(struct body *B, const struct ir_spec *sp, const struct ir_rule *r,
@@ -957,7 +1021,8 @@ static void emit_rule(struct body *B, const struct ir_spec *sp, const struct ir_
 {
 	FILE *out = B->out;
 	const struct ir_action *act = &r->act;
-	bool block = act->deny && act->kill; /* the exec shorthand */
+	/* the exec shorthand: one of the two; Override with Sigkill does both */
+	bool block = act->block;
 
 	emit_rule_head(B, r);
 	emit_event(B, sp, r);
@@ -987,6 +1052,7 @@ static void emit_rule(struct body *B, const struct ir_spec *sp, const struct ir_
 			act->enf_hooks, act->enf_errno, act->enf_errno);
 	if (act->cap_update)
 		fputs("\t\ttpc_capchg__update();\n", out);
+	emit_sock_ops(out, act);
 	emit_post(B, act, r->id, "\t\t");
 	if (B->testrun)
 		fprintf(out, "\t\ttpc_test__decide(%d, h);\n", r->id);
@@ -1615,6 +1681,8 @@ rate_done:
 		fputs("#include \"tpc_usdt.bpf.h\"\n", out);
 	if (o->enf_hooks.n)
 		fputs("#include \"tpc_enforce.bpf.h\"\n", out);
+	if (o->needs_socktrack)
+		fputs("#include \"tpc_socktrack.bpf.h\"\n", out);
 	{
 		int nscopes = 0;
 
@@ -1668,6 +1736,18 @@ rate_done:
 		      "int tpc_capchg_exec(u64 *ctx)\n{\n\ttpc_capchg__exec();\n\treturn 0;\n}\n\n",
 		      out);
 	emit_enforcers(out, o);
+	if (o->needs_socktrack)
+		fputs("/* a freed socket is forgotten, so a reused pointer has no owner */\n"
+		      "SEC(\"fentry/__sk_free\")\nint tpc_socktrack_free_fentry(u64 *ctx)\n{\n"
+		      "\ttpc_socktrack__untrack(ctx[0]);\n\treturn 0;\n}\n\n"
+		      "SEC(\"kprobe/__sk_free\")\nint tpc_socktrack_free_kprobe(struct pt_regs *ctx)\n{\n"
+		      "\ttpc_socktrack__untrack((u64)PT_REGS_PARM1(ctx));\n\treturn 0;\n}\n\n"
+		      "/* where only tracepoints attach: a TCP socket's close */\n"
+		      "SEC(\"tp_btf/inet_sock_set_state\")\n"
+		      "int tpc_socktrack_free_tcp(u64 *ctx)\n{\n"
+		      "\tif ((int)ctx[2] == 7 /* TCP_CLOSE */)\n\t\ttpc_socktrack__untrack(ctx[0]);\n"
+		      "\treturn 0;\n}\n\n",
+		      out);
 	if (o->needs_proc || o->pidsets.n || o->needs_capchg) {
 		fputs("/* forget a process's binary bits when it exits (pids are reused) */\n"
 		      "SEC(\"tracepoint/sched/sched_process_exit\")\n"

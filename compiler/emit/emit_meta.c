@@ -221,6 +221,17 @@ char *meta__json(const struct ir_object *o, const struct meta_opts *opts)
 								  * selector; the loader wants >= 0 */
 								 ru->selector < 0 ? 0 : ru->selector,
 								 "actions", acts, "post", ru->act.post));
+					/* GetUrl, DnsLookup: performed by tpc-loader */
+					if (ru->act.url)
+						json_object_set_new(
+							json_array_get(rules,
+								       json_array_size(rules) - 1),
+							"url", json_string(ru->act.url));
+					if (ru->act.fqdn)
+						json_object_set_new(
+							json_array_get(rules,
+								       json_array_size(rules) - 1),
+							"fqdn", json_string(ru->act.fqdn));
 				}
 			}
 		}
@@ -268,6 +279,21 @@ char *meta__json(const struct ir_object *o, const struct meta_opts *opts)
 						       "lsm", "target", o->enf_hooks.v[i].lsm, "group",
 						       json_sprintf("enforce_lsm%zu", i), "prio", 0));
 		lsm = true;
+	}
+	if (o->needs_socktrack) {
+		/* one of them: the socket-tracking map forgets freed sockets */
+		static const char *const fr[][3] = {
+			{ "tpc_socktrack_free_fentry", "fentry", "__sk_free" },
+			{ "tpc_socktrack_free_kprobe", "kprobe", "__sk_free" },
+			{ "tpc_socktrack_free_tcp", "tp_btf", "inet_sock_set_state" },
+		};
+
+		for (int i = 0; i < 3; i++)
+			json_array_append_new(progs, json_pack("{s:s, s:s, s:s, s:s, s:i}", "name",
+							       fr[i][0], "attach", fr[i][1],
+							       "target", fr[i][2], "group",
+							       "socktrack_free", "prio", i));
+		fentry = kprobe = tp_btf = true;
 	}
 	for (size_t i = 0; i < o->enf_exits.n; i++)
 		json_array_append_new(progs, json_pack("{s:o, s:s, s:o, s:o, s:i}", "name",

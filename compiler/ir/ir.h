@@ -83,6 +83,8 @@ enum ir_test {
 	T_STATE,   /* TCP state of a sock in values[] */
 	T_PROTO,   /* IP protocol of a sock/sockaddr in values[] */
 	T_NLINK,   /* link count of the object's inode in values[] (Unlinked: 0) */
+	T_STR_SUBSTR,	     /* string contains any of strs[] (SubString) */
+	T_STR_SUBSTR_ICASE, /* the same ignoring ASCII case (strs[] lowercased) */
 };
 
 struct ir_strlit {
@@ -196,10 +198,20 @@ struct ir_action {
 	uint64_t rate_limit_ms;
 	int rate_scope; /* 0 thread, 1 process, 2 global */
 	bool cap_update; /* matched a capability change: the current sets become the baseline */
+	bool block;	  /* exec Block: deny where the variant can, else SIGKILL */
 	bool notify;	  /* kill/signal come from NotifyEnforcer (sent in this hook) */
 	int notify_errno; /* its argError, accepted but not applied (sema) */
 	uint64_t enf_hooks; /* deny at these enforcer LSM hooks (ir_object.enf_hooks bits) */
 	int enf_errno;	    /* with this errno (runtime/tpc_enforce.bpf.h) */
+	/* TrackSock/UntrackSock (and returnArgAction): the sock in slot `slot`
+	 * (runtime/tpc_socktrack.bpf.h) */
+	struct ir_sockop {
+		bool untrack;
+		int slot;
+	} sockops[4];
+	size_t nsockops;
+	const char *url;  /* GetUrl: performed by tpc-loader (metadata "url") */
+	const char *fqdn; /* DnsLookup: likewise ("fqdn") */
 	const char *names[8]; /* action names for metadata */
 	size_t nnames;
 };
@@ -348,6 +360,7 @@ struct ir_object {
 	bool needs_proc; /* some prog reads binary bits: emit the exit cleaner */
 	bool needs_net;	 /* network progs: include tpc_net.bpf.h, emit the owner recorder */
 	bool needs_capchg; /* matchCapabilityChanges: tpc_capchg.bpf.h and its exec program */
+	bool needs_socktrack; /* TrackSock/UntrackSock: tpc_socktrack.bpf.h, owners in events */
 	bool needs_usdt;   /* a usdts hook: tpc_usdt.bpf.h (libbpf's usdt.bpf.h) */
 	VEC(struct ir_enf_hook) enf_hooks; /* deny requests: one LSM program each */
 	VEC(const char *) enf_exits;	   /* syscalls whose sys_exit clears a request */

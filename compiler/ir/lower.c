@@ -681,6 +681,12 @@ have_slot:
 		case OP_POSTFIX:
 			p->test = T_STR_SUFFIX;
 			break;
+		case OP_SUBSTRING:
+			p->test = T_STR_SUBSTR;
+			break;
+		case OP_SUBSTRING_IGNCASE:
+			p->test = T_STR_SUBSTR_ICASE;
+			break;
 		case OP_NOT_FILE_TYPE:
 			neg = true;
 			/* fallthrough */
@@ -728,12 +734,31 @@ have_slot:
 			return NULL;
 		}
 		for (size_t i = 0; i < m->values.n; i++) {
-			if (m->values.v[i].len >= TPC_STR_MAX - 1) {
-				LERR(L, m->values.v[i].span, "string value longer than %d bytes",
-				     TPC_STR_MAX - 2);
+			const struct ast_str *v = &m->values.v[i];
+
+			if (v->len >= TPC_STR_MAX - 1) {
+				LERR(L, v->span, "string value longer than %d bytes", TPC_STR_MAX - 2);
 				return NULL;
 			}
-			ir_pred__add_str(L->a, p, m->values.v[i].s, m->values.v[i].len);
+			if (p->test == T_STR_SUBSTR || p->test == T_STR_SUBSTR_ICASE) {
+				/* runtime/tpc_str.bpf.h searches for at most 64 bytes */
+				char *lc;
+
+				if (!v->len || v->len > TPC_SUBSTR_MAX) {
+					LERR(L, v->span, "SubString values are 1 to %d bytes",
+					     TPC_SUBSTR_MAX);
+					return NULL;
+				}
+				lc = arena__alloc(L->a, v->len + 1);
+				for (size_t k = 0; k < v->len; k++)
+					lc[k] = p->test == T_STR_SUBSTR_ICASE && v->s[k] >= 'A' &&
+							v->s[k] <= 'Z'
+						? v->s[k] - 'A' + 'a'
+						: v->s[k];
+				ir_pred__add_str(L->a, p, lc, v->len);
+				continue;
+			}
+			ir_pred__add_str(L->a, p, v->s, v->len);
 		}
 		break;
 	case AK_KOBJ:
@@ -854,6 +879,16 @@ have_slot:
 	return p;
 }
 
+/* returnCopy reads an argument at the return: an LSM program, which runs
+ * before the function, cannot serve it */
+static bool has_return_copy(const struct ast_hook *h)
+{
+	for (size_t i = 0; i < h->args.n; i++)
+		if (h->args.v[i].return_copy.present && h->args.v[i].return_copy.v)
+			return true;
+	return false;
+}
+
 /* ---- enforcer requests (runtime/tpc_enforce.bpf.h) ---- */
 
 /* The object's enforcer bits for syscall `call`: one LSM program per hook
@@ -930,8 +965,33 @@ static uint64_t notify_hooks(struct lower *L, struct span sp)
 	return n.bits;
 }
 
+/* TrackSock/UntrackSock on the sock in `slot` (-1: no such argument, an
+ * error sema reported). */
+static void sock_op(struct lower *L, struct ir_action *act, bool untrack, int slot,
+		    struct span sp)
+{
+	if (slot < 0) {
+		LERR(L, sp, "socket tracking needs a 'sock' argument");
+		return;
+	}
+	if (act->nsockops == sizeof(act->sockops) / sizeof(act->sockops[0])) {
+		LERR(L, sp, "at most 4 socket tracking actions in one selector");
+		return;
+	}
+	act->sockops[act->nsockops++] = (struct ir_sockop){ .untrack = untrack, .slot = slot };
+	L->o->needs_socktrack = true;
+}
+
+static int sock_slot(const struct ast_hook *h, const int *slots, int64_t index)
+{
+	for (size_t i = 0; i < h->args.n; i++)
+		if (h->args.v[i].index.v == index && h->args.v[i].type_id == ARG_SOCK)
+			return slots[i];
+	return -1;
+}
+
 static void lower_actions(struct lower *L, const struct ast_hook *h, const struct ast_selector *sel,
-			  struct ir_action *act, bool *enforce)
+			  const int *slots, struct ir_action *act, bool *enforce)
 {
 	act->post = true;
 	if (!sel || !sel->match_actions.n) {
@@ -1002,6 +1062,18 @@ static void lower_actions(struct lower *L, const struct ast_hook *h, const struc
 			break;
 		case ACT_CLEANUP_ENFORCER:
 			break;
+		case ACT_TRACKSOCK:
+		case ACT_UNTRACKSOCK:
+			sock_op(L, act, x->action == ACT_UNTRACKSOCK,
+				sock_slot(h, slots, x->arg_sock.present ? x->arg_sock.v : 0), x->span);
+			break;
+		case ACT_GETURL:
+			/* the record reaches tpc-loader even with NoPost */
+			act->url = x->arg_url.s;
+			break;
+		case ACT_DNSLOOKUP:
+			act->fqdn = x->arg_fqdn.s;
+			break;
 		case ACT_OVERRIDE:
 			if (errno__lookup(x->arg_error.s ? x->arg_error.s : "", &v)) {
 				LERR(L, x->span, "Override needs a valid argError");
@@ -1017,7 +1089,7 @@ static void lower_actions(struct lower *L, const struct ast_hook *h, const struc
 			}
 			if (h->kind != HOOK_LSM &&
 			    !(h->kind == HOOK_KPROBE && h->call.present &&
-			      !strncmp(h->call.s, "security_", 9) && !ast_hook__at_return(h))) {
+			      !strncmp(h->call.s, "security_", 9) && !has_return_copy(h))) {
 				LERR(L, x->span,
 				     "Override on %s hooks is not supported by tpc yet (only lsmhooks and security_* kprobes deny)",
 				     hook_kind__name(h->kind));
@@ -1039,6 +1111,7 @@ static void lower_actions(struct lower *L, const struct ast_hook *h, const struc
 			}
 			act->deny = EPERM;
 			act->kill = true; /* hosts without BPF LSM: SIGKILL at exec */
+			act->block = true;
 			*enforce = true;
 			break;
 		default:
@@ -1329,7 +1402,8 @@ static struct ir_prog *hook_prog(struct lower *L, const struct ast_hook *h,
 		 * compiles to an LSM program (no fmod_ret, no error injection).
 		 * Only deny-capable variants are emitted: a kernel without BPF
 		 * LSM refuses the object rather than silently not enforcing. */
-		if (!ret && has_override(h) && !strncmp(call, "security_", 9) && L->btf &&
+		if (has_override(h) && !has_return_copy(h) && !strncmp(call, "security_", 9) &&
+		    L->btf &&
 		    !btf_info__lsm_hook(L->btf, call + 9, &lfi)) {
 			snprintf(key, sizeof(key), "lsm:%s", call + 9);
 			p = prog_get(L, HOOK_LSM, key);
@@ -1562,7 +1636,7 @@ static void lower_hook(struct lower *L, const struct ast_hook *h, bool *enforce)
 	bool have_tpf;
 	struct ir_prog *p = hook_prog(L, h, &tpf, &have_tpf);
 	struct ir_spec spec = { 0 };
-	int *slots;
+	int *slots, ret_slot = -1, track_ret = 0;
 
 	if (!p)
 		return;
@@ -1620,6 +1694,8 @@ static void lower_hook(struct lower *L, const struct ast_hook *h, bool *enforce)
 			VEC_PUSH(L->a, spec.event_pos, -1);
 			p->args.v[spec.event_args.v[spec.event_args.n - 1]].in_event = true;
 			p->args.v[spec.event_args.v[spec.event_args.n - 1]].is_return = true;
+			if (a.kind == AK_SOCK)
+				ret_slot = spec.event_args.v[spec.event_args.n - 1];
 		}
 	}
 	if (!h->selectors.n) {
@@ -1629,6 +1705,10 @@ static void lower_hook(struct lower *L, const struct ast_hook *h, bool *enforce)
 		r.act.names[r.act.nnames++] = "Post";
 		VEC_PUSH(L->a, spec.rules, r);
 	}
+	/* returnArgAction: every matching rule tracks (or forgets) the
+	 * returned socket */
+	if (h->return_arg_action.present && !ast_str__eq(&h->return_arg_action, "Post"))
+		track_ret = ast_str__eq(&h->return_arg_action, "UntrackSock") ? 2 : 1;
 	for (size_t i = 0; i < h->selectors.n; i++) {
 		const struct ast_selector *sel = &h->selectors.v[i];
 		struct ir_rule r = { .id = L->o->nrules++, .selector = (int)i, .span = sel->span };
@@ -1636,10 +1716,13 @@ static void lower_hook(struct lower *L, const struct ast_hook *h, bool *enforce)
 		L->rule = r.id;
 		L->rule_capchg = false;
 		r.pred = lower_selector(L, p, h, slots, sel);
-		lower_actions(L, h, sel, &r.act, enforce);
+		lower_actions(L, h, sel, slots, &r.act, enforce);
 		r.act.cap_update = L->rule_capchg;
 		VEC_PUSH(L->a, spec.rules, r);
 	}
+	for (size_t i = 0; track_ret && i < spec.rules.n; i++)
+		sock_op(L, &spec.rules.v[i].act, track_ret == 2, ret_slot,
+			h->return_arg_action.span);
 	if (h->kind == HOOK_NET)
 		lower_net_spec(L, p, h, slots, &spec);
 	VEC_PUSH(L->a, p->specs, spec);

@@ -428,7 +428,9 @@ static void check_expr(struct sema *s, struct hook_ctx *hc, struct ast_expr *e, 
 			return;
 		}
 		if (e->cmp.op == CMP_CONTAINS && k != VK_CAPS) {
-			sema_unsupported(s, e->span, "contains", support__op(OP_SUBSTRING));
+			sema_unsupported(s, e->span, "contains",
+					 "the DSL does not lower substring tests yet; use a YAML "
+					 "matchArgs entry with operator SubString");
 			return;
 		}
 		if (e->cmp.rhs)

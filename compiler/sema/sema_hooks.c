@@ -676,9 +676,12 @@ static void check_args(struct sema *s, struct hook_ctx *hc)
 	if (h->ret.present && h->ret.v && (h->kind == HOOK_LSM || h->kind == HOOK_TRACEPOINT))
 		diag__error(s->d, h->ret.span, "return",
 			    "'return' applies to kprobes, fentries and uprobes only");
-	if (h->return_arg_action.present)
-		sema_unsupported(s, h->return_arg_action.span, "returnArgAction",
-				 support__field("returnArgAction"));
+	if (h->return_arg_action.present && !ast_str__eq(&h->return_arg_action, "Post") &&
+	    (!h->ret.v || !h->has_return_arg || h->return_arg.type_id != ARG_SOCK))
+		diag__error(s->d, h->return_arg_action.span, "return-arg-action",
+			    "returnArgAction '%s' tracks the returned socket: it needs 'return: "
+			    "true' and a 'returnArg' of type 'sock'",
+			    q(&h->return_arg_action));
 }
 
 /* ---- names against BTF ---- */

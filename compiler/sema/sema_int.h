@@ -54,6 +54,7 @@ struct hook_ctx {
 	bool noted_fmodret;
 	bool noted_enforcer;
 	bool noted_enforcer_sig;
+	bool noted_request;
 };
 
 /* Phases, in the one direction they call each other:

@@ -904,6 +904,67 @@ static void check_notify_enforcer(struct sema *s, struct hook_ctx *hc, struct as
 	}
 }
 
+/* GetUrl, DnsLookup: performed by tpc-loader in a worker thread, off the
+ * event path, only for destinations the loader is started with
+ * (--allow-url PREFIX, --allow-dns NAME), rate-limited; the value is
+ * checked here so the loader gets a plain http(s) URL or host name. It
+ * reaches the loader as metadata (JSON), never as C. */
+static void check_request(struct sema *s, struct hook_ctx *hc, struct ast_action *act)
+{
+	bool url = act->action == ACT_GETURL;
+	const struct ast_str *v = url ? &act->arg_url : &act->arg_fqdn;
+	const char *field = url ? "argUrl" : "argFqdn";
+	size_t i = 0;
+
+	if (!v->present || !v->len) {
+		diag__error(s->d, act->name.span, "action-arg", "%s needs '%s' (%s)",
+			    action__name(act->action), field,
+			    url ? "an http:// or https:// URL" : "a host name");
+		return;
+	}
+	if (url) {
+		if (!strncmp(v->s, "http://", 7))
+			i = 7;
+		else if (!strncmp(v->s, "https://", 8))
+			i = 8;
+		if (!i || i == v->len || v->s[i] == '/') {
+			bad_value(s, v, "argUrl", "expected an http:// or https:// URL with a host");
+			return;
+		}
+		for (; i < v->len; i++)
+			if ((unsigned char)v->s[i] <= ' ' || v->s[i] == 0x7f) {
+				bad_value(s, v, "argUrl",
+					  "a URL has no spaces or control characters");
+				return;
+			}
+	} else {
+		if (v->len > 253) {
+			bad_value(s, v, "argFqdn", "a host name is at most 253 characters");
+			return;
+		}
+		for (; i < v->len; i++) {
+			char c = v->s[i];
+
+			if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+			      (c >= '0' && c <= '9') || c == '-' || c == '.' || c == '_')) {
+				bad_value(s, v, "argFqdn",
+					  "a host name has only letters, digits, '-', '_' and '.'");
+				return;
+			}
+		}
+	}
+	if (!hc->noted_request) {
+		hc->noted_request = true;
+		diag__note(s->d, act->name.span,
+			   "%s is performed by tpc-loader, off by default: only with %s, "
+			   "rate-limited by --request-rate; without it the loader says once "
+			   "that it skips the request",
+			   action__name(act->action),
+			   url ? "--allow-url PREFIX matching the URL"
+			       : "--allow-dns NAME naming the host");
+	}
+}
+
 static void check_action(struct sema *s, struct hook_ctx *hc, struct ast_action *act)
 {
 	struct ast_hook *h = hc->h;
@@ -1010,6 +1071,25 @@ static void check_action(struct sema *s, struct hook_ctx *hc, struct ast_action 
 	case ACT_NOTIFY_ENFORCER:
 		check_notify_enforcer(s, hc, act);
 		break;
+	case ACT_GETURL:
+	case ACT_DNSLOOKUP:
+		check_request(s, hc, act);
+		break;
+	case ACT_TRACKSOCK:
+	case ACT_UNTRACKSOCK: {
+		/* argSock: the index of a declared sock argument (default 0) */
+		int64_t idx = act->arg_sock.present ? act->arg_sock.v : 0;
+		const struct ast_arg *a = hook_arg_by_index(h, idx);
+
+		if (!a || a->type_id != ARG_SOCK)
+			diag__error(s->d, act->arg_sock.present ? act->arg_sock.span : act->name.span,
+				    "action-arg",
+				    "%s needs 'argSock' to be the index of a 'sock' argument of the "
+				    "hook; argument %lld is %s",
+				    action__name(act->action), (long long)idx,
+				    a ? "not of type 'sock'" : "not declared");
+		break;
+	}
 	case ACT_CLEANUP_ENFORCER:
 		diag__note(s->d, act->name.span,
 			   "CleanupEnforcerNotification does nothing in tpc: NotifyEnforcer acts in "

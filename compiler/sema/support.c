@@ -21,15 +21,10 @@ const char *support__net_proto(enum net_proto p)
 const char *support__action(enum action a)
 {
 	switch (a) {
-	case ACT_GETURL:
-	case ACT_DNSLOOKUP:
-		return "tpc-loader performs no network requests on behalf of a policy";
-	case ACT_TRACKSOCK:
-	case ACT_UNTRACKSOCK:
-		return "socket tracking is not implemented yet";
 	case ACT_SET:
-		return "writing to user memory needs bpf_probe_write_user, which lockdown refuses "
-		       "on the target kernels";
+		return "writing a USDT argument's memory (bpf_probe_write_user) is not implemented; "
+		       "lockdown refuses that helper where it is on (this host), the Debian VMs "
+		       "allow it";
 	case ACT_FOLLOWFD:
 	case ACT_UNFOLLOWFD:
 	case ACT_COPYFD:
@@ -57,10 +52,6 @@ const char *support__op(enum op o)
 	case OP_CEL_EXPR:
 		return "CEL expressions are not compiled; write the condition in a 'match:' "
 		       "expression instead";
-	case OP_SUBSTRING:
-	case OP_SUBSTRING_IGNCASE:
-		return "substring search needs the bpf_strnstr kfuncs (Linux 6.17+), absent on "
-		       "the target kernels; use Prefix or Postfix";
 	case OP_CAPS_GAINED:
 		return "comparing two capability arguments is not implemented yet";
 	default:
@@ -80,7 +71,6 @@ static const struct {
 	{ "loader", "loader events (process_loader) are not implemented" },
 	{ "returnCopy", "gathering iovec segments at function return is not implemented "
 			"(returnCopy on char_buf is)" },
-	{ "returnArgAction", "socket tracking is not implemented yet" },
 	{ "kernelStackTrace", "stack traces are not collected by tpc yet" },
 	{ "userStackTrace", "stack traces are not collected by tpc yet" },
 	{ "imaHash", "IMA hashes are not collected by tpc yet" },

@@ -95,6 +95,8 @@ struct ldr_meta_rule {
 	char **actions;
 	size_t nactions;
 	bool post;
+	char *url;  /* GetUrl's argUrl, "" when none (performed by loader/net/request.c) */
+	char *fqdn; /* DnsLookup's argFqdn, "" when none */
 };
 
 struct ldr_meta_policy {

@@ -13,6 +13,7 @@
 #include <stdbool.h>
 
 #include "export/ldr_events.h"
+#include "net/ldr_request.h"
 
 struct ldr_opts {
 	const char *policy_dir;
@@ -39,6 +40,7 @@ struct ldr_opts {
 	char **disabled; /* feature names treated as unsupported (NULL-terminated) */
 	char **objs;
 	int nobjs;
+	struct ldr_req_opts req; /* GetUrl/DnsLookup: --allow-url, --allow-dns, ... */
 	/* --require-signature: the public key, read by main.c */
 	const unsigned char *sig_pubkey;
 };

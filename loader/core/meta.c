@@ -491,6 +491,8 @@ static void parse_rules(struct pctx *p, json_t *root, struct ldr_meta *m)
 		if (post && !json_is_boolean(post))
 			fail(p, "%s.post: expected a boolean", w);
 		r->post = !post || json_is_true(post);
+		r->url = get_str(p, v, "url", w, false);
+		r->fqdn = get_str(p, v, "fqdn", w, false);
 		if (p->failed)
 			return;
 	}
@@ -893,8 +895,11 @@ void ldr_meta__free(struct ldr_meta *m)
 		free(h->args);
 	}
 	free(m->hooks);
-	for (size_t i = 0; i < m->nrules; i++)
+	for (size_t i = 0; i < m->nrules; i++) {
 		free_strs(m->rules[i].actions, m->rules[i].nactions);
+		free(m->rules[i].url);
+		free(m->rules[i].fqdn);
+	}
 	free(m->rules);
 	for (size_t i = 0; i < m->nprograms; i++) {
 		free(m->programs[i].name);

@@ -74,6 +74,7 @@ struct run {
 	struct ldr_cgmap *cgmap; /* cgroup v2 id -> path, under --cgroup-root */
 	struct ldr_scope *scope; /* scoped policies' cgroup maps */
 	struct ldr_k8s *k8s;	 /* the API watch thread, or NULL */
+	struct ldr_req *req;	 /* GetUrl/DnsLookup (loader/net/request.c) */
 };
 
 static uint64_t now_boot_ns(void)
@@ -150,7 +151,13 @@ static int on_obj_event(void *ctx, void *data, size_t size)
 	struct ldr_obj *o = ctx;
 	struct run *r = o->user;
 
+	const struct tpc_ev_hdr *h = data;
+
 	ldr_events__hook(&r->ev, o->meta, o->rule_ctr, data, size);
+	/* GetUrl/DnsLookup of the record's rule: queued, never performed here */
+	if (size >= sizeof(*h) && (h->kind == TPC_EV_HOOK || h->kind == TPC_EV_NET) &&
+	    h->rule < o->meta->nrules)
+		ldr_req__rule(r->req, o->meta, &o->meta->rules[h->rule]);
 	return spend(r);
 }
 
@@ -301,6 +308,7 @@ static void install_object(struct run *r, struct ldr_obj *o, double ms)
 		 old ? "replaced" : "loaded", o->name, o->meta->npolicies,
 		 o->meta->npolicies == 1 ? "y" : "ies", o->nlinks, o->nlinks == 1 ? "" : "s", ms,
 		 names, ids);
+	ldr_req__object(r->req, o->name, o->meta);
 }
 
 static void refuse_object(struct run *r, const char *path, const char *err, bool at_start)
@@ -1058,6 +1066,15 @@ int ldr_run(struct ldr_opts *o)
 	r->ev.pods = r->pods;
 	r->metrics = ldr_metrics__new(collect, r);
 	r->ev.metrics = r->metrics;
+	{
+		char rerr[256];
+
+		r->req = ldr_req__new(&o->req, r->metrics, rerr, sizeof(rerr));
+		if (!r->req) {
+			ldr_err("%s", rerr);
+			goto cleanup;
+		}
+	}
 	r->ev.base_ctr[LDR_EV_EXEC] =
 		ldr_metrics__ctr(r->metrics, ldr_ev_type_names[LDR_EV_EXEC], "", "");
 	r->ev.base_ctr[LDR_EV_EXIT] =
@@ -1180,6 +1197,7 @@ int ldr_run(struct ldr_opts *o)
 	ret = 0;
 cleanup:
 	ldr_k8s__stop(r->k8s); /* before the store it feeds */
+	ldr_req__free(r->req); /* the worker finishes the request it performs */
 	ldr_metrics__free(r->metrics); /* stops the HTTP thread before objects go */
 	r->metrics = NULL;
 	ldr_events__l7_flush(&r->ev, NULL); /* held records name the objects' policies */

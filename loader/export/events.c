@@ -1219,6 +1219,9 @@ int ldr_events__hook(struct ldr_events *ev, const struct ldr_meta *m, struct ldr
 						 ldr_action_names[act]);
 		ldr_ctr__inc(*slot);
 	}
+	/* NoPost with GetUrl/DnsLookup: posted for the loader's request only */
+	if (h->action & TPC_ACT_NOPOST)
+		return 0;
 	if (!type_allowed(&ev->filter, hk->event, pol->name)) {
 		ev->filtered++;
 		return 0;

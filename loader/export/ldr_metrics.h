@@ -46,6 +46,10 @@ enum ldr_gctr {
 	LDR_G_K8S_RECONNECTS,
 	LDR_G_K8S_RELISTS,
 	LDR_G_TARGETS_LOST,
+	LDR_G_REQ_DONE,	   /* GetUrl/DnsLookup performed (loader/net/request.c) */
+	LDR_G_REQ_FAILED,  /* performed, no answer */
+	LDR_G_REQ_LIMITED, /* dropped by --request-rate or a full queue */
+	LDR_G_REQ_SKIPPED, /* not allowed by --allow-url / --allow-dns */
 	LDR_G__COUNT
 };
 void ldr_metrics__add(struct ldr_metrics *m, enum ldr_gctr which, uint64_t n);

@@ -30,6 +30,10 @@ static const char *const gnames[LDR_G__COUNT] = {
 	[LDR_G_K8S_RECONNECTS] = "tpc_k8s_watch_reconnects_total",
 	[LDR_G_K8S_RELISTS] = "tpc_k8s_relists_total",
 	[LDR_G_TARGETS_LOST] = "tpc_hook_targets_lost_total",
+	[LDR_G_REQ_DONE] = "tpc_policy_requests_total",
+	[LDR_G_REQ_FAILED] = "tpc_policy_requests_failed_total",
+	[LDR_G_REQ_LIMITED] = "tpc_policy_requests_limited_total",
+	[LDR_G_REQ_SKIPPED] = "tpc_policy_requests_skipped_total",
 };
 static const char *const ghelp[LDR_G__COUNT] = {
 	[LDR_G_LOAD_ERRORS] = "Objects refused at load (bad metadata, verifier, attach).",
@@ -38,6 +42,10 @@ static const char *const ghelp[LDR_G__COUNT] = {
 	[LDR_G_K8S_RECONNECTS] = "Kubernetes pod watch streams re-opened.",
 	[LDR_G_K8S_RELISTS] = "Kubernetes pod relists after an expired resourceVersion.",
 	[LDR_G_TARGETS_LOST] = "uprobe target files deleted or replaced while probed.",
+	[LDR_G_REQ_DONE] = "GetUrl/DnsLookup requests performed for a policy.",
+	[LDR_G_REQ_FAILED] = "GetUrl/DnsLookup requests that got no answer.",
+	[LDR_G_REQ_LIMITED] = "GetUrl/DnsLookup requests dropped by --request-rate or a full queue.",
+	[LDR_G_REQ_SKIPPED] = "GetUrl/DnsLookup requests skipped: destination not allowed.",
 };
 
 struct ldr_metrics *ldr_metrics__new(void (*collect)(void *ctx, struct jbuf *out), void *ctx)

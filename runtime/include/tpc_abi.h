@@ -40,6 +40,7 @@
 
 #define TPC_PATH_MAX 256 /* canonical path buffer, bytes incl. NUL */
 #define TPC_STR_MAX 256	 /* string argument copy, bytes incl. NUL */
+#define TPC_SUBSTR_MAX 64 /* SubString: longest value searched for */
 #define TPC_SCOPE_MAX 8192 /* cgroup ids in one workload scope map (tpc_scopeN) */
 #define TPC_SCOPE_DEPTH 12 /* cgroup levels below the root a scope check looks at */
 #define TPC_NET_SCOPE_MAX 64 /* scope maps a network hook can depend on (bits of tpc_net_owner.scope) */

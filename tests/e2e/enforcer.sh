@@ -61,6 +61,26 @@ if not ok:
     print("  want %s, got %s" % (want, sorted(got)), file=sys.stderr)
 PY
 
+# killer.yaml's shape (raw_syscalls/sys_enter, syscall64 InMap a syscalls
+# list, NotifyEnforcer with argError and argSig 9) on a private copy of
+# bash, so no other shell on the machine is matched: its dup2 kills it; the
+# same copy without a dup, and the system's bash with one, survive.
+cp /usr/bin/bash "$E2E_TMP/kbash"
+sed -e "s|@BASH@|$E2E_TMP/kbash|" "$E2E_ROOT/tests/e2e/policies/enforcer-raw.yaml" \
+	>"$E2E_TMP/enforcer-raw.yaml"
+if "$TPC" build "$E2E_TMP/enforcer-raw.yaml" -o "$E2E_TMP/enforcer-raw.bpf.o" 2>"$E2E_TMP/build.err"; then
+	start_loader raw "$E2E_TMP/enforcer-raw.bpf.o" || { fail enforcer/raw-loader-start; exit 0; }
+	out1=$("$E2E_TMP/kbash" -c 'echo survived' 2>&1)
+	{ ("$E2E_TMP/kbash" -c 'exec 3>&1; echo survived') >"$E2E_TMP/raw.out"; rc=$?; } 2>/dev/null
+	out3=$(bash -c 'exec 3>&1; echo survived' 2>&1)
+	stop_loader
+	check enforcer/raw-dup2-killed test "$rc" = 137 -a ! -s "$E2E_TMP/raw.out"
+	check enforcer/raw-no-dup-survives test "$out1" = survived
+	check enforcer/raw-other-bash-survives test "$out3" = survived
+else
+	fail enforcer/raw-build "$(grep -m1 error: "$E2E_TMP/build.err")"
+fi
+
 # Override on a syscall kprobe (sys_linkat) is carried out by an lsm/path_link
 # enforcer program: where this kernel has no BPF LSM the object must be
 # refused, naming the enforcer, never loaded without its deny; where it has

@@ -9,6 +9,8 @@
  *   act link OLD NEW [OLD2 NEW2]  link=ok | link=errno:NAME per pair (linkat(2),
  *                            one thread)
  *   act symlink TARGET NEW   symlink=ok | symlink=errno:NAME (symlinkat(2))
+ *   act udpchild PORT        creates a UDP socket, forks; the child sends 4242 bytes
+ *                            to 127.0.0.1:PORT on it: udpchild=ok parent=P child=C
  *   act tcpx PORT N M        a server child on 127.0.0.1:PORT reads N bytes and
  *                            answers M; this process connects, sends N, reads to
  *                            EOF: tcpx=ok cport=P got=M | tcpx=errno:NAME
@@ -176,6 +178,32 @@ static int do_tcpx(const char *port, long n, long m)
 	return 0;
 }
 
+/* The socket is created here and used by a child (socket tracking: the
+ * child's send reports this process when the socket is tracked). */
+static int do_udpchild(const char *port)
+{
+	static char buf[4242];
+	struct sockaddr_in sin = { .sin_family = AF_INET, .sin_port = htons(atoi(port)) };
+	int fd = socket(AF_INET, SOCK_DGRAM, 0), st;
+	pid_t child;
+
+	if (fd < 0) {
+		printf("udpchild=errno:%s\n", ename(errno));
+		return 0;
+	}
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	child = fork();
+	if (child < 0)
+		return 2;
+	if (!child)
+		_exit(sendto(fd, buf, sizeof(buf), 0, (struct sockaddr *)&sin, sizeof(sin)) < 0);
+	waitpid(child, &st, 0);
+	close(fd);
+	printf("udpchild=%s parent=%d child=%d\n",
+	       WIFEXITED(st) && !WEXITSTATUS(st) ? "ok" : "failed", (int)getpid(), (int)child);
+	return 0;
+}
+
 /* writev PATH A B: one writev(2) of two segments (an ITER_IOVEC iterator) */
 static int do_writev(const char *path, char *a, char *b)
 {
@@ -235,12 +263,14 @@ int main(int argc, char **argv)
 			printf("symlink=ok\n");
 		return 0;
 	}
+	if (argc == 3 && !strcmp(argv[1], "udpchild"))
+		return do_udpchild(argv[2]);
 	if (argc == 5 && !strcmp(argv[1], "tcpx"))
 		return do_tcpx(argv[2], atol(argv[3]), atol(argv[4]));
 	if (argc == 5 && !strcmp(argv[1], "writev"))
 		return do_writev(argv[2], argv[3], argv[4]);
 	fprintf(stderr, "usage: act exec PATH [ARG...] | open PATH | kill PID SIG | "
-			"connect IP PORT | link OLD NEW [OLD2 NEW2] | symlink TARGET NEW | tcpx PORT N M | "
-			"writev PATH A B\n");
+			"connect IP PORT | link OLD NEW [OLD2 NEW2] | symlink TARGET NEW | udpchild PORT | "
+			"tcpx PORT N M | writev PATH A B\n");
 	return 2;
 }

@@ -147,6 +147,53 @@ if start_loader linkdeny kprobe-sys-link-override.bpf.o; then
 	event linkdeny notify-event '"vm-notify-deny"' 'KPROBE_ACTION_NOTIFYENFORCER' '/etc/tpcvm/secret2"'
 fi
 
+# --- Override (+ Sigkill) with return: true on security_file_open -----------
+# compiled as lsm/file_open: the open fails with the errno, the event's return
+# value is the errno; with Sigkill the reader dies before it prints.
+if start_loader secret kprobe-security-override-ret.bpf.o; then
+	variant secret _lsm
+	check secret/denied-eacces "open=errno:EACCES" "$(/usr/bin/tpcvm-reader open /etc/tpcvm/secret)"
+	check secret/other-binary-reads "open=ok" "$(/usr/bin/tpcvm-other open /etc/tpcvm/secret)"
+	out=$(/usr/bin/tpcvm-reader open /etc/tpcvm/secret2; echo "rc=$?")
+	check secret/denied-and-killed "rc=137" "$out"
+	stop_loader
+	event secret return-is-errno '"vm-security-override-ret"' '/etc/tpcvm/secret"' '"int_arg":-13'
+	event secret kill-action '"vm-security-override-ret"' '/etc/tpcvm/secret2"' 'KPROBE_ACTION_SIGKILL'
+fi
+
+# --- socket tracking: a tracked socket's later send reports its owner -------
+# tpcvm-reader's sockets are tracked at sk_alloc's return; its child sends on
+# the inherited socket: the udp_sendmsg event names the parent. tpcvm-other's
+# sockets are not tracked: its child's send names the child.
+# pidof_ev FILE: the process pids of vm-socktrack's events
+pidof_ev() {
+	grep -F '"vm-socktrack"' "$1" | grep -o '"process":{"exec_id":"[^"]*","pid":[0-9]*' |
+		sed 's/.*"pid"://' | tr '\n' ' '
+}
+if start_loader socktrack kprobe-socktrack.bpf.o; then
+	variant socktrack tpc_socktrack_free_fentry
+	r1=$(/usr/bin/tpcvm-reader udpchild 4244)
+	r2=$(/usr/bin/tpcvm-other udpchild 4244)
+	stop_loader
+	check socktrack/tracked-sent "udpchild=ok" "$r1"
+	check socktrack/untracked-sent "udpchild=ok" "$r2"
+	p1=${r1#*parent=}; p1=${p1%% *}; c1=${r1##*child=}
+	p2=${r2#*parent=}; p2=${p2%% *}; c2=${r2##*child=}
+	got=" $(pidof_ev /tmp/socktrack.ev)"
+	case "$got" in
+	*" $p1 "*) pass socktrack/owner-reported ;;
+	*) fail socktrack/owner-reported "want pid $p1 (owner), events name:$got" ;;
+	esac
+	case "$got" in
+	*" $c1 "*) fail socktrack/sender-not-reported "child $c1 named:$got" ;;
+	*) pass socktrack/sender-not-reported ;;
+	esac
+	case "$got" in
+	*" $c2 "*) pass socktrack/untracked-reports-sender ;;
+	*) fail socktrack/untracked-reports-sender "want pid $c2, events name:$got" ;;
+	esac
+fi
+
 # --- kprobe/fentry security_file_permission, Prefix on the canonical path ----
 for v in fentry kprobe; do
 	tag=fileperm-$v
