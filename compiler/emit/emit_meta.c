@@ -128,7 +128,7 @@ static json_t *hook_json(const struct ir_object *o, const struct ir_prog *p,
 		type = "exec";
 		break;
 	case HOOK_TRACEPOINT:
-		type = h->raw.v ? "raw_tracepoint" : "tracepoint";
+		type = h->loader_sensor ? "loader" : h->raw.v ? "raw_tracepoint" : "tracepoint";
 		break;
 	case HOOK_LSM:
 		type = "lsm";

@@ -225,8 +225,7 @@ static void check_spec(struct sema *s)
 	const char *why;
 	bool multi_noted = false;
 
-	if (p->loader.present && p->loader.v && (why = support__field("loader")))
-		sema_unsupported(s, p->loader.span, "loader", why);
+	sema_loader_sensor(s);
 	if (p->enforcers.n) {
 		struct span sp = p->span;
 

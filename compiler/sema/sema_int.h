@@ -80,6 +80,8 @@ void sema_check_scope(struct sema *s);
 /* sema_lists.c: generated_syscalls / generated_ftrace expansion */
 #define SEMA_GENERATED_MAX 512
 void sema_expand_list(struct sema *s, struct ast_list *l);
+/* sema_loader.c: spec.loader: true adds its mmap hook to the policy */
+void sema_loader_sensor(struct sema *s);
 void sema_check_cli_namespace(struct sema *s);
 
 /* sema_hooks.c */

@@ -102,7 +102,6 @@ static const struct {
 	{ "matchWorkloads",
 	  "per-selector workload selectors are not implemented; scope the whole policy with "
 	  "spec.podSelector/containerSelector (one policy per workload set)" },
-	{ "loader", "loader events (process_loader) are not implemented" },
 	{ "maxData", "large buffer capture through data events is not implemented" },
 	{ "returnCopy", "copying a buffer at function return is not implemented" },
 	{ "returnArgAction", "socket tracking is not implemented yet" },

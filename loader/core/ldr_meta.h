@@ -23,7 +23,8 @@ enum ldr_ev_type {
 	LDR_EV_TRACEPOINT,
 	LDR_EV_LSM,
 	LDR_EV_UPROBE,
-	LDR_EV_USDT, /* process_usdt; network kinds stay last (>= LDR_EV_NET_TCP) */
+	LDR_EV_USDT,   /* process_usdt; network kinds stay last (>= LDR_EV_NET_TCP) */
+	LDR_EV_LOADER, /* process_loader (spec.loader: true) */
 	LDR_EV_NET_TCP,	 /* tpcNetwork (TPC_EV_NET records) */
 	LDR_EV_NET_DNS,
 	LDR_EV_NET_HTTP,

@@ -19,6 +19,7 @@ const char *const ldr_ev_type_names[LDR_EV__COUNT] = {
 	[LDR_EV_LSM] = "process_lsm",		  [LDR_EV_UPROBE] = "process_uprobe",
 	[LDR_EV_NET_TCP] = "network_tcp",	  [LDR_EV_NET_DNS] = "network_dns",
 	[LDR_EV_NET_HTTP] = "network_http",	  [LDR_EV_USDT] = "process_usdt",
+	[LDR_EV_LOADER] = "process_loader",
 };
 
 int ldr_ev_type__parse(const char *s)
