@@ -284,6 +284,7 @@ int sema__check(struct arena *a, struct diag_sink *d, struct ast_bundle *b,
 		for (size_t j = 0; j < s.pol->hooks.n; j++)
 			sema_check_hook(&s, &s.pol->hooks.v[j]);
 	}
+	sema_check_node_selectors(&s, b);
 	if (s.bi != s.opts->btf)
 		btf_info__free(s.bi);
 	return diag_sink__errors(d) > before ? -EINVAL : 0;

@@ -83,6 +83,7 @@ void sema_expand_list(struct sema *s, struct ast_list *l);
 /* sema_loader.c: spec.loader: true adds its mmap hook to the policy */
 void sema_loader_sensor(struct sema *s);
 void sema_check_cli_namespace(struct sema *s);
+void sema_check_node_selectors(struct sema *s, const struct ast_bundle *b);
 
 /* sema_hooks.c */
 void sema_check_hook(struct sema *s, struct ast_hook *h);

@@ -84,11 +84,20 @@ struct ldr_meta_rule {
 	bool post;
 };
 
+struct ldr_sel_req;
+struct ldr_selector {
+	bool present; /* false: selects everything (and adds no level) */
+	struct ldr_sel_req *reqs;
+	size_t nreqs;
+};
+
 struct ldr_meta_policy {
 	char *name;
 	char *namespace;
 	char *kind;
 	char *mode;
+	/* spec.nodeSelector; present = false when the policy has none */
+	struct ldr_selector node_selector;
 };
 
 /* Attach kinds the loader knows (programs[].attach). */
@@ -137,12 +146,6 @@ struct ldr_sel_req {
 	enum ldr_sel_op op;
 	char **values;
 	size_t nvalues;
-};
-
-struct ldr_selector {
-	bool present; /* false: selects everything (and adds no level) */
-	struct ldr_sel_req *reqs;
-	size_t nreqs;
 };
 
 /* maps[].fill.scope of a cgroup_scope map */

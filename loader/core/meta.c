@@ -297,6 +297,8 @@ static int arg_kind(const char *type, enum ldr_enc enc, bool is_signed, enum ldr
 	return -1;
 }
 
+static void parse_selector(struct pctx *p, json_t *v, const char *where, struct ldr_selector *out);
+
 static void parse_policies(struct pctx *p, json_t *root, struct ldr_meta *m)
 {
 	json_t *a = get_array(p, root, "policies", "meta", true), *v;
@@ -328,6 +330,15 @@ static void parse_policies(struct pctx *p, json_t *root, struct ldr_meta *m)
 		pol->mode = get_str(p, v, "mode", w, false);
 		if (p->failed)
 			return;
+		if (json_object_get(v, "node_selector")) {
+			char ws[96];
+
+			snprintf(ws, sizeof(ws), "%s.node_selector", w);
+			parse_selector(p, json_object_get(v, "node_selector"), ws,
+				       &pol->node_selector);
+			if (p->failed)
+				return;
+		}
 		if (!pol->name[0])
 			fail(p, "%s.name: empty", w);
 	}
@@ -855,6 +866,7 @@ void ldr_meta__free(struct ldr_meta *m)
 		free(m->policies[i].namespace);
 		free(m->policies[i].kind);
 		free(m->policies[i].mode);
+		free_selector(&m->policies[i].node_selector);
 	}
 	free(m->policies);
 	for (size_t i = 0; i < m->nhooks; i++) {

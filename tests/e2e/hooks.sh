@@ -198,6 +198,54 @@ else
 	fail loader-sensor-load "$(tail -3 "$E2E_TMP/ldr.log")"
 fi
 
+# --- nodeSelector: the loader loads an object only where it matches -------
+need_bpf node-selector
+cat >"$E2E_TMP/node.yaml" <<'Y'
+apiVersion: cilium.io/v1alpha1
+kind: TracingPolicy
+metadata:
+  name: e2e-gpu-only
+spec:
+  nodeSelector:
+    matchLabels:
+      nodepool: gpu
+    matchExpressions:
+    - key: tier
+      operator: NotIn
+      values: [canary]
+  tracepoints:
+  - subsystem: syscalls
+    event: sys_enter_getppid
+Y
+if "$TPC" build -o "$E2E_TMP/node.bpf.o" "$E2E_TMP/node.yaml" 2>"$E2E_TMP/node.blog"; then
+	node_case() { # node_case NAME WANT(loaded|skipped) [--node-labels L]
+		local name=$1 want=$2
+		shift 2
+		timeout 20 "$LOADER" run -o none "$@" "$E2E_TMP/node.bpf.o" >/dev/null \
+			2>"$E2E_TMP/$name.log" & local lp=$!
+		for _ in $(seq 150); do
+			grep -q "ready" "$E2E_TMP/$name.log" 2>/dev/null && break
+			sleep 0.1
+		done
+		kill -TERM $lp 2>/dev/null
+		wait $lp 2>/dev/null
+		if [ "$want" = loaded ] && grep -q "loaded 'node.bpf.o'" "$E2E_TMP/$name.log"; then
+			pass "$name"
+		elif [ "$want" = skipped ] && grep -q "not loaded: policy 'e2e-gpu-only' has a nodeSelector" "$E2E_TMP/$name.log" &&
+			! grep -q "refused\|loaded 'node.bpf.o'" "$E2E_TMP/$name.log"; then
+			pass "$name"
+		else
+			fail "$name" "$(grep -v Kubernetes "$E2E_TMP/$name.log" | head -3)"
+		fi
+	}
+	node_case node-selector-match loaded --node-labels nodepool=gpu,tier=prod
+	node_case node-selector-no-labels skipped
+	node_case node-selector-other-pool skipped --node-labels nodepool=cpu
+	node_case node-selector-notin skipped --node-labels nodepool=gpu,tier=canary
+else
+	fail node-selector-build "$(cat "$E2E_TMP/node.blog")"
+fi
+
 # --- generated lists: expanded at build time, optional at load time -------
 need_bpf generated-lists
 # every syscall of the kernel, for one binary: the real /usr/bin/kill must
