@@ -78,7 +78,7 @@ struct ast_arg *hook_arg_by_index(struct ast_hook *h, int64_t index);
 /* sema_scope.c: podSelector, containerSelector, namespaced policies */
 void sema_check_scope(struct sema *s);
 /* sema_lists.c: generated_syscalls / generated_ftrace expansion */
-#define SEMA_GENERATED_MAX 512
+#define SEMA_GENERATED_MAX 1024 /* every syscall of a kernel fits (593 on 6.1) */
 void sema_expand_list(struct sema *s, struct ast_list *l);
 /* sema_loader.c: spec.loader: true adds its mmap hook to the policy */
 void sema_loader_sensor(struct sema *s);
