@@ -26,7 +26,7 @@ static const char build_usage[] =
 	"  -o FILE            output object (default: first input with .bpf.o)\n"
 	"  --emit-c FILE      also write the generated C (- for stdout); with no\n"
 	"                     -o, only the C is produced\n"
-	"  --dry-run          print the clang/llvm-objcopy commands, run nothing\n"
+	"  --dry-run          print the clang command and the in-process steps, run nothing\n"
 	"  -v, --verbose      print commands as they run\n"
 	"  --format FMT       diagnostics: text|json|sarif|github\n"
 	"  --kernel K         check and build against kernel K: 5.10, 6.1, 6.12 (Debian\n"
@@ -267,7 +267,7 @@ int do_build(int argc, char **argv)
 	cs = open_memstream(&c_text, &c_len);
 	if (!cs)
 		goto cleanup;
-	err = emit__c(&ir, m, &(struct emit_opts){ names, b.nfiles }, cs);
+	err = emit__c(&ir, m, &(struct emit_opts){ .sources = names, .nsources = b.nfiles }, cs);
 	if (fclose(cs) || err) {
 		cs = NULL;
 		fprintf(stderr, "tpc: cannot generate C\n");

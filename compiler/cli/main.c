@@ -150,6 +150,7 @@ cleanup:
 static const struct cmd commands[] = {
 	{ "validate", do_validate, "check policies and report problems" },
 	{ "build", do_build, "compile policies into a BPF object" },
+	{ "test", do_test, "evaluate policies on cases (events and expected decisions), no kernel" },
 	{ "explain", do_explain, "show what a policy or object compiles to" },
 	{ "verify", do_verify, "load objects in real kernels (qemu), report the verifier's verdicts" },
 	{ "keygen", do_keygen, "create an ed25519 key pair for signing objects" },

@@ -277,3 +277,8 @@ bool ir_object__kernel_diff(const struct ir_object *a, const struct ir_object *b
 	}
 	return false;
 }
+
+bool ir_argkind__is_kobj(enum ir_argkind k)
+{
+	return k == AK_KOBJ || k == AK_SKB || k == AK_NETDEV;
+}

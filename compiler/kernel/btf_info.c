@@ -573,35 +573,120 @@ static uint32_t find_member(const struct btf *btf, const struct btf_type *t, con
 	return 0;
 }
 
-int btf_info__field_path(struct btf_info *bi, uint32_t type_id, const char *path,
-			 size_t *bad_off, size_t *bad_len)
+/* Member names of t (anonymous members flattened) into cands[*n..max-1). */
+static void member_names(const struct btf *btf, const struct btf_type *t, const char **cands,
+			 size_t *n, size_t max, int depth)
+{
+	const struct btf_member *m = btf_members(t);
+
+	for (int i = 0; i < btf_vlen(t) && depth <= 8; i++) {
+		const char *mn = btf__name_by_offset(btf, m[i].name_off);
+
+		if (!*mn) {
+			uint32_t id = m[i].type;
+			const struct btf_type *mt = skip_mods(btf, &id);
+
+			if (mt && (btf_is_struct(mt) || btf_is_union(mt)))
+				member_names(btf, mt, cands, n, max, depth + 1);
+		} else if (*n + 1 < max) {
+			cands[(*n)++] = mn;
+		}
+	}
+}
+
+static void describe_step(const struct btf *btf, uint32_t id, struct btf_path_step *st)
+{
+	const struct btf_type *t = skip_mods(btf, &id);
+
+	st->type_id = id;
+	st->kind = BTF_STEP_OTHER;
+	if (!t)
+		return;
+	if (btf_is_ptr(t)) {
+		uint32_t to = t->type;
+		const struct btf_type *pt = skip_mods(btf, &to);
+
+		st->kind = BTF_STEP_PTR;
+		st->ptr_to_struct = pt && (btf_is_struct(pt) || btf_is_union(pt)) &&
+				    *btf__name_by_offset(btf, pt->name_off);
+		st->ptr_to_char = pt && btf_is_int(pt) && pt->size == 1;
+	} else if (btf_is_struct(t) || btf_is_union(t)) {
+		st->kind = BTF_STEP_COMPOSITE;
+	} else if (btf_is_int(t) || btf_is_enum(t) || btf_is_enum64(t)) {
+		st->kind = BTF_STEP_INT;
+		st->size = (int)t->size;
+		st->is_signed = btf_is_int(t) ? !!(btf_int_encoding(t) & BTF_INT_SIGNED)
+					      : !!btf_kflag(t);
+	} else if (btf_is_array(t)) {
+		uint32_t el = btf_array(t)->type;
+		const struct btf_type *et = skip_mods(btf, &el);
+
+		st->kind = BTF_STEP_ARRAY;
+		st->nelems = (int)btf_array(t)->nelems;
+		st->elem_size = et && (btf_is_int(et) || btf_is_enum(et)) ? (int)et->size : 0;
+	}
+}
+
+int btf_info__member_path(struct btf_info *bi, uint32_t type_id, const char *path,
+			  struct btf_path *out, size_t *bad_off, size_t *bad_len,
+			  const char **cands, size_t ncands)
 {
 	const char *p = path;
 	uint32_t id = type_id;
+	int n = 0;
 
+	if (cands && ncands)
+		cands[0] = NULL;
 	while (*p) {
 		const char *dot = strchr(p, '.');
 		size_t len = dot ? (size_t)(dot - p) : strlen(p);
 		const struct btf_type *t = skip_mods(bi->btf, &id);
+		bool deref = false;
 
 		*bad_off = (size_t)(p - path);
 		*bad_len = len;
 		if (t && btf_is_ptr(t)) {
 			id = t->type;
 			t = skip_mods(bi->btf, &id);
+			deref = true;
 		}
 		if (!t || !(btf_is_struct(t) || btf_is_union(t)))
 			return -ENOTDIR;
-		if (!len)
+		if (!len || !(id = find_member(bi->btf, t, p, len, 0))) {
+			if (cands && ncands) {
+				size_t k = 0;
+
+				member_names(bi->btf, t, cands, &k, ncands, 0);
+				cands[k] = NULL;
+			}
 			return -ENOENT;
-		id = find_member(bi->btf, t, p, len, 0);
-		if (!id)
-			return -ENOENT;
+		}
+		if (n == BTF_PATH_MAX)
+			return -E2BIG;
+		if (out) {
+			struct btf_path_step *st = &out->steps[n];
+
+			memset(st, 0, sizeof(*st));
+			st->off = *bad_off;
+			st->len = len;
+			st->owner = btf__name_by_offset(bi->btf, t->name_off);
+			st->deref = deref;
+			describe_step(bi->btf, id, st);
+		}
+		n++;
 		p += len;
 		if (*p == '.')
 			p++;
 	}
+	if (out)
+		out->n = n;
 	return 0;
+}
+
+int btf_info__field_path(struct btf_info *bi, uint32_t type_id, const char *path,
+			 size_t *bad_off, size_t *bad_len)
+{
+	return btf_info__member_path(bi, type_id, path, NULL, bad_off, bad_len, NULL, 0);
 }
 
 /* ---- tracepoints ---- */

@@ -185,6 +185,62 @@ static void check_macros(struct sema *s)
 			expand_macros(s, &p->hooks.v[i].selectors.v[j]);
 }
 
+/* ---- enforcers (NotifyEnforcer) ---- */
+
+/* One enforcer call: a syscall of the target kernel (name NULL: an
+ * unknown list or one not of type 'syscalls'). */
+static int check_enforcer_call(const struct ast_str *v, const struct ast_list *l, const char *name,
+			       void *ctx)
+{
+	struct sema *s = ctx;
+	struct btf_info *bi;
+	char wrapper[128];
+
+	if (!name && !l) {
+		diag__error(s->d, v->span, "list-unknown", "unknown list '%s'",
+			    diag_quote(v->s + 5, v->len - 5));
+		return 0;
+	}
+	if (!name) {
+		diag__error(s->d, v->span, "enforcer-call",
+			    "enforcer calls take a list of type 'syscalls'; '%s' is '%s'",
+			    diag_quote(v->s + 5, v->len - 5),
+			    l->type.present ? l->type.s : "(no type)");
+		return 0;
+	}
+	bi = sema_btf(s, v->span);
+	if (bi && btf_info__syscall(bi, name, wrapper, sizeof(wrapper)))
+		diag__error(s->d, v->span, "enforcer-call",
+			    "enforcer call '%s' is not a syscall in kernel BTF%s",
+			    diag_quote(v->s, v->len), btf_info__where(bi));
+	return 0;
+}
+
+/* Tetragon's enforcer programs act when the notified thread next enters one
+ * of `calls`. tpc sends NotifyEnforcer's signal in the notifying hook
+ * itself and carries out its argError at the calls' LSM hooks
+ * (sema_selectors.c, runtime/tpc_enforce.bpf.h); here the calls are
+ * checked: syscalls of the target, or a 'syscalls' list of them. */
+static void check_enforcers(struct sema *s)
+{
+	struct ast_policy *p = s->pol;
+	bool notified = false;
+
+	for (size_t i = 0; i < p->hooks.n; i++)
+		for (size_t j = 0; j < p->hooks.v[i].selectors.n; j++) {
+			const struct ast_selector *sel = &p->hooks.v[i].selectors.v[j];
+
+			for (size_t k = 0; k < sel->match_actions.n; k++)
+				notified |= sel->match_actions.v[k].action == ACT_NOTIFY_ENFORCER;
+		}
+	ast_policy__each_enforcer_call(p, check_enforcer_call, s);
+	if (p->enforcers.n && !notified)
+		diag__warning(s->d, p->enforcers.v[0].n ? p->enforcers.v[0].v[0].span : p->span,
+			      "enforcer-unused",
+			      "no selector of this policy has a NotifyEnforcer action: the "
+			      "'enforcers' section does nothing");
+}
+
 /* ---- spec-level fields ---- */
 
 /* disable-kprobe-multi / disable-uprobe-multi: Tetragon's switch between
@@ -226,13 +282,7 @@ static void check_spec(struct sema *s)
 	bool multi_noted = false;
 
 	sema_loader_sensor(s);
-	if (p->enforcers.n) {
-		struct span sp = p->span;
-
-		if (p->enforcers.v[0].n)
-			sp = p->enforcers.v[0].v[0].span;
-		sema_unsupported(s, sp, "enforcers", support__field("enforcers"));
-	}
+	check_enforcers(s);
 	for (size_t i = 0; i < p->options.n; i++) {
 		const struct ast_option *o = &p->options.v[i];
 		const char *oname = o->name.present ? o->name.s : "";

@@ -33,7 +33,7 @@ enum ldr_ev_type {
 extern const char *const ldr_ev_type_names[LDR_EV__COUNT]; /* "process_exec", ... */
 int ldr_ev_type__parse(const char *s); /* -1 if unknown */
 
-enum ldr_enc { LDR_ENC_INT, LDR_ENC_STR, LDR_ENC_SA, LDR_ENC_PATH };
+enum ldr_enc { LDR_ENC_INT, LDR_ENC_STR, LDR_ENC_SA, LDR_ENC_PATH, LDR_ENC_OBJ };
 
 /* How an argument is rendered: the Tetragon args[] oneof. */
 enum ldr_argk {
@@ -50,6 +50,20 @@ enum ldr_argk {
 	LDR_ARG_SOCK,	   /* sock_arg {family, protocol, daddr, dport} */
 	LDR_ARG_CAP,	   /* capability_arg {value, name} */
 	LDR_ARG_NETDEV,	   /* net_dev_arg {name} */
+	/* kernel objects (enc "obj": struct tpc_ev_obj + record, tpc_abi.h) */
+	LDR_ARG_CRED,	   /* process_credentials_arg */
+	LDR_ARG_USERNS,	   /* user_ns_arg */
+	LDR_ARG_BPF_ATTR,  /* bpf_attr_arg {ProgType, InsnCnt, ProgName} */
+	LDR_ARG_BPF_PROG,  /* bpf_prog_arg */
+	LDR_ARG_BPF_MAP,   /* bpf_map_arg */
+	LDR_ARG_PERF_EVENT, /* perf_event_arg */
+	LDR_ARG_MODULE,	   /* module_arg {name, signature_ok, tainted} */
+	LDR_ARG_SKB,	   /* skb_arg */
+	LDR_ARG_SYSCALL,   /* syscall_id {id, abi} (enc int) */
+	LDR_ARG_CAP_T,	   /* kernel_cap_t_arg: 16 hex digits (enc int) */
+	LDR_ARG_CAP_INH,   /* cap_inheritable_arg */
+	LDR_ARG_CAP_PERM,  /* cap_permitted_arg */
+	LDR_ARG_CAP_EFF,   /* cap_effective_arg */
 };
 
 struct ldr_meta_arg {

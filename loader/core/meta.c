@@ -259,13 +259,14 @@ static int arg_kind(const char *type, enum ldr_enc enc, bool is_signed, enum ldr
 		{ "uint32", LDR_ENC_INT, LDR_ARG_UINT },     { "uint16", LDR_ENC_INT, LDR_ARG_UINT },
 		{ "uint8", LDR_ENC_INT, LDR_ARG_UINT },	     { "long", LDR_ENC_INT, LDR_ARG_LONG },
 		{ "sint64", LDR_ENC_INT, LDR_ARG_LONG },     { "int64", LDR_ENC_INT, LDR_ARG_LONG },
-		{ "syscall64", LDR_ENC_INT, LDR_ARG_LONG },  { "ulong", LDR_ENC_INT, LDR_ARG_SIZE },
+		{ "syscall64", LDR_ENC_INT, LDR_ARG_SYSCALL }, { "ulong", LDR_ENC_INT, LDR_ARG_SIZE },
 		{ "uint64", LDR_ENC_INT, LDR_ARG_SIZE },     { "size_t", LDR_ENC_INT, LDR_ARG_SIZE },
 		{ "unsigned long", LDR_ENC_INT, LDR_ARG_SIZE },
 		{ "capability", LDR_ENC_INT, LDR_ARG_CAP },  { "string", LDR_ENC_STR, LDR_ARG_STRING },
 		{ "filename", LDR_ENC_STR, LDR_ARG_STRING }, { "data_loc", LDR_ENC_STR, LDR_ARG_STRING },
 		{ "char_buf", LDR_ENC_STR, LDR_ARG_BYTES },  { "char_iovec", LDR_ENC_STR, LDR_ARG_BYTES },
-		{ "const_buf", LDR_ENC_STR, LDR_ARG_BYTES }, { "file", LDR_ENC_STR, LDR_ARG_FILE },
+		{ "const_buf", LDR_ENC_STR, LDR_ARG_BYTES }, { "iov_iter", LDR_ENC_STR, LDR_ARG_BYTES },
+		{ "file", LDR_ENC_STR, LDR_ARG_FILE },
 		{ "fd", LDR_ENC_STR, LDR_ARG_FILE },	     { "kiocb", LDR_ENC_STR, LDR_ARG_FILE },
 		{ "path", LDR_ENC_STR, LDR_ARG_PATH },	     { "dentry", LDR_ENC_STR, LDR_ARG_PATH },
 		{ "linux_binprm", LDR_ENC_STR, LDR_ARG_BINPRM },
@@ -278,6 +279,20 @@ static int arg_kind(const char *type, enum ldr_enc enc, bool is_signed, enum ldr
 		{ "sockaddr", LDR_ENC_SA, LDR_ARG_SOCKADDR },
 		{ "sock", LDR_ENC_SA, LDR_ARG_SOCK },	     { "socket", LDR_ENC_SA, LDR_ARG_SOCK },
 		{ "skb", LDR_ENC_SA, LDR_ARG_SOCK },
+		/* kernel objects (runtime/tpc_kobj.bpf.h) */
+		{ "kernel_cap_t", LDR_ENC_INT, LDR_ARG_CAP_T },
+		{ "cap_inheritable", LDR_ENC_INT, LDR_ARG_CAP_INH },
+		{ "cap_permitted", LDR_ENC_INT, LDR_ARG_CAP_PERM },
+		{ "cap_effective", LDR_ENC_INT, LDR_ARG_CAP_EFF },
+		{ "cred", LDR_ENC_OBJ, LDR_ARG_CRED },
+		{ "user_namespace", LDR_ENC_OBJ, LDR_ARG_USERNS },
+		{ "bpf_attr", LDR_ENC_OBJ, LDR_ARG_BPF_ATTR },
+		{ "bpf_prog", LDR_ENC_OBJ, LDR_ARG_BPF_PROG },
+		{ "bpf_map", LDR_ENC_OBJ, LDR_ARG_BPF_MAP },
+		{ "perf_event", LDR_ENC_OBJ, LDR_ARG_PERF_EVENT },
+		{ "module", LDR_ENC_OBJ, LDR_ARG_MODULE },
+		{ "load_info", LDR_ENC_OBJ, LDR_ARG_MODULE },
+		{ "skb", LDR_ENC_OBJ, LDR_ARG_SKB },
 	};
 
 	for (size_t i = 0; i < sizeof(tab) / sizeof(tab[0]); i++) {
@@ -293,6 +308,7 @@ static int arg_kind(const char *type, enum ldr_enc enc, bool is_signed, enum ldr
 	case LDR_ENC_STR: *k = LDR_ARG_STRING; return 0;
 	case LDR_ENC_PATH: *k = LDR_ARG_FILE; return 0;
 	case LDR_ENC_SA: *k = LDR_ARG_SOCKADDR; return 0;
+	case LDR_ENC_OBJ: *k = LDR_ARG_CRED; return 0; /* rendered by the record's kind */
 	}
 	return -1;
 }
@@ -422,8 +438,10 @@ static void parse_hooks(struct pctx *p, json_t *root, struct ldr_meta *m)
 				arg->enc = LDR_ENC_SA;
 			else if (!strcmp(enc, "path"))
 				arg->enc = LDR_ENC_PATH;
+			else if (!strcmp(enc, "obj"))
+				arg->enc = LDR_ENC_OBJ;
 			else {
-				fail(p, "%s.enc: unknown encoding \"%s\" (int, str, sa, path)", aw,
+				fail(p, "%s.enc: unknown encoding \"%s\" (int, str, sa, path, obj)", aw,
 				     ldr_quote(enc));
 				free(enc);
 				return;

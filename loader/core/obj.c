@@ -16,6 +16,7 @@
 #include <bpf/bpf.h>
 
 #include "core/ldr_attach.h"
+#include "export/ldr_events.h"
 #include "export/ldr_log.h"
 #include "core/ldr_obj.h"
 #include "k8s/ldr_scope.h"
@@ -496,7 +497,7 @@ static int obj_load(struct ldr_obj *o, const struct ldr_attach_env *env, const b
 	/* scoped policies: the pods already known are in scope before the
 	 * programs run */
 	if (env->scope) {
-		if (ldr_scope__attach_obj(env->scope, o, err, errlen))
+		if (ldr_scope__attach_obj(env->scope, o, o->bpf, o->meta, o->name, err, errlen))
 			return -1;
 		o->scope = env->scope;
 	}
@@ -663,7 +664,8 @@ struct ldr_obj *ldr_obj__open(const char *path, const struct ldr_attach_env *env
 	excluded = calloc(o->meta->nprograms + 1, sizeof(*excluded));
 	o->links = calloc(o->meta->nprograms + 1, sizeof(*o->links));
 	o->link_names = calloc(o->meta->nprograms + 1, sizeof(*o->link_names));
-	o->rule_ctr = calloc(o->meta->nrules * 5 + 1, sizeof(*o->rule_ctr));
+	/* one counter slot per (rule, action): ldr_events__hook indexes it */
+	o->rule_ctr = calloc(o->meta->nrules * LDR_A__COUNT + 1, sizeof(*o->rule_ctr));
 	if (!chosen || !excluded || !o->links || !o->link_names || !o->rule_ctr) {
 		snprintf(err, errlen, "out of memory");
 		goto fail;
