@@ -57,7 +57,8 @@ struct hook_ctx {
 };
 
 /* Phases, in the one direction they call each other:
- *   sema.c (policy) -> sema_scope.c (workload scope)
+ *   sema.c (policy) -> sema_scope.c (workload scope), sema_lists.c
+ *                      (generated lists), sema_loader.c (loader sensor)
  *                   -> sema_hooks.c (hook) -> sema_selectors.c (selector)
  *                                          -> sema_dsl.c (expression)
  * and every phase -> sema_util.c. No phase calls one above it. */
