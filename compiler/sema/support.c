@@ -90,9 +90,6 @@ static const struct {
 	{ "hostSelector",
 	  "selecting host (non-pod) processes is not implemented; a policy without "
 	  "podSelector/containerSelector applies to the host and every pod" },
-	{ "nodeSelector",
-	  "tpc-loader loads every object it is given; choose the nodes when shipping the "
-	  "object (e.g. a DaemonSet's nodeSelector)" },
 	{ "data", "'data' arguments (read through resolve from current_task or pt_regs) are "
 		  "not compiled yet" },
 	{ "matchData", "'data' arguments are not compiled yet" },
