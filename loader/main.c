@@ -54,12 +54,14 @@ static const char run_usage[] =
 	"  --export-backups N     rotated files to keep (default 5)\n"
 	"  --metrics-addr H:P     serve Prometheus /metrics and /healthz\n"
 	"  --node-name NAME       node_name in events and exec ids (default $NODE_NAME, hostname)\n"
+	"  --node-labels K=V,...  this node's labels, for policies' spec.nodeSelector (an object\n"
+	"                         whose nodeSelector does not match is not loaded)\n"
 	"  --pin DIR              pin links and maps under DIR (bpffs) so programs survive a\n"
 	"                         restart; re-adopted at the next start\n"
 	"  --mount                mount tracefs (and bpffs for --pin) when missing\n"
 	"  --allow-event T,...    export only these event types (process_exec, process_exit,\n"
 	"                         process_kprobe, process_tracepoint, process_lsm, process_uprobe,\n"
-	"                         process_usdt,\n"
+	"                         process_usdt, process_loader,\n"
 	"                         network_tcp, network_dns, network_http)\n"
 	"  --deny-event T,...     never export these event types\n"
 	"  --allow-policy P,...   export only events of these policies\n"
@@ -169,11 +171,43 @@ static int parse_uint(const char *opt, const char *s, unsigned *out)
 	return 0;
 }
 
+/* --node-labels k=v,k2=v2 (repeatable): labels for spec.nodeSelector. A
+ * key is checked as Kubernetes label keys are by tpc (not empty, no '=' or
+ * ','); values may be empty. */
+static int parse_node_labels(const char *s, struct ldr_opts *o)
+{
+	const char *p = s;
+
+	while (*p) {
+		size_t n = strcspn(p, ",");
+		const char *eq = memchr(p, '=', n);
+		char **v;
+
+		if (!eq || eq == p) {
+			fprintf(stderr, "tpc-loader: error: --node-labels: '%.*s' is not key=value\n",
+				(int)n, p);
+			return -1;
+		}
+		v = realloc(o->node_labels, (o->nnode_labels + 1) * sizeof(*v));
+		if (!v || !(v[o->nnode_labels] = strndup(p, n))) {
+			free(v);
+			fprintf(stderr, "tpc-loader: error: out of memory\n");
+			return -1;
+		}
+		o->node_labels = v;
+		o->nnode_labels++;
+		p += n;
+		if (*p == ',')
+			p++;
+	}
+	return 0;
+}
+
 static int do_run(int argc, char **argv)
 {
 	enum {
 		O_POLICY_DIR = 256, O_CGROUP, O_EXPORT_FILE, O_EXPORT_MAX, O_EXPORT_BACKUPS,
-		O_METRICS, O_NODE, O_PIN, O_MOUNT, O_ALLOW_EV, O_DENY_EV, O_ALLOW_POL,
+		O_METRICS, O_NODE, O_NODE_LABELS, O_PIN, O_MOUNT, O_ALLOW_EV, O_DENY_EV, O_ALLOW_POL,
 		O_DENY_POL, O_POLL, O_NO_BASE, O_BASE_RING, O_DISABLE, O_RING, O_REQUIRE_SIG,
 		O_PODS_FILE, O_CGROUP_ROOT, O_K8S_API, O_K8S_CA, O_K8S_TOKEN, O_NO_K8S,
 		O_ALLOW_URL, O_ALLOW_DNS, O_REQ_RATE, O_DNS_SERVER,
@@ -188,6 +222,7 @@ static int do_run(int argc, char **argv)
 		{ "export-backups", required_argument, 0, O_EXPORT_BACKUPS },
 		{ "metrics-addr", required_argument, 0, O_METRICS },
 		{ "node-name", required_argument, 0, O_NODE },
+		{ "node-labels", required_argument, 0, O_NODE_LABELS },
 		{ "pin", required_argument, 0, O_PIN },
 		{ "mount", no_argument, 0, O_MOUNT },
 		{ "allow-event", required_argument, 0, O_ALLOW_EV },
@@ -245,6 +280,7 @@ static int do_run(int argc, char **argv)
 			break;
 		case O_METRICS: o.metrics_addr = optarg; break;
 		case O_NODE: o.node_name = optarg; break;
+		case O_NODE_LABELS: bad |= parse_node_labels(optarg, &o); break;
 		case O_PIN: o.pin_dir = optarg; break;
 		case O_PODS_FILE: o.pods_file = optarg; break;
 		case O_CGROUP_ROOT: o.cgroup_root = optarg; break;
@@ -335,6 +371,9 @@ cleanup:
 	free_list(o.disabled);
 	free_list(o.req.allow_url);
 	free_list(o.req.allow_dns);
+	for (size_t i = 0; i < o.nnode_labels; i++)
+		free(o.node_labels[i]);
+	free(o.node_labels);
 	return ret;
 }
 

@@ -19,7 +19,7 @@ import os, re, sys
 
 root = sys.argv[1]
 STAGES = ["base", "front", "kernel", "sema", "ir", "emit", "driver", "cli"]
-SEMA_RANK = {"sema.c": 0, "sema_scope.c": 1, "sema_lists.c": 1, "sema_hooks.c": 1, "sema_selectors.c": 2,
+SEMA_RANK = {"sema.c": 0, "sema_scope.c": 1, "sema_lists.c": 1, "sema_loader.c": 1, "sema_hooks.c": 1, "sema_selectors.c": 2,
              "sema_dsl.c": 3, "sema_util.c": 4, "support.c": 4}
 UTIL = 4
 errors = []

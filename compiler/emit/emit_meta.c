@@ -133,7 +133,7 @@ static json_t *hook_json(const struct ir_object *o, const struct ir_prog *p,
 		type = "exec";
 		break;
 	case HOOK_TRACEPOINT:
-		type = h->raw.v ? "raw_tracepoint" : "tracepoint";
+		type = h->loader_sensor ? "loader" : h->raw.v ? "raw_tracepoint" : "tracepoint";
 		break;
 	case HOOK_LSM:
 		type = "lsm";
@@ -179,12 +179,19 @@ char *meta__json(const struct ir_object *o, const struct meta_opts *opts)
 	for (size_t i = 0; i < o->policies.n; i++) {
 		const struct ir_policy *p = &o->policies.v[i];
 
-		json_array_append_new(
-			pols, json_pack("{s:i, s:o, s:o, s:s, s:s}", "id", (int)i, "name", jstr(p->name),
-					"namespace", jstr(p->ns), "kind",
-					p->ast->kind == POLICY_NAMESPACED ? "TracingPolicyNamespaced"
-									  : "TracingPolicy",
-					"mode", p->enforce ? "enforce" : "monitor"));
+		json_t *jp = json_pack("{s:i, s:o, s:o, s:s, s:s}", "id", (int)i, "name",
+				       jstr(p->name), "namespace", jstr(p->ns), "kind",
+				       p->ast->kind == POLICY_NAMESPACED ? "TracingPolicyNamespaced"
+									 : "TracingPolicy",
+				       "mode", p->enforce ? "enforce" : "monitor");
+
+		/* spec.nodeSelector: evaluated by tpc-loader against its node's
+		 * labels before the object loads; only when set, so other
+		 * objects keep their metadata byte for byte */
+		if (p->ast->node_selector.present && !p->ast->node_selector.is_null)
+			json_object_set_new(jp, "node_selector",
+					    selector_json(&p->ast->node_selector));
+		json_array_append_new(pols, jp);
 	}
 	/* hooks and rules are listed in id order: specs are numbered in
 	 * lowering order, which is also prog order within each prog */

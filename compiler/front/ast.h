@@ -286,6 +286,7 @@ struct ast_hook {
 	VEC(struct ast_int) offsets, addrs, ref_ctr_offsets;
 	ast_strvec binary_digests;
 	bool skipped; /* sema: ignore.callNotFound and the call is absent */
+	bool loader_sensor; /* sema_loader.c: spec.loader's mmap hook (process_loader) */
 	/* tpcNetwork: the protocol; its fixed args are in args[] (built by the
 	 * YAML reader, labelled, so selectors and the DSL treat them like
 	 * declared ones); events as written and as a mask of 1 << TPC_TCP_*

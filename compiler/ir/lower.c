@@ -1523,6 +1523,8 @@ static struct ir_prog *hook_prog(struct lower *L, const struct ast_hook *h,
 
 static const char *event_name(const struct ast_hook *h)
 {
+	if (h->loader_sensor)
+		return "process_loader";
 	switch (h->kind) {
 	case HOOK_TRACEPOINT:
 		return "process_tracepoint";

@@ -281,8 +281,7 @@ static void check_spec(struct sema *s)
 	const char *why;
 	bool multi_noted = false;
 
-	if (p->loader.present && p->loader.v && (why = support__field("loader")))
-		sema_unsupported(s, p->loader.span, "loader", why);
+	sema_loader_sensor(s);
 	check_enforcers(s);
 	for (size_t i = 0; i < p->options.n; i++) {
 		const struct ast_option *o = &p->options.v[i];
@@ -335,6 +334,7 @@ int sema__check(struct arena *a, struct diag_sink *d, struct ast_bundle *b,
 		for (size_t j = 0; j < s.pol->hooks.n; j++)
 			sema_check_hook(&s, &s.pol->hooks.v[j]);
 	}
+	sema_check_node_selectors(&s, b);
 	if (s.bi != s.opts->btf)
 		btf_info__free(s.bi);
 	return diag_sink__errors(d) > before ? -EINVAL : 0;

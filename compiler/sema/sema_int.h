@@ -58,7 +58,8 @@ struct hook_ctx {
 };
 
 /* Phases, in the one direction they call each other:
- *   sema.c (policy) -> sema_scope.c (workload scope)
+ *   sema.c (policy) -> sema_scope.c (workload scope), sema_lists.c
+ *                      (generated lists), sema_loader.c (loader sensor)
  *                   -> sema_hooks.c (hook) -> sema_selectors.c (selector)
  *                                          -> sema_dsl.c (expression)
  * and every phase -> sema_util.c. No phase calls one above it. */
@@ -88,9 +89,12 @@ struct ast_arg *hook_arg_by_index(struct ast_hook *h, int64_t index);
 /* sema_scope.c: podSelector, containerSelector, namespaced policies */
 void sema_check_scope(struct sema *s);
 /* sema_lists.c: generated_syscalls / generated_ftrace expansion */
-#define SEMA_GENERATED_MAX 512
+#define SEMA_GENERATED_MAX 1024 /* every syscall of a kernel fits (593 on 6.1) */
 void sema_expand_list(struct sema *s, struct ast_list *l);
+/* sema_loader.c: spec.loader: true adds its mmap hook to the policy */
+void sema_loader_sensor(struct sema *s);
 void sema_check_cli_namespace(struct sema *s);
+void sema_check_node_selectors(struct sema *s, const struct ast_bundle *b);
 
 /* sema_hooks.c */
 void sema_check_hook(struct sema *s, struct ast_hook *h);

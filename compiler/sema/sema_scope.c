@@ -6,8 +6,10 @@
  * `k8s:io.kubernetes.pod.namespace`, as in Tetragon), In/NotIn carry
  * values and Exists/DoesNotExist carry none, a containerSelector only
  * names container fields the loader knows (`name`, `repo`), and a
- * namespaced policy has a namespace that is a DNS label. hostSelector and
- * nodeSelector stay refused (support.c says why).
+ * namespaced policy has a namespace that is a DNS label. nodeSelector is
+ * checked like podSelector (tpc-loader evaluates it against its node's
+ * labels, sema_check_node_selectors: one object, one node decision);
+ * hostSelector stays refused (support.c says why).
  *
  * A TracingPolicyNamespaced without metadata.namespace gets the namespace
  * `kubectl apply` would give it: --namespace NS, else "default", with a
@@ -131,6 +133,24 @@ static void check_namespace(struct sema *s)
 			   "metadata.namespace or pass --namespace NS)");
 }
 
+/* tpc-loader loads an object or not: the nodeSelector decides for every
+ * policy in it, so a policy with one is built into an object of its own. */
+void sema_check_node_selectors(struct sema *s, const struct ast_bundle *b)
+{
+	const struct ast_policy *with = NULL;
+
+	for (size_t i = 0; i < b->policies.n && !with; i++)
+		if (b->policies.v[i]->node_selector.present && !b->policies.v[i]->node_selector.is_null)
+			with = b->policies.v[i];
+	if (!with || b->policies.n < 2)
+		return;
+	diag__error(s->d, with->node_selector.span, "node-selector-bundle",
+		    "a policy with a nodeSelector must be built into an object of its own: "
+		    "tpc-loader loads or skips a whole object on a node, and this build has "
+		    "%zu policies",
+		    b->policies.n);
+}
+
 void sema_check_cli_namespace(struct sema *s)
 {
 	const char *ns = s->opts->namespace_;
@@ -151,8 +171,6 @@ void sema_check_scope(struct sema *s)
 	if (p->host_selector.present)
 		sema_unsupported(s, p->host_selector.span, "hostSelector",
 				 support__field("hostSelector"));
-	if (p->node_selector.present)
-		sema_unsupported(s, p->node_selector.span, "nodeSelector",
-				 support__field("nodeSelector"));
+	check_selector(s, &p->node_selector, false, "nodeSelector");
 	check_namespace(s);
 }

@@ -68,7 +68,6 @@ static const struct {
 	{ "matchWorkloads",
 	  "per-selector workload selectors are not implemented; scope the whole policy with "
 	  "spec.podSelector/containerSelector (one policy per workload set)" },
-	{ "loader", "loader events (process_loader) are not implemented" },
 	{ "returnCopy", "gathering iovec segments at function return is not implemented "
 			"(returnCopy on char_buf is)" },
 	{ "kernelStackTrace", "stack traces are not collected by tpc yet" },
@@ -79,9 +78,6 @@ static const struct {
 	{ "hostSelector",
 	  "selecting host (non-pod) processes is not implemented; a policy without "
 	  "podSelector/containerSelector applies to the host and every pod" },
-	{ "nodeSelector",
-	  "tpc-loader loads every object it is given; choose the nodes when shipping the "
-	  "object (e.g. a DaemonSet's nodeSelector)" },
 	{ "data", "'data' arguments (read through resolve from current_task or pt_regs) are "
 		  "not compiled yet" },
 	{ "matchData", "'data' arguments are not compiled yet" },

@@ -23,7 +23,8 @@ enum ldr_ev_type {
 	LDR_EV_TRACEPOINT,
 	LDR_EV_LSM,
 	LDR_EV_UPROBE,
-	LDR_EV_USDT, /* process_usdt; network kinds stay last (>= LDR_EV_NET_TCP) */
+	LDR_EV_USDT,   /* process_usdt; network kinds stay last (>= LDR_EV_NET_TCP) */
+	LDR_EV_LOADER, /* process_loader (spec.loader: true) */
 	LDR_EV_NET_TCP,	 /* tpcNetwork (TPC_EV_NET records) */
 	LDR_EV_NET_DNS,
 	LDR_EV_NET_HTTP,
@@ -99,11 +100,20 @@ struct ldr_meta_rule {
 	char *fqdn; /* DnsLookup's argFqdn, "" when none */
 };
 
+struct ldr_sel_req;
+struct ldr_selector {
+	bool present; /* false: selects everything (and adds no level) */
+	struct ldr_sel_req *reqs;
+	size_t nreqs;
+};
+
 struct ldr_meta_policy {
 	char *name;
 	char *namespace;
 	char *kind;
 	char *mode;
+	/* spec.nodeSelector; present = false when the policy has none */
+	struct ldr_selector node_selector;
 };
 
 /* Attach kinds the loader knows (programs[].attach). */
@@ -152,12 +162,6 @@ struct ldr_sel_req {
 	enum ldr_sel_op op;
 	char **values;
 	size_t nvalues;
-};
-
-struct ldr_selector {
-	bool present; /* false: selects everything (and adds no level) */
-	struct ldr_sel_req *reqs;
-	size_t nreqs;
 };
 
 /* maps[].fill.scope of a cgroup_scope map */

@@ -54,7 +54,17 @@ struct ldr_attach_env {
 	/* workload scope maps are registered and filled here before attach
 	 * (ldr_scope.h); NULL: scope maps stay empty */
 	struct ldr_scope *scope;
+	/* this node's labels as "key=value" (--node-labels), for policies'
+	 * spec.nodeSelector; node_name names the node in messages */
+	const char *const *node_labels;
+	size_t nnode_labels;
+	const char *node_name;
 };
+
+/* Prefix of ldr_obj__open()'s err when an object is not loaded because a
+ * policy's nodeSelector does not match this node: not a failure. */
+#define LDR_NOT_FOR_NODE "not for this node: "
+
 
 struct ldr_obj {
 	char *path;

@@ -23,6 +23,9 @@ struct ldr_opts {
 	unsigned export_backups;
 	const char *metrics_addr;
 	const char *node_name;
+	/* --node-labels k=v,...: this node's labels for spec.nodeSelector */
+	char **node_labels;
+	size_t nnode_labels;
 	const char *pin_dir;
 	const char *pods_file;	 /* a PodList JSON: the pod store's static source */
 	const char *cgroup_root; /* cgroup v2 mount for cgroup id -> path */

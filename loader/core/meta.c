@@ -19,6 +19,7 @@ const char *const ldr_ev_type_names[LDR_EV__COUNT] = {
 	[LDR_EV_LSM] = "process_lsm",		  [LDR_EV_UPROBE] = "process_uprobe",
 	[LDR_EV_NET_TCP] = "network_tcp",	  [LDR_EV_NET_DNS] = "network_dns",
 	[LDR_EV_NET_HTTP] = "network_http",	  [LDR_EV_USDT] = "process_usdt",
+	[LDR_EV_LOADER] = "process_loader",
 };
 
 int ldr_ev_type__parse(const char *s)
@@ -314,6 +315,8 @@ static int arg_kind(const char *type, enum ldr_enc enc, bool is_signed, enum ldr
 	return -1;
 }
 
+static void parse_selector(struct pctx *p, json_t *v, const char *where, struct ldr_selector *out);
+
 static void parse_policies(struct pctx *p, json_t *root, struct ldr_meta *m)
 {
 	json_t *a = get_array(p, root, "policies", "meta", true), *v;
@@ -345,6 +348,15 @@ static void parse_policies(struct pctx *p, json_t *root, struct ldr_meta *m)
 		pol->mode = get_str(p, v, "mode", w, false);
 		if (p->failed)
 			return;
+		if (json_object_get(v, "node_selector")) {
+			char ws[96];
+
+			snprintf(ws, sizeof(ws), "%s.node_selector", w);
+			parse_selector(p, json_object_get(v, "node_selector"), ws,
+				       &pol->node_selector);
+			if (p->failed)
+				return;
+		}
 		if (!pol->name[0])
 			fail(p, "%s.name: empty", w);
 	}
@@ -876,6 +888,7 @@ void ldr_meta__free(struct ldr_meta *m)
 		free(m->policies[i].namespace);
 		free(m->policies[i].kind);
 		free(m->policies[i].mode);
+		free_selector(&m->policies[i].node_selector);
 	}
 	free(m->policies);
 	for (size_t i = 0; i < m->nhooks; i++) {

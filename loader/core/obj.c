@@ -646,6 +646,20 @@ struct ldr_obj *ldr_obj__open(const char *path, const struct ldr_attach_env *env
 	o->meta = ldr_obj__read_meta_mem(o->image, o->image_len, err, errlen);
 	if (!o->meta)
 		goto fail;
+	for (size_t i = 0; i < o->meta->npolicies; i++) {
+		const struct ldr_meta_policy *pol = &o->meta->policies[i];
+
+		if (!pol->node_selector.present ||
+		    ldr_selector__matches_kv(&pol->node_selector, env->node_labels,
+					     env->nnode_labels))
+			continue;
+		snprintf(err, errlen,
+			 LDR_NOT_FOR_NODE "policy '%s' has a nodeSelector that the labels of "
+			 "node '%s' do not match (%zu labels, from --node-labels)",
+			 ldr_quote(pol->name), env->node_name ? ldr_quote(env->node_name) : "?",
+			 env->nnode_labels);
+		goto fail;
+	}
 	chosen = calloc(o->meta->nprograms + 1, sizeof(*chosen));
 	excluded = calloc(o->meta->nprograms + 1, sizeof(*excluded));
 	o->links = calloc(o->meta->nprograms + 1, sizeof(*o->links));

@@ -315,6 +315,12 @@ static void refuse_object(struct run *r, const char *path, const char *err, bool
 {
 	const char *s = strrchr(path, '/');
 
+	/* spec.nodeSelector: another node's object is skipped, not refused */
+	if (!strncmp(err, LDR_NOT_FOR_NODE, strlen(LDR_NOT_FOR_NODE))) {
+		ldr_info("object '%s' not loaded: %s", ldr_quote(path),
+			 err + strlen(LDR_NOT_FOR_NODE));
+		return;
+	}
 	ldr_err("object '%s' refused: %s", ldr_quote(path), err);
 	ldr_metrics__add(r->metrics, LDR_G_LOAD_ERRORS, 1);
 	if (at_start)
@@ -981,6 +987,9 @@ int ldr_run(struct ldr_opts *o)
 	else if (gethostname(node, sizeof(node)))
 		snprintf(node, sizeof(node), "localhost");
 	node[sizeof(node) - 1] = 0;
+	r->env.node_name = node;
+	r->env.node_labels = (const char *const *)o->node_labels;
+	r->env.nnode_labels = o->nnode_labels;
 
 	if (check_mounts(r))
 		goto cleanup;

@@ -12,6 +12,7 @@
 #include <sys/socket.h>
 #include <time.h>
 
+#include "core/ldr_buildid.h"
 #include "export/ldr_events.h"
 #include "export/ldr_kobj.h"
 #include "export/ldr_metrics.h"
@@ -46,6 +47,7 @@ static const char *const compact_icon[LDR_EV__COUNT] = {
 	[LDR_EV_LSM] = "\xf0\x9f\x94\x8d",
 	[LDR_EV_UPROBE] = "\xf0\x9f\x94\x8d",
 	[LDR_EV_USDT] = "\xf0\x9f\x94\x8d",
+	[LDR_EV_LOADER] = "\xf0\x9f\x93\x9a", /* books */
 	[LDR_EV_NET_TCP] = "\xf0\x9f\x94\x8c", /* electric plug */
 	[LDR_EV_NET_DNS] = "\xf0\x9f\x94\x8c",
 	[LDR_EV_NET_HTTP] = "\xf0\x9f\x94\x8c",
@@ -968,6 +970,29 @@ static int render_hook_json(struct ldr_events *ev, struct jbuf *b, const struct 
 	case LDR_EV_LSM:
 		put_kstr(b, ",\"function_name\":", hk->function_name);
 		break;
+	case LDR_EV_LOADER: {
+		/* Tetragon's ProcessLoader: the mapped file (the hook's first
+		 * argument, sema_loader.c) and its build id, read on the node */
+		struct tpc_ev_str st;
+		const char *a = (const char *)(h + 1);
+		uint8_t id[LDR_BUILDID_MAX];
+		size_t n;
+
+		if (!hk->nargs || hk->args[0].enc != LDR_ENC_PATH || end - a < (long)sizeof(st))
+			return -1;
+		memcpy(&st, a, sizeof(st));
+		a += sizeof(st);
+		if (end - a < st.len)
+			return -1;
+		jbuf__cstr(b, ",\"path\":");
+		jbuf__str(b, a, st.len);
+		n = ldr_buildid__get((pid_t)h->pid, a, st.len, id);
+		if (n) {
+			jbuf__cstr(b, ",\"buildid\":");
+			jbuf__b64(b, id, n);
+		}
+		break;
+	}
 	case LDR_EV_USDT: {
 		/* Tetragon's ProcessUsdt: path, provider, name */
 		char path[PATH_MAX];
@@ -983,7 +1008,7 @@ static int render_hook_json(struct ldr_events *ev, struct jbuf *b, const struct 
 	default:
 		break;
 	}
-	if (hk->event != LDR_EV_EXEC && hk->nargs) {
+	if (hk->event != LDR_EV_EXEC && hk->event != LDR_EV_LOADER && hk->nargs) {
 		bool has_ret = false, has_args = false;
 
 		for (size_t i = 0; i < hk->nargs; i++) {

@@ -70,6 +70,9 @@ size_t ldr_scope__entries(struct ldr_scope *sc);
 
 /* Selector evaluation (exposed for tests). */
 bool ldr_scope__pod_matches(const struct ldr_meta_scope *s, const struct ldr_pod *p);
+/* A label selector against labels given as "key=value" strings (the
+ * node's, for spec.nodeSelector): every requirement must hold. */
+bool ldr_selector__matches_kv(const struct ldr_selector *s, const char *const *kv, size_t n);
 bool ldr_scope__container_matches(const struct ldr_meta_scope *s, const struct ldr_container *c);
 /* "docker.io/library/nginx:1.25@sha256:..." -> "docker.io/library/nginx" */
 void ldr_image__repo(const char *image, char *out, size_t outlen);

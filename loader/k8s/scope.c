@@ -92,6 +92,29 @@ static const char *pod_label(const void *ctx, const char *key)
 	return pod__label(p, key);
 }
 
+struct kv_set {
+	const char *const *kv;
+	size_t n;
+};
+
+static const char *kv_label(const void *ctx, const char *key)
+{
+	const struct kv_set *k = ctx;
+	size_t kl = strlen(key);
+
+	for (size_t i = 0; i < k->n; i++)
+		if (!strncmp(k->kv[i], key, kl) && k->kv[i][kl] == '=')
+			return k->kv[i] + kl + 1;
+	return NULL;
+}
+
+bool ldr_selector__matches_kv(const struct ldr_selector *s, const char *const *kv, size_t n)
+{
+	struct kv_set k = { kv, n };
+
+	return !s->present || selector_matches(s, kv_label, &k);
+}
+
 bool ldr_scope__pod_matches(const struct ldr_meta_scope *s, const struct ldr_pod *p)
 {
 	if (s->ns[0] && strcmp(s->ns, p->ns))

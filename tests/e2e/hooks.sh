@@ -126,6 +126,126 @@ P
 	fi
 fi
 
+# --- loader sensor: process_loader for executable file mappings ---------
+need_bpf loader-sensor
+cat >"$E2E_TMP/loader.yaml" <<'Y'
+apiVersion: cilium.io/v1alpha1
+kind: TracingPolicy
+metadata:
+  name: e2e-loader
+spec:
+  loader: true
+Y
+head -c 8192 /dev/urandom >"$E2E_TMP/blob.bin"
+libz=$(python3 -c 'import ctypes.util; print(ctypes.util.find_library("z") or "")')
+if [ -z "$libz" ]; then
+	skip loader-sensor "no libz to dlopen"
+elif ! "$TPC" build -o "$E2E_TMP/loader.bpf.o" "$E2E_TMP/loader.yaml" 2>"$E2E_TMP/loader.blog"; then
+	fail loader-sensor-build "$(cat "$E2E_TMP/loader.blog")"
+elif start_loader ldr "$E2E_TMP/loader.bpf.o"; then
+	# one process: a dlopen (mapped PROT_EXEC by ld.so), the same blob
+	# mapped read-only (must not be reported) and then executable (must)
+	python3 - "$E2E_TMP/blob.bin" "$libz" >"$E2E_TMP/ldr.pid" <<'P'
+import ctypes, mmap, os, sys
+print(os.getpid(), flush=True)
+fd = os.open(sys.argv[1], os.O_RDONLY)
+ro = mmap.mmap(fd, 4096, prot=mmap.PROT_READ)
+ctypes.CDLL(sys.argv[2])
+try:
+    rx = mmap.mmap(fd, 4096, prot=mmap.PROT_READ | mmap.PROT_EXEC)
+    print("exec-ok")
+except OSError as e:  # a noexec mount
+    print("exec-refused", e)
+P
+	stop_loader
+	pypid=$(head -1 "$E2E_TMP/ldr.pid")
+	libreal=$(python3 -c 'import os, sys; print(os.path.realpath(sys.argv[1]))' "$(ldconfig -p | awk -v l="$libz" '$1 == l {print $NF; exit}')")
+	want_id=$(readelf -n "$libreal" 2>/dev/null | sed -n 's/.*Build ID: \([0-9a-f]*\).*/\1/p' | head -1)
+	python3 - "$E2E_TMP/ldr.json" "$pypid" "$libreal" "$E2E_TMP/blob.bin" "$want_id" >"$E2E_TMP/ldr.res" <<'P'
+import base64, json, os, sys
+log, pid, lib, blob, want = sys.argv[1:6]
+blob = os.path.realpath(blob)
+lib_ok = blob_n = 0
+for line in open(log):
+    e = json.loads(line).get("process_loader")
+    if not e or str(e["process"]["pid"]) != pid:
+        continue
+    if e["path"] == lib and base64.b64decode(e.get("buildid", "")).hex() == want:
+        lib_ok += 1
+    if e["path"] == blob:
+        blob_n += 1
+print(lib_ok, blob_n)
+P
+	read -r lib_ok blob_n <"$E2E_TMP/ldr.res"
+	if [ "$lib_ok" -ge 1 ]; then
+		pass loader-sensor-dlopen
+	else
+		fail loader-sensor-dlopen "no process_loader for $libreal with build id $want_id from pid $pypid"
+	fi
+	if grep -q exec-ok "$E2E_TMP/ldr.pid"; then
+		# the read-only mapping is silent, the executable one is not
+		if [ "$blob_n" = 1 ]; then
+			pass loader-sensor-prot
+		else
+			fail loader-sensor-prot "events for the blob: $blob_n (want 1: PROT_EXEC only)"
+		fi
+	elif [ "$blob_n" = 0 ]; then
+		pass loader-sensor-prot "$E2E_TMP is noexec: the read-only mapping alone was silent"
+	else
+		fail loader-sensor-prot "read-only mapping reported"
+	fi
+else
+	fail loader-sensor-load "$(tail -3 "$E2E_TMP/ldr.log")"
+fi
+
+# --- nodeSelector: the loader loads an object only where it matches -------
+need_bpf node-selector
+cat >"$E2E_TMP/node.yaml" <<'Y'
+apiVersion: cilium.io/v1alpha1
+kind: TracingPolicy
+metadata:
+  name: e2e-gpu-only
+spec:
+  nodeSelector:
+    matchLabels:
+      nodepool: gpu
+    matchExpressions:
+    - key: tier
+      operator: NotIn
+      values: [canary]
+  tracepoints:
+  - subsystem: syscalls
+    event: sys_enter_getppid
+Y
+if "$TPC" build -o "$E2E_TMP/node.bpf.o" "$E2E_TMP/node.yaml" 2>"$E2E_TMP/node.blog"; then
+	node_case() { # node_case NAME WANT(loaded|skipped) [--node-labels L]
+		local name=$1 want=$2
+		shift 2
+		timeout 20 "$LOADER" run -o none "$@" "$E2E_TMP/node.bpf.o" >/dev/null \
+			2>"$E2E_TMP/$name.log" & local lp=$!
+		for _ in $(seq 150); do
+			grep -q "ready" "$E2E_TMP/$name.log" 2>/dev/null && break
+			sleep 0.1
+		done
+		kill -TERM $lp 2>/dev/null
+		wait $lp 2>/dev/null
+		if [ "$want" = loaded ] && grep -q "loaded 'node.bpf.o'" "$E2E_TMP/$name.log"; then
+			pass "$name"
+		elif [ "$want" = skipped ] && grep -q "not loaded: policy 'e2e-gpu-only' has a nodeSelector" "$E2E_TMP/$name.log" &&
+			! grep -q "refused\|loaded 'node.bpf.o'" "$E2E_TMP/$name.log"; then
+			pass "$name"
+		else
+			fail "$name" "$(grep -v Kubernetes "$E2E_TMP/$name.log" | head -3)"
+		fi
+	}
+	node_case node-selector-match loaded --node-labels nodepool=gpu,tier=prod
+	node_case node-selector-no-labels skipped
+	node_case node-selector-other-pool skipped --node-labels nodepool=cpu
+	node_case node-selector-notin skipped --node-labels nodepool=gpu,tier=canary
+else
+	fail node-selector-build "$(cat "$E2E_TMP/node.blog")"
+fi
+
 # --- generated lists: expanded at build time, optional at load time -------
 need_bpf generated-lists
 # every syscall of the kernel, for one binary: the real /usr/bin/kill must

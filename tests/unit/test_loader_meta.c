@@ -173,12 +173,57 @@ static void test_arg_kinds(void **state)
 	ldr_meta__free(m);
 }
 
+/* issue 14 (hooks): usdt targets, optional programs, node selectors */
+static void test_hooks_fields(void **state)
+{
+	char err[256] = "", buf[64];
+	const char *prov, *name;
+	const char *s =
+		"{\"tpc_meta_version\":1,\"abi_version\":1,\"policies\":[{\"name\":\"p\","
+		"\"node_selector\":{\"match_labels\":{\"pool\":\"gpu\"},\"match_expressions\":"
+		"[{\"key\":\"tier\",\"operator\":\"NotIn\",\"values\":[\"canary\"]}]}}],"
+		"\"hooks\":[{\"event\":\"process_usdt\",\"type\":\"usdt\",\"args\":[]},"
+		"{\"event\":\"process_loader\",\"type\":\"loader\",\"args\":[]}],"
+		"\"rules\":[{\"policy\":0,\"hook\":0},{\"policy\":0,\"hook\":1}],"
+		"\"programs\":[{\"name\":\"u\",\"attach\":\"usdt\",\"target\":\"/a:b/c:prov:nm\"},"
+		"{\"name\":\"t\",\"attach\":\"tracepoint\",\"target\":\"syscalls/sys_enter_dup\","
+		"\"group\":\"g\",\"optional\":true}]}";
+	struct ldr_meta *m = parse(s, err);
+
+	(void)state;
+	assert_non_null(m);
+	assert_int_equal(m->programs[0].attach, LDR_AT_USDT);
+	assert_false(m->programs[0].optional);
+	assert_true(m->programs[1].optional);
+	assert_int_equal(m->hooks[0].event, LDR_EV_USDT);
+	assert_int_equal(m->hooks[1].event, LDR_EV_LOADER);
+	assert_true(m->policies[0].node_selector.present);
+	assert_int_equal(m->policies[0].node_selector.nreqs, 2);
+	ldr_meta__free(m);
+	/* the path may hold colons; provider and name are the last two fields */
+	assert_int_equal(ldr_usdt__split("/a:b/c:prov:nm", buf, sizeof(buf), &prov, &name), 0);
+	assert_string_equal(buf, "/a:b/c");
+	assert_string_equal(prov, "prov");
+	assert_string_equal(name, "nm");
+	assert_int_not_equal(ldr_usdt__split("/bin/x:nm", buf, sizeof(buf), &prov, &name), 0);
+	assert_int_not_equal(ldr_usdt__split("/bin/x::nm", buf, sizeof(buf), &prov, &name), 0);
+	assert_int_not_equal(ldr_usdt__split("/bin/x:p:", buf, sizeof(buf), &prov, &name), 0);
+	/* a usdt target without provider:name is refused by the parser */
+	s = "{\"tpc_meta_version\":1,\"abi_version\":1,\"policies\":[{\"name\":\"p\"}],"
+	    "\"hooks\":[{\"event\":\"process_usdt\",\"args\":[]}],"
+	    "\"rules\":[{\"policy\":0,\"hook\":0}],"
+	    "\"programs\":[{\"name\":\"u\",\"attach\":\"usdt\",\"target\":\"/bin/x:nm\"}]}";
+	assert_null(parse(s, err));
+	assert_non_null(strstr(err, "provider:name"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_good),	     cmocka_unit_test(test_nul_padded),
 		cmocka_unit_test(test_hostile),	     cmocka_unit_test(test_deep_and_big),
 		cmocka_unit_test(test_attach_names), cmocka_unit_test(test_arg_kinds),
+		cmocka_unit_test(test_hooks_fields),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
