@@ -199,6 +199,7 @@ struct task_struct {
 	struct task_struct *real_parent;
 	struct task_struct *group_leader;
 	struct mm_struct *mm;
+	u64 self_exec_id; /* +1 at every exec (u64 since 5.7) */
 	const struct cred *real_cred;
 	const struct cred *cred;
 	struct files_struct *files;

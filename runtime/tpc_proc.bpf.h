@@ -7,10 +7,15 @@
  * canonical path at s->path[off] (len bytes; s->key holds a zero-padded
  * copy) and returns one bit per set. tpc_proc__bits() returns those bits
  * for the current process, from a direct-mapped cache indexed by tgid and
- * tagged with (tgid, mm): an exec gives the process a new mm (the old one
- * is still alive when the new one is allocated, so the pointer differs),
- * so a new image never sees the old image's bits, and a process that
- * existed before the object was loaded is evaluated on its first event.
+ * tagged with (tgid, self_exec_id): the kernel adds one to the exec'ing
+ * task's self_exec_id at every exec, and every thread of the new image
+ * inherits it, so a new image never sees an older image's bits. The mm
+ * pointer, the tag before issue 16, is not enough: an exec frees
+ * the old mm, and after a second exec with no event in between the new mm
+ * may sit at the first one's address (the slab reuses it; tests/e2e/
+ * exec_chain.sh saw a stale verdict in 28 of 30 pinned A -> B -> C chains
+ * with the (tgid, mm) tag). A process that existed before the object was
+ * loaded is evaluated on its first event.
  * The exit program clears the slot so a recycled pid cannot inherit bits.
  * An array lookup is inlined by the verifier, which is why this is not a
  * hash map or task storage (kernel-facts.md: ~30 ns cheaper per event).
@@ -30,8 +35,8 @@
 
 struct tpc_proc_slot {
 	u32 tgid;
-	u32 valid;
-	u64 mm;
+	u32 pad;
+	u64 exec_id; /* 0: empty (only kernel threads never exec'd, and they have no mm) */
 	u64 bits;
 };
 
@@ -72,8 +77,10 @@ TPC_INLINE u64 tpc_proc__bits_of_file(struct tpc_scratch *s, struct file *f)
 	return tpc_proc__bits_slow((u64)f);
 }
 
-/* Bits of the image (tgid, mm), through the cache. */
-TPC_INLINE u64 tpc_proc__bits_of(struct tpc_scratch *s, u32 tgid, struct mm_struct *mm)
+/* Bits of the image (tgid, exec_id), through the cache; mm only tells a
+ * kernel thread (no mm, no binary) and leads to the executable. */
+TPC_INLINE u64 tpc_proc__bits_of(struct tpc_scratch *s, u32 tgid, struct mm_struct *mm,
+				 u64 exec_id)
 {
 	u32 idx = tgid & (TPC_PROC_SLOTS - 1);
 	struct tpc_proc_slot *e = bpf_map_lookup_elem(&tpc_proc, &idx);
@@ -81,13 +88,12 @@ TPC_INLINE u64 tpc_proc__bits_of(struct tpc_scratch *s, u32 tgid, struct mm_stru
 
 	if (!e || !mm)
 		return 0; /* kernel threads run no binary */
-	if (e->valid && e->tgid == tgid && e->mm == (u64)mm)
+	if (e->tgid == tgid && e->exec_id == exec_id)
 		return e->bits;
 	bits = tpc_proc__bits_of_file(s, BPF_CORE_READ(mm, exe_file));
 	e->tgid = tgid;
-	e->mm = (u64)mm;
+	e->exec_id = exec_id;
 	e->bits = bits;
-	e->valid = 1;
 	return bits;
 }
 
@@ -125,11 +131,12 @@ TPC_INLINE u64 tpc_proc__bits(struct tpc_scratch *s)
 	struct task_struct *t = tpc_current_task();
 
 	/* t->tgid is what bpf_get_current_pid_tgid() >> 32 returns, without the call */
-	return tpc_proc__bits_of(s, TPC_TASK_LOAD(t, tgid), TPC_TASK_LOAD(t, mm));
+	return tpc_proc__bits_of(s, TPC_TASK_LOAD(t, tgid), TPC_TASK_LOAD(t, mm),
+				 TPC_TASK_LOAD(t, self_exec_id));
 }
 
 /* The parent process's binary bits (matchParentBinaries, parent.binary):
- * the same sets and the same cache, keyed by the parent's tgid and mm. */
+ * the same sets and the same cache, keyed by the parent's tgid and exec id. */
 TPC_INLINE u64 tpc_proc__parent_bits(struct tpc_scratch *s)
 {
 #ifdef TPC_TESTRUN
@@ -138,7 +145,8 @@ TPC_INLINE u64 tpc_proc__parent_bits(struct tpc_scratch *s)
 	struct task_struct *p = BPF_CORE_READ((struct task_struct *)bpf_get_current_task(),
 					      real_parent);
 
-	return tpc_proc__bits_of(s, BPF_CORE_READ(p, tgid), BPF_CORE_READ(p, mm));
+	return tpc_proc__bits_of(s, BPF_CORE_READ(p, tgid), BPF_CORE_READ(p, mm),
+				 BPF_CORE_READ(p, self_exec_id));
 }
 
 TPC_INLINE void tpc_proc__exit(void)
@@ -151,7 +159,7 @@ TPC_INLINE void tpc_proc__exit(void)
 		return;
 	e = bpf_map_lookup_elem(&tpc_proc, &idx);
 	if (e && e->tgid == tgid)
-		e->valid = 0;
+		e->exec_id = 0;
 }
 
 #endif
