@@ -324,10 +324,13 @@ static void emit_sa_leaf(struct body *B, const struct ir_pred *p)
 		for (size_t i = 0; i < p->nvals; i++) {
 			if (i)
 				fputs(" || ", out);
+			/* (u32): an rvalue, so a lone test in an if is no
+			 * "equality with extraneous parentheses" error for clang
+			 * (-Werror; found by the random campaign, seed 409) */
 			if (p->test == T_FAMILY)
-				fprintf(out, "S%d()->family == %" PRId64, p->slot, p->vals[i]);
+				fprintf(out, "(u32)S%d()->family == %" PRId64, p->slot, p->vals[i]);
 			else if (p->test == T_PROTO)
-				fprintf(out, "S%d()->protocol == %" PRId64, p->slot, p->vals[i]);
+				fprintf(out, "(u32)S%d()->protocol == %" PRId64, p->slot, p->vals[i]);
 			else
 				fprintf(out, "(S%d()[%d].port >= %" PRId64 " && S%d()[%d].port <= %" PRId64 ")",
 					p->slot, p->bit, p->vals[i], p->slot, p->bit, p->his[i]);

@@ -7,7 +7,8 @@
 #    the case expects;
 #  - the whole stdlib fused into one object agrees with the evaluator on
 #    every stdlib case (--differential);
-#  - an object that records a wrong rule (TPC_TEST_INJECT_FAULT) is caught;
+#  - an object that records a wrong rule, or posts a wrong argument value
+#    (TPC_TEST_INJECT_FAULT), is caught;
 #  - without root, --kernel is skipped with a reason and the evaluator runs;
 #  - a random campaign (tests/difftest/run.sh, seeded, 90 s): generated
 #    policies pass the verifier and agree with the evaluator on every case.
@@ -40,6 +41,15 @@ if [ $rc -eq 1 ] && grep -q "compiled object disagrees with the evaluator" <<<"$
 	pass "kernel/wrong-object-caught"
 else
 	fail "kernel/wrong-object-caught" "exit $rc: $(tail -3 <<<"$out")"
+fi
+
+out=$(TPC_TEST_INJECT_FAULT=event "$TPC" test stdlib-policies/privileges/setuid-root.yaml \
+	--cases stdlib-policies/privileges/cases/setuid-root.yaml --kernel 2>&1)
+rc=$?
+if [ $rc -eq 1 ] && grep -q "event of rule .* carries another value" <<<"$out"; then
+	pass "kernel/wrong-event-caught"
+else
+	fail "kernel/wrong-event-caught" "exit $rc: $(tail -3 <<<"$out")"
 fi
 
 if command -v setpriv >/dev/null; then
