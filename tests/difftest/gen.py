@@ -309,7 +309,14 @@ class Gen:
                 m.pop("isNamespaceCapability", None)
                 sel["matchCapabilityChanges"] = [m]
             else:
-                sel["match"] = self.dsl(args)
+                expr = self.dsl(args)
+                if self.r.random() < 0.15:
+                    # workload fields: conjuncts of the top-level && chain only
+                    wl = self.pick(['pod.namespace == "web"', 'pod.labels["app"] == "shop"',
+                                    'container.name == "app"',
+                                    'pod.labels["app"] in ["db", "x"]'])
+                    expr = "%s && (%s)" % (wl, expr)
+                sel["match"] = expr
         roll = self.r.random()
         acts = None
         if roll < 0.15:
