@@ -7,6 +7,7 @@
 #    the case expects;
 #  - the whole stdlib fused into one object agrees with the evaluator on
 #    every stdlib case (--differential);
+#  - no production build carries test code (the build flag is tpc test's);
 #  - an object that records a wrong rule, or posts a wrong argument value
 #    (TPC_TEST_INJECT_FAULT), is caught;
 #  - without root, --kernel is skipped with a reason and the evaluator runs;
@@ -25,6 +26,17 @@ for f in "${all[@]}"; do
 		fail "kernel/$f" "$(grep -v '^;' <<<"$out" | tail -5)"
 	fi
 done
+
+# the test entries are a build flag of tpc test: a production build has none
+leaked=0
+for f in "${all[@]}" tests/corpus/*.yaml; do
+	if "$TPC" build --emit-c - "$f" 2>/dev/null | grep -qE 'TPC_TESTRUN|TPC_TESTV|tpc_test__'; then
+		leaked=$((leaked + 1))
+		echo "  test code in the production C of $f" >&2
+	fi
+done
+[ $leaked -eq 0 ] && pass "kernel/no-test-code-in-production" ||
+	fail "kernel/no-test-code-in-production" "$leaked policies"
 
 cs=()
 for f in "${all[@]}"; do cs+=(--cases "${f%/*}/cases/${f##*/}"); done
