@@ -42,7 +42,7 @@ endif
 WARN    := -Wall -Wextra -Werror -Wno-unused-parameter
 CFLAGS  ?= -O2 -g
 CFLAGS  += -std=c11 -D_GNU_SOURCE $(WARN) -MMD -MP \
-	   -I$(OUTPUT)/grammar -Icompiler -Igrammar -Iruntime/include -Icommon -Ik8sapi \
+	   -I$(OUTPUT)/grammar -I$(OUTPUT)/gen -Icompiler -Igrammar -Iruntime/include -Icommon -Ik8sapi \
 	   -DTPC_VERSION='"$(VERSION)"'
 LDLIBS_TPC    := -lyaml -lbpf -lelf -lz -ljansson -lsodium
 LDLIBS_LOADER := -lbpf -lelf -lz -ljansson -lmicrohttpd -lcurl -lpthread -lsodium
@@ -57,6 +57,13 @@ COMMON_OBJS := $(patsubst %.c,$(OUTPUT)/%.o,$(COMMON_SRCS))
 # tpc-controller, not into tpc ---------------------------------------------------
 KAPI_SRCS := $(sort $(wildcard k8sapi/*.c))
 KAPI_OBJS := $(patsubst %.c,$(OUTPUT)/%.o,$(KAPI_SRCS))
+
+# --- controller: tpc-controller (in-cluster compile of TracingPolicy objects;
+# runs the tpc binary, links k8sapi/ and common/) ------------------------------
+CTL_SRCS := $(sort $(wildcard controller/*.c))
+CTL_OBJS := $(patsubst %.c,$(OUTPUT)/%.o,$(CTL_SRCS))
+CTL_LIB_OBJS := $(filter-out $(OUTPUT)/controller/main.o,$(CTL_OBJS))
+LDLIBS_CTL := -lyaml -ljansson -lcurl -lpthread -lsodium -lelf
 
 # --- compiler ---------------------------------------------------------------
 COMPILER_SRCS := $(sort $(wildcard compiler/*/*.c))
@@ -83,7 +90,7 @@ UNIT_BINS  := $(patsubst tests/unit/%.c,$(OUTPUT)/tests/%,$(UNIT_SRCS))
 .DELETE_ON_ERROR:
 .SECONDARY:
 
-all: $(OUTPUT)/tpc $(OUTPUT)/tpc-loader
+all: $(OUTPUT)/tpc $(OUTPUT)/tpc-loader $(OUTPUT)/tpc-controller
 
 deps:
 	$(Q)bash scripts/deps.sh
@@ -95,6 +102,15 @@ $(OUTPUT)/tpc: $(COMPILER_OBJS) $(COMMON_OBJS)
 $(OUTPUT)/tpc-loader: $(LOADER_OBJS) $(COMMON_OBJS) $(KAPI_OBJS)
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS_LOADER)
+
+$(OUTPUT)/tpc-controller: $(CTL_OBJS) $(COMMON_OBJS) $(KAPI_OBJS)
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS_CTL)
+
+$(OUTPUT)/controller/%.o: controller/%.c
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) -Icontroller -c -o $@ $<
 
 # Static loader for images and VMs.  libmicrohttpd's static archive needs
 # GnuTLS, whose static closure (p11-kit, unistring) Debian does not ship, so
@@ -157,6 +173,15 @@ $(BASE_SKEL): $(OUTPUT)/loader/base.bpf.o
 	$(call msg,SKEL,$@)
 	$(Q)$(BPFTOOL) gen skeleton $< name tpc_base > $@
 
+# The syscall number table (compiler/base/syscalls.c) comes from
+# linux-libc-dev's asm/unistd_64.h and unistd_32.h, generated at build time.
+SYSCALL_TABLE := $(OUTPUT)/gen/syscall_table.h
+$(SYSCALL_TABLE): scripts/gen-syscalls.sh
+	$(call msg,GEN,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)bash scripts/gen-syscalls.sh $@
+$(OUTPUT)/compiler/base/syscalls.o: $(SYSCALL_TABLE)
+
 # flex/bison outputs live in build/, never in the tree.
 $(OUTPUT)/grammar/selector.tab.c $(OUTPUT)/grammar/selector.tab.h: grammar/selector.y
 	$(call msg,BISON,$@)
@@ -176,11 +201,11 @@ $(OUTPUT)/grammar/%.o: $(OUTPUT)/grammar/%.c $(OUTPUT)/grammar/selector.tab.h $(
 	$(Q)$(CC) $(CFLAGS) -Wno-unused-function -Wno-sign-compare -c -o $@ $<
 
 # --- tests ------------------------------------------------------------------
-$(OUTPUT)/tests/test_%: tests/unit/test_%.c $(COMPILER_LIB_OBJS) $(LOADER_LIB_OBJS) $(COMMON_OBJS) $(KAPI_OBJS)
+$(OUTPUT)/tests/test_%: tests/unit/test_%.c $(COMPILER_LIB_OBJS) $(LOADER_LIB_OBJS) $(COMMON_OBJS) $(KAPI_OBJS) $(CTL_LIB_OBJS)
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
-	$(Q)$(CC) $(CFLAGS) -Iloader -I$(OUTPUT)/loader -o $@ $< $(COMPILER_LIB_OBJS) \
-		$(LOADER_LIB_OBJS) $(COMMON_OBJS) $(KAPI_OBJS) $(LDLIBS_TPC) $(LDLIBS_LOADER) -lcmocka
+	$(Q)$(CC) $(CFLAGS) -Iloader -I$(OUTPUT)/loader -Icontroller -o $@ $< $(COMPILER_LIB_OBJS) \
+		$(LOADER_LIB_OBJS) $(COMMON_OBJS) $(KAPI_OBJS) $(CTL_LIB_OBJS) $(LDLIBS_TPC) $(LDLIBS_LOADER) -lcmocka
 
 test: all $(UNIT_BINS)
 	$(Q)bash tests/run.sh
@@ -244,6 +269,13 @@ $(OUTPUT)/tests/yaml2json: tests/tools/yaml2json.c
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(CFLAGS) -o $@ $< -lyaml -ljansson -lm
+# a program with USDT probes (and a semaphore) for tests/e2e/hooks.sh;
+# sys/sdt.h is systemtap-sdt-dev
+TOOLS += $(OUTPUT)/tests/usdt_probe
+$(OUTPUT)/tests/usdt_probe: tests/tools/usdt_probe.c
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) -O1 -g -Wall -Wextra -Werror -o $@ $<
 test: $(TOOLS)
 $(OUTPUT)/tests/objload-static: tests/tools/objload.c
 	$(call msg,CC,$@)

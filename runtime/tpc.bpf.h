@@ -6,6 +6,7 @@
 #include "tpc_core.bpf.h"
 #include "tpc_path.bpf.h"
 #include "tpc_str.bpf.h"
+#include "tpc_iov.bpf.h"
 
 #include <bpf/bpf_endian.h>
 
@@ -317,6 +318,19 @@ TPC_INLINE u32 tpc_ev__put_str(struct tpc_scratch *s, u32 o, const char *p, int 
 	h->orig = n;
 	bpf_probe_read_kernel(&s->ev[(o + 8) & TPC_EV_MASK], n & (TPC_STR_MAX - 1), p);
 	return o + 8 + ((n + 7) & ~7u);
+}
+
+/* A buffer argument (enc "str", char_buf): the copied bytes, and the
+ * length the program passed (orig, capped at 32 bits); TPC_STR_TRUNCATED
+ * when fewer bytes were copied than that. */
+TPC_INLINE u32 tpc_ev__put_buf(struct tpc_scratch *s, u32 o, const char *p, int len, u64 size)
+{
+	u32 next = tpc_ev__put_str(s, o, p, len);
+	struct tpc_ev_str *h = (void *)&s->ev[o & TPC_EV_MASK];
+
+	h->orig = size > 0xffffffffull ? 0xffffffffu : (u32)size;
+	h->flags = size > h->len ? TPC_STR_TRUNCATED : 0;
+	return next;
 }
 
 /* A resolved path and its inode's mode (enc "path"): the str layout with

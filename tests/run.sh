@@ -3,7 +3,8 @@
 #   N passed, N failed, N skipped
 # Tiers: unit (cmocka), diag (golden diagnostics), corpus (valid policies),
 # cases (tpc test on every stdlib policy's cases, golden tpc test runs),
-# golden (generated C), docs (generated policy index), deploy (Helm chart,
+# golden (generated C), docs (generated policy index), layers (include and
+# call directions, scripts/check-layers.sh), deploy (Helm chart,
 # CRDs, manifests), e2e (real BPF on this kernel; root), fuzz smoke,
 # san (unit, diag, corpus, golden and the loader e2e scripts again, with
 # ASan+UBSan builds from `make SAN=1` in build/san; results named san/...).
@@ -171,6 +172,37 @@ tier_docs() {
 	fi
 }
 
+# The include and call directions of compiler/ and loader/
+# (scripts/check-layers.sh), on the tree and on a small tree with one
+# violation of each rule, which must be found.
+tier_layers() {
+	echo "== layers (include and call directions)"
+	if bash scripts/check-layers.sh >"$LOG/layers.out" 2>&1; then
+		result PASS "layers/tree"
+	else
+		result FAIL "layers/tree"
+		head -20 "$LOG/layers.out"
+	fi
+	local t n
+	t=$(mktemp -d /tmp/tpc-layers.XXXXXX)
+	mkdir -p "$t/compiler/ir" "$t/compiler/emit" "$t/compiler/sema" "$t/loader/a" "$t/loader/b"
+	printf '#include "emit/emit.h"\n' >"$t/compiler/ir/lower.c"
+	: >"$t/compiler/emit/emit.h"
+	printf 'int sema__policy(void)\n{\n\treturn 0;\n}\n' >"$t/compiler/sema/sema.c"
+	printf 'int dsl(void)\n{\n\treturn sema__policy();\n}\n' >"$t/compiler/sema/sema_dsl.c"
+	printf '#include "b/y.h"\n' >"$t/loader/a/x.c"
+	printf '#include "a/x.h"\n' >"$t/loader/b/y.h"
+	: >"$t/loader/a/x.h"
+	printf '#include "b/y.h"\n' >>"$t/loader/a/x.h"
+	n=$(bash scripts/check-layers.sh "$t" 2>&1 | grep -c ': error: ')
+	rm -rf "$t"
+	if [ "$n" = 3 ]; then
+		result PASS "layers/finds-violations"
+	else
+		result FAIL "layers/finds-violations" "found $n of 3"
+	fi
+}
+
 # e2e scripts print lines "PASS name", "FAIL name", "SKIP name: reason".
 # tier_e2e [GLOB]: only the scripts matching tests/e2e/GLOB.sh
 tier_e2e() {
@@ -276,7 +308,7 @@ tier_san() {
 	export BUILD TPC LOADER
 }
 
-TIERS=${*:-unit diag corpus cases golden docs deploy e2e fuzz san}
+TIERS=${*:-unit diag corpus cases golden docs layers deploy e2e fuzz san}
 for t in $TIERS; do "tier_$t"; done
 
 if ((FAIL)); then

@@ -34,6 +34,8 @@ static const char validate_usage[] =
 	"  --btf FILE         kernel BTF to check names against\n"
 	"                     (default /sys/kernel/btf/vmlinux)\n"
 	"  --no-btf           skip checks that need kernel BTF\n"
+	"  --namespace NS     namespace of a TracingPolicyNamespaced without\n"
+	"                     metadata.namespace (default: 'default', as kubectl)\n"
 	"  -W error, --Werror treat warnings as errors\n"
 	"  --max-errors N     stop storing errors after N (default 100)\n"
 	"\n"
@@ -45,6 +47,7 @@ static int do_validate(int argc, char **argv)
 		{ "format", required_argument, NULL, 'f' },
 		{ "btf", required_argument, NULL, 'b' },
 		{ "no-btf", no_argument, NULL, 'n' },
+		{ "namespace", required_argument, NULL, 'N' },
 		{ "kernel", required_argument, NULL, 'K' },
 		{ "Werror", no_argument, NULL, 'E' },
 		{ "max-errors", required_argument, NULL, 'm' },
@@ -77,6 +80,9 @@ static int do_validate(int argc, char **argv)
 			break;
 		case 'n':
 			fo.sema.no_btf = true;
+			break;
+		case 'N':
+			fo.sema.namespace_ = optarg;
 			break;
 		case 'K':
 			if (nk > KTARGET_MAX) {

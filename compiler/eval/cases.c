@@ -744,6 +744,16 @@ static int parse_value(struct ld *L, const struct ynode *n, const struct ir_arg 
 			return -EINVAL;
 		out->sa[1].family = out->sa[0].family;
 		return 0;
+	case AK_UBUF:
+	case AK_KBUF:
+	case AK_ITER:
+	case AK_UIOV:
+	case AK_KIOV:
+	case AK_KOBJ:
+	case AK_SKB:
+	case AK_NETDEV:
+		/* buffers and kernel objects: not modelled yet, refused below */
+		break;
 	}
 	CERR(L, n->span, "tpc test cannot give a value to arguments of this kind (%d) yet",
 	     (int)a->kind);

@@ -734,6 +734,16 @@ static bool leaf_eval(struct run *R, const struct ir_pred *x)
 				break;
 			r = sa_test(x, val, &ok);
 			goto checked;
+		case AK_UBUF:
+		case AK_KBUF:
+		case AK_ITER:
+		case AK_UIOV:
+		case AK_KIOV:
+		case AK_KOBJ:
+		case AK_SKB:
+		case AK_NETDEV:
+			/* buffers and kernel objects: not modelled yet */
+			break;
 		}
 		snprintf(what, sizeof(what), "an argument of kind %d with this value", (int)a->kind);
 		refuse(R, x->span, what);

@@ -433,6 +433,30 @@ static bool same_file(const struct ldr_obj *o, const struct stat *st)
 	       o->mtime.tv_sec == st->st_mtim.tv_sec && o->mtime.tv_nsec == st->st_mtim.tv_nsec;
 }
 
+/* A ConfigMap swap gives every file a new inode, changed or not: an object
+ * whose bytes are the loaded ones keeps running (its identity is renewed)
+ * instead of being reloaded for nothing. */
+static bool same_bytes(struct ldr_obj *o, const char *path, const struct stat *st)
+{
+	unsigned char *buf = NULL;
+	size_t len = 0;
+	char err[256];
+	bool same;
+
+	if (!o->image || st->st_size != (off_t)o->image_len ||
+	    sig__read_file(path, SIG_MAX_OBJECT, &buf, &len, err, sizeof(err)))
+		return false;
+	same = len == o->image_len && !memcmp(buf, o->image, len);
+	free(buf);
+	if (same) {
+		o->dev = st->st_dev;
+		o->ino = st->st_ino;
+		o->size = st->st_size;
+		o->mtime = st->st_mtim;
+	}
+	return same;
+}
+
 static bool in_policy_dir(struct run *r, const struct ldr_obj *o)
 {
 	size_t n = strlen(r->o->policy_dir);
@@ -462,7 +486,7 @@ static void rescan(struct run *r, bool at_start)
 		if (stat(path, &st) || !S_ISREG(st.st_mode))
 			continue;
 		o = find_obj(r, de->d_name);
-		if (o && same_file(o, &st))
+		if (o && (same_file(o, &st) || same_bytes(o, path, &st)))
 			continue;
 		nt = realloc(todo, (ntodo + 1) * sizeof(*todo));
 		if (!nt)
@@ -482,21 +506,42 @@ static void rescan(struct run *r, bool at_start)
 	free(todo);
 	for (o = r->objs; o; o = next) {
 		next = o->next;
-		if (in_policy_dir(r, o) && access(o->path, F_OK))
-			remove_object(r, o->name);
+		if (in_policy_dir(r, o) && access(o->path, F_OK)) {
+			char name[NAME_MAX + 1];
+
+			/* o->name dies with the object, before the log line */
+			snprintf(name, sizeof(name), "%s", o->name);
+			remove_object(r, name);
+		}
 	}
 }
 
-static void on_dir_change(void *ctx, const char *name, bool changed)
+static void on_dir_change(void *ctx, const char *name, enum ldr_watch_ev ev)
 {
 	struct run *r = ctx;
 	char path[PATH_MAX];
+	struct stat st;
 
 	snprintf(path, sizeof(path), "%s/%s", r->o->policy_dir, name);
-	if (changed)
+	switch (ev) {
+	case LDR_WATCH_WRITTEN:
 		add_object(r, path, false);
-	else
+		break;
+	case LDR_WATCH_CREATED:
+		/* a new key's symlink after a ..data swap; a regular file is
+		 * still being written and comes again as WRITTEN */
+		if (!lstat(path, &st) && S_ISLNK(st.st_mode))
+			rescan(r, false);
+		break;
+	case LDR_WATCH_REMOVED:
 		remove_object(r, name);
+		break;
+	case LDR_WATCH_SWAPPED:
+		ldr_info("policy dir %s: %s swapped, rescanning", r->o->policy_dir,
+			 LDR_WATCH_DATA_LINK);
+		rescan(r, false);
+		break;
+	}
 }
 
 /* Pinned copies nobody asked for any more are detached; those whose object

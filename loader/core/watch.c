@@ -1,4 +1,4 @@
-/* watch.c - inotify for --policy-dir. */
+/* watch.c - inotify for --policy-dir (files, and the kubelet's ..data swap). */
 #include <errno.h>
 #include <string.h>
 #include <sys/inotify.h>
@@ -19,8 +19,8 @@ int ldr_watch__open(const char *dir)
 
 	if (fd < 0)
 		return -errno;
-	if (inotify_add_watch(fd, dir, IN_CLOSE_WRITE | IN_MOVED_TO | IN_DELETE | IN_MOVED_FROM) <
-	    0) {
+	if (inotify_add_watch(fd, dir, IN_CLOSE_WRITE | IN_MOVED_TO | IN_DELETE | IN_MOVED_FROM |
+				      IN_CREATE) < 0) {
 		int e = errno;
 
 		close(fd);
@@ -29,7 +29,7 @@ int ldr_watch__open(const char *dir)
 	return fd;
 }
 
-int ldr_watch__drain(int fd, void (*cb)(void *ctx, const char *name, bool changed), void *ctx)
+int ldr_watch__drain(int fd, ldr_watch_fn cb, void *ctx)
 {
 	char buf[16384] __attribute__((aligned(__alignof__(struct inotify_event))));
 	int n = 0;
@@ -43,9 +43,23 @@ int ldr_watch__drain(int fd, void (*cb)(void *ctx, const char *name, bool change
 			struct inotify_event *e = (struct inotify_event *)p;
 
 			p += sizeof(*e) + e->len;
-			if (!e->len || !ldr_is_object_name(e->name))
+			if (!e->len)
 				continue;
-			cb(ctx, e->name, e->mask & (IN_CLOSE_WRITE | IN_MOVED_TO));
+			if (!strcmp(e->name, LDR_WATCH_DATA_LINK)) {
+				if (e->mask & IN_MOVED_TO) {
+					cb(ctx, e->name, LDR_WATCH_SWAPPED);
+					n++;
+				}
+				continue;
+			}
+			if (!ldr_is_object_name(e->name))
+				continue;
+			if (e->mask & (IN_CLOSE_WRITE | IN_MOVED_TO))
+				cb(ctx, e->name, LDR_WATCH_WRITTEN);
+			else if (e->mask & IN_CREATE)
+				cb(ctx, e->name, LDR_WATCH_CREATED);
+			else
+				cb(ctx, e->name, LDR_WATCH_REMOVED);
 			n++;
 		}
 	}

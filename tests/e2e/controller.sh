@@ -1,0 +1,357 @@
+#!/bin/bash
+# tpc-controller against the recorded Kubernetes API of
+# tests/e2e/lib/k8s_ctl_api.py (real HTTPS, certificates made here, bearer
+# token checked at every request, every request recorded):
+#  - a Lease held by another replica: lists, but no write at all;
+#  - the lease expires: taken over; the listed policy's object is published
+#    in a ConfigMap (decoded: the same bytes `tpc build --sign` makes from
+#    the object as kubectl shows it, rendered independently here; the
+#    signature verifies) and the status says Compiled=True with its sha256
+#    and size and observedGeneration;
+#  - a broken policy: Compiled=False with tpc's diagnostic located at the
+#    line and column of the object as `kubectl get -o yaml` shows it; no key;
+#  - a TracingPolicyNamespaced: its own key, no owner reference; the
+#    TracingPolicy's ConfigMap is owned by it;
+#  - a policy labelled for Tetragon: left alone (--label-selector);
+#  - objects split across ConfigMaps (small --configmap-bytes), and one that
+#    fits nowhere: Compiled=False NoRoom, published once room is freed;
+#  - MODIFIED: the new generation's object replaces the old one;
+#  - faults: a 409 on the ConfigMap update (reread, retried), a 410 relist
+#    with 401s on the way (no write, no deletion), a dropped watch
+#    (reconnects, later events applied), a 403 on the status patch
+#    (retried);
+#  - DELETED: its key removed; SIGTERM: exit 0 and the lease released.
+# Prints the time from each watch event to the ConfigMap write.
+# e2e-timeout: 400
+set -u
+. "$(dirname "$0")/lib/loader_lib.sh"
+TPC=${TPC:-$ROOT/$BUILD/tpc}
+CTL=${CTL:-$ROOT/$BUILD/tpc-controller}
+for t in openssl curl jq python3 clang; do
+	command -v $t >/dev/null || { skip all "$t not installed (make deps)"; exit 0; }
+done
+python3 -c 'import yaml' 2>/dev/null || { skip all "python3-yaml not installed (make deps)"; exit 0; }
+[ -x "$CTL" ] || { fail build "no $CTL (make)"; exit 1; }
+EXTRA_PIDS=
+CPID=
+K=$T/k8s
+mkdir -p "$K" "$T/src"
+k8s_api_certs "$K" tpc-ctl-ca || { fail certs "$(tail -3 "$K/openssl.log")"; exit 1; }
+echo "tok-$$" >"$K/token"
+python3 "$ROOT/tests/e2e/lib/k8s_ctl_api.py" --cert "$K/srv.crt" --key "$K/srv.key" \
+	--token-file "$K/token" --log "$K/req.jsonl" --port-file "$K/port" >"$K/server.log" 2>&1 &
+EXTRA_PIDS="$EXTRA_PIDS $!"
+for _ in $(seq 100); do [ -s "$K/port" ] && break; sleep 0.1; done
+[ -s "$K/port" ] || { fail server "$(tail -3 "$K/server.log")"; exit 1; }
+API=https://127.0.0.1:$(cat "$K/port")
+NS=tpc-sys
+touch "$K/req.jsonl"
+
+ctl() { # ctl PATH [BODY-FILE] : the server's test control
+	if [ $# -gt 1 ]; then
+		curl -sf --cacert "$K/ca.crt" -X POST --data-binary @"$2" "$API/_ctl/$1"
+	else
+		curl -sf --cacert "$K/ca.crt" "$API/_ctl/$1"
+	fi
+}
+ctl_json() { # ctl_json PATH JSON
+	printf '%s' "$2" >"$T/ctl.json"
+	ctl "$1" "$T/ctl.json" >/dev/null
+}
+get() { ctl "get?res=$1&ns=$2&name=$3"; }
+policy() { get tracingpolicies "" "$1"; }
+# cond NAME [NS] : the Compiled condition of a policy (compact JSON)
+cond() {
+	if [ -n "${2:-}" ]; then
+		get tracingpoliciesnamespaced "$2" "$1"
+	else
+		policy "$1"
+	fi | jq -c '(.status.conditions // [])[] | select(.type == "Compiled")'
+}
+# where KEY : the ConfigMap holding KEY, "" when none
+where() {
+	local i
+	for i in 0 1; do
+		get configmaps $NS tpc-objects-$i 2>/dev/null |
+			jq -e --arg k "$1" '.binaryData[$k] != null' >/dev/null 2>&1 && { echo tpc-objects-$i; return; }
+	done
+}
+# object KEY OUT : the published object's bytes
+object() {
+	local cm
+	cm=$(where "$1")
+	[ -n "$cm" ] && get configmaps $NS "$cm" | jq -r --arg k "$1" '.binaryData[$k]' | base64 -d >"$2"
+}
+until_true() { # until_true SECONDS 'CODE' : retry the shell CODE every 0.2 s
+	local n=$(($1 * 5))
+	shift
+	for _ in $(seq $n); do eval "$1" && return 0; sleep 0.2; done
+	return 1
+}
+writes() { # number of ConfigMap and status writes so far
+	writes_before 1e12
+}
+writes_before() { # writes_before T : ConfigMap and status writes before epoch T
+	jq -s --argjson t "$1" '[.[] | select(.method != "GET" and (.path | test("/leases") | not)
+		and .t < $t)] | length' "$K/req.jsonl"
+}
+# first_write_ms T0 KEY : ms from T0 (epoch s) to the first ConfigMap write
+# answered 2xx whose data holds KEY with bytes other than BEFORE (base64)
+first_write_ms() {
+	jq -s --argjson t0 "$1" --arg k "$2" --arg before "${3:-}" '
+		[.[] | select((.method == "PUT" or .method == "POST") and (.path | test("/configmaps"))
+			and .status < 300 and .body.binaryData[$k] != null
+			and .body.binaryData[$k] != $before and .t >= $t0)] |
+		if length == 0 then "none" else ((.[0].t - $t0) * 1000 | floor) end' "$K/req.jsonl"
+}
+now_s() { date +%s.%N; }
+jqf() { jq -s -e "$@" >/dev/null; } # jqf [ARGS] FILTER FILE : over a JSON-lines file
+jqe() { # jqe [--arg K V]... FILTER JSON : the boolean FILTER holds for JSON
+	local a=()
+	while [ "$1" = --arg ]; do a+=("$1" "$2" "$3"); shift 3; done
+	jq -e "${a[@]}" "$1" <<<"$2" >/dev/null 2>&1
+}
+
+# build_like_kubectl RES NS NAME OUT : the object as kubectl shows it,
+# compiled with tpc build --sign under the controller's file name
+build_like_kubectl() {
+	local dir=$T/expect/${4##*/} rel
+	rm -rf "$dir"
+	if [ "$1" = tracingpolicies ]; then rel=tracingpolicy/$3.yaml; else rel=tracingpolicynamespaced/$2/$3.yaml; fi
+	mkdir -p "$dir/$(dirname "$rel")"
+	get "$1" "$2" "$3" | python3 "$ROOT/tests/e2e/lib/kubectl_yaml.py" source >"$dir/$rel" &&
+		(cd "$dir" && "$TPC" build --sign "$T/key" "$rel" -o out.bpf.o) >"$dir/build.log" 2>&1 &&
+		cp "$dir/out.bpf.o" "$4"
+}
+
+"$TPC" keygen -o "$T/key" >/dev/null 2>&1 || { fail keygen; exit 1; }
+
+cat >"$T/src/a.yaml" <<'EOF'
+apiVersion: cilium.io/v1alpha1
+kind: TracingPolicy
+metadata:
+  name: ctl-a
+  labels:
+    team: sec
+  annotations:
+    note: |
+      two lines
+      of text
+    version: "7"
+spec:
+  kprobes:
+  - call: sys_openat
+    syscall: true
+    args:
+    - index: 1
+      type: string
+    selectors:
+    - matchArgs:
+      - index: 1
+        operator: Equal
+        values:
+        - "/etc/shadow"
+EOF
+sed 's/ctl-a/ctl-b/; s/type: string/type: strng/' "$T/src/a.yaml" >"$T/src/b.yaml"
+sed 's#/etc/shadow#/etc/gshadow#' "$T/src/a.yaml" >"$T/src/a2.yaml"
+cat >"$T/src/n.yaml" <<'EOF'
+apiVersion: cilium.io/v1alpha1
+kind: TracingPolicyNamespaced
+metadata:
+  name: ctl-n
+  namespace: shop
+spec:
+  kprobes:
+  - call: sys_openat
+    syscall: true
+    args:
+    - index: 1
+      type: string
+EOF
+sed 's/ctl-n/ctl-c/' "$T/src/n.yaml" >"$T/src/c.yaml"
+sed 's/name: ctl-n/name: ctl-n\n  labels:\n    rev: "2"/' "$T/src/n.yaml" >"$T/src/n2.yaml"
+sed -i 's/type: string/type: string\n    - index: 2\n      type: int/' "$T/src/n2.yaml"
+sed 's/ctl-a/ctl-t/; s/team: sec/tetragon.io\/agent: "true"/' "$T/src/a.yaml" >"$T/src/t.yaml"
+
+# another replica holds the lease and renews it
+ctl_json lease '{"namespace": "'$NS'", "name": "tpc-controller", "holder": "other-replica", "duration": 3}'
+(for _ in $(seq 12); do
+	printf '{"namespace": "%s", "name": "tpc-controller", "holder": "other-replica", "duration": 3}' $NS >"$T/renew.json"
+	ctl lease "$T/renew.json" >/dev/null
+	now_s >"$T/renewed"
+	sleep 0.5
+done) &
+renewer=$!
+for p in a b n t; do ctl apply "$T/src/$p.yaml" >/dev/null || { fail "apply-$p"; exit 1; }; done
+
+"$CTL" --k8s-api "$API" --k8s-ca "$K/ca.crt" --k8s-token-file "$K/token" --namespace $NS \
+	--id ctl-test-$$ --tpc "$TPC" --sign-key "$T/key" --tmpdir "$T" --lease-seconds 3 \
+	--configmaps 2 --configmap-bytes 50000 --label-selector '!tetragon.io/agent' -v \
+	>"$T/ctl.out" 2>"$T/ctl.err" &
+CPID=$!
+EXTRA_PIDS="$EXTRA_PIDS $CPID"
+cleanup_ctl() {
+	[ -n "$CPID" ] && kill -TERM "$CPID" 2>/dev/null && wait "$CPID" 2>/dev/null
+	kill "$renewer" 2>/dev/null
+	# TPC_E2E_KEEP=DIR: keep the controller's log and the request log
+	[ -n "${TPC_E2E_KEEP:-}" ] && mkdir -p "$TPC_E2E_KEEP" && cp -r "$T/ctl.err" "$K" "$TPC_E2E_KEEP/"
+}
+trap 'cleanup_ctl; cleanup_all' EXIT
+
+until_true 20 'grep -q "TracingPolicyNamespaced objects listed" "$T/ctl.err"'
+wait "$renewer"
+check lease-held-lists grep -q "2 TracingPolicy objects listed" "$T/ctl.err"
+# while renewed, and for the lease duration after (minus a margin): no write
+t_renewed=$(cat "$T/renewed")
+check lease-held-no-writes test "$(writes_before "$(echo "$t_renewed + 2" | bc)")" = 0
+t_takeover=$(now_s)
+
+# the lease expires: taken over, A and N published
+until_true 40 'test -n "$(where tp.ctl-a.bpf.o)"'
+check lease-taken-over grep -q "taken over from 'other-replica'" "$T/ctl.err"
+check lease-holder test "$(get leases $NS tpc-controller | jq -r .spec.holderIdentity)" = "ctl-test-$$"
+check added-configmap-created test -n "$(where tp.ctl-a.bpf.o)"
+object tp.ctl-a.bpf.o "$T/a.pub.o"
+build_like_kubectl tracingpolicies "" ctl-a "$T/a.expect.o" || fail expected-build
+check added-same-bytes-as-tpc-build cmp -s "$T/a.pub.o" "$T/a.expect.o"
+check added-signature-verifies "$TPC" verify-signature -q --key "$T/key.pub" "$T/a.pub.o"
+sha=$(sha256sum "$T/a.pub.o" | cut -d' ' -f1)
+size=$(stat -c %s "$T/a.pub.o")
+until_true 20 'test -n "$(cond ctl-a)"'
+c=$(cond ctl-a)
+check added-status-true jqe '.status == "True" and .reason == "Compiled" and .observedGeneration == 1' "$c"
+check added-status-sha-size jqe --arg s "$sha" --arg n "$size" \
+	'.message | contains("sha256 " + $s + ", " + $n + " bytes")' "$c"
+check added-observed-generation test "$(policy ctl-a | jq .status.observedGeneration)" = 1
+check status-by-merge-patch jqf '[.[] | select(.method == "PATCH")] | length > 0 and
+	all(.content_type == "application/merge-patch+json" and (.path | endswith("/status")))' "$K/req.jsonl"
+
+# the broken policy: located diagnostic, nothing published
+until_true 20 'test -n "$(cond ctl-b)"'
+c=$(cond ctl-b)
+policy ctl-b | python3 "$ROOT/tests/e2e/lib/kubectl_yaml.py" view >"$T/b.view.yaml"
+line=$(grep -n '^ *type: strng$' "$T/b.view.yaml" | head -1 | cut -d: -f1)
+col=$(grep '^ *type: strng$' "$T/b.view.yaml" | head -1 | awk '{print index($0, "strng")}')
+check broken-status-false jqe '.status == "False" and .reason == "Invalid" and .observedGeneration == 1' "$c"
+check broken-diagnostic-located jqe --arg at "tracingpolicy/ctl-b.yaml:$line:$col: error: unknown argument type 'strng'" \
+	'.message | startswith($at)' "$c"
+check broken-diagnostic-caret jqe '.message | contains("type: strng") and contains("^~~~~")' "$c"
+check broken-not-published test -z "$(where tp.ctl-b.bpf.o)"
+
+# the namespaced policy: its own key; owner references only on the
+# ConfigMap that holds TracingPolicy objects alone
+until_true 20 'test -n "$(cond ctl-n shop)"'
+check namespaced-status-true jqe '.status == "True"' "$(cond ctl-n shop)"
+cm_a=$(where tp.ctl-a.bpf.o)
+cm_n=$(where tpn.shop.ctl-n.bpf.o)
+check split-across-configmaps test -n "$cm_n" -a -n "$cm_a" -a "$cm_n" != "$cm_a"
+uid_a=$(policy ctl-a | jq -r .metadata.uid)
+check owner-reference-policy jqe --arg u "$uid_a" '.metadata.ownerReferences == [{"apiVersion":
+	"cilium.io/v1alpha1", "kind": "TracingPolicy", "name": "ctl-a", "uid": $u}]' "$(get configmaps $NS "$cm_a")"
+check owner-reference-none-namespaced jqe '(.metadata.ownerReferences // []) == []' "$(get configmaps $NS "$cm_n")"
+check configmap-labelled jqe '.metadata.labels["app.kubernetes.io/managed-by"] == "tpc-controller"' "$(get configmaps $NS "$cm_a")"
+object tpn.shop.ctl-n.bpf.o "$T/n.pub.o"
+build_like_kubectl tracingpoliciesnamespaced shop ctl-n "$T/n.expect.o"
+check namespaced-same-bytes cmp -s "$T/n.pub.o" "$T/n.expect.o"
+
+# the Tetragon policy is not ours
+check selector-ignored test -z "$(where tp.ctl-t.bpf.o)"
+check selector-no-status test -z "$(cond ctl-t)"
+check selector-query jqf '[.[] | select(.path | endswith("/tracingpolicies"))] | all(.query.labelSelector == "!tetragon.io/agent")' "$K/req.jsonl"
+
+# ADDED by the watch, but both ConfigMaps are full: NoRoom
+t0=$(now_s)
+ctl apply "$T/src/c.yaml" >/dev/null
+until_true 30 'test -n "$(cond ctl-c shop)"'
+check no-room-status jqe '.status == "False" and .reason == "NoRoom"' "$(cond ctl-c shop)"
+check no-room-not-published test -z "$(where tpn.shop.ctl-c.bpf.o)"
+
+# MODIFIED: generation 2 replaces the object
+before=$(get configmaps $NS "$cm_a" | jq -r '.binaryData["tp.ctl-a.bpf.o"]')
+t0=$(now_s)
+ctl apply "$T/src/a2.yaml" >/dev/null
+until_true 30 'jqe '\''.observedGeneration == 2'\'' "$(cond ctl-a)"'
+ms_mod=$(first_write_ms "$t0" tp.ctl-a.bpf.o "$before")
+object tp.ctl-a.bpf.o "$T/a2.pub.o"
+build_like_kubectl tracingpolicies "" ctl-a "$T/a2.expect.o"
+check modified-status-generation-2 jqe '.status == "True" and .observedGeneration == 2' "$(cond ctl-a)"
+check modified-same-bytes cmp -s "$T/a2.pub.o" "$T/a2.expect.o"
+check modified-new-bytes test "$(sha256sum <"$T/a2.pub.o")" != "$(sha256sum <"$T/a.pub.o")"
+if [ "$ms_mod" != none ]; then
+	pass "modified-published ($ms_mod ms from the watch event to the ConfigMap update)"
+else
+	fail modified-published "no ConfigMap write with the new object"
+fi
+
+# DELETED while the next ConfigMap update conflicts once: reread, retried;
+# the freed room takes the waiting policy
+ctl_json fault '{"method": "PUT", "path": "/api/v1/namespaces/'$NS'/configmaps", "code": 409, "count": 1}'
+t0=$(now_s)
+ctl_json delete '{"kind": "TracingPolicy", "name": "ctl-a"}'
+until_true 30 'test -z "$(where tp.ctl-a.bpf.o)"'
+check deleted-key-removed test -z "$(where tp.ctl-a.bpf.o)"
+check conflict-seen jqf '[.[] | select(.method == "PUT" and .status == 409)] | length == 1' "$K/req.jsonl"
+check conflict-reread grep -q "HTTP 409, reading it again" "$T/ctl.err"
+until_true 30 'test -n "$(where tpn.shop.ctl-c.bpf.o)"'
+ms_c=$(first_write_ms "$t0" tpn.shop.ctl-c.bpf.o)
+check room-freed-published test -n "$(where tpn.shop.ctl-c.bpf.o)"
+until_true 20 'jqe '\''.status == "True"'\'' "$(cond ctl-c shop)"'
+check room-freed-status-true jqe '.status == "True"' "$(cond ctl-c shop)"
+if [ "$ms_c" != none ]; then
+	pass "deleted-room-reused ($ms_c ms from the watch event to the ConfigMap update, a 409 retry included)"
+else
+	fail deleted-room-reused "no write"
+fi
+check deleted-others-kept test -n "$(where tpn.shop.ctl-n.bpf.o)"
+
+# 410 with 401s on the relist: no write, nothing deleted
+sleep 1
+w0=$(writes)
+lists0=$(jq -s '[.[] | select(.path == "/apis/cilium.io/v1alpha1/tracingpolicies" and .query.watch == null and .status == 200)] | length' "$K/req.jsonl")
+ctl_json fault '{"method": "GET", "path": "/apis/cilium.io/v1alpha1/tracingpolicies", "code": 401, "count": 2}'
+ctl "expire?res=tracingpolicies" >/dev/null
+relisted() {
+	test "$(jq -s '[.[] | select(.path == "/apis/cilium.io/v1alpha1/tracingpolicies" and .query.watch == null and .status == 200)] | length' "$K/req.jsonl")" -gt "$lists0"
+}
+until_true 40 'relisted'
+check expired-relisted relisted
+check expired-401-seen jqf '[.[] | select(.status == 401)] | length == 2' "$K/req.jsonl"
+check expired-401-hint grep -q "HTTP 401" "$T/ctl.err"
+sleep 2
+check expired-no-spurious-writes test "$(writes)" = "$w0"
+check expired-objects-kept test -n "$(where tpn.shop.ctl-c.bpf.o)" -a -n "$(where tpn.shop.ctl-n.bpf.o)"
+
+# a dropped watch: reconnects, and a later change is applied
+watches0=$(jq -s '[.[] | select(.path | endswith("/tracingpoliciesnamespaced")) | select(.query.watch == "1")] | length' "$K/req.jsonl")
+ctl "drop?res=tracingpoliciesnamespaced" >/dev/null
+rewatched() {
+	test "$(jq -s '[.[] | select(.path | endswith("/tracingpoliciesnamespaced")) | select(.query.watch == "1")] | length' "$K/req.jsonl")" -gt "$watches0"
+}
+until_true 40 'rewatched'
+check dropped-watch-reconnects rewatched
+before=$(get configmaps $NS "$(where tpn.shop.ctl-n.bpf.o)" | jq -r '.binaryData["tpn.shop.ctl-n.bpf.o"]')
+# ... and the status patch of that change is refused once
+ctl_json fault '{"method": "PATCH", "path": "/apis/cilium.io/v1alpha1/namespaces/shop/", "code": 403, "count": 1}'
+t0=$(now_s)
+ctl apply "$T/src/n2.yaml" >/dev/null
+until_true 40 'jqe '\''.observedGeneration == 2 and .status == "True"'\'' "$(cond ctl-n shop)"'
+ms_n=$(first_write_ms "$t0" tpn.shop.ctl-n.bpf.o "$before")
+check after-drop-modified-published test "$ms_n" != none
+check status-403-hint grep -q "HTTP 403.*patch on tracingpolicies/status" "$T/ctl.err"
+check status-403-retried jqe '.observedGeneration == 2 and .status == "True"' "$(cond ctl-n shop)"
+
+ctl_json delete '{"kind": "TracingPolicyNamespaced", "name": "ctl-n", "namespace": "shop"}'
+until_true 30 'test -z "$(where tpn.shop.ctl-n.bpf.o)"'
+check deleted-namespaced-removed test -z "$(where tpn.shop.ctl-n.bpf.o)"
+check never-half-written jqf '[.[] | select(.method == "PUT" or .method == "POST") | select(.path | test("/configmaps"))
+	| select(.status >= 400 and .status != 409)] | length == 0' "$K/req.jsonl"
+
+kill -TERM "$CPID"
+wait "$CPID"
+rc=$?
+CPID=
+check sigterm-exit-0 test "$rc" = 0
+check sigterm-lease-released test "$(get leases $NS tpc-controller | jq -r .spec.holderIdentity)" = ""
+t_first=$(grep -o 'published tp.ctl-a.bpf.o in ConfigMap [^ ]*: [0-9]* bytes, sha256 [0-9a-f]*, [0-9]* ms after the watch event or the leadership (compile [0-9]* ms)' "$T/ctl.err" | head -1)
+echo "# controller: $t_first"
+echo "# controller: watch event to ConfigMap: modified ${ms_mod} ms, added after a delete ${ms_c} ms, namespaced after a dropped watch ${ms_n} ms"
