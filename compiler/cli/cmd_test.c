@@ -119,11 +119,12 @@ static void report_case(struct report *rp, const struct tcase *c, const struct c
 							    "at", rat));
 		}
 		json_array_append_new(rp->cases,
-				      json_pack("{s:s, s:s, s:i, s:i, s:s, s:s, s:o}", "name",
+				      json_pack("{s:s, s:s, s:i, s:i, s:s, s:s, s:o, s:s}", "name",
 						c->name ? c->name : "", "file",
 						f ? f->name : "", "line", line, "column", col,
 						"result", ok ? "pass" : "fail", "why",
-						ok ? "" : oc->why, "decided", jd));
+						ok ? "" : oc->why, "decided", jd, "kernel",
+						oc->kernel));
 		return;
 	}
 	if (ok && !rp->verbose)
