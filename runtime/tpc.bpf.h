@@ -298,6 +298,9 @@ TPC_INLINE bool tpc_rate__allow(u32 rule, u32 scope, u64 period_ns)
 
 TPC_INLINE u32 tpc_ev__put_int(struct tpc_scratch *s, u32 o, u64 v)
 {
+#ifdef TPC_TEST_FAULT_EVENT /* tests/e2e/tpctest.sh: a wrong event must be caught */
+	v ^= 1;
+#endif
 	*(u64 *)&s->ev[o & TPC_EV_MASK] = v;
 	return o + 8;
 }

@@ -99,7 +99,8 @@ tier_corpus() {
 # GROUP/cases/NAME.yaml: the attack it catches and the look-alikes it must
 # not), and they hold. tests/cases/NAME.yaml are golden runs of tpc test
 # itself (failing expectations, bad cases): a line "# policies: FILE..."
-# names the policies (relative to tests/cases); NAME.expected holds
+# names the policies (relative to tests/cases), "# options: ..." adds
+# options (--format github); NAME.expected holds
 # "exit: N" then the exact stdout and stderr.
 tier_cases() {
 	echo "== cases (tpc test: stdlib cases, golden runs)"
@@ -119,10 +120,11 @@ tier_cases() {
 	done
 	for f in tests/cases/*.yaml; do
 		[ -e "$f" ] || continue
-		local exp=${f%.yaml}.expected got rc pols
+		local exp=${f%.yaml}.expected got rc pols opts
 		pols=$(sed -n 's/^# policies: //p' "$f" | head -1)
-		# shellcheck disable=SC2086 # the policies are a word list
-		got=$(cd tests/cases && "$TPC" test $pols --cases "${f##*/}" 2>&1)
+		opts=$(sed -n 's/^# options: //p' "$f" | head -1)
+		# shellcheck disable=SC2086 # the policies and options are word lists
+		got=$(cd tests/cases && "$TPC" test $opts $pols --cases "${f##*/}" 2>&1)
 		rc=$?
 		got="exit: $rc"$'\n'"$got"
 		if [ "${TPC_UPDATE:-}" = 1 ]; then

@@ -119,11 +119,12 @@ static void report_case(struct report *rp, const struct tcase *c, const struct c
 							    "at", rat));
 		}
 		json_array_append_new(rp->cases,
-				      json_pack("{s:s, s:s, s:i, s:i, s:s, s:s, s:o}", "name",
+				      json_pack("{s:s, s:s, s:i, s:i, s:s, s:s, s:o, s:s}", "name",
 						c->name ? c->name : "", "file",
 						f ? f->name : "", "line", line, "column", col,
 						"result", ok ? "pass" : "fail", "why",
-						ok ? "" : oc->why, "decided", jd));
+						ok ? "" : oc->why, "decided", jd, "kernel",
+						oc->kernel));
 		return;
 	}
 	if (ok && !rp->verbose)
@@ -163,6 +164,75 @@ static void report_case(struct report *rp, const struct tcase *c, const struct c
 		printf("    kernel:   %s\n", oc->kernel);
 }
 
+/* The event the object posted for decision dc must carry the rule, the
+ * action flags and, for every argument the case gives, the value the case
+ * gives (integers as the program holds them). Returns 0, or 1 with why. */
+static int event_check(const struct eval_decision *dc, const struct ir_prog *p, unsigned act,
+		       const struct krun_event *ev, const struct eval_val *vals, const bool *have,
+		       char *why, size_t size)
+{
+	const struct tpc_ev_hdr *h = (const void *)ev->data;
+	size_t o = sizeof(*h);
+
+	if (ev->size < sizeof(*h) || h->kind != TPC_EV_HOOK || h->rule != (uint32_t)dc->rule->id ||
+	    h->action != act) {
+		snprintf(why, size,
+			 "the compiled object's event differs: rule %u actions 0x%x, the evaluator's rule %d actions 0x%x",
+			 ev->size >= sizeof(*h) ? h->rule : 0, ev->size >= sizeof(*h) ? h->action : 0,
+			 dc->rule->id, act);
+		return 1;
+	}
+	for (size_t i = 0; i < dc->spec->event_args.n; i++) {
+		int sl = dc->spec->event_args.v[i];
+		const struct ir_arg *a = &p->args.v[sl];
+		const struct eval_val *v = &vals[sl];
+		bool same = true;
+
+		if (a->kind == AK_INT || a->kind == AK_CAPS) {
+			uint64_t got;
+
+			if (o + 8 > ev->size)
+				goto short_ev;
+			memcpy(&got, ev->data + o, 8);
+			o += 8;
+			same = !have[sl] || got == eval__int_cast(a, v->i);
+		} else if (a->kind == AK_SOCKADDR || a->kind == AK_SOCK) {
+			struct tpc_ev_sockaddr sa;
+
+			if (o + sizeof(sa) > ev->size)
+				goto short_ev;
+			memcpy(&sa, ev->data + o, sizeof(sa));
+			o += sizeof(sa);
+			same = !have[sl] ||
+			       (sa.family == v->sa[0].family && sa.port == v->sa[0].port &&
+				!memcmp(sa.addr, v->sa[0].addr, v->sa[0].family == 2 ? 4 : 16));
+		} else {
+			struct tpc_ev_str st;
+			size_t want = v->kind == EV_NULL ? 0 : v->len;
+
+			if (o + sizeof(st) > ev->size)
+				goto short_ev;
+			memcpy(&st, ev->data + o, sizeof(st));
+			o += sizeof(st);
+			if (o + st.len > ev->size)
+				goto short_ev;
+			same = !have[sl] || (st.len == want && !memcmp(ev->data + o, v->s, want));
+			o += (st.len + 7u) & ~7u;
+		}
+		if (!same) {
+			snprintf(why, size,
+				 "the compiled object's event of rule %d carries another value for posted argument %zu (slot %d) than the case gives",
+				 dc->rule->id, i, sl);
+			return 1;
+		}
+	}
+	return 0;
+short_ev:
+	snprintf(why, size, "the compiled object's event of rule %d is %u bytes: too short for its arguments",
+		 dc->rule->id, ev->size);
+	return 1;
+}
+
 /* The compiled object on case c must decide as the evaluator did (oc->res):
  * the same rules, in order, with the action flags emit.c promises for each.
  * A disagreement is written into oc->why (the case fails); -EINVAL after
@@ -182,7 +252,8 @@ static int kernel_check(struct report *rp, struct arena *a, const struct srcmap 
 		struct eval_val *vals = arena__calloc(a, p->args.n + 1, sizeof(*vals));
 		bool *have = arena__calloc(a, p->args.n + 1, sizeof(*have));
 		struct krun_dec dec[KRUN_MAX_DEC];
-		size_t ndec = 0, nwant = 0;
+		const struct krun_event *ev;
+		size_t ndec = 0, nwant = 0, nev, iev = 0;
 		char err[256];
 		bool runs = false;
 		int e;
@@ -214,6 +285,15 @@ static int kernel_check(struct report *rp, struct arena *a, const struct srcmap 
 		}
 		if (!ndec && !oc->kernel[0])
 			snprintf(oc->kernel, sizeof(oc->kernel), "no decision");
+		{
+			const struct krun_event *evs;
+			size_t n = strlen(oc->kernel), ne = krun__events(kr, &evs);
+
+			if (ne)
+				snprintf(oc->kernel + n, sizeof(oc->kernel) - n, "; %zu event%s", ne,
+					 ne == 1 ? "" : "s");
+		}
+		nev = krun__events(kr, &ev);
 		for (size_t i = 0; i < oc->res.n; i++) {
 			const struct eval_decision *dc = &oc->res.v[i];
 			unsigned act;
@@ -222,6 +302,17 @@ static int kernel_check(struct report *rp, struct arena *a, const struct srcmap 
 			if (dc->prog != p)
 				continue;
 			krun__expected_flags(p, dc->rule, &act, &ret);
+			if (act & TPC_ACT_POST) {
+				if (iev >= nev) {
+					snprintf(oc->why, sizeof(oc->why),
+						 "the compiled object posted no event for rule %d (prog %d, %s)",
+						 dc->rule->id, p->id, p->key);
+					return 0;
+				}
+				if (event_check(dc, p, act, &ev[iev++], vals, have, oc->why,
+						sizeof(oc->why)))
+					return 0;
+			}
 			if (nwant >= ndec || dec[nwant].rule != dc->rule->id ||
 			    dec[nwant].action != act || dec[nwant].ret != ret) {
 				snprintf(oc->why, sizeof(oc->why),
@@ -235,6 +326,12 @@ static int kernel_check(struct report *rp, struct arena *a, const struct srcmap 
 				return 0;
 			}
 			nwant++;
+		}
+		if (iev != nev) {
+			snprintf(oc->why, sizeof(oc->why),
+				 "the compiled object posted %zu events on prog %d (%s), the evaluator's decisions %zu",
+				 nev, p->id, p->key, iev);
+			return 0;
 		}
 		if (nwant != ndec) {
 			snprintf(oc->why, sizeof(oc->why),

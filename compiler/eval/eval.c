@@ -201,7 +201,7 @@ static int arg_get(struct run *R, int slot, const struct eval_val **out)
 
 /* The value as the program holds it: cast to the argument's width and
  * signedness, then widened to u64 (emit.c's int_cast). */
-static uint64_t int_cast(const struct ir_arg *a, int64_t v)
+uint64_t eval__int_cast(const struct ir_arg *a, int64_t v)
 {
 	switch (a->size) {
 	case 1:
@@ -699,7 +699,7 @@ static bool leaf_eval(struct run *R, const struct ir_pred *x)
 		case AK_CAPS:
 			if (val->kind != EV_INT)
 				break;
-			r = int_test(x, int_cast(a, val->i), a->is_signed, &ok);
+			r = int_test(x, eval__int_cast(a, val->i), a->is_signed, &ok);
 			goto checked;
 		case AK_USTR:
 		case AK_KSTR:

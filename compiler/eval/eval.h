@@ -149,6 +149,10 @@ uint64_t eval__scope_bits(const struct ir_object *o, const struct eval_env *env,
 uint64_t eval__follow_bits(const struct ir_object *o, const struct eval_env *env,
 			   const struct eval_proc *proc);
 
+/* An integer argument's value as the program holds it: cast to the
+ * argument's width and signedness, widened to 64 bits. */
+uint64_t eval__int_cast(const struct ir_arg *a, int64_t v);
+
 /* Effective action names of a rule (what it does on this object). */
 size_t eval__actions(const struct ir_object *o, const struct ir_spec *sp,
 		     const struct ir_rule *r, const char **out, size_t max);

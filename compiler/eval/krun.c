@@ -14,13 +14,41 @@
 #include "emit/emit.h"
 #include "tpc_test_abi.h"
 
+#define KRUN_MAX_EVENTS 64
+
 struct krun {
 	char dir[64];
 	char path[128];
 	struct bpf_object *obj;
 	int case_fd, out_fd;
 	const struct ir_object *o;
+	struct ring_buffer *rb;
+	struct krun_event ev[KRUN_MAX_EVENTS];
+	uint8_t evbuf[KRUN_MAX_EVENTS][TPC_EV_MAX];
+	size_t nev;
+	bool draining; /* records before a case are dropped */
 };
+
+static int on_record(void *ctx, void *data, size_t size)
+{
+	struct krun *k = ctx;
+
+	if (k->draining || k->nev >= KRUN_MAX_EVENTS)
+		return 0;
+	if (size > TPC_EV_MAX)
+		size = TPC_EV_MAX;
+	memcpy(k->evbuf[k->nev], data, size);
+	k->ev[k->nev].size = (uint32_t)size;
+	k->ev[k->nev].data = k->evbuf[k->nev];
+	k->nev++;
+	return 0;
+}
+
+size_t krun__events(const struct krun *k, const struct krun_event **out)
+{
+	*out = k->ev;
+	return k->nev;
+}
 
 /* libbpf's messages, less the note that .tpc.meta is no BPF section */
 static int krun_print(enum libbpf_print_level level, const char *fmt, va_list ap)
@@ -34,6 +62,7 @@ void krun__free(struct krun *k)
 {
 	if (!k)
 		return;
+	ring_buffer__free(k->rb);
 	bpf_object__close(k->obj);
 	if (k->path[0] && !getenv("TPC_KEEP_TEST_OBJECT"))
 		unlink(k->path);
@@ -160,7 +189,10 @@ int krun__open(const struct ir_object *o, const struct srcmap *m,
 		 * must be caught (tests/e2e/tpctest.sh) */
 		char *f = NULL;
 
-		if (asprintf(&f, "#define TPC_TEST_FAULT 1\n%s", c_text) < 0)
+		if (asprintf(&f, "#define %s 1\n%s",
+			     !strcmp(getenv("TPC_TEST_INJECT_FAULT"), "event") ? "TPC_TEST_FAULT_EVENT"
+										: "TPC_TEST_FAULT",
+			     c_text) < 0)
 			goto fail;
 		free(c_text);
 		c_text = f;
@@ -200,6 +232,13 @@ int krun__open(const struct ir_object *o, const struct srcmap *m,
 	e = fill_maps(k, resolve, ctx, err, errlen);
 	if (e)
 		goto fail;
+	k->rb = ring_buffer__new(bpf_object__find_map_fd_by_name(k->obj, TPC_EVENTS_MAP), on_record,
+				 k, NULL);
+	if (!k->rb) {
+		e = -errno;
+		snprintf(err, errlen, "cannot read the test object's events: %s", strerror(-e));
+		goto fail;
+	}
 	free(c_text);
 	*out = k;
 	return 0;
@@ -315,6 +354,10 @@ int krun__case(struct krun *k, const struct ir_prog *p, const struct eval_proc *
 		snprintf(err, errlen, "writing the case: %s", strerror(errno));
 		return -errno;
 	}
+	k->draining = true;
+	ring_buffer__consume(k->rb);
+	k->draining = false;
+	k->nev = 0;
 	snprintf(name, sizeof(name), "tpc_p%d_test", p->id);
 	prog = bpf_object__find_program_by_name(k->obj, name);
 	if (!prog) {
@@ -325,6 +368,7 @@ int krun__case(struct krun *k, const struct ir_prog *p, const struct eval_proc *
 		snprintf(err, errlen, "BPF_PROG_TEST_RUN: %s", strerror(errno));
 		return -errno;
 	}
+	ring_buffer__consume(k->rb);
 	if (bpf_map_lookup_elem(k->out_fd, &zero, &res)) {
 		snprintf(err, errlen, "reading the decisions: %s", strerror(errno));
 		return -errno;

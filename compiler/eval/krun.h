@@ -32,6 +32,13 @@ struct krun_dec {
 
 #define KRUN_MAX_DEC 64
 
+/* A ring-buffer record the test entry posted during the last krun__case
+ * (struct tpc_ev_hdr first, then the posted arguments). */
+struct krun_event {
+	uint32_t size;
+	const uint8_t *data;
+};
+
 int krun__open(const struct ir_object *o, const struct srcmap *m,
 	       const char *(*resolve)(void *ctx, const char *path), void *ctx,
 	       struct krun **out, char *err, size_t errlen);
@@ -40,6 +47,8 @@ int krun__case(struct krun *k, const struct ir_prog *p, const struct eval_proc *
 	       const struct eval_val *vals, const bool *have, uint64_t scope_bits,
 	       uint64_t follow_bits, struct krun_dec *dec, size_t *ndec, char *err,
 	       size_t errlen);
+/* The records of the last krun__case, in posting order. */
+size_t krun__events(const struct krun *k, const struct krun_event **out);
 void krun__free(struct krun *k);
 
 /* The TPC_ACT_* flags and return value the compiled rule r of prog p must

@@ -300,6 +300,15 @@ static int lower_arg(struct lower *L, struct ir_prog *p, const struct ast_hook *
 	if (a.kind == AK_INT && arg_type__int_size(t) && a.from != AF_TP_FIELD) {
 		a.size = (uint32_t)arg_type__int_size(t);
 	}
+	/* A tracepoint field read as a narrower declared type: Tetragon reads
+	 * the declared width (int: the field's low 4 bytes, signed), so
+	 * kill(-1, ...) has pid -1 < 0; the syscall tracepoints store every
+	 * argument as 8 unsigned bytes (found with tpc test). */
+	if (a.kind == AK_INT && a.from == AF_TP_FIELD && ai->type_id != ARG_AUTO &&
+	    arg_type__int_size(t) && (uint32_t)arg_type__int_size(t) < a.size) {
+		a.size = (uint32_t)arg_type__int_size(t);
+		a.is_signed = arg_type__is_signed(t);
+	}
 	if (a.rsv && (a.kind == AK_USTR || a.kind == AK_KSTR))
 		a.kind = AK_KSTR; /* a member of a kernel struct is kernel memory */
 	if (a.rsv && a.from == AF_TP_FIELD) {

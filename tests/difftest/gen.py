@@ -34,6 +34,8 @@ HOOKS = [
     ("tp", "syscalls/sys_enter_kill", [(5, "int", "pid", "int"), (6, "int", "sig", "int")]),
     ("tp", "syscalls/sys_enter_setuid", [(5, "uint32", "uid", "int")]),
     ("tp", "sched/sched_process_exec", []),
+    ("tp", "sched/sched_process_exec", [(4, "string", "filename", "str"), (5, "int", "tpid", "int")]),
+    ("kret", "sys_chroot", [(0, "string", "path", "str")]),
     ("lsm", "socket_connect", [(1, "sockaddr", "addr", "sa")]),
     ("lsm", "file_open", [(0, "file", "file", "path")]),
     ("kprobe", "sys_setuid", [(0, "int", "uid", "int")]),
@@ -61,6 +63,7 @@ class Gen:
     def __init__(self, seed):
         self.r = random.Random(seed)
         self.declared = {}  # hook name -> labels some policy declares
+        self.ret_hook = False
         self.lits = {"int": set(), "str": set(), "path": set(), "bin": set(), "pid": set(),
                      "ns": set(), "port": set(), "addr": set(), "uid": set(), "label": set()}
 
@@ -196,6 +199,8 @@ class Gen:
     def dsl_cond(self, args):
         choices = ["uid", "euid", "pid", "comm", "binary", "parent", "caps", "ns"]
         choices += ["arg"] * (3 if args else 0)
+        if self.ret_hook:
+            choices += ["ret"] * 2
         c = self.pick(choices)
         if c in ("uid", "euid"):
             v = self.pick([0, 1000, 33, 65534])
@@ -206,6 +211,10 @@ class Gen:
                 self.lits["uid"].update(vs)
                 return "%s in [%s]" % (c, ", ".join(map(str, vs)))
             return "%s %s %d" % (c, op, v)
+        if c == "ret":
+            v = self.pick([0, -1, -2, -13, 1, 3])
+            self.lits["int"].add(v)
+            return "ret %s %d" % (self.pick(["==", "!=", "<", ">="]), v)
         if c == "pid":
             v = self.pick([1, 1000, 4242])
             self.lits["pid"].add(v)
@@ -274,6 +283,9 @@ class Gen:
         kind, _name, args = hook
         sel = {}
         parts = ["args"] * (2 if args else 0) + ["bin", "pbin", "pids", "ns", "caps", "dsl", "dsl"]
+        self.ret_hook = kind == "kret"
+        if self.ret_hook:
+            parts += ["ret", "ret"]
         if self.r.random() < 0.08:
             parts.append("capchg")
         for part in self.pick(parts, self.r.randint(1, 3)):
@@ -289,12 +301,22 @@ class Gen:
                 sel["matchNamespaces"] = self.namespaces()
             elif part == "caps":
                 sel["matchCapabilities"] = self.caps()
+            elif part == "ret":
+                m = self.match_arg((0, "int", "ret", "int"))
+                sel["matchReturnArgs"] = [m]
             elif part == "capchg":
                 m = self.caps()[0]
                 m.pop("isNamespaceCapability", None)
                 sel["matchCapabilityChanges"] = [m]
             else:
-                sel["match"] = self.dsl(args)
+                expr = self.dsl(args)
+                if self.r.random() < 0.15:
+                    # workload fields: conjuncts of the top-level && chain only
+                    wl = self.pick(['pod.namespace == "web"', 'pod.labels["app"] == "shop"',
+                                    'container.name == "app"',
+                                    'pod.labels["app"] in ["db", "x"]'])
+                    expr = "%s && (%s)" % (wl, expr)
+                sel["match"] = expr
         roll = self.r.random()
         acts = None
         if roll < 0.15:
@@ -323,6 +345,9 @@ class Gen:
                 entry = {"subsystem": sub, "event": ev}
             elif kind == "lsm":
                 entry = {"hook": name}
+            elif kind == "kret":
+                entry = {"call": name, "syscall": True, "return": True,
+                         "returnArg": {"index": 0, "type": "int"}}
             else:
                 entry = {"call": name, "syscall": True}
             if decl:
@@ -331,7 +356,8 @@ class Gen:
             self.declared.setdefault(name, set()).update(a[2] for a in decl)
             if self.r.random() < 0.9:
                 entry["selectors"] = [self.selector(h) for _ in range(self.r.randint(1, 4))]
-            key = {"tp": "tracepoints", "lsm": "lsmhooks", "kprobe": "kprobes"}[kind]
+            key = {"tp": "tracepoints", "lsm": "lsmhooks", "kprobe": "kprobes",
+                   "kret": "kprobes"}[kind]
             spec.setdefault(key, []).append(entry)
         if self.r.random() < 0.15:
             spec["podSelector"] = {"matchLabels": {"app": self.pick(["shop", "db"])}}
@@ -429,6 +455,8 @@ class Gen:
                 vals[label] = self.case_sa()
         if vals:
             c["args"] = vals
+        if kind == "kret":
+            c["return"] = self.case_int()
         return c
 
 

@@ -10,6 +10,7 @@ as tests/difftest/gen.py writes them. KIND is what the failure is:
   verifier   the kernel refused an object: the test object (exit 2,
              "refused the test object") or the production object
              (tpc build + tests objload)
+  build      the generated C of the production object does not compile
 Greedily drops cases, policies, hook entries, selectors, selector fields
 and list values while the failure stays, and writes the smallest input to
 OUTDIR (a regression case for tests/difftest/regress/).
@@ -44,11 +45,15 @@ def write(d, pols, cases):
 
 
 def fails(pols, cases):
-    if not pols or (KIND == "disagree" and not cases):
+    if not pols or (KIND in ("disagree",) and not cases):
         return False
     with tempfile.TemporaryDirectory() as d:
         write(d, pols, cases)
         p = os.path.join(d, "policies.yaml")
+        if KIND == "build":
+            r = subprocess.run([TPC, "build", p, "-o", os.path.join(d, "o.bpf.o")],
+                               capture_output=True, text=True)
+            return r.returncode != 0 and "clang failed" in r.stderr
         if KIND == "verifier":
             r = subprocess.run([TPC, "build", p, "-o", os.path.join(d, "o.bpf.o")],
                                capture_output=True)

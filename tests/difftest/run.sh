@@ -40,7 +40,8 @@ start=$(date +%s)
 bundles=0 policies=0 cases=0 pairs=0 failures=0
 
 # run_bundle DIR NAME: 0 agree, 1 disagree, 2 the test object was refused,
-# 3 the production object was refused, 4 another error
+# 3 the production object was refused, 4 another error, 5 the generated C
+# did not compile (a compiler bug too)
 run_bundle() {
 	local d=$1 out rc
 	if "$TPC" build "$d/policies.yaml" -o "$d/prod.bpf.o" >"$d/build.log" 2>&1; then
@@ -48,6 +49,7 @@ run_bundle() {
 			return 3
 		fi
 	else
+		grep -q "clang failed" "$d/build.log" && return 5
 		return 4
 	fi
 	"$TPC" test "$d/policies.yaml" --cases "$d/cases.yaml" --kernel --differential \
@@ -83,6 +85,7 @@ while [ $(($(date +%s) - start)) -lt "$SECONDS_BUDGET" ]; do
 		failures=$((failures + 1))
 		kind=disagree
 		[ $rc -eq 2 ] || [ $rc -eq 3 ] && kind=verifier
+		[ $rc -eq 5 ] && kind=build
 		if [ $rc -eq 4 ]; then
 			echo "FAIL difftest/seed-$seed: an error (see $d/build.log, $d/test.err)"
 			head -5 "$d/build.log" "$d/test.err" >&2
@@ -96,8 +99,10 @@ while [ $(($(date +%s) - start)) -lt "$SECONDS_BUDGET" ]; do
 	seed=$((seed + 1))
 done
 elapsed=$(($(date +%s) - start))
-if [ $failures -eq 0 ]; then
-	echo "PASS difftest/campaign ($bundles bundles, $cases cases, seeds $SEED..$((seed - 1)))"
+if [ $bundles -eq 0 ]; then
+	echo "SKIP difftest/campaign: the budget ran out before a bundle"
+elif [ $failures -eq 0 ]; then
+	echo "PASS difftest/campaign ($bundles bundles, $pairs policy/case pairs, seeds $SEED..$((seed - 1)))"
 fi
 echo "difftest: $bundles bundles, $policies policies, $cases cases, $pairs policy/case pairs, $failures failures, ${elapsed}s" >&2
 [ $failures -eq 0 ]

@@ -7,7 +7,9 @@
 #    the case expects;
 #  - the whole stdlib fused into one object agrees with the evaluator on
 #    every stdlib case (--differential);
-#  - an object that records a wrong rule (TPC_TEST_INJECT_FAULT) is caught;
+#  - no production build carries test code (the build flag is tpc test's);
+#  - an object that records a wrong rule, or posts a wrong argument value
+#    (TPC_TEST_INJECT_FAULT), is caught;
 #  - without root, --kernel is skipped with a reason and the evaluator runs;
 #  - a random campaign (tests/difftest/run.sh, seeded, 90 s): generated
 #    policies pass the verifier and agree with the evaluator on every case.
@@ -25,6 +27,17 @@ for f in "${all[@]}"; do
 	fi
 done
 
+# the test entries are a build flag of tpc test: a production build has none
+leaked=0
+for f in "${all[@]}" tests/corpus/*.yaml; do
+	if "$TPC" build --emit-c - "$f" 2>/dev/null | grep -qE 'TPC_TESTRUN|TPC_TESTV|tpc_test__'; then
+		leaked=$((leaked + 1))
+		echo "  test code in the production C of $f" >&2
+	fi
+done
+[ $leaked -eq 0 ] && pass "kernel/no-test-code-in-production" ||
+	fail "kernel/no-test-code-in-production" "$leaked policies"
+
 cs=()
 for f in "${all[@]}"; do cs+=(--cases "${f%/*}/cases/${f##*/}"); done
 if out=$("$TPC" test "${all[@]}" "${cs[@]}" --kernel --differential 2>&1); then
@@ -40,6 +53,15 @@ if [ $rc -eq 1 ] && grep -q "compiled object disagrees with the evaluator" <<<"$
 	pass "kernel/wrong-object-caught"
 else
 	fail "kernel/wrong-object-caught" "exit $rc: $(tail -3 <<<"$out")"
+fi
+
+out=$(TPC_TEST_INJECT_FAULT=event "$TPC" test stdlib-policies/privileges/setuid-root.yaml \
+	--cases stdlib-policies/privileges/cases/setuid-root.yaml --kernel 2>&1)
+rc=$?
+if [ $rc -eq 1 ] && grep -q "event of rule .* carries another value" <<<"$out"; then
+	pass "kernel/wrong-event-caught"
+else
+	fail "kernel/wrong-event-caught" "exit $rc: $(tail -3 <<<"$out")"
 fi
 
 if command -v setpriv >/dev/null; then

@@ -42,7 +42,7 @@ TPC_INLINE int tpc_p0(void *ctx, const int v)
 #define T0(n) (&s->abuf[0][(o0 + L0() - (n)) & TPC_STR_MASK])
 	u64 a1 = 0;
 	bool a1_ok = false;
-#define A1() (a1_ok ? a1 : (a1_ok = true, a1 = (u64)(u64)((u64)*(u64 *)((char *)ctx + 32))))
+#define A1() (a1_ok ? a1 : (a1_ok = true, a1 = (u64)(s32)((u64)*(s32 *)((char *)ctx + 32))))
 
 	(void)pbits;
 	(void)pbits_ok;
