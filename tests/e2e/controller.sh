@@ -13,8 +13,9 @@
 #  - a TracingPolicyNamespaced: its own key, no owner reference; the
 #    TracingPolicy's ConfigMap is owned by it;
 #  - a policy labelled for Tetragon: left alone (--label-selector);
-#  - objects split across ConfigMaps (small --configmap-bytes), and one that
-#    fits nowhere: Compiled=False NoRoom, published once room is freed;
+#  - objects split across ConfigMaps (small --configmap-bytes), one that
+#    fits nowhere: Compiled=False NoRoom, published once room is freed; one
+#    larger than a ConfigMap: TooLarge;
 #  - MODIFIED: the new generation's object replaces the old one;
 #  - faults: a 409 on the ConfigMap update (reread, retried), a 410 relist
 #    with 401s on the way (no write, no deletion), a dropped watch
@@ -265,6 +266,32 @@ ctl apply "$T/src/c.yaml" >/dev/null
 until_true 30 'test -n "$(cond ctl-c shop)"'
 check no-room-status jqe '.status == "False" and .reason == "NoRoom"' "$(cond ctl-c shop)"
 check no-room-not-published test -z "$(where tpn.shop.ctl-c.bpf.o)"
+
+# an object over one ConfigMap's budget: TooLarge, never published
+cat >"$T/src/big.yaml" <<'EOF2'
+apiVersion: cilium.io/v1alpha1
+kind: TracingPolicyNamespaced
+metadata:
+  name: ctl-big
+  namespace: shop
+spec:
+  kprobes:
+  - call: sys_openat
+    syscall: true
+    args:
+    - index: 1
+      type: string
+  - call: sys_unlinkat
+    syscall: true
+    args:
+    - index: 1
+      type: string
+EOF2
+ctl apply "$T/src/big.yaml" >/dev/null
+until_true 30 'test -n "$(cond ctl-big shop)"'
+check too-large-status jqe '.status == "False" and .reason == "TooLarge" and
+	(.message | test("^the object is [0-9]+ bytes, over the 50000 bytes a ConfigMap may hold"))' "$(cond ctl-big shop)"
+check too-large-not-published test -z "$(where tpn.shop.ctl-big.bpf.o)"
 
 # MODIFIED: generation 2 replaces the object
 before=$(get configmaps $NS "$cm_a" | jq -r '.binaryData["tp.ctl-a.bpf.o"]')
