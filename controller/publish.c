@@ -257,6 +257,7 @@ int ctl_pub__sync(struct ctl_pub *p, struct ctl_pub_want *w, size_t n)
 {
 	json_t *target[CTL_PUB_SHARDS_MAX] = { 0 }, *v;
 	size_t bytes[CTL_PUB_SHARDS_MAX];
+	bool written[CTL_PUB_SHARDS_MAX] = { 0 };
 	const char *k;
 	void *tmp;
 	int err = 0;
@@ -270,9 +271,16 @@ int ctl_pub__sync(struct ctl_pub *p, struct ctl_pub_want *w, size_t n)
 			err = -ENOMEM;
 			goto cleanup;
 		}
-		json_object_foreach_safe(target[i], tmp, k, v)
-			if (!find_want(w, n, k))
+		json_object_foreach_safe(target[i], tmp, k, v) {
+			bool earlier = false;
+
+			/* a copy left in two places by an interrupted move: the
+			 * first stays (ctl_pub__where() finds that one) */
+			for (unsigned e = 0; e < i && !earlier; e++)
+				earlier = json_object_get(target[e], k) != NULL;
+			if (!find_want(w, n, k) || earlier)
 				json_object_del(target[i], k);
+		}
 		bytes[i] = data_bytes(target[i]);
 	}
 	/* updates in place while they fit */
@@ -313,26 +321,45 @@ int ctl_pub__sync(struct ctl_pub *p, struct ctl_pub_want *w, size_t n)
 		w[j].moved = w[j].old >= 0;
 	}
 	/* phase 1: every shard whose content changes; the old copies of moving
-	 * objects are still in place */
+	 * objects are still in place.  A shard the API refuses does not stop
+	 * the others (the first error is returned); a conflict does: the plan
+	 * was made from what was read. */
 	for (unsigned i = 0; i < p->nshards; i++) {
+		int e;
+
+		written[i] = true;
 		if (json_equal(target[i], p->shards[i].data) ||
 		    (!p->shards[i].exists && !json_object_size(target[i])))
 			continue;
-		err = write_shard(p, i, target[i], w, n);
-		if (err)
+		e = write_shard(p, i, target[i], w, n);
+		written[i] = !e;
+		if (e == -EAGAIN) {
+			err = e;
 			goto cleanup;
+		}
+		if (e && !err)
+			err = e;
 	}
-	/* phase 2: the old copies of the objects that moved go */
+	/* phase 2: the old copies of the objects that moved go, once their new
+	 * place is written */
 	for (unsigned i = 0; i < p->nshards; i++) {
 		bool changed = false;
+		int e;
 
 		for (size_t j = 0; j < n; j++)
-			if (w[j].moved && w[j].old == (int)i) {
+			if (w[j].moved && w[j].old == (int)i && written[w[j].shard]) {
 				json_object_del(target[i], w[j].key);
 				changed = true;
 			}
-		if (changed && (err = write_shard(p, i, target[i], w, n)))
+		if (!changed)
+			continue;
+		e = write_shard(p, i, target[i], w, n);
+		if (e == -EAGAIN) {
+			err = e;
 			goto cleanup;
+		}
+		if (e && !err)
+			err = e;
 	}
 cleanup:
 	for (unsigned i = 0; i < p->nshards; i++)

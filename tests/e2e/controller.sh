@@ -21,7 +21,8 @@
 #    with 401s on the way (no write, no deletion), a dropped watch
 #    (reconnects, later events applied), a 403 on the status patch
 #    (retried);
-#  - DELETED: its key removed; SIGTERM: exit 0 and the lease released.
+#  - DELETED: its key removed; SIGTERM: exit 0 and the lease released;
+#  - a tpc that hangs: killed at the timeout, BuildFailed.
 # Prints the time from each watch event to the ConfigMap write.
 # e2e-timeout: 400
 set -u
@@ -379,6 +380,26 @@ rc=$?
 CPID=
 check sigterm-exit-0 test "$rc" = 0
 check sigterm-lease-released test "$(get leases $NS tpc-controller | jq -r .spec.holderIdentity)" = ""
+# a tpc that hangs: killed at --compile-timeout, BuildFailed (retried
+# later, unlike an invalid policy), no process left behind
+SLEEP=98$$
+printf '#!/bin/sh\nsleep %s &\nwait\n' $SLEEP >"$T/slow-tpc"
+chmod +x "$T/slow-tpc"
+"$CTL" --k8s-api "$API" --k8s-ca "$K/ca.crt" --k8s-token-file "$K/token" --namespace tpc-slow \
+	--id ctl-slow-$$ --tpc "$T/slow-tpc" --tmpdir "$T" --lease-seconds 3 --compile-timeout 1 \
+	--label-selector '!tetragon.io/agent' >/dev/null 2>"$T/slow.err" &
+CPID=$!
+until_true 40 'jqe ".reason == \"BuildFailed\"" "$(cond ctl-c shop)"'
+check timeout-build-failed jqe '.status == "False" and .reason == "BuildFailed" and
+	(.message | test("did not finish within 1 s"))' "$(cond ctl-c shop)"
+t0=$(now_s)
+kill -TERM "$CPID"
+wait "$CPID"
+rc=$?
+CPID=
+check timeout-sigterm-during-build test "$rc" = 0 -a "$(echo "$(now_s) - $t0 < 3" | bc)" = 1
+check timeout-process-group-killed test -z "$(pgrep -fx "sleep $SLEEP")"
+check timeout-no-temporary-left test -z "$(ls -d "$T"/tpc-controller.* 2>/dev/null)"
 t_first=$(grep -o 'published tp.ctl-a.bpf.o in ConfigMap [^ ]*: [0-9]* bytes, sha256 [0-9a-f]*, [0-9]* ms after the watch event or the leadership (compile [0-9]* ms)' "$T/ctl.err" | head -1)
 echo "# controller: $t_first"
 echo "# controller: watch event to ConfigMap: modified ${ms_mod} ms, added after a delete ${ms_c} ms, namespaced after a dropped watch ${ms_n} ms"
