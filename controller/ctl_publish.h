@@ -77,6 +77,11 @@ int ctl_pub__init(struct ctl_pub *p, struct kapi *k, const char *ns, const char 
 void ctl_pub__fini(struct ctl_pub *p);
 int ctl_pub__load(struct ctl_pub *p);
 int ctl_pub__sync(struct ctl_pub *p, struct ctl_pub_want *want, size_t n);
+/* The sync's plan, without writing: target[i] (new references) is what
+ * ConfigMap i holds after the first phase (an object that moves is in its
+ * old and its new place; the second phase drops the old copy); each want's
+ * shard, old, moved and err are set.  For ctl_pub__sync() and the tests. */
+int ctl_pub__plan(const struct ctl_pub *p, struct ctl_pub_want *want, size_t n, json_t **target);
 /* the shard holding key now, or -1 */
 int ctl_pub__where(const struct ctl_pub *p, const char *key);
 /* decoded size of a base64 string */

@@ -253,23 +253,22 @@ cleanup:
 	return err;
 }
 
-int ctl_pub__sync(struct ctl_pub *p, struct ctl_pub_want *w, size_t n)
+int ctl_pub__plan(const struct ctl_pub *p, struct ctl_pub_want *w, size_t n, json_t **target)
 {
-	json_t *target[CTL_PUB_SHARDS_MAX] = { 0 }, *v;
 	size_t bytes[CTL_PUB_SHARDS_MAX];
-	bool written[CTL_PUB_SHARDS_MAX] = { 0 };
 	const char *k;
+	json_t *v;
 	void *tmp;
-	int err = 0;
 
-	if (!p->loaded && (err = ctl_pub__load(p)))
-		return err;
 	/* start from what is published, without the keys nobody wants */
 	for (unsigned i = 0; i < p->nshards; i++) {
 		target[i] = json_deep_copy(p->shards[i].data);
 		if (!target[i]) {
-			err = -ENOMEM;
-			goto cleanup;
+			for (unsigned e = 0; e < i; e++) {
+				json_decref(target[e]);
+				target[e] = NULL;
+			}
+			return -ENOMEM;
 		}
 		json_object_foreach_safe(target[i], tmp, k, v) {
 			bool earlier = false;
@@ -320,6 +319,20 @@ int ctl_pub__sync(struct ctl_pub *p, struct ctl_pub_want *w, size_t n)
 		w[j].shard = (int)i;
 		w[j].moved = w[j].old >= 0;
 	}
+	return 0;
+}
+
+int ctl_pub__sync(struct ctl_pub *p, struct ctl_pub_want *w, size_t n)
+{
+	json_t *target[CTL_PUB_SHARDS_MAX] = { 0 };
+	bool written[CTL_PUB_SHARDS_MAX] = { 0 };
+	int err = 0;
+
+	if (!p->loaded && (err = ctl_pub__load(p)))
+		return err;
+	err = ctl_pub__plan(p, w, n, target);
+	if (err)
+		return err;
 	/* phase 1: every shard whose content changes; the old copies of moving
 	 * objects are still in place.  A shard the API refuses does not stop
 	 * the others (the first error is returned); a conflict does: the plan
