@@ -23,6 +23,7 @@
 #define RBAC_POLICIES                                                                              \
 	"get, list and watch on tracingpolicies and tracingpoliciesnamespaced (cilium.io)"
 #define BUILD_RETRY_MS 60000
+#define RESYNC_MS 300000
 #define RBAC_STATUS "patch on tracingpolicies/status and tracingpoliciesnamespaced/status"
 
 enum kind { K_TP, K_TPN, K_N };
@@ -66,6 +67,7 @@ struct ctl {
 	struct ctl_lease *lease;
 	bool was_leader;
 	double t_leader; /* when this replica last became the leader */
+	double t_loaded; /* when the ConfigMaps were last read on purpose */
 };
 
 static volatile int stop_flag; /* set by SIGTERM/SIGINT */
@@ -681,6 +683,12 @@ static void reconcile(struct ctl *c)
 		}
 		if (!c->was_leader)
 			c->t_leader = mono_ms();
+		/* read the ConfigMaps again now and then: a hand edit (or a
+		 * write nobody told us about) is put right */
+		if (mono_ms() - c->t_loaded > RESYNC_MS) {
+			c->pub.loaded = false;
+			c->t_loaded = mono_ms();
+		}
 		c->was_leader = true;
 		if (!listed)
 			continue;

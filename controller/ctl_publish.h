@@ -59,7 +59,8 @@ struct ctl_shard {
 	char name[256];
 	char rv[KAPI_RV_MAX];
 	bool exists;
-	json_t *data; /* binaryData as published: key -> base64 */
+	json_t *data;	/* binaryData as published: key -> base64 */
+	json_t *owners; /* its ownerReferences as published */
 };
 
 struct ctl_pub {

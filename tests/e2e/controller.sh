@@ -16,7 +16,8 @@
 #  - objects split across ConfigMaps (small --configmap-bytes), one that
 #    fits nowhere: Compiled=False NoRoom, published once room is freed; one
 #    larger than a ConfigMap: TooLarge;
-#  - MODIFIED: the new generation's object replaces the old one;
+#  - MODIFIED: the new generation's object replaces the old one; deleted
+#    and created again: the same bytes, the owner reference renewed;
 #  - faults: a 409 on the ConfigMap update (reread, retried), a 410 relist
 #    with 401s on the way (no write, no deletion), a dropped watch
 #    (reconnects, later events applied), a 403 on the status patch
@@ -261,6 +262,25 @@ check selector-ignored test -z "$(where tp.ctl-t.bpf.o)"
 check selector-no-status test -z "$(cond ctl-t)"
 check selector-query jqf '[.[] | select(.path | endswith("/tracingpolicies"))] | all(.query.labelSelector == "!tetragon.io/agent")' "$K/req.jsonl"
 
+# deleted and created again under its name: the same bytes (uid, generation
+# and creationTimestamp are not in the source), the owner reference names
+# the new uid (an old one would let the garbage collector delete the
+# ConfigMap)
+uid_old=$(policy ctl-a | jq -r .metadata.uid)
+ctl_json delete '{"kind": "TracingPolicy", "name": "ctl-a"}'
+ctl apply "$T/src/a.yaml" >/dev/null
+uid_new=$(policy ctl-a | jq -r .metadata.uid)
+owned_by_new() {
+	local cm
+	cm=$(where tp.ctl-a.bpf.o)
+	[ -n "$cm" ] && jqe --arg u "$uid_new" '[.metadata.ownerReferences[]?.uid] == [$u]' "$(get configmaps $NS "$cm")"
+}
+until_true 30 'owned_by_new && jqe ".status == \"True\"" "$(cond ctl-a)"'
+check recreated-new-uid test "$uid_new" != "$uid_old"
+check recreated-owner-reference-renewed owned_by_new
+object tp.ctl-a.bpf.o "$T/a3.pub.o"
+check recreated-same-bytes cmp -s "$T/a3.pub.o" "$T/a.pub.o"
+
 # ADDED by the watch, but both ConfigMaps are full: NoRoom
 t0=$(now_s)
 ctl apply "$T/src/c.yaml" >/dev/null
@@ -295,7 +315,7 @@ check too-large-status jqe '.status == "False" and .reason == "TooLarge" and
 check too-large-not-published test -z "$(where tpn.shop.ctl-big.bpf.o)"
 
 # MODIFIED: generation 2 replaces the object
-before=$(get configmaps $NS "$cm_a" | jq -r '.binaryData["tp.ctl-a.bpf.o"]')
+before=$(get configmaps $NS "$(where tp.ctl-a.bpf.o)" | jq -r '.binaryData["tp.ctl-a.bpf.o"]')
 t0=$(now_s)
 ctl apply "$T/src/a2.yaml" >/dev/null
 until_true 30 'jqe '\''.observedGeneration == 2'\'' "$(cond ctl-a)"'
