@@ -6,6 +6,8 @@
 #   make test-vm    the kernel matrix: Debian 6.1 and 6.12 under qemu (tests/vm/run.sh)
 #   make test-update regenerate golden files (review the diff!)
 #   make fuzz       run the libFuzzer targets for a bounded time
+#   make difftest   random policies/cases: compiled objects against the evaluator
+#                   (root; DIFFTEST_SECONDS, default 600; DIFFTEST_SEED)
 #   make demo       the README's main job: block-netcat end to end
 #   make bench      benchmarks (root; scripts/bench-deps.sh first), see docs/performance.md
 #   make test-san   the unit, diag, corpus, golden and loader e2e tiers with
@@ -40,7 +42,7 @@ endif
 WARN    := -Wall -Wextra -Werror -Wno-unused-parameter
 CFLAGS  ?= -O2 -g
 CFLAGS  += -std=c11 -D_GNU_SOURCE $(WARN) -MMD -MP \
-	   -I$(OUTPUT)/grammar -Icompiler -Igrammar -Iruntime/include -Icommon -Ik8sapi \
+	   -I$(OUTPUT)/grammar -I$(OUTPUT)/gen -Icompiler -Igrammar -Iruntime/include -Icommon -Ik8sapi \
 	   -DTPC_VERSION='"$(VERSION)"'
 LDLIBS_TPC    := -lyaml -lbpf -lelf -lz -ljansson -lsodium
 LDLIBS_LOADER := -lbpf -lelf -lz -ljansson -lmicrohttpd -lcurl -lpthread -lsodium
@@ -84,7 +86,7 @@ BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -I$(OUTPUT) -Iruntime/i
 UNIT_SRCS  := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BINS  := $(patsubst tests/unit/%.c,$(OUTPUT)/tests/%,$(UNIT_SRCS))
 
-.PHONY: all deps test test-update fuzz demo clean loader-static test-vm docs deploy-manifests san-build test-san
+.PHONY: difftest all deps test test-update fuzz demo clean loader-static test-vm docs deploy-manifests san-build test-san
 .DELETE_ON_ERROR:
 .SECONDARY:
 
@@ -171,6 +173,15 @@ $(BASE_SKEL): $(OUTPUT)/loader/base.bpf.o
 	$(call msg,SKEL,$@)
 	$(Q)$(BPFTOOL) gen skeleton $< name tpc_base > $@
 
+# The syscall number table (compiler/base/syscalls.c) comes from
+# linux-libc-dev's asm/unistd_64.h and unistd_32.h, generated at build time.
+SYSCALL_TABLE := $(OUTPUT)/gen/syscall_table.h
+$(SYSCALL_TABLE): scripts/gen-syscalls.sh
+	$(call msg,GEN,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)bash scripts/gen-syscalls.sh $@
+$(OUTPUT)/compiler/base/syscalls.o: $(SYSCALL_TABLE)
+
 # flex/bison outputs live in build/, never in the tree.
 $(OUTPUT)/grammar/selector.tab.c $(OUTPUT)/grammar/selector.tab.h: grammar/selector.y
 	$(call msg,BISON,$@)
@@ -208,8 +219,14 @@ test-san:
 test-vm: all
 	$(Q)bash tests/vm/run.sh $(KERNELS)
 
+# The longer differential campaign (tests/difftest/run.sh; make test runs
+# 90 s of it in tests/e2e/tpctest.sh). Figures in docs/security.md.
+DIFFTEST_SECONDS ?= 600
+difftest: all $(OUTPUT)/tests/objload
+	$(Q)bash tests/difftest/run.sh --seconds $(DIFFTEST_SECONDS) $(if $(DIFFTEST_SEED),--seed $(DIFFTEST_SEED))
+
 test-update: all
-	$(Q)TPC_UPDATE=1 bash tests/run.sh diag golden
+	$(Q)TPC_UPDATE=1 bash tests/run.sh diag cases golden
 
 fuzz: all
 	$(Q)bash tests/fuzz/run.sh $(FUZZ_SECONDS)
@@ -252,6 +269,13 @@ $(OUTPUT)/tests/yaml2json: tests/tools/yaml2json.c
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(CFLAGS) -o $@ $< -lyaml -ljansson -lm
+# a program with USDT probes (and a semaphore) for tests/e2e/hooks.sh;
+# sys/sdt.h is systemtap-sdt-dev
+TOOLS += $(OUTPUT)/tests/usdt_probe
+$(OUTPUT)/tests/usdt_probe: tests/tools/usdt_probe.c
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) -O1 -g -Wall -Wextra -Werror -o $@ $<
 test: $(TOOLS)
 $(OUTPUT)/tests/objload-static: tests/tools/objload.c
 	$(call msg,CC,$@)

@@ -59,6 +59,7 @@ static const char run_usage[] =
 	"  --mount                mount tracefs (and bpffs for --pin) when missing\n"
 	"  --allow-event T,...    export only these event types (process_exec, process_exit,\n"
 	"                         process_kprobe, process_tracepoint, process_lsm, process_uprobe,\n"
+	"                         process_usdt,\n"
 	"                         network_tcp, network_dns, network_http)\n"
 	"  --deny-event T,...     never export these event types\n"
 	"  --allow-policy P,...   export only events of these policies\n"

@@ -6,13 +6,20 @@
 #include "tpc_core.bpf.h"
 #include "tpc_path.bpf.h"
 #include "tpc_str.bpf.h"
+#include "tpc_iov.bpf.h"
 
 #include <bpf/bpf_endian.h>
 
 /* Actions (bpf_send_signal targets the current thread group). */
+#ifdef TPC_TESTRUN
+#include "tpc_test.bpf.h"
+#endif
+
 TPC_INLINE void tpc_act__signal(struct tpc_ev_hdr *h, int sig)
 {
+#ifndef TPC_TESTRUN /* the test entry signals nobody: it records */
 	bpf_send_signal(sig);
+#endif
 	if (h) {
 		h->action |= sig == 9 ? TPC_ACT_SIGKILL : TPC_ACT_SIGNAL;
 		h->ret = sig;
@@ -31,10 +38,32 @@ TPC_INLINE void tpc_act__signal(struct tpc_ev_hdr *h, int sig)
 #define TPC_PPID() ((u32)BPF_CORE_READ(TPC_CURRENT(), real_parent, tgid))
 #define TPC_EGID() BPF_CORE_READ(TPC_CURRENT(), cred, egid.val)
 
+#ifdef TPC_TESTRUN /* the case's process instead of current */
+#undef TPC_PID
+#undef TPC_TID
+#undef TPC_UID
+#undef TPC_GID
+#undef TPC_CGROUP
+#undef TPC_EUID
+#undef TPC_PPID
+#undef TPC_EGID
+#define TPC_PID() (tpc_test__case()->pid)
+#define TPC_TID() (tpc_test__case()->tid)
+#define TPC_UID() (tpc_test__case()->uid)
+#define TPC_GID() (tpc_test__case()->gid)
+#define TPC_CGROUP() (tpc_test__case()->cgroup)
+#define TPC_EUID() (tpc_test__case()->euid)
+#define TPC_PPID() (tpc_test__case()->ppid)
+#define TPC_EGID() (tpc_test__case()->egid)
+#endif
+
 /* Capability sets as a u64: on kernels before 6.3 kernel_cap_t is u32[2],
  * which reads as the same little-endian u64. */
 TPC_INLINE u64 tpc_caps(int which)
 {
+#ifdef TPC_TESTRUN
+	return tpc_test__case()->caps[which == 1 ? 1 : which == 2 ? 2 : 0];
+#endif
 	const struct cred *c = BPF_CORE_READ(TPC_CURRENT(), cred);
 	u64 v = 0;
 
@@ -141,12 +170,25 @@ TPC_INLINE u32 tpc_exit__leader_tgid(void)
 }
 #define TPC_HOST_NS(kind) tpc_host_ns(kind)
 
+#ifdef TPC_TESTRUN
+#undef TPC_NS
+#undef TPC_NSPID
+#undef TPC_HOST_NS
+#define TPC_NS(kind) (tpc_test__case()->ns[(kind) % 10])
+#define TPC_NSPID() (tpc_test__case()->nspid)
+#define TPC_HOST_NS(kind) (tpc_test__case()->host_ns[(kind) % 10])
+#endif
+
 /* Current comm into buf (16 bytes); returns its length. */
 TPC_INLINE int tpc_str__comm(char *buf)
 {
 	int n = 0;
 
+#ifdef TPC_TESTRUN
+	bpf_probe_read_kernel(buf, 16, tpc_test__case()->comm);
+#else
 	bpf_get_current_comm(buf, 16);
+#endif
 	for (int i = 0; i < 16; i++) {
 		if (!buf[i])
 			break;
@@ -233,6 +275,9 @@ TPC_INLINE bool tpc_rate__allow_for(u32 rule, u32 scope, u64 pid_tgid, u64 perio
 	struct tpc_rate_key k = { rule, scope,
 				  scope == 0 ? (u32)pid_tgid : scope == 1 ? pid_tgid >> 32 : 0 };
 
+#ifdef TPC_TESTRUN /* every case is a first event (as the evaluator has it) */
+	return true;
+#endif
 	last = bpf_map_lookup_elem(&tpc_rate, &k);
 	if (last && now - *last < period_ns) {
 		tpc_stat__inc(TPC_STAT_RATE_LIMITED);
@@ -270,6 +315,19 @@ TPC_INLINE u32 tpc_ev__put_str(struct tpc_scratch *s, u32 o, const char *p, int 
 	h->orig = n;
 	bpf_probe_read_kernel(&s->ev[(o + 8) & TPC_EV_MASK], n & (TPC_STR_MAX - 1), p);
 	return o + 8 + ((n + 7) & ~7u);
+}
+
+/* A buffer argument (enc "str", char_buf): the copied bytes, and the
+ * length the program passed (orig, capped at 32 bits); TPC_STR_TRUNCATED
+ * when fewer bytes were copied than that. */
+TPC_INLINE u32 tpc_ev__put_buf(struct tpc_scratch *s, u32 o, const char *p, int len, u64 size)
+{
+	u32 next = tpc_ev__put_str(s, o, p, len);
+	struct tpc_ev_str *h = (void *)&s->ev[o & TPC_EV_MASK];
+
+	h->orig = size > 0xffffffffull ? 0xffffffffu : (u32)size;
+	h->flags = size > h->len ? TPC_STR_TRUNCATED : 0;
+	return next;
 }
 
 /* A resolved path and its inode's mode (enc "path"): the str layout with

@@ -111,6 +111,9 @@ TPC_INLINE u64 tpc_follow__bits_of(struct task_struct *t)
 
 TPC_INLINE u64 tpc_follow__bits(void)
 {
+#ifdef TPC_TESTRUN
+	return tpc_test__case()->follow_bits;
+#endif
 	return tpc_follow__bits_of(TPC_CURRENT());
 }
 

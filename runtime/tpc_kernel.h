@@ -95,6 +95,11 @@ struct file {
 	unsigned int f_flags;
 };
 
+/* kiocb arguments are read through their file (tty_write, ...) */
+struct kiocb {
+	struct file *ki_filp;
+};
+
 struct fdtable {
 	unsigned int max_fds;
 	struct file **fd;
@@ -113,8 +118,13 @@ struct mm_struct {
 struct cred {
 	kuid_t uid;
 	kgid_t gid;
+	kuid_t suid;
+	kgid_t sgid;
 	kuid_t euid;
 	kgid_t egid;
+	kuid_t fsuid;
+	kgid_t fsgid;
+	unsigned int securebits;
 	kernel_cap_t cap_inheritable;
 	kernel_cap_t cap_permitted;
 	kernel_cap_t cap_effective;
@@ -155,6 +165,9 @@ struct cgroup_namespace {
 
 struct user_namespace {
 	struct ns_common ns;
+	int level;
+	kuid_t owner;
+	kgid_t group;
 };
 
 struct nsproxy {

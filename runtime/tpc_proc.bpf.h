@@ -91,8 +91,37 @@ TPC_INLINE u64 tpc_proc__bits_of(struct tpc_scratch *s, u32 tgid, struct mm_stru
 	return bits;
 }
 
+#ifdef TPC_TESTRUN
+/* The case's binary (parent: its parent's) through the object's own set
+ * evaluator, laid out as the path walk leaves it: ending at
+ * TPC_PATH_MAX - 1, with the zero-padded key copy. */
+__noinline u64 tpc_test__bits(int parent)
+{
+	struct tpc_scratch *s = tpc_scratch__get();
+	struct tpc_test_case *c = tpc_test__case();
+	int len = parent ? c->pblen : c->blen;
+	int off;
+	u32 n;
+
+	if (!s || len <= 0 || len >= TPC_PATH_MAX - 1)
+		return 0;
+	off = TPC_PATH_MAX - 1 - len;
+	n = (u32)len;
+	/* keep the mask: clang knows len's range, the verifier needs it said */
+	barrier_var(n);
+	n &= TPC_PATH_MASK;
+	__builtin_memset(s->path, 0, TPC_PATH_MAX);
+	bpf_probe_read_kernel(&s->path[off & TPC_PATH_MASK], n, parent ? c->pbin : c->bin);
+	tpc_path__to_key(s, off, n);
+	return tpc_binsets__eval(s, off, n);
+}
+#endif
+
 TPC_INLINE u64 tpc_proc__bits(struct tpc_scratch *s)
 {
+#ifdef TPC_TESTRUN
+	return tpc_test__bits(0);
+#endif
 	struct task_struct *t = bpf_get_current_task_btf();
 
 	/* t->tgid is what bpf_get_current_pid_tgid() >> 32 returns, without the call */
@@ -103,6 +132,9 @@ TPC_INLINE u64 tpc_proc__bits(struct tpc_scratch *s)
  * the same sets and the same cache, keyed by the parent's tgid and mm. */
 TPC_INLINE u64 tpc_proc__parent_bits(struct tpc_scratch *s)
 {
+#ifdef TPC_TESTRUN
+	return tpc_test__bits(1);
+#endif
 	struct task_struct *p = BPF_CORE_READ((struct task_struct *)bpf_get_current_task(),
 					      real_parent);
 

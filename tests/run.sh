@@ -2,7 +2,9 @@
 # Test driver: runs every tier and prints one summary line at the end:
 #   N passed, N failed, N skipped
 # Tiers: unit (cmocka), diag (golden diagnostics), corpus (valid policies),
-# golden (generated C), docs (generated policy index), deploy (Helm chart,
+# cases (tpc test on every stdlib policy's cases, golden tpc test runs),
+# golden (generated C), docs (generated policy index), layers (include and
+# call directions, scripts/check-layers.sh), deploy (Helm chart,
 # CRDs, manifests), e2e (real BPF on this kernel; root), fuzz smoke,
 # san (unit, diag, corpus, golden, the loader e2e scripts and the controller's again, with
 # ASan+UBSan builds from `make SAN=1` in build/san; results named san/...).
@@ -93,6 +95,48 @@ tier_corpus() {
 	done
 }
 
+# tpc test: every stdlib policy ships with its cases (stdlib-policies/
+# GROUP/cases/NAME.yaml: the attack it catches and the look-alikes it must
+# not), and they hold. tests/cases/NAME.yaml are golden runs of tpc test
+# itself (failing expectations, bad cases): a line "# policies: FILE..."
+# names the policies (relative to tests/cases); NAME.expected holds
+# "exit: N" then the exact stdout and stderr.
+tier_cases() {
+	echo "== cases (tpc test: stdlib cases, golden runs)"
+	for f in stdlib-policies/*/*.yaml; do
+		[ -e "$f" ] || continue
+		local c=${f%/*}/cases/${f##*/} out
+		if [ ! -f "$c" ]; then
+			result FAIL "cases/$f" "no cases file $c"
+			continue
+		fi
+		if out=$("$TPC" test "$f" --cases "$c" 2>&1); then
+			result PASS "cases/$f" "$(tail -1 <<<"$out")"
+		else
+			result FAIL "cases/$f"
+			echo "$out" | head -30
+		fi
+	done
+	for f in tests/cases/*.yaml; do
+		[ -e "$f" ] || continue
+		local exp=${f%.yaml}.expected got rc pols
+		pols=$(sed -n 's/^# policies: //p' "$f" | head -1)
+		# shellcheck disable=SC2086 # the policies are a word list
+		got=$(cd tests/cases && "$TPC" test $pols --cases "${f##*/}" 2>&1)
+		rc=$?
+		got="exit: $rc"$'\n'"$got"
+		if [ "${TPC_UPDATE:-}" = 1 ]; then
+			printf '%s\n' "$got" >"$exp"
+		fi
+		if [ -f "$exp" ] && [ "$got" = "$(cat "$exp")" ]; then
+			result PASS "cases/${f##*/}"
+		else
+			result FAIL "cases/${f##*/}"
+			diff -u "$exp" <(printf '%s\n' "$got") | head -20
+		fi
+	done
+}
+
 tier_golden() {
 	echo "== golden (generated C)"
 	for f in tests/golden/*.yaml; do
@@ -123,6 +167,37 @@ tier_docs() {
 	else
 		result FAIL "docs/policies.md" "stale: run make docs"
 		head -20 "$LOG/docs.diff"
+	fi
+}
+
+# The include and call directions of compiler/ and loader/
+# (scripts/check-layers.sh), on the tree and on a small tree with one
+# violation of each rule, which must be found.
+tier_layers() {
+	echo "== layers (include and call directions)"
+	if bash scripts/check-layers.sh >"$LOG/layers.out" 2>&1; then
+		result PASS "layers/tree"
+	else
+		result FAIL "layers/tree"
+		head -20 "$LOG/layers.out"
+	fi
+	local t n
+	t=$(mktemp -d /tmp/tpc-layers.XXXXXX)
+	mkdir -p "$t/compiler/ir" "$t/compiler/emit" "$t/compiler/sema" "$t/loader/a" "$t/loader/b"
+	printf '#include "emit/emit.h"\n' >"$t/compiler/ir/lower.c"
+	: >"$t/compiler/emit/emit.h"
+	printf 'int sema__policy(void)\n{\n\treturn 0;\n}\n' >"$t/compiler/sema/sema.c"
+	printf 'int dsl(void)\n{\n\treturn sema__policy();\n}\n' >"$t/compiler/sema/sema_dsl.c"
+	printf '#include "b/y.h"\n' >"$t/loader/a/x.c"
+	printf '#include "a/x.h"\n' >"$t/loader/b/y.h"
+	: >"$t/loader/a/x.h"
+	printf '#include "b/y.h"\n' >>"$t/loader/a/x.h"
+	n=$(bash scripts/check-layers.sh "$t" 2>&1 | grep -c ': error: ')
+	rm -rf "$t"
+	if [ "$n" = 3 ]; then
+		result PASS "layers/finds-violations"
+	else
+		result FAIL "layers/finds-violations" "found $n of 3"
 	fi
 }
 
@@ -212,6 +287,7 @@ tier_san() {
 	export UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1:log_path=$SANLOG/ubsan"
 	tier_unit
 	tier_diag
+	tier_cases
 	tier_corpus
 	tier_golden
 	tier_e2e 'loader_*'
@@ -232,7 +308,7 @@ tier_san() {
 	export BUILD TPC LOADER
 }
 
-TIERS=${*:-unit diag corpus golden docs deploy e2e fuzz san}
+TIERS=${*:-unit diag corpus cases golden docs layers deploy e2e fuzz san}
 for t in $TIERS; do "tier_$t"; done
 
 if ((FAIL)); then

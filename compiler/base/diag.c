@@ -432,7 +432,7 @@ static int render_sarif(const struct diag_sink *d, FILE *out)
 
 /* GitHub workflow commands: %, \r, \n must be escaped in the message, and
  * also ',' and ':' in properties. */
-static void gh_escape(FILE *out, const char *s, bool prop)
+void diag__gh_escape(FILE *out, const char *s, bool prop)
 {
 	for (; *s; s++) {
 		if (*s == '%')
@@ -461,12 +461,12 @@ static void render_github(const struct diag_sink *d, FILE *out)
 			srcmap__linecol(d->map, g->span.file, g->span.start, &line, &col);
 			srcmap__linecol(d->map, g->span.file, g->span.end, &eline, &ecol);
 			fputs("file=", out);
-			gh_escape(out, file_name(d, g->span), true);
+			diag__gh_escape(out, file_name(d, g->span), true);
 			fprintf(out, ",line=%u,col=%u,endLine=%u,endColumn=%u", line, col, eline,
 				ecol);
 		}
 		fputs("::", out);
-		gh_escape(out, g->msg, false);
+		diag__gh_escape(out, g->msg, false);
 		fputc('\n', out);
 	}
 }

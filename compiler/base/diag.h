@@ -70,6 +70,8 @@ int diag_sink__merge(struct diag_sink *d, struct diag_sink *const *per,
 
 int diag__render(const struct diag_sink *d, enum diag_format fmt, FILE *out);
 int diag_format__parse(const char *s, enum diag_format *out);
+/* GitHub workflow command escaping (%, CR, LF; with prop also ',' ':'). */
+void diag__gh_escape(FILE *out, const char *s, bool prop);
 
 /* Printable, bounded rendering of untrusted text (policy strings) for use in
  * messages: control bytes become \xNN, long strings are cut with "...".

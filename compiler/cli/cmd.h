@@ -25,6 +25,7 @@ int build__compile(struct arena *a, struct srcmap *m, struct diag_sink *d, char 
 		   struct frontend_out *fout);
 int do_explain(int argc, char **argv); /* cmd_explain.c */
 int do_verify(int argc, char **argv);  /* cmd_verify.c */
+int do_test(int argc, char **argv);    /* cmd_test.c */
 int do_keygen(int argc, char **argv);  /* cmd_sign.c */
 int do_verify_signature(int argc, char **argv); /* cmd_sign.c */
 

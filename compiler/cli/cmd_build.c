@@ -26,7 +26,7 @@ static const char build_usage[] =
 	"  -o FILE            output object (default: first input with .bpf.o)\n"
 	"  --emit-c FILE      also write the generated C (- for stdout); with no\n"
 	"                     -o, only the C is produced\n"
-	"  --dry-run          print the clang/llvm-objcopy commands, run nothing\n"
+	"  --dry-run          print the clang command and the in-process steps, run nothing\n"
 	"  -v, --verbose      print commands as they run\n"
 	"  --format FMT       diagnostics: text|json|sarif|github\n"
 	"  --kernel K         check and build against kernel K: 5.10, 6.1, 6.12 (Debian\n"
@@ -35,6 +35,8 @@ static const char build_usage[] =
 	"                     (one object for all: refused if they need different code)\n"
 	"  --btf FILE         kernel BTF for checks (default /sys/kernel/btf/vmlinux)\n"
 	"  --no-btf           skip checks that need kernel BTF\n"
+	"  --namespace NS     namespace of a TracingPolicyNamespaced without\n"
+	"                     metadata.namespace (default: 'default', as kubectl)\n"
 	"  --runtime DIR      runtime headers (default: next to tpc, or $TPC_RUNTIME)\n"
 	"  --clang PATH       clang to use (default: $TPC_CLANG or clang)\n"
 	"  --keep-debug       keep DWARF in the object\n"
@@ -64,6 +66,7 @@ static int parse_args(int argc, char **argv, struct build_args *b)
 		{ "format", required_argument, NULL, 'f' },
 		{ "btf", required_argument, NULL, 'b' },
 		{ "no-btf", no_argument, NULL, 'B' },
+		{ "namespace", required_argument, NULL, 'N' },
 		{ "kernel", required_argument, NULL, 'K' },
 		{ "runtime", required_argument, NULL, 'r' },
 		{ "clang", required_argument, NULL, 'C' },
@@ -100,6 +103,9 @@ static int parse_args(int argc, char **argv, struct build_args *b)
 			break;
 		case 'B':
 			b->fo.sema.no_btf = true;
+			break;
+		case 'N':
+			b->fo.sema.namespace_ = optarg;
 			break;
 		case 'K':
 			if (b->nk > KTARGET_MAX) {
@@ -261,7 +267,7 @@ int do_build(int argc, char **argv)
 	cs = open_memstream(&c_text, &c_len);
 	if (!cs)
 		goto cleanup;
-	err = emit__c(&ir, m, &(struct emit_opts){ names, b.nfiles }, cs);
+	err = emit__c(&ir, m, &(struct emit_opts){ .sources = names, .nsources = b.nfiles }, cs);
 	if (fclose(cs) || err) {
 		cs = NULL;
 		fprintf(stderr, "tpc: cannot generate C\n");

@@ -189,17 +189,38 @@ static const char *argkind_name(enum ir_argkind k)
 		[AK_SOCKADDR] = "sockaddr",
 		[AK_SOCK] = "sock",
 		[AK_CAPS] = "capability set",
+		[AK_UBUF] = "user buffer (length from another argument)",
+		[AK_KBUF] = "kernel buffer (length from another argument)",
+		[AK_ITER] = "iov_iter segments",
+		[AK_UIOV] = "user iovec segments (count from another argument)",
+		[AK_KIOV] = "kernel iovec segments (count from another argument)",
+		[AK_KOBJ] = "kernel object record",
+		[AK_SKB] = "sk_buff -> packet 5-tuple",
+		[AK_NETDEV] = "net_device -> name",
 	};
 
 	return n[k];
 }
 
-static void print_actions(const struct ir_action *a)
+static void print_actions(const struct ir_object *o, const struct ir_action *a)
 {
 	printf("      then:");
+	if (a->enf_hooks) {
+		printf(" deny with errno %d at enforcer LSM hook", a->enf_errno);
+		for (size_t i = 0, n = 0; i < o->enf_hooks.n; i++)
+			if (a->enf_hooks & (1ull << i))
+				printf("%s %s", n++ ? "," : "", o->enf_hooks.v[i].lsm);
+		printf(" (a request made here, runtime/tpc_enforce.bpf.h; needs BPF LSM)");
+	}
 	if (a->deny && a->kill) {
 		printf(" Block (deny with -%d where the LSM variant runs, else SIGKILL)", a->deny);
 	} else {
+		if (a->notify && (a->kill || a->signal))
+			printf(" NotifyEnforcer (the signal is sent in this hook by bpf_send_signal)");
+		if (a->notify_errno)
+			printf(" [argError -%d not applied: denying a syscall needs "
+			       "CONFIG_FUNCTION_ERROR_INJECTION]",
+			       a->notify_errno);
 		if (a->deny)
 			printf(" deny with errno %d", a->deny);
 		if (a->kill)
@@ -211,8 +232,35 @@ static void print_actions(const struct ir_action *a)
 	printf("; stop (first match wins)\n");
 }
 
+/* Generated lists (sema_lists.c): what each expanded to on the kernel the
+ * policy was checked against, so a reader sees every function the object
+ * hooks; their programs are optional (the loader skips those that do not
+ * attach on the node). */
+static void explain_generated_lists(const struct ir_object *o)
+{
+	for (size_t i = 0; i < o->policies.n; i++) {
+		const struct ast_policy *pol = o->policies.v[i].ast;
+
+		for (size_t k = 0; pol && k < pol->lists.n; k++) {
+			const struct ast_list *l = &pol->lists.v[k];
+
+			if (!l->generated)
+				continue;
+			printf("list '%s' of policy '%s' (%s%s%s%s): %zu functions, optional hooks "
+			       "(the loader skips those that do not attach):\n ",
+			       diag_quote(l->name.s, l->name.len), o->policies.v[i].name,
+			       l->type.s, l->pattern.present ? " '" : "",
+			       l->pattern.present ? diag_quote(l->pattern.s, l->pattern.len) : "",
+			       l->pattern.present ? "'" : "", l->values.n);
+			for (size_t v = 0; v < l->values.n; v++)
+				printf(" %s%s", l->values.v[v].s, v + 1 < l->values.n ? "," : "\n");
+		}
+	}
+}
+
 static void explain_ir(const struct ir_object *o)
 {
+	explain_generated_lists(o);
 
 	for (size_t i = 0; i < o->progs.n; i++) {
 		const struct ir_prog *p = o->progs.v[i];
@@ -251,7 +299,7 @@ static void explain_ir(const struct ir_object *o)
 				printf("    rule %d (selector %d), tests in evaluation order:\n", ru->id,
 				       ru->selector);
 				print_pred(o, p, ru->pred, 3);
-				print_actions(&ru->act);
+				print_actions(o, &ru->act);
 			}
 		}
 	}
@@ -273,6 +321,18 @@ static void explain_ir(const struct ir_object *o)
 	printf("fixed maps: ring buffer %d KiB, per-CPU scratch %zu bytes, process cache %d KiB\n",
 	       (1 << 22) / 1024, (size_t)(TPC_EV_MAX + TPC_PATH_MAX * 3 + 8 + 4 * TPC_STR_MAX * 2),
 	       32768 * 24 / 1024);
+	if (o->enf_hooks.n) {
+		printf("enforcer programs (deny requests, map tpc_enforce: LRU hash of 16384 "
+		       "threads):\n");
+		for (size_t i = 0; i < o->enf_hooks.n; i++)
+			printf("  lsm/%s (tpc_enf_lsm%zu): denies a request's syscall with its "
+			       "errno\n",
+			       o->enf_hooks.v[i].lsm, i);
+		for (size_t i = 0; i < o->enf_exits.n; i++)
+			printf("  tracepoint/syscalls/sys_exit_%s (tpc_enf_exit%zu): the request "
+			       "ends with the syscall\n",
+			       o->enf_exits.v[i], i);
+	}
 	if (o->pidsets.n)
 		printf("followForks: %zu pid set%s, process table tpc_follow %d KiB, kept by "
 		       "tp_btf/sched_process_fork (inherit) and sched_process_exit (forget)\n",
@@ -375,6 +435,7 @@ int do_explain(int argc, char **argv)
 		{ "verify", no_argument, NULL, 'V' },
 		{ "btf", required_argument, NULL, 'b' },
 		{ "no-btf", no_argument, NULL, 'B' },
+		{ "namespace", required_argument, NULL, 'N' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
@@ -400,8 +461,11 @@ int do_explain(int argc, char **argv)
 		case 'B':
 			fo.sema.no_btf = true;
 			break;
+		case 'N':
+			fo.sema.namespace_ = optarg;
+			break;
 		case 'h':
-			printf("usage: tpc explain [--verify] POLICY.yaml...\n"
+			printf("usage: tpc explain [--verify] [--namespace NS] POLICY.yaml...\n"
 			       "       tpc explain OBJECT.bpf.o\n");
 			return 0;
 		default:
@@ -434,7 +498,7 @@ int do_explain(int argc, char **argv)
 		int fd = mkstemp(obj);
 		const char *src = argv[optind];
 
-		if (cs && fd >= 0 && !emit__c(&ir, m, &(struct emit_opts){ &src, 1 }, cs)) {
+		if (cs && fd >= 0 && !emit__c(&ir, m, &(struct emit_opts){ .sources = &src, .nsources = 1 }, cs)) {
 			fclose(cs);
 			cs = NULL;
 			meta = meta__json(&ir, &(struct meta_opts){ &src, (const char *[]){ "" }, 1 });

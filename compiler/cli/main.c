@@ -34,6 +34,8 @@ static const char validate_usage[] =
 	"  --btf FILE         kernel BTF to check names against\n"
 	"                     (default /sys/kernel/btf/vmlinux)\n"
 	"  --no-btf           skip checks that need kernel BTF\n"
+	"  --namespace NS     namespace of a TracingPolicyNamespaced without\n"
+	"                     metadata.namespace (default: 'default', as kubectl)\n"
 	"  -W error, --Werror treat warnings as errors\n"
 	"  --max-errors N     stop storing errors after N (default 100)\n"
 	"\n"
@@ -45,6 +47,7 @@ static int do_validate(int argc, char **argv)
 		{ "format", required_argument, NULL, 'f' },
 		{ "btf", required_argument, NULL, 'b' },
 		{ "no-btf", no_argument, NULL, 'n' },
+		{ "namespace", required_argument, NULL, 'N' },
 		{ "kernel", required_argument, NULL, 'K' },
 		{ "Werror", no_argument, NULL, 'E' },
 		{ "max-errors", required_argument, NULL, 'm' },
@@ -77,6 +80,9 @@ static int do_validate(int argc, char **argv)
 			break;
 		case 'n':
 			fo.sema.no_btf = true;
+			break;
+		case 'N':
+			fo.sema.namespace_ = optarg;
 			break;
 		case 'K':
 			if (nk > KTARGET_MAX) {
@@ -144,6 +150,7 @@ cleanup:
 static const struct cmd commands[] = {
 	{ "validate", do_validate, "check policies and report problems" },
 	{ "build", do_build, "compile policies into a BPF object" },
+	{ "test", do_test, "evaluate policies on cases (events and expected decisions), no kernel" },
 	{ "explain", do_explain, "show what a policy or object compiles to" },
 	{ "verify", do_verify, "load objects in real kernels (qemu), report the verifier's verdicts" },
 	{ "keygen", do_keygen, "create an ed25519 key pair for signing objects" },

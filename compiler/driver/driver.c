@@ -1,5 +1,6 @@
 /* driver.c - see driver.h */
 #include "driver/driver.h"
+#include "driver/elfpost.h"
 #include "sig.h"
 
 #include <errno.h>
@@ -143,15 +144,18 @@ int driver__build(const char *c_text, const char *meta_json, const char *out_pat
 	const char *clang = opts->clang ? opts->clang
 			    : getenv("TPC_CLANG") ? getenv("TPC_CLANG")
 						  : "clang";
-	const char *objcopy = opts->objcopy ? opts->objcopy : "llvm-objcopy";
 	const char *rt = driver__runtime_dir(opts);
 	char tmpl[] = "/tmp/tpc-build.XXXXXX";
-	char src[PATH_MAX], obj[PATH_MAX], meta[PATH_MAX], inc1[PATH_MAX + 4], inc2[PATH_MAX + 16];
-	char map1[PATH_MAX + 8], map2[PATH_MAX + 32], sect[PATH_MAX + 16], tmp_out[PATH_MAX];
-	char sigph[PATH_MAX], sigsect[PATH_MAX + 16];
+	char src[PATH_MAX], obj[PATH_MAX], inc1[PATH_MAX + 4], inc2[PATH_MAX + 16];
+	char map1[PATH_MAX + 8], map2[PATH_MAX + 32], tmp_out[PATH_MAX], msg[PATH_MAX + 128];
 	unsigned char ph[SIG_SECTION_SIZE];
+	struct elfpost_section sect[2] = {
+		{ ".tpc.meta", meta_json, strlen(meta_json) },
+		/* the signature section comes last, after the object is complete */
+		{ SIG_SECTION, ph, sizeof(ph) },
+	};
 	const char *dir;
-	int err, fd;
+	int err;
 
 	dir = opts->dry_run ? "/tmp/tpc-build.XXXXXX" : mkdtemp(tmpl);
 	if (!dir) {
@@ -163,15 +167,11 @@ int driver__build(const char *c_text, const char *meta_json, const char *out_pat
 	 * object byte-identical from run to run. */
 	snprintf(src, sizeof(src), "%s/policy.bpf.c", dir);
 	snprintf(obj, sizeof(obj), "%s/policy.bpf.o", dir);
-	snprintf(meta, sizeof(meta), "%s/meta.json", dir);
 	snprintf(inc1, sizeof(inc1), "-I%s", rt);
 	snprintf(inc2, sizeof(inc2), "-I%s/include", rt);
 	snprintf(map1, sizeof(map1), "-fdebug-prefix-map=%s=.", dir);
 	snprintf(map2, sizeof(map2), "-fdebug-prefix-map=%s=/tpc/runtime", rt);
-	snprintf(sect, sizeof(sect), ".tpc.meta=%s", meta);
 	snprintf(tmp_out, sizeof(tmp_out), "%s.tmp.%d", out_path, (int)getpid());
-	snprintf(sigph, sizeof(sigph), "%s/sig.bin", dir);
-	snprintf(sigsect, sizeof(sigsect), SIG_SECTION "=%s", sigph);
 
 	char *cc[] = { (char *)clang, "-g", "-O2", "-target", "bpf", "-D__TARGET_ARCH_x86",
 		       "-D__bpf__", "-Wall", "-Werror", "-Wno-unused-function",
@@ -180,34 +180,28 @@ int driver__build(const char *c_text, const char *meta_json, const char *out_pat
 		       "/usr/include/x86_64-linux-gnu", "-idirafter", "/usr/include", map1, map2,
 		       "-fdebug-compilation-dir=/tpc",
 		       "-c", src, "-o", obj, NULL };
-	char *strip[] = { (char *)objcopy, "--strip-debug", obj, NULL };
-	char *add[] = { (char *)objcopy, "--add-section", sect, "--set-section-flags",
-			".tpc.meta=readonly,contents", obj, tmp_out, NULL };
-	char *addsig[] = { (char *)objcopy, "--add-section", sigsect, "--set-section-flags",
-			   SIG_SECTION "=readonly,contents", tmp_out, NULL };
 
-	if (!opts->dry_run) {
-		err = write_file(src, c_text);
-		err = err ?: write_file(meta, meta_json);
-		if (opts->sign_sk) {
-			sig__placeholder(ph);
-			err = err ?: write_bytes(sigph, ph, sizeof(ph));
-		}
-		if (err) {
-			fprintf(stderr, "tpc: cannot write %s: %s\n", dir, strerror(-err));
-			goto cleanup;
-		}
+	if (opts->sign_sk)
+		sig__placeholder(ph);
+	if (!opts->dry_run && (err = write_file(src, c_text))) {
+		fprintf(stderr, "tpc: cannot write %s: %s\n", dir, strerror(-err));
+		goto cleanup;
 	}
 	err = run(cc, opts);
-	if (!err && !opts->keep_debug)
-		err = run(strip, opts);
-	if (!err)
-		err = run(add, opts);
-	/* the signature section comes last, after the object is complete */
-	if (!err && opts->sign_sk)
-		err = run(addsig, opts);
 	if (err)
 		goto cleanup;
+	/* DWARF out, .tpc.meta (and .tpc.sig) in: libelf, in process
+	 * (driver/elfpost.h); no llvm-objcopy processes */
+	if (opts->dry_run || opts->verbose)
+		printf("# %s, add .tpc.meta%s (in process, libelf) -> %s\n",
+		       opts->keep_debug ? "keep DWARF" : "strip DWARF",
+		       opts->sign_sk ? " and " SIG_SECTION : "", tmp_out);
+	if (!opts->dry_run &&
+	    (err = elfpost__write(obj, tmp_out, !opts->keep_debug, sect, opts->sign_sk ? 2 : 1,
+				  msg, sizeof(msg)))) {
+		fprintf(stderr, "tpc: %s\n", msg);
+		goto cleanup;
+	}
 	if (opts->sign_sk) {
 		if (opts->dry_run)
 			printf("# sign %s in place (ed25519, docs/security.md)\n", tmp_out);
@@ -215,12 +209,6 @@ int driver__build(const char *c_text, const char *meta_json, const char *out_pat
 			goto cleanup;
 	}
 	if (!opts->dry_run) {
-		/* objcopy creates the file with the umask; make it 0644 */
-		fd = open(tmp_out, O_RDONLY);
-		if (fd >= 0) {
-			fchmod(fd, 0644);
-			close(fd);
-		}
 		if (rename(tmp_out, out_path)) {
 			err = -errno;
 			fprintf(stderr, "tpc: cannot write %s: %s\n", out_path, strerror(errno));
@@ -233,8 +221,6 @@ cleanup:
 		unlink(tmp_out);
 		unlink(src);
 		unlink(obj);
-		unlink(meta);
-		unlink(sigph);
 		rmdir(dir);
 	}
 	return err;

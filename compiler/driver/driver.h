@@ -2,13 +2,14 @@
  *
  * Contract: driver__build() compiles `c_text` with clang as a subprocess
  * (-target bpf -O2 -g, CO-RE, -Wall -Werror) against the runtime headers,
- * strips DWARF (BTF stays: CO-RE needs it), adds the metadata as section
- * .tpc.meta with llvm-objcopy, and renames the result onto `out_path` only
+ * strips DWARF (BTF stays: CO-RE needs it) and adds the metadata as section
+ * .tpc.meta in process (driver/elfpost.h, libelf: no llvm-objcopy
+ * processes), and renames the result onto `out_path` only
  * when every step succeeded: a failed build never leaves a partial output.
  * With sign_sk, a placeholder .tpc.sig section is added last and the
  * finished file is signed in place before the rename (common/sig.h).
  * With dry_run, it prints each command line (shell-quoted) instead of
- * running it. Every command is run with an argv, never through a shell.
+ * running it (the in-process step as a # comment). Every command is run with an argv, never through a shell.
  * Returns 0 or a negative errno; messages go to stderr, prefixed "tpc:".
  */
 #ifndef TPC_DRIVER_H
@@ -18,7 +19,6 @@
 
 struct driver_opts {
 	const char *clang;   /* default: $TPC_CLANG or "clang" */
-	const char *objcopy; /* default: "llvm-objcopy" */
 	const char *runtime; /* default: $TPC_RUNTIME, <exe>/../runtime, /usr/share/tpc/runtime */
 	bool dry_run;
 	bool verbose;

@@ -112,7 +112,12 @@ struct body {
 	const struct ir_prog *p;
 	const struct srcmap *m;
 	int bufs[64]; /* slot -> abuf index, -1 for ints */
+	bool testrun; /* emit_opts.testrun */
 };
+
+/* emit_opts.testrun of the emission under way: the few places that add the
+ * test entry's reads (TPC_TESTV) take no body. Set and cleared by emit__c. */
+static bool emit_testrun;
 
 static const char *cmp_op(enum ir_test t)
 {
@@ -367,6 +372,10 @@ static void emit_raw_leaf(struct body *B, const struct ir_pred *p)
 		     : a->kind == AK_PATH ? "tpc_nlink__of_path((struct path *)"
 					  : "tpc_nlink__of_bprm((struct linux_binprm *)";
 	fputs("({ u32 _v = ", out);
+	if (B->testrun)
+		fprintf(out, "v == TPC_TESTV ? tpc_test__%s(%d) : ",
+			p->test == T_FILETYPE ? "mode" : p->test == T_NLINK ? "nlink" : "state",
+			p->slot);
 	if (fn) {
 		fputs(fn, out);
 		fputs("(", out);
@@ -464,7 +473,7 @@ static void emit_pred(struct body *B, const struct ir_pred *p)
 	if (p->src == SRC_ARG) {
 		enum ir_argkind k = B->p->args.v[p->slot].kind;
 
-		if (k == AK_SOCKADDR || k == AK_SOCK) {
+		if (k == AK_SOCKADDR || k == AK_SOCK || k == AK_SKB) {
 			emit_sa_leaf(B, p);
 			return;
 		}
@@ -484,7 +493,24 @@ static bool is_syscall_tp(const struct ir_variant *v)
 }
 
 /* The raw 64-bit value of arg a in variant v (pointer or integer). */
+static void emit_raw_base(FILE *out, const struct ir_arg *a, const struct ir_variant *v);
+
+/* A resolved slot reads its member through its reader (emit_resolver). */
 static void emit_raw(FILE *out, const struct ir_arg *a, const struct ir_variant *v)
+{
+	/* a kiocb is read through its file (after resolve, if both) */
+	if (a->via_kiocb)
+		fputs("(u64)BPF_CORE_READ((struct kiocb *)", out);
+	if (a->rsv)
+		fprintf(out, "tpc_r%d(", a->rsv_id);
+	emit_raw_base(out, a, v);
+	if (a->rsv)
+		fputs(")", out);
+	if (a->via_kiocb)
+		fputs(", ki_filp)", out);
+}
+
+static void emit_raw_base(FILE *out, const struct ir_arg *a, const struct ir_variant *v)
 {
 	static const char *const regs[] = { "PT_REGS_PARM1", "PT_REGS_PARM2", "PT_REGS_PARM3",
 					    "PT_REGS_PARM4", "PT_REGS_PARM5" };
@@ -519,6 +545,8 @@ static void emit_raw(FILE *out, const struct ir_arg *a, const struct ir_variant 
 				regs[i]);
 		} else if (v->at == AT_FENTRY || v->at == AT_FEXIT || v->at == AT_LSM) {
 			fprintf(out, "((u64 *)ctx)[%d]", a->index);
+		} else if (v->at == AT_USDT) {
+			fprintf(out, "tpc_usdt__arg((struct pt_regs *)ctx, %d)", a->index);
 		} else {
 			fprintf(out, "(u64)%s((struct pt_regs *)ctx)", regs[i]);
 		}
@@ -543,18 +571,22 @@ static void emit_raw(FILE *out, const struct ir_arg *a, const struct ir_variant 
 
 static void emit_raw_switch(FILE *out, const struct ir_prog *p, const struct ir_arg *a)
 {
+	if (emit_testrun)
+		fprintf(out, "(v == TPC_TESTV ? tpc_test__int(%d) : ", a->slot);
 	if (p->variants.n == 1) {
 		emit_raw(out, a, &p->variants.v[0]);
-		return;
+	} else {
+		fputs("(", out);
+		for (size_t i = 0; i + 1 < p->variants.n; i++) {
+			fprintf(out, "v == %zu ? ", i);
+			emit_raw(out, a, &p->variants.v[i]);
+			fputs(" : ", out);
+		}
+		emit_raw(out, a, &p->variants.v[p->variants.n - 1]);
+		fputs(")", out);
 	}
-	fputs("(", out);
-	for (size_t i = 0; i + 1 < p->variants.n; i++) {
-		fprintf(out, "v == %zu ? ", i);
-		emit_raw(out, a, &p->variants.v[i]);
-		fputs(" : ", out);
-	}
-	emit_raw(out, a, &p->variants.v[p->variants.n - 1]);
-	fputs(")", out);
+	if (emit_testrun)
+		fputs(")", out);
 }
 
 static const char *int_cast(const struct ir_arg *a)
@@ -582,11 +614,34 @@ static void emit_arg_state(struct body *B)
 		case AK_INT:
 		case AK_CAPS:
 			fprintf(out, "\tu64 a%d = 0;\n\tbool a%d_ok = false;\n", sl, sl);
-			fprintf(out, "#define A%d() (a%d_ok ? a%d : (a%d_ok = true, a%d = (u64)(%s)(",
-				sl, sl, sl, sl, sl, int_cast(a));
+			fprintf(out, "#define A%d() (a%d_ok ? a%d : (a%d_ok = true, a%d = %s(u64)(%s)(",
+				sl, sl, sl, sl, sl,
+				/* syscall64: bit 31 marks a 32-bit (compat) syscall */
+				a->type == ARG_SYSCALL64 ? "tpc_kobj__syscall64(" : "", int_cast(a));
 			emit_raw_switch(out, p, a);
-			fputs(")))\n", out);
+			fputs(a->type == ARG_SYSCALL64 ? "))))\n" : ")))\n", out);
 			break;
+		case AK_KOBJ:
+			/* read at the event only (tpc_kobj__put): the pointer */
+			fprintf(out, "#define K%d() ((u64)(", sl);
+			emit_raw_switch(out, p, a);
+			fputs("))\n", out);
+			break;
+		case AK_SKB: {
+			int k = nbuf++;
+
+			/* the packet record in abuf[k]; its sa[2] serves the
+			 * address and port tests as a sock's would */
+			B->bufs[sl] = k;
+			fprintf(out, "\tbool s%d_ok = false;\n", sl);
+			fprintf(out,
+				"#define S%d() ((struct tpc_ev_sockaddr *)(s%d_ok ? (void *)s->abuf[%d] : "
+				"(s%d_ok = true, tpc_kobj__skb((void *)s->abuf[%d], (const struct sk_buff *)(",
+				sl, sl, k, sl, k);
+			emit_raw_switch(out, p, a);
+			fprintf(out, ")), (void *)s->abuf[%d])))\n", k);
+			break;
+		}
 		case AK_SOCKADDR:
 		case AK_SOCK: {
 			int k = nbuf++;
@@ -602,6 +657,9 @@ static void emit_arg_state(struct body *B)
 				"#define S%d() ((struct tpc_ev_sockaddr *)(s%d_ok ? (void *)s->abuf[%d] : "
 				"(s%d_ok = true, ({ ",
 				sl, sl, k, sl);
+			if (B->testrun)
+				fprintf(out, "if (v == TPC_TESTV) tpc_test__sa((void *)s->abuf[%d], %d); ",
+					k, sl);
 			for (size_t vi = 0; vi < p->variants.n; vi++) {
 				const struct ir_variant *v = &p->variants.v[vi];
 
@@ -631,6 +689,8 @@ static void emit_arg_state(struct body *B)
 
 			B->bufs[sl] = k;
 			fprintf(out, "\tint l%d = -2;\n\tint o%d = 0;\n", sl, sl);
+			if (a->kind == AK_ITER || a->kind == AK_UIOV || a->kind == AK_KIOV)
+				fprintf(out, "\tu64 z%d = 0; /* bytes the segments hold */\n", sl);
 			if (a->kind == AK_COMM) {
 				fprintf(out, "#define L%d() (l%d != -2 ? l%d : (l%d = tpc_str__comm(s->abuf[%d])))\n",
 					sl, sl, sl, sl, k);
@@ -647,18 +707,51 @@ static void emit_arg_state(struct body *B)
 			case AK_DATALOC:
 				rd = "tpc_str__read_kernel(s->abuf[%d], (const void *)(";
 				break;
+			case AK_UBUF:
+			case AK_KBUF:
+				rd = "tpc_buf__read(s->abuf[%d], (const void *)(";
+				break;
+			case AK_ITER:
+				rd = "tpc_iter__read(s->abuf[%d], (const void *)(";
+				break;
+			case AK_UIOV:
+			case AK_KIOV:
+				rd = "tpc_iov__gather(s->abuf[%d], (const void *)(";
+				break;
+			case AK_NETDEV:
+				rd = "tpc_str__read_kernel(s->abuf[%d], tpc_kobj__netdev_name((const "
+				     "struct net_device *)(";
+				break;
 			default:
 				rd = NULL;
 			}
 			fprintf(out, "#define L%d() (l%d != -2 ? l%d : (l%d = ", sl, sl, sl, sl);
+			if (B->testrun && a->from != AF_NET)
+				fprintf(out, "v == TPC_TESTV ? tpc_test__str(s->abuf[%d], %d) : ", k, sl);
 			if (a->from == AF_NET) {
 				/* the parser's copy: length, or -1 when absent */
 				fprintf(out, "tpc_%s__arg_str(nc, %d, s->abuf[%d])))\n", net_name(p->net),
 					a->index, k);
+			} else if (rd && a->kind == AK_ITER) {
+				fprintf(out, rd, k);
+				emit_raw_switch(out, p, a);
+				fprintf(out, "), &z%d))) \n", sl);
+			} else if (rd && (a->kind == AK_UIOV || a->kind == AK_KIOV)) {
+				bool u = a->kind == AK_UIOV;
+
+				fprintf(out, rd, k);
+				emit_raw_switch(out, p, a);
+				fprintf(out, "), A%d(), %s, %s, &z%d))) \n", a->size_slot,
+					u ? "true" : "false", u ? "true" : "false", sl);
+			} else if (rd && (a->kind == AK_UBUF || a->kind == AK_KBUF)) {
+				fprintf(out, rd, k);
+				emit_raw_switch(out, p, a);
+				fprintf(out, "), A%d(), %s))) \n", a->size_slot,
+					a->kind == AK_UBUF ? "true" : "false");
 			} else if (rd) {
 				fprintf(out, rd, k);
 				emit_raw_switch(out, p, a);
-				fputs(")))) \n", out);
+				fputs(a->kind == AK_NETDEV ? "))))) \n" : ")))) \n", out);
 			} else {
 				const char *fn = a->kind == AK_FILE     ? "tpc_path__of_file"
 						 : a->kind == AK_PATH   ? "tpc_path__resolve"
@@ -693,6 +786,24 @@ static void emit_arg_undefs(struct body *B)
 
 		fprintf(B->out, "#undef A%d\n#undef L%d\n#undef P%d\n#undef T%d\n#undef S%d\n", sl, sl,
 			sl, sl, sl);
+		if (B->p->args.v[i].kind == AK_KOBJ)
+			fprintf(B->out, "#undef K%d\n", sl);
+	}
+}
+
+/* The tpc_kobj__put reader of a kernel-object argument type. */
+static const char *kobj_reader(enum arg_type t)
+{
+	switch (t) {
+	case ARG_CRED: return "TPC_OBJ_CRED";
+	case ARG_USER_NAMESPACE: return "TPC_OBJ_USERNS";
+	case ARG_BPF_ATTR: return "TPC_OBJ_BPF_ATTR";
+	case ARG_BPF_PROG: return "TPC_OBJ_BPF_PROG";
+	case ARG_BPF_MAP: return "TPC_OBJ_BPF_MAP";
+	case ARG_PERF_EVENT: return "TPC_OBJ_PERF_EVENT";
+	case ARG_MODULE: return "TPC_OBJ_MODULE";
+	case ARG_LOAD_INFO: return "TPC_KOBJ_LOAD_INFO";
+	default: return "0";
 	}
 }
 
@@ -721,6 +832,13 @@ static void emit_event(struct body *B, const struct ir_spec *sp, const struct ir
 		case AK_SOCK:
 			fprintf(out, "\t\to = tpc_ev__put_sa(s, o, S%d());\n", sl);
 			break;
+		case AK_KOBJ:
+			fprintf(out, "\t\to = tpc_kobj__put(s, o, %s, K%d(), 0);\n", kobj_reader(a->type),
+				sl);
+			break;
+		case AK_SKB:
+			fprintf(out, "\t\to = tpc_kobj__put(s, o, TPC_OBJ_SKB, 1, S%d());\n", sl);
+			break;
 		case AK_FILE:
 		case AK_PATH:
 		case AK_BPRM:
@@ -731,6 +849,21 @@ static void emit_event(struct body *B, const struct ir_spec *sp, const struct ir
 				sl, sl, sl);
 			emit_imode(out, B->p, a);
 			fputs(");\n", out);
+			break;
+		case AK_UBUF:
+		case AK_KBUF:
+			/* the copy and the length asked for (truncation); L() read
+			 * the length, so a/l hold both */
+			fprintf(out,
+				"\t\t(void)L%d();\n\t\to = tpc_ev__put_buf(s, o, P%d(), l%d, a%d);\n",
+				sl, sl, sl, a->size_slot);
+			break;
+		case AK_ITER:
+		case AK_UIOV:
+		case AK_KIOV:
+			fprintf(out,
+				"\t\t(void)L%d();\n\t\to = tpc_ev__put_buf(s, o, P%d(), l%d, z%d);\n",
+				sl, sl, sl, sl);
 			break;
 		default:
 			/* L() first: it sets the offset P() depends on */
@@ -751,6 +884,9 @@ static void emit_deny_cond(FILE *out, const struct ir_prog *p)
 		fprintf(out, "%sv == %zu", any ? " || " : "", i);
 		any = true;
 	}
+	/* the test entry stands for the variant that denies, when one does */
+	if (any && emit_testrun)
+		fputs(" || v == TPC_TESTV", out);
 	fputs(any ? ")" : "0)", out);
 }
 
@@ -812,9 +948,16 @@ static void emit_rule(struct body *B, const struct ir_spec *sp, const struct ir_
 		if (act->signal)
 			fprintf(out, "\t\ttpc_act__signal(h, %d);\n", act->signal);
 	}
+	if (act->enf_hooks)
+		fprintf(out,
+			"\t\ttpc_enforce__notify(0x%" PRIx64 "ull, %d);\n"
+			"\t\th->action |= TPC_ACT_OVERRIDE;\n\t\th->ret = -%d;\n",
+			act->enf_hooks, act->enf_errno, act->enf_errno);
 	if (act->cap_update)
 		fputs("\t\ttpc_capchg__update();\n", out);
 	emit_post(B, act, r->id, "\t\t");
+	if (B->testrun)
+		fprintf(out, "\t\ttpc_test__decide(%d, h);\n", r->id);
 	fprintf(out, "\t\tgoto spec%zu_done;\n\t}\n", si);
 }
 
@@ -942,6 +1085,119 @@ static bool prog_uses_src(const struct ir_prog *p, enum ir_src src)
 	return false;
 }
 
+/* The name of step i of a resolve path (BTF's spelling: the policy's
+ * bytes matched a BTF member exactly, so it is a C identifier). */
+static void step_name(FILE *out, const struct ir_resolve *r, int i)
+{
+	fprintf(out, "%.*s", (int)r->steps.steps[i].len, r->path + r->steps.steps[i].off);
+}
+
+/* The declaration of the last member of a group: a pointer to the next
+ * group's flavor, or the leaf as the kernel types it (sizes only matter
+ * locally: libbpf relocates offsets by name). */
+static void emit_rsv_member(FILE *out, const struct ir_arg *a, int i, int next_group)
+{
+	const struct ir_resolve *r = a->rsv;
+	const struct btf_path_step *st = &r->steps.steps[i];
+
+	if (next_group >= 0) {
+		fprintf(out, "struct %s___tpc_r%d_%d *", r->steps.steps[i + 1].owner, a->rsv_id,
+			next_group);
+	} else {
+		switch (st->kind) {
+		case BTF_STEP_INT:
+			fprintf(out, "%s%d ", st->is_signed ? "__s" : "__u",
+				st->size == 1 || st->size == 2 || st->size == 4 ? st->size * 8 : 64);
+			break;
+		case BTF_STEP_ARRAY:
+			fputs("char ", out);
+			step_name(out, r, i);
+			fprintf(out, "[%d];", st->nelems * (st->elem_size ? st->elem_size : 1));
+			return;
+		case BTF_STEP_COMPOSITE:
+			fputs("struct { char _tpc; } ", out);
+			break;
+		default:
+			fputs("void *", out);
+		}
+	}
+	step_name(out, r, i);
+	fputs(";", out);
+}
+
+/* The CO-RE reader of a resolved slot: one local flavor struct per pointer
+ * hop (<kernel struct>___tpc_rN_G: libbpf ignores the suffix and matches
+ * the kernel's struct by name), holding only the members on the path;
+ * then one bpf_probe_read_kernel per hop. A NULL pointer on the way reads
+ * as 0 (a string then fails to read and matches nothing). */
+static void emit_resolver(FILE *out, const struct ir_arg *a)
+{
+	const struct ir_resolve *r = a->rsv;
+	const struct btf_path *bp = &r->steps;
+	int ngroups = 0, g, first[BTF_PATH_MAX];
+	const struct btf_path_step *leaf = &bp->steps[bp->n - 1];
+	bool addr = leaf->kind == BTF_STEP_ARRAY || leaf->kind == BTF_STEP_COMPOSITE;
+
+	for (int i = 0; i < bp->n; i++)
+		if (i == 0 || bp->steps[i].deref)
+			first[ngroups++] = i;
+	fputs("/* resolve: ", out);
+	comment_safe(out, r->path);
+	fputs(" */\n#pragma clang attribute push(__attribute__((preserve_access_index)), "
+	      "apply_to = record)\n", out);
+	for (g = ngroups - 1; g >= 0; g--) {
+		int lo = first[g], hi = g + 1 < ngroups ? first[g + 1] - 1 : bp->n - 1;
+
+		fprintf(out, "struct %s___tpc_r%d_%d { ", bp->steps[lo].owner, a->rsv_id, g);
+		for (int i = lo; i < hi; i++)
+			fputs("struct { ", out);
+		emit_rsv_member(out, a, hi, g + 1 < ngroups ? g + 1 : -1);
+		for (int i = hi - 1; i >= lo; i--) {
+			fputs(" } ", out);
+			step_name(out, r, i);
+			fputs(";", out);
+		}
+		fputs(" };\n", out);
+	}
+	fputs("#pragma clang attribute pop\n", out);
+	fprintf(out, "static __always_inline u64 tpc_r%d(u64 p)\n{\n", a->rsv_id);
+	fprintf(out, "\tstruct %s___tpc_r%d_0 *r0 = (void *)p;\n", bp->steps[0].owner, a->rsv_id);
+	for (g = 1; g < ngroups; g++)
+		fprintf(out, "\tstruct %s___tpc_r%d_%d *r%d = 0;\n", bp->steps[first[g]].owner,
+			a->rsv_id, g, g);
+	if (!addr) {
+		fprintf(out, "\t__typeof__(r%d->", ngroups - 1);
+		for (int i = first[ngroups - 1]; i < bp->n; i++) {
+			if (i > first[ngroups - 1])
+				fputs(".", out);
+			step_name(out, r, i);
+		}
+		fputs(") v = 0;\n", out);
+	}
+	fputs("\n", out);
+	for (g = 0; g < ngroups; g++) {
+		int lo = first[g], hi = g + 1 < ngroups ? first[g + 1] - 1 : bp->n - 1;
+		bool last = g + 1 == ngroups;
+
+		fprintf(out, "\tif (!r%d)\n\t\treturn 0;\n", g);
+		if (last && addr)
+			fprintf(out, "\treturn (u64)&r%d->", g);
+		else if (last)
+			fprintf(out, "\tbpf_probe_read_kernel(&v, sizeof(v), &r%d->", g);
+		else
+			fprintf(out, "\tbpf_probe_read_kernel(&r%d, sizeof(r%d), &r%d->", g + 1, g + 1, g);
+		for (int i = lo; i <= hi; i++) {
+			if (i > lo)
+				fputs(".", out);
+			step_name(out, r, i);
+		}
+		fputs(last && addr ? ";\n" : ");\n", out);
+	}
+	if (!addr)
+		fputs("\treturn (u64)v;\n", out);
+	fputs("}\n\n", out);
+}
+
 static void emit_prog(struct body *B)
 {
 	FILE *out = B->out;
@@ -949,6 +1205,9 @@ static void emit_prog(struct body *B)
 	bool exec_lsm = p->kind == HOOK_EXEC;
 
 	fprintf(out, "/* prog %d: %s */\n", p->id, p->key);
+	for (size_t i = 0; i < p->args.n; i++)
+		if (p->args.v[i].rsv)
+			emit_resolver(out, &p->args.v[i]);
 	if (p->net == NET_DNS || p->net == NET_HTTP)
 		emit_net_port_fn(out, p);
 	if (p->net)
@@ -986,8 +1245,10 @@ static void emit_prog(struct body *B)
 
 		if (a->kind == AK_INT || a->kind == AK_CAPS)
 			fprintf(out, "\t(void)a%d;\n\t(void)a%d_ok;\n", a->slot, a->slot);
-		else if (a->kind == AK_SOCKADDR || a->kind == AK_SOCK)
+		else if (a->kind == AK_SOCKADDR || a->kind == AK_SOCK || a->kind == AK_SKB)
 			fprintf(out, "\t(void)s%d_ok;\n", a->slot);
+		else if (a->kind == AK_KOBJ)
+			; /* no state: read at the event */
 		else
 			fprintf(out, "\t(void)l%d;\n\t(void)o%d;\n", a->slot, a->slot);
 	}
@@ -1028,7 +1289,9 @@ static void emit_prog(struct body *B)
 		const struct ir_variant *v = &p->variants.v[i];
 
 		fputs("SEC(\"", out);
-		if (!v->target[0])
+		/* libbpf reads "usdt/..." only to auto-attach; tpc-loader
+		 * attaches with the target from the metadata */
+		if (!v->target[0] || v->at == AT_USDT)
 			fputs(ir_attach__sec(v->at), out);
 		else {
 			fputs(ir_attach__sec(v->at), out);
@@ -1057,6 +1320,7 @@ static void emit_prog(struct body *B)
 		case AT_KRETPROBE:
 		case AT_UPROBE:
 		case AT_URETPROBE:
+		case AT_USDT:
 			fprintf(out, "int %s(struct pt_regs *ctx)\n{\n\ttpc_p%d(ctx, %zu);\n\treturn 0;\n}\n\n",
 				v->name, p->id, i);
 			break;
@@ -1069,6 +1333,12 @@ static void emit_prog(struct body *B)
 				v->name, p->id, i);
 		}
 	}
+	if (B->testrun && !p->net)
+		fprintf(out,
+			"/* tpc test --kernel: the body on a case (runtime/include/tpc_test_abi.h) */\n"
+			"SEC(\"raw_tp\")\nint tpc_p%d_test(u64 *ctx)\n{\n\ttpc_p%d(ctx, TPC_TESTV);\n"
+			"\treturn 0;\n}\n\n",
+			p->id, p->id);
 }
 
 static void emit_maps(FILE *out, const struct ir_object *o)
@@ -1181,6 +1451,27 @@ static void emit_binsets(FILE *out, const struct ir_object *o, const struct srcm
 	fputs("\treturn bits;\n}\n\n", out);
 }
 
+/* Enforcer programs (runtime/tpc_enforce.bpf.h): each LSM hook that
+ * carries out a rule's deny request, and each enforced syscall's exit,
+ * which ends the request. Hook and syscall names are compiler/base/
+ * enforce.c's own strings, never policy text. */
+static void emit_enforcers(FILE *out, const struct ir_object *o)
+{
+	for (size_t i = 0; i < o->enf_hooks.n; i++)
+		fprintf(out,
+			"/* a rule's deny request is carried out here */\n"
+			"SEC(\"lsm/%s\")\nint tpc_enf_lsm%zu(u64 *ctx)\n{\n"
+			"\tint prev = (int)ctx[%d];\n\n\tif (prev)\n\t\treturn prev;\n"
+			"\treturn tpc_enforce__verdict(%zu);\n}\n\n",
+			o->enf_hooks.v[i].lsm, i, o->enf_hooks.v[i].nargs, i);
+	for (size_t i = 0; i < o->enf_exits.n; i++)
+		fprintf(out,
+			"/* the end of an enforced syscall ends its request */\n"
+			"SEC(\"tracepoint/syscalls/sys_exit_%s\")\nint tpc_enf_exit%zu(void *ctx)\n{\n"
+			"\ttpc_enforce__clear();\n\treturn 0;\n}\n\n",
+			o->enf_exits.v[i], i);
+}
+
 /* followForks pid sets: which sets this process itself is in (its tgid,
  * or its tgid in its own pid namespace); tpc_follow.bpf.h folds the bits
  * over the ancestors. */
@@ -1206,6 +1497,20 @@ static void emit_pidsets(FILE *out, const struct ir_object *o, const struct srcm
 }
 
 /* Some network rule kills: the tcp entry then runs the body at SYN_SENT. */
+/* Does any prog read a kernel object through runtime/tpc_kobj.bpf.h
+ * (syscall64 ids, credentials, BPF objects, modules, packets)? */
+static bool uses_kobj(const struct ir_object *o)
+{
+	for (size_t i = 0; i < o->progs.n; i++)
+		for (size_t k = 0; k < o->progs.v[i]->args.n; k++) {
+			const struct ir_arg *a = &o->progs.v[i]->args.v[k];
+
+			if (a->type == ARG_SYSCALL64 || ir_argkind__is_kobj(a->kind))
+				return true;
+		}
+	return false;
+}
+
 static bool net_pre_kill(const struct ir_object *o)
 {
 	for (size_t i = 0; i < o->progs.n; i++)
@@ -1219,7 +1524,9 @@ static bool net_pre_kill(const struct ir_object *o)
 int emit__c(const struct ir_object *o, const struct srcmap *m, const struct emit_opts *opts,
 	    FILE *out)
 {
-	struct body B = { .out = out, .o = o, .m = m };
+	struct body B = { .out = out, .o = o, .m = m, .testrun = opts && opts->testrun };
+
+	emit_testrun = B.testrun;
 
 	fprintf(out, "/* THIS FILE IS AUTOGENERATED BY tpc %s FROM ", TPC_VERSION);
 	for (int i = 0; i < opts->nsources; i++) {
@@ -1245,9 +1552,17 @@ rate_done:
 		fputs("#define TPC_NET_NO_BITS 1 /* no binary sets: owners need no bits */\n", out);
 	if (net_pre_kill(o))
 		fputs("#define TPC_NET_PRE_KILL 1 /* a network rule kills at connect() */\n", out);
+	if (B.testrun)
+		fputs("#define TPC_TESTRUN 1 /* tpc test --kernel: never a production object */\n", out);
 	fputs("#include \"tpc.bpf.h\"\n", out);
+	if (uses_kobj(o))
+		fputs("#include \"tpc_kobj.bpf.h\"\n", out);
 	if (o->needs_capchg)
 		fputs("#include \"tpc_capchg.bpf.h\"\n", out);
+	if (o->needs_usdt)
+		fputs("#include \"tpc_usdt.bpf.h\"\n", out);
+	if (o->enf_hooks.n)
+		fputs("#include \"tpc_enforce.bpf.h\"\n", out);
 	{
 		int nscopes = 0;
 
@@ -1300,6 +1615,7 @@ rate_done:
 		      "SEC(\"tp_btf/sched_process_exec\")\n"
 		      "int tpc_capchg_exec(u64 *ctx)\n{\n\ttpc_capchg__exec();\n\treturn 0;\n}\n\n",
 		      out);
+	emit_enforcers(out, o);
 	if (o->needs_proc || o->pidsets.n || o->needs_capchg) {
 		fputs("/* forget a process's binary bits when it exits (pids are reused) */\n"
 		      "SEC(\"tracepoint/sched/sched_process_exit\")\n"
@@ -1313,5 +1629,6 @@ rate_done:
 			fputs("\ttpc_capchg__exit();\n", out);
 		fputs("\treturn 0;\n}\n", out);
 	}
+	emit_testrun = false;
 	return ferror(out) ? -EIO : 0;
 }

@@ -21,6 +21,10 @@
 struct emit_opts {
 	const char *const *sources; /* input file names for the banner */
 	int nsources;
+	/* tpc test --kernel: add a raw_tp test entry per prog whose reads come
+	 * from a case map and whose rules record their decision
+	 * (runtime/include/tpc_test_abi.h); without it nothing changes */
+	bool testrun;
 };
 
 int emit__c(const struct ir_object *o, const struct srcmap *m, const struct emit_opts *opts,

@@ -84,6 +84,9 @@ static const char *enc_of(enum ir_argkind k)
 	case AK_SOCKADDR:
 	case AK_SOCK:
 		return "sa";
+	case AK_KOBJ:
+	case AK_SKB:
+		return "obj";
 	case AK_FILE:
 	case AK_PATH:
 	case AK_BPRM:
@@ -136,17 +139,22 @@ static json_t *hook_json(const struct ir_object *o, const struct ir_prog *p,
 	case HOOK_UPROBE:
 		type = "uprobe";
 		break;
+	case HOOK_USDT:
+		type = "usdt";
+		break;
 	case HOOK_NET:
 		type = "network";
 		break;
 	default:
-		type = h->ret.v ? "kretprobe" : "kprobe";
+		type = ast_hook__at_return(h) ? "kretprobe" : "kprobe";
 	}
 	j = json_pack("{s:i, s:s, s:s, s:o, s:o, s:o, s:o, s:o, s:o}", "id", sp->id, "event",
 		      sp->event, "type", type, "function_name",
-		      jstr(h->kind == HOOK_EXEC ? "security_bprm_check"
-			   : h->kind == HOOK_NET ? h->protocol.s
-						 : h->call.s),
+		      h->kind == HOOK_USDT /* PATH:PROVIDER:NAME, as the program's target */
+			      ? json_sprintf("%s:%s:%s", h->path.s, h->provider.s, h->name.s)
+			      : jstr(h->kind == HOOK_EXEC ? "security_bprm_check"
+				     : h->kind == HOOK_NET ? h->protocol.s
+							   : h->call.s),
 		      "subsys",
 		      jstr(h->subsystem.s), "tracepoint", jstr(h->event.s), "message",
 		      jstr_n(h->message.s, h->message.len), "tags", tags, "args", args);
@@ -220,12 +228,16 @@ char *meta__json(const struct ir_object *o, const struct meta_opts *opts)
 
 		for (size_t k = 0; k < p->variants.n; k++) {
 			const struct ir_variant *v = &p->variants.v[k];
+			json_t *jp = json_pack("{s:s, s:s, s:o, s:o, s:i}", "name", v->name,
+					       "attach", ir_attach__name(v->at), "target",
+					       jstr(v->target), "group",
+					       json_sprintf("prog%d", p->id), "prio", v->prio);
 
-			json_array_append_new(progs,
-					      json_pack("{s:s, s:s, s:o, s:o, s:i}", "name", v->name,
-							"attach", ir_attach__name(v->at), "target",
-							jstr(v->target), "group",
-							json_sprintf("prog%d", p->id), "prio", v->prio));
+			/* only when set: objects without generated lists keep
+			 * their metadata byte for byte */
+			if (p->optional)
+				json_object_set_new(jp, "optional", json_true());
+			json_array_append_new(progs, jp);
 			tp_btf |= v->at == AT_TP_BTF;
 			lsm |= v->at == AT_LSM;
 			kprobe |= v->at == AT_KPROBE || v->at == AT_KRETPROBE;
@@ -248,6 +260,21 @@ char *meta__json(const struct ir_object *o, const struct meta_opts *opts)
 						       "tpc_capchg_exec", "attach", "tp_btf",
 						       "target", "sched_process_exec", "group",
 						       "capchg_exec", "prio", 0));
+	for (size_t i = 0; i < o->enf_hooks.n; i++) {
+		json_array_append_new(progs, json_pack("{s:o, s:s, s:s, s:o, s:i}", "name",
+						       json_sprintf("tpc_enf_lsm%zu", i), "attach",
+						       "lsm", "target", o->enf_hooks.v[i].lsm, "group",
+						       json_sprintf("enforce_lsm%zu", i), "prio", 0));
+		lsm = true;
+	}
+	for (size_t i = 0; i < o->enf_exits.n; i++)
+		json_array_append_new(progs, json_pack("{s:o, s:s, s:o, s:o, s:i}", "name",
+						       json_sprintf("tpc_enf_exit%zu", i), "attach",
+						       "tracepoint", "target",
+						       json_sprintf("syscalls/sys_exit_%s",
+								    o->enf_exits.v[i]),
+						       "group", json_sprintf("enforce_exit%zu", i),
+						       "prio", 0));
 	if (o->needs_proc || o->pidsets.n || o->needs_capchg)
 		json_array_append_new(progs, json_pack("{s:s, s:s, s:s, s:s, s:i}", "name",
 						       "tpc_proc_exit", "attach", "tracepoint",

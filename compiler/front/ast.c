@@ -1,6 +1,8 @@
 /* ast.c - small helpers over ast.h */
 #include "front/ast.h"
 
+#include "base/enforce.h"
+
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
@@ -8,6 +10,16 @@
 struct ast_str ast_str__make(struct arena *a, const char *s, size_t len, struct span sp)
 {
 	return (struct ast_str){ arena__strndup(a, s, len), len, sp, true };
+}
+
+bool ast_hook__at_return(const struct ast_hook *h)
+{
+	if (h->ret.v)
+		return true;
+	for (size_t i = 0; i < h->args.n; i++)
+		if (h->args.v[i].return_copy.present && h->args.v[i].return_copy.v)
+			return true;
+	return false;
 }
 
 bool ast_str__eq(const struct ast_str *s, const char *lit)
@@ -140,4 +152,50 @@ void ast_expr__dump(const struct ast_expr *e, char *buf, size_t size)
 	if (size)
 		buf[0] = '\0';
 	dump(e, &b);
+}
+
+int ast_policy__each_enforcer_call(const struct ast_policy *p, ast_enforcer_fn fn, void *ctx)
+{
+	for (size_t i = 0; i < p->enforcers.n; i++)
+		for (size_t j = 0; j < p->enforcers.v[i].n; j++) {
+			const struct ast_str *v = &p->enforcers.v[i].v[j];
+			const struct ast_list *l = NULL;
+			int r;
+
+			if (strncmp(v->s, "list:", 5)) {
+				if ((r = fn(v, NULL, v->s, ctx)))
+					return r;
+				continue;
+			}
+			for (size_t k = 0; k < p->lists.n; k++)
+				if (p->lists.v[k].name.len == v->len - 5 &&
+				    !memcmp(p->lists.v[k].name.s, v->s + 5, v->len - 5))
+					l = &p->lists.v[k];
+			if (!l || !ast_str__eq(&l->type, "syscalls")) {
+				if ((r = fn(v, l, NULL, ctx)))
+					return r;
+				continue;
+			}
+			for (size_t k = 0; k < l->values.n; k++) {
+				const char *n = l->values.v[k].s, *slash = strchr(n, '/');
+
+				if ((r = fn(&l->values.v[k], l, slash ? slash + 1 : n, ctx)))
+					return r;
+			}
+		}
+	return 0;
+}
+
+static int call_denies(const struct ast_str *v, const struct ast_list *l, const char *name,
+		       void *ctx)
+{
+	(void)v;
+	(void)l;
+	(void)ctx;
+	return !name || !syscall__lsm_hooks(name);
+}
+
+bool ast_policy__enforcers_deny(const struct ast_policy *p)
+{
+	return p->enforcers.n && !ast_policy__each_enforcer_call(p, call_denies, NULL);
 }

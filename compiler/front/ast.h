@@ -127,6 +127,7 @@ struct ast_arg {
 	struct ast_str source; /* data only: current_task | pt_regs */
 	struct ast_str btf_type;
 	struct ast_str btf_type_module;
+	uint32_t resolve_root; /* sema: BTF id of the type `resolve` starts from (0: none) */
 };
 
 /* matchArgs / matchData / matchReturnArgs entry */
@@ -305,6 +306,7 @@ struct ast_list {
 	ast_strvec values;
 	struct ast_str pattern;
 	struct ast_bool validated;
+	bool generated; /* generated_*: values expanded by sema (sema_lists.c) */
 };
 
 struct ast_option {
@@ -345,8 +347,22 @@ struct ast_bundle {
 /* Helpers shared by the front ends. */
 struct ast_str ast_str__make(struct arena *a, const char *s, size_t len, struct span sp);
 bool ast_str__eq(const struct ast_str *s, const char *lit);
+/* Does h run at the function's return: `return: true`, or an argument
+ * with `returnCopy` (Tetragon then probes the return for the copy)? */
+bool ast_hook__at_return(const struct ast_hook *h);
 struct ast_expr *ast_expr__new(struct arena *a, enum expr_kind k, struct span sp);
 const char *hook_kind__name(enum hook_kind k);
+/* Every call of p's enforcers section, a `list:NAME` expanded to the values
+ * of that list (an ABI prefix such as "i386/" dropped from name), given to
+ * fn with the string it came from and the list (NULL for a plain call; an
+ * unknown list or one that is not of type 'syscalls' is given once with
+ * name NULL). Stops at fn's first nonzero return and returns it. */
+typedef int (*ast_enforcer_fn)(const struct ast_str *v, const struct ast_list *l, const char *name,
+			       void *ctx);
+int ast_policy__each_enforcer_call(const struct ast_policy *p, ast_enforcer_fn fn, void *ctx);
+/* True when p has enforcer calls and each is a syscall that tpc can deny
+ * at an LSM hook (base/enforce.h), so NotifyEnforcer's argError applies. */
+bool ast_policy__enforcers_deny(const struct ast_policy *p);
 /* Debug/golden dump of a DSL expression, fully parenthesized. */
 void ast_expr__dump(const struct ast_expr *e, char *buf, size_t size);
 

@@ -10,6 +10,7 @@
  */
 #include "front/yaml_policy.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <limits.h>
 #include <stdlib.h>
@@ -1047,12 +1048,17 @@ static const struct ynode *root_key(const struct ynode *n, const char *key)
 }
 
 /* A document that is plainly something else (a Pod next to the policy, a
- * docker-compose file) gets one error instead of a cascade about every key
- * a TracingPolicy does not have. A near-miss kind is a typo and is checked
- * as a policy. */
+ * docker-compose file) is not read as a policy. A file mixing policies
+ * with other Kubernetes objects is what `kubectl apply -f` takes (it
+ * creates every object), so such a document is kept aside and noted once
+ * the file is read; a file with no policy at all gets the error (see
+ * report_skipped). A document without apiVersion and kind is no
+ * Kubernetes object, which kubectl refuses too: an error at once. A
+ * near-miss kind is a typo and is checked as a policy. */
 static bool foreign_document(struct yp *c, const struct ynode *n, const char *const *kinds)
 {
 	const struct ynode *kind = root_key(n, "kind");
+	struct yskipped sk;
 
 	if (!kind && !root_key(n, "apiVersion")) {
 		diag__error(c->d, yr__key_span(n), "not-a-policy",
@@ -1067,11 +1073,90 @@ static bool foreign_document(struct yp *c, const struct ynode *n, const char *co
 			return false;
 	if (diag_suggest(kind->s, kinds))
 		return false;
-	diag__error(c->d, kind->span, "not-a-policy",
-		    "kind '%s' is not a policy; tpc reads TracingPolicy and "
-		    "TracingPolicyNamespaced (cilium.io/v1alpha1)",
-		    yr__q(kind));
+	sk = (struct yskipped){ kind->span, kind->s, kind->len };
+	VEC_PUSH(c->a, c->skipped, sk);
 	return true;
+}
+
+/* After the whole file: each skipped document is a note when the file
+ * also holds a policy, an error when it holds none. */
+static void report_skipped(struct yp *c)
+{
+	for (size_t i = 0; i < c->skipped.n; i++) {
+		struct span sp = c->skipped.v[i].span;
+		const char *kind = diag_quote(c->skipped.v[i].kind, c->skipped.v[i].len);
+
+		if (c->policies)
+			diag__note(c->d, sp,
+				   "skipping this document: kind '%s' is not a policy (kubectl "
+				   "apply would create it; tpc compiles the TracingPolicy "
+				   "documents of the file)",
+				   kind);
+		else
+			diag__error(c->d, sp, "not-a-policy",
+				    "kind '%s' is not a policy; tpc reads TracingPolicy and "
+				    "TracingPolicyNamespaced (cilium.io/v1alpha1)",
+				    kind);
+	}
+}
+
+/* ---- placeholders ---------------------------------------------------- */
+
+/* `${PODCIDR}` in Tetragon's examples is filled in by the user's deploy
+ * tooling (envsubst, helm, kustomize) before `kubectl apply`; to the API
+ * server and to Tetragon it would be a literal string. No policy means
+ * one, so each is an error at the placeholder itself, saying to substitute
+ * it first, and the document is not read further (its value errors would
+ * only repeat the point). */
+static size_t placeholder_len(const char *s, size_t len)
+{
+	size_t i = 2;
+
+	if (len < 4 || s[0] != '$' || s[1] != '{' || !(isalpha((unsigned char)s[2]) || s[2] == '_'))
+		return 0;
+	while (i < len && (isalnum((unsigned char)s[i]) || s[i] == '_'))
+		i++;
+	return i < len && s[i] == '}' ? i + 1 : 0;
+}
+
+static bool find_placeholders(struct yp *c, const struct ynode *n, unsigned depth, size_t *budget)
+{
+	bool found = false;
+
+	if (!n || depth > YAML_MAX_DEPTH || !*budget)
+		return false;
+	--*budget;
+	if (n->kind == YN_SCALAR) {
+		uint32_t *off = NULL;
+
+		for (size_t i = 0; i + 3 < n->len; i++) {
+			size_t k = placeholder_len(n->s + i, n->len - i);
+			struct span sp = n->span;
+
+			if (!k)
+				continue;
+			if (!off)
+				off = yaml_tree__offmap(c->a, c->m, n);
+			if (off) {
+				sp.start = off[i];
+				sp.end = off[i + k];
+			}
+			diag__error(c->d, sp, "placeholder",
+				    "'%s' is a placeholder, not policy syntax: substitute it before "
+				    "building (e.g. `%s=... envsubst < policy.yaml > out.yaml`)",
+				    diag_quote(n->s + i, k), diag_quote(n->s + i + 2, k - 3));
+			found = true;
+			i += k - 1;
+		}
+		return found;
+	}
+	for (size_t i = 0; i < n->n; i++) {
+		if (n->kind == YN_MAP)
+			found |= find_placeholders(c, n->keys[i], depth + 1, budget);
+		found |= find_placeholders(c, n->kind == YN_MAP ? n->vals[i] : n->items[i],
+					   depth + 1, budget);
+	}
+	return found;
 }
 
 static void on_doc(void *ctx, const struct ydoc *doc)
@@ -1098,6 +1183,12 @@ static void on_doc(void *ctx, const struct ydoc *doc)
 	p->file = c->file;
 	VEC_PUSH(c->a, c->out->policies, p);
 	c->policies++;
+	{
+		size_t budget = c->budget;
+
+		if (find_placeholders(c, n, 0, &budget))
+			return;
+	}
 	if (n->kind != YN_MAP) {
 		diag__error(c->d, n->span, "wrong-type",
 			    "expected a TracingPolicy mapping at the top of the document, got %s",
@@ -1195,6 +1286,7 @@ int yaml_policy__parse(struct arena *a, struct srcmap *m, struct diag_sink *d, u
 	}
 	diag_sink__set_max_errors(c.d, UINT_MAX);
 	r = yaml_tree__load_all(a, m, c.d, file, on_doc, &c);
+	report_skipped(&c);
 	if (r >= 0 && !c.policies && !diag_sink__errors(c.d))
 		diag__error(c.d, (struct span){ file, 0, 0 }, "empty",
 			    "no TracingPolicy document in this file");

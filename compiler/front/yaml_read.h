@@ -33,6 +33,13 @@ struct yp {
 	size_t visits, budget;
 	bool over_budget;
 	unsigned policies;
+	/* documents of another kind (a Pod next to the policy): noted, or an
+	 * error when the file holds no policy at all (yaml_policy.c) */
+	VEC(struct yskipped {
+		struct span span;
+		const char *kind;
+		size_t len;
+	}) skipped;
 };
 
 /* present and not null */

@@ -442,7 +442,9 @@ static struct ir_pred *lower_slot_cmp(struct lower_ctx *C, const struct ast_expr
 			return NULL;
 	} else if (ia->kind == AK_USTR || ia->kind == AK_KSTR || ia->kind == AK_DATALOC ||
 		   ia->kind == AK_FILE || ia->kind == AK_PATH || ia->kind == AK_BPRM ||
-		   ia->kind == AK_DENTRY || ia->kind == AK_FD || ia->kind == AK_COMM) {
+		   ia->kind == AK_DENTRY || ia->kind == AK_FD || ia->kind == AK_COMM ||
+		   ia->kind == AK_UBUF || ia->kind == AK_KBUF || ia->kind == AK_ITER ||
+		   ia->kind == AK_UIOV || ia->kind == AK_KIOV) {
 		struct ast_str *vals;
 		size_t n;
 		enum ir_test t;
@@ -461,7 +463,7 @@ static struct ir_pred *lower_slot_cmp(struct lower_ctx *C, const struct ast_expr
 			return NULL;
 		}
 		p = ir_pred__leaf(C->a, SRC_ARG, t, e->span);
-		p->cost = ia->kind >= AK_FILE && ia->kind != AK_COMM ? COST_PATH : COST_STRING;
+		p->cost = ia->kind >= AK_FILE && ia->kind <= AK_FD ? COST_PATH : COST_STRING;
 		if (rhs_strings(C, rhs, &vals, &n))
 			return NULL;
 		for (size_t i = 0; i < n; i++) {

@@ -13,7 +13,7 @@ const char *ir_attach__name(enum ir_attach at)
 		"tracepoint", "raw_tp", "tp_btf", "kprobe", "kretprobe", "fentry",
 		"fexit", "lsm", "uprobe", "uretprobe", "cgroup/connect4", "cgroup/connect6",
 		"cgroup/sendmsg4", "cgroup/sendmsg6", "cgroup/sock_create", "cgroup_skb/ingress",
-		"cgroup_skb/egress",
+		"cgroup_skb/egress", "usdt",
 	};
 
 	return n[at];
@@ -25,7 +25,7 @@ const char *ir_attach__sec(enum ir_attach at)
 		"tracepoint", "raw_tp", "tp_btf", "kprobe", "kretprobe", "fentry",
 		"fexit", "lsm", "uprobe", "uretprobe", "cgroup/connect4", "cgroup/connect6",
 		"cgroup/sendmsg4", "cgroup/sendmsg6", "cgroup/sock_create", "cgroup_skb/ingress",
-		"cgroup_skb/egress",
+		"cgroup_skb/egress", "usdt",
 	};
 
 	return n[at];
@@ -276,4 +276,9 @@ bool ir_object__kernel_diff(const struct ir_object *a, const struct ir_object *b
 		}
 	}
 	return false;
+}
+
+bool ir_argkind__is_kobj(enum ir_argkind k)
+{
+	return k == AK_KOBJ || k == AK_SKB || k == AK_NETDEV;
 }

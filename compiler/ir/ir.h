@@ -27,6 +27,7 @@
 #include "base/arena.h"
 #include "front/ast.h"
 #include "base/diag.h"
+#include "kernel/btf_info.h"
 
 /* Cost classes, cheapest first (opt.c orders by these). */
 enum ir_cost {
@@ -139,7 +140,33 @@ enum ir_argkind {
 	AK_SOCKADDR, /* struct sockaddr * (user or kernel) */
 	AK_SOCK,     /* struct sock * */
 	AK_CAPS,     /* kernel_cap_t value (u64) */
+	/* char_buf: a byte buffer whose length is another argument (size_slot);
+	 * copied up to TPC_STR_MAX - 1 bytes, the event says when it was cut */
+	AK_UBUF, /* user memory (syscalls, uprobes) */
+	AK_KBUF, /* kernel memory */
+	/* scatter-gather buffers, gathered into one copy the same way */
+	AK_ITER, /* struct iov_iter * (iov_iter): its segments, CO-RE per kernel */
+	AK_UIOV, /* char_iovec: a user iovec array, count in size_slot */
+	AK_KIOV, /* char_iovec: a kernel iovec/kvec array, count in size_slot */
+	/* kernel objects (runtime/tpc_kobj.bpf.h) */
+	AK_KOBJ,     /* cred, user_namespace, bpf_attr/prog/map, perf_event, module,
+		      * load_info: a fixed record read for the event only */
+	AK_SKB,	     /* struct sk_buff *: its 5-tuple tested like AK_SOCK, and its record */
+	AK_NETDEV,   /* struct net_device * -> its name (a kernel string) */
 };
+
+/* `resolve`: the argument is a pointer to a kernel struct and the slot is
+ * the member this path reaches, read with CO-RE (emit.c prints one small
+ * reader per slot over local "___tpc" flavors of the structs on the way,
+ * so libbpf relocates every member by name on the node's kernel). A member
+ * array or embedded struct yields its address, anything else its value. */
+struct ir_resolve {
+	const char *path; /* as written, for comments */
+	struct btf_path steps;
+};
+
+/* AK_KOBJ, AK_SKB and AK_NETDEV: read through runtime/tpc_kobj.bpf.h */
+bool ir_argkind__is_kobj(enum ir_argkind k);
 
 struct ir_arg {
 	int slot;
@@ -154,6 +181,11 @@ struct ir_arg {
 	bool in_event;	   /* some spec posts it */
 	bool in_pred;	   /* some surviving leaf reads it */
 	bool is_return;	   /* the hook's returnArg */
+	bool has_size;	   /* AK_UBUF/AK_KBUF: the length is slot size_slot (sizeArgIndex) */
+	int size_slot;
+	bool via_kiocb;	   /* kiocb: AK_FILE read through kiocb->ki_filp */
+	const struct ir_resolve *rsv; /* resolve: read through this member path */
+	int rsv_id;		      /* its reader tpc_r<rsv_id>, unique in the object */
 };
 
 struct ir_action {
@@ -164,6 +196,10 @@ struct ir_action {
 	uint64_t rate_limit_ms;
 	int rate_scope; /* 0 thread, 1 process, 2 global */
 	bool cap_update; /* matched a capability change: the current sets become the baseline */
+	bool notify;	  /* kill/signal come from NotifyEnforcer (sent in this hook) */
+	int notify_errno; /* its argError, accepted but not applied (sema) */
+	uint64_t enf_hooks; /* deny at these enforcer LSM hooks (ir_object.enf_hooks bits) */
+	int enf_errno;	    /* with this errno (runtime/tpc_enforce.bpf.h) */
 	const char *names[8]; /* action names for metadata */
 	size_t nnames;
 };
@@ -184,6 +220,7 @@ struct ir_spec {
 	const struct ast_hook *hook;
 	VEC(int) event_args; /* slots posted, in the policy's args order */
 	VEC(int) event_pos;  /* per posted slot: its position in hook->args, -1 if implicit */
+	const int *arg_slots; /* hook->args position -> slot (-1: not read, e.g. nop) */
 	VEC(struct ir_rule) rules;
 	const char *event;    /* process_kprobe, process_tracepoint, ... */
 	int scope_map;	      /* >= 0: the policy's workload scope (maps[]), checked first */
@@ -208,6 +245,9 @@ enum ir_attach {
 	AT_CGROUP_SOCK_CREATE,
 	AT_CGROUP_SKB_INGRESS,
 	AT_CGROUP_SKB_EGRESS,
+	/* a USDT probe: libbpf's bpf_program__attach_usdt at load time
+	 * (target "PATH:PROVIDER:NAME"), arguments through bpf_usdt_arg() */
+	AT_USDT,
 };
 
 /* One program variant: how a prog attaches on some kernels. */
@@ -229,6 +269,9 @@ struct ir_prog {
 	VEC(struct ir_arg) args;
 	VEC(struct ir_spec) specs;
 	bool needs_binary; /* some leaf reads SRC_BINARY */
+	/* only a generated list's calls attach here: the loader skips it when
+	 * no variant attaches on the node (docs/object-format.md) */
+	bool optional;
 	enum net_proto net; /* HOOK_NET: the protocol; the body takes a tpc_net_ctx */
 };
 
@@ -288,6 +331,13 @@ struct ir_policy {
 	bool enforce; /* has an enforcing action */
 };
 
+/* An enforcer program: BPF LSM hook `lsm` denies a syscall for which a
+ * rule made a request (runtime/tpc_enforce.bpf.h). */
+struct ir_enf_hook {
+	const char *lsm; /* "path_link" (compiler/base/enforce.c's string) */
+	int nargs;	 /* the hook's argument count: ctx[nargs] is the previous verdict */
+};
+
 struct ir_object {
 	VEC(struct ir_policy) policies;
 	VEC(struct ir_prog *) progs;
@@ -298,6 +348,9 @@ struct ir_object {
 	bool needs_proc; /* some prog reads binary bits: emit the exit cleaner */
 	bool needs_net;	 /* network progs: include tpc_net.bpf.h, emit the owner recorder */
 	bool needs_capchg; /* matchCapabilityChanges: tpc_capchg.bpf.h and its exec program */
+	bool needs_usdt;   /* a usdts hook: tpc_usdt.bpf.h (libbpf's usdt.bpf.h) */
+	VEC(struct ir_enf_hook) enf_hooks; /* deny requests: one LSM program each */
+	VEC(const char *) enf_exits;	   /* syscalls whose sys_exit clears a request */
 };
 
 /* Builders (ir.c). */

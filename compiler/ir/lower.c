@@ -16,6 +16,8 @@
 #include "base/diag.h"
 #include "ir/dsl_lower.h"
 #include "base/values.h"
+#include "base/enforce.h"
+#include "base/syscalls.h"
 #include "tpc_abi.h"
 
 struct lower {
@@ -28,6 +30,8 @@ struct lower {
 	const struct ast_policy *pol; /* the policy being lowered */
 	int rule;		      /* the rule being lowered (its id) */
 	bool rule_capchg;	      /* the rule tests a capability change */
+	int nrsv;		      /* resolve readers so far (their names) */
+	bool gen_list;		      /* lowering a generated list's calls */
 	int errors;
 };
 
@@ -44,9 +48,14 @@ static struct ir_prog *prog_get(struct lower *L, enum hook_kind kind, const char
 	struct ir_prog *p;
 
 	for (size_t i = 0; i < L->o->progs.n; i++)
-		if (!strcmp(L->o->progs.v[i]->key, key))
+		if (!strcmp(L->o->progs.v[i]->key, key)) {
+			/* fused with a hook the policy names itself: required */
+			if (!L->gen_list)
+				L->o->progs.v[i]->optional = false;
 			return L->o->progs.v[i];
+		}
 	p = arena__alloc(L->a, sizeof(*p));
+	p->optional = L->gen_list;
 	p->id = (int)L->o->progs.n;
 	p->kind = kind;
 	p->key = arena__strdup(L->a, key);
@@ -93,7 +102,12 @@ static int slot_get(struct lower *L, struct ir_prog *p, const struct ir_arg *wan
 		struct ir_arg *x = &p->args.v[i];
 
 		if (x->from == a.from && x->kind == a.kind && x->index == a.index &&
-		    x->offset == a.offset && x->size == a.size && x->is_signed == a.is_signed)
+		    x->offset == a.offset && x->size == a.size && x->is_signed == a.is_signed &&
+		    x->has_size == a.has_size && x->size_slot == a.size_slot && x->rsv == a.rsv &&
+		    x->via_kiocb == a.via_kiocb &&
+		    /* a syscall64 id and a kernel object's record are reads of their own */
+		    (x->type == ARG_SYSCALL64) == (a.type == ARG_SYSCALL64) &&
+		    (a.kind != AK_KOBJ || x->type == a.type))
 			return x->slot;
 	}
 	a.slot = (int)p->args.n;
@@ -106,7 +120,13 @@ static enum ir_argkind kind_of_type(enum arg_type t)
 	switch (t) {
 	case ARG_STRING:
 	case ARG_FILENAME:
+	case ARG_CHAR_BUF: /* a string read first; lower_arg makes it a buffer */
+	case ARG_CHAR_IOVEC:
 		return AK_USTR;
+	case ARG_IOV_ITER:
+		return AK_ITER;
+	case ARG_KIOCB:
+		return AK_FILE; /* lower_arg marks it via_kiocb */
 	case ARG_DATA_LOC:
 		return AK_DATALOC;
 	case ARG_FILE:
@@ -129,6 +149,19 @@ static enum ir_argkind kind_of_type(enum arg_type t)
 	case ARG_CAP_PERMITTED:
 	case ARG_CAP_EFFECTIVE:
 		return AK_CAPS;
+	case ARG_CRED:
+	case ARG_USER_NAMESPACE:
+	case ARG_BPF_ATTR:
+	case ARG_BPF_PROG:
+	case ARG_BPF_MAP:
+	case ARG_PERF_EVENT:
+	case ARG_MODULE:
+	case ARG_LOAD_INFO:
+		return AK_KOBJ;
+	case ARG_SKB:
+		return AK_SKB;
+	case ARG_NET_DEVICE:
+		return AK_NETDEV;
 	default:
 		return AK_INT;
 	}
@@ -156,9 +189,24 @@ static int lower_arg(struct lower *L, struct ir_prog *p, const struct ast_hook *
 	a.index = (int)ai->index.v;
 	if (t == ARG_NOP)
 		return -1; /* not read, not posted (Tetragon leaves it out of args[]) */
-	if (ai->resolve.present || ai->btf_type.present) {
-		LERR(L, ai->span, "argument 'resolve'/'btfType' is not supported by tpc yet");
+	if (ai->btf_type.present && !ai->resolve.present) {
+		LERR(L, ai->span, "argument 'btfType' is not supported by tpc yet");
 		return -1;
+	}
+	if (ai->resolve.present) {
+		struct ir_resolve *r = arena__calloc(L->a, 1, sizeof(*r));
+		size_t off, len;
+
+		/* sema checked the path against the same BTF and kept its root */
+		if (!L->btf || !ai->resolve_root ||
+		    btf_info__member_path(L->btf, ai->resolve_root, ai->resolve.s, &r->steps, &off,
+					  &len, NULL, 0)) {
+			LERR(L, ai->resolve.span, "resolve: the member path cannot be read here");
+			return -1;
+		}
+		r->path = ai->resolve.s;
+		a.rsv = r;
+		a.rsv_id = L->nrsv++;
 	}
 	switch (h->kind) {
 	case HOOK_TRACEPOINT: {
@@ -209,10 +257,11 @@ static int lower_arg(struct lower *L, struct ir_prog *p, const struct ast_hook *
 	}
 	case HOOK_KPROBE:
 	case HOOK_UPROBE:
-		a.from = AF_PT_REGS;
+	case HOOK_USDT:
+		a.from = AF_PT_REGS; /* AT_USDT reads it with bpf_usdt_arg() */
 		a.kind = kind_of_type(t);
 		a.syscall_regs = h->kind == HOOK_KPROBE && h->syscall.v;
-		if (h->kind == HOOK_UPROBE && a.kind == AK_KSTR)
+		if ((h->kind == HOOK_UPROBE || h->kind == HOOK_USDT) && a.kind == AK_KSTR)
 			a.kind = AK_USTR;
 		if (h->kind == HOOK_KPROBE && !h->syscall.v && a.kind == AK_USTR)
 			a.kind = AK_KSTR;
@@ -248,6 +297,51 @@ static int lower_arg(struct lower *L, struct ir_prog *p, const struct ast_hook *
 	}
 	if (a.kind == AK_INT && arg_type__int_size(t) && a.from != AF_TP_FIELD) {
 		a.size = (uint32_t)arg_type__int_size(t);
+	}
+	if (a.rsv && (a.kind == AK_USTR || a.kind == AK_KSTR))
+		a.kind = AK_KSTR; /* a member of a kernel struct is kernel memory */
+	if (a.rsv && a.from == AF_TP_FIELD) {
+		LERR(L, ai->resolve.span, "resolve applies to raw tracepoint arguments only");
+		return -1;
+	}
+	a.via_kiocb = t == ARG_KIOCB;
+	if ((t == ARG_CHAR_BUF || t == ARG_CHAR_IOVEC) && (a.kind == AK_USTR || a.kind == AK_KSTR)) {
+		/* a buffer: its length (char_iovec: its segment count) is the
+		 * argument sizeArgIndex (1-based) names, read as a size_t from
+		 * the same place (sema checked it exists); not NUL-terminated */
+		struct ast_arg sz = { 0 };
+		int ss;
+
+		if (t == ARG_CHAR_BUF && ai->return_copy.present && ai->return_copy.v) {
+			/* read at the return, as many bytes as the function
+			 * returned (Tetragon's returnCopy); the prog is a
+			 * return probe (ast_hook__at_return) */
+			struct ir_arg r = { .from = AF_RET, .kind = AK_INT, .type = ARG_LONG,
+					    .size = 8, .is_signed = true };
+
+			a.kind = a.kind == AK_USTR ? AK_UBUF : AK_KBUF;
+			a.has_size = true;
+			a.size_slot = slot_get(L, p, &r);
+			return slot_get(L, p, &a);
+		}
+		if (!ai->size_arg_index.present) {
+			LERR(L, ai->span, "%s needs 'sizeArgIndex' here", arg_type__name(t));
+			return -1;
+		}
+		sz.index = ai->size_arg_index;
+		sz.index.v = ai->size_arg_index.v - 1;
+		sz.type_id = ARG_SIZE_T;
+		sz.span = ai->size_arg_index.span;
+		sz.type.span = ai->size_arg_index.span;
+		ss = lower_arg(L, p, h, &sz, tpf);
+		if (ss < 0)
+			return -1;
+		if (t == ARG_CHAR_IOVEC)
+			a.kind = a.kind == AK_USTR ? AK_UIOV : AK_KIOV;
+		else
+			a.kind = a.kind == AK_USTR ? AK_UBUF : AK_KBUF;
+		a.has_size = true;
+		a.size_slot = ss;
 	}
 	return slot_get(L, p, &a);
 }
@@ -406,6 +500,32 @@ static const struct ast_arg *find_arg(const struct ast_hook *h, int64_t index, i
 	return NULL;
 }
 
+/* InMap "list:NAME" of a syscalls list: the list's syscall64 ids (sema
+ * checked the names and the argument's type). */
+static int add_list_ids(struct lower *L, struct ir_pred *p, const struct ast_str *v)
+{
+	const struct ast_list *list = NULL;
+
+	for (size_t i = 0; L->pol && i < L->pol->lists.n; i++)
+		if (L->pol->lists.v[i].name.present && !strcmp(L->pol->lists.v[i].name.s, v->s + 5))
+			list = &L->pol->lists.v[i];
+	if (!list || !list->type.present || strcmp(list->type.s, "syscalls")) {
+		LERR(L, v->span, "InMap with 'list:' values needs a list of type 'syscalls'");
+		return -1;
+	}
+	for (size_t i = 0; i < list->values.n; i++) {
+		const char *why, *sug;
+		int64_t id;
+
+		if (syscall__parse(list->values.v[i].s, &id, &why, &sug)) {
+			LERR(L, list->values.v[i].span, "unknown syscall: %s", why);
+			return -1;
+		}
+		ir_pred__add_int(L->a, p, id, id);
+	}
+	return 0;
+}
+
 /* force_slot >= 0: test that slot (matchReturnArgs: the return value). */
 static struct ir_pred *lower_match_arg(struct lower *L, struct ir_prog *prog,
 				       const struct ast_hook *h, const int *slots,
@@ -488,9 +608,9 @@ have_slot:
 			const char *s = m->values.v[i].s;
 
 			if (!strncmp(s, "list:", 5)) {
-				LERR(L, m->values.v[i].span,
-				     "InMap with 'list:' values is not supported by tpc yet");
-				return NULL;
+				if (add_list_ids(L, p, &m->values.v[i]))
+					return NULL;
+				continue;
 			}
 			if ((p->test == T_RANGE || p->test == T_IN) && strchr(s + 1, ':')) {
 				if (value__parse_int_range(s, t, &lo, &hi, &why)) {
@@ -533,7 +653,13 @@ have_slot:
 	case AK_DENTRY:
 	case AK_FD:
 	case AK_COMM:
-		p->cost = ia->kind >= AK_FILE ? COST_PATH : COST_STRING;
+	case AK_UBUF:
+	case AK_KBUF:
+	case AK_ITER:
+	case AK_UIOV:
+	case AK_KIOV:
+	case AK_NETDEV:
+		p->cost = ia->kind >= AK_FILE && ia->kind <= AK_FD ? COST_PATH : COST_STRING;
 		switch (m->op) {
 		case OP_NOT_EQUAL:
 			neg = true;
@@ -608,8 +734,14 @@ have_slot:
 			ir_pred__add_str(L->a, p, m->values.v[i].s, m->values.v[i].len);
 		}
 		break;
+	case AK_KOBJ:
+		LERR(L, m->op_name.span,
+		     "matchArgs on a '%s' argument is not supported: the object is reported in the "
+		     "event, not filtered on (as in Tetragon)", arg_type__name(ia->type));
+		return NULL;
 	case AK_SOCKADDR:
 	case AK_SOCK:
+	case AK_SKB:
 		p->cost = COST_DEREF;
 		switch (m->op) {
 		case OP_NOT_DADDR:
@@ -630,7 +762,8 @@ have_slot:
 				ir_pred__add_cidr(L->a, p, &c);
 			}
 			/* bit 1: the source side of a sock; a sockaddr has one address */
-			p->bit = (m->op == OP_SADDR || m->op == OP_NOT_SADDR) && ia->kind == AK_SOCK;
+			p->bit = (m->op == OP_SADDR || m->op == OP_NOT_SADDR) &&
+				 (ia->kind == AK_SOCK || ia->kind == AK_SKB);
 			break;
 		case OP_NOT_DPORT:
 		case OP_NOT_SPORT:
@@ -649,7 +782,8 @@ have_slot:
 				}
 				ir_pred__add_int(L->a, p, lo, hi);
 			}
-			p->bit = (m->op == OP_SPORT || m->op == OP_NOT_SPORT) && ia->kind == AK_SOCK;
+			p->bit = (m->op == OP_SPORT || m->op == OP_NOT_SPORT) &&
+				 (ia->kind == AK_SOCK || ia->kind == AK_SKB);
 			break;
 		case OP_NOT_SPORT_PRIV:
 		case OP_NOT_DPORT_PRIV:
@@ -661,7 +795,7 @@ have_slot:
 			p->test = T_PORT;
 			ir_pred__add_int(L->a, p, 0, 1023);
 			p->bit = (m->op == OP_SPORT_PRIV || m->op == OP_NOT_SPORT_PRIV) &&
-				 ia->kind == AK_SOCK;
+				 (ia->kind == AK_SOCK || ia->kind == AK_SKB);
 			break;
 		case OP_PROTOCOL:
 			p->test = T_PROTO;
@@ -718,6 +852,82 @@ have_slot:
 	return p;
 }
 
+/* ---- enforcer requests (runtime/tpc_enforce.bpf.h) ---- */
+
+/* The object's enforcer bits for syscall `call`: one LSM program per hook
+ * of compiler/base/enforce.c's table (shared by every rule of the object),
+ * and a sys_exit tracepoint program for the syscall that clears a request.
+ * 0 after an error. */
+static uint64_t enforce_hooks(struct lower *L, const char *call, struct span sp)
+{
+	const char *const *hooks = syscall__lsm_hooks(call);
+	const char *sc = syscall__enforce_name(call);
+	uint64_t bits = 0;
+	bool have = false;
+
+	if (!hooks || !L->btf) {
+		LERR(L, sp, "no LSM hook is known to carry out a deny of '%s'", call);
+		return 0;
+	}
+	for (const char *const *hk = hooks; *hk; hk++) {
+		struct btf_func_info fi;
+		size_t k;
+
+		if (btf_info__lsm_hook(L->btf, *hk, &fi)) {
+			LERR(L, sp, "the LSM hook '%s' that denies '%s' is not in kernel BTF", *hk,
+			     call);
+			return 0;
+		}
+		for (k = 0; k < L->o->enf_hooks.n; k++)
+			if (!strcmp(L->o->enf_hooks.v[k].lsm, *hk))
+				break;
+		if (k == L->o->enf_hooks.n) {
+			struct ir_enf_hook e = { .lsm = *hk, .nargs = (int)fi.nparams };
+
+			if (k >= 64) {
+				LERR(L, sp, "more than 64 enforcer LSM hooks in one object");
+				return 0;
+			}
+			VEC_PUSH(L->a, L->o->enf_hooks, e);
+		}
+		bits |= 1ull << k;
+	}
+	for (size_t k = 0; k < L->o->enf_exits.n; k++)
+		have |= !strcmp(L->o->enf_exits.v[k], sc);
+	if (!have)
+		VEC_PUSH(L->a, L->o->enf_exits, sc);
+	return bits;
+}
+
+/* NotifyEnforcer's argError: denied at the LSM hooks of every enforcer
+ * call of the policy (sema refused it when a call has none). */
+struct notify_acc {
+	struct lower *L;
+	struct span sp;
+	uint64_t bits;
+};
+
+static int notify_call(const struct ast_str *v, const struct ast_list *l, const char *name,
+		       void *ctx)
+{
+	struct notify_acc *n = ctx;
+
+	(void)v;
+	(void)l;
+	if (name)
+		n->bits |= enforce_hooks(n->L, name, n->sp);
+	return 0;
+}
+
+static uint64_t notify_hooks(struct lower *L, struct span sp)
+{
+	struct notify_acc n = { .L = L, .sp = sp };
+
+	if (L->pol)
+		ast_policy__each_enforcer_call(L->pol, notify_call, &n);
+	return n.bits;
+}
+
 static void lower_actions(struct lower *L, const struct ast_hook *h, const struct ast_selector *sel,
 			  struct ir_action *act, bool *enforce)
 {
@@ -763,14 +973,49 @@ static void lower_actions(struct lower *L, const struct ast_hook *h, const struc
 			act->signal = v;
 			*enforce = true;
 			break;
+		case ACT_NOTIFY_ENFORCER:
+			/* the signal is sent here (sema: argError only with
+			 * SIGKILL, which the caller does not survive) */
+			act->notify = true;
+			if (x->arg_error.present && !errno__lookup(x->arg_error.s, &v)) {
+				if (ast_policy__enforcers_deny(L->pol)) {
+					act->enf_hooks = notify_hooks(L, x->span);
+					act->enf_errno = v;
+					*enforce = true;
+				} else {
+					act->notify_errno = v;
+				}
+			}
+			if (!x->arg_sig.present)
+				break;
+			if (signal__lookup(x->arg_sig.s, &v)) {
+				LERR(L, x->span, "NotifyEnforcer needs a valid argSig");
+				break;
+			}
+			if (v == 9)
+				act->kill = true;
+			else
+				act->signal = v;
+			*enforce = true;
+			break;
+		case ACT_CLEANUP_ENFORCER:
+			break;
 		case ACT_OVERRIDE:
 			if (errno__lookup(x->arg_error.s ? x->arg_error.s : "", &v)) {
 				LERR(L, x->span, "Override needs a valid argError");
 				break;
 			}
+			if ((h->kind == HOOK_KPROBE || h->kind == HOOK_FENTRY) && h->syscall.v &&
+			    !h->ret.v && h->call.present && syscall__lsm_hooks(h->call.s)) {
+				/* the syscall is denied at its LSM hook */
+				act->enf_hooks = enforce_hooks(L, h->call.s, x->span);
+				act->enf_errno = v;
+				*enforce = true;
+				break;
+			}
 			if (h->kind != HOOK_LSM &&
 			    !(h->kind == HOOK_KPROBE && h->call.present &&
-			      !strncmp(h->call.s, "security_", 9) && !h->ret.v)) {
+			      !strncmp(h->call.s, "security_", 9) && !ast_hook__at_return(h))) {
 				LERR(L, x->span,
 				     "Override on %s hooks is not supported by tpc yet (only lsmhooks and security_* kprobes deny)",
 				     hook_kind__name(h->kind));
@@ -1072,7 +1317,7 @@ static struct ir_prog *hook_prog(struct lower *L, const struct ast_hook *h,
 		return p;
 	case HOOK_KPROBE:
 	case HOOK_FENTRY: {
-		bool ret = h->ret.v;
+		bool ret = ast_hook__at_return(h);
 		const char *call = h->call.s;
 		char sym[256];
 		struct btf_func_info lfi;
@@ -1170,6 +1415,15 @@ static struct ir_prog *hook_prog(struct lower *L, const struct ast_hook *h,
 			variant_add(L, p, AT_CGROUP_SKB_INGRESS, "", 0);
 		}
 		return p;
+	case HOOK_USDT:
+		/* the probe is found in the binary's .note.stapsdt by libbpf on
+		 * the node: the build machine has no such binary */
+		snprintf(key, sizeof(key), "usdt:%s:%s:%s", h->path.s, h->provider.s, h->name.s);
+		p = prog_get(L, h->kind, key);
+		L->o->needs_usdt = true;
+		if (!p->variants.n)
+			variant_add(L, p, AT_USDT, key + 5, 0);
+		return p;
 	case HOOK_UPROBE:
 		snprintf(key, sizeof(key), "%s:%s:%s", h->ret.v ? "uretprobe" : "uprobe", h->path.s,
 			 h->call.s);
@@ -1194,6 +1448,8 @@ static const char *event_name(const struct ast_hook *h)
 		return "process_lsm";
 	case HOOK_UPROBE:
 		return "process_uprobe";
+	case HOOK_USDT:
+		return "process_usdt";
 	case HOOK_NET:
 		return h->proto == NET_TCP ? "network_tcp"
 		       : h->proto == NET_DNS ? "network_dns"
@@ -1285,6 +1541,7 @@ static void lower_hook(struct lower *L, const struct ast_hook *h, bool *enforce)
 	spec.hook = h;
 	spec.event = event_name(h);
 	slots = arena__calloc(L->a, h->args.n + 1, sizeof(*slots));
+	spec.arg_slots = slots;
 	if (h->kind == HOOK_EXEC) {
 		/* the exec shorthand reports the binary's canonical path */
 		struct ir_arg a = { .from = AF_CTX_U64, .kind = AK_BPRM,
@@ -1311,9 +1568,9 @@ static void lower_hook(struct lower *L, const struct ast_hook *h, bool *enforce)
 		a.kind = kind_of_type(a.type);
 		a.is_signed = arg_type__is_signed(a.type);
 		if (a.kind == AK_USTR)
-			a.kind = h->kind == HOOK_UPROBE ? AK_USTR : AK_KSTR;
-		if (a.kind != AK_INT && a.kind != AK_USTR && a.kind != AK_KSTR &&
-		    a.kind != AK_FILE && a.kind != AK_SOCK) {
+			a.kind = h->kind == HOOK_UPROBE || h->kind == HOOK_USDT ? AK_USTR : AK_KSTR;
+		if (a.type == ARG_CHAR_BUF || (a.kind != AK_INT && a.kind != AK_USTR && a.kind != AK_KSTR &&
+		    a.kind != AK_FILE && a.kind != AK_SOCK)) {
 			LERR(L, h->return_arg.span, "returnArg of type '%s' is not supported by tpc yet",
 			     arg_type__name(a.type));
 		} else {
@@ -1385,22 +1642,32 @@ static void lower_hook_calls(struct lower *L, const struct ast_policy *pol,
 		LERR(L, h->call.span, "no list named '%s'", h->call.s + 5);
 		return;
 	}
-	if (list->type.present && strcmp(list->type.s, "syscalls") && strcmp(list->type.s, "")) {
+	if (list->type.present && strcmp(list->type.s, "syscalls") && strcmp(list->type.s, "") &&
+	    !list->generated) {
 		LERR(L, list->type.span, "lists of type '%s' are not supported by tpc yet",
 		     list->type.s);
 		return;
 	}
+	/* a generated list's programs are optional (sema_lists.c) */
+	L->gen_list = list->generated;
 	for (size_t i = 0; i < list->values.n; i++) {
 		struct ast_hook *copy = arena__alloc(L->a, sizeof(*copy));
 
 		*copy = *h;
 		copy->call = list->values.v[i];
-		if (list->type.present && !strcmp(list->type.s, "syscalls")) {
+		if (list->type.present && (!strcmp(list->type.s, "syscalls") ||
+					   !strcmp(list->type.s, "generated_syscalls"))) {
 			copy->syscall.v = true;
+			copy->syscall.present = true;
+		} else if (list->generated) {
+			/* generated_ftrace: kernel functions hooked as themselves
+			 * (ksys_read is not the syscall read) */
+			copy->syscall.v = false;
 			copy->syscall.present = true;
 		}
 		lower_hook(L, copy, enforce);
 	}
+	L->gen_list = false;
 }
 
 static void strip_enforcement(struct ir_object *o, int policy)

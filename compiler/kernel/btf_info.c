@@ -4,6 +4,7 @@
 #include <bpf/btf.h>
 #include <dirent.h>
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,6 +35,11 @@ struct btf_info {
 	bool sys_prefix_known;
 	char suggest[STRBUF];
 	int tracefs_ok; /* -1 unknown, 0 no, 1 yes */
+	/* tracefs available_filter_functions (vmlinux lines), sorted; read on
+	 * first use: ftrace_state -1 unknown, 0 unreadable, 1 read */
+	char **ftrace;
+	size_t nftrace;
+	int ftrace_state;
 };
 
 struct btf_info *btf_info__open(const char *btf_path, const char *tracefs, int *err)
@@ -50,6 +56,7 @@ struct btf_info *btf_info__open(const char *btf_path, const char *tracefs, int *
 		return NULL;
 	}
 	bi->tracefs_ok = *tracefs ? -1 : 0;
+	bi->ftrace_state = *tracefs ? -1 : 0;
 	bi->btf = btf__parse(btf_path, NULL);
 	if (!bi->btf) {
 		*err = errno ? -errno : -EINVAL;
@@ -73,6 +80,9 @@ void btf_info__free(struct btf_info *bi)
 		return;
 	btf__free(bi->btf);
 	free(bi->funcs);
+	for (size_t i = 0; i < bi->nftrace; i++)
+		free(bi->ftrace[i]);
+	free(bi->ftrace);
 	free(bi->path);
 	free(bi->tracefs);
 	free(bi->label);
@@ -331,6 +341,76 @@ int btf_info__lsm_hook(struct btf_info *bi, const char *hook, struct btf_func_in
 	return btf_info__func(bi, buf, out);
 }
 
+static const char *sys_prefix(struct btf_info *bi);
+
+/* ---- enumerations for generated lists ---- */
+
+int btf_info__each_func(struct btf_info *bi, int (*fn)(const char *name, void *ctx), void *ctx)
+{
+	int r = build_funcs(bi);
+
+	for (size_t i = 0; !r && i < bi->nfuncs; i++)
+		r = fn(bi->funcs[i].name, ctx);
+	return r;
+}
+
+const char *btf_info__syscall_prefix(struct btf_info *bi)
+{
+	return sys_prefix(bi);
+}
+
+static int str_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* available_filter_functions lines are "name" for vmlinux and
+ * "name [module]" for modules; only the former can match vmlinux BTF. */
+static int read_ftrace(struct btf_info *bi)
+{
+	char path[PATH_MAX], line[512];
+	size_t cap = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/available_filter_functions", bi->tracefs);
+	f = fopen(path, "re");
+	if (!f)
+		return -errno;
+	while (fgets(line, sizeof(line), f)) {
+		size_t n = strcspn(line, " \t\n");
+
+		if (!n || strchr(line, '['))
+			continue;
+		line[n] = 0;
+		if (bi->nftrace == cap) {
+			char **v = realloc(bi->ftrace, (cap ? cap * 2 : 4096) * sizeof(*v));
+
+			if (!v)
+				goto nomem;
+			bi->ftrace = v;
+			cap = cap ? cap * 2 : 4096;
+		}
+		if (!(bi->ftrace[bi->nftrace] = strdup(line)))
+			goto nomem;
+		bi->nftrace++;
+	}
+	fclose(f);
+	qsort(bi->ftrace, bi->nftrace, sizeof(*bi->ftrace), str_cmp);
+	return 0;
+nomem:
+	fclose(f);
+	return -ENOMEM;
+}
+
+int btf_info__ftrace_has(struct btf_info *bi, const char *name)
+{
+	if (bi->ftrace_state < 0)
+		bi->ftrace_state = read_ftrace(bi) ? 0 : 1;
+	if (!bi->ftrace_state)
+		return -ENOENT;
+	return bsearch(&name, bi->ftrace, bi->nftrace, sizeof(*bi->ftrace), str_cmp) != NULL;
+}
+
 static const char *sys_prefix(struct btf_info *bi)
 {
 	static const char *const prefixes[] = { "__x64_sys_", "__arm64_sys_", "__s390x_sys_",
@@ -493,35 +573,120 @@ static uint32_t find_member(const struct btf *btf, const struct btf_type *t, con
 	return 0;
 }
 
-int btf_info__field_path(struct btf_info *bi, uint32_t type_id, const char *path,
-			 size_t *bad_off, size_t *bad_len)
+/* Member names of t (anonymous members flattened) into cands[*n..max-1). */
+static void member_names(const struct btf *btf, const struct btf_type *t, const char **cands,
+			 size_t *n, size_t max, int depth)
+{
+	const struct btf_member *m = btf_members(t);
+
+	for (int i = 0; i < btf_vlen(t) && depth <= 8; i++) {
+		const char *mn = btf__name_by_offset(btf, m[i].name_off);
+
+		if (!*mn) {
+			uint32_t id = m[i].type;
+			const struct btf_type *mt = skip_mods(btf, &id);
+
+			if (mt && (btf_is_struct(mt) || btf_is_union(mt)))
+				member_names(btf, mt, cands, n, max, depth + 1);
+		} else if (*n + 1 < max) {
+			cands[(*n)++] = mn;
+		}
+	}
+}
+
+static void describe_step(const struct btf *btf, uint32_t id, struct btf_path_step *st)
+{
+	const struct btf_type *t = skip_mods(btf, &id);
+
+	st->type_id = id;
+	st->kind = BTF_STEP_OTHER;
+	if (!t)
+		return;
+	if (btf_is_ptr(t)) {
+		uint32_t to = t->type;
+		const struct btf_type *pt = skip_mods(btf, &to);
+
+		st->kind = BTF_STEP_PTR;
+		st->ptr_to_struct = pt && (btf_is_struct(pt) || btf_is_union(pt)) &&
+				    *btf__name_by_offset(btf, pt->name_off);
+		st->ptr_to_char = pt && btf_is_int(pt) && pt->size == 1;
+	} else if (btf_is_struct(t) || btf_is_union(t)) {
+		st->kind = BTF_STEP_COMPOSITE;
+	} else if (btf_is_int(t) || btf_is_enum(t) || btf_is_enum64(t)) {
+		st->kind = BTF_STEP_INT;
+		st->size = (int)t->size;
+		st->is_signed = btf_is_int(t) ? !!(btf_int_encoding(t) & BTF_INT_SIGNED)
+					      : !!btf_kflag(t);
+	} else if (btf_is_array(t)) {
+		uint32_t el = btf_array(t)->type;
+		const struct btf_type *et = skip_mods(btf, &el);
+
+		st->kind = BTF_STEP_ARRAY;
+		st->nelems = (int)btf_array(t)->nelems;
+		st->elem_size = et && (btf_is_int(et) || btf_is_enum(et)) ? (int)et->size : 0;
+	}
+}
+
+int btf_info__member_path(struct btf_info *bi, uint32_t type_id, const char *path,
+			  struct btf_path *out, size_t *bad_off, size_t *bad_len,
+			  const char **cands, size_t ncands)
 {
 	const char *p = path;
 	uint32_t id = type_id;
+	int n = 0;
 
+	if (cands && ncands)
+		cands[0] = NULL;
 	while (*p) {
 		const char *dot = strchr(p, '.');
 		size_t len = dot ? (size_t)(dot - p) : strlen(p);
 		const struct btf_type *t = skip_mods(bi->btf, &id);
+		bool deref = false;
 
 		*bad_off = (size_t)(p - path);
 		*bad_len = len;
 		if (t && btf_is_ptr(t)) {
 			id = t->type;
 			t = skip_mods(bi->btf, &id);
+			deref = true;
 		}
 		if (!t || !(btf_is_struct(t) || btf_is_union(t)))
 			return -ENOTDIR;
-		if (!len)
+		if (!len || !(id = find_member(bi->btf, t, p, len, 0))) {
+			if (cands && ncands) {
+				size_t k = 0;
+
+				member_names(bi->btf, t, cands, &k, ncands, 0);
+				cands[k] = NULL;
+			}
 			return -ENOENT;
-		id = find_member(bi->btf, t, p, len, 0);
-		if (!id)
-			return -ENOENT;
+		}
+		if (n == BTF_PATH_MAX)
+			return -E2BIG;
+		if (out) {
+			struct btf_path_step *st = &out->steps[n];
+
+			memset(st, 0, sizeof(*st));
+			st->off = *bad_off;
+			st->len = len;
+			st->owner = btf__name_by_offset(bi->btf, t->name_off);
+			st->deref = deref;
+			describe_step(bi->btf, id, st);
+		}
+		n++;
 		p += len;
 		if (*p == '.')
 			p++;
 	}
+	if (out)
+		out->n = n;
 	return 0;
+}
+
+int btf_info__field_path(struct btf_info *bi, uint32_t type_id, const char *path,
+			 size_t *bad_off, size_t *bad_len)
+{
+	return btf_info__member_path(bi, type_id, path, NULL, bad_off, bad_len, NULL, 0);
 }
 
 /* ---- tracepoints ---- */

@@ -73,6 +73,18 @@ int btf_info__lsm_hook(struct btf_info *bi, const char *hook, struct btf_func_in
 /* Syscall "sys_openat" (or "openat", "__x64_sys_openat") -> the arch
  * wrapper symbol that exists in this BTF, written to buf. -ENOENT if none. */
 int btf_info__syscall(struct btf_info *bi, const char *name, char *buf, size_t size);
+/* ---- generated lists (spec.lists of type generated_*) ---- */
+/* Calls fn for every FUNC name of this BTF in sorted order; stops at and
+ * returns fn's first non-zero result, else 0 (-ENOMEM if the index cannot
+ * be built). */
+int btf_info__each_func(struct btf_info *bi, int (*fn)(const char *name, void *ctx), void *ctx);
+/* This kernel's syscall wrapper prefix ("__x64_sys_"), or NULL. */
+const char *btf_info__syscall_prefix(struct btf_info *bi);
+/* Is name in the tracefs root's available_filter_functions (a function
+ * ftrace, hence kprobes and fentry, can attach to)? 1 yes, 0 no,
+ * -ENOENT: the file is not readable (not root, no tracefs, a recorded
+ * kernel without it): the caller cannot tell. Read once. */
+int btf_info__ftrace_has(struct btf_info *bi, const char *name);
 /* Raw tracepoint prototype from the btf_trace_<event> typedef, without its
  * leading void *ctx. */
 int btf_info__raw_tracepoint(struct btf_info *bi, const char *event, struct btf_func_info *out);
@@ -88,6 +100,42 @@ const char *btf_info__suggest_func(struct btf_info *bi, const char *name, const 
  * *bad_len its length; -ENOTDIR if a component is applied to a non-struct. */
 int btf_info__field_path(struct btf_info *bi, uint32_t type_id, const char *path,
 			 size_t *bad_off, size_t *bad_len);
+/* One component of a resolved member path (btf_info__member_path). */
+enum btf_step_kind {
+	BTF_STEP_PTR,	    /* a pointer (to a struct: the next component reads through it) */
+	BTF_STEP_COMPOSITE, /* an embedded struct/union */
+	BTF_STEP_INT,	    /* integer, enum or bool: size, is_signed */
+	BTF_STEP_ARRAY,	    /* an array: elem_size x nelems */
+	BTF_STEP_OTHER,
+};
+
+#define BTF_PATH_MAX 16
+struct btf_path_step {
+	size_t off, len;	/* the component's bytes in the path string */
+	const char *owner;	/* name of the struct/union it is a member of ("" if anonymous) */
+	bool deref;		/* reached through a pointer (the owner was pointed to) */
+	enum btf_step_kind kind;
+	uint32_t type_id;	/* the member's type, modifiers and typedefs skipped */
+	int size;		/* INT: bytes */
+	bool is_signed;		/* INT */
+	int elem_size, nelems;	/* ARRAY */
+	bool ptr_to_struct;	/* PTR: points to a named struct/union */
+	bool ptr_to_char;	/* PTR: points to a 1-byte integer */
+};
+
+struct btf_path {
+	int n;
+	struct btf_path_step steps[BTF_PATH_MAX];
+};
+
+/* btf_info__field_path that also describes every component into *out
+ * (out may be NULL); -E2BIG past BTF_PATH_MAX components. On -ENOENT,
+ * cands (if not NULL) receives up to ncands-1 member names of the struct
+ * the failing component was looked up in (anonymous members flattened),
+ * NULL-terminated, for "did you mean"; the names are owned by bi. */
+int btf_info__member_path(struct btf_info *bi, uint32_t type_id, const char *path,
+			  struct btf_path *out, size_t *bad_off, size_t *bad_len,
+			  const char **cands, size_t ncands);
 /* BTF id of struct NAME, or 0. */
 uint32_t btf_info__struct_id(struct btf_info *bi, const char *name);
 /* Classify a C type as spelled in a tracefs format file ("const char *",

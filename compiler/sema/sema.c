@@ -32,14 +32,9 @@ static void check_lists(struct sema *s)
 				diag__note(s->d, p->lists.v[j].name.span, "first defined here");
 			}
 		}
-		if (l->type.present && ast_str__eq(&l->type, "generated_ftrace")) {
-			sema_unsupported(s, l->type.span, "generated_ftrace",
-					 "the list would be generated from the node's ftrace "
-					 "symbols at load time; list the functions explicitly");
-			continue;
-		}
 		if (l->type.present && !ast_str__eq(&l->type, "syscalls") &&
-		    !ast_str__eq(&l->type, "generated_syscalls")) {
+		    !ast_str__eq(&l->type, "generated_syscalls") &&
+		    !ast_str__eq(&l->type, "generated_ftrace")) {
 			static const char *const types[] = { "syscalls", "generated_syscalls",
 							     "generated_ftrace", NULL };
 			const char *sug = diag_suggest(l->type.s, types);
@@ -50,10 +45,15 @@ static void check_lists(struct sema *s)
 				    sug ? "; did you mean '" : "", sug ? sug : "", sug ? "'?" : "");
 			continue;
 		}
-		if (ast_str__eq(&l->type, "generated_syscalls")) {
+		if (ast_str__eq(&l->type, "generated_syscalls") ||
+		    ast_str__eq(&l->type, "generated_ftrace")) {
 			if (l->values.n)
 				diag__warning(s->d, l->values.v[0].span, "list-values-ignored",
-					      "values of a 'generated_syscalls' list are ignored");
+					      "values of a '%s' list are ignored", l->type.s);
+			if (l->pattern.present && ast_str__eq(&l->type, "generated_syscalls"))
+				diag__warning(s->d, l->pattern.span, "list-pattern-ignored",
+					      "'pattern' applies only to 'generated_ftrace' lists");
+			sema_expand_list(s, l);
 			continue;
 		}
 		if (!l->values.n)
@@ -185,31 +185,123 @@ static void check_macros(struct sema *s)
 			expand_macros(s, &p->hooks.v[i].selectors.v[j]);
 }
 
+/* ---- enforcers (NotifyEnforcer) ---- */
+
+/* One enforcer call: a syscall of the target kernel (name NULL: an
+ * unknown list or one not of type 'syscalls'). */
+static int check_enforcer_call(const struct ast_str *v, const struct ast_list *l, const char *name,
+			       void *ctx)
+{
+	struct sema *s = ctx;
+	struct btf_info *bi;
+	char wrapper[128];
+
+	if (!name && !l) {
+		diag__error(s->d, v->span, "list-unknown", "unknown list '%s'",
+			    diag_quote(v->s + 5, v->len - 5));
+		return 0;
+	}
+	if (!name) {
+		diag__error(s->d, v->span, "enforcer-call",
+			    "enforcer calls take a list of type 'syscalls'; '%s' is '%s'",
+			    diag_quote(v->s + 5, v->len - 5),
+			    l->type.present ? l->type.s : "(no type)");
+		return 0;
+	}
+	bi = sema_btf(s, v->span);
+	if (bi && btf_info__syscall(bi, name, wrapper, sizeof(wrapper)))
+		diag__error(s->d, v->span, "enforcer-call",
+			    "enforcer call '%s' is not a syscall in kernel BTF%s",
+			    diag_quote(v->s, v->len), btf_info__where(bi));
+	return 0;
+}
+
+/* Tetragon's enforcer programs act when the notified thread next enters one
+ * of `calls`. tpc sends NotifyEnforcer's signal in the notifying hook
+ * itself and carries out its argError at the calls' LSM hooks
+ * (sema_selectors.c, runtime/tpc_enforce.bpf.h); here the calls are
+ * checked: syscalls of the target, or a 'syscalls' list of them. */
+static void check_enforcers(struct sema *s)
+{
+	struct ast_policy *p = s->pol;
+	bool notified = false;
+
+	for (size_t i = 0; i < p->hooks.n; i++)
+		for (size_t j = 0; j < p->hooks.v[i].selectors.n; j++) {
+			const struct ast_selector *sel = &p->hooks.v[i].selectors.v[j];
+
+			for (size_t k = 0; k < sel->match_actions.n; k++)
+				notified |= sel->match_actions.v[k].action == ACT_NOTIFY_ENFORCER;
+		}
+	ast_policy__each_enforcer_call(p, check_enforcer_call, s);
+	if (p->enforcers.n && !notified)
+		diag__warning(s->d, p->enforcers.v[0].n ? p->enforcers.v[0].v[0].span : p->span,
+			      "enforcer-unused",
+			      "no selector of this policy has a NotifyEnforcer action: the "
+			      "'enforcers' section does nothing");
+}
+
 /* ---- spec-level fields ---- */
+
+/* disable-kprobe-multi / disable-uprobe-multi: Tetragon's switch between
+ * one multi-attach link for all calls of a policy and one link per call.
+ * tpc has no such choice to make (every attach point is its own fused
+ * program and link), so the option is accepted with one note per policy;
+ * its value is still checked the way Tetragon parses it
+ * (strconv.ParseBool). */
+static void check_multi_option(struct sema *s, const struct ast_option *o, bool *noted)
+{
+	static const char *const bools[] = { "1", "t", "T", "TRUE", "true", "True",
+					     "0", "f", "F", "FALSE", "false", "False", NULL };
+	const char *v = o->value.present ? o->value.s : "";
+	bool ok = false;
+
+	for (int i = 0; bools[i]; i++)
+		ok |= ast_str__eq(&o->value, bools[i]);
+	if (!ok) {
+		diag__error(s->d, o->value.present ? o->value.span : o->span, "option-value",
+			    "option '%s' takes a boolean string ('true', 'false', '1', '0', ...), "
+			    "not '%s'",
+			    o->name.s, diag_quote(v, strlen(v)));
+		return;
+	}
+	if (*noted)
+		return;
+	*noted = true;
+	diag__note(s->d, o->name.span,
+		   "option '%s' has no effect in tpc: tpc fuses the calls of every policy into "
+		   "one program per hook and attaches each with its own link, never a "
+		   "kprobe/uprobe multi link",
+		   o->name.s);
+}
 
 static void check_spec(struct sema *s)
 {
 	struct ast_policy *p = s->pol;
 	const char *why;
+	bool multi_noted = false;
 
 	if (p->loader.present && p->loader.v && (why = support__field("loader")))
 		sema_unsupported(s, p->loader.span, "loader", why);
-	if (p->enforcers.n) {
-		struct span sp = p->span;
-
-		if (p->enforcers.v[0].n)
-			sp = p->enforcers.v[0].v[0].span;
-		sema_unsupported(s, sp, "enforcers", support__field("enforcers"));
-	}
+	check_enforcers(s);
 	for (size_t i = 0; i < p->options.n; i++) {
 		const struct ast_option *o = &p->options.v[i];
 		const char *oname = o->name.present ? o->name.s : "";
 
 		why = support__option(oname);
 		if (why) {
+			static const char *const known[] = { "policy-mode", "disable-kprobe-multi",
+							     "disable-uprobe-multi", NULL };
+			const char *sug = diag_suggest(oname, known);
+
 			diag__error(s->d, o->name.present ? o->name.span : o->span,
-				    "unsupported-option", "option '%s' is not supported by tpc: %s",
-				    diag_quote(oname, strlen(oname)), why);
+				    "unsupported-option", "option '%s' is not supported by tpc: %s%s%s%s",
+				    diag_quote(oname, strlen(oname)), why,
+				    sug ? "; did you mean '" : "", sug ? sug : "", sug ? "'?" : "");
+			continue;
+		}
+		if (!ast_str__eq(&o->name, "policy-mode")) {
+			check_multi_option(s, o, &multi_noted);
 			continue;
 		}
 		if (!ast_str__eq(&o->value, "enforce") && !ast_str__eq(&o->value, "monitor")) {
@@ -234,6 +326,7 @@ int sema__check(struct arena *a, struct diag_sink *d, struct ast_bundle *b,
 	struct sema s = { .a = a, .d = d, .opts = opts ? opts : &defaults };
 	unsigned before = diag_sink__errors(d);
 
+	sema_check_cli_namespace(&s);
 	for (size_t i = 0; i < b->policies.n; i++) {
 		s.pol = b->policies.v[i];
 		check_spec(&s);

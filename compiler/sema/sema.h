@@ -26,6 +26,10 @@ struct sema_opts {
 	const char *btf_path;	 /* NULL: /sys/kernel/btf/vmlinux */
 	const char *tracefs;	 /* NULL: /sys/kernel/tracing */
 	bool no_btf;		 /* skip kernel-name checks */
+	/* --namespace NS: what a TracingPolicyNamespaced without
+	 * metadata.namespace gets, as `kubectl apply -n NS` gives it; NULL:
+	 * "default" */
+	const char *namespace_;
 	/* optional, opened by the caller (btf_info__open) and kept across
 	 * calls (fuzzing, batch validation); sema does not free it */
 	struct btf_info *btf;

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "sema/sema_int.h"
+#include "tpc_abi.h"
 
 /* Messages are cut to fit their buffers on purpose. */
 #pragma GCC diagnostic ignored "-Wformat-truncation"
@@ -13,6 +14,7 @@
 
 #define MAX_HOOK_ARGS 5	 /* args + data: Tetragon's limit, kept by tpc's event layout */
 #define MAX_REG_INDEX 4	 /* kprobe/LSM/uprobe: a0..a4 */
+#define MAX_USDT_INDEX 11 /* libbpf's BPF_USDT_MAX_ARG_CNT - 1 */
 #define MAX_RAW_INDEX 5	 /* raw tracepoints */
 #define MAX_MESSAGE 256
 #define MAX_TAGS 16
@@ -161,7 +163,10 @@ static int declared_bits(enum arg_type t)
 static void slot_where(const struct hook_ctx *hc, const struct slot *sl, int64_t idx, char *buf,
 		       size_t size)
 {
-	if (sl->name && !strcmp(sl->name, "return value"))
+	if (sl->via)
+		snprintf(buf, size, "member '%s' (resolve) of argument %lld of %s", sl->via,
+			 (long long)idx, hc->what);
+	else if (sl->name && !strcmp(sl->name, "return value"))
 		snprintf(buf, size, "the return value of %s", hc->what);
 	else if (sl->field)
 		snprintf(buf, size, "field %lld ('%s') of %s", (long long)idx, sl->name, hc->what);
@@ -206,6 +211,16 @@ static void check_compat(struct sema *s, struct hook_ctx *hc, struct ast_arg *ar
 				    "%s is '%s'; type '%s' needs a character pointer%s", where,
 				    sl->ti.desc, arg_type__name(t),
 				    sl->field ? " or a __data_loc char[] field" : "");
+	} else if (t == ARG_CHAR_IOVEC) {
+		/* an array of struct iovec (or kvec: the same layout) */
+		ok = sl->ti.cls == BTFT_PTR_OTHER ||
+		     (sl->ti.cls == BTFT_PTR_STRUCT && sl->ti.type_name &&
+		      (!strcmp(sl->ti.type_name, "iovec") || !strcmp(sl->ti.type_name, "kvec")));
+		if (!ok)
+			diag__error(s->d, arg->type.present ? arg->type.span : arg->span,
+				    "arg-type-mismatch",
+				    "%s is '%s'; type 'char_iovec' needs 'struct iovec *'", where,
+				    sl->ti.desc);
 	} else if (t == ARG_DATA_LOC) {
 		ok = sl->field && sl->field->data_loc;
 		if (!ok)
@@ -263,15 +278,43 @@ static void check_compat(struct sema *s, struct hook_ctx *hc, struct ast_arg *ar
 			   arg_type__name(better), sl->ti.desc);
 }
 
-static bool resolve_field_path(struct sema *s, struct hook_ctx *hc, struct ast_arg *arg,
-			       const struct slot *sl)
+/* The member `resolve` reaches, as a slot the declared type is checked
+ * against: arrays of bytes read as strings (their address is passed), an
+ * embedded struct as a pointer to it (its address), anything else as the
+ * member's own type. */
+static void resolve_leaf_slot(struct sema *s, const struct btf_path_step *st, struct slot *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->known = true;
+	out->name = "";
+	btf_info__classify(s->bi, st->type_id, &out->ti);
+	if (st->kind == BTF_STEP_ARRAY && st->elem_size == 1) {
+		out->ti.cls = BTFT_PTR_CHAR;
+	} else if (st->kind == BTF_STEP_COMPOSITE && out->ti.type_name && *out->ti.type_name) {
+		out->ti.cls = BTFT_PTR_STRUCT;
+	}
+	snprintf(out->ti.desc + strlen(out->ti.desc),
+		 sizeof(out->ti.desc) - strlen(out->ti.desc), "%s",
+		 st->kind == BTF_STEP_COMPOSITE ? " (embedded; its address is used)" : "");
+}
+
+/* Check `resolve` against the kernel's BTF: every member must exist (a
+ * wrong one is reported at its own bytes with a "did you mean"), pointers
+ * between components must lead to named structs (CO-RE relocates by
+ * name), and the declared type must fit the member reached. Records the
+ * root type for lowering. */
+static void check_resolve(struct sema *s, struct hook_ctx *hc, struct ast_arg *arg,
+			  const struct slot *sl)
 {
 	size_t off = 0, len = 0;
+	const char *cands[128];
+	struct btf_path path;
+	struct slot leaf;
 	uint32_t start;
 	int err;
 
 	if (!s->bi)
-		return true;
+		return;
 	if (arg->btf_type.present)
 		start = btf_info__struct_id(s->bi, arg->btf_type.s);
 	else
@@ -279,15 +322,72 @@ static bool resolve_field_path(struct sema *s, struct hook_ctx *hc, struct ast_a
 	if (arg->btf_type.present && !start) {
 		diag__error(s->d, arg->btf_type.span, "btf-type-unknown",
 			    "no struct '%s' in kernel BTF", q(&arg->btf_type));
-		return false;
+		return;
 	}
-	if (!start)
-		return true; /* the slot is unknown: nothing to check against */
-	err = btf_info__field_path(s->bi, start, arg->resolve.s, &off, &len);
-	if (!err)
-		return true;
+	if (hc->syscall_abi || (sl->known && sl->field)) {
+		diag__error(s->d, arg->resolve.span, "resolve",
+			    "'resolve' reads kernel structs through BTF; %s passes %s",
+			    hc->what,
+			    hc->syscall_abi ? "user memory (declare a kernel function instead)"
+					    : "a tracepoint record field (use a raw tracepoint)");
+		return;
+	}
+	if (!start) {
+		diag__error(s->d, arg->resolve.span, "resolve",
+			    "'resolve' needs the kernel type of argument %lld of %s, which BTF "
+			    "does not give",
+			    (long long)arg->index.v, hc->what);
+		return;
+	}
+	err = btf_info__member_path(s->bi, start, arg->resolve.s, &path, &off, &len, cands,
+				    sizeof(cands) / sizeof(cands[0]));
+	if (!err) {
+		for (int i = 0; i < path.n; i++) {
+			const struct btf_path_step *st = &path.steps[i];
+			struct span sp = arg->resolve.span;
+
+			if (sp.end - sp.start == arg->resolve.len + 2)
+				sp.start++;
+			sp.start += (uint32_t)st->off;
+			sp.end = sp.start + (uint32_t)(st->len ? st->len : 1);
+			if (st->deref && !*st->owner) {
+				diag__error(s->d, sp, "resolve-path",
+					    "resolve: '%s' is reached through a pointer to an "
+					    "anonymous struct, which CO-RE cannot relocate",
+					    diag_quote(arg->resolve.s + st->off, st->len));
+				return;
+			}
+		}
+		if (!path.n) {
+			diag__error(s->d, arg->resolve.span, "resolve-path",
+				    "resolve: the member path is empty");
+			return;
+		}
+		arg->resolve_root = start;
+		resolve_leaf_slot(s, &path.steps[path.n - 1], &leaf);
+		leaf.via = q(&arg->resolve);
+		if (arg->type_id == ARG_AUTO) {
+			/* the member's type decides, as for a plain argument */
+			enum arg_type t = infer_type(&leaf);
+			const char *why = t == ARG_AUTO ? NULL : support__arg_type(t);
+
+			if (t == ARG_AUTO || why)
+				diag__error(s->d, arg->type.present ? arg->type.span : arg->span,
+					    "arg-type-auto",
+					    "cannot resolve type 'auto' for member '%s' ('%s'); "
+					    "declare the type",
+					    leaf.via, leaf.ti.desc);
+			else
+				arg->type_id = t;
+		} else {
+			check_compat(s, hc, arg, &leaf);
+		}
+		return;
+	}
 	{
 		struct span sp = arg->resolve.span;
+		char member[96];
+		const char *sug;
 
 		/* point at the failing component when the span is the raw text */
 		if (sp.end - sp.start == arg->resolve.len + 2 || sp.end - sp.start ==
@@ -297,16 +397,22 @@ static bool resolve_field_path(struct sema *s, struct hook_ctx *hc, struct ast_a
 			sp.start = base + (uint32_t)off;
 			sp.end = sp.start + (uint32_t)(len ? len : 1);
 		}
+		snprintf(member, sizeof(member), "%.*s", (int)(len < 95 ? len : 95),
+			 arg->resolve.s + off);
+		sug = err == -ENOENT && cands[0] ? diag_suggest(member, cands) : NULL;
 		if (err == -ENOTDIR)
 			diag__error(s->d, sp, "resolve-path",
 				    "resolve: '%s' is applied to a value that is not a struct",
 				    diag_quote(arg->resolve.s + off, len));
+		else if (err == -E2BIG)
+			diag__error(s->d, sp, "resolve-path",
+				    "resolve: more than %d members in one path", BTF_PATH_MAX);
 		else
 			diag__error(s->d, sp, "resolve-path",
-				    "resolve: no member '%s' on the way through '%s'",
-				    diag_quote(arg->resolve.s + off, len), q(&arg->resolve));
+				    "resolve: no member '%s' on the way through '%s'%s%s%s",
+				    diag_quote(arg->resolve.s + off, len), q(&arg->resolve),
+				    sug ? "; did you mean '" : "", sug ? sug : "", sug ? "'?" : "");
 	}
-	return false;
 }
 
 static void check_arg(struct sema *s, struct hook_ctx *hc, struct ast_arg *arg, bool is_return,
@@ -336,8 +442,10 @@ static void check_arg(struct sema *s, struct hook_ctx *hc, struct ast_arg *arg, 
 		case HOOK_FENTRY:
 		case HOOK_LSM:
 		case HOOK_UPROBE:
-		case HOOK_USDT:
 			max = MAX_REG_INDEX;
+			break;
+		case HOOK_USDT:
+			max = MAX_USDT_INDEX;
 			break;
 		case HOOK_TRACEPOINT:
 			max = h->raw.v ? MAX_RAW_INDEX : -1;
@@ -386,12 +494,8 @@ static void check_arg(struct sema *s, struct hook_ctx *hc, struct ast_arg *arg, 
 			    "type 'syscall64' applies only to tracepoint arguments (the raw_syscalls "
 			    "id field)");
 	if (arg->resolve.present) {
-		/* the type describes the member reached by resolve, not the slot */
-		if (arg->type_id == ARG_AUTO)
-			diag__error(s->d, arg->type.present ? arg->type.span : arg->span,
-				    "arg-type-auto",
-				    "type 'auto' cannot be used with 'resolve'; declare the type of "
-				    "the resolved member");
+		/* the type describes the member reached by resolve, not the slot:
+		 * check_resolve checks it (or infers 'auto' from the member) */
 	} else if (arg->type_id == ARG_AUTO) {
 		enum arg_type t = infer_type(&sl);
 
@@ -440,7 +544,15 @@ static void check_arg(struct sema *s, struct hook_ctx *hc, struct ast_arg *arg, 
 			diag__error(s->d, arg->size_arg_index.span, "size-arg-index",
 				    "'sizeArgIndex' applies only to char_buf and char_iovec "
 				    "arguments");
-		else if (v < 1 || v > MAX_REG_INDEX + 1)
+		else if (h->kind == HOOK_TRACEPOINT && !h->raw.v && hc->have_tp &&
+			 (v < 1 || v > hc->tp.nfields))
+			/* a tracepoint's size is another field of its record */
+			diag__error(s->d, arg->size_arg_index.span, "size-arg-index",
+				    "'sizeArgIndex' is 1-based and must be 1 to %d (the fields of "
+				    "%s), not %lld",
+				    hc->tp.nfields, hc->what, (long long)v);
+		else if ((h->kind != HOOK_TRACEPOINT || h->raw.v) &&
+			 (v < 1 || v > MAX_REG_INDEX + 1))
 			diag__error(s->d, arg->size_arg_index.span, "size-arg-index",
 				    "'sizeArgIndex' is 1-based and must be 1 to %d, not %lld",
 				    MAX_REG_INDEX + 1, (long long)v);
@@ -454,31 +566,51 @@ static void check_arg(struct sema *s, struct hook_ctx *hc, struct ast_arg *arg, 
 				    "'sizeArgIndex' %lld is past the %d parameters of %s",
 				    (long long)v, hc->proto.nparams, hc->what);
 	}
+	if ((arg->type_id == ARG_CHAR_BUF || arg->type_id == ARG_CHAR_IOVEC) &&
+	    !arg->size_arg_index.present && !(arg->return_copy.present && arg->return_copy.v) &&
+	    !is_return)
+		/* Tetragon copies 0 bytes then; say it instead of posting nothing */
+		diag__error(s->d, arg->type.present ? arg->type.span : arg->span, "char-buf-size",
+			    "a '%s' argument needs 'sizeArgIndex' (the 1-based index of the "
+			    "argument holding its %s)",
+			    arg_type__name(arg->type_id),
+			    arg->type_id == ARG_CHAR_BUF ? "length" : "segment count");
 	if (arg->return_copy.present && arg->return_copy.v) {
 		if (arg->type_id != ARG_CHAR_BUF && arg->type_id != ARG_CHAR_IOVEC)
 			diag__error(s->d, arg->return_copy.span, "return-copy",
 				    "'returnCopy' applies only to char_buf and char_iovec arguments");
-		else
-			sema_unsupported(s, arg->return_copy.span, "returnCopy",
+		else if (arg->type_id == ARG_CHAR_IOVEC)
+			sema_unsupported(s, arg->return_copy.span, "returnCopy on char_iovec",
 					 support__field("returnCopy"));
+		else if (h->kind != HOOK_KPROBE && h->kind != HOOK_FENTRY)
+			/* the copy needs the entry's pointer at the return */
+			diag__error(s->d, arg->return_copy.span, "return-copy",
+				    "'returnCopy' copies the buffer when the function returns; %s "
+				    "has no return probe that still sees its arguments (kprobes "
+				    "on kernel functions and syscalls do, through fexit)",
+				    hc->what);
 	}
 	if (arg->max_data.present && arg->max_data.v) {
-		if (arg->type_id != ARG_CHAR_BUF)
+		if (arg->type_id != ARG_CHAR_BUF && arg->type_id != ARG_IOV_ITER)
 			diag__error(s->d, arg->max_data.span, "max-data",
-				    "'maxData' applies only to char_buf arguments");
+				    "'maxData' applies only to char_buf and iov_iter arguments");
 		else if (arg->return_copy.present && arg->return_copy.v)
 			diag__error(s->d, arg->max_data.span, "max-data",
 				    "'maxData' cannot be combined with 'returnCopy'");
 		else
-			sema_unsupported(s, arg->max_data.span, "maxData",
-					 support__field("maxData"));
+			/* accepted: the event still says how long the buffer was */
+			diag__warning(s->d, arg->max_data.span, "max-data",
+				      "tpc copies at most %d bytes of a buffer (Tetragon's maxData "
+				      "sends up to 327360 in data events); a longer one is posted "
+				      "as truncated_bytes_arg with its orig_size",
+				      TPC_STR_MAX - 1);
 	}
 	if (arg->resolve.present) {
 		if (h->kind == HOOK_UPROBE)
 			diag__error(s->d, arg->resolve.span, "resolve",
 				    "'resolve' needs kernel BTF types and does not apply to uprobes");
-		else if (resolve_field_path(s, hc, arg, &sl))
-			sema_unsupported(s, arg->resolve.span, "resolve", support__field("resolve"));
+		else
+			check_resolve(s, hc, arg, &sl);
 	} else if (arg->btf_type.present) {
 		sema_unsupported(s, arg->btf_type.span, "btfType", support__field("btfType"));
 	}
@@ -857,6 +989,37 @@ static void check_uprobe(struct sema *s, struct hook_ctx *hc)
 			      "without checking the binary");
 }
 
+/* usdts: the probe is looked up in the binary's .note.stapsdt on the node
+ * (by libbpf, when tpc-loader attaches), so only its form is checked here:
+ * an absolute path and C-identifier provider and name, which is what
+ * <sys/sdt.h> emits. */
+static void check_usdt(struct sema *s, struct hook_ctx *hc)
+{
+	struct ast_hook *h = hc->h;
+	const struct ast_str *ids[] = { &h->provider, &h->name };
+	const char *what[] = { "provider", "name" };
+
+	if (h->path.present && h->path.len && h->path.s[0] != '/')
+		diag__error(s->d, h->path.span, "usdt-path",
+			    "usdt path '%s' must be absolute (it is resolved on each node)",
+			    q(&h->path));
+	for (int i = 0; i < 2; i++) {
+		const struct ast_str *v = ids[i];
+		bool ok = v->present && v->len && !isdigit((unsigned char)v->s[0]);
+
+		for (size_t k = 0; ok && k < v->len; k++)
+			ok = isalnum((unsigned char)v->s[k]) || v->s[k] == '_';
+		if (v->present && !ok)
+			diag__error(s->d, v->span, "usdt-name",
+				    "USDT %s '%s' is not a C identifier (as <sys/sdt.h> names "
+				    "probes)",
+				    what[i], q(v));
+	}
+	if (h->ret.present && h->ret.v)
+		diag__error(s->d, h->ret.span, "usdt-return",
+			    "a USDT probe is a point in the program, it has no return");
+}
+
 /* tpcNetwork: events and ports against the protocol. */
 static void check_net(struct sema *s, struct hook_ctx *hc)
 {
@@ -958,6 +1121,10 @@ void sema_check_hook(struct sema *s, struct ast_hook *h)
 	case HOOK_UPROBE:
 		snprintf(hc.what_buf, sizeof(hc.what_buf), "uprobe '%s'", q(&h->path));
 		break;
+	case HOOK_USDT:
+		snprintf(hc.what_buf, sizeof(hc.what_buf), "usdt '%s:%s'", q(&h->provider),
+			 q(&h->name));
+		break;
 	case HOOK_NET:
 		snprintf(hc.what_buf, sizeof(hc.what_buf), "tpcNetwork '%s'", q(&h->protocol));
 		break;
@@ -984,6 +1151,9 @@ void sema_check_hook(struct sema *s, struct ast_hook *h)
 		break;
 	case HOOK_UPROBE:
 		check_uprobe(s, &hc);
+		break;
+	case HOOK_USDT:
+		check_usdt(s, &hc);
 		break;
 	case HOOK_NET:
 		check_net(s, &hc);

@@ -21,6 +21,9 @@ struct sema {
 	bool btf_tried;
 	bool btf_noted;
 	struct ast_policy *pol;
+	/* syscall lists whose values were checked as ids (once per list) */
+	const struct ast_list *ids_checked[16];
+	int nids_checked;
 };
 
 /* What the kernel says a hook argument slot is. */
@@ -29,6 +32,7 @@ struct slot {
 	struct btf_tinfo ti;
 	const char *name;	      /* parameter or field name, may be "" */
 	const struct tp_field *field; /* tracepoints (format) */
+	const char *via;	      /* the member `resolve` reached, for messages */
 };
 
 struct hook_ctx {
@@ -48,6 +52,8 @@ struct hook_ctx {
 	bool security_fn; /* kprobe/fentry on security_* */
 	bool warned_sigkill;
 	bool noted_fmodret;
+	bool noted_enforcer;
+	bool noted_enforcer_sig;
 };
 
 /* Phases, in the one direction they call each other:
@@ -59,6 +65,9 @@ struct hook_ctx {
 /* sema_util.c: shared helpers */
 struct btf_info *sema_btf(struct sema *s, struct span where);
 const struct ast_list *sema_find_list(struct sema *s, const char *name, size_t len);
+/* Check once that every value of syscall list l names a syscall of the
+ * target ABI (base/syscalls.h), with "did you mean" for a typo. */
+void sema_syscall_list_ids(struct sema *s, const struct ast_list *l);
 bool sema_is_list_ref(const struct ast_str *v);
 void sema_unsupported(struct sema *s, struct span sp, const char *what, const char *why);
 /* A value compared with a dns hook's `name`: names are decoded lowercased
@@ -70,12 +79,17 @@ void sema_dns_name_value(struct sema *s, const char *v, size_t len, struct span 
  * ends, or empty. */
 bool sema_label_key_ok(const struct ast_str *k);
 bool sema_label_value_ok(const char *s, size_t n);
+bool sema_dns_label_ok(const char *s, size_t n);
 /* The declared arg a matchArgs entry or DSL argN refers to (Tetragon:
  * the args[] entry whose index equals N), or NULL. */
 struct ast_arg *hook_arg_by_index(struct ast_hook *h, int64_t index);
 
 /* sema_scope.c: podSelector, containerSelector, namespaced policies */
 void sema_check_scope(struct sema *s);
+/* sema_lists.c: generated_syscalls / generated_ftrace expansion */
+#define SEMA_GENERATED_MAX 512
+void sema_expand_list(struct sema *s, struct ast_list *l);
+void sema_check_cli_namespace(struct sema *s);
 
 /* sema_hooks.c */
 void sema_check_hook(struct sema *s, struct ast_hook *h);

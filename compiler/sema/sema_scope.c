@@ -6,8 +6,13 @@
  * `k8s:io.kubernetes.pod.namespace`, as in Tetragon), In/NotIn carry
  * values and Exists/DoesNotExist carry none, a containerSelector only
  * names container fields the loader knows (`name`, `repo`), and a
- * namespaced policy names its namespace. hostSelector and nodeSelector
- * stay refused (support.c says why).
+ * namespaced policy has a namespace that is a DNS label. hostSelector and
+ * nodeSelector stay refused (support.c says why).
+ *
+ * A TracingPolicyNamespaced without metadata.namespace gets the namespace
+ * `kubectl apply` would give it: --namespace NS, else "default", with a
+ * note (check_namespace). A metadata.namespace that differs from
+ * --namespace is an error, as kubectl makes it.
  */
 #include <ctype.h>
 #include <string.h>
@@ -84,6 +89,59 @@ static void check_selector(struct sema *s, const struct ast_label_selector *ls, 
 	}
 }
 
+/* ---- the namespace of a TracingPolicyNamespaced ---- */
+
+static void check_namespace(struct sema *s)
+{
+	struct ast_policy *p = s->pol;
+	const char *cli = s->opts->namespace_;
+	struct span at = p->kind_name.present ? p->kind_name.span : p->span;
+
+	if (p->kind != POLICY_NAMESPACED)
+		return;
+	if (p->namespace_.present && p->namespace_.len) {
+		if (!sema_dns_label_ok(p->namespace_.s, p->namespace_.len)) {
+			diag__error(s->d, p->namespace_.span, "bad-namespace",
+				    "namespace '%s' is not a DNS label (at most 63 characters of "
+				    "[a-z0-9-] that begin and end alphanumeric)",
+				    diag_quote(p->namespace_.s, p->namespace_.len));
+		} else if (cli && !ast_str__eq(&p->namespace_, cli)) {
+			diag__error(s->d, p->namespace_.span, "namespace-mismatch",
+				    "the policy's namespace '%s' does not match --namespace '%s' "
+				    "(kubectl refuses this too)",
+				    diag_quote(p->namespace_.s, p->namespace_.len),
+				    diag_quote(cli, strlen(cli)));
+		}
+		return;
+	}
+	if (!cli)
+		cli = "default";
+	if (!sema_dns_label_ok(cli, strlen(cli)))
+		return; /* reported once by sema_check_cli_namespace */
+	p->namespace_ = ast_str__make(s->a, cli, strlen(cli), at);
+	if (s->opts->namespace_)
+		diag__note(s->d, at,
+			   "no metadata.namespace: this TracingPolicyNamespaced applies to "
+			   "namespace '%s' (--namespace)",
+			   diag_quote(cli, strlen(cli)));
+	else
+		diag__note(s->d, at,
+			   "no metadata.namespace: this TracingPolicyNamespaced applies to "
+			   "namespace 'default', which `kubectl apply` gives it (set "
+			   "metadata.namespace or pass --namespace NS)");
+}
+
+void sema_check_cli_namespace(struct sema *s)
+{
+	const char *ns = s->opts->namespace_;
+
+	if (ns && !sema_dns_label_ok(ns, strlen(ns)))
+		diag__error(s->d, SPAN_NONE, "bad-namespace",
+			    "--namespace '%s' is not a DNS label (at most 63 characters of "
+			    "[a-z0-9-] that begin and end alphanumeric)",
+			    diag_quote(ns, strlen(ns)));
+}
+
 void sema_check_scope(struct sema *s)
 {
 	const struct ast_policy *p = s->pol;
@@ -96,9 +154,5 @@ void sema_check_scope(struct sema *s)
 	if (p->node_selector.present)
 		sema_unsupported(s, p->node_selector.span, "nodeSelector",
 				 support__field("nodeSelector"));
-	if (p->kind == POLICY_NAMESPACED && (!p->namespace_.present || !p->namespace_.len))
-		diag__error(s->d, p->kind_name.present ? p->kind_name.span : p->span,
-			    "missing-namespace",
-			    "a TracingPolicyNamespaced applies to the pods of its namespace: set "
-			    "metadata.namespace");
+	check_namespace(s);
 }

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "sema/sema_int.h"
+#include "base/enforce.h"
 
 /* Messages are cut to fit their buffers on purpose. */
 #pragma GCC diagnostic ignored "-Wformat-truncation"
@@ -50,10 +51,14 @@ static enum tclass type_class(enum arg_type t)
 		return TC_SOCKADDR;
 	case ARG_SOCKADDR_UN:
 		return TC_SOCKADDR_UN;
+	case ARG_NET_DEVICE:
+		return TC_STRING; /* its name */
 	case ARG_SOCK:
 	case ARG_SOCKET:
 	case ARG_SKB:
 		return TC_NET;
+	case ARG_IOV_ITER: /* the bytes of its segments, as char_buf */
+		return TC_STRING;
 	default:
 		if (arg_type__is_string(t))
 			return TC_STRING;
@@ -181,7 +186,8 @@ static bool cap_value(struct sema *s, const struct ast_str *v)
 	return true;
 }
 
-static void check_list_value(struct sema *s, const struct ast_str *v, enum arg_type t)
+static void check_list_value(struct sema *s, struct hook_ctx *hc, const struct ast_str *v,
+			     enum arg_type t)
 {
 	const struct ast_list *l = sema_find_list(s, v->s + 5, v->len - 5);
 
@@ -197,12 +203,33 @@ static void check_list_value(struct sema *s, const struct ast_str *v, enum arg_t
 			    sug ? sug : "", sug ? "'?" : "");
 		return;
 	}
-	if ((ast_str__eq(&l->type, "syscalls") || ast_str__eq(&l->type, "generated_syscalls")) &&
-	    t != ARG_SYSCALL64 && t != ARG_AUTO)
-		diag__error(s->d, v->span, "list-type",
-			    "syscall list '%s' holds syscall ids; the argument must have type "
-			    "'syscall64', not '%s'",
-			    diag_quote(v->s + 5, v->len - 5), arg_type__name(t));
+	if (!(ast_str__eq(&l->type, "syscalls") || ast_str__eq(&l->type, "generated_syscalls")))
+		return;
+	if (t != ARG_SYSCALL64 && t != ARG_AUTO) {
+		/* Tetragon compares list values as syscall64 ids. A 64-bit
+		 * integer on raw_syscalls' id holds the same number for x86-64
+		 * syscalls (Tetragon before 1.0 accepted it, and its
+		 * list-syscalls-tracepoint example still says uint64): tpc
+		 * compares the raw number and says what that misses. */
+		bool raw_id = hc->h->kind == HOOK_TRACEPOINT &&
+			      ast_str__eq(&hc->h->subsystem, "raw_syscalls") &&
+			      arg_type__int_size(t) == 8;
+
+		if (!raw_id) {
+			diag__error(s->d, v->span, "list-type",
+				    "syscall list '%s' holds syscall ids; the argument must have "
+				    "type 'syscall64', not '%s'",
+				    diag_quote(v->s + 5, v->len - 5), arg_type__name(t));
+			return;
+		}
+		diag__warning(s->d, v->span, "list-type",
+			      "syscall list '%s' holds syscall64 ids, and Tetragon requires type "
+			      "'syscall64' here; with '%s' tpc compares the raw syscall number, "
+			      "which never matches an i386 value; declare 'syscall64'",
+			      diag_quote(v->s + 5, v->len - 5), arg_type__name(t));
+	}
+	if (ast_str__eq(&l->type, "syscalls"))
+		sema_syscall_list_ids(s, l);
 }
 
 static void check_value(struct sema *s, struct hook_ctx *hc, enum op o, enum arg_type t,
@@ -260,7 +287,7 @@ static void check_value(struct sema *s, struct hook_ctx *hc, enum op o, enum arg
 	case OP_IN_MAP:
 	case OP_NOT_IN_MAP:
 		if (sema_is_list_ref(v))
-			check_list_value(s, v, t);
+			check_list_value(s, hc, v, t);
 		else if (c == TC_CAPSET)
 			cap_value(s, v);
 		else if (value__parse_int_range(v->s, t, &lo, &hi, &why))
@@ -678,6 +705,40 @@ static void check_caps(struct sema *s, struct ast_match_caps *m, const char *fie
 
 /* ---- actions ---- */
 
+/* Override on a syscall kprobe: the syscall is denied at the BPF LSM hook
+ * it passes through (base/enforce.c, runtime/tpc_enforce.bpf.h): the rule
+ * matches at the syscall's entry and records the request, the hook's
+ * enforcer program returns the errno. Said in a note, once per hook. */
+static bool override_at_lsm(struct sema *s, struct hook_ctx *hc, struct ast_action *act)
+{
+	const char *const *hooks = syscall__lsm_hooks(hc->syscall_name);
+	struct btf_info *bi = sema_btf(s, act->name.span);
+	char list[128] = "";
+	size_t n = 0;
+
+	if (!hooks || !bi)
+		return false;
+	for (const char *const *hk = hooks; *hk; hk++) {
+		struct btf_func_info fi;
+
+		if (btf_info__lsm_hook(bi, *hk, &fi))
+			return false;
+		n += (size_t)snprintf(list + n, n < sizeof(list) ? sizeof(list) - n : 0, "%s'%s'",
+				      hk == hooks ? "" : " and ", *hk);
+	}
+	if (!hc->noted_fmodret) {
+		hc->noted_fmodret = true;
+		diag__note(s->d, act->name.span,
+			   "Override on %s is carried out at the BPF LSM hook%s %s of the same "
+			   "syscall (no CONFIG_FUNCTION_ERROR_INJECTION on the target kernels): "
+			   "the syscall fails there with the errno; one that fails earlier "
+			   "returns its own error; the object needs BPF LSM on the node and is "
+			   "refused where it is missing",
+			   hc->what, hooks[1] ? "s" : "", list);
+	}
+	return true;
+}
+
 static void override_where(struct sema *s, struct hook_ctx *hc, struct ast_action *act)
 {
 	struct ast_hook *h = hc->h;
@@ -708,11 +769,15 @@ static void override_where(struct sema *s, struct hook_ctx *hc, struct ast_actio
 			}
 			return;
 		}
+		if (hc->syscall_abi && !h->ret.v && override_at_lsm(s, hc, act))
+			return;
 		diag__error(s->d, act->name.span, "override-hook",
 			    "Override on %s needs bpf_override_return, which requires "
-			    "CONFIG_FUNCTION_ERROR_INJECTION; the Debian kernels tpc targets do "
-			    "not have it",
-			    hc->what);
+			    "CONFIG_FUNCTION_ERROR_INJECTION, not set in Debian's 5.10, 6.1 and "
+			    "6.12 kernels%s",
+			    hc->what,
+			    hc->syscall_abi ? ", and tpc knows no LSM hook that denies this syscall"
+					    : "");
 		diag__note(s->d, act->name.span,
 			   "deny through an lsmhooks entry (e.g. 'file_open', 'bprm_check_security', "
 			   "'socket_connect') or a kprobe on a security_* function, or use Sigkill");
@@ -740,6 +805,102 @@ static void override_where(struct sema *s, struct hook_ctx *hc, struct ast_actio
 		return;
 	default:
 		return;
+	}
+}
+
+/* The first enforcer call without an LSM hook that denies it. */
+static int first_undeniable(const struct ast_str *v, const struct ast_list *l, const char *name,
+			    void *ctx)
+{
+	(void)l;
+	if (name && syscall__lsm_hooks(name))
+		return 0;
+	*(const struct ast_str **)ctx = v;
+	return 1;
+}
+
+/* NotifyEnforcer: Tetragon's hook records "deny with argError, kill with
+ * argSig" and an enforcer program on the thread's next enforcer call
+ * (bpf_override_return on the syscall) carries it out. Denying a syscall
+ * from its entry needs bpf_override_return or fmod_ret on it, and both
+ * need CONFIG_FUNCTION_ERROR_INJECTION, which Debian's 5.10, 6.1 and 6.12
+ * kernels leave unset. So: argSig is sent by this hook itself
+ * (bpf_send_signal, every kernel); argError is carried out at the BPF LSM
+ * hook each enforcer call passes through (base/enforce.c) when every call
+ * has one; otherwise it is accepted only with SIGKILL, whose target never
+ * returns to user space to see a result (a warning: the syscall runs). */
+static void check_notify_enforcer(struct sema *s, struct hook_ctx *hc, struct ast_action *act)
+{
+	const struct ast_str *bad = NULL;
+	int sig = 0, err;
+
+	if (!s->pol->enforcers.n)
+		diag__error(s->d, act->name.span, "enforcer-missing",
+			    "NotifyEnforcer needs the policy's 'enforcers' section (the calls "
+			    "the notification applies to)");
+	if (hc->h->kind == HOOK_NET) {
+		diag__error(s->d, act->name.span, "signal-hook",
+			    "NotifyEnforcer is not available on %s; use Block or Sigkill",
+			    hc->what);
+		return;
+	}
+	if (!act->arg_sig.present && !act->arg_error.present) {
+		diag__error(s->d, act->name.span, "action-arg",
+			    "NotifyEnforcer needs 'argSig' (a signal to send) or 'argError' (an "
+			    "errno)");
+		return;
+	}
+	if (act->arg_sig.present && signal__lookup(act->arg_sig.s, &sig)) {
+		bad_value(s, &act->arg_sig, "signal",
+			  "expected a signal name (SIGKILL, SIGTERM, ...) or 1-64");
+		return;
+	}
+	if (act->arg_error.present && errno__lookup(act->arg_error.s, &err)) {
+		bad_value(s, &act->arg_error, "argError",
+			  "expected an errno name (EPERM, EACCES, ...) or a negative number");
+		return;
+	}
+	if (act->arg_error.present && ast_policy__enforcers_deny(s->pol)) {
+		if (!hc->noted_enforcer) {
+			hc->noted_enforcer = true;
+			diag__note(s->d, act->arg_error.span,
+				   "argError is carried out at the BPF LSM hook of each enforcer "
+				   "call (linkat: path_link, ...): the thread's next enforced "
+				   "syscall fails there; the object needs BPF LSM on the node and "
+				   "is refused where it is missing");
+		}
+	} else if (act->arg_error.present && sig != 9) {
+		ast_policy__each_enforcer_call(s->pol, first_undeniable, &bad);
+		diag__error(s->d, act->arg_error.span, "enforcer-deny",
+			    "NotifyEnforcer cannot make %s%s%s fail with argError: denying a "
+			    "syscall from its entry needs bpf_override_return or fmod_ret, which "
+			    "require CONFIG_FUNCTION_ERROR_INJECTION, not set in Debian's 5.10, "
+			    "6.1 and 6.12 kernels, and tpc knows no LSM hook that denies it",
+			    bad ? "'" : "every call", bad ? diag_quote(bad->s, bad->len) : "",
+			    bad ? "'" : "");
+		diag__note(s->d, act->arg_error.span,
+			   "add 'argSig: 9' to kill the caller instead, or deny the operation in "
+			   "an lsmhooks entry with Override");
+		return;
+	} else if (act->arg_error.present) {
+		diag__warning(s->d, act->arg_error.span, "enforcer-errno",
+			      "argError is not applied (no CONFIG_FUNCTION_ERROR_INJECTION on the "
+			      "target kernels, and not every enforcer call has an LSM hook that "
+			      "denies it): the caller is killed by argSig 9 before it returns to "
+			      "user space, so it never sees the syscall's result");
+	}
+	if (sig == 9 && hc->syscall_entry && !hc->warned_sigkill) {
+		hc->warned_sigkill = true;
+		diag__warning(s->d, act->name.span, "sigkill-syscall-entry",
+			      "SIGKILL at syscall entry does not undo the syscall: %s still runs "
+			      "to completion before the process dies",
+			      hc->what);
+	}
+	if (sig && !hc->syscall_entry && !hc->noted_enforcer_sig) {
+		hc->noted_enforcer_sig = true;
+		diag__note(s->d, act->name.span,
+			   "tpc sends the signal in this hook, when it matches, not when the "
+			   "thread next enters one of the enforcer's calls");
 	}
 }
 
@@ -777,10 +938,12 @@ static void check_action(struct sema *s, struct hook_ctx *hc, struct ast_action 
 	}
 	if (act->ima_hash.present && act->ima_hash.v)
 		sema_unsupported(s, act->ima_hash.span, "imaHash", support__field("imaHash"));
-	if (act->arg_error.present && act->action != ACT_OVERRIDE)
+	if (act->arg_error.present && act->action != ACT_OVERRIDE &&
+	    act->action != ACT_NOTIFY_ENFORCER)
 		diag__warning(s->d, act->arg_error.span, "action-arg",
 			      "'argError' is ignored by '%s'", action__name(act->action));
-	if (act->arg_sig.present && act->action != ACT_SIGNAL)
+	if (act->arg_sig.present && act->action != ACT_SIGNAL &&
+	    act->action != ACT_NOTIFY_ENFORCER)
 		diag__warning(s->d, act->arg_sig.span, "action-arg", "'argSig' is ignored by '%s'",
 			      action__name(act->action));
 	if (act->arg_regs.n || act->arg_new_symbol.present || act->arg_new_addr.present ||
@@ -843,6 +1006,14 @@ static void check_action(struct sema *s, struct hook_ctx *hc, struct ast_action 
 				   "to prevent the operation, deny it in an lsmhooks entry with "
 				   "Override");
 		}
+		break;
+	case ACT_NOTIFY_ENFORCER:
+		check_notify_enforcer(s, hc, act);
+		break;
+	case ACT_CLEANUP_ENFORCER:
+		diag__note(s->d, act->name.span,
+			   "CleanupEnforcerNotification does nothing in tpc: NotifyEnforcer acts in "
+			   "its own hook, so no notification is left pending");
 		break;
 	case ACT_OVERRIDE:
 		if (!act->arg_error.present) {

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "sema/sema_int.h"
+#include "base/syscalls.h"
 
 struct btf_info *sema_btf(struct sema *s, struct span where)
 {
@@ -61,6 +62,26 @@ const struct ast_list *sema_find_list(struct sema *s, const char *name, size_t l
 	return NULL;
 }
 
+void sema_syscall_list_ids(struct sema *s, const struct ast_list *l)
+{
+	for (int i = 0; i < s->nids_checked; i++)
+		if (s->ids_checked[i] == l)
+			return;
+	if (s->nids_checked < (int)(sizeof(s->ids_checked) / sizeof(s->ids_checked[0])))
+		s->ids_checked[s->nids_checked++] = l;
+	for (size_t i = 0; i < l->values.n; i++) {
+		const struct ast_str *v = &l->values.v[i];
+		const char *why, *sug;
+		int64_t id;
+
+		if (syscall__parse(v->s, &id, &why, &sug) == 0)
+			continue;
+		diag__error(s->d, v->span, "syscall-unknown", "unknown syscall '%s' in list '%s': %s%s%s%s",
+			    diag_quote(v->s, v->len), diag_quote(l->name.s, l->name.len), why,
+			    sug ? "; did you mean '" : "", sug ? sug : "", sug ? "'?" : "");
+	}
+}
+
 void sema_dns_name_value(struct sema *s, const char *v, size_t len, struct span sp)
 {
 	for (size_t i = 0; i < len; i++)
@@ -85,6 +106,18 @@ bool sema_label_value_ok(const char *s, size_t n)
 		return false;
 	for (size_t i = 0; i < n; i++)
 		if (!isalnum((unsigned char)s[i]) && s[i] != '-' && s[i] != '_' && s[i] != '.')
+			return false;
+	return true;
+}
+
+/* DNS-1123 label (a namespace name): at most 63 bytes of [a-z0-9-],
+ * beginning and ending with [a-z0-9]. */
+bool sema_dns_label_ok(const char *s, size_t n)
+{
+	if (!n || n > 63 || s[0] == '-' || s[n - 1] == '-')
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (!islower((unsigned char)s[i]) && !isdigit((unsigned char)s[i]) && s[i] != '-')
 			return false;
 	return true;
 }

@@ -7,8 +7,6 @@
 const char *support__hook(enum hook_kind k)
 {
 	switch (k) {
-	case HOOK_USDT:
-		return "USDT probes are not implemented yet; use a uprobe on the function instead";
 	default:
 		return NULL;
 	}
@@ -29,10 +27,6 @@ const char *support__action(enum action a)
 	case ACT_TRACKSOCK:
 	case ACT_UNTRACKSOCK:
 		return "socket tracking is not implemented yet";
-	case ACT_NOTIFY_ENFORCER:
-	case ACT_CLEANUP_ENFORCER:
-		return "enforcer programs are not implemented; use Override on an lsmhooks entry "
-		       "or Sigkill";
 	case ACT_SET:
 		return "writing to user memory needs bpf_probe_write_user, which lockdown refuses "
 		       "on the target kernels";
@@ -49,25 +43,6 @@ const char *support__action(enum action a)
 const char *support__arg_type(enum arg_type t)
 {
 	switch (t) {
-	case ARG_CHAR_IOVEC:
-	case ARG_IOV_ITER:
-		return "scatter-gather buffers are not read by tpc yet";
-	case ARG_BPF_ATTR:
-	case ARG_BPF_PROG:
-	case ARG_BPF_MAP:
-	case ARG_PERF_EVENT:
-		return "BPF object argument decoding is not implemented yet";
-	case ARG_LOAD_INFO:
-	case ARG_MODULE:
-		return "kernel module argument decoding is not implemented yet";
-	case ARG_CRED:
-	case ARG_USER_NAMESPACE:
-		return "credential and user namespace decoding is not implemented yet";
-	case ARG_SKB:
-		return "packet (skb) decoding is not implemented yet; use a sock or sockaddr "
-		       "argument";
-	case ARG_NET_DEVICE:
-		return "net_device decoding is not implemented yet";
 	case ARG_CONST_BUF:
 		return "const_buf is internal to Tetragon and cannot be declared in a policy";
 	case ARG_TCP_EVENT:
@@ -105,17 +80,14 @@ static const struct {
 	  "per-selector workload selectors are not implemented; scope the whole policy with "
 	  "spec.podSelector/containerSelector (one policy per workload set)" },
 	{ "loader", "loader events (process_loader) are not implemented" },
-	{ "maxData", "large buffer capture through data events is not implemented" },
-	{ "returnCopy", "copying a buffer at function return is not implemented" },
+	{ "returnCopy", "gathering iovec segments at function return is not implemented "
+			"(returnCopy on char_buf is)" },
 	{ "returnArgAction", "socket tracking is not implemented yet" },
 	{ "kernelStackTrace", "stack traces are not collected by tpc yet" },
 	{ "userStackTrace", "stack traces are not collected by tpc yet" },
 	{ "imaHash", "IMA hashes are not collected by tpc yet" },
-	{ "resolve", "BTF member paths are not compiled yet" },
 	{ "btfType", "BTF casts are not compiled yet" },
 	{ "btfTypeModule", "BTF casts are not compiled yet" },
-	{ "enforcers", "enforcer programs are not implemented; use Override on an lsmhooks "
-		       "entry or Sigkill" },
 	{ "hostSelector",
 	  "selecting host (non-pod) processes is not implemented; a policy without "
 	  "podSelector/containerSelector applies to the host and every pod" },
@@ -145,12 +117,13 @@ const char *support__option(const char *name)
 {
 	if (!strcmp(name, "policy-mode"))
 		return NULL;
-	if (!strcmp(name, "disable-kprobe-multi") || !strcmp(name, "disable-uprobe-multi"))
-		return "tpc fuses calls into per-hook programs and never uses multi-attach links";
 	if (!strcmp(name, "override-method"))
 		return "tpc picks the override method itself (LSM return value, or fmod_ret on "
 		       "security_* functions)";
 	if (!strcmp(name, "sleepable-preload-size"))
 		return "tpc generates no sleepable preload programs";
-	return "unknown option; tpc supports only 'policy-mode'";
+	if (!strcmp(name, "disable-kprobe-multi") || !strcmp(name, "disable-uprobe-multi"))
+		return NULL; /* accepted with a note: sema.c check_multi_option */
+	return "unknown option; tpc supports 'policy-mode', 'disable-kprobe-multi' and "
+	       "'disable-uprobe-multi'";
 }

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "core/ldr_attach.h"
+#include "export/ldr_log.h"
 
 #ifndef BPF_FS_MAGIC
 #define BPF_FS_MAGIC 0xcafe4a11
@@ -145,6 +146,19 @@ int ldr_attach__prog(struct bpf_program *prog, const struct ldr_meta_prog *mp,
 		split(mp->target, ':', first, sizeof(first), &second);
 		uo.func_name = second;
 		link = bpf_program__attach_uprobe_opts(prog, -1, first, 0, &uo);
+		break;
+	}
+	case LDR_AT_USDT: {
+		const char *provider, *name;
+
+		/* libbpf finds the probe in the ELF notes, sets up its arg
+		 * specs and passes the semaphore as the uprobe's ref_ctr_offset */
+		if (ldr_usdt__split(mp->target, first, sizeof(first), &provider, &name)) {
+			errno = EINVAL;
+			break;
+		}
+		ldr_debug("usdt: %s provider %s name %s", first, provider, name);
+		link = bpf_program__attach_usdt(prog, -1, first, provider, name, NULL);
 		break;
 	}
 	case LDR_AT_CGROUP:

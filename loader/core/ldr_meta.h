@@ -23,6 +23,7 @@ enum ldr_ev_type {
 	LDR_EV_TRACEPOINT,
 	LDR_EV_LSM,
 	LDR_EV_UPROBE,
+	LDR_EV_USDT, /* process_usdt; network kinds stay last (>= LDR_EV_NET_TCP) */
 	LDR_EV_NET_TCP,	 /* tpcNetwork (TPC_EV_NET records) */
 	LDR_EV_NET_DNS,
 	LDR_EV_NET_HTTP,
@@ -31,7 +32,7 @@ enum ldr_ev_type {
 extern const char *const ldr_ev_type_names[LDR_EV__COUNT]; /* "process_exec", ... */
 int ldr_ev_type__parse(const char *s); /* -1 if unknown */
 
-enum ldr_enc { LDR_ENC_INT, LDR_ENC_STR, LDR_ENC_SA, LDR_ENC_PATH };
+enum ldr_enc { LDR_ENC_INT, LDR_ENC_STR, LDR_ENC_SA, LDR_ENC_PATH, LDR_ENC_OBJ };
 
 /* How an argument is rendered: the Tetragon args[] oneof. */
 enum ldr_argk {
@@ -48,6 +49,20 @@ enum ldr_argk {
 	LDR_ARG_SOCK,	   /* sock_arg {family, protocol, daddr, dport} */
 	LDR_ARG_CAP,	   /* capability_arg {value, name} */
 	LDR_ARG_NETDEV,	   /* net_dev_arg {name} */
+	/* kernel objects (enc "obj": struct tpc_ev_obj + record, tpc_abi.h) */
+	LDR_ARG_CRED,	   /* process_credentials_arg */
+	LDR_ARG_USERNS,	   /* user_ns_arg */
+	LDR_ARG_BPF_ATTR,  /* bpf_attr_arg {ProgType, InsnCnt, ProgName} */
+	LDR_ARG_BPF_PROG,  /* bpf_prog_arg */
+	LDR_ARG_BPF_MAP,   /* bpf_map_arg */
+	LDR_ARG_PERF_EVENT, /* perf_event_arg */
+	LDR_ARG_MODULE,	   /* module_arg {name, signature_ok, tainted} */
+	LDR_ARG_SKB,	   /* skb_arg */
+	LDR_ARG_SYSCALL,   /* syscall_id {id, abi} (enc int) */
+	LDR_ARG_CAP_T,	   /* kernel_cap_t_arg: 16 hex digits (enc int) */
+	LDR_ARG_CAP_INH,   /* cap_inheritable_arg */
+	LDR_ARG_CAP_PERM,  /* cap_permitted_arg */
+	LDR_ARG_CAP_EFF,   /* cap_effective_arg */
 };
 
 struct ldr_meta_arg {
@@ -102,6 +117,7 @@ enum ldr_attach {
 	LDR_AT_UPROBE,
 	LDR_AT_URETPROBE,
 	LDR_AT_CGROUP, /* any "cgroup/..." or "cgroup_skb/..." */
+	LDR_AT_USDT,   /* target "PATH:PROVIDER:NAME" (ldr_usdt__split) */
 };
 
 struct ldr_meta_prog {
@@ -111,6 +127,9 @@ struct ldr_meta_prog {
 	char *target;
 	char *group; /* "" when the program stands alone */
 	int prio;
+	/* a generated list's program: skipped (not an error) when none of its
+	 * group's variants loads or attaches on this node */
+	bool optional;
 };
 
 enum ldr_fill {
@@ -190,6 +209,12 @@ void ldr_meta__free(struct ldr_meta *m);
 int ldr_attach__parse(const char *s);
 /* The feature a kind needs, as named by `tpc-loader probe`. */
 const char *ldr_attach__feature(enum ldr_attach a);
+/* A usdt target "PATH:PROVIDER:NAME" split at its last two colons (provider
+ * and name are C identifiers; the path may hold colons): copied into buf,
+ * which then holds PATH; *provider and *name point into buf too.
+ * 0, -EINVAL, -ENAMETOOLONG. */
+int ldr_usdt__split(const char *target, char *buf, size_t blen, const char **provider,
+		    const char **name);
 
 /* Printable, bounded copy of untrusted text for messages (rotating static
  * buffers, like diag_quote in the compiler). */

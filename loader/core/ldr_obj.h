@@ -87,6 +87,10 @@ struct ldr_obj {
 	size_t ntargets;
 	/* hex key id of the key its signature was verified with, or "" */
 	char sig_key_id[33];
+	/* optional programs (generated lists): groups in the object, groups
+	 * attached, and the first group skipped (for the one summary warning) */
+	size_t opt_groups, opt_attached;
+	char opt_first_skipped[64];
 };
 
 /* Read and validate the .tpc.meta section of an ELF file. */

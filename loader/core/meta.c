@@ -18,7 +18,7 @@ const char *const ldr_ev_type_names[LDR_EV__COUNT] = {
 	[LDR_EV_KPROBE] = "process_kprobe",	  [LDR_EV_TRACEPOINT] = "process_tracepoint",
 	[LDR_EV_LSM] = "process_lsm",		  [LDR_EV_UPROBE] = "process_uprobe",
 	[LDR_EV_NET_TCP] = "network_tcp",	  [LDR_EV_NET_DNS] = "network_dns",
-	[LDR_EV_NET_HTTP] = "network_http",
+	[LDR_EV_NET_HTTP] = "network_http",	  [LDR_EV_USDT] = "process_usdt",
 };
 
 int ldr_ev_type__parse(const char *s)
@@ -45,7 +45,30 @@ static const struct {
 	{ "lsm", LDR_AT_LSM, "lsm" },
 	{ "uprobe", LDR_AT_UPROBE, "uprobe" },
 	{ "uretprobe", LDR_AT_URETPROBE, "uprobe" },
+	{ "usdt", LDR_AT_USDT, "uprobe" }, /* a uprobe with a semaphore and arg specs */
 };
+
+int ldr_usdt__split(const char *target, char *buf, size_t blen, const char **provider,
+		    const char **name)
+{
+	size_t len = strlen(target);
+	char *n, *p;
+
+	if (len >= blen)
+		return -ENAMETOOLONG;
+	memcpy(buf, target, len + 1);
+	n = strrchr(buf, ':');
+	if (!n || n == buf || !n[1])
+		return -EINVAL;
+	*n = 0;
+	p = strrchr(buf, ':');
+	if (!p || p == buf || p + 1 == n)
+		return -EINVAL;
+	*p = 0;
+	*provider = p + 1;
+	*name = n + 1;
+	return 0;
+}
 
 int ldr_attach__parse(const char *s)
 {
@@ -235,13 +258,14 @@ static int arg_kind(const char *type, enum ldr_enc enc, bool is_signed, enum ldr
 		{ "uint32", LDR_ENC_INT, LDR_ARG_UINT },     { "uint16", LDR_ENC_INT, LDR_ARG_UINT },
 		{ "uint8", LDR_ENC_INT, LDR_ARG_UINT },	     { "long", LDR_ENC_INT, LDR_ARG_LONG },
 		{ "sint64", LDR_ENC_INT, LDR_ARG_LONG },     { "int64", LDR_ENC_INT, LDR_ARG_LONG },
-		{ "syscall64", LDR_ENC_INT, LDR_ARG_LONG },  { "ulong", LDR_ENC_INT, LDR_ARG_SIZE },
+		{ "syscall64", LDR_ENC_INT, LDR_ARG_SYSCALL }, { "ulong", LDR_ENC_INT, LDR_ARG_SIZE },
 		{ "uint64", LDR_ENC_INT, LDR_ARG_SIZE },     { "size_t", LDR_ENC_INT, LDR_ARG_SIZE },
 		{ "unsigned long", LDR_ENC_INT, LDR_ARG_SIZE },
 		{ "capability", LDR_ENC_INT, LDR_ARG_CAP },  { "string", LDR_ENC_STR, LDR_ARG_STRING },
 		{ "filename", LDR_ENC_STR, LDR_ARG_STRING }, { "data_loc", LDR_ENC_STR, LDR_ARG_STRING },
 		{ "char_buf", LDR_ENC_STR, LDR_ARG_BYTES },  { "char_iovec", LDR_ENC_STR, LDR_ARG_BYTES },
-		{ "const_buf", LDR_ENC_STR, LDR_ARG_BYTES }, { "file", LDR_ENC_STR, LDR_ARG_FILE },
+		{ "const_buf", LDR_ENC_STR, LDR_ARG_BYTES }, { "iov_iter", LDR_ENC_STR, LDR_ARG_BYTES },
+		{ "file", LDR_ENC_STR, LDR_ARG_FILE },
 		{ "fd", LDR_ENC_STR, LDR_ARG_FILE },	     { "kiocb", LDR_ENC_STR, LDR_ARG_FILE },
 		{ "path", LDR_ENC_STR, LDR_ARG_PATH },	     { "dentry", LDR_ENC_STR, LDR_ARG_PATH },
 		{ "linux_binprm", LDR_ENC_STR, LDR_ARG_BINPRM },
@@ -254,6 +278,20 @@ static int arg_kind(const char *type, enum ldr_enc enc, bool is_signed, enum ldr
 		{ "sockaddr", LDR_ENC_SA, LDR_ARG_SOCKADDR },
 		{ "sock", LDR_ENC_SA, LDR_ARG_SOCK },	     { "socket", LDR_ENC_SA, LDR_ARG_SOCK },
 		{ "skb", LDR_ENC_SA, LDR_ARG_SOCK },
+		/* kernel objects (runtime/tpc_kobj.bpf.h) */
+		{ "kernel_cap_t", LDR_ENC_INT, LDR_ARG_CAP_T },
+		{ "cap_inheritable", LDR_ENC_INT, LDR_ARG_CAP_INH },
+		{ "cap_permitted", LDR_ENC_INT, LDR_ARG_CAP_PERM },
+		{ "cap_effective", LDR_ENC_INT, LDR_ARG_CAP_EFF },
+		{ "cred", LDR_ENC_OBJ, LDR_ARG_CRED },
+		{ "user_namespace", LDR_ENC_OBJ, LDR_ARG_USERNS },
+		{ "bpf_attr", LDR_ENC_OBJ, LDR_ARG_BPF_ATTR },
+		{ "bpf_prog", LDR_ENC_OBJ, LDR_ARG_BPF_PROG },
+		{ "bpf_map", LDR_ENC_OBJ, LDR_ARG_BPF_MAP },
+		{ "perf_event", LDR_ENC_OBJ, LDR_ARG_PERF_EVENT },
+		{ "module", LDR_ENC_OBJ, LDR_ARG_MODULE },
+		{ "load_info", LDR_ENC_OBJ, LDR_ARG_MODULE },
+		{ "skb", LDR_ENC_OBJ, LDR_ARG_SKB },
 	};
 
 	for (size_t i = 0; i < sizeof(tab) / sizeof(tab[0]); i++) {
@@ -269,6 +307,7 @@ static int arg_kind(const char *type, enum ldr_enc enc, bool is_signed, enum ldr
 	case LDR_ENC_STR: *k = LDR_ARG_STRING; return 0;
 	case LDR_ENC_PATH: *k = LDR_ARG_FILE; return 0;
 	case LDR_ENC_SA: *k = LDR_ARG_SOCKADDR; return 0;
+	case LDR_ENC_OBJ: *k = LDR_ARG_CRED; return 0; /* rendered by the record's kind */
 	}
 	return -1;
 }
@@ -387,8 +426,10 @@ static void parse_hooks(struct pctx *p, json_t *root, struct ldr_meta *m)
 				arg->enc = LDR_ENC_SA;
 			else if (!strcmp(enc, "path"))
 				arg->enc = LDR_ENC_PATH;
+			else if (!strcmp(enc, "obj"))
+				arg->enc = LDR_ENC_OBJ;
 			else {
-				fail(p, "%s.enc: unknown encoding \"%s\" (int, str, sa, path)", aw,
+				fail(p, "%s.enc: unknown encoding \"%s\" (int, str, sa, path, obj)", aw,
 				     ldr_quote(enc));
 				free(enc);
 				return;
@@ -484,6 +525,7 @@ static void parse_programs(struct pctx *p, json_t *root, struct ldr_meta *m)
 		if (get_int(p, v, "prio", w, false, 0, 1000000, 0, &prio) || p->failed)
 			return;
 		pr->prio = prio;
+		pr->optional = json_is_true(json_object_get(v, "optional"));
 		if (!pr->name[0]) {
 			fail(p, "%s.name: empty", w);
 			return;
@@ -500,6 +542,17 @@ static void parse_programs(struct pctx *p, json_t *root, struct ldr_meta *m)
 			fail(p, "%s.target: \"%s\" is not of the form %s", w, ldr_quote(pr->target),
 			     at == LDR_AT_TRACEPOINT ? "subsys/event" : "path:symbol");
 			return;
+		}
+		if (at == LDR_AT_USDT) {
+			char path[4096];
+			const char *prov, *nm;
+
+			if (ldr_usdt__split(pr->target, path, sizeof(path), &prov, &nm) ||
+			    path[0] != '/') {
+				fail(p, "%s.target: \"%s\" is not of the form /path:provider:name", w,
+				     ldr_quote(pr->target));
+				return;
+			}
 		}
 		if (at != LDR_AT_CGROUP && !pr->target[0]) {
 			fail(p, "%s.target: empty", w);

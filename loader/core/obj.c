@@ -16,6 +16,7 @@
 #include <bpf/bpf.h>
 
 #include "core/ldr_attach.h"
+#include "export/ldr_events.h"
 #include "export/ldr_log.h"
 #include "core/ldr_obj.h"
 #include "k8s/ldr_scope.h"
@@ -153,6 +154,10 @@ static int choose_variants(const struct ldr_meta *m, const struct ldr_features *
 				break;
 		}
 		if (!best) {
+			/* a generated list's call this kernel cannot hook: skipped,
+			 * counted by optional_summary */
+			if (p->optional)
+				continue;
 			if (p->group[0])
 				snprintf(err, errlen,
 					 "no variant of program group '%s' works on this kernel "
@@ -311,8 +316,14 @@ static void note_target(struct ldr_obj *o, const struct ldr_meta_prog *mp, const
 	const char *colon = strrchr(mp->target, ':');
 	struct ldr_target *t;
 	struct stat st;
-	char *path;
+	char *path, up[PATH_MAX];
+	const char *prov, *nm;
 
+	if (mp->attach == LDR_AT_USDT) {
+		if (ldr_usdt__split(mp->target, up, sizeof(up), &prov, &nm))
+			return;
+		colon = mp->target + strlen(up);
+	}
 	if (!colon || !memchr(mp->target, '/', colon - mp->target))
 		return;
 	path = strndup(mp->target, colon - mp->target);
@@ -486,7 +497,7 @@ static int obj_load(struct ldr_obj *o, const struct ldr_attach_env *env, const b
 	/* scoped policies: the pods already known are in scope before the
 	 * programs run */
 	if (env->scope) {
-		if (ldr_scope__attach_obj(env->scope, o, err, errlen))
+		if (ldr_scope__attach_obj(env->scope, o, o->bpf, o->meta, o->name, err, errlen))
 			return -1;
 		o->scope = env->scope;
 	}
@@ -512,16 +523,81 @@ static int obj_load(struct ldr_obj *o, const struct ldr_attach_env *env, const b
 			continue;
 		prog = bpf_object__find_program_by_name(o->bpf, mp->name);
 		if (ldr_attach__prog(prog, mp, env, &o->links[o->nlinks], err, errlen)) {
+			if (mp->optional) {
+				/* e.g. a syscall without an entry tracepoint: the
+				 * others of the list still attach */
+				ldr_debug("%s: optional program %s not attached: %s", o->name,
+					  mp->name, err);
+				err[0] = 0;
+				continue;
+			}
 			*failed = i;
 			return -1;
 		}
 		o->link_names[o->nlinks] = strdup(mp->name);
-		if ((mp->attach == LDR_AT_UPROBE || mp->attach == LDR_AT_URETPROBE) &&
+		if ((mp->attach == LDR_AT_UPROBE || mp->attach == LDR_AT_URETPROBE ||
+		     mp->attach == LDR_AT_USDT) &&
 		    o->link_names[o->nlinks])
 			note_target(o, mp, o->link_names[o->nlinks]);
 		o->nlinks++;
 	}
 	return 0;
+}
+
+/* A generated list's program whose every variant failed to load: the
+ * whole group is left out and the object loads without it. */
+static bool exclude_optional(const struct ldr_meta *m, bool *excluded, int prog)
+{
+	if (prog < 0 || !m->programs[prog].optional)
+		return false;
+	for (size_t j = 0; j < m->nprograms; j++)
+		if (j == (size_t)prog ||
+		    (m->programs[prog].group[0] && !strcmp(m->programs[j].group,
+							   m->programs[prog].group)))
+			excluded[j] = true;
+	return true;
+}
+
+static bool group_seen(const struct ldr_meta *m, size_t i)
+{
+	for (size_t j = 0; j < i; j++)
+		if (m->programs[j].optional && !strcmp(m->programs[j].group, m->programs[i].group))
+			return true;
+	return false;
+}
+
+/* After a successful load: how many optional groups attached; one warning
+ * for those that did not (`-v` names each). */
+static void optional_summary(struct ldr_obj *o)
+{
+	const struct ldr_meta *m = o->meta;
+
+	for (size_t i = 0; i < m->nprograms; i++) {
+		bool attached = false;
+
+		if (!m->programs[i].optional || (m->programs[i].group[0] && group_seen(m, i)))
+			continue;
+		o->opt_groups++;
+		for (size_t j = i; j < m->nprograms && !attached; j++) {
+			if (j != i && (!m->programs[i].group[0] ||
+				       strcmp(m->programs[j].group, m->programs[i].group)))
+				continue;
+			for (size_t k = 0; k < o->nlinks && !attached; k++)
+				attached = o->link_names[k] &&
+					   !strcmp(o->link_names[k], m->programs[j].name);
+		}
+		if (attached)
+			o->opt_attached++;
+		else if (!o->opt_first_skipped[0])
+			snprintf(o->opt_first_skipped, sizeof(o->opt_first_skipped), "%s",
+				 m->programs[i].target);
+	}
+	if (o->opt_groups > o->opt_attached)
+		ldr_warn("object '%s': %zu of %zu hooks of generated lists attached; %zu "
+			 "skipped because no variant attaches on this kernel (first: %s; -v "
+			 "names each)",
+			 o->name, o->opt_attached, o->opt_groups, o->opt_groups - o->opt_attached,
+			 ldr_quote(o->opt_first_skipped));
 }
 
 struct ldr_obj *ldr_obj__open(const char *path, const struct ldr_attach_env *env, void *user,
@@ -574,7 +650,8 @@ struct ldr_obj *ldr_obj__open(const char *path, const struct ldr_attach_env *env
 	excluded = calloc(o->meta->nprograms + 1, sizeof(*excluded));
 	o->links = calloc(o->meta->nprograms + 1, sizeof(*o->links));
 	o->link_names = calloc(o->meta->nprograms + 1, sizeof(*o->link_names));
-	o->rule_ctr = calloc(o->meta->nrules * 5 + 1, sizeof(*o->rule_ctr));
+	/* one counter slot per (rule, action): ldr_events__hook indexes it */
+	o->rule_ctr = calloc(o->meta->nrules * LDR_A__COUNT + 1, sizeof(*o->rule_ctr));
 	if (!chosen || !excluded || !o->links || !o->link_names || !o->rule_ctr) {
 		snprintf(err, errlen, "out of memory");
 		goto fail;
@@ -589,13 +666,15 @@ struct ldr_obj *ldr_obj__open(const char *path, const struct ldr_attach_env *env
 			goto fail;
 		if (!obj_load(o, env, chosen, vlog, &failed, err, errlen))
 			break;
-		if (!exclude_variant(o->meta, env->feat, excluded, chosen, failed))
+		if (!exclude_variant(o->meta, env->feat, excluded, chosen, failed) &&
+		    !exclude_optional(o->meta, excluded, failed))
 			goto fail;
 		ldr_warn("object '%s': program '%s' failed (%s); trying the next variant of group "
 			 "'%s'", o->name, ldr_quote(o->meta->programs[failed].name), err,
 			 ldr_quote(o->meta->programs[failed].group));
 		obj_unload(o);
 	}
+	optional_summary(o);
 	free(chosen);
 	free(excluded);
 	vlog_free(vlog);

@@ -4,6 +4,7 @@
  * tree per event would allocate a dozen nodes per line on the hot path.
  */
 #include <arpa/inet.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <signal.h>
@@ -12,6 +13,7 @@
 #include <time.h>
 
 #include "export/ldr_events.h"
+#include "export/ldr_kobj.h"
 #include "export/ldr_metrics.h"
 #include "tpc_abi.h"
 
@@ -19,10 +21,11 @@ const char *const ldr_action_names[LDR_A__COUNT] = {
 	[LDR_A_POST] = "KPROBE_ACTION_POST",	     [LDR_A_SIGKILL] = "KPROBE_ACTION_SIGKILL",
 	[LDR_A_SIGNAL] = "KPROBE_ACTION_SIGNAL",     [LDR_A_OVERRIDE] = "KPROBE_ACTION_OVERRIDE",
 	[LDR_A_NOPOST] = "KPROBE_ACTION_NOPOST",
+	[LDR_A_NOTIFY_ENFORCER] = "KPROBE_ACTION_NOTIFYENFORCER",
 };
 
 static const char *const short_action[LDR_A__COUNT] = { "POST", "SIGKILL", "SIGNAL", "OVERRIDE",
-							"NOPOST" };
+							"NOPOST", "NOTIFYENFORCER" };
 
 static const char *const signames[32] = {
 	[1] = "SIGHUP",	  [2] = "SIGINT",    [3] = "SIGQUIT", [4] = "SIGILL",	 [5] = "SIGTRAP",
@@ -34,17 +37,6 @@ static const char *const signames[32] = {
 	[31] = "SIGSYS",
 };
 
-static const char *const capnames[] = {
-	"CAP_CHOWN", "CAP_DAC_OVERRIDE", "CAP_DAC_READ_SEARCH", "CAP_FOWNER", "CAP_FSETID",
-	"CAP_KILL", "CAP_SETGID", "CAP_SETUID", "CAP_SETPCAP", "CAP_LINUX_IMMUTABLE",
-	"CAP_NET_BIND_SERVICE", "CAP_NET_BROADCAST", "CAP_NET_ADMIN", "CAP_NET_RAW",
-	"CAP_IPC_LOCK", "CAP_IPC_OWNER", "CAP_SYS_MODULE", "CAP_SYS_RAWIO", "CAP_SYS_CHROOT",
-	"CAP_SYS_PTRACE", "CAP_SYS_PACCT", "CAP_SYS_ADMIN", "CAP_SYS_BOOT", "CAP_SYS_NICE",
-	"CAP_SYS_RESOURCE", "CAP_SYS_TIME", "CAP_SYS_TTY_CONFIG", "CAP_MKNOD", "CAP_LEASE",
-	"CAP_AUDIT_WRITE", "CAP_AUDIT_CONTROL", "CAP_SETFCAP", "CAP_MAC_OVERRIDE",
-	"CAP_MAC_ADMIN", "CAP_SYSLOG", "CAP_WAKE_ALARM", "CAP_BLOCK_SUSPEND", "CAP_AUDIT_READ",
-	"CAP_PERFMON", "CAP_BPF", "CAP_CHECKPOINT_RESTORE",
-};
 
 static const char *const compact_icon[LDR_EV__COUNT] = {
 	[LDR_EV_EXEC] = "\xf0\x9f\x9a\x80",	  /* rocket */
@@ -53,6 +45,7 @@ static const char *const compact_icon[LDR_EV__COUNT] = {
 	[LDR_EV_TRACEPOINT] = "\xf0\x9f\x94\x8d",
 	[LDR_EV_LSM] = "\xf0\x9f\x94\x8d",
 	[LDR_EV_UPROBE] = "\xf0\x9f\x94\x8d",
+	[LDR_EV_USDT] = "\xf0\x9f\x94\x8d",
 	[LDR_EV_NET_TCP] = "\xf0\x9f\x94\x8c", /* electric plug */
 	[LDR_EV_NET_DNS] = "\xf0\x9f\x94\x8c",
 	[LDR_EV_NET_HTTP] = "\xf0\x9f\x94\x8c",
@@ -560,8 +553,20 @@ int ldr_events__base(struct ldr_events *ev, const void *data, size_t size)
 
 /* --- hook records ------------------------------------------------------------------- */
 
+/* A rule's signal sent for NotifyEnforcer is reported as that action, as
+ * Tetragon does. */
+static bool rule_notifies(const struct ldr_meta_rule *r)
+{
+	for (size_t i = 0; r && i < r->nactions; i++)
+		if (!strcasecmp(r->actions[i], "NotifyEnforcer"))
+			return true;
+	return false;
+}
+
 enum ldr_action ldr_action__of(uint32_t bits, const struct ldr_meta_rule *r)
 {
+	if (bits & (TPC_ACT_SIGKILL | TPC_ACT_SIGNAL | TPC_ACT_OVERRIDE) && rule_notifies(r))
+		return LDR_A_NOTIFY_ENFORCER;
 	if (bits & TPC_ACT_SIGKILL)
 		return LDR_A_SIGKILL;
 	if (bits & TPC_ACT_OVERRIDE)
@@ -704,8 +709,10 @@ static int put_args(struct jbuf *b, const struct ldr_meta_hook *h, const char *p
 		const char *s = NULL;
 		size_t slen = 0;
 		uint64_t v = 0;
-		uint32_t mode = 0;
+		uint32_t mode = 0, orig = 0;
+		bool cut = false; /* a buffer copied shorter than it was */
 		struct tpc_ev_sockaddr sa;
+		struct tpc_ev_obj oh = { 0 };
 
 		switch (a->enc) {
 		case LDR_ENC_INT:
@@ -727,6 +734,8 @@ static int put_args(struct jbuf *b, const struct ldr_meta_hook *h, const char *p
 			s = p;
 			slen = st.len;
 			mode = a->enc == LDR_ENC_PATH ? st.orig : 0;
+			orig = st.orig;
+			cut = a->enc == LDR_ENC_STR && (st.flags & TPC_STR_TRUNCATED);
 			p += (st.len + 7u) & ~7u;
 			if (p > end)
 				p = end;
@@ -738,6 +747,19 @@ static int put_args(struct jbuf *b, const struct ldr_meta_hook *h, const char *p
 			memcpy(&sa, p, sizeof(sa));
 			p += sizeof(sa);
 			break;
+		case LDR_ENC_OBJ: /* tpc_ev_obj, then len bytes padded to 8 */
+			if (end - p < (long)sizeof(oh))
+				return -1;
+			memcpy(&oh, p, sizeof(oh));
+			p += sizeof(oh);
+			if (end - p < oh.len)
+				return -1;
+			s = p;
+			slen = oh.len;
+			p += (oh.len + 7u) & ~7u;
+			if (p > end)
+				p = end;
+			break;
 		}
 		if (compact) {
 			char num[32];
@@ -745,6 +767,8 @@ static int put_args(struct jbuf *b, const struct ldr_meta_hook *h, const char *p
 			jbuf__ch(b, ' ');
 			if (a->enc == LDR_ENC_STR || a->enc == LDR_ENC_PATH) {
 				jbuf__raw(b, s, slen);
+			} else if (a->enc == LDR_ENC_OBJ) {
+				jbuf__cstr(b, a->type); /* the object: see the JSON form */
 			} else if (a->enc == LDR_ENC_SA) {
 				put_sa(b, &sa, false, true);
 			} else {
@@ -762,8 +786,18 @@ static int put_args(struct jbuf *b, const struct ldr_meta_hook *h, const char *p
 		if (nout++)
 			jbuf__ch(b, ',');
 		jbuf__ch(b, '{');
+		if (a->enc == LDR_ENC_OBJ || (a->enc == LDR_ENC_INT && ldr_kobj__is_int(a->kind))) {
+			/* kernel objects and kernel-typed integers (export/kobj.c) */
+			if (a->enc == LDR_ENC_INT)
+				ldr_kobj__int_json(b, a->kind, v);
+			else if (ldr_kobj__json(b, a->kind, oh.kind, s, slen))
+				return -1;
+			goto label;
+		}
 		jbuf__ch(b, '"');
-		jbuf__cstr(b, argk_key[a->kind]);
+		/* Tetragon's KprobeTruncatedBytes: the bytes and the size asked for */
+		jbuf__cstr(b, a->kind == LDR_ARG_BYTES && cut ? "truncated_bytes_arg"
+							      : argk_key[a->kind]);
 		jbuf__cstr(b, "\":");
 		switch (a->kind) {
 		case LDR_ARG_INT:
@@ -785,15 +819,23 @@ static int put_args(struct jbuf *b, const struct ldr_meta_hook *h, const char *p
 		case LDR_ARG_CAP:
 			jbuf__cstr(b, "{\"value\":");
 			jbuf__i64(b, (int32_t)v);
-			if (v < sizeof(capnames) / sizeof(capnames[0]))
-				put_kstr(b, ",\"name\":", capnames[v]);
+			if (v < ldr_ncap_names)
+				put_kstr(b, ",\"name\":", ldr_cap_names[v]);
 			jbuf__ch(b, '}');
 			break;
 		case LDR_ARG_STRING:
 			jbuf__str(b, s, slen);
 			break;
 		case LDR_ARG_BYTES:
-			jbuf__b64(b, s, slen);
+			if (cut) {
+				jbuf__cstr(b, "{\"bytes_arg\":");
+				jbuf__b64(b, s, slen);
+				jbuf__cstr(b, ",\"orig_size\":\"");
+				jbuf__u64(b, orig);
+				jbuf__cstr(b, "\"}");
+			} else {
+				jbuf__b64(b, s, slen);
+			}
 			break;
 		case LDR_ARG_FILE:
 		case LDR_ARG_PATH:
@@ -813,7 +855,10 @@ static int put_args(struct jbuf *b, const struct ldr_meta_hook *h, const char *p
 				return -1;
 			put_sa(b, &sa, a->kind == LDR_ARG_SOCK, false);
 			break;
+		default:
+			return -1; /* an object kind without its encoding */
 		}
+label:
 		if (a->label[0])
 			put_kstr(b, ",\"label\":", a->label);
 		jbuf__ch(b, '}');
@@ -923,6 +968,18 @@ static int render_hook_json(struct ldr_events *ev, struct jbuf *b, const struct 
 	case LDR_EV_LSM:
 		put_kstr(b, ",\"function_name\":", hk->function_name);
 		break;
+	case LDR_EV_USDT: {
+		/* Tetragon's ProcessUsdt: path, provider, name */
+		char path[PATH_MAX];
+		const char *prov, *nm;
+
+		if (!ldr_usdt__split(hk->function_name, path, sizeof(path), &prov, &nm)) {
+			put_kstr(b, ",\"path\":", path);
+			put_kstr(b, ",\"provider\":", prov);
+			put_kstr(b, ",\"name\":", nm);
+		}
+		break;
+	}
 	default:
 		break;
 	}

@@ -38,7 +38,7 @@
 
 struct ldr_scope;
 struct ldr_cgmap;
-struct ldr_obj;
+struct bpf_object;
 
 /* pods: the store (not owned); cgroot: the cgroup2 mount cgmap walks
  * (paths below it give a cgroup's level); has_source: false when nothing
@@ -49,9 +49,12 @@ void ldr_scope__free(struct ldr_scope *sc);
 /* A source started after creation (the Kubernetes API watch). */
 void ldr_scope__set_source(struct ldr_scope *sc, bool has_source);
 
-/* Register and fill o's scope maps (o->bpf loaded, not attached). */
-int ldr_scope__attach_obj(struct ldr_scope *sc, struct ldr_obj *o, char *err, size_t errlen);
-void ldr_scope__detach_obj(struct ldr_scope *sc, struct ldr_obj *o);
+/* Register and fill the scope maps of object `owner` (an identity only:
+ * k8s/ does not depend on core/'s object type): bpf loaded, not attached;
+ * meta its metadata, name for messages. */
+int ldr_scope__attach_obj(struct ldr_scope *sc, const void *owner, struct bpf_object *bpf,
+			  const struct ldr_meta *meta, const char *name, char *err, size_t errlen);
+void ldr_scope__detach_obj(struct ldr_scope *sc, const void *owner);
 
 /* pods__subscribe callback (ctx: the struct ldr_scope) */
 void ldr_scope__on_pod(void *ctx, enum ldr_pod_change what, const struct ldr_pod *old,

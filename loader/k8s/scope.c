@@ -13,7 +13,6 @@
 
 #include "k8s/ldr_cgroup.h"
 #include "export/ldr_log.h"
-#include "core/ldr_obj.h"
 #include "k8s/ldr_scope.h"
 #include "tpc_abi.h"
 
@@ -24,7 +23,7 @@ struct scope_ent {
 
 /* one registered cgroup_scope map */
 struct scope_map {
-	struct ldr_obj *obj;
+	const void *obj; /* the owning object: an identity only */
 	const struct ldr_meta_scope *sc;
 	const char *policy;
 	int fd;
@@ -284,7 +283,7 @@ static bool wants(const struct scope_map *m, const struct ldr_pod *p, const char
  * (NULL: gone). The pod's cgroups are looked up (a walk of the cgroup
  * tree) only when some map's selector matches the pod. */
 static void update_pod_locked(struct ldr_scope *sc, const char *uid, const struct ldr_pod *p,
-			      const struct ldr_obj *only)
+			      const void *only)
 {
 	struct pod_cgs *cgs = calloc(1, sizeof(*cgs));
 	uint64_t keep[sizeof(cgs->v) / sizeof(cgs->v[0])];
@@ -366,7 +365,7 @@ void ldr_scope__set_source(struct ldr_scope *sc, bool has_source)
 
 struct fill_ctx {
 	struct ldr_scope *sc;
-	const struct ldr_obj *o;
+	const void *o;
 };
 
 static int fill_one(void *ctx, const struct ldr_pod *p)
@@ -377,7 +376,8 @@ static int fill_one(void *ctx, const struct ldr_pod *p)
 	return 0;
 }
 
-int ldr_scope__attach_obj(struct ldr_scope *sc, struct ldr_obj *o, char *err, size_t errlen)
+int ldr_scope__attach_obj(struct ldr_scope *sc, const void *o, struct bpf_object *bpf,
+			  const struct ldr_meta *meta, const char *name, char *err, size_t errlen)
 {
 	struct fill_ctx f = { sc, o };
 	struct bpf_map *ctl;
@@ -385,16 +385,16 @@ int ldr_scope__attach_obj(struct ldr_scope *sc, struct ldr_obj *o, char *err, si
 
 	if (!sc)
 		return 0;
-	ctl = bpf_object__find_map_by_name(o->bpf, TPC_SCOPE_CTL_MAP);
+	ctl = bpf_object__find_map_by_name(bpf, TPC_SCOPE_CTL_MAP);
 	pthread_mutex_lock(&sc->lock);
-	for (size_t i = 0; i < o->meta->nmaps; i++) {
-		const struct ldr_meta_map *mm = &o->meta->maps[i];
+	for (size_t i = 0; i < meta->nmaps; i++) {
+		const struct ldr_meta_map *mm = &meta->maps[i];
 		struct bpf_map *map;
 		struct scope_map *m;
 
 		if (mm->fill != LDR_FILL_CGROUP_SCOPE)
 			continue;
-		map = bpf_object__find_map_by_name(o->bpf, mm->name);
+		map = bpf_object__find_map_by_name(bpf, mm->name);
 		if (!map || bpf_map__key_size(map) != 8) {
 			snprintf(err, errlen, "scope map '%s' missing or not keyed by a u64",
 				 ldr_quote(mm->name));
@@ -419,7 +419,7 @@ int ldr_scope__attach_obj(struct ldr_scope *sc, struct ldr_obj *o, char *err, si
 		}
 		m->obj = o;
 		m->sc = mm->scope;
-		m->policy = o->meta->policies[mm->scope->policy].name;
+		m->policy = meta->policies[mm->scope->policy].name;
 		m->fd = bpf_map__fd(map);
 		/* a mapping per scope map keeps detach simple; they are one page */
 		m->ctl_len = bpf_map__max_entries(ctl) * sizeof(struct tpc_scope_ctl);
@@ -439,7 +439,7 @@ int ldr_scope__attach_obj(struct ldr_scope *sc, struct ldr_obj *o, char *err, si
 			ldr_warn("object '%s': policy '%s' is scoped to pods, but this loader has no "
 				 "pod source (--pods-file or the Kubernetes API): scoped policies match "
 				 "nothing",
-				 o->name, ldr_quote(m->policy));
+				 name, ldr_quote(m->policy));
 		}
 	}
 	/* one pass over the pods for all of the object's maps */
@@ -449,7 +449,7 @@ int ldr_scope__attach_obj(struct ldr_scope *sc, struct ldr_obj *o, char *err, si
 		if (m->obj == o)
 			ldr_info("object '%s': policy '%s' scoped (%s level%s%s): %zu cgroups in "
 				 "scope",
-				 o->name, ldr_quote(m->policy),
+				 name, ldr_quote(m->policy),
 				 m->sc->container_level ? "container" : "pod",
 				 m->sc->ns[0] ? ", namespace " : "",
 				 m->sc->ns[0] ? ldr_quote(m->sc->ns) : "", m->n);
@@ -459,7 +459,7 @@ int ldr_scope__attach_obj(struct ldr_scope *sc, struct ldr_obj *o, char *err, si
 	return ret;
 }
 
-void ldr_scope__detach_obj(struct ldr_scope *sc, struct ldr_obj *o)
+void ldr_scope__detach_obj(struct ldr_scope *sc, const void *o)
 {
 	struct scope_map **pp;
 

@@ -10,6 +10,8 @@
  *      str  : struct tpc_ev_str then len bytes, padded to 8
  *      path : struct tpc_ev_path then len bytes, padded to 8
  *      sa   : struct tpc_ev_sockaddr
+ *      obj  : struct tpc_ev_obj then the kernel-object record it names
+ *             (enum tpc_obj_kind), len bytes, padded to 8
  *    Records of kind TPC_EV_NET (a tpcNetwork rule fired) carry
  *    struct tpc_ev_net after the header, then the protocol's body
  *    (struct tpc_ev_tcp for TPC_NET_TCP; the DNS and HTTP bodies are
@@ -220,6 +222,81 @@ struct tpc_ev_cgroup {
 #define TPC_EXEC_ARGS_MAX 1024
 #define TPC_EXEC_CWD_MAX 256
 
+/* ---- kernel-object arguments (enc "obj", runtime/tpc_kobj.bpf.h) ----
+ * Records of the objects a hook argument points at, read with CO-RE at the
+ * event; the loader renders each where Tetragon's JSON puts it. Unknown
+ * kinds are skipped by len, so new kinds do not break an older loader. */
+enum tpc_obj_kind {
+	TPC_OBJ_CRED = 1,   /* struct tpc_ev_cred: process_credentials_arg */
+	TPC_OBJ_USERNS,	    /* struct tpc_ev_userns: user_ns_arg */
+	TPC_OBJ_BPF_ATTR,   /* struct tpc_ev_bpf_prog: bpf_attr_arg (BPF_PROG_LOAD fields) */
+	TPC_OBJ_BPF_PROG,   /* struct tpc_ev_bpf_prog: bpf_prog_arg */
+	TPC_OBJ_BPF_MAP,    /* struct tpc_ev_bpf_map: bpf_map_arg */
+	TPC_OBJ_PERF_EVENT, /* struct tpc_ev_perf_event: perf_event_arg */
+	TPC_OBJ_MODULE,	    /* struct tpc_ev_module: module_arg (module or load_info) */
+	TPC_OBJ_SKB,	    /* struct tpc_ev_skb: skb_arg */
+};
+
+struct tpc_ev_obj {
+	__u16 kind; /* enum tpc_obj_kind; 0: the object could not be read */
+	__u16 len;  /* record bytes that follow (before padding) */
+	__u32 pad;
+};
+
+struct tpc_ev_userns {
+	__s32 level; /* 0: the initial user namespace */
+	__u32 uid;   /* owner */
+	__u32 gid;   /* group */
+	__u32 inum;
+};
+
+struct tpc_ev_cred {
+	__u32 uid, gid, euid, egid, suid, sgid, fsuid, fsgid;
+	__u32 securebits;
+	__u32 pad;
+	__u64 cap_permitted, cap_effective, cap_inheritable;
+	struct tpc_ev_userns user_ns;
+};
+
+#define TPC_OBJ_NAME_LEN 16 /* BPF_OBJ_NAME_LEN */
+struct tpc_ev_bpf_prog {
+	__u32 prog_type;
+	__u32 insn_cnt;
+	char name[TPC_OBJ_NAME_LEN];
+};
+
+struct tpc_ev_bpf_map {
+	__u32 map_type, key_size, value_size, max_entries;
+	char name[TPC_OBJ_NAME_LEN];
+};
+
+#define TPC_KSYM_LEN 128 /* a kprobe's function name (KSYM_NAME_LEN is 512) */
+struct tpc_ev_perf_event {
+	__u32 type; /* perf_event_attr.type: PERF_TYPE_* or a PMU's dynamic id */
+	__u32 pad;
+	__u64 config;
+	__u64 probe_offset;
+	char kprobe_func[TPC_KSYM_LEN];
+};
+
+#define TPC_MODULE_NAME_LEN 56 /* MODULE_NAME_LEN on 64-bit kernels */
+struct tpc_ev_module {
+	char name[TPC_MODULE_NAME_LEN];
+	__u64 taints;
+	__u32 flags; /* TPC_MOD_F_* */
+	__u32 pad;
+};
+#define TPC_MOD_F_SIG_KNOWN 1u /* load_info: the signature was checked */
+#define TPC_MOD_F_SIG_OK 2u
+
+/* sa[0] is the destination, sa[1] the source (as tpc_sa__from_sock), so
+ * the address and port tests of sock arguments apply unchanged. */
+struct tpc_ev_skb {
+	struct tpc_ev_sockaddr sa[2];
+	__u32 len, hash, priority, mark;
+	__u32 sec_path_len, sec_path_olen;
+};
+
 #ifndef __bpf__
 _Static_assert(sizeof(struct tpc_ev_hdr) == 64, "tpc_ev_hdr layout");
 _Static_assert(sizeof(struct tpc_ev_str) == 8, "tpc_ev_str layout");
@@ -232,6 +309,13 @@ _Static_assert(sizeof(struct tpc_scope_ctl) == 8, "tpc_scope_ctl layout");
 _Static_assert(sizeof(struct tpc_ev_fork) == 72, "tpc_ev_fork layout");
 _Static_assert(sizeof(struct tpc_ev_net) == 64, "tpc_ev_net layout");
 _Static_assert(sizeof(struct tpc_ev_tcp) == 48, "tpc_ev_tcp layout");
+_Static_assert(sizeof(struct tpc_ev_obj) == 8, "tpc_ev_obj layout");
+_Static_assert(sizeof(struct tpc_ev_cred) == 80, "tpc_ev_cred layout");
+_Static_assert(sizeof(struct tpc_ev_bpf_prog) == 24, "tpc_ev_bpf_prog layout");
+_Static_assert(sizeof(struct tpc_ev_bpf_map) == 32, "tpc_ev_bpf_map layout");
+_Static_assert(sizeof(struct tpc_ev_perf_event) == 152, "tpc_ev_perf_event layout");
+_Static_assert(sizeof(struct tpc_ev_module) == 72, "tpc_ev_module layout");
+_Static_assert(sizeof(struct tpc_ev_skb) == 72, "tpc_ev_skb layout");
 #endif
 
 #endif

@@ -15,10 +15,11 @@ if [ ! -f "$BUILD/grammar/selector.tab.c" ] || [ ! -f "$BUILD/grammar/selector.l
 	echo "fuzz: $BUILD/grammar is missing; run make first" >&2
 	exit 2
 fi
+[ -f "$BUILD/gen/syscall_table.h" ] || { echo "fuzz: $BUILD/gen/syscall_table.h is missing; run make first" >&2; exit 2; }
 
 FLAGS=(-g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
        -std=gnu11 -D_GNU_SOURCE -DTPC_VERSION='"fuzz"'
-       -I"$BUILD/grammar" -Icompiler -Igrammar -Iruntime/include -Icommon -Ik8sapi)
+       -I"$BUILD/grammar" -I"$BUILD/gen" -Icompiler -Igrammar -Iruntime/include -Icommon -Ik8sapi)
 SRCS=()
 for f in compiler/*/*.c; do
 	[ "$f" = compiler/cli/main.c ] && continue
@@ -38,7 +39,7 @@ for t in tests/fuzz/fuzz_*.c; do
 	# loader targets: the loader's decoding sources instead of the compiler
 	case $name in
 	sig*) srcs=(common/sig.c) ;;
-	loader*) srcs=(loader/core/meta.c loader/export/jbuf.c loader/export/events.c loader/core/proc.c
+	loader*) srcs=(loader/core/meta.c loader/export/jbuf.c loader/export/events.c loader/export/kobj.c loader/core/proc.c
 		       loader/export/metrics.c loader/net/netl7.c loader/k8s/pods.c loader/k8s/cgroup.c
 		       loader/k8s/k8s.c loader/export/log.c k8sapi/kapi.c
 		       -Iloader -lmicrohttpd -lcurl) ;;

@@ -214,6 +214,32 @@ static void test_decode(void **state)
 	assert_string_equal(json_string_value(json_array_get(json_object_get(k, "tags"), 0)), "t1");
 	json_decref(j);
 
+	/* a buffer copied shorter than it was: Tetragon's truncated_bytes_arg */
+	hdr(&r, 0, TPC_ACT_POST);
+	v = 1;
+	put(&r, &v, 8);
+	put(&r, &v, 8);
+	put_str(&r, "/f", 2);
+	put(&r, &sa, sizeof(sa));
+	{
+		struct tpc_ev_str st = { .len = 3, .flags = TPC_STR_TRUNCATED, .orig = 1000 };
+
+		put(&r, &st, sizeof(st));
+		put(&r, "abc", 3);
+		r.n = (r.n + 7) & ~7ul;
+	}
+	fix_size(&r);
+	assert_int_equal(ldr_events__hook(&ev, m, NULL, r.b, r.n), 0);
+	j = json_loads(last, 0, NULL);
+	assert_non_null(j);
+	a = json_object_get(json_object_get(j, "process_kprobe"), "args");
+	k = json_object_get(json_array_get(a, 4), "truncated_bytes_arg");
+	assert_non_null(k);
+	assert_null(json_object_get(json_array_get(a, 4), "bytes_arg"));
+	assert_string_equal(json_string_value(json_object_get(k, "bytes_arg")), "YWJj");
+	assert_string_equal(json_string_value(json_object_get(k, "orig_size")), "1000");
+	json_decref(j);
+
 	/* compact */
 	ev.fmt = LDR_FMT_COMPACT;
 	hdr(&r, 1, TPC_ACT_POST);
@@ -578,7 +604,7 @@ static void test_network(void **state)
 static void test_actions_time(void **state)
 {
 	struct ldr_meta_rule r = { 0 };
-	char *acts[] = { "Sigkill" };
+	char *acts[] = { "Sigkill" }, *notify[] = { "NotifyEnforcer" };
 	struct ldr_events ev;
 	char t[40];
 
@@ -588,6 +614,16 @@ static void test_actions_time(void **state)
 	r.actions = acts;
 	r.nactions = 1;
 	assert_int_equal(ldr_action__of(0, &r), LDR_A_SIGKILL);
+	/* NotifyEnforcer's signal or deny is reported as that action; its
+	 * rule's plain post stays a post */
+	r.actions = notify;
+	assert_int_equal(ldr_action__of(TPC_ACT_POST | TPC_ACT_SIGKILL, &r),
+			 LDR_A_NOTIFY_ENFORCER);
+	assert_int_equal(ldr_action__of(TPC_ACT_POST | TPC_ACT_OVERRIDE, &r),
+			 LDR_A_NOTIFY_ENFORCER);
+	assert_int_equal(ldr_action__of(TPC_ACT_POST, &r), LDR_A_POST);
+	assert_string_equal(ldr_action_names[LDR_A_NOTIFY_ENFORCER],
+			    "KPROBE_ACTION_NOTIFYENFORCER");
 	ldr_events__init(&ev, NULL, "n");
 	ldr_events__time(&ev, 1696629837700326678ull, t);
 	assert_string_equal(t, "2023-10-06T22:03:57.700326678Z");

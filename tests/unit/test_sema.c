@@ -499,16 +499,24 @@ static void t_in_map_lists(void **st)
 	l.name = S(f, "dangerous");
 	l.type = S(f, "syscalls");
 	VEC_PUSH(f->a, l.values, S(f, "sys_ptrace"));
+	VEC_PUSH(f->a, l.values, S(f, "i386/sys_ptrac"));
+	VEC_PUSH(f->a, l.values, S(f, "__x64_sys_bpf"));
 	VEC_PUSH(f->a, f->p->lists, l);
 	h = tracepoint(f, "raw_syscalls", "sys_enter");
-	arg(f, h, 4, ARG_INT64);
+	arg(f, h, 4, ARG_INT);
+	arg(f, h, 5, ARG_INT64);
 	s = sel(f, h);
 	marg(f, s, 4, OP_IN_MAP, "list:dangerous", "list:dangerus");
 	marg(f, s, 4, OP_IN_MAP, "1:5", "7");
+	/* a 64-bit integer on raw_syscalls: Tetragon's old form, a warning */
+	marg(f, s, 5, OP_IN_MAP, "list:dangerous", NULL);
 	assert_int_equal(run(f), -EINVAL);
-	EXPECT(f, DIAG_ERROR, "must have type 'syscall64', not 'int64'");
+	EXPECT(f, DIAG_ERROR, "must have type 'syscall64', not 'int'");
 	EXPECT(f, DIAG_ERROR, "unknown list 'dangerus'; did you mean 'dangerous'?");
-	assert_int_equal(diag_sink__errors(f->d), 2);
+	EXPECT(f, DIAG_WARNING, "with 'int64' tpc compares the raw syscall number");
+	EXPECT(f, DIAG_ERROR, "unknown syscall 'i386/sys_ptrac' in list 'dangerous': no such "
+			      "i386 syscall; did you mean 'i386/sys_ptrace'?");
+	assert_int_equal(diag_sink__errors(f->d), 3);
 }
 
 static void t_call_list(void **st)
@@ -546,7 +554,10 @@ static void t_override_where(void **st)
 	h = kprobe(f, "security_file_open", false);
 	a = action(f, sel(f, h), ACT_OVERRIDE);
 	a->arg_error = S(f, "EACCES");
-	h = kprobe(f, "sys_openat", true);
+	h = kprobe(f, "sys_openat", true); /* denied at lsm/file_open */
+	a = action(f, sel(f, h), ACT_OVERRIDE);
+	a->arg_error = S(f, "-1");
+	h = kprobe(f, "sys_dup", true); /* no LSM hook denies dup */
 	a = action(f, sel(f, h), ACT_OVERRIDE);
 	a->arg_error = S(f, "-1");
 	h = tracepoint(f, "sched", "sched_process_exec");
@@ -556,7 +567,8 @@ static void t_override_where(void **st)
 	a = action(f, sel(f, h), ACT_OVERRIDE); /* no argError */
 	assert_int_equal(run(f), -EINVAL);
 	EXPECT(f, DIAG_NOTE, "compiled as the BPF LSM hook");
-	EXPECT(f, DIAG_ERROR, "CONFIG_FUNCTION_ERROR_INJECTION");
+	EXPECT(f, DIAG_NOTE, "carried out at the BPF LSM hook 'file_open'");
+	EXPECT(f, DIAG_ERROR, "tpc knows no LSM hook that denies this syscall");
 	EXPECT(f, DIAG_ERROR, "a tracepoint observes and cannot change");
 	EXPECT(f, DIAG_ERROR, "Override needs 'argError'");
 	assert_int_equal(diag_sink__errors(f->d), 3);
@@ -681,34 +693,23 @@ static void t_unsupported(void **st)
 	struct fx *f = *st;
 	struct ast_hook *h;
 	struct ast_selector *s;
-	struct ast_action *a;
-	struct ast_option o = { .span = SP(f) };
 	struct ast_match_ns_changes nc = { .op = OP_IN };
 
 	f->opts.no_btf = true;
-	hook(f, HOOK_USDT, NULL);
 	h = hook(f, HOOK_LSM, "file_open");
-	arg(f, h, 0, ARG_CRED);
+	arg(f, h, 0, ARG_TCP_EVENT);
 	s = sel(f, h);
-	a = action(f, s, ACT_GETURL);
-	a->arg_url = S(f, "http://x");
 	action(f, s, ACT_FOLLOWFD);
 	nc.span = SP(f);
 	VEC_PUSH(f->a, s->match_namespace_changes, nc);
 	marg(f, s, 0, OP_CEL_EXPR, "x", NULL);
-	o.name = S(f, "disable-kprobe-multi");
-	o.value = S(f, "true");
-	VEC_PUSH(f->a, f->p->options, o);
 	f->p->host_selector.present = true;
 	f->p->host_selector.span = SP(f);
 	assert_int_equal(run(f), -EINVAL);
-	EXPECT(f, DIAG_ERROR, "'usdts' is not supported by tpc");
-	EXPECT(f, DIAG_ERROR, "'cred' is not supported by tpc");
-	EXPECT(f, DIAG_ERROR, "'GetUrl' is not supported by tpc");
+	EXPECT(f, DIAG_ERROR, "'tcp_event' is not supported by tpc");
 	EXPECT(f, DIAG_ERROR, "'FollowFD' is not supported by tpc: removed from Tetragon");
 	EXPECT(f, DIAG_ERROR, "'matchNamespaceChanges' is not supported by tpc");
 	EXPECT(f, DIAG_ERROR, "'CelExpr' is not supported by tpc");
-	EXPECT(f, DIAG_ERROR, "option 'disable-kprobe-multi' is not supported");
 	EXPECT(f, DIAG_ERROR, "'hostSelector' is not supported by tpc: selecting host");
 }
 

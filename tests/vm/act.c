@@ -6,6 +6,9 @@
  *   act open PATH            open=ok bytes=N | open=errno:NAME
  *   act kill PID SIG         kill=ok | kill=errno:NAME
  *   act connect IP PORT      connect=ok | connect=errno:NAME (refused is fine)
+ *   act link OLD NEW [OLD2 NEW2]  link=ok | link=errno:NAME per pair (linkat(2),
+ *                            one thread)
+ *   act symlink TARGET NEW   symlink=ok | symlink=errno:NAME (symlinkat(2))
  *   act tcpx PORT N M        a server child on 127.0.0.1:PORT reads N bytes and
  *                            answers M; this process connects, sends N, reads to
  *                            EOF: tcpx=ok cport=P got=M | tcpx=errno:NAME
@@ -21,6 +24,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/uio.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -172,6 +176,24 @@ static int do_tcpx(const char *port, long n, long m)
 	return 0;
 }
 
+/* writev PATH A B: one writev(2) of two segments (an ITER_IOVEC iterator) */
+static int do_writev(const char *path, char *a, char *b)
+{
+	struct iovec v[2] = { { a, strlen(a) }, { b, strlen(b) } };
+	int fd = open(path, O_WRONLY | O_NOCTTY);
+
+	if (fd < 0) {
+		printf("writev=errno:%s\n", ename(errno));
+		return 0;
+	}
+	if (writev(fd, v, 2) < 0)
+		printf("writev=errno:%s\n", ename(errno));
+	else
+		printf("writev=ok\n");
+	close(fd);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	const char *self = strrchr(argv[0], '/');
@@ -195,9 +217,30 @@ int main(int argc, char **argv)
 	}
 	if (argc == 4 && !strcmp(argv[1], "connect"))
 		return do_connect(argv[2], argv[3]);
+	if ((argc == 4 || argc == 6) && !strcmp(argv[1], "link")) {
+		/* a second pair: the same thread's next linkat */
+		for (int i = 2; i + 1 < argc; i += 2) {
+			if (linkat(AT_FDCWD, argv[i], AT_FDCWD, argv[i + 1], 0))
+				printf("%slink=errno:%s", i > 2 ? " " : "", ename(errno));
+			else
+				printf("%slink=ok", i > 2 ? " " : "");
+		}
+		printf("\n");
+		return 0;
+	}
+	if (argc == 4 && !strcmp(argv[1], "symlink")) {
+		if (symlinkat(argv[2], AT_FDCWD, argv[3]))
+			printf("symlink=errno:%s\n", ename(errno));
+		else
+			printf("symlink=ok\n");
+		return 0;
+	}
 	if (argc == 5 && !strcmp(argv[1], "tcpx"))
 		return do_tcpx(argv[2], atol(argv[3]), atol(argv[4]));
+	if (argc == 5 && !strcmp(argv[1], "writev"))
+		return do_writev(argv[2], argv[3], argv[4]);
 	fprintf(stderr, "usage: act exec PATH [ARG...] | open PATH | kill PID SIG | "
-			"connect IP PORT | tcpx PORT N M\n");
+			"connect IP PORT | link OLD NEW [OLD2 NEW2] | symlink TARGET NEW | tcpx PORT N M | "
+			"writev PATH A B\n");
 	return 2;
 }

@@ -124,6 +124,29 @@ if start_loader connect block-port.bpf.o; then
 	stop_loader
 fi
 
+# --- Override on syscall kprobes, carried out at the LSM hook ---------------
+# sys_linkat/sys_symlinkat match at entry and record a request that the
+# object's lsm/path_link and lsm/path_symlink programs carry out; the
+# request ends with the syscall (a second linkat of the same thread works).
+# NotifyEnforcer's argError (tracepoint sys_enter_linkat) the same way.
+echo plain >/etc/tpcvm/plain
+if start_loader linkdeny kprobe-sys-link-override.bpf.o; then
+	variant linkdeny tpc_enf_lsm0
+	check linkdeny/link-denied-eperm "link=errno:EPERM link=ok" \
+		"$($A link /etc/tpcvm/secret /etc/tpcvm/l1 /etc/tpcvm/plain /etc/tpcvm/x1)"
+	check linkdeny/other-link-ok "link=ok" "$($A link /etc/tpcvm/plain /etc/tpcvm/l2)"
+	check linkdeny/symlink-denied-eacces "symlink=errno:EACCES" \
+		"$($A symlink /etc/tpcvm/secret /etc/tpcvm/l3)"
+	check linkdeny/other-symlink-ok "symlink=ok" "$($A symlink /etc/tpcvm/plain /etc/tpcvm/l4)"
+	check linkdeny/notify-denied-eperm "link=errno:EPERM" \
+		"$($A link /etc/tpcvm/secret2 /etc/tpcvm/l5)"
+	check linkdeny/not-created "absent" \
+		"$([ -e /etc/tpcvm/l1 ] || [ -e /etc/tpcvm/l3 ] || [ -e /etc/tpcvm/l5 ] && echo present || echo absent)"
+	stop_loader
+	event linkdeny override-event '"vm-link-override"' 'KPROBE_ACTION_OVERRIDE' '/etc/tpcvm/secret"'
+	event linkdeny notify-event '"vm-notify-deny"' 'KPROBE_ACTION_NOTIFYENFORCER' '/etc/tpcvm/secret2"'
+fi
+
 # --- kprobe/fentry security_file_permission, Prefix on the canonical path ----
 for v in fentry kprobe; do
 	tag=fileperm-$v
@@ -205,6 +228,38 @@ if start_loader retargs kretprobe-return-args.bpf.o; then
 	stop_loader
 	event retargs event '"vm-kretprobe"' '/tpcvm-retargs-missing' '"int_arg":-2'
 	noevent retargs filtered '"vm-kretprobe"' '/tmp/retargs-ok'
+fi
+
+# --- tty_write: kiocb (the terminal's file) and iov_iter (the bytes) ---------
+# Tetragon's tty.yaml shape on the serial console: write(2) is ITER_UBUF on
+# 6.x, writev(2) ITER_IOVEC (two segments gathered into one buffer).
+TTY=
+for t in /dev/ttyS0 /dev/console; do [ -c $t ] && TTY=$t && break; done
+if [ -z "$TTY" ]; then
+	skip tty-write "no serial tty in the guest"
+elif start_loader tty kprobe-tty-write.bpf.o; then
+	printf 'tpcvm-tty-hit-write\n' >$TTY
+	$A writev $TTY tpcvm-tty-hit- 'vec\n' >/dev/null
+	printf 'tpcvm-tty-miss\n' >$TTY
+	stop_loader
+	# base64 of "tpcvm-tty-hit-write\n" and of "tpcvm-tty-hit-vec\n"
+	event tty ubuf '"vm-tty-write"' "\"bytes_arg\":\"$(printf 'tpcvm-tty-hit-write\n' | busybox base64)\""
+	event tty iovec '"vm-tty-write"' "\"bytes_arg\":\"$(printf 'tpcvm-tty-hit-vec\n' | busybox base64)\""
+	event tty kiocb-file '"vm-tty-write"' '"file_arg":{"path":"/dev/'
+	noevent tty lookalike '"vm-tty-write"' "$(printf 'tpcvm-tty-miss\n' | busybox base64)"
+fi
+
+# --- returnCopy: read(2)'s buffer copied at the return (fexit only) --------
+printf 'tpcvm-rc-hit-data' >/tmp/tpcvm-rc-hit
+printf 'tpcvm-rc-miss' >/tmp/tpcvm-rc-miss
+if start_loader returncopy kprobe-sys-read-returncopy.bpf.o; then
+	variant returncopy _fexit
+	cat /tmp/tpcvm-rc-hit /tmp/tpcvm-rc-miss >/dev/null
+	stop_loader
+	# the bytes the call returned, not the (empty) buffer at entry
+	event returncopy buffer '"vm-read-returncopy"' \
+		"\"bytes_arg\":\"$(printf 'tpcvm-rc-hit-data' | busybox base64)\""
+	noevent returncopy lookalike '"vm-read-returncopy"' "$(printf 'tpcvm-rc-miss' | busybox base64)"
 fi
 
 # --- stdlib kernel-module-block: init_module gets EPERM (LSM only) ----------
