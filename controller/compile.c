@@ -68,7 +68,8 @@ static int write_all(const char *path, const char *buf, size_t len)
 
 /* Read the child's output until it exits or the deadline passes; kills it
  * then.  Returns the wait status, or -ETIMEDOUT. */
-static int collect(pid_t pid, int fd, char *out, size_t outmax, size_t *outlen, double deadline)
+static int collect(pid_t pid, int fd, char *out, size_t outmax, size_t *outlen, double deadline,
+		   const volatile int *cancel)
 {
 	int st = 0;
 	bool eof = false;
@@ -80,10 +81,12 @@ static int collect(pid_t pid, int fd, char *out, size_t outmax, size_t *outlen, 
 		ssize_t n;
 		char sink[4096];
 
-		if (left <= 0) {
+		if (left <= 0 || (cancel && *cancel)) {
+			/* tpc and the clang it runs: its own process group */
+			kill(-pid, SIGKILL);
 			kill(pid, SIGKILL);
 			waitpid(pid, &st, 0);
-			return -ETIMEDOUT;
+			return left <= 0 ? -ETIMEDOUT : -ECANCELED;
 		}
 		if (poll(&p, 1, left > 1000 ? 1000 : (int)left + 1) <= 0)
 			continue;
@@ -127,7 +130,8 @@ int ctl_compile__run(const struct ctl_compile_cfg *cfg, const char *relpath, con
 	char dir[PATH_MAX], path[PATH_MAX * 2], *argv[32], *text = NULL, why[512];
 	int pipefd[2] = { -1, -1 }, err, st, argc = 0;
 	posix_spawn_file_actions_t fa;
-	bool fa_init = false;
+	posix_spawnattr_t sa;
+	bool fa_init = false, sa_init = false;
 	double t0 = now_ms();
 	size_t textlen = 0;
 	pid_t pid;
@@ -182,7 +186,14 @@ int ctl_compile__run(const struct ctl_compile_cfg *cfg, const char *relpath, con
 	posix_spawn_file_actions_adddup2(&fa, pipefd[1], 1);
 	posix_spawn_file_actions_adddup2(&fa, pipefd[1], 2);
 	posix_spawn_file_actions_addchdir_np(&fa, dir);
-	err = -posix_spawn(&pid, cfg->tpc, &fa, NULL, argv, environ);
+	if (posix_spawnattr_init(&sa)) {
+		err = -ENOMEM;
+		goto cleanup;
+	}
+	sa_init = true;
+	posix_spawnattr_setflags(&sa, POSIX_SPAWN_SETPGROUP);
+	posix_spawnattr_setpgroup(&sa, 0);
+	err = -posix_spawn(&pid, cfg->tpc, &fa, &sa, argv, environ);
 	close(pipefd[1]);
 	pipefd[1] = -1;
 	if (err) {
@@ -190,8 +201,13 @@ int ctl_compile__run(const struct ctl_compile_cfg *cfg, const char *relpath, con
 		goto cleanup;
 	}
 	st = collect(pid, pipefd[0], text, DIAG_MAX, &textlen,
-		     t0 + 1e3 * (cfg->timeout_s ? cfg->timeout_s : 120));
+		     t0 + 1e3 * (cfg->timeout_s ? cfg->timeout_s : 120), cfg->cancel);
 	res->ms = now_ms() - t0;
+	if (st == -ECANCELED) {
+		snprintf(why, sizeof(why), "stopped");
+		err = -ECANCELED;
+		goto cleanup;
+	}
 	if (st == -ETIMEDOUT) {
 		snprintf(why, sizeof(why), "tpc build did not finish within %u s",
 			 cfg->timeout_s ? cfg->timeout_s : 120);
@@ -227,6 +243,8 @@ int ctl_compile__run(const struct ctl_compile_cfg *cfg, const char *relpath, con
 cleanup:
 	if (fa_init)
 		posix_spawn_file_actions_destroy(&fa);
+	if (sa_init)
+		posix_spawnattr_destroy(&sa);
 	if (pipefd[0] >= 0)
 		close(pipefd[0]);
 	if (pipefd[1] >= 0)

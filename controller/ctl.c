@@ -22,6 +22,8 @@
 #define GROUP_PATH "/apis/cilium.io/v1alpha1"
 #define RBAC_POLICIES                                                                              \
 	"get, list and watch on tracingpolicies and tracingpoliciesnamespaced (cilium.io)"
+#define BUILD_RETRY_MS 60000
+#define RESYNC_MS 300000
 #define RBAC_STATUS "patch on tracingpolicies/status and tracingpoliciesnamespaced/status"
 
 enum kind { K_TP, K_TPN, K_N };
@@ -44,6 +46,7 @@ struct pol {
 	char *diag;
 	const char *reason; /* for a failed build */
 	double compile_ms;
+	double retry_at; /* BuildFailed (tpc could not run or timed out): build again then */
 	/* where it is published, and the result of the last sync */
 	int shard, pub_err;
 	bool pub_logged;
@@ -64,9 +67,10 @@ struct ctl {
 	struct ctl_lease *lease;
 	bool was_leader;
 	double t_leader; /* when this replica last became the leader */
+	double t_loaded; /* when the ConfigMaps were last read on purpose */
 };
 
-static volatile sig_atomic_t stop_flag;
+static volatile int stop_flag; /* set by SIGTERM/SIGINT */
 
 static void on_signal(int sig)
 {
@@ -276,7 +280,7 @@ static int on_event(void *ctx, enum kapi_ev ev, json_t *obj)
  * while tpc runs (the watch threads keep going). */
 static void build_all(struct ctl *c)
 {
-	for (;;) {
+	while (!stop_flag) {
 		struct pol *p;
 		json_t *obj = NULL;
 		enum kind kind = K_TP;
@@ -289,13 +293,15 @@ static void build_all(struct ctl *c)
 			.tmpdir = c->o->tmpdir,
 			.timeout_s = c->o->compile_timeout_s,
 			.extra = c->o->tpc_args,
+			.cancel = &stop_flag,
 		};
 		size_t srclen;
 		int err;
 
 		pthread_mutex_lock(&c->lock);
 		for (p = c->pols; p; p = p->next)
-			if (p->built_gen != p->gen || !p->gen)
+			if (p->built_gen != p->gen || !p->gen ||
+			    (p->retry_at && mono_ms() >= p->retry_at))
 				break;
 		if (p) {
 			obj = json_deep_copy(p->obj);
@@ -323,6 +329,10 @@ static void build_all(struct ctl *c)
 			err = ctl_compile__run(&cc, rel, src, srclen, &b);
 		}
 		free(src);
+		if (err == -ECANCELED) {
+			ctl_build__fini(&b);
+			return;
+		}
 		pthread_mutex_lock(&c->lock);
 		p = find_pol(c, kind, ns, name);
 		if (p && !strcmp(p->uid, uid)) {
@@ -333,6 +343,9 @@ static void build_all(struct ctl *c)
 			p->diag = b.diag;
 			b.diag = NULL;
 			p->reason = b.ok ? "Compiled" : err ? "BuildFailed" : "Invalid";
+			/* an invalid policy stays invalid; a build that could not
+			 * run (a full disk, a timeout on a busy node) is tried again */
+			p->retry_at = err ? mono_ms() + BUILD_RETRY_MS : 0;
 			if (b.ok && b.len > c->o->shard_bytes) {
 				p->built_ok = false;
 				p->reason = "TooLarge";
@@ -670,6 +683,12 @@ static void reconcile(struct ctl *c)
 		}
 		if (!c->was_leader)
 			c->t_leader = mono_ms();
+		/* read the ConfigMaps again now and then: a hand edit (or a
+		 * write nobody told us about) is put right */
+		if (mono_ms() - c->t_loaded > RESYNC_MS) {
+			c->pub.loaded = false;
+			c->t_loaded = mono_ms();
+		}
 		c->was_leader = true;
 		if (!listed)
 			continue;

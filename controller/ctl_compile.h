@@ -4,7 +4,8 @@
  * CTL_RENDER_SOURCE) to a private temporary directory as RELPATH (a name
  * that reads well in diagnostics: "tracingpolicy/NAME.yaml"), runs
  * `tpc build --format text [--sign KEY] RELPATH -o OUT` there with a
- * timeout, and returns the object's bytes with their sha256, or tpc's
+ * timeout (tpc and whatever it started, clang, are one process group,
+ * killed together), and returns the object's bytes with their sha256, or tpc's
  * diagnostics (file:line:col, source line and caret; the lines are those
  * `kubectl get -o yaml` shows) when the policy does not compile.
  *
@@ -32,6 +33,8 @@ struct ctl_compile_cfg {
 	const char *tmpdir;   /* where the private directory goes */
 	unsigned timeout_s;
 	const char *const *extra; /* more tpc build arguments (NULL-terminated), or NULL */
+	/* set when the controller stops: the build is killed (-ECANCELED) */
+	const volatile int *cancel;
 };
 
 struct ctl_build {

@@ -59,7 +59,8 @@ struct ctl_shard {
 	char name[256];
 	char rv[KAPI_RV_MAX];
 	bool exists;
-	json_t *data; /* binaryData as published: key -> base64 */
+	json_t *data;	/* binaryData as published: key -> base64 */
+	json_t *owners; /* its ownerReferences as published */
 };
 
 struct ctl_pub {
@@ -77,6 +78,11 @@ int ctl_pub__init(struct ctl_pub *p, struct kapi *k, const char *ns, const char 
 void ctl_pub__fini(struct ctl_pub *p);
 int ctl_pub__load(struct ctl_pub *p);
 int ctl_pub__sync(struct ctl_pub *p, struct ctl_pub_want *want, size_t n);
+/* The sync's plan, without writing: target[i] (new references) is what
+ * ConfigMap i holds after the first phase (an object that moves is in its
+ * old and its new place; the second phase drops the old copy); each want's
+ * shard, old, moved and err are set.  For ctl_pub__sync() and the tests. */
+int ctl_pub__plan(const struct ctl_pub *p, struct ctl_pub_want *want, size_t n, json_t **target);
 /* the shard holding key now, or -1 */
 int ctl_pub__where(const struct ctl_pub *p, const char *key);
 /* decoded size of a base64 string */

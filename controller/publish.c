@@ -44,7 +44,8 @@ int ctl_pub__init(struct ctl_pub *p, struct kapi *k, const char *ns, const char 
 	for (unsigned i = 0; i < nshards; i++) {
 		snprintf(p->shards[i].name, sizeof(p->shards[i].name), "%s-%u", prefix, i);
 		p->shards[i].data = json_object();
-		if (!p->shards[i].data) {
+		p->shards[i].owners = json_array();
+		if (!p->shards[i].data || !p->shards[i].owners) {
 			ctl_pub__fini(p);
 			return -ENOMEM;
 		}
@@ -58,7 +59,9 @@ void ctl_pub__fini(struct ctl_pub *p)
 		return;
 	for (unsigned i = 0; i < CTL_PUB_SHARDS_MAX; i++) {
 		json_decref(p->shards[i].data);
+		json_decref(p->shards[i].owners);
 		p->shards[i].data = NULL;
+		p->shards[i].owners = NULL;
 	}
 }
 
@@ -87,8 +90,12 @@ static void take(struct ctl_shard *s, json_t *cm)
 	json_t *bd = json_object_get(cm, "binaryData");
 	const char *rv = kapi_obj__rv(cm);
 
+	json_t *refs = json_object_get(json_object_get(cm, "metadata"), "ownerReferences");
+
 	json_decref(s->data);
 	s->data = json_is_object(bd) ? json_deep_copy(bd) : json_object();
+	json_decref(s->owners);
+	s->owners = json_is_array(refs) ? json_deep_copy(refs) : json_array();
 	snprintf(s->rv, sizeof(s->rv), "%s", rv ? rv : "");
 	s->exists = true;
 }
@@ -114,6 +121,8 @@ static int load_one(struct ctl_pub *p, struct ctl_shard *s)
 	if (r.status == 404) {
 		json_decref(s->data);
 		s->data = json_object();
+		json_decref(s->owners);
+		s->owners = json_array();
 		s->exists = false;
 		s->rv[0] = 0;
 		kapi_resp__fini(&r);
@@ -168,24 +177,64 @@ static const struct ctl_pub_want *find_want(const struct ctl_pub_want *w, size_t
 
 /* ownerReferences for a ConfigMap holding data: every object's policy when
  * all are TracingPolicy objects, else none (see the header) */
+static int cmp_owner(const void *a, const void *b)
+{
+	const struct ctl_pub_want *x = *(const struct ctl_pub_want *const *)a;
+	const struct ctl_pub_want *y = *(const struct ctl_pub_want *const *)b;
+
+	return strcmp(x->owner_name, y->owner_name);
+}
+
+/* sorted by name, so the same owners always compare equal */
 static json_t *owners_of(json_t *data, const struct ctl_pub_want *w, size_t n)
 {
 	json_t *refs = json_array(), *v;
+	const struct ctl_pub_want **own;
+	size_t m = 0;
 	const char *k;
 
+	own = calloc(json_object_size(data) + 1, sizeof(*own));
+	if (!own || !refs) {
+		free(own);
+		return refs;
+	}
 	json_object_foreach(data, k, v) {
 		const struct ctl_pub_want *x = find_want(w, n, k);
 
 		if (!x || !x->owner_uid) {
-			json_array_clear(refs);
-			return refs;
+			free(own);
+			return refs; /* none (see the header) */
 		}
+		own[m++] = x;
+	}
+	qsort(own, m, sizeof(*own), cmp_owner);
+	for (size_t i = 0; i < m; i++)
 		json_array_append_new(refs,
 				      json_pack("{s:s, s:s, s:s, s:s}", "apiVersion",
 						"cilium.io/v1alpha1", "kind", "TracingPolicy", "name",
-						x->owner_name, "uid", x->owner_uid));
-	}
+						own[i]->owner_name, "uid", own[i]->owner_uid));
+	free(own);
 	return refs;
+}
+
+/* does shard i need a write to hold data with these owners? */
+static bool differs(const struct ctl_pub *p, unsigned i, json_t *data, const struct ctl_pub_want *w,
+		    size_t n)
+{
+	json_t *refs;
+	bool d;
+
+	if (!p->shards[i].exists)
+		return json_object_size(data) > 0;
+	if (!json_equal(data, p->shards[i].data))
+		return true;
+	/* a policy deleted and created again under its name has a new uid:
+	 * an owner reference to the old one would let the garbage collector
+	 * delete the ConfigMap */
+	refs = owners_of(data, w, n);
+	d = !json_equal(refs, p->shards[i].owners);
+	json_decref(refs);
+	return d;
 }
 
 /* Write shard i with data: one PUT (or POST when it does not exist). */
@@ -253,26 +302,33 @@ cleanup:
 	return err;
 }
 
-int ctl_pub__sync(struct ctl_pub *p, struct ctl_pub_want *w, size_t n)
+int ctl_pub__plan(const struct ctl_pub *p, struct ctl_pub_want *w, size_t n, json_t **target)
 {
-	json_t *target[CTL_PUB_SHARDS_MAX] = { 0 }, *v;
 	size_t bytes[CTL_PUB_SHARDS_MAX];
 	const char *k;
+	json_t *v;
 	void *tmp;
-	int err = 0;
 
-	if (!p->loaded && (err = ctl_pub__load(p)))
-		return err;
 	/* start from what is published, without the keys nobody wants */
 	for (unsigned i = 0; i < p->nshards; i++) {
 		target[i] = json_deep_copy(p->shards[i].data);
 		if (!target[i]) {
-			err = -ENOMEM;
-			goto cleanup;
+			for (unsigned e = 0; e < i; e++) {
+				json_decref(target[e]);
+				target[e] = NULL;
+			}
+			return -ENOMEM;
 		}
-		json_object_foreach_safe(target[i], tmp, k, v)
-			if (!find_want(w, n, k))
+		json_object_foreach_safe(target[i], tmp, k, v) {
+			bool earlier = false;
+
+			/* a copy left in two places by an interrupted move: the
+			 * first stays (ctl_pub__where() finds that one) */
+			for (unsigned e = 0; e < i && !earlier; e++)
+				earlier = json_object_get(target[e], k) != NULL;
+			if (!find_want(w, n, k) || earlier)
 				json_object_del(target[i], k);
+		}
 		bytes[i] = data_bytes(target[i]);
 	}
 	/* updates in place while they fit */
@@ -312,27 +368,59 @@ int ctl_pub__sync(struct ctl_pub *p, struct ctl_pub_want *w, size_t n)
 		w[j].shard = (int)i;
 		w[j].moved = w[j].old >= 0;
 	}
+	return 0;
+}
+
+int ctl_pub__sync(struct ctl_pub *p, struct ctl_pub_want *w, size_t n)
+{
+	json_t *target[CTL_PUB_SHARDS_MAX] = { 0 };
+	bool written[CTL_PUB_SHARDS_MAX] = { 0 };
+	int err = 0;
+
+	if (!p->loaded && (err = ctl_pub__load(p)))
+		return err;
+	err = ctl_pub__plan(p, w, n, target);
+	if (err)
+		return err;
 	/* phase 1: every shard whose content changes; the old copies of moving
-	 * objects are still in place */
+	 * objects are still in place.  A shard the API refuses does not stop
+	 * the others (the first error is returned); a conflict does: the plan
+	 * was made from what was read. */
 	for (unsigned i = 0; i < p->nshards; i++) {
-		if (json_equal(target[i], p->shards[i].data) ||
-		    (!p->shards[i].exists && !json_object_size(target[i])))
+		int e;
+
+		written[i] = true;
+		if (!differs(p, i, target[i], w, n))
 			continue;
-		err = write_shard(p, i, target[i], w, n);
-		if (err)
+		e = write_shard(p, i, target[i], w, n);
+		written[i] = !e;
+		if (e == -EAGAIN) {
+			err = e;
 			goto cleanup;
+		}
+		if (e && !err)
+			err = e;
 	}
-	/* phase 2: the old copies of the objects that moved go */
+	/* phase 2: the old copies of the objects that moved go, once their new
+	 * place is written */
 	for (unsigned i = 0; i < p->nshards; i++) {
 		bool changed = false;
+		int e;
 
 		for (size_t j = 0; j < n; j++)
-			if (w[j].moved && w[j].old == (int)i) {
+			if (w[j].moved && w[j].old == (int)i && written[w[j].shard]) {
 				json_object_del(target[i], w[j].key);
 				changed = true;
 			}
-		if (changed && (err = write_shard(p, i, target[i], w, n)))
+		if (!changed)
+			continue;
+		e = write_shard(p, i, target[i], w, n);
+		if (e == -EAGAIN) {
+			err = e;
 			goto cleanup;
+		}
+		if (e && !err)
+			err = e;
 	}
 cleanup:
 	for (unsigned i = 0; i < p->nshards; i++)

@@ -6,7 +6,7 @@
 # golden (generated C), docs (generated policy index), layers (include and
 # call directions, scripts/check-layers.sh), deploy (Helm chart,
 # CRDs, manifests), e2e (real BPF on this kernel; root), fuzz smoke,
-# san (unit, diag, corpus, golden and the loader e2e scripts again, with
+# san (unit, diag, corpus, golden, the loader e2e scripts and the controller's again, with
 # ASan+UBSan builds from `make SAN=1` in build/san; results named san/...).
 # Usage: tests/run.sh [tier...]     TPC_UPDATE=1 rewrites golden files.
 set -u
@@ -293,6 +293,8 @@ tier_san() {
 	tier_corpus
 	tier_golden
 	tier_e2e 'loader_*'
+	# tpc-controller (its builds run the sanitized tpc too)
+	CTL=$ROOT/$sb/tpc-controller tier_e2e 'controller'
 	unset ASAN_OPTIONS UBSAN_OPTIONS TPC_SAN TPC_RUNTIME
 	if compgen -G "$SANLOG/*" >/dev/null; then
 		result FAIL "reports" "sanitizer reports in $SANLOG"

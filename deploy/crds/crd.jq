@@ -215,6 +215,20 @@ def spec:
     action: str(tpc("exec shorthand action: Block, Sigkill or Post"))
   }; "what to hook and what to do; see docs/policy-reference.md");
 
+# Written by tpc-controller through the status subresource (docs/kubernetes.md).
+def status:
+  obj({
+    observedGeneration: int("the metadata.generation the conditions describe"),
+    conditions: arr(obj({
+      type: str("Compiled"),
+      status: str("True, False or Unknown"),
+      reason: str("Compiled, Invalid (tpc's diagnostics), BuildFailed, TooLarge (over a ConfigMap's limit) or NoRoom (every object ConfigMap full)"),
+      message: str("True: the object's sha256, size and ConfigMap; False: tpc's diagnostics as file:line:col against the object as `kubectl get -o yaml` shows it"),
+      observedGeneration: int("the generation compiled"),
+      lastTransitionTime: {type: "string", format: "date-time"}
+    }; "a condition") | req(["type", "status"]); "tpc-controller's conditions")
+  }; "written by tpc-controller");
+
 def crd($kind; $plural; $singular; $short; $scope):
   {
     apiVersion: "apiextensions.k8s.io/v1",
@@ -230,12 +244,19 @@ def crd($kind; $plural; $singular; $short; $scope):
       scope: $scope,
       versions: [{
         name: "v1alpha1", served: true, storage: true,
+        subresources: {status: {}},
+        additionalPrinterColumns: [
+          {name: "STATUS", type: "string", description: "tpc-controller's Compiled condition",
+           jsonPath: ".status.conditions[?(@.type==\"Compiled\")].reason"},
+          {name: "AGE", type: "date", jsonPath: ".metadata.creationTimestamp"}
+        ],
         schema: {openAPIV3Schema: obj({
           apiVersion: {type: "string"},
           kind: {type: "string"},
           metadata: {type: "object"},
-          spec: spec
-        }; "\($kind) as tpc reads it (tpc validate / tpc build). tpc-loader does not read these objects from the API: they are compiled ahead of time; see docs/kubernetes.md") | req(["metadata", "spec"])}
+          spec: spec,
+          status: status
+        }; "\($kind) as tpc reads it (tpc validate / tpc build). tpc-controller compiles these objects and publishes the results as ConfigMaps for tpc-loader, which never reads them itself; see docs/kubernetes.md") | req(["metadata", "spec"])}
       }]
     }
   };

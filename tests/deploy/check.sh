@@ -160,11 +160,13 @@ render() {
 	fi
 }
 render default
+render no-controller --set controller.enabled=false
 render all-options -f tests/deploy/all-options.yaml
-render no-k8s --set kubernetes.enabled=false --set metrics.enabled=false \
+render no-k8s --set kubernetes.enabled=false --set metrics.enabled=false --set controller.enabled=false \
 	--set policies.source=image --set policies.image.mode=volume \
 	--set policies.image.repository=registry.example/policies --set policies.image.path=/objs
 render image-init --set policies.source=image --set policies.image.repository=registry.example/policies \
+	--set controller.enabled=false \
 	--set policies.image.path=/objs/ \
 	--set export.enabled=false --set loader.pinPath=
 
@@ -245,11 +247,11 @@ ok ds/read-only-root "root filesystem writable" default 'ctr.securityContext.rea
 ok ds/config-checksum "no checksum/config annotation (settings changes would not restart pods)" default \
 	'ds.spec.template.metadata.annotations["checksum/config"] | test("^[0-9a-f]{64}$")'
 
-ok rbac/pods-only "RBAC grants more than pods get/list/watch, or not to the DaemonSet's account" default '
-	(map(select(.kind == "Role" or .kind == "ClusterRole"))) as $roles
+ok rbac/pods-only "the loader's RBAC grants more than pods get/list/watch, or not to the DaemonSet's account" default '
+	(map(select((.kind == "Role" or .kind == "ClusterRole") and .metadata.labels["app.kubernetes.io/component"] != "controller"))) as $roles
 	| ($roles | length == 1)
 	and ($roles[0].rules == [{"apiGroups": [""], "resources": ["pods"], "verbs": ["get", "list", "watch"]}])
-	and (map(select(.kind == "RoleBinding" or .kind == "ClusterRoleBinding"))
+	and (map(select((.kind == "RoleBinding" or .kind == "ClusterRoleBinding") and .metadata.labels["app.kubernetes.io/component"] != "controller"))
 		| length == 1 and .[0].roleRef.name == $roles[0].metadata.name
 		and .[0].subjects == [{"kind": "ServiceAccount", "name": "tpc", "namespace": "tpc-test"}])
 	and any(.[]; .kind == "DaemonSet" and .spec.template.spec.serviceAccountName == "tpc")
@@ -259,9 +261,19 @@ has_args args/default default run --node-name='$(NODE_NAME)' --policy-dir=/etc/t
 	--export-file=/var/run/tpc/tpc.log --export-max-mb=10 --export-backups=5 \
 	--metrics-addr=0.0.0.0:2112 --pin=/sys/fs/bpf/tpc --mount --output=none
 lacks_args args/default-no-signature-no-filters default --require-signature --allow- --deny- --no-k8s --k8s- --cgroup
-ok policies/configmap-default "default policy volume is not the optional ConfigMap tpc-policies at --policy-dir" default '
-	any(pod.volumes[]; .name == "policies" and .configMap.name == "tpc-policies" and .configMap.optional == true)
+ok policies/configmap-default "default policy volume is not the CI ConfigMap tpc-policies and the controller's tpc-objects-0..3, all optional, projected at --policy-dir" default '
+	any(pod.volumes[]; .name == "policies" and .projected.sources == [
+		{"configMap": {"name": "tpc-policies", "optional": true}},
+		{"configMap": {"name": "tpc-objects-0", "optional": true}},
+		{"configMap": {"name": "tpc-objects-1", "optional": true}},
+		{"configMap": {"name": "tpc-objects-2", "optional": true}},
+		{"configMap": {"name": "tpc-objects-3", "optional": true}}])
 	and mounted("policies"; "/etc/tpc/policies")'
+ok policies/configmap-no-controller "without the controller the policy volume is not the optional ConfigMap tpc-policies" no-controller '
+	any(pod.volumes[]; .name == "policies" and .configMap.name == "tpc-policies" and .configMap.optional == true)
+	and mounted("policies"; "/etc/tpc/policies")
+	and (kind("Deployment") | length == 0)
+	and all(.[]; .metadata.labels["app.kubernetes.io/component"] != "controller")'
 
 has_args args/all-options all-options --require-signature=/etc/tpc/signing/ci.key.pub \
 	--export-file=/var/log/tpc/events.log --export-max-mb=50 --export-backups=3 \
@@ -279,15 +291,16 @@ ok signature/secret-mounted "the signing key Secret is not mounted where --requi
 	and mounted("signing"; "/etc/tpc/signing")'
 ok policies/configmap-created "binaryData ConfigMap not created or not mounted" all-options '
 	any(kind("ConfigMap")[]; .metadata.name == "tpc-all-objs" and .binaryData["block-netcat.bpf.o"] == "f0VMRgIBAQAAAAAAAAAAAA==")
-	and any(pod.volumes[]; .name == "policies" and .configMap.name == "tpc-all-objs")
+	and any(pod.volumes[]; .name == "policies" and .projected.sources[0].configMap.name == "tpc-all-objs")
 	and mounted("policies"; "/etc/tpc/objs")
 	and (ds.spec.template.metadata.annotations | has("checksum/policies"))'
 ok ds/host-proc "hostProc: true does not mount /proc at /host/proc" all-options '
 	any(pod.volumes[]; .name == "host-proc" and .hostPath.path == "/proc")
 	and any(ctr.volumeMounts[]; .name == "host-proc" and .mountPath == "/host/proc" and .readOnly)'
 ok rbac/custom-account "the DaemonSet and the binding do not use serviceAccount.name" all-options '
-	pod.serviceAccountName == "tpc-all-sa" and kind("ClusterRoleBinding")[0].subjects[0].name == "tpc-all-sa"
-	and kind("ServiceAccount")[0].metadata.name == "tpc-all-sa"'
+	def loader($k): kind($k) | map(select(.metadata.labels["app.kubernetes.io/component"] != "controller"));
+	pod.serviceAccountName == "tpc-all-sa" and loader("ClusterRoleBinding")[0].subjects[0].name == "tpc-all-sa"
+	and loader("ServiceAccount")[0].metadata.name == "tpc-all-sa"'
 
 ok servicemonitor/off-by-default "ServiceMonitor rendered without metrics.serviceMonitor.enabled" default \
 	'all(.[]; .kind != "ServiceMonitor")'
@@ -313,6 +326,79 @@ ok policies/image-init "policies from an image: no initContainer copying into th
 	and mounted("policies"; "/etc/tpc/policies")'
 lacks_args args/image-init-no-pin-no-export image-init --pin --export-
 
+# tpc-controller: its Deployment, least-privilege RBAC, and the ConfigMaps
+# it writes being the ones the DaemonSet projects into the policy directory
+CDEFS='def dep: map(select(.kind == "Deployment")) | if length == 1 then .[0] else error("not one Deployment") end;
+	def cpod: dep.spec.template.spec; def cctr: cpod.containers[0];
+	def ctl($k): map(select(.kind == $k and .metadata.labels["app.kubernetes.io/component"] == "controller"));
+	def arg($f): [cctr.args[] | select(startswith("--" + $f + "=")) | sub("^--" + $f + "="; "")] | first;'
+cok() { # cok TEST WHAT NAME JQ : ok with the controller definitions
+	local test=$1 what=$2 name=$3
+	shift 3
+	if jq -e -s "$DEFS $CDEFS $*" "$T/$name.jsonl" >/dev/null 2>&1; then pass "$test"; else fail "$test" "$name: $what"; fi
+}
+cok controller/deployment "no Deployment running tpc-controller unprivileged under its own account" default '
+	cpod.serviceAccountName == "tpc-controller" and cpod.automountServiceAccountToken == true
+	and cpod.securityContext.runAsNonRoot == true and cctr.securityContext.readOnlyRootFilesystem == true
+	and cctr.securityContext.allowPrivilegeEscalation == false and cctr.securityContext.capabilities.drop == ["ALL"]
+	and (cctr.securityContext.privileged // false) == false and (cpod.hostPID // false) == false
+	and all(cpod.volumes[]; .hostPath == null)
+	and any(cpod.volumes[]; .name == "tmp" and .emptyDir != null) and any(cctr.volumeMounts[]; .mountPath == "/tmp")
+	and cctr.image == "tpc-controller:'"$(cat VERSION)"'" and dep.spec.replicas == 1'
+cok controller/own-pod-labels "the DaemonSet selector matches the controller pods" default '
+	(ds.spec.selector.matchLabels) as $sel | (dep.spec.template.metadata.labels) as $l
+	| ([$sel | to_entries[] | $l[.key] == .value] | all | not)
+	and ([dep.spec.selector.matchLabels | to_entries[] | $l[.key] == .value] | all)'
+cok controller/args-default "default flags" default '
+	arg("namespace") == "$(POD_NAMESPACE)" and arg("id") == "$(POD_NAME)"
+	and arg("configmap-prefix") == "tpc-objects" and arg("configmaps") == "4"
+	and arg("configmap-bytes") == "1032192" and arg("lease") == "tpc-controller" and arg("lease-seconds") == "15"
+	and arg("tmpdir") == "/tmp" and arg("sign-key") == null and arg("label-selector") == null
+	and any(cctr.env[]; .name == "POD_NAME" and .valueFrom.fieldRef.fieldPath == "metadata.name")
+	and any(cctr.env[]; .name == "POD_NAMESPACE" and .valueFrom.fieldRef.fieldPath == "metadata.namespace")'
+cok controller/args-all-options "all-options flags, signing key Secret mounted where --sign-key points" all-options '
+	arg("label-selector") == "!tetragon.io/agent" and arg("configmap-prefix") == "tpc-all-compiled"
+	and arg("configmaps") == "2" and arg("configmap-bytes") == "500000" and arg("lease-seconds") == "20"
+	and arg("compile-timeout") == "60" and arg("sign-key") == "/etc/tpc/controller-signing/ci.key"
+	and ([cctr.args[] | select(startswith("--tpc-arg="))] == ["--tpc-arg=--kernel", "--tpc-arg=6.1"])
+	and any(cctr.args[]; . == "-v") and dep.spec.replicas == 2
+	and cctr.image == "registry.example/tpc-controller:9.9.9"
+	and any(cpod.volumes[]; .name == "signing" and .secret.secretName == "tpc-ci-signing")
+	and any(cctr.volumeMounts[]; .name == "signing" and .mountPath == "/etc/tpc/controller-signing" and .readOnly)'
+for vs in default all-options; do
+	cok "controller/rbac-least-privilege-$vs" "the controller may do more than read policies, patch their status and write its own ConfigMaps and Lease" "$vs" '
+		(ctl("ClusterRole")) as $cr | (ctl("Role")) as $r | (arg("configmap-prefix")) as $p
+		| (cpod.serviceAccountName) as $sa
+		| ([range(0; arg("configmaps") | tonumber) | "\($p)-\(.)"]) as $names
+		| ($cr | length == 1) and ($r | length == 1)
+		and $cr[0].rules == [
+			{"apiGroups": ["cilium.io"], "resources": ["tracingpolicies", "tracingpoliciesnamespaced"], "verbs": ["get", "list", "watch"]},
+			{"apiGroups": ["cilium.io"], "resources": ["tracingpolicies/status", "tracingpoliciesnamespaced/status"], "verbs": ["patch"]}]
+		and $r[0].rules == [
+			{"apiGroups": [""], "resources": ["configmaps"], "verbs": ["create"]},
+			{"apiGroups": [""], "resources": ["configmaps"], "resourceNames": $names, "verbs": ["get", "update"]},
+			{"apiGroups": ["coordination.k8s.io"], "resources": ["leases"], "verbs": ["create"]},
+			{"apiGroups": ["coordination.k8s.io"], "resources": ["leases"], "resourceNames": [arg("lease")], "verbs": ["get", "update"]}]
+		and $r[0].metadata.namespace == "tpc-test"
+		and ([ctl("ClusterRoleBinding")[], ctl("RoleBinding")[]] | length == 2 and all(.subjects == [{"kind": "ServiceAccount",
+			"name": $sa, "namespace": "tpc-test"}]))
+		and ([ctl("ClusterRoleBinding")[].roleRef.name] == [$cr[0].metadata.name])
+		and ([ctl("RoleBinding")[].roleRef | .kind + "/" + .name] == ["Role/" + $r[0].metadata.name])
+		and (pod.serviceAccountName != cpod.serviceAccountName)
+		# what the controller writes is what the loader gets
+		and ([pod.volumes[] | select(.name == "policies") | .projected.sources[1:][].configMap.name] == $names)'
+done
+if [ -x "${CTL:-$ROOT/$BUILD/tpc-controller}" ]; then
+	chelp=$("${CTL:-$ROOT/$BUILD/tpc-controller}" --help 2>&1)
+	unknown=
+	for a in $(jq -s -r "$DEFS $CDEFS cctr.args[]" "$T/all-options.jsonl" "$T/default.jsonl" 2>/dev/null | sed 's/=.*//' | sort -u); do
+		grep -qE -- "(^|[ ,])$a([ ,=]|$)" <<<"$chelp" || unknown+=" $a"
+	done
+	if [ -z "$unknown" ]; then pass controller/known-flags; else fail controller/known-flags "tpc-controller --help lacks:$unknown"; fi
+else
+	skip controller/known-flags "no tpc-controller binary"
+fi
+
 # NOTES.txt (helm template skips it): rendered through tpl in a copy of
 # the chart, for each policy source.
 cp -r "$CHART" "$T/notes-chart"
@@ -330,10 +416,14 @@ notes() { # notes TEST PATTERN [helm args]: the rendered NOTES say PATTERN
 	fi
 }
 notes notes/configmap "kubectl -n tpc-test create configmap tpc-policies --from-file=out/"
+notes notes/controller "publishes it in ConfigMaps tpc-objects-0..3"
+notes notes/controller-selector "every TracingPolicy matching '!tetragon.io/agent'" --set 'controller.labelSelector=!tetragon.io/agent'
 notes notes/image "objects come from image registry.example/p:1 (initContainer)" \
-	--set policies.source=image --set policies.image.repository=registry.example/p --set policies.image.tag=1
-notes notes/hostpath "objects are read from /var/lib/tpc/policies on each node" --set policies.source=hostPath
-notes notes/signature "are refused (--require-signature)" --set signature.enabled=true --set signature.publicKey=k
+	--set controller.enabled=false --set policies.source=image --set policies.image.repository=registry.example/p --set policies.image.tag=1
+notes notes/hostpath "objects are read from /var/lib/tpc/policies on each node" --set policies.source=hostPath \
+	--set controller.enabled=false
+notes notes/signature "are refused (--require-signature)" --set signature.enabled=true --set signature.publicKey=k \
+	--set controller.signing.existingSecret=s
 
 # Values the schema or the templates must refuse.
 refuse() { # refuse TEST PATTERN [helm args]: helm template fails, saying PATTERN
@@ -350,9 +440,16 @@ refuse() { # refuse TEST PATTERN [helm args]: helm template fails, saying PATTER
 refuse values/typo "Additional property ringkb" --set loader.ringkb=512
 refuse values/ring-power-of-two "ringKb" --set loader.ringKb=300
 refuse values/event-type "eventTypes" --set 'export.allowList.eventTypes={process_bogus}'
-refuse values/signature-needs-key "signature.publicKey" --set signature.enabled=true
+refuse values/signature-needs-key "signature.publicKey" --set signature.enabled=true \
+	--set controller.signing.existingSecret=s
+refuse values/signature-needs-controller-key "controller.signing.existingSecret" --set signature.enabled=true \
+	--set signature.publicKey=k
+refuse values/controller-needs-configmap "controller.enabled needs policies.source=configMap" \
+	--set policies.source=hostPath
+refuse values/controller-typo "Additional property configmaps" --set controller.configmaps=3
+refuse values/controller-too-many "configMaps" --set controller.configMaps=65
 refuse values/image-volume-kube-version "needs Kubernetes 1.31" --kube-version 1.30.0 \
-	--set policies.source=image --set policies.image.repository=r --set policies.image.mode=volume
+	--set controller.enabled=false --set policies.source=image --set policies.image.repository=r --set policies.image.mode=volume
 
 # The chart packages (what `helm push` or a chart repository would carry),
 # with its CRDs.
@@ -409,7 +506,7 @@ live_loader() {
 	local port=$((20000 + $$ % 20000)) pin=/sys/fs/bpf/tpc-deploy-test-$$ pid a i cmd=()
 	mkdir -p "$T/live-policies" "$T/live-export"
 	cp "$T/shipped.bpf.o" "$T/live-policies/helm-observe.bpf.o"
-	render live --set kubernetes.enabled=false --set policies.source=hostPath \
+	render live --set kubernetes.enabled=false --set policies.source=hostPath --set controller.enabled=false \
 		--set policies.mountPath="$T/live-policies" \
 		--set export.hostPath="$T/live-export" --set loader.pinPath="$pin" --set metrics.port=$port
 	while IFS= read -r a; do
@@ -491,7 +588,7 @@ else
 	fail manifests/fresh "stale: run make deploy-manifests ($(head -c 300 "$T/man.diff" "$T/gen-man.err"))"
 fi
 if "$Y2J" deploy/manifests/tpc.yaml >"$T/man.jsonl" &&
-	[ "$(jq -r .kind "$T/man.jsonl" | sort | tr '\n' ' ')" = "ClusterRole ClusterRoleBinding ConfigMap DaemonSet Service ServiceAccount " ]; then
+	[ "$(jq -r .kind "$T/man.jsonl" | sort | tr '\n' ' ')" = "ClusterRole ClusterRole ClusterRoleBinding ClusterRoleBinding ConfigMap DaemonSet Deployment Role RoleBinding Service ServiceAccount ServiceAccount " ]; then
 	pass manifests/objects
 else
 	fail manifests/objects "deploy/manifests/tpc.yaml: $(jq -r .kind "$T/man.jsonl" 2>&1 | tr '\n' ' ')"

@@ -13,14 +13,17 @@
 #  - a TracingPolicyNamespaced: its own key, no owner reference; the
 #    TracingPolicy's ConfigMap is owned by it;
 #  - a policy labelled for Tetragon: left alone (--label-selector);
-#  - objects split across ConfigMaps (small --configmap-bytes), and one that
-#    fits nowhere: Compiled=False NoRoom, published once room is freed;
-#  - MODIFIED: the new generation's object replaces the old one;
+#  - objects split across ConfigMaps (small --configmap-bytes), one that
+#    fits nowhere: Compiled=False NoRoom, published once room is freed; one
+#    larger than a ConfigMap: TooLarge;
+#  - MODIFIED: the new generation's object replaces the old one; deleted
+#    and created again: the same bytes, the owner reference renewed;
 #  - faults: a 409 on the ConfigMap update (reread, retried), a 410 relist
 #    with 401s on the way (no write, no deletion), a dropped watch
 #    (reconnects, later events applied), a 403 on the status patch
 #    (retried);
-#  - DELETED: its key removed; SIGTERM: exit 0 and the lease released.
+#  - DELETED: its key removed; SIGTERM: exit 0 and the lease released;
+#  - a tpc that hangs: killed at the timeout, BuildFailed.
 # Prints the time from each watch event to the ConfigMap write.
 # e2e-timeout: 400
 set -u
@@ -259,6 +262,25 @@ check selector-ignored test -z "$(where tp.ctl-t.bpf.o)"
 check selector-no-status test -z "$(cond ctl-t)"
 check selector-query jqf '[.[] | select(.path | endswith("/tracingpolicies"))] | all(.query.labelSelector == "!tetragon.io/agent")' "$K/req.jsonl"
 
+# deleted and created again under its name: the same bytes (uid, generation
+# and creationTimestamp are not in the source), the owner reference names
+# the new uid (an old one would let the garbage collector delete the
+# ConfigMap)
+uid_old=$(policy ctl-a | jq -r .metadata.uid)
+ctl_json delete '{"kind": "TracingPolicy", "name": "ctl-a"}'
+ctl apply "$T/src/a.yaml" >/dev/null
+uid_new=$(policy ctl-a | jq -r .metadata.uid)
+owned_by_new() {
+	local cm
+	cm=$(where tp.ctl-a.bpf.o)
+	[ -n "$cm" ] && jqe --arg u "$uid_new" '[.metadata.ownerReferences[]?.uid] == [$u]' "$(get configmaps $NS "$cm")"
+}
+until_true 30 'owned_by_new && jqe ".status == \"True\"" "$(cond ctl-a)"'
+check recreated-new-uid test "$uid_new" != "$uid_old"
+check recreated-owner-reference-renewed owned_by_new
+object tp.ctl-a.bpf.o "$T/a3.pub.o"
+check recreated-same-bytes cmp -s "$T/a3.pub.o" "$T/a.pub.o"
+
 # ADDED by the watch, but both ConfigMaps are full: NoRoom
 t0=$(now_s)
 ctl apply "$T/src/c.yaml" >/dev/null
@@ -266,8 +288,34 @@ until_true 30 'test -n "$(cond ctl-c shop)"'
 check no-room-status jqe '.status == "False" and .reason == "NoRoom"' "$(cond ctl-c shop)"
 check no-room-not-published test -z "$(where tpn.shop.ctl-c.bpf.o)"
 
+# an object over one ConfigMap's budget: TooLarge, never published
+cat >"$T/src/big.yaml" <<'EOF2'
+apiVersion: cilium.io/v1alpha1
+kind: TracingPolicyNamespaced
+metadata:
+  name: ctl-big
+  namespace: shop
+spec:
+  kprobes:
+  - call: sys_openat
+    syscall: true
+    args:
+    - index: 1
+      type: string
+  - call: sys_unlinkat
+    syscall: true
+    args:
+    - index: 1
+      type: string
+EOF2
+ctl apply "$T/src/big.yaml" >/dev/null
+until_true 30 'test -n "$(cond ctl-big shop)"'
+check too-large-status jqe '.status == "False" and .reason == "TooLarge" and
+	(.message | test("^the object is [0-9]+ bytes, over the 50000 bytes a ConfigMap may hold"))' "$(cond ctl-big shop)"
+check too-large-not-published test -z "$(where tpn.shop.ctl-big.bpf.o)"
+
 # MODIFIED: generation 2 replaces the object
-before=$(get configmaps $NS "$cm_a" | jq -r '.binaryData["tp.ctl-a.bpf.o"]')
+before=$(get configmaps $NS "$(where tp.ctl-a.bpf.o)" | jq -r '.binaryData["tp.ctl-a.bpf.o"]')
 t0=$(now_s)
 ctl apply "$T/src/a2.yaml" >/dev/null
 until_true 30 'jqe '\''.observedGeneration == 2'\'' "$(cond ctl-a)"'
@@ -352,6 +400,26 @@ rc=$?
 CPID=
 check sigterm-exit-0 test "$rc" = 0
 check sigterm-lease-released test "$(get leases $NS tpc-controller | jq -r .spec.holderIdentity)" = ""
+# a tpc that hangs: killed at --compile-timeout, BuildFailed (retried
+# later, unlike an invalid policy), no process left behind
+SLEEP=98$$
+printf '#!/bin/sh\nsleep %s &\nwait\n' $SLEEP >"$T/slow-tpc"
+chmod +x "$T/slow-tpc"
+"$CTL" --k8s-api "$API" --k8s-ca "$K/ca.crt" --k8s-token-file "$K/token" --namespace tpc-slow \
+	--id ctl-slow-$$ --tpc "$T/slow-tpc" --tmpdir "$T" --lease-seconds 3 --compile-timeout 1 \
+	--label-selector '!tetragon.io/agent' >/dev/null 2>"$T/slow.err" &
+CPID=$!
+until_true 40 'jqe ".reason == \"BuildFailed\"" "$(cond ctl-c shop)"'
+check timeout-build-failed jqe '.status == "False" and .reason == "BuildFailed" and
+	(.message | test("did not finish within 1 s"))' "$(cond ctl-c shop)"
+t0=$(now_s)
+kill -TERM "$CPID"
+wait "$CPID"
+rc=$?
+CPID=
+check timeout-sigterm-during-build test "$rc" = 0 -a "$(echo "$(now_s) - $t0 < 3" | bc)" = 1
+check timeout-process-group-killed test -z "$(pgrep -fx "sleep $SLEEP")"
+check timeout-no-temporary-left test -z "$(ls -d "$T"/tpc-controller.* 2>/dev/null)"
 t_first=$(grep -o 'published tp.ctl-a.bpf.o in ConfigMap [^ ]*: [0-9]* bytes, sha256 [0-9a-f]*, [0-9]* ms after the watch event or the leadership (compile [0-9]* ms)' "$T/ctl.err" | head -1)
 echo "# controller: $t_first"
 echo "# controller: watch event to ConfigMap: modified ${ms_mod} ms, added after a delete ${ms_c} ms, namespaced after a dropped watch ${ms_n} ms"

@@ -34,30 +34,6 @@ policy a1 "$T/va" && policy a2 "$T/va" "$T/vc" && policy b "$T/vb" ||
 	{ fail build "$(tail -3 "$T/build.log")"; exit 1; }
 printf 'not an elf at all\n' >"$T/src/junk.bpf.o"
 
-# publish KEY=FILE... : one kubelet AtomicWriter update of $VOL to exactly
-# these keys
-publish() {
-	local ts old kv key keys=
-	ts=$(mktemp -d "$VOL/..$(date +%Y_%m_%d_%H_%M_%S).XXXXXXXXX")
-	for kv in "$@"; do
-		key=${kv%%=*}
-		cp "${kv#*=}" "$ts/$key"
-		keys="$keys $key"
-	done
-	chmod 755 "$ts"
-	old=$(readlink "$VOL/..data" 2>/dev/null)
-	ln -s "${ts##*/}" "$VOL/..data_tmp"
-	mv -T "$VOL/..data_tmp" "$VOL/..data"
-	for key in $keys; do
-		[ -L "$VOL/$key" ] || ln -s "..data/$key" "$VOL/$key"
-	done
-	for f in "$VOL"/*; do
-		key=${f##*/}
-		case " $keys " in *" $key "*) ;; *) rm -f "$f" ;; esac
-	done
-	[ -n "$old" ] && rm -rf "${VOL:?}/$old"
-	return 0
-}
 rc_of() {
 	"$T/$1" >/dev/null 2>&1
 	echo $?
@@ -71,7 +47,7 @@ until_rc() {
 	return 1
 }
 
-publish a.bpf.o="$T/src/a1.bpf.o"
+kubelet_publish "$VOL" a.bpf.o="$T/src/a1.bpf.o"
 if ! start_loader --policy-dir "$VOL"; then
 	fail start "$(tail -3 "$LERR")"
 	exit 1
@@ -87,7 +63,7 @@ loop=$!
 EXTRA_PIDS=$loop
 sleep 0.3
 t0=$(date +%s%N)
-publish a.bpf.o="$T/src/a2.bpf.o" b.bpf.o="$T/src/b.bpf.o"
+kubelet_publish "$VOL" a.bpf.o="$T/src/a2.bpf.o" b.bpf.o="$T/src/b.bpf.o"
 until_rc vc 137
 t1=$(date +%s%N)
 wait_for "$LERR" "loaded 'b.bpf.o'"
@@ -115,7 +91,7 @@ a2_ids=$(loaded_ids "$LERR" a.bpf.o)
 b_ids=$(loaded_ids "$LERR" b.bpf.o)
 
 # swap 2: a removed, b the same bytes, a bad object added
-publish b.bpf.o="$T/src/b.bpf.o" c.bpf.o="$T/src/junk.bpf.o"
+kubelet_publish "$VOL" b.bpf.o="$T/src/b.bpf.o" c.bpf.o="$T/src/junk.bpf.o"
 wait_for "$LERR" "removed 'a.bpf.o'"
 check swap-removed-logged grep -q "removed 'a.bpf.o'" "$LERR"
 check swap-removed-detached ids_gone $a2_ids

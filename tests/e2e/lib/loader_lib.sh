@@ -184,3 +184,33 @@ k8s_api_certs() {
 			-days 1 -extfile ext.cnf
 	) >"$1/openssl.log" 2>&1
 }
+
+# kubelet_publish DIR KEY=FILE... : one update of DIR as the kubelet's
+# AtomicWriter makes it for a ConfigMap or projected volume, to exactly
+# these keys: the files in a new ..<timestamp> directory, ..data_tmp
+# renamed over ..data, symlinks KEY -> ..data/KEY added for new keys and
+# removed for dropped ones, the old directory deleted
+kubelet_publish() {
+	local vol=$1 ts old kv key keys= f
+	shift
+	ts=$(mktemp -d "$vol/..$(date +%Y_%m_%d_%H_%M_%S).XXXXXXXXX")
+	for kv in "$@"; do
+		key=${kv%%=*}
+		cp "${kv#*=}" "$ts/$key"
+		keys="$keys $key"
+	done
+	chmod 755 "$ts"
+	old=$(readlink "$vol/..data" 2>/dev/null)
+	ln -s "${ts##*/}" "$vol/..data_tmp"
+	mv -T "$vol/..data_tmp" "$vol/..data"
+	for key in $keys; do
+		[ -L "$vol/$key" ] || ln -s "..data/$key" "$vol/$key"
+	done
+	for f in "$vol"/*; do
+		[ -e "$f" ] || [ -L "$f" ] || continue
+		key=${f##*/}
+		case " $keys " in *" $key "*) ;; *) rm -f "$f" ;; esac
+	done
+	[ -n "$old" ] && rm -rf "${vol:?}/$old"
+	return 0
+}

@@ -119,3 +119,22 @@ with fromYaml.
 {{- end }}
 {{- toYaml $s }}
 {{- end }}
+
+{{/* tpc-controller: its name, pod labels (a name of its own, so the
+DaemonSet's selector never matches its pods) and the object ConfigMaps */}}
+{{- define "tpc.controllerName" -}}
+{{- printf "%s-controller" (include "tpc.fullname" . | trunc 52 | trimSuffix "-") }}
+{{- end }}
+
+{{- define "tpc.controllerSelectorLabels" -}}
+app.kubernetes.io/name: {{ printf "%s-controller" (include "tpc.name" . | trunc 52 | trimSuffix "-") }}
+app.kubernetes.io/instance: {{ .Release.Name }}
+{{- end }}
+
+{{- define "tpc.objectsPrefix" -}}
+{{- default (printf "%s-objects" (include "tpc.fullname" . | trunc 50 | trimSuffix "-")) .Values.controller.configMapPrefix }}
+{{- end }}
+
+{{- define "tpc.controllerSigningSecret" -}}
+{{- .Values.controller.signing.existingSecret }}
+{{- end }}
