@@ -171,4 +171,3 @@ int tpc_p1_tracepoint(void *ctx)
 	tpc_p1(ctx, 0);
 	return 0;
 }
-

@@ -207,4 +207,3 @@ int tpc_p2_kprobe(struct pt_regs *ctx)
 	tpc_p2(ctx, 1);
 	return 0;
 }
-

@@ -195,4 +195,3 @@ int tpc_p0_raw_tp(u64 *ctx)
 	tpc_p0(ctx, 0);
 	return 0;
 }
-
