@@ -1,5 +1,6 @@
 #!/bin/bash
-# The kernel matrix (tests/vm/run.sh: Debian 6.1 and 6.12 under qemu) as an
+# e2e-timeout: 1800
+# The kernel matrix (tests/vm/run.sh: Debian 5.10, 6.1 and 6.12 under qemu) as an
 # e2e tier, plus `tpc verify` on a VM kernel and the host. SKIP with a reason
 # when qemu, busybox-static or the kernel packages are not available, or when
 # TPC_SKIP_VM=1.

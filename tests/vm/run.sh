@@ -12,7 +12,7 @@ ROOT=$PWD
 B=${OUTPUT:-build}
 VMDIR=$B/vm
 KERNELS=${*:-${TPC_VM_KERNELS:-5.10 6.1 6.12}}
-TMO=${TPC_VM_TIMEOUT:-600}
+TMO=${TPC_VM_TIMEOUT:-1200} # per guest; TCG on a loaded 2-core machine
 PASS=0 FAIL=0 SKIP=0
 declare -A KP KF KS KT
 mkdir -p "$VMDIR"
