@@ -31,12 +31,6 @@
 #ifndef TPC_NET_BPF_H
 #define TPC_NET_BPF_H
 
-/* Workload scope of the owner: bit i is "the owner was in scope map i"
- * (tpc_scope__in), evaluated in process context when the owner is
- * recorded. Generated code whose object has scope maps defines
- * tpc_net__scope_bits() (and TPC_NET_HAVE_SCOPE) before including this;
- * without scope maps the owner's scope is 0 and never read. */
-#ifndef TPC_NET_HAVE_SCOPE
 /* The cookie of a kernel socket, as bpf_get_socket_cookie() gives it to the
  * cgroup programs that recorded its owner. Tracing programs may call that
  * helper only since 5.12 (5.10: "unknown func"); there the field itself,
@@ -47,6 +41,12 @@
 #define tpc_sk_cookie(sk) ((u64)BPF_CORE_READ((struct sock *)(sk), __sk_common.skc_cookie.counter))
 #endif
 
+/* Workload scope of the owner: bit i is "the owner was in scope map i"
+ * (tpc_scope__in), evaluated in process context when the owner is
+ * recorded. Generated code whose object has scope maps defines
+ * tpc_net__scope_bits() (and TPC_NET_HAVE_SCOPE) before including this;
+ * without scope maps the owner's scope is 0 and never read. */
+#ifndef TPC_NET_HAVE_SCOPE
 TPC_INLINE u64 tpc_net__scope_bits(void)
 {
 	return 0;
