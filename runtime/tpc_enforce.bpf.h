@@ -64,6 +64,19 @@ TPC_INLINE int tpc_enforce__verdict(u32 hook)
 	return -err;
 }
 
+/* An earlier LSM's denial, kept, bounded as 6.12's verifier wants an LSM
+ * program's return: [-MAX_ERRNO, 0]. The barrier keeps clang from folding
+ * the two tests into one unsigned compare the verifier may not follow. */
+TPC_INLINE int tpc_enforce__keep(int prev)
+{
+	if (prev > 0)
+		return -1;
+	barrier_var(prev);
+	if (prev < -4095)
+		return -1;
+	return prev;
+}
+
 TPC_INLINE void tpc_enforce__clear(void)
 {
 	u64 k = bpf_get_current_pid_tgid();

@@ -1559,7 +1559,7 @@ static void emit_enforcers(FILE *out, const struct ir_object *o)
 		fprintf(out,
 			"/* a rule's deny request is carried out here */\n"
 			"SEC(\"lsm/%s\")\nint tpc_enf_lsm%zu(u64 *ctx)\n{\n"
-			"\tint prev = (int)ctx[%d];\n\n\tif (prev)\n\t\treturn prev;\n"
+			"\tint prev = (int)ctx[%d];\n\n\tif (prev)\n\t\treturn tpc_enforce__keep(prev);\n"
 			"\treturn tpc_enforce__verdict(%zu);\n}\n\n",
 			o->enf_hooks.v[i].lsm, i, o->enf_hooks.v[i].nargs, i);
 	for (size_t i = 0; i < o->enf_exits.n; i++)

@@ -25,6 +25,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -123,6 +124,11 @@ static int udp(const char *ip, int port)
 
 int main(int argc, char **argv)
 {
+	/* kernels before 5.11 charge BPF maps and programs to RLIMIT_MEMLOCK
+	 * and fail BPF_PROG_LOAD with EPERM past it (5.10's default: 64 KiB) */
+	struct rlimit rl = { RLIM_INFINITY, RLIM_INFINITY };
+
+	setrlimit(RLIMIT_MEMLOCK, &rl);
 	if (argc == 3 && !strcmp(argv[1], "setuid")) {
 		uid_t u = (uid_t)atoi(argv[2]);
 
