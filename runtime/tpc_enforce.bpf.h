@@ -52,7 +52,7 @@ TPC_INLINE int tpc_enforce__verdict(u32 hook)
 {
 	u64 k = bpf_get_current_pid_tgid();
 	struct tpc_enforce_req *r = bpf_map_lookup_elem(&tpc_enforce, &k);
-	int err;
+	int err, zero;
 
 	if (!r || !(r->hooks & (1ull << (hook & 63))))
 		return 0;
@@ -61,7 +61,11 @@ TPC_INLINE int tpc_enforce__verdict(u32 hook)
 	err = r->err;
 	if (err <= 0 || err > 4095)
 		return -1;
-	return -err;
+	/* 0 - err, not -err: 6.12's verifier loses a register's bounds on
+	 * BPF_NEG but keeps them through BPF_SUB */
+	zero = 0;
+	barrier_var(zero);
+	return zero - err;
 }
 
 /* An earlier LSM's denial, kept, bounded as 6.12's verifier wants an LSM

@@ -753,6 +753,15 @@ have_slot:
 				/* runtime/tpc_str.bpf.h searches for at most 64 bytes */
 				char *lc;
 
+				/* the search is two nested bpf_loop() walks; 5.10's
+				 * verifier gives up on the bounded-loop form ("8193
+				 * jumps is too complex"), measured in tests/vm */
+				if (L->o->no_bpf_loop) {
+					LERR(L, v->span,
+					     "SubString needs the bpf_loop helper (Linux 5.17); "
+					     "the target kernel lacks it");
+					return NULL;
+				}
 				if (!v->len || v->len > TPC_SUBSTR_MAX) {
 					LERR(L, v->span, "SubString values are 1 to %d bytes",
 					     TPC_SUBSTR_MAX);

@@ -158,3 +158,9 @@ out=$("$TPC" validate --kernel 5.10 --kernel 6.1 examples/dns-http-observe.yaml 
 rc=$?
 [ $rc = 1 ] && grep -q "error: \[5.10\] tpcNetwork 'dns' needs the bpf_loop helper (Linux 5.17)" <<<"$out" &&
 	! grep -q '\[6.1\]' <<<"$out" && ok debian/5.10-dns-refused || bad debian/5.10-dns-refused "exit $rc: $out"
+# SubString's nested walks need bpf_loop too (5.10: "too complex" as a
+# bounded loop): refused at the value, for 5.10 only
+out=$("$TPC" validate --kernel 5.10 --kernel 6.1 tests/corpus/kprobe-substring.yaml 2>&1)
+rc=$?
+[ $rc = 1 ] && grep -q "kprobe-substring.yaml:20:18: error: \[5.10\] SubString needs the bpf_loop helper" <<<"$out" &&
+	! grep -q '\[6.1\]' <<<"$out" && ok debian/5.10-substring-refused || bad debian/5.10-substring-refused "exit $rc: $out"
