@@ -73,7 +73,7 @@ fi
 # it has none, and nothing is posted (the workloads match no policy).
 T=$B/stdlib-cost-smoke.tsv
 rm -f "$T"
-BENCH_QUICK=1 BENCH_PARTS=stdlib STDLIB_COST=$T RESULTS=$B/smoke-stdlib.json \
+BENCH_QUICK=1 BENCH_NO_BPFTRACE=1 BENCH_PARTS=stdlib STDLIB_COST=$T RESULTS=$B/smoke-stdlib.json \
 	BENCH_STDLIB_POLICIES="stdlib-policies/process/reverse-shell-tools.yaml stdlib-policies/process/deleted-binary-exec.yaml stdlib-policies/network/cloud-metadata.yaml stdlib-policies/privileges/kernel-module-block.yaml" \
 	bash bench/run.sh >"$B/smoke-stdlib.log" 2>&1
 std_row() { # POLICY PROGRAM: measured, with a floor and a ratio, no events
@@ -97,7 +97,7 @@ else
 fi
 
 # compile part: tpc build against the bare clang command on the same C
-out=$(BENCH_QUICK=1 BENCH_PARTS=compile BENCH_COMPILE_ROUNDS=1 BENCH_COMPILE_POLICIES=examples/block-netcat.yaml \
+out=$(BENCH_QUICK=1 BENCH_NO_BPFTRACE=1 BENCH_PARTS=compile BENCH_COMPILE_ROUNDS=1 BENCH_COMPILE_POLICIES=examples/block-netcat.yaml \
 	RESULTS=$B/smoke-compile.json bash bench/run.sh 2>&1)
 R=$B/smoke-compile.json
 DUMPED=
