@@ -6,7 +6,8 @@
 # every case as the evaluator. A failure is minimised (minimise.py) into
 # build/difftest/fail-SEED-min and fails the run.
 #
-# usage: tests/difftest/run.sh [--seconds N] [--seed S] [--cases N]
+# usage: tests/difftest/run.sh [--seconds N] [--seed S] [--cases N] [--bundles N]
+#   --bundles N  at most N bundles (seeds S..S+N-1): a reproducible run
 #   --seconds N  time budget (default 90)
 #   --seed S     first seed (default: from the date, printed; seeds S, S+1, ...)
 #   --cases N    cases per bundle (default 200)
@@ -21,12 +22,14 @@ OBJLOAD=$(dirname "$TPC")/tests/objload
 SECONDS_BUDGET=90
 SEED=$(date +%s)
 NCASES=200
+MAX_BUNDLES=0 # 0: as many as the budget allows
 while [ $# -gt 0 ]; do
 	case $1 in
 	--seconds) SECONDS_BUDGET=$2; shift 2 ;;
 	--seed) SEED=$2; shift 2 ;;
 	--cases) NCASES=$2; shift 2 ;;
-	*) echo "usage: $0 [--seconds N] [--seed S] [--cases N]" >&2; exit 2 ;;
+	--bundles) MAX_BUNDLES=$2; shift 2 ;;
+	*) echo "usage: $0 [--seconds N] [--seed S] [--cases N] [--bundles N]" >&2; exit 2 ;;
 	esac
 done
 if [ "$(id -u)" != 0 ]; then
@@ -71,6 +74,7 @@ done
 seed=$SEED
 echo "difftest: seeds from $SEED, budget ${SECONDS_BUDGET}s" >&2
 while [ $(($(date +%s) - start)) -lt "$SECONDS_BUDGET" ]; do
+	[ "$MAX_BUNDLES" -gt 0 ] && [ "$seed" -ge $((SEED + MAX_BUNDLES)) ] && break
 	d=$WORK/seed-$seed
 	rm -rf "$d"
 	python3 tests/difftest/gen.py "$seed" "$d" --cases "$NCASES"
