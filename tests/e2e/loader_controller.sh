@@ -112,7 +112,9 @@ if until_rc vb 137 60; then
 else
 	fail modify-enforced "vb exits $(rc_of vb)"
 fi
-check modify-replaced grep -q "replaced 'tp.e2e-apply.bpf.o'" "$LERR"
+# the loader logs the replacement after the old copy is drained and
+# destroyed, which can come after the kill (seconds under ASan): wait for it
+check modify-replaced wait_for "$LERR" "replaced 'tp.e2e-apply.bpf.o'" 100
 check modify-old-detached ids_gone $ids1
 check modify-old-binary-runs until_rc va 0 5
 ids2=$(loaded_ids "$LERR" tp.e2e-apply.bpf.o)
