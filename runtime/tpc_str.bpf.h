@@ -144,7 +144,7 @@ static long tpc_str__substr_step(u32 i, void *ctx)
 		return 1;
 	x->pos = i;
 	x->ok = true;
-	tpc_loop(x->nlen, tpc_str__substr_byte, x);
+	bpf_loop(x->nlen, tpc_str__substr_byte, x, 0);
 	if (!x->ok)
 		return 0;
 	x->found = true;
@@ -158,7 +158,7 @@ TPC_INLINE bool tpc_str__contains(struct tpc_substr *x, const char *buf, int len
 	x->buf = buf;
 	x->len = len;
 	x->found = false;
-	tpc_loop(len - x->nlen + 1, tpc_str__substr_step, x);
+	bpf_loop(len - x->nlen + 1, tpc_str__substr_step, x, 0);
 	return x->found;
 }
 
