@@ -182,6 +182,15 @@ $(SYSCALL_TABLE): scripts/gen-syscalls.sh
 	$(Q)mkdir -p $(@D)
 	$(Q)bash scripts/gen-syscalls.sh $@
 $(OUTPUT)/compiler/base/syscalls.o: $(SYSCALL_TABLE)
+# The program skeletons (templates/*.tpl) compiled into tpc as C, so tpc is
+# one file that runs from any directory; an unknown placeholder fails here.
+TEMPLATES   := $(sort $(wildcard templates/*.tpl))
+TEMPLATES_H := $(OUTPUT)/gen/tpc_templates.h
+$(TEMPLATES_H): scripts/gen-templates.sh templates/placeholders $(TEMPLATES)
+	$(call msg,GEN,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)bash scripts/gen-templates.sh $@ templates
+$(OUTPUT)/compiler/emit/emit.o: $(TEMPLATES_H)
 # The same base sensor for kernels without bpf_loop() (5.10): the loader
 # opens tpc_base's skeleton with these ELF bytes there (core/run.c).
 $(OUTPUT)/loader/base_legacy.bpf.o: loader/bpf/base.bpf.c loader/bpf/path.bpf.h runtime/include/tpc_abi.h $(VMLINUX_H)

@@ -78,6 +78,45 @@ tier_diag() {
 	done
 }
 
+# templates/: every skeleton is filled by the emitter (a template whose
+# name is not in the tpc binary is never emitted), and the generator
+# refuses a placeholder that is not in templates/placeholders and a stray
+# '@' (a build error of tpc).
+tier_templates() {
+	local t name unused= tmp
+	for t in templates/*.tpl; do
+		name=${t##*/}
+		name=${name%.tpl}
+		# an unused static inline tpl_NAME__emit() leaves no text in tpc
+		grep -qaF "templates/$name.tpl" "$TPC" || unused+=" $name"
+	done
+	if [ -z "$unused" ]; then
+		result PASS "golden/templates/used"
+	else
+		result FAIL "golden/templates/used" "never emitted:$unused"
+	fi
+	tmp=$(mktemp -d)
+	cp templates/* "$tmp"/
+	if ! bash scripts/gen-templates.sh "$tmp/ok.h" "$tmp" 2>"$LOG/templates.stderr"; then
+		result FAIL "golden/templates/generator" "the tree's templates: $(head -1 "$LOG/templates.stderr")"
+	else
+		printf 'int @NAME@(void) { return @NOSUCH@; }\n' >"$tmp/bad.tpl"
+		if bash scripts/gen-templates.sh "$tmp/bad.h" "$tmp" 2>"$LOG/templates.stderr" ||
+			! grep -q 'bad.tpl:1: error: unknown placeholder @NOSUCH@' "$LOG/templates.stderr" ||
+			[ -e "$tmp/bad.h" ]; then
+			result FAIL "golden/templates/generator" "an unknown placeholder passed"
+		else
+			printf 'a@b\n' >"$tmp/bad.tpl"
+			if bash scripts/gen-templates.sh "$tmp/bad.h" "$tmp" 2>/dev/null; then
+				result FAIL "golden/templates/generator" "a stray @ passed"
+			else
+				result PASS "golden/templates/generator"
+			fi
+		fi
+	fi
+	rm -rf "$tmp"
+}
+
 tier_corpus() {
 	echo "== corpus (valid policies validate cleanly)"
 	for f in tests/corpus/*.yaml stdlib-policies/*/*.yaml examples/*.yaml; do
@@ -155,6 +194,7 @@ tier_golden() {
 			diff -u "$exp" <(printf '%s\n' "$got") | head -20
 		fi
 	done
+	tier_templates
 }
 
 # docs/policies.md is generated from stdlib-policies/ by `make docs`: a

@@ -1,6 +1,6 @@
 /* emit.c - IR -> BPF C (see emit.h).
  *
- * Shape of the output:
+ * Shape of the output (its fixed pieces are the files of templates/):
  *   banner; #include "tpc.bpf.h"; maps; tpc_binsets__eval(); #include
  *   "tpc_proc.bpf.h"; then per prog one always-inline body
  *   `tpc_pN(ctx, v)` and one SEC() entry per variant calling it with a
@@ -14,40 +14,11 @@
 
 #include <errno.h>
 #include <inttypes.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "tpc_abi.h"
-
-/* A name or path placed in a C comment: printable ASCII only, and never
- * the two bytes that close a comment. */
-static void comment_safe(FILE *out, const char *s)
-{
-	char prev = 0;
-
-	for (; s && *s; s++) {
-		unsigned char c = (unsigned char)*s;
-
-		if (c < 0x20 || c > 0x7e || (prev == '*' && c == '/'))
-			c = '?';
-		fputc(c, out);
-		prev = (char)c;
-	}
-}
-
-/* Bytes placed inside a C string literal (SEC names): anything but plain
- * printable ASCII, and '"' and '\\', becomes an octal escape, so a policy
- * string can never end the literal. */
-static void cstring_safe(FILE *out, const char *s)
-{
-	for (; s && *s; s++) {
-		unsigned char c = (unsigned char)*s;
-
-		if (c < 0x20 || c > 0x7e || c == '"' || c == '\\' || c == '?')
-			fprintf(out, "\\%03o", c);
-		else
-			fputc(c, out);
-	}
-}
+#include "tpc_templates.h"
 
 static void span_comment(FILE *out, const struct srcmap *m, struct span sp)
 {
@@ -57,7 +28,7 @@ static void span_comment(FILE *out, const struct srcmap *m, struct span sp)
 	if (!f)
 		return;
 	srcmap__linecol(m, sp.file, sp.start, &line, &col);
-	comment_safe(out, f->name);
+	tpl__comment(out, f->name);
 	fprintf(out, ":%u", line);
 }
 
@@ -113,7 +84,16 @@ struct body {
 	const struct srcmap *m;
 	int bufs[64]; /* slot -> abuf index, -1 for ints */
 	bool testrun; /* emit_opts.testrun */
+	int err; /* the first template that could not be filled */
 };
+
+/* Keep the first error of a template fill (tpl.h); later output is
+ * discarded by emit__c's caller. */
+static void tpl_check(struct body *B, int err)
+{
+	if (err && !B->err)
+		B->err = err;
+}
 
 /* emit_opts.testrun of the emission under way: the few places that add the
  * test entry's reads (TPC_TESTV) take no body. Set and cleared by emit__c. */
@@ -1112,7 +1092,8 @@ static void emit_net_rule(struct body *B, const struct ir_spec *sp, const struct
 
 /* A network variant's entry: the runtime macro for (protocol, attach)
  * fills a tpc_net_ctx and calls the body. */
-static void emit_net_entry(FILE *out, const struct ir_prog *p, const struct ir_variant *v, size_t i)
+static int emit_net_entry(FILE *out, const struct ir_prog *p, const struct ir_variant *v, size_t i,
+			  const char *sec)
 {
 	const char *ctype, *mac;
 	char up[16];
@@ -1145,8 +1126,15 @@ static void emit_net_entry(FILE *out, const struct ir_prog *p, const struct ir_v
 	for (k = 0; net_name(p->net)[k] && k + 1 < sizeof(up); k++)
 		up[k] = (char)(net_name(p->net)[k] - 'a' + 'A');
 	up[k] = 0;
-	fprintf(out, "int %s(%s *ctx)\n{\n\treturn TPC_%s_ENTRY_%s(ctx, tpc_p%d, %zu);\n}\n\n",
-		v->name, ctype, up, mac, p->id, i);
+	return tpl_entry_net__emit(out, &(struct tpl_entry_net){
+		.SEC = tpl_str(sec),
+		.NAME = tpl_ident(v->name),
+		.CTYPE = tpl_type(ctype),
+		.PROTO = tpl_ident(up),
+		.ATTACH = tpl_ident(mac),
+		.PROG = tpl_num(p->id),
+		.V = tpl_num((long long)i),
+	});
 }
 
 /* dns/http: the server ports a policy's hook parses (default 53 / 80) as
@@ -1240,7 +1228,7 @@ static void emit_resolver(FILE *out, const struct ir_arg *a)
 		if (i == 0 || bp->steps[i].deref)
 			first[ngroups++] = i;
 	fputs("/* resolve: ", out);
-	comment_safe(out, r->path);
+	tpl__comment(out, r->path);
 	fputs(" */\n#pragma clang attribute push(__attribute__((preserve_access_index)), "
 	      "apply_to = record)\n", out);
 	for (g = ngroups - 1; g >= 0; g--) {
@@ -1294,6 +1282,70 @@ static void emit_resolver(FILE *out, const struct ir_arg *a)
 	if (!addr)
 		fputs("\treturn (u64)v;\n", out);
 	fputs("}\n\n", out);
+}
+
+/* One SEC() entry of a prog: the template of its attach kind
+ * (templates/entry-*.tpl) calling the body with the variant's index. */
+static int emit_entry(struct body *B, const struct ir_variant *v, size_t i)
+{
+	const struct ir_prog *p = B->p;
+	char *sec;
+	int err;
+
+	/* libbpf reads "usdt/..." only to auto-attach; tpc-loader attaches
+	 * with the target from the metadata */
+	if (!v->target[0] || v->at == AT_USDT)
+		sec = strdup(ir_attach__sec(v->at));
+	else if (asprintf(&sec, "%s/%s", ir_attach__sec(v->at), v->target) < 0)
+		sec = NULL;
+	if (!sec)
+		return -ENOMEM;
+	if (p->net) {
+		err = emit_net_entry(B->out, p, v, i, sec);
+	} else {
+		struct tpl_entry_lsm a = {
+			.SEC = tpl_str(sec),
+			.NAME = tpl_ident(v->name),
+			.PROG = tpl_num(p->id),
+			.V = tpl_num((long long)i),
+			.NARGS = tpl_num(v->lsm_nargs),
+		};
+
+		/* the entries other than lsm take the same four values */
+#define ENTRY(kind)                                                                \
+	tpl_entry_##kind##__emit(B->out, &(struct tpl_entry_##kind){                   \
+		.SEC = a.SEC, .NAME = a.NAME, .PROG = a.PROG, .V = a.V })
+		switch (v->at) {
+		case AT_LSM:
+			err = tpl_entry_lsm__emit(B->out, &a);
+			break;
+		case AT_CGROUP_CONNECT4:
+		case AT_CGROUP_CONNECT6:
+			err = ENTRY(cgroup);
+			break;
+		case AT_KPROBE:
+		case AT_KRETPROBE:
+			err = ENTRY(kprobe);
+			break;
+		case AT_UPROBE:
+		case AT_URETPROBE:
+		case AT_USDT:
+			err = ENTRY(uprobe);
+			break;
+		case AT_TRACEPOINT:
+			err = ENTRY(tracepoint);
+			break;
+		case AT_FENTRY:
+		case AT_FEXIT:
+			err = ENTRY(fentry);
+			break;
+		default: /* raw_tp, tp_btf */
+			err = ENTRY(raw_tp);
+		}
+#undef ENTRY
+	}
+	free(sec);
+	return err;
 }
 
 static void emit_prog(struct body *B)
@@ -1354,7 +1406,7 @@ static void emit_prog(struct body *B)
 		const struct ir_spec *sp = &p->specs.v[si];
 
 		fprintf(out, "\n\t/* policy '");
-		comment_safe(out, B->o->policies.v[sp->policy].name);
+		tpl__comment(out, B->o->policies.v[sp->policy].name);
 		fputs("', ", out);
 		span_comment(out, B->m, sp->span);
 		fputs(" */\n", out);
@@ -1383,60 +1435,10 @@ static void emit_prog(struct body *B)
 		fputs("#undef TPC_FBITS\n", out);
 	emit_arg_undefs(B);
 	fputs("\n", out);
-	for (size_t i = 0; i < p->variants.n; i++) {
-		const struct ir_variant *v = &p->variants.v[i];
-
-		fputs("SEC(\"", out);
-		/* libbpf reads "usdt/..." only to auto-attach; tpc-loader
-		 * attaches with the target from the metadata */
-		if (!v->target[0] || v->at == AT_USDT)
-			fputs(ir_attach__sec(v->at), out);
-		else {
-			fputs(ir_attach__sec(v->at), out);
-			fputc('/', out);
-			cstring_safe(out, v->target);
-		}
-		fputs("\")\n", out);
-		if (p->net) {
-			emit_net_entry(out, p, v, i);
-			continue;
-		}
-		switch (v->at) {
-		case AT_LSM:
-			fprintf(out,
-				"int %s(u64 *ctx)\n{\n\tint prev = (int)ctx[%d];\n\n"
-				"\tif (prev)\n\t\treturn prev;\n\treturn tpc_p%d(ctx, %zu);\n}\n\n",
-				v->name, v->lsm_nargs, p->id, i);
-			break;
-		case AT_CGROUP_CONNECT4:
-		case AT_CGROUP_CONNECT6:
-			fprintf(out,
-				"int %s(struct bpf_sock_addr *ctx)\n{\n\treturn tpc_p%d(ctx, %zu) ? 0 : 1;\n}\n\n",
-				v->name, p->id, i);
-			break;
-		case AT_KPROBE:
-		case AT_KRETPROBE:
-		case AT_UPROBE:
-		case AT_URETPROBE:
-		case AT_USDT:
-			fprintf(out, "int %s(struct pt_regs *ctx)\n{\n\ttpc_p%d(ctx, %zu);\n\treturn 0;\n}\n\n",
-				v->name, p->id, i);
-			break;
-		case AT_TRACEPOINT:
-			fprintf(out, "int %s(void *ctx)\n{\n\ttpc_p%d(ctx, %zu);\n\treturn 0;\n}\n\n",
-				v->name, p->id, i);
-			break;
-		default:
-			fprintf(out, "int %s(u64 *ctx)\n{\n\ttpc_p%d(ctx, %zu);\n\treturn 0;\n}\n\n",
-				v->name, p->id, i);
-		}
-	}
+	for (size_t i = 0; i < p->variants.n; i++)
+		tpl_check(B, emit_entry(B, &p->variants.v[i], i));
 	if (B->testrun && !p->net)
-		fprintf(out,
-			"/* tpc test --kernel: the body on a case (runtime/include/tpc_test_abi.h) */\n"
-			"SEC(\"raw_tp\")\nint tpc_p%d_test(u64 *ctx)\n{\n\ttpc_p%d(ctx, TPC_TESTV);\n"
-			"\treturn 0;\n}\n\n",
-			p->id, p->id);
+		tpl_check(B, tpl_entry_test__emit(out, &(struct tpl_entry_test){ .PROG = tpl_num(p->id) }));
 }
 
 static void emit_maps(FILE *out, const struct ir_object *o)
@@ -1470,7 +1472,7 @@ static void emit_maps(FILE *out, const struct ir_object *o)
 			key = keybuf;
 		}
 		fputs("/* ", out);
-		comment_safe(out, m->purpose);
+		tpl__comment(out, m->purpose);
 		fputs(" */\n", out);
 		fprintf(out, "struct {\n\t__uint(type, %s);\n\t__uint(max_entries, %u);\n"
 			     "\t__type(key, %s);\n\t__type(value, u8);\n",
@@ -1553,21 +1555,22 @@ static void emit_binsets(FILE *out, const struct ir_object *o, const struct srcm
  * carries out a rule's deny request, and each enforced syscall's exit,
  * which ends the request. Hook and syscall names are compiler/base/
  * enforce.c's own strings, never policy text. */
-static void emit_enforcers(FILE *out, const struct ir_object *o)
+static int emit_enforcers(FILE *out, const struct ir_object *o)
 {
-	for (size_t i = 0; i < o->enf_hooks.n; i++)
-		fprintf(out,
-			"/* a rule's deny request is carried out here */\n"
-			"SEC(\"lsm/%s\")\nint tpc_enf_lsm%zu(u64 *ctx)\n{\n"
-			"\tint prev = (int)ctx[%d];\n\n\tif (prev)\n\t\treturn tpc_enforce__keep(prev);\n"
-			"\treturn tpc_enforce__verdict(%zu);\n}\n\n",
-			o->enf_hooks.v[i].lsm, i, o->enf_hooks.v[i].nargs, i);
-	for (size_t i = 0; i < o->enf_exits.n; i++)
-		fprintf(out,
-			"/* the end of an enforced syscall ends its request */\n"
-			"SEC(\"tracepoint/syscalls/sys_exit_%s\")\nint tpc_enf_exit%zu(void *ctx)\n{\n"
-			"\ttpc_enforce__clear();\n\treturn 0;\n}\n\n",
-			o->enf_exits.v[i], i);
+	int err = 0;
+
+	for (size_t i = 0; i < o->enf_hooks.n && !err; i++)
+		err = tpl_enforce_lsm__emit(out, &(struct tpl_enforce_lsm){
+			.LSM = tpl_ident(o->enf_hooks.v[i].lsm),
+			.ID = tpl_num((long long)i),
+			.NARGS = tpl_num(o->enf_hooks.v[i].nargs),
+		});
+	for (size_t i = 0; i < o->enf_exits.n && !err; i++)
+		err = tpl_enforce_exit__emit(out, &(struct tpl_enforce_exit){
+			.SYSCALL = tpl_ident(o->enf_exits.v[i]),
+			.ID = tpl_num((long long)i),
+		});
+	return err;
 }
 
 /* followForks pid sets: which sets this process itself is in (its tgid,
@@ -1640,18 +1643,28 @@ int emit__c(const struct ir_object *o, const struct srcmap *m, const struct emit
 
 	emit_testrun = B.testrun;
 
-	fprintf(out, "/* THIS FILE IS AUTOGENERATED BY tpc %s FROM ", TPC_VERSION);
-	for (int i = 0; i < opts->nsources; i++) {
-		if (i)
-			fputs(", ", out);
-		comment_safe(out, opts->sources[i]);
+	{
+		char *srcs = NULL;
+		size_t len = 0;
+		FILE *f = open_memstream(&srcs, &len);
+
+		if (!f)
+			return -ENOMEM;
+		for (int i = 0; i < opts->nsources; i++)
+			fprintf(f, "%s%s", i ? ", " : "", opts->sources[i]);
+		if (fclose(f)) {
+			free(srcs);
+			return -ENOMEM;
+		}
+		tpl_check(&B, tpl_banner__emit(out, &(struct tpl_banner){
+					       .VERSION = tpl_comment(TPC_VERSION),
+					       .SOURCES = tpl_comment(srcs),
+				       }));
+		free(srcs);
 	}
-	fputs(" - DO NOT EDIT */\n", out);
-	for (size_t i = 0; i < o->policies.n; i++) {
-		fputs("/* policy ", out);
-		comment_safe(out, o->policies.v[i].name);
-		fputs(" */\n", out);
-	}
+	for (size_t i = 0; i < o->policies.n; i++)
+		tpl_check(&B, tpl_banner_policy__emit(out, &(struct tpl_banner_policy){
+					      .POLICY = tpl_comment(o->policies.v[i].name) }));
 	for (size_t i = 0; i < o->progs.n; i++)
 		for (size_t k = 0; k < o->progs.v[i]->specs.n; k++)
 			for (size_t r = 0; r < o->progs.v[i]->specs.v[k].rules.n; r++)
@@ -1718,49 +1731,22 @@ rate_done:
 		emit_prog(&B);
 	}
 	if (o->needs_net)
-		fputs("/* the owner of every new socket, from the process creating it */\n"
-		      "SEC(\"cgroup/sock_create\")\n"
-		      "int tpc_net_sock_create(struct bpf_sock *ctx)\n{\n"
-		      "\treturn tpc_net__on_sock_create(ctx);\n}\n\n",
-		      out);
+		tpl_check(&B, tpl_net_sock_create__emit(out));
 	if (o->pidsets.n)
-		fputs("/* a new process inherits its parent's followed pid sets */\n"
-		      "SEC(\"tp_btf/sched_process_fork\")\n"
-		      "int tpc_follow_fork(u64 *ctx)\n{\n"
-		      "\ttpc_follow__fork((struct task_struct *)ctx[0], (struct task_struct *)ctx[1]);\n"
-		      "\treturn 0;\n}\n\n",
-		      out);
+		tpl_check(&B, tpl_follow_fork__emit(out));
 	if (o->needs_capchg)
-		fputs("/* a new image's capability sets: the baseline of matchCapabilityChanges */\n"
-		      "SEC(\"tp_btf/sched_process_exec\")\n"
-		      "int tpc_capchg_exec(u64 *ctx)\n{\n\ttpc_capchg__exec();\n\treturn 0;\n}\n\n",
-		      out);
-	emit_enforcers(out, o);
+		tpl_check(&B, tpl_capchg_exec__emit(out));
+	tpl_check(&B, emit_enforcers(out, o));
 	if (o->needs_socktrack)
-		fputs("/* a freed socket is forgotten, so a reused pointer has no owner */\n"
-		      "SEC(\"fentry/__sk_free\")\nint tpc_socktrack_free_fentry(u64 *ctx)\n{\n"
-		      "\ttpc_socktrack__untrack(ctx[0]);\n\treturn 0;\n}\n\n"
-		      "SEC(\"kprobe/__sk_free\")\nint tpc_socktrack_free_kprobe(struct pt_regs *ctx)\n{\n"
-		      "\ttpc_socktrack__untrack((u64)PT_REGS_PARM1(ctx));\n\treturn 0;\n}\n\n"
-		      "/* where only tracepoints attach: a TCP socket's close */\n"
-		      "SEC(\"tp_btf/inet_sock_set_state\")\n"
-		      "int tpc_socktrack_free_tcp(u64 *ctx)\n{\n"
-		      "\tif ((int)ctx[2] == 7 /* TCP_CLOSE */)\n\t\ttpc_socktrack__untrack(ctx[0]);\n"
-		      "\treturn 0;\n}\n\n",
-		      out);
-	if (o->needs_proc || o->pidsets.n || o->needs_capchg) {
-		fputs("/* forget a process's binary bits when it exits (pids are reused) */\n"
-		      "SEC(\"tracepoint/sched/sched_process_exit\")\n"
-		      "int tpc_proc_exit(void *ctx)\n{\n",
-		      out);
-		if (o->needs_proc)
-			fputs("\ttpc_proc__exit();\n", out);
-		if (o->pidsets.n)
-			fputs("\ttpc_follow__exit();\n", out);
-		if (o->needs_capchg)
-			fputs("\ttpc_capchg__exit();\n", out);
-		fputs("\treturn 0;\n}\n", out);
-	}
+		tpl_check(&B, tpl_socktrack__emit(out));
+	if (o->needs_proc || o->pidsets.n || o->needs_capchg)
+		tpl_check(&B, tpl_proc_exit__emit(out, &(struct tpl_proc_exit){
+					  .PROC = tpl_flag(o->needs_proc),
+					  .FOLLOW = tpl_flag(o->pidsets.n),
+					  .CAPCHG = tpl_flag(o->needs_capchg),
+				  }));
 	emit_testrun = false;
+	if (B.err)
+		return B.err;
 	return ferror(out) ? -EIO : 0;
 }

@@ -7,9 +7,10 @@
  * only on the IR, never on time, paths of temporary files or pointers.
  * Policy strings never appear in the C as string literals: they become
  * 64-bit integer constants (word compares) or go to maps filled by the
- * loader from metadata; names in comments pass through emit_comment_safe()
+ * loader from metadata; names in comments pass through tpl__comment()
  * so no byte sequence can end a comment or start a directive.
- * Returns 0 or -EIO.
+ * The skeletons come from ../templates/ (tpl.h). Returns 0, -EIO, or
+ * -EINVAL/-ENOMEM when a template could not be filled (internal error).
  */
 #ifndef TPC_EMIT_H
 #define TPC_EMIT_H
