@@ -21,6 +21,34 @@
 
 #define TPC_INLINE static __always_inline
 
+/* Argument reads: loads from the program's context (fentry/LSM u64 array,
+ * kprobe pt_regs, tracepoint record) at constant offsets. The verifier
+ * refuses a ctx load at a register offset ("dereference of modified ctx
+ * ptr"), and clang makes one when it sinks two loads of the same shape
+ * from two branches into their join with a phi for the offset (two
+ * CO-RE-relocated pt_regs offsets, or ctx[0] and ctx[2]). An asm operand
+ * that must be an immediate ("i") cannot become a phi, so each read stays
+ * a load of its own; not volatile, so equal reads still fold. pt_regs is
+ * the arch's ABI, not CO-RE: its offsets are plain constants. */
+#define tpc_ctx__load(bits, ctx, off)                                                    \
+	({                                                                               \
+		u64 __tpc_v;                                                             \
+		asm("%0 = *(u" #bits " *)(%1 + %2)" : "=r"(__tpc_v) : "r"(ctx), "i"(off)); \
+		__tpc_v;                                                                 \
+	})
+/* fentry/fexit/LSM/tp_btf: argument i of the u64 array */
+#define tpc_ctx__arg(ctx, i) tpc_ctx__load(64, ctx, 8 * (i))
+/* kprobe: register argument i (0..4: di, si, dx, cx, r8 on x86-64) and the
+ * return value */
+#define TPC_REGS_ARG_OFF(i)                                                  \
+	((i) == 0   ? __builtin_offsetof(struct pt_regs, di) :                \
+	 (i) == 1   ? __builtin_offsetof(struct pt_regs, si) :                \
+	 (i) == 2   ? __builtin_offsetof(struct pt_regs, dx) :                \
+	 (i) == 3   ? __builtin_offsetof(struct pt_regs, cx) :                \
+		      __builtin_offsetof(struct pt_regs, r8))
+#define tpc_regs__arg(ctx, i) tpc_ctx__load(64, ctx, TPC_REGS_ARG_OFF(i))
+#define tpc_regs__rc(ctx) tpc_ctx__load(64, ctx, __builtin_offsetof(struct pt_regs, ax))
+
 /* tpc_loop(n, step, ctx): call step(i, ctx) for i = 0.. until it returns
  * non-zero or n steps ran. bpf_loop() (5.17) verifies the step once; on
  * older targets (the compiler defines TPC_NO_BPF_LOOP from the target

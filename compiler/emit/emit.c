@@ -508,41 +508,43 @@ static void emit_raw_base(FILE *out, const struct ir_arg *a, const struct ir_var
 {
 	static const char *const regs[] = { "PT_REGS_PARM1", "PT_REGS_PARM2", "PT_REGS_PARM3",
 					    "PT_REGS_PARM4", "PT_REGS_PARM5" };
+	/* ctx loads go through tpc_ctx__load (tpc_core.bpf.h): clang
+	 * cannot merge them into one load at a register offset */
 	int i = a->index < 0 ? 0 : a->index > 4 ? 4 : a->index;
 
 	switch (a->from) {
 	case AF_TP_FIELD:
 		if (a->kind == AK_DATALOC)
-			fprintf(out, "((u64)ctx + (*(u32 *)((char *)ctx + %u) & 0xffff))", a->offset);
+			fprintf(out, "((u64)ctx + (tpc_ctx__load(32, ctx, %u) & 0xffff))", a->offset);
 		else if (a->kind == AK_INT)
-			fprintf(out, "(u64)*(%s%u *)((char *)ctx + %u)", a->is_signed ? "s" : "u",
-				a->size * 8, a->offset);
+			fprintf(out, "(u64)(%s%u)tpc_ctx__load(%u, ctx, %u)", a->is_signed ? "s" : "u",
+				a->size * 8, a->size * 8, a->offset);
 		else
-			fprintf(out, "*(u64 *)((char *)ctx + %u)", a->offset);
+			fprintf(out, "tpc_ctx__load(64, ctx, %u)", a->offset);
 		return;
 	case AF_CTX_U64:
 		/* sched_process_exec(struct task_struct *, pid_t, struct linux_binprm *) */
 		if (a->kind == AK_BPRM && v->at == AT_TP_BTF)
-			fputs("((u64 *)ctx)[2]", out);
+			fputs("tpc_ctx__arg(ctx, 2)", out);
 		else
-			fprintf(out, "((u64 *)ctx)[%d]", a->index);
+			fprintf(out, "tpc_ctx__arg(ctx, %d)", a->index);
 		return;
 	case AF_PT_REGS:
 		if (is_syscall_tp(v)) {
 			/* sys_enter_*: common header, __syscall_nr, then args */
-			fprintf(out, "*(u64 *)((char *)ctx + %d)", 16 + 8 * a->index);
+			fprintf(out, "tpc_ctx__load(64, ctx, %d)", 16 + 8 * a->index);
 		} else if (a->syscall_regs && (v->at == AT_FENTRY || v->at == AT_FEXIT)) {
-			fprintf(out, "(u64)%s_CORE_SYSCALL((struct pt_regs *)((u64 *)ctx)[0])", regs[i]);
+			fprintf(out, "(u64)%s_CORE_SYSCALL((struct pt_regs *)tpc_ctx__arg(ctx, 0))", regs[i]);
 		} else if (a->syscall_regs) {
 			fprintf(out,
-				"(u64)%s_CORE_SYSCALL((struct pt_regs *)PT_REGS_PARM1((struct pt_regs *)ctx))",
+				"(u64)%s_CORE_SYSCALL((struct pt_regs *)tpc_regs__arg(ctx, 0))",
 				regs[i]);
 		} else if (v->at == AT_FENTRY || v->at == AT_FEXIT || v->at == AT_LSM) {
-			fprintf(out, "((u64 *)ctx)[%d]", a->index);
+			fprintf(out, "tpc_ctx__arg(ctx, %d)", a->index);
 		} else if (v->at == AT_USDT) {
 			fprintf(out, "tpc_usdt__arg((struct pt_regs *)ctx, %d)", a->index);
 		} else {
-			fprintf(out, "(u64)%s((struct pt_regs *)ctx)", regs[i]);
+			fprintf(out, "tpc_regs__arg(ctx, %d)", i);
 		}
 		return;
 	case AF_SOCK_ADDR:
@@ -558,9 +560,9 @@ static void emit_raw_base(FILE *out, const struct ir_arg *a, const struct ir_var
 		/* an LSM program's ctx[nargs]: the verdict so far (the hook's
 		 * result when it does not deny: BPF runs last of the LSMs) */
 		if (v->at == AT_FEXIT || v->at == AT_LSM)
-			fprintf(out, "((u64 *)ctx)[%d]", v->lsm_nargs);
+			fprintf(out, "tpc_ctx__arg(ctx, %d)", v->lsm_nargs);
 		else
-			fputs("(u64)PT_REGS_RC((struct pt_regs *)ctx)", out);
+			fputs("tpc_regs__rc(ctx)", out);
 		return;
 	}
 }

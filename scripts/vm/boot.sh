@@ -40,8 +40,10 @@ if [ ! -s "$base" ] || [ "$base" -ot "$HERE/init" ] || [ "$base" -ot "$BUSYBOX" 
 	chmod 755 "$t/init"
 	echo "root:x:0:0:root:/root:/bin/sh" >"$t/etc/passwd"
 	echo "root:x:0:" >"$t/etc/group"
-	(cd "$t" && find . | LC_ALL=C sort | cpio -o -H newc --quiet -R 0:0 | gzip -1) >"$base.tmp" &&
-		mv "$base.tmp" "$base"
+	# a temporary of its own: the matrix boots its kernels in parallel,
+	# and each may rebuild the base (a fresh checkout's init is newer)
+	(cd "$t" && find . | LC_ALL=C sort | cpio -o -H newc --quiet -R 0:0 | gzip -1) >"$base.tmp.$$" &&
+		mv "$base.tmp.$$" "$base"
 	rm -rf "$t"
 fi
 initrd=$(mktemp "$CACHE/initrd.XXXXXX")

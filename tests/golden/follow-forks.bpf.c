@@ -51,7 +51,7 @@ TPC_INLINE int tpc_p0(void *ctx, const int v)
 #define TPC_FBITS() (fbits_ok ? fbits : (fbits_ok = true, fbits = tpc_follow__bits()))
 	u64 a0 = 0;
 	bool a0_ok = false;
-#define A0() (a0_ok ? a0 : (a0_ok = true, a0 = (u64)(s32)((v == 0 ? (u64)PT_REGS_PARM1_CORE_SYSCALL((struct pt_regs *)((u64 *)ctx)[0]) : v == 1 ? (u64)PT_REGS_PARM1_CORE_SYSCALL((struct pt_regs *)PT_REGS_PARM1((struct pt_regs *)ctx)) : *(u64 *)((char *)ctx + 16)))))
+#define A0() (a0_ok ? a0 : (a0_ok = true, a0 = (u64)(s32)((v == 0 ? (u64)PT_REGS_PARM1_CORE_SYSCALL((struct pt_regs *)tpc_ctx__arg(ctx, 0)) : v == 1 ? (u64)PT_REGS_PARM1_CORE_SYSCALL((struct pt_regs *)tpc_regs__arg(ctx, 0)) : tpc_ctx__load(64, ctx, 16)))))
 
 	(void)pbits;
 	(void)pbits_ok;

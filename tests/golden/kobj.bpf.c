@@ -32,7 +32,7 @@ TPC_INLINE int tpc_p0(void *ctx, const int v)
 #define TPC_PBITS() (pbits_ok ? pbits : (pbits_ok = true, pbits = tpc_proc__parent_bits(s)))
 	u64 a0 = 0;
 	bool a0_ok = false;
-#define A0() (a0_ok ? a0 : (a0_ok = true, a0 = tpc_kobj__syscall64((u64)(s64)((u64)*(s64 *)((char *)ctx + 8)))))
+#define A0() (a0_ok ? a0 : (a0_ok = true, a0 = tpc_kobj__syscall64((u64)(s64)((u64)(s64)tpc_ctx__load(64, ctx, 8)))))
 
 	(void)pbits;
 	(void)pbits_ok;
@@ -89,10 +89,10 @@ TPC_INLINE int tpc_p1(void *ctx, const int v)
 	bool pbits_ok = false;
 #define TPC_PBITS() (pbits_ok ? pbits : (pbits_ok = true, pbits = tpc_proc__parent_bits(s)))
 	bool s0_ok = false;
-#define S0() ((struct tpc_ev_sockaddr *)(s0_ok ? (void *)s->abuf[0] : (s0_ok = true, tpc_kobj__skb((void *)s->abuf[0], (const struct sk_buff *)(((u64 *)ctx)[0])), (void *)s->abuf[0])))
+#define S0() ((struct tpc_ev_sockaddr *)(s0_ok ? (void *)s->abuf[0] : (s0_ok = true, tpc_kobj__skb((void *)s->abuf[0], (const struct sk_buff *)(tpc_ctx__arg(ctx, 0))), (void *)s->abuf[0])))
 	int l1 = -2;
 	int o1 = 0;
-#define L1() (l1 != -2 ? l1 : (l1 = tpc_str__read_kernel(s->abuf[1], tpc_kobj__netdev_name((const struct net_device *)(((u64 *)ctx)[2]))))) 
+#define L1() (l1 != -2 ? l1 : (l1 = tpc_str__read_kernel(s->abuf[1], tpc_kobj__netdev_name((const struct net_device *)(tpc_ctx__arg(ctx, 2)))))) 
 #define P1() (&s->abuf[1][o1 & TPC_STR_MASK])
 #define T1(n) (&s->abuf[1][(o1 + L1() - (n)) & TPC_STR_MASK])
 
@@ -160,7 +160,7 @@ TPC_INLINE int tpc_p2(void *ctx, const int v)
 	u64 pbits = 0;
 	bool pbits_ok = false;
 #define TPC_PBITS() (pbits_ok ? pbits : (pbits_ok = true, pbits = tpc_proc__parent_bits(s)))
-#define K0() ((u64)((v == 0 ? ((u64 *)ctx)[0] : (u64)PT_REGS_PARM1((struct pt_regs *)ctx))))
+#define K0() ((u64)((v == 0 ? tpc_ctx__arg(ctx, 0) : tpc_regs__arg(ctx, 0))))
 
 	(void)pbits;
 	(void)pbits_ok;

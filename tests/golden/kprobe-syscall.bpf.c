@@ -31,10 +31,10 @@ TPC_INLINE int tpc_p0(void *ctx, const int v)
 #define TPC_PBITS() (pbits_ok ? pbits : (pbits_ok = true, pbits = tpc_proc__parent_bits(s)))
 	u64 a0 = 0;
 	bool a0_ok = false;
-#define A0() (a0_ok ? a0 : (a0_ok = true, a0 = (u64)(s32)((v == 0 ? (u64)PT_REGS_PARM1_CORE_SYSCALL((struct pt_regs *)((u64 *)ctx)[0]) : v == 1 ? (u64)PT_REGS_PARM1_CORE_SYSCALL((struct pt_regs *)PT_REGS_PARM1((struct pt_regs *)ctx)) : *(u64 *)((char *)ctx + 16)))))
+#define A0() (a0_ok ? a0 : (a0_ok = true, a0 = (u64)(s32)((v == 0 ? (u64)PT_REGS_PARM1_CORE_SYSCALL((struct pt_regs *)tpc_ctx__arg(ctx, 0)) : v == 1 ? (u64)PT_REGS_PARM1_CORE_SYSCALL((struct pt_regs *)tpc_regs__arg(ctx, 0)) : tpc_ctx__load(64, ctx, 16)))))
 	u64 a1 = 0;
 	bool a1_ok = false;
-#define A1() (a1_ok ? a1 : (a1_ok = true, a1 = (u64)(s32)((v == 0 ? (u64)PT_REGS_PARM2_CORE_SYSCALL((struct pt_regs *)((u64 *)ctx)[0]) : v == 1 ? (u64)PT_REGS_PARM2_CORE_SYSCALL((struct pt_regs *)PT_REGS_PARM1((struct pt_regs *)ctx)) : *(u64 *)((char *)ctx + 24)))))
+#define A1() (a1_ok ? a1 : (a1_ok = true, a1 = (u64)(s32)((v == 0 ? (u64)PT_REGS_PARM2_CORE_SYSCALL((struct pt_regs *)tpc_ctx__arg(ctx, 0)) : v == 1 ? (u64)PT_REGS_PARM2_CORE_SYSCALL((struct pt_regs *)tpc_regs__arg(ctx, 0)) : tpc_ctx__load(64, ctx, 24)))))
 
 	(void)pbits;
 	(void)pbits_ok;

@@ -112,20 +112,20 @@ TPC_INLINE int tpc_p0(void *ctx, const int v)
 #define TPC_PBITS() (pbits_ok ? pbits : (pbits_ok = true, pbits = tpc_proc__parent_bits(s)))
 	int l0 = -2;
 	int o0 = 0;
-#define L0() (l0 != -2 ? l0 : (l0 = tpc_str__read_kernel(s->abuf[0], (const void *)(tpc_r0(((u64 *)ctx)[0]))))) 
+#define L0() (l0 != -2 ? l0 : (l0 = tpc_str__read_kernel(s->abuf[0], (const void *)(tpc_r0(tpc_ctx__arg(ctx, 0)))))) 
 #define P0() (&s->abuf[0][o0 & TPC_STR_MASK])
 #define T0(n) (&s->abuf[0][(o0 + L0() - (n)) & TPC_STR_MASK])
 	u64 a1 = 0;
 	bool a1_ok = false;
-#define A1() (a1_ok ? a1 : (a1_ok = true, a1 = (u64)(s32)(tpc_r1(((u64 *)ctx)[0]))))
+#define A1() (a1_ok ? a1 : (a1_ok = true, a1 = (u64)(s32)(tpc_r1(tpc_ctx__arg(ctx, 0)))))
 	int l2 = -2;
 	int o2 = 0;
-#define L2() (l2 != -2 ? l2 : (l2 = ({ u32 _len; o2 = tpc_path__of_file((struct file *)(tpc_r2(((u64 *)ctx)[0])), s->abuf[1], &_len); o2 < 0 ? -1 : (int)_len; })))
+#define L2() (l2 != -2 ? l2 : (l2 = ({ u32 _len; o2 = tpc_path__of_file((struct file *)(tpc_r2(tpc_ctx__arg(ctx, 0))), s->abuf[1], &_len); o2 < 0 ? -1 : (int)_len; })))
 #define P2() (&s->abuf[1][o2 & TPC_STR_MASK])
 #define T2(n) (&s->abuf[1][(o2 + L2() - (n)) & TPC_STR_MASK])
 	int l3 = -2;
 	int o3 = 0;
-#define L3() (l3 != -2 ? l3 : (l3 = ({ u32 _len; o3 = tpc_path__resolve((struct path *)(tpc_r3(((u64 *)ctx)[0])), s->abuf[2], &_len); o3 < 0 ? -1 : (int)_len; })))
+#define L3() (l3 != -2 ? l3 : (l3 = ({ u32 _len; o3 = tpc_path__resolve((struct path *)(tpc_r3(tpc_ctx__arg(ctx, 0))), s->abuf[2], &_len); o3 < 0 ? -1 : (int)_len; })))
 #define P3() (&s->abuf[2][o3 & TPC_STR_MASK])
 #define T3(n) (&s->abuf[2][(o3 + L3() - (n)) & TPC_STR_MASK])
 
@@ -156,9 +156,9 @@ TPC_INLINE int tpc_p0(void *ctx, const int v)
 		o = tpc_ev__put_str(s, o, P0(), L0());
 		o = tpc_ev__put_int(s, o, A1());
 		(void)L2();
-		o = tpc_ev__put_path(s, o, P2(), L2(), tpc_imode__of_file((struct file *)(tpc_r2(((u64 *)ctx)[0]))));
+		o = tpc_ev__put_path(s, o, P2(), L2(), tpc_imode__of_file((struct file *)(tpc_r2(tpc_ctx__arg(ctx, 0)))));
 		(void)L3();
-		o = tpc_ev__put_path(s, o, P3(), L3(), tpc_imode__of_path((struct path *)(tpc_r3(((u64 *)ctx)[0]))));
+		o = tpc_ev__put_path(s, o, P3(), L3(), tpc_imode__of_path((struct path *)(tpc_r3(tpc_ctx__arg(ctx, 0)))));
 		h->action |= TPC_ACT_POST;
 		tpc_event__submit(s, o);
 		goto spec0_done;

@@ -42,7 +42,7 @@ TPC_INLINE int tpc_p0(void *ctx, const int v)
 #define TPC_PBITS() (pbits_ok ? pbits : (pbits_ok = true, pbits = tpc_proc__parent_bits(s)))
 	int l0 = -2;
 	int o0 = 0;
-#define L0() (l0 != -2 ? l0 : (l0 = ({ u32 _len; o0 = tpc_path__of_bprm((struct linux_binprm *)((v == 0 ? ((u64 *)ctx)[0] : ((u64 *)ctx)[2])), s->abuf[0], &_len); o0 < 0 ? -1 : (int)_len; })))
+#define L0() (l0 != -2 ? l0 : (l0 = ({ u32 _len; o0 = tpc_path__of_bprm((struct linux_binprm *)((v == 0 ? tpc_ctx__arg(ctx, 0) : tpc_ctx__arg(ctx, 2))), s->abuf[0], &_len); o0 < 0 ? -1 : (int)_len; })))
 #define P0() (&s->abuf[0][o0 & TPC_STR_MASK])
 #define T0(n) (&s->abuf[0][(o0 + L0() - (n)) & TPC_STR_MASK])
 
@@ -64,7 +64,7 @@ TPC_INLINE int tpc_p0(void *ctx, const int v)
 		tpc_hdr__fill(h, TPC_EV_HOOK, 0);
 		o = sizeof(*h);
 		(void)L0();
-		o = tpc_ev__put_path(s, o, P0(), L0(), tpc_imode__of_bprm((struct linux_binprm *)((v == 0 ? ((u64 *)ctx)[0] : ((u64 *)ctx)[2]))));
+		o = tpc_ev__put_path(s, o, P0(), L0(), tpc_imode__of_bprm((struct linux_binprm *)((v == 0 ? tpc_ctx__arg(ctx, 0) : tpc_ctx__arg(ctx, 2)))));
 		if (v == 0) {
 			h->action |= TPC_ACT_OVERRIDE;
 			h->ret = -1;

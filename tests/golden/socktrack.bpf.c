@@ -44,10 +44,10 @@ TPC_INLINE int tpc_p0(void *ctx, const int v)
 #define TPC_PBITS() (pbits_ok ? pbits : (pbits_ok = true, pbits = tpc_proc__parent_bits(s)))
 	u64 a0 = 0;
 	bool a0_ok = false;
-#define A0() (a0_ok ? a0 : (a0_ok = true, a0 = (u64)(s32)(((u64 *)ctx)[1])))
+#define A0() (a0_ok ? a0 : (a0_ok = true, a0 = (u64)(s32)(tpc_ctx__arg(ctx, 1))))
 	bool s1_ok = false;
-#define K1() ((u64)(((u64 *)ctx)[5]))
-#define S1() ((struct tpc_ev_sockaddr *)(s1_ok ? (void *)s->abuf[0] : (s1_ok = true, ({ if (v == 0) tpc_sa__from_sock((void *)s->abuf[0], (struct sock *)(((u64 *)ctx)[5])); }), (void *)s->abuf[0])))
+#define K1() ((u64)(tpc_ctx__arg(ctx, 5)))
+#define S1() ((struct tpc_ev_sockaddr *)(s1_ok ? (void *)s->abuf[0] : (s1_ok = true, ({ if (v == 0) tpc_sa__from_sock((void *)s->abuf[0], (struct sock *)(tpc_ctx__arg(ctx, 5))); }), (void *)s->abuf[0])))
 
 	(void)pbits;
 	(void)pbits_ok;
@@ -69,7 +69,7 @@ TPC_INLINE int tpc_p0(void *ctx, const int v)
 		tpc_hdr__fill(h, TPC_EV_HOOK, 0);
 		o = sizeof(*h);
 		o = tpc_ev__put_int(s, o, A0());
-		o = tpc_kobj__put(s, o, TPC_OBJ_SOCK, (u64)((const struct sock *)(((u64 *)ctx)[5])), S1());
+		o = tpc_kobj__put(s, o, TPC_OBJ_SOCK, (u64)((const struct sock *)(tpc_ctx__arg(ctx, 5))), S1());
 		tpc_socktrack__track(K1());
 		goto spec0_done;
 	}
@@ -112,11 +112,11 @@ TPC_INLINE int tpc_p1(void *ctx, const int v)
 	bool pbits_ok = false;
 #define TPC_PBITS() (pbits_ok ? pbits : (pbits_ok = true, pbits = tpc_proc__parent_bits(s)))
 	bool s0_ok = false;
-#define K0() ((u64)((v == 0 ? ((u64 *)ctx)[0] : (u64)PT_REGS_PARM1((struct pt_regs *)ctx))))
-#define S0() ((struct tpc_ev_sockaddr *)(s0_ok ? (void *)s->abuf[0] : (s0_ok = true, ({ if (v == 0) tpc_sa__from_sock((void *)s->abuf[0], (struct sock *)(((u64 *)ctx)[0])); if (v == 1) tpc_sa__from_sock((void *)s->abuf[0], (struct sock *)((u64)PT_REGS_PARM1((struct pt_regs *)ctx))); }), (void *)s->abuf[0])))
+#define K0() ((u64)((v == 0 ? tpc_ctx__arg(ctx, 0) : tpc_regs__arg(ctx, 0))))
+#define S0() ((struct tpc_ev_sockaddr *)(s0_ok ? (void *)s->abuf[0] : (s0_ok = true, ({ if (v == 0) tpc_sa__from_sock((void *)s->abuf[0], (struct sock *)(tpc_ctx__arg(ctx, 0))); if (v == 1) tpc_sa__from_sock((void *)s->abuf[0], (struct sock *)(tpc_regs__arg(ctx, 0))); }), (void *)s->abuf[0])))
 	u64 a1 = 0;
 	bool a1_ok = false;
-#define A1() (a1_ok ? a1 : (a1_ok = true, a1 = (u64)(u64)((v == 0 ? ((u64 *)ctx)[2] : (u64)PT_REGS_PARM3((struct pt_regs *)ctx)))))
+#define A1() (a1_ok ? a1 : (a1_ok = true, a1 = (u64)(u64)((v == 0 ? tpc_ctx__arg(ctx, 2) : tpc_regs__arg(ctx, 2)))))
 
 	(void)pbits;
 	(void)pbits_ok;
@@ -137,7 +137,7 @@ TPC_INLINE int tpc_p1(void *ctx, const int v)
 		tpc_hdr__fill(h, TPC_EV_HOOK, 1);
 		o = sizeof(*h);
 		tpc_socktrack__owner(h, K0());
-		o = tpc_kobj__put(s, o, TPC_OBJ_SOCK, (u64)(v == 0 ? (const struct sock *)(((u64 *)ctx)[0]) : (const struct sock *)((u64)PT_REGS_PARM1((struct pt_regs *)ctx))), S0());
+		o = tpc_kobj__put(s, o, TPC_OBJ_SOCK, (u64)(v == 0 ? (const struct sock *)(tpc_ctx__arg(ctx, 0)) : (const struct sock *)(tpc_regs__arg(ctx, 0))), S0());
 		o = tpc_ev__put_int(s, o, A1());
 		h->action |= TPC_ACT_POST;
 		tpc_event__submit(s, o);

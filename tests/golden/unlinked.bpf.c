@@ -31,7 +31,7 @@ TPC_INLINE int tpc_p0(void *ctx, const int v)
 #define TPC_PBITS() (pbits_ok ? pbits : (pbits_ok = true, pbits = tpc_proc__parent_bits(s)))
 	int l0 = -2;
 	int o0 = 0;
-#define L0() (l0 != -2 ? l0 : (l0 = ({ u32 _len; o0 = tpc_path__of_bprm((struct linux_binprm *)(((u64 *)ctx)[2]), s->abuf[0], &_len); o0 < 0 ? -1 : (int)_len; })))
+#define L0() (l0 != -2 ? l0 : (l0 = ({ u32 _len; o0 = tpc_path__of_bprm((struct linux_binprm *)(tpc_ctx__arg(ctx, 2)), s->abuf[0], &_len); o0 < 0 ? -1 : (int)_len; })))
 #define P0() (&s->abuf[0][o0 & TPC_STR_MASK])
 #define T0(n) (&s->abuf[0][(o0 + L0() - (n)) & TPC_STR_MASK])
 
@@ -48,13 +48,13 @@ TPC_INLINE int tpc_p0(void *ctx, const int v)
 
 	/* policy 'unlinked-bprm', unlinked.yaml:9 */
 	/* rule 0: selector 0, unlinked.yaml:16 */
-	if ((({ u32 _v = tpc_nlink__of_bprm((struct linux_binprm *)(((u64 *)ctx)[2])); (_v == 0u); }) &&
-	    ({ u32 _v = tpc_mode__of_bprm((struct linux_binprm *)(((u64 *)ctx)[2])); (_v == 32768u); }))) {
+	if ((({ u32 _v = tpc_nlink__of_bprm((struct linux_binprm *)(tpc_ctx__arg(ctx, 2))); (_v == 0u); }) &&
+	    ({ u32 _v = tpc_mode__of_bprm((struct linux_binprm *)(tpc_ctx__arg(ctx, 2))); (_v == 32768u); }))) {
 		h = (void *)s->ev;
 		tpc_hdr__fill(h, TPC_EV_HOOK, 0);
 		o = sizeof(*h);
 		(void)L0();
-		o = tpc_ev__put_path(s, o, P0(), L0(), tpc_imode__of_bprm((struct linux_binprm *)(((u64 *)ctx)[2])));
+		o = tpc_ev__put_path(s, o, P0(), L0(), tpc_imode__of_bprm((struct linux_binprm *)(tpc_ctx__arg(ctx, 2))));
 		h->action |= TPC_ACT_POST;
 		tpc_event__submit(s, o);
 		goto spec0_done;
