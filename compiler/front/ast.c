@@ -22,6 +22,21 @@ bool ast_hook__at_return(const struct ast_hook *h)
 	return false;
 }
 
+bool ast_hook__override_at_lsm(const struct ast_hook *h)
+{
+	bool override = false;
+
+	if (!h->call.present || strncmp(h->call.s, "security_", 9))
+		return false;
+	for (size_t i = 0; i < h->args.n; i++)
+		if (h->args.v[i].return_copy.present && h->args.v[i].return_copy.v)
+			return false;
+	for (size_t i = 0; i < h->selectors.n; i++)
+		for (size_t k = 0; k < h->selectors.v[i].match_actions.n; k++)
+			override |= h->selectors.v[i].match_actions.v[k].action == ACT_OVERRIDE;
+	return override;
+}
+
 bool ast_str__eq(const struct ast_str *s, const char *lit)
 {
 	size_t n = strlen(lit);

@@ -351,6 +351,9 @@ bool ast_str__eq(const struct ast_str *s, const char *lit);
 /* Does h run at the function's return: `return: true`, or an argument
  * with `returnCopy` (Tetragon then probes the return for the copy)? */
 bool ast_hook__at_return(const struct ast_hook *h);
+/* Does h override security_X's result (Override, no returnCopy)? It then
+ * compiles to the BPF LSM hook X (lowering), when the kernel has it. */
+bool ast_hook__override_at_lsm(const struct ast_hook *h);
 struct ast_expr *ast_expr__new(struct arena *a, enum expr_kind k, struct span sp);
 const char *hook_kind__name(enum hook_kind k);
 /* Every call of p's enforcers section, a `list:NAME` expanded to the values

@@ -1351,15 +1351,6 @@ static const char *syscall_name(const char *call)
 	return p ? p + 4 : call;
 }
 
-static bool has_override(const struct ast_hook *h)
-{
-	for (size_t i = 0; i < h->selectors.n; i++)
-		for (size_t k = 0; k < h->selectors.v[i].match_actions.n; k++)
-			if (h->selectors.v[i].match_actions.v[k].action == ACT_OVERRIDE)
-				return true;
-	return false;
-}
-
 /* The cgroup connect hooks know only the destination sockaddr: a
  * socket_connect policy gets them as a fallback when that is all it reads,
  * and when its actions can be carried out there (no signals). */
@@ -1420,8 +1411,7 @@ static struct ir_prog *hook_prog(struct lower *L, const struct ast_hook *h,
 		 * compiles to an LSM program (no fmod_ret, no error injection).
 		 * Only deny-capable variants are emitted: a kernel without BPF
 		 * LSM refuses the object rather than silently not enforcing. */
-		if (has_override(h) && !has_return_copy(h) && !strncmp(call, "security_", 9) &&
-		    L->btf &&
+		if (ast_hook__override_at_lsm(h) && L->btf &&
 		    !btf_info__lsm_hook(L->btf, call + 9, &lfi)) {
 			snprintf(key, sizeof(key), "lsm:%s", call + 9);
 			p = prog_get(L, HOOK_LSM, key);

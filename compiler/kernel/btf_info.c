@@ -589,6 +589,27 @@ static uint32_t find_member(const struct btf *btf, const struct btf_type *t, con
 	return 0;
 }
 
+bool btf_info__trampoline_struct_args(struct btf_info *bi)
+{
+	uint32_t id = btf_info__struct_id(bi, "btf_func_model");
+	const struct btf_type *t;
+
+	/* no such struct: a BTF of another shape (a test's), cannot tell */
+	if (!id)
+		return true;
+	t = btf__type_by_id(bi->btf, id);
+	return find_member(bi->btf, t, "arg_flags", strlen("arg_flags"), 0) != 0;
+}
+
+int btf_func_info__struct_param(const struct btf_func_info *fi)
+{
+	for (int i = 0; i < fi->nparams && i < BTF_INFO_MAX_PARAMS; i++)
+		if (fi->params[i].cls == BTFT_STRUCT)
+			return i;
+	return -1;
+}
+
+
 /* Member names of t (anonymous members flattened) into cands[*n..max-1). */
 static void member_names(const struct btf *btf, const struct btf_type *t, const char **cands,
 			 size_t *n, size_t max, int depth)

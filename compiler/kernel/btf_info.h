@@ -176,6 +176,14 @@ int btf_info__tracepoint(struct btf_info *bi, const char *subsys, const char *ev
  * that helper: how tpc learns a target kernel's features without booting
  * it. False when either is absent. */
 bool btf_info__has_enum_value(struct btf_info *bi, const char *type, const char *name);
+/* Do this kernel's BPF trampolines (fentry, fexit, BPF LSM) take struct
+ * arguments passed by value? Linux 6.1 added them, and with them
+ * struct btf_func_model's arg_flags: its presence in BTF is the probe.
+ * Before, the verifier refuses such a program ("arg%d type %s is
+ * unsupported"). True when the BTF lacks btf_func_model (cannot tell). */
+bool btf_info__trampoline_struct_args(struct btf_info *bi);
+/* Index of fi's first parameter that is a struct or union by value, or -1. */
+int btf_func_info__struct_param(const struct btf_func_info *fi);
 /* Is tracefs usable (its events/ directory readable)? */
 bool btf_info__has_tracefs(struct btf_info *bi);
 /* Closest event name in subsys (from tracefs, else from BTF's btf_trace_*

@@ -9,6 +9,7 @@
 
 #include "sema/sema_int.h"
 #include "sema/support.h"
+#include "base/enforce.h"
 
 /* ---- lists ---- */
 
@@ -194,6 +195,7 @@ static int check_enforcer_call(const struct ast_str *v, const struct ast_list *l
 {
 	struct sema *s = ctx;
 	struct btf_info *bi;
+	const char *const *hooks;
 	char wrapper[128];
 
 	if (!name && !l) {
@@ -209,10 +211,23 @@ static int check_enforcer_call(const struct ast_str *v, const struct ast_list *l
 		return 0;
 	}
 	bi = sema_btf(s, v->span);
-	if (bi && btf_info__syscall(bi, name, wrapper, sizeof(wrapper)))
+	if (bi && btf_info__syscall(bi, name, wrapper, sizeof(wrapper))) {
 		diag__error(s->d, v->span, "enforcer-call",
 			    "enforcer call '%s' is not a syscall in kernel BTF%s",
 			    diag_quote(v->s, v->len), btf_info__where(bi));
+		return 0;
+	}
+	/* its deny runs at BPF LSM hooks: they must load on this kernel */
+	hooks = bi ? syscall__lsm_hooks(name) : NULL;
+	for (size_t i = 0; hooks && hooks[i]; i++) {
+		struct btf_func_info fi;
+
+		if (!btf_info__lsm_hook(bi, hooks[i], &fi) &&
+		    !sema_check_trampoline_args(s, v->span, bi, "LSM hook", hooks[i], &fi))
+			diag__note(s->d, v->span,
+				   "the enforcer denies '%s' at the LSM hook '%s'",
+				   diag_quote(v->s, v->len), hooks[i]);
+	}
 	return 0;
 }
 

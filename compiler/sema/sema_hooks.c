@@ -744,6 +744,7 @@ static void check_kfunc(struct sema *s, struct hook_ctx *hc, const struct ast_st
 			const char *name, bool first)
 {
 	struct btf_info *bi = sema_btf(s, call->span);
+	struct btf_func_info fi;
 	char msg[512];
 	bool sys = hc->syscall_abi;
 
@@ -809,12 +810,20 @@ static void check_kfunc(struct sema *s, struct hook_ctx *hc, const struct ast_st
 		call_not_found(s, hc, call, msg, NULL);
 		return;
 	}
-	if (!btf_info__func(bi, name, first ? &hc->proto : NULL)) {
+	if (!btf_info__func(bi, name, &fi)) {
 		if (first) {
+			hc->proto = fi;
 			hc->have_proto = true;
 			snprintf(hc->func_buf, sizeof(hc->func_buf), "%s", name);
 			hc->func = hc->func_buf;
 		}
+		/* the programs that have no kprobe to fall back to (lowering):
+		 * the LSM hook of an Override on security_X, and the fexit of a
+		 * return probe with arguments */
+		if (ast_hook__override_at_lsm(hc->h) && !btf_info__lsm_hook(bi, name + 9, &fi))
+			sema_check_trampoline_args(s, call->span, bi, "LSM hook", name + 9, &fi);
+		else if (ast_hook__at_return(hc->h) && hc->h->args.n)
+			sema_check_trampoline_args(s, call->span, bi, "kernel function", name, &fi);
 		return;
 	}
 	if (hc->h->kind == HOOK_KPROBE && !(s->opts && s->opts->btf_path) &&
@@ -896,6 +905,7 @@ static void check_lsm(struct sema *s, struct hook_ctx *hc)
 		hc->have_proto = true;
 		snprintf(hc->func_buf, sizeof(hc->func_buf), "%s", h->call.s);
 		hc->func = hc->func_buf;
+		sema_check_trampoline_args(s, h->call.span, bi, "LSM hook", hc->func, &hc->proto);
 		return;
 	}
 	if (!strncmp(h->call.s, "security_", 9) && !btf_info__lsm_hook(bi, h->call.s + 9, NULL)) {

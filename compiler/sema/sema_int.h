@@ -72,6 +72,9 @@ const struct ast_list *sema_find_list(struct sema *s, const char *name, size_t l
 void sema_syscall_list_ids(struct sema *s, const struct ast_list *l);
 bool sema_is_list_ref(const struct ast_str *v);
 void sema_unsupported(struct sema *s, struct span sp, const char *what, const char *why);
+bool sema_check_trampoline_args(struct sema *s, struct span sp, struct btf_info *bi,
+				const char *what, const char *name,
+				const struct btf_func_info *fi);
 /* A value compared with a dns hook's `name`: names are decoded lowercased
  * in BPF, so a value with an upper-case letter is warned about (it never
  * matches). */

@@ -41,6 +41,27 @@ struct btf_info *sema_btf(struct sema *s, struct span where)
 	return s->bi;
 }
 
+/* A trampoline program (fentry, fexit, BPF LSM) on a function with a
+ * struct argument by value: kernels before 6.1 refuse to load it, so the
+ * object is refused for such a target here, at the hook, instead of at
+ * load time on the node. what: "LSM hook", "kernel function". */
+bool sema_check_trampoline_args(struct sema *s, struct span sp, struct btf_info *bi,
+				const char *what, const char *name,
+				const struct btf_func_info *fi)
+{
+	int i = btf_func_info__struct_param(fi);
+
+	if (i < 0 || btf_info__trampoline_struct_args(bi))
+		return true;
+	diag__error(s->d, sp, "trampoline-struct-arg",
+		    "%s '%s' takes argument %d ('%s%s%s') by value, a struct: BPF trampolines "
+		    "of this kernel%s refuse struct arguments (Linux 6.1 added them), so its "
+		    "BPF program cannot load",
+		    what, name, i, fi->params[i].desc, *fi->param_names[i] ? " " : "",
+		    fi->param_names[i], btf_info__where(bi));
+	return false;
+}
+
 void sema_unsupported(struct sema *s, struct span sp, const char *what, const char *why)
 {
 	diag__error(s->d, sp, "unsupported", "'%s' is not supported by tpc: %s", what, why);

@@ -3,13 +3,17 @@
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include <cmocka.h>
+
+#include <bpf/btf.h>
 
 #include "kernel/btf_info.h"
 
@@ -315,6 +319,64 @@ static void t_tp_tracefs_live(void **st)
 	btf_info__free(bi);
 }
 
+/* A BTF of its own: struct btf_func_model (with arg_flags when new is
+ * true, as since Linux 6.1) and int f(struct pair p, int *q), written to a
+ * file btf_info__open reads. */
+static struct btf_info *open_synthetic(bool new)
+{
+	char path[] = "/tmp/tpc-btf-XXXXXX";
+	struct btf *b = btf__new_empty();
+	struct btf_info *bi;
+	const void *raw;
+	uint32_t size;
+	int fd, err, u8, i32, pair, ptr, proto;
+	FILE *f;
+
+	assert_non_null(b);
+	u8 = btf__add_int(b, "u8", 1, 0);
+	i32 = btf__add_int(b, "int", 4, BTF_INT_SIGNED);
+	btf__add_struct(b, "btf_func_model", new ? 2 : 1);
+	btf__add_field(b, "nr_args", u8, 0, 0);
+	if (new)
+		btf__add_field(b, "arg_flags", u8, 8, 0);
+	pair = btf__add_struct(b, "pair", 8);
+	btf__add_field(b, "a", i32, 0, 0);
+	btf__add_field(b, "b", i32, 32, 0);
+	ptr = btf__add_ptr(b, i32);
+	proto = btf__add_func_proto(b, i32);
+	btf__add_func_param(b, "p", pair);
+	btf__add_func_param(b, "q", ptr);
+	assert_true(btf__add_func(b, "f", BTF_FUNC_GLOBAL, proto) > 0);
+	raw = btf__raw_data(b, &size);
+	fd = mkstemp(path);
+	assert_true(fd >= 0);
+	f = fdopen(fd, "w");
+	assert_int_equal(fwrite(raw, 1, size, f), size);
+	fclose(f);
+	btf__free(b);
+	bi = btf_info__open(path, "", &err);
+	unlink(path);
+	assert_non_null(bi);
+	return bi;
+}
+
+static void t_trampoline_struct_args(void **st)
+{
+	struct btf_info *old = open_synthetic(false), *new = open_synthetic(true);
+	struct btf_func_info fi;
+
+	(void)st;
+	assert_false(btf_info__trampoline_struct_args(old));
+	assert_true(btf_info__trampoline_struct_args(new));
+	assert_int_equal(btf_info__func(old, "f", &fi), 0);
+	assert_int_equal(fi.params[0].cls, BTFT_STRUCT);
+	assert_int_equal(btf_func_info__struct_param(&fi), 0);
+	fi.params[0].cls = BTFT_PTR_STRUCT;
+	assert_int_equal(btf_func_info__struct_param(&fi), -1);
+	btf_info__free(old);
+	btf_info__free(new);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -326,6 +388,7 @@ int main(void)
 		cmocka_unit_test(t_raw_tracepoint),  cmocka_unit_test(t_tp_btf_fallback),
 		cmocka_unit_test(t_tp_format_parse), cmocka_unit_test(t_tp_format_arrays),
 		cmocka_unit_test(t_tp_format_garbage), cmocka_unit_test(t_tp_tracefs_live),
+		cmocka_unit_test(t_trampoline_struct_args),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -94,7 +94,8 @@ build_objs() {
 		[ -e "$f" ] || continue
 		n=${f//\//_}
 		n=${n%.yaml}
-		"$B/tpc" build "$@" "$f" -o "$d/verify/$n.bpf.o" 2>/dev/null || rm -f "$d/verify/$n.bpf.o"
+		"$B/tpc" build "$@" "$f" -o "$d/verify/$n.bpf.o" 2>"$e/verify-$n.err" ||
+			rm -f "$d/verify/$n.bpf.o"
 	done
 }
 build_objs "$P"
@@ -174,6 +175,23 @@ for k in $KERNELS; do
 	while IFS= read -r s; do
 		res SKIP "$k" "${s%%|*}" "${s#*|}"
 	done <"$VMDIR/err-${PAYLOAD[$k]##*/}/skips"
+	# expected refusals (tests/vm/refused): tpc refuses the policy for this
+	# kernel with that message, so its object never reaches the verifier
+	while read -r rk rp rmsg; do
+		case $rk in '' | '#'*) continue ;; esac
+		[ "$rk" = "$k" ] || continue
+		n=${rp//\//_}
+		n=${n%.yaml}
+		if [ "${PAYLOAD[$k]}" = "$P" ]; then
+			res FAIL "$k" "refused/$n" "tests/vm/refused: $k runs the host build, not one for $k"
+		elif [ -e "${PAYLOAD[$k]}/verify/$n.bpf.o" ]; then
+			res FAIL "$k" "refused/$n" "tpc built it for $k; expected: $rmsg"
+		elif grep -qF -- "$rmsg" "$VMDIR/err-${PAYLOAD[$k]##*/}/verify-$n.err"; then
+			res PASS "$k" "refused/$n"
+		else
+			res FAIL "$k" "refused/$n" "want '$rmsg', got: $(grep -m1 'error:' "$VMDIR/err-${PAYLOAD[$k]##*/}/verify-$n.err")"
+		fi
+	done <tests/vm/refused
 	log=$VMDIR/console-$k.log
 	read -r rc t0 t1 <"$VMDIR/rc-$k"
 	if [ "$rc" = 3 ]; then
