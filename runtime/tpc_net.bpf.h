@@ -415,25 +415,45 @@ TPC_INLINE bool tpc_tcp__from_connect(struct tpc_scratch *s, struct bpf_sock_add
 	return true;
 }
 
+/* The TCP entries' tpc_net_ctx, per CPU: on the stack (about 200 bytes)
+ * the state program's frame took the call chain into the binary-set walk
+ * (tpc_proc__bits_slow, tpc_path__step) past the verifier's 512-byte
+ * combined stack on 5.10 and 6.1, which round every frame up to 32 bytes
+ * (448 + 64 + 32 = 544; 6.12 rounds a JITed frame to 16: 512, at the
+ * limit). Slot 0 is the state program's, slot 1 the connect hooks': a
+ * state change in softirq that interrupts a connect() hook on the same CPU
+ * does not overwrite its context. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 2);
+	__type(key, u32);
+	__type(value, struct tpc_net_ctx);
+} tpc_tcp_ctx_map SEC(".maps");
+
+TPC_INLINE struct tpc_net_ctx *tpc_tcp__ctx(u32 slot)
+{
+	return bpf_map_lookup_elem(&tpc_tcp_ctx_map, &slot);
+}
+
 /* Entry points (expressions: the program's return value); `body` is the
  * generated tpc_pN. A cgroup connect hook returns 1 to allow, 0 to deny. */
 #define TPC_TCP_ENTRY_TP_BTF(ctx, body, v)                                     \
 	({                                                                     \
 		struct tpc_scratch *_s = tpc_scratch__get();                   \
-		struct tpc_net_ctx _nc;                                        \
+		struct tpc_net_ctx *_nc = tpc_tcp__ctx(0);                     \
                                                                                \
-		if (tpc_tcp__from_state(_s, (ctx), &_nc))                      \
-			body((ctx), (v), &_nc);                                \
+		if (_nc && tpc_tcp__from_state(_s, (ctx), _nc))                \
+			body((ctx), (v), _nc);                                 \
 		0;                                                             \
 	})
 
 #define TPC_TCP_ENTRY_CONNECT(ctx, body, v, v6)                                \
 	({                                                                     \
 		struct tpc_scratch *_s = tpc_scratch__get();                   \
-		struct tpc_net_ctx _nc;                                        \
+		struct tpc_net_ctx *_nc = tpc_tcp__ctx(1);                     \
                                                                                \
-		!tpc_tcp__from_connect(_s, (ctx), &_nc, (v6)) ||               \
-			!body((ctx), (v), &_nc);                               \
+		!_nc || !tpc_tcp__from_connect(_s, (ctx), _nc, (v6)) ||        \
+			!body((ctx), (v), _nc);                                \
 	})
 #define TPC_TCP_ENTRY_CONNECT4(ctx, body, v) TPC_TCP_ENTRY_CONNECT(ctx, body, v, false)
 #define TPC_TCP_ENTRY_CONNECT6(ctx, body, v) TPC_TCP_ENTRY_CONNECT(ctx, body, v, true)
