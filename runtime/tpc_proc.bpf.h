@@ -5,7 +5,8 @@
  *     TPC_INLINE u64 tpc_binsets__eval(struct tpc_scratch *s, int off, u32 len);
  * which evaluates every matchBinaries set of the object against the
  * canonical path at s->path[off] (len bytes; s->key holds a zero-padded
- * copy) and returns one bit per set. tpc_proc__bits() returns those bits
+ * copy) and returns one bit per set, or defines TPC_NO_BINSETS when the
+ * object has none (every binary is then in no set). tpc_proc__bits() returns those bits
  * for the current process, from a direct-mapped cache indexed by tgid and
  * tagged with (tgid, self_exec_id): the kernel adds one to the exec'ing
  * task's self_exec_id at every exec, and every thread of the new image
@@ -28,6 +29,13 @@
  */
 #ifndef TPC_PROC_BPF_H
 #define TPC_PROC_BPF_H
+
+#ifdef TPC_NO_BINSETS
+TPC_INLINE u64 tpc_binsets__eval(struct tpc_scratch *s, int off, u32 len)
+{
+	return 0;
+}
+#endif
 
 #include "tpc_path.bpf.h"
 

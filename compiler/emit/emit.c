@@ -1,14 +1,17 @@
 /* emit.c - IR -> BPF C (see emit.h).
  *
  * Shape of the output (its fixed pieces are the files of templates/):
- *   banner; #include "tpc.bpf.h"; maps; tpc_binsets__eval(); #include
+ *   banner; #include "tpc.bpf.h"; maps; tpc_binsets__eval() (none without
+ *   matchBinaries sets: TPC_NO_BINSETS); #include
  *   "tpc_proc.bpf.h"; then per prog one always-inline body
  *   `tpc_pN(ctx, v)` and one SEC() entry per variant calling it with a
  *   constant v, so clang folds each variant's argument reads.
  * Inside a body, argument reads are lazy: A<slot>() (integers) and
  * L<slot>() (string/path length, reading on first use) are macros over
  * local state; a rule's test is one C expression over them, so && and ||
- * short-circuit exactly like the IR says.
+ * short-circuit exactly like the IR says. The body is written first, then
+ * its prologue declares only the state the body names (text_uses()), and
+ * the macros are #undef'd after it for the next prog.
  */
 #include "emit/emit.h"
 
@@ -596,18 +599,29 @@ static const char *int_cast(const struct ir_arg *a)
 	return a->is_signed ? s[k] : u[k];
 }
 
-/* Declare lazy state and accessor macros for every slot used. */
-static void emit_arg_state(struct body *B)
+/* Which scratch buffer (s->abuf[k]) each slot's value lands in: every
+ * argument but integers and kernel-object pointers has one, given in slot
+ * order whether the body reads it or not. Returns how many. */
+static int assign_bufs(struct body *B)
 {
-	FILE *out = B->out;
-	const struct ir_prog *p = B->p;
 	int nbuf = 0;
 
-	for (size_t i = 0; i < p->args.n; i++) {
-		const struct ir_arg *a = &p->args.v[i];
-		int sl = a->slot;
+	for (size_t i = 0; i < B->p->args.n; i++) {
+		const struct ir_arg *a = &B->p->args.v[i];
 
-		B->bufs[sl] = -1;
+		B->bufs[a->slot] =
+			a->kind == AK_INT || a->kind == AK_CAPS || a->kind == AK_KOBJ ? -1 : nbuf++;
+	}
+	return nbuf;
+}
+
+/* One slot's lazy state and accessor macros (A/L/P/T/S/K<slot>). */
+static void emit_arg_state(struct body *B, FILE *out, const struct ir_arg *a)
+{
+	const struct ir_prog *p = B->p;
+	int sl = a->slot;
+
+	{
 		switch (a->kind) {
 		case AK_INT:
 		case AK_CAPS:
@@ -626,11 +640,10 @@ static void emit_arg_state(struct body *B)
 			fputs("))\n", out);
 			break;
 		case AK_SKB: {
-			int k = nbuf++;
+			int k = B->bufs[sl];
 
 			/* the packet record in abuf[k]; its sa[2] serves the
 			 * address and port tests as a sock's would */
-			B->bufs[sl] = k;
 			fprintf(out, "\tbool s%d_ok = false;\n", sl);
 			fprintf(out,
 				"#define S%d() ((struct tpc_ev_sockaddr *)(s%d_ok ? (void *)s->abuf[%d] : "
@@ -642,9 +655,8 @@ static void emit_arg_state(struct body *B)
 		}
 		case AK_SOCKADDR:
 		case AK_SOCK: {
-			int k = nbuf++;
+			int k = B->bufs[sl];
 
-			B->bufs[sl] = k;
 			fprintf(out, "\tbool s%d_ok = false;\n", sl);
 			if (a->kind == AK_SOCK && a->from != AF_NET && B->o->needs_socktrack) {
 				/* the struct sock pointer: socket tracking's key */
@@ -689,10 +701,9 @@ static void emit_arg_state(struct body *B)
 			break;
 		}
 		default: {
-			int k = nbuf++;
+			int k = B->bufs[sl];
 			const char *rd;
 
-			B->bufs[sl] = k;
 			fprintf(out, "\tint l%d = -2;\n\tint o%d = 0;\n", sl, sl);
 			if (a->kind == AK_ITER || a->kind == AK_UIOV || a->kind == AK_KIOV)
 				fprintf(out, "\tu64 z%d = 0; /* bytes the segments hold */\n", sl);
@@ -779,22 +790,6 @@ static void emit_arg_state(struct body *B)
 				sl, k, sl, sl);
 		}
 		}
-	}
-	if (nbuf > 4)
-		fprintf(out, "#error \"more than 4 string/path/socket arguments in one program\"\n");
-}
-
-static void emit_arg_undefs(struct body *B)
-{
-	for (size_t i = 0; i < B->p->args.n; i++) {
-		int sl = B->p->args.v[i].slot;
-
-		fprintf(B->out, "#undef A%d\n#undef L%d\n#undef P%d\n#undef T%d\n#undef S%d\n", sl, sl,
-			sl, sl, sl);
-		if (B->o->needs_socktrack && B->p->args.v[i].kind == AK_SOCK)
-			fprintf(B->out, "#undef K%d\n", sl);
-		if (B->p->args.v[i].kind == AK_KOBJ)
-			fprintf(B->out, "#undef K%d\n", sl);
 	}
 }
 
@@ -999,7 +994,7 @@ static void emit_post(struct body *B, const struct ir_action *act, int rule, con
 }
 
 static void emit_rule(struct body *B, const struct ir_spec *sp, const struct ir_rule *r,
-		      size_t si)
+		      long si)
 {
 	FILE *out = B->out;
 	const struct ir_action *act = &r->act;
@@ -1038,7 +1033,9 @@ static void emit_rule(struct body *B, const struct ir_spec *sp, const struct ir_
 	emit_post(B, act, r->id, "\t\t");
 	if (B->testrun)
 		fprintf(out, "\t\ttpc_test__decide(%d, h);\n", r->id);
-	fprintf(out, "\t\tgoto spec%zu_done;\n\t}\n", si);
+	if (si >= 0)
+		fprintf(out, "\t\tgoto spec%ld_done;\n", si);
+	fputs("\t}\n", out);
 }
 
 /* A network rule acts in one phase (runtime/tpc_net.bpf.h): Block and
@@ -1049,7 +1046,7 @@ static void emit_rule(struct body *B, const struct ir_spec *sp, const struct ir_
  * connect) only posts. The first matching rule ends the spec
  * in every phase, so each phase sees Tetragon's first-match order. */
 static void emit_net_rule(struct body *B, const struct ir_spec *sp, const struct ir_rule *r,
-			  size_t si)
+			  long si)
 {
 	FILE *out = B->out;
 	const struct ir_action *act = &r->act;
@@ -1089,7 +1086,10 @@ static void emit_net_rule(struct body *B, const struct ir_spec *sp, const struct
 	}
 	emit_event(B, sp, r);
 	emit_post(B, &obs, r->id, "\t\t\t");
-	fprintf(out, "\t\t}\n\t\tgoto spec%zu_done;\n\t}\n", si);
+	fputs("\t\t}\n", out);
+	if (si >= 0)
+		fprintf(out, "\t\tgoto spec%ld_done;\n", si);
+	fputs("\t}\n", out);
 }
 
 /* A network variant's entry: the runtime macro for (protocol, attach)
@@ -1350,11 +1350,199 @@ static int emit_entry(struct body *B, const struct ir_variant *v, size_t i)
 	return err;
 }
 
+/* Does C text name identifier `id` outside comments and literals? The
+ * body is written before its declarations, so these decide what the
+ * prologue declares. */
+static bool text_uses(const char *t, const char *id)
+{
+	size_t n = strlen(id);
+
+	while (*t) {
+		if (t[0] == '/' && t[1] == '*') {
+			const char *e = strstr(t + 2, "*/");
+
+			t = e ? e + 2 : t + strlen(t);
+		} else if (*t == '"' || *t == '\'') {
+			char q = *t++;
+
+			while (*t && *t != q)
+				t += t[0] == '\\' && t[1] ? 2 : 1;
+			t += *t != 0;
+		} else if ((*t >= 'a' && *t <= 'z') || (*t >= 'A' && *t <= 'Z') || *t == '_' ||
+			   (*t >= '0' && *t <= '9')) {
+			const char *w = t;
+
+			while ((*t >= 'a' && *t <= 'z') || (*t >= 'A' && *t <= 'Z') || *t == '_' ||
+			       (*t >= '0' && *t <= '9'))
+				t++;
+			if ((size_t)(t - w) == n && !memcmp(w, id, n))
+				return true;
+		} else {
+			t++;
+		}
+	}
+	return false;
+}
+
+/* Does the text read slot `sl` (its macros or its state)? */
+static bool text_uses_slot(const char *t, int sl)
+{
+	static const char *const forms[] = { "A%d", "L%d", "P%d", "T%d", "S%d", "K%d", "a%d",
+					     "a%d_ok", "l%d", "o%d", "s%d_ok", "z%d" };
+	char id[32];
+
+	for (size_t i = 0; i < sizeof(forms) / sizeof(forms[0]); i++) {
+		snprintf(id, sizeof(id), forms[i], sl);
+		if (text_uses(t, id))
+			return true;
+	}
+	return false;
+}
+
+/* The lazy state a body reads, as one C text: the binary bits, then each
+ * argument the body (or an argument it reads) uses. NULL: no memory. */
+static char *emit_prog_state(struct body *B, const char *btext)
+{
+	const struct ir_prog *p = B->p;
+	bool used[64] = { false }, more = true;
+	char *text = NULL;
+	size_t len = 0;
+	FILE *out = open_memstream(&text, &len);
+
+	if (!out)
+		return NULL;
+	if (assign_bufs(B) > 4)
+		fputs("#error \"more than 4 string/path/socket arguments in one program\"\n", out);
+	if (text_uses(btext, "TPC_BITS")) {
+		fputs("\tu64 bits = 0;\n\tbool bits_ok = false;\n", out);
+		if (p->net)
+			fputs("#define TPC_BITS() (bits_ok ? bits : (bits_ok = true, bits = nc->own.bits))\n",
+			      out);
+		else if (p->kind == HOOK_EXEC)
+			fputs("#define TPC_BITS() (bits_ok ? bits : (bits_ok = true, bits = v == 0 ? "
+			      "tpc_proc__bits_of_file(s, BPF_CORE_READ((struct linux_binprm *)((u64 *)ctx)[0], "
+			      "file)) : tpc_proc__bits(s)))\n",
+			      out);
+		else
+			fputs("#define TPC_BITS() (bits_ok ? bits : (bits_ok = true, bits = tpc_proc__bits(s)))\n",
+			      out);
+	}
+	if (text_uses(btext, "TPC_PBITS"))
+		fprintf(out, "\tu64 pbits = 0;\n\tbool pbits_ok = false;\n"
+			     "#define TPC_PBITS() (pbits_ok ? pbits : (pbits_ok = true, pbits = %s))\n",
+			p->net ? "nc->own.pbits" : "tpc_proc__parent_bits(s)");
+	if (prog_uses_src(p, SRC_FOLLOW) && text_uses(btext, "TPC_FBITS"))
+		fputs("\tu64 fbits = 0;\n\tbool fbits_ok = false;\n"
+		      "#define TPC_FBITS() (fbits_ok ? fbits : (fbits_ok = true, fbits = "
+		      "tpc_follow__bits()))\n",
+		      out);
+	for (size_t i = 0; i < p->args.n; i++)
+		used[p->args.v[i].slot & 63] = text_uses_slot(btext, p->args.v[i].slot);
+	/* an argument's read may use another's (a buffer's size) */
+	while (more) {
+		more = false;
+		for (size_t i = 0; i < p->args.n; i++) {
+			char *def = NULL;
+			size_t dlen = 0;
+			FILE *f;
+
+			if (!used[p->args.v[i].slot & 63])
+				continue;
+			f = open_memstream(&def, &dlen);
+			if (!f)
+				break;
+			emit_arg_state(B, f, &p->args.v[i]);
+			fclose(f);
+			for (size_t k = 0; def && k < p->args.n; k++)
+				if (!used[p->args.v[k].slot & 63] && text_uses_slot(def, p->args.v[k].slot))
+					used[p->args.v[k].slot & 63] = more = true;
+			free(def);
+		}
+	}
+	for (size_t i = 0; i < p->args.n; i++)
+		if (used[p->args.v[i].slot & 63])
+			emit_arg_state(B, out, &p->args.v[i]);
+	if (fclose(out)) {
+		free(text);
+		return NULL;
+	}
+	return text;
+}
+
+/* #undef every macro the state text defined: the next prog defines its own. */
+static void emit_undefs(FILE *out, const char *state)
+{
+	for (const char *l = state; l && *l; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : l + strlen(l)) {
+		size_t n;
+
+		if (strncmp(l, "#define ", 8))
+			continue;
+		n = strcspn(l + 8, "( \n");
+		fprintf(out, "#undef %.*s\n", (int)n, l + 8);
+	}
+}
+
+/* One policy's rules in a prog: the first matching rule ends the spec
+ * (a goto past the others; none after the last). */
+static void emit_spec(struct body *B, const struct ir_spec *sp, size_t si)
+{
+	const struct ir_prog *p = B->p;
+	FILE *out = B->out;
+	char *text = NULL, label[32];
+	size_t len = 0;
+
+	B->out = open_memstream(&text, &len);
+	if (!B->out) {
+		B->out = out;
+		tpl_check(B, -ENOMEM);
+		return;
+	}
+	fprintf(B->out, "\n\t/* policy '");
+	tpl__comment(B->out, B->o->policies.v[sp->policy].name);
+	fputs("', ", B->out);
+	span_comment(B->out, B->m, sp->span);
+	fputs(" */\n", B->out);
+	if (sp->scope_map >= 0) {
+		fputs("\tif (!", B->out);
+		emit_scope_test(B, sp->scope_map);
+		fprintf(B->out, ")\n\t\tgoto spec%zu_done;\n", si);
+	}
+	if (p->net == NET_DNS || p->net == NET_HTTP) {
+		/* this policy's ports only (the prog parses the union) */
+		fputs("\t{\n\t\tu16 port = nc->sa[0].port;\n\n\t\tif (!(", B->out);
+		emit_net_ports(B->out, sp->hook);
+		fprintf(B->out, "))\n\t\t\tgoto spec%zu_done;\n\t}\n", si);
+	}
+	for (size_t r = 0; r < sp->rules.n; r++) {
+		bool last = r + 1 == sp->rules.n;
+
+		if (p->net)
+			emit_net_rule(B, sp, &sp->rules.v[r], last ? -1 : (long)si);
+		else
+			emit_rule(B, sp, &sp->rules.v[r], last ? -1 : (long)si);
+	}
+	if (fclose(B->out)) {
+		B->out = out;
+		tpl_check(B, -ENOMEM);
+		free(text);
+		return;
+	}
+	B->out = out;
+	fputs(text, out);
+	snprintf(label, sizeof(label), "spec%zu_done", si);
+	if (text_uses(text, label))
+		fprintf(out, "%s:;\n", label);
+	free(text);
+}
+
 static void emit_prog(struct body *B)
 {
 	FILE *out = B->out;
 	const struct ir_prog *p = B->p;
-	bool exec_lsm = p->kind == HOOK_EXEC;
+	char *btext = NULL, *state;
+	size_t blen = 0;
+	FILE *body;
+	bool event;
 
 	fprintf(out, "/* prog %d: %s */\n", p->id, p->key);
 	for (size_t i = 0; i < p->args.n; i++)
@@ -1362,80 +1550,40 @@ static void emit_prog(struct body *B)
 			emit_resolver(out, &p->args.v[i]);
 	if (p->net == NET_DNS || p->net == NET_HTTP)
 		emit_net_port_fn(out, p);
-	if (p->net)
-		fprintf(out, "TPC_INLINE int tpc_p%d(void *ctx, const int v, struct tpc_net_ctx *nc)\n{\n",
-			p->id);
-	else
-		fprintf(out, "TPC_INLINE int tpc_p%d(void *ctx, const int v)\n{\n", p->id);
-	fputs("\tstruct tpc_scratch *s = tpc_scratch__get();\n\tstruct tpc_ev_hdr *h;\n"
-	      "\tu64 bits = 0;\n\tbool bits_ok = false;\n\tint ret = 0;\n\tu32 o;\n\n",
-	      out);
-	if (p->net)
-		fputs("#define TPC_BITS() (bits_ok ? bits : (bits_ok = true, bits = nc->own.bits))\n",
-		      out);
-	else if (exec_lsm)
-		fputs("#define TPC_BITS() (bits_ok ? bits : (bits_ok = true, bits = v == 0 ? "
-		      "tpc_proc__bits_of_file(s, BPF_CORE_READ((struct linux_binprm *)((u64 *)ctx)[0], "
-		      "file)) : tpc_proc__bits(s)))\n",
-		      out);
-	else
-		fputs("#define TPC_BITS() (bits_ok ? bits : (bits_ok = true, bits = tpc_proc__bits(s)))\n",
-		      out);
-	fprintf(out, "\tu64 pbits = 0;\n\tbool pbits_ok = false;\n"
-		     "#define TPC_PBITS() (pbits_ok ? pbits : (pbits_ok = true, pbits = %s))\n",
-		p->net ? "nc->own.pbits" : "tpc_proc__parent_bits(s)");
-	if (prog_uses_src(p, SRC_FOLLOW))
-		fputs("\tu64 fbits = 0;\n\tbool fbits_ok = false;\n"
-		      "#define TPC_FBITS() (fbits_ok ? fbits : (fbits_ok = true, fbits = "
-		      "tpc_follow__bits()))\n",
-		      out);
-	emit_arg_state(B);
-	fputs("\n\t(void)pbits;\n\t(void)pbits_ok;\n\tif (!s)\n\t\treturn 0;\n\t(void)h;\n\t(void)o;\n\t(void)bits;\n\t(void)bits_ok;\n",
-	      out);
-	for (size_t i = 0; i < p->args.n; i++) {
-		const struct ir_arg *a = &p->args.v[i];
-
-		if (a->kind == AK_INT || a->kind == AK_CAPS)
-			fprintf(out, "\t(void)a%d;\n\t(void)a%d_ok;\n", a->slot, a->slot);
-		else if (a->kind == AK_SOCKADDR || a->kind == AK_SOCK || a->kind == AK_SKB)
-			fprintf(out, "\t(void)s%d_ok;\n", a->slot);
-		else if (a->kind == AK_KOBJ)
-			; /* no state: read at the event */
-		else
-			fprintf(out, "\t(void)l%d;\n\t(void)o%d;\n", a->slot, a->slot);
+	body = open_memstream(&btext, &blen);
+	if (!body) {
+		tpl_check(B, -ENOMEM);
+		return;
 	}
-	for (size_t si = 0; si < p->specs.n; si++) {
-		const struct ir_spec *sp = &p->specs.v[si];
-
-		fprintf(out, "\n\t/* policy '");
-		tpl__comment(out, B->o->policies.v[sp->policy].name);
-		fputs("', ", out);
-		span_comment(out, B->m, sp->span);
-		fputs(" */\n", out);
-		if (sp->scope_map >= 0) {
-			fputs("\tif (!", out);
-			emit_scope_test(B, sp->scope_map);
-			fprintf(out, ")\n\t\tgoto spec%zu_done;\n", si);
-		}
-		if (p->net == NET_DNS || p->net == NET_HTTP) {
-			/* this policy's ports only (the prog parses the union) */
-			fputs("\t{\n\t\tu16 port = nc->sa[0].port;\n\n\t\tif (!(", out);
-			emit_net_ports(out, sp->hook);
-			fprintf(out, "))\n\t\t\tgoto spec%zu_done;\n\t}\n", si);
-		}
-		for (size_t r = 0; r < sp->rules.n; r++) {
-			if (p->net)
-				emit_net_rule(B, sp, &sp->rules.v[r], si);
-			else
-				emit_rule(B, sp, &sp->rules.v[r], si);
-		}
-		fprintf(out, "spec%zu_done:;\n", si);
+	B->out = body;
+	for (size_t si = 0; si < p->specs.n; si++)
+		emit_spec(B, &p->specs.v[si], si);
+	B->out = out;
+	if (fclose(body)) {
+		tpl_check(B, -ENOMEM);
+		free(btext);
+		return;
 	}
-	fputs("\treturn ret;\n}\n", out);
-	fputs("#undef TPC_BITS\n#undef TPC_PBITS\n", out);
-	if (prog_uses_src(p, SRC_FOLLOW))
-		fputs("#undef TPC_FBITS\n", out);
-	emit_arg_undefs(B);
+	event = text_uses(btext, "h") || text_uses(btext, "o");
+	if (p->net)
+		tpl_check(B, tpl_prog_begin_net__emit(out, &(struct tpl_prog_begin_net){
+					      .PROG = tpl_num(p->id), .EVENT = tpl_flag(event) }));
+	else
+		tpl_check(B, tpl_prog_begin__emit(out, &(struct tpl_prog_begin){
+					      .PROG = tpl_num(p->id), .EVENT = tpl_flag(event) }));
+	state = emit_prog_state(B, btext);
+	if (!state) {
+		tpl_check(B, -ENOMEM);
+		free(btext);
+		return;
+	}
+	fputs(state, out);
+	fputs("\n\tif (!s)\n\t\treturn 0;\n", out);
+	fputs(btext, out);
+	free(btext);
+	tpl_check(B, tpl_prog_end__emit(out));
+	emit_undefs(out, state);
+	free(state);
 	fputs("\n", out);
 	for (size_t i = 0; i < p->variants.n; i++)
 		tpl_check(B, emit_entry(B, &p->variants.v[i], i));
@@ -1514,11 +1662,22 @@ static void emit_net_scope_bits(FILE *out, const struct ir_object *o)
 
 static void emit_binsets(FILE *out, const struct ir_object *o, const struct srcmap *sm)
 {
-	fputs("TPC_INLINE u64 tpc_binsets__eval(struct tpc_scratch *s, int off, u32 len)\n{\n"
-	      "\tconst char *p = &s->path[off & TPC_PATH_MASK];\n"
-	      "\tconst char *tail = &s->path[TPC_PATH_MAX - 1];\n\tu64 bits = 0;\n\n"
-	      "\t(void)p;\n\t(void)tail;\n",
-	      out);
+	bool prefix = false, suffix = false;
+
+	for (size_t i = 0; i < o->binsets.n; i++) {
+		bool post = o->binsets.v[i].op == OP_POSTFIX || o->binsets.v[i].op == OP_NOT_POSTFIX;
+
+		if (o->binsets.v[i].map < 0 && o->binsets.v[i].values.n) {
+			suffix |= post;
+			prefix |= !post;
+		}
+	}
+	fputs("TPC_INLINE u64 tpc_binsets__eval(struct tpc_scratch *s, int off, u32 len)\n{\n", out);
+	if (prefix)
+		fputs("\tconst char *p = &s->path[off & TPC_PATH_MASK];\n", out);
+	if (suffix)
+		fputs("\tconst char *tail = &s->path[TPC_PATH_MAX - 1];\n", out);
+	fputs("\tu64 bits = 0;\n\n", out);
 	for (size_t i = 0; i < o->binsets.n; i++) {
 		const struct ir_binset *b = &o->binsets.v[i];
 
@@ -1580,9 +1739,7 @@ static int emit_enforcers(FILE *out, const struct ir_object *o)
  * over the ancestors. */
 static void emit_pidsets(FILE *out, const struct ir_object *o, const struct srcmap *sm)
 {
-	fputs("TPC_INLINE u64 tpc_pidsets__direct(u32 pid, u32 nspid)\n{\n\tu64 bits = 0;\n\n"
-	      "\t(void)pid;\n\t(void)nspid;\n",
-	      out);
+	fputs("TPC_INLINE u64 tpc_pidsets__direct(u32 pid, u32 nspid)\n{\n\tu64 bits = 0;\n\n", out);
 	for (size_t i = 0; i < o->pidsets.n; i++) {
 		const struct ir_pidset *ps = &o->pidsets.v[i];
 
@@ -1681,6 +1838,8 @@ rate_done:
 		fputs("#define TPC_NET_PRE_KILL 1 /* a network rule kills at connect() */\n", out);
 	if (B.testrun)
 		fputs("#define TPC_TESTRUN 1 /* tpc test --kernel: never a production object */\n", out);
+	if (!o->binsets.n)
+		fputs("#define TPC_NO_BINSETS 1 /* no matchBinaries: tpc_proc.bpf.h */\n", out);
 	if (o->no_bpf_loop)
 		fputs("#define TPC_NO_BPF_LOOP 1 /* a target kernel lacks bpf_loop() */\n", out);
 	if (o->no_task_btf)
@@ -1709,7 +1868,8 @@ rate_done:
 	}
 	fputs("\n", out);
 	emit_maps(out, o);
-	emit_binsets(out, o, m);
+	if (o->binsets.n)
+		emit_binsets(out, o, m);
 	fputs("#include \"tpc_proc.bpf.h\"\n\n", out);
 	if (o->pidsets.n)
 		emit_pidsets(out, o, m);

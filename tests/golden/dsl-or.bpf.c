@@ -12,12 +12,8 @@ struct {
 
 TPC_INLINE u64 tpc_binsets__eval(struct tpc_scratch *s, int off, u32 len)
 {
-	const char *p = &s->path[off & TPC_PATH_MASK];
-	const char *tail = &s->path[TPC_PATH_MAX - 1];
 	u64 bits = 0;
 
-	(void)p;
-	(void)tail;
 	/* set 0: In, dsl-or.yaml:15 */
 	if (bpf_map_lookup_elem(&tpc_m0, s->key))
 		bits |= 1ull << 0;
@@ -31,31 +27,19 @@ TPC_INLINE int tpc_p0(void *ctx, const int v)
 {
 	struct tpc_scratch *s = tpc_scratch__get();
 	struct tpc_ev_hdr *h;
+	u32 o;
+	int ret = 0;
 	u64 bits = 0;
 	bool bits_ok = false;
-	int ret = 0;
-	u32 o;
-
 #define TPC_BITS() (bits_ok ? bits : (bits_ok = true, bits = tpc_proc__bits(s)))
-	u64 pbits = 0;
-	bool pbits_ok = false;
-#define TPC_PBITS() (pbits_ok ? pbits : (pbits_ok = true, pbits = tpc_proc__parent_bits(s)))
 	int l0 = -2;
 	int o0 = 0;
 #define L0() (l0 != -2 ? l0 : (l0 = tpc_str__read_user(s->abuf[0], (const void *)(tpc_ctx__load(64, ctx, 24))))) 
 #define P0() (&s->abuf[0][o0 & TPC_STR_MASK])
 #define T0(n) (&s->abuf[0][(o0 + L0() - (n)) & TPC_STR_MASK])
 
-	(void)pbits;
-	(void)pbits_ok;
 	if (!s)
 		return 0;
-	(void)h;
-	(void)o;
-	(void)bits;
-	(void)bits_ok;
-	(void)l0;
-	(void)o0;
 
 	/* policy 'curl-or-root', dsl-or.yaml:8 */
 	/* rule 0: selector 0, dsl-or.yaml:15 */
@@ -69,18 +53,13 @@ TPC_INLINE int tpc_p0(void *ctx, const int v)
 		o = tpc_ev__put_str(s, o, P0(), L0());
 		h->action |= TPC_ACT_POST;
 		tpc_event__submit(s, o);
-		goto spec0_done;
 	}
-spec0_done:;
 	return ret;
 }
 #undef TPC_BITS
-#undef TPC_PBITS
-#undef A0
 #undef L0
 #undef P0
 #undef T0
-#undef S0
 
 SEC("tracepoint/syscalls/sys_enter_openat")
 int tpc_p0_tracepoint(void *ctx)

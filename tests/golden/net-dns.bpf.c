@@ -2,18 +2,8 @@
 /* policy net-dns */
 #define TPC_NEED_RATE 1
 #define TPC_NET_NO_BITS 1 /* no binary sets: owners need no bits */
+#define TPC_NO_BINSETS 1 /* no matchBinaries: tpc_proc.bpf.h */
 #include "tpc.bpf.h"
-
-TPC_INLINE u64 tpc_binsets__eval(struct tpc_scratch *s, int off, u32 len)
-{
-	const char *p = &s->path[off & TPC_PATH_MASK];
-	const char *tail = &s->path[TPC_PATH_MAX - 1];
-	u64 bits = 0;
-
-	(void)p;
-	(void)tail;
-	return bits;
-}
 
 #include "tpc_proc.bpf.h"
 
@@ -30,15 +20,8 @@ TPC_INLINE int tpc_p0(void *ctx, const int v, struct tpc_net_ctx *nc)
 {
 	struct tpc_scratch *s = tpc_scratch__get();
 	struct tpc_ev_hdr *h;
-	u64 bits = 0;
-	bool bits_ok = false;
-	int ret = 0;
 	u32 o;
-
-#define TPC_BITS() (bits_ok ? bits : (bits_ok = true, bits = nc->own.bits))
-	u64 pbits = 0;
-	bool pbits_ok = false;
-#define TPC_PBITS() (pbits_ok ? pbits : (pbits_ok = true, pbits = nc->own.pbits))
+	int ret = 0;
 	int l0 = -2;
 	int o0 = 0;
 #define L0() (l0 != -2 ? l0 : (l0 = tpc_dns__arg_str(nc, 0, s->abuf[0])))
@@ -50,19 +33,8 @@ TPC_INLINE int tpc_p0(void *ctx, const int v, struct tpc_net_ctx *nc)
 	bool s2_ok = false;
 #define S2() tpc_dns__arg_sa(nc, 2)
 
-	(void)pbits;
-	(void)pbits_ok;
 	if (!s)
 		return 0;
-	(void)h;
-	(void)o;
-	(void)bits;
-	(void)bits_ok;
-	(void)l0;
-	(void)o0;
-	(void)a1;
-	(void)a1_ok;
-	(void)s2_ok;
 
 	/* policy 'net-dns', net-dns.yaml:10 */
 	{
@@ -115,27 +87,14 @@ TPC_INLINE int tpc_p0(void *ctx, const int v, struct tpc_net_ctx *nc)
 				tpc_event__submit(s, o);
 			}
 		}
-		goto spec0_done;
 	}
 spec0_done:;
 	return ret;
 }
-#undef TPC_BITS
-#undef TPC_PBITS
-#undef A0
 #undef L0
 #undef P0
 #undef T0
-#undef S0
 #undef A1
-#undef L1
-#undef P1
-#undef T1
-#undef S1
-#undef A2
-#undef L2
-#undef P2
-#undef T2
 #undef S2
 
 SEC("cgroup_skb/egress")

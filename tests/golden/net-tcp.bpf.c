@@ -13,12 +13,8 @@ struct {
 
 TPC_INLINE u64 tpc_binsets__eval(struct tpc_scratch *s, int off, u32 len)
 {
-	const char *p = &s->path[off & TPC_PATH_MASK];
-	const char *tail = &s->path[TPC_PATH_MAX - 1];
 	u64 bits = 0;
 
-	(void)p;
-	(void)tail;
 	/* set 0: In, net-tcp.yaml:22 */
 	if (bpf_map_lookup_elem(&tpc_m0, s->key))
 		bits |= 1ull << 0;
@@ -34,32 +30,19 @@ TPC_INLINE int tpc_p0(void *ctx, const int v, struct tpc_net_ctx *nc)
 {
 	struct tpc_scratch *s = tpc_scratch__get();
 	struct tpc_ev_hdr *h;
+	u32 o;
+	int ret = 0;
 	u64 bits = 0;
 	bool bits_ok = false;
-	int ret = 0;
-	u32 o;
-
 #define TPC_BITS() (bits_ok ? bits : (bits_ok = true, bits = nc->own.bits))
-	u64 pbits = 0;
-	bool pbits_ok = false;
-#define TPC_PBITS() (pbits_ok ? pbits : (pbits_ok = true, pbits = nc->own.pbits))
 	bool s0_ok = false;
 #define S0() tpc_tcp__arg_sa(nc, 0)
 	u64 a1 = 0;
 	bool a1_ok = false;
 #define A1() (a1_ok ? a1 : (a1_ok = true, a1 = (u64)(u32)((v == 0 ? (u64)tpc_tcp__arg_int(nc, 1) : v == 1 ? (u64)tpc_tcp__arg_int(nc, 1) : (u64)tpc_tcp__arg_int(nc, 1)))))
 
-	(void)pbits;
-	(void)pbits_ok;
 	if (!s)
 		return 0;
-	(void)h;
-	(void)o;
-	(void)bits;
-	(void)bits_ok;
-	(void)s0_ok;
-	(void)a1;
-	(void)a1_ok;
 
 	/* policy 'net-tcp', net-tcp.yaml:8 */
 	/* rule 0: selector 0, net-tcp.yaml:11 */
@@ -110,23 +93,13 @@ TPC_INLINE int tpc_p0(void *ctx, const int v, struct tpc_net_ctx *nc)
 			h->action |= TPC_ACT_POST;
 			tpc_event__submit(s, o);
 		}
-		goto spec0_done;
 	}
 spec0_done:;
 	return ret;
 }
 #undef TPC_BITS
-#undef TPC_PBITS
-#undef A0
-#undef L0
-#undef P0
-#undef T0
 #undef S0
 #undef A1
-#undef L1
-#undef P1
-#undef T1
-#undef S1
 
 SEC("tp_btf/inet_sock_set_state")
 int tpc_p0_tp_btf(u64 *ctx)

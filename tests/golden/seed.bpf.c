@@ -12,12 +12,8 @@ struct {
 
 TPC_INLINE u64 tpc_binsets__eval(struct tpc_scratch *s, int off, u32 len)
 {
-	const char *p = &s->path[off & TPC_PATH_MASK];
-	const char *tail = &s->path[TPC_PATH_MAX - 1];
 	u64 bits = 0;
 
-	(void)p;
-	(void)tail;
 	/* set 0: In, seed.yaml:7 */
 	if (bpf_map_lookup_elem(&tpc_m0, s->key))
 		bits |= 1ull << 0;
@@ -31,31 +27,19 @@ TPC_INLINE int tpc_p0(void *ctx, const int v)
 {
 	struct tpc_scratch *s = tpc_scratch__get();
 	struct tpc_ev_hdr *h;
+	u32 o;
+	int ret = 0;
 	u64 bits = 0;
 	bool bits_ok = false;
-	int ret = 0;
-	u32 o;
-
 #define TPC_BITS() (bits_ok ? bits : (bits_ok = true, bits = v == 0 ? tpc_proc__bits_of_file(s, BPF_CORE_READ((struct linux_binprm *)((u64 *)ctx)[0], file)) : tpc_proc__bits(s)))
-	u64 pbits = 0;
-	bool pbits_ok = false;
-#define TPC_PBITS() (pbits_ok ? pbits : (pbits_ok = true, pbits = tpc_proc__parent_bits(s)))
 	int l0 = -2;
 	int o0 = 0;
 #define L0() (l0 != -2 ? l0 : (l0 = ({ u32 _len; o0 = tpc_path__of_bprm((struct linux_binprm *)((v == 0 ? tpc_ctx__arg(ctx, 0) : tpc_ctx__arg(ctx, 2))), s->abuf[0], &_len); o0 < 0 ? -1 : (int)_len; })))
 #define P0() (&s->abuf[0][o0 & TPC_STR_MASK])
 #define T0(n) (&s->abuf[0][(o0 + L0() - (n)) & TPC_STR_MASK])
 
-	(void)pbits;
-	(void)pbits_ok;
 	if (!s)
 		return 0;
-	(void)h;
-	(void)o;
-	(void)bits;
-	(void)bits_ok;
-	(void)l0;
-	(void)o0;
 
 	/* policy 'block-netcat', seed.yaml:6 */
 	/* rule 0: selector 0, seed.yaml:7 */
@@ -74,18 +58,13 @@ TPC_INLINE int tpc_p0(void *ctx, const int v)
 		}
 		h->action |= TPC_ACT_POST;
 		tpc_event__submit(s, o);
-		goto spec0_done;
 	}
-spec0_done:;
 	return ret;
 }
 #undef TPC_BITS
-#undef TPC_PBITS
-#undef A0
 #undef L0
 #undef P0
 #undef T0
-#undef S0
 
 SEC("lsm/bprm_check_security")
 int tpc_p0_lsm(u64 *ctx)

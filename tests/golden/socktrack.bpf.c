@@ -14,12 +14,8 @@ struct {
 
 TPC_INLINE u64 tpc_binsets__eval(struct tpc_scratch *s, int off, u32 len)
 {
-	const char *p = &s->path[off & TPC_PATH_MASK];
-	const char *tail = &s->path[TPC_PATH_MAX - 1];
 	u64 bits = 0;
 
-	(void)p;
-	(void)tail;
 	/* set 0: In, socktrack.yaml:26 */
 	if (bpf_map_lookup_elem(&tpc_m0, s->key))
 		bits |= 1ull << 0;
@@ -33,15 +29,11 @@ TPC_INLINE int tpc_p0(void *ctx, const int v)
 {
 	struct tpc_scratch *s = tpc_scratch__get();
 	struct tpc_ev_hdr *h;
+	u32 o;
+	int ret = 0;
 	u64 bits = 0;
 	bool bits_ok = false;
-	int ret = 0;
-	u32 o;
-
 #define TPC_BITS() (bits_ok ? bits : (bits_ok = true, bits = tpc_proc__bits(s)))
-	u64 pbits = 0;
-	bool pbits_ok = false;
-#define TPC_PBITS() (pbits_ok ? pbits : (pbits_ok = true, pbits = tpc_proc__parent_bits(s)))
 	u64 a0 = 0;
 	bool a0_ok = false;
 #define A0() (a0_ok ? a0 : (a0_ok = true, a0 = (u64)(s32)(tpc_ctx__arg(ctx, 1))))
@@ -49,17 +41,8 @@ TPC_INLINE int tpc_p0(void *ctx, const int v)
 #define K1() ((u64)(tpc_ctx__arg(ctx, 5)))
 #define S1() ((struct tpc_ev_sockaddr *)(s1_ok ? (void *)s->abuf[0] : (s1_ok = true, ({ if (v == 0) tpc_sa__from_sock((void *)s->abuf[0], (struct sock *)(tpc_ctx__arg(ctx, 5))); }), (void *)s->abuf[0])))
 
-	(void)pbits;
-	(void)pbits_ok;
 	if (!s)
 		return 0;
-	(void)h;
-	(void)o;
-	(void)bits;
-	(void)bits_ok;
-	(void)a0;
-	(void)a0_ok;
-	(void)s1_ok;
 
 	/* policy 'vm-socktrack', socktrack.yaml:9 */
 	/* rule 0: selector 0, socktrack.yaml:21 */
@@ -71,24 +54,13 @@ TPC_INLINE int tpc_p0(void *ctx, const int v)
 		o = tpc_ev__put_int(s, o, A0());
 		o = tpc_kobj__put(s, o, TPC_OBJ_SOCK, (u64)((const struct sock *)(tpc_ctx__arg(ctx, 5))), S1());
 		tpc_socktrack__track(K1());
-		goto spec0_done;
 	}
-spec0_done:;
 	return ret;
 }
 #undef TPC_BITS
-#undef TPC_PBITS
 #undef A0
-#undef L0
-#undef P0
-#undef T0
-#undef S0
-#undef A1
-#undef L1
-#undef P1
-#undef T1
-#undef S1
 #undef K1
+#undef S1
 
 SEC("fexit/sk_alloc")
 int tpc_p0_fexit(u64 *ctx)
@@ -102,15 +74,8 @@ TPC_INLINE int tpc_p1(void *ctx, const int v)
 {
 	struct tpc_scratch *s = tpc_scratch__get();
 	struct tpc_ev_hdr *h;
-	u64 bits = 0;
-	bool bits_ok = false;
-	int ret = 0;
 	u32 o;
-
-#define TPC_BITS() (bits_ok ? bits : (bits_ok = true, bits = tpc_proc__bits(s)))
-	u64 pbits = 0;
-	bool pbits_ok = false;
-#define TPC_PBITS() (pbits_ok ? pbits : (pbits_ok = true, pbits = tpc_proc__parent_bits(s)))
+	int ret = 0;
 	bool s0_ok = false;
 #define K0() ((u64)((v == 0 ? tpc_ctx__arg(ctx, 0) : tpc_regs__arg(ctx, 0))))
 #define S0() ((struct tpc_ev_sockaddr *)(s0_ok ? (void *)s->abuf[0] : (s0_ok = true, ({ if (v == 0) tpc_sa__from_sock((void *)s->abuf[0], (struct sock *)(tpc_ctx__arg(ctx, 0))); if (v == 1) tpc_sa__from_sock((void *)s->abuf[0], (struct sock *)(tpc_regs__arg(ctx, 0))); }), (void *)s->abuf[0])))
@@ -118,17 +83,8 @@ TPC_INLINE int tpc_p1(void *ctx, const int v)
 	bool a1_ok = false;
 #define A1() (a1_ok ? a1 : (a1_ok = true, a1 = (u64)(u64)((v == 0 ? tpc_ctx__arg(ctx, 2) : tpc_regs__arg(ctx, 2)))))
 
-	(void)pbits;
-	(void)pbits_ok;
 	if (!s)
 		return 0;
-	(void)h;
-	(void)o;
-	(void)bits;
-	(void)bits_ok;
-	(void)s0_ok;
-	(void)a1;
-	(void)a1_ok;
 
 	/* policy 'vm-socktrack', socktrack.yaml:30 */
 	/* rule 1: selector 0, socktrack.yaml:39 */
@@ -141,24 +97,12 @@ TPC_INLINE int tpc_p1(void *ctx, const int v)
 		o = tpc_ev__put_int(s, o, A1());
 		h->action |= TPC_ACT_POST;
 		tpc_event__submit(s, o);
-		goto spec0_done;
 	}
-spec0_done:;
 	return ret;
 }
-#undef TPC_BITS
-#undef TPC_PBITS
-#undef A0
-#undef L0
-#undef P0
-#undef T0
-#undef S0
 #undef K0
+#undef S0
 #undef A1
-#undef L1
-#undef P1
-#undef T1
-#undef S1
 
 SEC("fentry/udp_sendmsg")
 int tpc_p1_fentry(u64 *ctx)
