@@ -550,6 +550,23 @@ static void check_arg(struct sema *s, struct hook_ctx *hc, struct ast_arg *arg, 
 		} else {
 			arg->type_id = t; /* later phases see the concrete type */
 		}
+	} else if (sl.known && arg->type_id == ARG_STRING && s->bi &&
+		   sl.ti.cls == BTFT_PTR_STRUCT && sl.ti.type_name &&
+		   !strcmp(sl.ti.type_name, "dentry") && h->kind != HOOK_UPROBE) {
+		/* Tetragon copies the struct's first bytes as if they were a
+		 * string; the one string a dentry holds is its name, so read
+		 * that (as `resolve: d_name.name` would) and say so */
+		static const char d_name[] = "d_name.name";
+		struct span sp = arg->type.present ? arg->type.span : arg->span;
+		char where[256];
+
+		slot_where(hc, &sl, idx, where, sizeof(where));
+		arg->resolve = (struct ast_str){ d_name, sizeof(d_name) - 1, sp, true };
+		diag__note(s->d, sp,
+			   "%s is 'struct dentry *': type 'string' reads the dentry's name "
+			   "(d_name.name, the last path component), not the struct's bytes as "
+			   "Tetragon does; type 'dentry' gives its path",
+			   where);
 	} else if (sl.known) {
 		check_compat(s, hc, arg, &sl);
 	}

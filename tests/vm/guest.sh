@@ -211,6 +211,18 @@ for v in fentry kprobe; do
 	fi
 done
 
+# --- type string on a struct dentry *: the dentry's name ---------------------
+# The exact name, without the directory, proves d_name.name was read (type
+# dentry would give /tmp/...; the struct's raw bytes would give neither).
+if start_loader dentry-string kprobe-dentry-string.bpf.o; then
+	$A symlink /etc/passwd /tmp/tpcvm-dname-hit >/dev/null
+	$A symlink /etc/passwd /tmp/tpcvm-dname-miss >/dev/null
+	stop_loader
+	event dentry-string name-read '"vm-dentry-string"' '"string_arg":"tpcvm-dname-hit"' \
+		'"string_arg":"/etc/passwd"'
+	noevent dentry-string other-name-filtered '"vm-dentry-string"' 'tpcvm-dname-miss'
+fi
+
 # --- syscall: true kprobes (sys_openat string, sys_kill ints) ----------------
 for v in fentry kprobe tracepoint; do
 	tag=syscalls-$v
