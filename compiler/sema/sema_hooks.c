@@ -567,6 +567,19 @@ static void check_arg(struct sema *s, struct hook_ctx *hc, struct ast_arg *arg, 
 			   "(d_name.name, the last path component), not the struct's bytes as "
 			   "Tetragon does; type 'dentry' gives its path",
 			   where);
+	} else if (sl.known && arg->type_id == ARG_FILE && sl.ti.cls == BTFT_PTR_STRUCT &&
+		   sl.ti.type_name && !strcmp(sl.ti.type_name, "kiocb")) {
+		/* tty_write and the ->write_iter family took a struct file *
+		 * before 5.11; the file is the kiocb's ki_filp, which is what
+		 * Tetragon's type 'kiocb' reads */
+		char where[256];
+
+		slot_where(hc, &sl, idx, where, sizeof(where));
+		arg->type_id = ARG_KIOCB;
+		diag__note(s->d, arg->type.present ? arg->type.span : arg->span,
+			   "%s is 'struct kiocb *': type 'file' reads the file it carries "
+			   "(ki_filp), as type 'kiocb' does",
+			   where);
 	} else if (sl.known) {
 		check_compat(s, hc, arg, &sl);
 	}

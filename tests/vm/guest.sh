@@ -307,6 +307,15 @@ elif start_loader tty kprobe-tty-write.bpf.o; then
 	event tty kiocb-file '"vm-tty-write"' '"file_arg":{"path":"/dev/'
 	noevent tty lookalike '"vm-tty-write"' "$(printf 'tpcvm-tty-miss\n' | busybox base64)"
 fi
+# the same with 'type: file' on the kiocb: the file it carries, not the
+# kiocb's bytes read as a struct file
+if [ -n "$TTY" ] && start_loader ttyfile kprobe-tty-write-file.bpf.o; then
+	printf 'tpcvm-ttyf-hit\n' >$TTY
+	printf 'tpcvm-ttyf-miss\n' >$TTY
+	stop_loader
+	event ttyfile kiocb-as-file '"vm-tty-write-file"' '"file_arg":{"path":"/dev/'
+	noevent ttyfile lookalike '"vm-tty-write-file"' "$(printf 'tpcvm-ttyf-miss\n' | busybox base64)"
+fi
 
 # --- returnCopy: read(2)'s buffer copied at the return (fexit only) --------
 printf 'tpcvm-rc-hit-data' >/tmp/tpcvm-rc-hit
