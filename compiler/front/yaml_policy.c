@@ -116,14 +116,15 @@ static void parse_match_arg(struct yp *c, const struct ynode *n, struct ast_matc
 
 		SET_INTVEC(o->args, arr, cnt);
 	}
-	if (!HAS(f[K_INDEX]) && !HAS(f[K_ARGS]))
-		yr__missing(c, n, what, "index");
 	if (HAS(f[K_OP])) {
 		if (yr__get_enum(c, f[K_OP], &o->op_name, "operator", yr__lk_op, op__names(), &op))
 			o->op = (enum op)op;
 	} else {
 		yr__missing(c, n, what, "operator");
 	}
+	/* a CelExpr names its arguments itself (arg0, arg1, ...) */
+	if (!HAS(f[K_INDEX]) && !HAS(f[K_ARGS]) && !(o->op_name.present && o->op == OP_CEL_EXPR))
+		yr__missing(c, n, what, "index");
 	if (f[K_VALUES])
 		yr__get_strvec(c, f[K_VALUES], &o->values, "'values'");
 }

@@ -2,9 +2,12 @@
  * in dsl_fields.c: field names, argument references (argN, args.<label>,
  * socket sub-fields), and which operators and literals fit each field. */
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "front/dsl.h"
 #include "front/dsl_fields.h"
 #include "sema/sema_int.h"
 
@@ -470,4 +473,265 @@ static void check_expr(struct sema *s, struct hook_ctx *hc, struct ast_expr *e, 
 	default:
 		return;
 	}
+}
+
+/* ---- CelExpr: Tetragon's CEL subset, rewritten into a match: expression ----
+ *
+ * Tetragon evaluates `operator: CelExpr` values over arg0..argN, where argX
+ * is the X-th entry of the hook's `args:` list (not its `index`). The
+ * comparisons and logic of that subset are the DSL's own, so each value is
+ * rewritten token by token into DSL text (argX -> arg<index>, int32(-1) ->
+ * -1 after a range check) with an offset map back to the YAML bytes, and
+ * parsed by the DSL: its errors then point into the CEL text. What the DSL
+ * cannot express (+ and -, and()/or()/xor()/not(), any other name) is
+ * refused by name at its own bytes. Values of one matchArgs entry are ORed,
+ * as Tetragon ORs the values of every operator. */
+struct cel_out {
+	char *text;
+	uint32_t *offmap;
+	size_t n, cap;
+};
+
+static void cel_put(struct sema *s, struct cel_out *o, const char *p, size_t len, uint32_t at)
+{
+	if (o->n + len + 1 > o->cap) {
+		size_t nc = (o->cap + len + 1) * 2;
+
+		o->text = arena__realloc(s->a, o->text, o->cap, nc);
+		o->offmap = arena__realloc(s->a, o->offmap, o->cap * sizeof(uint32_t),
+					   nc * sizeof(uint32_t));
+		o->cap = nc;
+	}
+	for (size_t i = 0; i < len; i++) {
+		o->text[o->n] = p[i];
+		o->offmap[o->n++] = at;
+	}
+}
+
+static bool cel_ident(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' ||
+	       (c >= '0' && c <= '9');
+}
+
+static struct span cel_span(uint32_t file, uint32_t base, size_t i, size_t len)
+{
+	return (struct span){ file, base + (uint32_t)i, base + (uint32_t)(i + len) };
+}
+
+/* One CEL value -> a DSL expression, or NULL after an error. */
+static struct ast_expr *cel_value(struct sema *s, struct hook_ctx *hc, const struct ast_str *v)
+{
+	const char *t = v->s;
+	size_t len = v->len, i = 0;
+	uint32_t base, file = v->span.file;
+	struct cel_out o = { 0 };
+	bool operand = false; /* the last token ends an operand: '-' would subtract */
+
+	if (v->span.end - v->span.start == len + 2)
+		base = v->span.start + 1; /* quoted, no escapes */
+	else if (v->span.end - v->span.start == len)
+		base = v->span.start;
+	else {
+		diag__error(s->d, v->span, "cel-expr",
+			    "CelExpr: write the expression as a plain or quoted scalar without "
+			    "escapes or line folding (tpc maps its bytes back for diagnostics)");
+		return NULL;
+	}
+	while (i < len) {
+		char c = t[i];
+		size_t j = i;
+
+		if (c == ' ' || c == '\t' || c == '\n') {
+			cel_put(s, &o, " ", 1, base + i);
+			i++;
+			continue;
+		}
+		if (cel_ident(c) && !(c >= '0' && c <= '9')) {
+			while (j < len && cel_ident(t[j]))
+				j++;
+			if (j - i > 3 && !strncmp(t + i, "arg", 3) && t[i + 3] >= '0' &&
+			    t[i + 3] <= '9' && strspn(t + i + 3, "0123456789") == j - i - 3) {
+				unsigned long x = strtoul(t + i + 3, NULL, 10);
+				char buf[32];
+
+				if (x >= hc->h->args.n) {
+					diag__error(s->d, cel_span(file, base, i, j - i), "cel-expr",
+						    "CelExpr: '%.*s' names entry %lu of 'args', which has "
+						    "%zu entr%s (argX is the X-th entry of the list, from 0)",
+						    (int)(j - i), t + i, x, hc->h->args.n,
+						    hc->h->args.n == 1 ? "y" : "ies");
+					return NULL;
+				}
+				snprintf(buf, sizeof(buf), "arg%lld",
+					 (long long)hc->h->args.v[x].index.v);
+				cel_put(s, &o, buf, strlen(buf), base + i);
+				operand = true;
+				i = j;
+				continue;
+			}
+			if ((j - i == 5 && !strncmp(t + i, "int32", 5)) ||
+			    (j - i == 6 && !strncmp(t + i, "uint32", 6))) {
+				bool sgn = t[i] == 'i';
+				size_t k = j, lit, litlen;
+				char num[40];
+				char *end;
+				long long sv;
+				unsigned long long uv;
+
+				while (k < len && t[k] == ' ')
+					k++;
+				if (k >= len || t[k] != '(')
+					goto beyond;
+				k++;
+				while (k < len && t[k] == ' ')
+					k++;
+				lit = k;
+				if (k < len && t[k] == '-')
+					k++;
+				while (k < len && cel_ident(t[k]))
+					k++;
+				litlen = k - lit;
+				while (k < len && t[k] == ' ')
+					k++;
+				if (!litlen || litlen >= sizeof(num) || k >= len || t[k] != ')') {
+					diag__error(s->d, cel_span(file, base, i, j - i), "cel-expr",
+						    "CelExpr: tpc compiles %s() of an integer literal "
+						    "only", sgn ? "int32" : "uint32");
+					return NULL;
+				}
+				memcpy(num, t + lit, litlen);
+				num[litlen] = 0;
+				errno = 0;
+				if (sgn) {
+					sv = strtoll(num, &end, 0);
+					if (*end || errno || sv < INT32_MIN || sv > INT32_MAX)
+						goto range;
+				} else {
+					uv = strtoull(num, &end, 0);
+					if (*end || errno || num[0] == '-' || uv > UINT32_MAX)
+						goto range;
+				}
+				cel_put(s, &o, num, litlen, base + lit);
+				operand = true;
+				i = k + 1;
+				continue;
+range:
+				diag__error(s->d, cel_span(file, base, lit, litlen), "cel-expr",
+					    "CelExpr: '%s' is not a %s integer", num,
+					    sgn ? "32-bit signed" : "32-bit unsigned");
+				return NULL;
+			}
+beyond:
+			diag__error(s->d, cel_span(file, base, i, j - i), "cel-expr",
+				    "CelExpr: '%.*s' is beyond the CEL subset tpc compiles "
+				    "(argX, integer literals, int32()/uint32() of a literal, ==, !=, "
+				    "<, <=, >, >=, &&, ||, !, parentheses)%s",
+				    (int)(j - i), t + i,
+				    (j - i <= 3 && (!strncmp(t + i, "and", j - i) ||
+						    !strncmp(t + i, "or", j - i) ||
+						    !strncmp(t + i, "xor", j - i) ||
+						    !strncmp(t + i, "not", j - i)))
+					    ? "; the bitwise functions are not compiled"
+					    : "");
+			return NULL;
+		}
+		if (c >= '0' && c <= '9') {
+			while (j < len && cel_ident(t[j]))
+				j++;
+			cel_put(s, &o, t + i, j - i, base + i);
+			operand = true;
+			i = j;
+			continue;
+		}
+		if (c == '+' || (c == '-' && operand)) {
+			diag__error(s->d, cel_span(file, base, i, 1), "cel-expr",
+				    "CelExpr: arithmetic ('%c') is beyond the CEL subset tpc compiles",
+				    c);
+			return NULL;
+		}
+		if ((c == '&' || c == '|') && (i + 1 >= len || t[i + 1] != c)) {
+			/* CEL has no & or |; the DSL's & must not slip through */
+			diag__error(s->d, cel_span(file, base, i, 1), "cel-expr",
+				    "CelExpr: '%c' is not CEL (bitwise operations are the functions "
+				    "and()/or(), which tpc does not compile)",
+				    c);
+			return NULL;
+		}
+		if (c == '&' || c == '|') {
+			cel_put(s, &o, &t[i], 2, base + i);
+			operand = false;
+			i += 2;
+			continue;
+		}
+		if (c == '-' || c == '(' || c == ')' || c == '!' || c == '<' || c == '>' ||
+		    c == '=') {
+			/* two-byte operators pass whole (the DSL lexes them) */
+			cel_put(s, &o, &t[i], 1, base + i);
+			operand = c == ')';
+			i++;
+			continue;
+		}
+		diag__error(s->d, cel_span(file, base, i, 1), "cel-expr",
+			    "CelExpr: '%c' is beyond the CEL subset tpc compiles", c);
+		return NULL;
+	}
+	cel_put(s, &o, "", 0, base + len); /* room for the end entry */
+	o.offmap[o.n] = base + len;
+	o.text[o.n] = 0;
+	return dsl__parse(s->a, s->d, o.text, o.n, file, o.offmap, 0);
+}
+
+int sema_lower_cel(struct sema *s, struct hook_ctx *hc, struct ast_selector *sel)
+{
+	size_t w = 0;
+	int err = 0;
+
+	for (size_t i = 0; i < sel->match_args.n; i++) {
+		struct ast_match_arg *m = &sel->match_args.v[i];
+		struct ast_expr *any = NULL;
+
+		if (m->op != OP_CEL_EXPR) {
+			sel->match_args.v[w++] = *m;
+			continue;
+		}
+		if (!m->values.n) {
+			diag__error(s->d, m->span, "cel-expr", "CelExpr needs at least one value");
+			err = -EINVAL;
+			continue;
+		}
+		for (size_t k = 0; k < m->values.n; k++) {
+			struct ast_expr *e = cel_value(s, hc, &m->values.v[k]);
+
+			if (!e) {
+				err = -EINVAL;
+				any = NULL;
+				break;
+			}
+			if (any) {
+				struct ast_expr *or = arena__calloc(s->a, 1, sizeof(*or));
+
+				or->kind = EXPR_OR;
+				or->span = m->span;
+				or->bin.l = any;
+				or->bin.r = e;
+				e = or;
+			}
+			any = e;
+		}
+		if (!any)
+			continue;
+		if (sel->match) {
+			struct ast_expr *and = arena__calloc(s->a, 1, sizeof(*and));
+
+			and->kind = EXPR_AND;
+			and->span = m->span;
+			and->bin.l = sel->match;
+			and->bin.r = any;
+			any = and;
+		}
+		sel->match = any;
+	}
+	sel->match_args.n = w;
+	return err;
 }

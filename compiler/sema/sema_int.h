@@ -107,5 +107,8 @@ void sema_check_selector(struct sema *s, struct hook_ctx *hc, struct ast_selecto
 
 /* sema_dsl.c */
 void sema_check_expr(struct sema *s, struct hook_ctx *hc, struct ast_expr *e);
+/* matchArgs CelExpr entries rewritten into sel->match (ANDed), removed from
+ * match_args; 0 or -EINVAL after reporting */
+int sema_lower_cel(struct sema *s, struct hook_ctx *hc, struct ast_selector *sel);
 
 #endif

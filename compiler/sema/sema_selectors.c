@@ -1157,6 +1157,7 @@ void sema_check_selector(struct sema *s, struct hook_ctx *hc, struct ast_selecto
 	for (size_t i = 0; i < sel->match_capability_changes.n; i++)
 		check_caps(s, &sel->match_capability_changes.v[i], "matchCapabilityChanges");
 	if (!h->skipped) {
+		sema_lower_cel(s, hc, sel);
 		for (size_t i = 0; i < sel->match_args.n; i++)
 			check_match_arg(s, hc, &sel->match_args.v[i], false);
 		if (sel->match_return_args.n) {
