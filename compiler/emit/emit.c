@@ -751,23 +751,23 @@ static void emit_arg_state(struct body *B, FILE *out, const struct ir_arg *a)
 			} else if (rd && a->kind == AK_ITER) {
 				fprintf(out, rd, k);
 				emit_raw_switch(out, p, a);
-				fprintf(out, "), &z%d))) \n", sl);
+				fprintf(out, "), &z%d)))\n", sl);
 			} else if (rd && (a->kind == AK_UIOV || a->kind == AK_KIOV)) {
 				bool u = a->kind == AK_UIOV;
 
 				fprintf(out, rd, k);
 				emit_raw_switch(out, p, a);
-				fprintf(out, "), A%d(), %s, &z%d))) \n", a->size_slot,
+				fprintf(out, "), A%d(), %s, &z%d)))\n", a->size_slot,
 					u ? "true" : "false", sl);
 			} else if (rd && (a->kind == AK_UBUF || a->kind == AK_KBUF)) {
 				fprintf(out, rd, k);
 				emit_raw_switch(out, p, a);
-				fprintf(out, "), A%d(), %s))) \n", a->size_slot,
+				fprintf(out, "), A%d(), %s)))\n", a->size_slot,
 					a->kind == AK_UBUF ? "true" : "false");
 			} else if (rd) {
 				fprintf(out, rd, k);
 				emit_raw_switch(out, p, a);
-				fputs(a->kind == AK_NETDEV ? "))))) \n" : ")))) \n", out);
+				fputs(a->kind == AK_NETDEV ? ")))))\n" : "))))\n", out);
 			} else {
 				const char *fn = a->kind == AK_FILE     ? "tpc_path__of_file"
 						 : a->kind == AK_PATH   ? "tpc_path__resolve"

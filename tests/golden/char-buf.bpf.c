@@ -17,7 +17,7 @@ TPC_INLINE int tpc_p0(void *ctx, const int v)
 #define A0() (a0_ok ? a0 : (a0_ok = true, a0 = (u64)(u64)((v == 0 ? (u64)PT_REGS_PARM3_CORE_SYSCALL((struct pt_regs *)tpc_ctx__arg(ctx, 0)) : v == 1 ? (u64)PT_REGS_PARM3_CORE_SYSCALL((struct pt_regs *)tpc_regs__arg(ctx, 0)) : tpc_ctx__load(64, ctx, 32)))))
 	int l1 = -2;
 	int o1 = 0;
-#define L1() (l1 != -2 ? l1 : (l1 = tpc_buf__read(s->abuf[0], (const void *)((v == 0 ? (u64)PT_REGS_PARM2_CORE_SYSCALL((struct pt_regs *)tpc_ctx__arg(ctx, 0)) : v == 1 ? (u64)PT_REGS_PARM2_CORE_SYSCALL((struct pt_regs *)tpc_regs__arg(ctx, 0)) : tpc_ctx__load(64, ctx, 24))), A0(), true))) 
+#define L1() (l1 != -2 ? l1 : (l1 = tpc_buf__read(s->abuf[0], (const void *)((v == 0 ? (u64)PT_REGS_PARM2_CORE_SYSCALL((struct pt_regs *)tpc_ctx__arg(ctx, 0)) : v == 1 ? (u64)PT_REGS_PARM2_CORE_SYSCALL((struct pt_regs *)tpc_regs__arg(ctx, 0)) : tpc_ctx__load(64, ctx, 24))), A0(), true)))
 #define P1() (&s->abuf[0][o1 & TPC_STR_MASK])
 #define T1(n) (&s->abuf[0][(o1 + L1() - (n)) & TPC_STR_MASK])
 
@@ -76,7 +76,7 @@ TPC_INLINE int tpc_p1(void *ctx, const int v)
 #define A0() (a0_ok ? a0 : (a0_ok = true, a0 = (u64)(u64)((u64)(u64)tpc_ctx__load(64, ctx, 32))))
 	int l1 = -2;
 	int o1 = 0;
-#define L1() (l1 != -2 ? l1 : (l1 = tpc_buf__read(s->abuf[0], (const void *)(tpc_ctx__load(64, ctx, 24)), A0(), true))) 
+#define L1() (l1 != -2 ? l1 : (l1 = tpc_buf__read(s->abuf[0], (const void *)(tpc_ctx__load(64, ctx, 24)), A0(), true)))
 #define P1() (&s->abuf[0][o1 & TPC_STR_MASK])
 #define T1(n) (&s->abuf[0][(o1 + L1() - (n)) & TPC_STR_MASK])
 

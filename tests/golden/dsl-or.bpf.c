@@ -34,7 +34,7 @@ TPC_INLINE int tpc_p0(void *ctx, const int v)
 #define TPC_BITS() (bits_ok ? bits : (bits_ok = true, bits = tpc_proc__bits(s)))
 	int l0 = -2;
 	int o0 = 0;
-#define L0() (l0 != -2 ? l0 : (l0 = tpc_str__read_user(s->abuf[0], (const void *)(tpc_ctx__load(64, ctx, 24))))) 
+#define L0() (l0 != -2 ? l0 : (l0 = tpc_str__read_user(s->abuf[0], (const void *)(tpc_ctx__load(64, ctx, 24)))))
 #define P0() (&s->abuf[0][o0 & TPC_STR_MASK])
 #define T0(n) (&s->abuf[0][(o0 + L0() - (n)) & TPC_STR_MASK])
 

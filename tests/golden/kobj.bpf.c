@@ -52,7 +52,7 @@ TPC_INLINE int tpc_p1(void *ctx, const int v)
 #define S0() ((struct tpc_ev_sockaddr *)(s0_ok ? (void *)s->abuf[0] : (s0_ok = true, tpc_kobj__skb((void *)s->abuf[0], (const struct sk_buff *)(tpc_ctx__arg(ctx, 0))), (void *)s->abuf[0])))
 	int l1 = -2;
 	int o1 = 0;
-#define L1() (l1 != -2 ? l1 : (l1 = tpc_str__read_kernel(s->abuf[1], tpc_kobj__netdev_name((const struct net_device *)(tpc_ctx__arg(ctx, 2)))))) 
+#define L1() (l1 != -2 ? l1 : (l1 = tpc_str__read_kernel(s->abuf[1], tpc_kobj__netdev_name((const struct net_device *)(tpc_ctx__arg(ctx, 2))))))
 #define P1() (&s->abuf[1][o1 & TPC_STR_MASK])
 #define T1(n) (&s->abuf[1][(o1 + L1() - (n)) & TPC_STR_MASK])
 

@@ -20,7 +20,7 @@ TPC_INLINE int tpc_p0(void *ctx, const int v)
 	int ret = 0;
 	int l0 = -2;
 	int o0 = 0;
-#define L0() (l0 != -2 ? l0 : (l0 = tpc_str__read_user(s->abuf[0], (const void *)(tpc_ctx__load(64, ctx, 24))))) 
+#define L0() (l0 != -2 ? l0 : (l0 = tpc_str__read_user(s->abuf[0], (const void *)(tpc_ctx__load(64, ctx, 24)))))
 #define P0() (&s->abuf[0][o0 & TPC_STR_MASK])
 #define T0(n) (&s->abuf[0][(o0 + L0() - (n)) & TPC_STR_MASK])
 	u64 a1 = 0;

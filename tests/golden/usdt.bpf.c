@@ -18,7 +18,7 @@ TPC_INLINE int tpc_p0(void *ctx, const int v)
 #define A0() (a0_ok ? a0 : (a0_ok = true, a0 = (u64)(s32)(tpc_usdt__arg((struct pt_regs *)ctx, 0))))
 	int l1 = -2;
 	int o1 = 0;
-#define L1() (l1 != -2 ? l1 : (l1 = tpc_str__read_user(s->abuf[0], (const void *)(tpc_usdt__arg((struct pt_regs *)ctx, 3))))) 
+#define L1() (l1 != -2 ? l1 : (l1 = tpc_str__read_user(s->abuf[0], (const void *)(tpc_usdt__arg((struct pt_regs *)ctx, 3)))))
 #define P1() (&s->abuf[0][o1 & TPC_STR_MASK])
 #define T1(n) (&s->abuf[0][(o1 + L1() - (n)) & TPC_STR_MASK])
 
