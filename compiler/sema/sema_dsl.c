@@ -483,7 +483,8 @@ static void check_expr(struct sema *s, struct hook_ctx *hc, struct ast_expr *e, 
  * rewritten token by token into DSL text (argX -> arg<index>, int32(-1) ->
  * -1 after a range check) with an offset map back to the YAML bytes, and
  * parsed by the DSL: its errors then point into the CEL text. What the DSL
- * cannot express (+ and -, and()/or()/xor()/not(), any other name) is
+ * cannot express (+ and -, or()/xor()/not(), and() other than compared
+ * with 0, any other name) is
  * refused by name at its own bytes. Values of one matchArgs entry are ORed,
  * as Tetragon ORs the values of every operator. */
 struct cel_out {
@@ -517,6 +518,66 @@ static bool cel_ident(char c)
 static struct span cel_span(uint32_t file, uint32_t base, size_t i, size_t len)
 {
 	return (struct span){ file, base + (uint32_t)i, base + (uint32_t)(i + len) };
+}
+
+/* and(argX, MASK) != 0 and == 0: the DSL's mask test `argK & MASK` and its
+ * negation (the DSL has no arithmetic, so only a comparison with zero
+ * maps). Writes the DSL text and returns the index past the comparison, or
+ * 0 when t+i is not that shape. */
+static size_t cel_mask_test(struct sema *s, struct hook_ctx *hc, struct cel_out *o,
+			    const char *t, size_t len, size_t i, uint32_t base)
+{
+	size_t k = i + 3, a0, a1, m0, m1;
+	unsigned long x;
+	bool ne;
+	char buf[48];
+
+#define CEL_WS()                                  \
+	while (k < len && (t[k] == ' ' || t[k] == '\t')) \
+		k++
+	CEL_WS();
+	if (k >= len || t[k++] != '(')
+		return 0;
+	CEL_WS();
+	a0 = k;
+	while (k < len && cel_ident(t[k]))
+		k++;
+	a1 = k;
+	if (a1 - a0 < 4 || strncmp(t + a0, "arg", 3) ||
+	    strspn(t + a0 + 3, "0123456789") != a1 - a0 - 3)
+		return 0;
+	x = strtoul(t + a0 + 3, NULL, 10);
+	if (x >= hc->h->args.n)
+		return 0; /* the caller's generic path reports the name */
+	CEL_WS();
+	if (k >= len || t[k++] != ',')
+		return 0;
+	CEL_WS();
+	m0 = k;
+	while (k < len && cel_ident(t[k]))
+		k++;
+	m1 = k;
+	if (m1 == m0 || !(t[m0] >= '0' && t[m0] <= '9'))
+		return 0;
+	CEL_WS();
+	if (k >= len || t[k++] != ')')
+		return 0;
+	CEL_WS();
+	if (k + 1 >= len || (t[k] != '!' && t[k] != '=') || t[k + 1] != '=')
+		return 0;
+	ne = t[k] == '!';
+	k += 2;
+	CEL_WS();
+	if (k >= len || t[k] != '0' || (k + 1 < len && cel_ident(t[k + 1])))
+		return 0;
+	k++;
+#undef CEL_WS
+	snprintf(buf, sizeof(buf), "%s(arg%lld & ", ne ? "" : "!",
+		 (long long)hc->h->args.v[x].index.v);
+	cel_put(s, o, buf, strlen(buf), base + i);
+	cel_put(s, o, t + m0, m1 - m0, base + m0);
+	cel_put(s, o, ")", 1, base + k - 1);
+	return k;
 }
 
 /* One CEL value -> a DSL expression, or NULL after an error. */
@@ -622,6 +683,15 @@ range:
 					    sgn ? "32-bit signed" : "32-bit unsigned");
 				return NULL;
 			}
+			if (j - i == 3 && !strncmp(t + i, "and", 3)) {
+				size_t k = cel_mask_test(s, hc, &o, t, len, i, base);
+
+				if (k) {
+					operand = true;
+					i = k;
+					continue;
+				}
+			}
 beyond:
 			diag__error(s->d, cel_span(file, base, i, j - i), "cel-expr",
 				    "CelExpr: '%.*s' is beyond the CEL subset tpc compiles "
@@ -632,7 +702,8 @@ beyond:
 						    !strncmp(t + i, "or", j - i) ||
 						    !strncmp(t + i, "xor", j - i) ||
 						    !strncmp(t + i, "not", j - i)))
-					    ? "; the bitwise functions are not compiled"
+					    ? "; of the bitwise functions tpc compiles and(argX, MASK) "
+					      "compared with 0 (== 0 or != 0) only"
 					    : "");
 			return NULL;
 		}
