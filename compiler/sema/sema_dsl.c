@@ -753,6 +753,16 @@ beyond:
 	return dsl__parse(s->a, s->d, o.text, o.n, file, o.offmap, 0);
 }
 
+static struct ast_expr *cel_join(struct sema *s, enum expr_kind k, struct span sp,
+				 struct ast_expr *l, struct ast_expr *r)
+{
+	struct ast_expr *e = ast_expr__new(s->a, k, sp);
+
+	e->bin.l = l;
+	e->bin.r = r;
+	return e;
+}
+
 int sema_lower_cel(struct sema *s, struct hook_ctx *hc, struct ast_selector *sel)
 {
 	size_t w = 0;
@@ -779,29 +789,11 @@ int sema_lower_cel(struct sema *s, struct hook_ctx *hc, struct ast_selector *sel
 				any = NULL;
 				break;
 			}
-			if (any) {
-				struct ast_expr *or = arena__calloc(s->a, 1, sizeof(*or));
-
-				or->kind = EXPR_OR;
-				or->span = m->span;
-				or->bin.l = any;
-				or->bin.r = e;
-				e = or;
-			}
-			any = e;
+			any = any ? cel_join(s, EXPR_OR, m->span, any, e) : e;
 		}
 		if (!any)
 			continue;
-		if (sel->match) {
-			struct ast_expr *and = arena__calloc(s->a, 1, sizeof(*and));
-
-			and->kind = EXPR_AND;
-			and->span = m->span;
-			and->bin.l = sel->match;
-			and->bin.r = any;
-			any = and;
-		}
-		sel->match = any;
+		sel->match = sel->match ? cel_join(s, EXPR_AND, m->span, sel->match, any) : any;
 	}
 	sel->match_args.n = w;
 	return err;
