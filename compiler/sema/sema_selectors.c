@@ -889,7 +889,7 @@ static void check_notify_enforcer(struct sema *s, struct hook_ctx *hc, struct as
 			      "denies it): the caller is killed by argSig 9 before it returns to "
 			      "user space, so it never sees the syscall's result");
 	}
-	if (sig == 9 && hc->syscall_entry && !hc->warned_sigkill) {
+	if (sig == 9 && hc->syscall_entry && !hc->h->ret.v && !hc->warned_sigkill) {
 		hc->warned_sigkill = true;
 		diag__warning(s->d, act->name.span, "sigkill-syscall-entry",
 			      "SIGKILL at syscall entry does not undo the syscall: %s still runs "
@@ -1048,7 +1048,7 @@ static void check_action(struct sema *s, struct hook_ctx *hc, struct ast_action 
 				  "expected a signal name (SIGKILL, SIGTERM, ...) or 1-64");
 			break;
 		}
-		if (n == 9 && hc->syscall_entry && !hc->warned_sigkill) {
+		if (n == 9 && hc->syscall_entry && !hc->h->ret.v && !hc->warned_sigkill) {
 			hc->warned_sigkill = true;
 			diag__warning(s->d, act->name.span, "sigkill-syscall-entry",
 				      "SIGKILL at syscall entry does not undo the syscall: %s still "
@@ -1057,7 +1057,7 @@ static void check_action(struct sema *s, struct hook_ctx *hc, struct ast_action 
 		}
 		break;
 	case ACT_SIGKILL:
-		if (hc->syscall_entry && !hc->warned_sigkill) {
+		if (hc->syscall_entry && !hc->h->ret.v && !hc->warned_sigkill) {
 			hc->warned_sigkill = true;
 			diag__warning(s->d, act->name.span, "sigkill-syscall-entry",
 				      "Sigkill at syscall entry does not undo the syscall: %s still "
@@ -1138,10 +1138,23 @@ void sema_check_selector(struct sema *s, struct hook_ctx *hc, struct ast_selecto
 			sel->match_namespace_changes.n ? sel->match_namespace_changes.v[0].span
 						       : sel->span,
 			"matchNamespaceChanges");
-	unsupported_vec(s, sel->match_return_actions.n,
-			sel->match_return_actions.n ? sel->match_return_actions.v[0].span
-						    : sel->span,
-			"matchReturnActions");
+	if (sel->match_return_actions.n && !h->ret.v) {
+		diag__error(s->d, sel->match_return_actions.v[0].span, "return-actions",
+			    "matchReturnActions run when the function returns; %s needs "
+			    "'return: true'",
+			    hc->what);
+	} else if (sel->match_return_actions.n) {
+		/* a return probe's whole selector is evaluated at the return
+		 * (fexit, kretprobe, uretprobe), matchActions included: the
+		 * return actions join them there */
+		diag__note(s->d, sel->match_return_actions.v[0].span,
+			   "matchReturnActions are performed at the return with this selector's "
+			   "matchActions: tpc evaluates a return probe's whole selector, "
+			   "matchArgs included, when the function returns");
+		for (size_t i = 0; i < sel->match_return_actions.n; i++)
+			VEC_PUSH(s->a, sel->match_actions, sel->match_return_actions.v[i]);
+		sel->match_return_actions.n = 0;
+	}
 	unsupported_vec(s, sel->has_match_workloads, sel->span, "matchWorkloads");
 	unsupported_vec(s, sel->match_data.n,
 			sel->match_data.n ? sel->match_data.v[0].span : sel->span, "matchData");

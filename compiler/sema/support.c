@@ -61,7 +61,6 @@ static const struct {
 	const char *why;
 } fields[] = {
 	{ "matchNamespaceChanges", "namespace change tracking is not implemented yet" },
-	{ "matchReturnActions", "actions on return probes are not implemented yet" },
 	{ "matchWorkloads",
 	  "per-selector workload selectors are not implemented; scope the whole policy with "
 	  "spec.podSelector/containerSelector (one policy per workload set)" },
