@@ -99,11 +99,38 @@ struct {
 #define TPC_ARG_BUFS 4
 #endif
 
+/* The lazily read values of the running event: a prog's binary bits and
+ * each argument slot's value (an integer, a string's length, a path's
+ * offset in its buffer; not an iovec gather's, see compiler/emit/emit.c),
+ * read the first time a test or the event needs them. They live in the scratch map, not in the prog's locals, because the
+ * verifier tracks locals exactly: every combination of "read yet" flags and
+ * every value a test had narrowed was a state of its own at each later
+ * rule, and a fused prog with a few lazy reads and many rules multiplied
+ * them past the 1M-instruction budget (difftest seed 53). Map memory is not
+ * tracked: a value read back is "some number", and the branches' states
+ * merge. (The same per-CPU caveat as the buffers: one prog at a time.) */
+#define TPC_LZ_MAX 64
+struct tpc_lazy {
+	u64 v[TPC_LZ_MAX];
+	s32 o[TPC_LZ_MAX];
+	u8 ok[TPC_LZ_MAX];
+};
+#define TPC_LZ_BITS 0
+#define TPC_LZ_PBITS 1
+#define TPC_LZ_FBITS 2
+#define TPC_LZ_SLOT(sl) (3 + (sl))
+/* the value of lazy slot i, computing expr the first time */
+#define TPC_LAZY(i, expr) (s->lz.ok[i] ? s->lz.v[i] : (s->lz.ok[i] = 1, s->lz.v[i] = (u64)(expr)))
+/* a string slot's length (-1: absent or unreadable) */
+#define TPC_LAZY_LEN(i, expr) ((int)TPC_LAZY(i, (s64)(expr)))
+#define tpc_lazy__reset(s) __builtin_memset((s)->lz.ok, 0, sizeof((s)->lz.ok))
+
 struct tpc_scratch {
 	u8 ev[TPC_EV_MAX];
 	char path[TPC_PATH_MAX * 2]; /* binary path walk; the result ends at TPC_PATH_MAX-1 */
 	char key[TPC_PATH_MAX + 8];  /* zero-padded copy for map keys (LPM: u32 bits first) */
 	char abuf[TPC_ARG_BUFS][TPC_STR_MAX * 2]; /* string/path arguments, one per slot */
+	struct tpc_lazy lz;
 };
 
 struct {

@@ -85,6 +85,7 @@ TPC_INLINE void tpc_str__to_key(char *key, const char *buf, int len)
 	u32 n = len < TPC_STR_MAX - 1 ? len + 1 : TPC_STR_MAX - 1;
 
 	__builtin_memset(key, 0, TPC_STR_MAX);
+	barrier_var(n); /* keep the mask: len may be a lazy value the verifier cannot bound */
 	bpf_probe_read_kernel(key, n & TPC_STR_MASK, buf);
 }
 
@@ -97,6 +98,7 @@ TPC_INLINE void tpc_str__to_key_n(char *key, const char *buf, int len, u32 ksz)
 	__builtin_memset(key, 0, ksz);
 	if (n > ksz)
 		n = ksz;
+	barrier_var(n); /* keep the mask (as above) */
 	bpf_probe_read_kernel(key, n & TPC_STR_MASK, buf);
 }
 

@@ -625,13 +625,11 @@ static void emit_arg_state(struct body *B, FILE *out, const struct ir_arg *a)
 		switch (a->kind) {
 		case AK_INT:
 		case AK_CAPS:
-			fprintf(out, "\tu64 a%d = 0;\n\tbool a%d_ok = false;\n", sl, sl);
-			fprintf(out, "#define A%d() (a%d_ok ? a%d : (a%d_ok = true, a%d = %s(u64)(%s)(",
-				sl, sl, sl, sl, sl,
+			fprintf(out, "#define A%d() TPC_LAZY(TPC_LZ_SLOT(%d), %s(u64)(%s)(", sl, sl,
 				/* syscall64: bit 31 marks a 32-bit (compat) syscall */
 				a->type == ARG_SYSCALL64 ? "tpc_kobj__syscall64(" : "", int_cast(a));
 			emit_raw_switch(out, p, a);
-			fputs(a->type == ARG_SYSCALL64 ? "))))\n" : ")))\n", out);
+			fputs(a->type == ARG_SYSCALL64 ? ")))\n" : "))\n", out);
 			break;
 		case AK_KOBJ:
 			/* read at the event only (tpc_kobj__put): the pointer */
@@ -644,10 +642,9 @@ static void emit_arg_state(struct body *B, FILE *out, const struct ir_arg *a)
 
 			/* the packet record in abuf[k]; its sa[2] serves the
 			 * address and port tests as a sock's would */
-			fprintf(out, "\tbool s%d_ok = false;\n", sl);
 			fprintf(out,
-				"#define S%d() ((struct tpc_ev_sockaddr *)(s%d_ok ? (void *)s->abuf[%d] : "
-				"(s%d_ok = true, tpc_kobj__skb((void *)s->abuf[%d], (const struct sk_buff *)(",
+				"#define S%d() ((struct tpc_ev_sockaddr *)(s->lz.ok[TPC_LZ_SLOT(%d)] ? (void *)s->abuf[%d] : "
+				"(s->lz.ok[TPC_LZ_SLOT(%d)] = 1, tpc_kobj__skb((void *)s->abuf[%d], (const struct sk_buff *)(",
 				sl, sl, k, sl, k);
 			emit_raw_switch(out, p, a);
 			fprintf(out, ")), (void *)s->abuf[%d])))\n", k);
@@ -657,7 +654,6 @@ static void emit_arg_state(struct body *B, FILE *out, const struct ir_arg *a)
 		case AK_SOCK: {
 			int k = B->bufs[sl];
 
-			fprintf(out, "\tbool s%d_ok = false;\n", sl);
 			if (a->kind == AK_SOCK && a->from != AF_NET && B->o->needs_socktrack) {
 				/* the struct sock pointer: socket tracking's key */
 				fprintf(out, "#define K%d() ((u64)%s(", sl,
@@ -671,8 +667,8 @@ static void emit_arg_state(struct body *B, FILE *out, const struct ir_arg *a)
 				break;
 			}
 			fprintf(out,
-				"#define S%d() ((struct tpc_ev_sockaddr *)(s%d_ok ? (void *)s->abuf[%d] : "
-				"(s%d_ok = true, ({ ",
+				"#define S%d() ((struct tpc_ev_sockaddr *)(s->lz.ok[TPC_LZ_SLOT(%d)] ? (void *)s->abuf[%d] : "
+				"(s->lz.ok[TPC_LZ_SLOT(%d)] = 1, ({ ",
 				sl, sl, k, sl);
 			if (B->testrun)
 				fprintf(out, "if (v == TPC_TESTV) tpc_test__sa((void *)s->abuf[%d], %d); ",
@@ -704,15 +700,12 @@ static void emit_arg_state(struct body *B, FILE *out, const struct ir_arg *a)
 			int k = B->bufs[sl];
 			const char *rd;
 
-			fprintf(out, "\tint l%d = -2;\n\tint o%d = 0;\n", sl, sl);
-			if (a->kind == AK_ITER || a->kind == AK_UIOV || a->kind == AK_KIOV)
-				fprintf(out, "\tu64 z%d = 0; /* bytes the segments hold */\n", sl);
 			if (a->kind == AK_COMM) {
-				fprintf(out, "#define L%d() (l%d != -2 ? l%d : (l%d = tpc_str__comm(s->abuf[%d])))\n",
-					sl, sl, sl, sl, k);
-				fprintf(out, "#define P%d() (&s->abuf[%d][o%d & TPC_STR_MASK])\n", sl, k, sl);
-				fprintf(out, "#define T%d(n) (&s->abuf[%d][(o%d + L%d() - (n)) & TPC_STR_MASK])\n",
-					sl, k, sl, sl);
+				fprintf(out, "#define L%d() TPC_LAZY_LEN(TPC_LZ_SLOT(%d), tpc_str__comm(s->abuf[%d]))\n",
+					sl, sl, k);
+				fprintf(out, "#define P%d() (&s->abuf[%d][0])\n", sl, k);
+				fprintf(out, "#define T%d(n) (&s->abuf[%d][(L%d() - (n)) & TPC_STR_MASK])\n",
+					sl, k, sl);
 				break;
 			}
 			switch (a->kind) {
@@ -741,7 +734,17 @@ static void emit_arg_state(struct body *B, FILE *out, const struct ir_arg *a)
 			default:
 				rd = NULL;
 			}
-			fprintf(out, "#define L%d() (l%d != -2 ? l%d : (l%d = ", sl, sl, sl, sl);
+			if (a->kind == AK_ITER || a->kind == AK_UIOV || a->kind == AK_KIOV) {
+				/* the gather's state stays local: its "read yet" is then a
+				 * constant the verifier follows, and it walks the gather's
+				 * loops once, not again at every use (1M instructions for
+				 * a writev with four uses otherwise) */
+				fprintf(out, "\tint l%d = -2;\n\tu64 z%d = 0; /* bytes the segments hold */\n",
+					sl, sl);
+				fprintf(out, "#define L%d() (l%d != -2 ? l%d : (l%d = ", sl, sl, sl, sl);
+			} else {
+				fprintf(out, "#define L%d() TPC_LAZY_LEN(TPC_LZ_SLOT(%d), (", sl, sl);
+			}
 			if (B->testrun && a->from != AF_NET)
 				fprintf(out, "v == TPC_TESTV ? tpc_test__str(s->abuf[%d], %d) : ", k, sl);
 			if (a->from == AF_NET) {
@@ -781,12 +784,21 @@ static void emit_arg_state(struct body *B, FILE *out, const struct ir_arg *a)
 									: "struct dentry *";
 
 				/* a failed resolution reads as length -1: no string test matches */
-				fprintf(out, "({ u32 _len; o%d = %s((%s)(", sl, fn, ty);
+				fprintf(out, "({ u32 _len; s->lz.o[%d] = %s((%s)(", sl, fn, ty);
 				emit_raw_switch(out, p, a);
-				fprintf(out, "), s->abuf[%d], &_len); o%d < 0 ? -1 : (int)_len; })))\n", k, sl);
+				fprintf(out, "), s->abuf[%d], &_len); s->lz.o[%d] < 0 ? -1 : (int)_len; })))\n", k, sl);
 			}
-			fprintf(out, "#define P%d() (&s->abuf[%d][o%d & TPC_STR_MASK])\n", sl, k, sl);
-			fprintf(out, "#define T%d(n) (&s->abuf[%d][(o%d + L%d() - (n)) & TPC_STR_MASK])\n",
+			if (rd || a->from == AF_NET) {
+				/* the string starts the buffer */
+				fprintf(out, "#define P%d() (&s->abuf[%d][0])\n", sl, k);
+				fprintf(out, "#define T%d(n) (&s->abuf[%d][(L%d() - (n)) & TPC_STR_MASK])\n",
+					sl, k, sl);
+				break;
+			}
+			/* a path ends the buffer: its offset, set by L() (which
+			 * every use of P() or T() follows) */
+			fprintf(out, "#define P%d() (&s->abuf[%d][s->lz.o[%d] & TPC_STR_MASK])\n", sl, k, sl);
+			fprintf(out, "#define T%d(n) (&s->abuf[%d][(s->lz.o[%d] + L%d() - (n)) & TPC_STR_MASK])\n",
 				sl, k, sl, sl);
 		}
 		}
@@ -939,7 +951,7 @@ static void emit_event(struct body *B, const struct ir_spec *sp, const struct ir
 			/* the copy and the length asked for (truncation); L() read
 			 * the length, so a/l hold both */
 			fprintf(out,
-				"\t\t(void)L%d();\n\t\to = tpc_ev__put_buf(s, o, P%d(), l%d, a%d);\n",
+				"\t\t(void)L%d();\n\t\to = tpc_ev__put_buf(s, o, P%d(), L%d(), A%d());\n",
 				sl, sl, sl, a->size_slot);
 			break;
 		case AK_ITER:
@@ -1413,28 +1425,26 @@ static char *emit_prog_state(struct body *B, const char *btext)
 		return NULL;
 	if (assign_bufs(B) > 4)
 		fputs("#error \"more than 4 string/path/socket arguments in one program\"\n", out);
+	if (p->args.n > 61) /* TPC_LZ_SLOT(sl) < TPC_LZ_MAX (runtime/tpc_core.bpf.h) */
+		fputs("#error \"more than 61 arguments in one program\"\n", out);
 	if (text_uses(btext, "TPC_BITS")) {
-		fputs("\tu64 bits = 0;\n\tbool bits_ok = false;\n", out);
 		if (p->net)
-			fputs("#define TPC_BITS() (bits_ok ? bits : (bits_ok = true, bits = nc->own.bits))\n",
+			fputs("#define TPC_BITS() TPC_LAZY(TPC_LZ_BITS, nc->own.bits)\n",
 			      out);
 		else if (p->kind == HOOK_EXEC)
-			fputs("#define TPC_BITS() (bits_ok ? bits : (bits_ok = true, bits = v == 0 ? "
+			fputs("#define TPC_BITS() TPC_LAZY(TPC_LZ_BITS, v == 0 ? "
 			      "tpc_proc__bits_of_file(s, BPF_CORE_READ((struct linux_binprm *)((u64 *)ctx)[0], "
-			      "file)) : tpc_proc__bits(s)))\n",
+			      "file)) : tpc_proc__bits(s))\n",
 			      out);
 		else
-			fputs("#define TPC_BITS() (bits_ok ? bits : (bits_ok = true, bits = tpc_proc__bits(s)))\n",
+			fputs("#define TPC_BITS() TPC_LAZY(TPC_LZ_BITS, tpc_proc__bits(s))\n",
 			      out);
 	}
 	if (text_uses(btext, "TPC_PBITS"))
-		fprintf(out, "\tu64 pbits = 0;\n\tbool pbits_ok = false;\n"
-			     "#define TPC_PBITS() (pbits_ok ? pbits : (pbits_ok = true, pbits = %s))\n",
+		fprintf(out, "#define TPC_PBITS() TPC_LAZY(TPC_LZ_PBITS, %s)\n",
 			p->net ? "nc->own.pbits" : "tpc_proc__parent_bits(s)");
 	if (prog_uses_src(p, SRC_FOLLOW) && text_uses(btext, "TPC_FBITS"))
-		fputs("\tu64 fbits = 0;\n\tbool fbits_ok = false;\n"
-		      "#define TPC_FBITS() (fbits_ok ? fbits : (fbits_ok = true, fbits = "
-		      "tpc_follow__bits()))\n",
+		fputs("#define TPC_FBITS() TPC_LAZY(TPC_LZ_FBITS, tpc_follow__bits())\n",
 		      out);
 	for (size_t i = 0; i < p->args.n; i++)
 		used[p->args.v[i].slot & 63] = text_uses_slot(btext, p->args.v[i].slot);
@@ -1579,6 +1589,8 @@ static void emit_prog(struct body *B)
 	}
 	fputs(state, out);
 	fputs("\n\tif (!s)\n\t\treturn 0;\n", out);
+	if (strstr(state, "TPC_LAZY") || strstr(state, "s->lz."))
+		fputs("\ttpc_lazy__reset(s);\n", out);
 	fputs(btext, out);
 	free(btext);
 	tpl_check(B, tpl_prog_end__emit(out));

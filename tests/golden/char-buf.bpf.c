@@ -12,17 +12,14 @@ TPC_INLINE int tpc_p0(void *ctx, const int v)
 	struct tpc_ev_hdr *h;
 	u32 o;
 	int ret = 0;
-	u64 a0 = 0;
-	bool a0_ok = false;
-#define A0() (a0_ok ? a0 : (a0_ok = true, a0 = (u64)(u64)((v == 0 ? (u64)PT_REGS_PARM3_CORE_SYSCALL((struct pt_regs *)tpc_ctx__arg(ctx, 0)) : v == 1 ? (u64)PT_REGS_PARM3_CORE_SYSCALL((struct pt_regs *)tpc_regs__arg(ctx, 0)) : tpc_ctx__load(64, ctx, 32)))))
-	int l1 = -2;
-	int o1 = 0;
-#define L1() (l1 != -2 ? l1 : (l1 = tpc_buf__read(s->abuf[0], (const void *)((v == 0 ? (u64)PT_REGS_PARM2_CORE_SYSCALL((struct pt_regs *)tpc_ctx__arg(ctx, 0)) : v == 1 ? (u64)PT_REGS_PARM2_CORE_SYSCALL((struct pt_regs *)tpc_regs__arg(ctx, 0)) : tpc_ctx__load(64, ctx, 24))), A0(), true)))
-#define P1() (&s->abuf[0][o1 & TPC_STR_MASK])
-#define T1(n) (&s->abuf[0][(o1 + L1() - (n)) & TPC_STR_MASK])
+#define A0() TPC_LAZY(TPC_LZ_SLOT(0), (u64)(u64)((v == 0 ? (u64)PT_REGS_PARM3_CORE_SYSCALL((struct pt_regs *)tpc_ctx__arg(ctx, 0)) : v == 1 ? (u64)PT_REGS_PARM3_CORE_SYSCALL((struct pt_regs *)tpc_regs__arg(ctx, 0)) : tpc_ctx__load(64, ctx, 32))))
+#define L1() TPC_LAZY_LEN(TPC_LZ_SLOT(1), (tpc_buf__read(s->abuf[0], (const void *)((v == 0 ? (u64)PT_REGS_PARM2_CORE_SYSCALL((struct pt_regs *)tpc_ctx__arg(ctx, 0)) : v == 1 ? (u64)PT_REGS_PARM2_CORE_SYSCALL((struct pt_regs *)tpc_regs__arg(ctx, 0)) : tpc_ctx__load(64, ctx, 24))), A0(), true)))
+#define P1() (&s->abuf[0][0])
+#define T1(n) (&s->abuf[0][(L1() - (n)) & TPC_STR_MASK])
 
 	if (!s)
 		return 0;
+	tpc_lazy__reset(s);
 
 	/* policy 'char-buf', char-buf.yaml:10 */
 	/* rule 0: selector 0, char-buf.yaml:19 */
@@ -31,7 +28,7 @@ TPC_INLINE int tpc_p0(void *ctx, const int v)
 		tpc_hdr__fill(h, TPC_EV_HOOK, 0);
 		o = sizeof(*h);
 		(void)L1();
-		o = tpc_ev__put_buf(s, o, P1(), l1, a0);
+		o = tpc_ev__put_buf(s, o, P1(), L1(), A0());
 		o = tpc_ev__put_int(s, o, A0());
 		h->action |= TPC_ACT_POST;
 		tpc_event__submit(s, o);
@@ -71,17 +68,14 @@ TPC_INLINE int tpc_p1(void *ctx, const int v)
 	struct tpc_ev_hdr *h;
 	u32 o;
 	int ret = 0;
-	u64 a0 = 0;
-	bool a0_ok = false;
-#define A0() (a0_ok ? a0 : (a0_ok = true, a0 = (u64)(u64)((u64)(u64)tpc_ctx__load(64, ctx, 32))))
-	int l1 = -2;
-	int o1 = 0;
-#define L1() (l1 != -2 ? l1 : (l1 = tpc_buf__read(s->abuf[0], (const void *)(tpc_ctx__load(64, ctx, 24)), A0(), true)))
-#define P1() (&s->abuf[0][o1 & TPC_STR_MASK])
-#define T1(n) (&s->abuf[0][(o1 + L1() - (n)) & TPC_STR_MASK])
+#define A0() TPC_LAZY(TPC_LZ_SLOT(0), (u64)(u64)((u64)(u64)tpc_ctx__load(64, ctx, 32)))
+#define L1() TPC_LAZY_LEN(TPC_LZ_SLOT(1), (tpc_buf__read(s->abuf[0], (const void *)(tpc_ctx__load(64, ctx, 24)), A0(), true)))
+#define P1() (&s->abuf[0][0])
+#define T1(n) (&s->abuf[0][(L1() - (n)) & TPC_STR_MASK])
 
 	if (!s)
 		return 0;
+	tpc_lazy__reset(s);
 
 	/* policy 'char-buf', char-buf.yaml:24 */
 	/* rule 1: selector 0, char-buf.yaml:31 */
@@ -90,7 +84,7 @@ TPC_INLINE int tpc_p1(void *ctx, const int v)
 		tpc_hdr__fill(h, TPC_EV_HOOK, 1);
 		o = sizeof(*h);
 		(void)L1();
-		o = tpc_ev__put_buf(s, o, P1(), l1, a0);
+		o = tpc_ev__put_buf(s, o, P1(), L1(), A0());
 		h->action |= TPC_ACT_POST;
 		tpc_event__submit(s, o);
 	}

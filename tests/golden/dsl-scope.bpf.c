@@ -32,14 +32,13 @@ TPC_INLINE int tpc_p0(void *ctx, const int v)
 	struct tpc_ev_hdr *h;
 	u32 o;
 	int ret = 0;
-	int l0 = -2;
-	int o0 = 0;
-#define L0() (l0 != -2 ? l0 : (l0 = tpc_str__read_user(s->abuf[0], (const void *)(tpc_ctx__load(64, ctx, 24)))))
-#define P0() (&s->abuf[0][o0 & TPC_STR_MASK])
-#define T0(n) (&s->abuf[0][(o0 + L0() - (n)) & TPC_STR_MASK])
+#define L0() TPC_LAZY_LEN(TPC_LZ_SLOT(0), (tpc_str__read_user(s->abuf[0], (const void *)(tpc_ctx__load(64, ctx, 24)))))
+#define P0() (&s->abuf[0][0])
+#define T0(n) (&s->abuf[0][(L0() - (n)) & TPC_STR_MASK])
 
 	if (!s)
 		return 0;
+	tpc_lazy__reset(s);
 
 	/* policy 'dsl-scope', dsl-scope.yaml:14 */
 	if (!tpc_scope__in(&tpc_scope0, 0))

@@ -27,15 +27,12 @@ TPC_INLINE int tpc_p0(void *ctx, const int v)
 	struct tpc_ev_hdr *h;
 	u32 o;
 	int ret = 0;
-	u64 fbits = 0;
-	bool fbits_ok = false;
-#define TPC_FBITS() (fbits_ok ? fbits : (fbits_ok = true, fbits = tpc_follow__bits()))
-	u64 a0 = 0;
-	bool a0_ok = false;
-#define A0() (a0_ok ? a0 : (a0_ok = true, a0 = (u64)(s32)((v == 0 ? (u64)PT_REGS_PARM1_CORE_SYSCALL((struct pt_regs *)tpc_ctx__arg(ctx, 0)) : v == 1 ? (u64)PT_REGS_PARM1_CORE_SYSCALL((struct pt_regs *)tpc_regs__arg(ctx, 0)) : tpc_ctx__load(64, ctx, 16)))))
+#define TPC_FBITS() TPC_LAZY(TPC_LZ_FBITS, tpc_follow__bits())
+#define A0() TPC_LAZY(TPC_LZ_SLOT(0), (u64)(s32)((v == 0 ? (u64)PT_REGS_PARM1_CORE_SYSCALL((struct pt_regs *)tpc_ctx__arg(ctx, 0)) : v == 1 ? (u64)PT_REGS_PARM1_CORE_SYSCALL((struct pt_regs *)tpc_regs__arg(ctx, 0)) : tpc_ctx__load(64, ctx, 16))))
 
 	if (!s)
 		return 0;
+	tpc_lazy__reset(s);
 
 	/* policy 'follow-forks', follow-forks.yaml:10 */
 	/* rule 0: selector 0, follow-forks.yaml:16 */

@@ -13,12 +13,11 @@ TPC_INLINE int tpc_p0(void *ctx, const int v)
 	struct tpc_ev_hdr *h;
 	u32 o;
 	int ret = 0;
-	u64 a0 = 0;
-	bool a0_ok = false;
-#define A0() (a0_ok ? a0 : (a0_ok = true, a0 = tpc_kobj__syscall64((u64)(s64)((u64)(s64)tpc_ctx__load(64, ctx, 8)))))
+#define A0() TPC_LAZY(TPC_LZ_SLOT(0), tpc_kobj__syscall64((u64)(s64)((u64)(s64)tpc_ctx__load(64, ctx, 8))))
 
 	if (!s)
 		return 0;
+	tpc_lazy__reset(s);
 
 	/* policy 'golden-kobj', kobj.yaml:15 */
 	/* rule 0: selector 0, kobj.yaml:21 */
@@ -48,16 +47,14 @@ TPC_INLINE int tpc_p1(void *ctx, const int v)
 	struct tpc_ev_hdr *h;
 	u32 o;
 	int ret = 0;
-	bool s0_ok = false;
-#define S0() ((struct tpc_ev_sockaddr *)(s0_ok ? (void *)s->abuf[0] : (s0_ok = true, tpc_kobj__skb((void *)s->abuf[0], (const struct sk_buff *)(tpc_ctx__arg(ctx, 0))), (void *)s->abuf[0])))
-	int l1 = -2;
-	int o1 = 0;
-#define L1() (l1 != -2 ? l1 : (l1 = tpc_str__read_kernel(s->abuf[1], tpc_kobj__netdev_name((const struct net_device *)(tpc_ctx__arg(ctx, 2))))))
-#define P1() (&s->abuf[1][o1 & TPC_STR_MASK])
-#define T1(n) (&s->abuf[1][(o1 + L1() - (n)) & TPC_STR_MASK])
+#define S0() ((struct tpc_ev_sockaddr *)(s->lz.ok[TPC_LZ_SLOT(0)] ? (void *)s->abuf[0] : (s->lz.ok[TPC_LZ_SLOT(0)] = 1, tpc_kobj__skb((void *)s->abuf[0], (const struct sk_buff *)(tpc_ctx__arg(ctx, 0))), (void *)s->abuf[0])))
+#define L1() TPC_LAZY_LEN(TPC_LZ_SLOT(1), (tpc_str__read_kernel(s->abuf[1], tpc_kobj__netdev_name((const struct net_device *)(tpc_ctx__arg(ctx, 2))))))
+#define P1() (&s->abuf[1][0])
+#define T1(n) (&s->abuf[1][(L1() - (n)) & TPC_STR_MASK])
 
 	if (!s)
 		return 0;
+	tpc_lazy__reset(s);
 
 	/* policy 'golden-kobj', kobj.yaml:25 */
 	/* rule 1: selector 0, kobj.yaml:34 */

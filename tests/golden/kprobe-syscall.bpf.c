@@ -12,15 +12,12 @@ TPC_INLINE int tpc_p0(void *ctx, const int v)
 	struct tpc_ev_hdr *h;
 	u32 o;
 	int ret = 0;
-	u64 a0 = 0;
-	bool a0_ok = false;
-#define A0() (a0_ok ? a0 : (a0_ok = true, a0 = (u64)(s32)((v == 0 ? (u64)PT_REGS_PARM1_CORE_SYSCALL((struct pt_regs *)tpc_ctx__arg(ctx, 0)) : v == 1 ? (u64)PT_REGS_PARM1_CORE_SYSCALL((struct pt_regs *)tpc_regs__arg(ctx, 0)) : tpc_ctx__load(64, ctx, 16)))))
-	u64 a1 = 0;
-	bool a1_ok = false;
-#define A1() (a1_ok ? a1 : (a1_ok = true, a1 = (u64)(s32)((v == 0 ? (u64)PT_REGS_PARM2_CORE_SYSCALL((struct pt_regs *)tpc_ctx__arg(ctx, 0)) : v == 1 ? (u64)PT_REGS_PARM2_CORE_SYSCALL((struct pt_regs *)tpc_regs__arg(ctx, 0)) : tpc_ctx__load(64, ctx, 24)))))
+#define A0() TPC_LAZY(TPC_LZ_SLOT(0), (u64)(s32)((v == 0 ? (u64)PT_REGS_PARM1_CORE_SYSCALL((struct pt_regs *)tpc_ctx__arg(ctx, 0)) : v == 1 ? (u64)PT_REGS_PARM1_CORE_SYSCALL((struct pt_regs *)tpc_regs__arg(ctx, 0)) : tpc_ctx__load(64, ctx, 16))))
+#define A1() TPC_LAZY(TPC_LZ_SLOT(1), (u64)(s32)((v == 0 ? (u64)PT_REGS_PARM2_CORE_SYSCALL((struct pt_regs *)tpc_ctx__arg(ctx, 0)) : v == 1 ? (u64)PT_REGS_PARM2_CORE_SYSCALL((struct pt_regs *)tpc_regs__arg(ctx, 0)) : tpc_ctx__load(64, ctx, 24))))
 
 	if (!s)
 		return 0;
+	tpc_lazy__reset(s);
 
 	/* policy 'kill-signals', kprobe-syscall.yaml:9 */
 	/* rule 0: selector 0, kprobe-syscall.yaml:17 */

@@ -22,26 +22,20 @@ TPC_INLINE int tpc_p0(void *ctx, const int v, struct tpc_net_ctx *nc)
 	struct tpc_ev_hdr *h;
 	u32 o;
 	int ret = 0;
-	int l0 = -2;
-	int o0 = 0;
-#define L0() (l0 != -2 ? l0 : (l0 = tpc_http__arg_str(nc, 0, s->abuf[0])))
-#define P0() (&s->abuf[0][o0 & TPC_STR_MASK])
-#define T0(n) (&s->abuf[0][(o0 + L0() - (n)) & TPC_STR_MASK])
-	int l1 = -2;
-	int o1 = 0;
-#define L1() (l1 != -2 ? l1 : (l1 = tpc_http__arg_str(nc, 1, s->abuf[1])))
-#define P1() (&s->abuf[1][o1 & TPC_STR_MASK])
-#define T1(n) (&s->abuf[1][(o1 + L1() - (n)) & TPC_STR_MASK])
-	int l2 = -2;
-	int o2 = 0;
-#define L2() (l2 != -2 ? l2 : (l2 = tpc_http__arg_str(nc, 2, s->abuf[2])))
-#define P2() (&s->abuf[2][o2 & TPC_STR_MASK])
-#define T2(n) (&s->abuf[2][(o2 + L2() - (n)) & TPC_STR_MASK])
-	bool s3_ok = false;
+#define L0() TPC_LAZY_LEN(TPC_LZ_SLOT(0), (tpc_http__arg_str(nc, 0, s->abuf[0])))
+#define P0() (&s->abuf[0][0])
+#define T0(n) (&s->abuf[0][(L0() - (n)) & TPC_STR_MASK])
+#define L1() TPC_LAZY_LEN(TPC_LZ_SLOT(1), (tpc_http__arg_str(nc, 1, s->abuf[1])))
+#define P1() (&s->abuf[1][0])
+#define T1(n) (&s->abuf[1][(L1() - (n)) & TPC_STR_MASK])
+#define L2() TPC_LAZY_LEN(TPC_LZ_SLOT(2), (tpc_http__arg_str(nc, 2, s->abuf[2])))
+#define P2() (&s->abuf[2][0])
+#define T2(n) (&s->abuf[2][(L2() - (n)) & TPC_STR_MASK])
 #define S3() tpc_http__arg_sa(nc, 3)
 
 	if (!s)
 		return 0;
+	tpc_lazy__reset(s);
 
 	/* policy 'net-http', net-http.yaml:9 */
 	{

@@ -47,14 +47,12 @@ TPC_INLINE int tpc_p0(void *ctx, const int v, struct tpc_net_ctx *nc)
 	struct tpc_ev_hdr *h;
 	u32 o;
 	int ret = 0;
-	bool s0_ok = false;
 #define S0() tpc_tcp__arg_sa(nc, 0)
-	u64 a1 = 0;
-	bool a1_ok = false;
-#define A1() (a1_ok ? a1 : (a1_ok = true, a1 = (u64)(u32)((v == 0 ? (u64)tpc_tcp__arg_int(nc, 1) : v == 1 ? (u64)tpc_tcp__arg_int(nc, 1) : (u64)tpc_tcp__arg_int(nc, 1)))))
+#define A1() TPC_LAZY(TPC_LZ_SLOT(1), (u64)(u32)((v == 0 ? (u64)tpc_tcp__arg_int(nc, 1) : v == 1 ? (u64)tpc_tcp__arg_int(nc, 1) : (u64)tpc_tcp__arg_int(nc, 1))))
 
 	if (!s)
 		return 0;
+	tpc_lazy__reset(s);
 
 	/* policy 'net-scope', net-scope.yaml:16 */
 	if (!(nc->own.scope & (1ull << 0)))

@@ -32,17 +32,13 @@ TPC_INLINE int tpc_p0(void *ctx, const int v, struct tpc_net_ctx *nc)
 	struct tpc_ev_hdr *h;
 	u32 o;
 	int ret = 0;
-	u64 bits = 0;
-	bool bits_ok = false;
-#define TPC_BITS() (bits_ok ? bits : (bits_ok = true, bits = nc->own.bits))
-	bool s0_ok = false;
+#define TPC_BITS() TPC_LAZY(TPC_LZ_BITS, nc->own.bits)
 #define S0() tpc_tcp__arg_sa(nc, 0)
-	u64 a1 = 0;
-	bool a1_ok = false;
-#define A1() (a1_ok ? a1 : (a1_ok = true, a1 = (u64)(u32)((v == 0 ? (u64)tpc_tcp__arg_int(nc, 1) : v == 1 ? (u64)tpc_tcp__arg_int(nc, 1) : (u64)tpc_tcp__arg_int(nc, 1)))))
+#define A1() TPC_LAZY(TPC_LZ_SLOT(1), (u64)(u32)((v == 0 ? (u64)tpc_tcp__arg_int(nc, 1) : v == 1 ? (u64)tpc_tcp__arg_int(nc, 1) : (u64)tpc_tcp__arg_int(nc, 1))))
 
 	if (!s)
 		return 0;
+	tpc_lazy__reset(s);
 
 	/* policy 'net-tcp', net-tcp.yaml:8 */
 	/* rule 0: selector 0, net-tcp.yaml:11 */

@@ -18,17 +18,14 @@ TPC_INLINE int tpc_p0(void *ctx, const int v)
 	struct tpc_ev_hdr *h;
 	u32 o;
 	int ret = 0;
-	int l0 = -2;
-	int o0 = 0;
-#define L0() (l0 != -2 ? l0 : (l0 = tpc_str__read_user(s->abuf[0], (const void *)(tpc_ctx__load(64, ctx, 24)))))
-#define P0() (&s->abuf[0][o0 & TPC_STR_MASK])
-#define T0(n) (&s->abuf[0][(o0 + L0() - (n)) & TPC_STR_MASK])
-	u64 a1 = 0;
-	bool a1_ok = false;
-#define A1() (a1_ok ? a1 : (a1_ok = true, a1 = (u64)(s32)((u64)(s32)tpc_ctx__load(32, ctx, 32))))
+#define L0() TPC_LAZY_LEN(TPC_LZ_SLOT(0), (tpc_str__read_user(s->abuf[0], (const void *)(tpc_ctx__load(64, ctx, 24)))))
+#define P0() (&s->abuf[0][0])
+#define T0(n) (&s->abuf[0][(L0() - (n)) & TPC_STR_MASK])
+#define A1() TPC_LAZY(TPC_LZ_SLOT(1), (u64)(s32)((u64)(s32)tpc_ctx__load(32, ctx, 32)))
 
 	if (!s)
 		return 0;
+	tpc_lazy__reset(s);
 
 	/* policy 'openat-etc', openat-prefix.yaml:9 */
 	/* rule 0: selector 0, openat-prefix.yaml:17 */

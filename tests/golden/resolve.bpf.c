@@ -93,27 +93,20 @@ TPC_INLINE int tpc_p0(void *ctx, const int v)
 	struct tpc_ev_hdr *h;
 	u32 o;
 	int ret = 0;
-	int l0 = -2;
-	int o0 = 0;
-#define L0() (l0 != -2 ? l0 : (l0 = tpc_str__read_kernel(s->abuf[0], (const void *)(tpc_r0(tpc_ctx__arg(ctx, 0))))))
-#define P0() (&s->abuf[0][o0 & TPC_STR_MASK])
-#define T0(n) (&s->abuf[0][(o0 + L0() - (n)) & TPC_STR_MASK])
-	u64 a1 = 0;
-	bool a1_ok = false;
-#define A1() (a1_ok ? a1 : (a1_ok = true, a1 = (u64)(s32)(tpc_r1(tpc_ctx__arg(ctx, 0)))))
-	int l2 = -2;
-	int o2 = 0;
-#define L2() (l2 != -2 ? l2 : (l2 = ({ u32 _len; o2 = tpc_path__of_file((struct file *)(tpc_r2(tpc_ctx__arg(ctx, 0))), s->abuf[1], &_len); o2 < 0 ? -1 : (int)_len; })))
-#define P2() (&s->abuf[1][o2 & TPC_STR_MASK])
-#define T2(n) (&s->abuf[1][(o2 + L2() - (n)) & TPC_STR_MASK])
-	int l3 = -2;
-	int o3 = 0;
-#define L3() (l3 != -2 ? l3 : (l3 = ({ u32 _len; o3 = tpc_path__resolve((struct path *)(tpc_r3(tpc_ctx__arg(ctx, 0))), s->abuf[2], &_len); o3 < 0 ? -1 : (int)_len; })))
-#define P3() (&s->abuf[2][o3 & TPC_STR_MASK])
-#define T3(n) (&s->abuf[2][(o3 + L3() - (n)) & TPC_STR_MASK])
+#define L0() TPC_LAZY_LEN(TPC_LZ_SLOT(0), (tpc_str__read_kernel(s->abuf[0], (const void *)(tpc_r0(tpc_ctx__arg(ctx, 0))))))
+#define P0() (&s->abuf[0][0])
+#define T0(n) (&s->abuf[0][(L0() - (n)) & TPC_STR_MASK])
+#define A1() TPC_LAZY(TPC_LZ_SLOT(1), (u64)(s32)(tpc_r1(tpc_ctx__arg(ctx, 0))))
+#define L2() TPC_LAZY_LEN(TPC_LZ_SLOT(2), (({ u32 _len; s->lz.o[2] = tpc_path__of_file((struct file *)(tpc_r2(tpc_ctx__arg(ctx, 0))), s->abuf[1], &_len); s->lz.o[2] < 0 ? -1 : (int)_len; })))
+#define P2() (&s->abuf[1][s->lz.o[2] & TPC_STR_MASK])
+#define T2(n) (&s->abuf[1][(s->lz.o[2] + L2() - (n)) & TPC_STR_MASK])
+#define L3() TPC_LAZY_LEN(TPC_LZ_SLOT(3), (({ u32 _len; s->lz.o[3] = tpc_path__resolve((struct path *)(tpc_r3(tpc_ctx__arg(ctx, 0))), s->abuf[2], &_len); s->lz.o[3] < 0 ? -1 : (int)_len; })))
+#define P3() (&s->abuf[2][s->lz.o[3] & TPC_STR_MASK])
+#define T3(n) (&s->abuf[2][(s->lz.o[3] + L3() - (n)) & TPC_STR_MASK])
 
 	if (!s)
 		return 0;
+	tpc_lazy__reset(s);
 
 	/* policy 'resolve', resolve.yaml:10 */
 	/* rule 0: selector 0, resolve.yaml:27 */

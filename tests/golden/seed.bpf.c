@@ -29,17 +29,14 @@ TPC_INLINE int tpc_p0(void *ctx, const int v)
 	struct tpc_ev_hdr *h;
 	u32 o;
 	int ret = 0;
-	u64 bits = 0;
-	bool bits_ok = false;
-#define TPC_BITS() (bits_ok ? bits : (bits_ok = true, bits = v == 0 ? tpc_proc__bits_of_file(s, BPF_CORE_READ((struct linux_binprm *)((u64 *)ctx)[0], file)) : tpc_proc__bits(s)))
-	int l0 = -2;
-	int o0 = 0;
-#define L0() (l0 != -2 ? l0 : (l0 = ({ u32 _len; o0 = tpc_path__of_bprm((struct linux_binprm *)((v == 0 ? tpc_ctx__arg(ctx, 0) : tpc_ctx__arg(ctx, 2))), s->abuf[0], &_len); o0 < 0 ? -1 : (int)_len; })))
-#define P0() (&s->abuf[0][o0 & TPC_STR_MASK])
-#define T0(n) (&s->abuf[0][(o0 + L0() - (n)) & TPC_STR_MASK])
+#define TPC_BITS() TPC_LAZY(TPC_LZ_BITS, v == 0 ? tpc_proc__bits_of_file(s, BPF_CORE_READ((struct linux_binprm *)((u64 *)ctx)[0], file)) : tpc_proc__bits(s))
+#define L0() TPC_LAZY_LEN(TPC_LZ_SLOT(0), (({ u32 _len; s->lz.o[0] = tpc_path__of_bprm((struct linux_binprm *)((v == 0 ? tpc_ctx__arg(ctx, 0) : tpc_ctx__arg(ctx, 2))), s->abuf[0], &_len); s->lz.o[0] < 0 ? -1 : (int)_len; })))
+#define P0() (&s->abuf[0][s->lz.o[0] & TPC_STR_MASK])
+#define T0(n) (&s->abuf[0][(s->lz.o[0] + L0() - (n)) & TPC_STR_MASK])
 
 	if (!s)
 		return 0;
+	tpc_lazy__reset(s);
 
 	/* policy 'block-netcat', seed.yaml:6 */
 	/* rule 0: selector 0, seed.yaml:7 */

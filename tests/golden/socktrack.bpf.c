@@ -31,18 +31,14 @@ TPC_INLINE int tpc_p0(void *ctx, const int v)
 	struct tpc_ev_hdr *h;
 	u32 o;
 	int ret = 0;
-	u64 bits = 0;
-	bool bits_ok = false;
-#define TPC_BITS() (bits_ok ? bits : (bits_ok = true, bits = tpc_proc__bits(s)))
-	u64 a0 = 0;
-	bool a0_ok = false;
-#define A0() (a0_ok ? a0 : (a0_ok = true, a0 = (u64)(s32)(tpc_ctx__arg(ctx, 1))))
-	bool s1_ok = false;
+#define TPC_BITS() TPC_LAZY(TPC_LZ_BITS, tpc_proc__bits(s))
+#define A0() TPC_LAZY(TPC_LZ_SLOT(0), (u64)(s32)(tpc_ctx__arg(ctx, 1)))
 #define K1() ((u64)(tpc_ctx__arg(ctx, 5)))
-#define S1() ((struct tpc_ev_sockaddr *)(s1_ok ? (void *)s->abuf[0] : (s1_ok = true, ({ if (v == 0) tpc_sa__from_sock((void *)s->abuf[0], (struct sock *)(tpc_ctx__arg(ctx, 5))); }), (void *)s->abuf[0])))
+#define S1() ((struct tpc_ev_sockaddr *)(s->lz.ok[TPC_LZ_SLOT(1)] ? (void *)s->abuf[0] : (s->lz.ok[TPC_LZ_SLOT(1)] = 1, ({ if (v == 0) tpc_sa__from_sock((void *)s->abuf[0], (struct sock *)(tpc_ctx__arg(ctx, 5))); }), (void *)s->abuf[0])))
 
 	if (!s)
 		return 0;
+	tpc_lazy__reset(s);
 
 	/* policy 'vm-socktrack', socktrack.yaml:9 */
 	/* rule 0: selector 0, socktrack.yaml:21 */
@@ -76,15 +72,13 @@ TPC_INLINE int tpc_p1(void *ctx, const int v)
 	struct tpc_ev_hdr *h;
 	u32 o;
 	int ret = 0;
-	bool s0_ok = false;
 #define K0() ((u64)((v == 0 ? tpc_ctx__arg(ctx, 0) : tpc_regs__arg(ctx, 0))))
-#define S0() ((struct tpc_ev_sockaddr *)(s0_ok ? (void *)s->abuf[0] : (s0_ok = true, ({ if (v == 0) tpc_sa__from_sock((void *)s->abuf[0], (struct sock *)(tpc_ctx__arg(ctx, 0))); if (v == 1) tpc_sa__from_sock((void *)s->abuf[0], (struct sock *)(tpc_regs__arg(ctx, 0))); }), (void *)s->abuf[0])))
-	u64 a1 = 0;
-	bool a1_ok = false;
-#define A1() (a1_ok ? a1 : (a1_ok = true, a1 = (u64)(u64)((v == 0 ? tpc_ctx__arg(ctx, 2) : tpc_regs__arg(ctx, 2)))))
+#define S0() ((struct tpc_ev_sockaddr *)(s->lz.ok[TPC_LZ_SLOT(0)] ? (void *)s->abuf[0] : (s->lz.ok[TPC_LZ_SLOT(0)] = 1, ({ if (v == 0) tpc_sa__from_sock((void *)s->abuf[0], (struct sock *)(tpc_ctx__arg(ctx, 0))); if (v == 1) tpc_sa__from_sock((void *)s->abuf[0], (struct sock *)(tpc_regs__arg(ctx, 0))); }), (void *)s->abuf[0])))
+#define A1() TPC_LAZY(TPC_LZ_SLOT(1), (u64)(u64)((v == 0 ? tpc_ctx__arg(ctx, 2) : tpc_regs__arg(ctx, 2))))
 
 	if (!s)
 		return 0;
+	tpc_lazy__reset(s);
 
 	/* policy 'vm-socktrack', socktrack.yaml:30 */
 	/* rule 1: selector 0, socktrack.yaml:39 */

@@ -12,14 +12,13 @@ TPC_INLINE int tpc_p0(void *ctx, const int v)
 	struct tpc_ev_hdr *h;
 	u32 o;
 	int ret = 0;
-	int l0 = -2;
-	int o0 = 0;
-#define L0() (l0 != -2 ? l0 : (l0 = ({ u32 _len; o0 = tpc_path__of_bprm((struct linux_binprm *)(tpc_ctx__arg(ctx, 2)), s->abuf[0], &_len); o0 < 0 ? -1 : (int)_len; })))
-#define P0() (&s->abuf[0][o0 & TPC_STR_MASK])
-#define T0(n) (&s->abuf[0][(o0 + L0() - (n)) & TPC_STR_MASK])
+#define L0() TPC_LAZY_LEN(TPC_LZ_SLOT(0), (({ u32 _len; s->lz.o[0] = tpc_path__of_bprm((struct linux_binprm *)(tpc_ctx__arg(ctx, 2)), s->abuf[0], &_len); s->lz.o[0] < 0 ? -1 : (int)_len; })))
+#define P0() (&s->abuf[0][s->lz.o[0] & TPC_STR_MASK])
+#define T0(n) (&s->abuf[0][(s->lz.o[0] + L0() - (n)) & TPC_STR_MASK])
 
 	if (!s)
 		return 0;
+	tpc_lazy__reset(s);
 
 	/* policy 'unlinked-bprm', unlinked.yaml:9 */
 	/* rule 0: selector 0, unlinked.yaml:16 */

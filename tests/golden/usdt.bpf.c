@@ -13,17 +13,14 @@ TPC_INLINE int tpc_p0(void *ctx, const int v)
 	struct tpc_ev_hdr *h;
 	u32 o;
 	int ret = 0;
-	u64 a0 = 0;
-	bool a0_ok = false;
-#define A0() (a0_ok ? a0 : (a0_ok = true, a0 = (u64)(s32)(tpc_usdt__arg((struct pt_regs *)ctx, 0))))
-	int l1 = -2;
-	int o1 = 0;
-#define L1() (l1 != -2 ? l1 : (l1 = tpc_str__read_user(s->abuf[0], (const void *)(tpc_usdt__arg((struct pt_regs *)ctx, 3)))))
-#define P1() (&s->abuf[0][o1 & TPC_STR_MASK])
-#define T1(n) (&s->abuf[0][(o1 + L1() - (n)) & TPC_STR_MASK])
+#define A0() TPC_LAZY(TPC_LZ_SLOT(0), (u64)(s32)(tpc_usdt__arg((struct pt_regs *)ctx, 0)))
+#define L1() TPC_LAZY_LEN(TPC_LZ_SLOT(1), (tpc_str__read_user(s->abuf[0], (const void *)(tpc_usdt__arg((struct pt_regs *)ctx, 3)))))
+#define P1() (&s->abuf[0][0])
+#define T1(n) (&s->abuf[0][(L1() - (n)) & TPC_STR_MASK])
 
 	if (!s)
 		return 0;
+	tpc_lazy__reset(s);
 
 	/* policy 'usdt-golden', usdt.yaml:9 */
 	/* rule 0: selector 0, usdt.yaml:18 */
