@@ -12,7 +12,7 @@
 #    (TPC_TEST_INJECT_FAULT), is caught;
 #  - without root, --kernel is skipped with a reason and the evaluator runs;
 #  - a random campaign (tests/difftest/run.sh, 90 s at most, seeds 1..40:
-#    reproducible; seed 53 hits the open fused-verifier bug, tests/difftest/open/): generated
+#    reproducible; the regressions in tests/difftest/regress/ first): generated
 #    policies pass the verifier and agree with the evaluator on every case.
 source "$(dirname "$0")/lib.sh"
 need_bpf tpctest
