@@ -189,7 +189,7 @@ for p in a b n t; do ctl apply "$T/src/$p.yaml" >/dev/null || { fail "apply-$p";
 
 "$CTL" --k8s-api "$API" --k8s-ca "$K/ca.crt" --k8s-token-file "$K/token" --namespace $NS \
 	--id ctl-test-$$ --tpc "$TPC" --sign-key "$T/key" --tmpdir "$T" --lease-seconds 3 \
-	--configmaps 2 --configmap-bytes 50000 --label-selector '!tetragon.io/agent' -v \
+	--configmaps 2 --configmap-bytes 70000 --label-selector '!tetragon.io/agent' -v \
 	>"$T/ctl.out" 2>"$T/ctl.err" &
 CPID=$!
 EXTRA_PIDS="$EXTRA_PIDS $CPID"
@@ -311,7 +311,7 @@ EOF2
 ctl apply "$T/src/big.yaml" >/dev/null
 until_true 30 'test -n "$(cond ctl-big shop)"'
 check too-large-status jqe '.status == "False" and .reason == "TooLarge" and
-	(.message | test("^the object is [0-9]+ bytes, over the 50000 bytes a ConfigMap may hold"))' "$(cond ctl-big shop)"
+	(.message | test("^the object is [0-9]+ bytes, over the 70000 bytes a ConfigMap may hold"))' "$(cond ctl-big shop)"
 check too-large-not-published test -z "$(where tpn.shop.ctl-big.bpf.o)"
 
 # MODIFIED: generation 2 replaces the object
