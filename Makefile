@@ -50,8 +50,10 @@ BPFTOOL ?= bpftool
 ARCH    := $(shell uname -m | sed 's/x86_64/x86/;s/aarch64/arm64/')
 
 # --- common: object signatures, compiled into tpc and tpc-loader ------------
-COMMON_SRCS := $(sort $(wildcard common/*.c))
+COMMON_SRCS := $(filter-out common/metrics.c,$(sort $(wildcard common/*.c)))
 COMMON_OBJS := $(patsubst %.c,$(OUTPUT)/%.o,$(COMMON_SRCS))
+# the Prometheus text and HTTP endpoint (libmicrohttpd): loader and controller only
+HTTP_OBJS := $(OUTPUT)/common/metrics.o
 
 # --- k8sapi: the Kubernetes API client (libcurl), linked into tpc-loader and
 # tpc-controller, not into tpc ---------------------------------------------------
@@ -63,7 +65,7 @@ KAPI_OBJS := $(patsubst %.c,$(OUTPUT)/%.o,$(KAPI_SRCS))
 CTL_SRCS := $(sort $(wildcard controller/*.c))
 CTL_OBJS := $(patsubst %.c,$(OUTPUT)/%.o,$(CTL_SRCS))
 CTL_LIB_OBJS := $(filter-out $(OUTPUT)/controller/main.o,$(CTL_OBJS))
-LDLIBS_CTL := -lyaml -ljansson -lcurl -lpthread -lsodium -lelf
+LDLIBS_CTL := -lyaml -ljansson -lcurl -lmicrohttpd -lpthread -lsodium -lelf
 
 # --- compiler ---------------------------------------------------------------
 COMPILER_SRCS := $(sort $(wildcard compiler/*/*.c))
@@ -100,11 +102,11 @@ $(OUTPUT)/tpc: $(COMPILER_OBJS) $(COMMON_OBJS)
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS_TPC)
 
-$(OUTPUT)/tpc-loader: $(LOADER_OBJS) $(COMMON_OBJS) $(KAPI_OBJS)
+$(OUTPUT)/tpc-loader: $(LOADER_OBJS) $(COMMON_OBJS) $(HTTP_OBJS) $(KAPI_OBJS)
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS_LOADER)
 
-$(OUTPUT)/tpc-controller: $(CTL_OBJS) $(COMMON_OBJS) $(KAPI_OBJS)
+$(OUTPUT)/tpc-controller: $(CTL_OBJS) $(COMMON_OBJS) $(HTTP_OBJS) $(KAPI_OBJS)
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS_CTL)
 
@@ -119,7 +121,7 @@ $(OUTPUT)/controller/%.o: controller/%.c
 # refused with a clear error, and so is the Kubernetes API watch (libcurl's
 # static closure is as large: use --pods-file or --no-k8s); everything else
 # is the same.
-LOADER_STATIC_OBJS := $(patsubst %.c,$(OUTPUT)/static/%.o,$(LOADER_SRCS) $(COMMON_SRCS) $(KAPI_SRCS))
+LOADER_STATIC_OBJS := $(patsubst %.c,$(OUTPUT)/static/%.o,$(LOADER_SRCS) $(COMMON_SRCS) common/metrics.c $(KAPI_SRCS))
 loader-static: $(OUTPUT)/tpc-loader-static
 $(OUTPUT)/tpc-loader-static: $(LOADER_STATIC_OBJS)
 	$(call msg,LINK,$@)
@@ -138,7 +140,7 @@ $(OUTPUT)/compiler/%.o: compiler/%.c | $(OUTPUT)/grammar/selector.tab.h
 $(OUTPUT)/static/common/%.o: common/%.c
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
-	$(Q)$(CC) $(CFLAGS) -c -o $@ $<
+	$(Q)$(CC) $(CFLAGS) -DTPC_NO_HTTP -c -o $@ $<
 
 $(OUTPUT)/common/%.o: common/%.c
 	$(call msg,CC,$@)
@@ -221,11 +223,11 @@ $(OUTPUT)/grammar/%.o: $(OUTPUT)/grammar/%.c $(OUTPUT)/grammar/selector.tab.h $(
 	$(Q)$(CC) $(CFLAGS) -Wno-unused-function -Wno-sign-compare -c -o $@ $<
 
 # --- tests ------------------------------------------------------------------
-$(OUTPUT)/tests/test_%: tests/unit/test_%.c $(COMPILER_LIB_OBJS) $(LOADER_LIB_OBJS) $(COMMON_OBJS) $(KAPI_OBJS) $(CTL_LIB_OBJS)
+$(OUTPUT)/tests/test_%: tests/unit/test_%.c $(COMPILER_LIB_OBJS) $(LOADER_LIB_OBJS) $(COMMON_OBJS) $(HTTP_OBJS) $(KAPI_OBJS) $(CTL_LIB_OBJS)
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(CFLAGS) -Iloader -I$(OUTPUT)/loader -Icontroller -o $@ $< $(COMPILER_LIB_OBJS) \
-		$(LOADER_LIB_OBJS) $(COMMON_OBJS) $(KAPI_OBJS) $(CTL_LIB_OBJS) $(LDLIBS_TPC) $(LDLIBS_LOADER) -lcmocka
+		$(LOADER_LIB_OBJS) $(COMMON_OBJS) $(HTTP_OBJS) $(KAPI_OBJS) $(CTL_LIB_OBJS) $(LDLIBS_TPC) $(LDLIBS_LOADER) -lcmocka
 
 test: all $(UNIT_BINS)
 	$(Q)bash tests/run.sh
@@ -362,7 +364,7 @@ $(NETL7_OBJ): tests/tools/netl7_test.bpf.c runtime/tpc_l7.bpf.h runtime/tpc_dns.
 	$(call msg,BPF,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CLANG) $(NETL7_BPF_CFLAGS) -c -o $@ $<
-$(OUTPUT)/tests/netl7_test: tests/tools/netl7_test.c tests/tools/netl7_dnsq.h $(OUTPUT)/loader/net/netl7.o $(OUTPUT)/loader/export/jbuf.o
+$(OUTPUT)/tests/netl7_test: tests/tools/netl7_test.c tests/tools/netl7_dnsq.h $(OUTPUT)/loader/net/netl7.o $(OUTPUT)/common/jbuf.o
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(CFLAGS) -Iloader -Itests/tools -o $@ $(filter-out %.h,$^) -lbpf -lelf -lz

@@ -11,7 +11,7 @@
 #include <unistd.h>
 
 #include "k8s/ldr_cgroup.h"
-#include "export/ldr_jbuf.h"
+#include "jbuf.h"
 #include "core/ldr_proc.h"
 
 #define NBUCKETS (1u << 15)

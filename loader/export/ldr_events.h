@@ -18,7 +18,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "export/ldr_jbuf.h"
+#include "jbuf.h"
 #include "core/ldr_meta.h"
 #include "k8s/ldr_pods.h"
 #include "net/ldr_netl7.h"

@@ -14,7 +14,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "export/ldr_jbuf.h"
+#include "jbuf.h"
 
 struct ldr_out {
 	FILE *std; /* NULL: no stdout output */

@@ -17,7 +17,7 @@
 #include <stdint.h>
 
 #include "core/ldr_meta.h"
-#include "export/ldr_jbuf.h"
+#include "jbuf.h"
 
 /* CAP_CHOWN ... by capability number (uapi/linux/capability.h) */
 extern const char *const ldr_cap_names[];

@@ -1,4 +1,5 @@
-/* ldr_metrics.h - Prometheus text metrics and /healthz over libmicrohttpd.
+/* ldr_metrics.h - the loader's counters, served as Prometheus text on
+ * /metrics (and /healthz) by common/metrics.h's endpoint.
  *
  * Contract: counters are created under a lock and never freed while the
  * loader runs, so the event path can cache a struct ldr_ctr pointer and
@@ -13,7 +14,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "export/ldr_jbuf.h"
+#include "jbuf.h"
 
 struct ldr_ctr {
 	uint64_t n;

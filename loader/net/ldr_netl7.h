@@ -30,7 +30,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "export/ldr_jbuf.h"
+#include "jbuf.h"
 #include "tpc_l7_abi.h"
 
 #define LDR_DNS_MAX_ANS 16

@@ -39,8 +39,8 @@ for t in tests/fuzz/fuzz_*.c; do
 	# loader targets: the loader's decoding sources instead of the compiler
 	case $name in
 	sig*) srcs=(common/sig.c) ;;
-	loader*) srcs=(loader/core/meta.c loader/export/jbuf.c loader/export/events.c loader/export/kobj.c loader/core/proc.c loader/core/buildid.c
-		       loader/export/metrics.c loader/net/netl7.c loader/k8s/pods.c loader/k8s/cgroup.c
+	loader*) srcs=(loader/core/meta.c common/jbuf.c loader/export/events.c loader/export/kobj.c loader/core/proc.c loader/core/buildid.c
+		       loader/export/metrics.c common/metrics.c loader/net/netl7.c loader/k8s/pods.c loader/k8s/cgroup.c
 		       loader/k8s/k8s.c loader/export/log.c k8sapi/kapi.c
 		       -Iloader -lmicrohttpd -lcurl) ;;
 	esac

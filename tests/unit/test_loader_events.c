@@ -13,7 +13,7 @@
 #include <unistd.h>
 
 #include "export/ldr_events.h"
-#include "export/ldr_jbuf.h"
+#include "jbuf.h"
 #include "core/ldr_meta.h"
 #include "core/ldr_proc.h"
 #include "tpc_abi.h"

@@ -1,12 +1,12 @@
-/* ldr_jbuf.h - a growable byte buffer with JSON string escaping and base64.
+/* jbuf.h - a growable byte buffer with JSON string escaping and base64.
  *
  * Contract: appends never fail visibly; on allocation failure the buffer
  * sets ->oom, drops further appends, and the caller discards the line.
  * Strings are escaped per RFC 8259; bytes that are not valid UTF-8 are
  * replaced by U+FFFD so the output line is always valid JSON.
  */
-#ifndef TPC_LDR_JBUF_H
-#define TPC_LDR_JBUF_H
+#ifndef TPC_JBUF_H
+#define TPC_JBUF_H
 
 #include <stdbool.h>
 #include <stddef.h>

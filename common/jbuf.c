@@ -3,7 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "export/ldr_jbuf.h"
+#include "jbuf.h"
 
 void jbuf__free(struct jbuf *b)
 {
