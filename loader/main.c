@@ -91,6 +91,8 @@ static const char run_usage[] =
 	"  --request-rate N       at most N GetUrl/DnsLookup requests per second (default 1;\n"
 	"                         the excess is dropped and counted)\n"
 	"  --dns-server ADDR[:P]  DnsLookup asks this IPv4 server (default: /etc/resolv.conf)\n"
+	"  --expose-stack-addresses  print each stack trace frame's address (kernelStackTrace,\n"
+	"                         userStackTrace; off by default: addresses defeat KASLR)\n"
 	"  -v, --verbose          more diagnostics (twice: libbpf debug)\n";
 
 static char **split_list(const char *s)
@@ -210,7 +212,7 @@ static int do_run(int argc, char **argv)
 		O_METRICS, O_NODE, O_NODE_LABELS, O_PIN, O_MOUNT, O_ALLOW_EV, O_DENY_EV, O_ALLOW_POL,
 		O_DENY_POL, O_POLL, O_NO_BASE, O_BASE_RING, O_DISABLE, O_RING, O_REQUIRE_SIG,
 		O_PODS_FILE, O_CGROUP_ROOT, O_K8S_API, O_K8S_CA, O_K8S_TOKEN, O_NO_K8S,
-		O_ALLOW_URL, O_ALLOW_DNS, O_REQ_RATE, O_DNS_SERVER,
+		O_ALLOW_URL, O_ALLOW_DNS, O_REQ_RATE, O_DNS_SERVER, O_STACK_ADDRS,
 	};
 	static const struct option lopts[] = {
 		{ "policy-dir", required_argument, 0, O_POLICY_DIR },
@@ -245,6 +247,7 @@ static int do_run(int argc, char **argv)
 		{ "allow-dns", required_argument, 0, O_ALLOW_DNS },
 		{ "request-rate", required_argument, 0, O_REQ_RATE },
 		{ "dns-server", required_argument, 0, O_DNS_SERVER },
+		{ "expose-stack-addresses", no_argument, 0, O_STACK_ADDRS },
 		{ "verbose", no_argument, 0, 'v' },
 		{ "help", no_argument, 0, 'h' },
 		{ 0 },
@@ -298,6 +301,7 @@ static int do_run(int argc, char **argv)
 			}
 			break;
 		case O_DNS_SERVER: o.req.dns_server = optarg; break;
+		case O_STACK_ADDRS: o.stack_addresses = true; break;
 		case O_MOUNT: o.mount = true; break;
 		case O_ALLOW_EV: bad |= parse_types(optarg, &o.filter.allow_types); break;
 		case O_DENY_EV: bad |= parse_types(optarg, &o.filter.deny_types); break;

@@ -366,6 +366,44 @@ TPC_INLINE u32 tpc_ev__put_sa(struct tpc_scratch *s, u32 o, const struct tpc_ev_
 	return o + sizeof(*sa);
 }
 
+/* One stack trace at o (BPF_F_USER_STACK in flags: the user one), copied
+ * straight into the record: no stack-trace map, so no bucket a later stack
+ * can take before the loader reads it. The frames may run past the first
+ * half of the buffer the other writers keep to, up to the room left for
+ * the trailer. */
+#define TPC_STACK_BYTES (TPC_STACK_DEPTH * 8)
+#define TPC_STACK_ROOM (TPC_EV_MAX - TPC_STACK_BYTES - sizeof(struct tpc_ev_stacks))
+TPC_INLINE u32 tpc_ev__put_stack(void *ctx, struct tpc_scratch *s, u32 o, s32 *len, u64 flags)
+{
+	long n;
+
+	if (o > TPC_STACK_ROOM) {
+		*len = -7; /* -E2BIG */
+		return o;
+	}
+	barrier_var(o);
+	n = bpf_get_stack(ctx, &s->ev[o & (TPC_EV_MAX - 1)], TPC_STACK_BYTES, flags);
+	*len = (s32)n;
+	return n > 0 ? o + ((u32)n & ~7u) : o;
+}
+
+/* Post's stack traces (kernel: k, user: u) and the struct tpc_ev_stacks
+ * trailer that ends the record. */
+TPC_INLINE u32 tpc_ev__put_stacks(void *ctx, struct tpc_scratch *s, u32 o, bool k, bool u)
+{
+	struct tpc_ev_stacks st = {};
+
+	if (k)
+		o = tpc_ev__put_stack(ctx, s, o, &st.kernel, 0);
+	if (u)
+		o = tpc_ev__put_stack(ctx, s, o, &st.user, BPF_F_USER_STACK);
+	if (o > TPC_EV_MAX - sizeof(st))
+		return o; /* not reached: put_stack keeps the room */
+	barrier_var(o);
+	__builtin_memcpy(&s->ev[o & (TPC_EV_MAX - 1)], &st, sizeof(st));
+	return o + sizeof(st);
+}
+
 /* Read a struct sockaddr (user or kernel memory) into the ABI form. */
 TPC_INLINE void tpc_sa__read(struct tpc_ev_sockaddr *out, const void *sa, bool user)
 {

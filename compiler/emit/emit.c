@@ -984,21 +984,36 @@ static void emit_rule_head(struct body *B, const struct ir_rule *r)
 	fputs(") {\n", out);
 }
 
+/* The stack traces a Post asked for, after the arguments (the record's
+ * trailer: runtime/tpc.bpf.h tpc_ev__put_stacks) */
+static void emit_stacks(FILE *out, const struct ir_action *act, const char *ind)
+{
+	if (act->kstack || act->ustack)
+		fprintf(out, "%so = tpc_ev__put_stacks(ctx, s, o, %d, %d);\n", ind, act->kstack,
+			act->ustack);
+}
+
 /* Post (rate-limited per thread/process of the event's subject). */
 static void emit_post(struct body *B, const struct ir_action *act, int rule, const char *ind)
 {
 	FILE *out = B->out;
 
-	if (act->post && act->rate_limit_ms)
-		fprintf(out,
-			"%sif (tpc_rate__allow_for(%d, %d, %s, %" PRIu64 "ull)) {\n"
-			"%s\th->action |= TPC_ACT_POST;\n%s\ttpc_event__submit(s, o);\n%s}\n",
-			ind, rule, act->rate_scope,
+	if (act->post && act->rate_limit_ms) {
+		char in2[16];
+
+		snprintf(in2, sizeof(in2), "%s\t", ind);
+		fprintf(out, "%sif (tpc_rate__allow_for(%d, %d, %s, %" PRIu64 "ull)) {\n", ind, rule,
+			act->rate_scope,
 			B->p->net ? "(u64)nc->own.tgid << 32 | nc->own.tid" : "bpf_get_current_pid_tgid()",
-			(uint64_t)(act->rate_limit_ms * 1000000ull), ind, ind, ind);
-	else if (act->post)
-		fprintf(out, "%sh->action |= TPC_ACT_POST;\n%stpc_event__submit(s, o);\n", ind, ind);
-	else if (act->url || act->fqdn)
+			(uint64_t)(act->rate_limit_ms * 1000000ull));
+		fprintf(out, "%s\th->action |= TPC_ACT_POST;\n", ind);
+		emit_stacks(out, act, in2);
+		fprintf(out, "%s\ttpc_event__submit(s, o);\n%s}\n", ind, ind);
+	} else if (act->post) {
+		fprintf(out, "%sh->action |= TPC_ACT_POST;\n", ind);
+		emit_stacks(out, act, ind);
+		fprintf(out, "%stpc_event__submit(s, o);\n", ind);
+	} else if (act->url || act->fqdn)
 		/* NoPost with GetUrl/DnsLookup: the loader acts on the record and
 		 * does not print it */
 		fprintf(out, "%sh->action |= TPC_ACT_NOPOST;\n%stpc_event__submit(s, o);\n", ind,

@@ -213,7 +213,7 @@ char *meta__json(const struct ir_object *o, const struct meta_opts *opts)
 
 				for (size_t r = 0; r < sp->rules.n; r++) {
 					const struct ir_rule *ru = &sp->rules.v[r];
-					json_t *acts;
+					json_t *acts, *rj;
 
 					if (ru->id != id)
 						continue;
@@ -228,17 +228,17 @@ char *meta__json(const struct ir_object *o, const struct meta_opts *opts)
 								  * selector; the loader wants >= 0 */
 								 ru->selector < 0 ? 0 : ru->selector,
 								 "actions", acts, "post", ru->act.post));
+					rj = json_array_get(rules, json_array_size(rules) - 1);
+					/* the record ends with the stack traces */
+					if (ru->act.post && ru->act.kstack)
+						json_object_set_new(rj, "kernel_stack", json_true());
+					if (ru->act.post && ru->act.ustack)
+						json_object_set_new(rj, "user_stack", json_true());
 					/* GetUrl, DnsLookup: performed by tpc-loader */
 					if (ru->act.url)
-						json_object_set_new(
-							json_array_get(rules,
-								       json_array_size(rules) - 1),
-							"url", json_string(ru->act.url));
+						json_object_set_new(rj, "url", json_string(ru->act.url));
 					if (ru->act.fqdn)
-						json_object_set_new(
-							json_array_get(rules,
-								       json_array_size(rules) - 1),
-							"fqdn", json_string(ru->act.fqdn));
+						json_object_set_new(rj, "fqdn", json_string(ru->act.fqdn));
 				}
 			}
 		}

@@ -196,6 +196,7 @@ struct ir_action {
 	int signal;   /* 0 = none */
 	int deny;     /* errno to return from LSM/cgroup (0 = none) */
 	uint64_t rate_limit_ms;
+	bool kstack, ustack; /* Post's kernelStackTrace/userStackTrace: copied into the record */
 	int rate_scope; /* 0 thread, 1 process, 2 global */
 	bool cap_update; /* matched a capability change: the current sets become the baseline */
 	bool block;	  /* exec Block: deny where the variant can, else SIGKILL */

@@ -1024,6 +1024,8 @@ static void lower_actions(struct lower *L, const struct ast_hook *h, const struc
 			act->names[act->nnames++] = action__name(x->action);
 		switch (x->action) {
 		case ACT_POST:
+			act->kstack |= x->kernel_stack_trace.present && x->kernel_stack_trace.v;
+			act->ustack |= x->user_stack_trace.present && x->user_stack_trace.v;
 			if (x->rate_limit.present) {
 				const char *why;
 

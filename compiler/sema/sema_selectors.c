@@ -965,6 +965,30 @@ static void check_request(struct sema *s, struct hook_ctx *hc, struct ast_action
 	}
 }
 
+/* kernelStackTrace/userStackTrace: Post only, and only where the event
+ * has the fields: Tetragon's ProcessKprobe carries kernel_stack_trace and
+ * user_stack_trace; its tracepoint, uprobe, USDT and LSM events do not. */
+static void check_stack_traces(struct sema *s, const struct ast_hook *h,
+			       const struct ast_action *act)
+{
+	const struct ast_bool *bs[2] = { &act->kernel_stack_trace, &act->user_stack_trace };
+	const char *names[2] = { "kernelStackTrace", "userStackTrace" };
+
+	for (int i = 0; i < 2; i++) {
+		if (!bs[i]->present || !bs[i]->v)
+			continue;
+		if (act->action != ACT_POST)
+			diag__error(s->d, bs[i]->span, "action-arg",
+				    "'%s' applies only to the Post action", names[i]);
+		else if ((h->kind != HOOK_KPROBE && h->kind != HOOK_FENTRY) || h->loader_sensor)
+			diag__error(s->d, bs[i]->span, "action-arg",
+				    "'%s' applies only to kprobes: the events of %s hooks have no "
+				    "stack trace field in Tetragon's schema (only process_kprobe "
+				    "has one)",
+				    names[i], h->loader_sensor ? "loader" : hook_kind__name(h->kind));
+	}
+}
+
 static void check_action(struct sema *s, struct hook_ctx *hc, struct ast_action *act)
 {
 	struct ast_hook *h = hc->h;
@@ -982,21 +1006,7 @@ static void check_action(struct sema *s, struct hook_ctx *hc, struct ast_action 
 	if (act->rate_limit_scope.present && !act->rate_limit.present)
 		diag__warning(s->d, act->rate_limit_scope.span, "action-arg",
 			      "'rateLimitScope' is ignored without 'rateLimit'");
-	if ((act->kernel_stack_trace.present && act->kernel_stack_trace.v) ||
-	    (act->user_stack_trace.present && act->user_stack_trace.v)) {
-		const struct ast_bool *b = act->kernel_stack_trace.present &&
-						   act->kernel_stack_trace.v
-					   ? &act->kernel_stack_trace
-					   : &act->user_stack_trace;
-		const char *f = b == &act->kernel_stack_trace ? "kernelStackTrace"
-							      : "userStackTrace";
-
-		if (act->action != ACT_POST)
-			diag__error(s->d, b->span, "action-arg", "'%s' applies only to the Post action",
-				    f);
-		else
-			sema_unsupported(s, b->span, f, support__field(f));
-	}
+	check_stack_traces(s, h, act);
 	if (act->ima_hash.present && act->ima_hash.v)
 		sema_unsupported(s, act->ima_hash.span, "imaHash", support__field("imaHash"));
 	if (act->arg_error.present && act->action != ACT_OVERRIDE &&

@@ -66,8 +66,6 @@ static const struct {
 	  "spec.podSelector/containerSelector (one policy per workload set)" },
 	{ "returnCopy", "gathering iovec segments at function return is not implemented "
 			"(returnCopy on char_buf is)" },
-	{ "kernelStackTrace", "stack traces are not collected by tpc yet" },
-	{ "userStackTrace", "stack traces are not collected by tpc yet" },
 	{ "imaHash", "IMA hashes are not collected by tpc yet" },
 	{ "btfType", "BTF casts are not compiled yet" },
 	{ "btfTypeModule", "BTF casts are not compiled yet" },

@@ -98,6 +98,9 @@ struct ldr_meta_rule {
 	bool post;
 	char *url;  /* GetUrl's argUrl, "" when none (performed by loader/net/request.c) */
 	char *fqdn; /* DnsLookup's argFqdn, "" when none */
+	/* Post's kernelStackTrace/userStackTrace: the record ends with the
+	 * frames and a struct tpc_ev_stacks (tpc_abi.h) */
+	bool kernel_stack, user_stack;
 };
 
 struct ldr_sel_req;

@@ -44,6 +44,7 @@ struct ldr_opts {
 	char **objs;
 	int nobjs;
 	struct ldr_req_opts req; /* GetUrl/DnsLookup: --allow-url, --allow-dns, ... */
+	bool stack_addresses;	 /* --expose-stack-addresses */
 	/* --require-signature: the public key, read by main.c */
 	const unsigned char *sig_pubkey;
 };

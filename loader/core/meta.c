@@ -138,6 +138,16 @@ static void fail(struct pctx *p, const char *fmt, ...)
 
 /* A required/optional string; returns a malloc'd copy or NULL on error.
  * Missing optional strings become "". */
+/* An optional boolean, false when absent. */
+static bool get_flag(struct pctx *p, json_t *obj, const char *key, const char *where)
+{
+	json_t *v = json_object_get(obj, key);
+
+	if (v && !json_is_boolean(v))
+		fail(p, "%s.%s: expected a boolean", where, key);
+	return v && json_is_true(v);
+}
+
 static char *get_str(struct pctx *p, json_t *obj, const char *key, const char *where, bool req)
 {
 	json_t *v = json_object_get(obj, key);
@@ -503,6 +513,8 @@ static void parse_rules(struct pctx *p, json_t *root, struct ldr_meta *m)
 		if (post && !json_is_boolean(post))
 			fail(p, "%s.post: expected a boolean", w);
 		r->post = !post || json_is_true(post);
+		r->kernel_stack = get_flag(p, v, "kernel_stack", w);
+		r->user_stack = get_flag(p, v, "user_stack", w);
 		r->url = get_str(p, v, "url", w, false);
 		r->fqdn = get_str(p, v, "fqdn", w, false);
 		if (p->failed)

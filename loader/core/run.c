@@ -1070,6 +1070,7 @@ int ldr_run(struct ldr_opts *o)
 	r->ev.sync = sync_base;
 	r->ev.sync_ctx = r;
 	r->ev.proc_fallback = true;
+	r->ev.stack_addresses = o->stack_addresses;
 	r->ev.on_cgroup = ldr_scope__on_cgroup;
 	r->ev.cgroup_ctx = r->scope;
 	r->ev.pods = r->pods;

@@ -13,6 +13,7 @@
 #include <time.h>
 
 #include "core/ldr_buildid.h"
+#include "core/ldr_syms.h"
 #include "export/ldr_events.h"
 #include "export/ldr_kobj.h"
 #include "export/ldr_metrics.h"
@@ -94,6 +95,8 @@ void ldr_events__fini(struct ldr_events *ev)
 		}
 	free(ev->pod_cache);
 	ev->pod_cache = NULL;
+	ldr_syms__free(ev->syms);
+	ev->syms = NULL;
 }
 
 void ldr_events__time(struct ldr_events *ev, uint64_t real_ns, char out[40])
@@ -940,9 +943,112 @@ static int render_hook_compact(struct ldr_events *ev, struct jbuf *b, const stru
 	return 0;
 }
 
+/* The stack traces a record of rule r ends with (tpc_abi.h, struct
+ * tpc_ev_stacks): split off [args, *end), which then ends before them.
+ * -1 on a malformed record. */
+struct rec_stacks {
+	struct tpc_ev_stacks st;
+	const char *kf, *uf; /* the frames */
+	bool k, u;	     /* asked for */
+};
+
+static int split_stacks(const struct ldr_meta_rule *r, const char *args, const char **end,
+			struct rec_stacks *rs)
+{
+	size_t kl, ul;
+
+	memset(rs, 0, sizeof(*rs));
+	rs->k = r->kernel_stack;
+	rs->u = r->user_stack;
+	if (!rs->k && !rs->u)
+		return 0;
+	if (*end - args < (long)sizeof(rs->st))
+		return -1;
+	*end -= sizeof(rs->st);
+	memcpy(&rs->st, *end, sizeof(rs->st));
+	kl = rs->st.kernel > 0 ? (size_t)rs->st.kernel : 0;
+	ul = rs->st.user > 0 ? (size_t)rs->st.user : 0;
+	if ((!rs->k && rs->st.kernel) || (!rs->u && rs->st.user) || kl % 8 || ul % 8 ||
+	    kl + ul > (size_t)(*end - args))
+		return -1;
+	rs->uf = *end - ul;
+	rs->kf = rs->uf - kl;
+	*end = rs->kf;
+	return 0;
+}
+
+/* ,"KEY":[StackTraceEntry...]: one entry per frame, innermost first,
+ * symbolized now (a user frame through the maps of the record's process:
+ * one that has exited gives "[unknown]" frames); a lost trace (len
+ * -errno) is one entry saying so, so it is not mistaken for an empty one. */
+static void put_stack(struct ldr_events *ev, struct jbuf *b, const char *key, const char *f,
+		      int32_t len, bool user)
+{
+	if (!len)
+		return;
+	jbuf__cstr(b, key);
+	jbuf__ch(b, '[');
+	if (len < 0) {
+		const char *en = strerrorname_np(-len);
+		char why[64];
+
+		snprintf(why, sizeof(why), "[stack trace lost: %s]", en ? en : "error");
+		jbuf__cstr(b, "{\"symbol\":");
+		jbuf__str(b, why, strlen(why));
+		jbuf__cstr(b, "}]");
+		return;
+	}
+	for (int32_t i = 0; i < len / 8; i++) {
+		struct ldr_sym sy = { 0 };
+		uint64_t addr;
+
+		memcpy(&addr, f + 8 * (size_t)i, 8);
+		if (ev->syms) {
+			if (user)
+				ldr_syms__user(ev->syms, addr, i > 0, &sy);
+			else
+				ldr_syms__kernel(ev->syms, addr, i > 0, &sy);
+		}
+		if (i)
+			jbuf__ch(b, ',');
+		jbuf__cstr(b, "{\"symbol\":");
+		jbuf__str(b, sy.name ? sy.name : "[unknown]", strlen(sy.name ? sy.name : "[unknown]"));
+		if (sy.name || sy.module) {
+			jbuf__cstr(b, ",\"offset\":\"");
+			jbuf__u64(b, sy.offset);
+			jbuf__ch(b, '"');
+		}
+		if (sy.module)
+			put_kstr(b, ",\"module\":", sy.module);
+		if (ev->stack_addresses) {
+			jbuf__cstr(b, ",\"address\":\"");
+			jbuf__u64(b, addr);
+			jbuf__ch(b, '"');
+		}
+		jbuf__ch(b, '}');
+	}
+	jbuf__ch(b, ']');
+}
+
+static void put_stacks(struct ldr_events *ev, struct jbuf *b, const struct rec_stacks *rs,
+		       const struct tpc_ev_hdr *h)
+{
+	if (!rs->k && !rs->u)
+		return;
+	if (!ev->syms)
+		ev->syms = ldr_syms__new(NULL);
+	if (rs->k)
+		put_stack(ev, b, ",\"kernel_stack_trace\":", rs->kf, rs->st.kernel, false);
+	if (rs->u && rs->st.user > 0 && ev->syms)
+		ldr_syms__maps(ev->syms, NULL, (pid_t)h->pid);
+	if (rs->u)
+		put_stack(ev, b, ",\"user_stack_trace\":", rs->uf, rs->st.user, true);
+}
+
 static int render_hook_json(struct ldr_events *ev, struct jbuf *b, const struct ldr_meta_hook *hk,
 			    const struct ldr_meta_policy *pol, enum ldr_action act,
-			    const struct ldr_proc *p, const struct tpc_ev_hdr *h, const char *end)
+			    const struct ldr_proc *p, const struct tpc_ev_hdr *h, const char *end,
+			    const struct rec_stacks *rs)
 {
 	jbuf__ch(b, '{');
 	jbuf__ch(b, '"');
@@ -1027,6 +1133,7 @@ static int render_hook_json(struct ldr_events *ev, struct jbuf *b, const struct 
 				return -1;
 		}
 	}
+	put_stacks(ev, b, rs, h);
 	put_hook_tail(ev, b, hk, pol, act, h);
 	return 0;
 }
@@ -1200,6 +1307,7 @@ int ldr_events__hook(struct ldr_events *ev, const struct ldr_meta *m, struct ldr
 	enum ldr_action act;
 	struct ldr_proc *p;
 	struct pass ps[2];
+	struct rec_stacks rs;
 	const char *end;
 	int np;
 
@@ -1253,6 +1361,8 @@ int ldr_events__hook(struct ldr_events *ev, const struct ldr_meta *m, struct ldr
 	}
 	p = hook_process(ev, h);
 	end = (const char *)data + h->size;
+	if (split_stacks(r, (const char *)(h + 1), &end, &rs))
+		goto bad;
 	np = passes(ev, ps);
 	for (int i = 0; i < np; i++) {
 		int err;
@@ -1265,7 +1375,7 @@ int ldr_events__hook(struct ldr_events *ev, const struct ldr_meta *m, struct ldr
 		else if (ps[i].fmt == LDR_FMT_COMPACT)
 			err = render_hook_compact(ev, b, hk, pol, act, p, h, end);
 		else
-			err = render_hook_json(ev, b, hk, pol, act, p, h, end);
+			err = render_hook_json(ev, b, hk, pol, act, p, h, end, &rs);
 		if (err)
 			goto bad;
 		finish(ev, b, ps, i);

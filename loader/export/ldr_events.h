@@ -96,6 +96,11 @@ struct ldr_events {
 	 * fuzzing, whose records name arbitrary pids) */
 	bool l7_kill;
 	uint64_t l7_kills;
+	/* stack traces: symbols (core/ldr_syms.h, made at the first trace);
+	 * stack_addresses: also print each frame's address (--expose-stack-addresses;
+	 * off by default, as in Tetragon: kernel addresses defeat KASLR) */
+	struct ldr_syms *syms;
+	bool stack_addresses;
 };
 
 void ldr_events__init(struct ldr_events *ev, struct ldr_proc_table *procs, const char *node);

@@ -127,6 +127,19 @@ struct tpc_ev_str {
 };
 #define TPC_STR_TRUNCATED 1
 
+/* Stack traces (Post with kernelStackTrace/userStackTrace, metadata
+ * rules[].kernel_stack/user_stack): after the arguments, the kernel frames
+ * then the user frames (__u64 addresses, innermost first, as
+ * bpf_get_stack gives them), then this trailer, the record's last 8
+ * bytes. Each length is the bytes of frames that follow (a multiple of 8),
+ * 0 when not asked for, or -errno when the trace was lost (-E2BIG: no room
+ * left in the record; -EFAULT: no user context). */
+struct tpc_ev_stacks {
+	__s32 kernel;
+	__s32 user;
+};
+#define TPC_STACK_DEPTH 127 /* PERF_MAX_STACK_DEPTH, the kernel's default */
+
 /* A resolved path argument (enc "path": file, path, fd, dentry, kiocb,
  * linux_binprm): this, then len bytes padded to 8. mode is the inode's
  * i_mode (type and permission bits), 0 when unknown. A path cut at the

@@ -11,7 +11,7 @@
 # and says why (docs/testing.md, "Tetragon's protobuf schema").
 #
 # Kinds: process_exec, process_exit, process_kprobe (int, size, bytes,
-# truncated bytes), process_tracepoint (string, int, file, path, cred,
+# truncated bytes, kernel and user stack traces), process_tracepoint (string, int, file, path, cred,
 # user namespace: resolve on a raw tracepoint), process_uprobe,
 # process_usdt (python3.11's audit probe), process_lsm (the exec
 # shorthand's SIGKILL variant on this kernel). tpcNetwork events (network_tcp/dns/http) are a tpc
@@ -77,6 +77,10 @@ spec:
       - index: 1
         operator: Prefix
         values: ["$TAG"]
+      matchActions:
+      - action: Post
+        kernelStackTrace: true
+        userStackTrace: true
 ---
 apiVersion: cilium.io/v1alpha1
 kind: TracingPolicy
@@ -222,6 +226,13 @@ for n, line in enumerate(open(sys.argv[2]), 1):
             bad.append("%s (line %d): args lost in the round trip" % (kind, n))
     kinds.setdefault(kind, set()).update(
         k for a in body.get("args", []) for k in a if k != "label")
+    # stack traces: every entry's fields survive (StackTraceEntry)
+    for st in ("kernel_stack_trace", "user_stack_trace"):
+        if st in body:
+            back = json_format.MessageToDict(m, preserving_proto_field_name=True)[kind]
+            if back.get(st) != body[st]:
+                bad.append("%s (line %d): %s changed in the round trip" % (kind, n, st))
+            kinds[kind].add(st)
 def check(name, ok, why=""):
     print(("PASS " if ok else "FAIL ") + "schema_proto/" + name)
     if not ok:
@@ -230,7 +241,8 @@ check("parse-strict", not bad, "; ".join(bad[:5]))
 want = {
     "process_exec": set(),
     "process_exit": set(),
-    "process_kprobe": {"int_arg", "bytes_arg", "truncated_bytes_arg", "size_arg"},
+    "process_kprobe": {"int_arg", "bytes_arg", "truncated_bytes_arg", "size_arg",
+                       "kernel_stack_trace", "user_stack_trace"},
     "process_tracepoint": {"int_arg", "string_arg", "file_arg", "path_arg",
                            "process_credentials_arg", "user_ns_arg"},
     "process_uprobe": set(),

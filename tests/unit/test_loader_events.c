@@ -16,6 +16,7 @@
 #include "jbuf.h"
 #include "core/ldr_meta.h"
 #include "core/ldr_proc.h"
+#include "core/ldr_syms.h"
 #include "tpc_abi.h"
 
 static char last[8192];
@@ -656,6 +657,121 @@ static void test_proc_table(void **state)
 	ldr_proc_table__free(t);
 }
 
+/* A kernel and a user stack trace at the record's end: symbols from a
+ * kallsyms file (a module's symbol too) and from this test's own ELF
+ * symbols through /proc/self/maps; a lost trace says why; a trailer that
+ * does not fit the record is a decode error. */
+static void test_stack_traces(void **state)
+{
+	static const char meta[] =
+		"{\"tpc_meta_version\":1,\"abi_version\":1,\"policies\":[{\"name\":\"p\"}],"
+		"\"hooks\":[{\"event\":\"process_kprobe\",\"function_name\":\"f\",\"args\":["
+		"{\"type\":\"int\",\"enc\":\"int\"}]}],"
+		"\"rules\":[{\"policy\":0,\"hook\":0,\"actions\":[\"Post\"],"
+		"\"kernel_stack\":true,\"user_stack\":true}],"
+		"\"programs\":[{\"name\":\"x\",\"attach\":\"kprobe\",\"target\":\"f\"}]}";
+	char err[256], ks[] = "/tmp/tpc-kallsyms.XXXXXX";
+	struct ldr_meta *m = ldr_meta__parse(meta, strlen(meta), err, sizeof(err));
+	struct ldr_proc_table *t = ldr_proc_table__new("node1", NULL);
+	struct ldr_events ev;
+	struct tpc_ev_stacks st;
+	struct rec r;
+	uint64_t v;
+	json_t *j, *k, *e;
+	int fd = mkstemp(ks);
+	static const char kallsyms[] = "ffffffff81000000 T do_thing\n"
+				       "ffffffff81000040 D some_data\n"
+				       "ffffffff81000100 t other\t[mymod]\n";
+
+	(void)state;
+	assert_non_null(m);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, kallsyms, sizeof(kallsyms) - 1), (ssize_t)sizeof(kallsyms) - 1);
+	close(fd);
+	ldr_events__init(&ev, t, "node1");
+	ev.emit = capture;
+	ev.syms = ldr_syms__new(ks);
+	hdr(&r, 0, TPC_ACT_POST);
+	((struct tpc_ev_hdr *)r.b)->pid = (uint32_t)getpid();
+	v = 9;
+	put(&r, &v, 8);
+	v = 0xffffffff81000010ull; /* do_thing+0x10 (innermost: not a return address) */
+	put(&r, &v, 8);
+	v = 0xffffffff81000105ull; /* other+5, in mymod (not some_data: data) */
+	put(&r, &v, 8);
+	v = (uint64_t)(uintptr_t)&test_stack_traces + 4;
+	put(&r, &v, 8);
+	st = (struct tpc_ev_stacks){ .kernel = 16, .user = 8 };
+	put(&r, &st, sizeof(st));
+	fix_size(&r);
+	assert_int_equal(ldr_events__hook(&ev, m, NULL, r.b, r.n), 0);
+	j = json_loads(last, 0, NULL);
+	k = json_object_get(j, "process_kprobe");
+	assert_int_equal(json_array_size(json_object_get(k, "args")), 1);
+	assert_int_equal(json_integer_value(json_object_get(json_array_get(json_object_get(k, "args"), 0),
+							    "int_arg")), 9);
+	e = json_object_get(k, "kernel_stack_trace");
+	assert_int_equal(json_array_size(e), 2);
+	assert_string_equal(json_string_value(json_object_get(json_array_get(e, 0), "symbol")),
+			    "do_thing");
+	assert_string_equal(json_string_value(json_object_get(json_array_get(e, 0), "offset")), "16");
+	assert_null(json_object_get(json_array_get(e, 0), "address")); /* not exposed */
+	assert_null(json_object_get(json_array_get(e, 0), "module"));
+	assert_string_equal(json_string_value(json_object_get(json_array_get(e, 1), "symbol")),
+			    "other");
+	assert_string_equal(json_string_value(json_object_get(json_array_get(e, 1), "offset")), "5");
+	assert_string_equal(json_string_value(json_object_get(json_array_get(e, 1), "module")),
+			    "mymod");
+	e = json_object_get(k, "user_stack_trace");
+	assert_int_equal(json_array_size(e), 1);
+	assert_string_equal(json_string_value(json_object_get(json_array_get(e, 0), "symbol")),
+			    "test_stack_traces");
+	assert_string_equal(json_string_value(json_object_get(json_array_get(e, 0), "offset")), "4");
+	assert_non_null(strstr(json_string_value(json_object_get(json_array_get(e, 0), "module")),
+			       "test_loader_events"));
+	json_decref(j);
+
+	/* lost kernel trace, empty user trace; addresses exposed */
+	ev.stack_addresses = true;
+	hdr(&r, 0, TPC_ACT_POST);
+	v = 1;
+	put(&r, &v, 8);
+	st = (struct tpc_ev_stacks){ .kernel = -7 /* E2BIG */, .user = 0 };
+	put(&r, &st, sizeof(st));
+	fix_size(&r);
+	assert_int_equal(ldr_events__hook(&ev, m, NULL, r.b, r.n), 0);
+	j = json_loads(last, 0, NULL);
+	k = json_object_get(j, "process_kprobe");
+	e = json_object_get(k, "kernel_stack_trace");
+	assert_int_equal(json_array_size(e), 1);
+	assert_string_equal(json_string_value(json_object_get(json_array_get(e, 0), "symbol")),
+			    "[stack trace lost: E2BIG]");
+	assert_null(json_object_get(k, "user_stack_trace"));
+	json_decref(j);
+
+	/* a trailer claiming more frames than the record has; a length that
+	 * is not whole frames */
+	hdr(&r, 0, TPC_ACT_POST);
+	v = 1;
+	put(&r, &v, 8);
+	st = (struct tpc_ev_stacks){ .kernel = 64, .user = 0 };
+	put(&r, &st, sizeof(st));
+	fix_size(&r);
+	assert_int_equal(ldr_events__hook(&ev, m, NULL, r.b, r.n), -1);
+	hdr(&r, 0, TPC_ACT_POST);
+	v = 1;
+	put(&r, &v, 8);
+	st = (struct tpc_ev_stacks){ .kernel = 4, .user = 0 };
+	put(&r, &st, sizeof(st));
+	fix_size(&r);
+	assert_int_equal(ldr_events__hook(&ev, m, NULL, r.b, r.n), -1);
+	assert_int_equal(ev.decode_errors, 2);
+	ldr_events__fini(&ev);
+	ldr_proc_table__free(t);
+	ldr_meta__free(m);
+	unlink(ks);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -667,6 +783,7 @@ int main(void)
 		cmocka_unit_test(test_network),
 		cmocka_unit_test(test_return_value),
 		cmocka_unit_test(test_path_args),
+		cmocka_unit_test(test_stack_traces),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
