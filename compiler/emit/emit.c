@@ -559,6 +559,9 @@ static void emit_raw_base(FILE *out, const struct ir_arg *a, const struct ir_var
 	case AF_NET:
 		fprintf(out, "(u64)tpc_%s__arg_int(nc, %d)", net_name(v->net), a->index);
 		return;
+	case AF_TASK:
+		fputs("(u64)bpf_get_current_task()", out);
+		return;
 	case AF_RET:
 		/* an LSM program's ctx[nargs]: the verdict so far (the hook's
 		 * result when it does not deny: BPF runs last of the LSMs) */

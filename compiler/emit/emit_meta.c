@@ -114,8 +114,12 @@ static json_t *hook_json(const struct ir_object *o, const struct ir_prog *p,
 
 		/* implicit args (the exec shorthand's binary, the return value)
 		 * have no AST arg */
-		if (pos >= 0 && h->args.v[pos].label.present)
-			label = h->args.v[pos].label.s;
+		const struct ast_arg *ai = pos < 0			? NULL
+					   : (size_t)pos < h->args.n ? &h->args.v[pos]
+								     : &h->data.v[pos - h->args.n];
+
+		if (ai && ai->label.present)
+			label = ai->label.s;
 		if (a->is_return && h->return_arg.label.present)
 			label = h->return_arg.label.s;
 		j = json_pack("{s:o, s:s, s:s, s:b}", "label", jstr(label), "type",
@@ -124,6 +128,9 @@ static json_t *hook_json(const struct ir_object *o, const struct ir_prog *p,
 		/* the returnArg: Tetragon's process_kprobe.return, not args[] */
 		if (pos < 0 && a->is_return)
 			json_object_set_new(j, "return", json_true());
+		/* a data entry: Tetragon's process_kprobe/uprobe.data, not args[] */
+		if (pos >= 0 && (size_t)pos >= h->args.n)
+			json_object_set_new(j, "data", json_true());
 		json_array_append_new(args, j);
 	}
 	for (size_t i = 0; i < h->tags.n; i++)

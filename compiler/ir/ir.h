@@ -126,6 +126,7 @@ enum ir_argfrom {
 	AF_RET,	      /* return value: kretprobe/uretprobe regs, fexit ctx[nargs] */
 	AF_COMM,      /* bpf_get_current_comm() */
 	AF_NET,	      /* tpcNetwork fixed arg `index`: tpc_<proto>__arg_*(nc, index) */
+	AF_TASK,      /* a data entry (source: current_task): bpf_get_current_task(), then rsv */
 };
 
 enum ir_argkind {
@@ -232,7 +233,8 @@ struct ir_spec {
 	struct span span;
 	const struct ast_hook *hook;
 	VEC(int) event_args; /* slots posted, in the policy's args order */
-	VEC(int) event_pos;  /* per posted slot: its position in hook->args, -1 if implicit */
+	VEC(int) event_pos;  /* per posted slot: its position in hook->args, -1 if implicit;
+			      * hook->args.n + i: hook->data[i] (the event's data[]) */
 	const int *arg_slots; /* hook->args position -> slot (-1: not read, e.g. nop) */
 	VEC(struct ir_rule) rules;
 	const char *event;    /* process_kprobe, process_tracepoint, ... */

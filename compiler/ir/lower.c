@@ -210,6 +210,11 @@ static int lower_arg(struct lower *L, struct ir_prog *p, const struct ast_hook *
 		a.rsv = r;
 		a.rsv_id = L->nrsv++;
 	}
+	if (ai->source.present) {
+		/* a data entry (sema: source current_task and a resolve path) */
+		kernel_word_arg(&a, t, AF_TASK);
+		goto typed;
+	}
 	switch (h->kind) {
 	case HOOK_TRACEPOINT: {
 		const struct tp_field *f;
@@ -288,6 +293,7 @@ static int lower_arg(struct lower *L, struct ir_prog *p, const struct ast_hook *
 		     hook_kind__name(h->kind));
 		return -1;
 	}
+typed:
 	if (t == ARG_AUTO) {
 		LERR(L, ai->type.span, "argument type 'auto' could not be resolved here; give a type");
 		return -1;
@@ -1258,7 +1264,6 @@ static struct ir_pred *lower_selector(struct lower *L, struct ir_prog *prog,
 #define UNSUP(vec, what)                                                       \
 	if (sel->vec.n)                                                        \
 		LERR(L, sel->span, "%s is not supported by tpc yet", what);
-	UNSUP(match_data, "matchData");
 
 
 
@@ -1306,6 +1311,16 @@ static struct ir_pred *lower_selector(struct lower *L, struct ir_prog *prog,
 	}
 	for (size_t i = 0; i < sel->match_args.n; i++) {
 		struct ir_pred *p = lower_match_arg(L, prog, h, slots, &sel->match_args.v[i], -1);
+
+		if (p)
+			ir_pred__add(L->a, all, p);
+	}
+	for (size_t i = 0; i < sel->match_data.n; i++) {
+		/* a position in 'data' (sema checked it) */
+		const struct ast_match_arg *m = &sel->match_data.v[i];
+		int64_t k = m->args.n ? m->args.v[0].v : m->index.present ? m->index.v : 0;
+		int ds = k >= 0 && (size_t)k < h->data.n ? slots[h->args.n + k] : -1;
+		struct ir_pred *p = ds >= 0 ? lower_match_arg(L, prog, h, slots, m, ds) : NULL;
 
 		if (p)
 			ir_pred__add(L->a, all, p);
@@ -1660,7 +1675,8 @@ static void lower_hook(struct lower *L, const struct ast_hook *h, bool *enforce)
 	spec.span = h->span;
 	spec.hook = h;
 	spec.event = event_name(h);
-	slots = arena__calloc(L->a, h->args.n + 1, sizeof(*slots));
+	/* slots[i]: args[i]; slots[args.n + i]: data[i] */
+	slots = arena__calloc(L->a, h->args.n + h->data.n + 1, sizeof(*slots));
 	spec.arg_slots = slots;
 	if (h->kind == HOOK_EXEC) {
 		/* the exec shorthand reports the binary's canonical path */
@@ -1685,6 +1701,16 @@ static void lower_hook(struct lower *L, const struct ast_hook *h, bool *enforce)
 			p->args.v[slots[i]].in_event = true;
 			VEC_PUSH(L->a, spec.event_args, slots[i]);
 			VEC_PUSH(L->a, spec.event_pos, (int)i);
+		}
+	}
+	for (size_t i = 0; i < h->data.n; i++) {
+		int sl = lower_arg(L, p, h, &h->data.v[i], NULL);
+
+		slots[h->args.n + i] = sl;
+		if (sl >= 0) {
+			p->args.v[sl].in_event = true;
+			VEC_PUSH(L->a, spec.event_args, sl);
+			VEC_PUSH(L->a, spec.event_pos, (int)(h->args.n + i));
 		}
 	}
 	if (h->ret.v && h->has_return_arg) {

@@ -315,7 +315,7 @@ static void resolve_leaf_slot(struct sema *s, const struct btf_path_step *st, st
  * name), and the declared type must fit the member reached. Records the
  * root type for lowering. */
 static void check_resolve(struct sema *s, struct hook_ctx *hc, struct ast_arg *arg,
-			  const struct slot *sl)
+			  const struct slot *sl, bool from_task)
 {
 	size_t off = 0, len = 0;
 	const char *cands[128];
@@ -335,7 +335,7 @@ static void check_resolve(struct sema *s, struct hook_ctx *hc, struct ast_arg *a
 			    "no struct '%s' in kernel BTF", q(&arg->btf_type));
 		return;
 	}
-	if (hc->syscall_abi || (sl->known && sl->field)) {
+	if (!from_task && (hc->syscall_abi || (sl->known && sl->field))) {
 		diag__error(s->d, arg->resolve.span, "resolve",
 			    "'resolve' reads kernel structs through BTF; %s passes %s",
 			    hc->what,
@@ -657,13 +657,75 @@ static void check_arg(struct sema *s, struct hook_ctx *hc, struct ast_arg *arg, 
 			diag__error(s->d, arg->resolve.span, "resolve",
 				    "'resolve' needs kernel BTF types and does not apply to uprobes");
 		else
-			check_resolve(s, hc, arg, &sl);
+			check_resolve(s, hc, arg, &sl, false);
 	} else if (arg->btf_type.present) {
 		sema_unsupported(s, arg->btf_type.span, "btfType", support__field("btfType"));
 	}
 	if (arg->btf_type_module.present)
 		sema_unsupported(s, arg->btf_type_module.span, "btfTypeModule",
 				 support__field("btfTypeModule"));
+}
+
+/* A `data` entry: a kernel value read for the event's data[] and for
+ * matchData, from the current task (source: current_task, a resolve path
+ * from struct task_struct, checked like an argument's). Tetragon's
+ * process_kprobe and process_uprobe have data[]; other events do not. */
+static void check_data(struct sema *s, struct hook_ctx *hc, struct ast_arg *d)
+{
+	struct ast_hook *h = hc->h;
+	struct slot sl = { 0 };
+	const char *why;
+
+	if (h->kind != HOOK_KPROBE && h->kind != HOOK_FENTRY && h->kind != HOOK_UPROBE) {
+		diag__error(s->d, d->span, "data",
+			    "'data' applies to kprobes, fentries and uprobes: the events of %s "
+			    "hooks have no data field in Tetragon's schema",
+			    hook_kind__name(h->kind));
+		return;
+	}
+	if (!d->source.present) {
+		diag__error(s->d, d->span, "data-source",
+			    "a data entry needs 'source: current_task' (where the value is read)");
+		return;
+	}
+	if (ast_str__eq(&d->source, "pt_regs")) {
+		sema_unsupported(s, d->source.span, "source: pt_regs",
+				 support__field("source: pt_regs"));
+		return;
+	}
+	if (!d->resolve.present) {
+		diag__error(s->d, d->span, "data-resolve",
+			    "a data entry needs 'resolve': the member of struct task_struct to "
+			    "read (e.g. 'cred.uid.val', 'comm')");
+		return;
+	}
+	if (d->btf_type.present) {
+		diag__error(s->d, d->btf_type.span, "data",
+			    "'btfType' does not apply to a data entry: its path starts at "
+			    "struct task_struct");
+		return;
+	}
+	if ((why = support__arg_type(d->type_id))) {
+		sema_unsupported(s, d->type.present ? d->type.span : d->span,
+				 arg_type__name(d->type_id), why);
+		return;
+	}
+	if (d->size_arg_index.present || (d->return_copy.present && d->return_copy.v))
+		diag__error(s->d, d->size_arg_index.present ? d->size_arg_index.span
+							    : d->return_copy.span,
+			    "data", "'%s' does not apply to a data entry",
+			    d->size_arg_index.present ? "sizeArgIndex" : "returnCopy");
+	if (!s->bi)
+		return; /* lowering says the path needs BTF */
+	sl.known = true;
+	sl.name = "current task";
+	sl.ti.type_id = btf_info__struct_id(s->bi, "task_struct");
+	if (!sl.ti.type_id) {
+		diag__error(s->d, d->source.span, "data-source",
+			    "no struct task_struct in kernel BTF");
+		return;
+	}
+	check_resolve(s, hc, d, &sl, true);
 }
 
 static void check_args(struct sema *s, struct hook_ctx *hc)
@@ -690,8 +752,8 @@ static void check_args(struct sema *s, struct hook_ctx *hc)
 						    "label '%s' is used by two arguments", q(&a->label));
 		}
 	}
-	if (h->data.n)
-		sema_unsupported(s, h->data.v[0].span, "data", support__field("data"));
+	for (size_t i = 0; i < h->data.n; i++)
+		check_data(s, hc, &h->data.v[i]);
 	if (h->has_return_arg) {
 		if (!h->ret.v)
 			diag__warning(s->d, h->return_arg.span, "return-arg-unused",

@@ -340,14 +340,35 @@ static void check_value(struct sema *s, struct hook_ctx *hc, enum op o, enum arg
 	(void)hc;
 }
 
-/* The declared arg a matchArgs entry targets, or NULL after a diagnostic. */
+/* What a matchArgs, matchReturnArgs or matchData entry tests. */
+enum match_on { MATCH_ARGS, MATCH_RETURN, MATCH_DATA };
+
+/* The declared arg a matchArgs entry targets, or NULL after a diagnostic.
+ * matchData's index is a position in 'data' (Tetragon: the data entries'
+ * own index is not looked at). */
 static struct ast_arg *match_target(struct sema *s, struct hook_ctx *hc, struct ast_match_arg *m,
-				    bool ret)
+				    enum match_on on)
 {
 	struct ast_hook *h = hc->h;
 
-	if (ret)
+	if (on == MATCH_RETURN)
 		return h->has_return_arg ? &h->return_arg : NULL;
+	if (on == MATCH_DATA) {
+		int64_t k = m->args.n ? m->args.v[0].v : m->index.present ? m->index.v : 0;
+		struct span sp = m->args.n ? m->args.v[0].span
+				 : m->index.present ? m->index.span
+						    : m->span;
+
+		if (k < 0 || (size_t)k >= h->data.n) {
+			diag__error(s->d, sp, "match-data-unknown",
+				    "matchData index %lld is out of range: the hook declares %zu "
+				    "data entr%s (positions 0 to %zu)",
+				    (long long)k, h->data.n, h->data.n == 1 ? "y" : "ies",
+				    h->data.n ? h->data.n - 1 : 0);
+			return NULL;
+		}
+		return &h->data.v[k];
+	}
 	if (m->args.n) {
 		int64_t k = m->args.v[0].v;
 
@@ -416,9 +437,9 @@ static bool is_open_like(const char *name)
 }
 
 static void check_match_arg(struct sema *s, struct hook_ctx *hc, struct ast_match_arg *m,
-			    bool ret)
+			    enum match_on on)
 {
-	struct ast_arg *a = match_target(s, hc, m, ret);
+	struct ast_arg *a = match_target(s, hc, m, on);
 	enum arg_type t;
 	enum tclass c;
 	const char *why;
@@ -469,7 +490,7 @@ static void check_match_arg(struct sema *s, struct hook_ctx *hc, struct ast_matc
 					    m->values.v[i].span);
 	}
 	/* the raw path string a syscall receives is not the file it opens */
-	if (hc->syscall_entry && !ret && (t == ARG_STRING || t == ARG_FILENAME) &&
+	if (hc->syscall_entry && on == MATCH_ARGS && (t == ARG_STRING || t == ARG_FILENAME) &&
 	    m->op != OP_NOT_EQUAL && is_string_op(m->op) && m->values.v[0].len &&
 	    m->values.v[0].s[0] == '/' && (!hc->syscall_name || is_open_like(hc->syscall_name))) {
 		diag__warning(s->d, m->values.v[0].span, "raw-path-match",
@@ -1166,8 +1187,6 @@ void sema_check_selector(struct sema *s, struct hook_ctx *hc, struct ast_selecto
 		sel->match_return_actions.n = 0;
 	}
 	unsupported_vec(s, sel->has_match_workloads, sel->span, "matchWorkloads");
-	unsupported_vec(s, sel->match_data.n,
-			sel->match_data.n ? sel->match_data.v[0].span : sel->span, "matchData");
 
 	for (size_t i = 0; i < sel->match_pids.n; i++)
 		check_pids(s, &sel->match_pids.v[i]);
@@ -1182,7 +1201,9 @@ void sema_check_selector(struct sema *s, struct hook_ctx *hc, struct ast_selecto
 	if (!h->skipped) {
 		sema_lower_cel(s, hc, sel);
 		for (size_t i = 0; i < sel->match_args.n; i++)
-			check_match_arg(s, hc, &sel->match_args.v[i], false);
+			check_match_arg(s, hc, &sel->match_args.v[i], MATCH_ARGS);
+		for (size_t i = 0; i < sel->match_data.n; i++)
+			check_match_arg(s, hc, &sel->match_data.v[i], MATCH_DATA);
 		if (sel->match_return_args.n) {
 			if (h->kind == HOOK_LSM)
 				diag__error(s->d, sel->match_return_args.v[0].span, "return-args",
@@ -1192,7 +1213,8 @@ void sema_check_selector(struct sema *s, struct hook_ctx *hc, struct ast_selecto
 					    "matchReturnArgs needs 'return: true' and a 'returnArg'");
 			else
 				for (size_t i = 0; i < sel->match_return_args.n; i++)
-					check_match_arg(s, hc, &sel->match_return_args.v[i], true);
+					check_match_arg(s, hc, &sel->match_return_args.v[i],
+							MATCH_RETURN);
 		}
 		if (sel->match)
 			sema_check_expr(s, hc, sel->match);

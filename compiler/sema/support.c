@@ -72,9 +72,9 @@ static const struct {
 	{ "hostSelector",
 	  "selecting host (non-pod) processes is not implemented; a policy without "
 	  "podSelector/containerSelector applies to the host and every pod" },
-	{ "data", "'data' arguments (read through resolve from current_task or pt_regs) are "
-		  "not compiled yet" },
-	{ "matchData", "'data' arguments are not compiled yet" },
+	{ "source: pt_regs", "reading a register named by 'resolve' is not implemented (tpc "
+			     "attaches kprobes as fentry where it can, which has no pt_regs); "
+			     "use 'source: current_task', or an argument" },
 	{ NULL, NULL },
 };
 

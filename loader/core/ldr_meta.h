@@ -73,6 +73,7 @@ struct ldr_meta_arg {
 	enum ldr_argk kind;
 	bool is_signed;
 	bool is_return; /* "return": rendered as the event's "return", not in args[] */
+	bool is_data;	/* "data": a data entry, rendered in the event's data[] */
 };
 
 struct ldr_meta_hook {

@@ -471,6 +471,12 @@ static void parse_hooks(struct pctx *p, json_t *root, struct ldr_meta *m)
 				return;
 			}
 			arg->is_return = sg && json_is_true(sg);
+			sg = json_object_get(av, "data");
+			if (sg && !json_is_boolean(sg)) {
+				fail(p, "%s.data: expected a boolean", aw);
+				return;
+			}
+			arg->is_data = sg && json_is_true(sg) && !arg->is_return;
 			arg_kind(arg->type, arg->enc, arg->is_signed, &arg->kind);
 		}
 	}

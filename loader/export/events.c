@@ -700,12 +700,15 @@ static const char *const argk_key[] = {
 	[LDR_ARG_NETDEV] = "net_dev_arg",
 };
 
+/* Which arguments put_args renders as JSON: args[], the return value's
+ * object, or data[] (data entries). */
+enum arg_group { GROUP_ARGS, GROUP_RETURN, GROUP_DATA };
+
 /* Decode the args of h from [p, end) into b: compact words (all of them),
- * or JSON: the items of args[] (ret_only false: every arg but the return
- * value) or the return value's object (ret_only true). Returns -1 on a
- * malformed record. */
+ * or JSON: the items of one group (args[] or data[]) or the return
+ * value's object. Returns -1 on a malformed record. */
 static int put_args(struct jbuf *b, const struct ldr_meta_hook *h, const char *p, const char *end,
-		    bool compact, bool ret_only)
+		    bool compact, enum arg_group group)
 {
 	size_t nout = 0;
 
@@ -786,7 +789,7 @@ static int put_args(struct jbuf *b, const struct ldr_meta_hook *h, const char *p
 			}
 			continue;
 		}
-		if (a->is_return != ret_only)
+		if (group != (a->is_return ? GROUP_RETURN : a->is_data ? GROUP_DATA : GROUP_ARGS))
 			continue;
 		if (nout++)
 			jbuf__ch(b, ',');
@@ -933,7 +936,7 @@ static int render_hook_compact(struct ldr_events *ev, struct jbuf *b, const stru
 	else
 		snprintf(tag, sizeof(tag), "%s", hk->function_name);
 	compact_head(ev, b, icon, tag, p, h);
-	if (hk->event != LDR_EV_EXEC && put_args(b, hk, (const char *)(h + 1), end, true, false))
+	if (hk->event != LDR_EV_EXEC && put_args(b, hk, (const char *)(h + 1), end, true, GROUP_ARGS))
 		return -1;
 	jbuf__cstr(b, " [");
 	jbuf__cstr(b, pol->name);
@@ -1115,22 +1118,29 @@ static int render_hook_json(struct ldr_events *ev, struct jbuf *b, const struct 
 		break;
 	}
 	if (hk->event != LDR_EV_EXEC && hk->event != LDR_EV_LOADER && hk->nargs) {
-		bool has_ret = false, has_args = false;
+		bool has_ret = false, has_args = false, has_data = false;
 
 		for (size_t i = 0; i < hk->nargs; i++) {
 			has_ret |= hk->args[i].is_return;
-			has_args |= !hk->args[i].is_return;
+			has_data |= hk->args[i].is_data;
+			has_args |= !hk->args[i].is_return && !hk->args[i].is_data;
 		}
 		if (has_args) {
 			jbuf__cstr(b, ",\"args\":[");
-			if (put_args(b, hk, (const char *)(h + 1), end, false, false))
+			if (put_args(b, hk, (const char *)(h + 1), end, false, GROUP_ARGS))
 				return -1;
 			jbuf__ch(b, ']');
 		}
 		if (has_ret) {
 			jbuf__cstr(b, ",\"return\":");
-			if (put_args(b, hk, (const char *)(h + 1), end, false, true))
+			if (put_args(b, hk, (const char *)(h + 1), end, false, GROUP_RETURN))
 				return -1;
+		}
+		if (has_data) {
+			jbuf__cstr(b, ",\"data\":[");
+			if (put_args(b, hk, (const char *)(h + 1), end, false, GROUP_DATA))
+				return -1;
+			jbuf__ch(b, ']');
 		}
 	}
 	put_stacks(ev, b, rs, h);
@@ -1254,7 +1264,7 @@ static int render_net_json(struct ldr_events *ev, struct jbuf *b, const struct l
 	}
 	if (hk->nargs) {
 		jbuf__cstr(b, ",\"args\":[");
-		if (put_args(b, hk, q, end, false, false))
+		if (put_args(b, hk, q, end, false, GROUP_ARGS))
 			return -1;
 		jbuf__ch(b, ']');
 	}
