@@ -189,10 +189,6 @@ static int lower_arg(struct lower *L, struct ir_prog *p, const struct ast_hook *
 	a.index = (int)ai->index.v;
 	if (t == ARG_NOP)
 		return -1; /* not read, not posted (Tetragon leaves it out of args[]) */
-	if (ai->btf_type.present && !ai->resolve.present) {
-		LERR(L, ai->span, "argument 'btfType' is not supported by tpc yet");
-		return -1;
-	}
 	if (ai->resolve.present) {
 		struct ir_resolve *r = arena__calloc(L->a, 1, sizeof(*r));
 		size_t off, len;

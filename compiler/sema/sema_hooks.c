@@ -659,7 +659,15 @@ static void check_arg(struct sema *s, struct hook_ctx *hc, struct ast_arg *arg, 
 		else
 			check_resolve(s, hc, arg, &sl, false);
 	} else if (arg->btf_type.present) {
-		sema_unsupported(s, arg->btf_type.span, "btfType", support__field("btfType"));
+		/* Tetragon reads btfType only to start a resolve path; alone it
+		 * changes nothing. Still name a struct that exists. */
+		if (s->bi && !btf_info__struct_id(s->bi, arg->btf_type.s))
+			diag__error(s->d, arg->btf_type.span, "btf-type-unknown",
+				    "no struct '%s' in kernel BTF", q(&arg->btf_type));
+		else
+			diag__warning(s->d, arg->btf_type.span, "btf-type-alone",
+				      "'btfType' has no effect without 'resolve' (as in Tetragon): "
+				      "the argument is read as its type says");
 	}
 	if (arg->btf_type_module.present)
 		sema_unsupported(s, arg->btf_type_module.span, "btfTypeModule",

@@ -67,7 +67,6 @@ static const struct {
 	{ "returnCopy", "gathering iovec segments at function return is not implemented "
 			"(returnCopy on char_buf is)" },
 	{ "imaHash", "IMA hashes are not collected by tpc yet" },
-	{ "btfType", "BTF casts are not compiled yet" },
 	{ "btfTypeModule", "BTF casts are not compiled yet" },
 	{ "hostSelector",
 	  "selecting host (non-pod) processes is not implemented; a policy without "

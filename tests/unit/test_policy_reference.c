@@ -77,7 +77,7 @@ static void t_reasons(void **st)
 		"matchNamespaceChanges", "matchCapabilityChanges", "matchReturnActions",
 		"matchWorkloads", "matchParentBinaries", "loader", "maxData", "returnCopy",
 		"returnArgAction", "kernelStackTrace", "userStackTrace", "imaHash", "resolve",
-		"btfType", "btfTypeModule", "enforcers", "podSelector", "containerSelector",
+		"btfTypeModule", "enforcers", "podSelector", "containerSelector",
 		"hostSelector", "nodeSelector", "data", "matchData", "source: pt_regs", "parent.binary",
 		"pod.namespace", "pod.name", "pod.labels", "container.name", "container.image",
 		NULL,
