@@ -353,6 +353,15 @@ tier_san() {
 TIERS=${*:-unit diag corpus cases golden docs layers deploy e2e fuzz san}
 for t in $TIERS; do "tier_$t"; done
 
+# A test that runs a tool with /dev/stdout as its output file can replace the
+# symlink with a regular file (tools that write through a renamed temporary),
+# which silently breaks every later test and the next run on this machine
+if [ -L /dev/stdout ]; then
+	result PASS "harness/dev-stdout-intact"
+else
+	result FAIL "harness/dev-stdout-intact" "/dev/stdout is no longer a symlink: restore it with ln -sf /proc/self/fd/1 /dev/stdout"
+fi
+
 if ((FAIL)); then
 	echo "failed tests:"
 	printf '  %s\n' "${FAILED[@]}"

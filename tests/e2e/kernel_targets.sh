@@ -146,8 +146,13 @@ grep -q '^#define TPC_NO_BPF_LOOP 1' <<<"$c" && grep -q '^#define TPC_NO_TASK_BT
 	ok debian/5.10-no-bpf-loop || bad debian/5.10-no-bpf-loop "$(head -20 <<<"$c")"
 if "$TPC" build --kernel 5.10 --kernel 6.1 --kernel 6.12 examples/block-netcat.yaml \
 	-o "$T/seed3.bpf.o" 2>"$T/e3"; then
-	feats=$(llvm-objcopy --dump-section .tpc.meta=/dev/stdout "$T/seed3.bpf.o" | jq -c .features)
-	host=$(llvm-objcopy --dump-section .tpc.meta=/dev/stdout "$T/seed.bpf.o" | jq -c .features)
+	# llvm-objcopy writes a section through a temporary file it renames
+	# onto the destination: with /dev/stdout it replaced the /dev/stdout
+	# symlink itself (as root), which broke every later test writing there
+	llvm-objcopy --dump-section .tpc.meta="$T/meta3" "$T/seed3.bpf.o" &&
+		llvm-objcopy --dump-section .tpc.meta="$T/meta" "$T/seed.bpf.o"
+	feats=$(jq -c .features "$T/meta3")
+	host=$(jq -c .features "$T/meta")
 	! grep -q bpf_loop <<<"$feats" && grep -q bpf_loop <<<"$host" &&
 		ok debian/5.10-features || bad debian/5.10-features "5.10: $feats host: $host"
 else
