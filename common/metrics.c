@@ -66,7 +66,11 @@ void prom__f64(struct jbuf *b, const char *name, const char *const *labels, doub
 	char num[40];
 
 	name_labels(b, name, labels);
-	snprintf(num, sizeof(num), " %.9g\n", v);
+	/* whole numbers (timestamps) in full, others to 9 digits */
+	if (v == (double)(int64_t)v && v > -1e15 && v < 1e15)
+		snprintf(num, sizeof(num), " %lld\n", (long long)v);
+	else
+		snprintf(num, sizeof(num), " %.9g\n", v);
 	jbuf__cstr(b, num);
 }
 

@@ -14,10 +14,13 @@
 
 #include "ctl.h"
 #include "ctl_compile.h"
+#include "ctl_events.h"
 #include "ctl_lease.h"
+#include "ctl_metrics.h"
 #include "ctl_publish.h"
 #include "ctl_render.h"
 #include "kapi.h"
+#include "metrics.h"
 
 #define GROUP_PATH "/apis/cilium.io/v1alpha1"
 #define RBAC_POLICIES                                                                              \
@@ -52,6 +55,10 @@ struct pol {
 	bool pub_logged;
 	char *status_sent; /* the last status this replica patched */
 	double status_failed; /* when the last patch failed (retried 2 s later) */
+	/* Events: the failure (generation, reason) last considered for one */
+	json_int_t ev_gen;
+	char ev_reason[32];
+	struct ctl_ratelimit ev_rl;
 	struct pol *next;
 };
 
@@ -68,6 +75,10 @@ struct ctl {
 	bool was_leader;
 	double t_leader; /* when this replica last became the leader */
 	double t_loaded; /* when the ConfigMaps were last read on purpose */
+	struct ctl_metrics m;
+	struct kapi_watch *w[K_N];
+	struct tpc_http *http;
+	int64_t beat; /* atomic: monotonic ms of the main loop's last step */
 };
 
 static volatile int stop_flag; /* set by SIGTERM/SIGINT */
@@ -87,6 +98,12 @@ static double mono_ms(void)
 }
 
 static int verbosity;
+
+/* The main thread made progress (for /healthz). */
+static void beat(struct ctl *c)
+{
+	__atomic_store_n(&c->beat, (int64_t)mono_ms(), __ATOMIC_RELEASE);
+}
 
 static void log_line(enum kapi_level lvl, const char *msg)
 {
@@ -251,6 +268,19 @@ static int on_replace(void *ctx, json_t *items, const char *rv)
 	return (int)n;
 }
 
+static void on_note(void *ctx, bool relist)
+{
+	struct kind_ctx *kc = ctx;
+	struct ctl_metrics *m = &kc->c->m;
+
+	pthread_mutex_lock(&m->lock);
+	if (relist)
+		m->relists[kc->kind]++;
+	else
+		m->restarts[kc->kind]++;
+	pthread_mutex_unlock(&m->lock);
+}
+
 static int on_event(void *ctx, enum kapi_ev ev, json_t *obj)
 {
 	struct kind_ctx *kc = ctx;
@@ -276,6 +306,19 @@ static int on_event(void *ctx, enum kapi_ev ev, json_t *obj)
 
 /* --- compiling ---------------------------------------------------------------- */
 
+static void count_build(struct ctl *c, struct pol *p, double ms)
+{
+	enum ctl_result r = CTL_R_COMPILED;
+
+	for (int i = 0; i < CTL_R__N; i++)
+		if (!p->built_ok && p->reason && !strcmp(p->reason, ctl_result_name[i]))
+			r = (enum ctl_result)i;
+	pthread_mutex_lock(&c->m.lock);
+	c->m.builds[r]++;
+	prom_hist__observe(&c->m.compile, ms / 1e3);
+	pthread_mutex_unlock(&c->m.lock);
+}
+
 /* Build every policy whose generation was not built; the lock is not held
  * while tpc runs (the watch threads keep going). */
 static void build_all(struct ctl *c)
@@ -298,6 +341,7 @@ static void build_all(struct ctl *c)
 		size_t srclen;
 		int err;
 
+		beat(c);
 		pthread_mutex_lock(&c->lock);
 		for (p = c->pols; p; p = p->next)
 			if (p->built_gen != p->gen || !p->gen ||
@@ -375,6 +419,7 @@ static void build_all(struct ctl *c)
 				memcpy(p->sha, b.sha256, sizeof(p->sha));
 				p->pub_logged = false;
 			}
+			count_build(c, p, b.ms);
 			kapi__log(c->k, b.ok ? KAPI_INFO : KAPI_WARN,
 				  "%s %s%s%s generation %lld: %s in %.0f ms", kind_name[kind], ns,
 				  ns[0] ? "/" : "", name, (long long)gen,
@@ -432,6 +477,10 @@ static int publish(struct ctl *c)
 			goto cleanup;
 		}
 	err = ctl_pub__sync(&c->pub, w, n);
+	pthread_mutex_lock(&c->m.lock);
+	c->m.cm_writes = c->pub.writes;
+	c->m.cm_conflicts = c->pub.conflicts;
+	pthread_mutex_unlock(&c->m.lock);
 	pthread_mutex_lock(&c->lock);
 	for (i = 0; i < n; i++) {
 		struct pol *p;
@@ -443,13 +492,17 @@ static int publish(struct ctl *c)
 		p->shard = ctl_pub__where(&c->pub, p->key);
 		p->pub_err = err ? err : w[i].err;
 		if (!err && !w[i].err && !w[i].keep && !p->pub_logged && p->shard >= 0) {
+			double since = p->t_seen > c->t_leader ? p->t_seen : c->t_leader;
+
 			p->pub_logged = true;
+			pthread_mutex_lock(&c->m.lock);
+			prom_hist__observe(&c->m.latency, (mono_ms() - since) / 1e3);
+			pthread_mutex_unlock(&c->m.lock);
 			kapi__log(c->k, KAPI_INFO,
 				  "published %s in ConfigMap %s/%s: %zu bytes, sha256 %s, %.0f ms "
 				  "after the watch event or the leadership (compile %.0f ms)",
 				  p->key, c->o->ns, c->pub.shards[p->shard].name, p->len, p->sha,
-				  mono_ms() - (p->t_seen > c->t_leader ? p->t_seen : c->t_leader),
-				  p->compile_ms);
+				  mono_ms() - since, p->compile_ms);
 		}
 	}
 	pthread_mutex_unlock(&c->lock);
@@ -536,8 +589,40 @@ static bool same_condition(json_t *a, json_t *b)
 	return true;
 }
 
-static void report_status(struct ctl *c)
+/* After a successful patch of cond (lock held): should an Event tell of
+ * it?  A new failure (status False for a generation or reason not told of
+ * yet) is, within the policy's rate limit; *suppressed says when the limit
+ * refused it. */
+static bool want_event(struct ctl *c, struct pol *p, json_t *cond, bool *suppressed)
 {
+	const char *st = json_string_value(json_object_get(cond, "status"));
+	const char *reason = json_string_value(json_object_get(cond, "reason"));
+
+	*suppressed = false;
+	if (!st || !reason)
+		return false;
+	if (strcmp(st, "False")) {
+		p->ev_gen = 0; /* compiled again: the next failure is news */
+		p->ev_reason[0] = 0;
+		return false;
+	}
+	if (p->ev_gen == p->built_gen && !strcmp(p->ev_reason, reason))
+		return false;
+	p->ev_gen = p->built_gen;
+	snprintf(p->ev_reason, sizeof(p->ev_reason), "%s", reason);
+	if (!c->o->event_interval_s)
+		return false;
+	if (ctl_ratelimit__take(&p->ev_rl, mono_ms(), c->o->event_interval_s * 1e3))
+		return true;
+	*suppressed = true;
+	return false;
+}
+
+/* Patch every status that changed; -EIO when a patch failed. */
+static int report_status(struct ctl *c)
+{
+	int ret = 0;
+
 	for (;;) {
 		struct pol *p;
 		json_t *cond = NULL, *cur, *patch;
@@ -546,9 +631,10 @@ static void report_status(struct ctl *c)
 				       .content_type = "application/merge-patch+json" };
 		struct kapi_resp r;
 		enum kind kind = K_TP;
-		char ns[64], name[256];
+		char ns[64], name[256], uid[64];
 		json_int_t gen = 0;
-		bool failed;
+		bool failed, send = false, suppressed = false;
+		json_t *sent = NULL;
 
 		pthread_mutex_lock(&c->lock);
 		for (p = c->pols; p; p = p->next) {
@@ -589,10 +675,13 @@ static void report_status(struct ctl *c)
 			gen = p->built_gen;
 			snprintf(ns, sizeof(ns), "%s", p->ns);
 			snprintf(name, sizeof(name), "%s", p->name);
+			snprintf(uid, sizeof(uid), "%s", p->uid);
+			sent = json_incref(cond);
 		}
 		pthread_mutex_unlock(&c->lock);
+		beat(c);
 		if (!p)
-			return;
+			return ret;
 		patch = json_pack("{s:{s:[o], s:I}}", "status", "conditions", cond,
 				  "observedGeneration", gen);
 		body = patch ? json_dumps(patch, JSON_COMPACT) : NULL;
@@ -607,7 +696,8 @@ static void report_status(struct ctl *c)
 		if (!body || !path) {
 			free(body);
 			free(path);
-			return;
+			json_decref(sent);
+			return -ENOMEM;
 		}
 		rq.path = path;
 		rq.body = body;
@@ -635,12 +725,46 @@ static void report_status(struct ctl *c)
 			if (failed) {
 				free(p->status_sent);
 				p->status_sent = NULL;
+			} else if (r.status == 200 && !strcmp(p->uid, uid)) {
+				send = want_event(c, p, sent, &suppressed);
 			}
 		}
 		pthread_mutex_unlock(&c->lock);
 		kapi_resp__fini(&r);
 		free(body);
 		free(path);
+		pthread_mutex_lock(&c->m.lock);
+		if (failed)
+			c->m.status_failed++;
+		else
+			c->m.status_ok++;
+		if (suppressed)
+			c->m.events[CTL_EV_SUPPRESSED]++;
+		pthread_mutex_unlock(&c->m.lock);
+		if (failed)
+			ret = -EIO;
+		if (suppressed)
+			kapi__log(c->k, KAPI_INFO,
+				  "%s: no Event (more than %d for this policy within %u s)", what,
+				  CTL_EVENT_BURST, c->o->event_interval_s);
+		if (send) {
+			struct ctl_event ev = {
+				.api_version = "cilium.io/v1alpha1",
+				.kind = kind_name[kind],
+				.ns = ns,
+				.name = name,
+				.uid = uid,
+				.reason = json_string_value(json_object_get(sent, "reason")),
+				.note = json_string_value(json_object_get(sent, "message")),
+				.instance = c->o->id,
+			};
+			int e = ctl_event__post(c->k, &ev);
+
+			pthread_mutex_lock(&c->m.lock);
+			c->m.events[e ? CTL_EV_FAILED : CTL_EV_SENT]++;
+			pthread_mutex_unlock(&c->m.lock);
+		}
+		json_decref(sent);
 	}
 }
 
@@ -653,6 +777,9 @@ static void on_leader(void *ctx, bool leader)
 	pthread_mutex_lock(&c->lock);
 	kick(c);
 	pthread_mutex_unlock(&c->lock);
+	pthread_mutex_lock(&c->m.lock);
+	c->m.leader_changes++;
+	pthread_mutex_unlock(&c->m.lock);
 	(void)leader;
 }
 
@@ -665,6 +792,7 @@ static void reconcile(struct ctl *c)
 		bool leader, listed;
 		int err;
 
+		beat(c);
 		pthread_mutex_lock(&c->lock);
 		clock_gettime(CLOCK_REALTIME, &until);
 		until.tv_sec += 1;
@@ -710,16 +838,149 @@ static void reconcile(struct ctl *c)
 			continue;
 		}
 		kapi_backoff__reset(&bo);
-		if (ctl_lease__leader(c->lease))
-			report_status(c);
+		if (ctl_lease__leader(c->lease) && !report_status(c)) {
+			pthread_mutex_lock(&c->m.lock);
+			c->m.last_sync = (double)time(NULL);
+			pthread_mutex_unlock(&c->m.lock);
+		}
 	}
+}
+
+/* --- metrics and probes (the HTTP thread) ------------------------------------ */
+
+/* The reason a policy's condition gives now (want_condition's), or
+ * "Pending" before there is one.  Lock held. */
+static const char *pol_state(struct ctl *c, struct pol *p)
+{
+	if (!p->built_gen)
+		return "Pending";
+	if (!p->built_ok)
+		return p->reason ? p->reason : "Invalid";
+	if (p->pub_err == -ENOSPC)
+		return "NoRoom";
+	return p->shard < 0 || p->pub_err ? "Pending" : "Compiled";
+}
+
+static void metrics_cb(void *ctx, struct jbuf *b)
+{
+	static const char *const states[] = { "Compiled", "Invalid",	"BuildFailed",
+					      "TooLarge", "NoRoom", "Pending" };
+	enum { NS = sizeof(states) / sizeof(states[0]) };
+	struct ctl *c = ctx;
+	uint64_t n[K_N][NS] = { { 0 } };
+	bool listed[K_N];
+	char holder[256];
+	double age;
+
+	pthread_mutex_lock(&c->lock);
+	for (struct pol *p = c->pols; p; p = p->next) {
+		const char *st = pol_state(c, p);
+
+		for (int i = 0; i < NS; i++)
+			if (!strcmp(st, states[i]))
+				n[p->kind][i]++;
+	}
+	memcpy(listed, c->listed, sizeof(listed));
+	pthread_mutex_unlock(&c->lock);
+	prom__family(b, "tpc_controller_policies", "gauge",
+		     "Policies seen (the label selector's), by kind and the Compiled condition's "
+		     "reason (Pending: not built or not published yet).");
+	for (int k = 0; k < K_N; k++)
+		for (int i = 0; i < NS; i++)
+			prom__u64(b, "tpc_controller_policies",
+				  (const char *const[]){ "kind", kind_name[k], "reason", states[i],
+							 NULL },
+				  n[k][i]);
+	prom__family(b, "tpc_controller_list_complete", "gauge",
+		     "1 once the first complete list of the resource arrived.");
+	for (int k = 0; k < K_N; k++)
+		prom__u64(b, "tpc_controller_list_complete",
+			  (const char *const[]){ "resource", ctl_resource_name[k], NULL },
+			  listed[k]);
+	prom__family(b, "tpc_controller_lists_total", "counter", "Complete lists received.");
+	for (int k = 0; k < K_N; k++)
+		prom__u64(b, "tpc_controller_lists_total",
+			  (const char *const[]){ "resource", ctl_resource_name[k], NULL },
+			  kapi_watch__lists(c->w[k]));
+	prom__family(b, "tpc_controller_leader", "gauge",
+		     "1 while this replica holds the Lease (and renewed it in time).");
+	prom__u64(b, "tpc_controller_leader", NULL, ctl_lease__leader(c->lease));
+	age = ctl_lease__observed(c->lease, holder, sizeof(holder));
+	prom__family(b, "tpc_controller_lease_holder", "gauge",
+		     "The Lease's holder as this replica last read it (\"\": released).");
+	if (age >= 0)
+		prom__u64(b, "tpc_controller_lease_holder",
+			  (const char *const[]){ "holder", holder, NULL }, 1);
+	prom__family(b, "tpc_controller_lease_read_age_seconds", "gauge",
+		     "Seconds since the Lease was last read or written (-1: never).");
+	prom__f64(b, "tpc_controller_lease_read_age_seconds", NULL, age < 0 ? -1 : age / 1e3);
+	ctl_metrics__render(&c->m, b);
+}
+
+static bool healthz_cb(void *ctx, struct jbuf *why)
+{
+	struct ctl *c = ctx;
+	double age = mono_ms() - (double)__atomic_load_n(&c->beat, __ATOMIC_ACQUIRE);
+	char line[200];
+
+	if (age <= c->o->stall_s * 1e3) {
+		snprintf(line, sizeof(line), "ok: the main loop's last step %.1f s ago\n", age / 1e3);
+		jbuf__cstr(why, line);
+		return true;
+	}
+	snprintf(line, sizeof(line),
+		 "stalled: the main loop made no step for %.0f s (--stall-seconds %u)\n",
+		 age / 1e3, c->o->stall_s);
+	jbuf__cstr(why, line);
+	return false;
+}
+
+/* Ready: both lists complete, and either the leader or a standby that can
+ * read the Lease (it would take over).  A standby is ready on purpose: a
+ * Deployment's rollout waits for every replica to be ready. */
+static bool readyz_cb(void *ctx, struct jbuf *why)
+{
+	struct ctl *c = ctx;
+	char holder[256], line[600];
+	bool listed[K_N];
+	double age;
+
+	pthread_mutex_lock(&c->lock);
+	memcpy(listed, c->listed, sizeof(listed));
+	pthread_mutex_unlock(&c->lock);
+	for (int k = 0; k < K_N; k++)
+		if (!listed[k]) {
+			snprintf(line, sizeof(line),
+				 "not ready: the %s list is not complete yet\n", kind_name[k]);
+			jbuf__cstr(why, line);
+			return false;
+		}
+	if (ctl_lease__leader(c->lease)) {
+		jbuf__cstr(why, "ready: leader\n");
+		return true;
+	}
+	age = ctl_lease__observed(c->lease, holder, sizeof(holder));
+	if (age < 0 || age > c->o->lease_s * 1e3) {
+		if (age < 0)
+			snprintf(line, sizeof(line), "not ready: the Lease %s/%s was not read yet\n",
+				 c->o->ns, c->o->lease_name);
+		else
+			snprintf(line, sizeof(line),
+				 "not ready: the Lease %s/%s was last read %.0f s ago\n", c->o->ns,
+				 c->o->lease_name, age / 1e3);
+		jbuf__cstr(why, line);
+		return false;
+	}
+	snprintf(line, sizeof(line), "ready: standby, the Lease is held by '%s'\n",
+		 holder[0] ? holder : "(nobody: taking it over)");
+	jbuf__cstr(why, line);
+	return true;
 }
 
 int ctl__run(const struct ctl_opts *o)
 {
 	struct ctl c = { .o = o };
 	struct kapi_cfg cfg;
-	struct kapi_watch *w[K_N] = { 0 };
 	struct kind_ctx kc[K_N] = { { &c, K_TP }, { &c, K_TPN } };
 	static const char *const paths[K_N] = { GROUP_PATH "/tracingpolicies",
 						 GROUP_PATH "/tracingpoliciesnamespaced" };
@@ -733,6 +994,8 @@ int ctl__run(const struct ctl_opts *o)
 	int err;
 
 	verbosity = o->verbose;
+	ctl_metrics__init(&c.m);
+	beat(&c);
 	pthread_mutex_init(&c.lock, NULL);
 	pthread_cond_init(&c.cond, NULL);
 	sigaction(SIGTERM, &sa, NULL);
@@ -748,6 +1011,7 @@ int ctl__run(const struct ctl_opts *o)
 	err = kapi__new(&c.k, &cfg, "tpc-controller/" TPC_VERSION, log_line);
 	if (err)
 		return err;
+	kapi__set_observer(c.k, ctl_metrics__api, &c.m);
 	err = ctl_pub__init(&c.pub, c.k, o->ns, o->prefix, o->shards, o->shard_bytes);
 	if (err) {
 		kapi__log(c.k, KAPI_ERR, "--configmaps %u / --configmap-bytes %zu: out of range",
@@ -768,15 +1032,27 @@ int ctl__run(const struct ctl_opts *o)
 	for (int i = 0; i < K_N; i++) {
 		struct kapi_watch_cfg wc = { .path = paths[i], .query = query, .what = what[i],
 					     .rbac = RBAC_POLICIES };
-		struct kapi_watch_ops ops = { .replace = on_replace, .event = on_event };
+		struct kapi_watch_ops ops = { .replace = on_replace, .event = on_event,
+					      .note = on_note };
 
-		err = kapi_watch__start(&w[i], c.k, &wc, &ops, &kc[i]);
+		err = kapi_watch__start(&c.w[i], c.k, &wc, &ops, &kc[i]);
 		if (err)
 			goto cleanup;
 	}
 	err = ctl_lease__start(&c.lease, c.k, &lc);
 	if (err)
 		goto cleanup;
+	if (o->metrics_addr) {
+		struct tpc_http_cfg hc = { .metrics = metrics_cb, .healthz = healthz_cb,
+					   .readyz = readyz_cb, .ctx = &c };
+
+		err = tpc_http__start(&c.http, o->metrics_addr, &hc);
+		if (err) {
+			kapi__log(c.k, KAPI_ERR, "--metrics-addr %s: cannot serve: %s",
+				  o->metrics_addr, strerror(-err));
+			goto cleanup;
+		}
+	}
 	kapi__log(c.k, KAPI_INFO,
 		  "started as '%s': objects in ConfigMaps %s/%s-0..%u (%zu bytes each), lease %s%s%s",
 		  o->id, o->ns, o->prefix, o->shards - 1, o->shard_bytes, o->lease_name,
@@ -784,10 +1060,11 @@ int ctl__run(const struct ctl_opts *o)
 	reconcile(&c);
 	kapi__log(c.k, KAPI_INFO, "stopping");
 cleanup:
+	tpc_http__stop(c.http); /* before what the callbacks read goes */
 	ctl_lease__stop(c.lease); /* releases the lease while the client still works */
 	kapi__stop(c.k);
 	for (int i = 0; i < K_N; i++)
-		kapi_watch__free(w[i]);
+		kapi_watch__free(c.w[i]);
 	ctl_pub__fini(&c.pub);
 	while (c.pols) {
 		struct pol *p = c.pols;
@@ -799,5 +1076,6 @@ cleanup:
 	free(query);
 	pthread_mutex_destroy(&c.lock);
 	pthread_cond_destroy(&c.cond);
+	ctl_metrics__fini(&c.m);
 	return err;
 }

@@ -16,6 +16,13 @@
  *    or deleted by the watch; a policy whose new generation fails keeps
  *    its last published object; the watch threads only update the policy
  *    store, the main thread does every compile and write.
+ *  - A policy's status turning False (or a new generation or reason of a
+ *    failure) is also told by a Warning Event (ctl_events.h), rate-limited
+ *    per policy.
+ *  - With metrics_addr: /metrics (ctl_metrics.h and the store's gauges),
+ *    /healthz (fails when the main loop made no step for stall_s: a build
+ *    or an API request stuck past its timeout) and /readyz (both lists
+ *    complete, and the leader or a standby that reads the Lease).
  *  - ctl__run() returns 0 after SIGTERM/SIGINT (the lease released), or
  *    -errno when it cannot start.
  */
@@ -39,6 +46,9 @@ struct ctl_opts {
 	const char *lease_name;
 	unsigned lease_s;
 	const char *const *tpc_args; /* more `tpc build` arguments, NULL-terminated */
+	const char *metrics_addr;    /* /metrics, /healthz, /readyz; NULL: none */
+	unsigned stall_s;	     /* /healthz fails when the main loop is stuck longer */
+	unsigned event_interval_s;   /* per policy, after a burst; 0: no Events */
 	int verbose;
 };
 

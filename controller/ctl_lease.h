@@ -35,6 +35,9 @@ struct ctl_lease_cfg {
 
 int ctl_lease__start(struct ctl_lease **out, struct kapi *k, const struct ctl_lease_cfg *cfg);
 bool ctl_lease__leader(struct ctl_lease *l);
+/* The holder as last read or written ("" when released) into holder, and how
+ * many ms ago; -1 when the Lease was never read.  Any thread. */
+double ctl_lease__observed(struct ctl_lease *l, char *holder, size_t n);
 /* kapi__stop() not needed: ends the thread, releases the lease if held */
 void ctl_lease__stop(struct ctl_lease *l);
 

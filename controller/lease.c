@@ -21,7 +21,32 @@ struct ctl_lease {
 	/* the record as last observed, and when it last changed */
 	char obs[1024];
 	double obs_at;
+	/* for the probes and metrics (other threads): the holder last read */
+	pthread_mutex_t mu;
+	char holder[256];
+	double read_at; /* 0: never */
 };
+
+static double mono_ms(void);
+
+static void observed(struct ctl_lease *l, const char *holder)
+{
+	pthread_mutex_lock(&l->mu);
+	snprintf(l->holder, sizeof(l->holder), "%s", holder);
+	l->read_at = mono_ms();
+	pthread_mutex_unlock(&l->mu);
+}
+
+double ctl_lease__observed(struct ctl_lease *l, char *holder, size_t n)
+{
+	double age;
+
+	pthread_mutex_lock(&l->mu);
+	snprintf(holder, n, "%s", l->holder);
+	age = l->read_at ? mono_ms() - l->read_at : -1;
+	pthread_mutex_unlock(&l->mu);
+	return age;
+}
 
 static double mono_ms(void)
 {
@@ -147,6 +172,7 @@ static void try_once(struct ctl_lease *l)
 				  "kind", "Lease", "metadata", "name", l->name, "namespace", l->ns);
 		if (lease && !write_lease(l, lease, true, l->id, true)) {
 			__atomic_store_n(&l->last_ok, (int64_t)mono_ms(), __ATOMIC_RELEASE);
+			observed(l, l->id);
 			set_leader(l, true);
 		}
 		goto cleanup;
@@ -162,6 +188,8 @@ static void try_once(struct ctl_lease *l)
 	snprintf(holder_buf, sizeof(holder_buf), "%s",
 		 json_string_value(json_object_get(spec, "holderIdentity")) ?: "");
 	holder = holder_buf;
+	if (json_is_object(spec))
+		observed(l, holder);
 	dur = json_integer_value(json_object_get(spec, "leaseDurationSeconds"));
 	if (dur <= 0)
 		dur = l->cfg.duration_s;
@@ -182,6 +210,7 @@ static void try_once(struct ctl_lease *l)
 		if (!write_lease(l, lease, false, l->id, true)) {
 			kapi__log(l->k, KAPI_INFO, "lease %s/%s: taken over from '%s'", l->ns,
 				  l->name, holder[0] ? holder : "(released)");
+			observed(l, l->id);
 			__atomic_store_n(&l->last_ok, (int64_t)mono_ms(), __ATOMIC_RELEASE);
 			set_leader(l, true);
 		} else {
@@ -231,7 +260,9 @@ int ctl_lease__start(struct ctl_lease **out, struct kapi *k, const struct ctl_le
 	l->cfg.name = l->name;
 	l->cfg.id = l->id;
 	l->obs_at = mono_ms();
+	pthread_mutex_init(&l->mu, NULL);
 	if (pthread_create(&l->thread, NULL, lease_thread, l)) {
+		pthread_mutex_destroy(&l->mu);
 		free(l);
 		return -EAGAIN;
 	}
@@ -269,5 +300,6 @@ void ctl_lease__stop(struct ctl_lease *l)
 			free(path);
 		}
 	}
+	pthread_mutex_destroy(&l->mu);
 	free(l);
 }

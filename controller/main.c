@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "ctl.h"
+#include "ctl_events.h"
 #include "ctl_publish.h"
 
 #define NS_FILE "/var/run/secrets/kubernetes.io/serviceaccount/namespace"
@@ -40,8 +41,13 @@ static void usage(FILE *f)
 		"  --configmap-bytes B    object bytes per ConfigMap (default %u)\n"
 		"  --lease NAME           the Lease (default tpc-controller)\n"
 		"  --lease-seconds S      leaseDurationSeconds (default 15)\n"
+		"  --metrics-addr ADDR    serve /metrics, /healthz and /readyz on HOST:PORT\n"
+		"  --stall-seconds S      /healthz fails after S s without a main-loop step\n"
+		"                         (default: the compile timeout, at least 120, + 60)\n"
+		"  --event-interval S     after %d Warning Events on a policy, at most one per\n"
+		"                         S s (default 300; 0: no Events)\n"
 		"  -v, --verbose          debug messages\n",
-		CTL_PUB_SHARDS_MAX, CTL_PUB_LIMIT - (16u << 10));
+		CTL_PUB_SHARDS_MAX, CTL_PUB_LIMIT - (16u << 10), CTL_EVENT_BURST);
 }
 
 static int number(const char *s, unsigned long min, unsigned long max, unsigned long *out)
@@ -72,6 +78,9 @@ int main(int argc, char **argv)
 		{ "configmap-bytes", required_argument, 0, 'B' },
 		{ "lease", required_argument, 0, 'L' },
 		{ "lease-seconds", required_argument, 0, 'D' },
+		{ "metrics-addr", required_argument, 0, 'M' },
+		{ "stall-seconds", required_argument, 0, 'S' },
+		{ "event-interval", required_argument, 0, 'E' },
 		{ "verbose", no_argument, 0, 'v' },
 		{ "help", no_argument, 0, 'h' },
 		{ 0 },
@@ -84,6 +93,7 @@ int main(int argc, char **argv)
 		.shard_bytes = CTL_PUB_LIMIT - (16u << 10),
 		.lease_name = "tpc-controller",
 		.lease_s = 15,
+		.event_interval_s = 300,
 	};
 	const char *tpc_args[17] = { 0 };
 	char ns[256] = "", host[256] = "", tpc[PATH_MAX] = "";
@@ -130,6 +140,17 @@ int main(int argc, char **argv)
 				goto bad;
 			o.lease_s = (unsigned)v;
 			break;
+		case 'M': o.metrics_addr = optarg; break;
+		case 'S':
+			if (number(optarg, 2, 86400, &v))
+				goto bad;
+			o.stall_s = (unsigned)v;
+			break;
+		case 'E':
+			if (number(optarg, 0, 86400, &v))
+				goto bad;
+			o.event_interval_s = (unsigned)v;
+			break;
 		case 'v': o.verbose++; break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
@@ -140,6 +161,9 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	o.tpc_args = tpc_args;
+	/* a build or an API request (120 s) is the longest honest step */
+	if (!o.stall_s)
+		o.stall_s = (o.compile_timeout_s > 120 ? o.compile_timeout_s : 120) + 60;
 	if (!o.ns && getenv("POD_NAMESPACE") && *getenv("POD_NAMESPACE"))
 		o.ns = getenv("POD_NAMESPACE");
 	if (!o.ns) {

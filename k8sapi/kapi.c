@@ -230,6 +230,10 @@ void kapi__stop(struct kapi *k)
 void kapi__free(struct kapi *k)
 {
 }
+
+void kapi__set_observer(struct kapi *k, kapi_observe_fn fn, void *ctx)
+{
+}
 #else
 #include <curl/curl.h>
 
@@ -247,7 +251,15 @@ struct kapi {
 	bool stop; /* under mu; read unlocked (atomic) by curl's callbacks */
 	uint32_t rnd;
 	char last_warn[1600]; /* under mu */
+	kapi_observe_fn observe;
+	void *observe_ctx;
 };
+
+void kapi__set_observer(struct kapi *k, kapi_observe_fn fn, void *ctx)
+{
+	k->observe = fn;
+	k->observe_ctx = ctx;
+}
 
 int kapi__new(struct kapi **out, const struct kapi_cfg *cfg, const char *user_agent,
 	      kapi_log_fn log)
@@ -520,6 +532,8 @@ int kapi__request(struct kapi *k, const struct kapi_req *rq, struct kapi_resp *r
 			 resp->too_big ? "answer too large: " : "", curl_easy_strerror(rc));
 		resp->status = 0;
 	}
+	if (ret != -ECANCELED && k->observe)
+		k->observe(k->observe_ctx, method, resp->status);
 cleanup:
 	curl_slist_free_all(hdrs);
 	if (token) {

@@ -129,6 +129,12 @@ struct kapi;
 /* user_agent: "tpc-loader/0.1.0"; log: where messages go (NULL: none). */
 int kapi__new(struct kapi **out, const struct kapi_cfg *cfg, const char *user_agent,
 	      kapi_log_fn log);
+/* Called after every request the server answered or did not (status 0),
+ * not after one cancelled by kapi__stop(), on the requesting thread: the
+ * callback locks what it counts into.  Set it before any thread uses the
+ * client; NULL: none. */
+typedef void (*kapi_observe_fn)(void *ctx, const char *method, long status);
+void kapi__set_observer(struct kapi *k, kapi_observe_fn fn, void *ctx);
 /* Stop: requests in flight and sleeps end; kapi__free() after every thread
  * using the client has returned. */
 void kapi__stop(struct kapi *k);

@@ -161,6 +161,8 @@ render() {
 }
 render default
 render no-controller --set controller.enabled=false
+render controller-quiet --set controller.metrics.enabled=false --set controller.eventIntervalSeconds=0 \
+	--set metrics.serviceMonitor.enabled=true
 render all-options -f tests/deploy/all-options.yaml
 render no-k8s --set kubernetes.enabled=false --set metrics.enabled=false --set controller.enabled=false \
 	--set policies.source=image --set policies.image.mode=volume \
@@ -304,11 +306,20 @@ ok rbac/custom-account "the DaemonSet and the binding do not use serviceAccount.
 
 ok servicemonitor/off-by-default "ServiceMonitor rendered without metrics.serviceMonitor.enabled" default \
 	'all(.[]; .kind != "ServiceMonitor")'
-ok servicemonitor/on "ServiceMonitor missing or not scraping the metrics Service port" all-options '
-	(map(select(.kind == "ServiceMonitor")) | length == 1 and .[0].apiVersion == "monitoring.coreos.com/v1"
-		and .[0].spec.endpoints[0].port == "metrics" and .[0].spec.endpoints[0].path == "/metrics"
-		and .[0].metadata.labels.release == "prometheus")
-	and any(.[]; .kind == "Service" and .spec.ports[0].name == "metrics" and .spec.ports[0].port == 9464)'
+# one ServiceMonitor per Service: each selects its own Service only (by
+# labels), and each Service selects its own pods only
+ok servicemonitor/on "a ServiceMonitor missing or not scraping its metrics Service port, or selecting the other's" all-options '
+	def sel($o; $l): all($o | to_entries[]; $l[.key] == .value);
+	(kind("ServiceMonitor")) as $sm | (kind("Service")) as $svc
+	| (ds.spec.template.metadata.labels) as $dsl
+	| (kind("Deployment")[0].spec.template.metadata.labels) as $depl
+	| ($sm | length == 2) and ($svc | length == 2)
+	and all($sm[]; .apiVersion == "monitoring.coreos.com/v1" and .spec.endpoints[0].port == "metrics"
+		and .spec.endpoints[0].path == "/metrics" and .metadata.labels.release == "prometheus")
+	and all($sm[]; . as $m | [$svc[] | select(sel($m.spec.selector.matchLabels; .metadata.labels))] | length == 1)
+	and ([$svc[] | .spec.ports[0] | select(.name == "metrics") | .port] | sort == [9464, 9465])
+	and ([$svc[] | select(sel(.spec.selector; $dsl)) | .spec.ports[0].port] == [9464])
+	and ([$svc[] | select(sel(.spec.selector; $depl)) | .spec.ports[0].port] == [9465])'
 
 has_args args/no-k8s no-k8s --no-k8s --policy-dir=/etc/tpc/policies/objs
 lacks_args args/no-k8s-no-metrics no-k8s --metrics-addr --cgroup-root
@@ -365,15 +376,34 @@ cok controller/args-all-options "all-options flags, signing key Secret mounted w
 	and cctr.image == "registry.example/tpc-controller:9.9.9"
 	and any(cpod.volumes[]; .name == "signing" and .secret.secretName == "tpc-ci-signing")
 	and any(cctr.volumeMounts[]; .name == "signing" and .mountPath == "/etc/tpc/controller-signing" and .readOnly)'
+cok controller/probes-default "no metrics port, or the probes are not /readyz and /healthz on it" default '
+	arg("metrics-addr") == ":2113" and arg("event-interval") == "300" and arg("stall-seconds") == null
+	and cctr.ports == [{"name": "metrics", "containerPort": 2113, "protocol": "TCP"}]
+	and cctr.readinessProbe == {"httpGet": {"path": "/readyz", "port": "metrics"}, "initialDelaySeconds": 2,
+		"periodSeconds": 10, "failureThreshold": 3}
+	and cctr.livenessProbe == {"httpGet": {"path": "/healthz", "port": "metrics"}, "initialDelaySeconds": 30,
+		"periodSeconds": 20, "failureThreshold": 3}
+	and any(kind("Service")[]; .metadata.name == "tpc-controller-metrics" and .spec.ports[0].port == 2113)'
+cok controller/probes-all-options "controller.metrics, stallSeconds, eventIntervalSeconds or the probe values not applied" all-options '
+	arg("metrics-addr") == ":9465" and arg("stall-seconds") == "200" and arg("event-interval") == "600"
+	and cctr.readinessProbe.periodSeconds == 5 and cctr.livenessProbe.failureThreshold == 4
+	and cctr.livenessProbe.httpGet.path == "/healthz"'
+cok controller/quiet "controller.metrics.enabled=false still serves or probes, or Events still allowed" controller-quiet '
+	arg("metrics-addr") == null and arg("event-interval") == "0" and cctr.ports == null
+	and cctr.readinessProbe == null and cctr.livenessProbe == null
+	and all(kind("Service")[]; .metadata.labels["app.kubernetes.io/component"] != "controller")
+	and (kind("ServiceMonitor") | length == 1)
+	and all(ctl("ClusterRole")[].rules[]; .apiGroups != ["events.k8s.io"])'
 for vs in default all-options; do
-	cok "controller/rbac-least-privilege-$vs" "the controller may do more than read policies, patch their status and write its own ConfigMaps and Lease" "$vs" '
+	cok "controller/rbac-least-privilege-$vs" "the controller may do more than read policies, patch their status, create Events and write its own ConfigMaps and Lease" "$vs" '
 		(ctl("ClusterRole")) as $cr | (ctl("Role")) as $r | (arg("configmap-prefix")) as $p
 		| (cpod.serviceAccountName) as $sa
 		| ([range(0; arg("configmaps") | tonumber) | "\($p)-\(.)"]) as $names
 		| ($cr | length == 1) and ($r | length == 1)
 		and $cr[0].rules == [
 			{"apiGroups": ["cilium.io"], "resources": ["tracingpolicies", "tracingpoliciesnamespaced"], "verbs": ["get", "list", "watch"]},
-			{"apiGroups": ["cilium.io"], "resources": ["tracingpolicies/status", "tracingpoliciesnamespaced/status"], "verbs": ["patch"]}]
+			{"apiGroups": ["cilium.io"], "resources": ["tracingpolicies/status", "tracingpoliciesnamespaced/status"], "verbs": ["patch"]},
+			{"apiGroups": ["events.k8s.io"], "resources": ["events"], "verbs": ["create"]}]
 		and $r[0].rules == [
 			{"apiGroups": [""], "resources": ["configmaps"], "verbs": ["create"]},
 			{"apiGroups": [""], "resources": ["configmaps"], "resourceNames": $names, "verbs": ["get", "update"]},
@@ -588,7 +618,7 @@ else
 	fail manifests/fresh "stale: run make deploy-manifests ($(head -c 300 "$T/man.diff" "$T/gen-man.err"))"
 fi
 if "$Y2J" deploy/manifests/tpc.yaml >"$T/man.jsonl" &&
-	[ "$(jq -r .kind "$T/man.jsonl" | sort | tr '\n' ' ')" = "ClusterRole ClusterRole ClusterRoleBinding ClusterRoleBinding ConfigMap DaemonSet Deployment Role RoleBinding Service ServiceAccount ServiceAccount " ]; then
+	[ "$(jq -r .kind "$T/man.jsonl" | sort | tr '\n' ' ')" = "ClusterRole ClusterRole ClusterRoleBinding ClusterRoleBinding ConfigMap DaemonSet Deployment Role RoleBinding Service Service ServiceAccount ServiceAccount " ]; then
 	pass manifests/objects
 else
 	fail manifests/objects "deploy/manifests/tpc.yaml: $(jq -r .kind "$T/man.jsonl" 2>&1 | tr '\n' ' ')"

@@ -23,7 +23,17 @@
 #    (reconnects, later events applied), a 403 on the status patch
 #    (retried);
 #  - DELETED: its key removed; SIGTERM: exit 0 and the lease released;
-#  - a tpc that hangs: killed at the timeout, BuildFailed.
+#  - a tpc that hangs: killed at the timeout, BuildFailed; /healthz says
+#    the main loop stalled (a --stall-seconds below the timeout);
+#  - /readyz: 503 while a list fails, ready as a standby while another
+#    replica holds the lease, ready as the leader; /metrics: the counters
+#    move as the events above happen (builds by result, compile and publish
+#    histograms, ConfigMap writes and conflicts, relists, watch restarts,
+#    API errors by code, status patches, lease holder, last sync);
+#  - Warning Events (events.k8s.io/v1, validated by the server) for each
+#    Compiled=False (Invalid in default, TooLarge and NoRoom in the
+#    policy's namespace), none for True; a flapping policy: a burst of 3,
+#    then suppressed; a 403 on the Event counted, the RBAC named.
 # Prints the time from each watch event to the ConfigMap write.
 # e2e-timeout: 400
 set -u
@@ -73,10 +83,10 @@ cond() {
 }
 # where KEY : the ConfigMap holding KEY, "" when none
 where() {
-	local i
+	local i cm
 	for i in 0 1; do
-		get configmaps $NS tpc-objects-$i 2>/dev/null |
-			jq -e --arg k "$1" '.binaryData[$k] != null' >/dev/null 2>&1 && { echo tpc-objects-$i; return; }
+		cm=$(get configmaps $NS tpc-objects-$i 2>/dev/null) || continue
+		jqe --arg k "$1" '.binaryData[$k] != null' "$cm" && { echo tpc-objects-$i; return; }
 	done
 }
 # object KEY OUT : the published object's bytes
@@ -112,6 +122,8 @@ jqf() { jq -s -e "$@" >/dev/null; } # jqf [ARGS] FILTER FILE : over a JSON-lines
 jqe() { # jqe [--arg K V]... FILTER JSON : the boolean FILTER holds for JSON
 	local a=()
 	while [ "$1" = --arg ]; do a+=("$1" "$2" "$3"); shift 3; done
+	# jq 1.6 -e is true on empty input: nothing to judge is false
+	[ -n "${2//[[:space:]]/}" ] || return 1
 	jq -e "${a[@]}" "$1" <<<"$2" >/dev/null 2>&1
 }
 
@@ -176,9 +188,11 @@ sed 's/name: ctl-n/name: ctl-n\n  labels:\n    rev: "2"/' "$T/src/n.yaml" >"$T/s
 sed -i 's/type: string/type: string\n    - index: 2\n      type: int/' "$T/src/n2.yaml"
 sed 's/ctl-a/ctl-t/; s/team: sec/tetragon.io\/agent: "true"/' "$T/src/a.yaml" >"$T/src/t.yaml"
 
-# another replica holds the lease and renews it
+# another replica holds the lease and renews it (at least 6 s, and until
+# the standby checks below are done)
 ctl_json lease '{"namespace": "'$NS'", "name": "tpc-controller", "holder": "other-replica", "duration": 3}'
-(for _ in $(seq 12); do
+touch "$T/renewing"
+(n=0; while [ $((n++)) -lt 12 ] || [ -e "$T/renewing" ]; do
 	printf '{"namespace": "%s", "name": "tpc-controller", "holder": "other-replica", "duration": 3}' $NS >"$T/renew.json"
 	ctl lease "$T/renew.json" >/dev/null
 	now_s >"$T/renewed"
@@ -187,10 +201,14 @@ done) &
 renewer=$!
 for p in a b n t; do ctl apply "$T/src/$p.yaml" >/dev/null || { fail "apply-$p"; exit 1; }; done
 
+# the namespaced list fails until the probe saw it (cleared below)
+ctl_json fault '{"method": "GET", "path": "/apis/cilium.io/v1alpha1/tracingpoliciesnamespaced", "code": 500, "count": 100000}'
+MPORT=$(free_port)
+M=http://127.0.0.1:$MPORT
 "$CTL" --k8s-api "$API" --k8s-ca "$K/ca.crt" --k8s-token-file "$K/token" --namespace $NS \
 	--id ctl-test-$$ --tpc "$TPC" --sign-key "$T/key" --tmpdir "$T" --lease-seconds 3 \
 	--configmaps 2 --configmap-bytes 70000 --label-selector '!tetragon.io/agent' -v \
-	>"$T/ctl.out" 2>"$T/ctl.err" &
+	--metrics-addr 127.0.0.1:$MPORT >"$T/ctl.out" 2>"$T/ctl.err" &
 CPID=$!
 EXTRA_PIDS="$EXTRA_PIDS $CPID"
 cleanup_ctl() {
@@ -201,7 +219,33 @@ cleanup_ctl() {
 }
 trap 'cleanup_ctl; cleanup_all' EXIT
 
+# probe NAME : the HTTP status of /NAME (body in $T/probe.body)
+probe() { curl -s -m 5 -o "$T/probe.body" -w '%{http_code}' "$M/$1"; }
+probe_is() { # probe_is NAME CODE BODY-REGEX
+	test "$(probe "$1")" = "$2" && grep -Eq "$3" "$T/probe.body"
+}
+scrape() { curl -sf -m 5 "$M/metrics" >"$T/m.txt"; }
+mv_() { scrape && metric "$T/m.txt" "$1"; } # mv_ 'NAME{LABELS}' : its value now
+mge() { test "$(mv_ "$1")" -ge "$2"; } # mge SERIES N : at least N
+until_true 10 'test "$(probe readyz)" = 503'
+check readyz-503-while-list-fails probe_is readyz 503 '^not ready: the TracingPolicyNamespaced list is not complete yet$'
+check healthz-200-while-list-fails probe_is healthz 200 '^ok: the main loop'
+until_true 10 'mge "tpc_controller_api_errors_total{code=\"500\"}" 1'
+check metrics-api-errors-500 mge 'tpc_controller_api_errors_total{code="500"}' 1
+check metrics-api-requests-by-method mge 'tpc_controller_api_requests_total{method="GET",code="500"}' 1
+check metrics-list-incomplete test "$(mv_ 'tpc_controller_list_complete{resource="tracingpoliciesnamespaced"}')" = 0
+check metrics-content-type bash -c "curl -sf -D - -o /dev/null '$M/metrics' | grep -qi '^content-type: text/plain; version=0.0.4'"
+ctl clear >/dev/null
 until_true 20 'grep -q "TracingPolicyNamespaced objects listed" "$T/ctl.err"'
+# listed, the lease another's: a ready standby
+until_true 5 'probe_is readyz 200 .'
+check readyz-standby probe_is readyz 200 "^ready: standby, the Lease is held by 'other-replica'$"
+check metrics-standby-not-leader test "$(mv_ tpc_controller_leader)" = 0
+check metrics-lease-holder-other test "$(mv_ 'tpc_controller_lease_holder{holder="other-replica"}')" = 1
+check metrics-lists-complete test "$(mv_ 'tpc_controller_list_complete{resource="tracingpoliciesnamespaced"}')" = 1 -a \
+	"$(mv_ 'tpc_controller_list_complete{resource="tracingpolicies"}')" = 1
+check metrics-standby-no-builds test "$(mv_ 'tpc_controller_builds_total{result="Compiled"}')" = 0
+rm -f "$T/renewing"
 wait "$renewer"
 check lease-held-lists grep -q "2 TracingPolicy objects listed" "$T/ctl.err"
 # while renewed, and for the lease duration after (minus a margin): no write
@@ -226,6 +270,10 @@ check added-status-true jqe '.status == "True" and .reason == "Compiled" and .ob
 check added-status-sha-size jqe --arg s "$sha" --arg n "$size" \
 	'.message | contains("sha256 " + $s + ", " + $n + " bytes")' "$c"
 check added-observed-generation test "$(policy ctl-a | jq .status.observedGeneration)" = 1
+check readyz-leader probe_is readyz 200 '^ready: leader$'
+check metrics-leader test "$(mv_ tpc_controller_leader)" = 1
+check metrics-lease-holder-self test "$(mv_ "tpc_controller_lease_holder{holder=\"ctl-test-$$\"}")" = 1
+check metrics-leader-changes test "$(mv_ tpc_controller_leader_changes_total)" = 1
 check status-by-merge-patch jqf '[.[] | select(.method == "PATCH")] | length > 0 and
 	all(.content_type == "application/merge-patch+json" and (.path | endswith("/status")))' "$K/req.jsonl"
 
@@ -240,6 +288,21 @@ check broken-diagnostic-located jqe --arg at "tracingpolicy/ctl-b.yaml:$line:$co
 	'.message | startswith($at)' "$c"
 check broken-diagnostic-caret jqe '.message | contains("type: strng") and contains("^~~~~")' "$c"
 check broken-not-published test -z "$(where tp.ctl-b.bpf.o)"
+# ... and a Warning Event on it, in default (ctl-b is cluster-scoped)
+events() { # events NAME : the Event POSTs regarding the policy NAME, answered 2xx
+	jq -c --arg n "$1" 'select(.method == "POST" and (.path | test("^/apis/events.k8s.io/v1/namespaces/"))
+		and .body.regarding.name == $n and .status < 300)' "$K/req.jsonl"
+}
+uid_b=$(policy ctl-b | jq -r .metadata.uid)
+until_true 10 'test -n "$(events ctl-b)"'
+e=$(events ctl-b | head -1)
+check event-broken-warning jqe --arg u "$uid_b" --arg at "tracingpolicy/ctl-b.yaml:$line:$col: error: unknown argument type" '
+	.path == "/apis/events.k8s.io/v1/namespaces/default/events" and .body.type == "Warning" and
+	.body.reason == "Invalid" and .body.action == "Compile" and
+	.body.reportingController == "tpc.io/tpc-controller" and .body.reportingInstance != null and
+	.body.regarding == {"apiVersion": "cilium.io/v1alpha1", "kind": "TracingPolicy", "name": "ctl-b", "uid": $u} and
+	(.body.note | startswith($at))' "$e"
+check event-none-when-compiled test -z "$(events ctl-a)"
 
 # the namespaced policy: its own key; owner references only on the
 # ConfigMap that holds TracingPolicy objects alone
@@ -256,6 +319,26 @@ check configmap-labelled jqe '.metadata.labels["app.kubernetes.io/managed-by"] =
 object tpn.shop.ctl-n.bpf.o "$T/n.pub.o"
 build_like_kubectl tracingpoliciesnamespaced shop ctl-n "$T/n.expect.o"
 check namespaced-same-bytes cmp -s "$T/n.pub.o" "$T/n.expect.o"
+
+# the counters of what happened so far
+until_true 10 'test "$(mv_ tpc_controller_last_sync_timestamp_seconds | cut -d. -f1)" -gt 0'
+check metrics-builds-compiled mge 'tpc_controller_builds_total{result="Compiled"}' 2
+check metrics-builds-invalid test "$(mv_ 'tpc_controller_builds_total{result="Invalid"}')" = 1
+check metrics-compile-histogram mge tpc_controller_compile_duration_seconds_count 3
+buckets_cumulative() {
+	grep '^tpc_controller_compile_duration_seconds_bucket' "$T/m.txt" |
+		awk '{ if ($2 < prev) bad = 1; prev = $2 } END { exit bad }' &&
+		grep -q '^tpc_controller_compile_duration_seconds_bucket{le="+Inf"} ' "$T/m.txt"
+}
+check metrics-compile-buckets-cumulative buckets_cumulative
+check metrics-publish-latency mge tpc_controller_publish_latency_seconds_count 2
+check metrics-configmap-writes mge tpc_controller_configmap_writes_total 2
+check metrics-policies-by-reason test "$(mv_ 'tpc_controller_policies{kind="TracingPolicy",reason="Invalid"}')" = 1 -a \
+	"$(mv_ 'tpc_controller_policies{kind="TracingPolicyNamespaced",reason="Compiled"}')" = 1
+check metrics-status-patches mge 'tpc_controller_status_patches_total{result="ok"}' 3
+check metrics-last-sync test "$(echo "$(mv_ tpc_controller_last_sync_timestamp_seconds) > $(date +%s) - 60" | bc)" = 1
+check metrics-events-sent test "$(mv_ 'tpc_controller_events_total{result="sent"}')" = 1
+check healthz-200-leader probe_is healthz 200 '^ok'
 
 # the Tetragon policy is not ours
 check selector-ignored test -z "$(where tp.ctl-t.bpf.o)"
@@ -287,6 +370,9 @@ ctl apply "$T/src/c.yaml" >/dev/null
 until_true 30 'test -n "$(cond ctl-c shop)"'
 check no-room-status jqe '.status == "False" and .reason == "NoRoom"' "$(cond ctl-c shop)"
 check no-room-not-published test -z "$(where tpn.shop.ctl-c.bpf.o)"
+until_true 10 'test -n "$(events ctl-c)"'
+check event-no-room-in-namespace jqe '.path == "/apis/events.k8s.io/v1/namespaces/shop/events" and
+	.body.reason == "NoRoom" and .body.regarding.namespace == "shop" and .body.regarding.kind == "TracingPolicyNamespaced"' "$(events ctl-c | head -1)"
 
 # an object over one ConfigMap's budget: TooLarge, never published
 cat >"$T/src/big.yaml" <<'EOF2'
@@ -313,6 +399,9 @@ until_true 30 'test -n "$(cond ctl-big shop)"'
 check too-large-status jqe '.status == "False" and .reason == "TooLarge" and
 	(.message | test("^the object is [0-9]+ bytes, over the 70000 bytes a ConfigMap may hold"))' "$(cond ctl-big shop)"
 check too-large-not-published test -z "$(where tpn.shop.ctl-big.bpf.o)"
+until_true 10 'test -n "$(events ctl-big)"'
+check event-too-large jqe '.body.reason == "TooLarge" and (.body.note | test("^the object is [0-9]+ bytes"))' "$(events ctl-big | head -1)"
+check metrics-builds-too-large test "$(mv_ 'tpc_controller_builds_total{result="TooLarge"}')" = 1
 
 # MODIFIED: generation 2 replaces the object
 before=$(get configmaps $NS "$(where tp.ctl-a.bpf.o)" | jq -r '.binaryData["tp.ctl-a.bpf.o"]')
@@ -340,6 +429,7 @@ until_true 30 'test -z "$(where tp.ctl-a.bpf.o)"'
 check deleted-key-removed test -z "$(where tp.ctl-a.bpf.o)"
 check conflict-seen jqf '[.[] | select(.method == "PUT" and .status == 409)] | length == 1' "$K/req.jsonl"
 check conflict-reread grep -q "HTTP 409, reading it again" "$T/ctl.err"
+check metrics-configmap-conflict test "$(mv_ tpc_controller_configmap_conflicts_total)" = 1
 until_true 30 'test -n "$(where tpn.shop.ctl-c.bpf.o)"'
 ms_c=$(first_write_ms "$t0" tpn.shop.ctl-c.bpf.o)
 check room-freed-published test -n "$(where tpn.shop.ctl-c.bpf.o)"
@@ -368,6 +458,10 @@ check expired-401-hint grep -q "HTTP 401" "$T/ctl.err"
 sleep 2
 check expired-no-spurious-writes test "$(writes)" = "$w0"
 check expired-objects-kept test -n "$(where tpn.shop.ctl-c.bpf.o)" -a -n "$(where tpn.shop.ctl-n.bpf.o)"
+check metrics-relist mge 'tpc_controller_relists_total{resource="tracingpolicies"}' 1
+check metrics-relist-other-kind test "$(mv_ 'tpc_controller_relists_total{resource="tracingpoliciesnamespaced"}')" = 0
+check metrics-api-errors-401 test "$(mv_ 'tpc_controller_api_errors_total{code="401"}')" = 2
+restarts0=$(mv_ 'tpc_controller_watch_restarts_total{resource="tracingpoliciesnamespaced"}')
 
 # a dropped watch: reconnects, and a later change is applied
 watches0=$(jq -s '[.[] | select(.path | endswith("/tracingpoliciesnamespaced")) | select(.query.watch == "1")] | length' "$K/req.jsonl")
@@ -377,6 +471,7 @@ rewatched() {
 }
 until_true 40 'rewatched'
 check dropped-watch-reconnects rewatched
+check metrics-watch-restart test "$(mv_ 'tpc_controller_watch_restarts_total{resource="tracingpoliciesnamespaced"}')" -gt "$restarts0"
 before=$(get configmaps $NS "$(where tpn.shop.ctl-n.bpf.o)" | jq -r '.binaryData["tpn.shop.ctl-n.bpf.o"]')
 # ... and the status patch of that change is refused once
 ctl_json fault '{"method": "PATCH", "path": "/apis/cilium.io/v1alpha1/namespaces/shop/", "code": 403, "count": 1}'
@@ -387,10 +482,33 @@ ms_n=$(first_write_ms "$t0" tpn.shop.ctl-n.bpf.o "$before")
 check after-drop-modified-published test "$ms_n" != none
 check status-403-hint grep -q "HTTP 403.*patch on tracingpolicies/status" "$T/ctl.err"
 check status-403-retried jqe '.observedGeneration == 2 and .status == "True"' "$(cond ctl-n shop)"
+check metrics-status-failed mge 'tpc_controller_status_patches_total{result="failed"}' 1
+check metrics-api-errors-403 mge 'tpc_controller_api_errors_total{code="403"}' 1
 
 ctl_json delete '{"kind": "TracingPolicyNamespaced", "name": "ctl-n", "namespace": "shop"}'
 until_true 30 'test -z "$(where tpn.shop.ctl-n.bpf.o)"'
 check deleted-namespaced-removed test -z "$(where tpn.shop.ctl-n.bpf.o)"
+# a flapping policy: fixed, broken, fixed, broken (its Event refused with
+# 403), fixed, broken: 3 Events tried (the burst), the 4th suppressed
+sed 's/ctl-a/ctl-b/' "$T/src/a.yaml" >"$T/src/b-ok.yaml"
+flap() { # flap FILE GENERATION STATUS
+	ctl apply "$1" >/dev/null
+	until_true 30 "jqe '.observedGeneration == $2 and .status == \"$3\"' \"\$(cond ctl-b)\""
+}
+sup0=$(mv_ 'tpc_controller_events_total{result="suppressed"}')
+flap "$T/src/b-ok.yaml" 2 True && flap "$T/src/b.yaml" 3 False && flap "$T/src/b-ok.yaml" 4 True &&
+	ctl_json fault '{"method": "POST", "path": "/apis/events.k8s.io/", "code": 403, "count": 1}' &&
+	flap "$T/src/b.yaml" 5 False && flap "$T/src/b-ok.yaml" 6 True && flap "$T/src/b.yaml" 7 False
+check flap-generations jqe '.observedGeneration == 7 and .status == "False"' "$(cond ctl-b)"
+until_true 5 'test "$(mv_ "tpc_controller_events_total{result=\"suppressed\"}")" -gt "$sup0"'
+tried=$(jq -s '[.[] | select(.method == "POST" and (.path | test("/events$")) and .body.regarding.name == "ctl-b")] | length' "$K/req.jsonl")
+check flap-burst-of-3 test "$tried" = 3
+check flap-two-sent test "$(events ctl-b | wc -l)" = 2
+check flap-suppressed test "$(mv_ 'tpc_controller_events_total{result="suppressed"}')" = $((sup0 + 1))
+check flap-suppressed-logged grep -q 'status of TracingPolicy ctl-b: no Event (more than 3 for this policy within 300 s)' "$T/ctl.err"
+check event-403-counted test "$(mv_ 'tpc_controller_events_total{result="failed"}')" = 1
+check event-403-rbac-hint grep -q 'HTTP 403.*create on events (events.k8s.io)' "$T/ctl.err"
+check flap-still-published test -n "$(where tp.ctl-b.bpf.o)"
 check never-half-written jqf '[.[] | select(.method == "PUT" or .method == "POST") | select(.path | test("/configmaps"))
 	| select(.status >= 400 and .status != 409)] | length == 0' "$K/req.jsonl"
 
@@ -405,13 +523,19 @@ check sigterm-lease-released test "$(get leases $NS tpc-controller | jq -r .spec
 SLEEP=98$$
 printf '#!/bin/sh\nsleep %s &\nwait\n' $SLEEP >"$T/slow-tpc"
 chmod +x "$T/slow-tpc"
+MPORT=$(free_port)
+M=http://127.0.0.1:$MPORT
 "$CTL" --k8s-api "$API" --k8s-ca "$K/ca.crt" --k8s-token-file "$K/token" --namespace tpc-slow \
-	--id ctl-slow-$$ --tpc "$T/slow-tpc" --tmpdir "$T" --lease-seconds 3 --compile-timeout 1 \
+	--id ctl-slow-$$ --tpc "$T/slow-tpc" --tmpdir "$T" --lease-seconds 3 --compile-timeout 4 \
+	--stall-seconds 2 --metrics-addr 127.0.0.1:$MPORT \
 	--label-selector '!tetragon.io/agent' >/dev/null 2>"$T/slow.err" &
 CPID=$!
+until_true 20 'test "$(probe healthz)" = 503'
+check healthz-503-when-stalled probe_is healthz 503 '^stalled: the main loop made no step for [0-9]+ s \(--stall-seconds 2\)$'
 until_true 40 'jqe ".reason == \"BuildFailed\"" "$(cond ctl-c shop)"'
 check timeout-build-failed jqe '.status == "False" and .reason == "BuildFailed" and
-	(.message | test("did not finish within 1 s"))' "$(cond ctl-c shop)"
+	(.message | test("did not finish within 4 s"))' "$(cond ctl-c shop)"
+check metrics-builds-build-failed mge 'tpc_controller_builds_total{result="BuildFailed"}' 1
 t0=$(now_s)
 kill -TERM "$CPID"
 wait "$CPID"

@@ -14,6 +14,12 @@ Serves over HTTPS, with the semantics tpc-controller relies on:
       metadata.resourceVersion (409 Conflict on a stale one, 404 when
       missing), DELETE; the 1 MiB size limit and key syntax enforced (422)
   coordination.k8s.io/v1 leases: GET, POST, PUT with the same conflict rule
+  events.k8s.io/v1 events: POST, validated as the API server does (422):
+      name, eventTime (MicroTime), reportingController (a qualified
+      name), reportingInstance, action, reason (each at most 128),
+      type Normal or Warning, note at most 1 KiB, and regarding's
+      namespace: the event's for a namespaced object, "default" (or none)
+      for a cluster-scoped one
 Every API request needs the bearer token in --token-file (401 otherwise)
 and is recorded as one JSON line in --log: time, method, path, query,
 body (parsed), the status answered.
@@ -27,6 +33,7 @@ The test drives it through /_ctl/ (not recorded):
                           older resourceVersion is refused with 410 too
   POST /_ctl/fault        body: {"method", "path" (a prefix), "code", "count"}:
                           the next COUNT matching requests get CODE
+  GET  /_ctl/clear        no more injected faults
   POST /_ctl/lease        body: {"namespace", "name", "holder", "duration"}:
                           another replica takes or renews the lease
   GET  /_ctl/get?res=R&ns=NS&name=N   the stored object (404: none)
@@ -162,6 +169,43 @@ def check_configmap(o):
     return None
 
 
+QUALIFIED_RE = re.compile(r"^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?"
+                          r"[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$")
+MICRO_RE = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$")
+
+
+def check_event(ns, e):
+    """events.k8s.io/v1 validation (the parts a writer can get wrong)."""
+    if not isinstance(e, dict):
+        return "no object"
+    md = e.get("metadata") or {}
+    if not md.get("name"):
+        return "metadata.name: Required value"
+    if md.get("namespace", ns) != ns:
+        return "metadata.namespace: does not match the request"
+    if not MICRO_RE.match(e.get("eventTime") or ""):
+        return "eventTime: Required value (a MicroTime)"
+    rc = e.get("reportingController") or ""
+    if not QUALIFIED_RE.match(rc) or len(rc.split("/")[-1]) > 63:
+        return "reportingController: Invalid value: %r" % rc
+    for k in ("reportingInstance", "action", "reason"):
+        if not e.get(k) or len(e[k]) > 128:
+            return "%s: Required value, at most 128 characters" % k
+    if e.get("type") not in ("Normal", "Warning"):
+        return "type: Unsupported value: %r" % e.get("type")
+    if len((e.get("note") or "").encode()) > 1024:
+        return "note: Too long: must have at most 1024 bytes"
+    reg = e.get("regarding") or {}
+    if not reg.get("kind") or not reg.get("name"):
+        return "regarding: Required value"
+    if reg.get("namespace"):
+        if reg["namespace"] != ns:
+            return "regarding.namespace: does not match event.namespace"
+    elif ns not in ("", "default"):
+        return "namespace: Invalid value: %r: an event of a cluster-scoped object is in default" % ns
+    return None
+
+
 class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
 
@@ -243,6 +287,9 @@ class Handler(BaseHTTPRequestHandler):
         if what == "fault":
             S["faults"].append(json.loads(raw))
             return self.send_json(200, {"ok": what})
+        if what == "clear":
+            S["faults"] = []
+            return self.send_json(200, {"ok": what})
         if what == "lease":
             d = json.loads(raw)
             key = ("leases", d["namespace"], d["name"])
@@ -302,6 +349,12 @@ class Handler(BaseHTTPRequestHandler):
         m = re.match(r"^/api/v1/namespaces/([^/]+)/configmaps(?:/([^/]+))?$", path)
         if m:
             return self.crud("configmaps", m.group(1), m.group(2), method, body, "v1", "ConfigMap")
+        m = re.match(r"^/apis/events.k8s.io/v1/namespaces/([^/]+)/events$", path)
+        if m and method == "POST":
+            bad = check_event(m.group(1), body)
+            if bad:
+                return self.send_json(422, status(422, "Invalid", "Event is invalid: " + bad))
+            return self.crud("events", m.group(1), None, method, body, "events.k8s.io/v1", "Event")
         m = re.match(r"^/apis/coordination.k8s.io/v1/namespaces/([^/]+)/leases(?:/([^/]+))?$", path)
         if m:
             return self.crud("leases", m.group(1), m.group(2), method, body,

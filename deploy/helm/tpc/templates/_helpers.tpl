@@ -131,6 +131,16 @@ app.kubernetes.io/name: {{ printf "%s-controller" (include "tpc.name" . | trunc 
 app.kubernetes.io/instance: {{ .Release.Name }}
 {{- end }}
 
+{{- /* the controller's Service: not matched by the loader's selector */ -}}
+{{- define "tpc.controllerLabels" -}}
+helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" }}
+{{ include "tpc.controllerSelectorLabels" . }}
+app.kubernetes.io/version: {{ .Chart.AppVersion | quote }}
+app.kubernetes.io/managed-by: {{ .Release.Service }}
+app.kubernetes.io/part-of: tpc
+app.kubernetes.io/component: controller
+{{- end }}
+
 {{- define "tpc.objectsPrefix" -}}
 {{- default (printf "%s-objects" (include "tpc.fullname" . | trunc 50 | trimSuffix "-")) .Values.controller.configMapPrefix }}
 {{- end }}
