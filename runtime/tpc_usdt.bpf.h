@@ -27,4 +27,46 @@ static __always_inline u64 tpc_usdt__arg(struct pt_regs *ctx, int i)
 	return (u64)v;
 }
 
+/* Set: write value into argument i where the site keeps it in memory
+ * (libbpf's BPF_USDT_ARG_REG_DEREF, e.g. "-4@-20(%rbp)": a volatile local),
+ * as many bytes as the argument has (its bitshift says: 1, 2, 4 or 8;
+ * Tetragon always writes 4). A register or constant argument cannot be
+ * written: TPC_ACT_SET_FAILED, as is a refused write (bpf_probe_write_user
+ * needs a kernel without lockdown; the loader refuses the object there). */
+static __always_inline void tpc_usdt__set(struct pt_regs *ctx, int i, s64 value,
+					  struct tpc_ev_hdr *h)
+{
+	struct __bpf_usdt_spec *spec;
+	struct __bpf_usdt_arg_spec *as;
+	unsigned long base;
+	long err = -1;
+	int id = __bpf_usdt_spec_id(ctx);
+
+	spec = id < 0 ? NULL : bpf_map_lookup_elem(&__bpf_usdt_specs, &id);
+	if (spec && i < BPF_USDT_MAX_ARG_CNT && i < spec->arg_cnt) {
+		as = &spec->args[i]; /* i: a constant of the generated code */
+		if (as->arg_type == BPF_USDT_ARG_REG_DEREF &&
+		    !bpf_probe_read_kernel(&base, sizeof(base), (void *)ctx + as->reg_off)) {
+			void *dst = (void *)(base + as->val_off);
+
+			switch (as->arg_bitshift) {
+			case 56:
+				err = bpf_probe_write_user(dst, &value, 1);
+				break;
+			case 48:
+				err = bpf_probe_write_user(dst, &value, 2);
+				break;
+			case 32:
+				err = bpf_probe_write_user(dst, &value, 4);
+				break;
+			default:
+				err = bpf_probe_write_user(dst, &value, 8);
+				break;
+			}
+		}
+	}
+	if (h)
+		h->action |= err ? TPC_ACT_SET_FAILED : TPC_ACT_SET;
+}
+
 #endif

@@ -236,7 +236,15 @@ static void print_actions(const struct ir_object *o, const struct ir_action *a)
 		printf(" GetUrl %s (by tpc-loader, with --allow-url)", a->url);
 	if (a->fqdn)
 		printf(" DnsLookup %s (by tpc-loader, with --allow-dns)", a->fqdn);
+	if (a->set)
+		printf(" Set: write %lld into USDT argument %d when it is in memory "
+		       "(bpf_probe_write_user: the loader refuses the object under kernel lockdown)",
+		       (long long)a->set_value, a->set_index);
 	printf(a->post ? " post event" : " no event");
+	if (a->ima)
+		printf(" with the IMA hash of %s (bpf_ima_file_hash, Linux 5.18+ with BPF LSM and "
+		       "IMA, else the loader refuses the object)",
+		       a->ima == IMA_BPRM ? "bprm->file" : "the file");
 	printf("; stop (first match wins)\n");
 }
 
@@ -281,6 +289,9 @@ static void explain_ir(const struct ir_object *o)
 			       p->variants.v[k].target[0] ? "/" : "", p->variants.v[k].target,
 			       p->variants.v[k].name,
 			       p->variants.v[k].deny_capable ? "  can deny" : "");
+		if (p->sleepable)
+			printf("  sleepable (lsm.s/: imaHash): the hash may sleep; the rule hashes "
+			       "before it assembles its event\n");
 		if (p->args.n) {
 			printf("  arguments (read lazily, at most once per event):\n");
 			for (size_t k = 0; k < p->args.n; k++) {

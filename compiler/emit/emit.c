@@ -1032,7 +1032,20 @@ static void emit_rule(struct body *B, const struct ir_spec *sp, const struct ir_
 	bool block = act->block;
 
 	emit_rule_head(B, r);
+	if (act->ima)
+		/* before the event: the hash may sleep (runtime/tpc_ima.bpf.h) */
+		fprintf(out,
+			"\t\tstruct tpc_ev_ima ima;\n\n"
+			"\t\ttpc_ima__hash(&ima, %s);\n\t\ttpc_lazy__reset(s);\n",
+			act->ima == IMA_BPRM
+				? "((struct linux_binprm *)tpc_ctx__arg(ctx, 0))->file"
+				: "(struct file *)tpc_ctx__arg(ctx, 0)");
 	emit_event(B, sp, r);
+	if (act->ima)
+		fputs("\t\to = tpc_ev__put_ima(s, o, &ima);\n", out);
+	if (act->set)
+		fprintf(out, "\t\ttpc_usdt__set((struct pt_regs *)ctx, %d, %lldll, h);\n",
+			act->set_index, (long long)act->set_value);
 	if (block) {
 		fputs("\t\tif ", out);
 		emit_deny_cond(out, B->p);
@@ -1328,7 +1341,9 @@ static int emit_entry(struct body *B, const struct ir_variant *v, size_t i)
 	 * with the target from the metadata */
 	if (!v->target[0] || v->at == AT_USDT)
 		sec = strdup(ir_attach__sec(v->at));
-	else if (asprintf(&sec, "%s/%s", ir_attach__sec(v->at), v->target) < 0)
+	else if (asprintf(&sec, "%s%s/%s", ir_attach__sec(v->at),
+			  /* imaHash: bpf_ima_file_hash() only in sleepable programs */
+			  p->sleepable && v->at == AT_LSM ? ".s" : "", v->target) < 0)
 		sec = NULL;
 	if (!sec)
 		return -ENOMEM;
@@ -1883,6 +1898,8 @@ rate_done:
 		fputs("#include \"tpc_iov.bpf.h\"\n", out);
 	if (o->needs_usdt)
 		fputs("#include \"tpc_usdt.bpf.h\"\n", out);
+	if (o->needs_ima)
+		fputs("#include \"tpc_ima.bpf.h\"\n", out);
 	if (o->enf_hooks.n)
 		fputs("#include \"tpc_enforce.bpf.h\"\n", out);
 	if (o->needs_socktrack)

@@ -352,6 +352,11 @@ char *meta__json(const struct ir_object *o, const struct meta_opts *opts)
 		json_array_append_new(features, json_string("fentry"));
 	if (cgroup)
 		json_array_append_new(features, json_string("cgroup"));
+	/* the loader refuses the object where these are missing */
+	if (o->needs_ima)
+		json_array_append_new(features, json_string("ima_file_hash"));
+	if (o->needs_write_user)
+		json_array_append_new(features, json_string("probe_write_user"));
 	root = json_pack("{s:i, s:i, s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "tpc_meta_version",
 			 TPC_META_VERSION, "abi_version", TPC_ABI_VERSION, "tpc_version",
 			 TPC_VERSION, "sources", sources, "policies", pols, "hooks", hooks, "rules",

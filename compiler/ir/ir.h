@@ -214,6 +214,13 @@ struct ir_action {
 	size_t nsockops;
 	const char *url;  /* GetUrl: performed by tpc-loader (metadata "url") */
 	const char *fqdn; /* DnsLookup: likewise ("fqdn") */
+	/* Post with imaHash: the event carries the IMA hash of the hook's file
+	 * (runtime/tpc_ima.bpf.h); its prog is sleepable */
+	enum ir_ima { IMA_NONE, IMA_FILE, IMA_BPRM } ima;
+	/* Set (USDT): write set_value into argument set_index's memory */
+	bool set;
+	int set_index;
+	int64_t set_value;
 	const char *names[8]; /* action names for metadata */
 	size_t nnames;
 };
@@ -288,6 +295,7 @@ struct ir_prog {
 	 * no variant attaches on the node (docs/object-format.md) */
 	bool optional;
 	enum net_proto net; /* HOOK_NET: the protocol; the body takes a tpc_net_ctx */
+	bool sleepable;	    /* an imaHash rule: SEC("lsm.s/HOOK") */
 };
 
 /* A matchBinaries set, evaluated once per process image. */
@@ -365,6 +373,8 @@ struct ir_object {
 	bool needs_capchg; /* matchCapabilityChanges: tpc_capchg.bpf.h and its exec program */
 	bool needs_socktrack; /* TrackSock/UntrackSock: tpc_socktrack.bpf.h, owners in events */
 	bool needs_usdt;   /* a usdts hook: tpc_usdt.bpf.h (libbpf's usdt.bpf.h) */
+	bool needs_ima;	   /* an imaHash rule: tpc_ima.bpf.h, feature "ima_file_hash" */
+	bool needs_write_user; /* a Set rule: feature "probe_write_user" */
 	VEC(struct ir_enf_hook) enf_hooks; /* deny requests: one LSM program each */
 	VEC(const char *) enf_exits;	   /* syscalls whose sys_exit clears a request */
 	/* What a target kernel lacks, from its BTF's enum bpf_func_id (5.10:

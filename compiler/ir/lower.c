@@ -1028,6 +1028,10 @@ static void lower_actions(struct lower *L, const struct ast_hook *h, const struc
 		case ACT_POST:
 			act->kstack |= x->kernel_stack_trace.present && x->kernel_stack_trace.v;
 			act->ustack |= x->user_stack_trace.present && x->user_stack_trace.v;
+			/* sema: only lsmhooks of the sleepable set; the file is
+			 * the first argument, or linux_binprm's */
+			if (x->ima_hash.present && x->ima_hash.v)
+				act->ima = !strncmp(h->call.s, "bprm_", 5) ? IMA_BPRM : IMA_FILE;
 			if (x->rate_limit.present) {
 				const char *why;
 
@@ -1083,6 +1087,13 @@ static void lower_actions(struct lower *L, const struct ast_hook *h, const struc
 			*enforce = true;
 			break;
 		case ACT_CLEANUP_ENFORCER:
+			break;
+		case ACT_SET:
+			/* sema: USDT hooks, argIndex of a declared argument */
+			act->set = true;
+			act->set_index = (int)x->arg_index.v;
+			act->set_value = x->arg_value.v;
+			*enforce = true;
 			break;
 		case ACT_TRACKSOCK:
 		case ACT_UNTRACKSOCK:
@@ -1752,6 +1763,10 @@ static void lower_hook(struct lower *L, const struct ast_hook *h, bool *enforce)
 		r.pred = lower_selector(L, p, h, slots, sel);
 		lower_actions(L, h, sel, slots, &r.act, enforce);
 		r.act.cap_update = L->rule_capchg;
+		if (r.act.ima) {
+			p->sleepable = true;
+			L->o->needs_ima = true;
+		}
 		VEC_PUSH(L->a, spec.rules, r);
 	}
 	for (size_t i = 0; track_ret && i < spec.rules.n; i++)
@@ -1841,6 +1856,7 @@ static void strip_enforcement(struct ir_object *o, int policy)
 				act->kill = false;
 				act->signal = 0;
 				act->deny = 0;
+				act->set = false;
 			}
 		}
 	}
@@ -1890,9 +1906,13 @@ int ir__lower(struct arena *a, struct diag_sink *d, const struct ast_bundle *b,
 		struct ir_prog *p = out->progs.v[i];
 
 		for (size_t s = 0; s < p->specs.n; s++)
-			for (size_t r = 0; r < p->specs.v[s].rules.n; r++)
+			for (size_t r = 0; r < p->specs.v[s].rules.n; r++) {
 				if (ir_pred__uses_binary(p->specs.v[s].rules.v[r].pred))
 					p->needs_binary = true;
+				/* after monitor mode dropped the enforcing ones */
+				if (p->specs.v[s].rules.v[r].act.set)
+					out->needs_write_user = true;
+			}
 		if (p->needs_binary)
 			out->needs_proc = true;
 	}

@@ -1010,6 +1010,80 @@ static void check_stack_traces(struct sema *s, const struct ast_hook *h,
 	}
 }
 
+/* imaHash (Post): the LSM hooks where a sleepable program may call
+ * bpf_ima_file_hash() on a file the hook has (the kernel's sleepable set;
+ * Tetragon's list). bprm_* hash bprm->file, the others their first
+ * argument. */
+static const char *const ima_hooks[] = {
+	"bprm_check_security", "bprm_committed_creds", "bprm_committing_creds",
+	"bprm_creds_for_exec", "bprm_creds_from_file", "file_ioctl",
+	"file_lock", "file_open", "file_post_open", "file_receive",
+	"mmap_file", NULL,
+};
+
+static bool check_ima_hash(struct sema *s, struct hook_ctx *hc, struct ast_action *act)
+{
+	struct ast_hook *h = hc->h;
+	struct btf_info *bi;
+	size_t i;
+
+	if (act->action != ACT_POST) {
+		diag__error(s->d, act->ima_hash.span, "action-arg",
+			    "'imaHash' applies only to the Post action");
+		return false;
+	}
+	if (h->kind != HOOK_LSM) {
+		diag__error(s->d, act->ima_hash.span, "ima-hook",
+			    "'imaHash' needs an lsmhooks entry (the hash is taken by a sleepable "
+			    "BPF LSM program); %s is not one",
+			    hc->what);
+		return false;
+	}
+	for (i = 0; ima_hooks[i] && strcmp(ima_hooks[i], h->call.s); i++)
+		;
+	if (!ima_hooks[i]) {
+		diag__error(s->d, act->ima_hash.span, "ima-hook",
+			    "'imaHash' is not available on LSM hook '%s': the kernel lets a "
+			    "program hash a file only in the sleepable hooks that have one "
+			    "(bprm_check_security, bprm_committed_creds, bprm_committing_creds, "
+			    "bprm_creds_for_exec, bprm_creds_from_file, file_ioctl, file_lock, "
+			    "file_open, file_post_open, file_receive, mmap_file)",
+			    diag_quote(h->call.s, strlen(h->call.s)));
+		return false;
+	}
+	bi = sema_btf(s, act->ima_hash.span);
+	if (bi && !btf_info__has_enum_value(bi, "bpf_func_id", "BPF_FUNC_ima_file_hash")) {
+		diag__error(s->d, act->ima_hash.span, "kernel-feature",
+			    "'imaHash' needs the bpf_ima_file_hash() helper (Linux 5.18+), which "
+			    "the target kernel does not have%s",
+			    btf_info__where(bi));
+		return false;
+	}
+	return true;
+}
+
+/* Set (Tetragon: USDT only): write argValue into argument argIndex. */
+static void check_set(struct sema *s, struct hook_ctx *hc, struct ast_action *act)
+{
+	if (hc->h->kind != HOOK_USDT) {
+		diag__error(s->d, act->name.span, "set-hook",
+			    "'Set' writes a USDT argument in the traced process's memory: only "
+			    "usdts hooks have it; %s is not one",
+			    hc->what);
+		return;
+	}
+	if (!act->arg_index.present)
+		diag__error(s->d, act->name.span, "action-arg",
+			    "Set needs 'argIndex' (the USDT argument to write, 0-11)");
+	else if (act->arg_index.v < 0 || act->arg_index.v > 11)
+		diag__error(s->d, act->arg_index.span, "bad-value",
+			    "argIndex %lld is not a USDT argument: a probe has at most 12 (0-11)",
+			    (long long)act->arg_index.v);
+	if (!act->arg_value.present)
+		diag__error(s->d, act->name.span, "action-arg",
+			    "Set needs 'argValue' (the value to write)");
+}
+
 static void check_action(struct sema *s, struct hook_ctx *hc, struct ast_action *act)
 {
 	struct ast_hook *h = hc->h;
@@ -1028,7 +1102,10 @@ static void check_action(struct sema *s, struct hook_ctx *hc, struct ast_action 
 		diag__warning(s->d, act->rate_limit_scope.span, "action-arg",
 			      "'rateLimitScope' is ignored without 'rateLimit'");
 	check_stack_traces(s, h, act);
-	if (act->ima_hash.present && act->ima_hash.v)
+	/* The hash's sleepable program is generated, but the verifier of 6.1
+	 * and 6.12 refuses it (R1 unbounded memory access): refused here, after
+	 * the use is checked, until it loads (docs/policy-reference.md) */
+	if (act->ima_hash.present && act->ima_hash.v && check_ima_hash(s, hc, act))
 		sema_unsupported(s, act->ima_hash.span, "imaHash", support__field("imaHash"));
 	if (act->arg_error.present && act->action != ACT_OVERRIDE &&
 	    act->action != ACT_NOTIFY_ENFORCER)
@@ -1121,6 +1198,9 @@ static void check_action(struct sema *s, struct hook_ctx *hc, struct ast_action 
 				    a ? "not of type 'sock'" : "not declared");
 		break;
 	}
+	case ACT_SET:
+		check_set(s, hc, act);
+		break;
 	case ACT_CLEANUP_ENFORCER:
 		diag__note(s->d, act->name.span,
 			   "CleanupEnforcerNotification does nothing in tpc: NotifyEnforcer acts in "

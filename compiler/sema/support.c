@@ -21,10 +21,6 @@ const char *support__net_proto(enum net_proto p)
 const char *support__action(enum action a)
 {
 	switch (a) {
-	case ACT_SET:
-		return "writing a USDT argument's memory (bpf_probe_write_user) is not implemented; "
-		       "lockdown refuses that helper where it is on (this host), the Debian VMs "
-		       "allow it";
 	case ACT_FOLLOWFD:
 	case ACT_UNFOLLOWFD:
 	case ACT_COPYFD:
@@ -66,7 +62,7 @@ static const struct {
 	  "spec.podSelector/containerSelector (one policy per workload set)" },
 	{ "returnCopy", "gathering iovec segments at function return is not implemented "
 			"(returnCopy on char_buf is)" },
-	{ "imaHash", "IMA hashes are not collected by tpc yet" },
+	{ "imaHash", "the sleepable BPF LSM program that takes the hash does not pass the verifier yet" },
 	{ "btfTypeModule", "BTF casts are not compiled yet" },
 	{ "hostSelector",
 	  "selecting host (non-pod) processes is not implemented; a policy without "

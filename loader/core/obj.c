@@ -98,6 +98,41 @@ struct ldr_meta *ldr_obj__read_meta(const char *path, char *err, size_t errlen)
 	return m;
 }
 
+/* --- required features -------------------------------------------------- */
+
+/* Features an object cannot do without and that no variant replaces: the
+ * metadata lists them ("features"); a kernel without one refuses the whole
+ * object, naming the feature and the probe's reason, before anything loads
+ * (the verifier would only say "unknown func" or "cannot use helper"). */
+static const struct {
+	const char *feat, *what;
+} required[] = {
+	{ "ima_file_hash", "imaHash needs bpf_ima_file_hash() in a sleepable BPF LSM program "
+			   "(Linux 5.18+ with BPF LSM and IMA)" },
+	{ "probe_write_user", "Set writes the traced process's memory with "
+			      "bpf_probe_write_user(), which kernel lockdown (integrity or "
+			      "confidentiality) refuses" },
+};
+
+static int check_required(const struct ldr_meta *m, const struct ldr_features *feat, char *err,
+			  size_t errlen)
+{
+	for (size_t i = 0; i < m->nfeatures; i++)
+		for (size_t k = 0; k < sizeof(required) / sizeof(required[0]); k++) {
+			if (strcmp(m->features[i], required[k].feat) ||
+			    ldr_features__has(feat, required[k].feat))
+				continue;
+			for (int j = 0; j < LDR_FEAT__COUNT; j++)
+				if (!strcmp(ldr_feat_names[j], required[k].feat))
+					snprintf(err, errlen,
+						 "this kernel lacks feature '%s': %s; probe: %s",
+						 required[k].feat, required[k].what,
+						 feat->detail[j]);
+			return -ENOTSUP;
+		}
+	return 0;
+}
+
 /* --- variant choice --------------------------------------------------------- */
 
 /* Pick, per group, the lowest-prio program whose hook kind this kernel
@@ -660,6 +695,8 @@ struct ldr_obj *ldr_obj__open(const char *path, const struct ldr_attach_env *env
 			 env->nnode_labels);
 		goto fail;
 	}
+	if (check_required(o->meta, env->feat, err, errlen))
+		goto fail;
 	chosen = calloc(o->meta->nprograms + 1, sizeof(*chosen));
 	excluded = calloc(o->meta->nprograms + 1, sizeof(*excluded));
 	o->links = calloc(o->meta->nprograms + 1, sizeof(*o->links));

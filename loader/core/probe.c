@@ -41,6 +41,7 @@ const char *const ldr_feat_names[LDR_FEAT__COUNT] = {
 	[LDR_FEAT_BPF_LOOP] = "bpf_loop",
 	[LDR_FEAT_OVERRIDE_RETURN] = "override_return",
 	[LDR_FEAT_PROBE_WRITE_USER] = "probe_write_user",
+	[LDR_FEAT_IMA_FILE_HASH] = "ima_file_hash",
 };
 
 static void set(struct ldr_features *f, enum ldr_feat k, bool ok, const char *fmt, ...)
@@ -291,6 +292,71 @@ static int load_call(enum bpf_prog_type type, enum bpf_func_id id)
 	return 0;
 }
 
+/* Why bpf_probe_write_user is refused: lockdown (security/lockdown) turns
+ * the helper off from its "integrity" level on, and says so in securityfs
+ * ("none [integrity] confidentiality"). */
+static const char *lockdown_state(void)
+{
+	static char buf[96];
+	char line[128] = "", *a, *b;
+	FILE *fp = fopen("/sys/kernel/security/lockdown", "r");
+
+	if (!fp)
+		return "kernel lockdown? (no /sys/kernel/security/lockdown to tell)";
+	if (!fgets(line, sizeof(line), fp))
+		line[0] = 0;
+	fclose(fp);
+	a = strchr(line, '[');
+	b = a ? strchr(a, ']') : NULL;
+	if (!a || !b)
+		return "kernel lockdown? (its state is unreadable)";
+	*b = 0;
+	snprintf(buf, sizeof(buf), "kernel lockdown is '%s'%s", a + 1,
+		 strcmp(a + 1, "none") ? "" : " (so something else refuses it)");
+	return buf;
+}
+
+/* imaHash: a sleepable LSM program on file_open calling
+ * bpf_ima_file_hash(file, fp-64, 64) must load (BPF LSM, the helper:
+ * 5.18+), and the kernel must have IMA: without CONFIG_IMA the helper
+ * exists but every call fails (its ima_file_hash() is an inline stub, so
+ * the function is not in the kernel's BTF). */
+static void probe_ima(struct ldr_features *f)
+{
+	struct bpf_insn insns[] = {
+		INSN(BPF_LDX | BPF_MEM | BPF_DW, BPF_REG_1, BPF_REG_1, 0, 0), /* file = ctx[0] */
+		INSN(BPF_ALU64 | BPF_MOV | BPF_X, BPF_REG_2, BPF_REG_10, 0, 0),
+		INSN(BPF_ALU64 | BPF_ADD | BPF_K, BPF_REG_2, 0, 0, -64),
+		INSN(BPF_ALU64 | BPF_MOV | BPF_K, BPF_REG_3, 0, 0, 64),
+		INSN(BPF_JMP | BPF_CALL, 0, 0, 0, BPF_FUNC_ima_file_hash),
+		INSN(BPF_ALU64 | BPF_MOV | BPF_K, BPF_REG_0, 0, 0, 0),
+		INSN(BPF_JMP | BPF_EXIT, 0, 0, 0, 0),
+	};
+	int id = btf_id_of("bpf_lsm_file_open", BTF_KIND_FUNC), fd;
+	LIBBPF_OPTS(bpf_prog_load_opts, opts, .expected_attach_type = BPF_LSM_MAC,
+		    .attach_btf_id = id, .prog_flags = BPF_F_SLEEPABLE);
+
+	if (!f->has[LDR_FEAT_LSM]) {
+		set(f, LDR_FEAT_IMA_FILE_HASH, false, "needs BPF LSM, which this kernel lacks");
+		return;
+	}
+	fd = bpf_prog_load(BPF_PROG_TYPE_LSM, "tpc_probe", "GPL", insns, 7, &opts);
+	if (fd < 0) {
+		set(f, LDR_FEAT_IMA_FILE_HASH, false,
+		    "sleepable LSM program calling bpf_ima_file_hash (5.18+) refused: %s",
+		    strerror(errno));
+		return;
+	}
+	close(fd);
+	if (btf_id_of("ima_file_hash", BTF_KIND_FUNC) < 0)
+		set(f, LDR_FEAT_IMA_FILE_HASH, false,
+		    "the helper loads but the kernel has no IMA (CONFIG_IMA; no ima_file_hash "
+		    "in BTF)");
+	else
+		set(f, LDR_FEAT_IMA_FILE_HASH, true,
+		    "sleepable LSM program calling bpf_ima_file_hash loads; IMA built in");
+}
+
 void ldr_features__probe(struct ldr_features *f)
 {
 	libbpf_print_fn_t old = libbpf_set_print(NULL);
@@ -323,8 +389,12 @@ void ldr_features__probe(struct ldr_features *f)
 		set(f, LDR_FEAT_OVERRIDE_RETURN, true,
 		    "verifier accepts it (attach also needs an error-injectable function)");
 	r = load_call(BPF_PROG_TYPE_TRACEPOINT, BPF_FUNC_probe_write_user);
-	set(f, LDR_FEAT_PROBE_WRITE_USER, r == 0, "%s",
-	    r == 0 ? "a program calling it loads" : "load refused (lockdown?)");
+	if (r == 0)
+		set(f, LDR_FEAT_PROBE_WRITE_USER, true, "a program calling it loads");
+	else
+		set(f, LDR_FEAT_PROBE_WRITE_USER, false, "load refused (%s): %s", strerror(-r),
+		    lockdown_state());
+	probe_ima(f);
 	f->probed = true;
 	btf__free(probe_btf);
 	probe_btf = NULL;

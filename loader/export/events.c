@@ -24,10 +24,11 @@ const char *const ldr_action_names[LDR_A__COUNT] = {
 	[LDR_A_SIGNAL] = "KPROBE_ACTION_SIGNAL",     [LDR_A_OVERRIDE] = "KPROBE_ACTION_OVERRIDE",
 	[LDR_A_NOPOST] = "KPROBE_ACTION_NOPOST",
 	[LDR_A_NOTIFY_ENFORCER] = "KPROBE_ACTION_NOTIFYENFORCER",
+	[LDR_A_SET] = "KPROBE_ACTION_SET",
 };
 
 static const char *const short_action[LDR_A__COUNT] = { "POST", "SIGKILL", "SIGNAL", "OVERRIDE",
-							"NOPOST", "NOTIFYENFORCER" };
+							"NOPOST", "NOTIFYENFORCER", "SET" };
 
 static const char *const signames[32] = {
 	[1] = "SIGHUP",	  [2] = "SIGINT",    [3] = "SIGQUIT", [4] = "SIGILL",	 [5] = "SIGTRAP",
@@ -578,6 +579,8 @@ enum ldr_action ldr_action__of(uint32_t bits, const struct ldr_meta_rule *r)
 		return LDR_A_OVERRIDE;
 	if (bits & TPC_ACT_SIGNAL)
 		return LDR_A_SIGNAL;
+	if (bits & TPC_ACT_SET) /* the argument was written */
+		return LDR_A_SET;
 	if (bits & TPC_ACT_NOPOST)
 		return LDR_A_NOPOST;
 	if (bits & TPC_ACT_POST || !r)
@@ -1048,6 +1051,37 @@ static void put_stacks(struct ldr_events *ev, struct jbuf *b, const struct rec_s
 		put_stack(ev, b, ",\"user_stack_trace\":", rs->uf, rs->st.user, true);
 }
 
+/* Tetragon's ProcessLsm.ima_hash: "ALGO:HEX" for the kernel's enum
+ * hash_algo as bpf_ima_file_hash() returned it (names and digest sizes of
+ * crypto/hash_info.c); nothing when the kernel could not hash the file
+ * (a negative errno) or for an algorithm without a name here. */
+static void put_ima(struct jbuf *b, const char *at)
+{
+	static const struct {
+		int algo;
+		const char *name;
+		size_t len;
+	} algos[] = {
+		{ 1, "md5", 16 },     { 2, "sha1", 20 },    { 4, "sha256", 32 },
+		{ 5, "sha384", 48 },  { 6, "sha512", 64 },  { 7, "sha224", 28 },
+		{ 13, "wp512", 64 },  { 17, "sm3", 32 },
+	};
+	char out[8 + 2 * TPC_IMA_DIGEST_MAX + 1];
+	struct tpc_ev_ima ima, *im = &ima;
+	size_t i, n;
+
+	memcpy(&ima, at, sizeof(ima));
+	for (i = 0; i < sizeof(algos) / sizeof(algos[0]) && algos[i].algo != im->algo; i++)
+		;
+	if (i == sizeof(algos) / sizeof(algos[0]))
+		return;
+	n = (size_t)snprintf(out, sizeof(out), "%s:", algos[i].name);
+	for (size_t k = 0; k < algos[i].len; k++)
+		n += (size_t)snprintf(out + n, sizeof(out) - n, "%02x", im->digest[k]);
+	jbuf__cstr(b, ",\"ima_hash\":");
+	jbuf__str(b, out, n);
+}
+
 static int render_hook_json(struct ldr_events *ev, struct jbuf *b, const struct ldr_meta_hook *hk,
 			    const struct ldr_meta_policy *pol, enum ldr_action act,
 			    const struct ldr_proc *p, const struct tpc_ev_hdr *h, const char *end,
@@ -1144,6 +1178,8 @@ static int render_hook_json(struct ldr_events *ev, struct jbuf *b, const struct 
 		}
 	}
 	put_stacks(ev, b, rs, h);
+	if (h->action & TPC_ACT_IMA)
+		put_ima(b, end); /* ldr_events__hook: the args end where it begins */
 	put_hook_tail(ev, b, hk, pol, act, h);
 	return 0;
 }
@@ -1373,6 +1409,12 @@ int ldr_events__hook(struct ldr_events *ev, const struct ldr_meta *m, struct ldr
 	end = (const char *)data + h->size;
 	if (split_stacks(r, (const char *)(h + 1), &end, &rs))
 		goto bad;
+	if (h->action & TPC_ACT_IMA) {
+		/* the record's tail (runtime/tpc_ima.bpf.h), after the args */
+		if (end - (const char *)(h + 1) < (long)sizeof(struct tpc_ev_ima))
+			goto bad;
+		end -= sizeof(struct tpc_ev_ima);
+	}
 	np = passes(ev, ps);
 	for (int i = 0; i < np; i++) {
 		int err;

@@ -28,7 +28,7 @@ enum ldr_fmt { LDR_FMT_JSON, LDR_FMT_COMPACT, LDR_FMT_NONE };
 
 /* Action codes used for metrics and filters (index into ldr_action_names). */
 enum ldr_action { LDR_A_POST, LDR_A_SIGKILL, LDR_A_SIGNAL, LDR_A_OVERRIDE, LDR_A_NOPOST,
-		  LDR_A_NOTIFY_ENFORCER, LDR_A__COUNT };
+		  LDR_A_NOTIFY_ENFORCER, LDR_A_SET, LDR_A__COUNT };
 extern const char *const ldr_action_names[LDR_A__COUNT]; /* "KPROBE_ACTION_POST", ... */
 
 struct ldr_filter {

@@ -95,6 +95,25 @@ enum tpc_act_bits {
 	TPC_ACT_SIGNAL = 1u << 2,
 	TPC_ACT_OVERRIDE = 1u << 3, /* deny: LSM/cgroup returned an error */
 	TPC_ACT_NOPOST = 1u << 4,
+	/* Post with imaHash: the record's last sizeof(struct tpc_ev_ima)
+	 * bytes are the file's IMA hash (after the posted arguments) */
+	TPC_ACT_IMA = 1u << 5,
+	/* Set: the USDT argument's memory was written (bpf_probe_write_user) */
+	TPC_ACT_SET = 1u << 6,
+	/* Set was asked for but could not write: the argument is not in
+	 * memory (a register or a constant), or the write failed */
+	TPC_ACT_SET_FAILED = 1u << 7,
+};
+
+/* The IMA hash of an LSM hook's file (TPC_ACT_IMA): algo is the kernel's
+ * enum hash_algo (4 = sha256) as bpf_ima_file_hash() returned it, or a
+ * negative errno when the kernel could not hash the file; digest holds
+ * the first min(digest size, 64) bytes. */
+#define TPC_IMA_DIGEST_MAX 64
+struct tpc_ev_ima {
+	__s32 algo;
+	__u32 pad;
+	__u8 digest[TPC_IMA_DIGEST_MAX];
 };
 
 enum tpc_stat {
@@ -324,6 +343,7 @@ struct tpc_ev_sock {
 _Static_assert(sizeof(struct tpc_ev_hdr) == 64, "tpc_ev_hdr layout");
 _Static_assert(sizeof(struct tpc_ev_str) == 8, "tpc_ev_str layout");
 _Static_assert(sizeof(struct tpc_ev_path) == 8, "tpc_ev_path layout");
+_Static_assert(sizeof(struct tpc_ev_ima) == 72, "tpc_ev_ima layout");
 _Static_assert(sizeof(struct tpc_ev_sockaddr) == 24, "tpc_ev_sockaddr layout");
 _Static_assert(sizeof(struct tpc_ev_exec) == 96, "tpc_ev_exec layout");
 _Static_assert(sizeof(struct tpc_ev_exit) == 72, "tpc_ev_exit layout");

@@ -124,6 +124,30 @@ P
 	else
 		fail usdt-load "$(tail -3 "$E2E_TMP/usdt.log")"
 	fi
+	# Set on the same probe: where the kernel refuses bpf_probe_write_user
+	# (lockdown: this project's host), the loader refuses the object by
+	# the feature's name; the write itself is tested in the VM tier
+	sed -e 's/e2e-usdt-hit/e2e-usdt-set/' -e '/matchArgs:/,$d' "$E2E_TMP/usdt.yaml" >"$E2E_TMP/set.yaml"
+	cat >>"$E2E_TMP/set.yaml" <<'Y'
+    - matchActions:
+      - action: Set
+        argIndex: 0
+        argValue: 7
+Y
+	if "$LOADER" probe | grep -q '^  probe_write_user  yes'; then
+		skip usdt-set-refused "this kernel allows bpf_probe_write_user (no lockdown): nothing to refuse"
+	elif ! "$TPC" build -o "$E2E_TMP/set.bpf.o" "$E2E_TMP/set.yaml" 2>"$E2E_TMP/set.blog"; then
+		fail usdt-set-build "$(cat "$E2E_TMP/set.blog")"
+	else
+		start_loader set "$E2E_TMP/set.bpf.o"
+		stop_loader
+		if grep -q "refused: this kernel lacks feature 'probe_write_user': .*lockdown" "$E2E_TMP/set.log" &&
+			! grep -q "loaded '" "$E2E_TMP/set.log"; then
+			pass usdt-set-refused
+		else
+			fail usdt-set-refused "$(grep -m1 -E 'refused|loaded' "$E2E_TMP/set.log")"
+		fi
+	fi
 fi
 
 # --- loader sensor: process_loader for executable file mappings ---------

@@ -58,6 +58,10 @@ cc -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -O2 -static -o "$P/bin/act" test
 cc -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -O2 -static -o "$P/rootfs/usr/bin/tpcvm-kobj" \
 	tests/vm/kobj.c || exit 1
 cp "$P/rootfs/usr/bin/tpcvm-kobj" "$P/rootfs/usr/bin/tpcvm-kobj-other"
+# the Set workload (a USDT probe with memory arguments) and its look-alike
+cc -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -O2 -static -o "$P/rootfs/usr/bin/tpcvm-usdt" \
+	tests/vm/usdtset.c || exit 1
+cp "$P/rootfs/usr/bin/tpcvm-usdt" "$P/rootfs/usr/bin/tpcvm-usdt-other"
 cp "$B/tpc-loader-static" "$P/bin/tpc-loader"
 cp "$B/tests/objload-static" "$P/bin/objload"
 strip "$P/bin/"* 2>/dev/null
@@ -99,6 +103,10 @@ build_objs() {
 	done
 }
 build_objs "$P"
+# Objects built for the host, kept where a payload built for another kernel
+# (5.10) still finds them: its loader must refuse them by feature name.
+mkdir -p "$P/rootfs/usr/share/tpcvm"
+cp "$P/obj/lsm-ima-hash.bpf.o" "$P/rootfs/usr/share/tpcvm/" 2>/dev/null
 # Per-kernel objects and modules (tests/vm/policies-per-kernel): policies on
 # functions the build host's kernel lacks (module loading) are built with
 # --kernel K into obj/KVER/, next to a real module of that kernel (dummy.ko
