@@ -109,7 +109,7 @@ struct {
  * them past the 1M-instruction budget (difftest seed 53). Map memory is not
  * tracked: a value read back is "some number", and the branches' states
  * merge. (The same per-CPU caveat as the buffers: one prog at a time.) */
-#define TPC_LZ_MAX 64
+#define TPC_LZ_MAX 68
 struct tpc_lazy {
 	u64 v[TPC_LZ_MAX];
 	s32 o[TPC_LZ_MAX];
@@ -119,6 +119,8 @@ struct tpc_lazy {
 #define TPC_LZ_PBITS 1
 #define TPC_LZ_FBITS 2
 #define TPC_LZ_SLOT(sl) (3 + (sl))
+/* the length of buffer k's head (tpc_str__read_head_user): slots stop at 63 */
+#define TPC_LZ_HEAD(k) (64 + (k))
 /* the value of lazy slot i, computing expr the first time */
 #define TPC_LAZY(i, expr) (s->lz.ok[i] ? s->lz.v[i] : (s->lz.ok[i] = 1, s->lz.v[i] = (u64)(expr)))
 /* a string slot's length (-1: absent or unreadable) */

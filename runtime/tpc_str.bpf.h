@@ -32,6 +32,47 @@ TPC_INLINE int tpc_str__read_user(char *buf, const void *uptr)
 	return (int)n - 1;
 }
 
+/* The head of a user string: its first TPC_STR_HEAD - 1 bytes, into a
+ * buffer on the program's stack. Why the stack: measured, a user copy
+ * into map memory costs ~50 ns more per call than one into the stack on
+ * the bench VM (probably the kernel's check of the destination,
+ * CONFIG_HARDENED_USERCOPY, which is on here; inferred, not proven) (6.18:
+ * bpf_probe_read_user_str of 24 or 256 bytes into the stack 203-205 ns
+ * per sys_enter_openat event, into a per-CPU map value 250-254 ns, into
+ * an array map value 270 ns; the copy's length does not show). Generated
+ * code tests Prefix and Equal literals that fit on the head and reads the
+ * whole string only when a later test or the event needs it. Returns the
+ * length, TPC_STR_HEAD - 1 meaning "at least that long" (cut), or -1 on a
+ * fault; a fault inside the head means the whole read faults too (both
+ * stop at the same first unreadable byte before the NUL). */
+#define TPC_STR_HEAD 64
+TPC_INLINE int tpc_str__read_head_user(char *h, const void *uptr)
+{
+	long n = bpf_probe_read_user_str(h, TPC_STR_HEAD, uptr);
+
+	if (n <= 0) {
+		if (n < 0)
+			tpc_stat__inc(TPC_STAT_READ_ERR);
+		h[0] = '\0';
+		return n < 0 ? -1 : 0;
+	}
+	return (int)n - 1;
+}
+
+/* The whole string from a head that holds it (hl < TPC_STR_HEAD - 1, or
+ * -1: the fault the head read met), as tpc_str__read_user would have left
+ * buf: inline word copies, no helper call. */
+TPC_INLINE int tpc_str__from_head(char *buf, const char *h, int hl)
+{
+	for (int i = 0; i < TPC_STR_HEAD; i += 8)
+		*(u64 *)(buf + i) = *(const u64 *)(h + i);
+	if (hl < 0) {
+		buf[0] = '\0';
+		return -1;
+	}
+	return hl;
+}
+
 TPC_INLINE int tpc_str__read_kernel(char *buf, const void *kptr)
 {
 	long n = bpf_probe_read_kernel_str(buf, TPC_STR_MAX, kptr);

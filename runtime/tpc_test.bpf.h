@@ -8,6 +8,7 @@
 #define TPC_TEST_BPF_H
 
 #include "tpc_core.bpf.h"
+#include "tpc_str.bpf.h"
 #include "tpc_test_abi.h"
 
 struct {
@@ -58,6 +59,19 @@ TPC_INLINE int tpc_test__str(char *buf, int slot)
 	 * the verifier, and the barrier keeps clang from dropping it */
 	barrier_var(len);
 	return len & (TPC_STR_MAX - 1);
+}
+
+/* The head of a string argument (tpc_str__read_head_user's contract) */
+TPC_INLINE int tpc_test__head(char *h, int slot)
+{
+	struct tpc_test_arg *a = tpc_test__arg(slot);
+	int len = a->len;
+
+	bpf_probe_read_kernel(h, TPC_STR_HEAD, a->s);
+	h[TPC_STR_HEAD - 1] = '\0';
+	if (len < 0)
+		return -1;
+	return len < TPC_STR_HEAD - 1 ? len : TPC_STR_HEAD - 1;
 }
 
 TPC_INLINE void tpc_test__sa(struct tpc_ev_sockaddr *out, int slot)

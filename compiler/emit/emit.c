@@ -86,6 +86,7 @@ struct body {
 	const struct ir_prog *p;
 	const struct srcmap *m;
 	int bufs[64]; /* slot -> abuf index, -1 for ints */
+	bool head[64]; /* slot's Prefix/Equal literals are tested on its head (H<slot>) */
 	bool testrun; /* emit_opts.testrun */
 	int err; /* the first template that could not be filled */
 };
@@ -254,14 +255,28 @@ static void emit_str_leaf(struct body *B, const struct ir_pred *p)
 			fputs(" || ", out);
 		switch (p->test) {
 		case T_STR_EQ:
-			fprintf(out, "(L%d() == %u && ", p->slot, l->len);
-			snprintf(ptr, sizeof(ptr), "P%d()", p->slot);
+			/* on the head: a cut head (TPC_STR_HEAD - 1) is longer
+			 * than any literal head_slots() let through */
+			fprintf(out, "(%c%d() == %u && ", B->head[p->slot] ? 'H' : 'L', p->slot,
+				l->len);
+			snprintf(ptr, sizeof(ptr), "%c%d()", B->head[p->slot] ? 'Q' : 'P', p->slot);
 			emit_words(out, ptr, l, l->len);
 			break;
 		case T_STR_PREFIX:
-			fprintf(out, "(L%d() >= %u && ", p->slot, l->len);
+			fprintf(out, "(%c%d() >= %u && ", B->head[p->slot] ? 'H' : 'L', p->slot,
+				l->len);
+			snprintf(ptr, sizeof(ptr), "%c%d()", B->head[p->slot] ? 'Q' : 'P', p->slot);
+			emit_words(out, ptr, l, l->len);
+			if (!B->head[p->slot])
+				break;
+			/* a cut head decides nothing: the whole string, as read
+			 * (a fault past the head fails the test, and the event
+			 * shows what was tested) */
+			fprintf(out, " && (H%d() < TPC_STR_HEAD - 1 || (L%d() >= %u && ", p->slot,
+				p->slot, l->len);
 			snprintf(ptr, sizeof(ptr), "P%d()", p->slot);
 			emit_words(out, ptr, l, l->len);
+			fputs("))", out);
 			break;
 		case T_STR_SUBSTR:
 		case T_STR_SUBSTR_ICASE:
@@ -618,6 +633,58 @@ static int assign_bufs(struct body *B)
 	return nbuf;
 }
 
+/* A user string slot whose inline Prefix/Equal literals fit on its head
+ * (tpc_str__read_head_user): the stack buffer h<slot> (zeroed, so the
+ * verifier sees it written on every path), its lazy length H<slot>() and
+ * Q<slot>(), the head as P<slot>() is the string. */
+static void emit_head_state(struct body *B, FILE *out, const struct ir_arg *a)
+{
+	int sl = a->slot, k = B->bufs[sl];
+
+	fprintf(out, "\tchar h%d[TPC_STR_HEAD] __attribute__((aligned(8))) = { 0 };\n", sl);
+	fprintf(out, "#define H%d() TPC_LAZY_LEN(TPC_LZ_HEAD(%d), (", sl, k);
+	if (B->testrun)
+		fprintf(out, "v == TPC_TESTV ? tpc_test__head(h%d, %d) : ", sl, sl);
+	fprintf(out, "tpc_str__read_head_user(h%d, (const void *)(", sl);
+	emit_raw_switch(out, B->p, a);
+	fputs("))))\n", out);
+	fprintf(out, "#define Q%d() ((const char *)h%d)\n", sl, sl);
+}
+
+/* Which user string slots test their Prefix/Equal literals on the head
+ * (B->head): every inline literal of the slot fits (a Prefix of n bytes
+ * needs n + 1 head bytes with the NUL, an Equal n + 2, so that a cut
+ * head is longer than the literal), and the slot has a buffer. */
+static void head_scan(struct body *B, const struct ir_pred *p, bool *bad)
+{
+	if (!p)
+		return;
+	for (size_t i = 0; i < p->nkids; i++)
+		head_scan(B, p->kids[i], bad);
+	if (p->kind != P_LEAF || p->src != SRC_ARG || p->slot < 0 || p->slot >= 64 ||
+	    B->p->args.v[p->slot].kind != AK_USTR || p->map >= 0)
+		return;
+	if (p->test != T_STR_EQ && p->test != T_STR_PREFIX)
+		return;
+	for (size_t i = 0; i < p->nstrs; i++)
+		if (p->strs[i].len + (p->test == T_STR_EQ ? 2 : 1) > 64 /* TPC_STR_HEAD */)
+			bad[p->slot] = true;
+	if (!bad[p->slot])
+		B->head[p->slot] = true;
+}
+
+static void head_slots(struct body *B)
+{
+	bool bad[64] = { false };
+
+	memset(B->head, 0, sizeof(B->head));
+	for (size_t si = 0; si < B->p->specs.n; si++)
+		for (size_t r = 0; r < B->p->specs.v[si].rules.n; r++)
+			head_scan(B, B->p->specs.v[si].rules.v[r].pred, bad);
+	for (int sl = 0; sl < 64; sl++)
+		B->head[sl] = B->head[sl] && !bad[sl];
+}
+
 /* One slot's lazy state and accessor macros (A/L/P/T/S/K<slot>). */
 static void emit_arg_state(struct body *B, FILE *out, const struct ir_arg *a)
 {
@@ -714,6 +781,8 @@ static void emit_arg_state(struct body *B, FILE *out, const struct ir_arg *a)
 			switch (a->kind) {
 			case AK_USTR:
 				rd = "tpc_str__read_user(s->abuf[%d], (const void *)(";
+				if (B->head[sl])
+					emit_head_state(B, out, a);
 				break;
 			case AK_KSTR:
 			case AK_DATALOC:
@@ -748,6 +817,11 @@ static void emit_arg_state(struct body *B, FILE *out, const struct ir_arg *a)
 			} else {
 				fprintf(out, "#define L%d() TPC_LAZY_LEN(TPC_LZ_SLOT(%d), (", sl, sl);
 			}
+			if (B->head[sl])
+				/* the head holds the whole string: no second read */
+				fprintf(out, "s->lz.ok[TPC_LZ_HEAD(%d)] && H%d() < TPC_STR_HEAD - 1 ? "
+					     "tpc_str__from_head(s->abuf[%d], h%d, H%d()) : ",
+					k, sl, k, sl, sl);
 			if (B->testrun && a->from != AF_NET)
 				fprintf(out, "v == TPC_TESTV ? tpc_test__str(s->abuf[%d], %d) : ", k, sl);
 			if (a->from == AF_NET) {
@@ -1433,7 +1507,7 @@ static bool text_uses(const char *t, const char *id)
 static bool text_uses_slot(const char *t, int sl)
 {
 	static const char *const forms[] = { "A%d", "L%d", "P%d", "T%d", "S%d", "K%d", "a%d",
-					     "a%d_ok", "l%d", "o%d", "s%d_ok", "z%d" };
+					     "a%d_ok", "l%d", "o%d", "s%d_ok", "z%d", "H%d", "Q%d" };
 	char id[32];
 
 	for (size_t i = 0; i < sizeof(forms) / sizeof(forms[0]); i++) {
@@ -1599,6 +1673,7 @@ static void emit_prog(struct body *B)
 		return;
 	}
 	B->out = body;
+	head_slots(B);
 	for (size_t si = 0; si < p->specs.n; si++)
 		emit_spec(B, &p->specs.v[si], si);
 	B->out = out;

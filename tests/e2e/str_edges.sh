@@ -18,6 +18,12 @@
 #   equal-hit         exactly the Equal literal                -> event
 #   equal-longer      the literal and one more byte            -> none
 #   equal-shorter     the literal without its last byte        -> none
+#   fault-after-64    more than tpc's 64-byte stack head, then an
+#                     unreadable page (the head is cut and matches,
+#                     the whole read faults)                   -> none
+#   head-whole        62 bytes (whole in the head: the event's
+#                     string comes from it)                    -> event
+#   head-cut          63 bytes (the head is full: read again)  -> event
 # The helper's events are counted by its pid: an event too many (a fault
 # case matched) or too few fails.
 source "$(dirname "$0")/lib.sh"
@@ -84,6 +90,11 @@ openat(buf(pfx[:-1]))
 openat(buf(pfx[:-2] + b"\0" + pfx[-1:] + b"-nul"))
 openat(at_page_end(pfx))
 openat(at_page_end(pfx + b"F" * (head - len(pfx) + 3)))
+# runtime TPC_STR_HEAD: the stack head tpc tests Prefix/Equal on (63 bytes)
+HB = 64
+openat(at_page_end(pfx + b"G" * (HB - len(pfx) + 5)))  # the head is cut, the rest faults
+openat(buf(pfx + b"M" * (HB - 2 - len(pfx))))  # 62 bytes: whole in the head
+openat(buf(pfx + b"N" * (HB - 1 - len(pfx))))  # 63 bytes: the head cannot tell
 openat(buf(eq))
 openat(buf(eq + b"x"))
 openat(buf(eq[:-1]))
@@ -107,5 +118,7 @@ check("prefix-hit", evs.count(pfx + "-hit") == 1, repr(evs))
 longs = [s for s in evs if s.startswith(pfx + "LLL")]
 check("prefix-long", len(longs) == 1 and len(longs[0]) == 255, repr([len(s) for s in longs]))
 check("equal-hit", evs.count(eq) == 1, repr(evs))
-check("no-other-event (short, NUL, faults, equal longer/shorter)", len(evs) == 3, repr(evs))
+check("head-whole (62 bytes)", evs.count(pfx + "M" * (62 - len(pfx))) == 1, repr(evs))
+check("head-cut (63 bytes)", evs.count(pfx + "N" * (63 - len(pfx))) == 1, repr(evs))
+check("no-other-event (short, NUL, faults, equal longer/shorter)", len(evs) == 5, repr(evs))
 PY

@@ -30,7 +30,10 @@ TPC_INLINE int tpc_p0(void *ctx, const int v)
 	u32 o;
 	int ret = 0;
 #define TPC_BITS() TPC_LAZY(TPC_LZ_BITS, tpc_proc__bits(s))
-#define L0() TPC_LAZY_LEN(TPC_LZ_SLOT(0), (tpc_str__read_user(s->abuf[0], (const void *)(tpc_ctx__load(64, ctx, 24)))))
+	char h0[TPC_STR_HEAD] __attribute__((aligned(8))) = { 0 };
+#define H0() TPC_LAZY_LEN(TPC_LZ_HEAD(0), (tpc_str__read_head_user(h0, (const void *)(tpc_ctx__load(64, ctx, 24)))))
+#define Q0() ((const char *)h0)
+#define L0() TPC_LAZY_LEN(TPC_LZ_SLOT(0), (s->lz.ok[TPC_LZ_HEAD(0)] && H0() < TPC_STR_HEAD - 1 ? tpc_str__from_head(s->abuf[0], h0, H0()) : tpc_str__read_user(s->abuf[0], (const void *)(tpc_ctx__load(64, ctx, 24)))))
 #define P0() (&s->abuf[0][0])
 #define T0(n) (&s->abuf[0][(L0() - (n)) & TPC_STR_MASK])
 
@@ -42,7 +45,7 @@ TPC_INLINE int tpc_p0(void *ctx, const int v)
 	/* rule 0: selector 0, dsl-or.yaml:15 */
 	if ((((TPC_BITS() & (1ull << 0)) ||
 	    (((u64)TPC_UID() == (u64)0ll) &&
-	    !((L0() >= 6 && (TPC_W(P0(), 0) & 0xffffffffffffull) == 0x2f636f72702full)))))) {
+	    !((H0() >= 6 && (TPC_W(Q0(), 0) & 0xffffffffffffull) == 0x2f636f72702full && (H0() < TPC_STR_HEAD - 1 || (L0() >= 6 && (TPC_W(P0(), 0) & 0xffffffffffffull) == 0x2f636f72702full)))))))) {
 		h = (void *)s->ev;
 		tpc_hdr__fill(h, TPC_EV_HOOK, 0);
 		o = sizeof(*h);
@@ -54,6 +57,8 @@ TPC_INLINE int tpc_p0(void *ctx, const int v)
 	return ret;
 }
 #undef TPC_BITS
+#undef H0
+#undef Q0
 #undef L0
 #undef P0
 #undef T0

@@ -18,7 +18,10 @@ TPC_INLINE int tpc_p0(void *ctx, const int v)
 	struct tpc_ev_hdr *h;
 	u32 o;
 	int ret = 0;
-#define L0() TPC_LAZY_LEN(TPC_LZ_SLOT(0), (tpc_str__read_user(s->abuf[0], (const void *)(tpc_ctx__load(64, ctx, 24)))))
+	char h0[TPC_STR_HEAD] __attribute__((aligned(8))) = { 0 };
+#define H0() TPC_LAZY_LEN(TPC_LZ_HEAD(0), (tpc_str__read_head_user(h0, (const void *)(tpc_ctx__load(64, ctx, 24)))))
+#define Q0() ((const char *)h0)
+#define L0() TPC_LAZY_LEN(TPC_LZ_SLOT(0), (s->lz.ok[TPC_LZ_HEAD(0)] && H0() < TPC_STR_HEAD - 1 ? tpc_str__from_head(s->abuf[0], h0, H0()) : tpc_str__read_user(s->abuf[0], (const void *)(tpc_ctx__load(64, ctx, 24)))))
 #define P0() (&s->abuf[0][0])
 #define T0(n) (&s->abuf[0][(L0() - (n)) & TPC_STR_MASK])
 
@@ -28,7 +31,7 @@ TPC_INLINE int tpc_p0(void *ctx, const int v)
 
 	/* policy 'inject-*?-test', injection.yaml:10 */
 	/* rule 0: selector 0, injection.yaml:18 */
-	if ((((L0() == 19 && TPC_W(P0(), 0) == 0x6370742f706d742full && TPC_W(P0(), 8) == 0x7522712f6a6e692dull && (TPC_W(P0(), 16) & 0xffffffull) == 0x65746full) || (L0() == 23 && TPC_W(P0(), 0) == 0x6370742f706d742full && TPC_W(P0(), 8) == 0x6361622f6a6e692dull && (TPC_W(P0(), 16) & 0xffffffffffffffull) == 0x6873616c735c6bull) || (L0() == 21 && TPC_W(P0(), 0) == 0x6370742f706d742full && TPC_W(P0(), 8) == 0x77656e2f6a6e692dull && (TPC_W(P0(), 16) & 0xffffffffffull) == 0x656e696c0aull) || (L0() == 15 && TPC_W(P0(), 0) == 0x6370742f706d742full && (TPC_W(P0(), 8) & 0xffffffffffffffull) == 0x2f2a2f6a6e692dull) || (L0() == 31 && TPC_W(P0(), 0) == 0x6370742f706d742full && TPC_W(P0(), 8) == 0x6e69232f6a6e692dull && TPC_W(P0(), 16) == 0x733c206564756c63ull && (TPC_W(P0(), 24) & 0xffffffffffffffull) == 0x3e682e6f696474ull) || (L0() == 21 && TPC_W(P0(), 0) == 0x6370742f706d742full && TPC_W(P0(), 8) == 0x6c756e2f6a6e692dull && (TPC_W(P0(), 16) & 0xffffffffffull) == 0x6574796200ull)))) {
+	if ((((H0() == 19 && TPC_W(Q0(), 0) == 0x6370742f706d742full && TPC_W(Q0(), 8) == 0x7522712f6a6e692dull && (TPC_W(Q0(), 16) & 0xffffffull) == 0x65746full) || (H0() == 23 && TPC_W(Q0(), 0) == 0x6370742f706d742full && TPC_W(Q0(), 8) == 0x6361622f6a6e692dull && (TPC_W(Q0(), 16) & 0xffffffffffffffull) == 0x6873616c735c6bull) || (H0() == 21 && TPC_W(Q0(), 0) == 0x6370742f706d742full && TPC_W(Q0(), 8) == 0x77656e2f6a6e692dull && (TPC_W(Q0(), 16) & 0xffffffffffull) == 0x656e696c0aull) || (H0() == 15 && TPC_W(Q0(), 0) == 0x6370742f706d742full && (TPC_W(Q0(), 8) & 0xffffffffffffffull) == 0x2f2a2f6a6e692dull) || (H0() == 31 && TPC_W(Q0(), 0) == 0x6370742f706d742full && TPC_W(Q0(), 8) == 0x6e69232f6a6e692dull && TPC_W(Q0(), 16) == 0x733c206564756c63ull && (TPC_W(Q0(), 24) & 0xffffffffffffffull) == 0x3e682e6f696474ull) || (H0() == 21 && TPC_W(Q0(), 0) == 0x6370742f706d742full && TPC_W(Q0(), 8) == 0x6c756e2f6a6e692dull && (TPC_W(Q0(), 16) & 0xffffffffffull) == 0x6574796200ull)))) {
 		h = (void *)s->ev;
 		tpc_hdr__fill(h, TPC_EV_HOOK, 0);
 		o = sizeof(*h);
@@ -39,6 +42,8 @@ TPC_INLINE int tpc_p0(void *ctx, const int v)
 	}
 	return ret;
 }
+#undef H0
+#undef Q0
 #undef L0
 #undef P0
 #undef T0

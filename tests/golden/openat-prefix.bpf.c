@@ -18,7 +18,10 @@ TPC_INLINE int tpc_p0(void *ctx, const int v)
 	struct tpc_ev_hdr *h;
 	u32 o;
 	int ret = 0;
-#define L0() TPC_LAZY_LEN(TPC_LZ_SLOT(0), (tpc_str__read_user(s->abuf[0], (const void *)(tpc_ctx__load(64, ctx, 24)))))
+	char h0[TPC_STR_HEAD] __attribute__((aligned(8))) = { 0 };
+#define H0() TPC_LAZY_LEN(TPC_LZ_HEAD(0), (tpc_str__read_head_user(h0, (const void *)(tpc_ctx__load(64, ctx, 24)))))
+#define Q0() ((const char *)h0)
+#define L0() TPC_LAZY_LEN(TPC_LZ_SLOT(0), (s->lz.ok[TPC_LZ_HEAD(0)] && H0() < TPC_STR_HEAD - 1 ? tpc_str__from_head(s->abuf[0], h0, H0()) : tpc_str__read_user(s->abuf[0], (const void *)(tpc_ctx__load(64, ctx, 24)))))
 #define P0() (&s->abuf[0][0])
 #define T0(n) (&s->abuf[0][(L0() - (n)) & TPC_STR_MASK])
 #define A1() TPC_LAZY(TPC_LZ_SLOT(1), (u64)(s32)((u64)(s32)tpc_ctx__load(32, ctx, 32)))
@@ -31,7 +34,7 @@ TPC_INLINE int tpc_p0(void *ctx, const int v)
 	/* rule 0: selector 0, openat-prefix.yaml:17 */
 	if ((!((u64)TPC_PID() == (u64)1ll) &&
 	    (((u64)A1() & 0x3ull) != 0) &&
-	    ((L0() >= 5 && (TPC_W(P0(), 0) & 0xffffffffffull) == 0x2f6374652full) || (L0() >= 11 && TPC_W(P0(), 0) == 0x732e2f746f6f722full && (TPC_W(P0(), 8) & 0xffffffull) == 0x2f6873ull)))) {
+	    ((H0() >= 5 && (TPC_W(Q0(), 0) & 0xffffffffffull) == 0x2f6374652full && (H0() < TPC_STR_HEAD - 1 || (L0() >= 5 && (TPC_W(P0(), 0) & 0xffffffffffull) == 0x2f6374652full))) || (H0() >= 11 && TPC_W(Q0(), 0) == 0x732e2f746f6f722full && (TPC_W(Q0(), 8) & 0xffffffull) == 0x2f6873ull && (H0() < TPC_STR_HEAD - 1 || (L0() >= 11 && TPC_W(P0(), 0) == 0x732e2f746f6f722full && (TPC_W(P0(), 8) & 0xffffffull) == 0x2f6873ull)))))) {
 		h = (void *)s->ev;
 		tpc_hdr__fill(h, TPC_EV_HOOK, 0);
 		o = sizeof(*h);
@@ -54,6 +57,8 @@ TPC_INLINE int tpc_p0(void *ctx, const int v)
 spec0_done:;
 	return ret;
 }
+#undef H0
+#undef Q0
 #undef L0
 #undef P0
 #undef T0

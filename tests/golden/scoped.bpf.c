@@ -36,7 +36,10 @@ TPC_INLINE int tpc_p0(void *ctx, const int v)
 	struct tpc_ev_hdr *h;
 	u32 o;
 	int ret = 0;
-#define L0() TPC_LAZY_LEN(TPC_LZ_SLOT(0), (tpc_str__read_user(s->abuf[0], (const void *)(tpc_ctx__load(64, ctx, 24)))))
+	char h0[TPC_STR_HEAD] __attribute__((aligned(8))) = { 0 };
+#define H0() TPC_LAZY_LEN(TPC_LZ_HEAD(0), (tpc_str__read_head_user(h0, (const void *)(tpc_ctx__load(64, ctx, 24)))))
+#define Q0() ((const char *)h0)
+#define L0() TPC_LAZY_LEN(TPC_LZ_SLOT(0), (s->lz.ok[TPC_LZ_HEAD(0)] && H0() < TPC_STR_HEAD - 1 ? tpc_str__from_head(s->abuf[0], h0, H0()) : tpc_str__read_user(s->abuf[0], (const void *)(tpc_ctx__load(64, ctx, 24)))))
 #define P0() (&s->abuf[0][0])
 #define T0(n) (&s->abuf[0][(L0() - (n)) & TPC_STR_MASK])
 
@@ -48,7 +51,7 @@ TPC_INLINE int tpc_p0(void *ctx, const int v)
 	if (!tpc_scope__in(&tpc_scope0, 0))
 		goto spec0_done;
 	/* rule 0: selector 0, scoped.yaml:30 */
-	if ((((L0() >= 5 && (TPC_W(P0(), 0) & 0xffffffffffull) == 0x2f6374652full)))) {
+	if ((((H0() >= 5 && (TPC_W(Q0(), 0) & 0xffffffffffull) == 0x2f6374652full && (H0() < TPC_STR_HEAD - 1 || (L0() >= 5 && (TPC_W(P0(), 0) & 0xffffffffffull) == 0x2f6374652full)))))) {
 		h = (void *)s->ev;
 		tpc_hdr__fill(h, TPC_EV_HOOK, 0);
 		o = sizeof(*h);
@@ -61,7 +64,7 @@ spec0_done:;
 
 	/* policy 'everyone-openat', scoped.yaml:41 */
 	/* rule 1: selector 0, scoped.yaml:47 */
-	if ((((L0() >= 6 && (TPC_W(P0(), 0) & 0xffffffffffffull) == 0x2f746f6f722full)))) {
+	if ((((H0() >= 6 && (TPC_W(Q0(), 0) & 0xffffffffffffull) == 0x2f746f6f722full && (H0() < TPC_STR_HEAD - 1 || (L0() >= 6 && (TPC_W(P0(), 0) & 0xffffffffffffull) == 0x2f746f6f722full)))))) {
 		h = (void *)s->ev;
 		tpc_hdr__fill(h, TPC_EV_HOOK, 1);
 		o = sizeof(*h);
@@ -72,6 +75,8 @@ spec0_done:;
 	}
 	return ret;
 }
+#undef H0
+#undef Q0
 #undef L0
 #undef P0
 #undef T0
