@@ -227,7 +227,9 @@ probe_is() { # probe_is NAME CODE BODY-REGEX
 scrape() { curl -sf -m 5 "$M/metrics" >"$T/m.txt"; }
 mv_() { scrape && metric "$T/m.txt" "$1"; } # mv_ 'NAME{LABELS}' : its value now
 mge() { test "$(mv_ "$1")" -ge "$2"; } # mge SERIES N : at least N
-until_true 10 'test "$(probe readyz)" = 503'
+# 503 first says the TracingPolicy list is not complete (its list runs
+# first); wait for the namespaced list's own reason, which the fault keeps
+until_true 20 'probe_is readyz 503 TracingPolicyNamespaced'
 check readyz-503-while-list-fails probe_is readyz 503 '^not ready: the TracingPolicyNamespaced list is not complete yet$'
 check healthz-200-while-list-fails probe_is healthz 200 '^ok: the main loop'
 until_true 10 'mge "tpc_controller_api_errors_total{code=\"500\"}" 1'
