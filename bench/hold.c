@@ -7,7 +7,7 @@
  * empty program, the hand-written program) without involving tpc-loader,
  * so they pay no loader costs the tpc cases would not also pay.
  *
- * For tpc objects it also fills the maps listed in `.tpc.meta` (path_set,
+ * For tpc objects it also fills the maps listed in `.tpc.meta` (path_hash,
  * str_set, prefix_set, int_set, per docs/object-format.md) exactly as the
  * values are written, without realpath resolution: the bench needs every
  * fill kind to measure set scaling, whichever kinds tpc-loader supports.
@@ -28,6 +28,8 @@
 #include <bpf/libbpf.h>
 #include <gelf.h>
 #include <jansson.h>
+
+#include "tpc_abi.h"
 
 static volatile sig_atomic_t stop, report;
 
@@ -116,6 +118,14 @@ static int fill__one(struct bpf_map *m, const char *kind, const char *v)
 
 	if (ksz > sizeof(key))
 		return -E2BIG;
+	if (!strcmp(kind, "path_hash")) {
+		struct tpc_path_val pv;
+		__u64 h;
+
+		if (tpc_path_val__init(&pv, &h, v, (uint32_t)len))
+			return -E2BIG;
+		return bpf_map_update_elem(bpf_map__fd(m), &h, &pv, BPF_ANY) ? -errno : 0;
+	}
 	if (!strcmp(kind, "int_set")) {
 		uint64_t x = (uint64_t)strtoll(v, NULL, 0);
 

@@ -37,6 +37,7 @@ struct tpc_path_walk {
 	char *buf;
 	u32 pos;
 	bool done;
+	bool at_mnt_root; /* the typed walk stopped at its mount's root */
 };
 
 /* One step of the walk: one name, or one mount crossing. bpf_loop() runs
@@ -124,6 +125,75 @@ TPC_INLINE int tpc_path__resolve_parts(struct dentry *dentry, struct vfsmount *v
 		tpc_stat__inc(TPC_STAT_PATH_TRUNC);
 	return tpc_path__finish(buf, w.pos, len);
 }
+
+#ifndef TPC_NO_TASK_BTF
+#define TPC_PATH_BTF 1
+/* The same walk over BTF pointers (a file reached from
+ * bpf_get_current_task_btf()), with direct loads where the verifier can
+ * type them: the dentry chain (d_parent, d_name) and the mount's root.
+ * A direct load is an inlined instruction; BPF_CORE_READ is a
+ * bpf_probe_read_kernel() call each, five per component before (bench:
+ * docs/performance.md, issue 16). Only within the file's own mount: the
+ * struct mount around a vfsmount is container_of() arithmetic, whose
+ * negative offset the verifier refuses for a direct load, so at the
+ * mount's root the generic step above takes over with the same state
+ * (crossings are rare: one per mount boundary above the file). */
+static long tpc_path__btf_step(u32 i, void *ctx)
+{
+	struct tpc_path_walk *w = ctx;
+	struct dentry *dentry = w->dentry, *parent;
+	const unsigned char *name;
+	u32 nlen, pos = w->pos;
+	char *buf = w->buf;
+
+	if (dentry == w->vfsmnt->mnt_root) {
+		w->at_mnt_root = true;
+		return 1;
+	}
+	parent = dentry->d_parent;
+	if (parent == dentry || !parent) {
+		w->done = true;
+		return 1;
+	}
+	nlen = dentry->d_name.len;
+	name = dentry->d_name.name;
+	if (nlen > 255)
+		nlen = 255;
+	if (nlen + 1 > pos)
+		return 1; /* too long: keep the leaf side */
+	pos -= nlen;
+	bpf_probe_read_kernel(&buf[pos & TPC_PATH_MASK], nlen & 255, name);
+	pos -= 1;
+	buf[pos & TPC_PATH_MASK] = '/';
+	w->pos = pos;
+	w->dentry = parent;
+	return 0;
+}
+
+/* f must be a BTF pointer (loaded from the current task), not a number. */
+TPC_INLINE int tpc_path__of_file_btf(struct file *f, char *buf, u32 *len)
+{
+	struct tpc_path_walk w = {
+		.dentry = f->f_path.dentry,
+		.vfsmnt = f->f_path.mnt,
+		.mnt = (void *)f->f_path.mnt - bpf_core_field_offset(struct mount, mnt),
+		.buf = buf,
+		.pos = TPC_PATH_MAX - 1,
+		.done = false,
+		.at_mnt_root = false,
+	};
+	long n;
+
+	buf[TPC_PATH_MAX - 1] = '\0';
+	/* n counts the step that stopped at the mount's root */
+	n = bpf_loop(TPC_PATH_DEPTH, tpc_path__btf_step, &w, 0);
+	if (w.at_mnt_root && n > 0 && n <= TPC_PATH_DEPTH)
+		bpf_loop(TPC_PATH_DEPTH + 1 - n, tpc_path__step, &w, 0);
+	if (!w.done)
+		tpc_stat__inc(TPC_STAT_PATH_TRUNC);
+	return tpc_path__finish(buf, w.pos, len);
+}
+#endif
 #else
 /* Kernels without bpf_loop() (5.10). A bounded loop over the inline step
  * keeps the walk's state (pos, done) in registers and stack, which the
@@ -239,6 +309,46 @@ TPC_INLINE int tpc_path__of_fd(long fd, char *buf, u32 *len)
 TPC_INLINE int tpc_path__of_dentry(struct dentry *d, char *buf, u32 *len)
 {
 	return tpc_path__resolve_parts(d, NULL, buf, len);
+}
+
+/* Word i of the len bytes at p, little endian, zero past len. p points
+ * into a 2 * TPC_PATH_MAX buffer at an offset below TPC_PATH_MAX, so the
+ * 8-byte load stays inside it; it may be unaligned (tpc targets x86-64
+ * and arm64, where the verifier allows that for map memory). */
+TPC_INLINE u64 tpc_path__word(const char *p, u32 len, u32 at)
+{
+	u64 w = *(const u64 *)(p + (at & (TPC_PATH_MAX - 8)));
+
+	if (len - at < 8)
+		w &= (1ull << ((len - at) * 8)) - 1;
+	return w;
+}
+
+/* tpc_path_hash() of tpc_abi.h over the canonical path at p (len bytes). */
+TPC_INLINE u64 tpc_path__hash(const char *p, u32 len)
+{
+	u64 h = TPC_PATH_HASH_SEED ^ len;
+
+	for (u32 at = 0; at < TPC_PATH_MAX; at += 8) {
+		if (at >= len)
+			break;
+		h = tpc_path_hash__mix(h, tpc_path__word(p, len, at));
+	}
+	return h;
+}
+
+/* The verify-on-hit of a path_hash set: is v's path the one at p? */
+TPC_INLINE bool tpc_path__is(const char *p, u32 len, const struct tpc_path_val *v)
+{
+	if (!v || v->len != len)
+		return false;
+	for (u32 at = 0; at < TPC_PATH_MAX; at += 8) {
+		if (at >= len)
+			break;
+		if (tpc_path__word(p, len, at) != *(const u64 *)&v->path[at & (TPC_PATH_MAX - 8)])
+			return false;
+	}
+	return true;
 }
 
 /* Copy the resolved path into s->key, zero-padded to TPC_PATH_MAX, so it

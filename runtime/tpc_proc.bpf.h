@@ -4,8 +4,8 @@
  * Contract: before including this header, generated code defines
  *     TPC_INLINE u64 tpc_binsets__eval(struct tpc_scratch *s, int off, u32 len);
  * which evaluates every matchBinaries set of the object against the
- * canonical path at s->path[off] (len bytes; s->key holds a zero-padded
- * copy) and returns one bit per set, or defines TPC_NO_BINSETS when the
+ * canonical path at s->path[off] (len bytes, ending at TPC_PATH_MAX - 1)
+ * and returns one bit per set, or defines TPC_NO_BINSETS when the
  * object has none (every binary is then in no set). tpc_proc__bits() returns those bits
  * for the current process, from a direct-mapped cache indexed by tgid and
  * tagged with (tgid, self_exec_id): the kernel adds one to the exec'ing
@@ -63,18 +63,62 @@ struct {
  * global function may only take scalars and pointers to plain memory, and
  * 6.1 refuses such memory as a map key, so it takes the file as a number
  * and looks the per-CPU scratch up itself (the caller's buffer: it
- * overwrites s->path and s->key, as the inline version did). */
-__noinline u64 tpc_proc__bits_slow(u64 file)
+ * overwrites s->path, as the inline version did). */
+/* Which file the slow path walks: the one passed (a number, read with
+ * bpf_probe_read_kernel), or the executable of the current task or of its
+ * parent, reached again inside the function: from
+ * bpf_get_current_task_btf() where the kernel has it, so that the walk can
+ * use direct BTF loads (a global function's arguments are scalars: a BTF
+ * pointer does not survive the call), else with BPF_CORE_READ. Every build
+ * reads `of`: clang passes no value for an argument the body never reads
+ * (dead argument elimination works on a global function whose definition
+ * it sees), and the 5.10 verifier then refuses the call ("Caller passes
+ * invalid args into func#1": R2 not initialised). */
+#define TPC_BITS_OF_FILE 0
+#define TPC_BITS_OF_CURRENT 1
+#define TPC_BITS_OF_PARENT 2
+
+__noinline u64 tpc_proc__bits_slow(u64 file, u32 of)
 {
 	struct tpc_scratch *s = tpc_scratch__get();
 	struct file *f = (struct file *)file;
 	u32 len;
 	int off;
 
-	if (!s || !f)
+	if (!s)
+		return 0;
+	if (of != TPC_BITS_OF_FILE) {
+#if defined(TPC_PATH_BTF) && !defined(TPC_TESTRUN)
+		struct task_struct *t = bpf_get_current_task_btf();
+		struct mm_struct *mm;
+		struct file *exe;
+
+		if (of == TPC_BITS_OF_PARENT)
+			t = t->real_parent;
+		mm = t->mm;
+		if (!mm)
+			return 0;
+		exe = mm->exe_file;
+		if (!exe)
+			return 0;
+		/* one evaluator below: it is inlined, a second copy would double it */
+		off = tpc_path__of_file_btf(exe, s->path, &len);
+		goto eval;
+#else
+		struct task_struct *t = (void *)bpf_get_current_task();
+
+		if (of == TPC_BITS_OF_PARENT)
+			t = BPF_CORE_READ(t, real_parent);
+		/* no mm (a kernel thread): the read fails and leaves NULL */
+		f = BPF_CORE_READ(t, mm, exe_file);
+#endif
+	}
+	if (!f)
 		return 0;
 	off = tpc_path__of_file(f, s->path, &len);
-	tpc_path__to_key(s, off, len);
+#if defined(TPC_PATH_BTF) && !defined(TPC_TESTRUN)
+eval:
+#endif
 	return tpc_binsets__eval(s, off, len);
 }
 
@@ -82,13 +126,14 @@ __noinline u64 tpc_proc__bits_slow(u64 file)
 TPC_INLINE u64 tpc_proc__bits_of_file(struct tpc_scratch *s, struct file *f)
 {
 	(void)s;
-	return tpc_proc__bits_slow((u64)f);
+	return tpc_proc__bits_slow((u64)f, TPC_BITS_OF_FILE);
 }
 
 /* Bits of the image (tgid, exec_id), through the cache; mm only tells a
- * kernel thread (no mm, no binary) and leads to the executable. */
+ * kernel thread (no mm, no binary) and leads to the executable; of says
+ * whose image it is (TPC_BITS_OF_CURRENT/PARENT). */
 TPC_INLINE u64 tpc_proc__bits_of(struct tpc_scratch *s, u32 tgid, struct mm_struct *mm,
-				 u64 exec_id)
+				 u64 exec_id, u32 of)
 {
 	u32 idx = tgid & (TPC_PROC_SLOTS - 1);
 	struct tpc_proc_slot *e = bpf_map_lookup_elem(&tpc_proc, &idx);
@@ -98,7 +143,8 @@ TPC_INLINE u64 tpc_proc__bits_of(struct tpc_scratch *s, u32 tgid, struct mm_stru
 		return 0; /* kernel threads run no binary */
 	if (e->tgid == tgid && e->exec_id == exec_id)
 		return e->bits;
-	bits = tpc_proc__bits_of_file(s, BPF_CORE_READ(mm, exe_file));
+	(void)s;
+	bits = tpc_proc__bits_slow(0, of);
 	e->tgid = tgid;
 	e->exec_id = exec_id;
 	e->bits = bits;
@@ -108,7 +154,7 @@ TPC_INLINE u64 tpc_proc__bits_of(struct tpc_scratch *s, u32 tgid, struct mm_stru
 #ifdef TPC_TESTRUN
 /* The case's binary (parent: its parent's) through the object's own set
  * evaluator, laid out as the path walk leaves it: ending at
- * TPC_PATH_MAX - 1, with the zero-padded key copy. */
+ * TPC_PATH_MAX - 1. */
 __noinline u64 tpc_test__bits(int parent)
 {
 	struct tpc_scratch *s = tpc_scratch__get();
@@ -126,7 +172,6 @@ __noinline u64 tpc_test__bits(int parent)
 	n &= TPC_PATH_MASK;
 	__builtin_memset(s->path, 0, TPC_PATH_MAX);
 	bpf_probe_read_kernel(&s->path[off & TPC_PATH_MASK], n, parent ? c->pbin : c->bin);
-	tpc_path__to_key(s, off, n);
 	return tpc_binsets__eval(s, off, n);
 }
 #endif
@@ -140,7 +185,7 @@ TPC_INLINE u64 tpc_proc__bits(struct tpc_scratch *s)
 
 	/* t->tgid is what bpf_get_current_pid_tgid() >> 32 returns, without the call */
 	return tpc_proc__bits_of(s, TPC_TASK_LOAD(t, tgid), TPC_TASK_LOAD(t, mm),
-				 TPC_TASK_LOAD(t, self_exec_id));
+				 TPC_TASK_LOAD(t, self_exec_id), TPC_BITS_OF_CURRENT);
 }
 
 /* The parent process's binary bits (matchParentBinaries, parent.binary):
@@ -154,7 +199,7 @@ TPC_INLINE u64 tpc_proc__parent_bits(struct tpc_scratch *s)
 					      real_parent);
 
 	return tpc_proc__bits_of(s, BPF_CORE_READ(p, tgid), BPF_CORE_READ(p, mm),
-				 BPF_CORE_READ(p, self_exec_id));
+				 BPF_CORE_READ(p, self_exec_id), TPC_BITS_OF_PARENT);
 }
 
 TPC_INLINE void tpc_proc__exit(void)

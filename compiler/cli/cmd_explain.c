@@ -326,7 +326,9 @@ static void explain_ir(const struct ir_object *o)
 		printf("maps:\n");
 	for (size_t i = 0; i < o->maps.n; i++) {
 		const struct ir_map *m = &o->maps.v[i];
-		size_t bytes = (size_t)m->max_entries * (m->key_size + 8 + 64);
+		/* a path_hash value holds the path (struct tpc_path_val) */
+		size_t vsize = m->kind == MAP_PATH_SET ? sizeof(struct tpc_path_val) : 8;
+		size_t bytes = (size_t)m->max_entries * (m->key_size + vsize + 64);
 
 		if (m->kind == MAP_SCOPE) {
 			/* not preallocated: memory grows with the cgroups inserted */

@@ -1730,7 +1730,7 @@ static void emit_maps(FILE *out, const struct ir_object *o)
 			break;
 		case MAP_PATH_SET:
 			type = "BPF_MAP_TYPE_HASH";
-			key = "char[TPC_PATH_MAX]";
+			key = "u64"; /* tpc_path_hash(); the value holds the path */
 			break;
 		case MAP_SCOPE:
 			type = "BPF_MAP_TYPE_HASH";
@@ -1745,8 +1745,8 @@ static void emit_maps(FILE *out, const struct ir_object *o)
 		tpl__comment(out, m->purpose);
 		fputs(" */\n", out);
 		fprintf(out, "struct {\n\t__uint(type, %s);\n\t__uint(max_entries, %u);\n"
-			     "\t__type(key, %s);\n\t__type(value, u8);\n",
-			type, max, key);
+			     "\t__type(key, %s);\n\t__type(value, %s);\n",
+			type, max, key, m->kind == MAP_PATH_SET ? "struct tpc_path_val" : "u8");
 		/* a scope map is mostly empty: no preallocation of 8192 slots */
 		if (m->kind == MAP_PREFIX_SET || m->kind == MAP_SCOPE)
 			fputs("\t__uint(map_flags, BPF_F_NO_PREALLOC);\n", out);
@@ -1782,21 +1782,25 @@ static void emit_net_scope_bits(FILE *out, const struct ir_object *o)
 
 static void emit_binsets(FILE *out, const struct ir_object *o, const struct srcmap *sm)
 {
-	bool prefix = false, suffix = false;
+	bool prefix = false, suffix = false, hashed = false;
 
 	for (size_t i = 0; i < o->binsets.n; i++) {
 		bool post = o->binsets.v[i].op == OP_POSTFIX || o->binsets.v[i].op == OP_NOT_POSTFIX;
 
+		hashed |= o->binsets.v[i].map >= 0;
 		if (o->binsets.v[i].map < 0 && o->binsets.v[i].values.n) {
 			suffix |= post;
 			prefix |= !post;
 		}
 	}
 	fputs("TPC_INLINE u64 tpc_binsets__eval(struct tpc_scratch *s, int off, u32 len)\n{\n", out);
-	if (prefix)
+	if (prefix || hashed)
 		fputs("\tconst char *p = &s->path[off & TPC_PATH_MASK];\n", out);
 	if (suffix)
 		fputs("\tconst char *tail = &s->path[TPC_PATH_MAX - 1];\n", out);
+	/* In/NotIn sets: one hash of the path for all of them (tpc_abi.h) */
+	if (hashed)
+		fputs("\tu64 h = tpc_path__hash(p, len);\n", out);
 	fputs("\tu64 bits = 0;\n\n", out);
 	for (size_t i = 0; i < o->binsets.n; i++) {
 		const struct ir_binset *b = &o->binsets.v[i];
@@ -1805,7 +1809,9 @@ static void emit_binsets(FILE *out, const struct ir_object *o, const struct srcm
 		span_comment(out, sm, b->span);
 		fputs(" */\n", out);
 		if (b->map >= 0) {
-			fprintf(out, "\tif (bpf_map_lookup_elem(&%s, s->key))\n\t\tbits |= 1ull << %d;\n",
+			fprintf(out,
+				"\tif (tpc_path__is(p, len, bpf_map_lookup_elem(&%s, &h)))\n"
+				"\t\tbits |= 1ull << %d;\n",
 				o->maps.v[b->map].name, b->bit);
 			continue;
 		}

@@ -27,7 +27,7 @@ static const char *map_kind(enum ir_map_kind k)
 {
 	switch (k) {
 	case MAP_PATH_SET:
-		return "path_set";
+		return "path_hash";
 	case MAP_STR_SET:
 		return "str_set";
 	case MAP_PREFIX_SET:

@@ -80,6 +80,14 @@ static int fill_one(int fd, const struct ir_map *m, const char *s, size_t n)
 	if (m->key_size > sizeof(key))
 		return -E2BIG;
 	switch (m->kind) {
+	case MAP_PATH_SET: {
+		struct tpc_path_val v;
+		__u64 h;
+
+		if (tpc_path_val__init(&v, &h, s, (uint32_t)n))
+			return -ENAMETOOLONG;
+		return bpf_map_update_elem(fd, &h, &v, BPF_ANY) ? -errno : 0;
+	}
 	case MAP_PREFIX_SET: {
 		uint32_t bits = (uint32_t)n * 8;
 

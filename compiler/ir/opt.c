@@ -132,7 +132,7 @@ void ir__optimize(struct arena *a, struct ir_object *o)
 		b->map = map_add(a, o, MAP_PATH_SET,
 				 arena__sprintf(a, "matchBinaries set %d (%zu paths)", b->bit,
 						b->values.n),
-				 TPC_PATH_MAX);
+				 8 /* tpc_path_hash() */);
 		o->maps.v[b->map].resolve_realpath = true;
 		for (size_t k = 0; k < b->values.n; k++)
 			VEC_PUSH(a, o->maps.v[b->map].strs, b->values.v[k]);

@@ -151,6 +151,7 @@ struct ldr_meta_prog {
 enum ldr_fill {
 	LDR_FILL_NONE,
 	LDR_FILL_PATH_SET,   /* NUL-padded path keys (+ realpath) */
+	LDR_FILL_PATH_HASH,  /* tpc_path_hash() keys, struct tpc_path_val values (+ realpath) */
 	LDR_FILL_STR_SET,    /* NUL-padded string keys */
 	LDR_FILL_PREFIX_SET, /* LPM trie: u32 prefix length in bits, then the bytes */
 	LDR_FILL_INT_SET,    /* u64 keys, decimal strings in metadata */

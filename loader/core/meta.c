@@ -775,6 +775,8 @@ static void parse_maps(struct pctx *p, json_t *root, struct ldr_meta *m)
 		}
 		if (!strcmp(kind, "path_set"))
 			mp->fill = LDR_FILL_PATH_SET;
+		else if (!strcmp(kind, "path_hash"))
+			mp->fill = LDR_FILL_PATH_HASH;
 		else if (!strcmp(kind, "str_set"))
 			mp->fill = LDR_FILL_STR_SET;
 		else if (!strcmp(kind, "prefix_set"))
@@ -784,8 +786,8 @@ static void parse_maps(struct pctx *p, json_t *root, struct ldr_meta *m)
 		else if (!strcmp(kind, "cgroup_scope"))
 			mp->fill = LDR_FILL_CGROUP_SCOPE;
 		else
-			fail(p, "%s.kind: unknown fill kind \"%s\" (path_set, str_set, prefix_set, "
-			     "int_set, cgroup_scope)",
+			fail(p, "%s.kind: unknown fill kind \"%s\" (path_set, path_hash, str_set, "
+			     "prefix_set, int_set, cgroup_scope)",
 			     fw, ldr_quote(kind));
 		if (resolve[0] && strcmp(resolve, "realpath"))
 			fail(p, "%s.resolve: unknown \"%s\" (realpath)", fw, ldr_quote(resolve));
@@ -801,12 +803,21 @@ static void parse_maps(struct pctx *p, json_t *root, struct ldr_meta *m)
 		mp->values = get_str_array(p, fill, "values", fw, &mp->nvalues);
 		if (p->failed)
 			return;
-		for (size_t j = 0; j < mp->nvalues; j++)
-			if (strlen(mp->values[j]) >= mp->key_size) {
-				fail(p, "%s.values[%zu]: longer than key_size %u", fw, j,
-				     mp->key_size);
+		if (mp->fill == LDR_FILL_PATH_HASH && mp->key_size != 8) {
+			fail(p, "%s: a path_hash map has key_size 8", fw);
+			return;
+		}
+		for (size_t j = 0; j < mp->nvalues; j++) {
+			/* a path_hash value is stored in the map's value */
+			uint32_t room = mp->fill == LDR_FILL_PATH_HASH ? TPC_PATH_MAX : mp->key_size;
+
+			if (strlen(mp->values[j]) >= room) {
+				fail(p, "%s.values[%zu]: longer than %s %u", fw, j,
+				     mp->fill == LDR_FILL_PATH_HASH ? "TPC_PATH_MAX" : "key_size",
+				     room);
 				return;
 			}
+		}
 		if (mp->fill == LDR_FILL_CGROUP_SCOPE) {
 			if (mp->key_size != 8 || mp->nvalues)
 				fail(p, "%s: a cgroup_scope map has key_size 8 and no values", fw);

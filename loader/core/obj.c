@@ -251,6 +251,19 @@ static int fill_key(const struct ldr_meta_map *mm, int fd, const char *s)
 		memcpy(key, &x, 8);
 		break;
 	}
+	case LDR_FILL_PATH_HASH: {
+		struct tpc_path_val pv, old;
+		__u64 h;
+
+		if (tpc_path_val__init(&pv, &h, s, (uint32_t)n))
+			return -ENAMETOOLONG;
+		/* two paths with one hash (never seen with 64 bits): refused,
+		 * the map holds one path per hash */
+		if (!bpf_map_lookup_elem(fd, &h, &old) &&
+		    (old.len != pv.len || memcmp(old.path, pv.path, sizeof(pv.path))))
+			return -EEXIST;
+		return bpf_map_update_elem(fd, &h, &pv, BPF_ANY) ? -errno : 0;
+	}
 	default: /* path_set, str_set: NUL-padded strings */
 		if (n >= mm->key_size)
 			return -ENAMETOOLONG;
@@ -278,8 +291,9 @@ static int fill_maps(struct ldr_obj *o, char *err, size_t errlen)
 			return -ENOENT;
 		}
 		vs = bpf_map__value_size(map);
-		if (bpf_map__key_size(map) != mm->key_size || (vs != 1 && vs != 2 && vs != 4 &&
-							      vs != 8)) {
+		if (bpf_map__key_size(map) != mm->key_size ||
+		    (mm->fill == LDR_FILL_PATH_HASH ? vs != sizeof(struct tpc_path_val) :
+						      (vs != 1 && vs != 2 && vs != 4 && vs != 8))) {
 			snprintf(err, errlen,
 				 "map '%s': key/value size %u/%u does not fit a fill of "
 				 "key_size %u",
@@ -291,7 +305,8 @@ static int fill_maps(struct ldr_obj *o, char *err, size_t errlen)
 			char real[PATH_MAX];
 
 			r = fill_key(mm, fd, mm->values[j]);
-			if (!r && mm->fill == LDR_FILL_PATH_SET && mm->resolve_realpath &&
+			if (!r && (mm->fill == LDR_FILL_PATH_SET || mm->fill == LDR_FILL_PATH_HASH) &&
+			    mm->resolve_realpath &&
 			    realpath(mm->values[j], real) && strcmp(real, mm->values[j])) {
 				r = fill_key(mm, fd, real);
 				ldr_debug("%s: map %s: %s also as %s", o->name, mm->name,

@@ -57,6 +57,58 @@ struct tpc_scope_ctl {
  * key, also accepted in YAML) and its name (from the DSL's pod.name) */
 #define TPC_SCOPE_NS_KEY "k8s:io.kubernetes.pod.namespace"
 #define TPC_SCOPE_NAME_KEY "k8s:io.kubernetes.pod.name"
+/* A matchBinaries In/NotIn set (fill kind "path_hash", docs/object-format.md):
+ * a hash map from the 64-bit hash of a canonical path to the path itself,
+ * which the program compares on a hit, so a collision cannot make a false
+ * match. The hash goes a little-endian 8-byte word at a time over the len
+ * bytes of the path (no NUL), the last word zero-padded; BPF
+ * (runtime/tpc_path.bpf.h, tpc_path__hash) and user space (the loader,
+ * tpc test, bench/hold: tpc_path_hash) compute the same value. An 8-byte
+ * key instead of the NUL-padded 256-byte one: the map's jhash over 256
+ * bytes and the zero-padded copy were a third of an exec's cost. */
+#define TPC_PATH_HASH_SEED 0x9e3779b97f4a7c15ULL
+struct tpc_path_val {
+	__u32 len; /* bytes of path, without the NUL */
+	__u32 pad;
+	char path[TPC_PATH_MAX]; /* zero-padded */
+};
+
+static inline __u64 tpc_path_hash__mix(__u64 h, __u64 w)
+{
+	h ^= w;
+	h *= 0xff51afd7ed558ccdULL;
+	return h ^ (h >> 32);
+}
+
+#ifndef __bpf__
+static inline __u64 tpc_path_hash(const char *s, __u32 len)
+{
+	__u64 h = TPC_PATH_HASH_SEED ^ len;
+
+	for (__u32 at = 0; at < len; at += 8) {
+		__u64 w = 0;
+
+		for (__u32 b = 0; b < 8 && at + b < len; b++)
+			w |= (__u64)(unsigned char)s[at + b] << (8 * b);
+		h = tpc_path_hash__mix(h, w);
+	}
+	return h;
+}
+
+/* Key and value of the path s (n bytes) in a path_hash map; -1: too long. */
+static inline int tpc_path_val__init(struct tpc_path_val *v, __u64 *key, const char *s, __u32 n)
+{
+	if (n >= TPC_PATH_MAX)
+		return -1;
+	for (__u32 i = 0; i < TPC_PATH_MAX; i++)
+		v->path[i] = i < n ? s[i] : 0;
+	v->len = n;
+	v->pad = 0;
+	*key = tpc_path_hash(s, n);
+	return 0;
+}
+#endif
+
 #define TPC_EV_MAX 4096	 /* largest record */
 #define TPC_RULE_NONE 0xffffffffu
 

@@ -6,16 +6,18 @@
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, 2);
-	__type(key, char[TPC_PATH_MAX]);
-	__type(value, u8);
+	__type(key, u64);
+	__type(value, struct tpc_path_val);
 } tpc_m0 SEC(".maps");
 
 TPC_INLINE u64 tpc_binsets__eval(struct tpc_scratch *s, int off, u32 len)
 {
+	const char *p = &s->path[off & TPC_PATH_MASK];
+	u64 h = tpc_path__hash(p, len);
 	u64 bits = 0;
 
 	/* set 0: In, seed.yaml:7 */
-	if (bpf_map_lookup_elem(&tpc_m0, s->key))
+	if (tpc_path__is(p, len, bpf_map_lookup_elem(&tpc_m0, &h)))
 		bits |= 1ull << 0;
 	return bits;
 }
