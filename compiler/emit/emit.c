@@ -1652,6 +1652,209 @@ static void emit_spec(struct body *B, const struct ir_spec *sp, size_t si)
 	free(text);
 }
 
+/* ---- the run guard of a fused prog ------------------------------------
+ * Many policies fused on one hook run one rule after the other, and on a
+ * miss every rule repeats the same first tests (its binary bit, the first
+ * words of its Prefix) before it fails. The guard is one test in front of
+ * all of them: a condition that every rule's predicate implies (the OR of
+ * one conjunct per rule, weakened to one mask of binary bits and, per
+ * word of a string slot, the few values any literal has there). When it
+ * is false no rule can match and the prog returns at once; when it is
+ * true every rule runs exactly as before, so the result never changes.
+ * Only leaves without side effects are used (their reads are the lazy,
+ * cached ones the rules make anyway). */
+#define GUARD_WORD_VALUES 4 /* at most this many distinct values per tested word */
+#define GUARD_PAIRS 8	    /* and this many word compares in all */
+
+/* The first top-level conjunct of pred (the pred itself, or a kid of its
+ * AND) that ok() accepts. */
+static const struct ir_pred *guard_conjunct(const struct ir_pred *pred,
+					    bool (*ok)(const struct body *, const struct ir_pred *, int),
+					    const struct body *B, int slot)
+{
+	if (!pred)
+		return NULL;
+	if (pred->kind == P_LEAF)
+		return ok(B, pred, slot) ? pred : NULL;
+	if (pred->kind != P_AND)
+		return NULL;
+	for (size_t i = 0; i < pred->nkids; i++)
+		if (pred->kids[i]->kind == P_LEAF && ok(B, pred->kids[i], slot))
+			return pred->kids[i];
+	return NULL;
+}
+
+static bool guard_bit_ok(const struct body *B, const struct ir_pred *p, int slot)
+{
+	(void)B;
+	(void)slot;
+	return p->src == SRC_BINARY && p->test == T_BIT;
+}
+
+/* An inline Prefix/Equal on a string slot (slot < 0: any), as
+ * emit_str_leaf prints it. */
+static bool guard_str_ok(const struct body *B, const struct ir_pred *p, int slot)
+{
+	enum ir_argkind k;
+
+	if (p->src != SRC_ARG || p->negate || p->map >= 0 || !p->nstrs ||
+	    (p->test != T_STR_EQ && p->test != T_STR_PREFIX) || (slot >= 0 && p->slot != slot) ||
+	    p->slot < 0 || (size_t)p->slot >= B->p->args.n)
+		return false;
+	k = B->p->args.v[p->slot].kind;
+	return k != AK_INT && k != AK_CAPS && k != AK_SOCKADDR && k != AK_SOCK && k != AK_SKB;
+}
+
+struct guard_word {
+	uint32_t word;
+	size_t n;
+	uint64_t m[GUARD_WORD_VALUES], v[GUARD_WORD_VALUES];
+};
+
+/* The string part of the guard on slot sl: (len >= shortest literal && for
+ * each chosen word, the word is one of the values the literals have
+ * there). Returns false when no word is selective enough. */
+static bool guard_str(struct body *B, FILE *out, int sl, const struct ir_pred **leaves, size_t n)
+{
+	uint32_t minlen = UINT32_MAX, npairs = 0;
+	struct guard_word ws[8];
+	size_t nw = 0;
+
+	for (size_t r = 0; r < n; r++)
+		for (size_t i = 0; i < leaves[r]->nstrs; i++)
+			if (leaves[r]->strs[i].len < minlen)
+				minlen = leaves[r]->strs[i].len;
+	/* every literal has bytes in words 0 .. (minlen - 1) / 8 */
+	for (uint32_t w = 0; minlen && w < (minlen + 7) / 8 && nw < 8; w++) {
+		struct guard_word g = { .word = w };
+		bool many = false;
+
+		for (size_t r = 0; r < n && !many; r++)
+			for (size_t i = 0; i < leaves[r]->nstrs && !many; i++) {
+				const struct ir_strlit *l = &leaves[r]->strs[i];
+				uint64_t v, m;
+				size_t k;
+
+				lit_word(l, l->len, w, &v, &m);
+				for (k = 0; k < g.n && (g.m[k] != m || g.v[k] != v); k++)
+					;
+				if (k < g.n)
+					continue;
+				if (g.n == GUARD_WORD_VALUES) {
+					many = true;
+					break;
+				}
+				g.m[g.n] = m;
+				g.v[g.n++] = v;
+			}
+		if (many || npairs + g.n > GUARD_PAIRS)
+			continue;
+		npairs += g.n;
+		ws[nw++] = g;
+	}
+	if (!nw)
+		return false;
+	fprintf(out, "(%c%d() >= %u", B->head[sl] ? 'H' : 'L', sl, minlen);
+	/* the deepest words first: paths share their first words */
+	for (size_t i = nw; i-- > 0;) {
+		fputs(" &&\n\t      (", out);
+		for (size_t k = 0; k < ws[i].n; k++) {
+			char q = B->head[sl] ? 'Q' : 'P';
+
+			fputs(k ? " || " : "", out);
+			if (ws[i].m[k] == ~0ull)
+				fprintf(out, "TPC_W(%c%d(), %u) == 0x%016" PRIx64 "ull", q, sl,
+					ws[i].word * 8, ws[i].v[k]);
+			else
+				fprintf(out, "(TPC_W(%c%d(), %u) & 0x%" PRIx64 "ull) == 0x%" PRIx64 "ull",
+					q, sl, ws[i].word * 8, ws[i].m[k], ws[i].v[k]);
+		}
+		fputs(")", out);
+	}
+	fputs(")", out);
+	return true;
+}
+
+static void emit_guard(struct body *B)
+{
+	const struct ir_prog *p = B->p;
+	const struct ir_pred **leaves;
+	uint64_t pos = 0, neg = 0;
+	size_t n = 0, k = 0;
+	bool bits = true, any = false;
+	char *text = NULL;
+	size_t len = 0;
+	FILE *out;
+	int sl = -1;
+
+	if (p->net)
+		return;
+	for (size_t si = 0; si < p->specs.n; si++) {
+		/* a workload scope is checked first: an event out of scope
+		 * must not pay the guard's reads */
+		if (p->specs.v[si].scope_map >= 0)
+			return;
+		n += p->specs.v[si].rules.n;
+	}
+	if (n < 2)
+		return;
+	leaves = calloc(n, sizeof(*leaves));
+	out = leaves ? open_memstream(&text, &len) : NULL;
+	if (!out) {
+		free(leaves);
+		return; /* no guard: the prog is the same without it */
+	}
+	for (size_t si = 0; si < p->specs.n; si++)
+		for (size_t r = 0; r < p->specs.v[si].rules.n; r++) {
+			const struct ir_pred *pred = p->specs.v[si].rules.v[r].pred, *b;
+
+			b = guard_conjunct(pred, guard_bit_ok, B, -1);
+			if (!b)
+				bits = false;
+			else if (b->negate)
+				neg |= 1ull << b->bit;
+			else
+				pos |= 1ull << b->bit;
+			leaves[k] = guard_conjunct(pred, guard_str_ok, B, sl);
+			if (!leaves[k])
+				sl = -2; /* some rule has none: no string part */
+			else if (sl == -1)
+				sl = leaves[k]->slot;
+			k++;
+		}
+	if (bits) {
+		/* a negated bit (NotIn) needs the bit clear */
+		if (pos && neg)
+			fprintf(out, "((TPC_BITS() & 0x%" PRIx64 "ull) || (~TPC_BITS() & 0x%" PRIx64 "ull))",
+				pos, neg);
+		else
+			fprintf(out, "(%sTPC_BITS() & 0x%" PRIx64 "ull)", neg ? "~" : "", pos | neg);
+		any = true;
+	}
+	if (sl >= 0) {
+		long at = ftell(out);
+
+		if (any)
+			fputs(" &&\n\t    ", out);
+		if (guard_str(B, out, sl, leaves, n))
+			any = true;
+		else
+			fseek(out, at, SEEK_SET);
+	}
+	free(leaves);
+	if (fclose(out)) {
+		free(text);
+		return;
+	}
+	if (any)
+		fprintf(B->out,
+			"\n\t/* run guard: no rule below can match unless this holds\n"
+			"\t * (one test for a miss of all %zu rules) */\n"
+			"\tif (!(%s))\n\t\treturn ret;\n",
+			n, text);
+	free(text);
+}
+
 static void emit_prog(struct body *B)
 {
 	FILE *out = B->out;
@@ -1674,6 +1877,7 @@ static void emit_prog(struct body *B)
 	}
 	B->out = body;
 	head_slots(B);
+	emit_guard(B);
 	for (size_t si = 0; si < p->specs.n; si++)
 		emit_spec(B, &p->specs.v[si], si);
 	B->out = out;
