@@ -324,6 +324,61 @@ TPC_INLINE u64 tpc_path__word(const char *p, u32 len, u32 at)
 	return w;
 }
 
+#ifndef TPC_NO_BPF_LOOP
+/* The hash and the verify-on-hit compare as bpf_loop() callbacks, one
+ * word per step: a bounded loop over an unknown len is walked by the
+ * verifier once per possible word count (up to TPC_PATH_MAX / 8 = 512),
+ * which made the exec program ~118k verified instructions on 6.1 (every
+ * set's compare another such loop); a callback is verified once. The
+ * kernel inlines bpf_loop() into a plain loop of direct calls (5.19+). */
+struct tpc_path_words {
+	const char *p;
+	const struct tpc_path_val *v; /* compare: the set's entry */
+	u64 h;			      /* hash: the running value */
+	u32 len;
+	bool ne; /* compare: a word differed */
+};
+
+static long tpc_path__hash_step(u32 i, void *ctx)
+{
+	struct tpc_path_words *w = ctx;
+
+	w->h = tpc_path_hash__mix(w->h, tpc_path__word(w->p, w->len, i * 8));
+	return 0;
+}
+
+static long tpc_path__is_step(u32 i, void *ctx)
+{
+	struct tpc_path_words *w = ctx;
+	u32 at = i * 8;
+
+	if (tpc_path__word(w->p, w->len, at) != *(const u64 *)&w->v->path[at & (TPC_PATH_MAX - 8)]) {
+		w->ne = true;
+		return 1;
+	}
+	return 0;
+}
+
+/* tpc_path_hash() of tpc_abi.h over the canonical path at p (len bytes). */
+TPC_INLINE u64 tpc_path__hash(const char *p, u32 len)
+{
+	struct tpc_path_words w = { .p = p, .h = TPC_PATH_HASH_SEED ^ len, .len = len };
+
+	bpf_loop((len + 7) / 8, tpc_path__hash_step, &w, 0);
+	return w.h;
+}
+
+/* The verify-on-hit of a path_hash set: is v's path the one at p? */
+TPC_INLINE bool tpc_path__is(const char *p, u32 len, const struct tpc_path_val *v)
+{
+	struct tpc_path_words w = { .p = p, .v = v, .len = len };
+
+	if (!v || v->len != len)
+		return false;
+	bpf_loop((len + 7) / 8, tpc_path__is_step, &w, 0);
+	return !w.ne;
+}
+#else
 /* tpc_path_hash() of tpc_abi.h over the canonical path at p (len bytes). */
 TPC_INLINE u64 tpc_path__hash(const char *p, u32 len)
 {
@@ -350,6 +405,7 @@ TPC_INLINE bool tpc_path__is(const char *p, u32 len, const struct tpc_path_val *
 	}
 	return true;
 }
+#endif
 
 /* Copy the resolved path into s->key, zero-padded to TPC_PATH_MAX, so it
  * can be a hash-map key or be compared a word at a time. */
