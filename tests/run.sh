@@ -195,6 +195,42 @@ tier_golden() {
 		fi
 	done
 	tier_templates
+	tier_format
+}
+
+# Kernel style (.clang-format) for the generated C: the C of every golden
+# and corpus policy is as clang-format would print it (long rule
+# conditions stay one line: ColumnLimit 0). Break test: openat-prefix's C
+# with its continuation lines indented as before must fail the check.
+tier_format() {
+	local f bad= tmp n=0
+	if ! command -v clang-format >/dev/null; then
+		result SKIP "golden/format" "clang-format not installed"
+		return
+	fi
+	tmp=$(mktemp -d)
+	for f in tests/golden/*.yaml tests/corpus/*.yaml; do
+		"$TPC" build --emit-c "$tmp/c.bpf.c" "$f" >/dev/null 2>&1 || continue
+		clang-format --dry-run -Werror --style=file:.clang-format "$tmp/c.bpf.c" 2>>"$LOG/format.out" ||
+			bad+=" $f"
+		n=$((n + 1))
+	done
+	if [ -n "$bad" ]; then
+		result FAIL "golden/format" "not in kernel style (clang-format --style=file:.clang-format):$bad"
+		head -10 "$LOG/format.out"
+	else
+		result PASS "golden/format ($n files)"
+	fi
+	"$TPC" build --emit-c "$tmp/c.bpf.c" tests/golden/openat-prefix.yaml >/dev/null 2>&1
+	sed 's/^\t     /\t    /' "$tmp/c.bpf.c" >"$tmp/bad.bpf.c"
+	if cmp -s "$tmp/c.bpf.c" "$tmp/bad.bpf.c"; then
+		result FAIL "golden/format/break-test" "the break test changed nothing in openat-prefix's C"
+	elif clang-format --dry-run -Werror --style=file:.clang-format "$tmp/bad.bpf.c" 2>/dev/null; then
+		result FAIL "golden/format/break-test" "a mis-indented continuation line passed"
+	else
+		result PASS "golden/format/break-test"
+	fi
+	rm -rf "$tmp"
 }
 
 # docs/policies.md is generated from stdlib-policies/ by `make docs`: a

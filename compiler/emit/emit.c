@@ -88,6 +88,9 @@ struct body {
 	int bufs[64]; /* slot -> abuf index, -1 for ints */
 	bool head[64]; /* slot's Prefix/Equal literals are tested on its head (H<slot>) */
 	bool testrun; /* emit_opts.testrun */
+	/* a rule condition's outer && / ||: the kernel-style continuation
+	 * (aligned one past the group's open paren), "" inside (one line) */
+	char brk[24];
 	int err; /* the first template that could not be filled */
 };
 
@@ -426,6 +429,7 @@ static void emit_scope_test(struct body *B, int map)
 static void emit_pred(struct body *B, const struct ir_pred *p)
 {
 	FILE *out = B->out;
+	char brk[sizeof(B->brk)];
 
 	if (!p) {
 		fputs("1", out);
@@ -437,6 +441,8 @@ static void emit_pred(struct body *B, const struct ir_pred *p)
 		return;
 	case P_NOT:
 		fputs("!", out);
+		if (B->brk[0]) /* its group opens one column further */
+			strcat(B->brk, " ");
 		emit_pred(B, p->kids[0]);
 		return;
 	case P_AND:
@@ -446,9 +452,11 @@ static void emit_pred(struct body *B, const struct ir_pred *p)
 			return;
 		}
 		fputs("(", out);
+		strcpy(brk, B->brk);
+		B->brk[0] = '\0';
 		for (size_t i = 0; i < p->nkids; i++) {
 			if (i)
-				fputs(p->kind == P_AND ? " &&\n\t    " : " ||\n\t    ", out);
+				fprintf(out, " %s%s", p->kind == P_AND ? "&&" : "||", brk[0] ? brk : " ");
 			emit_pred(B, p->kids[i]);
 		}
 		fputs(")", out);
@@ -595,14 +603,16 @@ static void emit_raw_switch(FILE *out, const struct ir_prog *p, const struct ir_
 	if (p->variants.n == 1) {
 		emit_raw(out, a, &p->variants.v[0]);
 	} else {
-		fputs("(", out);
+		/* nested in parentheses: clang-format breaks a flat chain of
+		 * three or more arms at its last one */
 		for (size_t i = 0; i + 1 < p->variants.n; i++) {
-			fprintf(out, "v == %zu ? ", i);
+			fprintf(out, "(v == %zu ? ", i);
 			emit_raw(out, a, &p->variants.v[i]);
 			fputs(" : ", out);
 		}
 		emit_raw(out, a, &p->variants.v[p->variants.n - 1]);
-		fputs(")", out);
+		for (size_t i = 0; i + 1 < p->variants.n; i++)
+			fputs(")", out);
 	}
 	if (emit_testrun)
 		fputs(")", out);
@@ -1057,7 +1067,10 @@ static void emit_rule_head(struct body *B, const struct ir_rule *r)
 		fprintf(out, "selector %d, ", r->selector);
 	span_comment(out, B->m, r->span);
 	fputs(" */\n\tif (", out);
+	/* "\tif ((": the outer group's terms start at column 13 */
+	strcpy(B->brk, "\n\t     ");
 	emit_pred(B, r->pred);
+	B->brk[0] = '\0';
 	fputs(") {\n", out);
 }
 
@@ -1155,6 +1168,35 @@ static void emit_rule(struct body *B, const struct ir_spec *sp, const struct ir_
 	fputs("\t}\n", out);
 }
 
+/* emit_event one block deeper (inside a network rule's phase test) */
+static void emit_event_nested(struct body *B, const struct ir_spec *sp, const struct ir_rule *r)
+{
+	FILE *out = B->out, *f;
+	char *t = NULL;
+	size_t n = 0;
+
+	f = open_memstream(&t, &n);
+	if (!f) {
+		tpl_check(B, -ENOMEM);
+		return;
+	}
+	B->out = f;
+	emit_event(B, sp, r);
+	B->out = out;
+	if (fclose(f)) {
+		tpl_check(B, -ENOMEM);
+		free(t);
+		return;
+	}
+	for (const char *l = t; *l;) {
+		size_t len = strcspn(l, "\n");
+
+		fprintf(out, "%s%.*s\n", len ? "\t" : "", (int)len, l);
+		l += len + (l[len] == '\n');
+	}
+	free(t);
+}
+
 /* A network rule acts in one phase (runtime/tpc_net.bpf.h): Block and
  * Sigkill before the operation (PRE: Block in the cgroup connect hooks,
  * Sigkill in the tracing hook, where bpf_send_signal is allowed), Post
@@ -1178,20 +1220,20 @@ static void emit_net_rule(struct body *B, const struct ir_spec *sp, const struct
 		if (act->deny) {
 			emit_deny_cond(out, B->p);
 			fputs(") {\n", out);
-			emit_event(B, sp, r);
+			emit_event_nested(B, sp, r);
 			fprintf(out, "\t\t\th->action |= TPC_ACT_OVERRIDE;\n\t\t\th->ret = -%d;\n"
 				     "\t\t\tret = -%d;\n",
 				act->deny, act->deny);
 		} else if (B->p->net == NET_DNS || B->p->net == NET_HTTP) {
 			/* cgroup_skb cannot signal: the loader kills the owner */
 			fputs("1) {\n", out);
-			emit_event(B, sp, r);
+			emit_event_nested(B, sp, r);
 			fputs("\t\t\ttpc_l7__kill(h);\n", out);
 		} else {
 			fputs("!", out);
 			emit_deny_cond(out, B->p);
 			fputs(") {\n", out);
-			emit_event(B, sp, r);
+			emit_event_nested(B, sp, r);
 			fputs("\t\t\ttpc_act__signal(h, 9);\n", out);
 		}
 		emit_post(B, act, r->id, "\t\t\t");
@@ -1201,7 +1243,7 @@ static void emit_net_rule(struct body *B, const struct ir_spec *sp, const struct
 	} else {
 		fputs("\t\tif (nc->phase & TPC_NET_PH_EVENT) {\n", out);
 	}
-	emit_event(B, sp, r);
+	emit_event_nested(B, sp, r);
 	emit_post(B, &obs, r->id, "\t\t\t");
 	fputs("\t\t}\n", out);
 	if (si >= 0)
@@ -1300,11 +1342,12 @@ static void step_name(FILE *out, const struct ir_resolve *r, int i)
 /* The declaration of the last member of a group: a pointer to the next
  * group's flavor, or the leaf as the kernel types it (sizes only matter
  * locally: libbpf relocates offsets by name). */
-static void emit_rsv_member(FILE *out, const struct ir_arg *a, int i, int next_group)
+static void emit_rsv_member(FILE *out, const struct ir_arg *a, int i, int next_group, int ind)
 {
 	const struct ir_resolve *r = a->rsv;
 	const struct btf_path_step *st = &r->steps.steps[i];
 
+	fprintf(out, "%.*s", ind, "\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t");
 	if (next_group >= 0) {
 		fprintf(out, "struct %s___tpc_r%d_%d *", r->steps.steps[i + 1].owner, a->rsv_id,
 			next_group);
@@ -1317,17 +1360,19 @@ static void emit_rsv_member(FILE *out, const struct ir_arg *a, int i, int next_g
 		case BTF_STEP_ARRAY:
 			fputs("char ", out);
 			step_name(out, r, i);
-			fprintf(out, "[%d];", st->nelems * (st->elem_size ? st->elem_size : 1));
+			fprintf(out, "[%d];\n", st->nelems * (st->elem_size ? st->elem_size : 1));
 			return;
 		case BTF_STEP_COMPOSITE:
-			fputs("struct { char _tpc; } ", out);
+			fprintf(out, "struct {\n%.*schar _tpc;\n%.*s} ", ind + 1,
+				"\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t", ind,
+				"\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t");
 			break;
 		default:
 			fputs("void *", out);
 		}
 	}
 	step_name(out, r, i);
-	fputs(";", out);
+	fputs(";\n", out);
 }
 
 /* The CO-RE reader of a resolved slot: one local flavor struct per pointer
@@ -1342,6 +1387,7 @@ static void emit_resolver(FILE *out, const struct ir_arg *a)
 	int ngroups = 0, g, first[BTF_PATH_MAX];
 	const struct btf_path_step *leaf = &bp->steps[bp->n - 1];
 	bool addr = leaf->kind == BTF_STEP_ARRAY || leaf->kind == BTF_STEP_COMPOSITE;
+	static const char tabs[] = "\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t";
 
 	for (int i = 0; i < bp->n; i++)
 		if (i == 0 || bp->steps[i].deref)
@@ -1353,16 +1399,16 @@ static void emit_resolver(FILE *out, const struct ir_arg *a)
 	for (g = ngroups - 1; g >= 0; g--) {
 		int lo = first[g], hi = g + 1 < ngroups ? first[g + 1] - 1 : bp->n - 1;
 
-		fprintf(out, "struct %s___tpc_r%d_%d { ", bp->steps[lo].owner, a->rsv_id, g);
+		fprintf(out, "struct %s___tpc_r%d_%d {\n", bp->steps[lo].owner, a->rsv_id, g);
 		for (int i = lo; i < hi; i++)
-			fputs("struct { ", out);
-		emit_rsv_member(out, a, hi, g + 1 < ngroups ? g + 1 : -1);
+			fprintf(out, "%.*sstruct {\n", i - lo + 1, tabs);
+		emit_rsv_member(out, a, hi, g + 1 < ngroups ? g + 1 : -1, hi - lo + 1);
 		for (int i = hi - 1; i >= lo; i--) {
-			fputs(" } ", out);
+			fprintf(out, "%.*s} ", i - lo + 1, tabs);
 			step_name(out, r, i);
-			fputs(";", out);
+			fputs(";\n", out);
 		}
-		fputs(" };\n", out);
+		fputs("};\n", out);
 	}
 	fputs("#pragma clang attribute pop\n", out);
 	fprintf(out, "static __always_inline u64 tpc_r%d(u64 p)\n{\n", a->rsv_id);
@@ -1757,7 +1803,7 @@ static bool guard_str(struct body *B, FILE *out, int sl, const struct ir_pred **
 	fprintf(out, "(%c%d() >= %u", B->head[sl] ? 'H' : 'L', sl, minlen);
 	/* the deepest words first: paths share their first words */
 	for (size_t i = nw; i-- > 0;) {
-		fputs(" &&\n\t      (", out);
+		fputs(" &&\n\t       (", out);
 		for (size_t k = 0; k < ws[i].n; k++) {
 			char q = B->head[sl] ? 'Q' : 'P';
 
@@ -1834,8 +1880,8 @@ static void emit_guard(struct body *B)
 	if (sl >= 0) {
 		long at = ftell(out);
 
-		if (any)
-			fputs(" &&\n\t    ", out);
+		if (any) /* "\tif (!(": the terms start at column 14 */
+			fputs(" &&\n\t      ", out);
 		if (guard_str(B, out, sl, leaves, n))
 			any = true;
 		else
@@ -2125,8 +2171,8 @@ static bool uses_iov(const struct ir_object *o)
 	return false;
 }
 
-int emit__c(const struct ir_object *o, const struct srcmap *m, const struct emit_opts *opts,
-	    FILE *out)
+static int emit_object(const struct ir_object *o, const struct srcmap *m,
+		       const struct emit_opts *opts, FILE *out)
 {
 	struct body B = { .out = out, .o = o, .m = m, .testrun = opts && opts->testrun };
 
@@ -2243,4 +2289,29 @@ rate_done:
 	if (B.err)
 		return B.err;
 	return ferror(out) ? -EIO : 0;
+}
+
+/* The object's C; every template ends its part with a blank line, so the
+ * file's last one is dropped (kernel style: no blank line at the end). */
+int emit__c(const struct ir_object *o, const struct srcmap *m, const struct emit_opts *opts,
+	    FILE *out)
+{
+	char *t = NULL;
+	size_t n = 0;
+	FILE *f = open_memstream(&t, &n);
+	int err;
+
+	if (!f)
+		return -ENOMEM;
+	err = emit_object(o, m, opts, f);
+	if (fclose(f) && !err)
+		err = -ENOMEM;
+	if (!err) {
+		while (n > 1 && t[n - 1] == '\n' && t[n - 2] == '\n')
+			n--;
+		if (fwrite(t, 1, n, out) != n || ferror(out))
+			err = -EIO;
+	}
+	free(t);
+	return err;
 }

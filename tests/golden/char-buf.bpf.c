@@ -12,8 +12,8 @@ TPC_INLINE int tpc_p0(void *ctx, const int v)
 	struct tpc_ev_hdr *h;
 	u32 o;
 	int ret = 0;
-#define A0() TPC_LAZY(TPC_LZ_SLOT(0), (u64)(u64)((v == 0 ? (u64)PT_REGS_PARM3_CORE_SYSCALL((struct pt_regs *)tpc_ctx__arg(ctx, 0)) : v == 1 ? (u64)PT_REGS_PARM3_CORE_SYSCALL((struct pt_regs *)tpc_regs__arg(ctx, 0)) : tpc_ctx__load(64, ctx, 32))))
-#define L1() TPC_LAZY_LEN(TPC_LZ_SLOT(1), (tpc_buf__read(s->abuf[0], (const void *)((v == 0 ? (u64)PT_REGS_PARM2_CORE_SYSCALL((struct pt_regs *)tpc_ctx__arg(ctx, 0)) : v == 1 ? (u64)PT_REGS_PARM2_CORE_SYSCALL((struct pt_regs *)tpc_regs__arg(ctx, 0)) : tpc_ctx__load(64, ctx, 24))), A0(), true)))
+#define A0() TPC_LAZY(TPC_LZ_SLOT(0), (u64)(u64)((v == 0 ? (u64)PT_REGS_PARM3_CORE_SYSCALL((struct pt_regs *)tpc_ctx__arg(ctx, 0)) : (v == 1 ? (u64)PT_REGS_PARM3_CORE_SYSCALL((struct pt_regs *)tpc_regs__arg(ctx, 0)) : tpc_ctx__load(64, ctx, 32)))))
+#define L1() TPC_LAZY_LEN(TPC_LZ_SLOT(1), (tpc_buf__read(s->abuf[0], (const void *)((v == 0 ? (u64)PT_REGS_PARM2_CORE_SYSCALL((struct pt_regs *)tpc_ctx__arg(ctx, 0)) : (v == 1 ? (u64)PT_REGS_PARM2_CORE_SYSCALL((struct pt_regs *)tpc_regs__arg(ctx, 0)) : tpc_ctx__load(64, ctx, 24)))), A0(), true)))
 #define P1() (&s->abuf[0][0])
 #define T1(n) (&s->abuf[0][(L1() - (n)) & TPC_STR_MASK])
 

@@ -45,9 +45,7 @@ TPC_INLINE int tpc_p0(void *ctx, const int v)
 
 	/* policy 'curl-or-root', dsl-or.yaml:8 */
 	/* rule 0: selector 0, dsl-or.yaml:15 */
-	if ((((TPC_BITS() & (1ull << 0)) ||
-	    (((u64)TPC_UID() == (u64)0ll) &&
-	    !((H0() >= 6 && (TPC_W(Q0(), 0) & 0xffffffffffffull) == 0x2f636f72702full && (H0() < TPC_STR_HEAD - 1 || (L0() >= 6 && (TPC_W(P0(), 0) & 0xffffffffffffull) == 0x2f636f72702full)))))))) {
+	if ((((TPC_BITS() & (1ull << 0)) || (((u64)TPC_UID() == (u64)0ll) && !((H0() >= 6 && (TPC_W(Q0(), 0) & 0xffffffffffffull) == 0x2f636f72702full && (H0() < TPC_STR_HEAD - 1 || (L0() >= 6 && (TPC_W(P0(), 0) & 0xffffffffffffull) == 0x2f636f72702full)))))))) {
 		h = (void *)s->ev;
 		tpc_hdr__fill(h, TPC_EV_HOOK, 0);
 		o = sizeof(*h);

@@ -48,7 +48,7 @@ TPC_INLINE int tpc_p0(void *ctx, const int v)
 		goto spec0_done;
 	/* rule 0: selector 0, dsl-scope.yaml:20 */
 	if ((tpc_scope__in(&tpc_scope0_r0, 1) &&
-	    ((H0() >= 5 && (TPC_W(Q0(), 0) & 0xffffffffffull) == 0x2f6374652full && (H0() < TPC_STR_HEAD - 1 || (L0() >= 5 && (TPC_W(P0(), 0) & 0xffffffffffull) == 0x2f6374652full)))))) {
+	     ((H0() >= 5 && (TPC_W(Q0(), 0) & 0xffffffffffull) == 0x2f6374652full && (H0() < TPC_STR_HEAD - 1 || (L0() >= 5 && (TPC_W(P0(), 0) & 0xffffffffffull) == 0x2f6374652full)))))) {
 		h = (void *)s->ev;
 		tpc_hdr__fill(h, TPC_EV_HOOK, 0);
 		o = sizeof(*h);

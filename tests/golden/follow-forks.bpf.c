@@ -28,7 +28,7 @@ TPC_INLINE int tpc_p0(void *ctx, const int v)
 	u32 o;
 	int ret = 0;
 #define TPC_FBITS() TPC_LAZY(TPC_LZ_FBITS, tpc_follow__bits())
-#define A0() TPC_LAZY(TPC_LZ_SLOT(0), (u64)(s32)((v == 0 ? (u64)PT_REGS_PARM1_CORE_SYSCALL((struct pt_regs *)tpc_ctx__arg(ctx, 0)) : v == 1 ? (u64)PT_REGS_PARM1_CORE_SYSCALL((struct pt_regs *)tpc_regs__arg(ctx, 0)) : tpc_ctx__load(64, ctx, 16))))
+#define A0() TPC_LAZY(TPC_LZ_SLOT(0), (u64)(s32)((v == 0 ? (u64)PT_REGS_PARM1_CORE_SYSCALL((struct pt_regs *)tpc_ctx__arg(ctx, 0)) : (v == 1 ? (u64)PT_REGS_PARM1_CORE_SYSCALL((struct pt_regs *)tpc_regs__arg(ctx, 0)) : tpc_ctx__load(64, ctx, 16)))))
 
 	if (!s)
 		return 0;
@@ -37,7 +37,7 @@ TPC_INLINE int tpc_p0(void *ctx, const int v)
 	/* policy 'follow-forks', follow-forks.yaml:10 */
 	/* rule 0: selector 0, follow-forks.yaml:16 */
 	if ((!(TPC_FBITS() & (1ull << 0)) &&
-	    (TPC_FBITS() & (1ull << 1)))) {
+	     (TPC_FBITS() & (1ull << 1)))) {
 		h = (void *)s->ev;
 		tpc_hdr__fill(h, TPC_EV_HOOK, 0);
 		o = sizeof(*h);

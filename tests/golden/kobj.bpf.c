@@ -59,8 +59,8 @@ TPC_INLINE int tpc_p1(void *ctx, const int v)
 	/* policy 'golden-kobj', kobj.yaml:25 */
 	/* rule 1: selector 0, kobj.yaml:34 */
 	if ((((S0()[0].port >= 53 && S0()[0].port <= 53)) &&
-	    !(tpc_sa__in(&S0()[0], 0x0ull, 0x7fffff0000ull, 0xffffffffffffffffull, 0xffffffffffull, 1)) &&
-	    ((L1() >= 3 && (TPC_W(P1(), 0) & 0xffffffull) == 0x687465ull)))) {
+	     !(tpc_sa__in(&S0()[0], 0x0ull, 0x7fffff0000ull, 0xffffffffffffffffull, 0xffffffffffull, 1)) &&
+	     ((L1() >= 3 && (TPC_W(P1(), 0) & 0xffffffull) == 0x687465ull)))) {
 		h = (void *)s->ev;
 		tpc_hdr__fill(h, TPC_EV_HOOK, 1);
 		o = sizeof(*h);

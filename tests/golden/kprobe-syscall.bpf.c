@@ -12,8 +12,8 @@ TPC_INLINE int tpc_p0(void *ctx, const int v)
 	struct tpc_ev_hdr *h;
 	u32 o;
 	int ret = 0;
-#define A0() TPC_LAZY(TPC_LZ_SLOT(0), (u64)(s32)((v == 0 ? (u64)PT_REGS_PARM1_CORE_SYSCALL((struct pt_regs *)tpc_ctx__arg(ctx, 0)) : v == 1 ? (u64)PT_REGS_PARM1_CORE_SYSCALL((struct pt_regs *)tpc_regs__arg(ctx, 0)) : tpc_ctx__load(64, ctx, 16))))
-#define A1() TPC_LAZY(TPC_LZ_SLOT(1), (u64)(s32)((v == 0 ? (u64)PT_REGS_PARM2_CORE_SYSCALL((struct pt_regs *)tpc_ctx__arg(ctx, 0)) : v == 1 ? (u64)PT_REGS_PARM2_CORE_SYSCALL((struct pt_regs *)tpc_regs__arg(ctx, 0)) : tpc_ctx__load(64, ctx, 24))))
+#define A0() TPC_LAZY(TPC_LZ_SLOT(0), (u64)(s32)((v == 0 ? (u64)PT_REGS_PARM1_CORE_SYSCALL((struct pt_regs *)tpc_ctx__arg(ctx, 0)) : (v == 1 ? (u64)PT_REGS_PARM1_CORE_SYSCALL((struct pt_regs *)tpc_regs__arg(ctx, 0)) : tpc_ctx__load(64, ctx, 16)))))
+#define A1() TPC_LAZY(TPC_LZ_SLOT(1), (u64)(s32)((v == 0 ? (u64)PT_REGS_PARM2_CORE_SYSCALL((struct pt_regs *)tpc_ctx__arg(ctx, 0)) : (v == 1 ? (u64)PT_REGS_PARM2_CORE_SYSCALL((struct pt_regs *)tpc_regs__arg(ctx, 0)) : tpc_ctx__load(64, ctx, 24)))))
 
 	if (!s)
 		return 0;
@@ -22,7 +22,7 @@ TPC_INLINE int tpc_p0(void *ctx, const int v)
 	/* policy 'kill-signals', kprobe-syscall.yaml:9 */
 	/* rule 0: selector 0, kprobe-syscall.yaml:17 */
 	if (((((s64)A1() >= (s64)1ll && (s64)A1() <= (s64)9ll) || ((s64)A1() >= (s64)15ll && (s64)A1() <= (s64)15ll)) &&
-	    ((s64)A0() > (s64)1ll))) {
+	     ((s64)A0() > (s64)1ll))) {
 		h = (void *)s->ev;
 		tpc_hdr__fill(h, TPC_EV_HOOK, 0);
 		o = sizeof(*h);

@@ -43,7 +43,7 @@ TPC_INLINE int tpc_p0(void *ctx, const int v)
 	/* policy 'deny-shadow', lsm-file-open.yaml:8 */
 	/* rule 0: selector 0, lsm-file-open.yaml:13 */
 	if ((!(TPC_BITS() & (1ull << 0)) &&
-	    ((L0() == 11 && TPC_W(P0(), 0) == 0x6168732f6374652full && (TPC_W(P0(), 8) & 0xffffffull) == 0x776f64ull) || (L0() == 12 && TPC_W(P0(), 0) == 0x6873672f6374652full && (TPC_W(P0(), 8) & 0xffffffffull) == 0x776f6461ull)))) {
+	     ((L0() == 11 && TPC_W(P0(), 0) == 0x6168732f6374652full && (TPC_W(P0(), 8) & 0xffffffull) == 0x776f64ull) || (L0() == 12 && TPC_W(P0(), 0) == 0x6873672f6374652full && (TPC_W(P0(), 8) & 0xffffffffull) == 0x776f6461ull)))) {
 		h = (void *)s->ev;
 		tpc_hdr__fill(h, TPC_EV_HOOK, 0);
 		o = sizeof(*h);

@@ -42,42 +42,41 @@ TPC_INLINE int tpc_p0(void *ctx, const int v, struct tpc_net_ctx *nc)
 	/* rule 0: selector 0, net-dns.yaml:13 */
 	if ((((L0() >= 13 && TPC_W(T0(13), 0) == 0x64656b636f6c622eull && (TPC_W(T0(13), 8) & 0xffffffffffull) == 0x747365742eull)))) {
 		if ((nc->phase & TPC_NET_PH_PRE) && (v == 0)) {
-		h = (void *)s->ev;
-		tpc_net__hdr_fill(h, 0, nc);
-		o = tpc_dns__put(s, sizeof(*h), nc);
-		(void)L0();
-		o = tpc_ev__put_str(s, o, P0(), L0());
-		o = tpc_ev__put_int(s, o, A1());
-		o = tpc_ev__put_sa(s, o, S2());
+			h = (void *)s->ev;
+			tpc_net__hdr_fill(h, 0, nc);
+			o = tpc_dns__put(s, sizeof(*h), nc);
+			(void)L0();
+			o = tpc_ev__put_str(s, o, P0(), L0());
+			o = tpc_ev__put_int(s, o, A1());
+			o = tpc_ev__put_sa(s, o, S2());
 			h->action |= TPC_ACT_OVERRIDE;
 			h->ret = -1;
 			ret = -1;
 			h->action |= TPC_ACT_POST;
 			tpc_event__submit(s, o);
 		} else if ((nc->phase & TPC_NET_PH_EVENT) && !tpc_dns__pre_event(nc)) {
-		h = (void *)s->ev;
-		tpc_net__hdr_fill(h, 0, nc);
-		o = tpc_dns__put(s, sizeof(*h), nc);
-		(void)L0();
-		o = tpc_ev__put_str(s, o, P0(), L0());
-		o = tpc_ev__put_int(s, o, A1());
-		o = tpc_ev__put_sa(s, o, S2());
+			h = (void *)s->ev;
+			tpc_net__hdr_fill(h, 0, nc);
+			o = tpc_dns__put(s, sizeof(*h), nc);
+			(void)L0();
+			o = tpc_ev__put_str(s, o, P0(), L0());
+			o = tpc_ev__put_int(s, o, A1());
+			o = tpc_ev__put_sa(s, o, S2());
 			h->action |= TPC_ACT_POST;
 			tpc_event__submit(s, o);
 		}
 		goto spec0_done;
 	}
 	/* rule 1: selector 1, net-dns.yaml:19 */
-	if (((((u64)A1() == (u64)28ll) ||
-	    ((L0() >= 10 && TPC_W(T0(10), 0) == 0x65742e656e6f7a2eull && (TPC_W(T0(10), 8) & 0xffffull) == 0x7473ull))))) {
+	if (((((u64)A1() == (u64)28ll) || ((L0() >= 10 && TPC_W(T0(10), 0) == 0x65742e656e6f7a2eull && (TPC_W(T0(10), 8) & 0xffffull) == 0x7473ull))))) {
 		if (nc->phase & TPC_NET_PH_EVENT) {
-		h = (void *)s->ev;
-		tpc_net__hdr_fill(h, 1, nc);
-		o = tpc_dns__put(s, sizeof(*h), nc);
-		(void)L0();
-		o = tpc_ev__put_str(s, o, P0(), L0());
-		o = tpc_ev__put_int(s, o, A1());
-		o = tpc_ev__put_sa(s, o, S2());
+			h = (void *)s->ev;
+			tpc_net__hdr_fill(h, 1, nc);
+			o = tpc_dns__put(s, sizeof(*h), nc);
+			(void)L0();
+			o = tpc_ev__put_str(s, o, P0(), L0());
+			o = tpc_ev__put_int(s, o, A1());
+			o = tpc_ev__put_sa(s, o, S2());
 			if (tpc_rate__allow_for(1, 0, (u64)nc->own.tgid << 32 | nc->own.tid, 1000000000ull)) {
 				h->action |= TPC_ACT_POST;
 				tpc_event__submit(s, o);

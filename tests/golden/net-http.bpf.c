@@ -47,30 +47,30 @@ TPC_INLINE int tpc_p0(void *ctx, const int v, struct tpc_net_ctx *nc)
 	/* rule 0: selector 0, net-http.yaml:12 */
 	if ((((L2() >= 6 && (TPC_W(P2(), 0) & 0xffffffffffffull) == 0x6e696d64612full)))) {
 		if ((nc->phase & TPC_NET_PH_PRE) && 1) {
-		h = (void *)s->ev;
-		tpc_net__hdr_fill(h, 0, nc);
-		o = tpc_http__put(s, sizeof(*h), nc);
-		(void)L0();
-		o = tpc_ev__put_str(s, o, P0(), L0());
-		(void)L1();
-		o = tpc_ev__put_str(s, o, P1(), L1());
-		(void)L2();
-		o = tpc_ev__put_str(s, o, P2(), L2());
-		o = tpc_ev__put_sa(s, o, S3());
+			h = (void *)s->ev;
+			tpc_net__hdr_fill(h, 0, nc);
+			o = tpc_http__put(s, sizeof(*h), nc);
+			(void)L0();
+			o = tpc_ev__put_str(s, o, P0(), L0());
+			(void)L1();
+			o = tpc_ev__put_str(s, o, P1(), L1());
+			(void)L2();
+			o = tpc_ev__put_str(s, o, P2(), L2());
+			o = tpc_ev__put_sa(s, o, S3());
 			tpc_l7__kill(h);
 			h->action |= TPC_ACT_POST;
 			tpc_event__submit(s, o);
 		} else if ((nc->phase & TPC_NET_PH_EVENT) && !tpc_http__pre_event(nc)) {
-		h = (void *)s->ev;
-		tpc_net__hdr_fill(h, 0, nc);
-		o = tpc_http__put(s, sizeof(*h), nc);
-		(void)L0();
-		o = tpc_ev__put_str(s, o, P0(), L0());
-		(void)L1();
-		o = tpc_ev__put_str(s, o, P1(), L1());
-		(void)L2();
-		o = tpc_ev__put_str(s, o, P2(), L2());
-		o = tpc_ev__put_sa(s, o, S3());
+			h = (void *)s->ev;
+			tpc_net__hdr_fill(h, 0, nc);
+			o = tpc_http__put(s, sizeof(*h), nc);
+			(void)L0();
+			o = tpc_ev__put_str(s, o, P0(), L0());
+			(void)L1();
+			o = tpc_ev__put_str(s, o, P1(), L1());
+			(void)L2();
+			o = tpc_ev__put_str(s, o, P2(), L2());
+			o = tpc_ev__put_sa(s, o, S3());
 			h->action |= TPC_ACT_POST;
 			tpc_event__submit(s, o);
 		}
@@ -79,16 +79,16 @@ TPC_INLINE int tpc_p0(void *ctx, const int v, struct tpc_net_ctx *nc)
 	/* rule 1: selector 1, net-http.yaml:18 */
 	if ((((L0() == 3 && (TPC_W(P0(), 0) & 0xffffffull) == 0x544547ull) || (L0() == 4 && (TPC_W(P0(), 0) & 0xffffffffull) == 0x44414548ull) || (L0() == 4 && (TPC_W(P0(), 0) & 0xffffffffull) == 0x54534f50ull)))) {
 		if (nc->phase & TPC_NET_PH_EVENT) {
-		h = (void *)s->ev;
-		tpc_net__hdr_fill(h, 1, nc);
-		o = tpc_http__put(s, sizeof(*h), nc);
-		(void)L0();
-		o = tpc_ev__put_str(s, o, P0(), L0());
-		(void)L1();
-		o = tpc_ev__put_str(s, o, P1(), L1());
-		(void)L2();
-		o = tpc_ev__put_str(s, o, P2(), L2());
-		o = tpc_ev__put_sa(s, o, S3());
+			h = (void *)s->ev;
+			tpc_net__hdr_fill(h, 1, nc);
+			o = tpc_http__put(s, sizeof(*h), nc);
+			(void)L0();
+			o = tpc_ev__put_str(s, o, P0(), L0());
+			(void)L1();
+			o = tpc_ev__put_str(s, o, P1(), L1());
+			(void)L2();
+			o = tpc_ev__put_str(s, o, P2(), L2());
+			o = tpc_ev__put_sa(s, o, S3());
 			h->action |= TPC_ACT_POST;
 			tpc_event__submit(s, o);
 		}

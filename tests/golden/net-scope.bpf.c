@@ -48,7 +48,7 @@ TPC_INLINE int tpc_p0(void *ctx, const int v, struct tpc_net_ctx *nc)
 	u32 o;
 	int ret = 0;
 #define S0() tpc_tcp__arg_sa(nc, 0)
-#define A1() TPC_LAZY(TPC_LZ_SLOT(1), (u64)(u32)((v == 0 ? (u64)tpc_tcp__arg_int(nc, 1) : v == 1 ? (u64)tpc_tcp__arg_int(nc, 1) : (u64)tpc_tcp__arg_int(nc, 1))))
+#define A1() TPC_LAZY(TPC_LZ_SLOT(1), (u64)(u32)((v == 0 ? (u64)tpc_tcp__arg_int(nc, 1) : (v == 1 ? (u64)tpc_tcp__arg_int(nc, 1) : (u64)tpc_tcp__arg_int(nc, 1)))))
 
 	if (!s)
 		return 0;
@@ -59,20 +59,20 @@ TPC_INLINE int tpc_p0(void *ctx, const int v, struct tpc_net_ctx *nc)
 		goto spec0_done;
 	/* rule 0: selector 0, net-scope.yaml:19 */
 	if ((((u64)A1() == (u64)1ll) &&
-	    (((S0()[0].port >= 25 && S0()[0].port <= 25))))) {
+	     (((S0()[0].port >= 25 && S0()[0].port <= 25))))) {
 		if ((nc->phase & TPC_NET_PH_PRE) && (v == 1 || v == 2)) {
-		h = (void *)s->ev;
-		tpc_net__hdr_fill(h, 0, nc);
-		o = tpc_tcp__put(s, sizeof(*h), nc);
+			h = (void *)s->ev;
+			tpc_net__hdr_fill(h, 0, nc);
+			o = tpc_tcp__put(s, sizeof(*h), nc);
 			h->action |= TPC_ACT_OVERRIDE;
 			h->ret = -1;
 			ret = -1;
 			h->action |= TPC_ACT_POST;
 			tpc_event__submit(s, o);
 		} else if ((nc->phase & TPC_NET_PH_EVENT) && !tpc_tcp__pre_event(nc)) {
-		h = (void *)s->ev;
-		tpc_net__hdr_fill(h, 0, nc);
-		o = tpc_tcp__put(s, sizeof(*h), nc);
+			h = (void *)s->ev;
+			tpc_net__hdr_fill(h, 0, nc);
+			o = tpc_tcp__put(s, sizeof(*h), nc);
 			h->action |= TPC_ACT_POST;
 			tpc_event__submit(s, o);
 		}
@@ -80,12 +80,11 @@ TPC_INLINE int tpc_p0(void *ctx, const int v, struct tpc_net_ctx *nc)
 	}
 	/* rule 1: selector 1, net-scope.yaml:25 */
 	if ((((u64)A1() == (u64)1ll) &&
-	    ((nc->own.scope & (1ull << 1)) &&
-	    ((S0()[0].port >= 443 && S0()[0].port <= 443))))) {
+	     ((nc->own.scope & (1ull << 1)) && ((S0()[0].port >= 443 && S0()[0].port <= 443))))) {
 		if (nc->phase & TPC_NET_PH_EVENT) {
-		h = (void *)s->ev;
-		tpc_net__hdr_fill(h, 1, nc);
-		o = tpc_tcp__put(s, sizeof(*h), nc);
+			h = (void *)s->ev;
+			tpc_net__hdr_fill(h, 1, nc);
+			o = tpc_tcp__put(s, sizeof(*h), nc);
 			h->action |= TPC_ACT_POST;
 			tpc_event__submit(s, o);
 		}

@@ -36,7 +36,7 @@ TPC_INLINE int tpc_p0(void *ctx, const int v, struct tpc_net_ctx *nc)
 	int ret = 0;
 #define TPC_BITS() TPC_LAZY(TPC_LZ_BITS, nc->own.bits)
 #define S0() tpc_tcp__arg_sa(nc, 0)
-#define A1() TPC_LAZY(TPC_LZ_SLOT(1), (u64)(u32)((v == 0 ? (u64)tpc_tcp__arg_int(nc, 1) : v == 1 ? (u64)tpc_tcp__arg_int(nc, 1) : (u64)tpc_tcp__arg_int(nc, 1))))
+#define A1() TPC_LAZY(TPC_LZ_SLOT(1), (u64)(u32)((v == 0 ? (u64)tpc_tcp__arg_int(nc, 1) : (v == 1 ? (u64)tpc_tcp__arg_int(nc, 1) : (u64)tpc_tcp__arg_int(nc, 1)))))
 
 	if (!s)
 		return 0;
@@ -45,20 +45,20 @@ TPC_INLINE int tpc_p0(void *ctx, const int v, struct tpc_net_ctx *nc)
 	/* policy 'net-tcp', net-tcp.yaml:8 */
 	/* rule 0: selector 0, net-tcp.yaml:11 */
 	if ((((u64)A1() == (u64)1ll || (u64)A1() == (u64)4ll) &&
-	    (((S0()[0].port >= 4444 && S0()[0].port <= 4444))))) {
+	     (((S0()[0].port >= 4444 && S0()[0].port <= 4444))))) {
 		if ((nc->phase & TPC_NET_PH_PRE) && (v == 1 || v == 2)) {
-		h = (void *)s->ev;
-		tpc_net__hdr_fill(h, 0, nc);
-		o = tpc_tcp__put(s, sizeof(*h), nc);
+			h = (void *)s->ev;
+			tpc_net__hdr_fill(h, 0, nc);
+			o = tpc_tcp__put(s, sizeof(*h), nc);
 			h->action |= TPC_ACT_OVERRIDE;
 			h->ret = -1;
 			ret = -1;
 			h->action |= TPC_ACT_POST;
 			tpc_event__submit(s, o);
 		} else if ((nc->phase & TPC_NET_PH_EVENT) && !tpc_tcp__pre_event(nc)) {
-		h = (void *)s->ev;
-		tpc_net__hdr_fill(h, 0, nc);
-		o = tpc_tcp__put(s, sizeof(*h), nc);
+			h = (void *)s->ev;
+			tpc_net__hdr_fill(h, 0, nc);
+			o = tpc_tcp__put(s, sizeof(*h), nc);
 			h->action |= TPC_ACT_POST;
 			tpc_event__submit(s, o);
 		}
@@ -66,12 +66,11 @@ TPC_INLINE int tpc_p0(void *ctx, const int v, struct tpc_net_ctx *nc)
 	}
 	/* rule 1: selector 1, net-tcp.yaml:17 */
 	if ((((u64)A1() == (u64)1ll || (u64)A1() == (u64)4ll) &&
-	    ((TPC_BITS() & (1ull << 0)) &&
-	    (tpc_sa__in(&S0()[0], 0x0ull, 0xaffff0000ull, 0xffffffffffffffffull, 0xffffffffffull, 1))))) {
+	     ((TPC_BITS() & (1ull << 0)) && (tpc_sa__in(&S0()[0], 0x0ull, 0xaffff0000ull, 0xffffffffffffffffull, 0xffffffffffull, 1))))) {
 		if (nc->phase & TPC_NET_PH_EVENT) {
-		h = (void *)s->ev;
-		tpc_net__hdr_fill(h, 1, nc);
-		o = tpc_tcp__put(s, sizeof(*h), nc);
+			h = (void *)s->ev;
+			tpc_net__hdr_fill(h, 1, nc);
+			o = tpc_tcp__put(s, sizeof(*h), nc);
 			if (tpc_rate__allow_for(1, 0, (u64)nc->own.tgid << 32 | nc->own.tid, 60000000000ull)) {
 				h->action |= TPC_ACT_POST;
 				tpc_event__submit(s, o);
@@ -81,13 +80,11 @@ TPC_INLINE int tpc_p0(void *ctx, const int v, struct tpc_net_ctx *nc)
 	}
 	/* rule 2: selector 2, net-tcp.yaml:27 */
 	if ((((u64)A1() == (u64)1ll || (u64)A1() == (u64)4ll) &&
-	    ((((u64)nc->own.uid >= (u64)1000ll) &&
-	    (((u64)A1() == (u64)4ll) &&
-	    ((S0()[0].port >= 443 && S0()[0].port <= 443))))))) {
+	     ((((u64)nc->own.uid >= (u64)1000ll) && (((u64)A1() == (u64)4ll) && ((S0()[0].port >= 443 && S0()[0].port <= 443))))))) {
 		if (nc->phase & TPC_NET_PH_EVENT) {
-		h = (void *)s->ev;
-		tpc_net__hdr_fill(h, 2, nc);
-		o = tpc_tcp__put(s, sizeof(*h), nc);
+			h = (void *)s->ev;
+			tpc_net__hdr_fill(h, 2, nc);
+			o = tpc_tcp__put(s, sizeof(*h), nc);
 			h->action |= TPC_ACT_POST;
 			tpc_event__submit(s, o);
 		}

@@ -33,8 +33,8 @@ TPC_INLINE int tpc_p0(void *ctx, const int v)
 	/* policy 'openat-etc', openat-prefix.yaml:9 */
 	/* rule 0: selector 0, openat-prefix.yaml:17 */
 	if ((!((u64)TPC_PID() == (u64)1ll) &&
-	    (((u64)A1() & 0x3ull) != 0) &&
-	    ((H0() >= 5 && (TPC_W(Q0(), 0) & 0xffffffffffull) == 0x2f6374652full && (H0() < TPC_STR_HEAD - 1 || (L0() >= 5 && (TPC_W(P0(), 0) & 0xffffffffffull) == 0x2f6374652full))) || (H0() >= 11 && TPC_W(Q0(), 0) == 0x732e2f746f6f722full && (TPC_W(Q0(), 8) & 0xffffffull) == 0x2f6873ull && (H0() < TPC_STR_HEAD - 1 || (L0() >= 11 && TPC_W(P0(), 0) == 0x732e2f746f6f722full && (TPC_W(P0(), 8) & 0xffffffull) == 0x2f6873ull)))))) {
+	     (((u64)A1() & 0x3ull) != 0) &&
+	     ((H0() >= 5 && (TPC_W(Q0(), 0) & 0xffffffffffull) == 0x2f6374652full && (H0() < TPC_STR_HEAD - 1 || (L0() >= 5 && (TPC_W(P0(), 0) & 0xffffffffffull) == 0x2f6374652full))) || (H0() >= 11 && TPC_W(Q0(), 0) == 0x732e2f746f6f722full && (TPC_W(Q0(), 8) & 0xffffffull) == 0x2f6873ull && (H0() < TPC_STR_HEAD - 1 || (L0() >= 11 && TPC_W(P0(), 0) == 0x732e2f746f6f722full && (TPC_W(P0(), 8) & 0xffffffull) == 0x2f6873ull)))))) {
 		h = (void *)s->ev;
 		tpc_hdr__fill(h, TPC_EV_HOOK, 0);
 		o = sizeof(*h);

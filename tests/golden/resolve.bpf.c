@@ -8,8 +8,12 @@
 /* prog 0: raw_tp:sched/sched_process_exec */
 /* resolve: real_parent.comm */
 #pragma clang attribute push(__attribute__((preserve_access_index)), apply_to = record)
-struct task_struct___tpc_r0_1 { char comm[16]; };
-struct task_struct___tpc_r0_0 { struct task_struct___tpc_r0_1 *real_parent; };
+struct task_struct___tpc_r0_1 {
+	char comm[16];
+};
+struct task_struct___tpc_r0_0 {
+	struct task_struct___tpc_r0_1 *real_parent;
+};
 #pragma clang attribute pop
 static __always_inline u64 tpc_r0(u64 p)
 {
@@ -26,8 +30,12 @@ static __always_inline u64 tpc_r0(u64 p)
 
 /* resolve: real_parent.tgid */
 #pragma clang attribute push(__attribute__((preserve_access_index)), apply_to = record)
-struct task_struct___tpc_r1_1 { __s32 tgid; };
-struct task_struct___tpc_r1_0 { struct task_struct___tpc_r1_1 *real_parent; };
+struct task_struct___tpc_r1_1 {
+	__s32 tgid;
+};
+struct task_struct___tpc_r1_0 {
+	struct task_struct___tpc_r1_1 *real_parent;
+};
 #pragma clang attribute pop
 static __always_inline u64 tpc_r1(u64 p)
 {
@@ -46,8 +54,12 @@ static __always_inline u64 tpc_r1(u64 p)
 
 /* resolve: mm.exe_file */
 #pragma clang attribute push(__attribute__((preserve_access_index)), apply_to = record)
-struct mm_struct___tpc_r2_1 { void *exe_file; };
-struct task_struct___tpc_r2_0 { struct mm_struct___tpc_r2_1 *mm; };
+struct mm_struct___tpc_r2_1 {
+	void *exe_file;
+};
+struct task_struct___tpc_r2_0 {
+	struct mm_struct___tpc_r2_1 *mm;
+};
 #pragma clang attribute pop
 static __always_inline u64 tpc_r2(u64 p)
 {
@@ -66,9 +78,17 @@ static __always_inline u64 tpc_r2(u64 p)
 
 /* resolve: mm.exe_file.f_path */
 #pragma clang attribute push(__attribute__((preserve_access_index)), apply_to = record)
-struct file___tpc_r3_2 { struct { char _tpc; } f_path; };
-struct mm_struct___tpc_r3_1 { struct file___tpc_r3_2 *exe_file; };
-struct task_struct___tpc_r3_0 { struct mm_struct___tpc_r3_1 *mm; };
+struct file___tpc_r3_2 {
+	struct {
+		char _tpc;
+	} f_path;
+};
+struct mm_struct___tpc_r3_1 {
+	struct file___tpc_r3_2 *exe_file;
+};
+struct task_struct___tpc_r3_0 {
+	struct mm_struct___tpc_r3_1 *mm;
+};
 #pragma clang attribute pop
 static __always_inline u64 tpc_r3(u64 p)
 {

@@ -45,7 +45,7 @@ TPC_INLINE int tpc_p0(void *ctx, const int v)
 	/* policy 'vm-socktrack', socktrack.yaml:9 */
 	/* rule 0: selector 0, socktrack.yaml:21 */
 	if ((((s64)A0() == (s64)2ll) &&
-	    (TPC_BITS() & (1ull << 0)))) {
+	     (TPC_BITS() & (1ull << 0)))) {
 		h = (void *)s->ev;
 		tpc_hdr__fill(h, TPC_EV_HOOK, 0);
 		o = sizeof(*h);

@@ -23,7 +23,7 @@ TPC_INLINE int tpc_p0(void *ctx, const int v)
 	/* policy 'unlinked-bprm', unlinked.yaml:9 */
 	/* rule 0: selector 0, unlinked.yaml:16 */
 	if ((({ u32 _v = tpc_nlink__of_bprm((struct linux_binprm *)(tpc_ctx__arg(ctx, 2))); (_v == 0u); }) &&
-	    ({ u32 _v = tpc_mode__of_bprm((struct linux_binprm *)(tpc_ctx__arg(ctx, 2))); (_v == 32768u); }))) {
+	     ({ u32 _v = tpc_mode__of_bprm((struct linux_binprm *)(tpc_ctx__arg(ctx, 2))); (_v == 32768u); }))) {
 		h = (void *)s->ev;
 		tpc_hdr__fill(h, TPC_EV_HOOK, 0);
 		o = sizeof(*h);
