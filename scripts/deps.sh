@@ -5,7 +5,7 @@ PKGS=(make gcc clang llvm libyaml-dev flex bison linux-libc-dev libbpf-dev bpfto
       libcmocka-dev libjansson-dev protobuf-compiler python3-protobuf libsodium-dev libclang-rt-14-dev pkg-config
       netcat-openbsd iproute2 python3 procps libmicrohttpd-dev libcurl4-openssl-dev openssl jq curl
       qemu-system-x86 busybox-static cpio valgrind lz4 zstd xz-utils binutils
-      dnsmasq-base bind9-dnsutils systemtap-sdt-dev
+      dnsmasq-base bind9-dnsutils systemtap-sdt-dev clang-format
       protobuf-compiler libprotobuf-dev python3-protobuf)
 missing=()
 # unzip and npm fetch helm for the chart tests (scripts/helm.sh). npm is
