@@ -1,76 +1,25 @@
 #!/usr/bin/env bash
 # ab-exec.sh: A/B of objects on tp_btf/sched_process_exec, the method of
-# docs/performance.md's issue-16 exec rows: in each of ROUNDS rounds every
-# case is attached, N execs of bench/tiny run, and the case is detached, in
-# an order that rotates by one case per round; per case the median and
-# min-max of ns per exec (bpf_stats run_time_ns / run_cnt of the programs
-# the attacher loaded that are named like tpc_* or bench_empty).
+# docs/performance.md's issue-16 exec rows (the loop: bench/ab-lib.sh):
+# per round every case runs N execs of bench/tiny; ns per exec from the
+# programs the attacher loaded that are named like tpc_* or bench_empty.
 #
 #   bench/ab-exec.sh NAME=ATTACHER:OBJ... ...
 #     ATTACHER: hold (build/bench/hold) or a tpc-loader binary's path
 #   env: ROUNDS (7), N (2000), B (build/bench)
 set -euo pipefail
-B=${B:-build/bench}
-ROUNDS=${ROUNDS:-7}
 N=${N:-2000}
-W=$(mktemp -d /tmp/ab-exec.XXXXXX)
-OLD_STATS=$(sysctl -n kernel.bpf_stats_enabled)
-PID=
-cleanup() {
-	[ -n "$PID" ] && kill -TERM "$PID" 2>/dev/null && wait "$PID" 2>/dev/null
-	sysctl -qw kernel.bpf_stats_enabled="$OLD_STATS"
-	rm -rf "$W"
-}
-trap cleanup EXIT
-sysctl -qw kernel.bpf_stats_enabled=1
+W_NAME=ab-exec
+AB_SETTLE=0.3 # programs are found when loaded; attach completes after
+. "$(dirname "$0")/ab-lib.sh"
 
-ids_new() { # programs loaded since $1 (JSON array of ids) named tpc_*/bench_empty on tracing
-	bpftool prog show --json | jq -c --argjson old "$1" \
+ab_parse() {
+	att=${1%%:*}
+	IFS=: read -r -a objs <<<"${1#*:}"
+}
+ab_ids() { # programs loaded since $2 named tpc_*/bench_empty on tracing
+	bpftool prog show --json | jq -c --argjson old "$2" \
 		'[.[]|select((.id as $i|$old|index($i)|not) and (.name|test("^(tpc_p[0-9]+_tp_btf|bench_empty)$")))|.id]'
 }
-snap() {
-	bpftool prog show --json | jq -c --argjson ids "$1" \
-		'[.[]|select(.id as $i|$ids|index($i))]|{rt: (map(.run_time_ns // 0)|add // 0), cnt: (map(.run_cnt // 0)|max // 0)}'
-}
-names=() specs=()
-for a in "$@"; do
-	names+=("${a%%=*}")
-	specs+=("${a#*=}")
-done
-n=${#names[@]}
-for ((r = 0; r < ROUNDS; r++)); do
-	for ((k = 0; k < n; k++)); do
-		i=$(((k + r) % n))
-		spec=${specs[$i]}
-		att=${spec%%:*}
-		IFS=: read -r -a objs <<<"${spec#*:}"
-		old=$(bpftool prog show --json | jq -c '[.[].id]')
-		if [ "$att" = hold ]; then
-			"$B/hold" "${objs[@]}" >/dev/null 2>"$W/err" &
-		else
-			"$att" run --no-base-sensor -o json "${objs[@]}" >/dev/null 2>"$W/err" &
-		fi
-		PID=$!
-		ids='[]'
-		for ((t = 0; t < 400; t++)); do
-			ids=$(ids_new "$old")
-			[ "$(jq length <<<"$ids")" -ge 1 ] && break
-			kill -0 "$PID" 2>/dev/null || { cat "$W/err" >&2; exit 1; }
-			sleep 0.05
-		done
-		sleep 0.3 # attach completes after load
-		b=$(snap "$ids")
-		"$B/exec" "$N" "$B/tiny" >/dev/null
-		a=$(snap "$ids")
-		kill -TERM "$PID"
-		wait "$PID" 2>/dev/null || true
-		PID=
-		jq -n -r --argjson a "$a" --argjson b "$b" --arg name "${names[$i]}" --argjson r "$r" \
-			'"\($name) \($r) \(($a.rt - $b.rt) / ($a.cnt - $b.cnt))"' >>"$W/res"
-	done
-done
-echo "# $(date -u +%FT%TZ) rounds=$ROUNDS n=$N load=$(cut -d' ' -f1-3 /proc/loadavg)"
-for ((k = 0; k < n; k++)); do
-	awk -v c="${names[$k]}" '$1 == c {print $3}' "$W/res" | sort -g |
-		awk -v c="${names[$k]}" '{v[NR] = $1} END {printf "%-14s median %7.1f ns  min %7.1f  max %7.1f  (%d rounds)\n", c, v[int((NR + 1) / 2)], v[1], v[NR], NR}'
-done
+ab_workload() { "$B/exec" "$N" "$B/tiny"; }
+ab__run "$@"
