@@ -40,6 +40,28 @@ struct tpc_path_walk {
 	bool at_mnt_root; /* the typed walk stopped at its mount's root */
 };
 
+/* Prepends "/NAME" to the path built so far, right to left, and steps to
+ * the parent; 1 (stop) when the name does not fit, keeping the leaf side.
+ * Shared by the generic and the typed steps, which differ only in how
+ * they load the name. */
+TPC_INLINE long tpc_path__prepend(struct tpc_path_walk *w, char *buf, const unsigned char *name,
+				  u32 nlen, struct dentry *parent)
+{
+	u32 pos = w->pos;
+
+	if (nlen > 255)
+		nlen = 255;
+	if (nlen + 1 > pos)
+		return 1; /* too long: keep the leaf side */
+	pos -= nlen;
+	bpf_probe_read_kernel(&buf[pos & TPC_PATH_MASK], nlen & 255, name);
+	pos -= 1;
+	buf[pos & TPC_PATH_MASK] = '/';
+	w->pos = pos;
+	w->dentry = parent;
+	return 0;
+}
+
 /* One step of the walk: one name, or one mount crossing. bpf_loop() runs
  * the body once through the verifier, where an unrolled or bounded loop of
  * TPC_PATH_DEPTH steps explodes its state count. */
@@ -50,7 +72,7 @@ TPC_INLINE long tpc_path__step_into(struct tpc_path_walk *w, char *buf)
 	struct vfsmount *vfsmnt = w->vfsmnt;
 	struct mount *mnt = w->mnt;
 	const unsigned char *name;
-	u32 nlen, pos = w->pos;
+	u32 nlen;
 
 	mnt_root = BPF_CORE_READ(vfsmnt, mnt_root);
 	if (dentry == mnt_root) {
@@ -73,17 +95,7 @@ TPC_INLINE long tpc_path__step_into(struct tpc_path_walk *w, char *buf)
 	}
 	nlen = BPF_CORE_READ(dentry, d_name.len);
 	name = BPF_CORE_READ(dentry, d_name.name);
-	if (nlen > 255)
-		nlen = 255;
-	if (nlen + 1 > pos)
-		return 1; /* too long: keep the leaf side */
-	pos -= nlen;
-	bpf_probe_read_kernel(&buf[pos & TPC_PATH_MASK], nlen & 255, name);
-	pos -= 1;
-	buf[pos & TPC_PATH_MASK] = '/';
-	w->pos = pos;
-	w->dentry = parent;
-	return 0;
+	return tpc_path__prepend(w, buf, name, nlen, parent);
 }
 
 /* The walk's end: the root alone becomes "/", the offset is masked. */
@@ -143,7 +155,7 @@ static long tpc_path__btf_step(u32 i, void *ctx)
 	struct tpc_path_walk *w = ctx;
 	struct dentry *dentry = w->dentry, *parent;
 	const unsigned char *name;
-	u32 nlen, pos = w->pos;
+	u32 nlen;
 	char *buf = w->buf;
 
 	if (dentry == w->vfsmnt->mnt_root) {
@@ -157,17 +169,7 @@ static long tpc_path__btf_step(u32 i, void *ctx)
 	}
 	nlen = dentry->d_name.len;
 	name = dentry->d_name.name;
-	if (nlen > 255)
-		nlen = 255;
-	if (nlen + 1 > pos)
-		return 1; /* too long: keep the leaf side */
-	pos -= nlen;
-	bpf_probe_read_kernel(&buf[pos & TPC_PATH_MASK], nlen & 255, name);
-	pos -= 1;
-	buf[pos & TPC_PATH_MASK] = '/';
-	w->pos = pos;
-	w->dentry = parent;
-	return 0;
+	return tpc_path__prepend(w, buf, name, nlen, parent);
 }
 
 /* f must be a BTF pointer (loaded from the current task), not a number. */
