@@ -61,7 +61,9 @@ TPC_INLINE void tpc_act__signal(struct tpc_ev_hdr *h, int sig)
 TPC_INLINE u64 tpc_caps(int which)
 {
 #ifdef TPC_TESTRUN
-	return tpc_test__case()->caps[which == 1 ? 1 : which == 2 ? 2 : 0];
+	return tpc_test__case()->caps[which == 1 ? 1 :
+				      which == 2 ? 2 :
+						   0];
 #endif
 	const struct cred *c = BPF_CORE_READ(TPC_CURRENT(), cred);
 	u64 v = 0;
@@ -287,7 +289,9 @@ TPC_INLINE bool tpc_rate__allow_for(u32 rule, u32 scope, u64 pid_tgid, u64 perio
 {
 	u64 now = bpf_ktime_get_ns(), *last;
 	struct tpc_rate_key k = { rule, scope,
-				  scope == 0 ? (u32)pid_tgid : scope == 1 ? pid_tgid >> 32 : 0 };
+				  scope == 0 ? (u32)pid_tgid :
+				  scope == 1 ? pid_tgid >> 32 :
+					       0 };
 
 #ifdef TPC_TESTRUN /* every case is a first event (as the evaluator has it) */
 	return true;

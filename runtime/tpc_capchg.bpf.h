@@ -70,9 +70,11 @@ TPC_INLINE struct tpc_capchg_slot *tpc_capchg__cur(void)
 
 TPC_INLINE bool tpc_capchg__changed(int which, u64 mask)
 {
+	int w = which == 1 ? 1 :
+		which == 2 ? 2 :
+			     0;
 #ifdef TPC_TESTRUN
 	struct tpc_test_case *c = tpc_test__case();
-	int w = which == 1 ? 1 : which == 2 ? 2 : 0;
 
 	return ((c->caps_exec[w] ^ c->caps[w]) & mask) != 0;
 #endif
@@ -80,7 +82,7 @@ TPC_INLINE bool tpc_capchg__changed(int which, u64 mask)
 
 	if (!e)
 		return false;
-	return ((e->caps[which == 1 ? 1 : which == 2 ? 2 : 0] ^ tpc_caps(which)) & mask) != 0;
+	return ((e->caps[w] ^ tpc_caps(which)) & mask) != 0;
 }
 
 TPC_INLINE void tpc_capchg__update(void)

@@ -30,22 +30,24 @@
  * that must be an immediate ("i") cannot become a phi, so each read stays
  * a load of its own; not volatile, so equal reads still fold. pt_regs is
  * the arch's ABI, not CO-RE: its offsets are plain constants. */
-#define tpc_ctx__load(bits, ctx, off)                                                    \
-	({                                                                               \
-		u64 __tpc_v;                                                             \
-		asm("%0 = *(u" #bits " *)(%1 + %2)" : "=r"(__tpc_v) : "r"(ctx), "i"(off)); \
-		__tpc_v;                                                                 \
+#define tpc_ctx__load(bits, ctx, off)               \
+	({                                          \
+		u64 __tpc_v;                        \
+		asm("%0 = *(u" #bits " *)(%1 + %2)" \
+		    : "=r"(__tpc_v)                 \
+		    : "r"(ctx), "i"(off));          \
+		__tpc_v;                            \
 	})
 /* fentry/fexit/LSM/tp_btf: argument i of the u64 array */
 #define tpc_ctx__arg(ctx, i) tpc_ctx__load(64, ctx, 8 * (i))
 /* kprobe: register argument i (0..4: di, si, dx, cx, r8 on x86-64) and the
  * return value */
-#define TPC_REGS_ARG_OFF(i)                                                  \
-	((i) == 0   ? __builtin_offsetof(struct pt_regs, di) :                \
-	 (i) == 1   ? __builtin_offsetof(struct pt_regs, si) :                \
-	 (i) == 2   ? __builtin_offsetof(struct pt_regs, dx) :                \
-	 (i) == 3   ? __builtin_offsetof(struct pt_regs, cx) :                \
-		      __builtin_offsetof(struct pt_regs, r8))
+#define TPC_REGS_ARG_OFF(i)                                  \
+	((i) == 0 ? __builtin_offsetof(struct pt_regs, di) : \
+	 (i) == 1 ? __builtin_offsetof(struct pt_regs, si) : \
+	 (i) == 2 ? __builtin_offsetof(struct pt_regs, dx) : \
+	 (i) == 3 ? __builtin_offsetof(struct pt_regs, cx) : \
+		    __builtin_offsetof(struct pt_regs, r8))
 #define tpc_regs__arg(ctx, i) tpc_ctx__load(64, ctx, TPC_REGS_ARG_OFF(i))
 #define tpc_regs__rc(ctx) tpc_ctx__load(64, ctx, __builtin_offsetof(struct pt_regs, ax))
 
@@ -55,11 +57,11 @@
  * kernel's BTF) a bounded loop does the same, verified step by step, which
  * costs instructions but no helper the kernel lacks. */
 #ifdef TPC_NO_BPF_LOOP
-#define tpc_loop(n, step, ctx)                          \
-	do {                                            \
+#define tpc_loop(n, step, ctx)                           \
+	do {                                             \
 		for (u32 __i = 0; __i < (u32)(n); __i++) \
-			if (step(__i, ctx))             \
-				break;                  \
+			if (step(__i, ctx))              \
+				break;                   \
 	} while (0)
 #else
 #define tpc_loop(n, step, ctx) bpf_loop(n, step, ctx, 0)
@@ -130,7 +132,7 @@ struct tpc_lazy {
 struct tpc_scratch {
 	u8 ev[TPC_EV_MAX];
 	char path[TPC_PATH_MAX * 2]; /* binary path walk; the result ends at TPC_PATH_MAX-1 */
-	char key[TPC_PATH_MAX + 8];  /* zero-padded copy for map keys (LPM: u32 bits first) */
+	char key[TPC_PATH_MAX + 8]; /* zero-padded copy for map keys (LPM: u32 bits first) */
 	char abuf[TPC_ARG_BUFS][TPC_STR_MAX * 2]; /* string/path arguments, one per slot */
 	struct tpc_lazy lz;
 };

@@ -306,39 +306,39 @@ TPC_INLINE u32 tpc_dns__put(struct tpc_scratch *s, u32 o, const struct tpc_net_c
 /* Egress: a query on one of the prog's ports runs the body; a Block (the
  * body returns non-zero) or a Sigkill drops the packet, a posted query is remembered so
  * its answer is posted. */
-#define TPC_DNS_ENTRY_SKB_EGRESS(ctx, body, v)                                        \
-	({                                                                            \
-		struct tpc_l7_scratch *_sc = tpc_l7__enter();                         \
-		struct tpc_net_ctx _nc;                                               \
-		int _ret = 1;                                                         \
-		u32 _rule;                                                            \
-                                                                                      \
-		if (_sc && !tpc_l7__parse((ctx), true, &_sc->pkt) &&                  \
-		    body##_port(_sc->pkt.dst) &&                                      \
-		    !tpc_dns__query((ctx), &_sc->pkt, _sc, &_sc->dq)) {               \
+#define TPC_DNS_ENTRY_SKB_EGRESS(ctx, body, v)                                               \
+	({                                                                                   \
+		struct tpc_l7_scratch *_sc = tpc_l7__enter();                                \
+		struct tpc_net_ctx _nc;                                                      \
+		int _ret = 1;                                                                \
+		u32 _rule;                                                                   \
+                                                                                             \
+		if (_sc && !tpc_l7__parse((ctx), true, &_sc->pkt) &&                         \
+		    body##_port(_sc->pkt.dst) &&                                             \
+		    !tpc_dns__query((ctx), &_sc->pkt, _sc, &_sc->dq)) {                      \
 			tpc_l7__net_ctx((ctx), &_sc->pkt, TPC_NET_DNS, TPC_DNS_QUERY, &_nc); \
-			tpc_l7__ev_clear();                                           \
-			if (body((ctx), (v), &_nc) || tpc_l7__killed()) {             \
-				_ret = 0;                                             \
-				tpc_l7_stat__inc(TPC_L7_DNS_BLOCKED);                 \
-			} else if ((_rule = tpc_l7__posted_rule()) != TPC_RULE_NONE) { \
-				tpc_dns__pending_add(&_sc->pkt, &_sc->dq, _rule);     \
-			}                                                             \
-		}                                                                     \
-		tpc_l7__leave(_sc);                                                   \
-		_ret;                                                                 \
+			tpc_l7__ev_clear();                                                  \
+			if (body((ctx), (v), &_nc) || tpc_l7__killed()) {                    \
+				_ret = 0;                                                    \
+				tpc_l7_stat__inc(TPC_L7_DNS_BLOCKED);                        \
+			} else if ((_rule = tpc_l7__posted_rule()) != TPC_RULE_NONE) {       \
+				tpc_dns__pending_add(&_sc->pkt, &_sc->dq, _rule);            \
+			}                                                                    \
+		}                                                                            \
+		tpc_l7__leave(_sc);                                                          \
+		_ret;                                                                        \
 	})
 
 /* Ingress: the answer to a posted query. Never drops. */
-#define TPC_DNS_ENTRY_SKB_INGRESS(ctx, body, v)                                       \
-	({                                                                            \
-		struct tpc_l7_scratch *_sc = tpc_l7__enter();                         \
-                                                                                      \
-		if (_sc && !tpc_l7__parse((ctx), false, &_sc->pkt) &&                 \
-		    body##_port(_sc->pkt.src))                                        \
+#define TPC_DNS_ENTRY_SKB_INGRESS(ctx, body, v)                                        \
+	({                                                                             \
+		struct tpc_l7_scratch *_sc = tpc_l7__enter();                          \
+                                                                                       \
+		if (_sc && !tpc_l7__parse((ctx), false, &_sc->pkt) &&                  \
+		    body##_port(_sc->pkt.src))                                         \
 			tpc_dns__answer((ctx), &_sc->pkt, bpf_get_socket_cookie(ctx)); \
-		tpc_l7__leave(_sc);                                                   \
-		1;                                                                    \
+		tpc_l7__leave(_sc);                                                    \
+		1;                                                                     \
 	})
 #endif
 

@@ -29,7 +29,7 @@
 
 struct tpc_enforce_req {
 	u64 hooks; /* bit k: the object's enforcer LSM hook k denies */
-	s32 err;   /* errno, positive */
+	s32 err; /* errno, positive */
 	u32 pad;
 };
 

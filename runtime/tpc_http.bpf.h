@@ -50,9 +50,9 @@ struct {
 enum tpc_http_state {
 	TPC_HS_METHOD,
 	TPC_HS_PATH,
-	TPC_HS_LINE,	 /* rest of a line */
+	TPC_HS_LINE, /* rest of a line */
 	TPC_HS_LINE_START,
-	TPC_HS_NAME,	 /* matching "host:" */
+	TPC_HS_NAME, /* matching "host:" */
 	TPC_HS_HOST_WS,
 	TPC_HS_HOST,
 	TPC_HS_DONE,
@@ -114,8 +114,11 @@ static long tpc_http__step(u32 i, void *ctx)
 		/* fall through */
 	case TPC_HS_NAME: {
 		/* "host:" one byte at a time, case-insensitive */
-		u8 want = sc->http.nmatch == 0 ? 'h' : sc->http.nmatch == 1 ? 'o' : sc->http.nmatch == 2 ? 's' :
-			  sc->http.nmatch == 3 ? 't' : ':';
+		u8 want = sc->http.nmatch == 0 ? 'h' :
+			  sc->http.nmatch == 1 ? 'o' :
+			  sc->http.nmatch == 2 ? 's' :
+			  sc->http.nmatch == 3 ? 't' :
+						 ':';
 
 		if (c >= 'A' && c <= 'Z')
 			c += 'a' - 'A';
@@ -313,14 +316,18 @@ TPC_INLINE struct tpc_ev_sockaddr *tpc_http__arg_sa(struct tpc_net_ctx *nc, int 
 TPC_INLINE int tpc_http__arg_str(struct tpc_net_ctx *nc, int idx, char *buf)
 {
 	struct tpc_l7_scratch *sc = tpc_l7_scratch__get();
-	int slot = idx == 0 ? 0 : idx == 1 ? 2 : 1;
+	int slot = idx == 0 ? 0 :
+		   idx == 1 ? 2 :
+			      1;
 	int len;
 
 	if (!sc) {
 		buf[0] = '\0';
 		return -1;
 	}
-	len = slot == 0 ? sc->hr.method_len : slot == 2 ? sc->hr.host_len : sc->hr.path_len;
+	len = slot == 0 ? sc->hr.method_len :
+	      slot == 2 ? sc->hr.host_len :
+			  sc->hr.path_len;
 	bpf_probe_read_kernel(buf, TPC_STR_MAX, sc->str[slot & 3]);
 	return len & TPC_STR_MASK;
 }
@@ -337,55 +344,55 @@ TPC_INLINE u32 tpc_http__put(struct tpc_scratch *s, u32 o, const struct tpc_net_
 /* Egress: each request head of the segment (pipelining) runs the body; a
  * posted request is counted so its response is posted. Drops the segment
  * only for a Sigkill rule (sema refuses Block on http). */
-#define TPC_HTTP_ENTRY_SKB_EGRESS(ctx, body, v)                                       \
-	({                                                                            \
-		struct tpc_l7_scratch *_sc = tpc_l7__enter();                         \
-		struct tpc_net_ctx _nc;                                               \
-		u32 _n = 0, _start = 0, _rule;                                        \
-		int _ret = 1;                                                         \
-                                                                                      \
-		if (_sc && !tpc_l7__parse((ctx), true, &_sc->pkt) &&                  \
-		    _sc->pkt.flow.proto == TPC_L7_TCP && body##_port(_sc->pkt.dst))   \
-			_n = tpc_http__head((ctx), &_sc->pkt, _sc->head);             \
-		if (_n) {                                                             \
-			u64 _stamp = bpf_ktime_get_boot_ns();                         \
-                                                                                      \
+#define TPC_HTTP_ENTRY_SKB_EGRESS(ctx, body, v)                                                  \
+	({                                                                                       \
+		struct tpc_l7_scratch *_sc = tpc_l7__enter();                                    \
+		struct tpc_net_ctx _nc;                                                          \
+		u32 _n = 0, _start = 0, _rule;                                                   \
+		int _ret = 1;                                                                    \
+                                                                                                 \
+		if (_sc && !tpc_l7__parse((ctx), true, &_sc->pkt) &&                             \
+		    _sc->pkt.flow.proto == TPC_L7_TCP && body##_port(_sc->pkt.dst))              \
+			_n = tpc_http__head((ctx), &_sc->pkt, _sc->head);                        \
+		if (_n) {                                                                        \
+			u64 _stamp = bpf_ktime_get_boot_ns();                                    \
+                                                                                                 \
 			tpc_l7__net_ctx((ctx), &_sc->pkt, TPC_NET_HTTP, TPC_HTTP_REQUEST, &_nc); \
-			for (int _i = 0; _i < TPC_HTTP_PIPELINE; _i++) {              \
-				int _rc = tpc_http__request(_sc, _start, _n, &_sc->hr); \
-                                                                                      \
-				_sc->hr.stamp = _stamp;                               \
-				_sc->hr.index = _i;                                   \
-				if (_rc) {                                            \
-					if (_rc > 0 && !_i)                           \
-						tpc_l7_stat__inc(TPC_L7_HTTP_UNPARSED); \
-					break;                                        \
-				}                                                     \
-				tpc_l7__ev_clear();                                   \
-				body((ctx), (v), &_nc);                               \
-				if (tpc_l7__killed())                                 \
-					_ret = 0;                                     \
-				if ((_rule = tpc_l7__posted_rule()) != TPC_RULE_NONE) \
-					tpc_http__pending_add(&_sc->pkt, _rule);      \
-				if (!_sc->hr.next)                                    \
-					break;                                        \
-				_start = _sc->hr.next;                                \
-			}                                                             \
-		}                                                                     \
-		tpc_l7__leave(_sc);                                                   \
-		_ret;                                                                 \
+			for (int _i = 0; _i < TPC_HTTP_PIPELINE; _i++) {                         \
+				int _rc = tpc_http__request(_sc, _start, _n, &_sc->hr);          \
+                                                                                                 \
+				_sc->hr.stamp = _stamp;                                          \
+				_sc->hr.index = _i;                                              \
+				if (_rc) {                                                       \
+					if (_rc > 0 && !_i)                                      \
+						tpc_l7_stat__inc(TPC_L7_HTTP_UNPARSED);          \
+					break;                                                   \
+				}                                                                \
+				tpc_l7__ev_clear();                                              \
+				body((ctx), (v), &_nc);                                          \
+				if (tpc_l7__killed())                                            \
+					_ret = 0;                                                \
+				if ((_rule = tpc_l7__posted_rule()) != TPC_RULE_NONE)            \
+					tpc_http__pending_add(&_sc->pkt, _rule);                 \
+				if (!_sc->hr.next)                                               \
+					break;                                                   \
+				_start = _sc->hr.next;                                           \
+			}                                                                        \
+		}                                                                                \
+		tpc_l7__leave(_sc);                                                              \
+		_ret;                                                                            \
 	})
 
 /* Ingress: the status of a response to a posted request. Never drops. */
-#define TPC_HTTP_ENTRY_SKB_INGRESS(ctx, body, v)                                      \
-	({                                                                            \
-		struct tpc_l7_scratch *_sc = tpc_l7__enter();                         \
-                                                                                      \
-		if (_sc && !tpc_l7__parse((ctx), false, &_sc->pkt) &&                 \
-		    _sc->pkt.flow.proto == TPC_L7_TCP && body##_port(_sc->pkt.src))   \
+#define TPC_HTTP_ENTRY_SKB_INGRESS(ctx, body, v)                                          \
+	({                                                                                \
+		struct tpc_l7_scratch *_sc = tpc_l7__enter();                             \
+                                                                                          \
+		if (_sc && !tpc_l7__parse((ctx), false, &_sc->pkt) &&                     \
+		    _sc->pkt.flow.proto == TPC_L7_TCP && body##_port(_sc->pkt.src))       \
 			tpc_http__response((ctx), &_sc->pkt, bpf_get_socket_cookie(ctx)); \
-		tpc_l7__leave(_sc);                                                   \
-		1;                                                                    \
+		tpc_l7__leave(_sc);                                                       \
+		1;                                                                        \
 	})
 #endif
 

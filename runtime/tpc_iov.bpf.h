@@ -22,17 +22,17 @@
 
 #include "tpc_core.bpf.h"
 
-#define TPC_IOV_SEGS 8	    /* segments copied */
+#define TPC_IOV_SEGS 8 /* segments copied */
 #define TPC_IOV_LEN_SEGS 64 /* segments whose length counts in *total */
 
 #pragma clang attribute push(__attribute__((preserve_access_index)), apply_to = record)
 struct iov_iter___tpc {
-	u8 iter_type;	    /* 5.14+ */
-	unsigned int type;  /* up to 5.13 */
-	const void *__iov;  /* 6.4+ */
-	const void *iov;    /* up to 6.3 */
+	u8 iter_type; /* 5.14+ */
+	unsigned int type; /* up to 5.13 */
+	const void *__iov; /* 6.4+ */
+	const void *iov; /* up to 6.3 */
 	const void *kvec;
-	void *ubuf;	    /* 6.0+ */
+	void *ubuf; /* 6.0+ */
 	unsigned long count;
 	unsigned long nr_segs;
 };
@@ -146,8 +146,8 @@ TPC_INLINE int tpc_iov__unpack(u64 r, u64 *total)
 /* char_iovec: nsegs segments of the iovec array at vec into buf. */
 TPC_INLINE int tpc_iov__gather(char *buf, const void *vec, u64 nsegs, bool user, u64 *total)
 {
-	return tpc_iov__unpack(user ? tpc_iov__gather_user(buf, (u64)vec, nsegs)
-				    : tpc_iov__gather_kernel(buf, (u64)vec, nsegs),
+	return tpc_iov__unpack(user ? tpc_iov__gather_user(buf, (u64)vec, nsegs) :
+				      tpc_iov__gather_kernel(buf, (u64)vec, nsegs),
 			       total);
 }
 

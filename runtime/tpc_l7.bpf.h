@@ -41,7 +41,7 @@ struct tpc_l7_pkt {
 
 /* A parsed DNS query (tpc_dns.bpf.h). */
 struct tpc_dns_q {
-	u32 msg;  /* offset of the DNS message in the skb */
+	u32 msg; /* offset of the DNS message in the skb */
 	u32 mlen; /* message bytes present in this packet */
 	u16 id;
 	u16 qtype;
@@ -55,7 +55,7 @@ struct tpc_http_req {
 	int path_len;
 	int host_len;
 	u32 path_orig;
-	u32 next;  /* head offset after this request's blank line (0: not found) */
+	u32 next; /* head offset after this request's blank line (0: not found) */
 	u16 flags; /* TPC_L7_F_TRUNC, TPC_L7_F_NO_HOST */
 	u16 index; /* which request head of its segment (pipelining) */
 	u64 stamp; /* the segment's time: with index, which policies' records
@@ -109,18 +109,20 @@ struct {
 /* Make clang forget what it knows about x, so a following mask or bound
  * check is really emitted for the verifier (clang drops a mask it can
  * prove redundant, then spills the value and the verifier loses the bound). */
-#define TPC_L7_OPAQUE(x) asm volatile("" : "+r"(x))
+#define TPC_L7_OPAQUE(x) asm volatile("" \
+				      : "+r"(x))
 
 /* n as a helper size the verifier accepts: in [1, max], else goto fail.
  * The check is made on n - 1 so clang cannot merge two compares into one
  * range test that the verifier does not follow. */
-#define TPC_L7_SIZE(n, max, fail)            \
-	({                                   \
-		u64 __m = (u64)(n) - 1;      \
-		TPC_L7_OPAQUE(__m);          \
-		if (__m >= (u64)(max))       \
-			goto fail;           \
-		__m + 1;                     \
+#define TPC_L7_SIZE(n, max, fail)      \
+	({                             \
+		u64 __m = (u64)(n);    \
+		__m -= 1;              \
+		TPC_L7_OPAQUE(__m);    \
+		if (__m >= (u64)(max)) \
+			goto fail;     \
+		__m + 1;               \
 	})
 
 TPC_INLINE void tpc_l7_stat__inc(u32 which)

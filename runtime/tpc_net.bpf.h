@@ -71,9 +71,9 @@ struct tpc_net_owner {
 	u32 gid;
 	u64 cgroup_id;
 	u64 start_ns; /* the process's start (boot clock): with tgid, its identity */
-	u64 bits;     /* binary-set bits at recording (matchBinaries) */
-	u64 pbits;    /* the parent's (matchParentBinaries) */
-	u64 scope;    /* workload-scope bits at recording (tpc_net__scope_bits) */
+	u64 bits; /* binary-set bits at recording (matchBinaries) */
+	u64 pbits; /* the parent's (matchParentBinaries) */
+	u64 scope; /* workload-scope bits at recording (tpc_net__scope_bits) */
 	char comm[16];
 };
 
@@ -81,7 +81,7 @@ struct tpc_net_sock {
 	struct tpc_net_owner own;
 	struct tpc_ev_sockaddr sa[2]; /* the tuple when established: CLOSE has lost the local port */
 	u64 est_ns; /* ESTABLISHED or LISTEN time; 0 before */
-	u32 flags;  /* TPC_NET_F_* */
+	u32 flags; /* TPC_NET_F_* */
 	u32 bits_ok; /* own.bits/pbits/scope were resolved (sock_create cannot) */
 };
 
@@ -106,11 +106,11 @@ struct {
 
 /* What a network prog body sees. */
 struct tpc_net_ctx {
-	u16 proto;  /* enum tpc_net_proto */
-	u16 event;  /* TPC_TCP_* / TPC_DNS_* / TPC_HTTP_* */
-	u16 phase;  /* TPC_NET_PH_* */
+	u16 proto; /* enum tpc_net_proto */
+	u16 event; /* TPC_TCP_* / TPC_DNS_* / TPC_HTTP_* */
+	u16 phase; /* TPC_NET_PH_* */
 	u16 pad;
-	u32 flags;  /* TPC_NET_F_* */
+	u32 flags; /* TPC_NET_F_* */
 	u32 pad2;
 	u64 cookie;
 	struct tpc_ev_sockaddr sa[2]; /* [0] remote, [1] local (as tpc_sa__from_sock) */
@@ -294,26 +294,26 @@ TPC_INLINE void tpc_net__use_owner(struct tpc_net_ctx *nc, const struct tpc_net_
 TPC_INLINE bool tpc_tcp__from_state(struct tpc_scratch *s, u64 *ctx, struct tpc_net_ctx *nc)
 {
 	struct sock *sk = (struct sock *)ctx[0];
-	int old = (int)ctx[1], new = (int)ctx[2];
+	int old = (int)ctx[1], state = (int)ctx[2];
 	struct tpc_net_sock *e;
 	struct tpc_net_listen_key lk;
 	u64 now = bpf_ktime_get_boot_ns();
 
 	/* about half of a connection's transitions (FIN_WAIT*, CLOSE_WAIT,
 	 * LAST_ACK, ...) make no event: leave before reading anything */
-	if (new != TPC_TCP_SYN_SENT && new != TPC_TCP_LISTEN_ST && new != TPC_TCP_CLOSE_ST &&
-	    !(new == TPC_TCP_ESTABLISHED && (old == TPC_TCP_SYN_SENT || old == TPC_TCP_SYN_RECV)))
+	if (state != TPC_TCP_SYN_SENT && state != TPC_TCP_LISTEN_ST && state != TPC_TCP_CLOSE_ST &&
+	    !(state == TPC_TCP_ESTABLISHED && (old == TPC_TCP_SYN_SENT || old == TPC_TCP_SYN_RECV)))
 		return false;
 	if (!s || BPF_CORE_READ(sk, sk_protocol) != TPC_IPPROTO_TCP)
 		return false;
 	nc->cookie = tpc_sk_cookie(sk);
 	/* inside connect() and listen(): current is the owner (one call
 	 * site: the binary-set evaluation is inlined where it is called) */
-	if (new == TPC_TCP_SYN_SENT || new == TPC_TCP_LISTEN_ST)
+	if (state == TPC_TCP_SYN_SENT || state == TPC_TCP_LISTEN_ST)
 		tpc_net__record(s, nc->cookie, true);
 #ifndef TPC_NET_PRE_KILL
 	/* no rule kills at connect(): SYN_SENT only records the owner */
-	if (new == TPC_TCP_SYN_SENT)
+	if (state == TPC_TCP_SYN_SENT)
 		return false;
 #endif
 	nc->proto = TPC_NET_TCP;
@@ -324,13 +324,13 @@ TPC_INLINE bool tpc_tcp__from_state(struct tpc_scratch *s, u64 *ctx, struct tpc_
 	tpc_sa__from_sock(nc->sa, sk);
 	lk.netns = BPF_CORE_READ(sk, __sk_common.skc_net.net, ns.inum);
 	lk.port = nc->sa[1].port;
-	if (new == TPC_TCP_SYN_SENT) {
+	if (state == TPC_TCP_SYN_SENT) {
 		nc->event = TPC_TCP_CONNECT;
 		nc->phase = TPC_NET_PH_PRE;
 		tpc_net__use_owner(nc, tpc_net__owner_of_cookie(nc->cookie));
 		return true;
 	}
-	if (new == TPC_TCP_LISTEN_ST) {
+	if (state == TPC_TCP_LISTEN_ST) {
 		e = tpc_net__owner_of_cookie(nc->cookie);
 		if (e) {
 			e->est_ns = now;
@@ -341,7 +341,7 @@ TPC_INLINE bool tpc_tcp__from_state(struct tpc_scratch *s, u64 *ctx, struct tpc_
 		tpc_net__use_owner(nc, e);
 		return true;
 	}
-	if (new == TPC_TCP_ESTABLISHED && old == TPC_TCP_SYN_SENT) {
+	if (state == TPC_TCP_ESTABLISHED && old == TPC_TCP_SYN_SENT) {
 		e = tpc_net__owner_of_cookie(nc->cookie);
 		if (e) {
 			e->est_ns = now;
@@ -352,7 +352,7 @@ TPC_INLINE bool tpc_tcp__from_state(struct tpc_scratch *s, u64 *ctx, struct tpc_
 		tpc_tcp__counters(nc, sk);
 		return true;
 	}
-	if (new == TPC_TCP_ESTABLISHED && old == TPC_TCP_SYN_RECV) {
+	if (state == TPC_TCP_ESTABLISHED && old == TPC_TCP_SYN_RECV) {
 		/* the kernel made this socket from the listener: its owner */
 		struct tpc_net_owner *lo = bpf_map_lookup_elem(&tpc_net_listeners, &lk);
 		struct tpc_net_sock v = {};
@@ -371,7 +371,7 @@ TPC_INLINE bool tpc_tcp__from_state(struct tpc_scratch *s, u64 *ctx, struct tpc_
 		tpc_tcp__counters(nc, sk);
 		return true;
 	}
-	if (new == TPC_TCP_CLOSE_ST) {
+	if (state == TPC_TCP_CLOSE_ST) {
 		e = tpc_net__owner_of_cookie(nc->cookie);
 		if (!e || !e->est_ns) {
 			/* a connect that never completed: forget it, no event */
@@ -437,23 +437,23 @@ TPC_INLINE struct tpc_net_ctx *tpc_tcp__ctx(u32 slot)
 
 /* Entry points (expressions: the program's return value); `body` is the
  * generated tpc_pN. A cgroup connect hook returns 1 to allow, 0 to deny. */
-#define TPC_TCP_ENTRY_TP_BTF(ctx, body, v)                                     \
-	({                                                                     \
-		struct tpc_scratch *_s = tpc_scratch__get();                   \
-		struct tpc_net_ctx *_nc = tpc_tcp__ctx(0);                     \
-                                                                               \
-		if (_nc && tpc_tcp__from_state(_s, (ctx), _nc))                \
-			body((ctx), (v), _nc);                                 \
-		0;                                                             \
+#define TPC_TCP_ENTRY_TP_BTF(ctx, body, v)                      \
+	({                                                      \
+		struct tpc_scratch *_s = tpc_scratch__get();    \
+		struct tpc_net_ctx *_nc = tpc_tcp__ctx(0);      \
+                                                                \
+		if (_nc && tpc_tcp__from_state(_s, (ctx), _nc)) \
+			body((ctx), (v), _nc);                  \
+		0;                                              \
 	})
 
-#define TPC_TCP_ENTRY_CONNECT(ctx, body, v, v6)                                \
-	({                                                                     \
-		struct tpc_scratch *_s = tpc_scratch__get();                   \
-		struct tpc_net_ctx *_nc = tpc_tcp__ctx(1);                     \
-                                                                               \
-		!_nc || !tpc_tcp__from_connect(_s, (ctx), _nc, (v6)) ||        \
-			!body((ctx), (v), _nc);                                \
+#define TPC_TCP_ENTRY_CONNECT(ctx, body, v, v6)                         \
+	({                                                              \
+		struct tpc_scratch *_s = tpc_scratch__get();            \
+		struct tpc_net_ctx *_nc = tpc_tcp__ctx(1);              \
+                                                                        \
+		!_nc || !tpc_tcp__from_connect(_s, (ctx), _nc, (v6)) || \
+			!body((ctx), (v), _nc);                         \
 	})
 #define TPC_TCP_ENTRY_CONNECT4(ctx, body, v) TPC_TCP_ENTRY_CONNECT(ctx, body, v, false)
 #define TPC_TCP_ENTRY_CONNECT6(ctx, body, v) TPC_TCP_ENTRY_CONNECT(ctx, body, v, true)

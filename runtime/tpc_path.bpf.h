@@ -336,7 +336,7 @@ TPC_INLINE u64 tpc_path__word(const char *p, u32 len, u32 at)
 struct tpc_path_words {
 	const char *p;
 	const struct tpc_path_val *v; /* compare: the set's entry */
-	u64 h;			      /* hash: the running value */
+	u64 h; /* hash: the running value */
 	u32 len;
 	bool ne; /* compare: a word differed */
 };

@@ -59,7 +59,7 @@ struct tpc_scope_slot {
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, TPC_NSCOPES * TPC_SCOPE_SLOTS);
+	__uint(max_entries, (TPC_NSCOPES * TPC_SCOPE_SLOTS));
 	__type(key, u32);
 	__type(value, struct tpc_scope_slot);
 } tpc_scope_cache SEC(".maps");

@@ -230,6 +230,26 @@ tier_format() {
 	else
 		result PASS "golden/format/break-test"
 	fi
+	# the runtime headers the generated C includes, in the same style
+	bad= n=0
+	for f in runtime/*.h runtime/include/*.h; do
+		clang-format --dry-run -Werror --style=file:.clang-format "$f" 2>>"$LOG/format.out" ||
+			bad+=" $f"
+		n=$((n + 1))
+	done
+	if [ -n "$bad" ]; then
+		result FAIL "golden/format/runtime" "not in kernel style (clang-format -i --style=file:.clang-format):$bad"
+	else
+		result PASS "golden/format/runtime ($n files)"
+	fi
+	sed 's/^\ts32 err; /\ts32 err;   /' runtime/tpc_enforce.bpf.h >"$tmp/bad.h"
+	if cmp -s runtime/tpc_enforce.bpf.h "$tmp/bad.h"; then
+		result FAIL "golden/format/runtime-break-test" "the break test changed nothing in tpc_enforce.bpf.h"
+	elif clang-format --dry-run -Werror --style=file:.clang-format "$tmp/bad.h" 2>/dev/null; then
+		result FAIL "golden/format/runtime-break-test" "a realigned trailing comment passed"
+	else
+		result PASS "golden/format/runtime-break-test"
+	fi
 	rm -rf "$tmp"
 }
 

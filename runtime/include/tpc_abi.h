@@ -39,7 +39,7 @@
 #define TPC_STATS_MAP "tpc_stats"
 
 #define TPC_PATH_MAX 256 /* canonical path buffer, bytes incl. NUL */
-#define TPC_STR_MAX 256	 /* string argument copy, bytes incl. NUL */
+#define TPC_STR_MAX 256 /* string argument copy, bytes incl. NUL */
 #define TPC_SUBSTR_MAX 64 /* SubString: longest value searched for */
 #define TPC_SCOPE_MAX 8192 /* cgroup ids in one workload scope map (tpc_scopeN) */
 #define TPC_SCOPE_DEPTH 12 /* cgroup levels below the root a scope check looks at */
@@ -50,7 +50,7 @@
 #define TPC_SCOPE_CTL_MAP "tpc_scope_ctl"
 struct tpc_scope_ctl {
 	__u32 levels; /* bit L: the scope map may hold a cgroup at level L */
-	__u32 gen;    /* bumped after every change of the scope map */
+	__u32 gen; /* bumped after every change of the scope map */
 };
 #define TPC_SCOPE_SLOTS 16 /* per-CPU verdict cache slots per scope map */
 /* Pod selector keys that are not labels: the pod's namespace (Tetragon's
@@ -109,7 +109,7 @@ static inline int tpc_path_val__init(struct tpc_path_val *v, __u64 *key, const c
 }
 #endif
 
-#define TPC_EV_MAX 4096	 /* largest record */
+#define TPC_EV_MAX 4096 /* largest record */
 #define TPC_RULE_NONE 0xffffffffu
 
 enum tpc_ev_kind {
@@ -118,7 +118,7 @@ enum tpc_ev_kind {
 	TPC_EV_FORK = 3, /* base sensor: clone (process table only) */
 	TPC_EV_HOOK = 4, /* a policy rule fired: process_kprobe/tracepoint/lsm/uprobe */
 	TPC_EV_CGROUP = 5, /* base sensor: a cgroup v2 directory was created */
-	TPC_EV_NET = 6,	 /* a tpcNetwork rule fired: network_tcp/dns/http */
+	TPC_EV_NET = 6, /* a tpcNetwork rule fired: network_tcp/dns/http */
 };
 
 /* tpcNetwork protocols (tpc_ev_net.proto). */
@@ -131,9 +131,9 @@ enum tpc_net_proto {
 /* tcp events: tpc_ev_net.event, and the value of the tcp hook's `event`
  * argument (DSL constants CONNECT ACCEPT LISTEN CLOSE). */
 #define TPC_TCP_CONNECT 1 /* an active open reached ESTABLISHED, or a Block/Sigkill at connect() */
-#define TPC_TCP_ACCEPT 2  /* a passive open reached ESTABLISHED */
-#define TPC_TCP_LISTEN 3  /* a socket entered LISTEN */
-#define TPC_TCP_CLOSE 4	  /* an established or listening socket reached CLOSE */
+#define TPC_TCP_ACCEPT 2 /* a passive open reached ESTABLISHED */
+#define TPC_TCP_LISTEN 3 /* a socket entered LISTEN */
+#define TPC_TCP_CLOSE 4 /* an established or listening socket reached CLOSE */
 /* dns / http events (their parsers fill them) */
 #define TPC_DNS_QUERY 1
 #define TPC_DNS_ANSWER 2
@@ -170,31 +170,31 @@ struct tpc_ev_ima {
 
 enum tpc_stat {
 	TPC_STAT_RB_DROPS = 0, /* ring buffer reserve/output failures */
-	TPC_STAT_RATE_LIMITED,	/* events suppressed by rateLimit */
-	TPC_STAT_PATH_TRUNC,	/* paths longer than TPC_PATH_MAX or deeper than the walk */
-	TPC_STAT_READ_ERR,	/* probe_read failures */
+	TPC_STAT_RATE_LIMITED, /* events suppressed by rateLimit */
+	TPC_STAT_PATH_TRUNC, /* paths longer than TPC_PATH_MAX or deeper than the walk */
+	TPC_STAT_READ_ERR, /* probe_read failures */
 	TPC_STAT__COUNT,
 };
 
 struct tpc_ev_hdr {
-	__u16 kind;   /* enum tpc_ev_kind */
-	__u16 size;   /* bytes in the whole record */
-	__u32 rule;   /* rule id (metadata rules[]), TPC_RULE_NONE if none */
-	__u64 ktime;  /* bpf_ktime_get_boot_ns() */
-	__u32 pid;    /* tgid */
+	__u16 kind; /* enum tpc_ev_kind */
+	__u16 size; /* bytes in the whole record */
+	__u32 rule; /* rule id (metadata rules[]), TPC_RULE_NONE if none */
+	__u64 ktime; /* bpf_ktime_get_boot_ns() */
+	__u32 pid; /* tgid */
 	__u32 tid;
-	__u32 uid;    /* real uid */
+	__u32 uid; /* real uid */
 	__u32 gid;
 	__u64 cgroup_id;
 	__u32 action; /* enum tpc_act_bits */
-	__s32 ret;    /* errno returned by a deny, signal number, or 0 */
+	__s32 ret; /* errno returned by a deny, signal number, or 0 */
 	char comm[16];
 };
 
 struct tpc_ev_str {
-	__u16 len;   /* bytes that follow (no NUL) */
+	__u16 len; /* bytes that follow (no NUL) */
 	__u16 flags; /* TPC_STR_TRUNCATED */
-	__u32 orig;  /* original length if known, else len */
+	__u32 orig; /* original length if known, else len */
 };
 #define TPC_STR_TRUNCATED 1
 
@@ -223,7 +223,7 @@ struct tpc_ev_path {
 
 struct tpc_ev_sockaddr {
 	__u16 family; /* AF_INET / AF_INET6 / AF_UNIX */
-	__u16 port;   /* host order */
+	__u16 port; /* host order */
 	__u16 protocol;
 	__u16 pad;
 	__u8 addr[16]; /* v4 in the first 4 bytes */
@@ -231,27 +231,27 @@ struct tpc_ev_sockaddr {
 
 /* Common part of every TPC_EV_NET record, right after the header. */
 struct tpc_ev_net {
-	__u16 proto;  /* enum tpc_net_proto */
-	__u16 event;  /* TPC_TCP_* / TPC_DNS_* / TPC_HTTP_* */
-	__u32 flags;  /* TPC_NET_F_* */
+	__u16 proto; /* enum tpc_net_proto */
+	__u16 event; /* TPC_TCP_* / TPC_DNS_* / TPC_HTTP_* */
+	__u32 flags; /* TPC_NET_F_* */
 	__u64 cookie; /* socket cookie (bpf_get_socket_cookie) */
 	struct tpc_ev_sockaddr src; /* local side (port 0 before bind) */
 	struct tpc_ev_sockaddr dst; /* remote side */
 };
-#define TPC_NET_F_OWNER_UNKNOWN 1u  /* no owner recorded: the header's process is the current task */
+#define TPC_NET_F_OWNER_UNKNOWN 1u /* no owner recorded: the header's process is the current task */
 #define TPC_NET_F_OWNER_LISTENER 2u /* accepted socket: owner is the listening socket's process */
 
 /* Body of a TPC_NET_TCP record. Counters are read from struct tcp_sock at
  * the event (final at CLOSE; zero for LISTEN and a connect() refused). */
 struct tpc_ev_tcp {
-	__u64 duration_ns;    /* CLOSE: ESTABLISHED (or LISTEN) to CLOSE; else 0 */
-	__u64 bytes_sent;     /* tcp_sock.bytes_acked: payload bytes the peer acknowledged */
+	__u64 duration_ns; /* CLOSE: ESTABLISHED (or LISTEN) to CLOSE; else 0 */
+	__u64 bytes_sent; /* tcp_sock.bytes_acked: payload bytes the peer acknowledged */
 	__u64 bytes_received; /* tcp_sock.bytes_received: payload bytes received in order */
-	__u32 segs_out;	      /* segments sent, control segments and retransmits included */
+	__u32 segs_out; /* segments sent, control segments and retransmits included */
 	__u32 segs_in;
-	__u32 data_segs_out;  /* segments carrying payload */
+	__u32 data_segs_out; /* segments carrying payload */
 	__u32 data_segs_in;
-	__u32 retrans;	      /* tcp_sock.total_retrans */
+	__u32 retrans; /* tcp_sock.total_retrans */
 	__u32 pad;
 };
 
@@ -273,7 +273,7 @@ struct tpc_ev_exec {
 struct tpc_ev_exit {
 	struct tpc_ev_hdr hdr;
 	__u32 ppid;
-	__u32 code;   /* exit status (bits 8..15) and signal (bits 0..6), as wait() */
+	__u32 code; /* exit status (bits 8..15) and signal (bits 0..6), as wait() */
 };
 
 /* Base sensor fork record (TPC_EV_FORK): hdr.pid is the new process,
@@ -312,27 +312,27 @@ struct tpc_ev_cgroup {
  * event; the loader renders each where Tetragon's JSON puts it. Unknown
  * kinds are skipped by len, so new kinds do not break an older loader. */
 enum tpc_obj_kind {
-	TPC_OBJ_CRED = 1,   /* struct tpc_ev_cred: process_credentials_arg */
-	TPC_OBJ_USERNS,	    /* struct tpc_ev_userns: user_ns_arg */
-	TPC_OBJ_BPF_ATTR,   /* struct tpc_ev_bpf_prog: bpf_attr_arg (BPF_PROG_LOAD fields) */
-	TPC_OBJ_BPF_PROG,   /* struct tpc_ev_bpf_prog: bpf_prog_arg */
-	TPC_OBJ_BPF_MAP,    /* struct tpc_ev_bpf_map: bpf_map_arg */
+	TPC_OBJ_CRED = 1, /* struct tpc_ev_cred: process_credentials_arg */
+	TPC_OBJ_USERNS, /* struct tpc_ev_userns: user_ns_arg */
+	TPC_OBJ_BPF_ATTR, /* struct tpc_ev_bpf_prog: bpf_attr_arg (BPF_PROG_LOAD fields) */
+	TPC_OBJ_BPF_PROG, /* struct tpc_ev_bpf_prog: bpf_prog_arg */
+	TPC_OBJ_BPF_MAP, /* struct tpc_ev_bpf_map: bpf_map_arg */
 	TPC_OBJ_PERF_EVENT, /* struct tpc_ev_perf_event: perf_event_arg */
-	TPC_OBJ_MODULE,	    /* struct tpc_ev_module: module_arg (module or load_info) */
-	TPC_OBJ_SKB,	    /* struct tpc_ev_skb: skb_arg */
-	TPC_OBJ_SOCK,	    /* struct tpc_ev_sock: sock_arg */
+	TPC_OBJ_MODULE, /* struct tpc_ev_module: module_arg (module or load_info) */
+	TPC_OBJ_SKB, /* struct tpc_ev_skb: skb_arg */
+	TPC_OBJ_SOCK, /* struct tpc_ev_sock: sock_arg */
 };
 
 struct tpc_ev_obj {
 	__u16 kind; /* enum tpc_obj_kind; 0: the object could not be read */
-	__u16 len;  /* record bytes that follow (before padding) */
+	__u16 len; /* record bytes that follow (before padding) */
 	__u32 pad;
 };
 
 struct tpc_ev_userns {
 	__s32 level; /* 0: the initial user namespace */
-	__u32 uid;   /* owner */
-	__u32 gid;   /* group */
+	__u32 uid; /* owner */
+	__u32 gid; /* group */
 	__u32 inum;
 };
 
@@ -387,7 +387,7 @@ struct tpc_ev_skb {
 struct tpc_ev_sock {
 	struct tpc_ev_sockaddr sa[2];
 	__u32 state; /* TCP_* of skc_state */
-	__u32 type;  /* SOCK_STREAM, ... */
+	__u32 type; /* SOCK_STREAM, ... */
 	__u32 mark, priority;
 };
 

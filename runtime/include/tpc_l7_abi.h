@@ -30,29 +30,29 @@
 #include "tpc_abi.h"
 
 #define TPC_L7_STATS_MAP "tpc_l7_stats"
-#define TPC_DNS_HEAD 512   /* DNS answer bytes copied to user space */
+#define TPC_DNS_HEAD 512 /* DNS answer bytes copied to user space */
 #define TPC_HTTP_HEAD 1024 /* HTTP request bytes searched for the Host header */
 #define TPC_DNS_NAME_MAX 255
 
 enum tpc_l7_stat {
-	TPC_L7_DNS_QUERIES = 0,	  /* queries parsed */
-	TPC_L7_DNS_ANSWERS,	  /* answers posted (query had passed the policy) */
-	TPC_L7_DNS_MALFORMED,	  /* DNS packets rejected: bad label, pointer in question, overrun */
-	TPC_L7_DNS_BLOCKED,	  /* query packets dropped by Block */
-	TPC_L7_HTTP_REQUESTS,	  /* request heads parsed */
-	TPC_L7_HTTP_RESPONSES,	  /* responses posted */
-	TPC_L7_HTTP_UNPARSED,	  /* segments on an HTTP port whose payload was no request head */
-	TPC_L7_HTTP_MALFORMED,	  /* a request line that started but did not parse */
-	TPC_L7_PKT_MALFORMED,	  /* IP/UDP/TCP headers that did not parse */
-	TPC_L7_NESTED,		  /* packets passed unparsed: their program interrupted
+	TPC_L7_DNS_QUERIES = 0, /* queries parsed */
+	TPC_L7_DNS_ANSWERS, /* answers posted (query had passed the policy) */
+	TPC_L7_DNS_MALFORMED, /* DNS packets rejected: bad label, pointer in question, overrun */
+	TPC_L7_DNS_BLOCKED, /* query packets dropped by Block */
+	TPC_L7_HTTP_REQUESTS, /* request heads parsed */
+	TPC_L7_HTTP_RESPONSES, /* responses posted */
+	TPC_L7_HTTP_UNPARSED, /* segments on an HTTP port whose payload was no request head */
+	TPC_L7_HTTP_MALFORMED, /* a request line that started but did not parse */
+	TPC_L7_PKT_MALFORMED, /* IP/UDP/TCP headers that did not parse */
+	TPC_L7_NESTED, /* packets passed unparsed: their program interrupted
 				   * another one on the same CPU (its scratch is busy) */
 	TPC_L7_STAT__COUNT,
 };
 
 /* tpc_ev_l7.flags */
-#define TPC_L7_F_TCP 1u	       /* DNS over TCP (length prefix stripped) */
-#define TPC_L7_F_TRUNC 2u      /* a string or the head was cut at its bound */
-#define TPC_L7_F_NO_HOST 8u    /* HTTP: no Host header in the first TPC_HTTP_HEAD bytes */
+#define TPC_L7_F_TCP 1u /* DNS over TCP (length prefix stripped) */
+#define TPC_L7_F_TRUNC 2u /* a string or the head was cut at its bound */
+#define TPC_L7_F_NO_HOST 8u /* HTTP: no Host header in the first TPC_HTTP_HEAD bytes */
 
 struct tpc_l7_flow {
 	__u8 client[16];
@@ -60,7 +60,7 @@ struct tpc_l7_flow {
 	__u16 cport; /* host order */
 	__u16 sport;
 	__u8 family; /* AF_INET (2) or AF_INET6 (10) */
-	__u8 proto;  /* IPPROTO_UDP (17) or IPPROTO_TCP (6) */
+	__u8 proto; /* IPPROTO_UDP (17) or IPPROTO_TCP (6) */
 	__u16 pad;
 };
 
@@ -69,10 +69,10 @@ struct tpc_ev_l7 {
 	__u64 req_ktime; /* answer: ktime of the query it answers (BPF's pending entry);
 			  * request: its segment's time (with id: the same request
 			  * posted by several policies) */
-	__u16 id;	 /* DNS message id; HTTP request: index in its segment */
-	__u16 qtype;	 /* DNS query type */
-	__u16 code;	 /* DNS rcode, HTTP status */
-	__u16 flags;	 /* TPC_L7_F_* */
+	__u16 id; /* DNS message id; HTTP request: index in its segment */
+	__u16 qtype; /* DNS query type */
+	__u16 code; /* DNS rcode, HTTP status */
+	__u16 flags; /* TPC_L7_F_* */
 	__u16 len[3];
 	__u16 orig; /* DNS answer: message length; HTTP request: path length before truncation */
 };

@@ -19,14 +19,14 @@
 
 #define TPC_TEST_CASE_MAP "tpc_test_case"
 #define TPC_TEST_OUT_MAP "tpc_test_out"
-#define TPC_TEST_SLOTS 16	/* argument slots of one prog */
-#define TPC_TEST_MAXDEC 64	/* decisions of one run */
-#define TPC_TESTV 100		/* the variant index of the test entry */
+#define TPC_TEST_SLOTS 16 /* argument slots of one prog */
+#define TPC_TEST_MAXDEC 64 /* decisions of one run */
+#define TPC_TESTV 100 /* the variant index of the test entry */
 
 struct tpc_test_arg {
-	__u64 i;     /* integer: the raw 64-bit value the program would read */
-	__s32 len;   /* string/path: length, -1 = failed read or resolution */
-	__u32 mode;  /* path kinds: S_IFMT bits */
+	__u64 i; /* integer: the raw 64-bit value the program would read */
+	__s32 len; /* string/path: length, -1 = failed read or resolution */
+	__u32 mode; /* path kinds: S_IFMT bits */
 	__u32 nlink; /* path kinds: link count */
 	__u32 state; /* sock: TCP state */
 	struct tpc_ev_sockaddr sa[2]; /* sockaddr: [0]; sock: [0] dst, [1] src */
@@ -37,10 +37,10 @@ struct tpc_test_case {
 	__u32 pid, tid, uid, gid, euid, egid, ppid, nspid;
 	__u64 cgroup;
 	__u64 caps[3], caps_exec[3]; /* Effective Inheritable Permitted */
-	__u32 ns[10], host_ns[10];   /* namespace inodes (tables.h order) */
-	__u64 scope_bits;	     /* bit i: in the scope map of index i */
-	__u64 follow_bits;	     /* followForks pid-set bits */
-	__s32 blen, pblen;	     /* binary paths' lengths, -1 none */
+	__u32 ns[10], host_ns[10]; /* namespace inodes (tables.h order) */
+	__u64 scope_bits; /* bit i: in the scope map of index i */
+	__u64 follow_bits; /* followForks pid-set bits */
+	__s32 blen, pblen; /* binary paths' lengths, -1 none */
 	char bin[TPC_PATH_MAX], pbin[TPC_PATH_MAX];
 	char comm[16];
 	struct tpc_test_arg args[TPC_TEST_SLOTS];
