@@ -812,7 +812,7 @@ if [[ $PARTS == *" loader "* ]]; then
 	"$LOADER" run -o json "${objs[@]}" >/dev/null 2>>"$W/att.err" &
 	ATT_PID=$!
 	for ((i = 0; i < 2000; i++)); do
-		grep -q "ready:" "$W/att.err" && break
+		grep -q "^tpc-loader: info: ready in " "$W/att.err" && break
 		sleep 0.005
 	done
 	t1=$(date +%s%N)
@@ -823,7 +823,7 @@ if [[ $PARTS == *" loader "* ]]; then
 	hwm=$(awk '/^VmHWM:/ {print $2}' /proc/$ATT_PID/status)
 	rss_anon=$(awk '/^RssAnon:/ {print $2}' /proc/$ATT_PID/status)
 	rss_shared=$(awk '/^Rss(File|Shmem):/ {s += $2} END {print s + 0}' /proc/$ATT_PID/status)
-	sed -n 's/.*\(loaded .*\)/\1/p; s/.*\(ready: .*\)/\1/p' "$W/att.err" >"$W/startup20.log"
+	sed -n 's/.*\(loaded .*\)/\1/p; s/.*\(ready in .*\)/\1/p' "$W/att.err" >"$W/startup20.log"
 	attach_ms=$(sed -n 's/.*attached in \([0-9.]*\) ms/\1/p' "$W/att.err" | awk '{s += $1} END {print s + 0}')
 	nattached=$(hook_ids sys_enter_openat | jq length)
 	detach
