@@ -29,6 +29,9 @@ TPC_INLINE u32 tpc_ev__put_ima(struct tpc_scratch *s, u32 o, const struct tpc_ev
 {
 	if (o > TPC_EV_MAX - sizeof(*im))
 		return o;
+	/* keep the mask: with the test above clang drops it as a no-op and
+	 * bounds a copy of o, so the verifier sees an unbounded offset */
+	barrier_var(o);
 	__builtin_memcpy(&s->ev[o & (TPC_EV_MAX - 1)], im, sizeof(*im));
 	((struct tpc_ev_hdr *)s->ev)->action |= TPC_ACT_IMA;
 	return o + sizeof(*im);

@@ -1021,7 +1021,7 @@ static const char *const ima_hooks[] = {
 	"mmap_file", NULL,
 };
 
-static bool check_ima_hash(struct sema *s, struct hook_ctx *hc, struct ast_action *act)
+static void check_ima_hash(struct sema *s, struct hook_ctx *hc, struct ast_action *act)
 {
 	struct ast_hook *h = hc->h;
 	struct btf_info *bi;
@@ -1030,14 +1030,14 @@ static bool check_ima_hash(struct sema *s, struct hook_ctx *hc, struct ast_actio
 	if (act->action != ACT_POST) {
 		diag__error(s->d, act->ima_hash.span, "action-arg",
 			    "'imaHash' applies only to the Post action");
-		return false;
+		return;
 	}
 	if (h->kind != HOOK_LSM) {
 		diag__error(s->d, act->ima_hash.span, "ima-hook",
 			    "'imaHash' needs an lsmhooks entry (the hash is taken by a sleepable "
 			    "BPF LSM program); %s is not one",
 			    hc->what);
-		return false;
+		return;
 	}
 	for (i = 0; ima_hooks[i] && strcmp(ima_hooks[i], h->call.s); i++)
 		;
@@ -1049,17 +1049,24 @@ static bool check_ima_hash(struct sema *s, struct hook_ctx *hc, struct ast_actio
 			    "bprm_creds_for_exec, bprm_creds_from_file, file_ioctl, file_lock, "
 			    "file_open, file_post_open, file_receive, mmap_file)",
 			    diag_quote(h->call.s, strlen(h->call.s)));
-		return false;
+		return;
 	}
+	/* do_dentry_open() sets FMODE_CAN_READ only after security_file_open(),
+	 * so IMA cannot read the file there (seen on 6.1: no hash) */
+	if (!strcmp(h->call.s, "file_open"))
+		diag__warning(s->d, act->ima_hash.span, "ima-unreadable",
+			      "at 'file_open' the file is not readable yet, so the kernel cannot "
+			      "hash it: the event has no ima_hash unless IMA measured the file "
+			      "before; 'file_post_open' (Linux 6.9+) or 'mmap_file' hash it");
 	bi = sema_btf(s, act->ima_hash.span);
 	if (bi && !btf_info__has_enum_value(bi, "bpf_func_id", "BPF_FUNC_ima_file_hash")) {
 		diag__error(s->d, act->ima_hash.span, "kernel-feature",
-			    "'imaHash' needs the bpf_ima_file_hash() helper (Linux 5.18+), which "
-			    "the target kernel does not have%s",
+			    "'imaHash' needs the bpf_ima_file_hash() helper, which the target "
+			    "kernel does not have%s: it came with Linux 5.18 (Debian's 6.1 and "
+			    "6.12 have it, with IMA built in; 5.10 does not)",
 			    btf_info__where(bi));
-		return false;
+		return;
 	}
-	return true;
 }
 
 /* Set (Tetragon: USDT only): write argValue into argument argIndex. */
@@ -1102,11 +1109,8 @@ static void check_action(struct sema *s, struct hook_ctx *hc, struct ast_action 
 		diag__warning(s->d, act->rate_limit_scope.span, "action-arg",
 			      "'rateLimitScope' is ignored without 'rateLimit'");
 	check_stack_traces(s, h, act);
-	/* The hash's sleepable program is generated, but the verifier of 6.1
-	 * and 6.12 refuses it (R1 unbounded memory access): refused here, after
-	 * the use is checked, until it loads (docs/policy-reference.md) */
-	if (act->ima_hash.present && act->ima_hash.v && check_ima_hash(s, hc, act))
-		sema_unsupported(s, act->ima_hash.span, "imaHash", support__field("imaHash"));
+	if (act->ima_hash.present && act->ima_hash.v)
+		check_ima_hash(s, hc, act);
 	if (act->arg_error.present && act->action != ACT_OVERRIDE &&
 	    act->action != ACT_NOTIFY_ENFORCER)
 		diag__warning(s->d, act->arg_error.span, "action-arg",

@@ -62,7 +62,6 @@ static const struct {
 	  "spec.podSelector/containerSelector (one policy per workload set)" },
 	{ "returnCopy", "gathering iovec segments at function return is not implemented "
 			"(returnCopy on char_buf is)" },
-	{ "imaHash", "the sleepable BPF LSM program that takes the hash does not pass the verifier yet" },
 	{ "btfTypeModule", "BTF casts are not compiled yet" },
 	{ "hostSelector",
 	  "selecting host (non-pod) processes is not implemented; a policy without "

@@ -4,6 +4,7 @@
  *
  *   act exec PATH [ARG...]   exec=ok exit=N | exec=errno:NAME | exec=signal:N
  *   act open PATH            open=ok bytes=N | open=errno:NAME
+ *   act mmap PATH            mmap=ok | mmap=errno:NAME (a read-only private mapping)
  *   act kill PID SIG         kill=ok | kill=errno:NAME
  *   act connect IP PORT      connect=ok | connect=errno:NAME (refused is fine)
  *   act link OLD NEW [OLD2 NEW2]  link=ok | link=errno:NAME per pair (linkat(2),
@@ -26,6 +27,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/uio.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
@@ -91,6 +93,28 @@ static int do_open(const char *path)
 	n = read(fd, buf, sizeof(buf));
 	close(fd);
 	printf("open=ok bytes=%zd\n", n);
+	return 0;
+}
+
+/* mmap: a read-only private mapping of the file (the LSM mmap_file hook
+ * sees a file that is open for reading, which file_open does not) */
+static int do_mmap(const char *path)
+{
+	int fd = open(path, O_RDONLY);
+	void *m;
+
+	if (fd < 0) {
+		printf("mmap=errno:%s\n", ename(errno));
+		return 0;
+	}
+	m = mmap(NULL, 4096, PROT_READ, MAP_PRIVATE, fd, 0);
+	close(fd);
+	if (m == MAP_FAILED) {
+		printf("mmap=errno:%s\n", ename(errno));
+		return 0;
+	}
+	munmap(m, 4096);
+	printf("mmap=ok\n");
 	return 0;
 }
 
@@ -236,6 +260,8 @@ int main(int argc, char **argv)
 		return do_exec(argv + 2);
 	if (argc == 3 && !strcmp(argv[1], "open"))
 		return do_open(argv[2]);
+	if (argc == 3 && !strcmp(argv[1], "mmap"))
+		return do_mmap(argv[2]);
 	if (argc == 4 && !strcmp(argv[1], "kill")) {
 		if (kill(atoi(argv[2]), atoi(argv[3])))
 			printf("kill=errno:%s\n", ename(errno));

@@ -116,27 +116,36 @@ if start_loader shadow lsm-file-open-deny.bpf.o; then
 	stop_loader
 fi
 
-# --- imaHash: the IMA hash of an exec'd binary and of an opened file -------
-# Dormant: sema refuses imaHash until its sleepable program passes the
-# verifier (docs/policy-reference.md), so there is no lsm-ima-hash object;
-# restore tests/vm/policies/lsm-ima-hash.yaml with the fix.
+# --- imaHash: the IMA hash of an exec'd binary and of a mapped file --------
+# tests/vm/policies/lsm-ima-hash.yaml: bprm_check_security of
+# /usr/bin/tpcvm-other, mmap_file of /etc/tpcvm/imafile by tpcvm-reader.
 # The kernel hashes with its default algorithm: sha256 on Debian's 6.1 and
 # 6.12 (CONFIG_IMA_DEFAULT_HASH="sha256"); the guest computes the sha256
-# itself and looks for exactly that hash in the event.
+# itself and looks for exactly that hash in the event. The look-alikes: an
+# exec of tpcvm-reader (same bytes as tpcvm-other, another path), a file
+# with the same name in another directory, and tpcvm-other mapping the file.
 echo "ima content $$" >/etc/tpcvm/imafile
+mkdir -p /tmp/tpcvm
+echo "look-alike $$" >/tmp/tpcvm/imafile
 if [ -e /tpc/obj/lsm-ima-hash.bpf.o ] && start_loader imahash lsm-ima-hash.bpf.o; then
 	variant imahash _lsm
 	check imahash/exec-runs "exec=ok exit=2" "$($A exec /usr/bin/tpcvm-other)"
-	check imahash/open-ok "open=ok" "$(/usr/bin/tpcvm-reader open /etc/tpcvm/imafile)"
-	check imahash/other-open-ok "open=ok" "$(/usr/bin/tpcvm-other open /etc/tpcvm/imafile)"
+	check imahash/other-exec-runs "exec=ok exit=2" "$($A exec /usr/bin/tpcvm-reader)"
+	check imahash/mmap-ok "mmap=ok" "$(/usr/bin/tpcvm-reader mmap /etc/tpcvm/imafile)"
+	check imahash/lookalike-mmap-ok "mmap=ok" "$(/usr/bin/tpcvm-reader mmap /tmp/tpcvm/imafile)"
+	check imahash/other-mmap-ok "mmap=ok" "$(/usr/bin/tpcvm-other mmap /etc/tpcvm/imafile)"
 	stop_loader
 	hb=$(busybox sha256sum /usr/bin/tpcvm-other | cut -d' ' -f1)
 	hf=$(busybox sha256sum /etc/tpcvm/imafile | cut -d' ' -f1)
+	hl=$(busybox sha256sum /tmp/tpcvm/imafile | cut -d' ' -f1)
 	event imahash exec-hash '"vm-ima-hash"' '"function_name":"bprm_check_security"' \
 		'"/usr/bin/tpcvm-other"' "\"ima_hash\":\"sha256:$hb\""
-	event imahash open-hash '"vm-ima-hash"' '"function_name":"file_open"' \
+	event imahash mmap-hash '"vm-ima-hash"' '"function_name":"mmap_file"' \
 		'/etc/tpcvm/imafile"' '"binary":"/usr/bin/tpcvm-reader"' "\"ima_hash\":\"sha256:$hf\""
-	noevent imahash other-not-reported '"vm-ima-hash"' '"binary":"/usr/bin/tpcvm-other","arguments":"open'
+	noevent imahash other-not-reported '"function_name":"mmap_file"' '"binary":"/usr/bin/tpcvm-other"'
+	noevent imahash lookalike-file-not-reported '"vm-ima-hash"' '/tmp/tpcvm/imafile"'
+	noevent imahash lookalike-hash-not-reported '"vm-ima-hash"' "sha256:$hl"
+	noevent imahash other-exec-not-reported '"vm-ima-hash"' '"path":"/usr/bin/tpcvm-reader"'
 elif [ ! -e /tpc/obj/lsm-ima-hash.bpf.o ] && [ -e /usr/share/tpcvm/lsm-ima-hash.bpf.o ]; then
 	# a payload built for this kernel has no such object (tpc refused it:
 	# tests/vm/refused); the host's object is refused by the loader
