@@ -1,5 +1,6 @@
-/* tpc_capchg.bpf.h - matchCapabilityChanges: has a capability set of the
- * current process changed since its exec?
+/* tpc_capchg.bpf.h - matchCapabilityChanges and matchNamespaceChanges:
+ * has a capability set (or a namespace) of the current process changed
+ * since its exec?
  *
  * Contract: the object's exec program (tpc_capchg__exec, tp_btf/
  * sched_process_exec, which fires after the new image's credentials are
@@ -14,6 +15,13 @@
  * object did not see (it ran before the load) gets its sets at its first
  * test as the baseline: changes it made before the load are not seen.
  * The exit program clears the slot.
+ *
+ * With TPC_CHG_NS (the object has a matchNamespaceChanges), the baseline
+ * also holds the ten namespace inodes (tpc_ns_of order, tables.h), and
+ * tpc_nschg__changed(mask) is true when a namespace of a kind in `mask`
+ * (bit k = kind k) differs from it; tpc_nschg__update() renews only the
+ * namespaces, tpc_capchg__update() only the capability sets, as Tetragon
+ * renews what its matched filter tested.
  */
 #ifndef TPC_CAPCHG_BPF_H
 #define TPC_CAPCHG_BPF_H
@@ -27,6 +35,9 @@ struct tpc_capchg_slot {
 	u32 valid;
 	u64 mm;
 	u64 caps[3]; /* enum cap_type order: Effective Inheritable Permitted */
+#ifdef TPC_CHG_NS
+	u32 ns[10]; /* namespace inodes, tpc_ns_of kinds */
+#endif
 };
 
 struct {
@@ -43,13 +54,29 @@ TPC_INLINE struct tpc_capchg_slot *tpc_capchg__slot(u32 tgid)
 	return bpf_map_lookup_elem(&tpc_capchg, &idx);
 }
 
+TPC_INLINE void tpc_capchg__record_caps(struct tpc_capchg_slot *e)
+{
+	e->caps[0] = tpc_caps(0);
+	e->caps[1] = tpc_caps(1);
+	e->caps[2] = tpc_caps(2);
+}
+
+TPC_INLINE void tpc_capchg__record_ns(struct tpc_capchg_slot *e)
+{
+#ifdef TPC_CHG_NS
+	struct task_struct *t = TPC_CURRENT();
+
+	for (int k = 0; k < 10; k++)
+		e->ns[k] = tpc_ns_of(t, k);
+#endif
+}
+
 TPC_INLINE void tpc_capchg__record(struct tpc_capchg_slot *e, u32 tgid, u64 mm)
 {
 	e->tgid = tgid;
 	e->mm = mm;
-	e->caps[0] = tpc_caps(0);
-	e->caps[1] = tpc_caps(1);
-	e->caps[2] = tpc_caps(2);
+	tpc_capchg__record_caps(e);
+	tpc_capchg__record_ns(e);
 	e->valid = 1;
 }
 
@@ -90,12 +117,45 @@ TPC_INLINE void tpc_capchg__update(void)
 #ifdef TPC_TESTRUN
 	return;
 #endif
-	struct task_struct *t = TPC_CURRENT();
 	struct tpc_capchg_slot *e = tpc_capchg__cur();
 
 	if (e)
-		tpc_capchg__record(e, BPF_CORE_READ(t, tgid), (u64)BPF_CORE_READ(t, mm));
+		tpc_capchg__record_caps(e);
 }
+
+#ifdef TPC_CHG_NS
+TPC_INLINE bool tpc_nschg__changed(u32 mask)
+{
+#ifdef TPC_TESTRUN
+	struct tpc_test_case *c = tpc_test__case();
+	bool ch = false;
+
+	for (int k = 0; k < 10; k++)
+		ch |= (mask & (1u << k)) && c->ns_exec[k] != c->ns[k];
+	return ch;
+#endif
+	struct task_struct *t = TPC_CURRENT();
+	struct tpc_capchg_slot *e = tpc_capchg__cur();
+
+	if (!e)
+		return false;
+	for (int k = 0; k < 10; k++)
+		if ((mask & (1u << k)) && e->ns[k] != tpc_ns_of(t, k))
+			return true;
+	return false;
+}
+
+TPC_INLINE void tpc_nschg__update(void)
+{
+#ifdef TPC_TESTRUN
+	return;
+#endif
+	struct tpc_capchg_slot *e = tpc_capchg__cur();
+
+	if (e)
+		tpc_capchg__record_ns(e);
+}
+#endif
 
 /* After exec (tp_btf/sched_process_exec): the new image's baseline. */
 TPC_INLINE void tpc_capchg__exec(void)

@@ -131,6 +131,16 @@ static void print_pred(const struct ir_object *o, const struct ir_prog *prog,
 		       cap_type__name((enum cap_type)p->bit), (uint64_t)p->vals[0], cost_name(p->cost));
 		return;
 	}
+	if (p->src == SRC_NSCHG) {
+		printf("namespaces changed since exec:");
+		for (int k = 0; k < NS__COUNT; k++)
+			if ((uint64_t)p->vals[0] >> k & 1)
+				printf(" %s", ns_kind__name((enum ns_kind)k));
+		printf(" (baseline recorded at exec by tp_btf/sched_process_exec, renewed when the "
+		       "rule matches)  [cost: %s]\n",
+		       cost_name(p->cost));
+		return;
+	}
 	if (p->src == SRC_SCOPE) {
 		printf("the task's cgroup or an ancestor is in %s (the match: expression's "
 		       "pod/container fields, filled by the loader)  [cost: %s]\n",

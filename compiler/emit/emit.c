@@ -486,6 +486,10 @@ static void emit_pred(struct body *B, const struct ir_pred *p)
 		fprintf(out, "tpc_capchg__changed(%d, 0x%" PRIx64 "ull)", p->bit, (uint64_t)p->vals[0]);
 		return;
 	}
+	if (p->src == SRC_NSCHG) {
+		fprintf(out, "tpc_nschg__changed(0x%" PRIx64 "u)", (uint64_t)p->vals[0]);
+		return;
+	}
 	if (p->src == SRC_ARG && (p->test == T_FILETYPE || p->test == T_NLINK || p->test == T_STATE)) {
 		emit_raw_leaf(B, p);
 		return;
@@ -1157,8 +1161,8 @@ static void emit_rule(struct body *B, const struct ir_spec *sp, const struct ir_
 			"\t\ttpc_enforce__notify(0x%" PRIx64 "ull, %d);\n"
 			"\t\th->action |= TPC_ACT_OVERRIDE;\n\t\th->ret = -%d;\n",
 			act->enf_hooks, act->enf_errno, act->enf_errno);
-	if (act->cap_update)
-		fputs("\t\ttpc_capchg__update();\n", out);
+	if (act->cap_update || act->ns_update)
+		fprintf(out, "\t\tchg_upd |= %d;\n", (act->cap_update ? 1 : 0) | (act->ns_update ? 2 : 0));
 	emit_sock_ops(out, act);
 	emit_post(B, act, r->id, "\t\t");
 	if (B->testrun)
@@ -1908,7 +1912,7 @@ static void emit_prog(struct body *B)
 	char *btext = NULL, *state;
 	size_t blen = 0;
 	FILE *body;
-	bool event;
+	bool event, chg, chg_caps, chg_ns;
 
 	fprintf(out, "/* prog %d: %s */\n", p->id, p->key);
 	for (size_t i = 0; i < p->args.n; i++)
@@ -1946,11 +1950,22 @@ static void emit_prog(struct body *B)
 		return;
 	}
 	fputs(state, out);
+	chg = text_uses(btext, "chg_upd");
+	chg_caps = strstr(btext, "chg_upd |= 1;") || strstr(btext, "chg_upd |= 3;");
+	chg_ns = strstr(btext, "chg_upd |= 2;") || strstr(btext, "chg_upd |= 3;");
+	if (chg)
+		fputs("\tu32 chg_upd = 0; /* baselines to renew once every rule ran */\n", out);
 	fputs("\n\tif (!s)\n\t\treturn 0;\n", out);
 	if (strstr(state, "TPC_LAZY") || strstr(state, "s->lz."))
 		fputs("\ttpc_lazy__reset(s);\n", out);
 	fputs(btext, out);
 	free(btext);
+	/* A matched change renews its baseline after the rules of every
+	 * policy of this prog ran, so each of them sees the change. */
+	if (chg_caps)
+		fputs("\tif (chg_upd & 1)\n\t\ttpc_capchg__update();\n", out);
+	if (chg_ns)
+		fputs("\tif (chg_upd & 2)\n\t\ttpc_nschg__update();\n", out);
 	tpl_check(B, tpl_prog_end__emit(out));
 	emit_undefs(out, state);
 	free(state);
@@ -2223,6 +2238,8 @@ rate_done:
 	fputs("#include \"tpc.bpf.h\"\n", out);
 	if (uses_kobj(o))
 		fputs("#include \"tpc_kobj.bpf.h\"\n", out);
+	if (o->needs_nschg)
+		fputs("#define TPC_CHG_NS 1 /* the baseline holds the namespaces too */\n", out);
 	if (o->needs_capchg)
 		fputs("#include \"tpc_capchg.bpf.h\"\n", out);
 	if (uses_iov(o))

@@ -260,6 +260,7 @@ static void load_proc(struct ld *L, const struct ynode *n, struct eval_proc *p)
 	static const char *const keys[] = { "binary", "parent_binary", "comm", "pid", "tid",
 					    "ppid", "nspid", "uid", "gid", "euid", "egid",
 					    "cgroup", "caps", "caps_at_exec", "namespaces",
+					    "namespaces_at_exec",
 					    "ancestors", "ancestors_nspid", "pod", NULL };
 	static const char *const ints[] = { "pid", "tid", "ppid", "nspid", "uid", "gid",
 					    "euid", "egid", "cgroup" };
@@ -298,6 +299,9 @@ static void load_proc(struct ld *L, const struct ynode *n, struct eval_proc *p)
 		load_caps(L, v, "caps_at_exec", p->caps_exec);
 	if ((v = map_get(n, "namespaces")))
 		load_ns(L, v, p->ns);
+	memcpy(p->ns_exec, p->ns, sizeof(p->ns));
+	if ((v = map_get(n, "namespaces_at_exec")))
+		load_ns(L, v, p->ns_exec);
 	if ((v = map_get(n, "ancestors")))
 		load_pids(L, v, "ancestors", &p->ancestors, &p->nancestors);
 	if ((v = map_get(n, "ancestors_nspid"))) {
@@ -375,7 +379,7 @@ static void load_case(struct ld *L, const struct ynode *n)
 	}
 	check_keys(L, n, "a case", keys);
 	for (int i = 0; i < NS__COUNT; i++)
-		c.proc.ns[i].host = true;
+		c.proc.ns[i].host = c.proc.ns_exec[i].host = true;
 	c.proc.pid = c.proc.tid = c.proc.nspid = 1000;
 	c.proc.ppid = 1;
 	c.proc.cgroup = 1;

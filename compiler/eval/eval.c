@@ -48,6 +48,7 @@ static const char *src_name(enum ir_src s)
 	case SRC_NSPID: return "namespace pid";
 	case SRC_FOLLOW: return "followForks";
 	case SRC_CAPCHG: return "capability changes";
+	case SRC_NSCHG: return "namespace changes";
 	}
 	return NULL;
 }
@@ -678,6 +679,16 @@ static bool leaf_eval(struct run *R, const struct ir_pred *x)
 		r = ((R->proc->caps[w] ^ R->proc->caps_exec[w]) & (uint64_t)x->vals[0]) != 0;
 		goto done;
 	}
+	case SRC_NSCHG:
+		r = false;
+		for (int k = 0; k < NS__COUNT; k++) {
+			const struct eval_ns *a = &R->proc->ns[k], *b = &R->proc->ns_exec[k];
+
+			if (((uint64_t)x->vals[0] >> k & 1) &&
+			    (a->host != b->host || (!a->host && a->inode != b->inode)))
+				r = true;
+		}
+		goto done;
 	case SRC_NS:
 		r = ns_test(R, x, &ok);
 		if (!ok) {

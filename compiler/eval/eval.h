@@ -59,6 +59,7 @@ struct eval_proc {
 	uint64_t caps[3];      /* enum cap_type: Effective Inheritable Permitted */
 	uint64_t caps_exec[3]; /* the sets at exec (matchCapabilityChanges baseline) */
 	struct eval_ns ns[NS__COUNT];
+	struct eval_ns ns_exec[NS__COUNT]; /* at exec (matchNamespaceChanges baseline) */
 	const int64_t *ancestors; /* pids of the ancestors (followForks) */
 	const int64_t *ancestors_ns; /* their pids in their own pid namespace */
 	size_t nancestors;

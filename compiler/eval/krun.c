@@ -312,6 +312,7 @@ int krun__case(struct krun *k, const struct ir_prog *p, const struct eval_proc *
 		/* a host namespace: a number no case gives */
 		c.host_ns[i] = 0xf0000000u + (uint32_t)i;
 		c.ns[i] = proc->ns[i].host ? c.host_ns[i] : (uint32_t)proc->ns[i].inode;
+		c.ns_exec[i] = proc->ns_exec[i].host ? c.host_ns[i] : (uint32_t)proc->ns_exec[i].inode;
 	}
 	c.scope_bits = scope_bits;
 	c.follow_bits = follow_bits;

@@ -68,6 +68,7 @@ struct ir_pred *ir_pred__leaf(struct arena *a, enum ir_src src, enum ir_test t, 
 	case SRC_COMM:
 	case SRC_NSPID:
 	case SRC_CAPCHG:
+	case SRC_NSCHG:
 		p->cost = COST_DEREF;
 		break;
 	case SRC_FOLLOW:

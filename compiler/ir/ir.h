@@ -60,6 +60,7 @@ enum ir_src {
 	SRC_NSPID, /* the process's tgid in its own pid namespace (isNamespacePID) */
 	SRC_FOLLOW, /* bit `bit` of the followed pid-set bits (matchPIDs followForks) */
 	SRC_CAPCHG, /* capability set `bit` changed since exec, on the bits of vals[0] (T_MASK) */
+	SRC_NSCHG,  /* a namespace of the kinds in mask vals[0] (enum ns_kind bits) changed since exec (T_MASK) */
 };
 
 enum ir_test {
@@ -200,6 +201,7 @@ struct ir_action {
 	bool kstack, ustack; /* Post's kernelStackTrace/userStackTrace: copied into the record */
 	int rate_scope; /* 0 thread, 1 process, 2 global */
 	bool cap_update; /* matched a capability change: the current sets become the baseline */
+	bool ns_update;	 /* matched a namespace change: the current namespaces become the baseline */
 	bool block;	  /* exec Block: deny where the variant can, else SIGKILL */
 	bool notify;	  /* kill/signal come from NotifyEnforcer (sent in this hook) */
 	int notify_errno; /* its argError, accepted but not applied (sema) */
@@ -371,6 +373,7 @@ struct ir_object {
 	bool needs_proc; /* some prog reads binary bits: emit the exit cleaner */
 	bool needs_net;	 /* network progs: include tpc_net.bpf.h, emit the owner recorder */
 	bool needs_capchg; /* matchCapabilityChanges: tpc_capchg.bpf.h and its exec program */
+	bool needs_nschg;  /* matchNamespaceChanges: the same baseline, with the namespaces (implies needs_capchg) */
 	bool needs_socktrack; /* TrackSock/UntrackSock: tpc_socktrack.bpf.h, owners in events */
 	bool needs_usdt;   /* a usdts hook: tpc_usdt.bpf.h (libbpf's usdt.bpf.h) */
 	bool needs_ima;	   /* an imaHash rule: tpc_ima.bpf.h, feature "ima_file_hash" */

@@ -30,6 +30,7 @@ struct lower {
 	const struct ast_policy *pol; /* the policy being lowered */
 	int rule;		      /* the rule being lowered (its id) */
 	bool rule_capchg;	      /* the rule tests a capability change */
+	bool rule_nschg;	      /* the rule tests a namespace change */
 	int nrsv;		      /* resolve readers so far (their names) */
 	bool gen_list;		      /* lowering a generated list's calls */
 	int errors;
@@ -439,6 +440,34 @@ static struct ir_pred *lower_ns(struct lower *L, const struct ast_match_ns *mn)
 		}
 		ir_pred__add_int(L->a, p, v, v);
 	}
+	return p;
+}
+
+/* matchNamespaceChanges (Tetragon's rule): In, one of the listed
+ * namespaces differs from the baseline recorded at exec; NotIn, one of the
+ * namespaces *not* listed does (NotIn with no values: any change). Both
+ * are one mask test (runtime/tpc_capchg.bpf.h); a match renews the
+ * namespace baseline, so one change is reported once. */
+static struct ir_pred *lower_ns_changes(struct lower *L, const struct ast_match_ns_changes *mc)
+{
+	struct ir_pred *p = ir_pred__leaf(L->a, SRC_NSCHG, T_MASK, mc->span);
+	uint64_t mask = 0;
+
+	for (size_t i = 0; i < mc->values.n; i++) {
+		enum ns_kind k;
+
+		if (ns_kind__lookup(mc->values.v[i].s, &k)) {
+			LERR(L, mc->values.v[i].span, "unknown namespace");
+			return NULL;
+		}
+		mask |= 1ull << k;
+	}
+	if (mc->op == OP_NOT_IN)
+		mask = ~mask & ((1ull << NS__COUNT) - 1);
+	ir_pred__add_int(L->a, p, (int64_t)mask, (int64_t)mask);
+	L->o->needs_capchg = true;
+	L->o->needs_nschg = true;
+	L->rule_nschg = true;
 	return p;
 }
 
@@ -1274,8 +1303,6 @@ static struct ir_pred *lower_selector(struct lower *L, struct ir_prog *prog,
 
 
 
-	UNSUP(match_namespace_changes, "matchNamespaceChanges");
-
 	UNSUP(match_return_actions, "matchReturnActions");
 #undef UNSUP
 	for (size_t i = 0; i < sel->match_namespaces.n; i++) {
@@ -1292,6 +1319,12 @@ static struct ir_pred *lower_selector(struct lower *L, struct ir_prog *prog,
 	}
 	for (size_t i = 0; i < sel->match_capability_changes.n; i++) {
 		struct ir_pred *p = lower_caps(L, &sel->match_capability_changes.v[i], true);
+
+		if (p)
+			ir_pred__add(L->a, all, p);
+	}
+	for (size_t i = 0; i < sel->match_namespace_changes.n; i++) {
+		struct ir_pred *p = lower_ns_changes(L, &sel->match_namespace_changes.v[i]);
 
 		if (p)
 			ir_pred__add(L->a, all, p);
@@ -1585,7 +1618,8 @@ static void net_check_pred(struct lower *L, const struct ir_prog *p, const struc
 					      [SRC_NS] = "namespaces", [SRC_COMM] = "comm",
 					      [SRC_NSPID] = "isNamespacePID",
 					      [SRC_FOLLOW] = "followForks",
-					      [SRC_CAPCHG] = "capability changes" };
+					      [SRC_CAPCHG] = "capability changes",
+					      [SRC_NSCHG] = "namespace changes" };
 
 	if (!x)
 		return;
@@ -1760,9 +1794,11 @@ static void lower_hook(struct lower *L, const struct ast_hook *h, bool *enforce)
 
 		L->rule = r.id;
 		L->rule_capchg = false;
+		L->rule_nschg = false;
 		r.pred = lower_selector(L, p, h, slots, sel);
 		lower_actions(L, h, sel, slots, &r.act, enforce);
 		r.act.cap_update = L->rule_capchg;
+		r.act.ns_update = L->rule_nschg;
 		if (r.act.ima) {
 			p->sleepable = true;
 			L->o->needs_ima = true;

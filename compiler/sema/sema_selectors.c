@@ -724,6 +724,40 @@ static void check_caps(struct sema *s, struct ast_match_caps *m, const char *fie
 	}
 }
 
+/* matchNamespaceChanges: one entry (Tetragon's limit: a second one would
+ * be ignored there, so it is refused here); In needs a namespace to watch,
+ * NotIn must leave one out (NotIn with no values: any namespace). */
+static void check_ns_changes(struct sema *s, struct ast_selector *sel)
+{
+	const struct ast_match_ns_changes *m;
+	uint32_t seen = 0;
+
+	if (!sel->match_namespace_changes.n)
+		return;
+	m = &sel->match_namespace_changes.v[0];
+	if (sel->match_namespace_changes.n > 1)
+		diag__error(s->d, sel->match_namespace_changes.v[1].span, "too-many",
+			    "matchNamespaceChanges takes one entry per selector (list the "
+			    "namespaces in its values); use another selector for another test");
+	if (m->op == OP_IN && !m->values.n)
+		diag__error(s->d, m->span, "values-empty",
+			    "matchNamespaceChanges 'In' needs at least one namespace");
+	for (size_t i = 0; i < m->values.n; i++) {
+		enum ns_kind k;
+
+		if (ns_kind__lookup(m->values.v[i].s, &k))
+			continue; /* the front end said so */
+		if (seen & (1u << k))
+			diag__warning(s->d, m->values.v[i].span, "duplicate-value",
+				      "namespace '%s' is listed twice", q(&m->values.v[i]));
+		seen |= 1u << k;
+	}
+	if (m->op == OP_NOT_IN && seen == (1u << NS__COUNT) - 1)
+		diag__error(s->d, m->span, "never-matches",
+			    "matchNamespaceChanges 'NotIn' lists every namespace, so no change "
+			    "can match; NotIn matches a change of a namespace it does not list");
+}
+
 /* ---- actions ---- */
 
 /* Override on a syscall kprobe: the syscall is denied at the BPF LSM hook
@@ -1249,10 +1283,7 @@ void sema_check_selector(struct sema *s, struct hook_ctx *hc, struct ast_selecto
 {
 	struct ast_hook *h = hc->h;
 
-	unsupported_vec(s, sel->match_namespace_changes.n,
-			sel->match_namespace_changes.n ? sel->match_namespace_changes.v[0].span
-						       : sel->span,
-			"matchNamespaceChanges");
+	check_ns_changes(s, sel);
 	if (sel->match_return_actions.n && !h->ret.v) {
 		diag__error(s->d, sel->match_return_actions.v[0].span, "return-actions",
 			    "matchReturnActions run when the function returns; %s needs "
@@ -1306,15 +1337,17 @@ void sema_check_selector(struct sema *s, struct hook_ctx *hc, struct ast_selecto
 	for (size_t i = 0; i < sel->match_actions.n; i++)
 		check_action(s, hc, &sel->match_actions.v[i]);
 	if (h->kind == HOOK_NET &&
-	    (sel->match_namespaces.n || sel->match_capabilities.n || sel->match_capability_changes.n))
+	    (sel->match_namespaces.n || sel->match_capabilities.n ||
+	     sel->match_capability_changes.n || sel->match_namespace_changes.n))
 		diag__error(s->d,
-			    sel->match_namespaces.n     ? sel->match_namespaces.v[0].span
-			    : sel->match_capabilities.n ? sel->match_capabilities.v[0].span
-							: sel->match_capability_changes.v[0].span,
+			    sel->match_namespaces.n	       ? sel->match_namespaces.v[0].span
+			    : sel->match_capabilities.n	       ? sel->match_capabilities.v[0].span
+			    : sel->match_capability_changes.n ? sel->match_capability_changes.v[0].span
+							       : sel->match_namespace_changes.v[0].span,
 			    "net-process-field",
 			    "%s events may run outside the owning process, which is known by pid, "
-			    "uid, cgroup and binary only; matchNamespaces, matchCapabilities and "
-			    "matchCapabilityChanges do not apply",
+			    "uid, cgroup and binary only; matchNamespaces, matchCapabilities, "
+			    "matchCapabilityChanges and matchNamespaceChanges do not apply",
 			    hc->what);
 	for (size_t i = 0; h->kind == HOOK_NET && i < sel->match_pids.n; i++) {
 		const struct ast_match_pids *m = &sel->match_pids.v[i];

@@ -56,7 +56,6 @@ static const struct {
 	const char *name;
 	const char *why;
 } fields[] = {
-	{ "matchNamespaceChanges", "namespace change tracking is not implemented yet" },
 	{ "matchWorkloads",
 	  "per-selector workload selectors are not implemented; scope the whole policy with "
 	  "spec.podSelector/containerSelector (one policy per workload set)" },

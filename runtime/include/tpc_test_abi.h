@@ -38,6 +38,7 @@ struct tpc_test_case {
 	__u64 cgroup;
 	__u64 caps[3], caps_exec[3]; /* Effective Inheritable Permitted */
 	__u32 ns[10], host_ns[10]; /* namespace inodes (tables.h order) */
+	__u32 ns_exec[10]; /* the inodes at exec (matchNamespaceChanges baseline) */
 	__u64 scope_bits; /* bit i: in the scope map of index i */
 	__u64 follow_bits; /* followForks pid-set bits */
 	__s32 blen, pblen; /* binary paths' lengths, -1 none */

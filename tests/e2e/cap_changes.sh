@@ -54,33 +54,5 @@ python3 "$E2E_TMP/w.py" drop-netraw 13 "$MAGIC" "$E2E_TMP/pids"
 python3 "$E2E_TMP/w.py" benign -1 "$MAGIC" "$E2E_TMP/pids"
 unshare -U -r python3 "$E2E_TMP/w.py" userns -1 "$MAGIC" "$E2E_TMP/pids"
 stop_loader
-python3 - "$E2E_TMP/cap.json" "$E2E_TMP/pids" "$MAGIC" <<'PY'
-import json, sys
-magic = int(sys.argv[3])
-who = {}
-for l in open(sys.argv[2]):
-    pid, name = l.split()
-    who[int(pid)] = name
-seen = {}
-for l in open(sys.argv[1]):
-    if not l.strip():
-        continue
-    tp = json.loads(l).get("process_tracepoint")
-    if not tp:
-        continue
-    name = who.get(tp["process"]["pid"])
-    if name is None:
-        continue
-    step = int(tp["args"][0]["int_arg"]) - magic
-    seen.setdefault(tp["policy_name"], []).append("%s@%d" % (name, step))
-want = {
-    "capchg-in": ["drop-admin@1"],
-    "capchg-notin": ["drop-netraw@1"],
-    "cap-userns": ["userns@0", "userns@1", "userns@2"],
-}
-for pol, w in want.items():
-    got = sorted(seen.get(pol, []))
-    print(("PASS " if got == w else "FAIL ") + "capchg/" + pol)
-    if got != w:
-        print("  %s: want %s, got %s" % (pol, w, got), file=sys.stderr)
-PY
+python3 "$E2E_ROOT/tests/e2e/lib/steps.py" "$E2E_TMP/cap.json" "$E2E_TMP/pids" "$MAGIC" capchg \
+	capchg-in=drop-admin@1 capchg-notin=drop-netraw@1 cap-userns=userns@0,userns@1,userns@2

@@ -708,7 +708,7 @@ static void t_unsupported(void **st)
 	assert_int_equal(run(f), -EINVAL);
 	EXPECT(f, DIAG_ERROR, "'tcp_event' is not supported by tpc");
 	EXPECT(f, DIAG_ERROR, "'FollowFD' is not supported by tpc: removed from Tetragon");
-	EXPECT(f, DIAG_ERROR, "'matchNamespaceChanges' is not supported by tpc");
+	EXPECT(f, DIAG_ERROR, "matchNamespaceChanges 'In' needs at least one namespace");
 	EXPECT(f, DIAG_ERROR, "'CapabilitiesGained' is not supported by tpc");
 	EXPECT(f, DIAG_ERROR, "'hostSelector' is not supported by tpc: selecting host");
 }
