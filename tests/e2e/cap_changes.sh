@@ -20,8 +20,10 @@ for p in cap-changes cap-changes-notin; do
 	"$TPC" build "$E2E_TMP/$p.yaml" -o "$E2E_TMP/$p.bpf.o" 2>"$E2E_TMP/build.err" ||
 		{ fail "capchg/build-$p" "$(head -3 "$E2E_TMP/build.err")"; exit 0; }
 done
+export PYTHONPATH="$E2E_ROOT/tests/e2e/lib"
 cat >"$E2E_TMP/w.py" <<'PY'
-import ctypes, os, sys
+import ctypes, sys
+from steps import start
 name, drop, magic, out = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
 libc = ctypes.CDLL(None, use_errno=True)
 class Hdr(ctypes.Structure):
@@ -29,14 +31,7 @@ class Hdr(ctypes.Structure):
 class Data(ctypes.Structure):
     _fields_ = [("effective", ctypes.c_uint32), ("permitted", ctypes.c_uint32),
                 ("inheritable", ctypes.c_uint32)]
-def sig(step):
-    try:
-        os.kill(magic + step, 0)
-    except OSError:
-        pass
-with open(out, "a") as f:
-    f.write("%d %s\n" % (os.getpid(), name))
-sig(0)
+sig = start(name, magic, out)
 if drop >= 0:
     h, d = Hdr(0x20080522, 0), (Data * 2)()
     if libc.capget(ctypes.byref(h), d) or not d[0].effective & (1 << drop):

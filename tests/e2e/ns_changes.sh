@@ -20,18 +20,13 @@ sed -e "s/@MAGIC@/$MAGIC/g" -e "s/@MAGIC2@/$((MAGIC + 2))/g" \
 	"$E2E_ROOT/tests/e2e/policies/ns-changes.yaml" >"$E2E_TMP/ns-changes.yaml"
 "$TPC" build "$E2E_TMP/ns-changes.yaml" -o "$E2E_TMP/ns.bpf.o" 2>"$E2E_TMP/build.err" ||
 	{ fail "nschg/build" "$(head -3 "$E2E_TMP/build.err")"; exit 0; }
+export PYTHONPATH="$E2E_ROOT/tests/e2e/lib"
 cat >"$E2E_TMP/w.py" <<'PY'
-import ctypes, os, sys
+import ctypes, sys
+from steps import start
 name, how, magic, out = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4]
 libc = ctypes.CDLL(None, use_errno=True)
-def sig(step):
-    try:
-        os.kill(magic + step, 0)
-    except OSError:
-        pass
-with open(out, "a") as f:
-    f.write("%d %s\n" % (os.getpid(), name))
-sig(0)
+sig = start(name, magic, out)
 rc = 0
 if how == "mnt":
     rc = libc.unshare(0x00020000)  # CLONE_NEWNS

@@ -1,6 +1,8 @@
 #!/usr/bin/env python3
 """steps.py EVENTS PIDS MAGIC PREFIX POLICY=WANT... - the check of the
 "signal 0 to MAGIC+step" e2e scripts (cap_changes.sh, ns_changes.sh).
+Their workloads import start() from here (PYTHONPATH=tests/e2e/lib), so
+both sides of the protocol stay in one place.
 
 EVENTS is the loader's JSON output, PIDS lines of "pid name" the workloads
 wrote. Each process_tracepoint event of a known pid counts as "name@step",
@@ -9,7 +11,23 @@ what it reported must be WANT (comma-separated "name@step", empty: none):
 prints "PASS PREFIX/POLICY" or "FAIL PREFIX/POLICY" with the difference.
 """
 import json
+import os
 import sys
+
+
+def start(name, magic, out):
+    """The workload side: append "pid name" to OUT, signal step 0, and
+    return sig(step), which sends signal 0 to MAGIC+step (no such process
+    is expected: the hook sees the kill(2) call either way)."""
+    def sig(step):
+        try:
+            os.kill(magic + step, 0)
+        except OSError:
+            pass
+    with open(out, "a") as f:
+        f.write("%d %s\n" % (os.getpid(), name))
+    sig(0)
+    return sig
 
 
 def main(argv):
