@@ -580,6 +580,28 @@ static void check_arg(struct sema *s, struct hook_ctx *hc, struct ast_arg *arg, 
 			   "%s is 'struct kiocb *': type 'file' reads the file it carries "
 			   "(ki_filp), as type 'kiocb' does",
 			   where);
+	} else if (sl.known && hc->func && !strcmp(hc->func, "tty_write") &&
+		   (arg->type_id == ARG_CHAR_BUF || arg->type_id == ARG_STRING) &&
+		   sl.ti.cls == BTFT_PTR_STRUCT && sl.ti.type_name &&
+		   !strcmp(sl.ti.type_name, "iov_iter")) {
+		/* Tetragon's tty_54.yaml: written for the old prototype; say
+		 * which one, so the user knows the policy is for another kernel */
+		char where[256], proto[256] = "";
+		size_t n = 0;
+
+		slot_where(hc, &sl, idx, where, sizeof(where));
+		for (int i = 0; hc->have_proto && i < hc->proto.nparams && n < sizeof(proto); i++)
+			n += (size_t)snprintf(proto + n, sizeof(proto) - n, "%s%s", i ? ", " : "",
+					      hc->proto.params[i].desc);
+		diag__error(s->d, arg->type.present ? arg->type.span : arg->span,
+			    "arg-type-mismatch",
+			    "%s is 'struct iov_iter *': tty_write took 'const char *' before Linux "
+			    "5.11 (tty_write(struct file *, const char *, size_t, loff_t *)); this "
+			    "kernel's BTF has tty_write(%s), so '%s' does not apply",
+			    where, proto, arg_type__name(arg->type_id));
+		diag__note(s->d, arg->type.present ? arg->type.span : arg->span,
+			   "for this kernel declare index 0 as 'file' (or 'kiocb') and index 1 as "
+			   "'iov_iter' (the bytes written), without sizeArgIndex");
 	} else if (sl.known) {
 		check_compat(s, hc, arg, &sl);
 	}
