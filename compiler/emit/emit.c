@@ -1353,8 +1353,8 @@ static void emit_rsv_member(FILE *out, const struct ir_arg *a, int i, int next_g
 
 	fprintf(out, "%.*s", ind, "\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t");
 	if (next_group >= 0) {
-		fprintf(out, "struct %s___tpc_r%d_%d *", r->steps.steps[i + 1].owner, a->rsv_id,
-			next_group);
+		fprintf(out, "struct %s___tpc_r%d_%d %.*s", r->steps.steps[i + 1].owner, a->rsv_id,
+			next_group, r->steps.steps[i + 1].nderef, "***");
 	} else {
 		switch (st->kind) {
 		case BTF_STEP_INT:
@@ -1434,6 +1434,14 @@ static void emit_resolver(FILE *out, const struct ir_arg *a)
 		int lo = first[g], hi = g + 1 < ngroups ? first[g + 1] - 1 : bp->n - 1;
 		bool last = g + 1 == ngroups;
 
+		/* a pointer to a pointer (struct cred **): rG holds the
+		 * address of the pointer until one more read replaces it with
+		 * the pointer itself (no relocation: it is read at offset 0) */
+		for (int k = 1; k < bp->steps[lo].nderef; k++)
+			fprintf(out,
+				"\tif (!r%d)\n\t\treturn 0;\n"
+				"\tbpf_probe_read_kernel(&r%d, sizeof(r%d), (void *)r%d);\n",
+				g, g, g, g);
 		fprintf(out, "\tif (!r%d)\n\t\treturn 0;\n", g);
 		if (last && addr)
 			fprintf(out, "\treturn (u64)&r%d->", g);

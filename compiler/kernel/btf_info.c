@@ -678,17 +678,18 @@ int btf_info__member_path(struct btf_info *bi, uint32_t type_id, const char *pat
 		const char *dot = strchr(p, '.');
 		size_t len = dot ? (size_t)(dot - p) : strlen(p);
 		const struct btf_type *t = skip_mods(bi->btf, &id);
-		bool deref = false;
+		int nderef = 0;
 
 		*bad_off = (size_t)(p - path);
 		*bad_len = len;
-		if (t && btf_is_ptr(t)) {
+		/* struct cred **: one read per pointer (Tetragon follows them too) */
+		while (t && btf_is_ptr(t) && nderef < BTF_PATH_MAX_DEREF) {
 			id = t->type;
 			t = skip_mods(bi->btf, &id);
-			deref = true;
+			nderef++;
 		}
 		if (!t || !(btf_is_struct(t) || btf_is_union(t)))
-			return -ENOTDIR;
+			return t && btf_is_ptr(t) ? -ELOOP : -ENOTDIR;
 		if (!len || !(id = find_member(bi->btf, t, p, len, 0))) {
 			if (cands && ncands) {
 				size_t k = 0;
@@ -707,7 +708,8 @@ int btf_info__member_path(struct btf_info *bi, uint32_t type_id, const char *pat
 			st->off = *bad_off;
 			st->len = len;
 			st->owner = btf__name_by_offset(bi->btf, t->name_off);
-			st->deref = deref;
+			st->deref = nderef > 0;
+			st->nderef = nderef;
 			describe_step(bi->btf, id, st);
 		}
 		n++;

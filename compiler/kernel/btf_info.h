@@ -95,9 +95,11 @@ const char *btf_info__suggest_func(struct btf_info *bi, const char *name, const 
 
 /* Walk a dotted member path ("f_path.dentry", "mm.owner.comm") from type_id
  * (a struct, union, or pointer to one; typedefs followed), dereferencing
- * pointers between components as Tetragon's `resolve` does. Returns 0, or
+ * pointers between components as Tetragon's `resolve` does (a pointer to a
+ * pointer is followed too, up to BTF_PATH_MAX_DEREF levels). Returns 0, or
  * -ENOENT with *bad_off = byte offset in path of the failing component and
- * *bad_len its length; -ENOTDIR if a component is applied to a non-struct. */
+ * *bad_len its length; -ENOTDIR if a component is applied to a non-struct;
+ * -ELOOP past BTF_PATH_MAX_DEREF pointers in a row. */
 int btf_info__field_path(struct btf_info *bi, uint32_t type_id, const char *path,
 			 size_t *bad_off, size_t *bad_len);
 /* One component of a resolved member path (btf_info__member_path). */
@@ -110,10 +112,12 @@ enum btf_step_kind {
 };
 
 #define BTF_PATH_MAX 16
+#define BTF_PATH_MAX_DEREF 3
 struct btf_path_step {
 	size_t off, len;	/* the component's bytes in the path string */
 	const char *owner;	/* name of the struct/union it is a member of ("" if anonymous) */
 	bool deref;		/* reached through a pointer (the owner was pointed to) */
+	int nderef;		/* through how many: 2 for a struct cred ** (1 read more) */
 	enum btf_step_kind kind;
 	uint32_t type_id;	/* the member's type, modifiers and typedefs skipped */
 	int size;		/* INT: bytes */

@@ -415,6 +415,10 @@ static void check_resolve(struct sema *s, struct hook_ctx *hc, struct ast_arg *a
 			diag__error(s->d, sp, "resolve-path",
 				    "resolve: '%s' is applied to a value that is not a struct",
 				    diag_quote(arg->resolve.s + off, len));
+		else if (err == -ELOOP)
+			diag__error(s->d, sp, "resolve-path",
+				    "resolve: '%s' is reached through more than %d pointers in a row",
+				    diag_quote(arg->resolve.s + off, len), BTF_PATH_MAX_DEREF);
 		else if (err == -E2BIG)
 			diag__error(s->d, sp, "resolve-path",
 				    "resolve: more than %d members in one path", BTF_PATH_MAX);

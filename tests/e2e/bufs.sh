@@ -249,3 +249,48 @@ check("resolve-lookalike-not-matched",
       not any(e["args"][1].get("int_arg") == look for e in mine), repr(mine))
 PY
 fi
+
+# --- resolve through a pointer to a pointer --------------------------------
+# fdtable.fd is a struct file ** (the descriptor array): resolve reads the
+# array's address, then one read more gives fd 0's struct file, whose
+# dentry names the file the exec'd process has as stdin. A stdin named
+# tpc-ptrptr-hit matches; tpc-ptrptr-miss (same length) must not.
+: >"$R/tpc-ptrptr-hit"
+: >"$R/tpc-ptrptr-miss"
+if policy ptrptr <<EOF2; then
+apiVersion: cilium.io/v1alpha1
+kind: TracingPolicy
+metadata:
+  name: bufs-ptrptr
+spec:
+  tracepoints:
+  - subsystem: sched
+    event: sched_process_exec
+    raw: true
+    args:
+    - index: 0
+      type: string
+      resolve: files.fdt.fd.f_path.dentry.d_name.name
+    - index: 0
+      type: int
+      resolve: tgid
+    selectors:
+    - matchArgs:
+      - index: 0
+        operator: Equal
+        values: ["tpc-ptrptr-hit"]
+EOF2
+	start_loader ptrptr "$E2E_TMP/ptrptr.bpf.o" || fail bufs/ptrptr-loader
+	/bin/true <"$R/tpc-ptrptr-hit"
+	/bin/true <"$R/tpc-ptrptr-miss"
+	stop_loader
+	python3 - "$E2E_TMP" <<'PY'
+import sys; sys.path.insert(0, sys.argv[1]); from bufslib import *
+mine = events(sys.argv[1] + "/ptrptr.json", "process_tracepoint", "bufs-ptrptr")
+names = [e["args"][0].get("string_arg") for e in mine]
+check("resolve-ptrptr-reads-stdin", names.count("tpc-ptrptr-hit") == 1, repr(names))
+check("resolve-ptrptr-lookalike-not-matched", "tpc-ptrptr-miss" not in names, repr(names))
+check("resolve-ptrptr-tgid", all(e["args"][1].get("int_arg") == e["process"]["pid"]
+                                 for e in mine), repr(mine))
+PY
+fi
