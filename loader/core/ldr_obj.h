@@ -23,6 +23,7 @@
 struct ldr_obj;
 struct ldr_ctr;
 struct ldr_scope;
+struct ldr_core_btf;
 
 /* A file a uprobe was attached to, as it was at attach time.  The kernel
  * keeps the probe on that inode: if the path is later deleted or renamed
@@ -59,6 +60,9 @@ struct ldr_attach_env {
 	const char *const *node_labels;
 	size_t nnode_labels;
 	const char *node_name;
+	/* the kernel BTF parsed once for a batch of objects (ldr_corebtf.h);
+	 * NULL: libbpf parses it for each object */
+	const struct ldr_core_btf *core_btf;
 };
 
 /* Prefix of ldr_obj__open()'s err when an object is not loaded because a

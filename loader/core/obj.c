@@ -16,6 +16,7 @@
 #include <bpf/bpf.h>
 
 #include "core/ldr_attach.h"
+#include "core/ldr_corebtf.h"
 #include "export/ldr_events.h"
 #include "export/ldr_log.h"
 #include "core/ldr_obj.h"
@@ -477,7 +478,7 @@ static void vlog_free(char *p)
 /* One attempt with the variants in chosen: open, load, fill, attach.
  * On failure *failed is the meta index of the program at fault, or -1. */
 static int obj_load(struct ldr_obj *o, const struct ldr_attach_env *env, const bool *chosen,
-		    char *vlog, int *failed, char *err, size_t errlen)
+		    const char *core_btf, char *vlog, int *failed, char *err, size_t errlen)
 {
 	struct bpf_program *prog;
 	struct bpf_map *map;
@@ -491,6 +492,7 @@ static int obj_load(struct ldr_obj *o, const struct ldr_attach_env *env, const b
 				      &(struct bpf_object_open_opts){
 					      .sz = sizeof(struct bpf_object_open_opts),
 					      .object_name = o->bpf_name,
+					      .btf_custom_path = core_btf,
 					      .kernel_log_buf = vlog,
 					      .kernel_log_size = vlog ? LDR_VERIFIER_LOG_SIZE : 0 });
 	if (!o->bpf) {
@@ -655,9 +657,9 @@ struct ldr_obj *ldr_obj__open(const char *path, const struct ldr_attach_env *env
 {
 	struct ldr_obj *o = calloc(1, sizeof(*o));
 	bool *chosen = NULL, *excluded = NULL;
-	char *vlog = NULL;
+	char *vlog = NULL, core_path[32] = "";
 	struct stat st;
-	int failed;
+	int failed, core_fd = -1;
 
 	if (!o) {
 		snprintf(err, errlen, "out of memory");
@@ -724,14 +726,38 @@ struct ldr_obj *ldr_obj__open(const char *path, const struct ldr_attach_env *env
 	}
 	/* without it libbpf uses its own buffer: the same, minus valgrind */
 	vlog = vlog_new();
+	/* CO-RE against this object's share of the batch's parsed kernel BTF
+	 * (ldr_corebtf.h), not against a parse of its own */
+	if (env->core_btf) {
+		size_t nt = 0;
+
+		core_fd = ldr_core_btf__reduce(env->core_btf, o->image, o->image_len, &nt);
+		if (core_fd >= 0) {
+			snprintf(core_path, sizeof(core_path), "/proc/self/fd/%d", core_fd);
+			ldr_debug("%s: CO-RE against %zu kernel BTF types", o->name, nt);
+		} else {
+			ldr_debug("%s: CO-RE against the full kernel BTF (%s)", o->name,
+				  strerror(-core_fd));
+		}
+	}
 	/* A variant the probe accepted can still fail (verifier, attach): then
 	 * the next variant of its group is tried, each at most once. */
 	for (;;) {
 		memset(chosen, 0, o->meta->nprograms * sizeof(*chosen));
 		if (choose_variants(o->meta, env->feat, excluded, chosen, err, errlen))
 			goto fail;
-		if (!obj_load(o, env, chosen, vlog, &failed, err, errlen))
+		if (!obj_load(o, env, chosen, core_path[0] ? core_path : NULL, vlog, &failed, err,
+			      errlen))
 			break;
+		if (core_path[0]) {
+			/* the reduced BTF is only a shortcut: whatever failed is
+			 * tried again as libbpf alone would have done it */
+			ldr_debug("%s: failed with the reduced kernel BTF (%s); again with the "
+				  "full one", o->name, err);
+			core_path[0] = 0;
+			obj_unload(o);
+			continue;
+		}
 		if (!exclude_variant(o->meta, env->feat, excluded, chosen, failed) &&
 		    !exclude_optional(o->meta, excluded, failed))
 			goto fail;
@@ -744,11 +770,15 @@ struct ldr_obj *ldr_obj__open(const char *path, const struct ldr_attach_env *env
 	free(chosen);
 	free(excluded);
 	vlog_free(vlog);
+	if (core_fd >= 0)
+		close(core_fd);
 	return o;
 fail:
 	free(chosen);
 	free(excluded);
 	vlog_free(vlog);
+	if (core_fd >= 0)
+		close(core_fd);
 	ldr_obj__destroy(o, false);
 	return NULL;
 }

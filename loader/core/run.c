@@ -28,6 +28,7 @@
 #include "k8s/ldr_k8s.h"
 #include "export/ldr_log.h"
 #include "export/ldr_metrics.h"
+#include "core/ldr_corebtf.h"
 #include "core/ldr_obj.h"
 #include "core/ldr_proc.h"
 #include "core/ldr_run.h"
@@ -386,6 +387,7 @@ static void load_batch(struct run *r, char **paths, size_t n)
 	struct batch b = { .r = r, .paths = paths, .n = n };
 	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
 	size_t nthreads = ncpu > 0 ? (size_t)ncpu : 1, started = 0;
+	struct ldr_core_btf *core_btf = NULL;
 	pthread_t tids[16];
 
 	if (!n)
@@ -394,6 +396,11 @@ static void load_batch(struct run *r, char **paths, size_t n)
 		nthreads = 16;
 	if (nthreads > n)
 		nthreads = n;
+	/* one parse of the kernel BTF for the whole batch instead of one per
+	 * object; TPC_CORE_BTF=full keeps libbpf's own (to compare) */
+	if (!getenv("TPC_CORE_BTF") || strcmp(getenv("TPC_CORE_BTF"), "full"))
+		core_btf = ldr_core_btf__new();
+	r->env.core_btf = core_btf;
 	b.objs = calloc(n, sizeof(*b.objs));
 	b.errs = calloc(n, sizeof(*b.errs));
 	b.ms = calloc(n, sizeof(*b.ms));
@@ -417,6 +424,8 @@ static void load_batch(struct run *r, char **paths, size_t n)
 	free(b.objs);
 	free(b.errs);
 	free(b.ms);
+	ldr_core_btf__free(core_btf);
+	r->env.core_btf = NULL;
 	/* libbpf's parsed kernel BTF (several MB per object) is freed by now;
 	 * hand the pages back instead of keeping them in malloc arenas */
 	malloc_trim(0);
