@@ -801,7 +801,8 @@ if [[ $PARTS == *" loader "* ]]; then
 	# minus the few by other processes, which do not match the binary
 	burst_n=$((N * 4))
 	warned=$(grep -c "ring buffer full" "$W/att.err")
-	# 20 objects: start-up to "ready", attach time reported by the loader, RSS
+	# 20 objects: start-up to "ready" (wall, from the launch to the loader's
+	# "ready" line, and the loader's own figure), per-object times, RSS
 	objs=()
 	for ((i = 0; i < 20; i++)); do
 		openat_policy "obj-$i" In "/usr/bin/o$i" "$(argspec 6 Prefix "\"/etc/o$i/\"")" >"$P/obj-$i.yaml"
@@ -811,11 +812,19 @@ if [[ $PARTS == *" loader "* ]]; then
 	t0=$(date +%s%N)
 	"$LOADER" run -o json "${objs[@]}" >/dev/null 2>>"$W/att.err" &
 	ATT_PID=$!
+	ready=
 	for ((i = 0; i < 2000; i++)); do
-		grep -q "^tpc-loader: info: ready in " "$W/att.err" && break
+		grep -q "^tpc-loader: info: ready in " "$W/att.err" && { ready=1; break; }
+		kill -0 "$ATT_PID" 2>/dev/null || break
 		sleep 0.005
 	done
 	t1=$(date +%s%N)
+	# a loader that is not ready, or ready with fewer objects, has no
+	# start-up time: the run fails rather than publish the timeout
+	[ -n "$ready" ] || die "loader: 20 objects not ready after $(((t1 - t0) / 1000000)) ms: $(grep -v ' info: ' "$W/att.err" | head -3 | tr '\n' ' ')"
+	grep -q "^tpc-loader: info: ready in .*: ${#objs[@]} objects attached" "$W/att.err" ||
+		die "loader: not all ${#objs[@]} objects attached: $(grep -m1 'ready in\|refused' "$W/att.err")"
+	ready_ms=$(sed -n 's/^tpc-loader: info: ready in \([0-9]*\) ms.*/\1/p' "$W/att.err")
 	sleep 1
 	# VmRSS also counts the mmapped ring buffers (kernel memory, each mapped
 	# twice by libbpf), so the anonymous (heap) part is reported beside it
@@ -839,6 +848,7 @@ if [[ $PARTS == *" loader "* ]]; then
 		--argjson runs "$(jq -n --argjson a "$after" --argjson b "$before" '$a.cnt - $b.cnt')" \
 		--argjson warned "$warned" \
 		--argjson startup "$(((t1 - t0) / 1000000))" --argjson attach "$attach_ms" \
+		--argjson ready "$ready_ms" \
 		--argjson rss "${rss:-null}" --argjson hwm "${hwm:-null}" --argjson rssnb "${rss_nobase:-null}" \
 		--argjson ranon "${rss_anon:-null}" --argjson rshared "${rss_shared:-null}" \
 		--argjson nobj "${#objs[@]}" --argjson natt "$nattached" '
@@ -848,6 +858,7 @@ if [[ $PARTS == *" loader "* ]]; then
 		         unaccounted: (if $lost == null then null else $bn - $del - $lost end),
 		         loss_warnings_logged: $warned, poll_ms: 500},
 		 footprint: {objects: $nobj, programs_attached: $natt, startup_to_ready_ms: $startup,
+		             loader_ready_ms: $ready,
 		             attach_ms_sum: $attach, rss_kb: $rss, rss_hwm_kb: $hwm,
 		             rss_anon_kb: $ranon, rss_file_shmem_kb: $rshared,
 		             rss_kb_no_base_sensor: $rssnb}}' >"$LJ"
