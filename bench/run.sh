@@ -533,6 +533,12 @@ EOF
 	build "$P/exec-block.bpf.o" "$P/exec-block.yaml" &&
 		icase exec_tpc_block_miss exec_tpc $HK 1 "tpc: seed block-netcat (matchBinary [/usr/bin/nc], Block), exec of another binary; tpc-loader" \
 			attach_loader "$P/exec-block.bpf.o" -- "${EX[@]}"
+	# the same policy in inode identity mode: one (device, inode) lookup, no walk
+	sed 's/^spec:$/spec:\n  options:\n  - name: tpc-match-binaries\n    value: inode/' \
+		"$P/exec-block.yaml" >"$P/exec-inode.yaml"
+	build "$P/exec-inode.bpf.o" "$P/exec-inode.yaml" &&
+		icase exec_tpc_inode_miss exec_tpc $HK 1 "tpc: seed block-netcat in inode identity mode (tpc-match-binaries: inode), exec of another binary; tpc-loader" \
+			attach_loader "$P/exec-inode.bpf.o" -- "${EX[@]}"
 	irun
 fi
 

@@ -6,7 +6,10 @@
  * which evaluates every matchBinaries set of the object against the
  * canonical path at s->path[off] (len bytes, ending at TPC_PATH_MAX - 1)
  * and returns one bit per set, or defines TPC_NO_BINSETS when the
- * object has none (every binary is then in no set). tpc_proc__bits() returns those bits
+ * object has none (every binary is then in no set). Sets in inode identity
+ * mode come from TPC_INLINE u64 tpc_binsets__ident(const struct
+ * tpc_ident_key *k) instead (TPC_BINSETS_IDENT; with TPC_BINSETS_NO_PATH
+ * when no set needs the path, and no walk is made). tpc_proc__bits() returns those bits
  * for the current process, from a direct-mapped cache indexed by tgid and
  * tagged with (tgid, self_exec_id): the kernel adds one to the exec'ing
  * task's self_exec_id at every exec, and every thread of the new image
@@ -78,15 +81,31 @@ struct {
 #define TPC_BITS_OF_CURRENT 1
 #define TPC_BITS_OF_PARENT 2
 
+#ifdef TPC_BINSETS_IDENT
+/* Inode identity mode (tpc-match-binaries: inode): the sets hold the
+ * (s_dev, i_ino) of the listed files, so one lookup per set replaces the
+ * path walk and the hash. The inode is the one the executable was opened
+ * through: on overlayfs that is the overlay's, not the layer's. */
+TPC_INLINE u64 tpc_proc__ident_of(u64 dev, u64 ino)
+{
+	struct tpc_ident_key k = { .dev = dev, .ino = ino };
+
+	return tpc_binsets__ident(&k);
+}
+#endif
+
 __noinline u64 tpc_proc__bits_slow(u64 file, u32 of)
 {
-	struct tpc_scratch *s = tpc_scratch__get();
 	struct file *f = (struct file *)file;
+	u64 bits = 0;
+#ifndef TPC_BINSETS_NO_PATH
+	struct tpc_scratch *s = tpc_scratch__get();
 	u32 len;
 	int off;
 
 	if (!s)
 		return 0;
+#endif
 	if (of != TPC_BITS_OF_FILE) {
 #if defined(TPC_PATH_BTF) && !defined(TPC_TESTRUN)
 		struct task_struct *t = bpf_get_current_task_btf();
@@ -101,9 +120,16 @@ __noinline u64 tpc_proc__bits_slow(u64 file, u32 of)
 		exe = mm->exe_file;
 		if (!exe)
 			return 0;
+#ifdef TPC_BINSETS_IDENT
+		bits = tpc_proc__ident_of(exe->f_inode->i_sb->s_dev, exe->f_inode->i_ino);
+#endif
+#ifdef TPC_BINSETS_NO_PATH
+		return bits;
+#else
 		/* one evaluator below: it is inlined, a second copy would double it */
 		off = tpc_path__of_file_btf(exe, s->path, &len);
 		goto eval;
+#endif
 #else
 		struct task_struct *t = (void *)bpf_get_current_task();
 
@@ -115,11 +141,19 @@ __noinline u64 tpc_proc__bits_slow(u64 file, u32 of)
 	}
 	if (!f)
 		return 0;
+#ifdef TPC_BINSETS_IDENT
+	bits = tpc_proc__ident_of(BPF_CORE_READ(f, f_inode, i_sb, s_dev),
+				  BPF_CORE_READ(f, f_inode, i_ino));
+#endif
+#ifdef TPC_BINSETS_NO_PATH
+	return bits;
+#else
 	off = tpc_path__of_file(f, s->path, &len);
 #if defined(TPC_PATH_BTF) && !defined(TPC_TESTRUN)
 eval:
 #endif
-	return tpc_binsets__eval(s, off, len);
+	return bits | tpc_binsets__eval(s, off, len);
+#endif
 }
 
 /* Binary bits of a file about to run (LSM bprm_check_security). */

@@ -2009,6 +2009,10 @@ static void emit_maps(FILE *out, const struct ir_object *o)
 			type = "BPF_MAP_TYPE_HASH";
 			key = "u64";
 			break;
+		case MAP_IDENT_SET:
+			type = "BPF_MAP_TYPE_HASH";
+			key = "struct tpc_ident_key";
+			break;
 		default:
 			type = "BPF_MAP_TYPE_HASH";
 			snprintf(keybuf, sizeof(keybuf), "char[%u]", m->key_size);
@@ -2053,18 +2057,56 @@ static void emit_net_scope_bits(FILE *out, const struct ir_object *o)
 		fputs("\treturn b;\n}\n\n", out);
 }
 
+static void binset_comment(FILE *out, const struct ir_binset *b, const struct srcmap *sm)
+{
+	fprintf(out, "\t/* set %d: %s, ", b->bit, op__name(b->op));
+	span_comment(out, sm, b->span);
+	fputs(" */\n", out);
+}
+
+/* The sets of inode identity mode (tpc-match-binaries: inode): one lookup
+ * of the executable's (device, inode) per set, no path walk
+ * (runtime/tpc_proc.bpf.h calls it with the key it read). */
+static void emit_ident_sets(FILE *out, const struct ir_object *o, const struct srcmap *sm)
+{
+	fputs("TPC_INLINE u64 tpc_binsets__ident(const struct tpc_ident_key *k)\n{\n"
+	      "\tu64 bits = 0;\n\n",
+	      out);
+	for (size_t i = 0; i < o->binsets.n; i++) {
+		const struct ir_binset *b = &o->binsets.v[i];
+
+		if (!b->ident)
+			continue;
+		binset_comment(out, b, sm);
+		fprintf(out, "\tif (bpf_map_lookup_elem(&%s, k))\n\t\tbits |= 1ull << %d;\n",
+			o->maps.v[b->map].name, b->bit);
+	}
+	fputs("\treturn bits;\n}\n\n", out);
+}
+
 static void emit_binsets(FILE *out, const struct ir_object *o, const struct srcmap *sm)
 {
-	bool prefix = false, suffix = false, hashed = false;
+	bool prefix = false, suffix = false, hashed = false, ident = false, path = false;
 
 	for (size_t i = 0; i < o->binsets.n; i++) {
 		bool post = o->binsets.v[i].op == OP_POSTFIX || o->binsets.v[i].op == OP_NOT_POSTFIX;
 
+		ident |= o->binsets.v[i].ident;
+		path |= !o->binsets.v[i].ident;
+		if (o->binsets.v[i].ident)
+			continue;
 		hashed |= o->binsets.v[i].map >= 0;
 		if (o->binsets.v[i].map < 0 && o->binsets.v[i].values.n) {
 			suffix |= post;
 			prefix |= !post;
 		}
+	}
+	if (ident) {
+		fputs("#define TPC_BINSETS_IDENT 1 /* tpc_binsets__ident() */\n", out);
+		if (!path)
+			fputs("#define TPC_BINSETS_NO_PATH 1 /* no set needs the path walk */\n",
+			      out);
+		emit_ident_sets(out, o, sm);
 	}
 	fputs("TPC_INLINE u64 tpc_binsets__eval(struct tpc_scratch *s, int off, u32 len)\n{\n", out);
 	if (prefix || hashed)
@@ -2078,9 +2120,9 @@ static void emit_binsets(FILE *out, const struct ir_object *o, const struct srcm
 	for (size_t i = 0; i < o->binsets.n; i++) {
 		const struct ir_binset *b = &o->binsets.v[i];
 
-		fprintf(out, "\t/* set %d: %s, ", b->bit, op__name(b->op));
-		span_comment(out, sm, b->span);
-		fputs(" */\n", out);
+		if (b->ident)
+			continue;
+		binset_comment(out, b, sm);
 		if (b->map >= 0) {
 			fprintf(out,
 				"\tif (tpc_path__is(p, len, bpf_map_lookup_elem(&%s, &h)))\n"

@@ -34,6 +34,8 @@ static const char *map_kind(enum ir_map_kind k)
 		return "prefix_set";
 	case MAP_SCOPE:
 		return "cgroup_scope";
+	case MAP_IDENT_SET:
+		return "ident_set";
 	default:
 		return "int_set";
 	}

@@ -393,6 +393,20 @@ static bool binset_has(struct run *R, int bit, const char *bin, struct span at)
 		refuse(R, at, "a binary set the object does not define");
 		return false;
 	}
+	if (b->ident) {
+		/* a case names its binary by path; the set holds the node's
+		 * (device, inode) pairs, which no case can give */
+		if (!R->err) {
+			diag__error(R->env->d, R->env->at, "eval-unsupported",
+				    "tpc test cannot evaluate matchBinaries in inode identity "
+				    "mode (" AST_OPT_MATCH_BINARIES ": inode): its verdict depends "
+				    "on the device and inode of the node's files, which a case "
+				    "does not give");
+			diag__note(R->env->d, b->span, "used here");
+			R->err = -EOPNOTSUPP;
+		}
+		return false;
+	}
 	if (!bin || !bin[0])
 		return false; /* no image path resolved: in no set */
 	for (size_t k = 0; k < b->values.n; k++) {

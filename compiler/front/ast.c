@@ -44,6 +44,14 @@ bool ast_str__eq(const struct ast_str *s, const char *lit)
 	return s->present && s->len == n && !memcmp(s->s, lit, n);
 }
 
+bool ast_policy__binaries_by_inode(const struct ast_policy *p)
+{
+	for (size_t i = 0; p && i < p->options.n; i++)
+		if (ast_str__eq(&p->options.v[i].name, AST_OPT_MATCH_BINARIES))
+			return ast_str__eq(&p->options.v[i].value, "inode");
+	return false;
+}
+
 struct ast_expr *ast_expr__new(struct arena *a, enum expr_kind k, struct span sp)
 {
 	struct ast_expr *e = arena__alloc(a, sizeof(*e));

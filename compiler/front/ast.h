@@ -367,6 +367,11 @@ int ast_policy__each_enforcer_call(const struct ast_policy *p, ast_enforcer_fn f
 /* True when p has enforcer calls and each is a syscall that tpc can deny
  * at an LSM hook (base/enforce.h), so NotifyEnforcer's argError applies. */
 bool ast_policy__enforcers_deny(const struct ast_policy *p);
+/* spec.options' name for the matchBinaries identity mode (sema checks it) */
+#define AST_OPT_MATCH_BINARIES "tpc-match-binaries"
+/* True when p's matchBinaries compare (device, inode) rather than the
+ * canonical path: the option above with value 'inode'. */
+bool ast_policy__binaries_by_inode(const struct ast_policy *p);
 /* Debug/golden dump of a DSL expression, fully parenthesized. */
 void ast_expr__dump(const struct ast_expr *e, char *buf, size_t size);
 

@@ -165,7 +165,7 @@ static struct ir_pred *lower_binary(struct lower_ctx *C, const struct ast_expr *
 		DERR(C, e->span, "this comparison is not supported on 'binary'");
 		return NULL;
 	}
-	bit = ir_object__add_binset(C->a, C->o, op, vals, n, e->span);
+	bit = ir_object__add_binset(C->a, C->o, op, false, vals, n, e->span);
 	if (bit < 0) {
 		DERR(C, e->span, "more than 64 binary sets in one object");
 		return NULL;

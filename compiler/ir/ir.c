@@ -128,10 +128,12 @@ void ir_pred__add_cidr(struct arena *a, struct ir_pred *p, const struct value_ci
 	p->ncidrs++;
 }
 
-int ir_object__add_binset(struct arena *a, struct ir_object *o, enum op op,
+int ir_object__add_binset(struct arena *a, struct ir_object *o, enum op op, bool ident,
 			  const struct ast_str *vals, size_t n, struct span sp)
 {
-	struct ir_binset b = { .bit = (int)o->binsets.n, .op = op, .map = -1, .span = sp };
+	struct ir_binset b = {
+		.bit = (int)o->binsets.n, .op = op, .map = -1, .ident = ident, .span = sp
+	};
 
 	/* Identical sets (a selector macro used on several hooks, the same
 	 * allow-list in several policies) share one bit: every set is looked up
@@ -141,7 +143,7 @@ int ir_object__add_binset(struct arena *a, struct ir_object *o, enum op op,
 		const struct ir_binset *e = &o->binsets.v[i];
 		size_t k = 0;
 
-		if (e->op != op || e->values.n != n)
+		if (e->op != op || e->ident != ident || e->values.n != n)
 			continue;
 		while (k < n && e->values.v[k].len == vals[k].len &&
 		       !memcmp(e->values.v[k].s, vals[k].s, vals[k].len))

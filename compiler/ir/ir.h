@@ -306,6 +306,9 @@ struct ir_binset {
 	enum op op;
 	VEC(struct ir_strlit) values;
 	int map; /* In/NotIn: hash map index in maps[] */
+	/* the policy's tpc-match-binaries is inode: In/NotIn over the
+	 * (device, inode) of the listed files (MAP_IDENT_SET) */
+	bool ident;
 	struct span span;
 };
 
@@ -325,6 +328,7 @@ enum ir_map_kind {
 	MAP_PREFIX_SET,
 	MAP_INT_SET,
 	MAP_SCOPE, /* cgroup ids in a policy's workload scope; the loader fills it */
+	MAP_IDENT_SET, /* struct tpc_ident_key of listed binaries; the loader fills it */
 };
 
 /* The workload selector a MAP_SCOPE map stands for (docs/object-format.md
@@ -397,7 +401,7 @@ void ir_pred__add_int(struct arena *a, struct ir_pred *p, int64_t lo, int64_t hi
 void ir_pred__add_str(struct arena *a, struct ir_pred *p, const char *s, size_t len);
 void ir_pred__add_cidr(struct arena *a, struct ir_pred *p, const struct value_cidr *c);
 /* New matchBinaries set; returns its bit or -E2BIG past 64 sets. */
-int ir_object__add_binset(struct arena *a, struct ir_object *o, enum op op,
+int ir_object__add_binset(struct arena *a, struct ir_object *o, enum op op, bool ident,
 			  const struct ast_str *vals, size_t n, struct span sp);
 
 /* lower.c: returns 0 or -EINVAL after reporting unsupported constructs.

@@ -371,7 +371,8 @@ static struct ir_pred *lower_binaries(struct lower *L, const struct ast_match_bi
 		LERR(L, mb->follow_children.span, "matchBinaries followChildren is not supported by tpc yet");
 		return NULL;
 	}
-	bit = ir_object__add_binset(L->a, L->o, mb->op, mb->values.v, mb->values.n, mb->span);
+	bit = ir_object__add_binset(L->a, L->o, mb->op, ast_policy__binaries_by_inode(L->pol),
+				    mb->values.v, mb->values.n, mb->span);
 	if (bit < 0) {
 		LERR(L, mb->span, "more than 64 matchBinaries sets in one object");
 		return NULL;

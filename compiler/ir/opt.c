@@ -129,14 +129,23 @@ void ir__optimize(struct arena *a, struct ir_object *o)
 
 		if (b->op != OP_IN && b->op != OP_NOT_IN)
 			continue;
-		b->map = map_add(a, o, MAP_PATH_SET,
-				 arena__sprintf(a, "matchBinaries set %d (%zu paths)", b->bit,
-						b->values.n),
-				 8 /* tpc_path_hash() */);
-		o->maps.v[b->map].resolve_realpath = true;
+		if (b->ident)
+			b->map = map_add(a, o, MAP_IDENT_SET,
+					 arena__sprintf(a,
+							"matchBinaries set %d (%zu files by device "
+							"and inode)",
+							b->bit, b->values.n),
+					 16 /* struct tpc_ident_key */);
+		else
+			b->map = map_add(a, o, MAP_PATH_SET,
+					 arena__sprintf(a, "matchBinaries set %d (%zu paths)",
+							b->bit, b->values.n),
+					 8 /* tpc_path_hash() */);
+		o->maps.v[b->map].resolve_realpath = !b->ident;
 		for (size_t k = 0; k < b->values.n; k++)
 			VEC_PUSH(a, o->maps.v[b->map].strs, b->values.v[k]);
-		/* room for each path and its canonical form */
+		/* room for each path and its canonical form; ident: for a file's
+		 * old and new identity while the loader's rescan replaces it */
 		o->maps.v[b->map].max_entries = (uint32_t)b->values.n * 2;
 	}
 }

@@ -290,6 +290,30 @@ static void check_multi_option(struct sema *s, const struct ast_option *o, bool 
 		   o->name.s);
 }
 
+/* spec.options tpc-match-binaries: path (the default) or inode, once. */
+static void check_binaries_option(struct sema *s, size_t i)
+{
+	const struct ast_option *o = &s->pol->options.v[i];
+	static const char *const modes[] = { "path", "inode", NULL };
+	const char *v = o->value.present ? o->value.s : "";
+	const char *sug;
+
+	for (size_t k = 0; k < i; k++)
+		if (ast_str__eq(&s->pol->options.v[k].name, AST_OPT_MATCH_BINARIES)) {
+			diag__error(s->d, o->name.span, "duplicate-option",
+				    "option '" AST_OPT_MATCH_BINARIES "' is given twice");
+			diag__note(s->d, s->pol->options.v[k].name.span, "first given here");
+			return;
+		}
+	if (ast_str__eq(&o->value, "path") || ast_str__eq(&o->value, "inode"))
+		return;
+	sug = diag_suggest(v, modes);
+	diag__error(s->d, o->value.present ? o->value.span : o->span, "option-value",
+		    AST_OPT_MATCH_BINARIES " must be 'path' or 'inode', not '%s'%s%s%s",
+		    diag_quote(v, strlen(v)), sug ? "; did you mean '" : "", sug ? sug : "",
+		    sug ? "'?" : "");
+}
+
 static void check_spec(struct sema *s)
 {
 	struct ast_policy *p = s->pol;
@@ -312,6 +336,10 @@ static void check_spec(struct sema *s)
 				    "unsupported-option", "option '%s' is not supported by tpc: %s%s%s%s",
 				    diag_quote(oname, strlen(oname)), why,
 				    sug ? "; did you mean '" : "", sug ? sug : "", sug ? "'?" : "");
+			continue;
+		}
+		if (ast_str__eq(&o->name, AST_OPT_MATCH_BINARIES)) {
+			check_binaries_option(s, i);
 			continue;
 		}
 		if (!ast_str__eq(&o->name, "policy-mode")) {

@@ -649,8 +649,22 @@ static void check_pids(struct sema *s, struct ast_match_pids *m)
 	}
 }
 
+/* tpc-match-binaries: inode compares (device, inode) pairs: a prefix or a
+ * suffix of a path names no file, so only In and NotIn have a meaning. */
+static void check_binaries_inode(struct sema *s, const struct ast_match_binaries *m)
+{
+	if (m->op == OP_IN || m->op == OP_NOT_IN || !ast_policy__binaries_by_inode(s->pol))
+		return;
+	diag__error(s->d, op_span(&m->op_name, m->span), "op-type",
+		    "matchBinaries '%s' compares paths; with option " AST_OPT_MATCH_BINARIES
+		    ": inode only In and NotIn work (they compare the listed files' device "
+		    "and inode)",
+		    op__name(m->op));
+}
+
 static void check_binaries(struct sema *s, struct ast_match_binaries *m)
 {
+	check_binaries_inode(s, m);
 	if (m->op != OP_IN && m->op != OP_NOT_IN && m->op != OP_PREFIX &&
 	    m->op != OP_NOT_PREFIX && m->op != OP_POSTFIX && m->op != OP_NOT_POSTFIX) {
 		diag__error(s->d, op_span(&m->op_name, m->span), "op-type",
@@ -1307,6 +1321,8 @@ void sema_check_selector(struct sema *s, struct hook_ctx *hc, struct ast_selecto
 		check_pids(s, &sel->match_pids.v[i]);
 	for (size_t i = 0; i < sel->match_binaries.n; i++)
 		check_binaries(s, &sel->match_binaries.v[i]);
+	for (size_t i = 0; i < sel->match_parent_binaries.n; i++)
+		check_binaries_inode(s, &sel->match_parent_binaries.v[i]);
 	for (size_t i = 0; i < sel->match_namespaces.n; i++)
 		check_namespaces(s, &sel->match_namespaces.v[i]);
 	for (size_t i = 0; i < sel->match_capabilities.n; i++)

@@ -86,7 +86,7 @@ const char *support__selector_field(const char *yaml_name)
 
 const char *support__option(const char *name)
 {
-	if (!strcmp(name, "policy-mode"))
+	if (!strcmp(name, "policy-mode") || !strcmp(name, AST_OPT_MATCH_BINARIES))
 		return NULL;
 	if (!strcmp(name, "override-method"))
 		return "tpc picks the override method itself (LSM return value, or fmod_ret on "
@@ -95,6 +95,6 @@ const char *support__option(const char *name)
 		return "tpc generates no sleepable preload programs";
 	if (!strcmp(name, "disable-kprobe-multi") || !strcmp(name, "disable-uprobe-multi"))
 		return NULL; /* accepted with a note: sema.c check_multi_option */
-	return "unknown option; tpc supports 'policy-mode', 'disable-kprobe-multi' and "
-	       "'disable-uprobe-multi'";
+	return "unknown option; tpc supports 'policy-mode', '" AST_OPT_MATCH_BINARIES "', "
+	       "'disable-kprobe-multi' and 'disable-uprobe-multi'";
 }

@@ -156,6 +156,7 @@ enum ldr_fill {
 	LDR_FILL_PREFIX_SET, /* LPM trie: u32 prefix length in bits, then the bytes */
 	LDR_FILL_INT_SET,    /* u64 keys, decimal strings in metadata */
 	LDR_FILL_CGROUP_SCOPE, /* u64 cgroup ids of a workload scope (loader/scope.c) */
+	LDR_FILL_IDENT_SET,  /* struct tpc_ident_key of paths, rescanned (core/ident.c) */
 };
 
 /* A Kubernetes label selector (matchLabels entries are In with one value):

@@ -24,6 +24,7 @@ struct ldr_obj;
 struct ldr_ctr;
 struct ldr_scope;
 struct ldr_core_btf;
+struct ldr_ident;
 
 /* A file a uprobe was attached to, as it was at attach time.  The kernel
  * keeps the probe on that inode: if the path is later deleted or renamed
@@ -96,6 +97,7 @@ struct ldr_obj {
 	size_t image_len;
 	char bpf_name[64];
 	struct ldr_scope *scope; /* where its scope maps are registered, or NULL */
+	struct ldr_ident *ident; /* its inode identity sets (core/ident.c), or NULL */
 	/* uprobe target files, recorded after attach */
 	struct ldr_target *targets;
 	size_t ntargets;

@@ -785,9 +785,11 @@ static void parse_maps(struct pctx *p, json_t *root, struct ldr_meta *m)
 			mp->fill = LDR_FILL_INT_SET;
 		else if (!strcmp(kind, "cgroup_scope"))
 			mp->fill = LDR_FILL_CGROUP_SCOPE;
+		else if (!strcmp(kind, "ident_set"))
+			mp->fill = LDR_FILL_IDENT_SET;
 		else
 			fail(p, "%s.kind: unknown fill kind \"%s\" (path_set, path_hash, str_set, "
-			     "prefix_set, int_set, cgroup_scope)",
+			     "prefix_set, int_set, cgroup_scope, ident_set)",
 			     fw, ldr_quote(kind));
 		if (resolve[0] && strcmp(resolve, "realpath"))
 			fail(p, "%s.resolve: unknown \"%s\" (realpath)", fw, ldr_quote(resolve));
@@ -807,13 +809,20 @@ static void parse_maps(struct pctx *p, json_t *root, struct ldr_meta *m)
 			fail(p, "%s: a path_hash map has key_size 8", fw);
 			return;
 		}
+		if (mp->fill == LDR_FILL_IDENT_SET && mp->key_size != sizeof(struct tpc_ident_key)) {
+			fail(p, "%s: an ident_set map has key_size %zu", fw,
+			     sizeof(struct tpc_ident_key));
+			return;
+		}
 		for (size_t j = 0; j < mp->nvalues; j++) {
 			/* a path_hash value is stored in the map's value */
-			uint32_t room = mp->fill == LDR_FILL_PATH_HASH ? TPC_PATH_MAX : mp->key_size;
+			uint32_t room = mp->fill == LDR_FILL_PATH_HASH || mp->fill == LDR_FILL_IDENT_SET
+						? TPC_PATH_MAX
+						: mp->key_size;
 
 			if (strlen(mp->values[j]) >= room) {
 				fail(p, "%s.values[%zu]: longer than %s %u", fw, j,
-				     mp->fill == LDR_FILL_PATH_HASH ? "TPC_PATH_MAX" : "key_size",
+				     room == TPC_PATH_MAX ? "TPC_PATH_MAX" : "key_size",
 				     room);
 				return;
 			}

@@ -17,6 +17,7 @@
 
 #include "core/ldr_attach.h"
 #include "core/ldr_corebtf.h"
+#include "core/ldr_ident.h"
 #include "export/ldr_events.h"
 #include "export/ldr_log.h"
 #include "core/ldr_obj.h"
@@ -302,6 +303,13 @@ static int fill_maps(struct ldr_obj *o, char *err, size_t errlen)
 			return -EINVAL;
 		}
 		fd = bpf_map__fd(map);
+		if (mm->fill == LDR_FILL_IDENT_SET) {
+			r = ldr_ident__add(&o->ident, o->name, fd, mm->values, mm->nvalues, err,
+					   errlen);
+			if (r)
+				return r;
+			continue;
+		}
 		for (size_t j = 0; j < mm->nvalues; j++) {
 			char real[PATH_MAX];
 
@@ -905,6 +913,7 @@ void ldr_obj__destroy(struct ldr_obj *o, bool keep_pins)
 		free(o->link_names[i]);
 	}
 	free_targets(o);
+	ldr_ident__free(o->ident);
 	if (o->pinned && !keep_pins) {
 		clear_dir(o->pinned);
 		rmdir(o->pinned);

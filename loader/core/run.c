@@ -29,6 +29,7 @@
 #include "export/ldr_log.h"
 #include "export/ldr_metrics.h"
 #include "core/ldr_corebtf.h"
+#include "core/ldr_ident.h"
 #include "core/ldr_obj.h"
 #include "core/ldr_proc.h"
 #include "core/ldr_run.h"
@@ -1175,6 +1176,8 @@ int ldr_run(struct ldr_opts *o)
 				ldr_events__clock_sync(&r->ev);
 				check_losses(r);
 				check_targets(r);
+				for (struct ldr_obj *x = r->objs; x; x = x->next)
+					ldr_ident__rescan(x->ident);
 				ldr_metrics__add(r->metrics, LDR_G_DECODE_ERRORS,
 						 r->ev.decode_errors);
 				ldr_metrics__add(r->metrics, LDR_G_FILTERED, r->ev.filtered);

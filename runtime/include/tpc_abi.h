@@ -109,6 +109,20 @@ static inline int tpc_path_val__init(struct tpc_path_val *v, __u64 *key, const c
 }
 #endif
 
+/* A matchBinaries In/NotIn set in inode identity mode (spec.options
+ * tpc-match-binaries: inode; fill kind "ident_set", docs/object-format.md):
+ * a hash set of the (device, inode) of each listed binary, the value a u8.
+ * dev is the kernel's encoding of the superblock's s_dev,
+ * major << 20 | minor (MKDEV, not the user-space st_dev encoding); the
+ * loader takes it from /proc/self/mountinfo (the superblock's device,
+ * which differs from stat's st_dev on btrfs subvolumes) and ino from
+ * statx(). */
+struct tpc_ident_key {
+	__u64 dev;
+	__u64 ino;
+};
+#define TPC_IDENT_DEV(major, minor) (((__u64)(major) << 20) | (__u64)(minor))
+
 #define TPC_EV_MAX 4096 /* largest record */
 #define TPC_RULE_NONE 0xffffffffu
 

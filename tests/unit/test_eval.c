@@ -224,7 +224,7 @@ static void test_binary_canonical(void **st)
 				.arg = arg_cb, .ctx = f };
 	struct eval_result res;
 
-	in->bit = ir_object__add_binset(f->a, &f->o, OP_IN, &v, 1, SPAN_NONE);
+	in->bit = ir_object__add_binset(f->a, &f->o, OP_IN, false, &v, 1, SPAN_NONE);
 	add_spec(f, "p", &in, 1);
 	f->proc.binary = "/usr/bin/nc.openbsd";
 	assert_int_equal(eval__run(&f->o, &env, "file_open", false, &f->proc, &res), 0);
