@@ -77,6 +77,18 @@ TPC_INLINE u64 tpc_caps(int which)
 	return v;
 }
 
+/* A capability set passed by address (security_capset's const
+ * kernel_cap_t *, or a cred's set reached by resolve): its 8 bytes, 0 when
+ * the address is NULL or unreadable. */
+TPC_INLINE u64 tpc_caps__at(u64 addr)
+{
+	u64 v = 0;
+
+	if (addr)
+		bpf_probe_read_kernel(&v, sizeof(v), (const void *)addr);
+	return v;
+}
+
 /* Namespace inode numbers of a task; kinds in tables.h order (Uts Ipc Mnt
  * Pid PidForChildren Net Time TimeForChildren Cgroup User). */
 TPC_INLINE u32 tpc_ns_of(struct task_struct *t, int kind)

@@ -59,7 +59,7 @@ static const char *test_name(enum ir_test t)
 					 "in range", "equals", "starts with", "ends with",
 					 "bit", "in CIDR", "port in", "family in", "file type in",
 					 "TCP state in", "protocol in", "link count in", "contains",
-					 "contains (any case)" };
+					 "contains (any case)", "gained in" };
 
 	return n[t];
 }
@@ -151,6 +151,9 @@ static void print_pred(const struct ir_object *o, const struct ir_prog *prog,
 		const struct ir_arg *a = &prog->args.v[p->slot];
 
 		printf("arg slot %d (%s) %s", p->slot, arg_type__name(a->type), test_name(p->test));
+		if (p->test == T_GAINED)
+			printf(" slot %d (a capability the new set has and the old lacks)",
+			       p->slot2);
 	} else {
 		printf("%s", src_name(p));
 		if (p->src == SRC_NS)

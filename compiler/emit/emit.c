@@ -490,6 +490,11 @@ static void emit_pred(struct body *B, const struct ir_pred *p)
 		fprintf(out, "tpc_nschg__changed(0x%" PRIx64 "u)", (uint64_t)p->vals[0]);
 		return;
 	}
+	if (p->src == SRC_ARG && p->test == T_GAINED) {
+		/* CapabilitiesGained: the new set has a bit the old lacks */
+		fprintf(out, "((A%d() & ~A%d()) != 0)", p->slot2, p->slot);
+		return;
+	}
 	if (p->src == SRC_ARG && (p->test == T_FILETYPE || p->test == T_NLINK || p->test == T_STATE)) {
 		emit_raw_leaf(B, p);
 		return;
@@ -522,6 +527,10 @@ static void emit_raw_base(FILE *out, const struct ir_arg *a, const struct ir_var
 /* A resolved slot reads its member through its reader (emit_resolver). */
 static void emit_raw(FILE *out, const struct ir_arg *a, const struct ir_variant *v)
 {
+	/* a capability set passed by address: its 8 bytes (kernel_cap_t is
+	 * one u64 since 6.3, two u32 before: the same bytes on x86) */
+	if (a->cap_ref)
+		fputs("tpc_caps__at(", out);
 	/* a kiocb is read through its file (after resolve, if both) */
 	if (a->via_kiocb)
 		fputs("(u64)BPF_CORE_READ((struct kiocb *)", out);
@@ -532,6 +541,8 @@ static void emit_raw(FILE *out, const struct ir_arg *a, const struct ir_variant 
 		fputs(")", out);
 	if (a->via_kiocb)
 		fputs(", ki_filp)", out);
+	if (a->cap_ref)
+		fputs(")", out);
 }
 
 static void emit_raw_base(FILE *out, const struct ir_arg *a, const struct ir_variant *v)

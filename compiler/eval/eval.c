@@ -724,6 +724,19 @@ static bool leaf_eval(struct run *R, const struct ir_pred *x)
 		case AK_CAPS:
 			if (val->kind != EV_INT)
 				break;
+			if (x->test == T_GAINED) {
+				/* CapabilitiesGained: slot2 (new) has a bit slot (old) lacks */
+				const struct eval_val *nv;
+				uint64_t old = (uint64_t)val->i;
+
+				if (x->slot2 < 0 || (size_t)x->slot2 >= R->p->args.n ||
+				    arg_get(R, x->slot2, &nv))
+					return false;
+				if (nv->kind != EV_INT)
+					break;
+				r = ((uint64_t)nv->i & ~old) != 0;
+				goto checked;
+			}
 			r = int_test(x, eval__int_cast(a, val->i), a->is_signed, &ok);
 			goto checked;
 		case AK_USTR:

@@ -128,6 +128,8 @@ struct ast_arg {
 	struct ast_str btf_type;
 	struct ast_str btf_type_module;
 	uint32_t resolve_root; /* sema: BTF id of the type `resolve` starts from (0: none) */
+	bool cap_ref; /* sema: a capability set passed by address (kernel_cap_t *, or a
+		       * resolve leaf that is the embedded struct) */
 };
 
 /* matchArgs / matchData / matchReturnArgs entry */

@@ -86,6 +86,7 @@ enum ir_test {
 	T_NLINK,   /* link count of the object's inode in values[] (Unlinked: 0) */
 	T_STR_SUBSTR,	     /* string contains any of strs[] (SubString) */
 	T_STR_SUBSTR_ICASE, /* the same ignoring ASCII case (strs[] lowercased) */
+	T_GAINED,	    /* CapabilitiesGained: slot2 (new) has a bit slot (old) lacks */
 };
 
 struct ir_strlit {
@@ -105,6 +106,7 @@ struct ir_pred {
 	/* leaf */
 	enum ir_src src;
 	int slot;    /* SRC_ARG */
+	int slot2;   /* T_GAINED: the second set's slot (the new one) */
 	int bit;     /* SRC_BINARY */
 	enum ir_test test;
 	bool negate; /* NotEqual/NotIn/...: the leaf is negated as a whole */
@@ -188,6 +190,7 @@ struct ir_arg {
 	bool has_size;	   /* AK_UBUF/AK_KBUF: the length is slot size_slot (sizeArgIndex) */
 	int size_slot;
 	bool via_kiocb;	   /* kiocb: AK_FILE read through kiocb->ki_filp */
+	bool cap_ref;	   /* AK_CAPS: the value is the set's address (kernel_cap_t *) */
 	const struct ir_resolve *rsv; /* resolve: read through this member path */
 	int rsv_id;		      /* its reader tpc_r<rsv_id>, unique in the object */
 };

@@ -105,7 +105,7 @@ static int slot_get(struct lower *L, struct ir_prog *p, const struct ir_arg *wan
 		if (x->from == a.from && x->kind == a.kind && x->index == a.index &&
 		    x->offset == a.offset && x->size == a.size && x->is_signed == a.is_signed &&
 		    x->has_size == a.has_size && x->size_slot == a.size_slot && x->rsv == a.rsv &&
-		    x->via_kiocb == a.via_kiocb &&
+		    x->via_kiocb == a.via_kiocb && x->cap_ref == a.cap_ref &&
 		    /* a syscall64 id and a kernel object's record are reads of their own */
 		    (x->type == ARG_SYSCALL64) == (a.type == ARG_SYSCALL64) &&
 		    (a.kind != AK_KOBJ || x->type == a.type))
@@ -319,6 +319,7 @@ typed:
 		return -1;
 	}
 	a.via_kiocb = t == ARG_KIOCB;
+	a.cap_ref = ai->cap_ref;
 	if ((t == ARG_CHAR_BUF || t == ARG_CHAR_IOVEC) && (a.kind == AK_USTR || a.kind == AK_KSTR)) {
 		/* a buffer: its length (char_iovec: its segment count) is the
 		 * argument sizeArgIndex (1-based) names, read as a size_t from
@@ -584,6 +585,29 @@ static struct ir_pred *lower_match_arg(struct lower *L, struct ir_prog *prog,
 	if (force_slot >= 0) {
 		slot = force_slot;
 		goto have_slot;
+	}
+	if (m->op == OP_CAPS_GAINED) {
+		/* sema: args [OLD, NEW], both capability sets */
+		int so, sn;
+
+		if (m->args.n != 2 || m->args.v[0].v < 0 || m->args.v[1].v < 0 ||
+		    (size_t)m->args.v[0].v >= h->args.n || (size_t)m->args.v[1].v >= h->args.n) {
+			LERR(L, m->span, "CapabilitiesGained needs 'args: [OLD, NEW]'");
+			return NULL;
+		}
+		so = slots[m->args.v[0].v];
+		sn = slots[m->args.v[1].v];
+		if (so < 0 || sn < 0 || prog->args.v[so].kind != AK_CAPS ||
+		    prog->args.v[sn].kind != AK_CAPS) {
+			LERR(L, m->span, "CapabilitiesGained compares two capability sets");
+			return NULL;
+		}
+		p = ir_pred__leaf(L->a, SRC_ARG, T_GAINED, m->span);
+		p->slot = so;
+		p->slot2 = sn;
+		prog->args.v[so].in_pred = true;
+		prog->args.v[sn].in_pred = true;
+		return p;
 	}
 	if (m->args.n > 1) {
 		LERR(L, m->span, "matchArgs with several 'args' is not supported by tpc yet");

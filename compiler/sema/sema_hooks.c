@@ -248,6 +248,11 @@ static void check_compat(struct sema *s, struct hook_ctx *hc, struct ast_arg *ar
 			/* kernel_cap_t is a struct of one u64 since 6.3 */
 			ok = sl->ti.cls == BTFT_INT || sl->ti.cls == BTFT_STRUCT ||
 			     sl->ti.cls == BTFT_PTR_STRUCT;
+			/* security_capset's const kernel_cap_t *, or cred's
+			 * embedded cap_effective through resolve: the set is
+			 * read at that address (as Tetragon does), not the
+			 * address itself */
+			arg->cap_ref = sl->ti.cls == BTFT_PTR_STRUCT;
 		} else if (sl->ti.cls == BTFT_INT) {
 			if (sl->field && sl->field->size && want / 8 > sl->field->size) {
 				diag__error(s->d, arg->type.present ? arg->type.span : arg->span,
@@ -393,6 +398,13 @@ static void check_resolve(struct sema *s, struct hook_ctx *hc, struct ast_arg *a
 		} else {
 			check_compat(s, hc, arg, &leaf);
 		}
+		/* an embedded set (cred's cap_effective) is read at its address
+		 * (the reader gives the address of an embedded struct), named
+		 * struct or not (6.3+: an anonymous struct of one u64) */
+		if (path.steps[path.n - 1].kind == BTF_STEP_COMPOSITE &&
+		    (arg->type_id == ARG_KERNEL_CAP_T || arg->type_id == ARG_CAP_EFFECTIVE ||
+		     arg->type_id == ARG_CAP_INHERITABLE || arg->type_id == ARG_CAP_PERMITTED))
+			arg->cap_ref = true;
 		return;
 	}
 	{

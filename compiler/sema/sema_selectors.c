@@ -115,7 +115,7 @@ static const char *class_ops(enum tclass c)
 	case TC_INT:
 		return "Equal, NotEqual, GT, LT, Mask, InMap, NotInMap, InRange, NotInRange";
 	case TC_CAPSET:
-		return "Equal, NotEqual, Mask, InMap, NotInMap";
+		return "Equal, NotEqual, Mask, InMap, NotInMap, CapabilitiesGained";
 	case TC_SYSCALL:
 		return "Equal, NotEqual, InMap, NotInMap";
 	case TC_STRING:
@@ -436,14 +436,74 @@ static bool is_open_like(const char *name)
 	return false;
 }
 
+/* CapabilitiesGained (Tetragon): 'args: [OLD, NEW]', two positions in
+ * 'args', both capability sets; true when NEW has a bit OLD lacks. Values
+ * are not read. */
+static void check_caps_gained(struct sema *s, struct hook_ctx *hc, struct ast_match_arg *m,
+			      enum match_on on)
+{
+	struct ast_hook *h = hc->h;
+
+	if (on != MATCH_ARGS) {
+		diag__error(s->d, op_span(&m->op_name, m->span), "op-type",
+			    "CapabilitiesGained compares two arguments: it is a matchArgs "
+			    "operator, not one of %s",
+			    on == MATCH_DATA ? "matchData" : "matchReturnArgs");
+		return;
+	}
+	if (m->args.n != 2) {
+		diag__error(s->d, m->args.n ? m->args.v[0].span : op_span(&m->op_name, m->span),
+			    "match-args",
+			    "CapabilitiesGained needs 'args: [OLD, NEW]': two positions in 'args' "
+			    "(the set before and the set after), %zu given",
+			    m->args.n);
+		return;
+	}
+	if (m->index.present)
+		diag__warning(s->d, m->index.span, "match-args-index",
+			      "'index' is ignored because 'args' is given");
+	for (size_t i = 0; i < 2; i++) {
+		int64_t k = m->args.v[i].v;
+		enum arg_type t;
+
+		if (k < 0 || (size_t)k >= h->args.n) {
+			diag__error(s->d, m->args.v[i].span, "match-arg-unknown",
+				    "'args' position %lld is out of range: the hook declares %zu "
+				    "argument%s (positions 0 to %zu)",
+				    (long long)k, h->args.n, h->args.n == 1 ? "" : "s",
+				    h->args.n ? h->args.n - 1 : 0);
+			continue;
+		}
+		t = h->args.v[k].type_id;
+		if (type_class(t) != TC_CAPSET)
+			diag__error(s->d, m->args.v[i].span, "op-type",
+				    "CapabilitiesGained compares capability sets; 'args' position "
+				    "%lld (the %s set) has type '%s' (declare kernel_cap_t, "
+				    "cap_effective, cap_inheritable or cap_permitted)",
+				    (long long)k, i ? "new" : "old", arg_type__name(t));
+	}
+	if (m->args.n == 2 && m->args.v[0].v == m->args.v[1].v)
+		diag__warning(s->d, m->args.v[1].span, "never-matches",
+			      "CapabilitiesGained of a set against itself never matches");
+	if (m->values.n)
+		diag__warning(s->d, m->values.v[0].span, "values-ignored",
+			      "CapabilitiesGained takes no values (any capability gained "
+			      "matches, as in Tetragon); they are ignored");
+}
+
 static void check_match_arg(struct sema *s, struct hook_ctx *hc, struct ast_match_arg *m,
 			    enum match_on on)
 {
-	struct ast_arg *a = match_target(s, hc, m, on);
+	struct ast_arg *a;
 	enum arg_type t;
 	enum tclass c;
 	const char *why;
 
+	if (m->op == OP_CAPS_GAINED) {
+		check_caps_gained(s, hc, m, on);
+		return;
+	}
+	a = match_target(s, hc, m, on);
 	if ((why = support__op(m->op))) {
 		sema_unsupported(s, op_span(&m->op_name, m->span), op__name(m->op), why);
 		return;

@@ -45,8 +45,6 @@ const char *support__arg_type(enum arg_type t)
 const char *support__op(enum op o)
 {
 	switch (o) {
-	case OP_CAPS_GAINED:
-		return "comparing two capability arguments is not implemented yet";
 	default:
 		return NULL;
 	}

@@ -702,14 +702,12 @@ static void t_unsupported(void **st)
 	action(f, s, ACT_FOLLOWFD);
 	nc.span = SP(f);
 	VEC_PUSH(f->a, s->match_namespace_changes, nc);
-	marg(f, s, 0, OP_CAPS_GAINED, "x", NULL);
 	f->p->host_selector.present = true;
 	f->p->host_selector.span = SP(f);
 	assert_int_equal(run(f), -EINVAL);
 	EXPECT(f, DIAG_ERROR, "'tcp_event' is not supported by tpc");
 	EXPECT(f, DIAG_ERROR, "'FollowFD' is not supported by tpc: removed from Tetragon");
 	EXPECT(f, DIAG_ERROR, "matchNamespaceChanges 'In' needs at least one namespace");
-	EXPECT(f, DIAG_ERROR, "'CapabilitiesGained' is not supported by tpc");
 	EXPECT(f, DIAG_ERROR, "'hostSelector' is not supported by tpc: selecting host");
 }
 

@@ -493,6 +493,33 @@ for v in fentry kprobe; do
 	fi
 done
 
+# --- CapabilitiesGained on security_capset, and resolve through bpf_check's
+# struct bpf_prog ** (tests/vm/policies/kprobe-caps-gained.yaml) ----------
+# tpcvm-kobj capset drops CAP_NET_RAW from its effective set, sets it
+# unchanged, then gains it back: only the last call matches. A program
+# named tpcptrptX is the look-alike of tpcptrptr.
+for v in fentry kprobe; do
+	tag=capgain-$v
+	opt=
+	[ $v = kprobe ] && opt="--disable-feature fentry"
+	if start_loader $tag kprobe-caps-gained.bpf.o $opt; then
+		variant $tag _$v
+		check $tag/capset-runs "capset=ok" "$($K capset)"
+		check $tag/progload-runs "progload=ok" "$($K progload tpcptrptr)"
+		check $tag/other-progload-runs "progload=ok" "$($K progload tpcptrptX)"
+		stop_loader
+		grep -F '"vm-caps-gained"' /tmp/$tag.ev | grep -F '"function_name":"security_capset"' >/tmp/$tag.cap
+		check $tag/only-the-gain-matched "n=1;" "n=$(wc -l </tmp/$tag.cap | tr -d ' ');"
+		set -- $(grep -o '"cap_effective_arg":"[0-9a-f]*"' /tmp/$tag.cap | sed 's/.*:"//; s/"//')
+		# the old set lacks CAP_NET_RAW (bit 13), the new one has it
+		check $tag/gained-net-raw "old=0 new=8192" \
+			"old=$((0x${1:-0} & 0x2000)) new=$((0x${2:-0} & 0x2000))"
+		event $tag ptrptr-name '"vm-caps-gained"' '"function_name":"bpf_check"' \
+			'"string_arg":"tpcptrptr"'
+		noevent $tag ptrptr-lookalike '"vm-caps-gained"' 'tpcptrptX'
+	fi
+done
+
 # --- kernel modules: module_arg of a real module load (dummy.ko of this
 # kernel, tests/vm/run.sh); a junk module that the loader refuses before it
 # is formed is the look-alike ---------------------------------------------

@@ -14,11 +14,15 @@
  *                                                         perf=ok | perf=errno:N
  *   kobj udp IP PORT         one UDP datagram "kobj" to IP:PORT
  *                                                         udp=ok | udp=errno:N
+ *   kobj capset              three capset(2) calls on the effective set:
+ *                            drop CAP_NET_RAW, keep the set as it is, gain
+ *                            CAP_NET_RAW back             capset=ok | =errno:N
  * Built -static: the initramfs has no libc.
  */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <linux/bpf.h>
+#include <linux/capability.h>
 #include <linux/perf_event.h>
 #include <netinet/in.h>
 #include <stdint.h>
@@ -122,6 +126,25 @@ static int udp(const char *ip, int port)
 	return out("udp", sendto(s, "kobj", 4, 0, (struct sockaddr *)&sin, sizeof(sin)));
 }
 
+/* CapabilitiesGained's workload: only the third call gains a capability
+ * (the first drops one, the second changes nothing) */
+static int capset3(void)
+{
+	struct __user_cap_header_struct hdr = { _LINUX_CAPABILITY_VERSION_3, 0 };
+	struct __user_cap_data_struct d[2];
+	const uint32_t raw = 1u << CAP_NET_RAW;
+
+	if (syscall(SYS_capget, &hdr, d) < 0)
+		return out("capset", -1);
+	d[0].effective &= ~raw;
+	if (syscall(SYS_capset, &hdr, d) < 0)
+		return out("capset", -1);
+	if (syscall(SYS_capset, &hdr, d) < 0)
+		return out("capset", -1);
+	d[0].effective |= raw;
+	return out("capset", syscall(SYS_capset, &hdr, d));
+}
+
 int main(int argc, char **argv)
 {
 	/* kernels before 5.11 charge BPF maps and programs to RLIMIT_MEMLOCK
@@ -142,8 +165,10 @@ int main(int argc, char **argv)
 		return perf(NULL);
 	if (argc == 3 && !strcmp(argv[1], "perf-kprobe"))
 		return perf(argv[2]);
+	if (argc == 2 && !strcmp(argv[1], "capset"))
+		return capset3();
 	if (argc == 4 && !strcmp(argv[1], "udp"))
 		return udp(argv[2], atoi(argv[3]));
-	fprintf(stderr, "usage: kobj setuid|progload|mapget|perf-sw|perf-kprobe|udp ...\n");
+	fprintf(stderr, "usage: kobj setuid|progload|mapget|perf-sw|perf-kprobe|udp|capset ...\n");
 	return 2;
 }
