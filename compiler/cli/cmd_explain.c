@@ -142,9 +142,14 @@ static void print_pred(const struct ir_object *o, const struct ir_prog *prog,
 		return;
 	}
 	if (p->src == SRC_SCOPE) {
-		printf("the task's cgroup or an ancestor is in %s (the match: expression's "
-		       "pod/container fields, filled by the loader)  [cost: %s]\n",
-		       o->maps.v[p->map].name, cost_name(p->cost));
+		const struct ir_map *m = &o->maps.v[p->map];
+
+		printf("the task's cgroup or an ancestor is in %s (%s, filled by the loader)  "
+		       "[cost: a per-CPU cached verdict; on a miss one hash lookup per cgroup level "
+		       "the loader used, at most %d]\n",
+		       m->name,
+		       m->scope.any_pod ? "every pod's cgroup: 'not' is a host process" : m->purpose,
+		       TPC_SCOPE_DEPTH);
 		return;
 	}
 	if (p->src == SRC_ARG) {
@@ -319,12 +324,11 @@ static void explain_ir(const struct ir_object *o)
 			const struct ir_spec *sp = &p->specs.v[s];
 
 			printf("  policy '%s' (event %s):\n", o->policies.v[sp->policy].name, sp->event);
-			if (sp->scope_map >= 0)
-				printf("    first: the task's cgroup or an ancestor is in %s (workload "
-				       "scope, filled by the loader); otherwise the policy's rules are "
-				       "skipped  [cost: a per-CPU cached verdict; on a miss one hash "
-				       "lookup per cgroup level the loader used, at most %d]\n",
-				       o->maps.v[sp->scope_map].name, TPC_SCOPE_DEPTH);
+			if (sp->scope) {
+				printf("    first, the workload scope (otherwise the policy's rules are "
+				       "skipped):\n");
+				print_pred(o, p, sp->scope, 3);
+			}
 			for (size_t r = 0; r < sp->rules.n; r++) {
 				const struct ir_rule *ru = &sp->rules.v[r];
 

@@ -1688,9 +1688,9 @@ static void emit_spec(struct body *B, const struct ir_spec *sp, size_t si)
 	fputs("', ", B->out);
 	span_comment(B->out, B->m, sp->span);
 	fputs(" */\n", B->out);
-	if (sp->scope_map >= 0) {
+	if (sp->scope) {
 		fputs("\tif (!", B->out);
-		emit_scope_test(B, sp->scope_map);
+		emit_pred(B, sp->scope);
 		fprintf(B->out, ")\n\t\tgoto spec%zu_done;\n", si);
 	}
 	if (p->net == NET_DNS || p->net == NET_HTTP) {
@@ -1861,7 +1861,7 @@ static void emit_guard(struct body *B)
 	for (size_t si = 0; si < p->specs.n; si++) {
 		/* a workload scope is checked first: an event out of scope
 		 * must not pay the guard's reads */
-		if (p->specs.v[si].scope_map >= 0)
+		if (p->specs.v[si].scope)
 			return;
 		n += p->specs.v[si].rules.n;
 	}

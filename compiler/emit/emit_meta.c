@@ -73,7 +73,8 @@ static json_t *scope_json(const struct ir_scope *sc)
 {
 	return json_pack("{s:i, s:i, s:o, s:s, s:o, s:o}", "policy", sc->policy, "index",
 			 sc->index, "namespace",
-			 jstr(sc->ns), "level", sc->containers ? "container" : "pod", "pods",
+			 jstr(sc->ns), "level",
+			 sc->any_pod ? "any_pod" : sc->containers ? "container" : "pod", "pods",
 			 selector_json(sc->pods), "containers", selector_json(sc->containers));
 }
 

@@ -919,7 +919,7 @@ int eval__run(const struct ir_object *o, const struct eval_env *env, const char 
 			R.sp = sp;
 			/* every spec reads its own arguments (positions differ) */
 			memset(R.state, 0, p->args.n + 1);
-			if (sp->scope_map >= 0 && !scope_in(&R, sp->scope_map, sp->span))
+			if (sp->scope && !pred_eval(&R, sp->scope))
 				continue;
 			for (size_t ri = 0; ri < sp->rules.n && !R.err; ri++) {
 				const struct ir_rule *r = &sp->rules.v[ri];

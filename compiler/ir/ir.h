@@ -250,7 +250,10 @@ struct ir_spec {
 	const int *arg_slots; /* hook->args position -> slot (-1: not read, e.g. nop) */
 	VEC(struct ir_rule) rules;
 	const char *event;    /* process_kprobe, process_tracepoint, ... */
-	int scope_map;	      /* >= 0: the policy's workload scope (maps[]), checked first */
+	/* the policy's workload scope, checked first: SRC_SCOPE leaves (a
+	 * host scope is a negated any-pod leaf, lower.c lower_workloads);
+	 * NULL: every process */
+	const struct ir_pred *scope;
 };
 
 enum ir_attach {
@@ -342,6 +345,10 @@ struct ir_scope {
 	const char *ns; /* TracingPolicyNamespaced: only pods of this namespace */
 	const struct ast_label_selector *pods;	     /* NULL: every pod */
 	const struct ast_label_selector *containers; /* NULL: every container */
+	/* hostSelector: the cgroup of every pod the loader finds (kubelet
+	 * layouts), known to its pod source or not; pods/containers NULL, no
+	 * namespace. A host process is one outside all of them. */
+	bool any_pod;
 };
 
 struct ir_map {

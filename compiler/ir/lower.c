@@ -26,7 +26,7 @@ struct lower {
 	struct ir_object *o;
 	struct btf_info *btf;
 	int policy;
-	int scope_map; /* the current policy's, or -1 */
+	const struct ir_pred *scope; /* the current policy's, or NULL */
 	const struct ast_policy *pol; /* the policy being lowered */
 	int rule;		      /* the rule being lowered (its id) */
 	bool rule_capchg;	      /* the rule tests a capability change */
@@ -1239,20 +1239,77 @@ static int scope_map_add(struct lower *L, const char *name, const char *purpose,
 	return (int)L->o->maps.n - 1;
 }
 
-/* podSelector, containerSelector and TracingPolicyNamespaced become one
- * cgroup-id map per policy (sema checked the selectors); every spec of the
- * policy tests it before its rules. Returns the map index or -1. */
-static int lower_scope(struct lower *L, const struct ast_policy *pol)
+/* A selector written {}: every pod (or container), Tetragon's MatchAll. */
+static bool selects_all(const struct ast_label_selector *ls)
 {
-	const struct ast_label_selector *pods = selects(&pol->pod_selector);
-	const struct ast_label_selector *conts = selects(&pol->container_selector);
+	return ls && !ls->label_keys.n && !ls->exprs.n;
+}
 
-	if (!pods && !conts && pol->kind != POLICY_NAMESPACED)
-		return -1;
-	return scope_map_add(L, arena__sprintf(L->a, "tpc_scope%d", L->policy),
-			     arena__sprintf(L->a, "workload scope of policy %d (cgroup ids)",
-					    L->policy),
-			     pods, conts);
+/* The object's any-pod map (hostSelector), one for all its policies: the
+ * loader puts every pod cgroup it finds in it, so "not in it" is a host
+ * process. */
+static int any_pod_map(struct lower *L)
+{
+	int m;
+
+	for (size_t i = 0; i < L->o->maps.n; i++)
+		if (L->o->maps.v[i].kind == MAP_SCOPE && L->o->maps.v[i].scope.any_pod)
+			return (int)i;
+	m = scope_map_add(L, "tpc_pods",
+			  "every pod's cgroup, for hostSelector (a host process is in none)", NULL,
+			  NULL);
+	L->o->maps.v[m].scope.any_pod = true;
+	L->o->maps.v[m].scope.ns = "";
+	return m;
+}
+
+/* Workload selectors combined as Tetragon combines them (spec level and
+ * matchWorkloads alike): host processes (hostSelector {}) or pods'
+ * (podSelector/containerSelector, or the policy's namespace: one scope
+ * map, `name`). NULL when every process is selected: nothing given, or
+ * hostSelector {} with the others {} or absent (at least one given). */
+static struct ir_pred *lower_workloads(struct lower *L, const struct ast_label_selector *pods,
+				       const struct ast_label_selector *conts, bool host,
+				       bool ns, const char *name, const char *purpose,
+				       struct span sp)
+{
+	struct ir_pred *in = NULL, *hostp = NULL, *any;
+
+	if (!pods && !conts && !host && !ns)
+		return NULL;
+	if (host && !ns && (pods || conts) && (!pods || selects_all(pods)) &&
+	    (!conts || selects_all(conts)))
+		return NULL;
+	if (pods || conts || ns) {
+		in = ir_pred__leaf(L->a, SRC_SCOPE, T_BIT, sp);
+		in->map = scope_map_add(L, name, purpose, pods, conts);
+	}
+	if (host && !ns) {
+		hostp = ir_pred__leaf(L->a, SRC_SCOPE, T_BIT, sp);
+		hostp->map = any_pod_map(L);
+		hostp->negate = true;
+	}
+	if (!in || !hostp)
+		return in ? in : hostp;
+	any = ir_pred__new(L->a, P_OR, sp);
+	ir_pred__add(L->a, any, in);
+	ir_pred__add(L->a, any, hostp);
+	return any;
+}
+
+/* podSelector, containerSelector, hostSelector and TracingPolicyNamespaced
+ * become the policy's scope test (sema checked the selectors; a namespaced
+ * policy has no hostSelector); every spec of the policy tests it before
+ * its rules. */
+static const struct ir_pred *lower_scope(struct lower *L, const struct ast_policy *pol)
+{
+	return lower_workloads(L, selects(&pol->pod_selector), selects(&pol->container_selector),
+			       selects(&pol->host_selector) != NULL,
+			       pol->kind == POLICY_NAMESPACED,
+			       arena__sprintf(L->a, "tpc_scope%d", L->policy),
+			       arena__sprintf(L->a, "workload scope of policy %d (cgroup ids)",
+					      L->policy),
+			       pol->span);
 }
 
 /* The policy's selector plus the requirements a `match:` added. */
@@ -1312,6 +1369,14 @@ static void net_scope_check(struct lower *L, int map, struct span sp)
 			    "(podSelector/containerSelector policies and selectors with pod.* or "
 			    "container.* fields); compile fewer policies together",
 		     TPC_NET_SCOPE_MAX);
+}
+
+static void net_scope_check_pred(struct lower *L, const struct ir_pred *p, struct span sp)
+{
+	if (p && p->kind == P_LEAF && p->src == SRC_SCOPE)
+		net_scope_check(L, p->map, sp);
+	for (size_t i = 0; p && i < p->nkids; i++)
+		net_scope_check_pred(L, p->kids[i], sp);
 }
 
 static struct ir_pred *lower_selector(struct lower *L, struct ir_prog *prog,
@@ -1417,6 +1482,22 @@ static struct ir_pred *lower_selector(struct lower *L, struct ir_prog *prog,
 				net_scope_check(L, p->map, sel->span);
 			ir_pred__add(L->a, all, p);
 		}
+	}
+	if (sel->has_match_workloads) {
+		/* ANDed with the policy's scope, tested first (Tetragon: the
+		 * policy filter, then the selector's workloads) */
+		struct ir_pred *p = lower_workloads(
+			L, selects(&sel->wl_pod), selects(&sel->wl_container),
+			selects(&sel->wl_host) != NULL, false,
+			arena__sprintf(L->a, "tpc_scope%d_w%d", L->policy, L->rule),
+			arena__sprintf(L->a, "workload scope of rule %d (matchWorkloads; cgroup ids)",
+				       L->rule),
+			sel->span);
+
+		if (p && h->kind == HOOK_NET)
+			net_scope_check_pred(L, p, sel->span);
+		if (p)
+			ir_pred__add(L->a, all, p);
 	}
 	if (!all->nkids)
 		return NULL;
@@ -1735,9 +1816,9 @@ static void lower_hook(struct lower *L, const struct ast_hook *h, bool *enforce)
 		return;
 	spec.id = L->o->nspecs++;
 	spec.policy = L->policy;
-	spec.scope_map = L->scope_map;
-	if (spec.scope_map >= 0 && h->kind == HOOK_NET)
-		net_scope_check(L, spec.scope_map, h->span);
+	spec.scope = L->scope;
+	if (h->kind == HOOK_NET)
+		net_scope_check_pred(L, spec.scope, h->span);
 	spec.span = h->span;
 	spec.hook = h;
 	spec.event = event_name(h);
@@ -1953,7 +2034,7 @@ int ir__lower(struct arena *a, struct diag_sink *d, const struct ast_bundle *b,
 
 		L.policy = (int)out->policies.n;
 		L.pol = pol;
-		L.scope_map = lower_scope(&L, pol);
+		L.scope = lower_scope(&L, pol);
 		for (size_t k = 0; k < pol->hooks.n; k++)
 			if (!pol->hooks.v[k].skipped)
 				lower_hook_calls(&L, pol, &pol->hooks.v[k], &ip.enforce);

@@ -85,6 +85,13 @@ void sema_dns_name_value(struct sema *s, const char *v, size_t len, struct span 
 bool sema_label_key_ok(const struct ast_str *k);
 bool sema_label_value_ok(const char *s, size_t n);
 bool sema_dns_label_ok(const char *s, size_t n);
+/* A podSelector/containerSelector-like label selector (containers: keys
+ * are the container fields name and repo); yaml names it in messages. */
+void sema_check_label_selector(struct sema *s, const struct ast_label_selector *ls,
+			       bool containers, const char *yaml);
+/* hostSelector: null or {} only (a located error otherwise). */
+void sema_check_host_selector(struct sema *s, const struct ast_label_selector *ls,
+			      const char *yaml);
 /* The declared arg a matchArgs entry or DSL argN refers to (Tetragon:
  * the args[] entry whose index equals N), or NULL. */
 struct ast_arg *hook_arg_by_index(struct ast_hook *h, int64_t index);

@@ -8,88 +8,18 @@
  * names container fields the loader knows (`name`, `repo`), and a
  * namespaced policy has a namespace that is a DNS label. nodeSelector is
  * checked like podSelector (tpc-loader evaluates it against its node's
- * labels, sema_check_node_selectors: one object, one node decision);
- * hostSelector stays refused (support.c says why).
+ * labels, sema_check_node_selectors: one object, one node decision).
+ * hostSelector is null or {} (all host processes), as in Tetragon, and a
+ * TracingPolicyNamespaced has none (it applies to its namespace's pods).
  *
  * A TracingPolicyNamespaced without metadata.namespace gets the namespace
  * `kubectl apply` would give it: --namespace NS, else "default", with a
  * note (check_namespace). A metadata.namespace that differs from
  * --namespace is an error, as kubectl makes it.
  */
-#include <ctype.h>
 #include <string.h>
 
 #include "sema/sema_int.h"
-#include "sema/support.h"
-#include "tpc_abi.h"
-
-
-static void check_key(struct sema *s, const struct ast_str *k, bool containers,
-		      const char *yaml)
-{
-	static const char *const cfields[] = { "name", "repo", NULL };
-
-	if (!k->present)
-		return;
-	if (containers) {
-		const char *sug;
-
-		if (ast_str__eq(k, "name") || ast_str__eq(k, "repo"))
-			return;
-		sug = diag_suggest(k->s, cfields);
-		diag__error(s->d, k->span, "selector-key",
-			    "%s selects on container fields 'name' and 'repo', not '%s'%s%s%s",
-			    yaml, diag_quote(k->s, k->len), sug ? "; did you mean '" : "",
-			    sug ? sug : "", sug ? "'?" : "");
-		return;
-	}
-	if (ast_str__eq(k, TPC_SCOPE_NS_KEY) || sema_label_key_ok(k))
-		return;
-	diag__error(s->d, k->span, "selector-key",
-		    "'%s' is not a valid label key (an optional DNS subdomain prefix and '/', then "
-		    "at most 63 characters of [A-Za-z0-9._-] that begin and end alphanumeric)",
-		    diag_quote(k->s, k->len));
-}
-
-static void check_value(struct sema *s, const struct ast_str *v, bool containers)
-{
-	/* container names and image repositories are not label values */
-	if (containers || !v->present || sema_label_value_ok(v->s, v->len))
-		return;
-	diag__error(s->d, v->span, "selector-value",
-		    "'%s' is not a valid label value (at most 63 characters of [A-Za-z0-9._-] that "
-		    "begin and end alphanumeric)",
-		    diag_quote(v->s, v->len));
-}
-
-static void check_selector(struct sema *s, const struct ast_label_selector *ls, bool containers,
-			   const char *yaml)
-{
-	if (!ls->present || ls->is_null)
-		return;
-	for (size_t i = 0; i < ls->label_keys.n; i++) {
-		check_key(s, &ls->label_keys.v[i], containers, yaml);
-		check_value(s, &ls->label_values.v[i], containers);
-	}
-	for (size_t i = 0; i < ls->exprs.n; i++) {
-		const struct ast_label_req *r = &ls->exprs.v[i];
-		bool sets = ast_str__eq(&r->op_name, "In") || ast_str__eq(&r->op_name, "NotIn");
-
-		check_key(s, &r->key, containers, yaml);
-		if (!r->op_name.present)
-			continue; /* the parser reported it */
-		if (sets && !r->values.n)
-			diag__error(s->d, r->op_name.span, "selector-values",
-				    "operator %s needs at least one value in 'values'",
-				    diag_quote(r->op_name.s, r->op_name.len));
-		else if (!sets && r->values.n)
-			diag__error(s->d, r->values.v[0].span, "selector-values",
-				    "operator %s takes no values (it tests whether the key is set)",
-				    diag_quote(r->op_name.s, r->op_name.len));
-		for (size_t k = 0; sets && k < r->values.n; k++)
-			check_value(s, &r->values.v[k], containers);
-	}
-}
 
 /* ---- the namespace of a TracingPolicyNamespaced ---- */
 
@@ -166,11 +96,14 @@ void sema_check_scope(struct sema *s)
 {
 	const struct ast_policy *p = s->pol;
 
-	check_selector(s, &p->pod_selector, false, "podSelector");
-	check_selector(s, &p->container_selector, true, "containerSelector");
-	if (p->host_selector.present)
-		sema_unsupported(s, p->host_selector.span, "hostSelector",
-				 support__field("hostSelector"));
-	check_selector(s, &p->node_selector, false, "nodeSelector");
+	sema_check_label_selector(s, &p->pod_selector, false, "podSelector");
+	sema_check_label_selector(s, &p->container_selector, true, "containerSelector");
+	sema_check_host_selector(s, &p->host_selector, "hostSelector");
+	if (p->kind == POLICY_NAMESPACED && p->host_selector.present && !p->host_selector.is_null)
+		diag__error(s->d, p->host_selector.span, "host-selector-namespaced",
+			    "a TracingPolicyNamespaced applies only to pods of its namespace: its "
+			    "hostSelector must be null (Tetragon refuses it too); use a TracingPolicy "
+			    "to select host processes");
+	sema_check_label_selector(s, &p->node_selector, false, "nodeSelector");
 	check_namespace(s);
 }

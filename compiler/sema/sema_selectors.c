@@ -1347,10 +1347,26 @@ static void check_action(struct sema *s, struct hook_ctx *hc, struct ast_action 
 
 /* ---- selectors ---- */
 
-static void unsupported_vec(struct sema *s, size_t n, struct span sp, const char *field)
+/* matchWorkloads: the spec-level selectors' rules (Tetragon's
+ * WorkloadsSelector), for this selector alone. A hostSelector in a
+ * namespaced policy is accepted, as Tetragon does, but can never hold: the
+ * policy's own scope is its namespace's pods. */
+static void check_workloads(struct sema *s, const struct ast_selector *sel)
 {
-	if (n)
-		sema_unsupported(s, sp, field, support__selector_field(field));
+	const struct ast_label_selector *host = &sel->wl_host;
+
+	if (!sel->has_match_workloads)
+		return;
+	sema_check_label_selector(s, &sel->wl_pod, false, "matchWorkloads.podSelector");
+	sema_check_label_selector(s, &sel->wl_container, true, "matchWorkloads.containerSelector");
+	sema_check_host_selector(s, host, "matchWorkloads.hostSelector");
+	if (s->pol->kind == POLICY_NAMESPACED && host->present && !host->is_null)
+		diag__warning(s->d, host->span, "host-selector-namespaced",
+			      "this hostSelector selects no process: a TracingPolicyNamespaced "
+			      "applies only to pods of namespace '%s'",
+			      s->pol->namespace_.s ? diag_quote(s->pol->namespace_.s,
+								s->pol->namespace_.len)
+						   : "default");
 }
 
 void sema_check_selector(struct sema *s, struct hook_ctx *hc, struct ast_selector *sel)
@@ -1375,7 +1391,7 @@ void sema_check_selector(struct sema *s, struct hook_ctx *hc, struct ast_selecto
 			VEC_PUSH(s->a, sel->match_actions, sel->match_return_actions.v[i]);
 		sel->match_return_actions.n = 0;
 	}
-	unsupported_vec(s, sel->has_match_workloads, sel->span, "matchWorkloads");
+	check_workloads(s, sel);
 
 	for (size_t i = 0; i < sel->match_pids.n; i++)
 		check_pids(s, &sel->match_pids.v[i]);

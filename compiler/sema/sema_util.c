@@ -1,6 +1,6 @@
 /* sema_util.c - helpers every sema phase uses: the target kernel's BTF
  * (opened on first use), policy lists, Kubernetes label syntax, the
- * "not supported" message. Nothing here calls a phase, so the phases form
+ * label selectors, the "not supported" message. Nothing here calls a phase, so the phases form
  * one direction: sema.c (policy) -> sema_scope.c, sema_hooks.c (hook) ->
  * sema_selectors.c (selector) -> sema_dsl.c (expression), all -> here.
  */
@@ -10,6 +10,7 @@
 
 #include "sema/sema_int.h"
 #include "base/syscalls.h"
+#include "tpc_abi.h"
 
 struct btf_info *sema_btf(struct sema *s, struct span where)
 {
@@ -177,3 +178,89 @@ struct ast_arg *hook_arg_by_index(struct ast_hook *h, int64_t index)
 	}
 	return NULL;
 }
+
+/* ---- label selectors (podSelector, containerSelector, nodeSelector, matchWorkloads) ---- */
+
+static void check_key(struct sema *s, const struct ast_str *k, bool containers,
+		      const char *yaml)
+{
+	static const char *const cfields[] = { "name", "repo", NULL };
+
+	if (!k->present)
+		return;
+	if (containers) {
+		const char *sug;
+
+		if (ast_str__eq(k, "name") || ast_str__eq(k, "repo"))
+			return;
+		sug = diag_suggest(k->s, cfields);
+		diag__error(s->d, k->span, "selector-key",
+			    "%s selects on container fields 'name' and 'repo', not '%s'%s%s%s",
+			    yaml, diag_quote(k->s, k->len), sug ? "; did you mean '" : "",
+			    sug ? sug : "", sug ? "'?" : "");
+		return;
+	}
+	if (ast_str__eq(k, TPC_SCOPE_NS_KEY) || sema_label_key_ok(k))
+		return;
+	diag__error(s->d, k->span, "selector-key",
+		    "'%s' is not a valid label key (an optional DNS subdomain prefix and '/', then "
+		    "at most 63 characters of [A-Za-z0-9._-] that begin and end alphanumeric)",
+		    diag_quote(k->s, k->len));
+}
+
+static void check_value(struct sema *s, const struct ast_str *v, bool containers)
+{
+	/* container names and image repositories are not label values */
+	if (containers || !v->present || sema_label_value_ok(v->s, v->len))
+		return;
+	diag__error(s->d, v->span, "selector-value",
+		    "'%s' is not a valid label value (at most 63 characters of [A-Za-z0-9._-] that "
+		    "begin and end alphanumeric)",
+		    diag_quote(v->s, v->len));
+}
+
+void sema_check_label_selector(struct sema *s, const struct ast_label_selector *ls,
+			       bool containers, const char *yaml)
+{
+	if (!ls->present || ls->is_null)
+		return;
+	for (size_t i = 0; i < ls->label_keys.n; i++) {
+		check_key(s, &ls->label_keys.v[i], containers, yaml);
+		check_value(s, &ls->label_values.v[i], containers);
+	}
+	for (size_t i = 0; i < ls->exprs.n; i++) {
+		const struct ast_label_req *r = &ls->exprs.v[i];
+		bool sets = ast_str__eq(&r->op_name, "In") || ast_str__eq(&r->op_name, "NotIn");
+
+		check_key(s, &r->key, containers, yaml);
+		if (!r->op_name.present)
+			continue; /* the parser reported it */
+		if (sets && !r->values.n)
+			diag__error(s->d, r->op_name.span, "selector-values",
+				    "operator %s needs at least one value in 'values'",
+				    diag_quote(r->op_name.s, r->op_name.len));
+		else if (!sets && r->values.n)
+			diag__error(s->d, r->values.v[0].span, "selector-values",
+				    "operator %s takes no values (it tests whether the key is set)",
+				    diag_quote(r->op_name.s, r->op_name.len));
+		for (size_t k = 0; sets && k < r->values.n; k++)
+			check_value(s, &r->values.v[k], containers);
+	}
+}
+
+/* Tetragon takes hostSelector null (no host process) or {} (every host
+ * process); labels would need host labels, which neither has. */
+void sema_check_host_selector(struct sema *s, const struct ast_label_selector *ls,
+			      const char *yaml)
+{
+	struct span at;
+
+	if (!ls->present || ls->is_null || (!ls->label_keys.n && !ls->exprs.n))
+		return;
+	at = ls->label_keys.n ? ls->label_keys.v[0].span : ls->exprs.v[0].span;
+	diag__error(s->d, at, "host-selector-labels",
+		    "%s is null (no host process) or {} (every host process): host processes "
+		    "have no labels to select on (Tetragon accepts only these two forms too)",
+		    yaml);
+}
+

@@ -54,15 +54,9 @@ static const struct {
 	const char *name;
 	const char *why;
 } fields[] = {
-	{ "matchWorkloads",
-	  "per-selector workload selectors are not implemented; scope the whole policy with "
-	  "spec.podSelector/containerSelector (one policy per workload set)" },
 	{ "returnCopy", "gathering iovec segments at function return is not implemented "
 			"(returnCopy on char_buf is)" },
 	{ "btfTypeModule", "BTF casts are not compiled yet" },
-	{ "hostSelector",
-	  "selecting host (non-pod) processes is not implemented; a policy without "
-	  "podSelector/containerSelector applies to the host and every pod" },
 	{ "source: pt_regs", "reading a register named by 'resolve' is not implemented (tpc "
 			     "attaches kprobes as fentry where it can, which has no pt_regs); "
 			     "use 'source: current_task', or an argument" },

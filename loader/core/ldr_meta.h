@@ -176,6 +176,7 @@ struct ldr_meta_scope {
 	uint32_t index;	      /* slot in TPC_SCOPE_LEVELS_MAP */
 	char *ns;	      /* "" = every namespace */
 	bool container_level; /* insert container cgroups (containerSelector) */
+	bool any_pod;	      /* level "any_pod": every pod cgroup found (hostSelector) */
 	struct ldr_selector pods, containers;
 };
 

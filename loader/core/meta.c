@@ -714,9 +714,10 @@ static void parse_scope(struct pctx *p, json_t *fill, const char *fw, struct ldr
 	sc->index = (uint32_t)pol;
 	sc->ns = get_str(p, v, "namespace", w, false);
 	level = get_str(p, v, "level", w, true);
-	if (level && strcmp(level, "pod") && strcmp(level, "container"))
-		fail(p, "%s.level: unknown \"%s\" (pod, container)", w, ldr_quote(level));
+	if (level && strcmp(level, "pod") && strcmp(level, "container") && strcmp(level, "any_pod"))
+		fail(p, "%s.level: unknown \"%s\" (pod, container, any_pod)", w, ldr_quote(level));
 	sc->container_level = level && !strcmp(level, "container");
+	sc->any_pod = level && !strcmp(level, "any_pod");
 	free(level);
 	snprintf(w, sizeof(w), "%s.scope.pods", fw);
 	if (!p->failed)
@@ -726,6 +727,9 @@ static void parse_scope(struct pctx *p, json_t *fill, const char *fw, struct ldr
 		parse_selector(p, json_object_get(v, "containers"), w, &sc->containers);
 	if (!p->failed && sc->containers.present != sc->container_level)
 		fail(p, "%s.scope.level: \"container\" exactly when containers is set", fw);
+	/* every pod, whatever its labels or namespace */
+	if (!p->failed && sc->any_pod && (sc->pods.present || (sc->ns && sc->ns[0])))
+		fail(p, "%s.scope.level: \"any_pod\" takes no pods selector and no namespace", fw);
 }
 
 static void parse_maps(struct pctx *p, json_t *root, struct ldr_meta *m)

@@ -489,7 +489,8 @@ static void pod_cb(void *ctx, uint64_t id, const char *path)
 	struct ldr_cg_ident ident;
 
 	put_locked(w->m, id, path);
-	if (ldr_cgroup__parse(path + strlen(w->m->root), &ident) || strcmp(ident.pod_uid, w->uid))
+	if (ldr_cgroup__parse(path + strlen(w->m->root), &ident) || !ident.pod_uid[0] ||
+	    (w->uid && strcmp(ident.pod_uid, w->uid)))
 		return;
 	w->found++;
 	w->fn(w->ctx, id, path, &ident);
@@ -506,9 +507,9 @@ int ldr_cgmap__pod_cgroups(struct ldr_cgmap *m, const char *pod_uid,
 
 	if (!m || !m->root || m->root_fd < 0)
 		return -ENOENT;
-	if (!pod_uid || !parse_pod_uid(pod_uid, strlen(pod_uid), uid))
+	if (pod_uid && !parse_pod_uid(pod_uid, strlen(pod_uid), uid))
 		return -EINVAL;
-	w.uid = uid;
+	w.uid = pod_uid ? uid : NULL;
 	pthread_mutex_lock(&m->lock);
 	snprintf(buf, sizeof(buf), "%s", m->root);
 	walk(buf, strlen(buf), sizeof(buf), 0, pod_cb, &w, &budget);

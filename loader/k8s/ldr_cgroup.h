@@ -54,9 +54,9 @@ int ldr_cgmap__path(struct ldr_cgmap *m, uint64_t id, char *out, size_t outlen);
 /* Walk root now (also done lazily on a miss). */
 int ldr_cgmap__rescan(struct ldr_cgmap *m);
 
-/* The cgroups of a pod, found by a fresh walk: fn(ctx, id, path, ident) for
- * the pod-level directory (ident->container_id "") and each container
- * directory below it.  fn runs with the map's lock held: it must not call
+/* The cgroups of a pod (pod_uid NULL: of every pod), found by a fresh walk:
+ * fn(ctx, id, path, ident) for the pod-level directory (ident->container_id
+ * "") and each container directory below it.  fn runs with the map's lock held: it must not call
  * ldr_cgmap functions.  Returns how many were found, or -errno. */
 int ldr_cgmap__pod_cgroups(struct ldr_cgmap *m, const char *pod_uid,
 			   void (*fn)(void *ctx, uint64_t id, const char *path,

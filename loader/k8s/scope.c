@@ -290,7 +290,7 @@ static void collect_cg(void *ctx, uint64_t id, const char *path,
 /* Does map m want the cgroup of (pod p, container id cid; "" = the pod)? */
 static bool wants(const struct scope_map *m, const struct ldr_pod *p, const char *cid)
 {
-	if (!ldr_scope__pod_matches(m->sc, p))
+	if (m->sc->any_pod || !ldr_scope__pod_matches(m->sc, p))
 		return false;
 	if (!m->sc->container_level)
 		return !cid[0];
@@ -318,13 +318,15 @@ static void update_pod_locked(struct ldr_scope *sc, const char *uid, const struc
 	}
 	cgs->rootlen = strlen(sc->cgroot);
 	for (struct scope_map *m = sc->maps; m && p && !walk; m = m->next)
-		walk = (!only || m->obj == only) && ldr_scope__pod_matches(m->sc, p);
+		walk = (!only || m->obj == only) && !m->sc->any_pod &&
+		       ldr_scope__pod_matches(m->sc, p);
 	if (walk)
 		ldr_cgmap__pod_cgroups(sc->cgmap, uid, collect_cg, cgs);
 	for (struct scope_map *m = sc->maps; m; m = m->next) {
 		size_t nkeep = 0;
 
-		if (only && m->obj != only)
+		/* any-pod maps follow the cgroups, not the pod source */
+		if ((only && m->obj != only) || m->sc->any_pod)
 			continue;
 		for (size_t i = 0; p && i < cgs->n; i++)
 			if (wants(m, p, cgs->v[i].container_id)) {
@@ -336,6 +338,49 @@ static void update_pod_locked(struct ldr_scope *sc, const char *uid, const struc
 		ent_prune(m, uid, keep, nkeep);
 	}
 	free(cgs);
+}
+
+/* --- hostSelector: every pod's cgroup ------------------------------------ */
+
+/* An any-pod map holds the pod-level directory of every pod cgroup found
+ * (kubepods-...-pod<uid>.slice, by the kubelet's layouts), whether the pod
+ * source lists the pod or not: a pod the loader has not heard of yet, or
+ * one with no pod source at all, is still no host workload. Its
+ * containers are found below it by the BPF ancestor walk. */
+
+/* Entries whose cgroup is gone (removed pods): their ids are never
+ * reused, so they only take room; dropped when the map is nearly full. */
+static void any_pod_sweep(struct ldr_scope *sc, struct scope_map *m)
+{
+	char path[4096];
+	size_t before = m->n;
+
+	for (size_t i = 0; i < m->n;) {
+		if (!ldr_cgmap__path(sc->cgmap, m->ents[i].id, path, sizeof(path))) {
+			i++;
+			continue;
+		}
+		bpf_map_delete_elem(m->fd, &m->ents[i].id);
+		m->ents[i] = m->ents[--m->n];
+	}
+	if (m->n != before)
+		ctl_bump(m);
+	ldr_info("scope: policy '%s': %zu removed pod cgroups dropped from the any-pod map",
+		 ldr_quote(m->policy), before - m->n);
+}
+
+struct any_fill {
+	struct scope_map *m;
+	size_t rootlen;
+};
+
+static void any_pod_cb(void *ctx, uint64_t id, const char *path,
+		       const struct ldr_cg_ident *ident)
+{
+	struct any_fill *f = ctx;
+
+	if (!ident->container_id[0] && strlen(path) >= f->rootlen)
+		ent_add(f->m, ident->pod_uid, id, path_level(path, f->rootlen));
 }
 
 /* --- public --------------------------------------------------------------- */
@@ -457,7 +502,12 @@ int ldr_scope__attach_obj(struct ldr_scope *sc, const void *o, struct bpf_object
 		m->ctl = (uint64_t *)m->ctl_base + mm->scope->index;
 		m->next = sc->maps;
 		sc->maps = m;
-		if (!sc->has_source && !sc->warned) {
+		if (m->sc->any_pod) {
+			struct any_fill af = { m, strlen(sc->cgroot) };
+
+			/* fn runs under the cgmap's lock: ent_add only */
+			ldr_cgmap__pod_cgroups(sc->cgmap, NULL, any_pod_cb, &af);
+		} else if (!sc->has_source && !sc->warned) {
 			sc->warned = true;
 			ldr_warn("object '%s': policy '%s' is scoped to pods, but this loader has no "
 				 "pod source (--pods-file or the Kubernetes API): scoped policies match "
@@ -469,7 +519,11 @@ int ldr_scope__attach_obj(struct ldr_scope *sc, const void *o, struct bpf_object
 	if (!ret)
 		pods__foreach(sc->pods, fill_one, &f);
 	for (struct scope_map *m = sc->maps; m && !ret; m = m->next)
-		if (m->obj == o)
+		if (m->obj == o && m->sc->any_pod)
+			ldr_info("object '%s': hostSelector: %zu pod cgroups found, their processes are "
+				 "no host workload",
+				 name, m->n);
+		else if (m->obj == o)
 			ldr_info("object '%s': policy '%s' scoped (%s level%s%s): %zu cgroups in "
 				 "scope",
 				 name, ldr_quote(m->policy),
@@ -517,6 +571,36 @@ void ldr_scope__on_pod(void *ctx, enum ldr_pod_change what, const struct ldr_pod
 	pthread_mutex_unlock(&sc->lock);
 }
 
+static double us_since(uint64_t ktime)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_BOOTTIME, &ts);
+	return ((uint64_t)ts.tv_sec * 1000000000ull + ts.tv_nsec - ktime) / 1e3;
+}
+
+/* A new pod-level cgroup: no host workload from now on (the window from
+ * its creation to here is logged; a container, and so a process, comes
+ * later under it) */
+static void on_pod_cgroup(struct ldr_scope *sc, const char *uid, uint64_t id, unsigned level,
+			  const char *path, uint64_t ktime)
+{
+	pthread_mutex_lock(&sc->lock);
+	for (struct scope_map *m = sc->maps; m; m = m->next) {
+		if (!m->sc->any_pod || ent_has(m, id))
+			continue;
+		if (m->n >= TPC_SCOPE_MAX - 1)
+			any_pod_sweep(sc, m);
+		ent_add(m, uid, id, level);
+		if (ent_has(m, id))
+			ldr_info("scope: new pod cgroup %s (id %llu) is no host workload %.0f us after "
+				 "its creation",
+				 ldr_quote(strrchr(path, '/') ? strrchr(path, '/') + 1 : path),
+				 (unsigned long long)id, us_since(ktime));
+	}
+	pthread_mutex_unlock(&sc->lock);
+}
+
 void ldr_scope__on_cgroup(void *ctx, uint64_t id, unsigned level, const char *path,
 			  uint64_t ktime)
 {
@@ -527,13 +611,13 @@ void ldr_scope__on_cgroup(void *ctx, uint64_t id, unsigned level, const char *pa
 	ldr_debug("scope: cgroup %llu created: %s", (unsigned long long)id, ldr_quote(path));
 	if (!sc || ldr_cgroup__parse(path, &ident) || !ident.pod_uid[0])
 		return;
+	if (!ident.container_id[0])
+		on_pod_cgroup(sc, ident.pod_uid, id, level, path, ktime);
 	p = pods__get(sc->pods, ident.pod_uid);
 	if (!p)
 		return; /* the pod's arrival in the store walks its cgroups */
 	pthread_mutex_lock(&sc->lock);
 	for (struct scope_map *m = sc->maps; m; m = m->next) {
-		struct timespec ts;
-
 		if (!wants(m, p, ident.container_id) || ent_has(m, id))
 			continue;
 		ent_add(m, p->uid, id, level);
@@ -541,12 +625,10 @@ void ldr_scope__on_cgroup(void *ctx, uint64_t id, unsigned level, const char *pa
 			continue;
 		/* the containerSelector window, as measured: cgroup created ->
 		 * in the map */
-		clock_gettime(CLOCK_BOOTTIME, &ts);
 		ldr_info("scope: policy '%s': new cgroup %s (id %llu) of pod %s/%s in scope %.0f us "
 			 "after its creation",
 			 ldr_quote(m->policy), ldr_quote(strrchr(path, '/') ? strrchr(path, '/') + 1 : path),
-			 (unsigned long long)id, ldr_quote(p->ns), ldr_quote(p->name),
-			 ((uint64_t)ts.tv_sec * 1000000000ull + ts.tv_nsec - ktime) / 1e3);
+			 (unsigned long long)id, ldr_quote(p->ns), ldr_quote(p->name), us_since(ktime));
 	}
 	pthread_mutex_unlock(&sc->lock);
 	pod__put(p);

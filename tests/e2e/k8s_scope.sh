@@ -115,20 +115,8 @@ meta_ok() { # the selectors as the loader reads them (docs/object-format.md)
 }
 check meta-selector meta_ok
 
-# run_in DIR VICTIM : exec the victim inside cgroup DIR ("" = stay here);
-# prints the exit status (137 = SIGKILL)
-run_in() {
-	sh -c '[ -z "$1" ] || echo $$ >"$1/cgroup.procs" || exit 99; exec "$2"' sh "$1" "$V/victim-$2" \
-		>/dev/null 2>&1
-	echo $?
-}
 HOSTCG=$BASE/host.slice
 mkdir -p "$HOSTCG"
-expect() { # expect NAME STATUS DIR VICTIM
-	local got
-	got=$(run_in "$3" "$4")
-	if [ "$got" = "$2" ]; then pass "$1"; else fail "$1" "exit status $got, want $2"; fi
-}
 # reported NAME POLICY DIR-IN-CGROUP-PATH : a process_exec with the policy
 reported() {
 	jq_any "$LOUT" '.process_lsm.policy_name == "'"$1"'" and .process_lsm.process.binary == "'"$V/victim-$2"'"'

@@ -90,7 +90,7 @@ static int add_arg(struct fx *f, enum ir_argkind k, uint32_t size, bool sgn)
 static struct ir_spec *add_spec(struct fx *f, const char *policy, struct ir_pred **preds, int n)
 {
 	struct ir_policy pol = { .name = policy };
-	struct ir_spec sp = { .policy = (int)f->o.policies.n, .hook = &f->h, .scope_map = -1 };
+	struct ir_spec sp = { .policy = (int)f->o.policies.n, .hook = &f->h };
 
 	VEC_PUSH(f->a, f->o.policies, pol);
 	for (int i = 0; i < n; i++) {
@@ -250,6 +250,7 @@ static void test_first_match_and_scope(void **st)
 				     .op_name = { .s = "NotIn", .len = 5 } };
 	struct ast_str vals[1] = { { .s = "db", .len = 2 } };
 	struct ir_map m = { .name = "s", .kind = MAP_SCOPE };
+	struct ir_pred *scope;
 	struct ir_spec *sp;
 	struct eval_result res;
 
@@ -265,13 +266,60 @@ static void test_first_match_and_scope(void **st)
 	VEC_PUSH(f->a, ls.exprs, req);
 	m.scope.pods = &ls;
 	VEC_PUSH(f->a, f->o.maps, m);
-	sp->scope_map = 0;
+	scope = leaf(f, SRC_SCOPE, T_BIT);
+	scope->map = 0;
+	sp->scope = scope;
 	assert_int_equal(run(f, &res), 0);
 	assert_int_equal(res.n, 0); /* a host process */
 	f->proc.pod.present = true;
 	f->proc.pod.ns = "web";
 	assert_int_equal(run(f, &res), 0);
 	assert_int_equal(res.n, 1); /* no 'tier' label: NotIn holds */
+}
+
+/* hostSelector {} with a podSelector: the host's processes or the
+ * selected pods', not another pod's (the any-pod map holds every pod). */
+static void test_host_scope(void **st)
+{
+	struct fx *f = *st;
+	struct ir_pred *rule = leaf(f, SRC_UID, T_IN);
+	struct ast_label_selector ls = { .present = true };
+	struct ast_str k = { .s = "app", .len = 3 }, v = { .s = "web", .len = 3 };
+	struct ir_map pods = { .name = "s", .kind = MAP_SCOPE };
+	struct ir_map any = { .name = "tpc_pods", .kind = MAP_SCOPE, .scope.any_pod = true };
+	struct ir_pred *in = leaf(f, SRC_SCOPE, T_BIT), *host = leaf(f, SRC_SCOPE, T_BIT);
+	struct ir_pred *either = ir_pred__new(f->a, P_OR, SPAN_NONE);
+	struct eval_label labels[] = { { .key = "app", .value = "db" } };
+	struct ir_spec *sp;
+	struct eval_result res;
+
+	ir_pred__add_int(f->a, rule, 0, 0);
+	sp = add_spec(f, "p", &rule, 1);
+	VEC_PUSH(f->a, ls.label_keys, k);
+	VEC_PUSH(f->a, ls.label_values, v);
+	pods.scope.pods = &ls;
+	VEC_PUSH(f->a, f->o.maps, pods);
+	VEC_PUSH(f->a, f->o.maps, any);
+	in->map = 0;
+	host->map = 1;
+	host->negate = true;
+	ir_pred__add(f->a, either, in);
+	ir_pred__add(f->a, either, host);
+	sp->scope = either;
+	assert_int_equal(run(f, &res), 0);
+	assert_int_equal(res.n, 1); /* a host process */
+	f->proc.pod.present = true;
+	f->proc.pod.ns = "default";
+	f->proc.pod.labels = labels;
+	f->proc.pod.nlabels = 1;
+	assert_int_equal(run(f, &res), 0);
+	assert_int_equal(res.n, 0); /* a pod, not app=web */
+	labels[0].value = "web";
+	assert_int_equal(run(f, &res), 0);
+	assert_int_equal(res.n, 1);
+	sp->scope = host; /* hostSelector alone */
+	assert_int_equal(run(f, &res), 0);
+	assert_int_equal(res.n, 0);
 }
 
 /* What the evaluator does not model is refused with an error, never
@@ -309,6 +357,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_cidr_v4_mapped, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_binary_canonical, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_first_match_and_scope, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_host_scope, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_refusals, setup, teardown),
 	};
 

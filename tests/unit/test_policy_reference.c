@@ -113,7 +113,9 @@ static void t_supported_core(void **st)
 	assert_null(support__arg_type(ARG_FILE));
 	assert_null(support__option("policy-mode"));
 	assert_non_null(support__option("override-method"));
-	assert_non_null(support__field("matchWorkloads"));
+	assert_null(support__field("matchWorkloads"));
+	assert_null(support__field("hostSelector"));
+	assert_non_null(support__field("returnCopy"));
 	assert_null(support__selector_field("matchBinaries"));
 }
 

@@ -704,11 +704,17 @@ static void t_unsupported(void **st)
 	VEC_PUSH(f->a, s->match_namespace_changes, nc);
 	f->p->host_selector.present = true;
 	f->p->host_selector.span = SP(f);
+	{
+		struct ast_str k = { .s = "role", .len = 4, .present = true, .span = SP(f) };
+
+		VEC_PUSH(f->a, f->p->host_selector.label_keys, k);
+		VEC_PUSH(f->a, f->p->host_selector.label_values, k);
+	}
 	assert_int_equal(run(f), -EINVAL);
 	EXPECT(f, DIAG_ERROR, "'tcp_event' is not supported by tpc");
 	EXPECT(f, DIAG_ERROR, "'FollowFD' is not supported by tpc: removed from Tetragon");
 	EXPECT(f, DIAG_ERROR, "matchNamespaceChanges 'In' needs at least one namespace");
-	EXPECT(f, DIAG_ERROR, "'hostSelector' is not supported by tpc: selecting host");
+	EXPECT(f, DIAG_ERROR, "hostSelector is null (no host process) or {} (every host process)");
 }
 
 /* ---- DSL ---- */

@@ -47,3 +47,16 @@ write_pods() { # write_pods POD-JSON... : the PodList the loader reads ($T/pods.
 	echo "{\"kind\":\"PodList\",\"apiVersion\":\"v1\",\"items\":[$*]}" >"$T/pods.json.new"
 	mv "$T/pods.json.new" "$T/pods.json"
 }
+
+# run_in DIR VICTIM : exec $V/victim-VICTIM inside cgroup DIR ("" = stay
+# here); prints the exit status (137 = SIGKILL: a policy killed it)
+run_in() {
+	sh -c '[ -z "$1" ] || echo $$ >"$1/cgroup.procs" || exit 99; exec "$2"' sh "$1" "$V/victim-$2" \
+		>/dev/null 2>&1
+	echo $?
+}
+expect() { # expect NAME STATUS DIR VICTIM
+	local got
+	got=$(run_in "$3" "$4")
+	if [ "$got" = "$2" ]; then pass "$1"; else fail "$1" "exit status $got, want $2"; fi
+}
