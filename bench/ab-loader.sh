@@ -4,7 +4,9 @@
 # every case once, in an order that rotates by one case per round, and
 # reports per case the median and min-max of "ready in" (the loader's own
 # start-up to ready), the wall time to the "ready" line, VmRSS and VmHWM
-# (1 s after ready).  Needs root and make bench-build (build/tpc).
+# (1 s after ready), and the CPU time (user + system, all threads) the
+# loader had used when the "ready" line was seen: on a shared machine the
+# least noisy of them.  Needs root and make bench-build (build/tpc).
 #   bash bench/ab-loader.sh NAME='ENV=... [LOADER] [ARGS]' ...
 # e.g. bash bench/ab-loader.sh reduced='build/tpc-loader' \
 #          full='TPC_CORE_BTF=full build/tpc-loader'
@@ -40,8 +42,8 @@ EOF
 	build/tpc build "$W/obj-$i.yaml" -o "$W/obj-$i.bpf.o" 2>/dev/null || { echo "tpc build failed" >&2; exit 1; }
 done
 
-one() { # SPEC: prints "ready_ms wall_ms rss_kb hwm_kb", or "fail"
-	local spec=$1 t0 t1 i
+one() { # SPEC: prints "ready_ms wall_ms rss_kb hwm_kb cpu_ms", or "fail"
+	local spec=$1 t0 t1 i cpu
 	: >"$W/err"
 	t0=$(date +%s%N)
 	env $spec run -o json "$W"/obj-*.bpf.o >/dev/null 2>>"$W/err" &
@@ -51,12 +53,15 @@ one() { # SPEC: prints "ready_ms wall_ms rss_kb hwm_kb", or "fail"
 		sleep 0.005
 	done
 	t1=$(date +%s%N)
+	# utime + stime in clock ticks (fields 14, 15; comm has no spaces here)
+	cpu=$(awk -v hz="$(getconf CLK_TCK)" '{printf "%d", ($14 + $15) * 1000 / hz}' /proc/$PID/stat)
 	if ! grep -q "^tpc-loader: info: ready in .*: 20 objects" "$W/err"; then
 		echo fail
 	else
 		sleep 1
 		echo "$(sed -n 's/.*ready in \([0-9]*\) ms.*/\1/p' "$W/err") $(((t1 - t0) / 1000000))" \
-			"$(awk '/^VmRSS:/ {print $2}' /proc/$PID/status) $(awk '/^VmHWM:/ {print $2}' /proc/$PID/status)"
+			"$(awk '/^VmRSS:/ {print $2}' /proc/$PID/status) $(awk '/^VmHWM:/ {print $2}' /proc/$PID/status)" \
+			"$cpu"
 	fi
 	kill -TERM "$PID"
 	wait "$PID" 2>/dev/null
@@ -76,12 +81,12 @@ for ((r = 0; r < ROUNDS; r++)); do
 	done
 done
 echo "load average at the end: $(cut -d' ' -f1-3 /proc/loadavg), $ROUNDS rounds"
-printf '%-12s %22s %22s %18s %18s\n' case "ready ms med (min-max)" "wall ms med (min-max)" "VmRSS MB med" "VmHWM MB med"
+printf '%-12s %22s %22s %22s %14s %14s\n' case "ready ms med (min-max)" "wall ms med (min-max)" "CPU ms med (min-max)" "VmRSS MB med" "VmHWM MB med"
 for nm in "${names[@]}"; do
-	awk -v n="$nm" '$1 == n && $2 != "fail" {print $2, $3, $4, $5}' "$W/results" >"$W/c"
+	awk -v n="$nm" '$1 == n && $2 != "fail" {print $2, $3, $4, $5, $6}' "$W/results" >"$W/c"
 	nf=$(awk -v n="$nm" '$1 == n && $2 == "fail"' "$W/results" | wc -l)
 	med() { cut -d' ' -f"$1" "$W/c" | sort -n | awk '{a[NR] = $1} END {if (NR) printf "%d (%d-%d)", a[int((NR + 1) / 2)], a[1], a[NR]}'; }
 	medmb() { cut -d' ' -f"$1" "$W/c" | sort -n | awk '{a[NR] = $1} END {if (NR) printf "%.1f", a[int((NR + 1) / 2)] / 1024}'; }
-	printf '%-12s %22s %22s %18s %18s%s\n' "$nm" "$(med 1)" "$(med 2)" "$(medmb 3)" "$(medmb 4)" \
+	printf '%-12s %22s %22s %22s %14s %14s%s\n' "$nm" "$(med 1)" "$(med 2)" "$(med 5)" "$(medmb 3)" "$(medmb 4)" \
 		"$([ "$nf" -gt 0 ] && echo " ($nf failed)")"
 done

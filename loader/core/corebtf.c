@@ -109,6 +109,11 @@ void ldr_core_btf__free(struct ldr_core_btf *k)
 	free(k);
 }
 
+const struct btf *ldr_core_btf__btf(const struct ldr_core_btf *k)
+{
+	return k ? k->btf : NULL;
+}
+
 /* --- the copy ------------------------------------------------------------- */
 
 struct copy {

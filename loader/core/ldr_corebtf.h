@@ -22,12 +22,16 @@
  *
  * Contract: ldr_core_btf__new() on one thread; then ldr_core_btf__reduce()
  * may run on several threads at once (it only reads the parsed BTF);
- * ldr_core_btf__free() after they are done (NULL-safe).
+ * ldr_core_btf__free() after they are done (NULL-safe).  The loader keeps
+ * one during start-up: the probe, the base sensor and the first batch of
+ * objects use it; objects added later are relocated by libbpf alone.
  */
 #ifndef TPC_LDR_COREBTF_H
 #define TPC_LDR_COREBTF_H
 
 #include <stddef.h>
+
+struct btf;
 
 struct ldr_core_btf;
 
@@ -36,6 +40,8 @@ struct ldr_core_btf *ldr_core_btf__new(void);
 /* From the raw BTF bytes (tests). */
 struct ldr_core_btf *ldr_core_btf__new_raw(const void *data, size_t size);
 void ldr_core_btf__free(struct ldr_core_btf *k);
+/* The parsed kernel BTF itself (NULL-safe), for lookups by the caller. */
+const struct btf *ldr_core_btf__btf(const struct ldr_core_btf *k);
 
 /* The reduced BTF for the ELF object image, as an fd (a memfd, offset 0)
  * that btf_custom_path can name as /proc/self/fd/N; the caller closes it.

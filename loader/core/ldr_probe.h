@@ -39,6 +39,10 @@ struct ldr_features {
 extern const char *const ldr_feat_names[LDR_FEAT__COUNT];
 
 void ldr_features__probe(struct ldr_features *f);
+/* The same with the kernel BTF already parsed by the caller (NULL: parse
+ * it), which keeps it. */
+struct btf;
+void ldr_features__probe_btf(struct ldr_features *f, const struct btf *btf);
 /* By name as in ldr_feat_names; unknown names are "not supported". */
 bool ldr_features__has(const struct ldr_features *f, const char *name);
 void ldr_features__print(const struct ldr_features *f, FILE *out, bool json);

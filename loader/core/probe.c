@@ -71,16 +71,17 @@ static int load_min(enum bpf_prog_type type, enum bpf_attach_type eat, int btf_i
 }
 
 /* The kernel BTF is parsed once per probe run and freed at its end: it
- * takes several MB. */
+ * takes several MB. Or the caller's (probe_shared), kept. */
 static struct btf *probe_btf;
+static const struct btf *probe_shared;
 
 static int btf_id_of(const char *name, int kind)
 {
-	if (!probe_btf)
+	if (!probe_shared && !probe_btf)
 		probe_btf = btf__load_vmlinux_btf();
-	if (!probe_btf)
+	if (!probe_shared && !probe_btf)
 		return -ENOENT;
-	return btf__find_by_name_kind(probe_btf, name, kind);
+	return btf__find_by_name_kind(probe_shared ? probe_shared : probe_btf, name, kind);
 }
 
 static long perf_open(struct perf_event_attr *attr)
@@ -355,6 +356,13 @@ static void probe_ima(struct ldr_features *f)
 	else
 		set(f, LDR_FEAT_IMA_FILE_HASH, true,
 		    "sleepable LSM program calling bpf_ima_file_hash loads; IMA built in");
+}
+
+void ldr_features__probe_btf(struct ldr_features *f, const struct btf *btf)
+{
+	probe_shared = btf;
+	ldr_features__probe(f);
+	probe_shared = NULL;
 }
 
 void ldr_features__probe(struct ldr_features *f)

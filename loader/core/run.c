@@ -47,6 +47,7 @@ struct run {
 	char cgpath[PATH_MAX];
 	struct tpc_base *base;
 	struct ring_buffer *base_rb;
+	struct ldr_core_btf *core_btf; /* the kernel BTF, during start-up only */
 	int base_stats_fd;
 	bool in_base;
 	bool base_budgeted; /* a top-level base drain: the budget applies */
@@ -354,9 +355,9 @@ static int add_object(struct run *r, const char *path, bool at_start)
 	return 0;
 }
 
-/* Start-up: most of an object's load time is libbpf parsing the kernel's
- * BTF for CO-RE (tens of ms each), so objects are opened in parallel, one
- * worker per CPU, and installed in order by the main thread. */
+/* Start-up: each object takes tens of ms (the verifier; CO-RE against
+ * r->core_btf), so objects are opened in parallel, one worker per CPU, and
+ * installed in order by the main thread. */
 struct batch {
 	struct run *r;
 	char **paths;
@@ -388,7 +389,6 @@ static void load_batch(struct run *r, char **paths, size_t n)
 	struct batch b = { .r = r, .paths = paths, .n = n };
 	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
 	size_t nthreads = ncpu > 0 ? (size_t)ncpu : 1, started = 0;
-	struct ldr_core_btf *core_btf = NULL;
 	pthread_t tids[16];
 
 	if (!n)
@@ -397,11 +397,6 @@ static void load_batch(struct run *r, char **paths, size_t n)
 		nthreads = 16;
 	if (nthreads > n)
 		nthreads = n;
-	/* one parse of the kernel BTF for the whole batch instead of one per
-	 * object; TPC_CORE_BTF=full keeps libbpf's own (to compare) */
-	if (!getenv("TPC_CORE_BTF") || strcmp(getenv("TPC_CORE_BTF"), "full"))
-		core_btf = ldr_core_btf__new();
-	r->env.core_btf = core_btf;
 	b.objs = calloc(n, sizeof(*b.objs));
 	b.errs = calloc(n, sizeof(*b.errs));
 	b.ms = calloc(n, sizeof(*b.ms));
@@ -425,9 +420,8 @@ static void load_batch(struct run *r, char **paths, size_t n)
 	free(b.objs);
 	free(b.errs);
 	free(b.ms);
-	ldr_core_btf__free(core_btf);
-	r->env.core_btf = NULL;
-	/* libbpf's parsed kernel BTF (several MB per object) is freed by now;
+	/* libbpf's parsed kernel BTF (several MB per object, where an object
+	 * does not use r->core_btf) is freed by now;
 	 * hand the pages back instead of keeping them in malloc arenas */
 	malloc_trim(0);
 }
@@ -777,19 +771,25 @@ static void collect(void *ctx, struct jbuf *b)
  * can verify: without bpf_loop() (5.10) the build whose path walks are
  * bounded loops over global functions (Makefile: base_legacy). Both come
  * from one source, so they have the same maps and programs by name. */
-static struct tpc_base *base__open(const struct ldr_features *f)
+static const void *base__elf(const struct ldr_features *f, size_t *sz)
 {
+	return f->has[LDR_FEAT_BPF_LOOP] ? tpc_base__elf_bytes(sz) : tpc_base_legacy__elf_bytes(sz);
+}
+
+static struct tpc_base *base__open(const struct ldr_features *f, const char *core_btf)
+{
+	LIBBPF_OPTS(bpf_object_open_opts, opts, .btf_custom_path = core_btf);
 	struct tpc_base *b;
 
 	if (f->has[LDR_FEAT_BPF_LOOP])
-		return tpc_base__open();
+		return tpc_base__open_opts(&opts);
 	b = calloc(1, sizeof(*b));
 	if (!b)
 		return NULL;
 	if (tpc_base__create_skeleton(b))
 		goto fail;
-	b->skeleton->data = (void *)tpc_base_legacy__elf_bytes(&b->skeleton->data_sz);
-	if (bpf_object__open_skeleton(b->skeleton, NULL))
+	b->skeleton->data = (void *)base__elf(f, &b->skeleton->data_sz);
+	if (bpf_object__open_skeleton(b->skeleton, &opts))
 		goto fail;
 	ldr_info("base sensor: the build without bpf_loop (this kernel lacks it)");
 	return b;
@@ -798,19 +798,54 @@ fail:
 	return NULL;
 }
 
-static int start_base(struct run *r)
+/* Open and load the base sensor, CO-RE against its share of r->core_btf
+ * (ldr_corebtf.h) when there is one, else against libbpf's own parse. */
+static int base__load(struct run *r, bool reduced)
 {
-	int err;
+	char core_path[32] = "";
+	const void *elf;
+	size_t sz, nt = 0;
+	int fd = -ENOENT, err;
 
-	r->base = base__open(&r->feat);
+	elf = base__elf(&r->feat, &sz);
+	if (reduced && r->core_btf)
+		fd = ldr_core_btf__reduce(r->core_btf, elf, sz, &nt);
+	if (fd >= 0) {
+		snprintf(core_path, sizeof(core_path), "/proc/self/fd/%d", fd);
+		ldr_debug("base sensor: CO-RE against %zu kernel BTF types", nt);
+	}
+	r->base = base__open(&r->feat, fd >= 0 ? core_path : NULL);
 	if (!r->base) {
+		err = -errno;
 		ldr_err("base sensor: open failed: %s", strerror(errno));
-		return -1;
+		goto out;
 	}
 	/* user space maps the whole ring (counted in RSS): 1 MiB holds ~800
 	 * exec records, hundreds of thousands per second at a 2 ms poll */
 	bpf_map__set_max_entries(r->base->maps.base_events, r->o->base_ring_kb << 10);
 	err = tpc_base__load(r->base);
+	if (err && fd >= 0) {
+		/* the reduced BTF is a shortcut: again as libbpf alone does it */
+		ldr_debug("base sensor: failed with the reduced kernel BTF (%s); again with "
+			  "the full one", strerror(-err));
+		tpc_base__destroy(r->base);
+		r->base = NULL;
+		close(fd);
+		return base__load(r, false);
+	}
+out:
+	if (fd >= 0)
+		close(fd);
+	return err;
+}
+
+static int start_base(struct run *r)
+{
+	int err;
+
+	err = base__load(r, true);
+	if (!r->base)
+		return -1;
 	if (err) {
 		ldr_err("base sensor: load failed: %s%s", strerror(-err), ldr_log_libbpf_reason());
 		return -1;
@@ -1029,7 +1064,14 @@ int ldr_run(struct ldr_opts *o)
 	r->env.ring_kb = r->o->ring_kb;
 	r->env.verbose = ldr_verbose;
 	r->env.sig_pubkey = o->sig_pubkey;
-	ldr_features__probe(&r->feat);
+	/* The kernel BTF, parsed once for the probe, the base sensor and the
+	 * objects of the start-up (ldr_corebtf.h) rather than by libbpf for
+	 * each of them; freed once they are loaded. TPC_CORE_BTF=full keeps
+	 * libbpf's own parses (to compare: tests/e2e/loader_corebtf.sh). */
+	if (!getenv("TPC_CORE_BTF") || strcmp(getenv("TPC_CORE_BTF"), "full"))
+		r->core_btf = ldr_core_btf__new();
+	r->env.core_btf = r->core_btf;
+	ldr_features__probe_btf(&r->feat, ldr_core_btf__btf(r->core_btf));
 	for (char **d = o->disabled; d && *d; d++) {
 		int k;
 
@@ -1143,6 +1185,11 @@ int ldr_run(struct ldr_opts *o)
 	}
 	if (o->pin_dir)
 		adopt_pins(r);
+	/* objects added later load one at a time, each with libbpf's parse */
+	ldr_core_btf__free(r->core_btf);
+	r->core_btf = NULL;
+	r->env.core_btf = NULL;
+	malloc_trim(0);
 	{
 		size_t n = 0;
 
@@ -1231,6 +1278,7 @@ cleanup:
 	}
 	ldr_scope__free(r->scope);
 	ring_buffer__free(r->base_rb);
+	ldr_core_btf__free(r->core_btf);
 	tpc_base__destroy(r->base);
 	ldr_events__fini(&r->ev);
 	ldr_proc_table__free(r->procs);
