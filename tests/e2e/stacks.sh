@@ -68,8 +68,10 @@ wait $m
 stop_loader
 python3 - "$E2E_TMP/stacks.json" "$W/tpcstk-marker" <<'PY'
 import json, sys
-evs = [json.loads(l)["process_kprobe"] for l in open(sys.argv[1])
-       if l.strip() and "process_kprobe" in l]
+# By key, not by substring: a base-sensor exec event whose arguments
+# mention process_kprobe (another test's command line) is not one.
+evs = [d["process_kprobe"] for d in map(json.loads, filter(str.strip, open(sys.argv[1])))
+       if "process_kprobe" in d]
 on = [e for e in evs if e.get("policy_name") == "stacks-on"]
 off = [e for e in evs if e.get("policy_name") == "stacks-off"]
 def check(n, ok, why=""):
